@@ -1,0 +1,3 @@
+from clearanalytics.cli import main
+
+main()

@@ -1,0 +1,87 @@
+"""Bearer-token authentication and the JSON error shapes of the reference.
+
+Every response under /api/v1 is JSON: `{"message": ...}` for errors, with `errors`
+added for 422 validation failures. Unknown, malformed and revoked tokens look alike.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from clearanalytics import accounts
+from clearanalytics.app import get_cursor, get_db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class ApiError(Exception):
+    """An error answer with the reference's body shape."""
+
+    def __init__(self, status: int, message: str, errors: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = errors
+
+
+def validation_error(field: str, message: str) -> ApiError:
+    return ApiError(422, message, {field: [message]})
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    body = {"message": exc.message}
+    if exc.errors:
+        body["errors"] = exc.errors
+    return jsonify(body), exc.status
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    response = jsonify(message=exc.description if exc.code != 404 else "Not found.")
+    response.status_code = exc.code or 500
+    return response
+
+
+@bp.errorhandler(Exception)
+def _unexpected_error(exc: Exception):
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error on %s", request.path)
+    return jsonify(message="Server Error."), 500
+
+
+@bp.before_request
+def _authenticate():
+    if request.method == "OPTIONS":
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, plaintext = header.partition(" ")
+    token = None
+    if scheme.lower() == "bearer" and plaintext.strip():
+        token = accounts.verify_token(get_cursor(), plaintext.strip())
+    if token is None:
+        return jsonify(message="Unauthenticated."), 401
+    if accounts.needs_last_used_update(token):
+        with get_db().transaction() as cur:
+            accounts.touch_token(cur, token.id)
+    g.token = token
+    return None
+
+
+def require_ability(ability: str):
+    """Route decorator: 403 unless the request's token carries `ability`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not g.token.can(ability):
+                raise ApiError(403, f"This token lacks the {ability} ability.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,87 @@
+"""The application factory: configuration, the database, and one blueprint per audience."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from clearanalytics.config import ensure_secret_key, load_config
+from clearanalytics.db import Database
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _asset_dir(name: str) -> Path:
+    """static/ and templates/ sit inside the installed wheel, or beside the package in a checkout."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+def create_app(config: dict[str, Any] | None = None, database: Database | None = None) -> Flask:
+    settings = load_config(config)
+    data_dir: Path = settings["DATA_DIR"]
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not settings.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = ensure_secret_key(data_dir)
+
+    app = Flask(
+        __name__,
+        static_folder=str(_asset_dir("static")),
+        template_folder=str(_asset_dir("templates")),
+    )
+    app.config.update(settings)
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.json.sort_keys = False
+
+    db = database or Database.in_data_dir(data_dir, memory_limit=settings.get("MEMORY_LIMIT"))
+    app.extensions["clearanalytics.db"] = db
+    app.teardown_appcontext(_close_cursor)
+
+    from clearanalytics.api import bp as api_bp
+
+    app.register_blueprint(api_bp)
+
+    app.register_error_handler(HTTPException, _json_errors_for_machines)
+
+    @app.get("/healthz")
+    def healthz():
+        get_cursor().execute("SELECT 1").fetchone()
+        return jsonify(status="ok")
+
+    return app
+
+
+def get_db() -> Database:
+    return current_app.extensions["clearanalytics.db"]
+
+
+def get_cursor():
+    """The request's own read cursor, opened on first use and closed at teardown."""
+    if "db_cursor" not in g:
+        g.db_cursor = get_db().cursor()
+    return g.db_cursor
+
+
+def _close_cursor(_exc: BaseException | None) -> None:
+    cur = g.pop("db_cursor", None)
+    if cur is not None:
+        cur.close()
+
+
+MACHINE_PREFIXES = ("/api/", "/mcp/")
+
+
+def _json_errors_for_machines(exc: HTTPException):
+    """Unmatched routes under /api and /mcp answer JSON too, never an HTML error page."""
+    if not request.path.startswith(MACHINE_PREFIXES):
+        return exc
+    messages = {404: "Not found.", 405: "Method not allowed."}
+    response = jsonify(message=messages.get(exc.code, exc.description))
+    response.status_code = exc.code or 500
+    if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response

@@ -1,0 +1,100 @@
+"""The `clearanalytics` command: a thin Click layer over accounts, ingest and the server.
+
+Every failure a user can cause ends as one `Error: ...` line on stderr and a non-zero
+exit, never a traceback: the group turns known exceptions into ClickExceptions.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+import duckdb
+
+from clearanalytics import __version__
+from clearanalytics.accounts import AccountError
+from clearanalytics.config import SETTINGS_BY_NAME, ConfigError, load_config
+from clearanalytics.db import Database, DatabaseLockedError
+
+_DATA_DIR = SETTINGS_BY_NAME["data_dir"]
+
+
+class CliError(click.ClickException):
+    """One clear line on stderr, exit status 1."""
+
+
+class ClearAnalyticsGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except AccountError as exc:
+            raise CliError(str(exc)) from None
+        except (DatabaseLockedError, ConfigError) as exc:
+            raise CliError(str(exc)) from None
+        except PermissionError as exc:
+            raise CliError(f"permission denied: {exc.filename or exc}") from None
+        except duckdb.Error as exc:
+            raise CliError(f"database error: {str(exc).splitlines()[0]}") from None
+        except OSError as exc:
+            raise CliError(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+
+
+def data_dir_option(func):
+    """`--data-dir` on every command, falling back to $CLEARANALYTICS_DATA_DIR, then the default."""
+
+    @click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar=_DATA_DIR.env_var,
+        default=_DATA_DIR.default,
+        show_default=True,
+        help=_DATA_DIR.help,
+    )
+    @functools.wraps(func)
+    def wrapper(*args, data_dir: Path, **kwargs):
+        return func(*args, data_dir=data_dir, **kwargs)
+
+    return wrapper
+
+
+def prepare_data_dir(data_dir: Path) -> Path:
+    """Create the data dir, or fail with one line when it cannot be written."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        probe = data_dir / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise CliError(f"data dir {data_dir} is not writable: {exc.strerror or exc}") from None
+    return data_dir
+
+
+@contextmanager
+def database(data_dir: Path) -> Iterator[Database]:
+    """The data dir's database, opened for one command and closed after it."""
+    prepare_data_dir(data_dir)
+    settings = load_config({"data_dir": str(data_dir)})
+    db = Database.in_data_dir(data_dir, memory_limit=settings.get("MEMORY_LIMIT"))
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def info(message: str) -> None:
+    """Human messages go to stderr so that stdout stays machine-readable."""
+    click.echo(message, err=True)
+
+
+@click.group(cls=ClearAnalyticsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="clearanalytics")
+def main() -> None:
+    """ClearAnalytics: self-hosted, privacy-first web analytics."""
+
+
+from clearanalytics.cli import admin, serve  # noqa: E402,F401  (registers commands)

@@ -1,0 +1,69 @@
+"""Commands that run the server: serve and quickstart."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import click
+
+from clearanalytics.cli import CliError, data_dir_option, main, prepare_data_dir
+from clearanalytics.cli.admin import ensure_account
+from clearanalytics.config import SETTINGS_BY_NAME
+from clearanalytics.db import DatabaseLockedError
+
+QUICKSTART = {"tenant": "demo", "tenant_name": "Demo", "site": "demo.example", "email": "admin@localhost"}
+
+
+def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> None:
+    """Build the app, bind the port (failing in one line if taken), print the URL, serve."""
+    import waitress
+
+    from clearanalytics.app import create_app
+
+    prepare_data_dir(data_dir)
+    try:
+        app = create_app({"data_dir": str(data_dir), "threads": threads})
+    except DatabaseLockedError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        server = waitress.create_server(
+            app, host=host, port=port, threads=app.config["THREADS"], ident="clearanalytics"
+        )
+    except OSError as exc:
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    shown_host = f"[{host}]" if ":" in host else host
+    click.echo(f"ClearAnalytics listening on http://{shown_host}:{server.effective_port}", err=False)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
+@main.command()
+@data_dir_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--threads", type=click.IntRange(1, 256), help=SETTINGS_BY_NAME["threads"].help)
+def serve(data_dir: Path, host: str, port: int, threads: int | None) -> None:
+    """Serve tracking, dashboard, API and MCP with waitress."""
+    run_server(data_dir, host, port, threads)
+
+
+@main.command()
+@data_dir_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--no-serve", is_flag=True, help="Set up the demo and exit without serving.")
+def quickstart(data_dir: Path, host: str, port: int, no_serve: bool) -> None:
+    """Set up a demo tenant, site and admin user, then serve on 127.0.0.1:8000."""
+    password = secrets.token_urlsafe(12)
+    changes = ensure_account(data_dir, password=password, **QUICKSTART)
+    if any(c.startswith("created user") for c in changes):
+        click.echo(f"Log in as {QUICKSTART['email']} with password {password} (shown only this once).")
+    else:
+        click.echo(f"Demo already set up in {data_dir}; log in as {QUICKSTART['email']}.")
+    if not no_serve:
+        run_server(data_dir, host, port, None)

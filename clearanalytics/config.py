@@ -1,0 +1,113 @@
+"""Settings: the one table that the CLI, the environment, the config file and the docs share.
+
+Precedence, highest first: explicit values (CLI flags or `create_app(config)`), then
+`CLEARANALYTICS_*` environment variables, then `clearanalytics.toml` in the data dir,
+then the defaults below. The secret key lives in its own 0600 file in the data dir so
+that the config file can be shown or shared without leaking it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CONFIG_FILE_NAME = "clearanalytics.toml"
+SECRET_KEY_FILE_NAME = "secret_key"
+DATABASE_FILE_NAME = "clearanalytics.duckdb"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    kind: type = str
+
+    @property
+    def env_var(self) -> str:
+        return "CLEARANALYTICS_" + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", "./clearanalytics-data", "Folder holding the DuckDB file, secret key and config file."),
+    Setting("secret_key", None, "Key that signs sessions and CSRF tokens; generated at first setup if unset."),
+    Setting(
+        "trusted_proxies",
+        "",
+        "Comma-separated IPs or CIDR ranges whose X-Forwarded-For is believed (e.g. 127.0.0.1).",
+    ),
+    Setting("memory_limit", "400MB", "DuckDB memory_limit for the server process."),
+    Setting("threads", 8, "Waitress worker threads for `serve`.", int),
+    Setting("rate_limit", "60/minute", "API requests allowed per token."),
+)
+SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+class ConfigError(Exception):
+    """A setting has a value that cannot be used; the message names it."""
+
+
+def _coerce(setting: Setting, value: Any, origin: str) -> Any:
+    if value is None or setting.kind is str:
+        return value
+    try:
+        return setting.kind(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{setting.name} from {origin} must be {setting.kind.__name__}: {value!r}") from exc
+
+
+def _read_config_file(data_dir: Path) -> dict[str, Any]:
+    path = data_dir / CONFIG_FILE_NAME
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    unknown = sorted(set(raw) - set(SETTINGS_BY_NAME))
+    if unknown:
+        raise ConfigError(f"unknown setting(s) in {path}: {', '.join(unknown)}")
+    return raw
+
+
+def load_config(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Resolve every setting into one plain dict, keys upper-cased as Flask expects."""
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    environ = os.environ if environ is None else environ
+    data_dir_setting = SETTINGS_BY_NAME["data_dir"]
+    data_dir = Path(
+        overrides.get("data_dir") or environ.get(data_dir_setting.env_var) or data_dir_setting.default
+    ).expanduser()
+    from_file = _read_config_file(data_dir) if data_dir.is_dir() else {}
+    resolved: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.name in overrides:
+            value, origin = overrides[setting.name], "arguments"
+        elif setting.env_var in environ:
+            value, origin = environ[setting.env_var], setting.env_var
+        elif setting.name in from_file:
+            value, origin = from_file[setting.name], CONFIG_FILE_NAME
+        else:
+            value, origin = setting.default, "defaults"
+        resolved[setting.name.upper()] = _coerce(setting, value, origin)
+    resolved["DATA_DIR"] = data_dir
+    for key, value in overrides.items():
+        resolved.setdefault(key.upper(), value)
+    return resolved
+
+
+def ensure_secret_key(data_dir: Path) -> str:
+    """Return the stored secret key, creating it with mode 0600 on first use."""
+    path = data_dir / SECRET_KEY_FILE_NAME
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key

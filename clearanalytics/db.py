@@ -1,0 +1,91 @@
+"""The DuckDB file: one connection per process, a cursor per thread or request, one writer.
+
+DuckDB allows a single read-write process per file. Inside that process every request
+thread reads through its own cursor while writes go through `Database.transaction()`,
+which serialises them behind one lock so that concurrent requests never race a commit.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+from ulid import ULID
+
+from clearanalytics.config import DATABASE_FILE_NAME
+from clearanalytics.migrations import migrate
+
+
+class DatabaseLockedError(Exception):
+    """Another process (usually a running `clearanalytics serve`) holds the file."""
+
+
+def new_id() -> str:
+    """A ULID string: sortable by creation time, as the reference's ids are."""
+    return str(ULID())
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: every TIMESTAMP column in the schema is UTC without a zone."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Database:
+    def __init__(self, path: Path, memory_limit: str | None = None, read_only: bool = False):
+        self.path = Path(path)
+        config = {"memory_limit": memory_limit} if memory_limit else {}
+        try:
+            self._conn = duckdb.connect(str(self.path), read_only=read_only, config=config)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise DatabaseLockedError(
+                    f"{self.path} is in use by another process (is `clearanalytics serve` running?)"
+                ) from exc
+            raise
+        self._write_lock = threading.RLock()
+        if not read_only:
+            with self._write_lock:
+                cur = self._conn.cursor()
+                try:
+                    self.applied_migrations = migrate(cur)
+                finally:
+                    cur.close()
+
+    @classmethod
+    def in_data_dir(cls, data_dir: Path, **kwargs) -> Database:
+        return cls(Path(data_dir) / DATABASE_FILE_NAME, **kwargs)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new cursor for one thread or request; the caller closes it."""
+        return self._conn.cursor()
+
+    @contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One serialised write transaction: committed on success, rolled back on error."""
+        with self._write_lock:
+            cur = self._conn.cursor()
+            cur.begin()
+            try:
+                yield cur
+                cur.commit()
+            except BaseException:
+                cur.rollback()
+                raise
+            finally:
+                cur.close()
+
+    def close(self) -> None:
+        with self._write_lock:
+            self._conn.close()

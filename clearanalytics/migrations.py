@@ -1,0 +1,179 @@
+"""Schema migrations: ordered, named functions recorded in the `schema_version` ledger.
+
+A database made by an older version is brought up to date in place when it is opened.
+Never edit a migration that has shipped; append a new one instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import duckdb
+
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def m001_accounts(cur: duckdb.DuckDBPyConnection) -> None:
+    """Tenants, their sites, users, memberships and API tokens."""
+    cur.execute(
+        """
+        CREATE TABLE tenants (
+            id VARCHAR PRIMARY KEY,
+            slug VARCHAR NOT NULL UNIQUE,
+            name VARCHAR NOT NULL,
+            plan VARCHAR NOT NULL DEFAULT 'business',
+            created_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE sites (
+            id VARCHAR PRIMARY KEY,
+            tenant_id VARCHAR NOT NULL,
+            domain VARCHAR NOT NULL UNIQUE,
+            timezone VARCHAR NOT NULL DEFAULT 'UTC',
+            currency VARCHAR NOT NULL DEFAULT 'EUR',
+            created_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE users (
+            id VARCHAR PRIMARY KEY,
+            email VARCHAR NOT NULL UNIQUE,
+            password_hash VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE memberships (
+            tenant_id VARCHAR NOT NULL,
+            user_id VARCHAR NOT NULL,
+            role VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (tenant_id, user_id)
+        );
+        CREATE TABLE api_tokens (
+            id VARCHAR PRIMARY KEY,
+            tenant_id VARCHAR NOT NULL,
+            user_id VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            token_hash VARCHAR NOT NULL,
+            abilities VARCHAR[] NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            last_used_at TIMESTAMP,
+            revoked_at TIMESTAMP
+        );
+        """
+    )
+
+
+def m002_tracking(cur: duckdb.DuckDBPyConnection) -> None:
+    """Goals and the event tables. Timestamps are UTC; no raw IP column exists anywhere."""
+    cur.execute(
+        """
+        CREATE TABLE goals (
+            id VARCHAR PRIMARY KEY,
+            site_id VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            type VARCHAR NOT NULL,
+            config VARCHAR NOT NULL,
+            is_active BOOLEAN NOT NULL DEFAULT TRUE,
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE pageviews (
+            id VARCHAR NOT NULL,
+            site_id VARCHAR NOT NULL,
+            visitor_hash VARCHAR NOT NULL,
+            session_hash VARCHAR NOT NULL,
+            hostname VARCHAR NOT NULL,
+            pathname VARCHAR NOT NULL,
+            referrer VARCHAR,
+            referrer_source VARCHAR NOT NULL,
+            channel VARCHAR NOT NULL,
+            utm_source VARCHAR,
+            utm_medium VARCHAR,
+            utm_campaign VARCHAR,
+            utm_term VARCHAR,
+            utm_content VARCHAR,
+            ref VARCHAR,
+            browser VARCHAR NOT NULL,
+            os VARCHAR NOT NULL,
+            device_type VARCHAR NOT NULL,
+            language VARCHAR,
+            duration INTEGER NOT NULL DEFAULT 0,
+            scroll_depth INTEGER,
+            created_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE events (
+            id VARCHAR NOT NULL,
+            site_id VARCHAR NOT NULL,
+            visitor_hash VARCHAR NOT NULL,
+            session_hash VARCHAR NOT NULL,
+            pageview_id VARCHAR,
+            name VARCHAR NOT NULL,
+            hostname VARCHAR NOT NULL,
+            pathname VARCHAR NOT NULL,
+            props VARCHAR NOT NULL DEFAULT '{}',
+            created_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE ecommerce_events (
+            id VARCHAR NOT NULL,
+            site_id VARCHAR NOT NULL,
+            visitor_hash VARCHAR NOT NULL,
+            session_hash VARCHAR NOT NULL,
+            pageview_id VARCHAR,
+            event_type VARCHAR NOT NULL,
+            transaction_id VARCHAR,
+            value DECIMAL(18, 2),
+            currency VARCHAR,
+            items VARCHAR NOT NULL DEFAULT '[]',
+            in_site_currency BOOLEAN NOT NULL DEFAULT TRUE,
+            created_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE goal_completions (
+            id VARCHAR NOT NULL,
+            goal_id VARCHAR NOT NULL,
+            site_id VARCHAR NOT NULL,
+            visitor_hash VARCHAR NOT NULL,
+            session_hash VARCHAR,
+            pageview_id VARCHAR,
+            event_id VARCHAR,
+            created_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE salts (
+            site_id VARCHAR NOT NULL,
+            day DATE NOT NULL,
+            salt VARCHAR NOT NULL,
+            PRIMARY KEY (site_id, day)
+        );
+        """
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (m001_accounts, m002_tracking)
+
+
+def current_version(cur: duckdb.DuckDBPyConnection) -> int:
+    cur.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version "
+        "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    row = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+    return int(row[0])
+
+
+def migrate(cur: duckdb.DuckDBPyConnection, upto: int | None = None) -> list[str]:
+    """Apply every migration newer than the ledger says, each in its own transaction."""
+    applied: list[str] = []
+    target = len(MIGRATIONS) if upto is None else upto
+    version = current_version(cur)
+    for number in range(version + 1, target + 1):
+        migration = MIGRATIONS[number - 1]
+        cur.begin()
+        try:
+            migration(cur)
+            cur.execute(
+                "INSERT INTO schema_version VALUES (?, ?, ?)",
+                [number, migration.__name__, datetime.now(UTC).replace(tzinfo=None)],
+            )
+            cur.commit()
+        except Exception:
+            cur.rollback()
+            raise
+        applied.append(migration.__name__)
+    return applied

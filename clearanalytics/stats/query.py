@@ -1,0 +1,212 @@
+"""The Query value: which sites, which time range, which filters, how many rows.
+
+API parameters, MCP arguments, dashboard state and chat questions are all parsed into a
+Query once; the reports never see raw parameters. A period is resolved per site in that
+site's own timezone, so "7d" across sites in Amsterdam and New York means each site's own
+last seven calendar days, and each site's range becomes a half-open UTC interval that
+the SQL can compare `created_at` against directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from clearanalytics.accounts import Site
+
+PERIODS = ("24h", "7d", "30d", "90d", "12m")
+DEFAULT_PERIOD = "7d"
+MAX_LIMIT = 100
+# Dimensions a filter may name, mapped to the pageviews column it compares.
+FILTER_DIMENSIONS = {
+    "page": "pathname",
+    "hostname": "hostname",
+    "referrer": "referrer",
+    "source": "referrer_source",
+    "channel": "channel",
+    "utm_source": "utm_source",
+    "utm_medium": "utm_medium",
+    "utm_campaign": "utm_campaign",
+    "browser": "browser",
+    "os": "os",
+    "device": "device_type",
+    "language": "language",
+}
+
+
+class QueryError(ValueError):
+    """A parameter that cannot be used; `field` names it for the 422 body or the tool error."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SiteRange:
+    """One site's slice of the query: its timezone and the half-open UTC interval."""
+
+    site_id: str
+    timezone: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Filter:
+    dimension: str
+    value: str | None
+
+    @property
+    def column(self) -> str:
+        return FILTER_DIMENSIONS[self.dimension]
+
+
+@dataclass(frozen=True)
+class Query:
+    sites: tuple[Site, ...]
+    period: str  # one of PERIODS, or "custom" for from/to
+    date_from: date | None  # inclusive local dates; None for 24h
+    date_to: date | None
+    now: datetime  # naive UTC
+    filters: tuple[Filter, ...] = ()
+    limit: int = 10
+
+    @property
+    def hourly(self) -> bool:
+        return self.period == "24h"
+
+    @property
+    def site_ids(self) -> list[str]:
+        return [s.id for s in self.sites]
+
+    def ranges(self) -> list[SiteRange]:
+        return [self.range_for(site) for site in self.sites]
+
+    def range_for(self, site: Site) -> SiteRange:
+        if self.hourly:
+            end = _floor_hour(self.now) + timedelta(hours=1)
+            return SiteRange(site.id, site.timezone, end - timedelta(hours=24), end)
+        zone = ZoneInfo(site.timezone)
+        return SiteRange(
+            site.id,
+            site.timezone,
+            _local_midnight_utc(self.date_from, zone),
+            _local_midnight_utc(self.date_to + timedelta(days=1), zone),
+        )
+
+    def previous(self) -> Query:
+        """The immediately preceding period of the same length, for the *_change fields."""
+        if self.hourly:
+            return replace(self, now=self.now - timedelta(hours=24))
+        days = (self.date_to - self.date_from).days + 1
+        return replace(
+            self, date_from=self.date_from - timedelta(days=days), date_to=self.date_from - timedelta(days=1)
+        )
+
+    def with_filters(self, *filters: Filter) -> Query:
+        return replace(self, filters=self.filters + tuple(filters))
+
+    def buckets(self) -> list[str]:
+        """Every bucket label of the period, so that empty buckets can be filled with zeros."""
+        if self.hourly:
+            start = _floor_hour(self.now) - timedelta(hours=23)
+            return [(start + timedelta(hours=i)).strftime("%Y-%m-%dT%H:00:00Z") for i in range(24)]
+        days = (self.date_to - self.date_from).days + 1
+        return [(self.date_from + timedelta(days=i)).isoformat() for i in range(days)]
+
+
+def _floor_hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def _local_midnight_utc(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+
+
+def today_in(site: Site, now: datetime) -> date:
+    return now.replace(tzinfo=UTC).astimezone(ZoneInfo(site.timezone)).date()
+
+
+def _parse_date(value: str, field_name: str) -> date:
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise QueryError(field_name, f"The {field_name} field must be a date in YYYY-MM-DD format.") from None
+
+
+def parse_limit(raw: str | int | None, default: int = 10, maximum: int = MAX_LIMIT) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise QueryError("limit", "The limit field must be an integer.") from None
+    if not 1 <= value <= maximum:
+        raise QueryError("limit", f"The limit field must be between 1 and {maximum}.")
+    return value
+
+
+def _period_dates(period: str, reference: date) -> tuple[date, date]:
+    if period.endswith("d"):
+        days = int(period[:-1])
+        return reference - timedelta(days=days - 1), reference
+    # 12m: the 12 months ending today: from the day after the same date a year ago.
+    try:
+        year_ago = reference.replace(year=reference.year - 1)
+    except ValueError:  # 29 February
+        year_ago = reference.replace(year=reference.year - 1, day=28)
+    return year_ago + timedelta(days=1), reference
+
+
+def parse_filters(params: Mapping[str, str]) -> tuple[Filter, ...]:
+    """`filter[page]=/pricing` style parameters; an empty value matches NULL (e.g. direct)."""
+    found = []
+    for key, value in params.items():
+        if key.startswith("filter[") and key.endswith("]"):
+            dimension = key[7:-1]
+            if dimension not in FILTER_DIMENSIONS:
+                raise QueryError(key, f"Unknown filter dimension {dimension!r}.")
+            found.append(Filter(dimension, value if value != "" else None))
+    return tuple(sorted(found, key=lambda f: f.dimension))
+
+
+def parse_query(
+    params: Mapping[str, str],
+    sites: list[Site] | tuple[Site, ...],
+    *,
+    now: datetime | None = None,
+    default_limit: int = 10,
+    default_period: str = DEFAULT_PERIOD,
+) -> Query:
+    """Build a Query from request-style parameters (period, from, to, limit, filter[...])."""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    raw_from, raw_to = params.get("from") or None, params.get("to") or None
+    limit = parse_limit(params.get("limit"), default_limit)
+    filters = parse_filters(params)
+    if raw_from or raw_to:
+        if not raw_from:
+            raise QueryError("from", "The from field is required when to is present.")
+        if not raw_to:
+            raise QueryError("to", "The to field is required when from is present.")
+        date_from, date_to = _parse_date(raw_from, "from"), _parse_date(raw_to, "to")
+        if date_from > date_to:
+            raise QueryError("from", "The from field must be a date before or equal to to.")
+        if (date_to - date_from).days > 3660:
+            raise QueryError("from", "The range from..to may span at most ten years.")
+        return Query(tuple(sites), "custom", date_from, date_to, now, filters, limit)
+    period = params.get("period") or default_period
+    if period not in PERIODS:
+        raise QueryError("period", f"The period field must be one of: {', '.join(PERIODS)}.")
+    if period == "24h":
+        return Query(tuple(sites), period, None, None, now, filters, limit)
+    # Local "today" differs per site; the dates are resolved against the first site's
+    # calendar and each site's range is then taken in its own timezone.
+    reference = today_in(sites[0], now) if sites else now.date()
+    date_from, date_to = _period_dates(period, reference)
+    return Query(tuple(sites), period, date_from, date_to, now, filters, limit)
