@@ -6,9 +6,9 @@ import gzip
 import hashlib
 
 import pytest
+from conftest import REPO_ROOT
 
 from clearanalytics.app import create_app
-from conftest import REPO_ROOT
 
 SCRIPT = REPO_ROOT / "static" / "script.js"
 GZIP_BUDGET = 1500
