@@ -1,6 +1,7 @@
 """Browser test infrastructure: Debian's Chromium driven by Playwright, and a local web posing as real hosts.
 
-Load it from a test module with `pytest_plugins = ("tests.browser",)`; the fixtures are then:
+Load it from a test module with `pytest_plugins = ("tests.browser",)` (and do not import from it too:
+an import before pytest loads the plugin skips its assertion rewriting). The fixtures are then:
 
 - `chromium`: one headless Chromium for the whole session, launched from the system binary (never
   `playwright install`). Where no Chromium is found, every test using it is skipped with the reason;
@@ -126,6 +127,8 @@ class PageServer:
         self._state = _State()
         self._changed = threading.Condition()
         self._ids = itertools.count(1)
+        self._answers_open = threading.Event()
+        self._answers_open.set()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self.port: int = self._httpd.server_address[1]
@@ -143,6 +146,8 @@ class PageServer:
         """Forget pages, relays and hits: each test starts from an empty web."""
         with self._changed:
             self._state = _State()
+            self._ids = itertools.count(1)
+        self._answers_open.set()
 
     # Pages and relays -------------------------------------------------------------------------------
 
@@ -154,6 +159,13 @@ class PageServer:
     def relay(self, host: str, upstream: str) -> None:
         """Forward every request for `host` to `upstream` (e.g. a LiveServer's url), recording each one."""
         self._state.relays[host] = upstream.rstrip("/")
+
+    def hold_answers(self) -> None:
+        """Record POSTs as they arrive but answer none until release_answers(): a slow network, on demand."""
+        self._answers_open.clear()
+
+    def release_answers(self) -> None:
+        self._answers_open.set()
 
     def url(self, path: str = "/", host: str = "example.com") -> str:
         """The address a test page has in the browser: a real-looking host, port 80, served from here."""
@@ -264,6 +276,8 @@ def _handler_for(server: PageServer) -> type[BaseHTTPRequestHandler]:
                     headers = {"Content-Type": "application/javascript", "Cache-Control": "no-store"}
                     return self._send(200, TRACKER_SCRIPT.read_bytes(), headers)
                 page = server._state.pages.get(path)
+                if page is None and path == "/favicon.ico":
+                    return self._send(204)  # keeps 404 lines for a missing icon out of the console
                 if page is None:
                     return self._send(404, b"not found", {"Content-Type": "text/plain"})
                 html, content_type = page
@@ -280,9 +294,9 @@ def _handler_for(server: PageServer) -> type[BaseHTTPRequestHandler]:
                 except (ValueError, AttributeError):
                     is_pageview = False
                 answer = json.dumps({"id": server._next_id()} if is_pageview else {}).encode()
-                self._send(202, answer, cors | {"Content-Type": "application/json"})
                 server._record(Hit("POST", self.host, self.path, dict(self.headers), body, 202, answer))
-                return None
+                server._answers_open.wait(60)
+                return self._send(202, answer, cors | {"Content-Type": "application/json"})
             return self._send(405, b"", {"Allow": "GET, HEAD, POST, OPTIONS"})
 
         do_GET = do_HEAD = do_POST = do_OPTIONS = do_PUT = do_DELETE = _handle
