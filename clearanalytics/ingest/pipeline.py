@@ -61,7 +61,7 @@ class Event:
     pageview_id: str | None = None
     goal_ids: list[str] = field(default_factory=list)
     in_site_currency: bool = True
-    records: Records = field(default_factory=Records)
+    records: Records = None  # type: ignore[assignment]  (set by the caller: one per request, shared in imports)
 
 
 Step = Callable[[Event, "Pipeline"], None]
@@ -184,7 +184,7 @@ def build_rows(event: Event, ctx: Pipeline) -> None:
                 ts,
             )  # fmt: skip
         )
-        if not event.historical:
+        if not event.historical:  # imported pageviews carry their own duration
             ctx.engagements.remember(event.id, site.id, event.visitor_hash, ts, duration, p.scroll_depth)
     elif p.ecommerce is not None:
         c = p.ecommerce
@@ -364,7 +364,10 @@ class Pipeline:
         item = self.engagements.lookup(p.pageview_id)
         if item is None or item[0] != site.id:
             raise Dropped("unknown-pageview")
-        salt = self.salts.get(site.id, site.timezone, local_day(item[2], site.timezone))
+        try:
+            salt = self.salt(site, item[2], event.historical)
+        except Dropped:
+            salt = None
         if salt is None or visitor_hash(salt, site.id, event.ip, event.user_agent) != item[1]:
             raise Dropped("other-visitor")
         duration, scroll = self.engagements.add(item, p.duration or 0.0, p.scroll_depth)

@@ -90,6 +90,7 @@ def is_own_host(host: str, site_domain: str, page_host: str | None) -> bool:
     return host in (site_domain, page_host) or host.endswith("." + site_domain)
 
 
+@lru_cache(maxsize=16384)
 def classify(
     referrer_url: str | None,
     site_domain: str,

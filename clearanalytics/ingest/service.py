@@ -8,6 +8,7 @@ from pathlib import Path
 from clearanalytics.db import Database, utcnow
 from clearanalytics.ingest.payload import decode_body
 from clearanalytics.ingest.pipeline import Dropped, Event, Pipeline
+from clearanalytics.ingest.store import Records
 from clearanalytics.ingest.useragent import parse_agent
 from clearanalytics.ingest.writer import SPOOL_DIR_NAME, Writer
 
@@ -40,7 +41,7 @@ class IngestService:
 
     def ingest(self, body: bytes, ip: str, user_agent: str, accept_language: str | None = None) -> Outcome:
         """Raises PayloadError for client mistakes; otherwise the event is spooled before returning."""
-        event = Event(decode_body(body), ip, user_agent, utcnow(), accept_language)
+        event = Event(decode_body(body), ip, user_agent, utcnow(), accept_language, records=Records())
         try:
             self.pipeline.run(event)
         except Dropped as exc:

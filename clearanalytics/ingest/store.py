@@ -7,9 +7,11 @@ directly), which is two orders of magnitude faster than executemany.
 
 from __future__ import annotations
 
-import os
+import base64
+import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 
 import duckdb
 import numpy as np
@@ -80,18 +82,24 @@ TABLES = tuple(COLUMNS)
 UPDATE_COLUMNS = ("id", "duration", "scroll_depth")  # engagement: absolute new values for a pageview
 _NUMERIC = {"duration": "int64", "value": "float64"}
 
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_TO_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+_EPOCH = datetime(1970, 1, 1)
+_MS = timedelta(milliseconds=1)
 
 
 def ulid_at(ts: datetime) -> str:
-    """A ULID whose time part is `ts` (naive UTC): ids sort by created_at, imports included."""
-    millis = int(ts.replace(tzinfo=UTC).timestamp() * 1000)
-    value = (millis << 80) | int.from_bytes(os.urandom(10), "big")
-    chars = []
-    for _ in range(26):
-        chars.append(_CROCKFORD[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+    """A ULID whose time part is `ts` (naive UTC): ids sort by created_at, imports included.
+
+    Hot in imports: the 80 random bits are exactly 16 base32 characters, encoded in C by
+    base64.b32encode plus one translation; the 10 time characters are cached per millisecond.
+    """
+    rand = base64.b32encode(random.getrandbits(80).to_bytes(10, "big")).translate(_TO_CROCKFORD)
+    return _time_part((ts - _EPOCH) // _MS) + rand.decode()
+
+
+@lru_cache(maxsize=4096)
+def _time_part(millis: int) -> str:
+    return base64.b32encode((millis << 6).to_bytes(7, "big"))[:10].translate(_TO_CROCKFORD).decode()
 
 
 @dataclass
@@ -114,9 +122,7 @@ def _arrays(table_columns: tuple[str, ...], rows: list[tuple]) -> dict[str, np.n
     columns = list(zip(*rows, strict=True))
     arrays: dict[str, np.ndarray] = {}
     for name, values in zip(table_columns, columns, strict=True):
-        if name == "created_at":
-            arrays[name] = np.array(values, dtype="datetime64[us]")
-        elif name in _NUMERIC and None not in values:
+        if name in _NUMERIC and None not in values:
             arrays[name] = np.array(values, dtype=_NUMERIC[name])
         else:
             arrays[name] = np.array(values, dtype=object)

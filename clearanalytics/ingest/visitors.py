@@ -70,8 +70,13 @@ def zone(name: str) -> ZoneInfo:
 
 
 def local_day(ts: datetime, timezone: str) -> date:
-    """The site-local calendar day of a naive-UTC timestamp."""
-    return ts.replace(tzinfo=UTC).astimezone(zone(timezone)).date()
+    """The site-local calendar day of a naive-UTC timestamp (cached per quarter hour: offsets are multiples)."""
+    return _local_day(timezone, ts.year, ts.month, ts.day, ts.hour, ts.minute // 15)
+
+
+@lru_cache(maxsize=65536)
+def _local_day(timezone: str, year: int, month: int, day: int, hour: int, quarter: int) -> date:
+    return datetime(year, month, day, hour, quarter * 15, tzinfo=UTC).astimezone(zone(timezone)).date()
 
 
 def visitor_hash(salt: bytes, site_id: str, ip: str, user_agent: str) -> str:
