@@ -310,3 +310,47 @@ class Expected:
             return self.breakdown(*simple[name])
         method = name.replace("ecommerce/overview", "ecommerce_overview").replace("ecommerce/", "")
         return getattr(self, method.replace("-", "_"))()
+
+    # --- reports the MCP tools and the dashboard use (no API route of their own) --------------
+
+    def channels(self) -> list[dict]:
+        names = ("direct", "organic", "social", "referral", "email", "paid")
+        rows = [
+            {"channel": c, "visitors": len({p["visitor_hash"] for p in self.fpv if p["channel"] == c}),
+             "pageviews": sum(1 for p in self.fpv if p["channel"] == c)}
+            for c in names
+        ]  # fmt: skip
+        return sorted(rows, key=lambda r: (-r["visitors"], r["channel"]))
+
+    def hours(self) -> list[dict]:
+        def hour(p):
+            return local(p["created_at"], self.sites[p["site_id"]]["timezone"]).hour
+
+        return [
+            {"hour": h, "visitors": len({p["visitor_hash"] for p in self.fpv if hour(p) == h}),
+             "pageviews": sum(1 for p in self.fpv if hour(p) == h)}
+            for h in range(24)
+        ]  # fmt: skip
+
+    def goal_conversions(self) -> list[dict]:
+        rows = []
+        for goal in self.data.goals:
+            if goal["site_id"] not in self.sites:
+                continue
+            done = [c for c in self._in_window(self.data.completions) if c["goal_id"] == goal["id"]]
+            done = [c for c in done if self._session_ok(c)]
+            converting = len({c["visitor_hash"] for c in done})
+            site_visitors = len({p["visitor_hash"] for p in self.fpv if p["site_id"] == goal["site_id"]})
+            rows.append(
+                {"id": goal["id"], "name": goal["name"], "type": goal["type"], "is_active": True,
+                 "completions": len(done), "visitors": converting, "conversion_rate": rate(converting, site_visitors)}
+            )  # fmt: skip
+        return sorted(rows, key=lambda r: (-r["completions"], r["name"], r["id"]))
+
+
+def current_visitors(data: Dataset, domains: list[str], now: datetime) -> int:
+    site_ids = {data.sites[d]["id"] for d in domains}
+    since = now - timedelta(minutes=5)
+    return len(
+        {p["visitor_hash"] for p in data.pageviews if p["site_id"] in site_ids and since <= p["created_at"] <= now}
+    )
