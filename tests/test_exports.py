@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import Account, make_account, run_cli
+from conftest import Account, LiveServer, make_account, run_cli
 from ulid import ULID
 
 from clearanalytics.db import Database
@@ -257,11 +257,13 @@ def seeded(tmp_path_factory) -> Seeded:
     return seed_exports(tmp_path_factory.mktemp("exports") / "data")
 
 
+# The walks below make hundreds of requests: far over the default 60 a minute per token.
+RATE_LIMIT_ENV = {"CLEARANALYTICS_RATE_LIMIT": "100000/minute"}
+
+
 @pytest.fixture(scope="module")
 def server(seeded):
-    from conftest import LiveServer
-
-    live = LiveServer(seeded.data_dir, {"CLEARANALYTICS_RATE_LIMIT": "100000/minute"}).start()
+    live = LiveServer(seeded.data_dir, RATE_LIMIT_ENV).start()
     yield live
     live.stop()
 
