@@ -145,6 +145,15 @@ def test_bigquery_schema_follows_bigquerys_rules_for_every_table(seeded, server)
     assert {f["name"]: f["type"] for f in schema["goals"]}["config"] == "JSON"
 
 
+def test_table_parameter_gives_one_schema_file_for_bq_mk(seeded, server):
+    schema = get(server, seeded.acme.token, "/export/bigquery-schema").json()
+    for table in schema:
+        one = get(server, seeded.acme.token, "/export/bigquery-schema", table=table).json()
+        assert one == schema[table] and bigquery_schema_errors(one) == []
+    response = get(server, seeded.acme.token, "/export/bigquery-schema", table="salts")
+    assert response.status_code == 422 and list(response.json()["errors"]) == ["table"]
+
+
 @pytest.mark.parametrize(
     "bad",
     [

@@ -80,7 +80,14 @@ for _table in TABLES:
 @bp.get("/export/bigquery-schema")
 @require_ability("export:read")
 def export_bigquery_schema():
-    return jsonify(bigquery_schema())
+    """Every table's schema; with `table`, that table's list alone, ready for `bq mk --table`."""
+    schema = bigquery_schema()
+    table = request.args.get("table")
+    if not table:
+        return jsonify(schema)
+    if table not in schema:
+        raise validation_error("table", f"The table field must be one of: {', '.join(schema)}.")
+    return jsonify(schema[table])
 
 
 def _base_url() -> str:

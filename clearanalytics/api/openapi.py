@@ -116,13 +116,16 @@ def _paths() -> dict[str, dict]:
             tag="exports",
             ability="export:read",
         )
+    field = {"$ref": "#/components/schemas/BigQueryField"}
+    table = p.query_param(
+        "table", {"type": "string", "enum": list(p.EXPORT_ROUTES)}, "Only this table's field list (a bq schema file)."
+    )
     paths["/export/bigquery-schema"] = operation(
         "BigQuery schema of every export table, for bq mk --table.",
-        [],
-        {"application/json": p.per_table({"$ref": "#/components/schemas/BigQueryField"})},
+        [table],
+        {"application/json": {"anyOf": [p.per_table(field), {"type": "array", "items": field}]}},
         tag="exports",
         ability="export:read",
-        errors=("401", "403", "429", "500"),
     )
     base_url = p.query_param(
         "base_url",
