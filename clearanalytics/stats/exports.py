@@ -1,6 +1,6 @@
 """Export queries: the raw rows of one table for the token's sites, a page at a time.
 
-Each export is one SQL statement whose select list comes from the table's column
+Each export page is one SQL statement whose select list comes from the table's column
 definition (`clearanalytics.exports.columns`), restricted to the tenant's sites (so a
 cursor of another tenant can never reach their rows), to each site's own date range
 (resolved in the site's timezone by `stats.query`), to ids after the cursor, ordered by
@@ -68,7 +68,8 @@ def select_list(table: str) -> str:
     return ", ".join("s.domain AS domain" if c.name == "domain" else f"t.{c.name}" for c in TABLES[table])
 
 
-def export_sql(page: ExportPage) -> tuple[str, list]:
+def _where(page: ExportPage) -> tuple[str, list]:
+    """The tenant's sites (each in its own UTC range for timed tables) and the cursor."""
     params: list = []
     if not page.site_ids:
         where = ["FALSE"]
@@ -83,11 +84,25 @@ def export_sql(page: ExportPage) -> tuple[str, list]:
     if page.cursor is not None:
         where.append("t.id > ?")
         params.append(page.cursor)
+    return " AND ".join(where), params
+
+
+def export_sql(page: ExportPage) -> tuple[str, list]:
+    """The page's rows in id order.
+
+    The page's last id is found first from the id column alone, then the full rows up to it
+    are read: sorting whole rows to keep the first 10000 of millions costs several times more
+    than sorting ids (measured on 2 million pageviews), while the second scan is cut short by
+    DuckDB's min/max index on the ever-increasing ULIDs.
+    """
+    where, params = _where(page)
     sql = (
+        f"WITH page_end AS (SELECT max(id) AS id FROM "
+        f"(SELECT t.id FROM {page.table} t WHERE {where} ORDER BY t.id LIMIT ?)) "
         f"SELECT {select_list(page.table)} FROM {page.table} t JOIN sites s ON s.id = t.site_id "
-        f"WHERE {' AND '.join(where)} ORDER BY t.id LIMIT ?"
+        f"WHERE {where} AND t.id <= (SELECT id FROM page_end) ORDER BY t.id LIMIT ?"
     )
-    return sql, params + [page.limit]
+    return sql, params + [page.limit] + params + [page.limit]
 
 
 def run_export(cur: duckdb.DuckDBPyConnection, page: ExportPage) -> duckdb.DuckDBPyConnection:
