@@ -168,6 +168,14 @@ def _registry() -> dict[str, ToolSpec]:
     return {spec.name: spec for spec in TOOLS}
 
 
+def get_tool(name: str) -> ToolSpec:
+    """The tool called `name`; UnknownToolError if none is."""
+    spec = _registry().get(name)
+    if spec is None:
+        raise UnknownToolError(name)
+    return spec
+
+
 def tool_names() -> list[str]:
     return list(_registry())
 
@@ -203,9 +211,7 @@ def call_tool_model(
     *,
     now: datetime | None = None,
 ) -> types.CallToolResult:
-    spec = _registry().get(name)
-    if spec is None:
-        raise UnknownToolError(name)
+    spec = get_tool(name)
     try:
         scope = check_arguments(cur, caller, spec, arguments, now=now)
         summary, data = spec.report(cur, scope)
