@@ -8,13 +8,12 @@ is written here. The output schemas below describe those rows.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import duckdb
 
 from clearanalytics import stats
-from clearanalytics.goals import list_goals
+from clearanalytics.goals import get_goal
 from clearanalytics.mcp.tools import Scope, ToolSpec
 
 RECENT_CONVERSIONS = 5
@@ -134,18 +133,20 @@ def campaigns(cur, scope):
 
 
 def goals(cur, scope):
-    summary = stats.goal_conversions(cur, scope.query)[: scope.query.limit]
-    by_id = {g.id: g for g in list_goals(cur, scope.query.site_ids)}
-    sites = {s.id: s for s in scope.sites}
-    for row in summary:
-        goal = by_id[row["id"]]
-        own = replace(scope.query, sites=(sites[goal.site_id],), limit=RECENT_CONVERSIONS)
-        recent = stats.goal_completions(cur, own, goal)["data"]
-        row["recent_conversions"] = [{k: v for k, v in c.items() if k != "goal_id"} for c in recent]
-    text = f"Goals for {where(scope)}: " + (
-        "; ".join(
-            f"{g['name']} {g['completions']:,} completions ({g['conversion_rate']}% of visitors)" for g in summary
+    # Each goal is counted on its own site's calendar, as /api/v1/goals/{goal}/completions counts it.
+    found = []
+    for site in scope.sites:
+        own = stats.parse_query(
+            {"period": scope.query.period, "limit": RECENT_CONVERSIONS}, [site], now=scope.query.now
         )
+        found += [(row, own) for row in stats.goal_conversions(cur, own)]
+    found.sort(key=lambda pair: (-pair[0]["completions"], pair[0]["name"], pair[0]["id"]))
+    summary = []
+    for row, own in found[: scope.query.limit]:
+        recent = stats.goal_completions(cur, own, get_goal(cur, row["id"]))["data"]
+        summary.append(row | {"recent_conversions": [{k: v for k, v in c.items() if k != "goal_id"} for c in recent]})
+    text = f"Goals for {where(scope)}: " + (
+        "; ".join(f"{g['name']} {g['completions']:,} completions ({g['conversion_rate']}% converted)" for g in summary)
         or "no goals are set up yet"
     )
     return text + ".", {"goals": summary}
