@@ -8,6 +8,7 @@ is written here. The output schemas below describe those rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
@@ -48,7 +49,7 @@ PERIOD_WORDS = {
 
 def where(scope: Scope) -> str:
     """'example.com, the last 7 days (2026-11-19 to 2026-11-25)'."""
-    sites = scope.domain or f"all {len(scope.sites)} sites of {scope.tenant.slug}"
+    sites = scope.domain or f"all sites of {scope.tenant.slug}"
     if scope.query.hourly:
         return f"{sites}, {PERIOD_WORDS['24h']}"
     span = f"{scope.query.date_from.isoformat()} to {scope.query.date_to.isoformat()}"
@@ -59,12 +60,17 @@ def change(value: float | None) -> str:
     return "" if value is None else f" ({value:+g}%)"
 
 
-def listing(items: list[dict[str, Any]], label: str, metric: str = "visitors", unit: str = "visitors") -> str:
+def listing(items: list[dict[str, Any]], label: Callable[[dict], Any], metric: str, unit: str, money=False) -> str:
+    """The first five rows as 'a 12, b 7 and 3 more (unit)'."""
     if not items:
         return "none"
-    shown = ", ".join(f"{item[label] if item[label] is not None else '(none)'} {item[metric]:,}" for item in items[:5])
+    shown = ", ".join(f"{label(item)} {item[metric]:,{'.2f' if money else ''}}" for item in items[:5])
     more = f" and {len(items) - 5} more" if len(items) > 5 else ""
     return f"{shown}{more} ({unit})"
+
+
+def by(key: str) -> Callable[[dict], Any]:
+    return lambda item: item[key] if item[key] is not None else "(unknown)"
 
 
 def money(value: float, currency: str | None) -> str:
@@ -92,15 +98,15 @@ def analytics_overview(cur, scope):
 
 def top_pages(cur, scope):
     data = stats.pages(cur, scope.query)
-    return f"Top pages for {where(scope)}: {listing(data, 'pathname', 'pageviews', 'pageviews')}.", {"pages": data}
+    return f"Top pages for {where(scope)}: {listing(data, by('pathname'), 'pageviews', 'pageviews')}.", {"pages": data}
 
 
 def traffic_sources(cur, scope):
     channels = stats.channels(cur, scope.query)
     referrers = stats.referrers(cur, scope.query)
     text = (
-        f"Traffic sources for {where(scope)}: channels {listing(channels, 'channel')}; "
-        f"top referrers {listing(referrers, 'referrer')}."
+        f"Traffic sources for {where(scope)}: channels {listing(channels, by('channel'), 'visitors', 'visitors')}; "
+        f"top referrers {listing(referrers, lambda r: r['referrer'] or r['referrer_source'], 'visitors', 'visitors')}."
     )
     return text, {"channels": channels, "referrers": referrers}
 
@@ -112,16 +118,18 @@ def device_and_browser(cur, scope):
         "operating_systems": stats.operating_systems(cur, scope.query),
     }
     text = (
-        f"{where(scope)}: devices {listing(data['devices'], 'device_type')}; "
-        f"browsers {listing(data['browsers'], 'browser')}; "
-        f"operating systems {listing(data['operating_systems'], 'os')}."
+        f"{where(scope)}: devices {listing(data['devices'], by('device_type'), 'visitors', 'visitors')}; "
+        f"browsers {listing(data['browsers'], by('browser'), 'visitors', 'visitors')}; "
+        f"operating systems {listing(data['operating_systems'], by('os'), 'visitors', 'visitors')}."
     )
     return text, data
 
 
 def languages(cur, scope):
     data = stats.languages(cur, scope.query)
-    return f"Visitor languages for {where(scope)}: {listing(data, 'language')}.", {"languages": data}
+    return f"Visitor languages for {where(scope)}: {listing(data, by('language'), 'visitors', 'visitors')}.", {
+        "languages": data
+    }
 
 
 def campaigns(cur, scope):
@@ -129,7 +137,9 @@ def campaigns(cur, scope):
     shown = [
         {"name": "/".join(str(r[k] or "-") for k in ("utm_source", "utm_medium", "utm_campaign")), **r} for r in data
     ]
-    return f"UTM campaigns for {where(scope)}: {listing(shown, 'name')}.", {"campaigns": data}
+    return f"UTM campaigns for {where(scope)}: {listing(shown, by('name'), 'visitors', 'visitors')}.", {
+        "campaigns": data
+    }
 
 
 def goals(cur, scope):
@@ -139,14 +149,17 @@ def goals(cur, scope):
         own = stats.parse_query(
             {"period": scope.query.period, "limit": RECENT_CONVERSIONS}, [site], now=scope.query.now
         )
-        found += [(row, own) for row in stats.goal_conversions(cur, own)]
+        found += [({"domain": site.domain} | row, own) for row in stats.goal_conversions(cur, own)]
     found.sort(key=lambda pair: (-pair[0]["completions"], pair[0]["name"], pair[0]["id"]))
     summary = []
     for row, own in found[: scope.query.limit]:
         recent = stats.goal_completions(cur, own, get_goal(cur, row["id"]))["data"]
         summary.append(row | {"recent_conversions": [{k: v for k, v in c.items() if k != "goal_id"} for c in recent]})
     text = f"Goals for {where(scope)}: " + (
-        "; ".join(f"{g['name']} {g['completions']:,} completions ({g['conversion_rate']}% converted)" for g in summary)
+        "; ".join(
+            f"{g['name']} on {g['domain']}: {g['completions']:,} completions ({g['conversion_rate']}% converted)"
+            for g in summary
+        )
         or "no goals are set up yet"
     )
     return text + ".", {"goals": summary}
@@ -170,10 +183,11 @@ def ecommerce_products(cur, scope):
         "revenue_by_source": stats.revenue_by_source(cur, scope.query),
     }
     steps = ", ".join(f"{s['label']} {s['visitors']:,}" for s in data["funnel"])
+    currency = scope.currency or "mixed currencies"
     text = (
         f"E-commerce products for {where(scope)}: top products by revenue "
-        f"{listing(data['products'], 'item_name', 'revenue', scope.currency or 'revenue')}; funnel {steps}; "
-        f"revenue by source {listing(data['revenue_by_source'], 'source', 'revenue', scope.currency or 'revenue')}."
+        f"{listing(data['products'], by('item_name'), 'revenue', currency, money=True)}; funnel {steps}; "
+        f"revenue by source {listing(data['revenue_by_source'], by('source'), 'revenue', currency, money=True)}."
     )
     return text, {"currency": scope.currency} | data
 
@@ -291,6 +305,7 @@ TOOLS: tuple[ToolSpec, ...] = (
             "goals": {
                 "type": "array",
                 "items": obj(
+                    domain=STR,
                     id=STR,
                     name=STR,
                     type=STR,
