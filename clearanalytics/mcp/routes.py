@@ -21,6 +21,7 @@ from clearanalytics.mcp import protocol, tools
 
 bp = Blueprint("mcp", __name__, url_prefix="/mcp")
 
+MAX_BODY_BYTES = 1_000_000  # a JSON-RPC message of this server is a few hundred bytes
 PLAN_MESSAGE = "AI Search (MCP) is available on the Pro, Growth and Business plans; this tenant is on the {plan} plan."
 
 
@@ -69,7 +70,12 @@ def analytics():
     def run_tool(name: str, arguments: dict[str, Any] | None):
         return tools.call_tool_model(get_cursor(), caller, name, arguments)
 
-    status, body = protocol.answer(request.get_data(), request.headers.get("MCP-Protocol-Version"), run_tool)
+    raw = request.stream.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        response = jsonify(message=f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+        response.status_code = 413
+        return response
+    status, body = protocol.answer(raw, request.headers.get("MCP-Protocol-Version"), run_tool)
     if body is None:
         return Response(status=status)
     response = jsonify(body)
