@@ -16,6 +16,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from clearanalytics import accounts
+from clearanalytics.api.stats import api_now
 from clearanalytics.app import get_cursor, get_db
 from clearanalytics.mcp import protocol, tools
 
@@ -68,7 +69,8 @@ def analytics():
     caller = tools.Caller.from_token(g.token)
 
     def run_tool(name: str, arguments: dict[str, Any] | None):
-        return tools.call_tool_model(get_cursor(), caller, name, arguments)
+        # The API's clock (real now, or the NOW config key in tests): same periods, same numbers.
+        return tools.call_tool_model(get_cursor(), caller, name, arguments, now=api_now())
 
     raw = request.stream.read(MAX_BODY_BYTES + 1)
     if len(raw) > MAX_BODY_BYTES:
