@@ -47,6 +47,9 @@ def create_app(config: dict[str, Any] | None = None, database: Database | None =
     from clearanalytics.tracker import bp as tracker_bp
 
     app.register_blueprint(tracker_bp)
+    from clearanalytics.mcp import bp as mcp_bp
+
+    app.register_blueprint(mcp_bp)
 
     from clearanalytics import ingest
 
