@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import signal
+import sys
 from pathlib import Path
 
 import click
@@ -32,6 +34,8 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
         )
     except OSError as exc:
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    # SIGTERM (docker stop, systemd, kill) exits like Ctrl-C, so queued events are flushed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"ClearAnalytics listening on http://{shown_host}:{server.effective_port}", err=False)
     try:
@@ -40,6 +44,9 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
         pass
     finally:
         server.close()
+        ingest = app.extensions.get("clearanalytics.ingest")
+        if ingest is not None:
+            ingest.close()
 
 
 @main.command()
