@@ -143,3 +143,24 @@ def test_import_uses_the_kept_salt_of_recent_days_only(account, tmp_path):
     assert hashes["/recent"][0] == hashes["/recent"][1] == hashes["/live"][0]  # today's stored salt
     assert hashes["/old"][0] != hashes["/old"][1]  # a day whose salt is gone: random per run
     assert salt_days == 1
+
+
+def test_quickstart_loads_demo_traffic_once(tmp_path):
+    data_dir = tmp_path / "demo"
+    first = run_cli("quickstart", "--data-dir", data_dir, "--no-serve")
+    assert first.exit_code == 0, first.output
+    assert "Log in as admin@localhost" in first.stdout
+    counts = _rows(
+        data_dir,
+        "SELECT (SELECT count(*) FROM pageviews),"
+        " (SELECT count(*) FROM ecommerce_events WHERE event_type = 'purchase'),"
+        " (SELECT count(*) FROM goals), (SELECT count(*) FROM goal_completions),"
+        " (SELECT count(DISTINCT channel) FROM pageviews), (SELECT count(DISTINCT device_type) FROM pageviews),"
+        " (SELECT date_diff('day', min(created_at), max(created_at)) FROM pageviews)",
+    )[0]
+    pageviews, purchases, goals, completions, channels, devices, days = counts
+    assert pageviews > 10_000 and purchases > 50 and goals == 3 and completions > 1000
+    assert channels == 6 and devices == 3 and days >= 89
+    second = run_cli("quickstart", "--data-dir", data_dir, "--no-serve")
+    assert second.exit_code == 0 and "already set up" in second.stdout
+    assert _rows(data_dir, "SELECT count(*) FROM pageviews")[0][0] == pageviews
