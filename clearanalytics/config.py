@@ -43,6 +43,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("memory_limit", "400MB", "DuckDB memory_limit for the server process."),
     Setting("threads", 8, "Waitress worker threads for `serve`.", int),
     Setting("rate_limit", "60/minute", "API requests allowed per token."),
+    Setting(
+        "flush_interval",
+        0.25,
+        "Seconds between the ingest writer's batch commits (accepted events are spooled to disk at once).",
+        float,
+    ),
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -52,9 +52,9 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
     finally:
         control.stop()
         server.close()
-        shutdown = app.extensions.get("clearanalytics.shutdown")
-        if shutdown:
-            shutdown()
+        ingest = app.extensions.get("clearanalytics.ingest")
+        if ingest is not None:
+            ingest.close()
 
 
 @main.command()
@@ -67,18 +67,37 @@ def serve(data_dir: Path, host: str, port: int, threads: int | None) -> None:
     run_server(data_dir, host, port, threads)
 
 
+def _load_demo_traffic(data_dir: Path) -> None:
+    """Fill an empty demo site with ~90 days of generated traffic, through the importer."""
+    from clearanalytics.cli import database, info
+    from clearanalytics.demo import load_demo
+
+    with database(data_dir) as db:
+        with db.reading() as cur:
+            has_data = cur.execute(
+                "SELECT count(*) FROM pageviews p JOIN sites s ON s.id = p.site_id WHERE s.domain = ?",
+                [QUICKSTART["site"]],
+            ).fetchone()[0]
+        if has_data:
+            return
+        info("Generating 90 days of demo traffic...")
+        report = load_demo(db, QUICKSTART["site"])
+    info(f"Imported {report.accepted} demo events.")
+
+
 @main.command()
 @data_dir_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--no-serve", is_flag=True, help="Set up the demo and exit without serving.")
 def quickstart(data_dir: Path, host: str, port: int, no_serve: bool) -> None:
-    """Set up a demo tenant, site and admin user, then serve on 127.0.0.1:8000."""
+    """Set up a demo tenant, site and admin user with 90 days of demo traffic, then serve on 127.0.0.1:8000."""
     password = secrets.token_urlsafe(12)
     changes = ensure_account(data_dir, password=password, **QUICKSTART)
     if any(c.startswith("created user") for c in changes):
         click.echo(f"Log in as {QUICKSTART['email']} with password {password} (shown only this once).")
     else:
         click.echo(f"Demo already set up in {data_dir}; log in as {QUICKSTART['email']}.")
+    _load_demo_traffic(data_dir)
     if not no_serve:
         run_server(data_dir, host, port, None)

@@ -23,7 +23,8 @@ def init_app(app: Flask, db: Database) -> None:
         proxies = parse_trusted_proxies(app.config.get("TRUSTED_PROXIES"))
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    service = IngestService(db, app.config["DATA_DIR"], proxies)
+    interval = float(app.config.get("FLUSH_INTERVAL") or 0.25)
+    service = IngestService(db, app.config["DATA_DIR"], proxies, interval=interval)
     service.start()
     app.extensions["clearanalytics.ingest"] = service
     app.register_blueprint(bp)

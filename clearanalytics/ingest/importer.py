@@ -9,6 +9,8 @@ large batches (NumPy arrays scanned by DuckDB), and the report names every bad l
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -100,6 +102,7 @@ def import_documents(
     prepared.sort(key=lambda item: (item[0], item[1]))
 
     pipeline = Pipeline(db)
+    writer = _BatchWriter(db)
     batch, in_batch = Records(), 0
     for done, (_, line_no, event) in enumerate(prepared, 1):
         event.records = batch  # the last step only appends, so events share one batch
@@ -113,20 +116,51 @@ def import_documents(
             report.accepted += 1
         in_batch += 1
         if in_batch >= BATCH_EVENTS:
-            _write(db, batch)
+            writer.put(batch)
             batch, in_batch = Records(), 0
         if progress and done % PROGRESS_EVERY == 0:
             progress(PROGRESS_EVERY)
-    _write(db, batch)
+    writer.put(batch)
+    writer.close()
     if progress and len(prepared) % PROGRESS_EVERY:
         progress(len(prepared) % PROGRESS_EVERY)
     return report
 
 
-def _write(db: Database, records: Records) -> None:
-    if len(records):
-        with db.transaction() as cur:
-            write_records(cur, records)
+class _BatchWriter:
+    """Commits batches on a second thread, so DuckDB's work overlaps the pipeline's next batch.
+
+    At most one batch waits; an error in the writer is raised in the importing thread.
+    """
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._queue: queue.Queue[Records | None] = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="clearanalytics-import-writer", daemon=True)
+        self._thread.start()
+
+    def put(self, records: Records) -> None:
+        if self._error:
+            raise self._error
+        if len(records):
+            self._queue.put(records)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error:
+            raise self._error
+
+    def _run(self) -> None:
+        while (records := self._queue.get()) is not None:
+            if self._error:
+                continue
+            try:
+                with self.db.transaction() as cur:
+                    write_records(cur, records)
+            except BaseException as exc:  # handed to the importing thread
+                self._error = exc
 
 
 def import_file(

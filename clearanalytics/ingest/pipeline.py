@@ -18,6 +18,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from clearanalytics.accounts import Site
@@ -108,9 +109,14 @@ def parse_referrer(event: Event, ctx: Pipeline) -> None:
 
 
 def derive_language(event: Event, ctx: Pipeline) -> None:
-    value = event.payload.language or (event.accept_language or "").split(",")[0].split(";")[0]
-    primary = value.strip().split("-")[0].split("_")[0].lower()
-    event.language = primary if primary.isalpha() and 2 <= len(primary) <= 3 else None
+    event.language = primary_language(event.payload.language or event.accept_language or "")
+
+
+@lru_cache(maxsize=4096)
+def primary_language(value: str) -> str | None:
+    """'en-US' -> 'en'; also the first entry of an Accept-Language header ('fr-CH, fr;q=0.9')."""
+    primary = value.split(",")[0].split(";")[0].strip().split("-")[0].split("_")[0].lower()
+    return primary if primary.isalpha() and 2 <= len(primary) <= 3 else None
 
 
 def derive_visitor(event: Event, ctx: Pipeline) -> None:
@@ -119,7 +125,7 @@ def derive_visitor(event: Event, ctx: Pipeline) -> None:
         ctx.attach_engagement(event)
         return
     salt = ctx.salt(site, ts, event.historical)
-    event.visitor_hash = visitor_hash(salt, site.id, event.ip, event.user_agent)
+    event.visitor_hash = ctx.visitor_hash(salt, site.id, event.ip, event.user_agent)
     event.session_hash = ctx.sessions.touch(event.visitor_hash, ts)
     event.id = ulid_at(ts)
     if event.payload.name == "pageview":
@@ -331,6 +337,7 @@ class Pipeline:
         self.engagements = Engagements(db)
         self.drops: Counter[str] = Counter()
         self._transactions: dict[str, set[str]] = {}
+        self._visitors: dict[tuple, str] = {}
         self._tx_lock = threading.Lock()
 
     def run(self, event: Event) -> Event:
@@ -342,6 +349,16 @@ class Pipeline:
             self.drops[exc.reason] += 1
             raise
         return event
+
+    def visitor_hash(self, salt: bytes, site_id: str, ip: str, user_agent: str) -> str:
+        """visitor_hash with a small memo: a visit sends several events with the same inputs."""
+        key = (salt, site_id, ip, user_agent)
+        value = self._visitors.get(key)
+        if value is None:
+            if len(self._visitors) > 100_000:
+                self._visitors.clear()
+            value = self._visitors[key] = visitor_hash(salt, site_id, ip, user_agent)
+        return value
 
     def salt(self, site: Site, ts: datetime, historical: bool) -> bytes:
         day = local_day(ts, site.timezone)
