@@ -17,7 +17,7 @@ from clearanalytics.app import create_app  # noqa: E402
 from tests import stats_dataset  # noqa: E402
 from tests.conftest import run_cli  # noqa: E402
 from tests.stats_expected import Expected  # noqa: E402
-from tests.test_api_stats import ENDPOINTS, SCOPES  # noqa: E402
+from tests.test_api_stats import ENDPOINTS, SCOPES, cases  # noqa: E402
 
 PARAMS = (
     {},
@@ -54,8 +54,7 @@ def get(client, dataset, tenant: str, path: str, params: dict):
     )
 
 
-@pytest.mark.parametrize("scope", list(SCOPES), ids=lambda s: f"{s[0]}-{s[1] or 'all'}")
-@pytest.mark.parametrize("params", PARAMS, ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()) or "default")
+@pytest.mark.parametrize("scope,params", cases(SCOPES, PARAMS, 3))
 def test_imported_traffic_gives_the_reference_numbers(client, dataset, scope, params):
     tenant, domain = scope
     query = params | ({"domain": domain} if domain else {})
