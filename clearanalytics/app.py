@@ -44,6 +44,16 @@ def create_app(config: dict[str, Any] | None = None, database: Database | None =
     from clearanalytics.api import bp as api_bp
 
     app.register_blueprint(api_bp)
+    from clearanalytics.tracker import bp as tracker_bp
+
+    app.register_blueprint(tracker_bp)
+    from clearanalytics.mcp import bp as mcp_bp
+
+    app.register_blueprint(mcp_bp)
+
+    from clearanalytics import ingest
+
+    ingest.init_app(app, db)
 
     app.register_error_handler(HTTPException, _json_errors_for_machines)
 

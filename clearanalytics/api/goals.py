@@ -52,17 +52,17 @@ def goals_index():
     return jsonify(data=[goal_json(goal) for goal in list_goals(get_cursor(), site_ids)])
 
 
-@bp.get("/goals/<goal_id>/completions")
+@bp.get("/goals/<goal>/completions")
 @require_ability("goals:read")
-def goal_completions(goal_id: str):
+def goal_completions(goal: str):  # the reference names the path parameter {goal}
     """One goal's completions in the period (newest first, limit default 50) with meta.total."""
     from clearanalytics import stats
     from clearanalytics.api.stats import request_query
 
     sites = tenant_sites(request.args.get("domain"))
-    goal = get_goal(get_cursor(), goal_id)
-    site = next((s for s in sites if goal is not None and s.id == goal.site_id), None)
+    found = get_goal(get_cursor(), goal)
+    site = next((s for s in sites if found is not None and s.id == found.site_id), None)
     if site is None:  # unknown, another tenant's, or of another of the tenant's domains
         raise ApiError(404, "Goal not found.")
     query = request_query([site], default_limit=50)
-    return jsonify(stats.goal_completions(get_cursor(), query, goal))
+    return jsonify(stats.goal_completions(get_cursor(), query, found))

@@ -1,0 +1,112 @@
+"""GET /api/v1/export/*: raw rows as JSONL or CSV, and the BigQuery and Power BI schemas.
+
+Handlers only validate and wire: the rows come from `stats.exports`, their encoding from
+`exports.formats`, the schemas from `exports.bigquery` and `exports.powerbi`. An export
+streams from its own DuckDB cursor, fetched in batches and closed when the response is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Response, g, jsonify, request, stream_with_context
+
+from clearanalytics import accounts
+from clearanalytics.accounts import Site
+from clearanalytics.api.auth import bp, require_ability, validation_error
+from clearanalytics.api.goals import tenant_site_ids
+from clearanalytics.app import get_cursor, get_db
+from clearanalytics.exports.bigquery import bigquery_schema
+from clearanalytics.exports.columns import ROUTE_SEGMENTS, TABLES
+from clearanalytics.exports.formats import csv_chunks, jsonl_chunks
+from clearanalytics.exports.powerbi import power_query_script, powerbi_schema
+from clearanalytics.stats.exports import batches, parse_export, run_export
+from clearanalytics.stats.query import QueryError
+
+EXPORT_FORMATS = {
+    "jsonl": ("application/x-ndjson; charset=utf-8", jsonl_chunks),
+    "csv": ("text/csv; charset=utf-8", csv_chunks),
+}
+POWERBI_FORMATS = ("json", "pqm")
+_BASE_URL = re.compile(r"^https?://[^\s\"'<>\\]+$")
+MAX_BASE_URL_LENGTH = 2048
+
+
+def _choice(name: str, allowed: tuple[str, ...] | dict, default: str) -> str:
+    value = request.args.get(name) or default
+    if value not in allowed:
+        raise validation_error(name, f"The {name} field must be one of: {', '.join(allowed)}.")
+    return value
+
+
+def _sites() -> list[Site]:
+    """The tenant's sites, or the one named by `domain` (403 for a domain that is not theirs)."""
+    allowed = set(tenant_site_ids(request.args.get("domain")))
+    return [s for s in accounts.list_sites(get_cursor(), g.token.tenant_id) if s.id in allowed]
+
+
+def _export(table: str) -> Response:
+    fmt = _choice("format", EXPORT_FORMATS, "jsonl")
+    sites = _sites()
+    try:
+        page = parse_export(table, request.args, sites)
+    except QueryError as exc:
+        raise validation_error(exc.field, exc.message) from None
+    cur = get_db().cursor()  # the stream's own cursor: it outlives this function
+    try:
+        run_export(cur, page)
+    except BaseException:
+        cur.close()
+        raise
+    content_type, encode = EXPORT_FORMATS[fmt]
+    response = Response(stream_with_context(encode(TABLES[table], batches(cur))), content_type=content_type)
+    response.call_on_close(cur.close)
+    return response
+
+
+def _register_export_route(table: str) -> None:
+    def view() -> Response:
+        return _export(table)
+
+    view.__name__ = f"export_{table}"
+    view.__doc__ = f"Raw {table} rows as JSONL or CSV, a page at a time."
+    bp.add_url_rule(f"/export/{ROUTE_SEGMENTS[table]}", view.__name__, require_ability("export:read")(view))
+
+
+for _table in TABLES:
+    _register_export_route(_table)
+
+
+@bp.get("/export/bigquery-schema")
+@require_ability("export:read")
+def export_bigquery_schema():
+    """Every table's schema; with `table`, that table's list alone, ready for `bq mk --table`."""
+    schema = bigquery_schema()
+    table = request.args.get("table")
+    if not table:
+        return jsonify(schema)
+    if table not in schema:
+        raise validation_error("table", f"The table field must be one of: {', '.join(schema)}.")
+    return jsonify(schema[table])
+
+
+def _base_url() -> str:
+    """The API's base URL for the M script: the parameter, else this request's own host."""
+    raw = request.args.get("base_url")
+    if not raw:
+        return request.host_url.rstrip("/") + "/api/v1"
+    if len(raw) > MAX_BASE_URL_LENGTH or not _BASE_URL.match(raw):
+        raise validation_error("base_url", "The base_url field must be an http:// or https:// URL.")
+    return raw.rstrip("/")
+
+
+@bp.get("/export/powerbi-schema")
+@require_ability("export:read")
+def export_powerbi_schema():
+    fmt = _choice("format", POWERBI_FORMATS, "json")
+    base_url = _base_url()
+    if fmt == "json":
+        return jsonify(powerbi_schema())
+    response = Response(power_query_script(base_url), content_type="text/plain; charset=utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="clearanalytics-powerbi.pq"'
+    return response

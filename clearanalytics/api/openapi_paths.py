@@ -1,0 +1,210 @@
+"""The OpenAPI description of every /api/v1 operation: parameters, response bodies and errors.
+
+Parameter ranges come from the code that enforces them (`stats.query`, `stats.exports`)
+and export rows from the column definitions, so that the document follows the code. The
+stats response fields follow the reference and issue [3/7] field for field.
+"""
+
+from __future__ import annotations
+
+from clearanalytics.exports.columns import ROUTE_SEGMENTS, TABLES, Column
+from clearanalytics.stats.exports import MAX_CURSOR_LENGTH, MAX_EXPORT_LIMIT
+from clearanalytics.stats.query import DEFAULT_PERIOD, MAX_LIMIT, PERIODS
+
+# --- schema shorthands -------------------------------------------------------------------------
+
+INT = {"type": "integer", "minimum": 0}
+NUMBER = {"type": "number"}
+TEXT = {"type": "string"}
+CHANGE = {"type": ["number", "null"], "description": "Change against the preceding period; null when that was 0."}
+TYPES = {"int": INT, "number": NUMBER, "string": TEXT, "string?": {"type": ["string", "null"]},
+         "number?": {"type": ["number", "null"]}, "change": CHANGE}  # fmt: skip
+
+
+def obj(fields: dict[str, str | dict]) -> dict:
+    """A closed object: exactly these fields, all present."""
+    return {
+        "type": "object",
+        "properties": {k: TYPES[v] if isinstance(v, str) else v for k, v in fields.items()},
+        "required": list(fields),
+        "additionalProperties": False,
+    }
+
+
+def data_of(schema: dict) -> dict:
+    return obj({"data": schema})
+
+
+def rows_of(fields: dict[str, str | dict]) -> dict:
+    return data_of({"type": "array", "items": obj(fields)})
+
+
+# --- parameters ----------------------------------------------------------------------------------
+
+
+def query_param(name: str, schema: dict, description: str) -> dict:
+    """An optional query parameter. As everywhere in the API, an empty value means the default."""
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "allowEmptyValue": True,
+        "schema": schema,
+        "description": description,
+    }
+
+
+PERIOD = query_param(
+    "period",
+    {"type": "string", "enum": list(PERIODS), "default": DEFAULT_PERIOD},
+    "Nd: the N calendar days ending today; 24h: the last 24 hours (hourly buckets); 12m: the 12 months ending today.",
+)
+FROM = query_param(
+    "from", {"type": "string", "format": "date"}, "Start date, YYYY-MM-DD, inclusive. Overrides period; needs to."
+)
+TO = query_param("to", {"type": "string", "format": "date"}, "End date, YYYY-MM-DD, inclusive. Required with from.")
+DOMAIN = query_param(
+    "domain", {"type": "string"}, "One of your sites; default all sites of the token's tenant. Another domain: 403."
+)
+
+
+def limit_param(default: int, maximum: int = MAX_LIMIT) -> dict:
+    return query_param(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": maximum, "default": default},
+        f"Number of results, 1-{maximum}.",
+    )
+
+
+STATS_PARAMS = [PERIOD, FROM, TO, DOMAIN]
+EXPORT_FORMAT = query_param(
+    "format", {"type": "string", "enum": ["jsonl", "csv"], "default": "jsonl"}, "Export format."
+)
+CURSOR = query_param(
+    "cursor", {"type": "string", "maxLength": MAX_CURSOR_LENGTH}, "The id of the last row of the previous page."
+)
+EXPORT_LIMIT = query_param(
+    "limit",
+    {"type": "integer", "minimum": 1, "maximum": MAX_EXPORT_LIMIT, "default": MAX_EXPORT_LIMIT},
+    f"Rows per request, 1-{MAX_EXPORT_LIMIT}.",
+)
+EXPORT_FROM = query_param(
+    "from",
+    {"type": "string", "format": "date"},
+    "Start date, YYYY-MM-DD, in each site's timezone; default 30 days ago.",
+)
+EXPORT_TO = query_param("to", {"type": "string", "format": "date"}, "End date, YYYY-MM-DD, inclusive (default today).")
+
+# --- stats and goals -------------------------------------------------------------------------------
+
+OVERVIEW = {"visitors": "int", "pageviews": "int", "bounce_rate": "number", "avg_duration": "int",
+            "visitors_change": "change", "pageviews_change": "change", "bounce_rate_change": "change",
+            "avg_duration_change": "change"}  # fmt: skip
+ECOMMERCE_OVERVIEW = {"revenue": "number", "transactions": "int", "avg_order_value": "number",
+                      "conversion_rate": "number", "revenue_change": "change", "transactions_change": "change",
+                      "avg_order_value_change": "change", "conversion_rate_change": "change"}  # fmt: skip
+FUNNEL_STEPS = ["view_item", "add_to_cart", "begin_checkout", "purchase"]
+BUCKET = {"type": "string", "description": "YYYY-MM-DD, or YYYY-MM-DDTHH:00:00Z for hourly buckets (period=24h)."}
+
+# path, summary, extra parameters, response body schema
+STATS: list[tuple[str, str, list[dict], dict]] = [
+    ("/stats/overview", "Visitors, pageviews, bounce rate and average session duration, with changes.", [],
+     data_of(obj(OVERVIEW))),
+    ("/stats/timeseries", "Visitors and pageviews per day (per hour for 24h), zeros included.", [],
+     rows_of({"date": BUCKET, "visitors": "int", "pageviews": "int"})),
+    ("/stats/pages", "Top pages by pageviews.", [limit_param(10)],
+     rows_of({"pathname": "string", "visitors": "int", "pageviews": "int", "avg_duration": "int"})),
+    ("/stats/referrers", "Top referrer sources; referrer is the referring host, null for direct.", [limit_param(10)],
+     rows_of({"referrer_source": "string", "referrer": "string?", "visitors": "int"})),
+    ("/stats/browsers", "Browsers by visitors.", [limit_param(10)], rows_of({"browser": "string", "visitors": "int"})),
+    ("/stats/operating-systems", "Operating systems by visitors.", [limit_param(10)],
+     rows_of({"os": "string", "visitors": "int"})),
+    ("/stats/devices", "Device types (desktop, mobile, tablet) by visitors.", [],
+     rows_of({"device_type": "string", "visitors": "int"})),
+    ("/stats/languages", "Browser languages by visitors.", [limit_param(10)],
+     rows_of({"language": "string?", "visitors": "int"})),
+    ("/stats/campaigns", "UTM campaigns: (utm_source, utm_medium, utm_campaign) with visitors and pageviews.",
+     [limit_param(10)], rows_of({"utm_source": "string?", "utm_medium": "string?", "utm_campaign": "string?",
+                                 "visitors": "int", "pageviews": "int"})),
+    ("/stats/ecommerce/overview", "Revenue, transactions, average order value and conversion rate, with changes.",
+     [], data_of(obj(ECOMMERCE_OVERVIEW))),
+    ("/stats/ecommerce/revenue-timeseries", "Revenue and transactions per day (per hour for 24h).", [],
+     rows_of({"date": BUCKET, "revenue": "number", "transactions": "int"})),
+    ("/stats/ecommerce/products", "Top products by revenue, with quantity sold and orders.", [limit_param(10)],
+     rows_of({"item_name": "string", "revenue": "number", "quantity": "int", "orders": "int"})),
+    ("/stats/ecommerce/funnel", "view_item, add_to_cart, begin_checkout, purchase: visitors and drop-off per step.",
+     [], rows_of({"step": {"type": "string", "enum": FUNNEL_STEPS}, "label": "string", "visitors": "int",
+                  "dropoff_rate": "number"})),
+    ("/stats/ecommerce/revenue-by-source", "Revenue by the source of each purchase's session entry.",
+     [limit_param(10)], rows_of({"source": "string", "revenue": "number", "transactions": "int"})),
+]  # fmt: skip
+
+TIMESTAMP = {"type": "string", "format": "date-time", "description": "UTC, such as 2026-02-17T14:22:00Z."}
+GOAL = obj({"id": "string", "name": "string", "type": {"type": "string", "enum": ["url", "event"]},
+            "config": {"type": "object"}, "is_active": {"type": "boolean"}, "created_at": TIMESTAMP,
+            "updated_at": TIMESTAMP})  # fmt: skip
+COMPLETION = obj({"id": "string", "goal_id": "string", "visitor_hash": "string", "pageview_id": "string?",
+                  "created_at": TIMESTAMP})  # fmt: skip
+COMPLETIONS = obj({
+    "data": {"type": "array", "items": COMPLETION},
+    "meta": obj({"goal": obj({"id": "string", "name": "string", "type": {"type": "string", "enum": ["url", "event"]}}),
+                 "total": "int"}),
+})  # fmt: skip
+
+# --- exports -----------------------------------------------------------------------------------------
+
+JSON_SCHEMA_TYPES = {"string": "string", "integer": "integer", "decimal": "number", "float": "number",
+                     "boolean": "boolean", "timestamp": "string", "json": "object", "record": "object"}  # fmt: skip
+
+
+def column_schema(column: Column) -> dict:
+    """The JSON Schema of one column's JSONL value, from the column definition."""
+    kind = JSON_SCHEMA_TYPES[column.kind]
+    schema: dict = {"type": [kind, "null"] if column.nullable else kind, "description": column.description}
+    if column.kind == "timestamp":
+        schema["format"] = "date-time"
+    if column.fields:
+        schema["properties"] = {f.name: column_schema(f) for f in column.fields}
+        schema["required"] = [f.name for f in column.fields]
+        schema["additionalProperties"] = False
+    if column.repeated:
+        schema = {"type": "array", "items": schema, "description": schema.pop("description")}
+    return schema
+
+
+def row_schema(table: str) -> dict:
+    columns = TABLES[table]
+    return {
+        "type": "object",
+        "properties": {c.name: column_schema(c) for c in columns},
+        "required": [c.name for c in columns],
+        "additionalProperties": False,
+    }
+
+
+BIGQUERY_FIELD = {
+    "type": "object",
+    "properties": {
+        "name": TEXT,
+        "type": {"type": "string", "enum": ["STRING", "INTEGER", "FLOAT", "NUMERIC", "BOOLEAN", "TIMESTAMP", "JSON",
+                                            "RECORD"]},
+        "mode": {"type": "string", "enum": ["REQUIRED", "NULLABLE", "REPEATED"]},
+        "description": TEXT,
+        "fields": {"type": "array", "items": {"$ref": "#/components/schemas/BigQueryField"}},
+    },
+    "required": ["name", "type", "mode"],
+    "additionalProperties": False,
+}  # fmt: skip
+POWERBI_COLUMN = obj({
+    "name": "string",
+    "type": {"type": "string", "enum": ["Edm.String", "Edm.Int64", "Edm.Double", "Edm.Decimal", "Edm.Boolean",
+                                        "Edm.DateTimeOffset"]},
+    "nullable": {"type": "boolean"},
+})  # fmt: skip
+
+
+def per_table(item_schema: dict) -> dict:
+    return obj({table: {"type": "array", "items": item_schema} for table in TABLES})
+
+
+EXPORT_ROUTES = {table: f"/export/{segment}" for table, segment in ROUTE_SEGMENTS.items()}

@@ -1,0 +1,10 @@
+"""/mcp/analytics: the Model Context Protocol server (Streamable HTTP) and its 12 read-only tools.
+
+`routes` is the HTTP glue (bearer auth, plan check), `protocol` the JSON-RPC dispatch on the
+official SDK's types, `tools` the registry that the AI chat also calls in-process, and
+`reports` the tools themselves: thin wrappers over the stats engine.
+"""
+
+from clearanalytics.mcp.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,343 @@
+"""The MCP tool registry: the 12 tools, their argument checks, and who may call them.
+
+This is a plain Python interface, independent of HTTP, so that the MCP route and the
+dashboard's AI chat run the very same code path with the same tenant and plan checks:
+
+    list_tools() -> [tool dicts in MCP wire shape: name, title, description, inputSchema, ...]
+    call_tool(cursor, Caller(tenant_id, user_id), name, arguments) -> CallToolResult dict
+
+Every mistake an assistant can make in its arguments (an unknown period, a limit out of
+range, a domain or tenant that is not the caller's) comes back as a tool result with
+`isError: true` and a message naming the argument, so that the model can correct itself;
+only an unknown tool name raises (`UnknownToolError`), which the MCP route turns into the
+protocol's -32602 error as the specification asks.
+
+Isolation rule: a caller is bound to exactly one tenant (a token's own tenant, or the
+tenant a dashboard user is looking at). The `tenant` argument must name that tenant, the
+caller's user must still be a member of it, and it must be on an AI plan.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import mcp.types as types
+
+from clearanalytics import accounts
+from clearanalytics.accounts import Site, Tenant
+from clearanalytics.stats.query import DEFAULT_PERIOD, MAX_LIMIT, PERIODS, Query, QueryError, parse_query
+
+DEFAULT_LIMIT = 10
+
+
+class ToolError(Exception):
+    """A mistake in the arguments or the caller's rights: becomes a result with isError true."""
+
+    def __init__(self, argument: str | None, message: str):
+        super().__init__(message)
+        self.argument = argument
+        self.message = message
+
+
+class UnknownToolError(KeyError):
+    """No tool has this name (the MCP route answers -32602)."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+    def __str__(self) -> str:
+        return f"Unknown tool: {self.name!r}."
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: the tenant the caller is bound to and the user acting in it."""
+
+    tenant_id: str
+    user_id: str
+
+    @classmethod
+    def from_token(cls, token: accounts.Token) -> Caller:
+        return cls(token.tenant_id, token.user_id)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A checked call: the tenant, the sites it may read, and the parsed period and limit."""
+
+    tenant: Tenant
+    sites: tuple[Site, ...]
+    domain: str | None
+    query: Query
+
+    @property
+    def currency(self) -> str | None:
+        """The sites' reporting currency when they share one, else None (money is then per site)."""
+        currencies = {s.currency for s in self.sites}
+        return currencies.pop() if len(currencies) == 1 else None
+
+
+Report = Callable[[duckdb.DuckDBPyConnection, Scope], tuple[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One tool: its MCP definition and the report that answers it (see reports.py)."""
+
+    name: str
+    title: str
+    description: str
+    output: dict[str, Any]  # JSON Schema properties of structuredContent beyond the common ones
+    report: Report
+    lists: bool = False  # takes `limit`
+    periodic: bool = True  # takes `period` and `domain`
+    required_output: tuple[str, ...] = field(default=())
+
+    def input_schema(self) -> dict[str, Any]:
+        properties: dict[str, Any] = {
+            "tenant": {
+                "type": "string",
+                "description": "Your tenant slug (the workspace name in ClearAnalytics, e.g. 'acme').",
+            }
+        }
+        if self.periodic:
+            properties["period"] = {
+                "type": "string",
+                "enum": list(PERIODS),
+                "default": DEFAULT_PERIOD,
+                "description": "Time period ending now: 24h (last 24 hours), 7d, 30d, 90d (calendar days "
+                "including today, in each site's timezone) or 12m (last 12 months). Default 7d.",
+            }
+            properties["domain"] = {
+                "type": "string",
+                "description": "One site's domain, e.g. example.com (see list-sites). Omit for all sites.",
+            }
+        if self.lists:
+            properties["limit"] = {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_LIMIT,
+                "default": DEFAULT_LIMIT,
+                "description": f"Number of rows to return, 1-{MAX_LIMIT}. Default {DEFAULT_LIMIT}.",
+            }
+        return {"type": "object", "properties": properties, "required": ["tenant"], "additionalProperties": False}
+
+    def output_schema(self) -> dict[str, Any]:
+        common: dict[str, Any] = {"tenant": {"type": "string"}}
+        required = ["tenant"]
+        if self.periodic:
+            common |= {
+                "domain": {"type": ["string", "null"], "description": "The site, or null for all sites."},
+                "period": {"type": "string", "enum": list(PERIODS)},
+                "from": {"type": "string", "description": "Start of the period: a local date, or UTC hour for 24h."},
+                "to": {"type": "string", "description": "End of the period (inclusive)."},
+            }
+            required += ["domain", "period", "from", "to"]
+        return {
+            "type": "object",
+            "properties": common | self.output,
+            "required": required + list(self.required_output or self.output),
+        }
+
+    def definition(self) -> types.Tool:
+        return types.Tool(
+            name=self.name,
+            title=self.title,
+            description=self.description,
+            input_schema=self.input_schema(),
+            output_schema=self.output_schema(),
+            annotations=types.ToolAnnotations(
+                title=self.title,
+                read_only_hint=True,
+                destructive_hint=False,
+                idempotent_hint=True,
+                open_world_hint=False,
+            ),
+        )
+
+
+def _registry() -> dict[str, ToolSpec]:
+    from clearanalytics.mcp.reports import TOOLS
+
+    return {spec.name: spec for spec in TOOLS}
+
+
+def get_tool(name: str) -> ToolSpec:
+    """The tool called `name`; UnknownToolError if none is."""
+    spec = _registry().get(name)
+    if spec is None:
+        raise UnknownToolError(name)
+    return spec
+
+
+def tool_names() -> list[str]:
+    return list(_registry())
+
+
+def list_tool_models() -> list[types.Tool]:
+    return [spec.definition() for spec in _registry().values()]
+
+
+def list_tools() -> list[dict[str, Any]]:
+    """The tool definitions in MCP wire shape (camelCase keys), e.g. to hand to an LLM provider."""
+    return [tool.model_dump(by_alias=True, mode="json", exclude_none=True) for tool in list_tool_models()]
+
+
+def call_tool(
+    cur: duckdb.DuckDBPyConnection,
+    caller: Caller,
+    name: str,
+    arguments: Mapping[str, Any] | None,
+    *,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Run one tool for `caller`; the CallToolResult in wire shape. Raises only UnknownToolError."""
+    return call_tool_model(cur, caller, name, arguments, now=now).model_dump(
+        by_alias=True, mode="json", exclude_none=True
+    )
+
+
+def call_tool_model(
+    cur: duckdb.DuckDBPyConnection,
+    caller: Caller,
+    name: str,
+    arguments: Mapping[str, Any] | None,
+    *,
+    now: datetime | None = None,
+) -> types.CallToolResult:
+    spec = get_tool(name)
+    try:
+        scope = check_arguments(cur, caller, spec, arguments, now=now)
+        summary, data = spec.report(cur, scope)
+    except ToolError as exc:
+        return error_result(exc.message)
+    structured = {"tenant": scope.tenant.slug}
+    if spec.periodic:
+        start, end = period_bounds(scope.query)
+        structured |= {"domain": scope.domain, "period": scope.query.period, "from": start, "to": end}
+    structured |= data
+    return types.CallToolResult(
+        content=[
+            types.TextContent(text=summary),
+            types.TextContent(text=json.dumps(structured, ensure_ascii=False)),
+        ],
+        structured_content=structured,
+        is_error=False,
+    )
+
+
+def error_result(message: str) -> types.CallToolResult:
+    return types.CallToolResult(content=[types.TextContent(text=message)], is_error=True)
+
+
+# --- argument checks ------------------------------------------------------------------
+
+
+def check_arguments(
+    cur: duckdb.DuckDBPyConnection,
+    caller: Caller,
+    spec: ToolSpec,
+    arguments: Mapping[str, Any] | None,
+    *,
+    now: datetime | None = None,
+) -> Scope:
+    """Validate `arguments` against the tool's input schema, then the caller's rights."""
+    arguments = dict(arguments or {})
+    allowed = set(spec.input_schema()["properties"])
+    unknown = sorted(set(arguments) - allowed)
+    if unknown:
+        raise ToolError(
+            unknown[0], f"Unknown argument {unknown[0]!r} for {spec.name}; it accepts: {', '.join(sorted(allowed))}."
+        )
+    tenant = resolve_tenant(cur, caller, arguments.get("tenant"))
+    sites = tuple(accounts.list_sites(cur, tenant.id))
+    domain = resolve_domain(sites, arguments.get("domain"), tenant) if spec.periodic else None
+    if domain is not None:
+        sites = tuple(s for s in sites if s.domain == domain)
+    params: dict[str, Any] = {}
+    if spec.periodic:
+        period = arguments.get("period")
+        if period is not None and (not isinstance(period, str) or period not in PERIODS):
+            raise ToolError("period", f"The period argument must be one of: {', '.join(PERIODS)} (got {period!r}).")
+        params["period"] = period or DEFAULT_PERIOD
+    if spec.lists:
+        params["limit"] = check_limit(arguments.get("limit"))
+    try:
+        query = parse_query(params, sites, now=now, default_limit=DEFAULT_LIMIT)
+    except QueryError as exc:  # defensive: every parameter was checked above
+        raise ToolError(exc.field, exc.message) from None
+    return Scope(tenant, sites, domain, query)
+
+
+def resolve_tenant(cur: duckdb.DuckDBPyConnection, caller: Caller, slug: Any) -> Tenant:
+    """The caller's tenant, if `slug` names it and the caller's user is still its member."""
+    if not isinstance(slug, str) or not slug.strip():
+        raise ToolError("tenant", "The tenant argument is required: your tenant slug, e.g. 'acme'.")
+    slug = slug.strip().lower()
+    own = accounts.get_tenant_by_id(cur, caller.tenant_id)
+    tenant = accounts.get_tenant(cur, slug)
+    if tenant is None or accounts.get_role(cur, tenant.id, caller.user_id) is None:
+        hint = f" Your tenant is {own.slug!r}." if own and accounts.get_role(cur, own.id, caller.user_id) else ""
+        raise ToolError("tenant", f"You are not a member of tenant {slug!r}.{hint}")
+    if own is None or tenant.id != own.id:
+        raise ToolError(
+            "tenant",
+            f"This API token belongs to tenant {own.slug if own else '?'!r} and can only read that tenant; "
+            f"use a token created in tenant {slug!r} to query it.",
+        )
+    if tenant.plan not in accounts.AI_PLANS:
+        raise ToolError(
+            "tenant",
+            f"Tenant {slug!r} is on the {tenant.plan} plan; AI Search needs the Pro, Growth or Business plan.",
+        )
+    return tenant
+
+
+def resolve_domain(sites: tuple[Site, ...], raw: Any, tenant: Tenant) -> str | None:
+    """None for all sites; else the tenant's site named by `raw` (a scheme, path or www. is forgiven)."""
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str):
+        raise ToolError("domain", "The domain argument must be a string such as example.com.")
+    value = raw.strip().lower()
+    if "://" in value:
+        value = value.split("://", 1)[1]
+    value = value.split("/", 1)[0]
+    try:
+        value = accounts.normalise_domain(value)
+    except accounts.AccountError:
+        value = None
+    known = [s.domain for s in sites]
+    if value not in known:
+        listed = ", ".join(known) or "none yet"
+        raise ToolError(
+            "domain", f"The domain {raw!r} is not one of the sites of tenant {tenant.slug!r} (its sites: {listed})."
+        )
+    return value
+
+
+def check_limit(raw: Any) -> int:
+    if raw is None:
+        return DEFAULT_LIMIT
+    value = raw
+    if isinstance(raw, str) and raw.strip().isdigit():
+        value = int(raw.strip())
+    elif isinstance(raw, float) and raw.is_integer():
+        value = int(raw)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LIMIT:
+        raise ToolError("limit", f"The limit argument must be an integer from 1 to {MAX_LIMIT} (got {raw!r}).")
+    return value
+
+
+def period_bounds(query: Query) -> tuple[str, str]:
+    """The period as shown to the assistant: local dates, or UTC hours for 24h."""
+    if query.hourly:
+        buckets = query.buckets()
+        return buckets[0], buckets[-1]
+    return query.date_from.isoformat(), query.date_to.isoformat()

@@ -1,0 +1,96 @@
+"""The tool registry as the AI chat calls it in-process: same tenant, membership and plan checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clearanalytics import accounts
+from clearanalytics.db import Database
+from clearanalytics.mcp import tools
+from tests.test_mcp_protocol import TOOL_NAMES
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = Database(tmp_path / "analytics.duckdb")
+    with database.transaction() as cur:
+        acme = accounts.create_tenant(cur, "acme", "Acme")
+        accounts.create_site(cur, acme, "example.com", "Europe/Amsterdam", "EUR")
+        accounts.create_site(cur, acme, "shop.example.com", "America/New_York", "USD")
+        owner = accounts.create_user(cur, "owner@example.com", "password-1")
+        accounts.set_membership(cur, acme, owner, "owner")
+    yield database
+    database.close()
+
+
+def caller(db) -> tools.Caller:
+    with db.reading() as cur:
+        return tools.Caller(accounts.get_tenant(cur, "acme").id, accounts.get_user(cur, "owner@example.com").id)
+
+
+def test_list_tools_gives_the_wire_shape():
+    listed = tools.list_tools()
+    assert [t["name"] for t in listed] == TOOL_NAMES == tools.tool_names()
+    assert all(t["annotations"]["readOnlyHint"] is True for t in listed)
+    assert all("inputSchema" in t and "outputSchema" in t for t in listed)
+
+
+def test_call_tool_answers_a_dashboard_caller(db):
+    with db.reading() as cur:
+        result = tools.call_tool(cur, caller(db), "list-sites", {"tenant": "ACME "})
+    assert result["isError"] is False
+    assert result["structuredContent"] == {
+        "tenant": "acme",
+        "sites": [
+            {"domain": "example.com", "timezone": "Europe/Amsterdam", "currency": "EUR"},
+            {"domain": "shop.example.com", "timezone": "America/New_York", "currency": "USD"},
+        ],
+    }
+    assert result["content"][0] == {"type": "text", "text": "Tenant acme has 2 site(s): example.com, shop.example.com."}
+
+
+def test_an_unknown_tool_raises_for_the_caller_to_report(db):
+    with db.reading() as cur, pytest.raises(tools.UnknownToolError) as caught:
+        tools.call_tool(cur, caller(db), "drop-tables", {"tenant": "acme"})
+    assert str(caught.value) == "Unknown tool: 'drop-tables'."
+
+
+def test_a_removed_member_and_a_free_plan_are_refused_in_process_too(db):
+    who = caller(db)
+    with db.transaction() as cur:
+        accounts.update_tenant(cur, accounts.get_tenant(cur, "acme"), plan="free")
+    with db.reading() as cur:
+        result = tools.call_tool(cur, who, "list-sites", {"tenant": "acme"})
+    assert result["isError"] is True
+    assert result["content"][0]["text"] == (
+        "Tenant 'acme' is on the free plan; AI Search needs the Pro, Growth or Business plan."
+    )
+    with db.transaction() as cur:
+        acme = accounts.update_tenant(cur, accounts.get_tenant(cur, "acme"), plan="growth")
+        accounts.remove_membership(cur, acme, accounts.get_user(cur, "owner@example.com"))
+    with db.reading() as cur:
+        result = tools.call_tool(cur, who, "list-sites", {"tenant": "acme"})
+    assert result["isError"] is True
+    assert result["content"][0]["text"] == "You are not a member of tenant 'acme'."
+
+
+@pytest.mark.parametrize("raw", ["shop.example.com", "https://www.shop.example.com/pricing", " SHOP.example.com "])
+def test_a_domain_may_be_given_as_a_url(db, raw):
+    with db.reading() as cur:
+        scope = tools.check_arguments(cur, caller(db), tools.get_tool("top-pages"), {"tenant": "acme", "domain": raw})
+    assert scope.domain == "shop.example.com"
+    assert [s.domain for s in scope.sites] == ["shop.example.com"]
+    assert scope.currency == "USD"
+
+
+def test_every_tool_is_documented():
+    docs = (REPO_ROOT / "docs" / "MCP.md").read_text()
+    readme = (REPO_ROOT / "README.md").read_text()
+    for name in TOOL_NAMES:
+        assert f"`{name}`" in docs, name
+    assert "## Connect an AI assistant (MCP)" in readme
+    assert '"Authorization": "Bearer YOUR_API_TOKEN"' in readme

@@ -1,0 +1,187 @@
+"""Every MCP tool on a live server, through the SDK client, against the API and the plain-Python reference.
+
+The stats tests' dataset (two tenants, three sites in New York, Tokyo and UTC time, 46 days of
+sessions, goals and purchases) is shifted so that its pinned `NOW` is the real clock's now,
+loaded into a data dir, and served. For each tenant, domain and period, every tool's
+`structuredContent` must equal the API's `data` for the same arguments, and the reports that
+have no API route (channels, hours of day, goal conversions) must equal
+tests/stats_expected.py's independent computation.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import requests
+
+from tests import stats_dataset
+from tests.conftest import LiveServer
+from tests.mcp_client import with_session
+from tests.stats_expected import Expected
+
+TENANT_DOMAINS = {"acme": ["shop.example", "blog.example"], "rival": ["rival.example"]}
+SCOPES = [("acme", None), ("acme", "shop.example"), ("acme", "blog.example"), ("rival", None)]
+ARGUMENTS = [{}, {"period": "24h"}, {"period": "30d", "limit": 3}, {"period": "90d"}, {"period": "12m", "limit": 100}]
+# tool -> {structuredContent key: the /api/v1 path answering the same question}
+SAME_AS_API = {
+    "analytics-overview": {"overview": "stats/overview"},
+    "top-pages": {"pages": "stats/pages"},
+    "traffic-sources": {"referrers": "stats/referrers"},
+    "device-and-browser": {
+        "devices": "stats/devices",
+        "browsers": "stats/browsers",
+        "operating_systems": "stats/operating-systems",
+    },
+    "languages": {"languages": "stats/languages"},
+    "campaigns": {"campaigns": "stats/campaigns"},
+    "ecommerce-overview": {"ecommerce": "stats/ecommerce/overview"},
+    "ecommerce-products": {
+        "products": "stats/ecommerce/products",
+        "funnel": "stats/ecommerce/funnel",
+        "revenue_by_source": "stats/ecommerce/revenue-by-source",
+    },
+    "daily-breakdown": {"days": "stats/timeseries"},
+}
+LIST_TOOLS = {"top-pages", "traffic-sources", "device-and-browser", "languages", "campaigns", "goals"}
+LIST_TOOLS |= {"ecommerce-products"}
+
+
+def shifted(data: stats_dataset.Dataset, now: datetime) -> stats_dataset.Dataset:
+    """The dataset moved in time so that its pinned NOW is `now`: the live server reads the real clock."""
+    delta = now - stats_dataset.NOW
+    for table in (data.pageviews, data.events, data.ecommerce, data.completions):
+        for row in table:
+            row["created_at"] += delta
+    return data
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("mcp-tools") / "data"
+    data = shifted(stats_dataset.build(), datetime.now(UTC).replace(tzinfo=None))
+    stats_dataset.load(data_dir, data)
+    server = LiveServer(data_dir, env={"CLEARANALYTICS_RATE_LIMIT": "100000/minute"}).start()
+    yield server, data
+    server.stop()
+
+
+def api(server, token: str, path: str, params: dict) -> dict:
+    response = requests.get(
+        f"{server.url}/api/v1/{path}", params=params, headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert response.status_code == 200, (path, params, response.text)
+    return response.json()
+
+
+def call_all(server, token: str, calls: dict[str, dict]) -> dict:
+    async def work(session):
+        return {name: await session.call_tool(name, arguments) for name, arguments in calls.items()}
+
+    return with_session(server.url, token, work)
+
+
+@pytest.mark.parametrize("scope", SCOPES, ids=lambda s: f"{s[0]}-{s[1] or 'all'}")
+@pytest.mark.parametrize("arguments", ARGUMENTS, ids=lambda a: "-".join(f"{k}={v}" for k, v in a.items()) or "default")
+def test_every_tool_gives_the_apis_numbers(served, scope, arguments):
+    server, data = served
+    tenant, domain = scope
+    token = data.tokens[tenant]
+    base = {"tenant": tenant} | ({"domain": domain} if domain else {})
+    calls = {}
+    for name in [*SAME_AS_API, "goals", "hourly-breakdown"]:
+        calls[name] = base | {k: v for k, v in arguments.items() if k != "limit" or name in LIST_TOOLS}
+    now = datetime.now(UTC).replace(tzinfo=None)
+    results = call_all(server, token, calls)
+
+    period = arguments.get("period", "7d")
+    for name, result in results.items():
+        assert result.is_error is False, (name, result.content)
+        structured = result.structured_content
+        assert (structured["tenant"], structured["domain"], structured["period"]) == (tenant, domain, period)
+        assert result.content[0].text and result.content[1].text.startswith("{")
+    for name, sections in SAME_AS_API.items():
+        params = {k: v for k, v in calls[name].items() if k != "tenant"}
+        for key, path in sections.items():
+            assert results[name].structured_content[key] == api(server, token, path, params)["data"], (name, key)
+
+    domains = [domain] if domain else TENANT_DOMAINS[tenant]
+    reference = Expected(data, domains, {"period": period, "limit": arguments.get("limit", 10)}, now)
+    assert results["hourly-breakdown"].structured_content["hours"] == reference.hours()
+    assert [h["hour"] for h in reference.hours()] == list(range(24))
+    assert results["traffic-sources"].structured_content["channels"] == reference.channels()
+
+    # goals: each goal on its own site's calendar, as /goals/{goal}/completions counts it
+    goals = results["goals"].structured_content["goals"]
+    expected_goals = []
+    for each in domains:
+        expected_goals += Expected(data, [each], {"period": period}, now).goal_conversions()
+    expected_goals.sort(key=lambda r: (-r["completions"], r["name"], r["id"]))
+    limit = arguments.get("limit", 10)
+    assert [{k: v for k, v in g.items() if k not in ("domain", "recent_conversions")} for g in goals] == (
+        expected_goals[:limit]
+    )
+    site_domains = {site["id"]: site["domain"] for site in data.sites.values()}
+    goal_sites = {goal["id"]: goal["site_id"] for goal in data.goals}
+    assert all(g["domain"] == site_domains[goal_sites[g["id"]]] for g in goals)
+    for goal in goals:
+        completions = api(server, token, f"goals/{goal['id']}/completions", {"period": period, "limit": 5})
+        assert goal["completions"] == completions["meta"]["total"]
+        assert goal["recent_conversions"] == [
+            {k: v for k, v in c.items() if k != "goal_id"} for c in completions["data"]
+        ]
+
+
+def test_the_numbers_are_the_reference_computations_too(served):
+    """Spot checks against the plain-Python reference, so that MCP and API cannot be wrong together."""
+    server, data = served
+    now = datetime.now(UTC).replace(tzinfo=None)
+    results = call_all(
+        server,
+        data.tokens["acme"],
+        {
+            "analytics-overview": {"tenant": "acme", "period": "30d"},
+            "top-pages": {"tenant": "acme", "period": "30d", "limit": 3},
+            "ecommerce-products": {"tenant": "acme", "period": "30d", "domain": "shop.example"},
+            "daily-breakdown": {"tenant": "acme"},
+        },
+    )
+    everything = Expected(data, TENANT_DOMAINS["acme"], {"period": "30d", "limit": 3}, now)
+    shop = Expected(data, ["shop.example"], {"period": "30d"}, now)
+    week = Expected(data, TENANT_DOMAINS["acme"], {}, now)
+    assert results["analytics-overview"].structured_content["overview"] == everything.overview()
+    assert results["analytics-overview"].structured_content["overview"]["visitors"] > 0
+    assert results["top-pages"].structured_content["pages"] == everything.pages()
+    products = results["ecommerce-products"].structured_content
+    assert (products["products"], products["funnel"]) == (shop.products(), shop.funnel())
+    assert products["revenue_by_source"] == shop.revenue_by_source()
+    assert products["currency"] == "EUR"
+    days = results["daily-breakdown"].structured_content
+    assert days["days"] == week.timeseries() and len(days["days"]) == 7
+    assert (days["from"], days["to"]) == (week.window.date_from.isoformat(), week.window.date_to.isoformat())
+
+
+def test_list_sites_and_tenant_isolation(served):
+    server, data = served
+    results = call_all(
+        server,
+        data.tokens["acme"],
+        {
+            "list-sites": {"tenant": "acme"},
+            "top-pages": {"tenant": "acme", "domain": "rival.example"},
+            "analytics-overview": {"tenant": "rival"},
+        },
+    )
+    assert results["list-sites"].structured_content["sites"] == [
+        {"domain": "blog.example", "timezone": "Asia/Tokyo", "currency": "EUR"},
+        {"domain": "shop.example", "timezone": "America/New_York", "currency": "EUR"},
+    ]
+    assert (
+        results["top-pages"].is_error
+        and "'rival.example' is not one of the sites" in results["top-pages"].content[0].text
+    )
+    assert results["analytics-overview"].is_error
+    assert (
+        results["analytics-overview"].content[0].text
+        == "You are not a member of tenant 'rival'. Your tenant is 'acme'."
+    )

@@ -1,0 +1,166 @@
+"""The OpenAPI document: valid 3.1, complete against Flask's url_map, true to the server (schemathesis).
+
+schemathesis runs as its CLI against a live server holding seeded rows, with a real token
+and the rate limit raised, and fails on any 500 or any response that breaks the document.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+import requests
+from conftest import REPO_ROOT, LiveServer, cli_env
+from openapi_spec_validator import validate
+from test_exports import RATE_LIMIT_ENV, ROUTES, Seeded, get, seed_exports
+
+from clearanalytics.app import create_app
+
+PREFIX = "/api/v1"
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Seeded:
+    return seed_exports(tmp_path_factory.mktemp("openapi") / "data")
+
+
+@pytest.fixture(scope="module")
+def server(seeded):
+    live = LiveServer(seeded.data_dir, RATE_LIMIT_ENV).start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def document(seeded, server) -> dict:
+    response = get(server, seeded.acme.token, "/openapi.json")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/json"
+    return response.json()
+
+
+def served_paths(tmp_path) -> set[str]:
+    """Every /api/v1 rule of the real app, in OpenAPI's path syntax."""
+    app = create_app({"data_dir": str(tmp_path / "urlmap")})
+    paths = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(PREFIX + "/"):
+            assert rule.methods - {"HEAD", "OPTIONS"} == {"GET"}, rule.rule
+            paths.add(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule[len(PREFIX) :]))
+    return paths
+
+
+def test_the_document_is_valid_openapi_3_1(document, server):
+    assert document["openapi"] == "3.1.0"
+    validate(document)
+    assert document["servers"] == [{"url": f"{server.url}/api/v1"}]
+    assert document["components"]["securitySchemes"] == {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+    assert document["security"] == [{"bearerAuth": []}]
+
+
+def test_every_route_under_api_v1_is_documented(document, tmp_path):
+    missing = served_paths(tmp_path) - set(document["paths"])
+    assert not missing, f"routes without OpenAPI documentation: {sorted(missing)}"
+
+
+def test_the_document_covers_every_endpoint_of_the_reference(document):
+    reference = (REPO_ROOT.parent.parent / "shared/reference/clearanalytics-api-v1.txt").resolve()
+    expected = {
+        "/stats/overview", "/stats/timeseries", "/stats/pages", "/stats/referrers", "/stats/browsers",
+        "/stats/operating-systems", "/stats/devices", "/stats/languages", "/stats/campaigns",
+        "/stats/ecommerce/overview", "/stats/ecommerce/revenue-timeseries", "/stats/ecommerce/products",
+        "/stats/ecommerce/funnel", "/stats/ecommerce/revenue-by-source", "/goals", "/goals/{goal}/completions",
+        "/export/pageviews", "/export/goals", "/export/goal-completions", "/export/ecommerce-events",
+        "/export/bigquery-schema", "/export/powerbi-schema",
+    }  # fmt: skip
+    if reference.exists():  # the list above is the reference's, checked when the reference is at hand
+        assert set(re.findall(r"^GET\n(/\S+)$", reference.read_text(), re.M)) == expected
+    assert set(document["paths"]) == expected | {"/openapi.json"}
+
+
+def test_every_documented_path_is_served(document, tmp_path):
+    assert set(document["paths"]) == served_paths(tmp_path)
+
+
+def test_the_document_needs_a_token_like_every_api_route(server):
+    response = requests.get(f"{server.url}/api/v1/openapi.json", timeout=10)
+    assert response.status_code == 401 and response.json() == {"message": "Unauthenticated."}
+
+
+def test_parameters_state_the_enforced_ranges_and_defaults(document):
+    def params(path: str) -> dict:
+        return {p["name"]: p["schema"] for p in document["paths"][path]["get"]["parameters"]}
+
+    assert params("/export/pageviews")["limit"] == {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10000}
+    assert params("/export/pageviews")["format"] == {"type": "string", "enum": ["jsonl", "csv"], "default": "jsonl"}
+    assert set(params("/export/goals")) == {"format", "domain", "cursor", "limit"}
+    assert params("/stats/pages")["limit"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}
+    assert params("/goals/{goal}/completions")["limit"]["default"] == 50
+    assert params("/stats/overview")["period"] == {
+        "type": "string", "enum": ["24h", "7d", "30d", "90d", "12m"], "default": "7d"}  # fmt: skip
+    assert "limit" not in params("/stats/devices")
+    assert params("/export/powerbi-schema")["format"]["enum"] == ["json", "pqm"]
+
+
+def _response_schema(document: dict, path: str, status: str, media: str = "application/json") -> dict:
+    response = document["paths"][path]["get"]["responses"][status]
+    if "$ref" in response:
+        response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
+    return response["content"][media]["schema"]
+
+
+def _check(document: dict, schema: dict, instance) -> None:
+    """Validate against a schema of the document, resolving its #/components references."""
+    jsonschema.Draft202012Validator({**schema, "components": document["components"]}).validate(instance)
+
+
+def test_error_bodies_match_the_documented_shapes(document, seeded, server):
+    cases = [
+        ("401", requests.get(f"{server.url}/api/v1/export/goals", timeout=10)),
+        ("403", get(server, seeded.acme.token, "/export/goals", domain="globex.test")),
+        ("422", get(server, seeded.acme.token, "/export/pageviews", limit="0")),
+        ("422", get(server, seeded.acme.token, "/export/powerbi-schema", format="xml")),
+    ]
+    for status, response in cases:
+        assert str(response.status_code) == status
+        path = "/" + response.url.split("/api/v1/", 1)[1].split("?")[0]
+        _check(document, _response_schema(document, path, status), response.json())
+
+
+@pytest.mark.parametrize("table", list(ROUTES))
+def test_every_exported_row_matches_the_documented_row_schema(document, seeded, server, table):
+    """schemathesis cannot read JSON lines, so every line is checked here."""
+    path = f"/export/{ROUTES[table]}"
+    schema = _response_schema(document, path, "200", "application/x-ndjson")
+    lines = get(server, seeded.acme.token, path).text.splitlines()
+    assert lines
+    for line in lines:
+        _check(document, schema, json.loads(line))
+
+
+def test_schema_responses_match_the_document(document, seeded, server):
+    for path in ("/export/bigquery-schema", "/export/powerbi-schema", "/goals"):
+        _check(document, _response_schema(document, path, "200"), get(server, seeded.acme.token, path).json())
+
+
+def test_schemathesis_finds_no_server_error_and_no_response_that_breaks_the_document(
+    document, seeded, server, tmp_path
+):
+    unserved = sorted(set(document["paths"]) - served_paths(tmp_path))
+    command = [
+        sys.executable, "-m", "schemathesis.cli", "run", f"{server.url}/api/v1/openapi.json",
+        "--header", f"Authorization: Bearer {seeded.acme.token}",
+        # Every check but positive_data_acceptance: parameters depend on each other (to needs from,
+        # from must not be after to), which OpenAPI cannot state, so some schema-valid requests get 422.
+        "--checks", "all", "--exclude-checks", "positive_data_acceptance",
+        "--max-examples", "12", "--seed", "20260217", "--workers", "2",
+        "--phases", "examples,coverage,fuzzing", "--warnings", "off", "--request-timeout", "30",
+    ]  # fmt: skip
+    for path in unserved:  # until the stats endpoints are merged (see test_every_documented_path_is_served)
+        command += ["--exclude-path", path]
+    result = subprocess.run(command, capture_output=True, text=True, env=cli_env(), timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "Tested:" in result.stdout
