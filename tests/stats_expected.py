@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from tests.stats_dataset import Dataset
@@ -189,7 +188,7 @@ class Expected:
     def referrers(self) -> list[dict]:
         groups = defaultdict(set)
         for p in self.fpv:
-            host = urlsplit(p["referrer"]).hostname if p["referrer"] and p["referrer_source"] != "direct" else None
+            host = p["referrer"] if p["referrer"] and p["referrer_source"] != "direct" else None
             groups[(p["referrer_source"], host)].add(p["visitor_hash"])
         rows = [{"referrer_source": s, "referrer": h, "visitors": len(v)} for (s, h), v in groups.items()]
         return sorted(rows, key=lambda r: (-r["visitors"], r["referrer_source"], r["referrer"] is not None,

@@ -15,7 +15,7 @@ def test_every_stats_and_goals_route_is_in_api_md(tmp_path):
     app = create_app({"data_dir": str(tmp_path)})
     api_md = (DOCS / "API.md").read_text()
     routes = [
-        re.sub(r"<(?:\w+:)?goal_id>", "{goal}", rule.rule.removeprefix("/api/v1"))
+        re.sub(r"<(?:\w+:)?goal(?:_id)?>", "{goal}", rule.rule.removeprefix("/api/v1"))
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith(("/api/v1/stats", "/api/v1/goals"))
     ]

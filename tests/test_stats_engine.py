@@ -6,7 +6,7 @@ visitors, goal conversions) against the plain-Python reference, and the Query pa
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -57,9 +57,9 @@ def test_mcp_and_dashboard_reports_match_the_reference(cursor, dataset, domains,
 
 @pytest.mark.parametrize("minutes_after", [0, 2, 7, 60 * 24])
 def test_current_visitors_counts_the_last_five_minutes(cursor, dataset, minutes_after):
-    busiest = max(dataset.pageviews, key=lambda p: p["created_at"])
-    now = busiest["created_at"] + timedelta(minutes=minutes_after)
     domains = ["shop.example", "blog.example"]
+    latest = max(p["created_at"] for p in dataset.pageviews if p["site_id"] in {f"site-{d}" for d in domains})
+    now = latest + timedelta(minutes=minutes_after)
     query = stats.parse_query({}, sites_of(dataset, domains), now=now)
     assert stats.current_visitors(cursor, query) == current_visitors(dataset, domains, now)
     if minutes_after == 0:
@@ -139,3 +139,35 @@ def test_bad_parameters_name_their_field(params, field):
     with pytest.raises(stats.QueryError) as caught:
         stats.parse_query(params, [_site("UTC")], now=datetime(2026, 2, 18))
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize("timezone", ["Asia/Kathmandu", "Australia/Adelaide", "America/St_Johns", "Pacific/Chatham"])
+def test_local_days_and_hours_in_quarter_hour_zones_and_across_dst(tmp_path, timezone):
+    """Offsets of +5:45, +10:30/+9:30 (DST ends 2026-04-05), -2:30/-3:30 and +13:45: every event lands
+    on the local day and hour that zoneinfo gives, including the minutes around midnight and the change."""
+    from zoneinfo import ZoneInfo
+
+    moments = [datetime(2026, 4, 4, 12, 0) + timedelta(minutes=7 * n) for n in range(0, 24 * 60 // 7 * 2)]
+    db = Database(tmp_path / "tz.duckdb")
+    with db.transaction() as cur:
+        cur.execute(
+            "INSERT INTO pageviews (id, site_id, visitor_hash, session_hash, hostname, pathname, referrer_source,"
+            " channel, browser, os, device_type, created_at)"
+            " SELECT 'p' || n, 's1', 'v' || n, 's' || n, 'tz.example', '/', 'direct', 'direct', 'Chrome', 'Linux',"
+            " 'desktop', m FROM (SELECT unnest($moments::TIMESTAMP[]) AS m, generate_subscripts($moments, 1) AS n)",
+            {"moments": moments},
+        )
+    site = Site("s1", "t", "tz.example", timezone, "EUR")
+    local = [m.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)) for m in moments]
+    query = stats.parse_query({"from": "2026-04-04", "to": "2026-04-06"}, [site], now=datetime(2026, 4, 7))
+    with db.reading() as cur:
+        series = stats.timeseries(cur, query)
+        hours = stats.hours(cur, query)
+    kept = [t for t in local if date(2026, 4, 4) <= t.date() <= date(2026, 4, 6)]
+    assert series == [
+        {"date": day, "visitors": n, "pageviews": n}
+        for day in ("2026-04-04", "2026-04-05", "2026-04-06")
+        for n in [sum(1 for t in kept if t.date().isoformat() == day)]
+    ]
+    assert [h["pageviews"] for h in hours] == [sum(1 for t in kept if t.hour == h) for h in range(24)]
+    db.close()

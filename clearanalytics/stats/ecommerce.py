@@ -43,7 +43,7 @@ def overview(cur: duckdb.DuckDBPyConnection, query: Query) -> dict[str, Any]:
 
 
 def revenue_timeseries(cur: duckdb.DuckDBPyConnection, query: Query) -> list[dict[str, Any]]:
-    found = {r["bucket"]: r for r in engine.run(cur, query, "revenue_timeseries", bucket=True)}
+    found = {engine.bucket_label(r["bucket"]): r for r in engine.run(cur, query, "revenue_timeseries", bucket=True)}
     return [
         {
             "date": bucket,

@@ -8,7 +8,11 @@ that the prelude defines, so the time range, the timezone and the filters are wr
 - `fpv`: `pv` narrowed by the query's filters (compiled here from the allowlist in query.py);
 - `fsessions`: the (site_id, session_hash) pairs that have a pageview in `fpv`;
 - `ev`, `ec`: custom events and e-commerce events in range, of `fsessions` when filters are set;
-- `purchases`: the purchases of `ec` in the site's own currency (the only ones with money figures).
+- `purchases`: the purchases of `ec` in the site's own currency (the only ones with money figures);
+- `lpv`, `lpurchases`: `fpv` and `purchases` with `local_time`, the site's wall-clock time. It
+  comes from `clock`, each site's UTC offset per quarter hour of its range (UTC offsets and DST
+  changes all fall on quarter hours), because converting a few thousand quarter hours and
+  joining is about three times faster than converting every row's timestamp.
 
 Only two fragments are composed in code, both from fixed strings: the filter predicate
 (column names from the allowlist, values as bound parameters) and the time-bucket expression.
@@ -18,7 +22,7 @@ Rounding helpers live here too, so every report rounds the same way (half up).
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
@@ -65,6 +69,20 @@ ec AS (
 purchases AS (
     SELECT * FROM ec WHERE event_type = 'purchase' AND in_site_currency
 ),
+clock AS (
+    SELECT r.site_id, q AS quarter,
+           (epoch_us(timezone(r.tz, timezone('UTC', make_timestamp(q * 900000000)))) - q * 900000000)
+               // 1000000 AS offset_seconds
+    FROM ranges r, range(epoch_us(r.range_start) // 900000000, (epoch_us(r.range_end) + 899999999) // 900000000) t(q)
+),
+lpv AS (
+    SELECT f.*, f.created_at + to_seconds(c.offset_seconds) AS local_time
+    FROM fpv f JOIN clock c ON f.site_id = c.site_id AND epoch_us(f.created_at) // 900000000 = c.quarter
+),
+lpurchases AS (
+    SELECT f.*, f.created_at + to_seconds(c.offset_seconds) AS local_time
+    FROM purchases f JOIN clock c ON f.site_id = c.site_id AND epoch_us(f.created_at) // 900000000 = c.quarter
+),
 report AS (
 {report}
 )
@@ -73,10 +91,11 @@ SELECT * FROM report
 
 SESSION_FILTER = "AND (e.site_id, e.session_hash) IN (SELECT site_id, session_hash FROM fsessions)"
 
-# Time buckets: a local calendar day of the event's own site, or a UTC hour for the 24h period.
-DAY_BUCKET = "strftime(timezone(tz, timezone('UTC', created_at)), '%Y-%m-%d')"
-HOUR_BUCKET = "strftime(date_trunc('hour', created_at), '%Y-%m-%dT%H:00:00Z')"
-LOCAL_HOUR = "hour(timezone(tz, timezone('UTC', created_at)))"
+# Time buckets (read from lpv or lpurchases): the local calendar day of the event's own site, or
+# the UTC hour for the 24h period. Labels are formatted in Python (see bucket_label).
+DAY_BUCKET = "local_time::DATE"
+HOUR_BUCKET = "date_trunc('hour', created_at)"
+LOCAL_HOUR = "hour(local_time)"
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
@@ -143,6 +162,13 @@ def run(
     cur.execute(sql, {k: v for k, v in params.items() if k in used})
     columns = [d[0] for d in cur.description]
     return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+
+
+def bucket_label(value: date | datetime) -> str:
+    """`2026-02-18` for a day, `2026-02-18T15:00:00Z` for a UTC hour, as Query.buckets() labels them."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:00:00Z")
+    return value.isoformat()
 
 
 def run_one(cur: duckdb.DuckDBPyConnection, query: Query, report: str, **kwargs: Any) -> dict[str, Any]:

@@ -46,7 +46,7 @@ def overview(cur: duckdb.DuckDBPyConnection, query: Query) -> dict[str, Any]:
 
 def timeseries(cur: duckdb.DuckDBPyConnection, query: Query) -> list[dict[str, Any]]:
     """Visitors and pageviews per day (per hour for 24h), every bucket present."""
-    found = {r["bucket"]: r for r in engine.run(cur, query, "timeseries", bucket=True)}
+    found = {engine.bucket_label(r["bucket"]): r for r in engine.run(cur, query, "timeseries", bucket=True)}
     return [
         {
             "date": bucket,
