@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, g, jsonify, request, stream_with_context
+from flask import Response, jsonify, request, stream_with_context
 
-from clearanalytics import accounts
 from clearanalytics.accounts import Site
 from clearanalytics.api.auth import bp, require_ability, validation_error
-from clearanalytics.api.goals import tenant_site_ids
-from clearanalytics.app import get_cursor, get_db
+from clearanalytics.api.goals import tenant_sites
+from clearanalytics.api.stats import api_now
+from clearanalytics.app import get_db
 from clearanalytics.exports.bigquery import bigquery_schema
 from clearanalytics.exports.columns import ROUTE_SEGMENTS, TABLES
 from clearanalytics.exports.formats import csv_chunks, jsonl_chunks
@@ -39,17 +39,11 @@ def _choice(name: str, allowed: tuple[str, ...] | dict, default: str) -> str:
     return value
 
 
-def _sites() -> list[Site]:
-    """The tenant's sites, or the one named by `domain` (403 for a domain that is not theirs)."""
-    allowed = set(tenant_site_ids(request.args.get("domain")))
-    return [s for s in accounts.list_sites(get_cursor(), g.token.tenant_id) if s.id in allowed]
-
-
 def _export(table: str) -> Response:
     fmt = _choice("format", EXPORT_FORMATS, "jsonl")
-    sites = _sites()
+    sites: list[Site] = tenant_sites(request.args.get("domain"))  # 403 for a domain not theirs
     try:
-        page = parse_export(table, request.args, sites)
+        page = parse_export(table, request.args, sites, now=api_now())
     except QueryError as exc:
         raise validation_error(exc.field, exc.message) from None
     cur = get_db().cursor()  # the stream's own cursor: it outlives this function

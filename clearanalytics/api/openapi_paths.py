@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from clearanalytics.exports.columns import ROUTE_SEGMENTS, TABLES, Column
 from clearanalytics.stats.exports import MAX_CURSOR_LENGTH, MAX_EXPORT_LIMIT
-from clearanalytics.stats.query import DEFAULT_PERIOD, MAX_LIMIT, PERIODS
+from clearanalytics.stats.query import DEFAULT_PERIOD, FILTER_DIMENSIONS, MAX_LIMIT, PERIODS
 
 # --- schema shorthands -------------------------------------------------------------------------
 
@@ -76,7 +76,20 @@ def limit_param(default: int, maximum: int = MAX_LIMIT) -> dict:
     )
 
 
-STATS_PARAMS = [PERIOD, FROM, TO, DOMAIN]
+FILTER = {
+    "name": "filter",
+    "in": "query",
+    "required": False,
+    "style": "deepObject",
+    "explode": True,
+    "schema": {
+        "type": "object",
+        "properties": {name: {"type": "string"} for name in FILTER_DIMENSIONS},
+    },
+    "description": "Filters as filter[DIMENSION]=VALUE, such as filter[page]=/pricing; an empty value "
+    "matches a missing one (filter[referrer]= is direct traffic). Another dimension is 422.",
+}
+STATS_PARAMS = [PERIOD, FROM, TO, DOMAIN, FILTER]
 EXPORT_FORMAT = query_param(
     "format", {"type": "string", "enum": ["jsonl", "csv"], "default": "jsonl"}, "Export format."
 )
