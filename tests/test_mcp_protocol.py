@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import anyio
 import pytest
+import requests
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
@@ -74,7 +75,7 @@ def env(tmp_path_factory):
             *d,
         ),
     }
-    server = LiveServer(data).start()
+    server = LiveServer(data, env={"CLEARANALYTICS_RATE_LIMIT": "100000/minute"}).start()
     yield server, tokens
     server.stop()
 
@@ -232,8 +233,6 @@ def test_an_unsupported_protocol_version_header_gets_400(env):
 
 def test_get_and_delete_are_not_allowed(env):
     server, tokens = env
-    import requests
-
     for method in ("GET", "DELETE"):
         response = requests.request(
             method, server.url + "/mcp/analytics", headers={"Authorization": f"Bearer {tokens['acme']}"}, timeout=5
@@ -266,6 +265,19 @@ def test_the_sdk_client_without_a_token_cannot_connect(env):
         with_session(server.url, "", lambda session: session.list_tools())
     # The SDK surfaces a 401 without a JSON-RPC body as its generic "server returned an error".
     assert "MCPError" in repr(caught.value)
+
+
+def test_each_token_has_its_own_mcp_rate_limit_beside_the_apis(account, live_server):
+    server = live_server(account.data_dir, env={"CLEARANALYTICS_RATE_LIMIT": "3/minute"})
+    ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    answers = [rpc(server.url, account.token, ping) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [a.headers["X-RateLimit-Remaining"] for a in answers] == ["2", "1", "0", "0"]
+    assert answers[-1].json() == {"message": "Too Many Attempts."}
+    assert int(answers[-1].headers["Retry-After"]) > 0
+    assert all(a.headers["X-RateLimit-Limit"] == "3" for a in answers)
+    goals = requests.get(server.url + "/api/v1/goals", headers={"Authorization": f"Bearer {account.token}"}, timeout=5)
+    assert (goals.status_code, goals.headers["X-RateLimit-Remaining"]) == (200, "2")  # the API's own budget
 
 
 def test_a_token_without_the_mcp_ability_gets_403(env):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from clearanalytics import accounts
@@ -85,6 +87,29 @@ def test_a_domain_may_be_given_as_a_url(db, raw):
     assert scope.domain == "shop.example.com"
     assert [s.domain for s in scope.sites] == ["shop.example.com"]
     assert scope.currency == "USD"
+
+
+@pytest.mark.parametrize("period", ["24h", "7d", "12m"])
+def test_every_tool_answers_a_tenant_without_data_within_its_output_schema(db, period):
+    """No sites, or sites without traffic: zeros and empty lists, never an error."""
+    with db.transaction() as cur:
+        empty = accounts.create_tenant(cur, "empty", "Empty")
+        accounts.set_membership(cur, empty, accounts.get_user(cur, "owner@example.com"), "owner")
+    with db.reading() as cur:
+        user_id = accounts.get_user(cur, "owner@example.com").id
+        for slug, who in (("empty", tools.Caller(empty.id, user_id)), ("acme", caller(db))):
+            for tool in tools.list_tools():
+                arguments = {"tenant": slug} | (
+                    {"period": period} if "period" in tool["inputSchema"]["properties"] else {}
+                )
+                result = tools.call_tool(cur, who, tool["name"], arguments)
+                assert result["isError"] is False, (slug, tool["name"], result["content"])
+                jsonschema.validate(result["structuredContent"], tool["outputSchema"])
+                assert json.loads(result["content"][1]["text"]) == result["structuredContent"]
+            hours = tools.call_tool(cur, who, "hourly-breakdown", {"tenant": slug, "period": period})
+            assert hours["structuredContent"]["hours"] == [
+                {"hour": h, "visitors": 0, "pageviews": 0} for h in range(24)
+            ]
 
 
 def test_every_tool_is_documented():

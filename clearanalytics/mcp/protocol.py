@@ -1,9 +1,10 @@
 """JSON-RPC 2.0 for MCP: one message in, one answer out, validated by the official SDK's types.
 
-The SDK (`mcp.types`) gives the message models, the error codes, the protocol versions and
+The official SDK's wire types (`mcp_types`, the package behind `mcp.types`, without the SDK's
+transport stack) give the message models, the error codes, the protocol versions and
 per-version validation of request params and serialisation of results
-(`mcp.types.methods.parse_client_request` / `serialize_server_result`); this module is
-only the dispatch glue between those and the tool registry. It knows nothing of Flask:
+(`mcp_types.methods.parse_client_request` / `serialize_server_result`); this module is only
+the dispatch glue between those and the tool registry. It knows nothing of Flask:
 `answer()` returns an HTTP status and the JSON body (None for 202 Accepted).
 
 The server is stateless: it speaks the `initialize` handshake era of the protocol
@@ -18,9 +19,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import mcp.types as types
-from mcp.types import methods
-from mcp.types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
+import mcp_types as types
+from mcp_types import methods
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
 from pydantic import ValidationError
 
 from clearanalytics import __version__

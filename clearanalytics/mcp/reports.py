@@ -50,6 +50,8 @@ PERIOD_WORDS = {
 def where(scope: Scope) -> str:
     """'example.com, the last 7 days (2026-11-19 to 2026-11-25)'."""
     sites = scope.domain or f"all sites of {scope.tenant.slug}"
+    if not scope.domain and len(scope.sites) == 1:
+        sites = f"{scope.sites[0].domain} (the only site of {scope.tenant.slug})"
     if scope.query.hourly:
         return f"{sites}, {PERIOD_WORDS['24h']}"
     span = f"{scope.query.date_from.isoformat()} to {scope.query.date_to.isoformat()}"
@@ -73,8 +75,15 @@ def by(key: str) -> Callable[[dict], Any]:
     return lambda item: item[key] if item[key] is not None else "(unknown)"
 
 
-def money(value: float, currency: str | None) -> str:
-    return f"{value:,.2f} {currency}" if currency else f"{value:,.2f} (mixed currencies)"
+def currency_label(scope: Scope) -> str:
+    """The sites' currency; with several, money is summed in each site's own currency."""
+    if scope.currency:
+        return scope.currency
+    return "in mixed currencies" if scope.sites else "(no sites)"
+
+
+def money(value: float, scope: Scope) -> str:
+    return f"{value:,.2f} {currency_label(scope)}"
 
 
 # --- the tools -----------------------------------------------------------------------------
@@ -168,9 +177,9 @@ def goals(cur, scope):
 def ecommerce_overview(cur, scope):
     data = stats.ecommerce_overview(cur, scope.query)
     text = (
-        f"E-commerce for {where(scope)}: revenue {money(data['revenue'], scope.currency)}"
+        f"E-commerce for {where(scope)}: revenue {money(data['revenue'], scope)}"
         f"{change(data['revenue_change'])}, {data['transactions']:,} transactions"
-        f"{change(data['transactions_change'])}, average order {money(data['avg_order_value'], scope.currency)}, "
+        f"{change(data['transactions_change'])}, average order {money(data['avg_order_value'], scope)}, "
         f"conversion rate {data['conversion_rate']}%."
     )
     return text, {"currency": scope.currency, "ecommerce": data}
@@ -183,7 +192,7 @@ def ecommerce_products(cur, scope):
         "revenue_by_source": stats.revenue_by_source(cur, scope.query),
     }
     steps = ", ".join(f"{s['label']} {s['visitors']:,}" for s in data["funnel"])
-    currency = scope.currency or "mixed currencies"
+    currency = currency_label(scope)
     text = (
         f"E-commerce products for {where(scope)}: top products by revenue "
         f"{listing(data['products'], by('item_name'), 'revenue', currency, money=True)}; funnel {steps}; "
@@ -197,17 +206,17 @@ def daily_breakdown(cur, scope):
     total = sum(r["pageviews"] for r in data)
     busiest = max(data, key=lambda r: (r["visitors"], r["date"]), default=None)
     unit = "hour" if scope.query.hourly else "day"
-    peak = f"; busiest {unit} {busiest['date']} with {busiest['visitors']:,} visitors" if busiest else ""
+    peak = ""
+    if busiest and busiest["visitors"]:
+        peak = f"; busiest {unit} {busiest['date']} with {busiest['visitors']:,} visitors"
     return f"{len(data)} {unit}s for {where(scope)}: {total:,} pageviews{peak}.", {"days": data}
 
 
 def hourly_breakdown(cur, scope):
     data = stats.hours(cur, scope.query)
     busiest = max(data, key=lambda r: (r["visitors"], -r["hour"]))
-    text = (
-        f"Visitors by hour of day (site timezone) for {where(scope)}: "
-        f"the busiest hour is {busiest['hour']:02d}:00 with {busiest['visitors']:,} visitors."
-    )
+    peak = f"the busiest hour is {busiest['hour']:02d}:00 with {busiest['visitors']:,} visitors"
+    text = f"Visitors by hour of day (site timezone) for {where(scope)}: {peak if busiest['visitors'] else 'none'}."
     return text, {"hours": data}
 
 

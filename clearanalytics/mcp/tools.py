@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
-import mcp.types as types
+import mcp_types as types
 
 from clearanalytics import accounts
 from clearanalytics.accounts import Site, Tenant
