@@ -44,6 +44,9 @@ def create_app(config: dict[str, Any] | None = None, database: Database | None =
     from clearanalytics.api import bp as api_bp
 
     app.register_blueprint(api_bp)
+    from clearanalytics.dashboard import bp as dashboard_bp
+
+    app.register_blueprint(dashboard_bp)
 
     app.register_error_handler(HTTPException, _json_errors_for_machines)
 
