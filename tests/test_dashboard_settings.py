@@ -1,0 +1,198 @@
+"""Settings pages with the Flask test client: sites, tokens, members, tenant; escaping; every template renders."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+from flask import template_rendered
+
+from tests.conftest import PASSWORD
+from tests.dashboard_helpers import insert_pageview, insert_purchase, login, make_app, page_csrf
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@pytest.fixture
+def app(account):
+    app = make_app(account.data_dir)
+    yield app
+    app.extensions["clearanalytics.db"].close()
+
+
+@pytest.fixture
+def client(app, account):
+    client = app.test_client()
+    assert login(client, account.email, PASSWORD).status_code == 302
+    return client
+
+
+def post(client, path, data, page=None):
+    data = dict(data, csrf_token=page_csrf(client, page or path))
+    return client.post(path, data=data)
+
+
+def test_add_and_edit_a_site(client):
+    sites = "/dashboard/acme/settings/sites"
+    bad = post(client, sites, {"domain": "not a domain", "timezone": "UTC", "currency": "EUR"})
+    assert bad.status_code == 422
+    assert "invalid domain &#39;not a domain&#39;" in bad.text
+    assert 'aria-invalid="true" aria-describedby="err-domain"' in bad.text
+
+    created = post(client, sites, {"domain": "Shop.Example", "timezone": "Europe/Amsterdam", "currency": "usd"})
+    assert created.status_code == 302
+    edit_url = created.headers["Location"]
+    page = client.get(edit_url)
+    assert "Added shop.example" in page.text
+    snippet = "&lt;script defer data-domain=&#34;shop.example&#34; src=&#34;http://localhost/js/script.js&#34;&gt;"
+    assert snippet in page.text
+    assert "No events have arrived yet." in page.text
+
+    duplicate = post(client, edit_url, {"domain": "example.com", "timezone": "UTC", "currency": "EUR"})
+    assert duplicate.status_code == 422 and "already exists" in duplicate.text
+    saved = post(client, edit_url, {"domain": "shop.example", "timezone": "America/New_York", "currency": "GBP"})
+    assert saved.status_code == 302
+    listing = client.get(sites).text
+    assert re.search(r"shop\.example</a></td>\s*<td>America/New_York</td>\s*<td>GBP</td>", listing)
+
+
+def test_verify_installation_reports_arrived_pageviews(client, account):
+    status = client.get("/dashboard/acme/example.com/data/installation").json["data"]
+    assert status == {
+        "installed": False,
+        "pageviews": 0,
+        "pageviews_24h": 0,
+        "events": 0,
+        "ecommerce_events": 0,
+        "last_pageview_at": None,
+    }
+    empty_view = client.get("/dashboard/acme/example.com").text
+    assert "No data for example.com yet" in empty_view and "data-domain=&#34;example.com&#34;" in empty_view
+
+
+def test_token_created_once_used_and_revoked(client, app):
+    tokens = "/dashboard/acme/settings/tokens"
+    none_chosen = post(client, tokens, {"name": "nothing"})
+    assert none_chosen.status_code == 422 and "Choose at least one ability." in none_chosen.text
+    page = client.post(
+        tokens,
+        data={
+            "name": "BigQuery <export>",
+            "abilities": ["goals:read", "stats:read"],
+            "csrf_token": page_csrf(client, tokens),
+        },
+    )
+    assert page.status_code == 201
+    plaintext = html.unescape(re.search(r'<code id="new-token">([^<]+)</code>', page.text).group(1))
+    assert "BigQuery &lt;export&gt;" in page.text and "<export>" not in page.text
+    assert client.get(tokens).text.count(plaintext) == 0  # shown once only
+
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {plaintext}"}
+    assert api.get("/api/v1/goals", headers=headers).status_code == 200
+    listing = client.get(tokens).text
+    token_id = plaintext.split("|")[0]
+    row = re.search(rf'<tr data-token-id="{token_id}">(.*?)</tr>', listing, re.S).group(1)
+    assert "never" not in row  # last use is shown once the API saw it
+    assert "goals:read" in row and "stats:read" in row and "export:read" not in row
+
+    revoked = post(client, f"{tokens}/{token_id}/revoke", {}, page=tokens)
+    assert revoked.status_code == 302
+    assert "revoked" in client.get(tokens).text
+    assert api.get("/api/v1/goals", headers=headers).json == {"message": "Unauthenticated."}
+    assert post(client, f"{tokens}/01NOSUCHTOKEN/revoke", {}, page=tokens).status_code == 404
+
+
+def test_members_add_change_and_keep_one_owner(client, app, account):
+    members = "/dashboard/acme/settings/members"
+    needs_password = post(client, members, {"email": "new@example.com", "role": "viewer"})
+    assert needs_password.status_code == 422 and "give a password" in needs_password.text
+    added = post(client, members, {"email": "new@example.com", "role": "viewer", "password": "longenough1"})
+    assert added.status_code == 302
+    again = post(client, members, {"email": "new@example.com", "role": "admin"})
+    assert again.status_code == 422 and "already a member" in again.text
+    bad_role = post(client, members, {"email": "x@example.com", "role": "god", "password": "longenough1"})
+    assert bad_role.status_code == 422
+
+    page = client.get(members).text
+    new_id = re.search(
+        r'members/([0-9A-Z]+)/role"[^>]*>\s*<input[^>]*>\s*<label[^>]*>Role of new@example.com', page
+    ).group(1)
+    owner_id = re.search(
+        rf'members/([0-9A-Z]+)/role"[^>]*>\s*<input[^>]*>\s*<label[^>]*>Role of {account.email}', page
+    ).group(1)
+    assert post(client, f"{members}/{new_id}/role", {"role": "admin"}, page=members).status_code == 302
+    assert "new@example.com is now admin." in client.get(members).text
+
+    demote = post(client, f"{members}/{owner_id}/role", {"role": "viewer"}, page=members)
+    assert demote.status_code == 302
+    assert "A tenant needs at least one owner." in client.get(members).text
+    remove_self = post(client, f"{members}/{owner_id}/remove", {}, page=members)
+    assert remove_self.status_code == 302
+    assert "A tenant needs at least one owner." in client.get(members).text
+
+    newcomer = app.test_client()
+    assert login(newcomer, "new@example.com", "longenough1").status_code == 302
+    assert newcomer.get("/dashboard/acme/settings/tokens").status_code == 200
+    assert post(client, f"{members}/{new_id}/remove", {}, page=members).status_code == 302
+    assert newcomer.get("/dashboard/acme/settings/tokens").status_code == 404
+
+
+def test_tenant_name_and_plan(client):
+    tenant = "/dashboard/acme/settings/tenant"
+    assert post(client, tenant, {"name": "", "plan": "pro"}).status_code == 422
+    assert post(client, tenant, {"name": "Acme", "plan": "platinum"}).status_code == 422
+    assert post(client, tenant, {"name": "Acme <b>Corp</b>", "plan": "free"}).status_code == 302
+    page = client.get(tenant).text
+    assert "Acme &lt;b&gt;Corp&lt;/b&gt;" in page and "<b>Corp</b>" not in page
+    assert '<option value="free" selected>' in page
+
+
+def test_filter_values_from_the_url_are_escaped(client):
+    url = "/dashboard/acme/example.com?filter[page]=/<script>alert(1)</script>&period=bogus"
+    insert_needed = client.get(url)
+    text = insert_needed.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "<script>alert" not in text
+    assert "The period field must be one of" in text
+
+
+def test_data_route_errors_are_json(client):
+    base = "/dashboard/acme/example.com/data/"
+    assert client.get(base + "nonsense").status_code == 404
+    bad = client.get(base + "overview?period=5y")
+    assert bad.status_code == 422
+    assert bad.json["errors"] == {"period": ["The period field must be one of: 24h, 7d, 30d, 90d, 12m."]}
+    assert client.get(base + "current-visitors").json == {"data": {"visitors": 0}}
+
+
+def test_every_template_renders(app, client, account):
+    insert_pageview(app.extensions["clearanalytics.db"], "example.com", "/")
+    insert_purchase(app.extensions["clearanalytics.db"], "example.com")
+    rendered: set[str] = set()
+
+    def record(sender, template, context, **extra):
+        rendered.add(template.name)
+        for name in re.findall(r'{%\s*(?:include|from|extends)\s+"([^"]+)"', Path(template.filename).read_text()):
+            rendered.add(name)
+
+    template_rendered.connect(record, app)
+    try:
+        client.get("/dashboard/acme/example.com")
+        client.get("/dashboard/acme/example.com?filter[page]=/")
+        for page in ("sites", "tokens", "members", "tenant", "account"):
+            client.get(f"/dashboard/acme/settings/{page}")
+        site_id = re.search(r"settings/sites/([0-9A-Z]+)", client.get("/dashboard/acme/settings/sites").text).group(1)
+        client.get(f"/dashboard/acme/settings/sites/{site_id}")
+        client.get("/dashboard/acme/nosuch.example")
+        app.test_client().get("/login")
+        # The empty state appears for a site without data.
+        post(
+            client, "/dashboard/acme/settings/sites", {"domain": "empty.example", "timezone": "UTC", "currency": "EUR"}
+        )
+        client.get("/dashboard/acme/empty.example")
+    finally:
+        template_rendered.disconnect(record, app)
+    every = {str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html")}
+    assert every - rendered == set()
