@@ -22,8 +22,10 @@ class ReportUnavailable(LookupError):
 
 
 def _stats_reports() -> dict[str, Report]:
-    """Resolved lazily so that the dashboard still loads while a report is missing."""
-    return {}
+    """The engine's own name -> function table (`clearanalytics.stats.REPORTS`), the API's names."""
+    from clearanalytics import stats
+
+    return getattr(stats, "REPORTS", {})
 
 
 REPORT_NAMES = (
