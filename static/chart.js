@@ -21,14 +21,19 @@
     return node;
   }
 
-  function niceMax(value) {
-    if (!(value > 0)) return 1;
-    var power = Math.pow(10, Math.floor(Math.log10(value)));
-    var steps = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+  /* The top of the axis: four equal, round steps (whole steps for counts). */
+  function niceMax(value, integer) {
+    if (!(value > 0)) return integer ? 4 : 1;
+    var raw = value / 4;
+    var power = Math.pow(10, Math.floor(Math.log10(raw)));
+    var steps = [1, 2, 2.5, 3, 4, 5, 6, 8, 10];
     for (var i = 0; i < steps.length; i++) {
-      if (steps[i] * power >= value) return steps[i] * power;
+      var step = steps[i] * power;
+      if (integer && step < 1) continue;
+      if (integer && step !== Math.round(step)) continue;
+      if (step * 4 >= value) return step * 4;
     }
-    return 10 * power;
+    return 40 * power;
   }
 
   /* "2026-02-12" -> "12 Feb"; "2026-02-12T14:00:00Z" -> "14:00" (hourly buckets are UTC hours). */
@@ -66,7 +71,8 @@
     var xAt = function (i) { return pad.left + (n === 1 ? innerW / 2 : (i * innerW) / (n - 1)); };
 
     var maxima = series.map(function (s) {
-      return niceMax(Math.max.apply(null, rows.map(function (r) { return Number(r[s.key]) || 0; })));
+      var top = Math.max.apply(null, rows.map(function (r) { return Number(r[s.key]) || 0; }));
+      return niceMax(top, s.format === "int");
     });
     if (!dual) {
       var shared = Math.max.apply(null, maxima);

@@ -125,7 +125,11 @@
       var points = PERCENT_POINT_KEYS[key];
       var arrow = change > 0 ? "▲ " : change < 0 ? "▼ " : "";
       var text = arrow + (change > 0 ? "+" : "") + Number(change).toFixed(1) + (points ? " pp" : "%");
-      changeEl.textContent = text + " vs previous period";
+      changeEl.textContent = text;
+      var vs = document.createElement("span");
+      vs.className = "vs";
+      vs.textContent = " vs previous period";
+      changeEl.appendChild(vs);
       if (change !== 0) {
         var better = card.hasAttribute("data-lower-is-better") ? change < 0 : change > 0;
         changeEl.classList.add(change > 0 ? "up" : "down", better ? "good" : "bad");
@@ -155,6 +159,7 @@
         var text = formatValue(raw, fmt, false);
         var shown = text === null ? "(none)" : text;
         if (fmt !== "text") cell.className = "num";
+        if (th.classList.contains("secondary")) cell.classList.add("secondary");
         if (th.dataset.filter && view) {
           var link = document.createElement("a");
           link.href = filterUrl(th.dataset.filter, raw);
