@@ -171,11 +171,11 @@
           cell.textContent = shown;
           if (text === null) cell.classList.add("muted");
         }
-        if (index === 0 && barKey) {
+        if (index === 0 && barKey && Number(row[barKey]) > 0) {
           var bar = document.createElement("span");
           bar.className = "bar";
           bar.setAttribute("aria-hidden", "true");
-          bar.style.width = Math.max(0.5, ((Number(row[barKey]) || 0) / max) * 100).toFixed(1) + "%";
+          bar.style.width = Math.max(1, (Number(row[barKey]) / max) * 100).toFixed(1) + "%";
           cell.classList.add("has-bar");
           cell.insertBefore(bar, cell.firstChild);
         }
