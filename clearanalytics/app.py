@@ -48,6 +48,10 @@ def create_app(config: dict[str, Any] | None = None, database: Database | None =
 
     app.register_blueprint(dashboard_bp)
 
+    from clearanalytics import ingest
+
+    ingest.init_app(app, db)
+
     app.register_error_handler(HTTPException, _json_errors_for_machines)
 
     @app.get("/healthz")

@@ -23,6 +23,10 @@ from clearanalytics.migrations import migrate
 class DatabaseLockedError(Exception):
     """Another process (usually a running `clearanalytics serve`) holds the file."""
 
+    def __init__(self, message: str, path: Path):
+        super().__init__(message)
+        self.path = path
+
 
 def new_id() -> str:
     """A ULID string: sortable by creation time, as the reference's ids are."""
@@ -43,7 +47,7 @@ class Database:
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise DatabaseLockedError(
-                    f"{self.path} is in use by another process (is `clearanalytics serve` running?)"
+                    f"{self.path} is in use by another process (is `clearanalytics serve` running?)", self.path
                 ) from exc
             raise
         self._write_lock = threading.RLock()

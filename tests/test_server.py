@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_cli_subprocess
 
 
 def test_health_and_bearer_auth(account, live_server):
@@ -45,3 +45,37 @@ def test_revoked_token_gets_401(account, live_server):
     server = live_server(account.data_dir)
     response = requests.get(server.url + "/api/v1/goals", headers=headers, timeout=5)
     assert (response.status_code, response.json()) == (401, {"message": "Unauthenticated."})
+
+
+def test_cli_commands_reach_a_running_server_through_its_control_socket(account, live_server):
+    """DuckDB lets one process write the file: while serving, the CLI forwards to the server."""
+    server = live_server(account.data_dir)
+    created = run_cli_subprocess(
+        "token",
+        "create",
+        "--data-dir",
+        account.data_dir,
+        "--tenant",
+        account.tenant,
+        "--email",
+        account.email,
+        "--name",
+        "while-serving",
+    )
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert requests.get(server.url + "/api/v1/goals", headers=headers, timeout=5).status_code == 200
+
+    revoked = run_cli_subprocess("token", "revoke", "--data-dir", account.data_dir, token.split("|")[0])
+    assert (revoked.returncode, revoked.stdout.strip()) == (0, f"revoked token {token.split('|')[0]}")
+    assert requests.get(server.url + "/api/v1/goals", headers=headers, timeout=5).status_code == 401
+
+    bad = run_cli_subprocess("site", "add", "x.org", "--tenant", "nope", "--data-dir", account.data_dir)
+    assert (bad.returncode, bad.stderr.strip()) == (1, "Error: unknown tenant 'nope'")
+    needs_input = run_cli_subprocess(
+        "user", "add", "new@example.com", "--tenant", account.tenant, "--data-dir", account.data_dir
+    )
+    assert needs_input.returncode == 1
+    assert needs_input.stderr.strip().splitlines()[-1].startswith("Aborted: the command needed input")
+    assert server.proc.poll() is None

@@ -1,6 +1,6 @@
 """/api/v1: the public REST API, authenticated by bearer token, JSON on every path."""
 
-from clearanalytics.api import goals  # noqa: E402,F401  (registers routes on bp)
+from clearanalytics.api import goals, ratelimit, stats  # noqa: E402,F401  (registers routes on bp)
 from clearanalytics.api.auth import bp
 
 __all__ = ["bp"]

@@ -1,4 +1,4 @@
-"""GET /api/v1/goals: the token's tenant's goals, optionally of one domain."""
+"""GET /api/v1/goals and /goals/{goal}/completions, and the tenant/domain scoping every route uses."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from flask import g, jsonify, request
 from clearanalytics import accounts
 from clearanalytics.api.auth import ApiError, bp, require_ability
 from clearanalytics.app import get_cursor
-from clearanalytics.goals import Goal, list_goals
+from clearanalytics.goals import Goal, get_goal, list_goals
 
 
 def iso_utc(value) -> str:
@@ -26,15 +26,23 @@ def goal_json(goal: Goal) -> dict:
     }
 
 
-def tenant_site_ids(domain: str | None) -> list[str]:
-    """The sites the request may read: all of the tenant's, or the one named; 403 for any other."""
+def tenant_sites(domain: str | None) -> list[accounts.Site]:
+    """The sites the request may read: all of the tenant's, or the one named; 403 for any other.
+
+    A domain of another tenant and a domain that exists nowhere answer alike, so that
+    nothing leaks about other tenants.
+    """
     sites = accounts.list_sites(get_cursor(), g.token.tenant_id)
     if not domain:
-        return [s.id for s in sites]
+        return sites
     for site in sites:
         if site.domain == domain.strip().lower():
-            return [site.id]
+            return [site]
     raise ApiError(403, "This domain is not one of your sites.")
+
+
+def tenant_site_ids(domain: str | None) -> list[str]:
+    return [site.id for site in tenant_sites(domain)]
 
 
 @bp.get("/goals")
@@ -42,3 +50,19 @@ def tenant_site_ids(domain: str | None) -> list[str]:
 def goals_index():
     site_ids = tenant_site_ids(request.args.get("domain"))
     return jsonify(data=[goal_json(goal) for goal in list_goals(get_cursor(), site_ids)])
+
+
+@bp.get("/goals/<goal_id>/completions")
+@require_ability("goals:read")
+def goal_completions(goal_id: str):
+    """One goal's completions in the period (newest first, limit default 50) with meta.total."""
+    from clearanalytics import stats
+    from clearanalytics.api.stats import request_query
+
+    sites = tenant_sites(request.args.get("domain"))
+    goal = get_goal(get_cursor(), goal_id)
+    site = next((s for s in sites if goal is not None and s.id == goal.site_id), None)
+    if site is None:  # unknown, another tenant's, or of another of the tenant's domains
+        raise ApiError(404, "Goal not found.")
+    query = request_query([site], default_limit=50)
+    return jsonify(stats.goal_completions(get_cursor(), query, goal))

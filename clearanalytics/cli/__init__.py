@@ -27,6 +27,11 @@ class CliError(click.ClickException):
 
 
 class ClearAnalyticsGroup(click.Group):
+    def make_context(self, info_name, args, parent=None, **extra):
+        ctx = super().make_context(info_name, list(args), parent=parent, **extra)
+        ctx.meta.setdefault("clearanalytics.argv", list(args))
+        return ctx
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -34,7 +39,14 @@ class ClearAnalyticsGroup(click.Group):
             raise
         except AccountError as exc:
             raise CliError(str(exc)) from None
-        except (DatabaseLockedError, ConfigError) as exc:
+        except DatabaseLockedError as exc:
+            from clearanalytics.cli.control import forward
+
+            code = forward(exc.path.parent, ctx.meta.get("clearanalytics.argv", []))
+            if code is None:
+                raise CliError(str(exc)) from None
+            ctx.exit(code)
+        except ConfigError as exc:
             raise CliError(str(exc)) from None
         except PermissionError as exc:
             raise CliError(f"permission denied: {exc.filename or exc}") from None
@@ -74,9 +86,27 @@ def prepare_data_dir(data_dir: Path) -> Path:
     return data_dir
 
 
+_SHARED_DATABASES: dict[Path, Database] = {}
+
+
+@contextmanager
+def shared_database(data_dir: Path, db: Database) -> Iterator[None]:
+    """Inside `serve`, commands forwarded over the control socket use the server's open database."""
+    key = Path(data_dir).resolve()
+    _SHARED_DATABASES[key] = db
+    try:
+        yield
+    finally:
+        _SHARED_DATABASES.pop(key, None)
+
+
 @contextmanager
 def database(data_dir: Path) -> Iterator[Database]:
     """The data dir's database, opened for one command and closed after it."""
+    shared = _SHARED_DATABASES.get(Path(data_dir).resolve())
+    if shared is not None:
+        yield shared
+        return
     prepare_data_dir(data_dir)
     settings = load_config({"data_dir": str(data_dir)})
     db = Database.in_data_dir(data_dir, memory_limit=settings.get("MEMORY_LIMIT"))
@@ -97,4 +127,4 @@ def main() -> None:
     """ClearAnalytics: self-hosted, privacy-first web analytics."""
 
 
-from clearanalytics.cli import admin, serve  # noqa: E402,F401  (registers commands)
+from clearanalytics.cli import admin, serve, tracking  # noqa: E402,F401  (registers commands)

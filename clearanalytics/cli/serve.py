@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import secrets
+import signal
 from pathlib import Path
 
 import click
 
 from clearanalytics.cli import CliError, data_dir_option, main, prepare_data_dir
 from clearanalytics.cli.admin import ensure_account
+from clearanalytics.cli.control import ControlServer
 from clearanalytics.config import SETTINGS_BY_NAME
 from clearanalytics.db import DatabaseLockedError
+
+
+def _raise_keyboard_interrupt(_signum, _frame):
+    """SIGTERM (docker stop, systemd) shuts down like Ctrl-C, so pending writes are flushed."""
+    raise KeyboardInterrupt
+
 
 QUICKSTART = {"tenant": "demo", "tenant_name": "Demo", "site": "demo.example", "email": "admin@localhost"}
 
@@ -32,14 +40,21 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
         )
     except OSError as exc:
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    control = ControlServer(data_dir, app.extensions["clearanalytics.db"])
+    control.start()
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"ClearAnalytics listening on http://{shown_host}:{server.effective_port}", err=False)
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
+        control.stop()
         server.close()
+        shutdown = app.extensions.get("clearanalytics.shutdown")
+        if shutdown:
+            shutdown()
 
 
 @main.command()

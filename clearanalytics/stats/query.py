@@ -205,8 +205,8 @@ def parse_query(
         raise QueryError("period", f"The period field must be one of: {', '.join(PERIODS)}.")
     if period == "24h":
         return Query(tuple(sites), period, None, None, now, filters, limit)
-    # Local "today" differs per site; the dates are resolved against the first site's
-    # calendar and each site's range is then taken in its own timezone.
-    reference = today_in(sites[0], now) if sites else now.date()
+    # Local "today" differs per site; the dates end at the latest of the sites' todays, so
+    # that no site's today is cut off, and each site's range is taken in its own timezone.
+    reference = max(today_in(site, now) for site in sites) if sites else now.date()
     date_from, date_to = _period_dates(period, reference)
     return Query(tuple(sites), period, date_from, date_to, now, filters, limit)

@@ -1,0 +1,56 @@
+"""Per-token rate limiting of /api/v1 with Flask-Limiter (in-memory storage).
+
+One shared budget per bearer token across every /api/v1 route (RATE_LIMIT, default
+60/minute). The key is a SHA-256 of the Authorization header, so the limiter never holds a
+token and even requests with bad tokens are counted. Every /api/v1 response carries
+X-RateLimit-Limit and X-RateLimit-Remaining; a refused one is 429 with Retry-After.
+Other blueprints (ingest, dashboard, MCP) are exempt here and set their own limits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Flask, current_app, jsonify, request
+from flask.blueprints import BlueprintSetupState
+from flask_limiter import Limiter, RateLimitExceeded
+
+from clearanalytics.api.auth import bp
+
+API_PREFIX = "/api/v1/"
+
+
+def _token_key() -> str:
+    header = request.headers.get("Authorization", "")
+    return "api-token:" + hashlib.sha256(header.encode("utf-8", "replace")).hexdigest()
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _too_many(_exc: RateLimitExceeded):
+    """The reference's error shape; the limiter adds Retry-After and the X-RateLimit headers."""
+    return jsonify(message="Too Many Attempts."), 429
+
+
+def init_rate_limit(app: Flask) -> Limiter:
+    """A limiter of the app's own (tests build many apps in one process; no shared counters)."""
+    limiter = Limiter(
+        key_func=_token_key,
+        app=app,
+        storage_uri="memory://",
+        strategy="fixed-window",
+        headers_enabled=True,
+        application_limits=[lambda: current_app.config["RATE_LIMIT"]],
+        key_prefix="clearanalytics-api",
+    )
+
+    @limiter.request_filter
+    def _not_api() -> bool:
+        return not request.path.startswith(API_PREFIX)
+
+    app.extensions["clearanalytics.api_limiter"] = limiter
+    return limiter
+
+
+@bp.record_once
+def _on_register(state: BlueprintSetupState) -> None:
+    init_rate_limit(state.app)

@@ -1,0 +1,70 @@
+"""GET /api/v1/stats/...: thin handlers that parse a Query and hand it to the stats engine.
+
+Every route takes `period`, `from`, `to`, `limit`, `filter[...]` and an optional `domain`
+(absent: all of the token's tenant's sites; another tenant's domain: 403). Parameter errors
+become the reference's 422 body through the QueryError handler below.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import current_app, jsonify, request
+
+from clearanalytics import stats
+from clearanalytics.accounts import Site
+from clearanalytics.api.auth import bp, require_ability, validation_error
+from clearanalytics.api.goals import tenant_sites
+from clearanalytics.app import get_cursor
+
+# The reference's stats paths (after /api/v1/stats/) with the report that answers each.
+STATS_ENDPOINTS = (
+    "overview",
+    "timeseries",
+    "pages",
+    "referrers",
+    "browsers",
+    "operating-systems",
+    "devices",
+    "languages",
+    "campaigns",
+    "ecommerce/overview",
+    "ecommerce/revenue-timeseries",
+    "ecommerce/products",
+    "ecommerce/funnel",
+    "ecommerce/revenue-by-source",
+)
+
+
+def api_now() -> datetime:
+    """The clock the periods are resolved against: naive UTC now, or the NOW config key in tests."""
+    fixed = current_app.config.get("NOW")
+    if fixed is None:
+        return datetime.now(UTC).replace(tzinfo=None)
+    if isinstance(fixed, str):
+        fixed = datetime.fromisoformat(fixed.replace("Z", "+00:00"))
+    return fixed.astimezone(UTC).replace(tzinfo=None) if fixed.tzinfo else fixed
+
+
+def request_query(sites: list[Site], default_limit: int = 10) -> stats.Query:
+    return stats.parse_query(request.args, sites, now=api_now(), default_limit=default_limit)
+
+
+@bp.errorhandler(stats.QueryError)
+def _query_error(exc: stats.QueryError):
+    error = validation_error(exc.field, exc.message)
+    return jsonify(message=error.message, errors=error.errors), 422
+
+
+def _stats_view(name: str):
+    def view():
+        query = request_query(tenant_sites(request.args.get("domain")))
+        return jsonify(data=stats.run(name, get_cursor(), query))
+
+    view.__name__ = "stats_" + name.replace("/", "_").replace("-", "_")
+    view.__doc__ = f"GET /api/v1/stats/{name}"
+    return require_ability("stats:read")(view)
+
+
+for _name in STATS_ENDPOINTS:
+    bp.add_url_rule(f"/stats/{_name}", view_func=_stats_view(_name), methods=["GET"])

@@ -1,0 +1,164 @@
+"""The control socket: lets CLI commands run while `clearanalytics serve` holds the database.
+
+DuckDB allows one read-write process per file, so `clearanalytics token create` cannot open
+the file while the server runs. Instead the server listens on a Unix socket in the data dir
+(mode 0600: only the user who may read the file anyway can connect), and a CLI process that
+finds the database locked sends its arguments there. The server runs the same Click command
+in-process against its own open database and sends back the output and exit code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import socket
+import threading
+from pathlib import Path
+
+import click
+
+SOCKET_NAME = "control.sock"
+_MAX_REQUEST_BYTES = 64 * 1024
+# Commands that start a server cannot run inside one.
+NOT_FORWARDED = {"serve", "quickstart"}
+
+
+def socket_path(data_dir: Path) -> Path:
+    return Path(data_dir) / SOCKET_NAME
+
+
+def absolutise_paths(argv: list[str]) -> list[str]:
+    """The server has another working directory: make arguments naming existing files absolute."""
+    return [os.path.abspath(a) if not a.startswith("-") and os.path.exists(a) else a for a in argv]
+
+
+def forward(data_dir: Path, argv: list[str], timeout: float = 600) -> int | None:
+    """Run `argv` in the server that owns `data_dir`; None when no server answers."""
+    path = socket_path(data_dir)
+    if not path.exists() or (argv and argv[0] in NOT_FORWARDED):
+        return None
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(str(path))
+            sock.sendall(json.dumps({"argv": absolutise_paths(argv)}).encode() + b"\n")
+            sock.shutdown(socket.SHUT_WR)
+            answer = json.loads(_read_all(sock) or b"null")
+    except (OSError, ValueError):
+        return None
+    if not isinstance(answer, dict):
+        return None
+    click.echo(answer.get("stdout", ""), nl=False)
+    click.echo(answer.get("stderr", ""), nl=False, err=True)
+    return int(answer.get("exit_code", 1))
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class ControlServer:
+    """Accepts forwarded commands, one at a time, on the data dir's socket."""
+
+    def __init__(self, data_dir: Path, database):
+        self.data_dir = Path(data_dir)
+        self.database = database
+        self.path = socket_path(self.data_dir)
+        self._lock = threading.Lock()
+        self._sock: socket.socket | None = None
+
+    def start(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old_umask = os.umask(0o177)
+        try:
+            sock.bind(str(self.path))
+        finally:
+            os.umask(old_umask)
+        sock.listen(4)
+        self._sock = sock
+        threading.Thread(target=self._serve, name="clearanalytics-control", daemon=True).start()
+
+    def stop(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+    def _serve(self) -> None:
+        while self._sock is not None:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            with conn:
+                self._handle(conn)
+
+    def _handle(self, conn: socket.socket) -> None:
+        try:
+            conn.settimeout(30)
+            raw = _read_all(conn)[:_MAX_REQUEST_BYTES]
+            argv = json.loads(raw)["argv"]
+            if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
+                raise ValueError("argv must be a list of strings")
+        except (OSError, ValueError, KeyError, TypeError):
+            return
+        answer = self.run(argv)
+        with contextlib.suppress(OSError):
+            conn.sendall(json.dumps(answer).encode())
+
+    def run(self, argv: list[str]) -> dict:
+        """Run one CLI command in this process, against the server's open database."""
+        from clearanalytics.cli import main, shared_database
+
+        if argv and argv[0] in NOT_FORWARDED:
+            return {"stdout": "", "stderr": f"Error: {argv[0]} cannot run while the server runs\n", "exit_code": 1}
+        out, err = io.StringIO(), io.StringIO()
+        with (
+            self._lock,
+            shared_database(self.data_dir, self.database),
+            _no_stdin(),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
+            try:
+                main.main(args=argv, prog_name="clearanalytics", standalone_mode=False)
+                code = 0
+            except click.exceptions.Exit as exc:
+                code = exc.exit_code
+            except click.ClickException as exc:
+                exc.show(file=err)
+                code = exc.exit_code
+            except click.exceptions.Abort:
+                err.write("Aborted: the command needed input; give every value as an option.\n")
+                code = 1
+            except Exception as exc:  # noqa: BLE001 - one line back to the client, never a traceback
+                err.write(f"Error: {exc}\n")
+                code = 1
+        return {"stdout": out.getvalue(), "stderr": err.getvalue(), "exit_code": code}
+
+
+@contextlib.contextmanager
+def _no_stdin():
+    """A forwarded command must never wait on the server's terminal: prompts see end of input."""
+    import sys
+
+    import click.termui
+
+    def refuse(_prompt: str = "") -> str:
+        raise EOFError
+
+    saved = sys.stdin, click.termui.visible_prompt_func, click.termui.hidden_prompt_func
+    sys.stdin = io.StringIO("")
+    click.termui.visible_prompt_func = click.termui.hidden_prompt_func = refuse
+    try:
+        yield
+    finally:
+        sys.stdin, click.termui.visible_prompt_func, click.termui.hidden_prompt_func = saved

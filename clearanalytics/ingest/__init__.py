@@ -1,0 +1,30 @@
+"""The write side: the ingest route, its pipeline of named steps, the writer and the importer.
+
+`init_app(app, db)` attaches an IngestService (pipeline + durable writer) to a Flask app;
+`clearanalytics.ingest.importer` loads historical JSONL through the same pipeline.
+"""
+
+from __future__ import annotations
+
+import atexit
+
+from flask import Flask
+
+from clearanalytics.db import Database
+
+
+def init_app(app: Flask, db: Database) -> None:
+    from clearanalytics.config import ConfigError
+    from clearanalytics.ingest.routes import bp
+    from clearanalytics.ingest.service import IngestService
+    from clearanalytics.ingest.visitors import parse_trusted_proxies
+
+    try:
+        proxies = parse_trusted_proxies(app.config.get("TRUSTED_PROXIES"))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    service = IngestService(db, app.config["DATA_DIR"], proxies)
+    service.start()
+    app.extensions["clearanalytics.ingest"] = service
+    app.register_blueprint(bp)
+    atexit.register(service.close)

@@ -1,0 +1,50 @@
+"""The live ingest service: the pipeline plus the writer, owned by one app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from clearanalytics.db import Database, utcnow
+from clearanalytics.ingest.payload import decode_body
+from clearanalytics.ingest.pipeline import Dropped, Event, Pipeline
+from clearanalytics.ingest.store import Records
+from clearanalytics.ingest.useragent import parse_agent
+from clearanalytics.ingest.writer import SPOOL_DIR_NAME, Writer
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the route answers: the stored id (pageviews), or the reason nothing was stored."""
+
+    id: str | None = None
+    dropped: str | None = None
+
+
+class IngestService:
+    def __init__(self, db: Database, data_dir: Path, trusted_proxies: tuple = (), interval: float = 0.25):
+        self.db = db
+        self.trusted_proxies = trusted_proxies
+        self.pipeline = Pipeline(db)
+        self.writer = Writer(db, Path(data_dir) / SPOOL_DIR_NAME, interval=interval)
+
+    def start(self) -> None:
+        self.writer.start()  # replay first, so rebuilt sessions see the replayed rows
+        self.pipeline.sessions.rebuild(self.db, utcnow())
+        parse_agent("Mozilla/5.0 (warm-up)")  # load ua-parser's regexes before the first request
+
+    def close(self) -> None:
+        self.writer.close()
+
+    def flush(self) -> int:
+        return self.writer.flush()
+
+    def ingest(self, body: bytes, ip: str, user_agent: str, accept_language: str | None = None) -> Outcome:
+        """Raises PayloadError for client mistakes; otherwise the event is spooled before returning."""
+        event = Event(decode_body(body), ip, user_agent, utcnow(), accept_language, records=Records())
+        try:
+            self.pipeline.run(event)
+        except Dropped as exc:
+            return Outcome(dropped=exc.reason)
+        self.writer.submit(event.records)
+        return Outcome(id=event.id if event.payload.name == "pageview" else None)

@@ -1,0 +1,36 @@
+"""Docs enforced by tests: every stats and goals route, and every engine report, is documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from clearanalytics import stats
+from clearanalytics.app import create_app
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_every_stats_and_goals_route_is_in_api_md(tmp_path):
+    app = create_app({"data_dir": str(tmp_path)})
+    api_md = (DOCS / "API.md").read_text()
+    routes = [
+        re.sub(r"<(?:\w+:)?goal_id>", "{goal}", rule.rule.removeprefix("/api/v1"))
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(("/api/v1/stats", "/api/v1/goals"))
+    ]
+    assert len(routes) == 16
+    missing = [route for route in routes if f"`GET {route}`" not in api_md]
+    assert not missing
+
+
+def test_every_report_and_filter_is_in_metrics_md():
+    metrics_md = (DOCS / "METRICS.md").read_text().lower()
+    words = {"operating-systems": "operating systems", "ecommerce/revenue-timeseries": "revenue",
+             "ecommerce/revenue-by-source": "revenue by source", "ecommerce/overview": "e-commerce",
+             "ecommerce/products": "products", "ecommerce/funnel": "funnel", "goals": "goal conversions",
+             "timeseries": "time series"}  # fmt: skip
+    for name in stats.REPORTS:
+        assert words.get(name, name) in metrics_md, name
+    for dimension in stats.FILTER_DIMENSIONS:
+        assert f"`{dimension}`" in metrics_md, dimension

@@ -1,0 +1,141 @@
+"""The stats engine called directly, as the MCP tools, the dashboard and the chat call it.
+
+Covers the reports without an API route of their own (channels, hours of day, current
+visitors, goal conversions) against the plain-Python reference, and the Query parsing rules.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from clearanalytics import stats
+from clearanalytics.accounts import Site
+from clearanalytics.db import Database
+from tests import stats_dataset
+from tests.stats_expected import Expected, current_visitors
+
+SCOPES = (["shop.example", "blog.example"], ["shop.example"], ["blog.example"], ["rival.example"])
+PARAMS = (
+    {},
+    {"period": "24h"},
+    {"period": "30d", "filter[page]": "/signup"},
+    {"from": "2026-01-05", "to": "2026-02-01"},
+)
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return stats_dataset.build()
+
+
+@pytest.fixture(scope="module")
+def cursor(tmp_path_factory, dataset):
+    data_dir = tmp_path_factory.mktemp("engine") / "data"
+    stats_dataset.load(data_dir, dataset)
+    db = Database.in_data_dir(data_dir)
+    with db.reading() as cur:
+        yield cur
+    db.close()
+
+
+def sites_of(dataset, domains) -> list[Site]:
+    return [Site(s["id"], "t", s["domain"], s["timezone"], s["currency"]) for d in domains for s in [dataset.sites[d]]]
+
+
+@pytest.mark.parametrize("domains", SCOPES, ids="+".join)
+@pytest.mark.parametrize("params", PARAMS, ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()) or "default")
+def test_mcp_and_dashboard_reports_match_the_reference(cursor, dataset, domains, params):
+    query = stats.parse_query(params, sites_of(dataset, domains), now=stats_dataset.NOW)
+    expected = Expected(dataset, domains, params, stats_dataset.NOW)
+    assert stats.channels(cursor, query) == expected.channels()
+    assert stats.hours(cursor, query) == expected.hours()
+    assert stats.goal_conversions(cursor, query) == expected.goal_conversions()
+    assert stats.REPORTS["overview"](cursor, query) == expected.overview()
+
+
+@pytest.mark.parametrize("minutes_after", [0, 2, 7, 60 * 24])
+def test_current_visitors_counts_the_last_five_minutes(cursor, dataset, minutes_after):
+    busiest = max(dataset.pageviews, key=lambda p: p["created_at"])
+    now = busiest["created_at"] + timedelta(minutes=minutes_after)
+    domains = ["shop.example", "blog.example"]
+    query = stats.parse_query({}, sites_of(dataset, domains), now=now)
+    assert stats.current_visitors(cursor, query) == current_visitors(dataset, domains, now)
+    if minutes_after == 0:
+        assert stats.current_visitors(cursor, query) >= 1
+
+
+def test_channels_lists_all_six_and_hours_all_twenty_four(cursor, dataset):
+    query = stats.parse_query(
+        {"from": "2020-01-01", "to": "2020-01-02"}, sites_of(dataset, SCOPES[0]), now=stats_dataset.NOW
+    )
+    assert [r["visitors"] for r in stats.channels(cursor, query)] == [0] * 6
+    assert [r["channel"] for r in stats.channels(cursor, query)] == sorted(stats.CHANNELS)
+    assert [r["hour"] for r in stats.hours(cursor, query)] == list(range(24))
+
+
+def _site(tz: str) -> Site:
+    return Site("s-" + tz, "t", tz.lower().replace("/", "-") + ".example", tz, "EUR")
+
+
+@pytest.mark.parametrize(
+    "params,timezones,now,expected",
+    [
+        ({}, ["UTC"], datetime(2026, 2, 18, 12), (date(2026, 2, 12), date(2026, 2, 18))),
+        ({"period": "30d"}, ["UTC"], datetime(2026, 2, 18, 12), (date(2026, 1, 20), date(2026, 2, 18))),
+        # 03:00 UTC is still the 17th in New York.
+        ({"period": "7d"}, ["America/New_York"], datetime(2026, 2, 18, 3), (date(2026, 2, 11), date(2026, 2, 17))),
+        # Across sites the period ends at the latest local today (Tokyo is already on the 19th).
+        (
+            {"period": "7d"},
+            ["America/New_York", "Asia/Tokyo"],
+            datetime(2026, 2, 18, 15, 30),
+            (date(2026, 2, 13), date(2026, 2, 19)),
+        ),
+        ({"period": "12m"}, ["UTC"], datetime(2026, 2, 18, 12), (date(2025, 2, 19), date(2026, 2, 18))),
+        ({"period": "12m"}, ["UTC"], datetime(2028, 2, 29, 12), (date(2027, 3, 1), date(2028, 2, 29))),
+        (
+            {"from": "2026-01-01", "to": "2026-01-31", "period": "24h"},
+            ["UTC"],
+            datetime(2026, 2, 18),
+            (date(2026, 1, 1), date(2026, 1, 31)),
+        ),
+    ],
+)
+def test_periods_resolve_to_local_calendar_days(params, timezones, now, expected):
+    query = stats.parse_query(params, [_site(tz) for tz in timezones], now=now)
+    assert (query.date_from, query.date_to) == expected
+    assert len(query.buckets()) == (expected[1] - expected[0]).days + 1
+
+
+def test_24h_is_the_last_24_hours_in_hourly_buckets():
+    query = stats.parse_query({"period": "24h"}, [_site("Asia/Tokyo")], now=datetime(2026, 2, 18, 15, 30))
+    assert query.buckets()[0] == "2026-02-17T16:00:00Z" and query.buckets()[-1] == "2026-02-18T15:00:00Z"
+    (site_range,) = query.ranges()
+    assert (site_range.start, site_range.end) == (datetime(2026, 2, 17, 16), datetime(2026, 2, 18, 16))
+    previous = query.previous().ranges()[0]
+    assert (previous.start, previous.end) == (datetime(2026, 2, 16, 16), datetime(2026, 2, 17, 16))
+
+
+@pytest.mark.parametrize(
+    "params,field",
+    [
+        ({"period": "7days"}, "period"),
+        ({"period": "1y"}, "period"),
+        ({"from": "2026-02-10"}, "to"),
+        ({"to": "2026-02-10"}, "from"),
+        ({"from": "2026-02-11", "to": "2026-02-10"}, "from"),
+        ({"from": "2026-02-30", "to": "2026-03-01"}, "from"),
+        ({"from": "20260201", "to": "2026-02-10"}, "from"),
+        ({"from": "2026-02-01", "to": "yesterday"}, "to"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "101"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"filter[password]": "x"}, "filter[password]"),
+    ],
+)
+def test_bad_parameters_name_their_field(params, field):
+    with pytest.raises(stats.QueryError) as caught:
+        stats.parse_query(params, [_site("UTC")], now=datetime(2026, 2, 18))
+    assert caught.value.field == field
