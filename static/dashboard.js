@@ -308,6 +308,18 @@
     });
   });
 
+  /* Goal forms: show the fields of the chosen type only (both stay in the page without JS). */
+  document.querySelectorAll("form.goal-form").forEach(function (form) {
+    var sync = function () {
+      var chosen = form.querySelector("input[name=type]:checked") || form.querySelector("input[name=type]");
+      form.querySelectorAll("[data-goal-type]").forEach(function (group) {
+        group.hidden = group.dataset.goalType !== chosen.value;
+      });
+    };
+    form.querySelectorAll("input[name=type]").forEach(function (radio) { radio.addEventListener("change", sync); });
+    sync();
+  });
+
   /* Menus (<details>) close on Escape and on a click elsewhere, as users expect of a dropdown. */
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {

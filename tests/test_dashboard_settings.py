@@ -179,8 +179,17 @@ def test_every_template_renders(app, client, account):
     try:
         client.get("/dashboard/acme/example.com")
         client.get("/dashboard/acme/example.com?filter[page]=/")
-        for page in ("sites", "tokens", "members", "tenant", "account"):
+        for page in ("sites", "goals", "tokens", "members", "tenant", "account"):
             client.get(f"/dashboard/acme/settings/{page}")
+        goals_page = client.get("/dashboard/acme/settings/goals").text
+        site_id = re.search(r'<option value="([0-9A-Z]+)" selected>', goals_page).group(1)
+        post(
+            client,
+            "/dashboard/acme/settings/goals",
+            {"site_id": site_id, "name": "G", "type": "event", "event_name": "e"},
+        )
+        goal_id = re.search(r'data-goal-id="([0-9A-Z]+)"', client.get("/dashboard/acme/settings/goals").text).group(1)
+        client.get(f"/dashboard/acme/settings/goals/{goal_id}")
         site_id = re.search(r"settings/sites/([0-9A-Z]+)", client.get("/dashboard/acme/settings/sites").text).group(1)
         client.get(f"/dashboard/acme/settings/sites/{site_id}")
         client.get("/dashboard/acme/nosuch.example")
@@ -200,3 +209,40 @@ def test_every_template_renders(app, client, account):
                 pending.append(name)
     every = {str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html")}
     assert every - rendered == set()
+
+
+def test_goals_created_backfilled_edited_and_deleted(client, app):
+    db = app.extensions["clearanalytics.db"]
+    for visitor, path in (("v1", "/pricing"), ("v2", "/pricing?plan=pro"), ("v3", "/docs")):
+        insert_pageview(db, "example.com", path, visitor=visitor)
+    goals_url = "/dashboard/acme/settings/goals"
+    page = client.get(goals_url).text
+    site_id = re.search(r'<option value="([0-9A-Z]+)" selected>example.com</option>', page).group(1)
+
+    bad = post(client, goals_url, {"site_id": site_id, "name": "Broken", "type": "url", "match_type": "regex",
+                                   "path": "(["})  # fmt: skip
+    assert bad.status_code == 422 and "invalid regular expression" in bad.text
+    foreign = post(client, goals_url, {"site_id": "01OTHERSITE", "name": "X", "type": "event", "event_name": "x"})
+    assert foreign.status_code == 422 and "Choose one of your sites." in foreign.text
+
+    created = post(client, goals_url, {"site_id": site_id, "name": "Pricing <visit>", "type": "url",
+                                       "match_type": "prefix", "path": "/pricing"})  # fmt: skip
+    assert created.status_code == 302
+    listing = client.get(goals_url).text
+    assert "Created the goal &#39;Pricing &lt;visit&gt;&#39;: 2 past completion(s) counted." in listing
+    goal_id, row = re.search(r'<tr data-goal-id="([0-9A-Z]+)">(.*?)</tr>', listing, re.S).groups()
+    assert "<code>prefix /pricing</code>" in row and re.search(r"data-completions>2<", row)
+    event = post(client, goals_url, {"site_id": site_id, "name": "Signup", "type": "event", "event_name": "signup"})
+    assert event.status_code == 302
+
+    edit = f"{goals_url}/{goal_id}"
+    assert "2 completion(s) so far" in client.get(edit).text
+    saved = post(client, edit, {"name": "Pricing", "match_type": "exact", "path": "/pricing"})
+    assert saved.status_code == 302
+    row = re.search(rf'<tr data-goal-id="{goal_id}">(.*?)</tr>', client.get(goals_url).text, re.S).group(1)
+    assert "<code>exact /pricing</code>" in row and "paused" in row  # the box was left unticked
+
+    assert post(client, f"{edit}/delete", {}, page=goals_url).status_code == 302
+    after = client.get(goals_url).text
+    assert goal_id not in after and "Signup" in after
+    assert client.get(edit).status_code == 404

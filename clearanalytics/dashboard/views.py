@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import g, jsonify, render_template, request, url_for
 
-from clearanalytics import accounts
+from clearanalytics import accounts, stats
 from clearanalytics.app import get_cursor
 from clearanalytics.dashboard import reports
 from clearanalytics.dashboard.auth import bp
@@ -142,7 +142,8 @@ def installation_json(status: site_status.Installation) -> dict:
 def data(tenant: str, domain: str, report: str):
     """One widget's numbers, as JSON, straight from the stats engine."""
     if report == "current-visitors":
-        return jsonify(data={"visitors": site_status.current_visitors(get_cursor(), g.site.id, utcnow())})
+        query = parse_query({}, [g.site])
+        return jsonify(data={"visitors": stats.current_visitors(get_cursor(), query)})
     if report == "installation":
         return jsonify(data=installation_json(site_status.installation(get_cursor(), g.site.id, utcnow())))
     if report not in reports.REPORT_NAMES:

@@ -1,9 +1,9 @@
-"""Small per-site status reads for the dashboard: has data arrived, is there e-commerce, who is here now.
+"""Small per-site status reads for the dashboard and settings: has data arrived, is there e-commerce.
 
 These are not reports over a period (those take a Query); they answer the questions the
 dashboard asks before choosing what to show: the empty state with the tracking snippet,
-the "verify installation" check, whether to show the e-commerce panels, and the live
-"current visitors" count.
+the "verify installation" check, whether to show the e-commerce panels, and each goal's
+all-time completion count in the goals settings.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import duckdb
-
-CURRENT_VISITORS_WINDOW = timedelta(minutes=5)
 
 INSTALLATION_SQL = """
 SELECT
@@ -24,14 +22,8 @@ SELECT
     (SELECT count(*) FROM ecommerce_events WHERE site_id = $site_id) AS ecommerce_events
 """
 
-CURRENT_VISITORS_SQL = """
-SELECT count(DISTINCT visitor_hash) FROM (
-    SELECT visitor_hash FROM pageviews
-    WHERE site_id = $site_id AND created_at >= $since AND created_at <= $now
-    UNION ALL
-    SELECT visitor_hash FROM events
-    WHERE site_id = $site_id AND created_at >= $since AND created_at <= $now
-)
+GOAL_TOTALS_SQL = """
+SELECT goal_id, count(*) FROM goal_completions WHERE list_contains($site_ids, site_id) GROUP BY goal_id
 """
 
 
@@ -59,9 +51,6 @@ def installation(cur: duckdb.DuckDBPyConnection, site_id: str, now: datetime) ->
     return Installation(int(row[0]), row[1], int(row[2]), int(row[3]), int(row[4]))
 
 
-def current_visitors(cur: duckdb.DuckDBPyConnection, site_id: str, now: datetime) -> int:
-    """Distinct visitors with a pageview or event in the last five minutes."""
-    row = cur.execute(
-        CURRENT_VISITORS_SQL, {"site_id": site_id, "since": now - CURRENT_VISITORS_WINDOW, "now": now}
-    ).fetchone()
-    return int(row[0])
+def goal_completion_totals(cur: duckdb.DuckDBPyConnection, site_ids: list[str]) -> dict[str, int]:
+    """Every completion each goal has ever had (the goals settings list; reports take a period)."""
+    return {goal_id: int(n) for goal_id, n in cur.execute(GOAL_TOTALS_SQL, {"site_ids": site_ids}).fetchall()}
