@@ -176,6 +176,25 @@ def test_token_created_used_and_revoked(browser, server):  # noqa: F811
     assert (refused.status_code, refused.json()) == (401, {"message": "Unauthenticated."})
 
 
+def test_goal_created_and_its_completions_shown(browser, server):  # noqa: F811
+    page = new_page(browser, server)
+    page.goto("/dashboard/acme/settings/goals")
+    page.select_option("#f-site_id", label="example.com")
+    page.fill("#f-name", "Pricing visit")
+    assert page.locator("#f-event_name").is_hidden()  # only the URL fields for a URL goal
+    page.select_option("#f-match_type", "exact")
+    page.fill("#f-path", "/pricing")
+    page.click("button:text-is('Create goal')")
+    assert "Created the goal 'Pricing visit': 2 past completion(s) counted." in page.locator(".flashes").inner_text()
+    assert page.locator("#goal-list tr", has_text="Pricing visit").locator("[data-completions]").inner_text() == "2"
+    screenshot(page, "settings-goals-desktop")
+    page.goto(SITE)
+    assert table(page, "goals") == [["Pricing visit", "1", "1", "33.3%"]]
+    page.goto(SITE + "?period=30d")
+    assert table(page, "goals") == [["Pricing visit", "2", "2", "50.0%"]]
+    assert page.problems == []
+
+
 def test_post_without_csrf_token_is_refused(browser, server):  # noqa: F811
     page = new_page(browser, server)
     status = page.evaluate(
