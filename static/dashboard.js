@@ -141,6 +141,12 @@
     var heads = Array.prototype.slice.call(widget.querySelectorAll("thead th"));
     var body = widget.querySelector("tbody");
     body.textContent = "";
+    if (rows && widget.hasAttribute("data-hide-zero")) {
+      var numeric = heads.filter(function (th) { return th.dataset.format !== "text"; });
+      rows = rows.filter(function (row) {
+        return numeric.some(function (th) { return Number(row[th.dataset.key]) > 0; });
+      });
+    }
     if (!rows || !rows.length) {
       var empty = widget.querySelector("template[data-empty]");
       setState(widget, "empty", empty ? empty.content.textContent.trim() : "No data for this period.");

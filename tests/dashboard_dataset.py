@@ -10,11 +10,15 @@ example.com, inside the last 7 days:
   visitor c (Safari, iOS):     one session 3 days ago, "/<script>alert(1)</script>" (0 s, t.co) -> bounce
 example.com, 20 days ago (inside 30d, outside 7d):
   visitor d (Firefox, Linux):  one session, "/pricing" (20 s) then "/docs" (40 s)
+  visitor a also walks the shop funnel at 10:03 (view_item, add_to_cart, begin_checkout) and buys
+  one "Pro plan" for EUR 49.90 (transaction T-1).
 blog.example: visitor e, one pageview "/hello" (5 s) 1 day ago.
 
 7d:  visitors 3, pageviews 4, sessions 3, bounces 2 -> 66.7 %, avg duration (90+10+0)/3 = 33 s
 30d: visitors 4, pageviews 6, sessions 4, bounces 2 -> 50.0 %, avg duration (90+10+0+60)/4 = 40 s
 7d filtered to page /pricing: visitors 1, pageviews 1
+7d e-commerce: revenue 49.90, 1 transaction, order value 49.90, conversion 1 of 3 visitors = 33.3 %;
+  funnel 1, 1, 1, 1 with 0.0 % drop-off; revenue by source: google 49.90 (a's session came from google).
 A goal "/pricing" (exact) backfills 2 completions; in 7d it has 1 completion by 1 of 3 visitors: 33.3 %.
 """
 
@@ -67,7 +71,24 @@ def load(data_dir: Path) -> None:
                 "duration": seconds,
             }
         )
+    shop_time = today - timedelta(days=2) + timedelta(hours=10, minutes=3)
+    item = {"item_id": "PRO", "item_name": "Pro plan", "price": 49.90, "quantity": 1}
+    for step, second in (("view_item", 0), ("add_to_cart", 10), ("begin_checkout", 20), ("purchase", 30)):
+        ecommerce = {"items": [item]}
+        if step == "purchase":
+            ecommerce |= {"transaction_id": "T-1", "value": 49.90, "currency": "EUR"}
+        rows.append(
+            {
+                "name": step,
+                "url": "https://example.com/pricing",
+                "domain": "example.com",
+                "timestamp": (shop_time + timedelta(seconds=second)).isoformat() + "Z",
+                "ip": "10.0.0.1",
+                "user_agent": AGENTS["chrome"],
+                "ecommerce": ecommerce,
+            }
+        )
     path = data_dir.parent / "dashboard-dataset.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     result = run_cli("import", "--data-dir", data_dir, path)
-    assert result.exit_code == 0 and "accepted 7, dropped 0, bad lines 0" in result.output, result.output
+    assert result.exit_code == 0 and "accepted 11, dropped 0, bad lines 0" in result.output, result.output

@@ -35,7 +35,11 @@ def new_page(browser, server, email="owner@example.com", viewport=DESKTOP, schem
     """A fresh context on the analytics view of example.com, logged in (through the form once per user)."""
     states = server.__dict__.setdefault("states", {})
     context = browser.new_context(
-        viewport=viewport, color_scheme=scheme, base_url=server.url, storage_state=states.get(email)
+        viewport=viewport,
+        color_scheme=scheme,
+        locale="en-US",
+        base_url=server.url,
+        storage_state=states.get(email),
     )
     page = context.new_page()
     page.problems = []
@@ -95,6 +99,18 @@ def test_login_numbers_period_site_and_xss(browser, server):  # noqa: F811
     assert link.count() == 1
     assert page.locator("#w-pages tbody script").count() == 0
     screenshot(page, "analytics-7d-desktop")
+
+    shop = page.locator(".kpis[data-report='ecommerce/overview']")
+    page.wait_for_selector(".kpis[data-report='ecommerce/overview'][data-status=ready]")
+    assert shop.locator("[data-value]").all_inner_texts() == ["€49.90", "1", "€49.90", "33.3%"]
+    assert table(page, "products") == [["Pro plan", "€49.90", "1", "1"]]
+    assert table(page, "funnel") == [
+        ["View Product", "1", "0.0%"],
+        ["Add to Cart", "1", "0.0%"],
+        ["Begin Checkout", "1", "0.0%"],
+        ["Purchase", "1", "0.0%"],
+    ]
+    assert table(page, "revenue-sources") == [["google", "€49.90", "1"]]
 
     page.click(".periods a:text-is('30d')")
     page.wait_for_load_state("networkidle")
