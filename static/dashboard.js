@@ -1,7 +1,7 @@
 /* ClearAnalytics dashboard: paints the server-rendered widgets with JSON from the data routes.
  *
  * Every widget names its report (data-report); its numbers come from
- * <data-base><report><the page's own query string>, so period and filters stay in the URL.
+ * <data-base><report>?<the view's query string>, so period and filters stay in the URL.
  * Data is only ever written with textContent, never innerHTML, so a pathname such as
  * "/<script>alert(1)</script>" shows as text. Clicking a row label is a plain link that adds
  * filter[dimension]=value to the URL; the server and the stats engine do the filtering.
@@ -101,8 +101,14 @@
 
   /* --- URLs with filters ------------------------------------------------------------------ */
 
+  /* The view's validated state from the server (a malformed period in the address bar has
+     already been dropped there), rather than location.search as typed. */
+  function viewParams() {
+    return new URLSearchParams(view.dataset.query || "");
+  }
+
   function filterUrl(dimension, value) {
-    var params = new URLSearchParams(window.location.search);
+    var params = viewParams();
     params.set("filter[" + dimension + "]", value === null || value === undefined ? "" : String(value));
     return view.dataset.pageUrl + "?" + params.toString();
   }
@@ -241,7 +247,8 @@
     var painter = PAINTERS[widget.dataset.widget];
     if (!painter) return;
     setState(widget, "loading", "Loading…");
-    var url = view.dataset.base + widget.dataset.report + window.location.search;
+    var query = viewParams().toString();
+    var url = view.dataset.base + widget.dataset.report + (query ? "?" + query : "");
     fetchJson(url)
       .then(function (data) {
         if (widget.dataset.widget === "kpis") setState(widget, "ready");

@@ -146,6 +146,36 @@ def test_chart_tooltips_by_pointer_and_keyboard(browser, server):  # noqa: F811
     assert page.problems == []
 
 
+def test_loading_and_error_states_with_retry(browser, server):  # noqa: F811
+    page = new_page(browser, server)
+    kpis(page)
+    page.route("**/data/pages*", lambda route: route.fulfill(status=500, json={"message": "Server Error."}))
+    page.reload()
+    state = page.locator("#w-pages [data-state]")
+    page.wait_for_selector("#w-pages[data-status=error]")
+    assert state.inner_text().startswith("Could not load this panel: Server Error.")
+    assert kpis(page)["visitors"] == "3"  # one failing panel leaves the others alone
+    page.unroute("**/data/pages*")
+    state.get_by_role("button", name="Retry").click()
+    assert len(table(page, "pages")) == 3
+    assert state.is_hidden()
+
+    page.route("**/data/overview*", lambda route: None)  # never answered: the panel stays loading
+    page.reload()
+    assert page.locator(".kpis[data-report=overview] [data-state]").inner_text() == "Loading…"
+    assert page.locator(".kpis[data-report=overview]").get_attribute("aria-busy") == "true"
+    page.unroute("**/data/overview*")
+
+
+def test_a_malformed_period_falls_back_for_page_and_panels(browser, server):  # noqa: F811
+    page = new_page(browser, server)
+    page.goto(SITE + "?period=5y&filter[page]=/")
+    assert "The period field must be one of" in page.locator(".form-error").inner_text()
+    numbers = kpis(page)  # 7d, still filtered to "/"
+    assert (numbers["visitors"], numbers["pageviews"]) == ("2", "2")
+    assert page.problems == []
+
+
 def test_clicking_a_page_filters_the_whole_view(browser, server):  # noqa: F811
     page = new_page(browser, server)
     table(page, "pages")
