@@ -75,3 +75,11 @@ def insert_purchase(db: Database, domain: str, value: float = 10.0) -> None:
             " value, currency, created_at) VALUES (?, ?, 'v1', 'v1-s', 'purchase', ?, ?, ?, ?)",
             [new_id(), site.id, new_id(), value, site.currency, utcnow()],
         )
+
+
+def close_app(app) -> None:
+    """Stop the app's ingest writer (if any) before closing its database, as the server does."""
+    service = app.extensions.get("clearanalytics.ingest")
+    if service is not None:
+        service.close()
+    app.extensions["clearanalytics.db"].close()

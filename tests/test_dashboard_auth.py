@@ -8,7 +8,7 @@ import pytest
 
 from clearanalytics.dashboard.security import CONTENT_SECURITY_POLICY, LoginThrottle
 from tests.conftest import PASSWORD, make_account
-from tests.dashboard_helpers import add_member, csrf_from, login, make_app, page_csrf
+from tests.dashboard_helpers import add_member, close_app, csrf_from, login, make_app, page_csrf
 
 SITE_URL = "/dashboard/acme/example.com"
 
@@ -17,7 +17,7 @@ SITE_URL = "/dashboard/acme/example.com"
 def app(account):
     app = make_app(account.data_dir)
     yield app
-    app.extensions["clearanalytics.db"].close()
+    close_app(app)
 
 
 @pytest.fixture
@@ -184,7 +184,7 @@ def test_roles_gate_the_settings(account, role):
         assert (">API tokens</a>" in nav) == (role != "viewer")
         assert (">Members</a>" in nav) == (role == "owner")
     finally:
-        app.extensions["clearanalytics.db"].close()
+        close_app(app)
 
 
 def test_other_tenants_are_invisible(tmp_path):
@@ -201,4 +201,4 @@ def test_other_tenants_are_invisible(tmp_path):
         assert client.get("/dashboard/nosuch/settings/sites").status_code == 404
         assert client.get("/dashboard/acme/globex.example/data/current-visitors").status_code == 404
     finally:
-        app.extensions["clearanalytics.db"].close()
+        close_app(app)

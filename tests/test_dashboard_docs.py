@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from clearanalytics.app import create_app
+from tests.dashboard_helpers import close_app
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "DASHBOARD.md"
 
@@ -18,4 +19,4 @@ def test_every_dashboard_route_is_documented(tmp_path):
         missing = [r.rule for r in rules if f"`{r.rule}`" not in text]
         assert missing == []
     finally:
-        app.extensions["clearanalytics.db"].close()
+        close_app(app)
