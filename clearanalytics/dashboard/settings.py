@@ -14,9 +14,9 @@ from zoneinfo import available_timezones
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from clearanalytics import accounts
+from clearanalytics.api.stats import api_now
 from clearanalytics.app import get_cursor, get_db
 from clearanalytics.dashboard.auth import bp, require_role
-from clearanalytics.db import utcnow
 from clearanalytics.stats import site_status
 
 COMMON_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "CAD", "AUD")
@@ -106,7 +106,7 @@ def site_edit(tenant: str, site_id: str):
         timezones=timezones(),
         currencies=COMMON_CURRENCIES,
         snippet=snippet(site.domain),
-        status=site_status.installation(get_cursor(), site.id, utcnow()),
+        status=site_status.installation(get_cursor(), site.id, api_now()),
     ), status
 
 

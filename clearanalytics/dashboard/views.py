@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from flask import g, jsonify, render_template, request, url_for
 
 from clearanalytics import accounts, stats
+from clearanalytics.api.stats import api_now
 from clearanalytics.app import get_cursor
 from clearanalytics.dashboard import reports
 from clearanalytics.dashboard.auth import bp
-from clearanalytics.db import utcnow
 from clearanalytics.stats import site_status
 from clearanalytics.stats.query import FILTER_DIMENSIONS, PERIODS, Query, QueryError, parse_query
 
@@ -85,12 +85,12 @@ def analytics(tenant: str, domain: str):
     state = view_state()
     error = None
     try:
-        query = parse_query(state, [site])
+        query = parse_query(state, [site], now=api_now())
     except QueryError as exc:
         error = exc.message
         state = _filter_state(state)  # only period, from and to can be malformed here
-        query = parse_query(state, [site])
-    status = site_status.installation(get_cursor(), site.id, utcnow())
+        query = parse_query(state, [site], now=api_now())
+    status = site_status.installation(get_cursor(), site.id, api_now())
     filters = _filter_state(state)
     chips = [
         FilterChip(
@@ -142,14 +142,14 @@ def installation_json(status: site_status.Installation) -> dict:
 def data(tenant: str, domain: str, report: str):
     """One widget's numbers, as JSON, straight from the stats engine."""
     if report == "current-visitors":
-        query = parse_query({}, [g.site])
+        query = parse_query({}, [g.site], now=api_now())
         return jsonify(data={"visitors": stats.current_visitors(get_cursor(), query)})
     if report == "installation":
-        return jsonify(data=installation_json(site_status.installation(get_cursor(), g.site.id, utcnow())))
+        return jsonify(data=installation_json(site_status.installation(get_cursor(), g.site.id, api_now())))
     if report not in reports.REPORT_NAMES:
         return jsonify(message=f"Unknown report {report!r}."), 404
     try:
-        query = parse_query(request.args, [g.site])
+        query = parse_query(request.args, [g.site], now=api_now())
     except QueryError as exc:
         return jsonify(message=exc.message, errors={exc.field: [exc.message]}), 422
     try:
