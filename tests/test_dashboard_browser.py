@@ -7,6 +7,7 @@ its numbers worked out by hand there); each test uses a fresh browser context.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -116,6 +117,17 @@ def test_login_numbers_period_site_and_xss(browser, server):  # noqa: F811
     page.wait_for_load_state("networkidle")
     assert page.url == server.url + SITE + "?period=30d"
     assert kpis(page) == {"visitors": "4", "pageviews": "6", "bounce_rate": "50.0%", "avg_duration": "40s"}
+
+    day = (datetime.now(UTC) - timedelta(days=20)).date().isoformat()
+    page.click(".custom-range summary")
+    page.fill("#range-from", day)
+    page.fill("#range-to", day)
+    page.click(".range-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.url == server.url + SITE + f"?from={day}&to={day}"
+    numbers = kpis(page)
+    assert (numbers["visitors"], numbers["pageviews"], numbers["avg_duration"]) == ("1", "2", "1m 00s")
+    page.click(".periods a:text-is('30d')")
 
     page.click("#site-switcher summary")
     page.click("#site-switcher a:text-is('blog.example')")
