@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from clearanalytics.app import create_app
 from clearanalytics.dashboard.security import CONTENT_SECURITY_POLICY, LoginThrottle
 from tests.conftest import PASSWORD, make_account
 from tests.dashboard_helpers import add_member, close_app, csrf_from, login, make_app, page_csrf
@@ -200,5 +201,35 @@ def test_other_tenants_are_invisible(tmp_path):
         assert client.get("/dashboard/globex/settings/sites").status_code == 404
         assert client.get("/dashboard/nosuch/settings/sites").status_code == 404
         assert client.get("/dashboard/acme/globex.example/data/current-visitors").status_code == 404
+    finally:
+        close_app(app)
+
+
+def test_behind_a_trusted_proxy_scheme_and_client_address_come_from_its_headers(account):
+    app = create_app({"data_dir": str(account.data_dir), "trusted_proxies": "127.0.0.1"})
+    try:
+        proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+
+        def attempt(remote: str, forwarded_for: str, password: str):
+            client = app.test_client()
+            environ = {"REMOTE_ADDR": remote}
+            page = client.get("/login", environ_base=environ)
+            return client.post(
+                "/login",
+                environ_base=environ,
+                headers=proxied | {"X-Forwarded-For": forwarded_for},
+                data={"email": account.email, "password": password, "csrf_token": csrf_from(page.text)},
+            )
+
+        ok = attempt("127.0.0.1", "203.0.113.7", PASSWORD)
+        assert "Secure" in ok.headers["Set-Cookie"] and "Strict-Transport-Security" in ok.headers
+        spoofed = attempt("198.51.100.9", "203.0.113.7", PASSWORD)  # not our proxy: its headers are ignored
+        assert "Secure" not in spoofed.headers["Set-Cookie"] and "Strict-Transport-Security" not in spoofed.headers
+
+        for _ in range(5):
+            assert attempt("127.0.0.1", "203.0.113.7", "wrong-password").status_code == 401
+        assert attempt("127.0.0.1", "203.0.113.7", PASSWORD).status_code == 429
+        # Another client behind the same proxy is not locked out by the first one's failures.
+        assert attempt("127.0.0.1", "203.0.113.8", PASSWORD).status_code == 302
     finally:
         close_app(app)

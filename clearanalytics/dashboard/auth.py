@@ -38,6 +38,7 @@ PUBLIC_ENDPOINTS = frozenset({"dashboard.login"})
 @bp.record_once
 def _setup(state) -> None:
     app = state.app
+    security.load_trusted_proxies(app)
     app.session_interface = security.DashboardSessionInterface()
     app.extensions["clearanalytics.login_throttle"] = security.LoginThrottle()
     app.jinja_env.globals["csrf_token"] = security.csrf_token
@@ -139,10 +140,6 @@ def safe_next(target: str | None) -> str | None:
     return None if parts.scheme or parts.netloc else target
 
 
-def client_ip() -> str:
-    return request.remote_addr or "unknown"
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     throttle: security.LoginThrottle = current_app.extensions["clearanalytics.login_throttle"]
@@ -153,7 +150,7 @@ def login():
         return render_template("login.html", next=next_url, email="", error=None)
     email = (request.form.get("email") or "").strip().lower()
     password = request.form.get("password") or ""
-    ip = client_ip()
+    ip = security.client_address()
     wait = throttle.retry_after(email, ip)
     if wait:
         error = f"Too many failed attempts. Try again in {max(1, wait // 60)} minute(s)."

@@ -10,13 +10,19 @@ form field or the `X-CSRF-Token` header that dashboard.js sends.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
 import threading
 import time
 from collections import deque
 
-from flask import request, session
+from flask import current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
+
+from clearanalytics.config import ConfigError
+from clearanalytics.ingest.visitors import client_ip, parse_trusted_proxies
+
+PROXIES_KEY = "clearanalytics.dashboard.trusted_proxies"
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -45,11 +51,41 @@ SECURITY_HEADERS = {
 }
 
 
+def load_trusted_proxies(app) -> None:
+    """Parse `trusted_proxies` once, as ingest does, for the client address and scheme below."""
+    try:
+        app.extensions[PROXIES_KEY] = parse_trusted_proxies(app.config.get("TRUSTED_PROXIES"))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _from_trusted_proxy() -> bool:
+    try:
+        peer = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    return any(peer in network for network in current_app.extensions.get(PROXIES_KEY, ()))
+
+
+def request_is_https() -> bool:
+    """HTTPS directly, or X-Forwarded-Proto: https from a configured trusted proxy (never from anyone else)."""
+    if request.is_secure:
+        return True
+    forwarded = (request.headers.get("X-Forwarded-Proto") or "").split(",")[0].strip().lower()
+    return forwarded == "https" and _from_trusted_proxy()
+
+
+def client_address() -> str:
+    """The client's IP: the peer, or the X-Forwarded-For hop a trusted proxy vouches for."""
+    proxies = current_app.extensions.get(PROXIES_KEY, ())
+    return client_ip(request.remote_addr, request.headers.get("X-Forwarded-For"), proxies) or "unknown"
+
+
 class DashboardSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with the Secure flag following the request's scheme."""
 
     def get_cookie_secure(self, app) -> bool:
-        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request_is_https()
 
 
 def csrf_token() -> str:
@@ -71,7 +107,7 @@ def csrf_ok() -> bool:
 def add_security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if request.is_secure:
+    if request_is_https():
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 
