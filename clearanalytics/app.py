@@ -50,6 +50,9 @@ def create_app(config: dict[str, Any] | None = None, database: Database | None =
     from clearanalytics.mcp import bp as mcp_bp
 
     app.register_blueprint(mcp_bp)
+    from clearanalytics.dashboard import bp as dashboard_bp
+
+    app.register_blueprint(dashboard_bp)
 
     from clearanalytics import ingest
 

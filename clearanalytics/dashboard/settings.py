@@ -1,0 +1,135 @@
+"""Settings for a tenant's sites and for the tenant itself.
+
+Sites (admin and up): add, edit domain/timezone/currency, copy the tracking snippet and
+check whether events have arrived. Tenant (owner): name and plan. Every change goes
+through clearanalytics.accounts inside one serialised write transaction, so the
+dashboard validates exactly as the CLI does; an AccountError re-renders the form with
+the message next to the field it names.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+
+from clearanalytics import accounts
+from clearanalytics.api.stats import api_now
+from clearanalytics.app import get_cursor, get_db
+from clearanalytics.dashboard.auth import bp, require_role
+from clearanalytics.stats import site_status
+
+COMMON_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "CAD", "AUD")
+_TIMEZONES: list[str] = []
+
+
+def timezones() -> list[str]:
+    """IANA names for the timezone picker, computed once (the list is large)."""
+    if not _TIMEZONES:
+        _TIMEZONES.extend(sorted(tz for tz in available_timezones() if "/" in tz or tz == "UTC"))
+    return _TIMEZONES
+
+
+def snippet(domain: str) -> str:
+    """The tag a site owner pastes into their pages; escaped by Jinja where it is shown."""
+    src = request.host_url.rstrip("/") + "/js/script.js"
+    return f'<script defer data-domain="{domain}" src="{src}"></script>'
+
+
+def _site_or_404(site_id: str) -> accounts.Site:
+    site = next((s for s in g.sites if s.id == site_id), None)
+    if site is None:
+        abort(404)
+    return site
+
+
+def _form_errors(exc: accounts.AccountError) -> dict[str, str]:
+    return {exc.field: str(exc)}
+
+
+@bp.get("/dashboard/<tenant>/settings")
+def settings_home(tenant: str):
+    if g.role == "viewer":
+        return redirect(url_for("dashboard.account", tenant=tenant))
+    return redirect(url_for("dashboard.sites", tenant=tenant))
+
+
+@bp.route("/dashboard/<tenant>/settings/sites", methods=["GET", "POST"])
+@require_role("admin")
+def sites(tenant: str):
+    errors: dict[str, str] = {}
+    form = {"domain": "", "timezone": "UTC", "currency": "EUR"}
+    status = 200
+    if request.method == "POST":
+        form = {k: (request.form.get(k) or "").strip() for k in form}
+        try:
+            with get_db().transaction() as cur:
+                site = accounts.create_site(cur, g.tenant, form["domain"], form["timezone"], form["currency"])
+        except accounts.AccountError as exc:
+            errors, status = _form_errors(exc), 422
+        else:
+            flash(f"Added {site.domain}. Paste the snippet below into its pages.")
+            return redirect(url_for("dashboard.site_edit", tenant=tenant, site_id=site.id))
+    return render_template(
+        "settings/sites.html",
+        form=form,
+        errors=errors,
+        timezones=timezones(),
+        currencies=COMMON_CURRENCIES,
+    ), status
+
+
+@bp.route("/dashboard/<tenant>/settings/sites/<site_id>", methods=["GET", "POST"])
+@require_role("admin")
+def site_edit(tenant: str, site_id: str):
+    site = _site_or_404(site_id)
+    errors: dict[str, str] = {}
+    form = {"domain": site.domain, "timezone": site.timezone, "currency": site.currency}
+    status = 200
+    if request.method == "POST":
+        form = {k: (request.form.get(k) or "").strip() for k in form}
+        try:
+            with get_db().transaction() as cur:
+                site = accounts.update_site(
+                    cur, site, domain=form["domain"], timezone=form["timezone"], currency=form["currency"]
+                )
+        except accounts.AccountError as exc:
+            errors, status = _form_errors(exc), 422
+        else:
+            flash(f"Saved {site.domain}.")
+            return redirect(url_for("dashboard.site_edit", tenant=tenant, site_id=site.id))
+    return render_template(
+        "settings/site_edit.html",
+        site=site,
+        form=form,
+        errors=errors,
+        timezones=timezones(),
+        currencies=COMMON_CURRENCIES,
+        snippet=snippet(site.domain),
+        status=site_status.installation(get_cursor(), site.id, api_now()),
+    ), status
+
+
+@bp.route("/dashboard/<tenant>/settings/tenant", methods=["GET", "POST"])
+@require_role("owner")
+def tenant_settings(tenant: str):
+    errors: dict[str, str] = {}
+    form = {"name": g.tenant.name, "plan": g.tenant.plan}
+    status = 200
+    if request.method == "POST":
+        form = {k: (request.form.get(k) or "").strip() for k in form}
+        try:
+            with get_db().transaction() as cur:
+                g.tenant = accounts.update_tenant(cur, g.tenant, name=form["name"], plan=form["plan"])
+        except accounts.AccountError as exc:
+            errors, status = _form_errors(exc), 422
+        else:
+            flash("Saved the tenant.")
+            return redirect(url_for("dashboard.tenant_settings", tenant=tenant))
+    return render_template("settings/tenant.html", form=form, errors=errors, plans=accounts.PLANS), status
+
+
+@bp.get("/dashboard/<tenant>/settings/account")
+def account(tenant: str):
+    """Every member's own page: who they are and their role here (viewers land here)."""
+    return render_template("settings/account.html")

@@ -1,0 +1,159 @@
+"""The analytics view of one site: period and filter state in the URL, widgets fed by JSON routes.
+
+The page is rendered by the server with one partial per widget; each widget then fetches
+its numbers from `/dashboard/<tenant>/<domain>/data/<report>` with the page's own query
+string, so period and filters travel in the URL and a view can be bookmarked. Filters are
+parsed into the Query like the API's, and applied by the stats engine, never in the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import g, jsonify, render_template, request, url_for
+
+from clearanalytics import accounts, stats
+from clearanalytics.api.stats import api_now
+from clearanalytics.app import get_cursor
+from clearanalytics.dashboard import reports
+from clearanalytics.dashboard.auth import bp
+from clearanalytics.stats import site_status
+from clearanalytics.stats.query import FILTER_DIMENSIONS, PERIODS, Query, QueryError, parse_query
+
+PERIOD_LABELS = {
+    "24h": "Last 24 hours",
+    "7d": "Last 7 days",
+    "30d": "Last 30 days",
+    "90d": "Last 90 days",
+    "12m": "Last 12 months",
+}
+FILTER_LABELS = {
+    "page": "Page",
+    "hostname": "Hostname",
+    "referrer": "Referrer",
+    "source": "Source",
+    "channel": "Channel",
+    "utm_source": "UTM source",
+    "utm_medium": "UTM medium",
+    "utm_campaign": "Campaign",
+    "browser": "Browser",
+    "os": "OS",
+    "device": "Device",
+    "language": "Language",
+}
+STATE_KEYS = ("period", "from", "to")
+
+
+@dataclass(frozen=True)
+class FilterChip:
+    dimension: str
+    label: str
+    value: str
+    remove_url: str
+
+
+def view_state() -> dict[str, str]:
+    """The URL parameters that make up a view: period or from/to, and filter[...]."""
+    state = {k: request.args[k] for k in STATE_KEYS if request.args.get(k)}
+    for key, value in request.args.items():
+        if key.startswith("filter[") and key.endswith("]") and key[7:-1] in FILTER_DIMENSIONS:
+            state[key] = value
+    return state
+
+
+def analytics_url(domain: str | None = None, **state: str) -> str:
+    return url_for("dashboard.analytics", tenant=g.tenant.slug, domain=domain or g.site.domain, **state)
+
+
+def _period_state(state: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in state.items() if k in STATE_KEYS}
+
+
+def _filter_state(state: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in state.items() if k.startswith("filter[")}
+
+
+def range_label(query: Query) -> str:
+    if query.period in PERIOD_LABELS:
+        return PERIOD_LABELS[query.period]
+    return f"{query.date_from.isoformat()} to {query.date_to.isoformat()}"
+
+
+@bp.get("/dashboard/<tenant>/<domain>")
+def analytics(tenant: str, domain: str):
+    site = g.site
+    state = view_state()
+    error = None
+    try:
+        query = parse_query(state, [site], now=api_now())
+    except QueryError as exc:
+        error = exc.message
+        state = _filter_state(state)  # only period, from and to can be malformed here
+        query = parse_query(state, [site], now=api_now())
+    status = site_status.installation(get_cursor(), site.id, api_now())
+    filters = _filter_state(state)
+    chips = [
+        FilterChip(
+            key[7:-1],
+            FILTER_LABELS[key[7:-1]],
+            value or "(none)",
+            analytics_url(**{k: v for k, v in state.items() if k != key}),
+        )
+        for key, value in sorted(filters.items())
+    ]
+    period_links = [(p, PERIOD_LABELS[p], analytics_url(period=p, **filters)) for p in PERIODS]
+    site_links = [(s.domain, analytics_url(domain=s.domain, **_period_state(state))) for s in g.sites]
+    tenant_links = [
+        (t.name, url_for("dashboard.tenant_home", tenant=t.slug), t.slug == g.tenant.slug)
+        for t, _role in accounts.user_tenants(get_cursor(), g.user.id)
+    ]
+    return render_template(
+        "analytics.html",
+        site=site,
+        query=query,
+        state=state,
+        filters=filters,
+        chips=chips,
+        error=error,
+        status=status,
+        period_links=period_links,
+        range_label=range_label(query),
+        site_links=site_links,
+        tenant_links=tenant_links,
+        data_base=url_for("dashboard.analytics", tenant=g.tenant.slug, domain=site.domain) + "/data/",
+        base_url=analytics_url(),
+        clear_url=analytics_url(**_period_state(state)),
+    )
+
+
+def installation_json(status: site_status.Installation) -> dict:
+    last = status.last_pageview_at
+    return {
+        "installed": status.has_data,
+        "pageviews": status.pageviews,
+        "pageviews_24h": status.pageviews_24h,
+        "events": status.events,
+        "ecommerce_events": status.ecommerce_events,
+        "last_pageview_at": last.strftime("%Y-%m-%dT%H:%M:%SZ") if last else None,
+    }
+
+
+@bp.get("/dashboard/<tenant>/<domain>/data/<path:report>")
+def data(tenant: str, domain: str, report: str):
+    """One widget's numbers, as JSON, straight from the stats engine."""
+    if report == "current-visitors":
+        query = parse_query({}, [g.site], now=api_now())
+        return jsonify(data={"visitors": stats.current_visitors(get_cursor(), query)})
+    if report == "installation":
+        return jsonify(data=installation_json(site_status.installation(get_cursor(), g.site.id, api_now())))
+    if report not in reports.REPORT_NAMES:
+        return jsonify(message=f"Unknown report {report!r}."), 404
+    try:
+        query = parse_query(request.args, [g.site], now=api_now())
+    except QueryError as exc:
+        return jsonify(message=exc.message, errors={exc.field: [exc.message]}), 422
+    try:
+        result = reports.run_report(report, get_cursor(), query)
+    except reports.ReportUnavailable:
+        return jsonify(message=f"The {report} report is not available yet."), 503
+    return jsonify(data=result)
