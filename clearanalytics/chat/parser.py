@@ -15,7 +15,7 @@ The parser never touches data: it only says which tool to call with which argume
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from clearanalytics.chat.periods import Period, default_period, parse_period
@@ -136,7 +136,7 @@ class Intent:
     period: Period
     domain: str | None = None
     compare: Period | None = None
-    words: dict = field(default_factory=dict)
+    compare_is_preceding: bool = False  # the compared period is the one the tools' *_change use
 
 
 def _first(rules: tuple[Rule, ...], text: str) -> Rule | None:
@@ -232,7 +232,9 @@ def parse_question(
     compare = None
     if comparison is not None and tool in ("analytics-overview", "ecommerce-overview"):
         compare = compare_period or period.previous(today)
-    return Intent(tool, arguments, metric.name if metric else None, facet, period, domain, compare)
+    return Intent(
+        tool, arguments, metric.name if metric else None, facet, period, domain, compare, compare_period is None
+    )
 
 
 CAPABILITIES = (
