@@ -140,7 +140,9 @@ class FakeProvider:
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
-                provider.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                provider.requests.append(
+                    {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
+                )
                 if provider.delay:
                     time.sleep(provider.delay)
                 status, answer = provider.script.pop(0) if provider.script else (500, {"error": "script ended"})
@@ -160,7 +162,7 @@ class FakeProvider:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     def __enter__(self) -> FakeProvider:
         self.thread.start()

@@ -270,3 +270,23 @@ def daily_chart(result: dict, metric: str) -> dict | None:
         "labels": [label_of(r, ("date", "hour")) for r in rows],
         "series": [{"name": METRIC_WORDS[metric].capitalize(), "values": [r.get(metric) or 0 for r in rows]}],
     }
+
+
+TOOL_FACETS = {
+    "top-pages": "pages",
+    "traffic-sources": "sources",
+    "device-and-browser": "devices",
+    "languages": "languages",
+    "campaigns": "campaigns",
+    "ecommerce-products": "products",
+    "daily-breakdown": "days",
+    "hourly-breakdown": "hours",
+}
+
+
+def chart_for(tool: str, result: dict) -> dict | None:
+    """The chart an LLM answer gets: the main breakdown of the tool result it read."""
+    if tool == "goals":
+        return goals_answer(result, "", None)[1]
+    facet = TOOL_FACETS.get(tool)
+    return list_answer(facet, None, result, "", None)[1] if facet else None
