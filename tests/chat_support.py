@@ -45,14 +45,16 @@ def tool_definitions() -> list[dict]:
 RESULTS = {
     "list-sites": {"sites": [{"domain": "example.com", "timezone": "UTC"}, {"domain": "shop.example"}]},
     "analytics-overview": {
-        "visitors": 1523,
-        "pageviews": 4891,
-        "bounce_rate": 42.3,
-        "avg_duration": 187,
-        "visitors_change": 12.5,
-        "pageviews_change": 8.2,
-        "bounce_rate_change": -3.1,
-        "avg_duration_change": 15.7,
+        "overview": {
+            "visitors": 1523,
+            "pageviews": 4891,
+            "bounce_rate": 42.3,
+            "avg_duration": 187,
+            "visitors_change": 12.5,
+            "pageviews_change": 8.2,
+            "bounce_rate_change": -3.1,
+            "avg_duration_change": 15.7,
+        }
     },
     "top-pages": {
         "pages": [
@@ -77,16 +79,20 @@ RESULTS = {
     },
     "goals": {"goals": [{"id": "01J", "name": "Signup Page Visit", "type": "url", "completions": 42}]},
     "ecommerce-overview": {
-        "revenue": 12450.00,
-        "transactions": 156,
-        "avg_order_value": 79.81,
-        "conversion_rate": 3.2,
-        "revenue_change": 18.5,
-        "transactions_change": 12.3,
-        "avg_order_value_change": 5.6,
-        "conversion_rate_change": 0.4,
+        "currency": "EUR",
+        "ecommerce": {
+            "revenue": 12450.00,
+            "transactions": 156,
+            "avg_order_value": 79.81,
+            "conversion_rate": 3.2,
+            "revenue_change": 18.5,
+            "transactions_change": 12.3,
+            "avg_order_value_change": 5.6,
+            "conversion_rate_change": 0.4,
+        },
     },
     "ecommerce-products": {
+        "currency": "EUR",
         "products": [{"item_name": "Pro Plan Annual", "revenue": 4788.00, "quantity": 12, "orders": 12}],
         "funnel": [
             {"step": "view_item", "label": "View Product", "visitors": 1200, "dropoff_rate": 0.0},

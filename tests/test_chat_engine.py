@@ -50,7 +50,7 @@ def test_visitors_last_week_quotes_the_number_and_draws_the_days():
 
 
 def test_a_comparison_calls_the_previous_period_and_uses_the_tools_change():
-    previous = dict(visitors=1200)
+    previous = {"overview": {"visitors": 1200}}
     tools = FixedTools({"analytics-overview": lambda a: previous if a["from"] == "2026-03-02" else None})
     message, _events, calls = ask("visitors last week compared to the week before", tools)
     assert calls == [
@@ -65,10 +65,17 @@ def test_a_comparison_calls_the_previous_period_and_uses_the_tools_change():
 
 
 def test_a_named_comparison_period_gets_its_change_computed_from_the_two_numbers():
-    tools = FixedTools({"ecommerce-overview": lambda a: {"revenue": 1000.0} if a["to"] == "2026-02-28" else None})
+    tools = FixedTools(
+        {
+            "ecommerce-overview": lambda a: (
+                {"currency": "EUR", "ecommerce": {"revenue": 1000.0}} if a["to"] == "2026-02-28" else None
+            )
+        }
+    )
     message, _events, _calls = ask("revenue this month vs last month on shop.example", tools)
     assert message["text"] == (
-        "Your revenue on shop.example this month was 12,450.00. Last month it was 1,000.00: up 1145.0% on last month."
+        "Your revenue on shop.example this month was 12,450.00 EUR. Last month it was 1,000.00 EUR: "
+        "up 1145.0% on last month."
     )
 
 
@@ -101,7 +108,7 @@ def test_breakdowns():
         "Begin Checkout: 210 (38.2% drop-off); Purchase: 156 (25.7% drop-off)."
     )
     assert ask("best-selling products")[0]["text"] == (
-        "Top products in the last 7 days by revenue: Pro Plan Annual (4,788.00)."
+        "Top products in the last 7 days by revenue: Pro Plan Annual (4,788.00 EUR)."
     )
     assert ask("how many goal completions yesterday")[0]["text"] == (
         "Goal completions yesterday: Signup Page Visit: 42."

@@ -60,6 +60,17 @@ def payload(result: dict) -> Any:
     return content
 
 
+def totals(result: dict) -> tuple[dict, str | None]:
+    """An overview tool's figures (under `overview` or `ecommerce`, or at the top) and its currency."""
+    content = payload(result)
+    if not isinstance(content, dict):
+        return {}, None
+    for key in ("overview", "ecommerce"):
+        if isinstance(content.get(key), dict):
+            return content[key], content.get("currency")
+    return content, content.get("currency")
+
+
 def rows_of(content: Any, keys: tuple[str, ...]) -> list[dict] | None:
     if isinstance(content, list):
         return [r for r in content if isinstance(r, dict)]
@@ -78,6 +89,11 @@ def label_of(row: dict, fields: tuple[str, ...]) -> str:
             value = row[name]
             return "(none)" if value in (None, "") else str(value)
     return "(unknown)"
+
+
+def campaign_label(row: dict) -> str:
+    """source / medium / campaign, as the campaigns report groups them."""
+    return " / ".join(str(row.get(k) or "-") for k in ("utm_source", "utm_medium", "utm_campaign"))
 
 
 def fmt(metric: str, value: Any, currency: str | None = None) -> str:
@@ -132,10 +148,9 @@ def overview_answer(
     previous_label: str | None = None,
     previous_is_preceding: bool = False,
 ) -> tuple[str, dict | None]:
-    data = payload(result)
-    if not isinstance(data, dict) or metric not in data:
+    data, currency = totals(result)
+    if metric not in data:
         return f"The tool did not return the {METRIC_WORDS[metric]}.", None
-    currency = data.get("currency")
     value = fmt(metric, data[metric], currency)
     noun = METRIC_WORDS[metric]
     if metric in ("visitors", "pageviews", "transactions"):
@@ -143,8 +158,8 @@ def overview_answer(
     else:
         text = f"Your {noun}{where(domain)} {label} was {value}."
     chart = None
-    old = payload(previous) if previous else None
-    if isinstance(old, dict) and metric in old:
+    old = totals(previous)[0] if previous else None
+    if old and metric in old:
         text += f" {previous_label[0].upper() + previous_label[1:]} it was {fmt(metric, old[metric], currency)}"
         if previous_is_preceding and f"{metric}_change" in data:
             change = data[f"{metric}_change"]
@@ -178,14 +193,17 @@ def list_answer(
         return f"You have {len(rows)} site{'s' if len(rows) != 1 else ''}: {names}.", None
     if not rows or not any(r.get(value_field) for r in rows):
         return f"There is no data{where(domain)} {label} for that.", None
-    labels = [label_of(r, label_fields) for r in rows]
+    labels = [campaign_label(r) if facet == "campaigns" else label_of(r, label_fields) for r in rows]
     values = [r.get(value_field) or 0 for r in rows]
     word = METRIC_WORDS.get(value_field, value_field.replace("_", " "))
     if facet in ("days", "hours"):
         return _series_answer(facet, rows, labels, values, word, label, domain)
     if facet == "funnel":
         return _funnel_answer(rows, labels, values, label, domain)
-    shown = ", ".join(f"{name} ({fmt(value_field, v)})" for name, v in zip(labels[:5], values[:5], strict=False))
+    currency = content.get("currency") if isinstance(content, dict) else None
+    shown = ", ".join(
+        f"{name} ({fmt(value_field, v, currency)})" for name, v in zip(labels[:5], values[:5], strict=False)
+    )
     lead = f"Top {noun}s{where(domain)} {label} by {word}: {shown}."
     if facet == "sources" and isinstance(content, dict):
         referrers = rows_of(content, FACETS["referrers"][0])

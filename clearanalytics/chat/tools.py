@@ -8,7 +8,7 @@ CallToolResult as a dict (`content`, `structuredContent`, `isError`).
 `TenantTools` wraps any runner for one chat session: it forces the `tenant` argument to the
 session's own tenant, whatever a model asks for, and hides `tenant` from the schemas a
 provider sees, so that a model can neither read nor even name another tenant's data.
-`registry_runner()` adapts the MCP helper's in-process registry.
+`RegistryRunner` adapts the MCP route's in-process registry.
 """
 
 from __future__ import annotations
@@ -77,46 +77,49 @@ class TenantTools:
 
 
 def result_for_model(result: ToolResult) -> str:
-    """What a provider receives for one tool call: the tool's aggregates as compact JSON."""
+    """What a provider receives for one tool call: the tool's aggregates as compact JSON.
+
+    The MCP tools repeat their data as a JSON text block after the summary; only the
+    summary (the first block) is kept so that the data is sent once.
+    """
     payload: dict[str, Any] = {"isError": bool(result.get("isError"))}
     if result.get("structuredContent"):
         payload["data"] = result["structuredContent"]
-    text = result_text(result)
+    content = result.get("content")
+    if isinstance(content, list):
+        texts = [b.get("text", "") for b in content if isinstance(b, dict) and b.get("type", "text") == "text"]
+        text = texts[0] if texts else ""
+    else:
+        text = result_text(result)
     if text:
         payload["summary"] = text
     return json.dumps(payload, separators=(",", ":"), default=str)
 
 
-def registry_runner() -> ToolRunner | None:
-    """The MCP route's own tool registry, when that part is installed (None until it is merged)."""
-    try:
-        from clearanalytics.mcp import tools as registry  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return RegistryRunner(registry)
-
-
 class RegistryRunner:
-    """Adapts `clearanalytics.mcp.tools` (list_tools() and call_tool(name, arguments, ...))."""
+    """The MCP route's own registry (`clearanalytics.mcp.tools`) for one caller: same code path, same checks.
 
-    def __init__(self, registry: Any, **call_context: Any):
+    `call_tool(cursor, Caller(tenant_id, user_id), name, arguments)` validates the arguments,
+    the caller's membership and the tenant's plan exactly as for an MCP client.
+    """
+
+    def __init__(self, cursor: Any, tenant_id: str, user_id: str):
+        from clearanalytics.mcp import tools as registry
+
         self.registry = registry
-        self.call_context = call_context
-
-    def bind(self, **call_context: Any) -> RegistryRunner:
-        """The same registry with the caller's identity (user, database cursor) for the plan checks."""
-        return RegistryRunner(self.registry, **{**self.call_context, **call_context})
+        self.cursor = cursor
+        self.caller = registry.Caller(tenant_id, user_id)
 
     def list(self) -> list[dict]:
-        return [_as_dict(tool) for tool in self.registry.list_tools()]
+        return self.registry.list_tools()
 
     def call(self, name: str, arguments: dict) -> ToolResult:
-        return _as_dict(self.registry.call_tool(name, arguments, **self.call_context))
+        return self.registry.call_tool(self.cursor, self.caller, name, arguments)
 
 
-def _as_dict(value: Any) -> dict:
-    if isinstance(value, dict):
-        return value
-    if hasattr(value, "model_dump"):  # mcp SDK types
-        return value.model_dump(by_alias=True, exclude_none=True)
-    return dict(value)
+def registry_available() -> bool:
+    try:
+        import clearanalytics.mcp.tools  # noqa: F401
+    except ImportError:
+        return False
+    return True
