@@ -44,6 +44,9 @@ def create_app(config: dict[str, Any] | None = None, database: Database | None =
     from clearanalytics.api import bp as api_bp
 
     app.register_blueprint(api_bp)
+    from clearanalytics.chat.routes import bp as chat_bp
+
+    app.register_blueprint(chat_bp)
 
     app.register_error_handler(HTTPException, _json_errors_for_machines)
 
