@@ -150,3 +150,18 @@ def test_a_broken_tool_ends_the_stream_with_a_message(chat):
     app.extensions["clearanalytics.chat.tools"] = broken
     events = events_of(post(client, "visitors"))
     assert events == [{"type": "error", "message": "Something went wrong on our side."}]
+
+
+def test_the_panel_partial_renders_for_ai_plans_only(chat):
+    app, _client, _tools = chat()
+    from flask import g, render_template_string
+
+    template = '{% if chat_enabled(g.tenant) %}{% include "chat/panel.html" %}{% endif %}'
+    with app.test_request_context("/dashboard/acme/"):
+        with app.extensions["clearanalytics.db"].reading() as cur:
+            g.tenant = accounts.get_tenant(cur, "acme")
+        html = render_template_string(template)
+        assert 'data-url="/dashboard/acme/chat"' in html and 'data-reset-url="/dashboard/acme/chat/reset"' in html
+        assert "/static/chat.js" in html and "<script>" not in html
+        g.tenant = accounts.Tenant(g.tenant.id, "acme", "Acme", "free")
+        assert render_template_string(template).strip() == ""

@@ -75,6 +75,16 @@ def _setup(state) -> None:
     app.extensions["clearanalytics.chat.limiter"] = MovingWindowRateLimiter(MemoryStorage())
 
 
+@bp.app_context_processor
+def _template_globals() -> dict:
+    """`chat_enabled(tenant)`: whether a page shows the AI button (templates/chat/panel.html)."""
+    return {"chat_enabled": chat_enabled}
+
+
+def chat_enabled(tenant: accounts.Tenant | None) -> bool:
+    return tenant is not None and tenant.plan in accounts.AI_PLANS
+
+
 def _error(status: int, message: str, field: str | None = None) -> Response:
     body: dict = {"message": message}
     if field:
@@ -98,7 +108,7 @@ def _guard():
     tenant = accounts.get_tenant(get_cursor(), slug)
     if tenant is None or accounts.get_role(get_cursor(), tenant.id, user.id) is None:
         return _error(404, "Not found.")
-    if tenant.plan not in accounts.AI_PLANS:
+    if not chat_enabled(tenant):
         return _error(403, PLAN_MESSAGE.format(plan=tenant.plan))
     g.chat_user, g.chat_tenant = user, tenant
     return None
