@@ -210,3 +210,21 @@ def test_make_provider_reads_the_settings():
         make_provider({"LLM_PROVIDER": "bard", "LLM_MODEL": "x"})
     with pytest.raises(ProviderError, match="no LLM model"):
         make_provider({"LLM_PROVIDER": "openai"})
+
+
+def test_visitor_hashes_never_reach_the_provider():
+    goals = {
+        "goals": [
+            {
+                "name": "Signup",
+                "completions": 1,
+                "recent_conversions": [{"id": "c1", "visitor_hash": "abc123", "created_at": "2026-03-17T10:00:00Z"}],
+            }
+        ]
+    }
+    script = [openai_tool_call("c", "goals", {}), openai_text("One signup.")]
+    with FakeProvider(script) as fake:
+        list(run_llm(OpenAIProvider(fake.url, "m"), "goals?", context(FixedTools({"goals": goals}))))
+    fed_back = json.loads(fake.requests[1]["body"]["messages"][-1]["content"])
+    assert fed_back["data"]["goals"][0]["recent_conversions"] == [{"id": "c1", "created_at": "2026-03-17T10:00:00Z"}]
+    assert "abc123" not in json.dumps(fake.requests)

@@ -80,11 +80,12 @@ def result_for_model(result: ToolResult) -> str:
     """What a provider receives for one tool call: the tool's aggregates as compact JSON.
 
     The MCP tools repeat their data as a JSON text block after the summary; only the
-    summary (the first block) is kept so that the data is sent once.
+    summary (the first block) is kept so that the data is sent once, and per-visitor
+    hashes are dropped.
     """
     payload: dict[str, Any] = {"isError": bool(result.get("isError"))}
     if result.get("structuredContent"):
-        payload["data"] = result["structuredContent"]
+        payload["data"] = _without_identifiers(result["structuredContent"])
     content = result.get("content")
     if isinstance(content, list):
         texts = [b.get("text", "") for b in content if isinstance(b, dict) and b.get("type", "text") == "text"]
@@ -94,6 +95,18 @@ def result_for_model(result: ToolResult) -> str:
     if text:
         payload["summary"] = text
     return json.dumps(payload, separators=(",", ":"), default=str)
+
+
+PRIVATE_KEYS = frozenset({"visitor_hash", "session_hash"})
+
+
+def _without_identifiers(value: Any) -> Any:
+    """Aggregates only: the per-visitor hashes in e.g. a goal's recent conversions stay on the server."""
+    if isinstance(value, dict):
+        return {k: _without_identifiers(v) for k, v in value.items() if k not in PRIVATE_KEYS}
+    if isinstance(value, list):
+        return [_without_identifiers(v) for v in value]
+    return value
 
 
 class RegistryRunner:
