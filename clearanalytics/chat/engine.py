@@ -32,6 +32,7 @@ class ChatContext:
     today: date
     domains: list[str] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)  # [{"role": "user"|"assistant", "text": ...}]
+    site_todays: dict[str, date] = field(default_factory=dict)  # each site's local today, when they differ
 
 
 class Transcript:
@@ -81,6 +82,9 @@ class BuiltinEngine:
     def run(self, question: str, ctx: ChatContext) -> Iterator[Event]:
         out = Transcript(self.name)
         intent = parse_question(question, today=ctx.today, tenant=ctx.tenant, domains=ctx.domains)
+        own_today = ctx.site_todays.get(intent.domain) if intent and intent.domain else None
+        if own_today and own_today != ctx.today:  # "yesterday on shop.example" is that site's yesterday
+            intent = parse_question(question, today=own_today, tenant=ctx.tenant, domains=ctx.domains)
         if intent is None:
             yield out.say(help_text())
             yield out.done()

@@ -159,7 +159,10 @@ def ask(tenant: str):
     conversations: Conversations = current_app.extensions["clearanalytics.chat.conversations"]
     user, tenant_row = g.chat_user, g.chat_tenant
     sites = accounts.list_sites(get_cursor(), tenant_row.id)
-    today = today_in(sites[0], utcnow()) if sites else utcnow().date()
+    now = utcnow()
+    site_todays = {s.domain: today_in(s, now) for s in sites}
+    # As the stats engine does: periods end at the latest of the sites' local todays.
+    today = max(site_todays.values()) if sites else now.date()
     config, app = current_app.config, current_app._get_current_object()
     question = question.strip()
 
@@ -167,7 +170,9 @@ def ask(tenant: str):
         cur = get_db().cursor()
         try:
             tools = TenantTools(make_runner(app, cur, tenant_row.id, user.id), tenant_row.slug)
-            ctx = ChatContext(tenant_row.slug, tools, today, [s.domain for s in sites], conversations.get(key))
+            ctx = ChatContext(
+                tenant_row.slug, tools, today, [s.domain for s in sites], conversations.get(key), site_todays
+            )
             for event in run_engine(config, question, ctx):
                 if event["type"] == "done":
                     answer = event["message"]

@@ -116,18 +116,19 @@ class RegistryRunner:
     the caller's membership and the tenant's plan exactly as for an MCP client.
     """
 
-    def __init__(self, cursor: Any, tenant_id: str, user_id: str):
+    def __init__(self, cursor: Any, tenant_id: str, user_id: str, now: Any = None):
         from clearanalytics.mcp import tools as registry
 
         self.registry = registry
         self.cursor = cursor
         self.caller = registry.Caller(tenant_id, user_id)
+        self.now = now  # naive UTC; None means the clock (tests pin it)
 
     def list(self) -> list[dict]:
         return self.registry.list_tools()
 
     def call(self, name: str, arguments: dict) -> ToolResult:
-        return self.registry.call_tool(self.cursor, self.caller, name, arguments)
+        return self.registry.call_tool(self.cursor, self.caller, name, arguments, now=self.now)
 
 
 def registry_available() -> bool:
