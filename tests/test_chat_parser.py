@@ -59,3 +59,9 @@ def test_periods_are_relative_to_the_injected_today():
 def test_an_impossible_date_is_not_a_period():
     intent = parse_question("visitors on 2026-02-30", today=TODAY, tenant="t")
     assert intent.arguments == {"tenant": "t", "period": "7d"}
+
+
+def test_odd_numbers_still_give_a_valid_range():
+    intent = parse_question("visitors in the last 0 days", today=TODAY, tenant="t")
+    assert intent.arguments == {"tenant": "t", "from": "2026-03-18", "to": "2026-03-18"}
+    assert parse_question("top 0 pages", today=TODAY, tenant="t").arguments == {"tenant": "t", "period": "7d"}

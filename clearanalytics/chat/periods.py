@@ -142,7 +142,7 @@ def _month_in_words(match: re.Match, today: date) -> Period:
 
 
 def _last_n(match: re.Match, today: date) -> Period:
-    n, unit = _number(match.group("n")), match.group("unit")
+    n, unit = max(1, _number(match.group("n"))), match.group("unit")
     if unit.startswith("hour"):
         return Period("in the last 24 hours", period="24h")
     if unit.startswith("day"):
