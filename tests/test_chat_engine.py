@@ -143,3 +143,22 @@ def test_the_tenant_argument_is_always_the_sessions_own():
     assert all("tenant" not in t["inputSchema"]["properties"] for t in bound.list())
     assert all("tenant" not in t["inputSchema"].get("required", []) for t in bound.list())
     assert bound.call("drop-tables", {})["isError"] is True
+
+
+def test_follow_up_questions_keep_the_subject():
+    tools = FixedTools()
+    ctx = ChatContext("acme", TenantTools(tools, "acme"), TODAY, ["example.com", "shop.example"])
+    engine = BuiltinEngine()
+    for question in ("How many pageviews last week?", "and the week before?", "what about on shop.example?", "hi"):
+        events = list(engine.run(question, ctx))
+        ctx.history += [{"role": "user", "text": question}, {"role": "assistant", **events[-1]["message"]}]
+    overview_calls = [args for name, args in tools.calls if name == "analytics-overview"]
+    assert overview_calls == [
+        {"tenant": "acme", "from": "2026-03-09", "to": "2026-03-15"},
+        {"tenant": "acme", "from": "2026-03-02", "to": "2026-03-08"},
+        {"tenant": "acme", "from": "2026-03-02", "to": "2026-03-08", "domain": "shop.example"},
+    ]
+    answers = [m["text"] for m in ctx.history if m["role"] == "assistant"]
+    assert answers[1].startswith("You had 4,891 pageviews the week before.")
+    assert answers[2].startswith("You had 4,891 pageviews on shop.example the week before.")
+    assert answers[3].startswith("I could not match that question")

@@ -81,10 +81,10 @@ class BuiltinEngine:
 
     def run(self, question: str, ctx: ChatContext) -> Iterator[Event]:
         out = Transcript(self.name)
-        intent = parse_question(question, today=ctx.today, tenant=ctx.tenant, domains=ctx.domains)
-        own_today = ctx.site_todays.get(intent.domain) if intent and intent.domain else None
-        if own_today and own_today != ctx.today:  # "yesterday on shop.example" is that site's yesterday
-            intent = parse_question(question, today=own_today, tenant=ctx.tenant, domains=ctx.domains)
+        previous = None  # the conversation's current subject, for follow-ups such as "and last month?"
+        for earlier in user_questions(ctx.history):
+            previous = self.parse(earlier, ctx, previous) or previous
+        intent = self.parse(question, ctx, previous)
         if intent is None:
             yield out.say(help_text())
             yield out.done()
@@ -106,6 +106,16 @@ class BuiltinEngine:
         for spec in charts:
             yield out.chart(spec)
         yield out.done()
+
+    def parse(self, question: str, ctx: ChatContext, previous: Intent | None = None) -> Intent | None:
+        if not question:
+            return None
+        intent = parse_question(question, today=ctx.today, tenant=ctx.tenant, domains=ctx.domains, previous=previous)
+        own_today = ctx.site_todays.get(intent.domain) if intent and intent.domain else None
+        if own_today and own_today != ctx.today:  # "yesterday on shop.example" is that site's yesterday
+            today = own_today
+            intent = parse_question(question, today=today, tenant=ctx.tenant, domains=ctx.domains, previous=previous)
+        return intent
 
     def _phrase(self, intent: Intent, result: ToolResult, call) -> Iterator[Event | tuple[str, list[dict]]]:
         label, domain = intent.period.label, intent.domain
@@ -139,6 +149,10 @@ class BuiltinEngine:
         facet = intent.facet or "pages"
         text, chart = answers.list_answer(facet, intent.metric, result, label, domain)
         return text, [chart] if chart else []
+
+
+def user_questions(history: list[dict]) -> list[str]:
+    return [m.get("text", "") for m in history if m.get("role") == "user"][-5:]
 
 
 def _last(events: Iterator) -> Iterator[Event]:

@@ -120,6 +120,7 @@ COMPARISON = re.compile(
     r"\b(?:compared?\s+(?:to|with)|in comparison (?:to|with)|vs\.?|versus|than|relative to|against)\b"
     r"|\bcompare\b|\bchange[ds]?\b|\bgrow(?:n|th)?\b|\bincrease[ds]?\b|\bdecrease[ds]?\b|\bup or down\b"
 )
+BEFORE = re.compile(r"\bthe (?:day|week|month|year|period) before\b|\bbefore that\b|\bthe previous (?:one|period)\b")
 LIMIT = re.compile(r"\b(?:top|best|first|worst)\s+(?P<n>\d{1,3})\b|\b(?P<m>\d{1,3})\s+(?:most|best|top|biggest)\b")
 DOMAIN = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]\b")
 SITE_PREFIX = re.compile(r"\b(?:on|for|at|of|from)\s+(?:the\s+)?(?P<name>[a-z0-9][a-z0-9-]*)(?:\s+site)?\b")
@@ -190,9 +191,19 @@ def _split_comparison(text: str) -> tuple[str, str | None]:
 
 
 def parse_question(
-    question: str, *, today: date, tenant: str, domains: list[str] | tuple[str, ...] = ()
+    question: str,
+    *,
+    today: date,
+    tenant: str,
+    domains: list[str] | tuple[str, ...] = (),
+    previous: Intent | None = None,
 ) -> Intent | None:
-    """Map a question to an Intent, or None when it asks for nothing the tools can answer."""
+    """Map a question to an Intent, or None when it asks for nothing the tools can answer.
+
+    `previous` is the intent of the conversation's last question: a follow-up that names
+    only a period, a site or a comparison ("and the month before?", "what about on
+    shop.example?") asks the same thing again with that change.
+    """
     text = _clean(question)
     if not text:
         return None
@@ -203,6 +214,7 @@ def parse_question(
         compare_period = None
     else:
         compare_period, _ = parse_period(comparison, today) if comparison else (None, None)
+    explicit_period = period is not None
     period = period or default_period()
     domain = find_domain(text, domains)
     # Dates look like domains to nothing, but a domain can contain words the tables know
@@ -211,7 +223,10 @@ def parse_question(
     breakdown = _first(BREAKDOWNS, plain)
     metric = _first(METRICS, plain)
     if breakdown is None and metric is None:
-        return None
+        moved_back = comparison is not None or BEFORE.search(text) is not None
+        if previous is None or not (explicit_period or domain or moved_back):
+            return None
+        return _follow_up(previous, today, tenant, period if explicit_period else None, domain, moved_back)
     rule = breakdown or metric
     tool = rule.tool
     facet = breakdown.name if breakdown else None
@@ -235,6 +250,23 @@ def parse_question(
     return Intent(
         tool, arguments, metric.name if metric else None, facet, period, domain, compare, compare_period is None
     )
+
+
+def _follow_up(
+    previous: Intent, today: date, tenant: str, period: Period | None, domain: str | None, compare: bool
+) -> Intent:
+    """The previous question again, with a new period, site or comparison."""
+    arguments = {k: v for k, v in previous.arguments.items() if k not in ("period", "from", "to", "domain")}
+    if previous.tool == "list-sites":
+        return previous
+    if period is None and compare:  # "and the week before?": the previous question's period, moved back
+        period = previous.period.previous(today)
+    period = period or previous.period
+    domain = domain or previous.domain
+    arguments = {**arguments, "tenant": tenant, **period.arguments()}
+    if domain:
+        arguments["domain"] = domain
+    return Intent(previous.tool, arguments, previous.metric, previous.facet, period, domain)
 
 
 CAPABILITIES = (
