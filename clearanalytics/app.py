@@ -41,21 +41,15 @@ def create_app(config: dict[str, Any] | None = None, database: Database | None =
     app.extensions["clearanalytics.db"] = db
     app.teardown_appcontext(_close_cursor)
 
+    from clearanalytics import ingest
     from clearanalytics.api import bp as api_bp
-
-    app.register_blueprint(api_bp)
+    from clearanalytics.chat.routes import bp as chat_bp
+    from clearanalytics.dashboard import bp as dashboard_bp
+    from clearanalytics.mcp import bp as mcp_bp
     from clearanalytics.tracker import bp as tracker_bp
 
-    app.register_blueprint(tracker_bp)
-    from clearanalytics.mcp import bp as mcp_bp
-
-    app.register_blueprint(mcp_bp)
-    from clearanalytics.dashboard import bp as dashboard_bp
-
-    app.register_blueprint(dashboard_bp)
-
-    from clearanalytics import ingest
-
+    for blueprint in (tracker_bp, api_bp, mcp_bp, dashboard_bp, chat_bp):
+        app.register_blueprint(blueprint)
     ingest.init_app(app, db)
 
     app.register_error_handler(HTTPException, _json_errors_for_machines)

@@ -49,6 +49,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds between the ingest writer's batch commits (accepted events are spooled to disk at once).",
         float,
     ),
+    Setting("llm_provider", "", "AI chat LLM: openai (any Chat Completions API) or anthropic; empty = built-in only."),
+    Setting("llm_base_url", "", "Base URL of the LLM API, e.g. http://localhost:11434/v1 for Ollama."),
+    Setting("llm_model", "", "Model name passed to the LLM provider."),
+    Setting("llm_api_key", "", "API key for the LLM provider; never logged or shown."),
+    Setting("llm_timeout", 30, "Seconds to wait for each LLM request before falling back to the built-in chat.", int),
+    Setting("chat_rate_limit", "20/minute", "AI chat questions allowed per user."),
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -1,0 +1,166 @@
+"""The built-in engine: parse the question, call the tools, phrase the answer. No network, no key.
+
+Both engines speak the same event stream, which the chat route sends to the panel as
+newline-delimited JSON:
+  {"type": "tool_call", "name": ..., "arguments": {...}}       a tool is being called
+  {"type": "tool_result", "name": ..., "isError": bool}         it answered
+  {"type": "text", "delta": "..."}                              part of the answer
+  {"type": "chart", "spec": {...}}                              a chart or table (answers.py)
+  {"type": "notice", "message": "..."}                          e.g. the LLM failed, falling back
+  {"type": "done", "message": {"text", "charts", "tool_calls", "engine"}}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from clearanalytics.chat import answers
+from clearanalytics.chat.parser import CAPABILITIES, Intent, parse_question
+from clearanalytics.chat.tools import ToolResult, ToolRunner, result_text
+
+Event = dict
+
+
+@dataclass
+class ChatContext:
+    """Everything an engine may use for one question: the tenant's tools and its own sites, nothing else."""
+
+    tenant: str
+    tools: ToolRunner  # already bound to the tenant (tools.TenantTools)
+    today: date
+    domains: list[str] = field(default_factory=list)
+    history: list[dict] = field(default_factory=list)  # [{"role": "user"|"assistant", "text": ...}]
+    site_todays: dict[str, date] = field(default_factory=dict)  # each site's local today, when they differ
+
+
+class Transcript:
+    """Collects what an engine emitted so that the final `done` event repeats it in one piece."""
+
+    def __init__(self, engine: str):
+        self.engine = engine
+        self.text: list[str] = []
+        self.charts: list[dict] = []
+        self.tool_calls: list[dict] = []
+
+    def tool_call(self, name: str, arguments: dict) -> Event:
+        self.tool_calls.append({"name": name, "arguments": arguments})
+        return {"type": "tool_call", "name": name, "arguments": arguments}
+
+    def say(self, text: str) -> Event:
+        self.text.append(text)
+        return {"type": "text", "delta": text}
+
+    def chart(self, spec: dict) -> Event:
+        self.charts.append(spec)
+        return {"type": "chart", "spec": spec}
+
+    def done(self) -> Event:
+        message = {
+            "text": "".join(self.text).strip(),
+            "charts": self.charts,
+            "tool_calls": self.tool_calls,
+            "engine": self.engine,
+        }
+        return {"type": "done", "message": message}
+
+
+def help_text() -> str:
+    lines = "\n".join(f"- {line}" for line in CAPABILITIES)
+    return (
+        "I could not match that question to your analytics data. I can answer questions about\n"
+        f"{lines}\n"
+        'For example: "How many visitors did I have last week?", "top 5 pages this month", '
+        '"where do my visitors come from?", "revenue last month compared to the month before".'
+    )
+
+
+class BuiltinEngine:
+    name = "builtin"
+
+    def run(self, question: str, ctx: ChatContext) -> Iterator[Event]:
+        out = Transcript(self.name)
+        previous = None  # the conversation's current subject, for follow-ups such as "and last month?"
+        for earlier in user_questions(ctx.history):
+            previous = self.parse(earlier, ctx, previous) or previous
+        intent = self.parse(question, ctx, previous)
+        if intent is None:
+            yield out.say(help_text())
+            yield out.done()
+            return
+
+        def call(name: str, arguments: dict) -> Iterator[Event | ToolResult]:
+            yield out.tool_call(name, arguments)
+            result = ctx.tools.call(name, arguments)
+            yield {"type": "tool_result", "name": name, "isError": bool(result.get("isError"))}
+            yield result
+
+        result = yield from _last(call(intent.tool, intent.arguments))
+        if result.get("isError"):
+            yield out.say(f"I asked the {intent.tool} tool, and it said: {result_text(result) or 'an error'}")
+            yield out.done()
+            return
+        text, charts = yield from self._phrase(intent, result, call)
+        yield out.say(text)
+        for spec in charts:
+            yield out.chart(spec)
+        yield out.done()
+
+    def parse(self, question: str, ctx: ChatContext, previous: Intent | None = None) -> Intent | None:
+        if not question:
+            return None
+        intent = parse_question(question, today=ctx.today, tenant=ctx.tenant, domains=ctx.domains, previous=previous)
+        own_today = ctx.site_todays.get(intent.domain) if intent and intent.domain else None
+        if own_today and own_today != ctx.today:  # "yesterday on shop.example" is that site's yesterday
+            today = own_today
+            intent = parse_question(question, today=today, tenant=ctx.tenant, domains=ctx.domains, previous=previous)
+        return intent
+
+    def _phrase(self, intent: Intent, result: ToolResult, call) -> Iterator[Event | tuple[str, list[dict]]]:
+        label, domain = intent.period.label, intent.domain
+        if intent.tool in ("analytics-overview", "ecommerce-overview"):
+            metric = intent.metric or "visitors"
+            previous = None
+            if intent.compare:
+                args = {k: v for k, v in intent.arguments.items() if k not in ("period", "from", "to")}
+                previous = yield from _last(call(intent.tool, {**args, **intent.compare.arguments()}))
+                if previous.get("isError"):
+                    previous = None
+            text, chart = answers.overview_answer(
+                metric,
+                result,
+                label,
+                domain,
+                previous,
+                intent.compare.label if intent.compare else None,
+                intent.compare_is_preceding,
+            )
+            charts = [chart] if chart else []
+            if not charts and metric in ("visitors", "pageviews") and intent.period.period != "24h":
+                daily = yield from _last(call("daily-breakdown", intent.arguments))
+                if not daily.get("isError"):
+                    chart = answers.daily_chart(daily, metric)
+                    charts = [chart] if chart else []
+            return text, charts
+        if intent.tool == "goals":
+            text, chart = answers.goals_answer(result, label, domain)
+            return text, [chart] if chart else []
+        facet = intent.facet or "pages"
+        text, chart = answers.list_answer(facet, intent.metric, result, label, domain)
+        return text, [chart] if chart else []
+
+
+def user_questions(history: list[dict]) -> list[str]:
+    return [m.get("text", "") for m in history if m.get("role") == "user"][-5:]
+
+
+def _last(events: Iterator) -> Iterator[Event]:
+    """Pass a sub-generator's events through and return its final non-event value (the tool result)."""
+    value = None
+    for item in events:
+        if isinstance(item, dict) and item.get("type") in ("tool_call", "tool_result"):
+            yield item
+        else:
+            value = item
+    return value

@@ -1,0 +1,74 @@
+"""The tool loop: the model calls the 12 tools, the server runs them, for at most MAX_ROUNDS rounds.
+
+The loop emits the same events as the built-in engine (engine.py), so the panel shows every
+tool call with its arguments as it happens. What the provider receives is the system prompt
+below (the date, the tenant's own site domains), the conversation's earlier questions and
+answers, and the tool results, which are the tenant's own aggregates: nothing else leaves
+the server. When the provider fails (unreachable, timeout, an error status, a malformed
+answer) the panel gets a notice and the built-in engine answers instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from clearanalytics.chat import answers
+from clearanalytics.chat.engine import BuiltinEngine, ChatContext, Event, Transcript
+from clearanalytics.chat.providers import HttpClient, ProviderError
+from clearanalytics.chat.tools import result_for_model
+
+MAX_ROUNDS = 5
+MAX_HISTORY = 10  # earlier messages sent along, to keep requests small
+
+
+def system_prompt(ctx: ChatContext) -> str:
+    sites = ", ".join(ctx.domains) if ctx.domains else "none yet"
+    return (
+        "You are the analytics assistant inside ClearAnalytics, a privacy-first web analytics dashboard. "
+        f"Today is {ctx.today.isoformat()}. The user's sites: {sites}. "
+        "Answer questions about their traffic by calling the tools; every number you give must come from a "
+        "tool result, never guess one. Periods: use `period` (24h, 7d, 30d, 90d, 12m: the N days ending today) "
+        "or, for other ranges, `from` and `to` as YYYY-MM-DD dates when the tool accepts them. "
+        "Use `domain` to restrict to one site. Answer briefly, in the user's language, with the key numbers."
+    )
+
+
+def run_llm(provider: HttpClient, question: str, ctx: ChatContext, max_rounds: int = MAX_ROUNDS) -> Iterator[Event]:
+    out = Transcript(provider.name)
+    tools = ctx.tools.list()
+    try:
+        messages = provider.start(system_prompt(ctx), ctx.history[-MAX_HISTORY:], question)
+        charts: list[dict] = []
+        for _round in range(max_rounds):
+            turn = provider.complete(messages, tools)
+            if not turn.tool_calls:
+                yield out.say(turn.text.strip() or "The assistant gave no answer.")
+                for spec in charts[-1:]:  # the last data the model looked at, drawn under its answer
+                    yield out.chart(spec)
+                yield out.done()
+                return
+            if turn.text.strip():
+                yield out.say(turn.text.strip() + "\n\n")
+            results = []
+            for call in turn.tool_calls:
+                yield out.tool_call(call.name, {**call.arguments, "tenant": ctx.tenant})
+                result = ctx.tools.call(call.name, call.arguments)
+                yield {"type": "tool_result", "name": call.name, "isError": bool(result.get("isError"))}
+                results.append(result_for_model(result))
+                chart = None if result.get("isError") else answers.chart_for(call.name, result)
+                if chart:
+                    charts.append(chart)
+            provider.add_results(messages, turn, results)
+        raise ProviderError(f"the {provider.name} model was still calling tools after {max_rounds} rounds")
+    except ProviderError as exc:
+        yield from fallback(str(exc), question, ctx)
+
+
+def fallback(reason: str, question: str, ctx: ChatContext) -> Iterator[Event]:
+    """A clear notice, then the built-in engine's answer; the final message carries the notice too."""
+    notice = f"The AI provider could not answer ({reason}); the built-in assistant answers instead."
+    yield {"type": "notice", "message": notice}
+    for event in BuiltinEngine().run(question, ctx):
+        if event["type"] == "done":
+            event["message"]["notice"] = notice
+        yield event

@@ -1,0 +1,281 @@
+"""The built-in question parser: plain-language questions to one of the 12 tools and its arguments.
+
+It is a few tables of regular expressions, tried in order, first match wins:
+- BREAKDOWNS: what to break the data down by ("top pages", "which browsers", "peak hour");
+  a breakdown picks the tool and the facet of its result that answers the question;
+- METRICS: the number asked for ("visitors", "bounce rate", "revenue"); with no breakdown
+  the metric picks the tool, with one it says which column to rank or quote;
+- periods.RULES: the period in words, resolved against an injected `today`;
+- the site ("on shop.example"), a limit ("top 5 pages") and a comparison ("compared to the
+  week before").
+To teach it a new phrasing, add a pattern to a table; tests/chat_golden.json pins the rest.
+The parser never touches data: it only says which tool to call with which arguments.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from clearanalytics.chat.periods import Period, default_period, parse_period
+
+TOOL_NAMES = (
+    "list-sites",
+    "analytics-overview",
+    "top-pages",
+    "traffic-sources",
+    "device-and-browser",
+    "languages",
+    "campaigns",
+    "goals",
+    "ecommerce-overview",
+    "ecommerce-products",
+    "daily-breakdown",
+    "hourly-breakdown",
+)
+LIST_TOOLS = ("top-pages", "traffic-sources", "device-and-browser", "languages", "campaigns", "ecommerce-products")
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    tool: str
+    pattern: re.Pattern
+
+
+def _rules(*rows: tuple[str, str, str]) -> tuple[Rule, ...]:
+    return tuple(Rule(name, tool, re.compile(pattern)) for name, tool, pattern in rows)
+
+
+# Breakdowns, most specific first: "revenue by source" before "revenue", "checkout" before "pages".
+BREAKDOWNS = _rules(
+    ("sites", "list-sites", r"\b(?:which|what|list|show)\b.*\b(?:sites|websites|domains)\b|\bmy (?:web)?sites\b"),
+    ("funnel", "ecommerce-products", r"\bfunnel\b|\bcheckout\b|\bdrop.?offs?\b|\babandon|\bcart\b"),
+    (
+        "revenue_by_source",
+        "ecommerce-products",
+        r"\b(?:revenue|sales|money|orders)\b.*\b(?:by|per|from|each)\b.*\b(?:sources?|channels?|referrers?)\b"
+        r"|\b(?:sources?|channels?|referrers?)\b.*\b(?:drive|drives|bring|brings|generate|generates|make|makes)\b"
+        r".*\b(?:revenue|sales|money|orders)\b",
+    ),
+    ("products", "ecommerce-products", r"\bproducts?\b|\bbest.?sell|\bitems?\b|\bwhat sells\b|\bsold\b"),
+    (
+        "hours",
+        "hourly-breakdown",
+        r"\bpeak (?:hour|time)s?\b|\bbusiest (?:hour|time)s?\b|\btime of (?:the )?day\b|\bwhat time\b|\bwhich hours?\b"
+        r"|\bhour of (?:the )?day\b|\bhourly\b|\b(?:by|per|each) hour\b|\bwhen do\b",
+    ),
+    (
+        "days",
+        "daily-breakdown",
+        r"\bper day\b|\bdaily\b|\beach day\b|\bby day\b|\bday by day\b|\btrend|\bover time\b|\bbusiest day\b"
+        r"|\bwhich day\b|\bbest day\b|\bgraph\b|\bchart\b|\btimeline\b",
+    ),
+    ("campaigns", "campaigns", r"\bcampaigns?\b|\butm\b|\bnewsletters?\b"),
+    ("devices", "device-and-browser", r"\bmobile\b|\bdesktops?\b|\btablets?\b|\bdevices?\b|\bphones?\b"),
+    ("browsers", "device-and-browser", r"\bbrowsers?\b|\bchrome\b|\bfirefox\b|\bsafari\b|\bedge\b"),
+    (
+        "operating_systems",
+        "device-and-browser",
+        r"\boperating systems?\b|\bos\b|\bwindows\b|\bmacos\b|\blinux\b|\bandroid\b|\bios\b",
+    ),
+    ("languages", "languages", r"\blanguages?\b|\bspeak\b|\blocales?\b"),
+    (
+        "sources",
+        "traffic-sources",
+        r"\bwhere\b.*\bcome from\b|\breferr|\bsources?\b|\bchannels?\b|\bsearch engines?\b|\bgoogle\b|\bsocial\b"
+        r"|\bwho links\b|\bhow do (?:people|visitors|users) find\b|\bfind (?:me|us)\b|\bbacklinks?\b",
+    ),
+    ("goals", "goals", r"\bgoals?\b|\bconversions\b|\bsign.?ups?\b|\bconverted\b"),
+    (
+        "pages",
+        "top-pages",
+        r"\bpages?\b|\burls?\b|\bposts?\b|\barticles?\b|\bpaths?\b|\bcontent\b|\bmost (?:visited|viewed|popular)\b",
+    ),
+)
+
+METRICS = _rules(
+    ("bounce_rate", "analytics-overview", r"\bbounce"),
+    (
+        "avg_duration",
+        "analytics-overview",
+        r"\b(?:visit|session|average|avg)\s+(?:duration|length|time)\b|\btime on (?:the )?site\b|\bhow long\b"
+        r"|\bduration\b|\bengag",
+    ),
+    ("avg_order_value", "ecommerce-overview", r"\baverage order value\b|\baov\b|\bbasket size\b|\baverage order\b"),
+    (
+        "conversion_rate",
+        "ecommerce-overview",
+        r"\bconversion rate\b|\bconvert(?:s|ing)?\b|\bpercentage of visitors (?:buy|who buy)",
+    ),
+    ("revenue", "ecommerce-overview", r"\brevenue\b|\bsales\b|\bturnover\b|\bearn|\bmoney\b|\bincome\b|\bsold for\b"),
+    ("transactions", "ecommerce-overview", r"\borders?\b|\btransactions?\b|\bpurchases?\b|\bbought\b"),
+    ("goal_completions", "goals", r"\bgoal completions?\b|\bcompletions?\b|\bconversions\b"),
+    ("pageviews", "analytics-overview", r"\bpage ?views?\b|\bviews\b|\bhits\b|\bpage impressions\b"),
+    ("visitors", "analytics-overview", r"\bvisitors?\b|\bvisits\b|\busers\b|\bpeople\b|\btraffic\b|\buniques?\b"),
+)
+
+COMPARISON = re.compile(
+    r"\b(?:compared?\s+(?:to|with)|in comparison (?:to|with)|vs\.?|versus|than|relative to|against)\b"
+    r"|\bcompare\b|\bchange[ds]?\b|\bgrow(?:n|th)?\b|\bincrease[ds]?\b|\bdecrease[ds]?\b|\bup or down\b"
+)
+BEFORE = re.compile(r"\bthe (?:day|week|month|year|period) before\b|\bbefore that\b|\bthe previous (?:one|period)\b")
+LIMIT = re.compile(r"\b(?:top|best|first|worst)\s+(?P<n>\d{1,3})\b|\b(?P<m>\d{1,3})\s+(?:most|best|top|biggest)\b")
+DOMAIN = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]\b")
+SITE_PREFIX = re.compile(r"\b(?:on|for|at|of|from)\s+(?:the\s+)?(?P<name>[a-z0-9][a-z0-9-]*)(?:\s+site)?\b")
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What the parser understood: the tool to call, its arguments, and what to say about the result."""
+
+    tool: str
+    arguments: dict
+    metric: str | None
+    facet: str | None
+    period: Period
+    domain: str | None = None
+    compare: Period | None = None
+    compare_is_preceding: bool = False  # the compared period is the one the tools' *_change use
+
+
+def _first(rules: tuple[Rule, ...], text: str) -> Rule | None:
+    for rule in rules:
+        if rule.pattern.search(text):
+            return rule
+    return None
+
+
+def _clean(question: str) -> str:
+    text = question.lower().replace("’", "'")
+    text = re.sub(r"[?!,;]", " ", text)
+    text = re.sub(r"\bpage[ -]views?\b", "pageviews", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def find_domain(text: str, domains: list[str] | tuple[str, ...]) -> str | None:
+    """A site named in the question: a full domain, or a known site by its first label ("on shop")."""
+    known = [d.lower() for d in domains]
+    for match in DOMAIN.finditer(text):
+        candidate = match.group(0).removeprefix("www.")
+        if re.fullmatch(r"[\d.]+", candidate):
+            continue
+        if candidate in known or not known:
+            return candidate
+        # a prefix of a known domain ("shop.example" for "shop.example.com")
+        for domain in known:
+            if domain.startswith(candidate + "."):
+                return domain
+        return candidate
+    for match in SITE_PREFIX.finditer(text):
+        hits = [d for d in known if d.split(".")[0] == match.group("name")]
+        if len(hits) == 1:
+            return hits[0]
+    return None
+
+
+def _limit(text: str) -> int | None:
+    match = LIMIT.search(text)
+    if not match:
+        return None
+    value = int(match.group("n") or match.group("m"))
+    return value if 1 <= value <= 100 else None
+
+
+def _split_comparison(text: str) -> tuple[str, str | None]:
+    match = COMPARISON.search(text)
+    if not match:
+        return text, None
+    return text[: match.start()], text[match.start() :]
+
+
+def parse_question(
+    question: str,
+    *,
+    today: date,
+    tenant: str,
+    domains: list[str] | tuple[str, ...] = (),
+    previous: Intent | None = None,
+) -> Intent | None:
+    """Map a question to an Intent, or None when it asks for nothing the tools can answer.
+
+    `previous` is the intent of the conversation's last question: a follow-up that names
+    only a period, a site or a comparison ("and the month before?", "what about on
+    shop.example?") asks the same thing again with that change.
+    """
+    text = _clean(question)
+    if not text:
+        return None
+    main, comparison = _split_comparison(text)
+    period, _span = parse_period(main, today)
+    if period is None and comparison is not None:
+        period, _span = parse_period(text, today)  # "how did last week compare?"
+        compare_period = None
+    else:
+        compare_period, _ = parse_period(comparison, today) if comparison else (None, None)
+    explicit_period = period is not None
+    period = period or default_period()
+    domain = find_domain(text, domains)
+    # Dates look like domains to nothing, but a domain can contain words the tables know
+    # ("shop.example"), so the tables read the text without it.
+    plain = text.replace(domain, " ") if domain else text
+    breakdown = _first(BREAKDOWNS, plain)
+    metric = _first(METRICS, plain)
+    if breakdown is None and metric is None:
+        moved_back = comparison is not None or BEFORE.search(text) is not None
+        if previous is None or not (explicit_period or domain or moved_back):
+            return None
+        return _follow_up(previous, today, tenant, period if explicit_period else None, domain, moved_back)
+    rule = breakdown or metric
+    tool = rule.tool
+    facet = breakdown.name if breakdown else None
+    if breakdown and breakdown.name == "goals" and metric and metric.tool == "ecommerce-overview":
+        tool, facet = metric.tool, None  # "conversion rate of the checkout goal": the shop's rate
+    # A rate or revenue question with a "daily" word stays on its own tool: the daily
+    # breakdown only has visitors and pageviews.
+    if facet == "days" and metric and metric.tool == "ecommerce-overview":
+        tool, facet = metric.tool, None
+    arguments: dict = {"tenant": tenant, **period.arguments()}
+    if domain:
+        arguments["domain"] = domain
+    limit = _limit(plain)
+    if limit and tool in LIST_TOOLS:
+        arguments["limit"] = limit
+    if tool == "list-sites":
+        arguments = {"tenant": tenant}
+    compare = None
+    if comparison is not None and tool in ("analytics-overview", "ecommerce-overview"):
+        compare = compare_period or period.previous(today)
+    return Intent(
+        tool, arguments, metric.name if metric else None, facet, period, domain, compare, compare_period is None
+    )
+
+
+def _follow_up(
+    previous: Intent, today: date, tenant: str, period: Period | None, domain: str | None, compare: bool
+) -> Intent:
+    """The previous question again, with a new period, site or comparison."""
+    arguments = {k: v for k, v in previous.arguments.items() if k not in ("period", "from", "to", "domain")}
+    if previous.tool == "list-sites":
+        return previous
+    if period is None and compare:  # "and the week before?": the previous question's period, moved back
+        period = previous.period.previous(today)
+    period = period or previous.period
+    domain = domain or previous.domain
+    arguments = {**arguments, "tenant": tenant, **period.arguments()}
+    if domain:
+        arguments["domain"] = domain
+    return Intent(previous.tool, arguments, previous.metric, previous.facet, period, domain)
+
+
+CAPABILITIES = (
+    "numbers: visitors, pageviews, bounce rate, visit duration, revenue, orders, average order value, "
+    "conversion rate and goal completions",
+    "breakdowns: top pages, where visitors come from, browsers, operating systems, mobile vs desktop, "
+    "languages, campaigns, goals, best-selling products, the checkout funnel, revenue by source, "
+    "visitors per day and the peak hour",
+    'periods: today, yesterday, this week, last week, this month, last month, "last 30 days", '
+    '"in March", "since 2026-02-01", this year, last year',
+    'a site ("on shop.example") and a comparison ("compared to the week before")',
+)

@@ -1,0 +1,212 @@
+"""The chat route: POST a question, get the engine's events back as newline-delimited JSON.
+
+    POST /dashboard/<tenant>/chat          {"question": "..."}  -> application/x-ndjson events (engine.py)
+    GET  /dashboard/<tenant>/chat          the conversation so far: {"data": {"messages": [...]}}
+    POST /dashboard/<tenant>/chat/reset    forget the conversation
+
+Checks, in order: the dashboard's login session (401), its CSRF token on POST (400), the
+user's membership of the tenant in the URL (404, as the dashboard does for tenants one may
+not see), the tenant's plan (403 on free, as the MCP route), then the per-user rate limit
+(429). The conversation lives per user session on the server (a random id in the signed
+session cookie; only the questions and answer texts are kept, bounded).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, current_app, g, jsonify, request, session, stream_with_context
+from limits import parse as parse_limit
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from clearanalytics import accounts
+from clearanalytics.app import get_cursor, get_db
+from clearanalytics.chat.engine import BuiltinEngine, ChatContext
+from clearanalytics.chat.loop import fallback, run_llm
+from clearanalytics.chat.providers import ProviderError, make_provider
+from clearanalytics.chat.tools import RegistryRunner, TenantTools, registry_available
+from clearanalytics.db import utcnow
+from clearanalytics.stats.query import today_in
+
+bp = Blueprint("chat", __name__)
+
+MAX_QUESTION = 500
+CSRF_HEADER = "X-CSRF-Token"  # the header and session key of the dashboard's CSRF tokens
+PLAN_MESSAGE = "The AI chat is available on the Pro, Growth and Business plans; this tenant is on the {plan} plan."
+
+
+class Conversations:
+    """Per-session conversations in memory: the newest `max_conversations`, `max_messages` each."""
+
+    def __init__(self, max_conversations: int = 1000, max_messages: int = 20):
+        self.max_conversations = max_conversations
+        self.max_messages = max_messages
+        self._items: OrderedDict[tuple[str, str], list[dict]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> list[dict]:
+        with self._lock:
+            return list(self._items.get(key, []))
+
+    def add(self, key: tuple[str, str], *messages: dict) -> None:
+        with self._lock:
+            items = self._items.pop(key, [])
+            items = (items + list(messages))[-self.max_messages :]
+            self._items[key] = items
+            while len(self._items) > self.max_conversations:
+                self._items.popitem(last=False)
+
+    def clear(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
+
+@bp.record_once
+def _setup(state) -> None:
+    app = state.app
+    app.extensions["clearanalytics.chat.conversations"] = Conversations()
+    app.extensions["clearanalytics.chat.limiter"] = MovingWindowRateLimiter(MemoryStorage())
+
+
+@bp.app_context_processor
+def _template_globals() -> dict:
+    """`chat_enabled(tenant)`: whether a page shows the AI button (templates/chat/panel.html)."""
+    return {"chat_enabled": chat_enabled}
+
+
+def chat_enabled(tenant: accounts.Tenant | None) -> bool:
+    return tenant is not None and tenant.plan in accounts.AI_PLANS
+
+
+def _error(status: int, message: str, field: str | None = None) -> Response:
+    body: dict = {"message": message}
+    if field:
+        body["errors"] = {field: [message]}
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+@bp.before_request
+def _guard():
+    user_id = session.get("user_id")
+    user = accounts.get_user_by_id(get_cursor(), user_id) if user_id else None
+    if user is None:
+        return _error(401, "Unauthenticated.")
+    if request.method == "POST":
+        expected, sent = session.get("csrf"), request.headers.get(CSRF_HEADER) or ""
+        if not expected or not hmac.compare_digest(str(sent), str(expected)):
+            return _error(400, "CSRF token missing or invalid.")
+    slug = (request.view_args or {}).get("tenant", "")
+    tenant = accounts.get_tenant(get_cursor(), slug)
+    if tenant is None or accounts.get_role(get_cursor(), tenant.id, user.id) is None:
+        return _error(404, "Not found.")
+    if not chat_enabled(tenant):
+        return _error(403, PLAN_MESSAGE.format(plan=tenant.plan))
+    g.chat_user, g.chat_tenant = user, tenant
+    return None
+
+
+def _conversation_key() -> tuple[str, str]:
+    if "chat_id" not in session:
+        session["chat_id"] = secrets.token_urlsafe(16)
+    return session["chat_id"], g.chat_tenant.id
+
+
+def _rate_limited() -> Response | None:
+    limiter: MovingWindowRateLimiter = current_app.extensions["clearanalytics.chat.limiter"]
+    limit = parse_limit(current_app.config.get("CHAT_RATE_LIMIT") or "20/minute")
+    if limiter.hit(limit, "chat", g.chat_user.id):
+        return None
+    reset = limiter.get_window_stats(limit, "chat", g.chat_user.id).reset_time
+    response = _error(429, "Too many questions; wait a moment and ask again.")
+    response.headers["Retry-After"] = str(max(1, int(reset - time.time()) + 1))
+    return response
+
+
+@bp.get("/dashboard/<tenant>/chat")
+def history(tenant: str):
+    conversations: Conversations = current_app.extensions["clearanalytics.chat.conversations"]
+    return jsonify(data={"messages": conversations.get(_conversation_key())})
+
+
+@bp.post("/dashboard/<tenant>/chat/reset")
+def reset(tenant: str):
+    conversations: Conversations = current_app.extensions["clearanalytics.chat.conversations"]
+    conversations.clear(_conversation_key())
+    return jsonify(data={"messages": []})
+
+
+@bp.post("/dashboard/<tenant>/chat")
+def ask(tenant: str):
+    body = request.get_json(silent=True)
+    question = body.get("question") if isinstance(body, dict) else None
+    if not isinstance(question, str) or not question.strip():
+        return _error(422, "The question field is required.", "question")
+    if len(question) > MAX_QUESTION:
+        return _error(422, f"The question may be at most {MAX_QUESTION} characters.", "question")
+    limited = _rate_limited()
+    if limited is not None:
+        return limited
+    key = _conversation_key()
+    conversations: Conversations = current_app.extensions["clearanalytics.chat.conversations"]
+    user, tenant_row = g.chat_user, g.chat_tenant
+    sites = accounts.list_sites(get_cursor(), tenant_row.id)
+    now = utcnow()
+    site_todays = {s.domain: today_in(s, now) for s in sites}
+    # As the stats engine does: periods end at the latest of the sites' local todays.
+    today = max(site_todays.values()) if sites else now.date()
+    config, app = current_app.config, current_app._get_current_object()
+    question = question.strip()
+
+    def generate() -> Iterator[str]:
+        cur = get_db().cursor()
+        try:
+            tools = TenantTools(make_runner(app, cur, tenant_row.id, user.id), tenant_row.slug)
+            ctx = ChatContext(
+                tenant_row.slug, tools, today, [s.domain for s in sites], conversations.get(key), site_todays
+            )
+            for event in run_engine(config, question, ctx):
+                if event["type"] == "done":
+                    answer = event["message"]
+                    conversations.add(key, {"role": "user", "text": question}, {"role": "assistant", **answer})
+                yield json.dumps(event, default=str) + "\n"
+        except Exception:  # the stream has started: end it with a message, never a traceback
+            app.logger.exception("chat failed for tenant %s", tenant_row.slug)
+            yield json.dumps({"type": "error", "message": "Something went wrong on our side."}) + "\n"
+        finally:
+            cur.close()
+
+    return Response(
+        stream_with_context(generate()), mimetype="application/x-ndjson", headers={"Cache-Control": "no-store"}
+    )
+
+
+def make_runner(app, cursor, tenant_id: str, user_id: str):
+    """The MCP registry for this user; an app may install another runner factory (tests before the merge)."""
+    factory = app.extensions.get("clearanalytics.chat.tools")
+    if factory is not None:
+        return factory(cursor, tenant_id, user_id)
+    if not registry_available():
+        raise RuntimeError("the MCP tool registry (clearanalytics.mcp.tools) is not installed")
+    return RegistryRunner(cursor, tenant_id, user_id)
+
+
+def run_engine(config, question: str, ctx: ChatContext) -> Iterator[dict]:
+    """The configured LLM with its tool loop, or the built-in engine; a misconfigured LLM falls back too."""
+    try:
+        provider = make_provider(config)
+    except ProviderError as exc:
+        yield from fallback(str(exc), question, ctx)
+        return
+    if provider is None:
+        yield from BuiltinEngine().run(question, ctx)
+    else:
+        yield from run_llm(provider, question, ctx)

@@ -1,0 +1,67 @@
+"""The built-in parser against the golden set: each question maps to the expected tool and arguments."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from clearanalytics.chat.parser import TOOL_NAMES, parse_question
+
+GOLDEN = json.loads((Path(__file__).parent / "chat_golden.json").read_text())
+TODAY = date.fromisoformat(GOLDEN["today"])
+
+
+def parse(question: str):
+    return parse_question(question, today=TODAY, tenant=GOLDEN["tenant"], domains=GOLDEN["domains"])
+
+
+def test_the_golden_set_is_big_enough():
+    assert len(GOLDEN["cases"]) >= 60
+    assert {case["tool"] for case in GOLDEN["cases"]} == set(TOOL_NAMES)
+
+
+@pytest.mark.parametrize("case", GOLDEN["cases"], ids=[c["q"] or "empty" for c in GOLDEN["cases"]])
+def test_golden_question(case):
+    intent = parse(case["q"])
+    assert intent is not None, case["q"]
+    expected_args = (
+        {"tenant": GOLDEN["tenant"], **case["arguments"]} if case["tool"] != "list-sites" else {"tenant": "acme"}
+    )
+    assert (intent.tool, intent.arguments) == (case["tool"], expected_args)
+    if "metric" in case:
+        assert intent.metric == case["metric"]
+    if "facet" in case:
+        assert intent.facet == case["facet"]
+    if "compare" in case:
+        assert intent.compare is not None
+        assert intent.compare.arguments() == case["compare"]
+    else:
+        assert intent.compare is None or intent.tool not in ("analytics-overview", "ecommerce-overview")
+
+
+@pytest.mark.parametrize("question", GOLDEN["unknown"])
+def test_questions_it_cannot_map(question):
+    assert parse(question) is None
+
+
+def test_periods_are_relative_to_the_injected_today():
+    intent = parse_question("visitors last month", today=date(2026, 1, 10), tenant="t")
+    assert intent.arguments == {"tenant": "t", "from": "2025-12-01", "to": "2025-12-31"}
+    intent = parse_question("visitors in March", today=date(2026, 1, 10), tenant="t")
+    assert intent.arguments == {"tenant": "t", "from": "2025-03-01", "to": "2025-03-31"}
+    intent = parse_question("visitors last week", today=date(2026, 3, 16), tenant="t")  # a Monday
+    assert intent.arguments == {"tenant": "t", "from": "2026-03-09", "to": "2026-03-15"}
+
+
+def test_an_impossible_date_is_not_a_period():
+    intent = parse_question("visitors on 2026-02-30", today=TODAY, tenant="t")
+    assert intent.arguments == {"tenant": "t", "period": "7d"}
+
+
+def test_odd_numbers_still_give_a_valid_range():
+    intent = parse_question("visitors in the last 0 days", today=TODAY, tenant="t")
+    assert intent.arguments == {"tenant": "t", "from": "2026-03-18", "to": "2026-03-18"}
+    assert parse_question("top 0 pages", today=TODAY, tenant="t").arguments == {"tenant": "t", "period": "7d"}

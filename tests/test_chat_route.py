@@ -1,0 +1,167 @@
+"""The chat route on the real app and database: session, CSRF, tenant, plan and rate-limit checks, NDJSON events."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from chat_support import FakeProvider, FixedTools
+from conftest import make_account
+
+from clearanalytics import accounts
+from clearanalytics.app import create_app
+
+CSRF = "test-csrf-token"
+
+
+@pytest.fixture
+def chat(tmp_path):
+    """An app over a real data dir (tenant acme, site example.com) with the fixed tools installed."""
+    account = make_account(tmp_path / "data")
+    make_account(tmp_path / "data", tenant="other", site="other.example", email="other@example.com")
+
+    def build(**config):
+        app = create_app({"data_dir": str(account.data_dir), "llm_provider": "", **config})
+        tools = FixedTools()
+        app.extensions["clearanalytics.chat.tools"] = lambda cursor, tenant_id, user_id: tools
+        db = app.extensions["clearanalytics.db"]
+        with db.reading() as cur:
+            user = accounts.get_user(cur, account.email)
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["user_id"] = user.id
+            session["csrf"] = CSRF
+        return app, client, tools
+
+    return build
+
+
+def post(client, question, tenant="acme", csrf=CSRF):
+    headers = {"X-CSRF-Token": csrf} if csrf else {}
+    return client.post(f"/dashboard/{tenant}/chat", json={"question": question}, headers=headers)
+
+
+def events_of(response) -> list[dict]:
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "application/x-ndjson"
+    return [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+
+
+def test_a_question_streams_tool_calls_text_chart_and_done(chat):
+    _app, client, tools = chat()
+    events = events_of(post(client, "How many visitors did I have last week?"))
+    assert [e["type"] for e in events] == [
+        "tool_call",
+        "tool_result",
+        "tool_call",
+        "tool_result",
+        "text",
+        "chart",
+        "done",
+    ]
+    assert events[0]["name"] == "analytics-overview" and events[0]["arguments"]["tenant"] == "acme"
+    assert events[-1]["message"]["text"].startswith("You had 1,523 visitors last week.")
+    assert [name for name, _ in tools.calls] == ["analytics-overview", "daily-breakdown"]
+
+
+def test_the_conversation_is_kept_per_session_and_can_be_reset(chat):
+    _app, client, _tools = chat()
+    events_of(post(client, "top pages"))
+    events_of(post(client, "which browsers?"))
+    messages = client.get("/dashboard/acme/chat").get_json()["data"]["messages"]
+    assert [(m["role"], m["text"][:11]) for m in messages] == [
+        ("user", "top pages"),
+        ("assistant", "Top pages i"),
+        ("user", "which brows"),
+        ("assistant", "Top browser"),
+    ]
+    other_session = _app.test_client()
+    with other_session.session_transaction() as session, client.session_transaction() as mine:
+        session["user_id"], session["csrf"] = mine["user_id"], CSRF
+    assert other_session.get("/dashboard/acme/chat").get_json()["data"]["messages"] == []
+    reset = client.post("/dashboard/acme/chat/reset", headers={"X-CSRF-Token": CSRF})
+    assert reset.status_code == 200
+    assert client.get("/dashboard/acme/chat").get_json()["data"]["messages"] == []
+
+
+def test_the_checks(chat):
+    app, client, tools = chat(chat_rate_limit="3/minute")
+    assert app.test_client().post("/dashboard/acme/chat", json={"question": "hi"}).get_json() == {
+        "message": "Unauthenticated."
+    }
+    assert app.test_client().post("/dashboard/acme/chat", json={"question": "hi"}).status_code == 401
+    response = post(client, "visitors", csrf=None)
+    assert (response.status_code, response.get_json()) == (400, {"message": "CSRF token missing or invalid."})
+    assert post(client, "visitors", csrf="wrong").status_code == 400
+    assert post(client, "visitors", tenant="other").status_code == 404
+    assert post(client, "visitors", tenant="nobody").status_code == 404
+    response = client.post("/dashboard/acme/chat", json={"question": "  "}, headers={"X-CSRF-Token": CSRF})
+    assert (response.status_code, response.get_json()) == (
+        422,
+        {"message": "The question field is required.", "errors": {"question": ["The question field is required."]}},
+    )
+    response = client.post("/dashboard/acme/chat", data="not json", headers={"X-CSRF-Token": CSRF})
+    assert response.status_code == 422
+    assert post(client, "x" * 501).status_code == 422
+    for _ in range(3):
+        assert events_of(post(client, "visitors"))[-1]["type"] == "done"
+    limited = post(client, "visitors")
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+    assert tools.calls and all(args["tenant"] == "acme" for _name, args in tools.calls)
+
+
+def test_a_free_plan_tenant_gets_403(chat):
+    app, client, tools = chat()
+    with app.extensions["clearanalytics.db"].transaction() as cur:
+        accounts.update_tenant(cur, accounts.get_tenant(cur, "acme"), plan="free")
+    response = post(client, "visitors")
+    assert response.status_code == 403
+    assert "Pro, Growth and Business" in response.get_json()["message"]
+    assert client.get("/dashboard/acme/chat").status_code == 403
+    assert tools.calls == []
+
+
+def test_a_configured_llm_answers_through_the_route(chat):
+    answer = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "About 1,523."}}]}
+    with FakeProvider([(200, answer)]) as fake:
+        _app, client, _tools = chat(llm_provider="openai", llm_model="m", llm_base_url=fake.url, llm_api_key="k")
+        events = events_of(post(client, "How many visitors?"))
+    assert events[-1]["message"] == {"text": "About 1,523.", "charts": [], "tool_calls": [], "engine": "openai"}
+    assert fake.requests[0]["body"]["messages"][-1] == {"role": "user", "content": "How many visitors?"}
+
+
+def test_a_misconfigured_llm_falls_back_with_a_notice(chat):
+    _app, client, _tools = chat(llm_provider="openai")
+    events = events_of(post(client, "How many visitors did I have last week?"))
+    assert events[0] == {
+        "type": "notice",
+        "message": "The AI provider could not answer (no LLM model is configured (CLEARANALYTICS_LLM_MODEL)); "
+        "the built-in assistant answers instead.",
+    }
+    assert events[-1]["message"]["engine"] == "builtin"
+
+
+def test_a_broken_tool_ends_the_stream_with_a_message(chat):
+    app, client, _tools = chat()
+
+    def broken(cursor, tenant_id, user_id):
+        raise RuntimeError("no registry")
+
+    app.extensions["clearanalytics.chat.tools"] = broken
+    events = events_of(post(client, "visitors"))
+    assert events == [{"type": "error", "message": "Something went wrong on our side."}]
+
+
+def test_the_panel_partial_renders_for_ai_plans_only(chat):
+    app, _client, _tools = chat()
+    from flask import g, render_template_string
+
+    template = '{% if chat_enabled(g.tenant) %}{% include "chat/panel.html" %}{% endif %}'
+    with app.test_request_context("/dashboard/acme/"):
+        with app.extensions["clearanalytics.db"].reading() as cur:
+            g.tenant = accounts.get_tenant(cur, "acme")
+        html = render_template_string(template)
+        assert 'data-url="/dashboard/acme/chat"' in html and 'data-reset-url="/dashboard/acme/chat/reset"' in html
+        assert "/static/chat.js" in html and "<script>" not in html
+        g.tenant = accounts.Tenant(g.tenant.id, "acme", "Acme", "free")
+        assert render_template_string(template).strip() == ""
