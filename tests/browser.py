@@ -347,10 +347,11 @@ def chromium(_page_server_session: PageServer) -> Iterator[Any]:
     except ImportError:
         browser_unavailable("Playwright for Python is not installed (pip install '.[test]')")
     executable = find_chromium()
+    if executable is None and os.environ.get(CHROMIUM_ENV):
+        browser_unavailable(f"${CHROMIUM_ENV}={os.environ[CHROMIUM_ENV]} is not an executable Chromium")
     if executable is None:
         browser_unavailable(
-            f"no Chromium found (looked for ${CHROMIUM_ENV}, {', '.join(CHROMIUM_CANDIDATES)}); "
-            "on Debian: apt-get install chromium"
+            f"no Chromium found (looked for {', '.join(CHROMIUM_CANDIDATES)}); on Debian: apt-get install chromium"
         )
     rules = ", ".join(f"MAP {host} 127.0.0.1:{_page_server_session.port}" for host in MAPPED_HOSTS)
     with sync_playwright() as playwright:
