@@ -138,6 +138,17 @@ def test_spa_navigation_sends_a_pageview_per_new_path(browser_page, page_server,
     assert all(e["name"] in ("pageview", "engagement", "sentinel") for e in events)
 
 
+def test_back_from_the_bfcache_is_a_new_pageview(browser_page, page_server, sent):
+    # Playwright's Chromium keeps no back/forward cache, so the restore is the event the browser would fire.
+    page_server.add_page("/a", page_html())
+    browser_page.goto(page_server.url("/a"))
+    page_server.wait_for_names("pageview")
+    browser_page.evaluate("dispatchEvent(new PageTransitionEvent('pageshow', {persisted: false}))")  # a first show
+    browser_page.evaluate("dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
+    events = sentinel(browser_page, page_server, sent)
+    assert [e["url"] for e in named(events, "pageview")] == ["http://example.com/a"] * 2
+
+
 def test_hash_routing_counts_fragments_only_with_data_hash(browser_page, page_server, sent):
     page_server.add_page("/app", page_html(tracker_tag(data_hash="")))
     browser_page.goto(page_server.url("/app#/home"))
