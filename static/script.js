@@ -17,7 +17,7 @@ var r=why();
 if(r)return console.warn('clearanalytics ignored: '+r);
 b.domain=dom;b.url=b.url||l.href;hash&&(b.hash=!0);
 b=JSON.stringify(b);
-if(!beacon||!n.sendBeacon(api,b))return fetch(api,{method:'POST',body:b,keepalive:!0})}
+if(!beacon||!(n.sendBeacon&&n.sendBeacon(api,b)))return fetch(api,{method:'POST',body:b,keepalive:!0})}
 
 function tick(keep){
 var t=now();

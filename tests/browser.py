@@ -7,7 +7,7 @@ an import before pytest loads the plugin skips its assertion rewriting). The fix
   `playwright install`). Where no Chromium is found, every test using it is skipped with the reason;
   with `CLEARANALYTICS_REQUIRE_BROWSER=1` (set by `.ci/run`) that skip is a failure instead.
 - `browser_context`: a fresh context per test (no cookies or storage carried over), with an ordinary
-  desktop Chrome user agent, because ingest drops `HeadlessChrome` as a bot.
+  desktop Chrome user agent (set for the whole browser too), because ingest drops `HeadlessChrome` as a bot.
 - `browser_page`: a page in that context. Its console lines are collected in `page.console_lines`, and an
   uncaught JavaScript error fails the test at teardown.
 - `page_server`: a local HTTP server that Chromium reaches under the names in `MAPPED_HOSTS`
@@ -30,6 +30,8 @@ import os
 import shutil
 import threading
 import time
+import traceback
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -108,6 +110,7 @@ class Hit:
     body: bytes
     status: int = 0
     answer: bytes = b""
+    answer_headers: dict[str, str] = field(default_factory=dict)
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -118,6 +121,7 @@ class _State:
     pages: dict[str, tuple[str, str]] = field(default_factory=dict)
     relays: dict[str, str] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
 
 class PageServer:
@@ -199,19 +203,23 @@ class PageServer:
                     return events
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    pytest.fail(f"timed out waiting for events; got {json.dumps(events, indent=1)}", pytrace=False)
+                    errors = "\n".join(self._state.errors)
+                    pytest.fail(
+                        f"timed out waiting for events; got {json.dumps(events, indent=1)}\n{errors}", pytrace=False
+                    )
                 self._changed.wait(remaining)
 
     def wait_for_names(self, *names: str, timeout: float = 15) -> list[dict]:
-        """Wait until events with these names (in this order, others in between allowed) have arrived."""
+        """Wait until events with these names have arrived, at least as many of each as listed.
+
+        Order is not awaited: requests travel on parallel connections and may arrive reordered. A test
+        that cares about the order the page sent them in reads the page's own request log instead.
+        """
+        wanted = Counter(names)
 
         def arrived(events: list[dict]) -> bool:
-            wanted = iter(names)
-            target = next(wanted, None)
-            for event in events:
-                if target is not None and event.get("name") == target:
-                    target = next(wanted, None)
-            return target is None
+            seen = Counter(event.get("name") for event in events)
+            return all(seen[name] >= count for name, count in wanted.items())
 
         return self.wait_for(arrived, timeout)
 
@@ -253,6 +261,13 @@ def _handler_for(server: PageServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(body)
 
         def _relay(self, upstream: str) -> None:
+            try:
+                self._forward(upstream)
+            except Exception:  # a broken relay must fail the test with its reason, not time it out
+                server._state.errors.append(traceback.format_exc())
+                self._send(502, b"relay failed")
+
+        def _forward(self, upstream: str) -> None:
             body = self._body()
             target = urlsplit(upstream)
             conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
@@ -263,7 +278,8 @@ def _handler_for(server: PageServer) -> type[BaseHTTPRequestHandler]:
             out = {k: v for k, v in response.getheaders() if k.lower() not in HOP_BY_HOP | {"content-length"}}
             conn.close()
             self._send(response.status, answer, out)
-            server._record(Hit(self.command, self.host, self.path, dict(self.headers), body, response.status, answer))
+            hit = Hit(self.command, self.host, self.path, dict(self.headers), body, response.status, answer, out)
+            server._record(hit)
 
         def _handle(self) -> None:
             relay = server._state.relays.get(self.host)
@@ -331,16 +347,19 @@ def chromium(_page_server_session: PageServer) -> Iterator[Any]:
     except ImportError:
         browser_unavailable("Playwright for Python is not installed (pip install '.[test]')")
     executable = find_chromium()
+    if executable is None and os.environ.get(CHROMIUM_ENV):
+        browser_unavailable(f"${CHROMIUM_ENV}={os.environ[CHROMIUM_ENV]} is not an executable Chromium")
     if executable is None:
         browser_unavailable(
-            f"no Chromium found (looked for ${CHROMIUM_ENV}, {', '.join(CHROMIUM_CANDIDATES)}); "
-            "on Debian: apt-get install chromium"
+            f"no Chromium found (looked for {', '.join(CHROMIUM_CANDIDATES)}); on Debian: apt-get install chromium"
         )
     rules = ", ".join(f"MAP {host} 127.0.0.1:{_page_server_session.port}" for host in MAPPED_HOSTS)
     with sync_playwright() as playwright:
         try:
             browser = playwright.chromium.launch(
-                executable_path=executable, args=[*CHROMIUM_ARGS, f"--host-resolver-rules={rules}"]
+                executable_path=executable,
+                # The user agent at browser level too: a context's override misses beacons sent at pagehide.
+                args=[*CHROMIUM_ARGS, f"--host-resolver-rules={rules}", f"--user-agent={DESKTOP_UA}"],
             )
         except PlaywrightError as exc:
             browser_unavailable(f"Chromium at {executable} did not start: {str(exc).splitlines()[0]}")

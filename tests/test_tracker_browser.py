@@ -11,10 +11,15 @@ from __future__ import annotations
 import html
 import json
 import time
+from collections import Counter
+from decimal import Decimal
 from typing import Any
 
+import duckdb
 import pytest
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, make_account
+
+from clearanalytics.config import DATABASE_FILE_NAME
 
 pytest_plugins = ("tests.browser",)
 
@@ -52,10 +57,31 @@ def named(events: list[dict], name: str) -> list[dict]:
     return [event for event in events if event["name"] == name]
 
 
-def sentinel(page: Any, server: Any) -> list[dict]:
-    """Send a custom event and wait for it: every request the tracker made before it has been sent too."""
+@pytest.fixture
+def sent(browser_page: Any) -> list[dict]:
+    """What the page posted, in the order it sent it (the server may receive requests reordered).
+
+    Playwright hands events over during later calls, so read it after some page call (see `sentinel`).
+    """
+    bodies: list[dict] = []
+
+    def record(request: Any) -> None:
+        if request.method == "POST" and request.post_data:
+            bodies.append(json.loads(request.post_data))
+
+    browser_page.on("request", record)
+    return bodies
+
+
+def sentinel(page: Any, server: Any, sent: list[dict]) -> list[dict]:
+    """Send a custom event and wait until the server has it; returns what the page sent, in order.
+
+    The page sent everything before the sentinel earlier, so by then the page's log holds all of it.
+    """
     page.evaluate("clearanalytics('sentinel')")
-    return server.wait_for_names("sentinel")
+    server.wait_for_names("sentinel")
+    page.evaluate("0")  # a round trip, so Playwright delivers the request events before it
+    return list(sent)
 
 
 # --- pageviews and the wire format ---------------------------------------------------------------------
@@ -88,7 +114,7 @@ def test_same_host_script_and_missing_data_domain(browser_page, page_server):
     assert event["domain"] == "www.example.com"  # no data-domain: the page's own hostname
 
 
-def test_spa_navigation_sends_a_pageview_per_new_path(browser_page, page_server):
+def test_spa_navigation_sends_a_pageview_per_new_path(browser_page, page_server, sent):
     page_server.add_page("/a", page_html())
     browser_page.goto(page_server.url("/a"))
     page_server.wait_for_names("pageview")
@@ -100,7 +126,7 @@ def test_spa_navigation_sends_a_pageview_per_new_path(browser_page, page_server)
         browser_page.evaluate("history.back()")  # popstate back to /c: same page, nothing sent
     with browser_page.expect_event("framenavigated"):
         browser_page.evaluate("history.go(-1)")  # popstate back to /a
-    events = sentinel(browser_page, page_server)
+    events = sentinel(browser_page, page_server, sent)
 
     pageviews = named(events, "pageview")
     assert [(p["url"], p["referrer"]) for p in pageviews] == [
@@ -112,12 +138,23 @@ def test_spa_navigation_sends_a_pageview_per_new_path(browser_page, page_server)
     assert all(e["name"] in ("pageview", "engagement", "sentinel") for e in events)
 
 
-def test_hash_routing_counts_fragments_only_with_data_hash(browser_page, page_server):
+def test_back_from_the_bfcache_is_a_new_pageview(browser_page, page_server, sent):
+    # Playwright's Chromium keeps no back/forward cache, so the restore is the event the browser would fire.
+    page_server.add_page("/a", page_html())
+    browser_page.goto(page_server.url("/a"))
+    page_server.wait_for_names("pageview")
+    browser_page.evaluate("dispatchEvent(new PageTransitionEvent('pageshow', {persisted: false}))")  # a first show
+    browser_page.evaluate("dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
+    events = sentinel(browser_page, page_server, sent)
+    assert [e["url"] for e in named(events, "pageview")] == ["http://example.com/a"] * 2
+
+
+def test_hash_routing_counts_fragments_only_with_data_hash(browser_page, page_server, sent):
     page_server.add_page("/app", page_html(tracker_tag(data_hash="")))
     browser_page.goto(page_server.url("/app#/home"))
     page_server.wait_for_names("pageview")
     browser_page.evaluate("location.hash = '#/settings'")
-    events = page_server.wait_for(lambda ev: len(named(ev, "pageview")) == 2)
+    events = sentinel(browser_page, page_server, sent)
     assert [(p["url"], p.get("hash")) for p in named(events, "pageview")] == [
         ("http://example.com/app#/home", True),
         ("http://example.com/app#/settings", True),
@@ -126,13 +163,13 @@ def test_hash_routing_counts_fragments_only_with_data_hash(browser_page, page_se
     assert page_server.wait_for_names("signup")[-1]["hash"] is True
 
 
-def test_without_data_hash_a_fragment_change_is_not_a_pageview(browser_page, page_server):
+def test_without_data_hash_a_fragment_change_is_not_a_pageview(browser_page, page_server, sent):
     page_server.add_page("/app", page_html())
     browser_page.goto(page_server.url("/app#/home"))
     page_server.wait_for_names("pageview")
     browser_page.evaluate("location.hash = '#/settings'")
     browser_page.wait_for_function("location.hash === '#/settings'")
-    events = sentinel(browser_page, page_server)
+    events = sentinel(browser_page, page_server, sent)
     assert len(named(events, "pageview")) == 1
     assert "hash" not in events[0]
 
@@ -186,7 +223,7 @@ def test_a_custom_event_has_no_ecommerce_block(browser_page, page_server):
     assert "ecommerce" not in event and "props" not in event
 
 
-def test_queue_stub_replays_calls_made_before_load(browser_page, page_server):
+def test_queue_stub_replays_calls_made_before_load(browser_page, page_server, sent):
     stub = (
         "<script>window.clearanalytics = window.clearanalytics || function () {"
         " (window.clearanalytics.q = window.clearanalytics.q || []).push(arguments) };"
@@ -195,8 +232,9 @@ def test_queue_stub_replays_calls_made_before_load(browser_page, page_server):
     )
     page_server.add_page("/", page_html(head=stub))
     browser_page.goto(page_server.url("/"))
-    events = page_server.wait_for_names("pageview", "early", "add_to_cart")
-    assert [e["name"] for e in events] == ["pageview", "early", "add_to_cart"]
+    page_server.wait_for_names("pageview", "early", "add_to_cart")
+    events = sentinel(browser_page, page_server, sent)
+    assert [e["name"] for e in events] == ["pageview", "early", "add_to_cart", "sentinel"]
     assert events[1]["props"] == {"n": "1"}
     assert events[2]["ecommerce"] == PURCHASE
     assert browser_page.evaluate("typeof clearanalytics.q") == "undefined"  # the real function replaced the stub
@@ -280,7 +318,7 @@ def test_nothing_is_sent_for_a_page_never_visible_since_the_last_send(browser_pa
 
 
 @pytest.mark.parametrize("leave", ["hide", "navigate"])
-def test_engagement_waits_for_a_slow_pageview_answer(browser_page, page_server, leave):
+def test_engagement_waits_for_a_slow_pageview_answer(browser_page, page_server, sent, leave):
     # The page is left (hidden, or another SPA page) before its pageview's id came back: the engaged time
     # is kept and sent as soon as the id arrives.
     open_with_fake_clock(browser_page, page_server, "/")
@@ -293,8 +331,8 @@ def test_engagement_waits_for_a_slow_pageview_answer(browser_page, page_server, 
         browser_page.evaluate("__setVisibility('hidden')")
     else:
         browser_page.evaluate("history.pushState({}, '', '/three')")
-    events = sentinel(browser_page, page_server)  # arrives, but its answer is held too
-    assert named(events, "engagement") == []  # no id yet, so nothing could be sent
+    events = sentinel(browser_page, page_server, sent)  # arrives, but its answer is held too
+    assert named(events, "engagement") == named(page_server.events(), "engagement") == []  # no id: nothing sent
     page_server.release_answers()
     events = page_server.wait_for_names("engagement")
     assert [(e["pageview_id"], e["duration"]) for e in named(events, "engagement")] == [("pv2", 2.5)]
@@ -412,17 +450,71 @@ PRERENDER_SWITCH = """
 """
 
 
-def test_prerendering_waits_until_the_page_is_shown(browser_page, page_server):
+def test_prerendering_waits_until_the_page_is_shown(browser_page, page_server, sent):
     early = "<script>addEventListener('load', () => clearanalytics('early'))</script>"
     page_server.add_page("/", page_html(body=early))
-    requests: list[str] = []
-    browser_page.on("request", lambda request: requests.append(request.url))
     browser_page.add_init_script(PRERENDER_SWITCH)
     browser_page.goto(page_server.url("/"))
     browser_page.wait_for_load_state("load")
     # Still the queue: the call made while prerendering waits in it, and nothing went out.
     assert browser_page.evaluate("clearanalytics.q.length") == 1
-    assert [url for url in requests if url.endswith(API)] == []
+    assert sent == []
     browser_page.evaluate("__activate()")
-    events = page_server.wait_for_names("pageview", "early")
-    assert [e["name"] for e in events] == ["pageview", "early"]
+    page_server.wait_for_names("pageview", "early")
+    events = sentinel(browser_page, page_server, sent)
+    assert [e["name"] for e in events] == ["pageview", "early", "sentinel"]
+
+
+# --- end to end: the real server, the real rows ----------------------------------------------------------
+
+
+def test_end_to_end_two_pageviews_with_durations_and_a_purchase(tmp_path, live_server, browser_page, page_server):
+    account = make_account(tmp_path / "data")
+    server = live_server(account.data_dir)
+    # The site embeds the script from its analytics host, here a relay to the real server: it records
+    # what the server answered, so the test knows the last beacon is stored before stopping the server.
+    page_server.relay("analytics.example", server.url)
+    tag = tracker_tag(src="http://analytics.example/js/script.js", domain=account.site)
+    page_server.add_page("/shop", page_html(tag, body="<h1>Shop</h1><p>Mugs and posters.</p>"))
+
+    browser_page.goto(page_server.url("/shop"))
+    page_server.wait_for_names("pageview")
+    browser_page.wait_for_timeout(2000)  # visible for a while: engaged time (not asserted as a timing)
+    browser_page.evaluate("history.pushState({}, '', '/shop/cart')")
+    page_server.wait_for_names("pageview", "engagement", "pageview")
+    browser_page.wait_for_timeout(2000)
+    browser_page.evaluate("purchase => clearanalytics('purchase', purchase)", PURCHASE)
+    page_server.wait_for_names("purchase")
+    browser_page.goto("about:blank")  # pagehide: the cart page's engaged time leaves by sendBeacon
+    page_server.wait_for(lambda ev: len(named(ev, "engagement")) == 2)
+    server.stop()  # SIGTERM: the writer commits what it holds
+
+    script_hits = [h for h in page_server.hits if h.path == "/js/script.js"]
+    assert [h.status for h in script_hits] == [200]  # the script came from the real route
+    posts = page_server.posts()
+    assert Counter(h.json()["name"] for h in posts) == {"pageview": 2, "engagement": 2, "purchase": 1}
+    assert [h.status for h in posts] == [202] * 5
+    dropped = [h.answer_headers for h in posts if "x-clearanalytics-dropped" in map(str.lower, h.answer_headers)]
+    assert dropped == []
+    # Each page's engagement names the id its pageview answer gave.
+    ids = {h.json()["url"]: json.loads(h.answer)["id"] for h in posts if h.json()["name"] == "pageview"}
+    assert {h.json()["url"]: h.json()["pageview_id"] for h in posts if h.json()["name"] == "engagement"} == ids
+    pageview_ids = [ids["http://example.com/shop"], ids["http://example.com/shop/cart"]]
+
+    with duckdb.connect(str(account.data_dir / DATABASE_FILE_NAME), read_only=True) as db:
+        pageviews = db.execute(
+            "SELECT id, hostname, pathname, duration, browser, device_type FROM pageviews ORDER BY created_at"
+        ).fetchall()
+        purchases = db.execute(
+            "SELECT event_type, transaction_id, value, currency, items, pageview_id FROM ecommerce_events"
+        ).fetchall()
+    assert [row[:3] for row in pageviews] == [
+        (pageview_ids[0], "example.com", "/shop"),
+        (pageview_ids[1], "example.com", "/shop/cart"),
+    ]
+    assert all(row[3] > 0 for row in pageviews), pageviews
+    assert [row[4:] for row in pageviews] == [("Chrome", "desktop")] * 2
+    ((event_type, transaction_id, value, currency, items, pageview_id),) = purchases
+    assert (event_type, transaction_id, value, currency) == ("purchase", "T-1001", Decimal("59.90"), "EUR")
+    assert json.loads(items) == PURCHASE["items"]
+    assert pageview_id == pageview_ids[1]

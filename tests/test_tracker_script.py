@@ -1,9 +1,10 @@
-"""GET /js/script.js: the bytes of static/script.js, a strong ETag, 304s, caching, CORS and the size budget."""
+"""static/script.js and GET /js/script.js: size budget, strong ETag, 304s, caching, CORS, and its docs."""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 
 import pytest
 from conftest import REPO_ROOT
@@ -88,3 +89,17 @@ def test_head_has_the_headers_and_no_body(client):
     assert response.data == b""
     assert response.headers["ETag"] == f'"{expected_etag()}"'
     assert int(response.headers["Content-Length"]) == len(SCRIPT.read_bytes())
+
+
+def test_docs_name_every_attribute_reason_and_ecommerce_event():
+    """docs/TRACKER.md must keep up with the script: each data- attribute, reason to skip, e-commerce name."""
+    script = SCRIPT.read_text()
+    docs = (REPO_ROOT / "docs" / "TRACKER.md").read_text()
+    attributes = set(re.findall(r"A\('(data-[a-z-]+)'\)", script))
+    reasons = set(re.findall(r"return\s*'([^']+)'", script))
+    ecommerce = set(re.search(r"/\^\(([a-z_|]+)\)\$/", script).group(1).split("|"))
+    assert attributes == {"data-domain", "data-api", "data-hash"}
+    assert reasons == {"file:", "localhost", "clearanalytics_ignore"}
+    assert ecommerce == {"view_item", "add_to_cart", "begin_checkout", "purchase"}
+    for word in attributes | reasons | ecommerce:
+        assert f"`{word}`" in docs, f"docs/TRACKER.md does not mention `{word}`"
