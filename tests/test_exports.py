@@ -148,6 +148,9 @@ def test_a_client_that_hangs_up_mid_stream_leaves_the_server_healthy(seeded, ser
         with requests.get(f"{server.url}/api/v1/export/pageviews", stream=True, timeout=30,
                           headers={"Authorization": f"Bearer {seeded.acme.token}"}) as response:  # fmt: skip
             next(response.iter_content(1024))
+        head = requests.head(f"{server.url}/api/v1/export/pageviews", timeout=30,
+                             headers={"Authorization": f"Bearer {seeded.acme.token}"})  # fmt: skip
+        assert head.status_code == 200 and head.content == b""
     rows, _ = walk_jsonl(server, seeded.acme.token, "goals")
     assert len(rows) == 3
 
