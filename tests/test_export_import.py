@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import LiveServer, make_account, run_cli
-from test_exports import RATE_LIMIT_ENV, ROUTES, expected_csv, expected_json, walk_csv, walk_jsonl
+from export_dataset import RATE_LIMIT_ENV, ROUTES, expected_csv, expected_json, walk_csv, walk_jsonl
 
 from clearanalytics import accounts, goals
 from clearanalytics.db import Database

@@ -14,12 +14,12 @@ import re
 
 import pytest
 from conftest import LiveServer
-from test_exports import COLUMNS, RATE_LIMIT_ENV, ROUTES, Seeded, get, seed_exports
+from export_dataset import COLUMNS, RATE_LIMIT_ENV, ROUTES, Seeded, get, seed_exports
 
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory) -> Seeded:
-    return seed_exports(tmp_path_factory.mktemp("schemas") / "data")
+    return seed_exports(tmp_path_factory.mktemp("schemas") / "data", pageviews=700)
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,9 @@ import sys
 import jsonschema
 import pytest
 import requests
-from conftest import REPO_ROOT, LiveServer, cli_env
+from conftest import REPO_ROOT, LiveServer, cli_env, make_account
+from export_dataset import RATE_LIMIT_ENV, ROUTES, Seeded, get, seed_exports
 from openapi_spec_validator import validate
-from test_exports import RATE_LIMIT_ENV, ROUTES, Seeded, get, seed_exports
 
 from clearanalytics.app import create_app
 
@@ -25,7 +25,7 @@ PREFIX = "/api/v1"
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory) -> Seeded:
-    return seed_exports(tmp_path_factory.mktemp("openapi") / "data")
+    return seed_exports(tmp_path_factory.mktemp("openapi") / "data", pageviews=700)
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +160,7 @@ def test_schemathesis_finds_no_server_error_and_no_response_that_breaks_the_docu
         # Every check but positive_data_acceptance: parameters depend on each other (to needs from,
         # from must not be after to), which OpenAPI cannot state, so some schema-valid requests get 422.
         "--checks", "all", "--exclude-checks", "positive_data_acceptance",
-        "--max-examples", "12", "--seed", "20260217", "--workers", "2",
+        "--max-examples", "8", "--seed", "20260217", "--workers", "2",
         "--phases", "examples,coverage,fuzzing", "--warnings", "off", "--request-timeout", "30",
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, env=cli_env(), timeout=300, cwd=tmp_path)
@@ -168,3 +168,14 @@ def test_schemathesis_finds_no_server_error_and_no_response_that_breaks_the_docu
     tested = re.search(r"Tested:\s+(\d+)", result.stdout)
     # Every operation but GET /openapi.json, which schemathesis leaves out as the schema's own URL.
     assert tested and int(tested.group(1)) == len(document["paths"]) - 1, result.stdout[-3000:]
+
+
+def test_429_and_rate_limit_headers_match_the_document(document, tmp_path, live_server):
+    account = make_account(tmp_path / "data")
+    limited = live_server(account.data_dir, {"CLEARANALYTICS_RATE_LIMIT": "3/minute"})
+    responses = [get(limited, account.token, "/export/pageviews") for _ in range(4)]
+    assert [r.status_code for r in responses] == [200, 200, 200, 429]
+    for response in responses:
+        assert "X-RateLimit-Limit" in response.headers and "X-RateLimit-Remaining" in response.headers
+    assert int(responses[-1].headers["Retry-After"]) > 0
+    _check(document, _response_schema(document, "/export/pageviews", "429"), responses[-1].json())
