@@ -205,10 +205,11 @@ def test_purchase_dedupe_survives_a_restart(account):
 def test_dropped_events_answer_202_with_the_reason(shared, payload, reason):
     payload = dict(payload)
     ua = payload.pop("ua", CHROME)
+    before = shared.rows("pageviews", "count(*)", order="1")
     r = shared.post(payload, ua=ua)
     assert r.status_code == 202
     assert r.headers["X-ClearAnalytics-Dropped"] == reason
-    assert shared.rows("pageviews") == []
+    assert shared.rows("pageviews", "count(*)", order="1") == before
 
 
 def test_www_domain_resolves_to_the_site(ingest):
