@@ -79,6 +79,22 @@ def start_bare(threads: int) -> tuple[subprocess.Popen, str]:
     return proc, url
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (Linux /proc): robust when other jobs share the cores."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(proc: subprocess.Popen, url: str, workers: int, seconds: float) -> dict[str, float]:
+    from bench import load
+
+    before = cpu_seconds(proc.pid)
+    result = load.run(url, workers, seconds)
+    requests_done = result["rps"] * seconds
+    result["cpu_us"] = (cpu_seconds(proc.pid) - before) / max(requests_done, 1) * 1e6
+    return result
+
+
 def stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
@@ -101,15 +117,20 @@ def bench_ingest(args: argparse.Namespace) -> None:
             load.run(bare_url, args.workers, 1.0)
             bare, ingest = [], []
             for _ in range(args.rounds):
-                bare.append(load.run(bare_url, args.workers, args.seconds))
-                ingest.append(load.run(ingest_url, args.workers, args.seconds))
+                bare.append(measured(bare_proc, bare_url, args.workers, args.seconds))
+                ingest.append(measured(ingest_proc, ingest_url, args.workers, args.seconds))
             best_bare = max(r["rps"] for r in bare)
             best_ingest = max(r["rps"] for r in ingest)
             for name, runs in (("bare Flask+waitress JSON route", bare), ("POST /api/event (ingest)", ingest)):
                 rps = ", ".join(f"{r['rps']:.0f}" for r in runs)
+                cpu = ", ".join(f"{r['cpu_us']:.0f}" for r in runs)
                 errors = sum(r["errors"] for r in runs)
-                print(f"{name}: req/s per round {rps}; p50 {runs[-1]['p50_ms']:.1f} ms; errors {errors}")
-            print(f"ratio ingest/bare (best of rounds): {best_ingest / best_bare:.2f}")
+                print(f"{name}: req/s per round {rps}; server CPU us/request {cpu}; errors {errors}")
+            print(f"ratio ingest/bare, best req/s of the rounds: {best_ingest / best_bare:.2f}")
+            cpu_bare = sorted(r["cpu_us"] for r in bare)[len(bare) // 2]
+            cpu_ingest = sorted(r["cpu_us"] for r in ingest)[len(ingest) // 2]
+            print(f"ratio ingest/bare, server CPU per request (median; capacity when CPU-bound): "
+                  f"{cpu_bare / cpu_ingest:.2f}")  # fmt: skip
             half = best_ingest / 2
             paced = load.run(ingest_url, args.workers, args.seconds, rate=half)
             print(f"ingest at half its max rate ({half:.0f} req/s target, {paced['rps']:.0f} achieved): "

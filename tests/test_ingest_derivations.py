@@ -168,3 +168,23 @@ def test_client_ip(peer, xff, trusted, expected):
 def test_bad_trusted_proxy_is_named():
     with pytest.raises(ValueError, match="nonsense"):
         parse_trusted_proxies("127.0.0.1, nonsense")
+
+
+@pytest.mark.parametrize(
+    ("utc", "timezone", "day"),
+    [
+        ("2026-03-01T23:30:00", "UTC", "2026-03-01"),
+        ("2026-03-01T23:30:00", "Europe/Amsterdam", "2026-03-02"),
+        ("2026-03-01T10:59:00", "Pacific/Auckland", "2026-03-01"),
+        ("2026-03-01T11:00:00", "Pacific/Auckland", "2026-03-02"),
+        ("2026-03-01T04:59:00", "America/New_York", "2026-02-28"),
+        ("2026-03-01T18:29:00", "Asia/Kolkata", "2026-03-01"),
+        ("2026-03-01T18:30:00", "Asia/Kolkata", "2026-03-02"),
+    ],
+)
+def test_salt_day_is_the_sites_local_calendar_day(utc, timezone, day):
+    from datetime import date, datetime
+
+    from clearanalytics.ingest.visitors import local_day
+
+    assert local_day(datetime.fromisoformat(utc), timezone) == date.fromisoformat(day)

@@ -28,4 +28,20 @@ def init_app(app: Flask, db: Database) -> None:
     service.start()
     app.extensions["clearanalytics.ingest"] = service
     app.register_blueprint(bp)
+    _skip_sessions_for_ingest(app)
     atexit.register(service.close)
+
+
+def _skip_sessions_for_ingest(app: Flask) -> None:
+    """The ingest audience has no session: skip signing-serializer work on every tracking hit."""
+    base = type(app.session_interface)
+
+    class IngestlessSessions(base):  # type: ignore[misc, valid-type]
+        def open_session(self, app, request):
+            if request.path == "/api/event":
+                return self.make_null_session(app)
+            return super().open_session(app, request)
+
+    interface = IngestlessSessions.__new__(IngestlessSessions)
+    interface.__dict__.update(app.session_interface.__dict__)
+    app.session_interface = interface

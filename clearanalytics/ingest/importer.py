@@ -21,6 +21,7 @@ from typing import Any
 from clearanalytics.db import Database
 from clearanalytics.ingest.payload import PayloadError
 from clearanalytics.ingest.pipeline import Dropped, Event, Pipeline
+from clearanalytics.ingest.service import MAX_USER_AGENT
 from clearanalytics.ingest.store import Records, write_records
 
 BATCH_EVENTS = 50_000
@@ -70,7 +71,7 @@ def _prepare(line_no: int, doc: Any, site_domain: str | None) -> tuple[datetime,
         raise LineError("user_agent", "is required")
     if site_domain:
         doc["d" if "n" in doc and "name" not in doc else "domain"] = site_domain
-    return ts, line_no, Event(doc, ip, user_agent, ts, doc.get("accept_language"), historical=True)
+    return ts, line_no, Event(doc, ip, user_agent[:MAX_USER_AGENT], ts, doc.get("accept_language"), historical=True)
 
 
 def read_lines(path: Path) -> Iterator[tuple[int, str]]:

@@ -12,6 +12,8 @@ from clearanalytics.ingest.store import Records
 from clearanalytics.ingest.useragent import parse_agent
 from clearanalytics.ingest.writer import SPOOL_DIR_NAME, Writer
 
+MAX_USER_AGENT = 1000
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -41,10 +43,13 @@ class IngestService:
 
     def ingest(self, body: bytes, ip: str, user_agent: str, accept_language: str | None = None) -> Outcome:
         """Raises PayloadError for client mistakes; otherwise the event is spooled before returning."""
+        # A user agent longer than any real browser's is cut, so regexes never see megabytes.
+        user_agent = user_agent[:MAX_USER_AGENT]
         event = Event(decode_body(body), ip, user_agent, utcnow(), accept_language, records=Records())
         try:
             self.pipeline.run(event)
         except Dropped as exc:
             return Outcome(dropped=exc.reason)
-        self.writer.submit(event.records)
+        if event.records.updates or any(event.records.rows.values()):
+            self.writer.submit(event.records)
         return Outcome(id=event.id if event.payload.name == "pageview" else None)

@@ -13,7 +13,6 @@ import hashlib
 import ipaddress
 import os
 import threading
-from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -56,12 +55,23 @@ def client_ip(remote_addr: str | None, forwarded_for: str | None, trusted: tuple
     return peer
 
 
-def _in(address: str, networks: Iterable[Network]) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in net for net in networks)
+_MEMBERSHIP: dict[tuple[str, int], bool] = {}
+
+
+def _in(address: str, networks: tuple[Network, ...]) -> bool:
+    """Memoised per (address, proxy list): the peer is the same proxy on nearly every request."""
+    key = (address, id(networks))
+    found = _MEMBERSHIP.get(key)
+    if found is None:
+        try:
+            ip = ipaddress.ip_address(address)
+            found = any(ip in net for net in networks)
+        except ValueError:
+            found = False
+        if len(_MEMBERSHIP) > 50_000:
+            _MEMBERSHIP.clear()
+        _MEMBERSHIP[key] = found
+    return found
 
 
 @lru_cache(maxsize=512)
