@@ -253,6 +253,10 @@ def update_site(
         "UPDATE sites SET domain = ?, timezone = ?, currency = ? WHERE id = ?",
         [new.domain, new.timezone, new.currency, new.id],
     )
+    if new.timezone != site.timezone:
+        from clearanalytics.stats.rollups import invalidate_site  # local days moved: rebuild them
+
+        invalidate_site(cur, site.id)
     return new
 
 

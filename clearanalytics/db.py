@@ -28,6 +28,17 @@ class DatabaseLockedError(Exception):
         self.path = path
 
 
+_WRITE_LOCKS: dict[str, threading.RLock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def write_lock(path: Path | str) -> threading.RLock:
+    """The one write lock of a database file in this process (the stats rollups take it to build days)."""
+    key = str(Path(path).resolve())
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(key, threading.RLock())
+
+
 def new_id() -> str:
     """A ULID string: sortable by creation time, as the reference's ids are."""
     return str(ULID())
@@ -50,7 +61,7 @@ class Database:
                     f"{self.path} is in use by another process (is `clearanalytics serve` running?)", self.path
                 ) from exc
             raise
-        self._write_lock = threading.RLock()
+        self._write_lock = write_lock(self.path)
         if not read_only:
             with self._write_lock:
                 cur = self._conn.cursor()

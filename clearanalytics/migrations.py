@@ -145,7 +145,59 @@ def m002_tracking(cur: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (m001_accounts, m002_tracking)
+def m003_rollups(cur: duckdb.DuckDBPyConnection) -> None:
+    """Per-site, per-local-day rollups (see clearanalytics/stats/rollups.py), and which days are built.
+
+    A row in rollup_days means the rollup rows of that (site, kind, day) are complete and current;
+    any write touching the day deletes it, and the next query rebuilds the day.
+    """
+    cur.execute(
+        """
+        CREATE TABLE rollup_days (
+            site_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            day DATE NOT NULL,
+            built_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (site_id, kind, day)
+        );
+        CREATE TABLE rollup_totals (
+            site_id VARCHAR NOT NULL, day DATE NOT NULL,
+            visitors BIGINT NOT NULL, pageviews BIGINT NOT NULL, sessions BIGINT NOT NULL,
+            bounces BIGINT NOT NULL, total_duration BIGINT NOT NULL
+        );
+        CREATE TABLE rollup_hours (
+            site_id VARCHAR NOT NULL, day DATE NOT NULL, hour INTEGER NOT NULL,
+            visitors BIGINT NOT NULL, pageviews BIGINT NOT NULL
+        );
+        CREATE TABLE rollup_dims (
+            site_id VARCHAR NOT NULL, day DATE NOT NULL, dimension VARCHAR NOT NULL,
+            v1 VARCHAR, v2 VARCHAR, v3 VARCHAR,
+            visitors BIGINT NOT NULL, pageviews BIGINT NOT NULL, total_duration BIGINT NOT NULL
+        );
+        CREATE TABLE rollup_ecommerce (
+            site_id VARCHAR NOT NULL, day DATE NOT NULL,
+            revenue DECIMAL(38, 2) NOT NULL, transactions BIGINT NOT NULL, purchasers BIGINT NOT NULL
+        );
+        CREATE TABLE rollup_funnel (
+            site_id VARCHAR NOT NULL, day DATE NOT NULL, event_type VARCHAR NOT NULL, visitors BIGINT NOT NULL
+        );
+        CREATE TABLE rollup_products (
+            site_id VARCHAR NOT NULL, day DATE NOT NULL, item_name VARCHAR NOT NULL,
+            revenue DECIMAL(38, 2) NOT NULL, quantity HUGEINT NOT NULL, orders BIGINT NOT NULL
+        );
+        CREATE TABLE rollup_sources (
+            site_id VARCHAR NOT NULL, day DATE NOT NULL, source VARCHAR NOT NULL,
+            revenue DECIMAL(38, 2) NOT NULL, transactions BIGINT NOT NULL
+        );
+        CREATE TABLE rollup_goals (
+            site_id VARCHAR NOT NULL, day DATE NOT NULL, goal_id VARCHAR NOT NULL,
+            completions BIGINT NOT NULL, visitors BIGINT NOT NULL
+        );
+        """
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (m001_accounts, m002_tracking, m003_rollups)
 
 
 def current_version(cur: duckdb.DuckDBPyConnection) -> int:

@@ -162,6 +162,7 @@ def insert_rows(cur: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], i
     names = ", ".join(columns)
     select = ", ".join(f"batch.{c}" for c in columns)
     sql = f"INSERT INTO {table} ({names}) SELECT {select} FROM batch"
+    _invalidate_rollups(cur, table, rows)
     if idempotent:
         since = min(r[-1] for r in rows)
         sql += f" WHERE batch.id NOT IN (SELECT id FROM {table} WHERE created_at >= $since)"
@@ -197,8 +198,21 @@ def apply_updates(cur: duckdb.DuckDBPyConnection, updates: list[tuple]) -> None:
             scroll_depth = CASE WHEN upd.scroll_depth < 0 THEN pageviews.scroll_depth
                                 ELSE greatest(coalesce(pageviews.scroll_depth, 0), upd.scroll_depth) END
         FROM upd WHERE pageviews.id = upd.id
+        RETURNING pageviews.site_id, pageviews.created_at
         """
     )
+    from clearanalytics.stats import rollups
+
+    rollups.invalidate_spans(cur, rollups.spans_of(cur.fetchall()))
+
+
+def _invalidate_rollups(cur: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """Closed days that receive rows (imports, backfills, late events) must have their rollups rebuilt."""
+    from clearanalytics.stats import rollups
+
+    site = COLUMNS[table].index("site_id")
+    kinds = ("goals",) if table == "goal_completions" else ()
+    rollups.invalidate_spans(cur, rollups.spans_of((r[site], r[-1]) for r in rows), kinds)
 
 
 def write_records(cur: duckdb.DuckDBPyConnection, records: Records, idempotent: bool = False) -> None:

@@ -1,0 +1,282 @@
+"""Daily rollups: answering long periods from per-site, per-local-day summaries instead of raw events.
+
+Design (docs/PERFORMANCE.md has the long version):
+
+- A day is *closed* for a site when it is at least two local days before the query's today; today
+  and yesterday are *open* (live traffic, and engagement updates for yesterday's last pageviews,
+  still arrive). Closed days are answered from the rollup tables, open days from raw events, in
+  one SQL statement, with the same daily query for both halves (rollup_sql.py).
+- Rollups are built *lazily*: the first query that needs a closed day summarises it and keeps it.
+  This is simpler than maintaining distinct counts incrementally in the ingest writer (a
+  distinct count cannot be updated from a batch without re-reading the day), costs the live
+  ingest path nothing, and one build of a year is a single pass over the raw events.
+- `rollup_days` lists the (site, kind, day) whose rows are complete. Every write of events goes
+  through ingest.store, which calls `invalidate_*` for the days it touched (live batches, late
+  engagement updates, imports of history, goal backfills), in the same transaction. The next query
+  rebuilds those days. A site's timezone change invalidates all of its days.
+- Builds run under the database's write lock, in the transaction that also reads the answer, so a
+  build can never mark a day complete while a concurrent write to it is uncommitted, and a query
+  never sees a half-built or just-invalidated day.
+- Filtered queries, the 24h period, goal completion lists and current visitors always read raw
+  events; so does everything inside `raw_only()` (the equality test uses it) and any query whose
+  rollup path fails (a read-only database, say).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from clearanalytics.db import utcnow, write_lock
+from clearanalytics.stats import rollup_sql
+from clearanalytics.stats.query import Query, SiteRange, _local_midnight_utc, today_in
+
+log = logging.getLogger(__name__)
+
+OPEN_DAYS = 2  # today and yesterday (local) are read from raw events
+_USE_ROLLUPS: contextvars.ContextVar[bool] = contextvars.ContextVar("use_rollups", default=True)
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+
+
+@contextmanager
+def raw_only() -> Iterator[None]:
+    """Answer every report inside this block from raw events (to compare, or to measure)."""
+    token = _USE_ROLLUPS.set(False)
+    try:
+        yield
+    finally:
+        _USE_ROLLUPS.reset(token)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which local days of each site come from rollups (closed) and which UTC ranges from raw (open)."""
+
+    closed: tuple[tuple[str, date, date], ...]
+    open: tuple[SiteRange, ...]
+
+
+def plan(query: Query) -> Plan | None:
+    """The split of `query`, or None when rollups cannot serve it or would not help."""
+    if query.hourly or query.filters or not _USE_ROLLUPS.get() or not query.sites:
+        return None
+    closed, open_ranges = [], []
+    for site in query.sites:
+        last_closed = min(query.date_to, today_in(site, query.now) - timedelta(days=OPEN_DAYS))
+        if query.date_from <= last_closed:
+            closed.append((site.id, query.date_from, last_closed))
+        open_from = max(query.date_from, last_closed + timedelta(days=1))
+        if open_from <= query.date_to:
+            open_ranges.append(_site_range(site.id, site.timezone, open_from, query.date_to))
+    if not closed:
+        return None
+    return Plan(tuple(closed), tuple(open_ranges))
+
+
+def _site_range(site_id: str, timezone: str, first: date, last: date) -> SiteRange:
+    zone = ZoneInfo(timezone)
+    return SiteRange(
+        site_id, timezone, _local_midnight_utc(first, zone), _local_midnight_utc(last + timedelta(days=1), zone)
+    )
+
+
+def run(cur: duckdb.DuckDBPyConnection, query: Query, report: str, **extra: Any) -> list[dict[str, Any]] | None:
+    """Rows of `report` from rollups plus open days, or None: then the caller reads raw events."""
+    if report not in rollup_sql.COMBINE:
+        return None
+    split = plan(query)
+    if split is None:
+        return None
+    kinds = sorted({rollup_sql.TABLE_KIND[t] for t in rollup_sql.COMBINE[report][0]})
+    conn = cur.cursor()
+    try:
+        return _answer(conn, query, report, split, kinds, extra)
+    except duckdb.Error as exc:  # e.g. a read-only database: raw events still answer correctly
+        log.warning("rollups unavailable for %s, reading raw events: %s", report, exc)
+        return None
+    finally:
+        conn.close()
+
+
+def _answer(conn, query: Query, report: str, split: Plan, kinds: list[str], extra: dict) -> list[dict[str, Any]]:
+    conn.begin()
+    try:
+        if _missing(conn, split, kinds):
+            conn.rollback()
+            with write_lock(_path(conn)):
+                conn.begin()
+                _build(conn, query, _missing(conn, split, kinds))
+                rows = _read(conn, query, report, split, extra)
+                conn.commit()
+                return rows
+        rows = _read(conn, query, report, split, extra)
+        conn.commit()
+        return rows
+    except BaseException:
+        with suppress(duckdb.Error):
+            conn.rollback()
+        raise
+
+
+def _path(conn: duckdb.DuckDBPyConnection) -> str:
+    row = conn.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return row[0]
+
+
+def _closed_params(closed) -> dict[str, list]:
+    return {
+        "closed_sites": [c[0] for c in closed],
+        "closed_from": [c[1] for c in closed],
+        "closed_to": [c[2] for c in closed],
+    }
+
+
+def _missing(conn, split: Plan, kinds: list[str]) -> list[tuple[str, str, date]]:
+    sql = f"""
+        WITH {rollup_sql.CLOSED},
+        wanted AS (
+            SELECT c.site_id, k.kind, unnest(generate_series(c.day_from, c.day_to, INTERVAL 1 DAY))::DATE AS day
+            FROM closed c CROSS JOIN (SELECT unnest($kinds::VARCHAR[]) AS kind) k
+        )
+        SELECT w.site_id, w.kind, w.day FROM wanted w
+        ANTI JOIN rollup_days r ON r.site_id = w.site_id AND r.kind = w.kind AND r.day = w.day
+        ORDER BY 1, 2, 3
+    """
+    return conn.execute(sql, _closed_params(split.closed) | {"kinds": kinds}).fetchall()
+
+
+def _prelude(body: str) -> str:
+    from clearanalytics.stats.engine import PRELUDE
+
+    return PRELUDE.replace("{report}", body).replace("{filters}", "TRUE").replace("{session_filter_e}", "")
+
+
+def _range_params(ranges) -> dict[str, list]:
+    return {
+        "site_ids": [r.site_id for r in ranges],
+        "timezones": [r.timezone for r in ranges],
+        "range_starts": [r.start for r in ranges],
+        "range_ends": [r.end for r in ranges],
+    }
+
+
+def _execute(conn, sql: str, params: dict[str, Any]):
+    used = set(_PARAM.findall(sql))
+    return conn.execute(sql, {k: v for k, v in params.items() if k in used})
+
+
+def _runs(days: list[date]) -> Iterator[tuple[date, date]]:
+    """Contiguous runs of sorted days: [(first, last), ...]."""
+    start = prev = days[0]
+    for day in days[1:]:
+        if day != prev + timedelta(days=1):
+            yield start, prev
+            start = day
+        prev = day
+    yield start, prev
+
+
+def _build(conn, query: Query, missing: list[tuple[str, str, date]]) -> None:
+    """Summarise the missing (site, kind, day) from raw events, replacing any stale rows of them."""
+    if not missing:
+        return
+    zones = {s.id: s.timezone for s in query.sites}
+    by_kind: dict[str, dict[str, list[date]]] = defaultdict(lambda: defaultdict(list))
+    for site_id, kind, day in missing:
+        by_kind[kind][site_id].append(day)
+    for kind, sites in by_kind.items():
+        ranges = [
+            _site_range(site_id, zones[site_id], first, last)
+            for site_id, days in sites.items()
+            for first, last in _runs(days)
+        ]
+        pairs = {
+            "pair_sites": [s for s, ds in sites.items() for _ in ds],
+            "pair_days": [d for ds in sites.values() for d in ds],
+        }
+        tables = [t for t, k in rollup_sql.TABLE_KIND.items() if k == kind]
+        for table in tables:
+            conn.execute(
+                f"DELETE FROM rollup_{table} WHERE (site_id, day) IN "
+                "(SELECT unnest($pair_sites::VARCHAR[]), unnest($pair_days::DATE[]))",
+                pairs,
+            )
+            columns = ", ".join(("site_id", "day") + rollup_sql.COLUMNS[table])
+            sql = f"INSERT INTO rollup_{table} ({columns}) " + _prelude(rollup_sql.daily(table))
+            _execute(conn, sql, _range_params(ranges))
+    built_at = utcnow()
+    conn.execute(
+        "INSERT INTO rollup_days SELECT unnest($s::VARCHAR[]), unnest($k::VARCHAR[]), unnest($d::DATE[]), $at",
+        {"s": [m[0] for m in missing], "k": [m[1] for m in missing], "d": [m[2] for m in missing], "at": built_at},
+    )
+
+
+def _read(conn, query: Query, report: str, split: Plan, extra: dict) -> list[dict[str, Any]]:
+    sql = _prelude(rollup_sql.combined(report))
+    params = (
+        _range_params(split.open)
+        | _closed_params(split.closed)
+        | {"limit": query.limit, "query_sites": query.site_ids}
+        | extra
+    )
+    cursor = _execute(conn, sql, params)
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+# --- invalidation (called by ingest.store inside the writing transaction) ---------------------------
+
+
+def invalidate_spans(
+    cur: duckdb.DuckDBPyConnection, spans: dict[str, tuple[datetime, datetime]], kinds: tuple[str, ...] = ()
+) -> None:
+    """Forget the rollups of every local day that events between two UTC times of a site can fall on.
+
+    `spans` maps site id -> (earliest, latest) created_at written. A local day is at most 14 hours
+    away from UTC, so the UTC dates widened by one day on each side cover every local day.
+    """
+    if not spans:
+        return
+    sites = list(spans)
+    cur.execute(
+        """
+        DELETE FROM rollup_days WHERE list_contains($kinds::VARCHAR[], kind) AND EXISTS (
+            SELECT 1 FROM (SELECT unnest($sites::VARCHAR[]) AS s, unnest($firsts::DATE[]) AS a,
+                                  unnest($lasts::DATE[]) AS b) w
+            WHERE w.s = rollup_days.site_id AND rollup_days.day BETWEEN w.a AND w.b
+        )
+        """,
+        {
+            "kinds": list(kinds or rollup_sql.KINDS),
+            "sites": sites,
+            "firsts": [spans[s][0].date() - timedelta(days=1) for s in sites],
+            "lasts": [spans[s][1].date() + timedelta(days=1) for s in sites],
+        },
+    )
+
+
+def spans_of(pairs) -> dict[str, tuple[datetime, datetime]]:
+    """(site_id, created_at) pairs -> site id -> (earliest, latest)."""
+    spans: dict[str, tuple[datetime, datetime]] = {}
+    for site_id, created_at in pairs:
+        old = spans.get(site_id)
+        if old is None:
+            spans[site_id] = (created_at, created_at)
+        elif created_at < old[0] or created_at > old[1]:
+            spans[site_id] = (min(old[0], created_at), max(old[1], created_at))
+    return spans
+
+
+def invalidate_site(cur: duckdb.DuckDBPyConnection, site_id: str) -> None:
+    """Forget every rollup of a site (its timezone changed, so its local days did)."""
+    cur.execute("DELETE FROM rollup_days WHERE site_id = ?", [site_id])
