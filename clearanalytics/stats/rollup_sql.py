@@ -349,4 +349,7 @@ def combined(report: str) -> str:
     """The report body for engine.PRELUDE: parts of every table it needs, then the combine query."""
     tables, dimension, final = COMBINE[report]
     ctes = ",".join([CLOSED] + [parts(t, dimension if t == "dims" else None) for t in tables])
+    final = final.strip()
+    if final.startswith("WITH "):  # the combine query's own CTEs join the list
+        return f"WITH {ctes},\n{final[5:]}"
     return f"WITH {ctes}\n{final}"
