@@ -15,8 +15,9 @@ that the prelude defines, so the time range, the timezone and the filters are wr
   changes all fall on quarter hours), because converting a few thousand quarter hours and
   joining is about three times faster than converting every row's timestamp.
 
-Only two fragments are composed in code, both from fixed strings: the filter predicate
-(column names from the allowlist, values as bound parameters) and the time-bucket expression.
+Only fixed fragments are composed in code: the filter predicate (column names from the
+allowlist, values as bound parameters), the session filters that apply it to events, and the
+time-bucket expression. No request string ever becomes SQL text.
 Rounding helpers live here too, so every report rounds the same way (half up).
 """
 
