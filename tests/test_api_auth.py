@@ -241,3 +241,21 @@ def test_429_after_60_requests_in_a_minute_with_retry_after(server):
     assert int(response.headers["Retry-After"]) >= 1
     # Another token has its own budget.
     assert call(server, "/goals", token="acme").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["lots", "60/fortnight", ""])
+def test_an_unreadable_rate_limit_fails_at_start_not_on_every_request(tmp_path, value):
+    from clearanalytics.app import create_app
+    from clearanalytics.config import ConfigError
+
+    with pytest.raises(ConfigError, match="rate_limit"):
+        create_app({"data_dir": str(tmp_path), "rate_limit": value})
+
+
+def test_the_rate_limit_setting_is_read_from_the_environment(tmp_path, live_server):
+    account = make_account(tmp_path / "data")
+    live = live_server(account.data_dir, env={"CLEARANALYTICS_RATE_LIMIT": "2/minute"})
+    headers = {"Authorization": f"Bearer {account.token}"}
+    statuses = [requests.get(live.url + "/api/v1/goals", headers=headers, timeout=10) for _ in range(3)]
+    assert [r.status_code for r in statuses] == [200, 200, 429]
+    assert [r.headers["X-RateLimit-Limit"] for r in statuses] == ["2", "2", "2"]

@@ -171,3 +171,13 @@ def test_local_days_and_hours_in_quarter_hour_zones_and_across_dst(tmp_path, tim
     ]
     assert [h["pageviews"] for h in hours] == [sum(1 for t in kept if t.hour == h) for h in range(24)]
     db.close()
+
+
+@pytest.mark.parametrize("value", ["/' OR '1'='1", "/pricing'; DROP TABLE pageviews; --", "$f0", "{filters}"])
+def test_filter_values_are_bound_never_pasted(cursor, dataset, value):
+    query = stats.parse_query(
+        {"period": "30d", "filter[page]": value}, sites_of(dataset, SCOPES[0]), now=stats_dataset.NOW
+    )
+    assert stats.pages(cursor, query) == []
+    assert stats.overview(cursor, query)["pageviews"] == 0
+    assert cursor.execute("SELECT count(*) FROM pageviews").fetchone()[0] == len(dataset.pageviews)

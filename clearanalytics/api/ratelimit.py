@@ -14,8 +14,10 @@ import hashlib
 from flask import Flask, current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
 from flask_limiter import Limiter, RateLimitExceeded
+from limits import parse as parse_limit
 
 from clearanalytics.api.auth import bp
+from clearanalytics.config import ConfigError
 
 API_PREFIX = "/api/v1/"
 
@@ -32,7 +34,16 @@ def _too_many(_exc: RateLimitExceeded):
 
 
 def init_rate_limit(app: Flask) -> Limiter:
-    """A limiter of the app's own (tests build many apps in one process; no shared counters)."""
+    """A limiter of the app's own (tests build many apps in one process; no shared counters).
+
+    A RATE_LIMIT the limiter cannot read fails here, at start, rather than as a 500 on every request.
+    """
+    try:
+        parse_limit(str(app.config["RATE_LIMIT"]))
+    except ValueError:
+        raise ConfigError(
+            f"rate_limit must look like '60/minute' or '1000 per hour', not {app.config['RATE_LIMIT']!r}"
+        ) from None
     limiter = Limiter(
         key_func=_token_key,
         app=app,

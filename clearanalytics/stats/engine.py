@@ -7,6 +7,7 @@ that the prelude defines, so the time range, the timezone and the filters are wr
 - `pv`: the pageviews of those sites inside their ranges, plus `tz` and `referrer_host`;
 - `fpv`: `pv` narrowed by the query's filters (compiled here from the allowlist in query.py);
 - `fsessions`: the (site_id, session_hash) pairs that have a pageview in `fpv`;
+- `spv`: every pageview in range of those sessions (all of `pv` when there are no filters);
 - `ev`, `ec`: custom events and e-commerce events in range, of `fsessions` when filters are set;
 - `purchases`: the purchases of `ec` in the site's own currency (the only ones with money figures);
 - `lpv`, `lpurchases`: `fpv` and `purchases` with `local_time`, the site's wall-clock time. It
@@ -14,8 +15,9 @@ that the prelude defines, so the time range, the timezone and the filters are wr
   changes all fall on quarter hours), because converting a few thousand quarter hours and
   joining is about three times faster than converting every row's timestamp.
 
-Only two fragments are composed in code, both from fixed strings: the filter predicate
-(column names from the allowlist, values as bound parameters) and the time-bucket expression.
+Only fixed fragments are composed in code: the filter predicate (column names from the
+allowlist, values as bound parameters), the session filters that apply it to events, and the
+time-bucket expression. No request string ever becomes SQL text.
 Rounding helpers live here too, so every report rounds the same way (half up).
 """
 
@@ -58,6 +60,9 @@ fpv AS (
 fsessions AS (
     SELECT DISTINCT site_id, session_hash FROM fpv
 ),
+spv AS (
+    SELECT * FROM pv {session_filter_pv}
+),
 ev AS (
     SELECT e.*, r.tz FROM events e JOIN ranges r ON e.site_id = r.site_id
     WHERE e.created_at >= r.range_start AND e.created_at < r.range_end {session_filter_e}
@@ -90,6 +95,7 @@ SELECT * FROM report
 """
 
 SESSION_FILTER = "AND (e.site_id, e.session_hash) IN (SELECT site_id, session_hash FROM fsessions)"
+SESSION_FILTER_PV = "WHERE (site_id, session_hash) IN (SELECT site_id, session_hash FROM fsessions)"
 
 # Time buckets (read from lpv or lpurchases): the local calendar day of the event's own site, or
 # the UTC hour for the 24h period. Labels are formatted in Python (see bucket_label).
@@ -130,6 +136,7 @@ def compose(query: Query, report: str, *, bucket: bool = False) -> tuple[str, di
         PRELUDE.replace("{report}", body)
         .replace("{filters}", predicate)
         .replace("{session_filter_e}", SESSION_FILTER if query.filters else "")
+        .replace("{session_filter_pv}", SESSION_FILTER_PV if query.filters else "")
     )
     return sql, params
 

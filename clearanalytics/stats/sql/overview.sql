@@ -3,19 +3,24 @@
 -- duration then cover all of its pageviews in range. It bounces with exactly one pageview
 -- and no custom or e-commerce event.
 WITH sessions AS (
-    SELECT pv.site_id, pv.session_hash, count(*) AS pageviews, sum(pv.duration) AS duration
-    FROM pv SEMI JOIN fsessions USING (site_id, session_hash)
-    GROUP BY pv.site_id, pv.session_hash
+    SELECT site_id, session_hash, count(*) AS pageviews, sum(duration) AS duration
+    FROM spv
+    GROUP BY site_id, session_hash
 ),
 active_sessions AS (
     SELECT site_id, session_hash FROM ev
     UNION
     SELECT site_id, session_hash FROM ec
+),
+session_totals AS (
+    SELECT count(*) AS sessions,
+           count(*) FILTER (WHERE s.pageviews = 1 AND a.session_hash IS NULL) AS bounces,
+           coalesce(sum(s.duration), 0) AS total_duration
+    FROM sessions s LEFT JOIN active_sessions a USING (site_id, session_hash)
+),
+traffic AS (
+    SELECT count(DISTINCT visitor_hash) AS visitors, count(*) AS pageviews FROM fpv
 )
-SELECT
-    (SELECT count(DISTINCT visitor_hash) FROM fpv) AS visitors,
-    (SELECT count(*) FROM fpv) AS pageviews,
-    (SELECT count(*) FROM sessions) AS sessions,
-    (SELECT count(*) FROM sessions s ANTI JOIN active_sessions a USING (site_id, session_hash)
-     WHERE s.pageviews = 1) AS bounces,
-    (SELECT coalesce(sum(duration), 0) FROM sessions) AS total_duration
+SELECT traffic.visitors, traffic.pageviews, session_totals.sessions, session_totals.bounces,
+       session_totals.total_duration
+FROM traffic, session_totals
