@@ -55,7 +55,8 @@ SELECT b.i AS session_no,
        1 + least(9, floor(-ln(1 - b.u_len) * 2.3))::INTEGER AS pageviews,
        b.start_second,
        CASE WHEN b.i % 4 = 1 THEN b.i - 1 ELSE b.i END AS visitor_no,
-       ['Chrome', 'Safari', 'Firefox', 'Edge', 'Samsung Internet', 'Opera'][1 + least(5, floor(-ln(1 - b.ua / 1000.0) * 1.2))::INTEGER] AS browser,
+       ['Chrome', 'Safari', 'Firefox', 'Edge', 'Samsung Internet', 'Opera']
+           [1 + least(5, floor(-ln(1 - b.ua / 1000.0) * 1.2))::INTEGER] AS browser,
        ['Windows', 'macOS', 'iOS', 'Android', 'Linux'][1 + (hash(b.ua) % 5)::INTEGER] AS os,
        ['desktop', 'mobile', 'tablet'][1 + least(2, floor(-ln(1 - b.ua / 1000.0)))::INTEGER] AS device_type,
        [NULL, 'en', 'de', 'nl', 'fr', 'es', 'ja', 'en-us'][1 + (hash(b.ua, 'lang') % 8)::INTEGER] AS language,
@@ -123,7 +124,8 @@ SELECT 'pv' || session_no || '-' || j AS id,
             WHEN kind IN ('google', 'bing', 'duckduckgo') THEN 'organic'
             WHEN kind IN ('email', 'referral') THEN kind
             ELSE 'social' END AS channel,
-       CASE WHEN j = 0 AND campaign IS NOT NULL THEN ['newsletter', 'google', 'facebook', 'partner'][1 + campaign % 4] END,
+       CASE WHEN j = 0 AND campaign IS NOT NULL
+            THEN ['newsletter', 'google', 'facebook', 'partner'][1 + campaign % 4] END,
        CASE WHEN j = 0 AND campaign IS NOT NULL THEN ['email', 'cpc', 'social', 'referral'][1 + campaign % 4] END,
        CASE WHEN j = 0 AND campaign IS NOT NULL THEN 'campaign-' || campaign END,
        NULL, NULL, NULL,
@@ -133,6 +135,7 @@ SELECT 'pv' || session_no || '-' || j AS id,
        midnight_utc + to_seconds(start_second + j * 10 + (hash(session_no, j) % 230)::BIGINT * j::BIGINT) AS created_at
 FROM refs
 WHERE midnight_utc + to_seconds(start_second + j * 240) <= $now
+ORDER BY created_at  -- as live ingest writes them: zone maps on created_at then prune scans
 """
 
 # The last pageview of each session, for events that follow it.

@@ -53,6 +53,7 @@ pv AS (
            END AS referrer_host
     FROM pageviews p JOIN ranges r ON p.site_id = r.site_id
     WHERE p.created_at >= r.range_start AND p.created_at < r.range_end
+      AND p.created_at >= $scan_from AND p.created_at < $scan_to
 ),
 fpv AS (
     SELECT * FROM pv WHERE {filters}
@@ -65,11 +66,13 @@ spv AS (
 ),
 ev AS (
     SELECT e.*, r.tz FROM events e JOIN ranges r ON e.site_id = r.site_id
-    WHERE e.created_at >= r.range_start AND e.created_at < r.range_end {session_filter_e}
+    WHERE e.created_at >= r.range_start AND e.created_at < r.range_end
+      AND e.created_at >= $scan_from AND e.created_at < $scan_to {session_filter_e}
 ),
 ec AS (
     SELECT e.*, r.tz FROM ecommerce_events e JOIN ranges r ON e.site_id = r.site_id
-    WHERE e.created_at >= r.range_start AND e.created_at < r.range_end {session_filter_e}
+    WHERE e.created_at >= r.range_start AND e.created_at < r.range_end
+      AND e.created_at >= $scan_from AND e.created_at < $scan_to {session_filter_e}
 ),
 purchases AS (
     SELECT * FROM ec WHERE event_type = 'purchase' AND in_site_currency
@@ -132,13 +135,17 @@ def compose(query: Query, report: str, *, bucket: bool = False) -> tuple[str, di
     if bucket:
         body = body.replace("{bucket}", HOUR_BUCKET if query.hourly else DAY_BUCKET)
     body = body.replace("{local_hour}", LOCAL_HOUR)
-    sql = (
+    return with_prelude(body, predicate, filtered=bool(query.filters)), params
+
+
+def with_prelude(body: str, predicate: str = "TRUE", *, filtered: bool = False) -> str:
+    """PRELUDE around a report body; `predicate` from compile_filters (the rollups pass no filters)."""
+    return (
         PRELUDE.replace("{report}", body)
         .replace("{filters}", predicate)
-        .replace("{session_filter_e}", SESSION_FILTER if query.filters else "")
-        .replace("{session_filter_pv}", SESSION_FILTER_PV if query.filters else "")
+        .replace("{session_filter_e}", SESSION_FILTER if filtered else "")
+        .replace("{session_filter_pv}", SESSION_FILTER_PV if filtered else "")
     )
-    return sql, params
 
 
 def run(
@@ -171,11 +178,20 @@ def run(
         "range_ends": [r.end for r in ranges],
         "limit": query.limit,
     }
+    params |= scan_bounds(ranges)
     params |= extra
     used = set(_PARAM.findall(sql))
     cur.execute(sql, {k: v for k, v in params.items() if k in used})
     columns = [d[0] for d in cur.description]
     return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+
+
+def scan_bounds(ranges: list[SiteRange]) -> dict[str, datetime]:
+    """Constant bounds around all ranges: DuckDB skips row groups outside them (zone maps), which it
+    cannot do from the per-site range join alone. Empty ranges give an empty interval."""
+    if not ranges:
+        return {"scan_from": datetime(1970, 1, 1), "scan_to": datetime(1970, 1, 1)}
+    return {"scan_from": min(r.start for r in ranges), "scan_to": max(r.end for r in ranges)}
 
 
 def bucket_label(value: date | datetime) -> str:

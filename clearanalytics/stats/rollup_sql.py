@@ -98,6 +98,7 @@ WITH session_pageviews AS (
     JOIN ranges r ON p.site_id = r.site_id
     SEMI JOIN purchases s ON p.site_id = s.site_id AND p.session_hash = s.session_hash
     WHERE p.created_at >= r.range_start - INTERVAL 1 DAY AND p.created_at < r.range_end
+      AND p.created_at >= $scan_from - INTERVAL 1 DAY AND p.created_at < $scan_to
 ),
 entries AS (
     SELECT site_id, session_hash,
@@ -118,6 +119,7 @@ WITH completions AS (
     JOIN ranges r ON e.site_id = r.site_id
     {_CLOCK_JOIN}
     WHERE e.created_at >= r.range_start AND e.created_at < r.range_end
+      AND e.created_at >= $scan_from AND e.created_at < $scan_to
 )
 SELECT site_id, local_time::DATE AS day, goal_id, count(*) AS completions, count(DISTINCT visitor_hash) AS visitors
 FROM completions GROUP BY site_id, day, goal_id

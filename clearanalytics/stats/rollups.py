@@ -156,13 +156,15 @@ def _missing(conn, split: Plan, kinds: list[str]) -> list[tuple[str, str, date]]
 
 
 def _prelude(body: str) -> str:
-    from clearanalytics.stats.engine import PRELUDE
+    from clearanalytics.stats.engine import with_prelude
 
-    return PRELUDE.replace("{report}", body).replace("{filters}", "TRUE").replace("{session_filter_e}", "")
+    return with_prelude(body)
 
 
-def _range_params(ranges) -> dict[str, list]:
-    return {
+def _range_params(ranges) -> dict[str, Any]:
+    from clearanalytics.stats.engine import scan_bounds
+
+    return scan_bounds(list(ranges)) | {
         "site_ids": [r.site_id for r in ranges],
         "timezones": [r.timezone for r in ranges],
         "range_starts": [r.start for r in ranges],
