@@ -85,6 +85,8 @@ PAGEVIEWS = """
 INSERT INTO pageviews
 WITH pv AS (
     SELECT s.*, st.midnight_utc, st.day_salt, j,
+           st.midnight_utc + to_seconds(s.start_second + j * 10 + (hash(s.session_no, j) % 230)::BIGINT * j::BIGINT)
+               AS created_at,
            (hash(s.session_no, j, 'page') % 1000000) / 1000000.0 AS u_page,
            (hash(s.session_no, j, 'dur') % 240)::INTEGER AS dur
     FROM gen_sessions s
@@ -101,7 +103,7 @@ refs AS (
                 ELSE 'referral' END AS kind
     FROM pv
 )
-SELECT 'pv' || session_no || '-' || j AS id,
+SELECT printf('%013d', epoch_ms(created_at)) || '-' || session_no || '-' || j AS id,
        site_id,
        substr(md5(day_salt || visitor_no::VARCHAR), 1, 16) AS visitor_hash,
        substr(md5('s' || session_no::VARCHAR || $seed::VARCHAR), 1, 16) AS session_hash,
@@ -132,7 +134,7 @@ SELECT 'pv' || session_no || '-' || j AS id,
        browser, os, device_type, language,
        CASE WHEN dur < 20 THEN 0 ELSE dur - 20 END::INTEGER AS duration,
        CASE WHEN dur < 20 THEN NULL ELSE (dur * 7) % 101 END::INTEGER AS scroll_depth,
-       midnight_utc + to_seconds(start_second + j * 10 + (hash(session_no, j) % 230)::BIGINT * j::BIGINT) AS created_at
+       created_at
 FROM refs
 WHERE midnight_utc + to_seconds(start_second + j * 240) <= $now
 ORDER BY created_at  -- as live ingest writes them: zone maps on created_at then prune scans
@@ -144,9 +146,8 @@ CREATE TEMP TABLE gen_last AS
 SELECT session_no, any_value(site_id) AS site_id, any_value(visitor_hash) AS visitor_hash,
        any_value(session_hash) AS session_hash, arg_max(id, created_at) AS pageview_id,
        max(created_at) AS created_at, any_value(buy) AS buy
-FROM (SELECT split_part(id, '-', 1)[3:]::BIGINT AS session_no, p.*, s.buy
-      FROM pageviews p JOIN gen_sessions s ON split_part(p.id, '-', 1)[3:]::BIGINT = s.session_no
-      WHERE p.id LIKE 'pv%')
+FROM (SELECT s.session_no, p.*, s.buy
+      FROM pageviews p JOIN gen_sessions s ON split_part(p.id, '-', 2)::BIGINT = s.session_no)
 GROUP BY session_no
 """
 
@@ -163,7 +164,7 @@ items AS (
            (1 + hash(session_no, 'q') % 3)::INTEGER AS qty
     FROM steps
 )
-SELECT 'ec' || session_no || '-' || step, site_id, visitor_hash, session_hash, pageview_id,
+SELECT printf('%013d', epoch_ms(created_at + to_seconds(step * 20))) || '-e' || session_no || '-' || step, site_id, visitor_hash, session_hash, pageview_id,
        ['view_item', 'add_to_cart', 'begin_checkout', 'purchase'][step],
        CASE WHEN step = 4 THEN 'T' || session_no END,
        CASE WHEN step = 4 THEN (qty * (9.99 + product * 5))::DECIMAL(18, 2) END,
@@ -174,24 +175,28 @@ SELECT 'ec' || session_no || '-' || step, site_id, visitor_hash, session_hash, p
        created_at + to_seconds(step * 20)
 FROM items
 WHERE created_at + to_seconds(step * 20) <= $now
+ORDER BY created_at + to_seconds(step * 20)
 """
 
 EVENTS = """
 INSERT INTO events
-SELECT 'ev' || session_no, site_id, visitor_hash, session_hash, pageview_id, 'Outbound Link: Click',
-       split_part(pageview_id, '-', 1), '/', '{"url": "https://example.org/"}', created_at + INTERVAL 5 SECOND
+SELECT printf('%013d', epoch_ms(created_at + INTERVAL 5 SECOND)) || '-v' || session_no, site_id, visitor_hash,
+       session_hash, pageview_id, 'Outbound Link: Click', 'bench.example', '/', '{"url": "https://example.org/"}', created_at + INTERVAL 5 SECOND
 FROM gen_last WHERE hash(session_no, 'ev') % 20 = 0 AND created_at + INTERVAL 5 SECOND <= $now
+ORDER BY created_at
 """
 
 COMPLETIONS = """
 INSERT INTO goal_completions
-SELECT 'gc-' || p.id, g.id, p.site_id, p.visitor_hash, p.session_hash, p.id, NULL, p.created_at
+SELECT p.id || '-g', g.id, p.site_id, p.visitor_hash, p.session_hash, p.id, NULL, p.created_at
 FROM pageviews p JOIN goals g ON g.site_id = p.site_id AND g.type = 'url'
-WHERE p.pathname = '/signup';
+WHERE p.pathname = '/signup'
+ORDER BY 8;
 INSERT INTO goal_completions
-SELECT 'gc-' || e.id, g.id, e.site_id, e.visitor_hash, e.session_hash, e.pageview_id, e.id, e.created_at
+SELECT e.id || '-g', g.id, e.site_id, e.visitor_hash, e.session_hash, e.pageview_id, e.id, e.created_at
 FROM ecommerce_events e JOIN goals g ON g.site_id = e.site_id AND g.type = 'event'
-WHERE e.event_type = 'purchase';
+WHERE e.event_type = 'purchase'
+ORDER BY 8;
 """
 
 
@@ -218,7 +223,7 @@ def generate(data_dir: Path, pageviews: int, *, seed: int = 1, now: datetime = N
         today = now.date()
         params = {
             "seed": seed,
-            "sessions": max(1, round(pageviews / 2.93)),
+            "sessions": max(1, round(pageviews / 2.796)),  # about 2.93 per session, less the cut at `now`
             "today": today,
             "site_ids": [s.id for s in sites],
             "tzs": [s.timezone for s in sites],
