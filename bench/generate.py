@@ -164,7 +164,8 @@ items AS (
            (1 + hash(session_no, 'q') % 3)::INTEGER AS qty
     FROM steps
 )
-SELECT printf('%013d', epoch_ms(created_at + to_seconds(step * 20))) || '-e' || session_no || '-' || step, site_id, visitor_hash, session_hash, pageview_id,
+SELECT printf('%013d', epoch_ms(created_at + to_seconds(step * 20))) || '-e' || session_no || '-' || step,
+       site_id, visitor_hash, session_hash, pageview_id,
        ['view_item', 'add_to_cart', 'begin_checkout', 'purchase'][step],
        CASE WHEN step = 4 THEN 'T' || session_no END,
        CASE WHEN step = 4 THEN (qty * (9.99 + product * 5))::DECIMAL(18, 2) END,
@@ -181,7 +182,8 @@ ORDER BY created_at + to_seconds(step * 20)
 EVENTS = """
 INSERT INTO events
 SELECT printf('%013d', epoch_ms(created_at + INTERVAL 5 SECOND)) || '-v' || session_no, site_id, visitor_hash,
-       session_hash, pageview_id, 'Outbound Link: Click', 'bench.example', '/', '{"url": "https://example.org/"}', created_at + INTERVAL 5 SECOND
+       session_hash, pageview_id, 'Outbound Link: Click', 'bench.example', '/', '{"url": "https://example.org/"}',
+       created_at + INTERVAL 5 SECOND
 FROM gen_last WHERE hash(session_no, 'ev') % 20 = 0 AND created_at + INTERVAL 5 SECOND <= $now
 ORDER BY created_at
 """
