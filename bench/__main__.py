@@ -1,4 +1,11 @@
-"""`python -m bench ingest [--seconds S] [--workers N]` and `python -m bench import [--events N]`."""
+"""`python -m bench ingest|query|import|export|all`: prints a table per benchmark, writes bench/results.json.
+
+python -m bench ingest [--seconds S] [--workers N]   POST /api/event vs a bare Flask+waitress route, RSS
+python -m bench import [--events N]                  clearanalytics import, events/s
+python -m bench query --pageviews N --data-dir D     every stats report at 12m: rollups vs raw SQL
+python -m bench export --data-dir D                  full streamed export of the pageviews, server RSS
+python -m bench all --pageviews N --data-dir D       all four, in that order
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,8 @@ import time
 from pathlib import Path
 
 import requests
+
+from bench.results import RESULTS, Group
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,8 +69,12 @@ def start_ingest(data_dir: Path, threads: int) -> tuple[subprocess.Popen, str]:
 
     ensure_account(data_dir, tenant="bench", tenant_name="Bench", site="bench.example", email="bench@localhost",
                    password="bench-password-1")  # fmt: skip
+    return start_server(data_dir, threads, {"CLEARANALYTICS_TRUSTED_PROXIES": "127.0.0.1"})
+
+
+def start_server(data_dir: Path, threads: int, extra_env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    env = _env() | {"CLEARANALYTICS_TRUSTED_PROXIES": "127.0.0.1"}
+    env = _env() | extra_env
     cmd = [sys.executable, "-m", "clearanalytics", "serve", "--data-dir", str(data_dir), "--port", str(port),
            "--threads", str(threads)]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT)
@@ -103,44 +116,53 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-def bench_ingest(args: argparse.Namespace) -> None:
+def bench_ingest(args: argparse.Namespace) -> Group:
     from bench import load
+    from bench.rss import PeakRss, rss_mb
 
-    print(f"machine: {machine()}")
-    print(f"load: {args.workers} keep-alive connections (one process each), {args.seconds:g} s per run, "
-          f"{args.rounds} alternating rounds, waitress threads {args.threads}")  # fmt: skip
+    group = Group("ingest")
+    group.facts["machine"] = machine()
+    group.facts["load"] = (f"{args.workers} keep-alive connections (one process each), {args.seconds:g} s per run, "
+                           f"{args.rounds} alternating rounds, waitress threads {args.threads}")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         ingest_proc, ingest_url = start_ingest(Path(tmp) / "data", args.threads)
         bare_proc, bare_url = start_bare(args.threads)
         try:
             load.run(ingest_url, args.workers, 1.0)  # warm-up: caches, salts, first batches
             load.run(bare_url, args.workers, 1.0)
+            group.facts["ingest server RSS after warm-up (MB)"] = round(rss_mb(ingest_proc.pid))
             bare, ingest = [], []
-            for _ in range(args.rounds):
-                bare.append(measured(bare_proc, bare_url, args.workers, args.seconds))
-                ingest.append(measured(ingest_proc, ingest_url, args.workers, args.seconds))
+            with PeakRss(ingest_proc.pid) as peak:
+                for _ in range(args.rounds):
+                    bare.append(measured(bare_proc, bare_url, args.workers, args.seconds))
+                    ingest.append(measured(ingest_proc, ingest_url, args.workers, args.seconds))
+                best_ingest = max(r["rps"] for r in ingest)
+                half = best_ingest / 2
+                paced = load.run(ingest_url, args.workers, args.seconds, rate=half)
             best_bare = max(r["rps"] for r in bare)
-            best_ingest = max(r["rps"] for r in ingest)
-            for name, runs in (("bare Flask+waitress JSON route", bare), ("POST /api/event (ingest)", ingest)):
-                rps = ", ".join(f"{r['rps']:.0f}" for r in runs)
-                cpu = ", ".join(f"{r['cpu_us']:.0f}" for r in runs)
-                errors = sum(r["errors"] for r in runs)
-                print(f"{name}: req/s per round {rps}; server CPU us/request {cpu}; errors {errors}")
-            print(f"ratio ingest/bare, best req/s of the rounds: {best_ingest / best_bare:.2f}")
             cpu_bare = sorted(r["cpu_us"] for r in bare)[len(bare) // 2]
             cpu_ingest = sorted(r["cpu_us"] for r in ingest)[len(ingest) // 2]
-            print(f"ratio ingest/bare, server CPU per request (median; capacity when CPU-bound): "
-                  f"{cpu_bare / cpu_ingest:.2f}")  # fmt: skip
-            half = best_ingest / 2
-            paced = load.run(ingest_url, args.workers, args.seconds, rate=half)
-            print(f"ingest at half its max rate ({half:.0f} req/s target, {paced['rps']:.0f} achieved): "
-                  f"p50 {paced['p50_ms']:.1f} ms, p99 {paced['p99_ms']:.1f} ms")  # fmt: skip
+            group.facts.update({
+                "bare route req/s per round": [round(r["rps"]) for r in bare],
+                "ingest req/s per round": [round(r["rps"]) for r in ingest],
+                "errors (bare, ingest)": (sum(r["errors"] for r in bare), sum(r["errors"] for r in ingest)),
+                "ratio ingest/bare, best req/s": round(best_ingest / best_bare, 2),
+                "ratio ingest/bare, server CPU per request (capacity when CPU-bound)": round(cpu_bare / cpu_ingest, 2),
+                "server CPU us/request (bare, ingest)": (round(cpu_bare), round(cpu_ingest)),
+                "half max rate target / achieved req/s": (round(half), round(paced["rps"])),
+                "ingest at half max rate: p99 ms": round(paced["p99_ms"], 1),
+                "ingest server peak RSS during the runs (MB)": round(peak.mb),
+            })  # fmt: skip
+            group.add("bare route latency, closed loop", [x for r in bare for x in r["samples_ms"]])
+            group.add("POST /api/event latency, closed loop", [x for r in ingest for x in r["samples_ms"]])
+            group.add("POST /api/event latency at half max rate", paced["samples_ms"], p99=round(paced["p99_ms"], 2))
         finally:
             stop(ingest_proc)
             stop(bare_proc)
+    return group
 
 
-def bench_import(args: argparse.Namespace) -> None:
+def bench_import(args: argparse.Namespace) -> Group:
     import json
 
     from clearanalytics.cli.admin import ensure_account
@@ -172,22 +194,57 @@ def bench_import(args: argparse.Namespace) -> None:
         finally:
             db.close()
         total = report.accepted + sum(report.dropped.values()) + report.error_count
-        print(f"import of {total} events ({report.accepted} accepted): {wall:.2f} s wall, {cpu:.2f} s CPU")
-        print(f"import rate: {total / wall:,.0f} events/s (wall), {total / cpu:,.0f} events/s per CPU second")
+    group = Group("import")
+    group.facts.update({
+        "machine": machine(),
+        "events": f"{total} ({report.accepted} accepted)",
+        "wall / CPU": f"{wall:.2f} s / {cpu:.2f} s",
+        "events/s (wall)": round(total / wall),
+        "events/s per CPU second": round(total / cpu),
+    })  # fmt: skip
+    group.add("import rate", [total / wall], unit="events/s")
+    return group
 
 
 def main() -> None:
+    from bench import export, query
+
     parser = argparse.ArgumentParser(prog="python -m bench")
     sub = parser.add_subparsers(dest="what", required=True)
-    ingest = sub.add_parser("ingest", help="POST /api/event throughput vs a bare Flask+waitress route")
-    ingest.add_argument("--seconds", type=float, default=10)
-    ingest.add_argument("--workers", type=int, default=4)
-    ingest.add_argument("--threads", type=int, default=8)
-    ingest.add_argument("--rounds", type=int, default=2)
-    imp = sub.add_parser("import", help="clearanalytics import events/s")
-    imp.add_argument("--events", type=int, default=200_000)
+    parsers = {
+        "ingest": sub.add_parser("ingest", help="POST /api/event throughput vs a bare Flask+waitress route"),
+        "import": sub.add_parser("import", help="clearanalytics import events/s"),
+        "query": sub.add_parser("query", help="every stats report at 12m: rollups vs raw SQL"),
+        "export": sub.add_parser("export", help="full export of the pageviews through the API, server RSS"),
+        "all": sub.add_parser("all", help="ingest, import, query and export"),
+    }
+    for name in ("ingest", "all"):
+        parsers[name].add_argument("--seconds", type=float, default=10)
+        parsers[name].add_argument("--workers", type=int, default=4)
+        parsers[name].add_argument("--rounds", type=int, default=2)
+    for name in ("import", "all"):
+        parsers[name].add_argument("--events", type=int, default=200_000)
+    for name in ("query", "export", "all"):
+        query.add_arguments(parsers[name])
+    for name in ("ingest", "export", "all"):
+        parsers[name].add_argument("--threads", type=int, default=8)
+    parsers["export"].add_argument("--max-rows", type=int, default=0, help="stop after about this many rows")
+    parsers["all"].set_defaults(max_rows=0)
     args = parser.parse_args()
-    bench_ingest(args) if args.what == "ingest" else bench_import(args)
+    if args.what in ("query", "export", "all"):
+        args.memory_limit = args.memory_limit or "400MB"
+    steps = {
+        "ingest": [bench_ingest],
+        "import": [bench_import],
+        "query": [query.bench_query],
+        "export": [export.bench_export],
+        "all": [bench_ingest, bench_import, query.bench_query, export.bench_export],
+    }[args.what]
+    for step in steps:
+        group = step(args)
+        group.print()
+        group.save()
+    print(f"\nwritten to {RESULTS}")
 
 
 if __name__ == "__main__":

@@ -89,4 +89,5 @@ def run(url: str, workers: int, seconds: float, rate: float | None = None) -> di
     def pct(q: float) -> float:
         return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else float("nan")
 
-    return {"rps": len(latencies) / elapsed, "p50_ms": pct(0.50), "p99_ms": pct(0.99), "errors": errors}
+    return {"rps": len(latencies) / elapsed, "p50_ms": pct(0.50), "p99_ms": pct(0.99), "errors": errors,
+            "samples_ms": [x * 1000 for x in latencies]}  # fmt: skip

@@ -1,138 +1,130 @@
-"""Stats engine latency: p50 of each report at 30d and 12m, beside one raw DuckDB aggregate.
+"""Stats latency at period=12m: every report from rollups, beside the same report as raw DuckDB SQL.
 
-    python bench/query.py --pageviews 10000000 --data-dir /tmp/ca-bench
+    python -m bench query --pageviews 10000000 --data-dir /tmp/ca-10m
 
-Generates (once; reused when the file has the requested row count) a data dir with one tenant,
-one site in Europe/Amsterdam and N pageviews spread over 13 months, with sessions, events and
-e-commerce events, all with SQL inside DuckDB so that generation takes seconds. Then it times
-every stats report as the API calls it (`stats.run(name, cur, query)`) and, side by side, the
-same visitors/pageviews aggregate written as one plain SQL query on the same file. Not a test:
-the numbers go to docs/PERFORMANCE.md.
+Generates the data dir once with bench/generate.py (reused when it exists), then times every
+report as the API runs it (`stats.run(name, cur, query)`) over all three sites, twice per case:
+from the daily rollups (the default path), and inside `rollups.raw_only()`, where the same report
+is one DuckDB statement over the raw events (the baseline). A plain count(DISTINCT visitor_hash),
+count(*) query over the same 12 months is timed too, as a floor for any raw scan. The first
+rollup call builds a year of rollups; that one-off time and the bytes on disk are reported too.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
-import sys
+import os
 import time
-from datetime import datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.results import Group
 
-from clearanalytics import accounts, stats  # noqa: E402
-from clearanalytics.db import Database  # noqa: E402
-
-NOW = datetime(2026, 2, 18, 12, 0)
-DOMAIN = "bench.example"
-
-GENERATE = """
-INSERT INTO pageviews
-SELECT
-    'pv' || i AS id,
-    $site_id AS site_id,
-    'v' || (i // 3) % ($n // 4) AS visitor_hash,
-    's' || (i // 3) AS session_hash,
-    $domain AS hostname,
-    '/page-' || (hash(i) % 200) AS pathname,
-    CASE WHEN i % 3 = 0 AND hash(i) % 4 = 1 THEN 'https://www.google.com/' END AS referrer,
-    CASE WHEN i % 3 = 0 AND hash(i) % 4 = 1 THEN 'google' ELSE 'direct' END AS referrer_source,
-    CASE WHEN i % 3 = 0 AND hash(i) % 4 = 1 THEN 'organic' ELSE 'direct' END AS channel,
-    CASE WHEN hash(i) % 10 = 0 THEN 'newsletter' END AS utm_source,
-    CASE WHEN hash(i) % 10 = 0 THEN 'email' END AS utm_medium,
-    CASE WHEN hash(i) % 10 = 0 THEN 'feb' END AS utm_campaign,
-    NULL, NULL, NULL,
-    ['Chrome', 'Safari', 'Firefox', 'Edge'][1 + (hash(i // 3) % 4)::BIGINT] AS browser,
-    ['Windows', 'macOS', 'iOS', 'Android', 'Linux'][1 + (hash(i // 3) % 5)::BIGINT] AS os,
-    ['desktop', 'mobile', 'tablet'][1 + (hash(i // 3) % 3)::BIGINT] AS device_type,
-    ['en', 'de', 'nl', 'fr'][1 + (hash(i // 3) % 4)::BIGINT] AS language,
-    (hash(i) % 120)::INTEGER AS duration,
-    NULL AS scroll_depth,
-    $start + to_seconds((i * $span // $n)::BIGINT) AS created_at
-FROM range($n) t(i)
-"""
-
-GENERATE_ECOMMERCE = """
-INSERT INTO ecommerce_events
-SELECT 'ec' || session_no || '-' || step, $site_id, 'v' || (session_no * 3 // 3) % ($n // 4), 's' || session_no,
-       NULL, ['view_item', 'add_to_cart', 'begin_checkout', 'purchase'][step],
-       CASE WHEN step = 4 THEN 'T' || session_no END,
-       CASE WHEN step = 4 THEN 49.90 END, 'EUR',
-       '[{"item_id": "p1", "item_name": "Product ' || (session_no % 50) || '", "price": 49.90, "quantity": 1}]',
-       TRUE, $start + to_seconds((session_no * 3 * $span // $n)::BIGINT + step * 30)
-FROM range(0, $n // 3, 20) s(session_no), range(1, 5) k(step)
-WHERE step <= 1 + session_no % 4
-"""
-
-RAW_30D = """
+RAW_FLOOR = """
 SELECT count(DISTINCT visitor_hash), count(*) FROM pageviews
-WHERE site_id = $site_id AND created_at >= $start AND created_at < $end
+WHERE created_at >= $start AND created_at < $end AND list_contains($sites, site_id)
 """
 
 
-def ensure_data(data_dir: Path, pageviews: int) -> None:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database.in_data_dir(data_dir, memory_limit="4GB")
-    try:
-        with db.transaction() as cur:
-            if accounts.get_site(cur, DOMAIN):
-                count = cur.execute("SELECT count(*) FROM pageviews").fetchone()[0]
-                if count == pageviews:
-                    return
-                raise SystemExit(f"{data_dir} holds {count} pageviews, not {pageviews}: use a new --data-dir")
-            tenant = accounts.create_tenant(cur, "bench", "Bench")
-            site = accounts.create_site(cur, tenant, DOMAIN, "Europe/Amsterdam", "EUR")
-        started = time.perf_counter()
-        params = {"site_id": site.id, "domain": DOMAIN, "n": pageviews, "start": datetime(2025, 1, 18),
-                  "span": int((NOW - datetime(2025, 1, 18)).total_seconds())}  # fmt: skip
-        with db.transaction() as cur:
-            cur.execute(GENERATE, params)
-            cur.execute(GENERATE_ECOMMERCE, {k: v for k, v in params.items() if k != "domain"})
-        print(f"generated {pageviews:,} pageviews in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    finally:
-        db.close()
-
-
-def p50(func, repeat: int) -> float:
-    func()  # warm up
+def timed(func, repeat: int, cpu: list[float] | None = None) -> list[float]:
+    """Wall milliseconds per call; with `cpu`, also the process's CPU milliseconds (all DuckDB threads),
+    which stay meaningful when other jobs share the cores."""
     samples = []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         func()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples) * 1000
+        samples.append((time.perf_counter() - started) * 1000)
+        if cpu is not None:
+            cpu.append((time.process_time() - cpu_started) * 1000)
+    return samples
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pageviews", type=int, default=1_000_000)
-    parser.add_argument("--data-dir", type=Path, default=Path("/tmp/clearanalytics-bench"))
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
+def median(samples: list[float]) -> float:
+    return sorted(samples)[len(samples) // 2]
+
+
+def disk_bytes(data_dir: Path) -> int:
+    return sum(f.stat().st_size for f in data_dir.iterdir() if f.is_file())
+
+
+def ensure_data(data_dir: Path, pageviews: int) -> dict:
+    from bench import generate
+
+    if (data_dir / "clearanalytics.duckdb").exists():
+        return {}
+    print(f"generating {pageviews:,} pageviews into {data_dir} ...", flush=True)
+    facts = generate.generate(data_dir, pageviews)
+    print(f"generated in {facts['seconds']:.0f} s", flush=True)
+    return facts
+
+
+def bench_query(args: argparse.Namespace, group: Group | None = None) -> Group:
+    from bench import generate
+    from clearanalytics import accounts, stats
+    from clearanalytics.db import Database
+    from clearanalytics.stats import rollups
+
+    group = group or Group("query")
     ensure_data(args.data_dir, args.pageviews)
-    db = Database.in_data_dir(args.data_dir, memory_limit="400MB")
-    with db.reading() as cur:
-        site = accounts.get_site(cur, DOMAIN)
-        print(f"| report | 30d p50 ms | 12m p50 ms |  ({args.pageviews:,} pageviews, memory_limit 400MB)")
-        print("|---|---|---|")
-        for period in ("30d", "12m"):
-            query = stats.parse_query({"period": period}, [site], now=NOW)
-            (site_range,) = query.ranges()
-            raw = {"site_id": site.id, "start": site_range.start, "end": site_range.end}
-            timings = {"raw SQL: count(DISTINCT visitor_hash), count(*)": p50(
-                lambda raw=raw: cur.execute(RAW_30D, raw).fetchall(), args.repeat)}  # fmt: skip
+    db = Database.in_data_dir(args.data_dir, memory_limit=args.memory_limit)
+    try:
+        with db.reading() as cur:
+            counts = {t: cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                      for t in ("pageviews", "events", "ecommerce_events", "goal_completions")}  # fmt: skip
+            cur.execute("DELETE FROM rollup_days")  # measure a cold build
+        db._conn.execute("CHECKPOINT")
+        raw_bytes = disk_bytes(args.data_dir)
+        with db.reading() as cur:
+            sites = accounts.list_sites(cur)
+            query = stats.parse_query({"period": "12m"}, sites, now=generate.NOW)
+            started = time.perf_counter()
             for name in stats.REPORTS:
-                timings[name] = p50(lambda name=name, query=query: stats.run(name, cur, query), args.repeat)
-            if period == "30d":
-                results = {name: [ms] for name, ms in timings.items()}
-            else:
-                for name, ms in timings.items():
-                    results[name].append(ms)
-        for name, (d30, m12) in results.items():
-            print(f"| {name} | {d30:.1f} | {m12:.1f} |")
-    db.close()
+                stats.run(name, cur, query)
+            build = time.perf_counter() - started
+        db._conn.execute("CHECKPOINT")
+        rolled_bytes = disk_bytes(args.data_dir)
+        group.facts.update({
+            "rows": counts,
+            "memory_limit": args.memory_limit,
+            "period": f"12m ({query.date_from} to {query.date_to}), all 3 sites, now = {generate.NOW}",
+            "first run of all reports (builds a year of rollups)": f"{build:.1f} s",
+            "bytes on disk per pageview (raw tables)": round(raw_bytes / counts["pageviews"], 1),
+            "bytes on disk per pageview (with rollups)": round(rolled_bytes / counts["pageviews"], 1),
+        })  # fmt: skip
+        with db.reading() as cur:
+            ranges = query.ranges()
+            floor_params = {"start": min(r.start for r in ranges), "end": max(r.end for r in ranges),
+                            "sites": [s.id for s in sites]}  # fmt: skip
+            cur.execute(RAW_FLOOR, floor_params).fetchall()
+            floor = timed(lambda: cur.execute(RAW_FLOOR, floor_params).fetchall(), args.raw_repeat)
+            group.add("raw floor: count(DISTINCT visitor_hash), count(*)", floor)
+            group.facts["load average at start"] = round(os.getloadavg()[0], 1)
+            for name in stats.REPORTS:
+                fast_cpu, raw_cpu = [], []
+                fast = timed(lambda name=name: stats.run(name, cur, query), args.repeat, fast_cpu)
+                with rollups.raw_only():
+                    stats.run(name, cur, query)
+                    raw = timed(lambda name=name: stats.run(name, cur, query), args.raw_repeat, raw_cpu)
+                group.add(
+                    f"{name} (rollups)",
+                    fast,
+                    ratio=round(median(fast) / median(raw), 3),
+                    cpu_median=round(median(fast_cpu), 1),
+                    cpu_ratio=round(median(fast_cpu) / median(raw_cpu), 3),
+                )
+                group.add(f"{name} (raw SQL)", raw, cpu_median=round(median(raw_cpu), 1))
+                print(
+                    f"{name}: rollups {median(fast):.1f} ms ({median(fast_cpu):.1f} CPU), "
+                    f"raw {median(raw):.1f} ms ({median(raw_cpu):.1f} CPU)",
+                    flush=True,
+                )
+    finally:
+        db.close()
+    return group
 
 
-if __name__ == "__main__":
-    main()
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--pageviews", type=int, default=1_000_000)
+    parser.add_argument("--data-dir", type=Path, default=Path("/tmp/clearanalytics-bench-1m"))
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--raw-repeat", type=int, default=5)
+    parser.add_argument("--memory-limit", default="400MB")
