@@ -100,12 +100,37 @@ def run(cur: duckdb.DuckDBPyConnection, query: Query, report: str, **extra: Any)
     kinds = sorted({rollup_sql.TABLE_KIND[t] for t in rollup_sql.COMBINE[report][0]})
     conn = cur.cursor()
     try:
-        return _answer(conn, query, report, split, kinds, extra)
+        key = (_path(conn), split.closed, tuple(kinds))
+        generation = _generation
+        if _complete.get(key) == generation:  # known complete, and nothing invalidated since
+            rows = _read(conn, query, report, split, extra)
+            if _generation == generation:
+                return rows
+        rows = _answer(conn, query, report, split, kinds, extra)
+        if _generation == generation:
+            if len(_complete) > 1000:
+                _complete.clear()
+            _complete[key] = generation
+        return rows
     except duckdb.Error as exc:  # e.g. a read-only database: raw events still answer correctly
         log.warning("rollups unavailable for %s, reading raw events: %s", report, exc)
         return None
     finally:
         conn.close()
+
+
+# In-process memo of the (database, closed days, kinds) found complete, valid while `_generation`
+# (bumped by every invalidation in this process, the only one that can write the file) is unchanged:
+# it saves the rollup_days check on repeated queries. Checked again after the read, so a concurrent
+# invalidation sends the query down the transactional path instead.
+_generation = 0
+_complete: dict[tuple, int] = {}
+
+
+def _bump() -> None:
+    global _generation
+    _generation += 1
+    _complete.clear()
 
 
 def _answer(conn, query: Query, report: str, split: Plan, kinds: list[str], extra: dict) -> list[dict[str, Any]]:
@@ -249,6 +274,7 @@ def invalidate_spans(
     """
     if not spans:
         return
+    _bump()
     sites = list(spans)
     cur.execute(
         """
@@ -281,4 +307,5 @@ def spans_of(pairs) -> dict[str, tuple[datetime, datetime]]:
 
 def invalidate_site(cur: duckdb.DuckDBPyConnection, site_id: str) -> None:
     """Forget every rollup of a site (its timezone changed, so its local days did)."""
+    _bump()
     cur.execute("DELETE FROM rollup_days WHERE site_id = ?", [site_id])
