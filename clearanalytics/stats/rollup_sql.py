@@ -45,6 +45,12 @@ pv_days AS (
 SELECT p.site_id, p.day, p.visitors, p.pageviews, s.sessions, s.bounces, s.total_duration
 FROM pv_days p JOIN sess_days s ON p.site_id = s.site_id AND p.day = s.day
 """,
+    # totals for reports that only read visitors and pageviews: no session pass over the open days.
+    "totals_light": """
+SELECT site_id, local_time::DATE AS day, count(DISTINCT visitor_hash) AS visitors, count(*) AS pageviews,
+       0 AS sessions, 0 AS bounces, 0 AS total_duration
+FROM lpv GROUP BY site_id, day
+""",
     "hours": """
 SELECT site_id, local_time::DATE AS day, hour(local_time) AS hour,
        count(DISTINCT visitor_hash) AS visitors, count(*) AS pageviews
@@ -155,6 +161,10 @@ TABLE_KIND = {
     "goals": "goals",
 }
 KINDS = ("traffic", "ecommerce", "goals")
+
+
+# Reports whose combine query reads only visitors and pageviews from parts_totals.
+LIGHT_TOTALS = {"timeseries", "site_visitors", "ecommerce_overview"}
 
 
 def daily(table: str, dimension: str | None = None) -> str:
@@ -333,7 +343,7 @@ closed AS (
 )"""
 
 
-def parts(table: str, dimension: str | None) -> str:
+def parts(table: str, dimension: str | None, light: bool = False) -> str:
     """`parts_<table>`: stored rows of the closed days, then the open days summarised on the fly."""
     columns = ", ".join(("site_id", "day") + COLUMNS[table])
     stored_columns = ", ".join(f"x.{c}" for c in ("site_id", "day") + COLUMNS[table])
@@ -343,14 +353,15 @@ parts_{table} AS (
     SELECT {stored_columns} FROM rollup_{table} x
     JOIN closed k ON x.site_id = k.site_id AND x.day BETWEEN k.day_from AND k.day_to{narrow}
     UNION ALL
-    SELECT {columns} FROM ({daily(table, dimension)}) open_days
+    SELECT {columns} FROM ({DAILY["totals_light"] if light else daily(table, dimension)}) open_days
 )"""
 
 
 def combined(report: str) -> str:
     """The report body for engine.PRELUDE: parts of every table it needs, then the combine query."""
     tables, dimension, final = COMBINE[report]
-    ctes = ",".join([CLOSED] + [parts(t, dimension if t == "dims" else None) for t in tables])
+    light = report in LIGHT_TOTALS
+    ctes = ",".join([CLOSED] + [parts(t, dimension if t == "dims" else None, light and t == "totals") for t in tables])
     final = final.strip()
     if final.startswith("WITH "):  # the combine query's own CTEs join the list
         return f"WITH {ctes},\n{final[5:]}"
