@@ -31,7 +31,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -44,6 +44,7 @@ from clearanalytics.stats.query import Query, SiteRange, _local_midnight_utc, to
 log = logging.getLogger(__name__)
 
 OPEN_DAYS = 2  # today and yesterday (local) are read from raw events
+CHUNK_DAYS = 31  # days built per locked transaction
 _USE_ROLLUPS: contextvars.ContextVar[bool] = contextvars.ContextVar("use_rollups", default=True)
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
@@ -134,23 +135,54 @@ def _bump() -> None:
 
 
 def _answer(conn, query: Query, report: str, split: Plan, kinds: list[str], extra: dict) -> list[dict[str, Any]]:
-    conn.begin()
-    try:
-        if _missing(conn, split, kinds):
-            conn.rollback()
-            with write_lock(_path(conn)):
-                conn.begin()
-                _build(conn, query, _missing(conn, split, kinds))
+    """Build what is missing in short locked chunks, then read in one snapshot; the last resort
+    builds and reads under the lock, so a steady stream of invalidations cannot starve a query."""
+    for attempt in range(3):
+        conn.begin()
+        try:
+            if not _missing(conn, split, kinds):
                 rows = _read(conn, query, report, split, extra)
                 conn.commit()
                 return rows
-        rows = _read(conn, query, report, split, extra)
-        conn.commit()
-        return rows
-    except BaseException:
-        with suppress(duckdb.Error):
             conn.rollback()
-        raise
+        except BaseException:
+            with suppress(duckdb.Error):
+                conn.rollback()
+            raise
+        if attempt < 2:
+            _build_in_chunks(conn, query, split, kinds)
+    with write_lock(_path(conn)):
+        conn.begin()
+        try:
+            _build(conn, query, _missing(conn, split, kinds))
+            rows = _read(conn, query, report, split, extra)
+            conn.commit()
+            return rows
+        except BaseException:
+            with suppress(duckdb.Error):
+                conn.rollback()
+            raise
+
+
+def _build_in_chunks(conn, query: Query, split: Plan, kinds: list[str]) -> None:
+    """Build the missing days CHUNK_DAYS at a time (all sites together), each chunk in its own
+    transaction under the write lock: the ingest writer's commits wait for one chunk at most, never
+    for a whole year of history (its requests never wait: they only append to the spool)."""
+    lock = write_lock(_path(conn))
+    start, last = min(c[1] for c in split.closed), max(c[2] for c in split.closed)
+    while start <= last:
+        end = min(last, start + timedelta(days=CHUNK_DAYS - 1))
+        spans = tuple((s, max(a, start), min(b, end)) for s, a, b in split.closed if a <= end and b >= start)
+        with lock:
+            conn.begin()
+            try:
+                _build(conn, query, _missing(conn, Plan(spans, ()), kinds))
+                conn.commit()
+            except BaseException:
+                with suppress(duckdb.Error):
+                    conn.rollback()
+                raise
+        start = end + timedelta(days=1)
 
 
 def _path(conn: duckdb.DuckDBPyConnection) -> str:
@@ -267,15 +299,22 @@ def _read(conn, query: Query, report: str, split: Plan, extra: dict) -> list[dic
 def invalidate_spans(
     cur: duckdb.DuckDBPyConnection, spans: dict[str, tuple[datetime, datetime]], kinds: tuple[str, ...] = ()
 ) -> None:
-    """Forget the rollups of every local day that events between two UTC times of a site can fall on.
+    """Forget the rollups of the site-local days between the earliest and latest UTC times written.
 
-    `spans` maps site id -> (earliest, latest) created_at written. A local day is at most 14 hours
-    away from UTC, so the UTC dates widened by one day on each side cover every local day.
+    `spans` maps site id -> (earliest, latest) created_at. Live traffic only touches today (and
+    yesterday around midnight), which are open anyway, so closed days are not rebuilt over and over.
     """
     if not spans:
         return
     _bump()
     sites = list(spans)
+    zones = dict(cur.execute("SELECT id, timezone FROM sites WHERE list_contains($ids, id)", {"ids": sites}).fetchall())
+    firsts, lasts = [], []
+    for site_id in sites:
+        zone = ZoneInfo(zones.get(site_id, "UTC"))
+        first, last = spans[site_id]
+        firsts.append(_local_date(first, zone))
+        lasts.append(_local_date(last, zone))
     cur.execute(
         """
         DELETE FROM rollup_days WHERE list_contains($kinds::VARCHAR[], kind) AND EXISTS (
@@ -284,13 +323,12 @@ def invalidate_spans(
             WHERE w.s = rollup_days.site_id AND rollup_days.day BETWEEN w.a AND w.b
         )
         """,
-        {
-            "kinds": list(kinds or rollup_sql.KINDS),
-            "sites": sites,
-            "firsts": [spans[s][0].date() - timedelta(days=1) for s in sites],
-            "lasts": [spans[s][1].date() + timedelta(days=1) for s in sites],
-        },
+        {"kinds": list(kinds or rollup_sql.KINDS), "sites": sites, "firsts": firsts, "lasts": lasts},
     )
+
+
+def _local_date(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.replace(tzinfo=UTC).astimezone(zone).date()
 
 
 def spans_of(pairs) -> dict[str, tuple[datetime, datetime]]:
