@@ -236,3 +236,20 @@ def test_a_visit_across_local_midnight_is_two_sessions_on_two_days(tmp_path, cap
         assert {r["date"]: r["visitors"] for r in series if r["visitors"]} == {"2026-01-10": 1, "2026-01-11": 1}
     finally:
         db.close()
+
+
+def test_rollups_command_builds_closed_days_ahead_of_queries(tmp_path):
+    from tests.conftest import run_cli
+
+    data_dir = tmp_path / "data"
+    generate.generate(data_dir, 2_000, seed=5, memory_limit="500MB")
+    result = run_cli("rollups", "--data-dir", str(data_dir))
+    assert result.exit_code == 0, result.output
+    db = Database.in_data_dir(data_dir)
+    try:
+        with db.reading() as cur:
+            kinds = cur.execute("SELECT kind, count(*) FROM rollup_days GROUP BY kind ORDER BY kind").fetchall()
+    finally:
+        db.close()
+    assert [k for k, _ in kinds] == ["ecommerce", "goals", "traffic"]
+    assert len({n for _, n in kinds}) == 1 and kinds[0][1] > 3 * 365

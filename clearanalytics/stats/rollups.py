@@ -347,3 +347,22 @@ def invalidate_site(cur: duckdb.DuckDBPyConnection, site_id: str) -> None:
     """Forget every rollup of a site (its timezone changed, so its local days did)."""
     _bump()
     cur.execute("DELETE FROM rollup_days WHERE site_id = ?", [site_id])
+
+
+def warm(cur: duckdb.DuckDBPyConnection, sites, now: datetime) -> int:
+    """Build the rollups of the last two years of closed days for `sites` (what 12m and its
+    comparison period read); returns how many (site, kind, day) were missing before."""
+    from clearanalytics.stats.query import parse_query
+
+    query = parse_query({"period": "12m"}, list(sites), now=now)
+    query = query.__class__(query.sites, "custom", query.previous().date_from, query.date_to, now)
+    split = plan(query)
+    if split is None:
+        return 0
+    conn = cur.cursor()
+    try:
+        missing = len(_missing(conn, split, list(rollup_sql.KINDS)))
+        _build_in_chunks(conn, query, split, list(rollup_sql.KINDS))
+        return missing
+    finally:
+        conn.close()
