@@ -187,7 +187,7 @@ def _build_in_chunks(conn, query: Query, split: Plan, kinds: list[str]) -> None:
 
 def _path(conn: duckdb.DuckDBPyConnection) -> str:
     row = conn.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    return row[0]
+    return row[0] if row and row[0] else ":memory:"
 
 
 def _closed_params(closed) -> dict[str, list]:
