@@ -41,7 +41,7 @@ def bench_export(args: argparse.Namespace, group: Group | None = None) -> Group:
     group = group or Group("export")
     ensure_data(args.data_dir, args.pageviews)
     token = _token(args.data_dir)
-    env = {"CLEARANALYTICS_MEMORY_LIMIT": args.memory_limit}
+    env = {"CLEARANALYTICS_MEMORY_LIMIT": args.memory_limit, "CLEARANALYTICS_RATE_LIMIT": "1000000/minute"}
     proc, url = start_server(args.data_dir, args.threads, env)
     headers = {"Authorization": f"Bearer {token}"}
     params = {"format": "jsonl", "from": "2024-01-01", "to": "2026-12-31", "limit": 10000}
