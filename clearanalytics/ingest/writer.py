@@ -26,16 +26,11 @@ SPOOL_DIR_NAME = "spool"
 
 
 def _encode(records: Records) -> str:
-    doc: dict = {t: rows for t, rows in records.rows.items() if rows}
+    """One JSON line; created_at (always the last column) as ISO text, so json stays on its C path."""
+    doc: dict = {t: [(*row[:-1], row[-1].isoformat()) for row in rows] for t, rows in records.rows.items() if rows}
     if records.updates:
         doc["updates"] = records.updates
-    return json.dumps(doc, default=_iso, ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
-def _iso(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot spool {type(value).__name__}")
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def _decode(line: str) -> Records:
