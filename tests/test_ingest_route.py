@@ -392,3 +392,18 @@ def test_flask_route_and_wsgi_fast_path_answer_alike(shared):
         assert r.status_code == 204 and r.headers["Access-Control-Allow-Methods"] == "POST, OPTIONS"
         assert client.post("/api/event", data=b"x" * 20000).status_code == 400
     assert shared.client.get("/api/event").status_code == 405
+
+
+def test_a_failed_commit_is_retried_by_the_next_flush(account):
+    """A batch that cannot be committed (here: the table is briefly gone) stays spooled and is retried."""
+    ingest = IngestClient(account.data_dir, {"flush_interval": 600})  # only explicit flushes
+    with ingest.db.transaction() as cur:
+        cur.execute("ALTER TABLE pageviews RENAME TO pageviews_away")
+    pageview_id = ingest.pageview("https://example.com/retry").get_json()["id"]
+    assert ingest.service.flush() == 0
+    assert [p for p in (ingest.db.path.parent / "spool").glob("*.jsonl") if p.stat().st_size]
+    with ingest.db.transaction() as cur:
+        cur.execute("ALTER TABLE pageviews_away RENAME TO pageviews")
+    assert ingest.service.flush() == 1
+    assert ingest.rows("pageviews", "id, pathname") == [(pageview_id, "/retry")]
+    ingest.close()
