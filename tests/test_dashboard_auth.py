@@ -197,6 +197,7 @@ def test_other_tenants_are_invisible(tmp_path):
         client = app.test_client()
         login(client, "owner@example.com", PASSWORD)
         assert client.get("/dashboard/globex/globex.example").status_code == 404
+        assert 'id="tenant-switcher"' not in client.get(SITE_URL).text  # one tenant: no switcher
         assert client.get("/dashboard/acme/globex.example").status_code == 404
         assert client.get("/dashboard/globex/settings/sites").status_code == 404
         assert client.get("/dashboard/nosuch/settings/sites").status_code == 404
@@ -231,5 +232,24 @@ def test_behind_a_trusted_proxy_scheme_and_client_address_come_from_its_headers(
         assert attempt("127.0.0.1", "203.0.113.7", PASSWORD).status_code == 429
         # Another client behind the same proxy is not locked out by the first one's failures.
         assert attempt("127.0.0.1", "203.0.113.8", PASSWORD).status_code == 302
+    finally:
+        close_app(app)
+
+
+def test_the_tenant_switcher_lists_every_tenant_of_the_user(tmp_path):
+    data_dir = tmp_path / "data"
+    make_account(data_dir)
+    make_account(data_dir, tenant="globex", site="globex.example", email="boss@globex.example")
+    add_member(data_dir, "globex", "owner@example.com", "viewer", PASSWORD)
+    app = make_app(data_dir)
+    try:
+        client = app.test_client()
+        login(client, "owner@example.com", PASSWORD)
+        page = client.get(SITE_URL).text
+        switcher = re.search(r'id="tenant-switcher">(.*?)</details>', page, re.S).group(1)
+        assert re.findall(r'<a href="([^"]+)"', switcher) == ["/dashboard/acme/", "/dashboard/globex/"]
+        other = client.get("/dashboard/globex/", follow_redirects=True)
+        assert other.request.path == "/dashboard/globex/globex.example" and other.status_code == 200
+        assert client.get("/dashboard/globex/settings/sites").status_code == 403  # a viewer there
     finally:
         close_app(app)
