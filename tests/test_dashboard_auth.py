@@ -188,6 +188,21 @@ def test_roles_gate_the_settings(account, role):
         close_app(app)
 
 
+def test_a_tenant_named_data_gets_html_pages(tmp_path):
+    data_dir = tmp_path / "data"
+    make_account(data_dir, tenant="data", site="data.example")
+    app = make_app(data_dir)
+    try:
+        client = app.test_client()
+        assert client.get("/dashboard/data/data.example").status_code == 302  # to the login page, not JSON
+        login(client, "owner@example.com", PASSWORD)
+        page = client.get("/dashboard/data/data.example")
+        assert page.status_code == 200 and page.mimetype == "text/html"
+        assert client.get("/dashboard/data/data.example/data/nosuch").json == {"message": "Unknown report 'nosuch'."}
+    finally:
+        close_app(app)
+
+
 def test_other_tenants_are_invisible(tmp_path):
     data_dir = tmp_path / "data"
     make_account(data_dir)

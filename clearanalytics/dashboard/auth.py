@@ -52,7 +52,8 @@ def role_at_least(needed: str, role: str | None = None) -> bool:
 
 
 def wants_json() -> bool:
-    return request.blueprint == "dashboard" and "/data/" in request.path
+    """The panels' data routes answer JSON, errors included; pages answer HTML."""
+    return request.endpoint == "dashboard.data"
 
 
 @bp.before_request
