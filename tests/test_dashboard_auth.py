@@ -6,8 +6,10 @@ import re
 
 import pytest
 
+from clearanalytics import accounts
 from clearanalytics.app import create_app
 from clearanalytics.dashboard.security import CONTENT_SECURITY_POLICY, LoginThrottle
+from clearanalytics.db import Database
 from tests.conftest import PASSWORD, make_account
 from tests.dashboard_helpers import add_member, close_app, csrf_from, login, make_app, page_csrf
 
@@ -184,6 +186,27 @@ def test_roles_gate_the_settings(account, role):
         nav = client.get("/dashboard/acme/settings/account").text
         assert (">API tokens</a>" in nav) == (role != "viewer")
         assert (">Members</a>" in nav) == (role == "owner")
+    finally:
+        close_app(app)
+
+
+def test_a_tenant_without_sites_sends_admins_to_add_one_and_tells_viewers(tmp_path):
+    data_dir = tmp_path / "data"
+    make_account(data_dir)
+    db = Database.in_data_dir(data_dir)
+    with db.transaction() as cur:
+        accounts.create_tenant(cur, "empty", "Empty Co")
+    db.close()
+    add_member(data_dir, "empty", "owner@example.com", "admin", PASSWORD)
+    add_member(data_dir, "empty", "viewer@example.com", "viewer", PASSWORD)
+    app = make_app(data_dir)
+    try:
+        admin, viewer = app.test_client(), app.test_client()
+        login(admin, "owner@example.com", PASSWORD)
+        login(viewer, "viewer@example.com", PASSWORD)
+        assert admin.get("/dashboard/empty/").headers["Location"] == "/dashboard/empty/settings/sites"
+        page = viewer.get("/dashboard/empty/")
+        assert page.status_code == 404 and "Empty Co has no sites yet." in page.text
     finally:
         close_app(app)
 
