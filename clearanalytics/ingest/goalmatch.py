@@ -104,12 +104,8 @@ def backfill(cur: duckdb.DuckDBPyConnection, goal: Goal) -> int:
     """Record completions for the site's existing pageviews or events; returns how many."""
     compiled = CompiledGoal.of(goal)
     if compiled.type == "url":
-        paths = [
-            p
-            for (p,) in cur.execute(
-                "SELECT DISTINCT pathname FROM pageviews WHERE site_id = ?", [goal.site_id]
-            ).fetchall()
-        ]
+        sql = "SELECT DISTINCT pathname FROM pageviews WHERE site_id = ?"
+        paths = [p for (p,) in cur.execute(sql, [goal.site_id]).fetchall()]
         matching = [p for p in paths if compiled.matches_path(p)]
         if not matching:
             return 0
