@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from tests import dashboard_dataset
 from tests.conftest import PASSWORD, LiveServer, make_account
@@ -191,8 +192,9 @@ def test_a_malformed_period_falls_back_for_page_and_panels(browser, server):  # 
 def test_clicking_a_page_filters_the_whole_view(browser, server):  # noqa: F811
     page = new_page(browser, server)
     table(page, "pages")
-    page.click("#w-pages tbody a:text-is('/pricing')")
-    page.wait_for_load_state("networkidle")
+    page.focus("#w-pages tbody a:text-is('/pricing')")  # a real link: the keyboard works as well as a click
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/example.com?filter*")
     assert page.url == server.url + SITE + "?filter%5Bpage%5D=%2Fpricing"
     chip = page.locator(".chip[data-filter=page]")
     assert chip.inner_text().replace("\n", " ").startswith("Page: /pricing")
@@ -253,6 +255,23 @@ def test_goal_created_and_its_completions_shown(browser, server):  # noqa: F811
     assert page.problems == []
 
 
+def test_site_settings_snippet_copy_and_installation_check(browser, server):  # noqa: F811
+    page = new_page(browser, server)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto("/dashboard/acme/settings/sites")
+    page.get_by_role("link", name="Edit example.com").click()
+    snippet = page.locator("#snippet-code").inner_text()
+    assert snippet == f'<script defer data-domain="example.com" src="{server.url}/js/script.js"></script>'
+    page.click("button:text-is('Copy snippet')")
+    expect(page.locator("[data-copy]")).to_have_text("Copied")  # the clipboard answers asynchronously
+    assert page.evaluate("navigator.clipboard.readText()") == snippet
+    page.click("button:text-is('Check installation')")
+    result = page.locator("[data-result]")
+    expect(result).not_to_contain_text("Checking")  # (wait_for_function would need eval, which the CSP forbids)
+    assert result.inner_text().startswith("Installed: 6 pageviews so far, 0 in the last 24 hours; last one at ")
+    assert page.problems == []
+
+
 def test_post_without_csrf_token_is_refused(browser, server):  # noqa: F811
     page = new_page(browser, server)
     status = page.evaluate(
@@ -283,8 +302,11 @@ def test_viewer_cannot_open_admin_settings(browser, server):  # noqa: F811
     assert page.locator(".settings-nav a").all_inner_texts() == ["My account"]
 
 
-@pytest.mark.parametrize("viewport,suffix", [(DESKTOP, "desktop"), (PHONE, "phone")])
-@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(
+    "viewport,suffix,scheme",
+    [(DESKTOP, "desktop", "light"), (PHONE, "phone", "light"), (PHONE, "phone", "dark"), (DESKTOP, "desktop", "dark")],
+    ids=["desktop-light", "phone-light", "phone-dark", "desktop-dark"],
+)
 def test_screenshots_of_the_main_views(browser, server, viewport, suffix, scheme):  # noqa: F811
     page = new_page(browser, server, viewport=viewport, scheme=scheme)
     kpis(page)

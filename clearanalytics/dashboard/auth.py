@@ -52,7 +52,8 @@ def role_at_least(needed: str, role: str | None = None) -> bool:
 
 
 def wants_json() -> bool:
-    return request.blueprint == "dashboard" and "/data/" in request.path
+    """The panels' data routes answer JSON, errors included; pages answer HTML."""
+    return request.endpoint == "dashboard.data"
 
 
 @bp.before_request
@@ -191,5 +192,8 @@ def home():
 @bp.get("/dashboard/<tenant>/")
 def tenant_home(tenant: str):
     if not g.sites:
-        return redirect(url_for("dashboard.sites", tenant=tenant))
+        if role_at_least("admin"):
+            return redirect(url_for("dashboard.sites", tenant=tenant))
+        message = f"{g.tenant.name} has no sites yet. An admin can add one under Settings → Sites."
+        return render_template("error.html", status=404, message=message), 404
     return redirect(url_for("dashboard.analytics", tenant=tenant, domain=g.sites[0].domain))
