@@ -4,7 +4,8 @@
     GET  /dashboard/<tenant>/chat          the conversation so far: {"data": {"messages": [...]}}
     POST /dashboard/<tenant>/chat/reset    forget the conversation
 
-Checks, in order: the dashboard's login session (401), its CSRF token on POST (400), the
+Checks, in order: the dashboard's login session (401), its CSRF token on POST (400, the
+dashboard's own `security.csrf_ok`: the `X-CSRF-Token` header that chat.js sends), the
 user's membership of the tenant in the URL (404, as the dashboard does for tenants one may
 not see), the tenant's plan (403 on free, as the MCP route), then the per-user rate limit
 (429). The conversation lives per user session on the server (a random id in the signed
@@ -13,7 +14,6 @@ session cookie; only the questions and answer texts are kept, bounded).
 
 from __future__ import annotations
 
-import hmac
 import json
 import secrets
 import threading
@@ -32,13 +32,13 @@ from clearanalytics.chat.engine import BuiltinEngine, ChatContext
 from clearanalytics.chat.loop import fallback, run_llm
 from clearanalytics.chat.providers import ProviderError, make_provider
 from clearanalytics.chat.tools import RegistryRunner, TenantTools, registry_available
+from clearanalytics.dashboard import security
 from clearanalytics.db import utcnow
 from clearanalytics.stats.query import today_in
 
 bp = Blueprint("chat", __name__)
 
 MAX_QUESTION = 500
-CSRF_HEADER = "X-CSRF-Token"  # the header and session key of the dashboard's CSRF tokens
 PLAN_MESSAGE = "The AI chat is available on the Pro, Growth and Business plans; this tenant is on the {plan} plan."
 
 
@@ -100,10 +100,8 @@ def _guard():
     user = accounts.get_user_by_id(get_cursor(), user_id) if user_id else None
     if user is None:
         return _error(401, "Unauthenticated.")
-    if request.method == "POST":
-        expected, sent = session.get("csrf"), request.headers.get(CSRF_HEADER) or ""
-        if not expected or not hmac.compare_digest(str(sent), str(expected)):
-            return _error(400, "CSRF token missing or invalid.")
+    if request.method == "POST" and not security.csrf_ok():
+        return _error(400, "CSRF token missing or invalid.")
     slug = (request.view_args or {}).get("tenant", "")
     tenant = accounts.get_tenant(get_cursor(), slug)
     if tenant is None or accounts.get_role(get_cursor(), tenant.id, user.id) is None:
@@ -112,6 +110,12 @@ def _guard():
         return _error(403, PLAN_MESSAGE.format(plan=tenant.plan))
     g.chat_user, g.chat_tenant = user, tenant
     return None
+
+
+@bp.after_request
+def _headers(response):
+    response.headers.setdefault("Cache-Control", "no-store")
+    return security.add_security_headers(response)
 
 
 def _conversation_key() -> tuple[str, str]:
@@ -184,9 +188,7 @@ def ask(tenant: str):
         finally:
             cur.close()
 
-    return Response(
-        stream_with_context(generate()), mimetype="application/x-ndjson", headers={"Cache-Control": "no-store"}
-    )
+    return Response(stream_with_context(generate()), mimetype="application/x-ndjson")
 
 
 def make_runner(app, cursor, tenant_id: str, user_id: str):

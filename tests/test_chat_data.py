@@ -1,0 +1,94 @@
+"""The built-in engine on a known dataset, through the real MCP tool registry: answers carry the right numbers.
+
+The dataset and the plain-Python reference are the stats tests' (tests/stats_dataset.py and
+tests/stats_expected.py); the expected numbers never go through the engine's SQL.
+"""
+
+from __future__ import annotations
+
+import pytest
+from stats_dataset import NOW, build, load
+from stats_expected import Expected
+
+from clearanalytics import accounts
+from clearanalytics.chat.engine import BuiltinEngine, ChatContext
+from clearanalytics.chat.tools import RegistryRunner, TenantTools
+from clearanalytics.db import Database
+from clearanalytics.stats.query import today_in
+
+ACME = ["shop.example", "blog.example"]
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("chat-data") / "data"
+    data = load(data_dir, build())
+    db = Database.in_data_dir(data_dir)
+    yield data, db
+    db.close()
+
+
+def ask(dataset, question: str) -> dict:
+    data, db = dataset
+    with db.reading() as cur:
+        tenant = accounts.get_tenant(cur, "acme")
+        user = accounts.get_user(cur, "owner@acme.test")
+        sites = accounts.list_sites(cur, tenant.id)
+        todays = {s.domain: today_in(s, NOW) for s in sites}
+        tools = TenantTools(RegistryRunner(cur, tenant.id, user.id, now=NOW), "acme")
+        ctx = ChatContext("acme", tools, max(todays.values()), [s.domain for s in sites], [], todays)
+        events = list(BuiltinEngine().run(question, ctx))
+    return events[-1]["message"]
+
+
+def test_visitors_last_week(dataset):
+    # NOW is Wednesday 2026-02-18 in New York and Thursday the 19th in Tokyo: last week is 9-15 February.
+    expected = Expected(dataset[0], ACME, {"from": "2026-02-09", "to": "2026-02-15"}, NOW).overview_values()
+    message = ask(dataset, "How many visitors did I have last week?")
+    assert message["text"].startswith(f"You had {expected['visitors']:,} visitors last week.")
+    assert message["tool_calls"][0] == {
+        "name": "analytics-overview",
+        "arguments": {"tenant": "acme", "from": "2026-02-09", "to": "2026-02-15"},
+    }
+    days = Expected(dataset[0], ACME, {"from": "2026-02-09", "to": "2026-02-15"}, NOW).timeseries()
+    assert message["charts"][0]["labels"] == [d["date"] for d in days]
+    assert message["charts"][0]["series"][0]["values"] == [d["visitors"] for d in days]
+
+
+def test_pageviews_in_the_last_30_days_with_the_change(dataset):
+    expected = Expected(dataset[0], ACME, {"period": "30d"}, NOW).overview()
+    message = ask(dataset, "pageviews in the last 30 days")
+    change = expected["pageviews_change"]
+    words = "up" if change > 0 else "down"
+    assert message["text"] == (
+        f"You had {expected['pageviews']:,} pageviews in the last 30 days. "
+        f"That is {words} {abs(change):.1f}% on the previous period."
+    )
+
+
+def test_top_pages_last_month_on_one_site(dataset):
+    pages = Expected(dataset[0], ["shop.example"], {"from": "2026-01-01", "to": "2026-01-31", "limit": 3}, NOW).pages()
+    message = ask(dataset, "top 3 pages on shop.example last month")
+    shown = ", ".join(f"{p['pathname']} ({p['pageviews']:,})" for p in pages)
+    assert message["text"] == f"Top pages on shop.example last month by pageviews: {shown}."
+
+
+def test_bounce_rate_yesterday_is_the_sites_own_yesterday(dataset):
+    # New York's today is the 18th, so its yesterday is the 17th (Tokyo is already on the 19th).
+    expected = Expected(dataset[0], ["shop.example"], {"from": "2026-02-17", "to": "2026-02-17"}, NOW)
+    message = ask(dataset, "bounce rate yesterday on shop.example")
+    assert message["text"].startswith(
+        f"Your bounce rate on shop.example yesterday was {expected.overview_values()['bounce_rate']:.1f}%."
+    )
+
+
+def test_another_tenants_site_is_refused_by_the_tool(dataset):
+    message = ask(dataset, "visitors on rival.example")
+    assert message["text"].startswith("I asked the analytics-overview tool, and it said: The domain")
+    assert "rival.example" in message["text"] and message["charts"] == []
+
+
+def test_revenue_this_month(dataset):
+    expected = Expected(dataset[0], ACME, {"from": "2026-02-01", "to": "2026-02-19"}, NOW).ecommerce_values()
+    message = ask(dataset, "How much revenue did I make this month?")
+    assert message["text"].startswith(f"Your revenue this month was {expected['revenue']:,.2f} EUR.")
