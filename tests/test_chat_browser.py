@@ -19,7 +19,7 @@ import pytest
 
 from clearanalytics.db import utcnow
 from tests.conftest import PASSWORD, LiveServer, make_account, run_cli
-from tests.dashboard_browser import DESKTOP, browser, screenshot  # noqa: F401  (fixture)
+from tests.dashboard_browser import DESKTOP, PHONE, browser, screenshot  # noqa: F401  (fixture)
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
@@ -69,18 +69,23 @@ def server(tmp_path_factory):
     server.stop()
 
 
-def test_ask_visitors_last_week_and_see_the_number_and_a_chart(browser, server):  # noqa: F811
-    context = browser.new_context(viewport=DESKTOP, locale="en-US", base_url=server.url)
+def logged_in(browser, server, viewport, scheme="light"):  # noqa: F811
+    context = browser.new_context(viewport=viewport, color_scheme=scheme, locale="en-US", base_url=server.url)
     page = context.new_page()
-    problems = []
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.on("console", lambda msg: msg.type == "error" and problems.append(msg.text))
+    page.problems = []
+    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
+    page.on("console", lambda msg: msg.type == "error" and page.problems.append(msg.text))
     page.goto("/login")
     page.fill("#email", "owner@example.com")
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/dashboard/acme/*")
     page.goto("/dashboard/acme/example.com")
+    return context, page
+
+
+def test_ask_visitors_last_week_and_see_the_number_and_a_chart(browser, server):  # noqa: F811
+    context, page = logged_in(browser, server, DESKTOP)
 
     button = page.locator(".ai-chat-button")
     assert button.is_visible() and button.inner_text() == "AI"
@@ -108,5 +113,26 @@ def test_ask_visitors_last_week_and_see_the_number_and_a_chart(browser, server):
     page.locator(".ai-chat-button").click()
     page.locator(".ai-msg-assistant .ai-text").first.wait_for()
     assert page.locator(".ai-msg-assistant .ai-text").first.inner_text().startswith("You had 5 visitors last week.")
-    assert problems == []
+    assert page.problems == []
+    context.close()
+
+
+def test_the_panel_fits_a_phone_and_draws_bars_in_the_dark(browser, server):  # noqa: F811
+    context, page = logged_in(browser, server, PHONE, scheme="dark")
+    page.locator(".ai-chat-button").click()
+    page.fill("#ai-chat-input", "top pages last week")
+    page.locator(".ai-chat-form button[type=submit]").click()
+    answer = page.locator(".ai-msg-assistant.ai-done")
+    answer.wait_for(timeout=15000)
+    assert answer.locator(".ai-text").inner_text() == (
+        "Top pages last week by pageviews: / (3), /blog (1), /docs (1), /pricing (1)."
+    )
+    assert answer.locator(".ai-bar-label").all_inner_texts() == ["/", "/blog", "/docs", "/pricing"]
+    box = page.locator("#ai-chat-panel").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert box["y"] >= 0
+    screenshot(page, "chat-phone-dark")
+    page.keyboard.press("Escape")
+    assert page.locator("#ai-chat-panel").is_hidden()
+    assert page.problems == []
     context.close()
