@@ -6,14 +6,16 @@ tests/stats_expected.py); the expected numbers never go through the engine's SQL
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from stats_dataset import NOW, build, load
 from stats_expected import Expected
 
 from clearanalytics import accounts
+from clearanalytics.app import create_app
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext
 from clearanalytics.chat.tools import RegistryRunner, TenantTools
-from clearanalytics.db import Database
 from clearanalytics.stats.query import today_in
 
 ACME = ["shop.example", "blog.example"]
@@ -21,16 +23,17 @@ ACME = ["shop.example", "blog.example"]
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory):
+    """The stats dataset in a real data dir, and an app over it on the dataset's pinned clock."""
     data_dir = tmp_path_factory.mktemp("chat-data") / "data"
     data = load(data_dir, build())
-    db = Database.in_data_dir(data_dir)
-    yield data, db
-    db.close()
+    app = create_app({"data_dir": str(data_dir), "now": NOW})
+    return data, app
 
 
 def ask(dataset, question: str) -> dict:
-    data, db = dataset
-    with db.reading() as cur:
+    """The built-in engine on the MCP registry, in-process."""
+    _data, app = dataset
+    with app.extensions["clearanalytics.db"].reading() as cur:
         tenant = accounts.get_tenant(cur, "acme")
         user = accounts.get_user(cur, "owner@acme.test")
         sites = accounts.list_sites(cur, tenant.id)
@@ -92,3 +95,20 @@ def test_revenue_this_month(dataset):
     expected = Expected(dataset[0], ACME, {"from": "2026-02-01", "to": "2026-02-19"}, NOW).ecommerce_values()
     message = ask(dataset, "How much revenue did I make this month?")
     assert message["text"].startswith(f"Your revenue this month was {expected['revenue']:,.2f} EUR.")
+
+
+def test_the_route_uses_the_registry_on_the_apis_clock(dataset):
+    """No runner installed: the route calls the MCP registry itself, with the API's (pinned) NOW."""
+    data, app = dataset
+    client = app.test_client()
+    with app.extensions["clearanalytics.db"].reading() as cur:
+        user = accounts.get_user(cur, "owner@acme.test")
+    with client.session_transaction() as session:
+        session["user_id"], session["csrf"] = user.id, "t"
+    response = client.post(
+        "/dashboard/acme/chat", json={"question": "visitors last week"}, headers={"X-CSRF-Token": "t"}
+    )
+    done = json.loads(response.get_data(as_text=True).splitlines()[-1])
+    expected = Expected(data, ACME, {"from": "2026-02-09", "to": "2026-02-15"}, NOW).overview_values()
+    assert done["type"] == "done"
+    assert done["message"]["text"].startswith(f"You had {expected['visitors']:,} visitors last week.")

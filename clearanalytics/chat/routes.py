@@ -27,13 +27,13 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from clearanalytics import accounts
+from clearanalytics.api.stats import api_now
 from clearanalytics.app import get_cursor, get_db
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext
 from clearanalytics.chat.loop import fallback, run_llm
 from clearanalytics.chat.providers import ProviderError, make_provider
-from clearanalytics.chat.tools import RegistryRunner, TenantTools, registry_available
+from clearanalytics.chat.tools import RegistryRunner, TenantTools
 from clearanalytics.dashboard import security
-from clearanalytics.db import utcnow
 from clearanalytics.stats.query import today_in
 
 bp = Blueprint("chat", __name__)
@@ -163,7 +163,7 @@ def ask(tenant: str):
     conversations: Conversations = current_app.extensions["clearanalytics.chat.conversations"]
     user, tenant_row = g.chat_user, g.chat_tenant
     sites = accounts.list_sites(get_cursor(), tenant_row.id)
-    now = utcnow()
+    now = api_now()  # the API's and MCP route's clock: the same "today" for the same numbers
     site_todays = {s.domain: today_in(s, now) for s in sites}
     # As the stats engine does: periods end at the latest of the sites' local todays.
     today = max(site_todays.values()) if sites else now.date()
@@ -173,7 +173,7 @@ def ask(tenant: str):
     def generate() -> Iterator[str]:
         cur = get_db().cursor()
         try:
-            tools = TenantTools(make_runner(app, cur, tenant_row.id, user.id), tenant_row.slug)
+            tools = TenantTools(make_runner(app, cur, tenant_row.id, user.id, now), tenant_row.slug)
             ctx = ChatContext(
                 tenant_row.slug, tools, today, [s.domain for s in sites], conversations.get(key), site_todays
             )
@@ -191,14 +191,12 @@ def ask(tenant: str):
     return Response(stream_with_context(generate()), mimetype="application/x-ndjson")
 
 
-def make_runner(app, cursor, tenant_id: str, user_id: str):
-    """The MCP registry for this user; an app may install another runner factory (tests before the merge)."""
+def make_runner(app, cursor, tenant_id: str, user_id: str, now=None):
+    """The MCP registry for this user; an app may install another runner factory (the route tests do)."""
     factory = app.extensions.get("clearanalytics.chat.tools")
     if factory is not None:
         return factory(cursor, tenant_id, user_id)
-    if not registry_available():
-        raise RuntimeError("the MCP tool registry (clearanalytics.mcp.tools) is not installed")
-    return RegistryRunner(cursor, tenant_id, user_id)
+    return RegistryRunner(cursor, tenant_id, user_id, now=now)
 
 
 def run_engine(config, question: str, ctx: ChatContext) -> Iterator[dict]:
