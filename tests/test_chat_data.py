@@ -7,6 +7,7 @@ tests/stats_expected.py); the expected numbers never go through the engine's SQL
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from stats_dataset import NOW, build, load
@@ -15,6 +16,7 @@ from stats_expected import Expected
 from clearanalytics import accounts
 from clearanalytics.app import create_app
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext
+from clearanalytics.chat.parser import TOOL_NAMES
 from clearanalytics.chat.tools import RegistryRunner, TenantTools
 from clearanalytics.stats.query import today_in
 
@@ -112,3 +114,34 @@ def test_the_route_uses_the_registry_on_the_apis_clock(dataset):
     expected = Expected(data, ACME, {"from": "2026-02-09", "to": "2026-02-15"}, NOW).overview_values()
     assert done["type"] == "done"
     assert done["message"]["text"].startswith(f"You had {expected['visitors']:,} visitors last week.")
+
+
+def test_an_llm_gets_the_registrys_tools_and_the_tenants_own_aggregates(dataset):
+    from chat_support import FakeProvider
+
+    from clearanalytics.chat.loop import run_llm
+    from clearanalytics.chat.providers import OpenAIProvider
+
+    data, app = dataset
+    call = {"id": "call_1", "type": "function", "function": {"name": "analytics-overview", "arguments": ""}}
+    call["function"]["arguments"] = json.dumps({"from": "2026-02-09", "to": "2026-02-15", "tenant": "rival"})
+    script = [
+        (200, {"choices": [{"index": 0, "message": {"role": "assistant", "content": None, "tool_calls": [call]}}]}),
+        (200, {"choices": [{"index": 0, "message": {"role": "assistant", "content": "Done."}}]}),
+    ]
+    with app.extensions["clearanalytics.db"].reading() as cur, FakeProvider(script) as fake:
+        tenant = accounts.get_tenant(cur, "acme")
+        user = accounts.get_user(cur, "owner@acme.test")
+        tools = TenantTools(RegistryRunner(cur, tenant.id, user.id, now=NOW), "acme")
+        ctx = ChatContext("acme", tools, date(2026, 2, 19), ACME)
+        events = list(run_llm(OpenAIProvider(fake.url, "m"), "visitors last week?", ctx))
+    listed = fake.requests[0]["body"]["tools"]
+    assert sorted(t["function"]["name"] for t in listed) == sorted(TOOL_NAMES)
+    assert all(
+        "from" in t["function"]["parameters"]["properties"] for t in listed if t["function"]["name"] != "list-sites"
+    )
+    fed_back = json.loads(fake.requests[1]["body"]["messages"][-1]["content"])
+    expected = Expected(data, ACME, {"from": "2026-02-09", "to": "2026-02-15"}, NOW).overview()
+    assert fed_back["data"]["tenant"] == "acme"  # the model asked for "rival"; the server answers for acme
+    assert fed_back["data"]["overview"] == expected
+    assert events[-1]["message"]["text"] == "Done."
