@@ -1,7 +1,8 @@
-"""The built-in engine on a known dataset, through the real MCP tool registry: answers carry the right numbers.
+"""The chat on a known imported dataset, through the real MCP tool registry: answers carry the right numbers.
 
 The dataset and the plain-Python reference are the stats tests' (tests/stats_dataset.py and
-tests/stats_expected.py); the expected numbers never go through the engine's SQL.
+tests/stats_expected.py): its raw traffic goes through `clearanalytics import` (the real ingest
+pipeline), and the expected numbers never go through the engine's SQL.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import json
 from datetime import date
 
 import pytest
-from stats_dataset import NOW, build, load
+from conftest import run_cli
+from stats_dataset import NOW, build, import_lines, load_accounts
 from stats_expected import Expected
 
 from clearanalytics import accounts
@@ -27,7 +29,12 @@ ACME = ["shop.example", "blog.example"]
 def dataset(tmp_path_factory):
     """The stats dataset in a real data dir, and an app over it on the dataset's pinned clock."""
     data_dir = tmp_path_factory.mktemp("chat-data") / "data"
-    data = load(data_dir, build())
+    data = build()
+    load_accounts(data_dir, data)
+    jsonl = data_dir.parent / "traffic.jsonl"
+    jsonl.write_text("\n".join(import_lines(data)) + "\n")
+    result = run_cli("import", str(jsonl), "--data-dir", data_dir)
+    assert f"accepted {len(data.raw)}, dropped 0, bad lines 0" in result.stderr, result.output
     app = create_app({"data_dir": str(data_dir), "now": NOW})
     return data, app
 
