@@ -58,7 +58,7 @@ class Transcript:
 
     def done(self) -> Event:
         message = {
-            "text": "".join(self.text).strip(),
+            "text": "".join(self.text).strip(),  # deltas joined: what the panel showed
             "charts": self.charts,
             "tool_calls": self.tool_calls,
             "engine": self.engine,

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from clearanalytics.chat import answers
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext, Event, Transcript
-from clearanalytics.chat.providers import HttpClient, ProviderError
+from clearanalytics.chat.providers import HttpClient, ProviderError, Turn
 from clearanalytics.chat.tools import result_for_model
 
 MAX_ROUNDS = 5
@@ -40,15 +40,23 @@ def run_llm(provider: HttpClient, question: str, ctx: ChatContext, max_rounds: i
         messages = provider.start(system_prompt(ctx), ctx.history[-MAX_HISTORY:], question)
         charts: list[dict] = []
         for _round in range(max_rounds):
-            turn = provider.complete(messages, tools)
+            turn = None
+            for item in provider.stream(messages, tools):
+                if isinstance(item, Turn):
+                    turn = item
+                elif item:
+                    yield out.say(item)  # the answer as the model writes it
+            if turn is None:
+                raise ProviderError(f"the {provider.name} provider's answer ended early")
             if not turn.tool_calls:
-                yield out.say(turn.text.strip() or "The assistant gave no answer.")
+                if not turn.text.strip():
+                    yield out.say("The assistant gave no answer.")
                 for spec in charts[-1:]:  # the last data the model looked at, drawn under its answer
                     yield out.chart(spec)
                 yield out.done()
                 return
             if turn.text.strip():
-                yield out.say(turn.text.strip() + "\n\n")
+                yield out.say("\n\n")
             results = []
             for call in turn.tool_calls:
                 yield out.tool_call(call.name, {**call.arguments, "tenant": ctx.tenant})

@@ -55,7 +55,7 @@ def where(scope: Scope) -> str:
     if scope.query.hourly:
         return f"{sites}, {PERIOD_WORDS['24h']}"
     span = f"{scope.query.date_from.isoformat()} to {scope.query.date_to.isoformat()}"
-    return f"{sites}, {PERIOD_WORDS[scope.query.period]} ({span})"
+    return f"{sites}, {PERIOD_WORDS.get(scope.query.period, 'a custom range')} ({span})"
 
 
 def change(value: float | None) -> str:
