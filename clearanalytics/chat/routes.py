@@ -119,9 +119,9 @@ def _headers(response):
 
 
 def _conversation_key() -> tuple[str, str]:
-    if "chat_id" not in session:
-        session["chat_id"] = secrets.token_urlsafe(16)
-    return session["chat_id"], g.chat_tenant.id
+    if "sid" not in session:  # sessions from before login set one
+        session["sid"] = secrets.token_urlsafe(16)
+    return session["sid"], g.chat_tenant.id
 
 
 def _rate_limited() -> Response | None:

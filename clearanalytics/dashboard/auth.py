@@ -8,6 +8,7 @@ same as one that does not exist, so that URLs reveal nothing about other tenants
 
 from __future__ import annotations
 
+import secrets
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -165,6 +166,11 @@ def login():
     session.clear()  # a fresh session (and CSRF token) at every login: no fixation
     session.permanent = True
     session["user_id"] = user.id
+    # Everything the session will carry is set now, in one response: the cookie is rewritten by
+    # every response, so a value first set later could be overwritten by a concurrent request's
+    # older copy (a lost CSRF token or chat conversation).
+    session["sid"] = secrets.token_urlsafe(16)
+    security.csrf_token()
     return redirect(next_url or url_for("dashboard.home"))
 
 
