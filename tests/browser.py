@@ -1,7 +1,8 @@
 """Browser test infrastructure: Debian's Chromium driven by Playwright, and a local web posing as real hosts.
 
-Load it from a test module with `pytest_plugins = ("tests.browser",)` (and do not import from it too:
-an import before pytest loads the plugin skips its assertion rewriting). The fixtures are then:
+Load it from a test module with `pytest_plugins = ("tests.browser",)`; importing names from it too (the
+viewports, `screenshot`) is fine, as tests/conftest.py registers it for assertion rewriting before any test
+module is imported. The fixtures are then:
 
 - `chromium`: one headless Chromium for the whole session, launched from the system binary (never
   `playwright install`). Where no Chromium is found, every test using it is skipped with the reason;
@@ -10,6 +11,9 @@ an import before pytest loads the plugin skips its assertion rewriting). The fix
   desktop Chrome user agent (set for the whole browser too), because ingest drops `HeadlessChrome` as a bot.
 - `browser_page`: a page in that context. Its console lines are collected in `page.console_lines`, and an
   uncaught JavaScript error fails the test at teardown.
+- `chromium` is also what the dashboard and chat tests use, with their own contexts (`DESKTOP` or `PHONE`
+  viewport, light or dark, `base_url` of a real server); `screenshot(page, name)` saves a full page under
+  tests/screenshots/ (git-ignored) for a human to look at.
 - `page_server`: a local HTTP server that Chromium reaches under the names in `MAPPED_HOSTS`
   (`--host-resolver-rules`), so a test page really is http://example.com/ (the tracker ignores localhost
   and loopback addresses by design) while every byte stays on this machine. It serves pages that a test
@@ -74,6 +78,9 @@ MAPPED_HOSTS = (
 
 DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 VIEWPORT = {"width": 1280, "height": 800}
+DESKTOP = {"width": 1280, "height": 900}  # the dashboard's screenshots: a whole analytics view above the fold
+PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade", "te", "trailer"}
 
@@ -94,6 +101,20 @@ def find_chromium() -> str | None:
         if found:
             return found
     return None
+
+
+def screenshot(page: Any, name: str) -> None:
+    """Full-page screenshot under tests/screenshots/ (git-ignored) for a human to look at."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def expect(target: Any) -> Any:
+    """Playwright's `expect`, imported on use: without Playwright the `chromium` fixture skips (or fails) the
+    test with its reason, instead of the test module failing to import."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(target)
 
 
 # --- the local web -----------------------------------------------------------------------------------

@@ -20,8 +20,10 @@ from datetime import timedelta
 import pytest
 
 from clearanalytics.db import utcnow
+from tests.browser import DESKTOP, PHONE, screenshot
 from tests.conftest import PASSWORD, LiveServer, make_account, run_cli
-from tests.dashboard_browser import DESKTOP, PHONE, browser, screenshot  # noqa: F401  (fixture)
+
+pytest_plugins = ("tests.browser",)
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
@@ -73,8 +75,8 @@ def server(tmp_path_factory):
     server.stop()
 
 
-def logged_in(browser, server, viewport, scheme="light"):  # noqa: F811
-    context = browser.new_context(viewport=viewport, color_scheme=scheme, locale="en-US", base_url=server.url)
+def logged_in(chromium, server, viewport, scheme="light"):
+    context = chromium.new_context(viewport=viewport, color_scheme=scheme, locale="en-US", base_url=server.url)
     page = context.new_page()
     page.problems = []
     page.on("pageerror", lambda exc: page.problems.append(str(exc)))
@@ -88,8 +90,8 @@ def logged_in(browser, server, viewport, scheme="light"):  # noqa: F811
     return context, page
 
 
-def test_ask_visitors_last_week_and_see_the_number_and_a_chart(browser, server):  # noqa: F811
-    context, page = logged_in(browser, server, DESKTOP)
+def test_ask_visitors_last_week_and_see_the_number_and_a_chart(chromium, server):
+    context, page = logged_in(chromium, server, DESKTOP)
     first, last = server.last_week
     page.goto(f"/dashboard/acme/example.com?from={first}&to={last}")  # the page's own figure for last week
     page.wait_for_selector(".kpis[data-report=overview][data-status=ready]")
@@ -134,8 +136,8 @@ def test_ask_visitors_last_week_and_see_the_number_and_a_chart(browser, server):
     context.close()
 
 
-def test_the_panel_fits_a_phone_and_draws_bars_in_the_dark(browser, server):  # noqa: F811
-    context, page = logged_in(browser, server, PHONE, scheme="dark")
+def test_the_panel_fits_a_phone_and_draws_bars_in_the_dark(chromium, server):
+    context, page = logged_in(chromium, server, PHONE, scheme="dark")
     page.locator(".ai-chat-button").click()
     page.fill("#ai-chat-input", "top pages last week")
     page.locator(".ai-chat-form button[type=submit]").click()
