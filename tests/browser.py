@@ -82,6 +82,11 @@ DESKTOP = {"width": 1280, "height": 900}  # the dashboard's screenshots: a whole
 PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
+# Upper bounds for waits on conditions: generous, because under a full parallel run on a loaded machine a page
+# load plus a few posts can take far longer than alone; a wait ends as soon as its condition holds.
+WAIT_SECONDS = 60.0
+PLAYWRIGHT_TIMEOUT_MS = 60_000  # the same bound for Playwright's own waits (its default is 30 s; expect's 5 s)
+
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade", "te", "trailer"}
 
 
@@ -114,7 +119,15 @@ def expect(target: Any) -> Any:
     test with its reason, instead of the test module failing to import."""
     from playwright.sync_api import expect as playwright_expect
 
+    playwright_expect.set_options(timeout=PLAYWRIGHT_TIMEOUT_MS)
     return playwright_expect(target)
+
+
+def new_context(chromium: Any, **options: Any) -> Any:
+    """A context with the generous timeout for every Playwright wait (dashboard and chat tests use this)."""
+    context = chromium.new_context(**options)
+    context.set_default_timeout(PLAYWRIGHT_TIMEOUT_MS)
+    return context
 
 
 # --- the local web -----------------------------------------------------------------------------------
@@ -214,7 +227,7 @@ class PageServer:
         """The JSON bodies of every POST, in arrival order."""
         return [hit.json() for hit in self.posts()]
 
-    def wait_for(self, predicate: Callable[[list[dict[str, Any]]], bool], timeout: float = 15) -> list[dict]:
+    def wait_for(self, predicate: Callable[[list[dict[str, Any]]], bool], timeout: float = WAIT_SECONDS) -> list[dict]:
         """Block until predicate(events) holds; on timeout fail with what did arrive (a wait, not an assertion)."""
         deadline = time.monotonic() + timeout
         with self._changed:
@@ -230,7 +243,7 @@ class PageServer:
                     )
                 self._changed.wait(remaining)
 
-    def wait_for_names(self, *names: str, timeout: float = 15) -> list[dict]:
+    def wait_for_names(self, *names: str, timeout: float = WAIT_SECONDS) -> list[dict]:
         """Wait until events with these names have arrived, at least as many of each as listed.
 
         Order is not awaited: requests travel on parallel connections and may arrive reordered. A test
@@ -391,7 +404,7 @@ def chromium(_page_server_session: PageServer) -> Iterator[Any]:
 @pytest.fixture
 def browser_context(chromium: Any) -> Iterator[Any]:
     """A fresh, isolated context: a desktop user agent, en-US, a 1280x800 viewport."""
-    context = chromium.new_context(user_agent=DESKTOP_UA, locale="en-US", viewport=VIEWPORT)
+    context = new_context(chromium, user_agent=DESKTOP_UA, locale="en-US", viewport=VIEWPORT)
     yield context
     context.close()
 

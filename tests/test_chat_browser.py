@@ -20,7 +20,7 @@ from datetime import timedelta
 import pytest
 
 from clearanalytics.db import utcnow
-from tests.browser import DESKTOP, PHONE, screenshot
+from tests.browser import DESKTOP, PHONE, new_context, screenshot
 from tests.conftest import PASSWORD, LiveServer, make_account, run_cli
 
 pytest_plugins = ("tests.browser",)
@@ -76,7 +76,7 @@ def server(tmp_path_factory):
 
 
 def logged_in(chromium, server, viewport, scheme="light"):
-    context = chromium.new_context(viewport=viewport, color_scheme=scheme, locale="en-US", base_url=server.url)
+    context = new_context(chromium, viewport=viewport, color_scheme=scheme, locale="en-US", base_url=server.url)
     page = context.new_page()
     page.problems = []
     page.on("pageerror", lambda exc: page.problems.append(str(exc)))
@@ -107,7 +107,7 @@ def test_ask_visitors_last_week_and_see_the_number_and_a_chart(chromium, server)
     page.keyboard.press("Enter")
 
     answer = page.locator(".ai-msg-assistant.ai-done")
-    answer.wait_for(timeout=30000)
+    answer.wait_for()
     text = answer.locator(".ai-text").inner_text()
     # The panel answers for the site on screen, with the number the page shows, and says so.
     assert text.startswith(f"You had {on_page} visitors on example.com last week."), text
@@ -123,7 +123,7 @@ def test_ask_visitors_last_week_and_see_the_number_and_a_chart(chromium, server)
     page.fill("#ai-chat-input", "and across all my sites?")
     page.keyboard.press("Enter")
     second = page.locator(".ai-msg-assistant.ai-done").nth(1)
-    second.wait_for(timeout=30000)
+    second.wait_for()
     assert second.locator(".ai-text").inner_text().startswith("You had 6 visitors across all your sites last week.")
 
     # The conversation lives in the session: after a reload the panel shows it again.
@@ -142,7 +142,7 @@ def test_the_panel_fits_a_phone_and_draws_bars_in_the_dark(chromium, server):
     page.fill("#ai-chat-input", "top pages last week")
     page.locator(".ai-chat-form button[type=submit]").click()
     answer = page.locator(".ai-msg-assistant.ai-done")
-    answer.wait_for(timeout=30000)
+    answer.wait_for()
     assert answer.locator(".ai-text").inner_text() == (  # example.com's pages only: no /cart
         "Top pages on example.com last week by pageviews: / (3), /blog (1), /docs (1), /pricing (1)."
     )

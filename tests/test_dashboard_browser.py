@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from tests import dashboard_dataset
-from tests.browser import DESKTOP, PHONE, expect, screenshot
+from tests.browser import DESKTOP, PHONE, expect, new_context, screenshot
 from tests.conftest import PASSWORD, LiveServer, make_account
 from tests.dashboard_helpers import add_member
 
@@ -37,7 +37,8 @@ def server(tmp_path_factory):
 def new_page(chromium, server, email="owner@example.com", viewport=DESKTOP, scheme="light"):
     """A fresh context on the analytics view of example.com, logged in (through the form once per user)."""
     states = server.__dict__.setdefault("states", {})
-    context = chromium.new_context(
+    context = new_context(
+        chromium,
         viewport=viewport,
         color_scheme=scheme,
         locale="en-US",
