@@ -123,7 +123,7 @@ COMPARISON = re.compile(
 BEFORE = re.compile(r"\bthe (?:day|week|month|year|period) before\b|\bbefore that\b|\bthe previous (?:one|period)\b")
 LIMIT = re.compile(r"\b(?:top|best|first|worst)\s+(?P<n>\d{1,3})\b|\b(?P<m>\d{1,3})\s+(?:most|best|top|biggest)\b")
 DOMAIN = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]\b")
-# "across all my sites", "on all sites", "every site", "all websites", "all my domains", "overall"
+# "across all my sites", "on all sites", "every site", "all websites", "all my domains": the whole tenant
 ALL_SITES = re.compile(
     r"\b(?:all|every|each)\s+(?:of\s+)?(?:my\s+|our\s+|the\s+)?(?:web)?(?:sites?|domains?)\b"
     r"|\bacross\s+(?:my\s+|our\s+|the\s+)?(?:web)?(?:sites|domains)\b|\b(?:all|every) sites? combined\b"
@@ -231,7 +231,8 @@ def parse_question(
     # ("shop.example"), so the tables read the text without it; likewise "all my sites".
     plain = text.replace(domain, " ") if domain else text
     all_sites = domain is None and ALL_SITES.search(plain) is not None
-    breakdown, metric = _first(BREAKDOWNS, ALL_SITES.sub(" ", plain)), _first(METRICS, ALL_SITES.sub(" ", plain))
+    without = ALL_SITES.sub(" ", plain)
+    breakdown, metric = _first(BREAKDOWNS, without), _first(METRICS, without)
     if all_sites and breakdown is None and metric is None and (previous is None or LIST_SITES.search(plain)):
         all_sites = False  # "show all my sites" lists them; "and across all my sites?" is a follow-up
     if not all_sites:
