@@ -161,7 +161,8 @@
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", Accept: "application/x-ndjson", "X-CSRF-Token": csrf },
-      body: JSON.stringify({ question: question })
+      // The site on screen, if any: questions that name no site are about it.
+      body: JSON.stringify(root.dataset.site ? { question: question, site: root.dataset.site } : { question: question })
     }).then(function (response) {
       if (!response.ok) {
         return response.json().catch(function () { return {}; }).then(function (body) {

@@ -153,6 +153,27 @@ def test_anthropic_tool_use_blocks_are_run_and_fed_back_as_tool_results(stream):
     assert done["charts"][0]["labels"] == ["/", "/pricing"]
 
 
+@pytest.mark.parametrize("provider_class", [OpenAIProvider, AnthropicProvider])
+def test_the_system_prompt_names_the_site_on_screen(provider_class):
+    """Opened on example.com's page, the model is told to answer for that site unless asked about all."""
+    answer = (
+        openai_text("ok")
+        if provider_class is OpenAIProvider
+        else anthropic_message([{"type": "text", "text": "ok"}], "end_turn")
+    )
+    prompts = []
+    for site in ("shop.example", None):
+        ctx = ChatContext("acme", TenantTools(FixedTools(), "acme"), TODAY, ["example.com", "shop.example"], site=site)
+        with FakeProvider([answer]) as fake:
+            list(run_llm(provider_class(fake.url, "m", KEY, timeout=5), "visitors?", ctx))
+        body = fake.requests[0]["body"]
+        prompts.append(body["system"] if "system" in body else body["messages"][0]["content"])
+    with_site, without = prompts
+    assert "The user's sites: example.com, shop.example." in with_site
+    assert "looking at the analytics of shop.example" in with_site and "pass domain=shop.example" in with_site
+    assert "looking at the analytics" not in without and "The user's sites: example.com, shop.example." in without
+
+
 def test_a_model_cannot_name_another_tenant():
     script = [openai_tool_call("c", "languages", {"tenant": "someone-else"}), openai_text("ok")]
     tools = FixedTools()

@@ -11,12 +11,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-from playwright.sync_api import expect
 
 from tests import dashboard_dataset
+from tests.browser import DESKTOP, PHONE, expect, new_context, screenshot
 from tests.conftest import PASSWORD, LiveServer, make_account
-from tests.dashboard_browser import DESKTOP, PHONE, browser, screenshot  # noqa: F401  (fixture)
 from tests.dashboard_helpers import add_member
+
+pytest_plugins = ("tests.browser",)
 
 SITE = "/dashboard/acme/example.com"
 
@@ -33,10 +34,11 @@ def server(tmp_path_factory):
     server.stop()
 
 
-def new_page(browser, server, email="owner@example.com", viewport=DESKTOP, scheme="light"):  # noqa: F811
+def new_page(chromium, server, email="owner@example.com", viewport=DESKTOP, scheme="light"):
     """A fresh context on the analytics view of example.com, logged in (through the form once per user)."""
     states = server.__dict__.setdefault("states", {})
-    context = browser.new_context(
+    context = new_context(
+        chromium,
         viewport=viewport,
         color_scheme=scheme,
         locale="en-US",
@@ -86,8 +88,8 @@ def table(page, widget: str) -> list[list[str]]:
     return [[c.strip() for c in rows.nth(i).locator("th, td").all_inner_texts()] for i in range(rows.count())]
 
 
-def test_login_numbers_period_site_and_xss(browser, server):  # noqa: F811
-    page = new_page(browser, server)
+def test_login_numbers_period_site_and_xss(chromium, server):
+    page = new_page(chromium, server)
     assert page.url == server.url + SITE
     assert kpis(page) == {"visitors": "3", "pageviews": "4", "bounce_rate": "66.7%", "avg_duration": "33s"}
     assert page.locator(".kpi[data-key=visitors] [data-change]").inner_text() == "no previous data"
@@ -139,8 +141,8 @@ def test_login_numbers_period_site_and_xss(browser, server):  # noqa: F811
     assert page.problems == []
 
 
-def test_chart_tooltips_by_pointer_and_keyboard(browser, server):  # noqa: F811
-    page = new_page(browser, server)
+def test_chart_tooltips_by_pointer_and_keyboard(chromium, server):
+    page = new_page(chromium, server)
     page.wait_for_selector(".chart-card[data-report=timeseries] svg")
     svg = page.locator(".chart-card[data-report=timeseries] svg")
     assert svg.locator("polyline").count() == 2
@@ -159,8 +161,8 @@ def test_chart_tooltips_by_pointer_and_keyboard(browser, server):  # noqa: F811
     assert page.problems == []
 
 
-def test_loading_and_error_states_with_retry(browser, server):  # noqa: F811
-    page = new_page(browser, server)
+def test_loading_and_error_states_with_retry(chromium, server):
+    page = new_page(chromium, server)
     kpis(page)
     page.route("**/data/pages*", lambda route: route.fulfill(status=500, json={"message": "Server Error."}))
     page.reload()
@@ -180,8 +182,8 @@ def test_loading_and_error_states_with_retry(browser, server):  # noqa: F811
     page.unroute("**/data/overview*")
 
 
-def test_a_malformed_period_falls_back_for_page_and_panels(browser, server):  # noqa: F811
-    page = new_page(browser, server)
+def test_a_malformed_period_falls_back_for_page_and_panels(chromium, server):
+    page = new_page(chromium, server)
     page.goto(SITE + "?period=5y&filter[page]=/")
     assert "The period field must be one of" in page.locator(".form-error").inner_text()
     numbers = kpis(page)  # 7d, still filtered to "/"
@@ -189,8 +191,8 @@ def test_a_malformed_period_falls_back_for_page_and_panels(browser, server):  # 
     assert page.problems == []
 
 
-def test_clicking_a_page_filters_the_whole_view(browser, server):  # noqa: F811
-    page = new_page(browser, server)
+def test_clicking_a_page_filters_the_whole_view(chromium, server):
+    page = new_page(chromium, server)
     table(page, "pages")
     page.focus("#w-pages tbody a:text-is('/pricing')")  # a real link: the keyboard works as well as a click
     page.keyboard.press("Enter")
@@ -209,8 +211,8 @@ def test_clicking_a_page_filters_the_whole_view(browser, server):  # noqa: F811
     assert page.problems == []
 
 
-def test_token_created_used_and_revoked(browser, server):  # noqa: F811
-    page = new_page(browser, server)
+def test_token_created_used_and_revoked(chromium, server):
+    page = new_page(chromium, server)
     page.goto("/dashboard/acme/settings/tokens")
     page.fill("#f-name", "from the browser")
     page.uncheck("input[value='mcp:use']")
@@ -236,8 +238,8 @@ def test_token_created_used_and_revoked(browser, server):  # noqa: F811
     assert (refused.status_code, refused.json()) == (401, {"message": "Unauthenticated."})
 
 
-def test_goal_created_and_its_completions_shown(browser, server):  # noqa: F811
-    page = new_page(browser, server)
+def test_goal_created_and_its_completions_shown(chromium, server):
+    page = new_page(chromium, server)
     page.goto("/dashboard/acme/settings/goals")
     page.select_option("#f-site_id", label="example.com")
     page.fill("#f-name", "Pricing visit")
@@ -255,8 +257,8 @@ def test_goal_created_and_its_completions_shown(browser, server):  # noqa: F811
     assert page.problems == []
 
 
-def test_site_settings_snippet_copy_and_installation_check(browser, server):  # noqa: F811
-    page = new_page(browser, server)
+def test_site_settings_snippet_copy_and_installation_check(chromium, server):
+    page = new_page(chromium, server)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.goto("/dashboard/acme/settings/sites")
     page.get_by_role("link", name="Edit example.com").click()
@@ -272,8 +274,8 @@ def test_site_settings_snippet_copy_and_installation_check(browser, server):  # 
     assert page.problems == []
 
 
-def test_post_without_csrf_token_is_refused(browser, server):  # noqa: F811
-    page = new_page(browser, server)
+def test_post_without_csrf_token_is_refused(chromium, server):
+    page = new_page(chromium, server)
     status = page.evaluate(
         """async () => {
             const body = new URLSearchParams({domain: "evil.example", timezone: "UTC", currency: "EUR"});
@@ -286,8 +288,8 @@ def test_post_without_csrf_token_is_refused(browser, server):  # noqa: F811
     assert "evil.example" not in page.content()
 
 
-def test_viewer_cannot_open_admin_settings(browser, server):  # noqa: F811
-    page = new_page(browser, server, email="viewer@example.com")
+def test_viewer_cannot_open_admin_settings(chromium, server):
+    page = new_page(chromium, server, email="viewer@example.com")
     assert kpis(page)["visitors"] == "3"
     for path in (
         "/dashboard/acme/settings/tokens",
@@ -307,8 +309,8 @@ def test_viewer_cannot_open_admin_settings(browser, server):  # noqa: F811
     [(DESKTOP, "desktop", "light"), (PHONE, "phone", "light"), (PHONE, "phone", "dark"), (DESKTOP, "desktop", "dark")],
     ids=["desktop-light", "phone-light", "phone-dark", "desktop-dark"],
 )
-def test_screenshots_of_the_main_views(browser, server, viewport, suffix, scheme):  # noqa: F811
-    page = new_page(browser, server, viewport=viewport, scheme=scheme)
+def test_screenshots_of_the_main_views(chromium, server, viewport, suffix, scheme):
+    page = new_page(chromium, server, viewport=viewport, scheme=scheme)
     kpis(page)
     table(page, "pages")
     no_sideways_scroll(page, viewport)

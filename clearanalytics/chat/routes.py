@@ -1,6 +1,7 @@
 """The chat route: POST a question, get the engine's events back as newline-delimited JSON.
 
-    POST /dashboard/<tenant>/chat          {"question": "..."}  -> application/x-ndjson events (engine.py)
+    POST /dashboard/<tenant>/chat          {"question": "...", "site": "example.com"?}  -> application/x-ndjson events
+                                           (engine.py); `site` is the page's site, the default for questions
     GET  /dashboard/<tenant>/chat          the conversation so far: {"data": {"messages": [...]}}
     POST /dashboard/<tenant>/chat/reset    forget the conversation
 
@@ -156,13 +157,19 @@ def ask(tenant: str):
         return _error(422, "The question field is required.", "question")
     if len(question) > MAX_QUESTION:
         return _error(422, f"The question may be at most {MAX_QUESTION} characters.", "question")
+    user, tenant_row = g.chat_user, g.chat_tenant
+    sites = accounts.list_sites(get_cursor(), tenant_row.id)
+    site = body.get("site")  # the domain of the analytics page the panel is on, if any
+    if site is not None and not isinstance(site, str):
+        return _error(422, "The site field must be a domain such as example.com.", "site")
+    site = (site or "").strip().lower() or None
+    if site is not None and site not in {s.domain for s in sites}:
+        return _error(422, "The site field must be one of this tenant's sites.", "site")
     limited = _rate_limited()
     if limited is not None:
         return limited
     key = _conversation_key()
     conversations: Conversations = current_app.extensions["clearanalytics.chat.conversations"]
-    user, tenant_row = g.chat_user, g.chat_tenant
-    sites = accounts.list_sites(get_cursor(), tenant_row.id)
     now = api_now()  # the API's and MCP route's clock: the same "today" for the same numbers
     site_todays = {s.domain: today_in(s, now) for s in sites}
     # As the stats engine does: periods end at the latest of the sites' local todays.
@@ -174,9 +181,8 @@ def ask(tenant: str):
         cur = get_db().cursor()
         try:
             tools = TenantTools(make_runner(app, cur, tenant_row.id, user.id, now), tenant_row.slug)
-            ctx = ChatContext(
-                tenant_row.slug, tools, today, [s.domain for s in sites], conversations.get(key), site_todays
-            )
+            domains = [s.domain for s in sites]
+            ctx = ChatContext(tenant_row.slug, tools, today, domains, conversations.get(key), site_todays, site)
             for event in run_engine(config, question, ctx):
                 if event["type"] == "done":
                     answer = event["message"]

@@ -26,7 +26,7 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
-from clearanalytics import accounts
+from clearanalytics import accounts, proxies
 from clearanalytics.app import get_cursor
 from clearanalytics.dashboard import security
 
@@ -39,7 +39,7 @@ PUBLIC_ENDPOINTS = frozenset({"dashboard.login"})
 @bp.record_once
 def _setup(state) -> None:
     app = state.app
-    security.load_trusted_proxies(app)
+    proxies.load_trusted_proxies(app)
     app.session_interface = security.DashboardSessionInterface()
     app.extensions["clearanalytics.login_throttle"] = security.LoginThrottle()
     app.jinja_env.globals["csrf_token"] = security.csrf_token
@@ -152,7 +152,7 @@ def login():
         return render_template("login.html", next=next_url, email="", error=None)
     email = (request.form.get("email") or "").strip().lower()
     password = request.form.get("password") or ""
-    ip = security.client_address()
+    ip = proxies.client_address()
     wait = throttle.retry_after(email, ip)
     if wait:
         error = f"Too many failed attempts. Try again in {max(1, wait // 60)} minute(s)."

@@ -13,7 +13,7 @@ from zoneinfo import available_timezones
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from clearanalytics import accounts
+from clearanalytics import accounts, proxies
 from clearanalytics.api.stats import api_now
 from clearanalytics.app import get_cursor, get_db
 from clearanalytics.dashboard.auth import bp, require_role
@@ -32,7 +32,7 @@ def timezones() -> list[str]:
 
 def snippet(domain: str) -> str:
     """The tag a site owner pastes into their pages; escaped by Jinja where it is shown."""
-    src = request.host_url.rstrip("/") + "/js/script.js"
+    src = proxies.public_url_root() + "/js/script.js"  # https:// behind a TLS proxy, or pages would block it
     return f'<script defer data-domain="{domain}" src="{src}"></script>'
 
 
