@@ -38,7 +38,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "trusted_proxies",
         "",
-        "Comma-separated IPs or CIDR ranges whose X-Forwarded-For is believed (e.g. 127.0.0.1).",
+        "Comma-separated IPs or CIDR ranges whose X-Forwarded-For, -Proto and -Host are believed (e.g. 127.0.0.1).",
     ),
     Setting("memory_limit", "400MB", "DuckDB memory_limit for the server process."),
     Setting("threads", 8, "Waitress worker threads for `serve`.", int),

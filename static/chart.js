@@ -1,6 +1,6 @@
 /* ClearAnalytics charts: a small dependency-free SVG line chart with tooltips.
  *
- * ClearChart.line(container, rows, {series, hourly, format}) draws one line per series
+ * ClearChart.line(container, rows, {series, hourly, format, timeZone, title}) draws one line per series
  * (the first with a soft area under it) over evenly spaced buckets. A series whose format
  * differs from the first gets its own scale with labels on the right, so revenue and
  * order counts can share a chart. Pointer moves and the arrow keys (when the chart has
@@ -36,15 +36,27 @@
     return 40 * power;
   }
 
-  /* "2026-02-12" -> "12 Feb"; "2026-02-12T14:00:00Z" -> "14:00" (hourly buckets are UTC hours). */
-  function bucketLabel(bucket, hourly, long) {
+  /* "2026-02-12" -> "12 Feb" ("Feb 2026" on axes spanning months). Hourly buckets are UTC hours
+     ("2026-02-12T14:00:00Z"), shown in the site's timezone when one is given: "09:00". */
+  function bucketLabel(bucket, hourly, long, months, timeZone) {
     var text = String(bucket);
     if (hourly || text.indexOf("T") > 0) {
+      var moment = new Date(text);
+      if (timeZone && !isNaN(moment)) {
+        try {
+          var options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: timeZone };
+          if (long) Object.assign(options, { day: "numeric", month: "short" });
+          return new Intl.DateTimeFormat("en-GB", options).format(moment);
+        } catch (e) {
+          /* an unknown zone: fall back to UTC below */
+        }
+      }
       var hour = text.slice(11, 16);
       return long ? text.slice(0, 10) + " " + hour + " UTC" : hour;
     }
     var parts = text.split("-");
     if (parts.length !== 3) return text;
+    if (months && !long) return MONTHS[parseInt(parts[1], 10) - 1] + " " + parts[0];
     var label = parseInt(parts[2], 10) + " " + MONTHS[parseInt(parts[1], 10) - 1];
     return long ? label + " " + parts[0] : label;
   }
@@ -106,7 +118,7 @@
       shown[idx] = true;
       var anchor = idx === 0 ? "start" : idx === n - 1 ? "end" : "middle";
       var label = el("text", { x: xAt(idx), y: height - 6, class: "cc-axis", "text-anchor": anchor }, svg);
-      label.textContent = bucketLabel(rows[idx].date, options.hourly, false);
+      label.textContent = bucketLabel(rows[idx].date, options.hourly, false, n > 120, options.timeZone);
     }
 
     series.forEach(function (s, si) {
@@ -146,7 +158,7 @@
       });
       tip.textContent = "";
       var head = document.createElement("strong");
-      head.textContent = bucketLabel(row.date, options.hourly, true);
+      head.textContent = bucketLabel(row.date, options.hourly, true, false, options.timeZone);
       tip.appendChild(head);
       series.forEach(function (s, si) {
         var lineEl = document.createElement("span");

@@ -125,7 +125,11 @@
     if (event.type === "tool_call") addToolCall(box, event.name, event.arguments);
     else if (event.type === "text") box.text.textContent += event.delta;
     else if (event.type === "chart") drawChart(box, event.spec);
-    else if (event.type === "notice") box.insertBefore(node("p", "ai-notice", event.message), box.text);
+    else if (event.type === "notice") {
+      // A fallback: the built-in answer replaces whatever part of the LLM's answer had arrived.
+      box.insertBefore(node("p", "ai-notice", event.message), box.text);
+      box.text.textContent = "";
+    }
     else if (event.type === "error") node("p", "ai-error", event.message, box).setAttribute("role", "alert");
     else if (event.type === "done") box.classList.add("ai-done");
     scrollDown();
@@ -157,7 +161,8 @@
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", Accept: "application/x-ndjson", "X-CSRF-Token": csrf },
-      body: JSON.stringify({ question: question })
+      // The site on screen, if any: questions that name no site are about it.
+      body: JSON.stringify(root.dataset.site ? { question: question, site: root.dataset.site } : { question: question })
     }).then(function (response) {
       if (!response.ok) {
         return response.json().catch(function () { return {}; }).then(function (body) {

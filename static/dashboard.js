@@ -15,6 +15,7 @@
   var csrf = (document.querySelector("meta[name=csrf-token]") || {}).content || "";
   var currency = view ? view.dataset.currency : "EUR";
   var hourly = view ? view.dataset.hourly === "true" : false;
+  var timeZone = view ? view.dataset.timezone : undefined;
   var PERCENT_POINT_KEYS = { bounce_rate: true, conversion_rate: true, dropoff_rate: true };
 
   function fetchJson(url, options) {
@@ -209,6 +210,7 @@
     window.ClearChart.responsive(target, rows, {
       series: series,
       hourly: hourly,
+      timeZone: timeZone,
       format: chartFormat,
       title: widget.querySelector("h2").textContent,
     });
@@ -229,7 +231,7 @@
         var tr = body.insertRow();
         var th = document.createElement("th");
         th.scope = "row";
-        th.textContent = window.ClearChart.bucketLabel(row.date, hourly, true);
+        th.textContent = window.ClearChart.bucketLabel(row.date, hourly, true, false, timeZone);
         tr.appendChild(th);
         series.forEach(function (s) {
           var td = tr.insertCell();

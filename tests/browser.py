@@ -1,7 +1,8 @@
 """Browser test infrastructure: Debian's Chromium driven by Playwright, and a local web posing as real hosts.
 
-Load it from a test module with `pytest_plugins = ("tests.browser",)` (and do not import from it too:
-an import before pytest loads the plugin skips its assertion rewriting). The fixtures are then:
+Load it from a test module with `pytest_plugins = ("tests.browser",)`; importing names from it too (the
+viewports, `screenshot`) is fine, as tests/conftest.py registers it for assertion rewriting before any test
+module is imported. The fixtures are then:
 
 - `chromium`: one headless Chromium for the whole session, launched from the system binary (never
   `playwright install`). Where no Chromium is found, every test using it is skipped with the reason;
@@ -10,6 +11,9 @@ an import before pytest loads the plugin skips its assertion rewriting). The fix
   desktop Chrome user agent (set for the whole browser too), because ingest drops `HeadlessChrome` as a bot.
 - `browser_page`: a page in that context. Its console lines are collected in `page.console_lines`, and an
   uncaught JavaScript error fails the test at teardown.
+- `chromium` is also what the dashboard and chat tests use, with their own contexts (`DESKTOP` or `PHONE`
+  viewport, light or dark, `base_url` of a real server); `screenshot(page, name)` saves a full page under
+  tests/screenshots/ (git-ignored) for a human to look at.
 - `page_server`: a local HTTP server that Chromium reaches under the names in `MAPPED_HOSTS`
   (`--host-resolver-rules`), so a test page really is http://example.com/ (the tracker ignores localhost
   and loopback addresses by design) while every byte stays on this machine. It serves pages that a test
@@ -74,6 +78,14 @@ MAPPED_HOSTS = (
 
 DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 VIEWPORT = {"width": 1280, "height": 800}
+DESKTOP = {"width": 1280, "height": 900}  # the dashboard's screenshots: a whole analytics view above the fold
+PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+
+# Upper bounds for waits on conditions: generous, because under a full parallel run on a loaded machine a page
+# load plus a few posts can take far longer than alone; a wait ends as soon as its condition holds.
+WAIT_SECONDS = 60.0
+PLAYWRIGHT_TIMEOUT_MS = 60_000  # the same bound for Playwright's own waits (its default is 30 s; expect's 5 s)
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade", "te", "trailer"}
 
@@ -94,6 +106,28 @@ def find_chromium() -> str | None:
         if found:
             return found
     return None
+
+
+def screenshot(page: Any, name: str) -> None:
+    """Full-page screenshot under tests/screenshots/ (git-ignored) for a human to look at."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def expect(target: Any) -> Any:
+    """Playwright's `expect`, imported on use: without Playwright the `chromium` fixture skips (or fails) the
+    test with its reason, instead of the test module failing to import."""
+    from playwright.sync_api import expect as playwright_expect
+
+    playwright_expect.set_options(timeout=PLAYWRIGHT_TIMEOUT_MS)
+    return playwright_expect(target)
+
+
+def new_context(chromium: Any, **options: Any) -> Any:
+    """A context with the generous timeout for every Playwright wait (dashboard and chat tests use this)."""
+    context = chromium.new_context(**options)
+    context.set_default_timeout(PLAYWRIGHT_TIMEOUT_MS)
+    return context
 
 
 # --- the local web -----------------------------------------------------------------------------------
@@ -193,7 +227,7 @@ class PageServer:
         """The JSON bodies of every POST, in arrival order."""
         return [hit.json() for hit in self.posts()]
 
-    def wait_for(self, predicate: Callable[[list[dict[str, Any]]], bool], timeout: float = 15) -> list[dict]:
+    def wait_for(self, predicate: Callable[[list[dict[str, Any]]], bool], timeout: float = WAIT_SECONDS) -> list[dict]:
         """Block until predicate(events) holds; on timeout fail with what did arrive (a wait, not an assertion)."""
         deadline = time.monotonic() + timeout
         with self._changed:
@@ -209,7 +243,7 @@ class PageServer:
                     )
                 self._changed.wait(remaining)
 
-    def wait_for_names(self, *names: str, timeout: float = 15) -> list[dict]:
+    def wait_for_names(self, *names: str, timeout: float = WAIT_SECONDS) -> list[dict]:
         """Wait until events with these names have arrived, at least as many of each as listed.
 
         Order is not awaited: requests travel on parallel connections and may arrive reordered. A test
@@ -370,7 +404,7 @@ def chromium(_page_server_session: PageServer) -> Iterator[Any]:
 @pytest.fixture
 def browser_context(chromium: Any) -> Iterator[Any]:
     """A fresh, isolated context: a desktop user agent, en-US, a 1280x800 viewport."""
-    context = chromium.new_context(user_agent=DESKTOP_UA, locale="en-US", viewport=VIEWPORT)
+    context = new_context(chromium, user_agent=DESKTOP_UA, locale="en-US", viewport=VIEWPORT)
     yield context
     context.close()
 

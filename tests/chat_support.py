@@ -133,12 +133,67 @@ class FixedTools:
         return {"content": [{"type": "text", "text": f"{name} result"}], "structuredContent": data, "isError": False}
 
 
-class FakeProvider:
-    """A loopback HTTP server; `script` is a list of (status, json body) answers, one per request."""
+def openai_stream(answer: dict) -> list[dict]:
+    """A whole Chat Completions answer as the chunks a streaming server sends (text and arguments in pieces)."""
+    message = answer["choices"][0]["message"]
+    base = {"id": "chatcmpl-s", "object": "chat.completion.chunk", "model": "fake"}
+    chunks = [base | {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}]
+    text = message.get("content") or ""
+    for start in range(0, len(text), 7):
+        chunks.append(base | {"choices": [{"index": 0, "delta": {"content": text[start : start + 7]}}]})
+    for i, call in enumerate(message.get("tool_calls") or []):
+        head = {"index": i, "id": call["id"], "type": "function", "function": {"name": call["function"]["name"]}}
+        chunks.append(base | {"choices": [{"index": 0, "delta": {"tool_calls": [head]}}]})
+        arguments = call["function"]["arguments"]
+        for start in range(0, len(arguments), 5):
+            piece = {"index": i, "function": {"arguments": arguments[start : start + 5]}}
+            chunks.append(base | {"choices": [{"index": 0, "delta": {"tool_calls": [piece]}}]})
+    finish = "tool_calls" if message.get("tool_calls") else "stop"
+    chunks.append(base | {"choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+    return chunks
 
-    def __init__(self, script: list[tuple[int, dict]], delay: float = 0.0):
+
+def anthropic_stream(answer: dict) -> list[dict]:
+    """A whole Messages answer as the server-sent events of the streaming API."""
+    start = {k: v for k, v in answer.items() if k != "content"} | {"content": [], "stop_reason": None}
+    events = [{"type": "message_start", "message": start}, {"type": "ping"}]
+    for index, block in enumerate(answer["content"]):
+        if block["type"] == "text":
+            events.append(
+                {"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}}
+            )
+            for cut in range(0, len(block["text"]), 6):
+                delta = {"type": "text_delta", "text": block["text"][cut : cut + 6]}
+                events.append({"type": "content_block_delta", "index": index, "delta": delta})
+        else:
+            head = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}
+            events.append({"type": "content_block_start", "index": index, "content_block": head})
+            arguments = json.dumps(block["input"])
+            for cut in range(0, len(arguments), 4):
+                delta = {"type": "input_json_delta", "partial_json": arguments[cut : cut + 4]}
+                events.append({"type": "content_block_delta", "index": index, "delta": delta})
+        events.append({"type": "content_block_stop", "index": index})
+    events.append({"type": "message_delta", "delta": {"stop_reason": answer.get("stop_reason")}, "usage": {}})
+    events.append({"type": "message_stop"})
+    return events
+
+
+class FakeProvider:
+    """A loopback HTTP server; `script` is a list of (status, json body) answers, one per request.
+
+    With `stream=True` a 200 answer goes out as the provider's server-sent events (OpenAI
+    chunks ending in `data: [DONE]`, or Anthropic's named events) when the request asks for a
+    stream; otherwise as one JSON body, as servers that ignore `stream` do. `stall_after`
+    sends that many events and then hangs (a stream that times out half-way).
+    """
+
+    def __init__(
+        self, script: list[tuple[int, dict]], delay: float = 0.0, stream: bool = False, stall_after: int | None = None
+    ):
         self.script = list(script)
         self.delay = delay
+        self.stream = stream
+        self.stall_after = stall_after
         self.requests: list[dict] = []
         provider = self
 
@@ -152,6 +207,9 @@ class FakeProvider:
                 if provider.delay:
                     time.sleep(provider.delay)
                 status, answer = provider.script.pop(0) if provider.script else (500, {"error": "script ended"})
+                if status == 200 and provider.stream and body.get("stream"):
+                    provider.send_events(self, answer)
+                    return
                 data = json.dumps(answer).encode()
                 try:
                     self.send_response(status)
@@ -169,6 +227,26 @@ class FakeProvider:
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+
+    def send_events(self, handler: BaseHTTPRequestHandler, answer: dict) -> None:
+        anthropic = "choices" not in answer
+        events = anthropic_stream(answer) if anthropic else openai_stream(answer)
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/event-stream")
+        handler.end_headers()
+        try:
+            for number, event in enumerate(events):
+                if self.stall_after is not None and number == self.stall_after:
+                    time.sleep(3)
+                    return
+                prefix = f"event: {event['type']}\n" if anthropic else ""
+                handler.wfile.write(f"{prefix}data: {json.dumps(event)}\n\n".encode())
+                handler.wfile.flush()
+            if not anthropic:
+                handler.wfile.write(b"data: [DONE]\n\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        handler.close_connection = True
 
     def __enter__(self) -> FakeProvider:
         self.thread.start()

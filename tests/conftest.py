@@ -15,6 +15,10 @@ from click.testing import CliRunner
 
 from clearanalytics.cli import main as cli_main
 
+# The browser fixtures' module is loaded as a plugin by the browser test modules, which also import names
+# from it; registered here, before any test module is imported, its asserts are rewritten either way.
+pytest.register_assert_rewrite("tests.browser")
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery"
 

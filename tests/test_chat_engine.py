@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
+import pytest
 from chat_support import FixedTools
 
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext
 from clearanalytics.chat.tools import TenantTools
 
 TODAY = date(2026, 3, 18)
+SITE_CASES = json.loads((Path(__file__).parent / "chat_golden.json").read_text())["site_cases"]
 
 
-def ask(question: str, tools: FixedTools | None = None):
+def ask(question: str, tools: FixedTools | None = None, site: str | None = None):
     tools = tools or FixedTools()
-    ctx = ChatContext("acme", TenantTools(tools, "acme"), TODAY, ["example.com", "shop.example"])
+    ctx = ChatContext("acme", TenantTools(tools, "acme"), TODAY, ["example.com", "shop.example"], site=site)
     events = list(BuiltinEngine().run(question, ctx))
     assert events[-1]["type"] == "done"
     return events[-1]["message"], events, tools.calls
@@ -162,3 +166,31 @@ def test_follow_up_questions_keep_the_subject():
     assert answers[1].startswith("You had 4,891 pageviews the week before.")
     assert answers[2].startswith("You had 4,891 pageviews on shop.example the week before.")
     assert answers[3].startswith("I could not match that question")
+
+
+@pytest.mark.parametrize("case", SITE_CASES["cases"], ids=[c["q"] for c in SITE_CASES["cases"]])
+def test_on_a_sites_page_questions_default_to_that_site_unless_they_name_another_or_all(case):
+    """The panel on example.com's page sends site=example.com; the answer says which site it is about."""
+    message, _events, calls = ask(case["q"], site=SITE_CASES["site"])
+    assert calls[0] == (case["tool"], {"tenant": "acme", **case["arguments"]})
+    assert message["text"].startswith(case["text"]), message["text"]
+
+
+def test_follow_ups_on_a_sites_page_keep_the_site_until_asked_for_all_sites():
+    tools = FixedTools()
+    ctx = ChatContext("acme", TenantTools(tools, "acme"), TODAY, ["example.com", "shop.example"], site="example.com")
+    engine = BuiltinEngine()
+    for question in ("visitors last week", "and the week before?", "and across all my sites?", "and last month?"):
+        events = list(engine.run(question, ctx))
+        ctx.history += [{"role": "user", "text": question}, {"role": "assistant", **events[-1]["message"]}]
+    overview_calls = [args for name, args in tools.calls if name == "analytics-overview"]
+    assert overview_calls == [
+        {"tenant": "acme", "from": "2026-03-09", "to": "2026-03-15", "domain": "example.com"},
+        {"tenant": "acme", "from": "2026-03-02", "to": "2026-03-08", "domain": "example.com"},
+        {"tenant": "acme", "from": "2026-03-02", "to": "2026-03-08"},
+        {"tenant": "acme", "from": "2026-02-01", "to": "2026-02-28"},
+    ]
+    answers = [m["text"] for m in ctx.history if m["role"] == "assistant"]
+    assert answers[0].startswith("You had 1,523 visitors on example.com last week.")
+    assert answers[2].startswith("You had 1,523 visitors across all your sites the week before.")
+    assert answers[3].startswith("You had 1,523 visitors across all your sites last month.")

@@ -59,20 +59,30 @@ def anthropic_message(blocks: list[dict], stop_reason: str) -> tuple[int, dict]:
     }
 
 
-def test_openai_tool_calls_are_run_and_fed_back():
+def kinds(events: list[dict]) -> list[str]:
+    """Event types, with a run of text deltas counted once (a stream cuts the text into pieces)."""
+    out: list[str] = []
+    for event in events:
+        if not (event["type"] == "text" and out and out[-1] == "text"):
+            out.append(event["type"])
+    return out
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["streamed", "whole"])
+def test_openai_tool_calls_are_run_and_fed_back(stream):
     script = [
         openai_tool_call("call_1", "analytics-overview", {"from": "2026-03-09", "to": "2026-03-15"}),
         openai_text("You had 1,523 visitors last week."),
     ]
     tools = FixedTools()
-    with FakeProvider(script) as fake:
+    with FakeProvider(script, stream=stream) as fake:
         provider = OpenAIProvider(fake.url + "/v1", "gpt-test", KEY, timeout=5)
         events = list(run_llm(provider, "How many visitors did I have last week?", context(tools)))
     first, second = fake.requests
     assert first["path"] == "/v1/chat/completions"
     assert first["headers"]["authorization"] == f"Bearer {KEY}"
     body = first["body"]
-    assert body["model"] == "gpt-test"
+    assert body["model"] == "gpt-test" and body["stream"] is True
     assert [t["function"]["name"] for t in body["tools"]] == list(TOOL_NAMES)
     assert all(t["type"] == "function" for t in body["tools"])
     assert all("tenant" not in t["function"]["parameters"]["properties"] for t in body["tools"])
@@ -86,7 +96,7 @@ def test_openai_tool_calls_are_run_and_fed_back():
     fed_back = json.loads(messages[3]["content"])
     assert fed_back == {"isError": False, "data": RESULTS["analytics-overview"], "summary": "analytics-overview result"}
     assert tools.calls == [("analytics-overview", {"from": "2026-03-09", "to": "2026-03-15", "tenant": "acme"})]
-    assert [e["type"] for e in events] == ["tool_call", "tool_result", "text", "done"]
+    assert kinds(events) == ["tool_call", "tool_result", "text", "done"]
     assert events[0] == {
         "type": "tool_call",
         "name": "analytics-overview",
@@ -98,7 +108,8 @@ def test_openai_tool_calls_are_run_and_fed_back():
     assert done["tool_calls"] == [{"name": "analytics-overview", "arguments": events[0]["arguments"]}]
 
 
-def test_anthropic_tool_use_blocks_are_run_and_fed_back_as_tool_results():
+@pytest.mark.parametrize("stream", [True, False], ids=["streamed", "whole"])
+def test_anthropic_tool_use_blocks_are_run_and_fed_back_as_tool_results(stream):
     script = [
         anthropic_message(
             [
@@ -111,7 +122,7 @@ def test_anthropic_tool_use_blocks_are_run_and_fed_back_as_tool_results():
     ]
     tools = FixedTools()
     history = [{"role": "user", "text": "hi"}, {"role": "assistant", "text": "Hello."}]
-    with FakeProvider(script) as fake:
+    with FakeProvider(script, stream=stream) as fake:
         provider = AnthropicProvider(fake.url, "claude-test", KEY, timeout=5)
         events = list(run_llm(provider, "top pages this month?", context(tools, history)))
     first, second = fake.requests
@@ -119,7 +130,7 @@ def test_anthropic_tool_use_blocks_are_run_and_fed_back_as_tool_results():
     assert first["headers"]["x-api-key"] == KEY
     assert first["headers"]["anthropic-version"] == "2023-06-01"
     body = first["body"]
-    assert body["model"] == "claude-test" and body["max_tokens"] > 0
+    assert body["model"] == "claude-test" and body["max_tokens"] > 0 and body["stream"] is True
     assert "2026-03-18" in body["system"]
     assert [t["name"] for t in body["tools"]] == list(TOOL_NAMES)
     assert all("tenant" not in t["input_schema"]["properties"] for t in body["tools"])
@@ -135,11 +146,32 @@ def test_anthropic_tool_use_blocks_are_run_and_fed_back_as_tool_results():
     assert result_block["type"] == "tool_result" and result_block["tool_use_id"] == "toolu_1"
     assert json.loads(result_block["content"])["data"] == RESULTS["top-pages"]
     assert tools.calls == [("top-pages", {"period": "30d", "limit": 2, "tenant": "acme"})]
-    assert [e["type"] for e in events] == ["text", "tool_call", "tool_result", "text", "chart", "done"]
+    assert kinds(events) == ["text", "tool_call", "tool_result", "text", "chart", "done"]
     done = events[-1]["message"]
     assert done["engine"] == "anthropic"
     assert done["text"] == "Let me look.\n\nYour top page is / with 1,234 pageviews."
     assert done["charts"][0]["labels"] == ["/", "/pricing"]
+
+
+@pytest.mark.parametrize("provider_class", [OpenAIProvider, AnthropicProvider])
+def test_the_system_prompt_names_the_site_on_screen(provider_class):
+    """Opened on example.com's page, the model is told to answer for that site unless asked about all."""
+    answer = (
+        openai_text("ok")
+        if provider_class is OpenAIProvider
+        else anthropic_message([{"type": "text", "text": "ok"}], "end_turn")
+    )
+    prompts = []
+    for site in ("shop.example", None):
+        ctx = ChatContext("acme", TenantTools(FixedTools(), "acme"), TODAY, ["example.com", "shop.example"], site=site)
+        with FakeProvider([answer]) as fake:
+            list(run_llm(provider_class(fake.url, "m", KEY, timeout=5), "visitors?", ctx))
+        body = fake.requests[0]["body"]
+        prompts.append(body["system"] if "system" in body else body["messages"][0]["content"])
+    with_site, without = prompts
+    assert "The user's sites: example.com, shop.example." in with_site
+    assert "looking at the analytics of shop.example" in with_site and "pass domain=shop.example" in with_site
+    assert "looking at the analytics" not in without and "The user's sites: example.com, shop.example." in without
 
 
 def test_a_model_cannot_name_another_tenant():
@@ -228,3 +260,42 @@ def test_visitor_hashes_never_reach_the_provider():
     fed_back = json.loads(fake.requests[1]["body"]["messages"][-1]["content"])
     assert fed_back["data"]["goals"][0]["recent_conversions"] == [{"id": "c1", "created_at": "2026-03-17T10:00:00Z"}]
     assert "abc123" not in json.dumps(fake.requests)
+
+
+@pytest.mark.parametrize("provider_class", [OpenAIProvider, AnthropicProvider])
+def test_a_stream_that_stalls_half_way_falls_back(provider_class):
+    answer = (
+        openai_text("You had 1,523 visitors.")
+        if provider_class is OpenAIProvider
+        else anthropic_message([{"type": "text", "text": "You had 1,523 visitors."}], "end_turn")
+    )
+    stall_after = 3 if provider_class is OpenAIProvider else 5  # after two pieces of text either way
+    with FakeProvider([answer], stream=True, stall_after=stall_after) as fake:
+        provider = provider_class(fake.url, "m", KEY, timeout=0.5)
+        events = list(run_llm(provider, "How many visitors did I have last week?", context(FixedTools())))
+    notice_at = next(i for i, e in enumerate(events) if e["type"] == "notice")
+    shown = "".join(e["delta"] for e in events[:notice_at] if e["type"] == "text")
+    assert shown and "You had 1,523 visitors.".startswith(shown)  # part of the answer, before the stall
+    notice = events[notice_at]
+    assert "did not answer within 0.5 s" in notice["message"]
+    assert events[-1]["message"]["engine"] == "builtin"
+    assert events[-1]["message"]["text"].startswith("You had 1,523 visitors last week.")
+
+
+def test_an_error_event_in_an_anthropic_stream_falls_back():
+    class Overloaded(FakeProvider):
+        def send_events(self, handler, answer):
+            handler.send_response(200)
+            handler.send_header("Content-Type", "text/event-stream")
+            handler.end_headers()
+            error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+            handler.wfile.write(f"event: error\ndata: {json.dumps(error)}\n\n".encode())
+            handler.close_connection = True
+
+    with Overloaded([anthropic_message([], "end_turn")], stream=True) as fake:
+        events = list(run_llm(AnthropicProvider(fake.url, "m", KEY), "visitors last week", context(FixedTools())))
+    assert events[0] == {
+        "type": "notice",
+        "message": "The AI provider could not answer (the anthropic provider stopped: overloaded_error); "
+        "the built-in assistant answers instead.",
+    }

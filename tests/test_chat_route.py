@@ -110,6 +110,35 @@ def test_the_checks(chat):
     assert tools.calls and all(args["tenant"] == "acme" for _name, args in tools.calls)
 
 
+def test_the_pages_site_is_the_default_and_must_be_one_of_the_tenants(chat):
+    _app, client, tools = chat()
+    ask = {"question": "How many visitors did I have last week?", "site": "example.com"}
+    events = events_of(client.post("/dashboard/acme/chat", json=ask, headers={"X-CSRF-Token": CSRF}))
+    assert events[0]["arguments"]["domain"] == "example.com"
+    assert events[-1]["message"]["text"].startswith("You had 1,523 visitors on example.com last week.")
+    ask["question"] = "How many visitors did I have last week across all my sites?"
+    events = events_of(client.post("/dashboard/acme/chat", json=ask, headers={"X-CSRF-Token": CSRF}))
+    assert "domain" not in events[0]["arguments"]
+    assert events[-1]["message"]["text"].startswith("You had 1,523 visitors across all your sites last week.")
+    calls = len(tools.calls)
+    for site, message in (
+        (42, "The site field must be a domain such as example.com."),
+        (["example.com"], "The site field must be a domain such as example.com."),
+        ("other.example", "The site field must be one of this tenant's sites."),  # another tenant's site
+        ("nowhere.example", "The site field must be one of this tenant's sites."),
+    ):
+        response = client.post(
+            "/dashboard/acme/chat", json={"question": "visitors", "site": site}, headers={"X-CSRF-Token": CSRF}
+        )
+        assert (response.status_code, response.get_json()) == (422, {"message": message, "errors": {"site": [message]}})
+    assert len(tools.calls) == calls
+    for site in (None, ""):  # no site on screen: the whole tenant, as before
+        response = client.post(
+            "/dashboard/acme/chat", json={"question": "visitors", "site": site}, headers={"X-CSRF-Token": CSRF}
+        )
+        assert "domain" not in events_of(response)[0]["arguments"]
+
+
 def test_a_free_plan_tenant_gets_403(chat):
     app, client, tools = chat()
     with app.extensions["clearanalytics.db"].transaction() as cur:
@@ -163,5 +192,7 @@ def test_the_panel_partial_renders_for_ai_plans_only(chat):
         html = render_template_string(template)
         assert 'data-url="/dashboard/acme/chat"' in html and 'data-reset-url="/dashboard/acme/chat/reset"' in html
         assert "/static/chat.js" in html and "<script>" not in html
+        assert 'data-site=""' in html  # no site on screen
+        assert 'data-site="example.com"' in render_template_string(template, chat_site="example.com")
         g.tenant = accounts.Tenant(g.tenant.id, "acme", "Acme", "free")
         assert render_template_string(template).strip() == ""

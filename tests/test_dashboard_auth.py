@@ -6,8 +6,10 @@ import re
 
 import pytest
 
+from clearanalytics import accounts
 from clearanalytics.app import create_app
 from clearanalytics.dashboard.security import CONTENT_SECURITY_POLICY, LoginThrottle
+from clearanalytics.db import Database
 from tests.conftest import PASSWORD, make_account
 from tests.dashboard_helpers import add_member, close_app, csrf_from, login, make_app, page_csrf
 
@@ -188,6 +190,42 @@ def test_roles_gate_the_settings(account, role):
         close_app(app)
 
 
+def test_a_tenant_without_sites_sends_admins_to_add_one_and_tells_viewers(tmp_path):
+    data_dir = tmp_path / "data"
+    make_account(data_dir)
+    db = Database.in_data_dir(data_dir)
+    with db.transaction() as cur:
+        accounts.create_tenant(cur, "empty", "Empty Co")
+    db.close()
+    add_member(data_dir, "empty", "owner@example.com", "admin", PASSWORD)
+    add_member(data_dir, "empty", "viewer@example.com", "viewer", PASSWORD)
+    app = make_app(data_dir)
+    try:
+        admin, viewer = app.test_client(), app.test_client()
+        login(admin, "owner@example.com", PASSWORD)
+        login(viewer, "viewer@example.com", PASSWORD)
+        assert admin.get("/dashboard/empty/").headers["Location"] == "/dashboard/empty/settings/sites"
+        page = viewer.get("/dashboard/empty/")
+        assert page.status_code == 404 and "Empty Co has no sites yet." in page.text
+    finally:
+        close_app(app)
+
+
+def test_a_tenant_named_data_gets_html_pages(tmp_path):
+    data_dir = tmp_path / "data"
+    make_account(data_dir, tenant="data", site="data.example")
+    app = make_app(data_dir)
+    try:
+        client = app.test_client()
+        assert client.get("/dashboard/data/data.example").status_code == 302  # to the login page, not JSON
+        login(client, "owner@example.com", PASSWORD)
+        page = client.get("/dashboard/data/data.example")
+        assert page.status_code == 200 and page.mimetype == "text/html"
+        assert client.get("/dashboard/data/data.example/data/nosuch").json == {"message": "Unknown report 'nosuch'."}
+    finally:
+        close_app(app)
+
+
 def test_other_tenants_are_invisible(tmp_path):
     data_dir = tmp_path / "data"
     make_account(data_dir)
@@ -197,6 +235,7 @@ def test_other_tenants_are_invisible(tmp_path):
         client = app.test_client()
         login(client, "owner@example.com", PASSWORD)
         assert client.get("/dashboard/globex/globex.example").status_code == 404
+        assert 'id="tenant-switcher"' not in client.get(SITE_URL).text  # one tenant: no switcher
         assert client.get("/dashboard/acme/globex.example").status_code == 404
         assert client.get("/dashboard/globex/settings/sites").status_code == 404
         assert client.get("/dashboard/nosuch/settings/sites").status_code == 404
@@ -231,5 +270,24 @@ def test_behind_a_trusted_proxy_scheme_and_client_address_come_from_its_headers(
         assert attempt("127.0.0.1", "203.0.113.7", PASSWORD).status_code == 429
         # Another client behind the same proxy is not locked out by the first one's failures.
         assert attempt("127.0.0.1", "203.0.113.8", PASSWORD).status_code == 302
+    finally:
+        close_app(app)
+
+
+def test_the_tenant_switcher_lists_every_tenant_of_the_user(tmp_path):
+    data_dir = tmp_path / "data"
+    make_account(data_dir)
+    make_account(data_dir, tenant="globex", site="globex.example", email="boss@globex.example")
+    add_member(data_dir, "globex", "owner@example.com", "viewer", PASSWORD)
+    app = make_app(data_dir)
+    try:
+        client = app.test_client()
+        login(client, "owner@example.com", PASSWORD)
+        page = client.get(SITE_URL).text
+        switcher = re.search(r'id="tenant-switcher">(.*?)</details>', page, re.S).group(1)
+        assert re.findall(r'<a href="([^"]+)"', switcher) == ["/dashboard/acme/", "/dashboard/globex/"]
+        other = client.get("/dashboard/globex/", follow_redirects=True)
+        assert other.request.path == "/dashboard/globex/globex.example" and other.status_code == 200
+        assert client.get("/dashboard/globex/settings/sites").status_code == 403  # a viewer there
     finally:
         close_app(app)

@@ -13,9 +13,11 @@ import pytest
 import requests
 
 from tests import dashboard_dataset
+from tests.browser import DESKTOP, PHONE, expect, new_context, screenshot
 from tests.conftest import PASSWORD, LiveServer, make_account
-from tests.dashboard_browser import DESKTOP, PHONE, browser, screenshot  # noqa: F401  (fixture)
 from tests.dashboard_helpers import add_member
+
+pytest_plugins = ("tests.browser",)
 
 SITE = "/dashboard/acme/example.com"
 
@@ -32,10 +34,11 @@ def server(tmp_path_factory):
     server.stop()
 
 
-def new_page(browser, server, email="owner@example.com", viewport=DESKTOP, scheme="light"):  # noqa: F811
+def new_page(chromium, server, email="owner@example.com", viewport=DESKTOP, scheme="light"):
     """A fresh context on the analytics view of example.com, logged in (through the form once per user)."""
     states = server.__dict__.setdefault("states", {})
-    context = browser.new_context(
+    context = new_context(
+        chromium,
         viewport=viewport,
         color_scheme=scheme,
         locale="en-US",
@@ -85,8 +88,8 @@ def table(page, widget: str) -> list[list[str]]:
     return [[c.strip() for c in rows.nth(i).locator("th, td").all_inner_texts()] for i in range(rows.count())]
 
 
-def test_login_numbers_period_site_and_xss(browser, server):  # noqa: F811
-    page = new_page(browser, server)
+def test_login_numbers_period_site_and_xss(chromium, server):
+    page = new_page(chromium, server)
     assert page.url == server.url + SITE
     assert kpis(page) == {"visitors": "3", "pageviews": "4", "bounce_rate": "66.7%", "avg_duration": "33s"}
     assert page.locator(".kpi[data-key=visitors] [data-change]").inner_text() == "no previous data"
@@ -138,8 +141,8 @@ def test_login_numbers_period_site_and_xss(browser, server):  # noqa: F811
     assert page.problems == []
 
 
-def test_chart_tooltips_by_pointer_and_keyboard(browser, server):  # noqa: F811
-    page = new_page(browser, server)
+def test_chart_tooltips_by_pointer_and_keyboard(chromium, server):
+    page = new_page(chromium, server)
     page.wait_for_selector(".chart-card[data-report=timeseries] svg")
     svg = page.locator(".chart-card[data-report=timeseries] svg")
     assert svg.locator("polyline").count() == 2
@@ -158,8 +161,8 @@ def test_chart_tooltips_by_pointer_and_keyboard(browser, server):  # noqa: F811
     assert page.problems == []
 
 
-def test_loading_and_error_states_with_retry(browser, server):  # noqa: F811
-    page = new_page(browser, server)
+def test_loading_and_error_states_with_retry(chromium, server):
+    page = new_page(chromium, server)
     kpis(page)
     page.route("**/data/pages*", lambda route: route.fulfill(status=500, json={"message": "Server Error."}))
     page.reload()
@@ -179,8 +182,8 @@ def test_loading_and_error_states_with_retry(browser, server):  # noqa: F811
     page.unroute("**/data/overview*")
 
 
-def test_a_malformed_period_falls_back_for_page_and_panels(browser, server):  # noqa: F811
-    page = new_page(browser, server)
+def test_a_malformed_period_falls_back_for_page_and_panels(chromium, server):
+    page = new_page(chromium, server)
     page.goto(SITE + "?period=5y&filter[page]=/")
     assert "The period field must be one of" in page.locator(".form-error").inner_text()
     numbers = kpis(page)  # 7d, still filtered to "/"
@@ -188,11 +191,12 @@ def test_a_malformed_period_falls_back_for_page_and_panels(browser, server):  # 
     assert page.problems == []
 
 
-def test_clicking_a_page_filters_the_whole_view(browser, server):  # noqa: F811
-    page = new_page(browser, server)
+def test_clicking_a_page_filters_the_whole_view(chromium, server):
+    page = new_page(chromium, server)
     table(page, "pages")
-    page.click("#w-pages tbody a:text-is('/pricing')")
-    page.wait_for_load_state("networkidle")
+    page.focus("#w-pages tbody a:text-is('/pricing')")  # a real link: the keyboard works as well as a click
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/example.com?filter*")
     assert page.url == server.url + SITE + "?filter%5Bpage%5D=%2Fpricing"
     chip = page.locator(".chip[data-filter=page]")
     assert chip.inner_text().replace("\n", " ").startswith("Page: /pricing")
@@ -207,8 +211,8 @@ def test_clicking_a_page_filters_the_whole_view(browser, server):  # noqa: F811
     assert page.problems == []
 
 
-def test_token_created_used_and_revoked(browser, server):  # noqa: F811
-    page = new_page(browser, server)
+def test_token_created_used_and_revoked(chromium, server):
+    page = new_page(chromium, server)
     page.goto("/dashboard/acme/settings/tokens")
     page.fill("#f-name", "from the browser")
     page.uncheck("input[value='mcp:use']")
@@ -234,8 +238,8 @@ def test_token_created_used_and_revoked(browser, server):  # noqa: F811
     assert (refused.status_code, refused.json()) == (401, {"message": "Unauthenticated."})
 
 
-def test_goal_created_and_its_completions_shown(browser, server):  # noqa: F811
-    page = new_page(browser, server)
+def test_goal_created_and_its_completions_shown(chromium, server):
+    page = new_page(chromium, server)
     page.goto("/dashboard/acme/settings/goals")
     page.select_option("#f-site_id", label="example.com")
     page.fill("#f-name", "Pricing visit")
@@ -253,8 +257,25 @@ def test_goal_created_and_its_completions_shown(browser, server):  # noqa: F811
     assert page.problems == []
 
 
-def test_post_without_csrf_token_is_refused(browser, server):  # noqa: F811
-    page = new_page(browser, server)
+def test_site_settings_snippet_copy_and_installation_check(chromium, server):
+    page = new_page(chromium, server)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto("/dashboard/acme/settings/sites")
+    page.get_by_role("link", name="Edit example.com").click()
+    snippet = page.locator("#snippet-code").inner_text()
+    assert snippet == f'<script defer data-domain="example.com" src="{server.url}/js/script.js"></script>'
+    page.click("button:text-is('Copy snippet')")
+    expect(page.locator("[data-copy]")).to_have_text("Copied")  # the clipboard answers asynchronously
+    assert page.evaluate("navigator.clipboard.readText()") == snippet
+    page.click("button:text-is('Check installation')")
+    result = page.locator("[data-result]")
+    expect(result).not_to_contain_text("Checking")  # (wait_for_function would need eval, which the CSP forbids)
+    assert result.inner_text().startswith("Installed: 6 pageviews so far, 0 in the last 24 hours; last one at ")
+    assert page.problems == []
+
+
+def test_post_without_csrf_token_is_refused(chromium, server):
+    page = new_page(chromium, server)
     status = page.evaluate(
         """async () => {
             const body = new URLSearchParams({domain: "evil.example", timezone: "UTC", currency: "EUR"});
@@ -267,8 +288,8 @@ def test_post_without_csrf_token_is_refused(browser, server):  # noqa: F811
     assert "evil.example" not in page.content()
 
 
-def test_viewer_cannot_open_admin_settings(browser, server):  # noqa: F811
-    page = new_page(browser, server, email="viewer@example.com")
+def test_viewer_cannot_open_admin_settings(chromium, server):
+    page = new_page(chromium, server, email="viewer@example.com")
     assert kpis(page)["visitors"] == "3"
     for path in (
         "/dashboard/acme/settings/tokens",
@@ -283,10 +304,13 @@ def test_viewer_cannot_open_admin_settings(browser, server):  # noqa: F811
     assert page.locator(".settings-nav a").all_inner_texts() == ["My account"]
 
 
-@pytest.mark.parametrize("viewport,suffix", [(DESKTOP, "desktop"), (PHONE, "phone")])
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_screenshots_of_the_main_views(browser, server, viewport, suffix, scheme):  # noqa: F811
-    page = new_page(browser, server, viewport=viewport, scheme=scheme)
+@pytest.mark.parametrize(
+    "viewport,suffix,scheme",
+    [(DESKTOP, "desktop", "light"), (PHONE, "phone", "light"), (PHONE, "phone", "dark"), (DESKTOP, "desktop", "dark")],
+    ids=["desktop-light", "phone-light", "phone-dark", "desktop-dark"],
+)
+def test_screenshots_of_the_main_views(chromium, server, viewport, suffix, scheme):
+    page = new_page(chromium, server, viewport=viewport, scheme=scheme)
     kpis(page)
     table(page, "pages")
     no_sideways_scroll(page, viewport)

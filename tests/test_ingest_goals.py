@@ -136,3 +136,18 @@ def test_goal_add_errors(account, args, message):
 def test_goal_add_unknown_site(account):
     result = run_cli("goal", "add", "--data-dir", account.data_dir, "--site", "nope.org", "--name", "x", "--event", "y")
     assert result.exit_code == 1 and "no site" in result.stderr
+
+
+def test_add_goal_on_a_running_app_backfills_queued_events_and_matches_at_once(account):
+    from clearanalytics.ingest.goalmatch import add_goal
+
+    client = IngestClient(account.data_dir, {"flush_interval": 60})
+    client.pageview("https://example.com/pricing")  # still queued in the writer
+    with client.db.reading() as cur:
+        site_id = cur.execute("SELECT id FROM sites").fetchone()[0]
+    goal, backfilled = add_goal(client.db, site_id, "Pricing", "url", {"match_type": "exact", "path": "/pricing"},
+                                service=client.service)  # fmt: skip
+    client.pageview("https://example.com/pricing", ip="192.0.2.77")
+    assert backfilled == 1
+    assert client.rows("goal_completions", "goal_id") == [(goal.id,), (goal.id,)]
+    client.close()

@@ -364,3 +364,46 @@ def test_random_payloads_never_cause_a_500(shared):
         raw = json.dumps(payload, allow_nan=True).encode()
         r = shared.post(None, raw=raw)
         assert r.status_code in (202, 400), (payload, r.get_data(as_text=True))
+
+
+def test_flask_route_and_wsgi_fast_path_answer_alike(shared):
+    """The blueprint route (behind the fast path) and the fast path share answer(); check both."""
+    from werkzeug.test import Client
+
+    flask_only = Client(shared.app.wsgi_app.wsgi_app)  # the Flask app without the fast path
+    cases = [
+        ({"name": "pageview", "url": "https://example.com/", "domain": "example.com"}, 202),
+        ({"name": "pageview", "url": "https://example.com/", "domain": "nope.org"}, 202),
+        ({"name": "pageview", "domain": "example.com"}, 400),
+    ]
+    for payload, status in cases:
+        for client in (flask_only, shared.client):
+            r = client.post("/api/event", data=json.dumps(payload), headers={"User-Agent": CHROME})
+            assert r.status_code == status
+            assert r.headers["Access-Control-Allow-Origin"] == "*"
+            assert r.headers.get("X-ClearAnalytics-Dropped") == (
+                None if "nope" not in payload["domain"] else "unknown-domain"
+            )
+            body = json.loads(r.get_data())
+            assert set(body) == ({"id"} if status == 202 and "nope" not in payload["domain"] else
+                                 {"message", "errors"} if status == 400 else set())  # fmt: skip
+    for client in (flask_only, shared.client):
+        r = client.options("/api/event")
+        assert r.status_code == 204 and r.headers["Access-Control-Allow-Methods"] == "POST, OPTIONS"
+        assert client.post("/api/event", data=b"x" * 20000).status_code == 400
+    assert shared.client.get("/api/event").status_code == 405
+
+
+def test_a_failed_commit_is_retried_by_the_next_flush(account):
+    """A batch that cannot be committed (here: the table is briefly gone) stays spooled and is retried."""
+    ingest = IngestClient(account.data_dir, {"flush_interval": 600})  # only explicit flushes
+    with ingest.db.transaction() as cur:
+        cur.execute("ALTER TABLE pageviews RENAME TO pageviews_away")
+    pageview_id = ingest.pageview("https://example.com/retry").get_json()["id"]
+    assert ingest.service.flush() == 0
+    assert [p for p in (ingest.db.path.parent / "spool").glob("*.jsonl") if p.stat().st_size]
+    with ingest.db.transaction() as cur:
+        cur.execute("ALTER TABLE pageviews_away RENAME TO pageviews")
+    assert ingest.service.flush() == 1
+    assert ingest.rows("pageviews", "id, pathname") == [(pageview_id, "/retry")]
+    ingest.close()

@@ -350,7 +350,15 @@ BAD_ARGUMENTS = [
     ("daily-breakdown", {"tenant": "acme", "domain": 12}, "The domain argument must be a string"),
     ("analytics-overview", {"tenant": "acme", "limit": 5}, "Unknown argument 'limit' for analytics-overview"),
     ("list-sites", {"tenant": "acme", "period": "7d"}, "Unknown argument 'period' for list-sites"),
-    ("top-pages", {"tenant": "acme", "from": "2026-01-01"}, "Unknown argument 'from' for top-pages"),
+    ("top-pages", {"tenant": "acme", "from": "2026-01-01"}, "The to field is required when from is present."),
+    (
+        "analytics-overview",
+        {"tenant": "acme", "from": "2026-02-01", "to": "2026-01-01"},
+        "The from field must be a date before or equal to to.",
+    ),
+    ("languages", {"tenant": "acme", "from": "last week", "to": "2026-01-01"}, "The from field must be a date in"),
+    ("campaigns", {"tenant": "acme", "from": 20260101, "to": "2026-01-01"}, "The from argument must be a date in"),
+    ("list-sites", {"tenant": "acme", "from": "2026-01-01"}, "Unknown argument 'from' for list-sites"),
     ("top-pages", {}, "The tenant argument is required"),
     ("top-pages", {"tenant": 5}, "The tenant argument is required"),
 ]

@@ -9,9 +9,11 @@ import jsonschema
 import pytest
 
 from clearanalytics import accounts
+from clearanalytics.api.openapi import openapi_document
 from clearanalytics.db import Database
 from clearanalytics.mcp import tools
 from tests.test_mcp_protocol import TOOL_NAMES
+from tests.test_mcp_tools import SAME_AS_API
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,3 +121,21 @@ def test_every_tool_is_documented():
         assert f"`{name}`" in docs, name
     assert "## Connect an AI assistant (MCP)" in readme
     assert '"Authorization": "Bearer YOUR_API_TOKEN"' in readme
+
+
+def test_the_tools_rows_are_described_as_the_openapi_document_describes_the_apis():
+    """Where a tool returns the API's rows, its outputSchema is the OpenAPI schema of that API's data."""
+    paths = openapi_document()["paths"]
+    output = {t["name"]: t["outputSchema"]["properties"] for t in tools.list_tools()}
+    compared = 0
+    for tool, sections in SAME_AS_API.items():
+        for key, path in sections.items():
+            response = paths[f"/{path}"]["get"]["responses"]["200"]
+            data = response["content"]["application/json"]["schema"]["properties"]["data"]
+            assert output[tool][key] == data, (tool, key)
+            compared += 1
+    assert compared == 13
+    completion = paths["/goals/{goal}/completions"]["get"]["responses"]["200"]["content"]["application/json"]
+    row = completion["schema"]["properties"]["data"]["items"]
+    recent = output["goals"]["goals"]["items"]["properties"]["recent_conversions"]["items"]
+    assert recent["properties"] == {k: v for k, v in row["properties"].items() if k != "goal_id"}

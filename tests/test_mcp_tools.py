@@ -13,9 +13,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import jsonschema
 import pytest
 import requests
 
+from clearanalytics.mcp.tools import list_tools
 from tests import stats_dataset
 from tests.conftest import LiveServer
 from tests.mcp_client import with_session
@@ -135,9 +137,11 @@ def test_every_tool_gives_the_apis_numbers(served, scope, arguments):
 
     now, (results, answers, completions) = in_one_hour(fetch)
 
+    output_schemas = {tool["name"]: tool["outputSchema"] for tool in list_tools()}
     for name, result in results.items():
         assert result.is_error is False, (name, result.content)
         structured = result.structured_content
+        jsonschema.validate(structured, output_schemas[name])  # with data, not only empty lists
         assert (structured["tenant"], structured["domain"], structured["period"]) == (tenant, domain, period)
         assert result.content[0].text and result.content[1].text.startswith("{")
     for (name, key), data_of_api in answers.items():

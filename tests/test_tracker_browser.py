@@ -20,6 +20,7 @@ import pytest
 from conftest import REPO_ROOT, make_account
 
 from clearanalytics.config import DATABASE_FILE_NAME
+from tests.browser import WAIT_SECONDS
 
 pytest_plugins = ("tests.browser",)
 
@@ -28,14 +29,20 @@ TRACKER_SCRIPT = REPO_ROOT / "static" / "script.js"
 SCRIPT_SRC = "http://cdn.example/js/script.js"
 API = "/api/event"
 
-# Makes document.visibilityState controllable, since headless Chromium never hides a page by itself
-# (a real hide happens in the pagehide tests, by leaving the page), and counts the JSON answers read,
-# so that a test knows the tracker holds the pageview's id.
-VISIBILITY_SWITCH = """
+# Counts the JSON answers the page has read, so that a test knows the tracker holds a pageview's id (an
+# engagement is only sent with it, and a page left before the id came back has nothing to send then).
+COUNT_ANSWERS = """
 (() => {
   const json = Response.prototype.json;
   window.__answers = 0;
   Response.prototype.json = function () { return json.call(this).then((v) => { window.__answers++; return v; }); };
+})();
+"""
+
+# Makes document.visibilityState controllable, since headless Chromium never hides a page by itself
+# (a real hide happens in the pagehide tests, by leaving the page).
+VISIBILITY_SWITCH = """
+(() => {
   let state = 'visible';
   Object.defineProperty(Document.prototype, 'visibilityState', {configurable: true, get: () => state});
   Object.defineProperty(Document.prototype, 'hidden', {configurable: true, get: () => state !== 'visible'});
@@ -256,6 +263,7 @@ T0 = 1_700_000_000  # the fake clock's start; only differences matter
 def open_with_fake_clock(page: Any, server: Any, path: str, body: str = "<h1>Hello</h1>") -> dict:
     """Load `path` with a paused fake clock and a controllable visibility; returns the pageview answer's event."""
     server.add_page(path, page_html(body=body))
+    page.add_init_script(COUNT_ANSWERS)
     page.add_init_script(VISIBILITY_SWITCH)
     page.clock.install(time=T0)
     page.clock.pause_at(T0 + 10)  # install() lets the clock run; pause it a little later
@@ -263,7 +271,7 @@ def open_with_fake_clock(page: Any, server: Any, path: str, body: str = "<h1>Hel
     return server.wait_for_names("pageview")[0]
 
 
-def wait_for_pageview_id(page: Any, answers: int = 1, timeout: float = 15) -> None:
+def wait_for_pageview_id(page: Any, answers: int = 1, timeout: float = WAIT_SECONDS) -> None:
     """Wait until the tracker has read `answers` JSON answers (so it holds the pageview id).
 
     Polled from Python: Playwright's wait_for_function runs on the page's timers, which the fake clock stops.
@@ -287,6 +295,7 @@ def test_engaged_time_counts_only_while_visible_and_is_sent_as_deltas(browser_pa
     browser_page.clock.run_for(1500)
     browser_page.evaluate("history.pushState({}, '', '/next')")  # leaving: send the 1.5 s since the last send
     events = page_server.wait_for_names("pageview", "engagement", "engagement", "pageview")
+    wait_for_pageview_id(browser_page, answers=2)  # the server has the second pageview; the page, its id?
     browser_page.clock.run_for(3000)
     browser_page.goto("about:blank")  # real pagehide: the second page's 3 s go by sendBeacon
     events = page_server.wait_for(lambda ev: len(named(ev, "engagement")) == 3)
@@ -477,11 +486,13 @@ def test_end_to_end_two_pageviews_with_durations_and_a_purchase(tmp_path, live_s
     tag = tracker_tag(src="http://analytics.example/js/script.js", domain=account.site)
     page_server.add_page("/shop", page_html(tag, body="<h1>Shop</h1><p>Mugs and posters.</p>"))
 
+    browser_page.add_init_script(COUNT_ANSWERS)
     browser_page.goto(page_server.url("/shop"))
     page_server.wait_for_names("pageview")
     browser_page.wait_for_timeout(2000)  # visible for a while: engaged time (not asserted as a timing)
     browser_page.evaluate("history.pushState({}, '', '/shop/cart')")
     page_server.wait_for_names("pageview", "engagement", "pageview")
+    wait_for_pageview_id(browser_page, answers=2)  # else pagehide below could find the cart page without its id
     browser_page.wait_for_timeout(2000)
     browser_page.evaluate("purchase => clearanalytics('purchase', purchase)", PURCHASE)
     page_server.wait_for_names("purchase")

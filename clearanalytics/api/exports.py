@@ -11,6 +11,7 @@ import re
 
 from flask import Response, jsonify, request, stream_with_context
 
+from clearanalytics import proxies
 from clearanalytics.accounts import Site
 from clearanalytics.api.auth import bp, require_ability, validation_error
 from clearanalytics.api.goals import tenant_sites
@@ -85,10 +86,10 @@ def export_bigquery_schema():
 
 
 def _base_url() -> str:
-    """The API's base URL for the M script: the parameter, else this request's own host."""
+    """The API's base URL for the M script: the parameter, else this app's URL as the client sees it."""
     raw = request.args.get("base_url")
     if not raw:
-        return request.host_url.rstrip("/") + "/api/v1"
+        return proxies.public_url_root() + "/api/v1"  # behind a trusted TLS proxy: https:// and its host
     if len(raw) > MAX_BASE_URL_LENGTH or not _BASE_URL.match(raw):
         raise validation_error("base_url", "The base_url field must be an http:// or https:// URL.")
     return raw.rstrip("/")

@@ -12,9 +12,9 @@ import copy
 import re
 from functools import cache
 
-from flask import jsonify, request
+from flask import jsonify
 
-from clearanalytics import __version__
+from clearanalytics import __version__, proxies
 from clearanalytics.api import openapi_paths as p
 from clearanalytics.api.auth import bp
 
@@ -195,4 +195,4 @@ def openapi_document(base_url: str | None = None) -> dict:
 
 @bp.get("/openapi.json")
 def openapi_json():
-    return jsonify(openapi_document(request.host_url.rstrip("/") + "/api/v1"))
+    return jsonify(openapi_document(proxies.public_url_root() + "/api/v1"))

@@ -2,10 +2,13 @@
 
 Parameter ranges come from the code that enforces them (`stats.query`, `stats.exports`)
 and export rows from the column definitions, so that the document follows the code. The
-stats response fields follow the reference and issue [3/7] field for field.
+stats response fields follow the reference and issue [3/7] field for field; the MCP tools
+describe the same rows with these schemas (`stats_data`, clearanalytics/mcp/reports.py).
 """
 
 from __future__ import annotations
+
+import copy
 
 from clearanalytics.exports.columns import ROUTE_SEGMENTS, TABLES, Column
 from clearanalytics.stats.exports import MAX_CURSOR_LENGTH, MAX_EXPORT_LIMIT
@@ -152,12 +155,22 @@ STATS: list[tuple[str, str, list[dict], dict]] = [
      [limit_param(10)], rows_of({"source": "string", "revenue": "number", "transactions": "int"})),
 ]  # fmt: skip
 
+
+def stats_data(path: str) -> dict:
+    """The `data` schema of one STATS endpoint (a copy): the MCP tools' outputSchema rows use it too."""
+    for stats_path, _summary, _params, body in STATS:
+        if stats_path == path:
+            return copy.deepcopy(body["properties"]["data"])
+    raise KeyError(path)
+
+
 TIMESTAMP = {"type": "string", "format": "date-time", "description": "UTC, such as 2026-02-17T14:22:00Z."}
 GOAL = obj({"id": "string", "name": "string", "type": {"type": "string", "enum": ["url", "event"]},
             "config": {"type": "object"}, "is_active": {"type": "boolean"}, "created_at": TIMESTAMP,
             "updated_at": TIMESTAMP})  # fmt: skip
-COMPLETION = obj({"id": "string", "goal_id": "string", "visitor_hash": "string", "pageview_id": "string?",
-                  "created_at": TIMESTAMP})  # fmt: skip
+COMPLETION_FIELDS = {"id": "string", "goal_id": "string", "visitor_hash": "string", "pageview_id": "string?",
+                     "created_at": TIMESTAMP}  # fmt: skip
+COMPLETION = obj(COMPLETION_FIELDS)
 COMPLETIONS = obj({
     "data": {"type": "array", "items": COMPLETION},
     "meta": obj({"goal": obj({"id": "string", "name": "string", "type": {"type": "string", "enum": ["url", "event"]}}),

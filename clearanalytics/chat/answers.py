@@ -124,7 +124,12 @@ def change_words(metric: str, change: Any, against: str = "the previous period")
     return f"{direction} {abs(change):.1f}{unit} on {against}"
 
 
+ALL_SITES = "*"  # the `domain` of an answer about every site, asked for in so many words
+
+
 def where(domain: str | None) -> str:
+    if domain == ALL_SITES:
+        return " across all your sites"
     return f" on {domain}" if domain else ""
 
 

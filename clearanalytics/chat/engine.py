@@ -33,6 +33,7 @@ class ChatContext:
     domains: list[str] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)  # [{"role": "user"|"assistant", "text": ...}]
     site_todays: dict[str, date] = field(default_factory=dict)  # each site's local today, when they differ
+    site: str | None = None  # the site whose analytics page the chat was opened on: the default for questions
 
 
 class Transcript:
@@ -58,7 +59,7 @@ class Transcript:
 
     def done(self) -> Event:
         message = {
-            "text": "".join(self.text).strip(),
+            "text": "".join(self.text).strip(),  # deltas joined: what the panel showed
             "charts": self.charts,
             "tool_calls": self.tool_calls,
             "engine": self.engine,
@@ -110,15 +111,16 @@ class BuiltinEngine:
     def parse(self, question: str, ctx: ChatContext, previous: Intent | None = None) -> Intent | None:
         if not question:
             return None
-        intent = parse_question(question, today=ctx.today, tenant=ctx.tenant, domains=ctx.domains, previous=previous)
+        known = dict(tenant=ctx.tenant, domains=ctx.domains, previous=previous, default_domain=ctx.site)
+        intent = parse_question(question, today=ctx.today, **known)
         own_today = ctx.site_todays.get(intent.domain) if intent and intent.domain else None
         if own_today and own_today != ctx.today:  # "yesterday on shop.example" is that site's yesterday
-            today = own_today
-            intent = parse_question(question, today=today, tenant=ctx.tenant, domains=ctx.domains, previous=previous)
+            intent = parse_question(question, today=own_today, **known)
         return intent
 
     def _phrase(self, intent: Intent, result: ToolResult, call) -> Iterator[Event | tuple[str, list[dict]]]:
-        label, domain = intent.period.label, intent.domain
+        label = intent.period.label
+        domain = answers.ALL_SITES if intent.all_sites else intent.domain  # the answer says which site(s)
         if intent.tool in ("analytics-overview", "ecommerce-overview"):
             metric = intent.metric or "visitors"
             previous = None

@@ -2,7 +2,7 @@
 
 The loop emits the same events as the built-in engine (engine.py), so the panel shows every
 tool call with its arguments as it happens. What the provider receives is the system prompt
-below (the date, the tenant's own site domains), the conversation's earlier questions and
+below (the date, the tenant's own site domains, the site the page shows), the conversation's earlier questions and
 answers, and the tool results, which are the tenant's own aggregates: nothing else leaves
 the server. When the provider fails (unreachable, timeout, an error status, a malformed
 answer) the panel gets a notice and the built-in engine answers instead.
@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from clearanalytics.chat import answers
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext, Event, Transcript
-from clearanalytics.chat.providers import HttpClient, ProviderError
+from clearanalytics.chat.providers import HttpClient, ProviderError, Turn
 from clearanalytics.chat.tools import result_for_model
 
 MAX_ROUNDS = 5
@@ -23,13 +23,20 @@ MAX_HISTORY = 10  # earlier messages sent along, to keep requests small
 
 def system_prompt(ctx: ChatContext) -> str:
     sites = ", ".join(ctx.domains) if ctx.domains else "none yet"
+    current = ""
+    if ctx.site:  # the chat was opened on this site's analytics page: its numbers are the ones on screen
+        current = (
+            f" The user is looking at the analytics of {ctx.site}: when a question names no site, answer for "
+            f"that site (pass domain={ctx.site}) and say so; only when they ask about all their sites, omit "
+            "`domain`."
+        )
     return (
         "You are the analytics assistant inside ClearAnalytics, a privacy-first web analytics dashboard. "
         f"Today is {ctx.today.isoformat()}. The user's sites: {sites}. "
         "Answer questions about their traffic by calling the tools; every number you give must come from a "
         "tool result, never guess one. Periods: use `period` (24h, 7d, 30d, 90d, 12m: the N days ending today) "
         "or, for other ranges, `from` and `to` as YYYY-MM-DD dates when the tool accepts them. "
-        "Use `domain` to restrict to one site. Answer briefly, in the user's language, with the key numbers."
+        "Use `domain` to restrict to one site. Answer briefly, in the user's language, with the key numbers." + current
     )
 
 
@@ -40,15 +47,23 @@ def run_llm(provider: HttpClient, question: str, ctx: ChatContext, max_rounds: i
         messages = provider.start(system_prompt(ctx), ctx.history[-MAX_HISTORY:], question)
         charts: list[dict] = []
         for _round in range(max_rounds):
-            turn = provider.complete(messages, tools)
+            turn = None
+            for item in provider.stream(messages, tools):
+                if isinstance(item, Turn):
+                    turn = item
+                elif item:
+                    yield out.say(item)  # the answer as the model writes it
+            if turn is None:
+                raise ProviderError(f"the {provider.name} provider's answer ended early")
             if not turn.tool_calls:
-                yield out.say(turn.text.strip() or "The assistant gave no answer.")
+                if not turn.text.strip():
+                    yield out.say("The assistant gave no answer.")
                 for spec in charts[-1:]:  # the last data the model looked at, drawn under its answer
                     yield out.chart(spec)
                 yield out.done()
                 return
             if turn.text.strip():
-                yield out.say(turn.text.strip() + "\n\n")
+                yield out.say("\n\n")
             results = []
             for call in turn.tool_calls:
                 yield out.tool_call(call.name, {**call.arguments, "tenant": ctx.tenant})

@@ -123,6 +123,12 @@ COMPARISON = re.compile(
 BEFORE = re.compile(r"\bthe (?:day|week|month|year|period) before\b|\bbefore that\b|\bthe previous (?:one|period)\b")
 LIMIT = re.compile(r"\b(?:top|best|first|worst)\s+(?P<n>\d{1,3})\b|\b(?P<m>\d{1,3})\s+(?:most|best|top|biggest)\b")
 DOMAIN = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]\b")
+# "across all my sites", "on all sites", "every site", "all websites", "all my domains": the whole tenant
+ALL_SITES = re.compile(
+    r"\b(?:all|every|each)\s+(?:of\s+)?(?:my\s+|our\s+|the\s+)?(?:web)?(?:sites?|domains?)\b"
+    r"|\bacross\s+(?:my\s+|our\s+|the\s+)?(?:web)?(?:sites|domains)\b|\b(?:all|every) sites? combined\b"
+)
+LIST_SITES = re.compile(r"\b(?:which|list|show)\b|\bwhat (?:are )?(?:all )?(?:my |our )?(?:web)?(?:sites|domains)\b")
 SITE_PREFIX = re.compile(r"\b(?:on|for|at|of|from)\s+(?:the\s+)?(?P<name>[a-z0-9][a-z0-9-]*)(?:\s+site)?\b")
 
 
@@ -138,6 +144,7 @@ class Intent:
     domain: str | None = None
     compare: Period | None = None
     compare_is_preceding: bool = False  # the compared period is the one the tools' *_change use
+    all_sites: bool = False  # the question asked for every site ("across all my sites")
 
 
 def _first(rules: tuple[Rule, ...], text: str) -> Rule | None:
@@ -197,12 +204,15 @@ def parse_question(
     tenant: str,
     domains: list[str] | tuple[str, ...] = (),
     previous: Intent | None = None,
+    default_domain: str | None = None,
 ) -> Intent | None:
     """Map a question to an Intent, or None when it asks for nothing the tools can answer.
 
     `previous` is the intent of the conversation's last question: a follow-up that names
     only a period, a site or a comparison ("and the month before?", "what about on
     shop.example?") asks the same thing again with that change.
+    `default_domain` is the site whose page the chat was opened on: a question that names
+    no site is about that one (the numbers then match the page), unless it says "all sites".
     """
     text = _clean(question)
     if not text:
@@ -218,15 +228,23 @@ def parse_question(
     period = period or default_period()
     domain = find_domain(text, domains)
     # Dates look like domains to nothing, but a domain can contain words the tables know
-    # ("shop.example"), so the tables read the text without it.
+    # ("shop.example"), so the tables read the text without it; likewise "all my sites".
     plain = text.replace(domain, " ") if domain else text
-    breakdown = _first(BREAKDOWNS, plain)
-    metric = _first(METRICS, plain)
+    all_sites = domain is None and ALL_SITES.search(plain) is not None
+    without = ALL_SITES.sub(" ", plain)
+    breakdown, metric = _first(BREAKDOWNS, without), _first(METRICS, without)
+    if all_sites and breakdown is None and metric is None and (previous is None or LIST_SITES.search(plain)):
+        all_sites = False  # "show all my sites" lists them; "and across all my sites?" is a follow-up
+    if not all_sites:
+        breakdown, metric = _first(BREAKDOWNS, plain), _first(METRICS, plain)
     if breakdown is None and metric is None:
         moved_back = comparison is not None or BEFORE.search(text) is not None
-        if previous is None or not (explicit_period or domain or moved_back):
+        if previous is None or not (explicit_period or domain or all_sites or moved_back):
             return None
-        return _follow_up(previous, today, tenant, period if explicit_period else None, domain, moved_back)
+        named = period if explicit_period else None
+        return _follow_up(previous, today, tenant, named, domain, moved_back, all_sites)
+    if domain is None and not all_sites:
+        domain = default_domain
     rule = breakdown or metric
     tool = rule.tool
     facet = breakdown.name if breakdown else None
@@ -243,30 +261,46 @@ def parse_question(
     if limit and tool in LIST_TOOLS:
         arguments["limit"] = limit
     if tool == "list-sites":
-        arguments = {"tenant": tenant}
+        arguments, domain = {"tenant": tenant}, None
     compare = None
     if comparison is not None and tool in ("analytics-overview", "ecommerce-overview"):
         compare = compare_period or period.previous(today)
     return Intent(
-        tool, arguments, metric.name if metric else None, facet, period, domain, compare, compare_period is None
+        tool,
+        arguments,
+        metric.name if metric else None,
+        facet,
+        period,
+        domain,
+        compare,
+        compare_period is None,
+        all_sites,
     )
 
 
 def _follow_up(
-    previous: Intent, today: date, tenant: str, period: Period | None, domain: str | None, compare: bool
+    previous: Intent,
+    today: date,
+    tenant: str,
+    period: Period | None,
+    domain: str | None,
+    compare: bool,
+    all_sites: bool = False,
 ) -> Intent:
-    """The previous question again, with a new period, site or comparison."""
+    """The previous question again, with a new period, site (or all sites) or comparison."""
     arguments = {k: v for k, v in previous.arguments.items() if k not in ("period", "from", "to", "domain")}
     if previous.tool == "list-sites":
         return previous
     if period is None and compare:  # "and the week before?": the previous question's period, moved back
         period = previous.period.previous(today)
     period = period or previous.period
-    domain = domain or previous.domain
+    if not all_sites:
+        domain = domain or previous.domain
+        all_sites = previous.all_sites and domain is None
     arguments = {**arguments, "tenant": tenant, **period.arguments()}
     if domain:
         arguments["domain"] = domain
-    return Intent(previous.tool, arguments, previous.metric, previous.facet, period, domain)
+    return Intent(previous.tool, arguments, previous.metric, previous.facet, period, domain, all_sites=all_sites)
 
 
 CAPABILITIES = (
@@ -277,5 +311,5 @@ CAPABILITIES = (
     "visitors per day and the peak hour",
     'periods: today, yesterday, this week, last week, this month, last month, "last 30 days", '
     '"in March", "since 2026-02-01", this year, last year',
-    'a site ("on shop.example") and a comparison ("compared to the week before")',
+    'a site ("on shop.example", or "across all my sites") and a comparison ("compared to the week before")',
 )

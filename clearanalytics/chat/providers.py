@@ -1,9 +1,10 @@
 """LLM clients: OpenAI-compatible Chat Completions and Anthropic Messages, both with tool calling.
 
 Each client keeps the conversation in its own wire format and offers three steps to the
-tool loop: `start()` builds the first messages, `complete()` sends one request and returns a
-neutral `Turn` (text and tool calls), and `add_results()` appends the assistant's turn and
-the tool results in the shape that provider expects. HTTP goes through urllib (no extra
+tool loop: `start()` builds the first messages, `stream()` sends one request and yields the
+answer's text deltas and then a neutral `Turn` (text and tool calls; see streaming.py), and
+`add_results()` appends the assistant's turn and the tool results in the shape that
+provider expects. HTTP goes through urllib (no extra
 dependency); every failure (unreachable, timeout, non-2xx, unreadable body) becomes a
 `ProviderError` whose message never contains the API key.
 """
@@ -13,31 +14,17 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from clearanalytics.chat.streaming import WHOLE, ProviderError, ToolCall, Turn, anthropic_events, openai_events
+
+__all__ = ["AnthropicProvider", "OpenAIProvider", "ProviderError", "ToolCall", "Turn", "make_provider"]
 
 PROVIDERS = ("openai", "anthropic")
 DEFAULT_BASE_URLS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
 ANTHROPIC_VERSION = "2023-06-01"
 MAX_TOKENS = 1024
-
-
-class ProviderError(Exception):
-    """The provider could not give an answer; the message is safe to show and to log."""
-
-
-@dataclass(frozen=True)
-class ToolCall:
-    id: str
-    name: str
-    arguments: dict
-
-
-@dataclass
-class Turn:
-    text: str = ""
-    tool_calls: list[ToolCall] = field(default_factory=list)
-    raw: Any = None  # the provider's own message, replayed verbatim in the next request
 
 
 class HttpClient:
@@ -57,13 +44,13 @@ class HttpClient:
     def _redact(self, text: str) -> str:
         return text.replace(self.api_key, "[key]") if self.api_key else text
 
-    def post(self, path: str, body: dict) -> dict:
-        request = urllib.request.Request(
-            self.base_url + path, data=json.dumps(body).encode(), headers=self._headers(), method="POST"
-        )
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Every way a request can fail, as a ProviderError that names the provider and never the key."""
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                raw = response.read()
+            yield
+        except ProviderError:
+            raise
         except urllib.error.HTTPError as exc:
             raise ProviderError(f"the {self.name} provider answered HTTP {exc.code}{self._detail(exc)}") from None
         except TimeoutError:
@@ -75,6 +62,14 @@ class HttpClient:
             raise ProviderError(self._redact(f"the {self.name} provider could not be reached: {reason}")) from None
         except (OSError, ValueError) as exc:
             raise ProviderError(self._redact(f"the {self.name} provider failed: {type(exc).__name__}")) from None
+
+    def _open(self, path: str, body: dict):
+        request = urllib.request.Request(
+            self.base_url + path, data=json.dumps(body).encode(), headers=self._headers(), method="POST"
+        )
+        return urllib.request.urlopen(request, timeout=self.timeout)
+
+    def _json(self, raw: bytes) -> dict:
         try:
             answer = json.loads(raw)
         except ValueError:
@@ -82,6 +77,32 @@ class HttpClient:
         if not isinstance(answer, dict):
             raise ProviderError(f"the {self.name} provider sent an unexpected answer")
         return answer
+
+    def post(self, path: str, body: dict) -> dict:
+        with self._errors(), self._open(path, body) as response:
+            raw = response.read()
+        return self._json(raw)
+
+    def post_events(self, path: str, body: dict) -> Iterator[dict]:
+        """A streamed answer's server-sent events as dicts; a server that does not stream yields
+        its whole JSON answer once, under the key WHOLE. The timeout applies to every read."""
+        with self._errors(), self._open(path, body) as response:
+            if "text/event-stream" not in response.headers.get("Content-Type", ""):
+                yield {WHOLE: self._json(response.read())}
+                return
+            for line in response:
+                line = line.decode("utf-8", "replace").strip()
+                if not line.startswith("data:"):
+                    continue  # "event:" names repeat the data's own "type"; blank lines end events
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    return
+                try:
+                    event = json.loads(data)
+                except ValueError:
+                    raise ProviderError(f"the {self.name} provider sent an event that is not JSON") from None
+                if isinstance(event, dict):
+                    yield event
 
     def _detail(self, exc: urllib.error.HTTPError) -> str:
         """The provider's own error message, short, when it sent one."""
@@ -94,14 +115,14 @@ class HttpClient:
         return self._redact(f": {message[:200]}") if message else ""
 
 
-def _arguments(raw: Any) -> dict:
-    if isinstance(raw, dict):
-        return raw
-    try:
-        value = json.loads(raw or "{}")
-    except (TypeError, ValueError):
-        return {"_unparsable": str(raw)[:200]}
-    return value if isinstance(value, dict) else {}
+def last_turn(items: Iterator[str | Turn]) -> Turn:
+    turn = None
+    for item in items:
+        if isinstance(item, Turn):
+            turn = item
+    if turn is None:
+        raise ProviderError("the provider's answer ended early")
+    return turn
 
 
 class OpenAIProvider(HttpClient):
@@ -121,7 +142,8 @@ class OpenAIProvider(HttpClient):
         messages.append({"role": "user", "content": question})
         return messages
 
-    def complete(self, messages: list[dict], tools: list[dict]) -> Turn:
+    def stream(self, messages: list[dict], tools: list[dict]) -> Iterator[str | Turn]:
+        """Text deltas as they arrive, then the whole Turn (`stream: true`, Chat Completions chunks)."""
         body = {
             "model": self.model,
             "messages": messages,
@@ -137,18 +159,13 @@ class OpenAIProvider(HttpClient):
                 for t in tools
             ],
             "tool_choice": "auto",
+            "stream": True,
         }
-        answer = self.post("/chat/completions", body)
-        try:
-            message = answer["choices"][0]["message"]
-        except (KeyError, IndexError, TypeError):
-            raise ProviderError("the openai provider sent no choices") from None
-        calls = [
-            ToolCall(c.get("id", f"call_{i}"), c["function"]["name"], _arguments(c["function"].get("arguments")))
-            for i, c in enumerate(message.get("tool_calls") or [])
-            if isinstance(c, dict) and isinstance(c.get("function"), dict) and "name" in c["function"]
-        ]
-        return Turn(message.get("content") or "", calls, message)
+        with self._errors():
+            yield from openai_events(self.post_events("/chat/completions", body))
+
+    def complete(self, messages: list[dict], tools: list[dict]) -> Turn:
+        return last_turn(self.stream(messages, tools))
 
     def add_results(self, messages: list[dict], turn: Turn, results: list[str]) -> None:
         assistant = {"role": "assistant", "content": turn.text or None, "tool_calls": turn.raw.get("tool_calls")}
@@ -171,7 +188,8 @@ class AnthropicProvider(HttpClient):
         messages.append({"role": "user", "content": question})
         return messages
 
-    def complete(self, messages: list[dict], tools: list[dict]) -> Turn:
+    def stream(self, messages: list[dict], tools: list[dict]) -> Iterator[str | Turn]:
+        """Text deltas as they arrive, then the whole Turn (`stream: true`, Messages API events)."""
         body = {
             "model": self.model,
             "max_tokens": MAX_TOKENS,
@@ -181,21 +199,14 @@ class AnthropicProvider(HttpClient):
                 {"name": t["name"], "description": t.get("description", ""), "input_schema": t["inputSchema"]}
                 for t in tools
             ],
+            "stream": True,
         }
         path = "/messages" if self.base_url.endswith("/v1") else "/v1/messages"
-        answer = self.post(path, body)
-        if answer.get("type") == "error":
-            raise ProviderError(f"the anthropic provider answered an error: {answer.get('error', {}).get('type')}")
-        blocks = answer.get("content")
-        if not isinstance(blocks, list):
-            raise ProviderError("the anthropic provider sent no content")
-        text = "".join(b.get("text", "") for b in blocks if isinstance(b, dict) and b.get("type") == "text")
-        calls = [
-            ToolCall(b.get("id", ""), b["name"], _arguments(b.get("input")))
-            for b in blocks
-            if isinstance(b, dict) and b.get("type") == "tool_use" and "name" in b
-        ]
-        return Turn(text, calls, blocks)
+        with self._errors():
+            yield from anthropic_events(self.post_events(path, body))
+
+    def complete(self, messages: list[dict], tools: list[dict]) -> Turn:
+        return last_turn(self.stream(messages, tools))
 
     def add_results(self, messages: list[dict], turn: Turn, results: list[str]) -> None:
         messages.append({"role": "assistant", "content": turn.raw})

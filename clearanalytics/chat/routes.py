@@ -1,10 +1,12 @@
 """The chat route: POST a question, get the engine's events back as newline-delimited JSON.
 
-    POST /dashboard/<tenant>/chat          {"question": "..."}  -> application/x-ndjson events (engine.py)
+    POST /dashboard/<tenant>/chat          {"question": "...", "site": "example.com"?}  -> application/x-ndjson events
+                                           (engine.py); `site` is the page's site, the default for questions
     GET  /dashboard/<tenant>/chat          the conversation so far: {"data": {"messages": [...]}}
     POST /dashboard/<tenant>/chat/reset    forget the conversation
 
-Checks, in order: the dashboard's login session (401), its CSRF token on POST (400), the
+Checks, in order: the dashboard's login session (401), its CSRF token on POST (400, the
+dashboard's own `security.csrf_ok`: the `X-CSRF-Token` header that chat.js sends), the
 user's membership of the tenant in the URL (404, as the dashboard does for tenants one may
 not see), the tenant's plan (403 on free, as the MCP route), then the per-user rate limit
 (429). The conversation lives per user session on the server (a random id in the signed
@@ -13,7 +15,6 @@ session cookie; only the questions and answer texts are kept, bounded).
 
 from __future__ import annotations
 
-import hmac
 import json
 import secrets
 import threading
@@ -27,18 +28,18 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from clearanalytics import accounts
+from clearanalytics.api.stats import api_now
 from clearanalytics.app import get_cursor, get_db
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext
 from clearanalytics.chat.loop import fallback, run_llm
 from clearanalytics.chat.providers import ProviderError, make_provider
-from clearanalytics.chat.tools import RegistryRunner, TenantTools, registry_available
-from clearanalytics.db import utcnow
+from clearanalytics.chat.tools import RegistryRunner, TenantTools
+from clearanalytics.dashboard import security
 from clearanalytics.stats.query import today_in
 
 bp = Blueprint("chat", __name__)
 
 MAX_QUESTION = 500
-CSRF_HEADER = "X-CSRF-Token"  # the header and session key of the dashboard's CSRF tokens
 PLAN_MESSAGE = "The AI chat is available on the Pro, Growth and Business plans; this tenant is on the {plan} plan."
 
 
@@ -100,10 +101,8 @@ def _guard():
     user = accounts.get_user_by_id(get_cursor(), user_id) if user_id else None
     if user is None:
         return _error(401, "Unauthenticated.")
-    if request.method == "POST":
-        expected, sent = session.get("csrf"), request.headers.get(CSRF_HEADER) or ""
-        if not expected or not hmac.compare_digest(str(sent), str(expected)):
-            return _error(400, "CSRF token missing or invalid.")
+    if request.method == "POST" and not security.csrf_ok():
+        return _error(400, "CSRF token missing or invalid.")
     slug = (request.view_args or {}).get("tenant", "")
     tenant = accounts.get_tenant(get_cursor(), slug)
     if tenant is None or accounts.get_role(get_cursor(), tenant.id, user.id) is None:
@@ -114,10 +113,16 @@ def _guard():
     return None
 
 
+@bp.after_request
+def _headers(response):
+    response.headers.setdefault("Cache-Control", "no-store")
+    return security.add_security_headers(response)
+
+
 def _conversation_key() -> tuple[str, str]:
-    if "chat_id" not in session:
-        session["chat_id"] = secrets.token_urlsafe(16)
-    return session["chat_id"], g.chat_tenant.id
+    if "sid" not in session:  # sessions from before login set one
+        session["sid"] = secrets.token_urlsafe(16)
+    return session["sid"], g.chat_tenant.id
 
 
 def _rate_limited() -> Response | None:
@@ -152,14 +157,20 @@ def ask(tenant: str):
         return _error(422, "The question field is required.", "question")
     if len(question) > MAX_QUESTION:
         return _error(422, f"The question may be at most {MAX_QUESTION} characters.", "question")
+    user, tenant_row = g.chat_user, g.chat_tenant
+    sites = accounts.list_sites(get_cursor(), tenant_row.id)
+    site = body.get("site")  # the domain of the analytics page the panel is on, if any
+    if site is not None and not isinstance(site, str):
+        return _error(422, "The site field must be a domain such as example.com.", "site")
+    site = (site or "").strip().lower() or None
+    if site is not None and site not in {s.domain for s in sites}:
+        return _error(422, "The site field must be one of this tenant's sites.", "site")
     limited = _rate_limited()
     if limited is not None:
         return limited
     key = _conversation_key()
     conversations: Conversations = current_app.extensions["clearanalytics.chat.conversations"]
-    user, tenant_row = g.chat_user, g.chat_tenant
-    sites = accounts.list_sites(get_cursor(), tenant_row.id)
-    now = utcnow()
+    now = api_now()  # the API's and MCP route's clock: the same "today" for the same numbers
     site_todays = {s.domain: today_in(s, now) for s in sites}
     # As the stats engine does: periods end at the latest of the sites' local todays.
     today = max(site_todays.values()) if sites else now.date()
@@ -169,10 +180,9 @@ def ask(tenant: str):
     def generate() -> Iterator[str]:
         cur = get_db().cursor()
         try:
-            tools = TenantTools(make_runner(app, cur, tenant_row.id, user.id), tenant_row.slug)
-            ctx = ChatContext(
-                tenant_row.slug, tools, today, [s.domain for s in sites], conversations.get(key), site_todays
-            )
+            tools = TenantTools(make_runner(app, cur, tenant_row.id, user.id, now), tenant_row.slug)
+            domains = [s.domain for s in sites]
+            ctx = ChatContext(tenant_row.slug, tools, today, domains, conversations.get(key), site_todays, site)
             for event in run_engine(config, question, ctx):
                 if event["type"] == "done":
                     answer = event["message"]
@@ -184,19 +194,15 @@ def ask(tenant: str):
         finally:
             cur.close()
 
-    return Response(
-        stream_with_context(generate()), mimetype="application/x-ndjson", headers={"Cache-Control": "no-store"}
-    )
+    return Response(stream_with_context(generate()), mimetype="application/x-ndjson")
 
 
-def make_runner(app, cursor, tenant_id: str, user_id: str):
-    """The MCP registry for this user; an app may install another runner factory (tests before the merge)."""
+def make_runner(app, cursor, tenant_id: str, user_id: str, now=None):
+    """The MCP registry for this user; an app may install another runner factory (the route tests do)."""
     factory = app.extensions.get("clearanalytics.chat.tools")
     if factory is not None:
         return factory(cursor, tenant_id, user_id)
-    if not registry_available():
-        raise RuntimeError("the MCP tool registry (clearanalytics.mcp.tools) is not installed")
-    return RegistryRunner(cursor, tenant_id, user_id)
+    return RegistryRunner(cursor, tenant_id, user_id, now=now)
 
 
 def run_engine(config, question: str, ctx: ChatContext) -> Iterator[dict]:

@@ -129,11 +129,3 @@ class RegistryRunner:
 
     def call(self, name: str, arguments: dict) -> ToolResult:
         return self.registry.call_tool(self.cursor, self.caller, name, arguments, now=self.now)
-
-
-def registry_available() -> bool:
-    try:
-        import clearanalytics.mcp.tools  # noqa: F401
-    except ImportError:
-        return False
-    return True

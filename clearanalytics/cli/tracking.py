@@ -38,7 +38,7 @@ def goal() -> None:
 @click.option("--event", "event_name", help="Event goal: the custom event name, e.g. signup.")
 def goal_add(data_dir: Path, domain: str, name: str, path: str | None, match_type: str, event_name: str | None):
     """Create a goal and count the site's existing traffic towards it (backfill)."""
-    from clearanalytics.ingest.goalmatch import backfill
+    from clearanalytics.ingest.goalmatch import add_goal
 
     if bool(path) == bool(event_name):
         raise CliError("give exactly one of --path or --event")
@@ -46,13 +46,13 @@ def goal_add(data_dir: Path, domain: str, name: str, path: str | None, match_typ
         goal_type, config = "url", {"match_type": match_type, "path": path}
     else:
         goal_type, config = "event", {"event_name": event_name}
-    with database(data_dir) as db, db.transaction() as cur:
-        site = _site(cur, domain)
+    with database(data_dir) as db:
+        with db.reading() as cur:
+            site = _site(cur, domain)
         try:
-            created = goals.create_goal(cur, site.id, name, goal_type, config)
+            created, completions = add_goal(db, site.id, name, goal_type, config)
         except goals.GoalError as exc:
             raise CliError(f"{exc.field}: {exc}") from None
-        completions = backfill(cur, created)
     click.echo(created.id)
     info(f"created goal {created.name!r} on {site.domain}; {completions} existing completion(s) backfilled")
 

@@ -8,6 +8,7 @@ same as one that does not exist, so that URLs reveal nothing about other tenants
 
 from __future__ import annotations
 
+import secrets
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -25,7 +26,7 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
-from clearanalytics import accounts
+from clearanalytics import accounts, proxies
 from clearanalytics.app import get_cursor
 from clearanalytics.dashboard import security
 
@@ -38,7 +39,7 @@ PUBLIC_ENDPOINTS = frozenset({"dashboard.login"})
 @bp.record_once
 def _setup(state) -> None:
     app = state.app
-    security.load_trusted_proxies(app)
+    proxies.load_trusted_proxies(app)
     app.session_interface = security.DashboardSessionInterface()
     app.extensions["clearanalytics.login_throttle"] = security.LoginThrottle()
     app.jinja_env.globals["csrf_token"] = security.csrf_token
@@ -52,7 +53,8 @@ def role_at_least(needed: str, role: str | None = None) -> bool:
 
 
 def wants_json() -> bool:
-    return request.blueprint == "dashboard" and "/data/" in request.path
+    """The panels' data routes answer JSON, errors included; pages answer HTML."""
+    return request.endpoint == "dashboard.data"
 
 
 @bp.before_request
@@ -150,7 +152,7 @@ def login():
         return render_template("login.html", next=next_url, email="", error=None)
     email = (request.form.get("email") or "").strip().lower()
     password = request.form.get("password") or ""
-    ip = security.client_address()
+    ip = proxies.client_address()
     wait = throttle.retry_after(email, ip)
     if wait:
         error = f"Too many failed attempts. Try again in {max(1, wait // 60)} minute(s)."
@@ -164,6 +166,11 @@ def login():
     session.clear()  # a fresh session (and CSRF token) at every login: no fixation
     session.permanent = True
     session["user_id"] = user.id
+    # Everything the session will carry is set now, in one response: the cookie is rewritten by
+    # every response, so a value first set later could be overwritten by a concurrent request's
+    # older copy (a lost CSRF token or chat conversation).
+    session["sid"] = secrets.token_urlsafe(16)
+    security.csrf_token()
     return redirect(next_url or url_for("dashboard.home"))
 
 
@@ -191,5 +198,8 @@ def home():
 @bp.get("/dashboard/<tenant>/")
 def tenant_home(tenant: str):
     if not g.sites:
-        return redirect(url_for("dashboard.sites", tenant=tenant))
+        if role_at_least("admin"):
+            return redirect(url_for("dashboard.sites", tenant=tenant))
+        message = f"{g.tenant.name} has no sites yet. An admin can add one under Settings → Sites."
+        return render_template("error.html", status=404, message=message), 404
     return redirect(url_for("dashboard.analytics", tenant=tenant, domain=g.sites[0].domain))

@@ -2,54 +2,27 @@
 
 The dashboard has no report SQL of its own. Each widget asks /dashboard/.../data/<name>
 and gets exactly what the stats engine returns for the same Query the API would build,
-so the numbers on screen and the numbers from the API cannot disagree.
+so the numbers on screen and the numbers from the API cannot disagree. The names are the
+engine's own (`clearanalytics.stats.REPORTS`), which are the API's paths after /stats/.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import duckdb
 
+from clearanalytics import stats
 from clearanalytics.stats.query import Query
 
-Report = Callable[[duckdb.DuckDBPyConnection, Query], Any]
+REPORT_NAMES: tuple[str, ...] = tuple(stats.REPORTS)
 
 
 class ReportUnavailable(LookupError):
-    """The stats engine does not (yet) answer this report."""
-
-
-def _stats_reports() -> dict[str, Report]:
-    """The engine's own name -> function table (`clearanalytics.stats.REPORTS`), the API's names."""
-    from clearanalytics import stats
-
-    return getattr(stats, "REPORTS", {})
-
-
-REPORT_NAMES = (
-    "overview",
-    "timeseries",
-    "pages",
-    "referrers",
-    "channels",
-    "campaigns",
-    "browsers",
-    "operating-systems",
-    "devices",
-    "languages",
-    "goals",
-    "ecommerce/overview",
-    "ecommerce/revenue-timeseries",
-    "ecommerce/products",
-    "ecommerce/funnel",
-    "ecommerce/revenue-by-source",
-)
+    """The stats engine has no report of this name."""
 
 
 def run_report(name: str, cur: duckdb.DuckDBPyConnection, query: Query) -> Any:
-    report = _stats_reports().get(name)
-    if report is None:
+    if name not in stats.REPORTS:
         raise ReportUnavailable(name)
-    return report(cur, query)
+    return stats.run(name, cur, query)

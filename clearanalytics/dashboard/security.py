@@ -2,27 +2,24 @@
 
 Sessions are Flask's signed cookies (itsdangerous, keyed by the app's secret key), HttpOnly and
 SameSite=Lax always, and Secure whenever the request itself came over HTTPS, so that one
-install works both on plain localhost and behind a TLS proxy. CSRF uses the synchroniser
-pattern: one random token per session, required on every state-changing request, from a
-form field or the `X-CSRF-Token` header that dashboard.js sends.
+install works both on plain localhost and behind a TLS proxy (clearanalytics/proxies.py says
+which proxies are believed). CSRF uses the synchroniser pattern: one random token per session,
+required on every state-changing request, from a form field or the `X-CSRF-Token` header that
+dashboard.js sends.
 """
 
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import secrets
 import threading
 import time
 from collections import deque
 
-from flask import current_app, request, session
+from flask import request, session
 from flask.sessions import SecureCookieSessionInterface
 
-from clearanalytics.config import ConfigError
-from clearanalytics.ingest.visitors import client_ip, parse_trusted_proxies
-
-PROXIES_KEY = "clearanalytics.dashboard.trusted_proxies"
+from clearanalytics.proxies import request_is_https  # the scheme the client used (trusted proxies only)
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -49,36 +46,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-
-
-def load_trusted_proxies(app) -> None:
-    """Parse `trusted_proxies` once, as ingest does, for the client address and scheme below."""
-    try:
-        app.extensions[PROXIES_KEY] = parse_trusted_proxies(app.config.get("TRUSTED_PROXIES"))
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-
-
-def _from_trusted_proxy() -> bool:
-    try:
-        peer = ipaddress.ip_address(request.remote_addr or "")
-    except ValueError:
-        return False
-    return any(peer in network for network in current_app.extensions.get(PROXIES_KEY, ()))
-
-
-def request_is_https() -> bool:
-    """HTTPS directly, or X-Forwarded-Proto: https from a configured trusted proxy (never from anyone else)."""
-    if request.is_secure:
-        return True
-    forwarded = (request.headers.get("X-Forwarded-Proto") or "").split(",")[0].strip().lower()
-    return forwarded == "https" and _from_trusted_proxy()
-
-
-def client_address() -> str:
-    """The client's IP: the peer, or the X-Forwarded-For hop a trusted proxy vouches for."""
-    proxies = current_app.extensions.get(PROXIES_KEY, ())
-    return client_ip(request.remote_addr, request.headers.get("X-Forwarded-For"), proxies) or "unknown"
 
 
 class DashboardSessionInterface(SecureCookieSessionInterface):

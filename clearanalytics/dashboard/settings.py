@@ -13,7 +13,7 @@ from zoneinfo import available_timezones
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from clearanalytics import accounts
+from clearanalytics import accounts, proxies
 from clearanalytics.api.stats import api_now
 from clearanalytics.app import get_cursor, get_db
 from clearanalytics.dashboard.auth import bp, require_role
@@ -32,7 +32,7 @@ def timezones() -> list[str]:
 
 def snippet(domain: str) -> str:
     """The tag a site owner pastes into their pages; escaped by Jinja where it is shown."""
-    src = request.host_url.rstrip("/") + "/js/script.js"
+    src = proxies.public_url_root() + "/js/script.js"  # https:// behind a TLS proxy, or pages would block it
     return f'<script defer data-domain="{domain}" src="{src}"></script>'
 
 
@@ -129,7 +129,25 @@ def tenant_settings(tenant: str):
     return render_template("settings/tenant.html", form=form, errors=errors, plans=accounts.PLANS), status
 
 
-@bp.get("/dashboard/<tenant>/settings/account")
+@bp.route("/dashboard/<tenant>/settings/account", methods=["GET", "POST"])
 def account(tenant: str):
-    """Every member's own page: who they are and their role here (viewers land here)."""
-    return render_template("settings/account.html")
+    """Every member's own page: who they are, their role here, and their password (viewers land here)."""
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        current = request.form.get("current_password") or ""
+        new = request.form.get("new_password") or ""
+        if accounts.authenticate(get_cursor(), g.user.email, current) is None:
+            errors, status = {"current_password": "That is not your current password."}, 422
+        elif new != (request.form.get("confirm_password") or ""):
+            errors, status = {"confirm_password": "The two new passwords differ."}, 422
+        else:
+            try:
+                with get_db().transaction() as cur:
+                    accounts.set_password(cur, g.user, new)
+            except accounts.AccountError:
+                errors, status = {"new_password": "Use at least 8 characters."}, 422
+            else:
+                flash("Changed your password.")
+                return redirect(url_for("dashboard.account", tenant=tenant))
+    return render_template("settings/account.html", errors=errors), status

@@ -152,8 +152,5 @@ def data(tenant: str, domain: str, report: str):
         query = parse_query(request.args, [g.site], now=api_now())
     except QueryError as exc:
         return jsonify(message=exc.message, errors={exc.field: [exc.message]}), 422
-    try:
-        result = reports.run_report(report, get_cursor(), query)
-    except reports.ReportUnavailable:
-        return jsonify(message=f"The {report} report is not available yet."), 503
+    result = reports.run_report(report, get_cursor(), query)
     return jsonify(data=result)

@@ -15,7 +15,7 @@ from clearanalytics.db import Database
 
 def init_app(app: Flask, db: Database) -> None:
     from clearanalytics.config import ConfigError
-    from clearanalytics.ingest.routes import bp
+    from clearanalytics.ingest.routes import IngestFastPath, bp
     from clearanalytics.ingest.service import IngestService
     from clearanalytics.ingest.visitors import parse_trusted_proxies
 
@@ -28,20 +28,5 @@ def init_app(app: Flask, db: Database) -> None:
     service.start()
     app.extensions["clearanalytics.ingest"] = service
     app.register_blueprint(bp)
-    _skip_sessions_for_ingest(app)
+    app.wsgi_app = IngestFastPath(service, app.wsgi_app)  # type: ignore[method-assign]
     atexit.register(service.close)
-
-
-def _skip_sessions_for_ingest(app: Flask) -> None:
-    """The ingest audience has no session: skip signing-serializer work on every tracking hit."""
-    base = type(app.session_interface)
-
-    class IngestlessSessions(base):  # type: ignore[misc, valid-type]
-        def open_session(self, app, request):
-            if request.path == "/api/event":
-                return self.make_null_session(app)
-            return super().open_session(app, request)
-
-    interface = IngestlessSessions.__new__(IngestlessSessions)
-    interface.__dict__.update(app.session_interface.__dict__)
-    app.session_interface = interface

@@ -126,3 +126,22 @@ def backfill(cur: duckdb.DuckDBPyConnection, goal: Goal) -> int:
         rows = [(ulid_at(ts), goal.id, goal.site_id, v, s, pv, eid, ts) for eid, v, s, pv, ts, _ in found]
     insert_rows(cur, "goal_completions", rows)
     return len(rows)
+
+
+def add_goal(db: Database, site_id: str, name: str, goal_type: str, config: dict, service=None) -> tuple[Goal, int]:
+    """Create a goal and backfill it in one transaction; for the CLI and a running server alike.
+
+    With the live `service` (app.extensions["clearanalytics.ingest"]), queued events are
+    committed first so the backfill sees them, and the goal cache reloads at once so new
+    events match from now on. Raises clearanalytics.goals.GoalError for a bad definition.
+    """
+    from clearanalytics.goals import create_goal
+
+    if service is not None:
+        service.flush()
+    with db.transaction() as cur:
+        goal = create_goal(cur, site_id, name, goal_type, config)
+        completions = backfill(cur, goal)
+    if service is not None:
+        service.pipeline.goals.invalidate()
+    return goal, completions

@@ -105,7 +105,9 @@ def import_documents(
     pipeline = Pipeline(db)
     writer = _BatchWriter(db)
     batch, in_batch = Records(), 0
-    for done, (_, line_no, event) in enumerate(prepared, 1):
+    for done in range(1, len(prepared) + 1):
+        _, line_no, event = prepared[done - 1]
+        prepared[done - 1] = None  # type: ignore[call-overload]  (let processed lines be freed)
         event.records = batch  # the last step only appends, so events share one batch
         try:
             pipeline.run(event)

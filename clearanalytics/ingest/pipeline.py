@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,12 +25,11 @@ from clearanalytics.db import Database
 from clearanalytics.ingest.goalmatch import GoalCache, event_goals, pageview_goals
 from clearanalytics.ingest.payload import ECOMMERCE_NAMES, Payload, PayloadError, parse_payload
 from clearanalytics.ingest.referrers import Referrer, classify
+from clearanalytics.ingest.state import MAX_PAGEVIEW_SECONDS, Engagements, SiteCache
 from clearanalytics.ingest.store import Records, ulid_at
 from clearanalytics.ingest.urls import BadUrl, PageUrl, parse_page_url
 from clearanalytics.ingest.useragent import Agent, parse_agent
 from clearanalytics.ingest.visitors import Salts, Sessions, local_day, visitor_hash
-
-MAX_PAGEVIEW_SECONDS = 30 * 60  # engaged time counted per pageview at most
 
 
 class Dropped(Exception):
@@ -258,70 +256,6 @@ STEPS: tuple[Step, ...] = (
 
 
 # --- shared state -------------------------------------------------------------------------
-
-
-class SiteCache:
-    """domain -> Site, reloaded on a miss at most every two seconds (unknown-domain floods stay cheap)."""
-
-    def __init__(self, db: Database):
-        self.db = db
-        self._by_domain: dict[str, Site] = {}
-        self._loaded_at = -1e9
-        self._lock = threading.Lock()
-
-    def get(self, domain: str) -> Site | None:
-        domain = domain.strip().lower().rstrip(".")
-        if domain.startswith("www."):
-            domain = domain[4:]
-        site = self._by_domain.get(domain)
-        if site is None and time.monotonic() - self._loaded_at > 2.0:
-            self.reload()
-            site = self._by_domain.get(domain)
-        return site
-
-    def reload(self) -> None:
-        with self._lock, self.db.reading() as cur:
-            rows = cur.execute("SELECT id, tenant_id, domain, timezone, currency FROM sites").fetchall()
-            self._by_domain = {r[2]: Site(*r) for r in rows}
-            self._loaded_at = time.monotonic()
-
-
-class Engagements:
-    """Recent pageviews' running engaged time, so each delta becomes an absolute, idempotent total."""
-
-    def __init__(self, db: Database, capacity: int = 200_000):
-        self.db = db
-        self.capacity = capacity
-        self._items: OrderedDict[str, list] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def remember(self, pageview_id: str, site_id: str, visitor: str, ts: datetime, seconds: float, scroll) -> None:
-        with self._lock:
-            self._items[pageview_id] = [site_id, visitor, ts, float(seconds), scroll]
-            if len(self._items) > self.capacity:
-                self._items.popitem(last=False)
-
-    def lookup(self, pageview_id: str) -> list | None:
-        with self._lock:
-            item = self._items.get(pageview_id)
-        if item is not None:
-            return item
-        with self.db.reading() as cur:
-            row = cur.execute(
-                "SELECT site_id, visitor_hash, created_at, duration, scroll_depth FROM pageviews WHERE id = ?",
-                [pageview_id],
-            ).fetchone()
-        if row is None:
-            return None
-        with self._lock:
-            return self._items.setdefault(pageview_id, [row[0], row[1], row[2], float(row[3]), row[4]])
-
-    def add(self, item: list, seconds: float, scroll: int | None) -> tuple[int, int | None]:
-        with self._lock:
-            item[3] = min(float(MAX_PAGEVIEW_SECONDS), item[3] + seconds)
-            if scroll is not None:
-                item[4] = scroll if item[4] is None else max(item[4], scroll)
-            return round(item[3]), item[4]
 
 
 class Pipeline:

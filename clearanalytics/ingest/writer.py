@@ -26,16 +26,11 @@ SPOOL_DIR_NAME = "spool"
 
 
 def _encode(records: Records) -> str:
-    doc: dict = {t: rows for t, rows in records.rows.items() if rows}
+    """One JSON line; created_at (always the last column) as ISO text, so json stays on its C path."""
+    doc: dict = {t: [(*row[:-1], row[-1].isoformat()) for row in rows] for t, rows in records.rows.items() if rows}
     if records.updates:
         doc["updates"] = records.updates
-    return json.dumps(doc, default=_iso, ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
-def _iso(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot spool {type(value).__name__}")
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def _decode(line: str) -> Records:
@@ -65,6 +60,7 @@ class Writer:
         self._segment_no = 0
         self._segment: Path | None = None
         self._fd: int | None = None
+        self._failed: list[tuple[Records, int, Path | None]] = []
         self.committed = 0
 
     # -- lifecycle --
@@ -113,9 +109,10 @@ class Writer:
     def flush(self) -> int:
         """Commit everything queued so far; returns how many events were committed."""
         with self._flush_lock:
+            retried = self._retry_failed()
             with self._lock:
                 if not self._count:
-                    return 0
+                    return retried
                 batch, count, segment = self._pending, self._count, self._segment
                 self._pending, self._count = Records(), 0
                 if self._fd is not None:
@@ -125,13 +122,32 @@ class Writer:
                 with self.db.transaction() as cur:
                     write_records(cur, batch)
             except Exception:
-                # The rows stay in their segment and are replayed at the next start.
+                # The rows stay in their segment; the next flush (or the next start) retries them.
                 log.exception("ingest batch of %d events failed; kept in %s", count, segment)
-                return 0
+                self._failed.append((batch, count, segment))
+                return retried
             if segment is not None:
                 segment.unlink(missing_ok=True)
             self.committed += count
-            return count
+            return retried + count
+
+    def _retry_failed(self) -> int:
+        """Batches whose commit failed, tried again (idempotently: some rows may have landed)."""
+        done = 0
+        while self._failed:
+            batch, count, segment = self._failed[0]
+            try:
+                with self.db.transaction() as cur:
+                    write_records(cur, batch, idempotent=True)
+            except Exception:
+                log.exception("retrying an ingest batch of %d events failed again", count)
+                break
+            self._failed.pop(0)
+            if segment is not None:
+                segment.unlink(missing_ok=True)
+            self.committed += count
+            done += count
+        return done
 
     def _run(self) -> None:
         while not self._stopping:

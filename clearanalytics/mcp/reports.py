@@ -3,7 +3,10 @@
 A tool's numbers are the API's numbers: every report calls the same `clearanalytics.stats`
 function as the matching /api/v1 endpoint, on the same Query, and passes its rows through
 unchanged (same field names) under a key of `structuredContent`. Only the summary text
-is written here. The output schemas below describe those rows.
+is written here. The output schemas describe those rows: where an /api/v1 endpoint returns
+the same rows, its OpenAPI schema (api/openapi_paths.py) is used, so that the two cannot
+drift apart; only the rows with no API route (sites, channels, hours, goal conversions) are
+written here.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 import duckdb
 
 from clearanalytics import stats
+from clearanalytics.api import openapi_paths as api_schemas
 from clearanalytics.goals import get_goal
 from clearanalytics.mcp.tools import Scope, ToolSpec
 
@@ -25,7 +29,6 @@ INT = {"type": "integer"}
 NUM = {"type": "number"}
 STR = {"type": "string"}
 NULL_STR = {"type": ["string", "null"]}
-CHANGE = {"type": ["number", "null"], "description": "Change against the previous period of the same length."}
 
 
 def obj(**properties: Any) -> dict[str, Any]:
@@ -34,6 +37,17 @@ def obj(**properties: Any) -> dict[str, Any]:
 
 def rows(**properties: Any) -> dict[str, Any]:
     return {"type": "array", "items": obj(**properties)}
+
+
+def api_data(path: str) -> dict[str, Any]:
+    """The schema of the API's `data` for the same rows, e.g. api_data("/stats/pages")."""
+    return api_schemas.stats_data(path)
+
+
+def recent_conversions() -> dict[str, Any]:
+    """A goal's recent conversions: the API's completion rows without goal_id (the goal is the parent)."""
+    fields = {k: v for k, v in api_schemas.COMPLETION_FIELDS.items() if k != "goal_id"}
+    return {"type": "array", "items": api_schemas.obj(fields)}
 
 
 # --- summaries -----------------------------------------------------------------------------
@@ -55,7 +69,7 @@ def where(scope: Scope) -> str:
     if scope.query.hourly:
         return f"{sites}, {PERIOD_WORDS['24h']}"
     span = f"{scope.query.date_from.isoformat()} to {scope.query.date_to.isoformat()}"
-    return f"{sites}, {PERIOD_WORDS[scope.query.period]} ({span})"
+    return f"{sites}, {PERIOD_WORDS.get(scope.query.period, 'a custom range')} ({span})"
 
 
 def change(value: float | None) -> str:
@@ -220,8 +234,6 @@ def hourly_breakdown(cur, scope):
     return text, {"hours": data}
 
 
-TIMESERIES_ROW = rows(date=STR, visitors=INT, pageviews=INT)
-
 TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "list-sites",
@@ -238,25 +250,14 @@ TOOLS: tuple[ToolSpec, ...] = (
         "Key metrics for a period: unique visitors, pageviews, bounce rate (%) and average session duration "
         "(seconds), each with its change against the previous period of the same length (percent; percentage "
         "points for bounce rate). Start here for 'how is my site doing' questions.",
-        {
-            "overview": obj(
-                visitors=INT,
-                pageviews=INT,
-                bounce_rate=NUM,
-                avg_duration=INT,
-                visitors_change=CHANGE,
-                pageviews_change=CHANGE,
-                bounce_rate_change=CHANGE,
-                avg_duration_change=CHANGE,
-            )
-        },
+        {"overview": api_data("/stats/overview")},
         analytics_overview,
     ),
     ToolSpec(
         "top-pages",
         "Top pages",
         "The most viewed pages (paths) by pageviews, with unique visitors and average time on page in seconds.",
-        {"pages": rows(pathname=STR, visitors=INT, pageviews=INT, avg_duration=INT)},
+        {"pages": api_data("/stats/pages")},
         top_pages,
         lists=True,
     ),
@@ -267,7 +268,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "all six listed) and the top referring websites (referrer host, null for direct) by unique visitors.",
         {
             "channels": rows(channel=STR, visitors=INT, pageviews=INT),
-            "referrers": rows(referrer_source=STR, referrer=NULL_STR, visitors=INT),
+            "referrers": api_data("/stats/referrers"),
         },
         traffic_sources,
         lists=True,
@@ -277,9 +278,9 @@ TOOLS: tuple[ToolSpec, ...] = (
         "Devices and browsers",
         "Device types (desktop, mobile, tablet), browsers and operating systems, each by unique visitors.",
         {
-            "devices": rows(device_type=STR, visitors=INT),
-            "browsers": rows(browser=STR, visitors=INT),
-            "operating_systems": rows(os=STR, visitors=INT),
+            "devices": api_data("/stats/devices"),
+            "browsers": api_data("/stats/browsers"),
+            "operating_systems": api_data("/stats/operating-systems"),
         },
         device_and_browser,
         lists=True,
@@ -288,7 +289,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "languages",
         "Languages",
         "Visitor languages from browser settings (e.g. en, de, nl) by unique visitors.",
-        {"languages": rows(language=NULL_STR, visitors=INT)},
+        {"languages": api_data("/stats/languages")},
         languages,
         lists=True,
     ),
@@ -296,11 +297,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "campaigns",
         "UTM campaigns",
         "UTM campaign performance: each (utm_source, utm_medium, utm_campaign) with unique visitors and pageviews.",
-        {
-            "campaigns": rows(
-                utm_source=NULL_STR, utm_medium=NULL_STR, utm_campaign=NULL_STR, visitors=INT, pageviews=INT
-            )
-        },
+        {"campaigns": api_data("/stats/campaigns")},
         campaigns,
         lists=True,
     ),
@@ -317,12 +314,12 @@ TOOLS: tuple[ToolSpec, ...] = (
                     domain=STR,
                     id=STR,
                     name=STR,
-                    type=STR,
+                    type=api_schemas.GOAL["properties"]["type"],
                     is_active={"type": "boolean"},
                     completions=INT,
                     visitors=INT,
                     conversion_rate=NUM,
-                    recent_conversions=rows(id=STR, visitor_hash=STR, pageview_id=NULL_STR, created_at=STR),
+                    recent_conversions=recent_conversions(),
                 ),
             }
         },
@@ -336,16 +333,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "rate (% of visitors who purchased), each with its change against the previous period.",
         {
             "currency": NULL_STR,
-            "ecommerce": obj(
-                revenue=NUM,
-                transactions=INT,
-                avg_order_value=NUM,
-                conversion_rate=NUM,
-                revenue_change=CHANGE,
-                transactions_change=CHANGE,
-                avg_order_value_change=CHANGE,
-                conversion_rate_change=CHANGE,
-            ),
+            "ecommerce": api_data("/stats/ecommerce/overview"),
         },
         ecommerce_overview,
     ),
@@ -356,9 +344,9 @@ TOOLS: tuple[ToolSpec, ...] = (
         "begin checkout, purchase: unique visitors and drop-off %), and revenue by traffic source.",
         {
             "currency": NULL_STR,
-            "products": rows(item_name=STR, revenue=NUM, quantity=INT, orders=INT),
-            "funnel": rows(step=STR, label=STR, visitors=INT, dropoff_rate=NUM),
-            "revenue_by_source": rows(source=STR, revenue=NUM, transactions=INT),
+            "products": api_data("/stats/ecommerce/products"),
+            "funnel": api_data("/stats/ecommerce/funnel"),
+            "revenue_by_source": api_data("/stats/ecommerce/revenue-by-source"),
         },
         ecommerce_products,
         lists=True,
@@ -368,7 +356,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "Daily breakdown",
         "Unique visitors and pageviews per day (local date of each site), every day of the period listed, zeros "
         "included; for period 24h, per hour (UTC hour start). Use it for trends.",
-        {"days": TIMESERIES_ROW},
+        {"days": api_data("/stats/timeseries")},
         daily_breakdown,
     ),
     ToolSpec(

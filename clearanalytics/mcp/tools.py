@@ -118,6 +118,13 @@ class ToolSpec:
                 "type": "string",
                 "description": "One site's domain, e.g. example.com (see list-sites). Omit for all sites.",
             }
+            for bound, words in (("from", "First"), ("to", "Last")):
+                properties[bound] = {
+                    "type": "string",
+                    "format": "date",
+                    "description": f"{words} day (YYYY-MM-DD, inclusive, in each site's timezone) of a custom "
+                    "range such as last week or a month; give both from and to. Overrides period.",
+                }
         if self.lists:
             properties["limit"] = {
                 "type": "integer",
@@ -134,7 +141,7 @@ class ToolSpec:
         if self.periodic:
             common |= {
                 "domain": {"type": ["string", "null"], "description": "The site, or null for all sites."},
-                "period": {"type": "string", "enum": list(PERIODS)},
+                "period": {"type": "string", "enum": [*PERIODS, "custom"]},
                 "from": {"type": "string", "description": "Start of the period: a local date, or UTC hour for 24h."},
                 "to": {"type": "string", "description": "End of the period (inclusive)."},
             }
@@ -266,11 +273,17 @@ def check_arguments(
         if period is not None and (not isinstance(period, str) or period not in PERIODS):
             raise ToolError("period", f"The period argument must be one of: {', '.join(PERIODS)} (got {period!r}).")
         params["period"] = period or DEFAULT_PERIOD
+        for bound in ("from", "to"):  # a custom range (the AI chat's "last week", "in March")
+            value = arguments.get(bound)
+            if value is not None and not isinstance(value, str):
+                raise ToolError(bound, f"The {bound} argument must be a date in YYYY-MM-DD format.")
+            if value:
+                params[bound] = value
     if spec.lists:
         params["limit"] = check_limit(arguments.get("limit"))
     try:
         query = parse_query(params, sites, now=now, default_limit=DEFAULT_LIMIT)
-    except QueryError as exc:  # defensive: every parameter was checked above
+    except QueryError as exc:  # from/to are checked here; the rest above
         raise ToolError(exc.field, exc.message) from None
     return Scope(tenant, sites, domain, query)
 
