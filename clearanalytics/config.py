@@ -40,7 +40,7 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Comma-separated IPs or CIDR ranges whose X-Forwarded-For, -Proto and -Host are believed (e.g. 127.0.0.1).",
     ),
-    Setting("memory_limit", "400MB", "DuckDB memory_limit for the server process."),
+    Setting("memory_limit", "256MB", "DuckDB memory_limit for the server process (keeps RSS under 500 MB)."),
     Setting("threads", 8, "Waitress worker threads for `serve`.", int),
     Setting("rate_limit", "60/minute", "API requests allowed per token."),
     Setting(
