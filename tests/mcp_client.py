@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -35,7 +36,14 @@ def with_session(base_url: str, token: str, work: Callable[[ClientSession], Awai
         async with mcp_session(base_url, token) as session:
             return await work(session)
 
-    return anyio.run(main)
+    return run_async(main)
+
+
+def run_async(main: Callable[[], Awaitable[T]]) -> T:
+    """`anyio.run` on a thread of its own: Playwright's sync API, used by browser tests in the same
+    xdist worker, leaves an asyncio loop running on the main thread, where anyio.run refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(anyio.run, main).result()
 
 
 def rpc(base_url: str, token: str | None, body: Any, headers: dict[str, str] | None = None) -> requests.Response:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import anyio
 import pytest
 import requests
 from mcp import Client
@@ -11,7 +10,7 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
 
 from tests.conftest import PASSWORD, LiveServer, make_account, run_cli
-from tests.mcp_client import rpc, with_session
+from tests.mcp_client import rpc, run_async, with_session
 
 TOOL_NAMES = [
     "list-sites",
@@ -128,7 +127,7 @@ def test_a_default_sdk_client_probes_discovery_then_falls_back_to_the_handshake(
             async with Client(transport) as client:
                 return client.protocol_version, await client.call_tool("list-sites", {"tenant": "acme"})
 
-    version, result = anyio.run(main)
+    version, result = run_async(main)
     assert version == LATEST_HANDSHAKE_VERSION
     assert result.structured_content["sites"][0]["domain"] == "example.com"
 
