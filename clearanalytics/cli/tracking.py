@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -103,7 +104,7 @@ def import_command(data_dir: Path, file: Path, domain: str | None) -> None:
         if domain:
             with db.reading() as cur:
                 domain = _site(cur, domain).domain
-        with click.progressbar(length=total, label="Importing", file=click.get_text_stream("stderr")) as bar:
+        with click.progressbar(length=total, label="Importing", file=sys.stderr) as bar:
             report = import_file(db, file, domain, progress=bar.update)
     dropped = sum(report.dropped.values())
     reasons = ", ".join(f"{reason}: {n}" for reason, n in sorted(report.dropped.items()))
