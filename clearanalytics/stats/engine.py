@@ -138,14 +138,43 @@ def compose(query: Query, report: str, *, bucket: bool = False) -> tuple[str, di
     return with_prelude(body, predicate, filtered=bool(query.filters)), params
 
 
+@cache
 def with_prelude(body: str, predicate: str = "TRUE", *, filtered: bool = False) -> str:
-    """PRELUDE around a report body; `predicate` from compile_filters (the rollups pass no filters)."""
-    return (
-        PRELUDE.replace("{report}", body)
-        .replace("{filters}", predicate)
-        .replace("{session_filter_e}", SESSION_FILTER if filtered else "")
-        .replace("{session_filter_pv}", SESSION_FILTER_PV if filtered else "")
-    )
+    """PRELUDE around a report body; `predicate` from compile_filters (the rollups pass no filters).
+
+    Only the prelude relations the body needs (directly or through another relation) are kept:
+    DuckDB parses and binds every CTE of a statement, used or not, and a rollup answer's own work
+    is small, so per-statement planning is a large share of it. Cached: the texts come from a few
+    fixed fragments, and a filter predicate names only columns and bound parameters."""
+
+    def fill(text: str) -> str:
+        return (
+            text.replace("{filters}", predicate)
+            .replace("{session_filter_e}", SESSION_FILTER if filtered else "")
+            .replace("{session_filter_pv}", SESSION_FILTER_PV if filtered else "")
+        )
+
+    text, body = fill(PRELUDE), fill(body)
+    head, tail = text.split("report AS (\n{report}\n)", 1)
+    ctes = _CTE_START.split(head.strip().removeprefix("WITH").strip().removesuffix(","))
+    names = [c.split(" AS (", 1)[0].strip() for c in ctes]
+    needed = _references(body)
+    for name, cte in reversed(list(zip(names, ctes, strict=True))):
+        if name in needed:
+            needed |= _references(cte.split(" AS (", 1)[1])
+    kept = [cte.strip() for name, cte in zip(names, ctes, strict=True) if name in needed]
+    return "\nWITH " + "".join(f"{cte},\n" for cte in kept) + f"report AS (\n{body}\n)" + tail
+
+
+# Each prelude relation starts a line with "name AS (" after the previous one's "),".
+_CTE_START = re.compile(r",\n(?=[a-z_]+ AS \()")
+_WORD = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def _references(sql: str) -> set[str]:
+    """Every identifier-like word of `sql`: a superset of the relations it reads, which is enough
+    (keeping an unneeded relation only costs planning time)."""
+    return set(_WORD.findall(sql.lower()))
 
 
 def run(

@@ -51,6 +51,12 @@ SELECT site_id, local_time::DATE AS day, count(DISTINCT visitor_hash) AS visitor
        0 AS sessions, 0 AS bounces, 0 AS total_duration
 FROM lpv GROUP BY site_id, day
 """,
+    # ecommerce for reports that never read purchasers: no distinct count over the open days.
+    "ecommerce_light": """
+SELECT site_id, local_time::DATE AS day, coalesce(sum(value), 0) AS revenue, count(*) AS transactions,
+       0 AS purchasers
+FROM lpurchases GROUP BY site_id, day
+""",
     "hours": """
 SELECT site_id, local_time::DATE AS day, hour(local_time) AS hour,
        count(DISTINCT visitor_hash) AS visitors, count(*) AS pageviews
@@ -165,6 +171,8 @@ KINDS = ("traffic", "ecommerce", "goals")
 
 # Reports whose combine query reads only visitors and pageviews from parts_totals.
 LIGHT_TOTALS = {"timeseries", "site_visitors", "ecommerce_overview"}
+# Reports whose combine query reads only revenue and transactions from parts_ecommerce.
+LIGHT_ECOMMERCE = {"revenue_timeseries"}
 
 
 def daily(table: str, dimension: str | None = None) -> str:
@@ -353,15 +361,16 @@ parts_{table} AS (
     SELECT {stored_columns} FROM rollup_{table} x
     JOIN closed k ON x.site_id = k.site_id AND x.day BETWEEN k.day_from AND k.day_to{narrow}
     UNION ALL
-    SELECT {columns} FROM ({DAILY["totals_light"] if light else daily(table, dimension)}) open_days
+    SELECT {columns} FROM ({DAILY[f"{table}_light"] if light else daily(table, dimension)}) open_days
 )"""
 
 
 def combined(report: str) -> str:
     """The report body for engine.PRELUDE: parts of every table it needs, then the combine query."""
     tables, dimension, final = COMBINE[report]
-    light = report in LIGHT_TOTALS
-    ctes = ",".join([CLOSED] + [parts(t, dimension if t == "dims" else None, light and t == "totals") for t in tables])
+    light = {"totals"} if report in LIGHT_TOTALS else set()
+    light |= {"ecommerce"} if report in LIGHT_ECOMMERCE else set()
+    ctes = ",".join([CLOSED] + [parts(t, dimension if t == "dims" else None, t in light) for t in tables])
     final = final.strip()
     if final.startswith("WITH "):  # the combine query's own CTEs join the list
         return f"WITH {ctes},\n{final[5:]}"
