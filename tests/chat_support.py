@@ -14,7 +14,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from clearanalytics.chat.parser import TOOL_NAMES
+from tests.test_mcp_protocol import TOOL_NAMES
 
 LIST_TOOLS = {"top-pages", "traffic-sources", "device-and-browser", "languages", "campaigns", "ecommerce-products"}
 

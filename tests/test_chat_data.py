@@ -18,9 +18,9 @@ from stats_expected import Expected
 from clearanalytics import accounts
 from clearanalytics.app import create_app
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext
-from clearanalytics.chat.parser import TOOL_NAMES
 from clearanalytics.chat.tools import RegistryRunner, TenantTools
 from clearanalytics.stats.query import today_in
+from tests.test_mcp_protocol import TOOL_NAMES
 
 ACME = ["shop.example", "blog.example"]
 

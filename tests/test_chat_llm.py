@@ -10,9 +10,9 @@ from chat_support import RESULTS, FakeProvider, FixedTools
 
 from clearanalytics.chat.engine import ChatContext
 from clearanalytics.chat.loop import MAX_ROUNDS, run_llm
-from clearanalytics.chat.parser import TOOL_NAMES
 from clearanalytics.chat.providers import AnthropicProvider, OpenAIProvider, ProviderError, make_provider
 from clearanalytics.chat.tools import TenantTools
+from tests.test_mcp_protocol import TOOL_NAMES
 
 KEY = "sk-test-secret-123"
 TODAY = date(2026, 3, 18)

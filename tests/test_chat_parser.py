@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from clearanalytics.chat.parser import TOOL_NAMES, parse_question
+from clearanalytics.chat.parser import parse_question
+from tests.test_mcp_protocol import TOOL_NAMES
 
 GOLDEN = json.loads((Path(__file__).parent / "chat_golden.json").read_text())
 TODAY = date.fromisoformat(GOLDEN["today"])

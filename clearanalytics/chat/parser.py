@@ -20,20 +20,6 @@ from datetime import date
 
 from clearanalytics.chat.periods import Period, default_period, parse_period
 
-TOOL_NAMES = (
-    "list-sites",
-    "analytics-overview",
-    "top-pages",
-    "traffic-sources",
-    "device-and-browser",
-    "languages",
-    "campaigns",
-    "goals",
-    "ecommerce-overview",
-    "ecommerce-products",
-    "daily-breakdown",
-    "hourly-breakdown",
-)
 LIST_TOOLS = ("top-pages", "traffic-sources", "device-and-browser", "languages", "campaigns", "ecommerce-products")
 
 
