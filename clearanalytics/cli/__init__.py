@@ -100,6 +100,11 @@ def shared_database(data_dir: Path, db: Database) -> Iterator[None]:
         _SHARED_DATABASES.pop(key, None)
 
 
+def in_server(data_dir: Path) -> bool:
+    """True when this command was forwarded into a running server (which must never fork)."""
+    return Path(data_dir).resolve() in _SHARED_DATABASES
+
+
 @contextmanager
 def database(data_dir: Path) -> Iterator[Database]:
     """The data dir's database, opened for one command and closed after it."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from clearanalytics import accounts, goals
-from clearanalytics.cli import CliError, data_dir_option, database, info, main
+from clearanalytics.cli import CliError, data_dir_option, database, in_server, info, main
 
 
 def _site(cur, domain: str) -> accounts.Site:
@@ -90,13 +91,24 @@ def goal_remove(data_dir: Path, goal_id: str) -> None:
 @data_dir_option
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--site", "domain", help="Store every line for this site (overrides the lines' domain).")
-def import_command(data_dir: Path, file: Path, domain: str | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes for a large file (default: one per CPU, at most 4; always 1 inside a running server).",
+)
+def import_command(data_dir: Path, file: Path, domain: str | None, workers: int | None) -> None:
     """Import historical events from a JSONL file through the ingest pipeline.
 
     One JSON object per line: the /api/event payload plus timestamp (ISO 8601), ip and
     user_agent; pageview lines may carry duration (seconds) and scroll_depth.
     """
     from clearanalytics.ingest.importer import import_file
+
+    if in_server(data_dir):
+        workers = 1
+    elif workers is None:
+        workers = min(4, os.cpu_count() or 1)
 
     with file.open("rb") as fh:
         total = sum(1 for line in fh if line.strip())
@@ -105,7 +117,7 @@ def import_command(data_dir: Path, file: Path, domain: str | None) -> None:
             with db.reading() as cur:
                 domain = _site(cur, domain).domain
         with click.progressbar(length=total, label="Importing", file=sys.stderr) as bar:
-            report = import_file(db, file, domain, progress=bar.update)
+            report = import_file(db, file, domain, progress=bar.update, workers=workers)
     dropped = sum(report.dropped.values())
     reasons = ", ".join(f"{reason}: {n}" for reason, n in sorted(report.dropped.items()))
     reasons = f" ({reasons})" if reasons else ""

@@ -61,12 +61,13 @@ class GoalCache:
         self._by_site: dict[str, list[CompiledGoal]] = {}
         self._loaded_at = -1e9
         self._lock = threading.Lock()
+        self.frozen = False  # an import worker: never go back to the database
 
     def invalidate(self) -> None:
         self._loaded_at = -1e9
 
     def for_site(self, site_id: str) -> list[CompiledGoal]:
-        if time.monotonic() - self._loaded_at > RELOAD_SECONDS:
+        if not self.frozen and time.monotonic() - self._loaded_at > RELOAD_SECONDS:
             self._reload()
         return self._by_site.get(site_id, [])
 

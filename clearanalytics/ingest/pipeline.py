@@ -16,7 +16,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -150,8 +150,11 @@ def check_ecommerce(event: Event, ctx: Pipeline) -> None:
     if commerce.currency is not None:
         event.in_site_currency = commerce.currency == event.site.currency
     is_purchase = event.payload.name == "purchase" or event.payload.plausible
-    if is_purchase and commerce.transaction_id and not ctx.claim_transaction(event.site.id, commerce.transaction_id):
-        raise Dropped("duplicate-transaction")
+    if is_purchase and commerce.transaction_id:
+        if not ctx.claim_transaction(event.site.id, commerce.transaction_id):
+            raise Dropped("duplicate-transaction")
+        if ctx.claims is not None:
+            ctx.claims.append((event.site.id, commerce.transaction_id, event.received_at, event.id))
 
 
 def build_rows(event: Event, ctx: Pipeline) -> None:
@@ -273,6 +276,31 @@ class Pipeline:
         self._transactions: dict[str, set[str]] = {}
         self._visitors: dict[tuple, str] = {}
         self._tx_lock = threading.Lock()
+        self.claims: list[tuple[str, str, datetime, str]] | None = None  # import workers: purchases kept
+
+    def load_for_workers(self, now: datetime) -> None:
+        """Load everything the steps read from the database, so forked import workers never need it.
+
+        Sites, goals and known transaction ids are loaded and frozen; the stored salts of the
+        kept days (yesterday and today, local) are created for every site, and only cached
+        salts are used from here on (any other day gets this run's ephemeral salt).
+        """
+        self.sites.reload()
+        self.sites.frozen = True
+        self.goals.for_site("")
+        self.goals.frozen = True
+        with self.db.reading() as cur:
+            rows = cur.execute(
+                "SELECT site_id, list(DISTINCT transaction_id) FROM ecommerce_events "
+                "WHERE event_type = 'purchase' AND transaction_id IS NOT NULL GROUP BY site_id"
+            ).fetchall()
+        self._transactions = {site.id: set() for site in self.sites.all()}
+        self._transactions.update({site_id: set(ids) for site_id, ids in rows})
+        for site in self.sites.all():
+            today = local_day(now, site.timezone)
+            for day in (today - timedelta(days=1), today):
+                self.salts.get(site.id, site.timezone, day, now=now)
+        self.salts.frozen = True
 
     def run(self, event: Event) -> Event:
         """All steps in order; raises Dropped or PayloadError."""

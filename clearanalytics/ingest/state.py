@@ -21,16 +21,20 @@ class SiteCache:
         self._by_domain: dict[str, Site] = {}
         self._loaded_at = -1e9
         self._lock = threading.Lock()
+        self.frozen = False  # an import worker: never go back to the database
 
     def get(self, domain: str) -> Site | None:
         domain = domain.strip().lower().rstrip(".")
         if domain.startswith("www."):
             domain = domain[4:]
         site = self._by_domain.get(domain)
-        if site is None and time.monotonic() - self._loaded_at > 2.0:
+        if site is None and not self.frozen and time.monotonic() - self._loaded_at > 2.0:
             self.reload()
             site = self._by_domain.get(domain)
         return site
+
+    def all(self) -> list[Site]:
+        return list(self._by_domain.values())
 
     def reload(self) -> None:
         with self._lock, self.db.reading() as cur:

@@ -92,8 +92,8 @@ def ulid_at(ts: datetime) -> str:
     """A ULID whose time part is `ts` (naive UTC): ids sort by created_at, imports included.
 
     Hot in imports (one or two per event), so both halves avoid per-character Python work:
-    the 48-bit time is five table lookups of 10 bits, the 80 random bits are sliced from a
-    block of random characters made with NumPy.
+    the 48-bit time is five table lookups of 10 bits, the 80 random bits come ready-made
+    from a list of random parts cut from one block of random characters.
     """
     millis = (ts - _EPOCH) // _MS
     p = _PAIRS
@@ -102,25 +102,35 @@ def ulid_at(ts: datetime) -> str:
 
 
 class _RandomParts:
-    """16 random Crockford characters at a time, cut from a 64 KB block of them."""
+    """16 random Crockford characters per call, from lists of BLOCK made at a time.
+
+    list.pop is atomic, so threads share the list without a lock; only a refill takes one.
+    """
 
     BLOCK = 4096
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Start afresh: a forked import worker must not repeat its parent's random parts."""
         self._lock = threading.Lock()
-        self._block = ""
-        self._next = 0
+        self._parts: list[str] = []
 
     def __call__(self) -> str:
-        with self._lock:
-            if self._next >= len(self._block):
-                # The low 5 bits of uniformly random bytes are uniformly random 5-bit values.
-                values = np.frombuffer(os.urandom(16 * self.BLOCK), dtype=np.uint8) & 31
-                self._block = _ALPHABET[values].tobytes().decode()
-                self._next = 0
-            start = self._next
-            self._next = start + 16
-            return self._block[start : start + 16]
+        while True:
+            try:
+                return self._parts.pop()
+            except IndexError:
+                with self._lock:
+                    if not self._parts:
+                        self._parts = self._block()
+
+    def _block(self) -> list[str]:
+        # The low 5 bits of uniformly random bytes are uniformly random 5-bit values.
+        values = np.frombuffer(os.urandom(16 * self.BLOCK), dtype=np.uint8) & 31
+        text = _ALPHABET[values].tobytes().decode()
+        return [text[i : i + 16] for i in range(0, len(text), 16)]
 
 
 _random_part = _RandomParts()
@@ -153,8 +163,13 @@ def _arrays(table_columns: tuple[str, ...], rows: list[tuple]) -> dict[str, np.n
     return arrays
 
 
-def insert_rows(cur: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], idempotent: bool = False) -> None:
-    """Bulk-insert rows; `idempotent` skips ids already present (used when replaying the spool)."""
+def insert_rows(
+    cur: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], idempotent: bool = False, invalidate: bool = True
+) -> None:
+    """Bulk-insert rows; `idempotent` skips ids already present (used when replaying the spool).
+
+    `invalidate=False` is for an import worker's scratch file, which has no rollups.
+    """
     if not rows:
         return
     columns = COLUMNS[table]
@@ -162,7 +177,8 @@ def insert_rows(cur: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], i
     names = ", ".join(columns)
     select = ", ".join(f"batch.{c}" for c in columns)
     sql = f"INSERT INTO {table} ({names}) SELECT {select} FROM batch"
-    _invalidate_rollups(cur, table, rows)
+    if invalidate:
+        _invalidate_rollups(cur, table, rows)
     if idempotent:
         since = min(r[-1] for r in rows)
         sql += f" WHERE batch.id NOT IN (SELECT id FROM {table} WHERE created_at >= $since)"

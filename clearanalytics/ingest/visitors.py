@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 from clearanalytics.db import Database
 
 SESSION_GAP = timedelta(minutes=30)
+_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
 KEPT_SALT_DAYS = 2  # today and yesterday (local); older salts are deleted
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -95,18 +97,24 @@ def visitor_hash(salt: bytes, site_id: str, ip: str, user_agent: str) -> str:
 
 
 class Salts:
-    """Per-site, per-local-day salts: stored while kept, random per run for older days (imports)."""
+    """Per-site, per-local-day salts: stored while kept, random per run for older days (imports).
+
+    A past day's salt is derived from a random key that lives only in this object, so the
+    worker processes of one import (forked from it) agree on it, and nothing can rebuild it.
+    """
 
     def __init__(self, db: Database):
         self.db = db
         self._cache: dict[tuple[str, date], bytes] = {}
         self._lock = threading.Lock()
+        self._run_key = os.urandom(32)
+        self.frozen = False  # an import worker: only the salts already cached, never the database
 
     def get(self, site_id: str, timezone: str, day: date, now: datetime | None = None) -> bytes | None:
         """The salt of `day`, created if the day is still kept; None for a past day that is gone."""
         key = (site_id, day)
         salt = self._cache.get(key)
-        if salt is not None:
+        if salt is not None or self.frozen:
             return salt
         today = local_day(now or datetime.now(UTC).replace(tzinfo=None), timezone)
         if day <= today - timedelta(days=KEPT_SALT_DAYS) or day > today + timedelta(days=1):
@@ -124,7 +132,11 @@ class Salts:
         """A salt for a day whose stored salt is gone: random, for this run only (imports)."""
         key = (site_id, day)
         with self._lock:
-            return self._cache.setdefault(key, os.urandom(32))
+            salt = self._cache.get(key)
+            if salt is None:
+                derived = hashlib.blake2b(f"{site_id}\0{day.isoformat()}".encode(), key=self._run_key, digest_size=32)
+                salt = self._cache[key] = derived.digest()
+            return salt
 
     def _load_or_create(self, site_id: str, day: date, today: date) -> bytes:
         with self.db.transaction() as cur:
@@ -161,7 +173,8 @@ class Sessions:
                 if ts > state[1]:
                     state[1] = ts
                 return state[0]
-            session = hashlib.blake2b(f"{visitor}\0{ts.isoformat()}".encode(), digest_size=8).hexdigest()
+            started = (ts - _EPOCH) // _MICROSECOND  # an int formats far faster than ts.isoformat()
+            session = hashlib.blake2b(f"{visitor}\0{started}".encode(), digest_size=8).hexdigest()
             self._state[visitor] = [session, ts, None, {}]
             return session
 

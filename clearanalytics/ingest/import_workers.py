@@ -1,0 +1,439 @@
+"""A large import split across forked worker processes, one core each.
+
+The unit of work is a (site, site-local day): the visitor hash is salted per site and
+local day, so no visitor, session or "last pageview" crosses from one such day to
+another, and each worker can run the ordinary pipeline over its days, in time order,
+exactly as one process would. What does cross days is handled here:
+
+- Lookups: sites, goals, known transaction ids and the kept days' salts are loaded by
+  the parent before it forks (`Pipeline.load_for_workers`); a worker never opens the
+  database, whose connection belongs to the parent.
+- Salts of past days derive from the run's key in the parent's `Salts`, so every worker
+  gets the same one for a given day.
+- A purchase's transaction id must be kept only the first time a site reports it: each
+  worker keeps the first of its own, and the parent drops the later of any that two
+  workers kept, with the goal completions it made.
+- Engagement lines point at pageviews across lines and days: a file with any of them is
+  imported by one process instead (the workers find them while placing the lines).
+
+Each worker writes its rows into its own scratch DuckDB file beside the database; the
+parent then copies them in with one INSERT ... SELECT per table, in one transaction.
+Bad lines that have no partition (not JSON, no timestamp) go to worker `line_no % N`.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import tempfile
+import time
+import traceback
+import zlib
+from collections.abc import Callable
+from ctypes import c_longlong, c_ubyte
+from datetime import datetime
+from functools import partial
+from multiprocessing.sharedctypes import RawArray, RawValue
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from clearanalytics.db import Database, utcnow
+from clearanalytics.ingest import store
+from clearanalytics.ingest.importer import (
+    MAX_REPORTED_ERRORS,
+    BatchWriter,
+    ImportReport,
+    commit_records,
+    decode_line,
+    parse_timestamp,
+    prepare_documents,
+    run_pipeline,
+)
+from clearanalytics.ingest.pipeline import Pipeline
+from clearanalytics.ingest.store import COLUMNS, TABLES, Records, insert_rows
+from clearanalytics.ingest.visitors import local_day
+from clearanalytics.stats import rollups
+
+POLL_SECONDS = 0.01
+# A scratch file is read once: compressing it cost a quarter of its write for nothing.
+SCRATCH_CONFIG = {"threads": 1, "memory_limit": "256MB", "force_compression": "uncompressed"}
+PLACED_POLL_SECONDS = 0.002
+
+
+class ImportWorkerError(RuntimeError):
+    """A worker process failed; the message is its last traceback line."""
+
+
+class _NoDatabase:
+    """Stands in for the parent's database inside a worker: any use is a bug, said loudly."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError("an import worker must not use the parent's database connection")
+
+
+class Partitioner:
+    """Which worker owns a line: whole (site, local day)s go to one worker.
+
+    Consecutive days alternate between workers, so one site's history splits evenly. A
+    line that cannot say its day (bad JSON, no timestamp) goes to worker
+    `line_no % workers`, so that its error is reported exactly once. (Reading the two
+    values out of the text with regular expressions was tried: slower than decoding it.)
+    """
+
+    def __init__(self, pipeline: Pipeline, site_domain: str | None, workers: int):
+        self.pipeline = pipeline
+        self.site_domain = site_domain
+        self.workers = workers
+        self._sites: dict[str, tuple[int, str]] = {}
+
+    def place(self, number: int, lines: list[tuple[int, str]], shared: _Shared) -> dict[int, Any]:
+        """Fill in the owner of every `workers`-th line, starting at `number`.
+
+        Returns the lines it decoded that are its own, so they are not decoded twice, and
+        flags an engagement line in `shared`.
+        """
+        own: dict[int, Any] = {}
+        owners = shared.owners
+        for index in range(number, len(lines), self.workers):
+            line_no, line = lines[index]
+            try:
+                doc = decode_line(line)
+            except ValueError:
+                doc = None
+            if isinstance(doc, dict) and _is_engagement(doc):
+                shared.engagement[number] = 1
+            owner = owners[index] = self.owner(line_no, doc)
+            if owner == number and doc is not None:
+                own[index] = doc
+        return own
+
+    @staticmethod
+    def lines_of(number: int, lines: list[tuple[int, str]], shared: _Shared, own: dict[int, Any]) -> list:
+        """(line number, decoded line or text) of every line `number` owns, in file order."""
+        owners = bytes(shared.owners)
+        return [
+            (line_no, own.get(index, line))
+            for index, ((line_no, line), owner) in enumerate(zip(lines, owners, strict=True))
+            if owner == number
+        ]
+
+    def owner(self, line_no: int, doc: Any) -> int:
+        if isinstance(doc, dict):
+            domain = self.site_domain or _domain_of(doc)
+            try:
+                ts = parse_timestamp(doc.get("timestamp"))
+            except ValueError:
+                pass
+            else:
+                if isinstance(domain, str):
+                    offset, timezone = self._sites.get(domain) or self._site_of(domain)
+                    return (local_day(ts, timezone).toordinal() + offset) % self.workers
+        return line_no % self.workers
+
+    def _site_of(self, domain: str) -> tuple[int, str]:
+        """domain -> (this site's offset among the days, its timezone); unknown domains as UTC."""
+        site = self.pipeline.sites.get(domain)
+        key = site.id if site else domain
+        found = self._sites[domain] = (zlib.crc32(key.encode("utf-8", "replace")), site.timezone if site else "UTC")
+        return found
+
+
+def _is_plausible(doc: dict) -> bool:
+    return "n" in doc and "name" not in doc  # as parse_payload tells the two forms apart
+
+
+def _is_engagement(doc: dict) -> bool:
+    return doc.get("n" if _is_plausible(doc) else "name") == "engagement"
+
+
+def _domain_of(doc: dict) -> Any:
+    if _is_plausible(doc):
+        domain = doc.get("d")
+        return domain.split(",")[0] if isinstance(domain, str) else domain
+    return doc.get("domain")
+
+
+class _Shared:
+    """Memory the forked workers and this process share: placement, flags, progress."""
+
+    def __init__(self, lines: int, workers: int):
+        self.owners = RawArray(c_ubyte, lines)
+        self.placed = RawArray(c_ubyte, workers)  # worker w has placed its share
+        self.engagement = RawArray(c_ubyte, workers)  # worker w saw an engagement line
+        self.abort = RawValue(c_ubyte, 0)  # set by this process when something failed
+        self.done = RawArray(c_longlong, workers)  # lines each worker has been through
+
+    def wait_until_placed(self, alive: Callable[[], bool]) -> None:
+        while not all(self.placed):
+            if self.abort.value or not alive():
+                raise ImportWorkerError("the import stopped while the lines were being placed")
+            time.sleep(PLACED_POLL_SECONDS)
+
+
+def import_partitioned(
+    db: Database,
+    lines: list[tuple[int, str]],
+    site_domain: str | None,
+    progress: Callable[[int], None] | None,
+    workers: int,
+) -> ImportReport | None:
+    """This process is worker 0, forked children the others; None if one process must do it.
+
+    Each worker first places a share of the lines (decoding every line in every worker
+    cost a third of their work), waits for the others, then imports the lines it owns:
+    worker 0 straight into the database, the others into scratch files copied in at the
+    end. Finding an engagement line returns None before anything is written.
+    """
+    pipeline = Pipeline(db)
+    pipeline.load_for_workers(utcnow())
+    partitioner = Partitioner(pipeline, site_domain, workers)
+    shared = _Shared(len(lines), workers)
+    scratch = Path(tempfile.mkdtemp(prefix=".import-", dir=db.path.parent))
+    try:
+        parts = [scratch / f"part{w}.duckdb" for w in range(1, workers)]
+        _create_part_tables(db, parts)
+        parent = os.getpid()
+        children = [
+            _fork(partial(_child, w, pipeline, partitioner, lines, shared, site_domain, part, parent), part)
+            for w, part in zip(range(1, workers), parts, strict=True)
+        ]
+        reporter = _Progress(progress, shared)
+        try:
+            own = partitioner.place(0, lines, shared)
+            shared.placed[0] = 1
+            shared.wait_until_placed(lambda: _all_alive(children))
+            if any(shared.engagement):
+                return None
+            first = _import_own_part(db, pipeline, partitioner.lines_of(0, lines, shared, own), site_domain, reporter)
+        except BaseException:
+            shared.abort.value = 1
+            raise
+        finally:
+            codes = _wait(children, reporter)
+        results = [first]
+        for part, code in zip(parts, codes, strict=True):
+            results.append(_load_result(part, code))
+        return _merge(db, parts, results)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _create_part_tables(db: Database, parts: list[Path]) -> None:
+    """Each scratch file gets the four tables with the database's own column types."""
+    with db.reading() as cur:
+        for w, part in enumerate(parts):
+            cur.execute(f"ATTACH {_quoted(part)} AS import_part_{w}")
+            try:
+                for table in TABLES:
+                    columns = ", ".join(COLUMNS[table])
+                    cur.execute(f"CREATE TABLE import_part_{w}.{table} AS SELECT {columns} FROM main.{table} LIMIT 0")
+            finally:
+                cur.execute(f"DETACH import_part_{w}")
+
+
+def _fork(job: Callable[[], Any], part: Path) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        store._random_part.reset()  # random bits of its own (ids also differ by time: workers own different days)
+        _write_result(part, {"value": job()})
+        code = 0
+    except BaseException:  # noqa: BLE001 - reported to the parent through the result file
+        _write_result(part, {"error": traceback.format_exc()})
+    finally:
+        os._exit(code)  # never run the parent's atexit handlers or close its database
+
+
+def _all_alive(pids: list[int]) -> bool:
+    return all(os.waitpid(pid, os.WNOHANG) == (0, 0) for pid in pids)
+
+
+def _child(
+    number: int,
+    pipeline: Pipeline,
+    partitioner: Partitioner,
+    lines: list[tuple[int, str]],
+    shared: _Shared,
+    site_domain: str | None,
+    part: Path,
+    parent: int,
+) -> tuple[ImportReport, list] | None:
+    """A forked worker: place its share, wait for the others, import its lines into its scratch file."""
+    nowhere = _NoDatabase()
+    pipeline.db = pipeline.sites.db = pipeline.salts.db = pipeline.goals.db = pipeline.engagements.db = nowhere
+    own = partitioner.place(number, lines, shared)
+    shared.placed[number] = 1
+    shared.wait_until_placed(lambda: os.getppid() == parent)
+    if any(shared.engagement):
+        return None
+    pipeline.claims = []
+    report = ImportReport()
+    prepared = prepare_documents(partitioner.lines_of(number, lines, shared, own), site_domain, report)
+    shared.done[number] += report.error_count
+
+    def advance(done: int) -> None:
+        if shared.abort.value:
+            raise ImportWorkerError("stopped: the importing process failed")
+        shared.done[number] += done
+
+    con = duckdb.connect(str(part), config=SCRATCH_CONFIG)
+    try:
+        writer = BatchWriter(partial(_write_scratch, con))
+        try:
+            run_pipeline(pipeline, prepared, report, writer.put, advance)
+        finally:
+            writer.close()
+    finally:
+        con.close()
+    return report, pipeline.claims
+
+
+def _write_scratch(con: duckdb.DuckDBPyConnection, records: Records) -> None:
+    if records.updates:
+        raise RuntimeError("engagement updates cannot be imported by workers")
+    con.begin()
+    for table in TABLES:
+        insert_rows(con, table, records.rows[table], invalidate=False)
+    con.commit()
+
+
+def _import_own_part(
+    db: Database, pipeline: Pipeline, lines: list, site_domain: str | None, progress: _Progress
+) -> tuple[ImportReport, list]:
+    """Worker 0, in this process: its lines through the pipeline, straight into the database."""
+    pipeline.claims = []
+    report = ImportReport()
+    prepared = prepare_documents(lines, site_domain, report)
+    progress(report.error_count)
+    writer = BatchWriter(partial(commit_records, db))
+    try:
+        run_pipeline(pipeline, prepared, report, writer.put, progress)
+    finally:
+        writer.close()
+    return report, pipeline.claims
+
+
+class _Progress:
+    """One progress bar for all workers: this process's own count plus the children's."""
+
+    def __init__(self, progress: Callable[[int], None] | None, shared: _Shared):
+        self.progress = progress
+        self.shared = shared
+        self.shown = 0
+
+    def __call__(self, done: int = 0) -> None:
+        self.shared.done[0] += done
+        total = sum(self.shared.done)
+        if self.progress and total > self.shown:
+            self.progress(total - self.shown)
+            self.shown = total
+
+
+def _write_result(part: Path, result: dict) -> None:
+    with part.with_suffix(".result").open("wb") as fh:
+        pickle.dump(result, fh)
+
+
+def _load_result(part: Path, exit_code: int) -> Any:
+    try:
+        with part.with_suffix(".result").open("rb") as fh:
+            outcome = pickle.load(fh)  # noqa: S301 - our own worker's file, in our own scratch directory
+    except FileNotFoundError:
+        outcome = {"error": f"import worker exited with status {exit_code} and no report"}
+    if "error" in outcome:
+        raise ImportWorkerError(outcome["error"].strip().splitlines()[-1])
+    return outcome["value"]
+
+
+def _wait(pids: list[int], progress: _Progress) -> list[int]:
+    """Exit codes in the order of `pids`, feeding the progress bar meanwhile."""
+    codes: dict[int, int] = {}
+    while len(codes) < len(pids):
+        for pid in pids:
+            if pid not in codes:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    codes[pid] = os.waitstatus_to_exitcode(status)
+        progress()
+        if len(codes) < len(pids):
+            time.sleep(POLL_SECONDS)
+    progress()
+    return [codes[pid] for pid in pids]
+
+
+def _merge(db: Database, parts: list[Path], results: list[tuple[ImportReport, list]]) -> ImportReport:
+    """Drop cross-worker duplicate purchases, then copy the children's parts in, in one transaction."""
+    report = ImportReport()
+    for part_report, _ in results:
+        report.accepted += part_report.accepted
+        report.dropped.update(part_report.dropped)
+        report.error_count += part_report.error_count
+        report.errors.extend(part_report.errors)
+    report.errors = sorted(report.errors)[:MAX_REPORTED_ERRORS]
+    losers = _later_duplicates([claims for _, claims in results])
+    if losers:
+        report.accepted -= len(losers)
+        report.dropped["duplicate-transaction"] += len(losers)
+    with db.reading() as cur:
+        for w, part in enumerate(parts):
+            cur.execute(f"ATTACH {_quoted(part)} AS import_part_{w} (READ_ONLY)")
+        try:
+            with db.transaction() as tx:
+                if losers:  # any already written by worker 0
+                    tx.execute("DELETE FROM ecommerce_events WHERE list_contains($ids::VARCHAR[], id)", {"ids": losers})
+                    tx.execute(
+                        "DELETE FROM goal_completions WHERE list_contains($ids::VARCHAR[], event_id)", {"ids": losers}
+                    )
+                for table in TABLES:
+                    _copy_table(tx, table, len(parts), losers)
+        finally:
+            for w in range(len(parts)):
+                cur.execute(f"DETACH import_part_{w}")
+    return report
+
+
+def _quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _later_duplicates(claims_per_worker: list[list[tuple[str, str, datetime, str]]]) -> list[str]:
+    """Event ids of purchases whose (site, transaction id) another worker kept earlier."""
+    first: dict[tuple[str, str], tuple[datetime, str]] = {}
+    losers: list[str] = []
+    for claims in claims_per_worker:
+        for site_id, transaction_id, ts, event_id in claims:
+            key = (site_id, transaction_id)
+            kept = first.get(key)
+            if kept is None:
+                first[key] = (ts, event_id)
+            elif ts < kept[0]:
+                losers.append(kept[1])
+                first[key] = (ts, event_id)
+            else:
+                losers.append(event_id)
+    return losers
+
+
+def _copy_table(cur: duckdb.DuckDBPyConnection, table: str, workers: int, losers: list[str]) -> None:
+    columns = ", ".join(COLUMNS[table])
+    loser_column = {"ecommerce_events": "id", "goal_completions": "event_id"}.get(table)
+    filtered = loser_column is not None and bool(losers)
+    where = ""
+    if filtered:
+        where = f" WHERE {loser_column} IS NULL OR NOT list_contains($losers::VARCHAR[], {loser_column})"
+    params = {"losers": losers} if filtered else {}
+    if not workers:
+        return
+    union = " UNION ALL ".join(f"SELECT {columns} FROM import_part_{w}.{table}{where}" for w in range(workers))
+    spans = cur.execute(
+        f"SELECT site_id, min(created_at), max(created_at) FROM ({union}) GROUP BY site_id", params
+    ).fetchall()
+    cur.execute(f"INSERT INTO {table} ({columns}) {union}", params)
+    kinds = ("goals",) if table == "goal_completions" else ()
+    pairs = [(site_id, ts) for site_id, first, last in spans for ts in (first, last)]
+    rollups.invalidate_spans(cur, rollups.spans_of(pairs), kinds)
