@@ -39,6 +39,18 @@ def write_lock(path: Path | str) -> threading.RLock:
         return _WRITE_LOCKS.setdefault(key, threading.RLock())
 
 
+_WRITE_VERSIONS: dict[str, int] = {}
+
+
+def write_version(path: Path | str) -> int:
+    """How many write transactions this process has committed to the file.
+
+    DuckDB lets one process write a file, so while this number stands still nothing has
+    changed the data: the stats rollups keep the open days' rows they read until it moves.
+    """
+    return _WRITE_VERSIONS.get(str(Path(path).resolve()), 0)
+
+
 def new_id() -> str:
     """A ULID string: sortable by creation time, as the reference's ids are."""
     return str(ULID())
@@ -62,6 +74,7 @@ class Database:
                 ) from exc
             raise
         self._write_lock = write_lock(self.path)
+        self._version_key = str(self.path.resolve())
         if not read_only:
             with self._write_lock:
                 cur = self._conn.cursor()
@@ -95,6 +108,7 @@ class Database:
             try:
                 yield cur
                 cur.commit()
+                _WRITE_VERSIONS[self._version_key] = _WRITE_VERSIONS.get(self._version_key, 0) + 1
             except BaseException:
                 cur.rollback()
                 raise

@@ -253,3 +253,46 @@ def test_rollups_command_builds_closed_days_ahead_of_queries(tmp_path):
         db.close()
     assert [k for k, _ in kinds] == ["ecommerce", "goals", "traffic"]
     assert len({n for _, n in kinds}) == 1 and kinds[0][1] > 3 * 365
+
+
+def test_open_days_are_read_again_after_every_write(tmp_path):
+    """The open days' rows are kept between queries (db.write_version): any commit must refresh them."""
+    data_dir = tmp_path / "data"
+    generate.generate(data_dir, 3_000, seed=11, memory_limit="500MB")
+    db = Database.in_data_dir(data_dir)
+    try:
+        with db.reading() as cur:
+            sites = accounts.list_sites(cur)
+            before, raw = _overview(cur, sites, generate.NOW)
+            assert before == raw
+            assert _overview(cur, sites, generate.NOW)[0] == before  # the kept open rows, same answer
+            pid, created_at = cur.execute(
+                "SELECT id, created_at FROM pageviews WHERE created_at >= ? ORDER BY created_at DESC LIMIT 1",
+                [generate.NOW - timedelta(hours=6)],
+            ).fetchone()
+            sample = list(cur.execute("SELECT * FROM pageviews WHERE id = ?", [pid]).fetchone())
+        # A pageview of today by a new visitor, then an engagement update to today's last pageview.
+        sample[0], sample[2], sample[3] = "open-pv", "open-visitor", "open-session"
+        records = Records()
+        records.rows["pageviews"].append(tuple(sample))
+        with db.transaction() as cur:
+            write_records(cur, records)
+        with db.reading() as cur:
+            after, raw = _overview(cur, sites, generate.NOW)
+        assert after == raw
+        assert (after["pageviews"], after["visitors"]) == (before["pageviews"] + 1, before["visitors"] + 1)
+        with db.transaction() as cur:
+            write_records(cur, Records(updates=[(pid, 1_000_000, 100)]))
+        with db.reading() as cur:
+            engaged, raw = _overview(cur, sites, generate.NOW)
+        assert engaged == raw
+        assert engaged["avg_duration"] > after["avg_duration"]
+    finally:
+        db.close()
+
+
+def test_open_day_parameters_have_the_rollup_tables_types(generated):
+    with generated.reading() as cur:
+        for table, types in rollup_sql.TYPES.items():
+            described = {row[0]: row[1] for row in cur.execute(f"DESCRIBE rollup_{table}").fetchall()}
+            assert tuple(described[c].replace(" ", "") for c in rollup_sql.COLUMNS[table]) == types, table

@@ -97,10 +97,15 @@ named AS (
            coalesce(item.quantity, 1) AS quantity
     FROM lines
 )
-SELECT site_id, day, item_name, sum(price * quantity) AS revenue, sum(quantity) AS quantity,
-       count(DISTINCT purchase_id) AS orders
-FROM named
-WHERE item_name IS NOT NULL
+-- per purchase first, then count them: the same as count(DISTINCT purchase_id), without the
+-- distinct aggregate's extra hash tables and join (a third of the open days' cost at 10 M)
+SELECT site_id, day, item_name, sum(revenue) AS revenue, sum(quantity) AS quantity, count(*) AS orders
+FROM (
+    SELECT site_id, day, item_name, purchase_id, sum(price * quantity) AS revenue, sum(quantity) AS quantity
+    FROM named
+    WHERE item_name IS NOT NULL
+    GROUP BY site_id, day, item_name, purchase_id
+) per_purchase
 GROUP BY site_id, day, item_name
 """,
     "sources": """
@@ -351,26 +356,56 @@ closed AS (
 )"""
 
 
-def parts(table: str, dimension: str | None, light: bool = False) -> str:
-    """`parts_<table>`: stored rows of the closed days, then the open days summarised on the fly."""
+# Rollup table -> SQL type of each column of COLUMNS (a test compares them with the tables).
+TYPES: dict[str, tuple[str, ...]] = {
+    "totals": ("BIGINT", "BIGINT", "BIGINT", "BIGINT", "BIGINT"),
+    "hours": ("INTEGER", "BIGINT", "BIGINT"),
+    "dims": ("VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "BIGINT"),
+    "ecommerce": ("DECIMAL(38,2)", "BIGINT", "BIGINT"),
+    "funnel": ("VARCHAR", "BIGINT"),
+    "products": ("VARCHAR", "DECIMAL(38,2)", "HUGEINT", "BIGINT"),
+    "sources": ("VARCHAR", "DECIMAL(38,2)", "BIGINT"),
+    "goals": ("VARCHAR", "BIGINT", "BIGINT"),
+}
+
+
+def open_days(table: str, dimension: str | None, light: bool = False) -> str:
+    """The open days' rows of `table`, summarised from raw events (a body for engine.PRELUDE)."""
     columns = ", ".join(("site_id", "day") + COLUMNS[table])
-    stored_columns = ", ".join(f"x.{c}" for c in ("site_id", "day") + COLUMNS[table])
+    return f"SELECT {columns} FROM ({DAILY[f'{table}_light'] if light else daily(table, dimension)}) open_days"
+
+
+def open_param(table: str, column: str) -> str:
+    return f"open_{table}_{column}"
+
+
+def parts(table: str, dimension: str | None) -> str:
+    """`parts_<table>`: stored rows of the closed days, then the open days' rows, given as parameters
+    (rollups.py reads them with `open_days` and keeps them until the next write)."""
+    names = ("site_id", "day") + COLUMNS[table]
+    stored_columns = ", ".join(f"x.{c}" for c in names)
+    types = ("VARCHAR", "DATE") + TYPES[table]
+    given = ", ".join(f"unnest(${open_param(table, c)}::{t}[]) AS {c}" for c, t in zip(names, types, strict=True))
     narrow = f" AND x.dimension = '{dimension}'" if dimension else ""
     return f"""
 parts_{table} AS (
     SELECT {stored_columns} FROM rollup_{table} x
     JOIN closed k ON x.site_id = k.site_id AND x.day BETWEEN k.day_from AND k.day_to{narrow}
     UNION ALL
-    SELECT {columns} FROM ({DAILY[f"{table}_light"] if light else daily(table, dimension)}) open_days
+    SELECT {given}
 )"""
 
 
-def combined(report: str) -> str:
-    """The report body for engine.PRELUDE: parts of every table it needs, then the combine query."""
-    tables, dimension, final = COMBINE[report]
+def light_tables(report: str) -> set[str]:
+    """The tables whose open days `report` reads in their light form (without distinct counts it never shows)."""
     light = {"totals"} if report in LIGHT_TOTALS else set()
-    light |= {"ecommerce"} if report in LIGHT_ECOMMERCE else set()
-    ctes = ",".join([CLOSED] + [parts(t, dimension if t == "dims" else None, t in light) for t in tables])
+    return light | ({"ecommerce"} if report in LIGHT_ECOMMERCE else set())
+
+
+def combined(report: str) -> str:
+    """The report body: parts of every table it needs, then the combine query."""
+    tables, dimension, final = COMBINE[report]
+    ctes = ",".join([CLOSED] + [parts(t, dimension if t == "dims" else None) for t in tables])
     final = final.strip()
     if final.startswith("WITH "):  # the combine query's own CTEs join the list
         return f"WITH {ctes},\n{final[5:]}"
