@@ -379,20 +379,24 @@ def open_param(table: str, column: str) -> str:
     return f"open_{table}_{column}"
 
 
-def parts(table: str, dimension: str | None) -> str:
-    """`parts_<table>`: stored rows of the closed days, then the open days' rows, given as parameters
-    (rollups.py reads them with `open_days` and keeps them until the next write)."""
+def parts(table: str, dimension: str | None, light: bool, open_given: bool) -> str:
+    """`parts_<table>`: stored rows of the closed days, then the open days' rows: summarised from raw
+    events in this statement, or (`open_given`) passed as parameters, read earlier by `open_days`."""
     names = ("site_id", "day") + COLUMNS[table]
     stored_columns = ", ".join(f"x.{c}" for c in names)
-    types = ("VARCHAR", "DATE") + TYPES[table]
-    given = ", ".join(f"unnest(${open_param(table, c)}::{t}[]) AS {c}" for c, t in zip(names, types, strict=True))
+    if open_given:
+        types = ("VARCHAR", "DATE") + TYPES[table]
+        params = zip(names, types, strict=True)
+        open_rows = "SELECT " + ", ".join(f"unnest(${open_param(table, c)}::{t}[]) AS {c}" for c, t in params)
+    else:
+        open_rows = open_days(table, dimension, light)
     narrow = f" AND x.dimension = '{dimension}'" if dimension else ""
     return f"""
 parts_{table} AS (
     SELECT {stored_columns} FROM rollup_{table} x
     JOIN closed k ON x.site_id = k.site_id AND x.day BETWEEN k.day_from AND k.day_to{narrow}
     UNION ALL
-    SELECT {given}
+    {open_rows}
 )"""
 
 
@@ -402,10 +406,11 @@ def light_tables(report: str) -> set[str]:
     return light | ({"ecommerce"} if report in LIGHT_ECOMMERCE else set())
 
 
-def combined(report: str) -> str:
-    """The report body: parts of every table it needs, then the combine query."""
+def combined(report: str, open_given: bool) -> str:
+    """The report body for engine.PRELUDE: parts of every table it needs, then the combine query."""
     tables, dimension, final = COMBINE[report]
-    ctes = ",".join([CLOSED] + [parts(t, dimension if t == "dims" else None) for t in tables])
+    light = light_tables(report)
+    ctes = ",".join([CLOSED] + [parts(t, dimension if t == "dims" else None, t in light, open_given) for t in tables])
     final = final.strip()
     if final.startswith("WITH "):  # the combine query's own CTEs join the list
         return f"WITH {ctes},\n{final[5:]}"
