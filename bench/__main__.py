@@ -172,7 +172,7 @@ def bench_import(args: argparse.Namespace) -> Group:
 
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "events.jsonl"
+        path = args.jsonl or Path(tmp) / "events.jsonl"
         count = 0
         with path.open("w") as fh:
             days = 90
@@ -226,6 +226,7 @@ def main() -> None:
     for name in ("import", "all"):
         parsers[name].add_argument("--events", type=int, default=200_000)
         parsers[name].add_argument("--import-workers", type=int, default=0, help="default: one per CPU, at most 4")
+        parsers[name].add_argument("--jsonl", type=Path, help="write (and keep) the import file here")
     for name in ("query", "export", "all"):
         query.add_arguments(parsers[name])
     for name in ("ingest", "export", "all"):
