@@ -116,20 +116,15 @@ def bench_query(args: argparse.Namespace, group: Group | None = None) -> Group:
                 with rollups.raw_only():
                     stats.run(name, cur, query)
                     raw = timed(lambda name=name: stats.run(name, cur, query), args.raw_repeat, raw_cpu)
-                group.add(
-                    f"{name} (rollups)",
-                    fast,
-                    ratio=round(median(fast) / median(raw), 3),
-                    cpu_median=round(median(fast_cpu), 1),
-                    cpu_ratio=round(median(fast_cpu) / median(raw_cpu), 3),
-                )
-                group.add(
-                    f"{name} (rollups, right after a write)",
-                    written,
-                    ratio=round(median(written) / median(raw), 3),
-                    cpu_median=round(median(written_cpu), 1),
-                    cpu_ratio=round(median(written_cpu) / median(raw_cpu), 3),
-                )
+                cases = {"rollups": (fast, fast_cpu), "rollups, right after a write": (written, written_cpu)}
+                for label, (samples, cpu) in cases.items():
+                    group.add(
+                        f"{name} ({label})",
+                        samples,
+                        ratio=round(median(samples) / median(raw), 3),
+                        cpu_median=round(median(cpu), 1),
+                        cpu_ratio=round(median(cpu) / median(raw_cpu), 3),
+                    )
                 group.add(f"{name} (raw SQL)", raw, cpu_median=round(median(raw_cpu), 1))
                 print(
                     f"{name}: rollups {median(fast):.1f} ms ({median(fast_cpu):.1f} CPU), "

@@ -6,11 +6,22 @@ import json
 from typing import Any
 
 from clearanalytics.app import create_app
+from clearanalytics.db import Database
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 )
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+
+def query_rows(data_dir, sql: str) -> list[tuple]:
+    """Rows of `sql` from a data dir's database, opened and closed around it."""
+    db = Database.in_data_dir(data_dir)
+    try:
+        with db.reading() as cur:
+            return cur.execute(sql).fetchall()
+    finally:
+        db.close()
 
 
 class IngestClient:

@@ -5,22 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from clearanalytics.db import Database
 from tests.conftest import run_cli
-from tests.ingest_helpers import CHROME, FIREFOX, IngestClient
+from tests.ingest_helpers import CHROME, FIREFOX, IngestClient, query_rows
 
 
 def _write(path, docs) -> None:
     path.write_text("".join((d if isinstance(d, str) else json.dumps(d)) + "\n" for d in docs))
-
-
-def _rows(data_dir, sql: str) -> list[tuple]:
-    db = Database.in_data_dir(data_dir)
-    try:
-        with db.reading() as cur:
-            return cur.execute(sql).fetchall()
-    finally:
-        db.close()
 
 
 def _line(ts: str, path: str = "/", ip: str = "192.0.2.1", ua: str = CHROME, **extra) -> dict:
@@ -43,7 +33,7 @@ def test_import_sessions_durations_and_derivations(account, tmp_path):
     result = run_cli("import", "--data-dir", account.data_dir, path)
     assert result.exit_code == 0, result.output
     assert "accepted 5, dropped 0, bad lines 0" in result.stderr
-    rows = _rows(
+    rows = query_rows(
         account.data_dir,
         "SELECT pathname, created_at, duration, scroll_depth, channel, referrer_source, utm_medium, browser, "
         "language, visitor_hash, session_hash FROM pageviews ORDER BY created_at",
@@ -59,7 +49,7 @@ def test_import_sessions_durations_and_derivations(account, tmp_path):
     session = {r[0]: r[10] for r in rows}
     assert visitor["/a"] == visitor["/b"] == visitor["/c"] == visitor["/d"] != visitor["/e"]
     assert session["/a"] == session["/b"] == session["/c"] != session["/d"]
-    ids = _rows(account.data_dir, "SELECT id FROM pageviews ORDER BY created_at")
+    ids = query_rows(account.data_dir, "SELECT id FROM pageviews ORDER BY created_at")
     assert [i for (i,) in ids] == sorted(i for (i,) in ids)  # ULIDs follow the event time
 
 
@@ -96,7 +86,7 @@ def test_import_reports_bad_lines_and_drops(account, tmp_path):
         "line 10: line must be a JSON object",
     ):
         assert expected in lines
-    assert _rows(account.data_dir, "SELECT count(*) FROM pageviews") == [(2,)]
+    assert query_rows(account.data_dir, "SELECT count(*) FROM pageviews") == [(2,)]
 
 
 def test_import_site_option_and_purchases(account, tmp_path):
@@ -114,7 +104,7 @@ def test_import_site_option_and_purchases(account, tmp_path):
     )  # fmt: skip
     result = run_cli("import", "--data-dir", account.data_dir, path, "--site", "example.com")
     assert "accepted 2, dropped 1 (duplicate-transaction: 1), bad lines 0" in result.stderr
-    assert _rows(account.data_dir, "SELECT event_type, transaction_id, value::DOUBLE FROM ecommerce_events") == [
+    assert query_rows(account.data_dir, "SELECT event_type, transaction_id, value::DOUBLE FROM ecommerce_events") == [
         ("purchase", "T-1", 10.5)
     ]
     again = run_cli("import", "--data-dir", account.data_dir, path, "--site", "example.com")
@@ -150,7 +140,7 @@ def test_quickstart_loads_demo_traffic_once(tmp_path):
     first = run_cli("quickstart", "--data-dir", data_dir, "--no-serve")
     assert first.exit_code == 0, first.output
     assert "Log in as admin@localhost" in first.stdout
-    counts = _rows(
+    counts = query_rows(
         data_dir,
         "SELECT (SELECT count(*) FROM pageviews),"
         " (SELECT count(*) FROM ecommerce_events WHERE event_type = 'purchase'),"
@@ -163,4 +153,4 @@ def test_quickstart_loads_demo_traffic_once(tmp_path):
     assert channels == 6 and devices == 3 and days >= 89
     second = run_cli("quickstart", "--data-dir", data_dir, "--no-serve")
     assert second.exit_code == 0 and "already set up" in second.stdout
-    assert _rows(data_dir, "SELECT count(*) FROM pageviews")[0][0] == pageviews
+    assert query_rows(data_dir, "SELECT count(*) FROM pageviews")[0][0] == pageviews

@@ -22,7 +22,7 @@ from clearanalytics.demo import generate
 from clearanalytics.ingest import import_workers, importer
 from clearanalytics.ingest.importer import import_file
 from tests.conftest import make_account, run_cli
-from tests.ingest_helpers import CHROME, FIREFOX
+from tests.ingest_helpers import CHROME, FIREFOX, query_rows
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="import workers need os.fork (POSIX)")
 
@@ -181,27 +181,18 @@ def test_two_workers_store_exactly_what_one_process_stores(tmp_path):
     ]
     assert _canonical(parallel_dir) == _canonical(serial_dir)
 
-    kept = _rows(parallel_dir, "SELECT s.domain, e.value FROM ecommerce_events e JOIN sites s ON s.id = e.site_id "
+    kept = query_rows(parallel_dir, "SELECT s.domain, e.value FROM ecommerce_events e JOIN sites s ON s.id = e.site_id "
                                "WHERE transaction_id = 'TX-REPEATED' ORDER BY 1")  # fmt: skip
     assert kept == [("example.com", 20.0), ("shop.example", 20.0)]  # the first on each site, not the 99.0
-    bought = _rows(parallel_dir, "SELECT count(*) FROM goal_completions c JOIN goals g ON g.id = c.goal_id "
+    bought = query_rows(parallel_dir, "SELECT count(*) FROM goal_completions c JOIN goals g ON g.id = c.goal_id "
                                  "WHERE g.name = 'Bought'")  # fmt: skip
-    purchases = _rows(parallel_dir, "SELECT count(*) FROM ecommerce_events WHERE event_type = 'purchase'")
+    purchases = query_rows(parallel_dir, "SELECT count(*) FROM ecommerce_events WHERE event_type = 'purchase'")
     assert bought == purchases  # no completion left behind by a dropped duplicate
     assert not list(parallel_dir.glob(".import-*"))  # scratch files removed
-    ids = _rows(parallel_dir, "SELECT count(*), count(DISTINCT id) FROM (SELECT id FROM pageviews UNION ALL "
+    ids = query_rows(parallel_dir, "SELECT count(*), count(DISTINCT id) FROM (SELECT id FROM pageviews UNION ALL "
                               "SELECT id FROM events UNION ALL SELECT id FROM ecommerce_events UNION ALL "
                               "SELECT id FROM goal_completions)")  # fmt: skip
     assert ids[0][0] == ids[0][1] > 1000
-
-
-def _rows(data_dir, sql: str) -> list[tuple]:
-    db = Database.in_data_dir(data_dir)
-    try:
-        with db.reading() as cur:
-            return cur.execute(sql).fetchall()
-    finally:
-        db.close()
 
 
 def test_a_transaction_already_stored_stays_a_duplicate_in_every_worker(tmp_path):
@@ -213,7 +204,7 @@ def test_a_transaction_already_stored_stays_a_duplicate_in_every_worker(tmp_path
     assert _import(data_dir, first, workers=1).accepted == 1
     report = _import(data_dir, second, workers=2)
     assert (report.accepted, dict(report.dropped)) == (0, {"duplicate-transaction": 2})
-    assert _rows(data_dir, "SELECT count(*) FROM ecommerce_events") == [(1,)]
+    assert query_rows(data_dir, "SELECT count(*) FROM ecommerce_events") == [(1,)]
 
 
 def test_a_file_with_engagement_lines_is_imported_by_one_process(tmp_path, monkeypatch):
@@ -262,7 +253,7 @@ def test_the_cli_imports_with_workers_and_says_what_it_stored(tmp_path):
     _write(path, _lines())
     result = run_cli("import", "--data-dir", data_dir, "--workers", "2", path)
     assert result.exit_code == 0, result.output
-    stored = _rows(data_dir, "SELECT (SELECT count(*) FROM pageviews) + (SELECT count(*) FROM events) + "
+    stored = query_rows(data_dir, "SELECT (SELECT count(*) FROM pageviews) + (SELECT count(*) FROM events) + "
                              "(SELECT count(*) FROM ecommerce_events)")[0][0]  # fmt: skip
     assert f"accepted {stored}," in result.stderr
     assert "line 41: line is not valid JSON" in result.stderr

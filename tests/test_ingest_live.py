@@ -11,16 +11,7 @@ from urllib.parse import urlsplit
 import requests
 
 from clearanalytics.db import Database
-from tests.ingest_helpers import CHROME
-
-
-def _count(data_dir, sql: str):
-    db = Database.in_data_dir(data_dir)
-    try:
-        with db.reading() as cur:
-            return cur.execute(sql).fetchone()
-    finally:
-        db.close()
+from tests.ingest_helpers import CHROME, query_rows
 
 
 def _poster(url: str, worker: int, accepted: list[str], stop: threading.Event, limit: int | None = None) -> None:
@@ -54,7 +45,7 @@ def test_many_threads_posting_at_once_lose_nothing(account, live_server):
     assert len(accepted) == 12 * 40
     server.stop()  # SIGTERM: the writer flushes what is queued
     assert server.proc.returncode == 0
-    assert _count(account.data_dir, "SELECT count(*), count(DISTINCT id) FROM pageviews") == (480, 480)
+    assert query_rows(account.data_dir, "SELECT count(*), count(DISTINCT id) FROM pageviews")[0] == (480, 480)
     assert not list((account.data_dir / "spool").glob("*.jsonl"))
 
 

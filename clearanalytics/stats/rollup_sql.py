@@ -336,17 +336,23 @@ WHERE list_contains($query_sites::VARCHAR[], g.site_id)
     ),
 }
 
-# Rollup table -> its stored columns after (site_id, day), in table order.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "totals": ("visitors", "pageviews", "sessions", "bounces", "total_duration"),
-    "hours": ("hour", "visitors", "pageviews"),
-    "dims": ("dimension", "v1", "v2", "v3", "visitors", "pageviews", "total_duration"),
-    "ecommerce": ("revenue", "transactions", "purchasers"),
-    "funnel": ("event_type", "visitors"),
-    "products": ("item_name", "revenue", "quantity", "orders"),
-    "sources": ("source", "revenue", "transactions"),
-    "goals": ("goal_id", "completions", "visitors"),
-}
+# Rollup table -> its stored columns after (site_id, day), in table order, with their SQL types
+# (the open days' rows are cast to them; a test compares them with the tables).
+_STORED: dict[str, tuple[tuple[str, str], ...]] = {
+    "totals": (("visitors", "BIGINT"), ("pageviews", "BIGINT"), ("sessions", "BIGINT"), ("bounces", "BIGINT"),
+               ("total_duration", "BIGINT")),
+    "hours": (("hour", "INTEGER"), ("visitors", "BIGINT"), ("pageviews", "BIGINT")),
+    "dims": (("dimension", "VARCHAR"), ("v1", "VARCHAR"), ("v2", "VARCHAR"), ("v3", "VARCHAR"),
+             ("visitors", "BIGINT"), ("pageviews", "BIGINT"), ("total_duration", "BIGINT")),
+    "ecommerce": (("revenue", "DECIMAL(38,2)"), ("transactions", "BIGINT"), ("purchasers", "BIGINT")),
+    "funnel": (("event_type", "VARCHAR"), ("visitors", "BIGINT")),
+    "products": (("item_name", "VARCHAR"), ("revenue", "DECIMAL(38,2)"), ("quantity", "HUGEINT"),
+                 ("orders", "BIGINT")),
+    "sources": (("source", "VARCHAR"), ("revenue", "DECIMAL(38,2)"), ("transactions", "BIGINT")),
+    "goals": (("goal_id", "VARCHAR"), ("completions", "BIGINT"), ("visitors", "BIGINT")),
+}  # fmt: skip
+COLUMNS: dict[str, tuple[str, ...]] = {t: tuple(name for name, _ in cols) for t, cols in _STORED.items()}
+TYPES: dict[str, tuple[str, ...]] = {t: tuple(sql_type for _, sql_type in cols) for t, cols in _STORED.items()}
 
 CLOSED = """
 closed AS (
@@ -354,19 +360,6 @@ closed AS (
            unnest($closed_from::DATE[]) AS day_from,
            unnest($closed_to::DATE[]) AS day_to
 )"""
-
-
-# Rollup table -> SQL type of each column of COLUMNS (a test compares them with the tables).
-TYPES: dict[str, tuple[str, ...]] = {
-    "totals": ("BIGINT", "BIGINT", "BIGINT", "BIGINT", "BIGINT"),
-    "hours": ("INTEGER", "BIGINT", "BIGINT"),
-    "dims": ("VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "BIGINT"),
-    "ecommerce": ("DECIMAL(38,2)", "BIGINT", "BIGINT"),
-    "funnel": ("VARCHAR", "BIGINT"),
-    "products": ("VARCHAR", "DECIMAL(38,2)", "HUGEINT", "BIGINT"),
-    "sources": ("VARCHAR", "DECIMAL(38,2)", "BIGINT"),
-    "goals": ("VARCHAR", "BIGINT", "BIGINT"),
-}
 
 
 def open_days(table: str, dimension: str | None, light: bool = False) -> str:
