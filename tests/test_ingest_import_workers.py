@@ -245,6 +245,11 @@ def test_a_failing_worker_fails_the_import_with_its_error(tmp_path, monkeypatch)
     with pytest.raises(import_workers.ImportWorkerError, match="RuntimeError: disk on fire"):
         _import(data_dir, path, workers=2)
     assert not list(data_dir.glob(".import-*"))
+    result = run_cli("import", "--data-dir", data_dir, "--workers", "2", path)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: import failed in a worker process: RuntimeError: disk on fire"
+    )
 
 
 def test_the_cli_imports_with_workers_and_says_what_it_stored(tmp_path):

@@ -103,6 +103,7 @@ def import_command(data_dir: Path, file: Path, domain: str | None, workers: int 
     One JSON object per line: the /api/event payload plus timestamp (ISO 8601), ip and
     user_agent; pageview lines may carry duration (seconds) and scroll_depth.
     """
+    from clearanalytics.ingest.import_workers import ImportWorkerError
     from clearanalytics.ingest.importer import import_file
 
     if in_server(data_dir):
@@ -117,7 +118,10 @@ def import_command(data_dir: Path, file: Path, domain: str | None, workers: int 
             with db.reading() as cur:
                 domain = _site(cur, domain).domain
         with click.progressbar(length=total, label="Importing", file=sys.stderr) as bar:
-            report = import_file(db, file, domain, progress=bar.update, workers=workers)
+            try:
+                report = import_file(db, file, domain, progress=bar.update, workers=workers)
+            except ImportWorkerError as exc:
+                raise CliError(f"import failed in a worker process: {exc}") from None
     dropped = sum(report.dropped.values())
     reasons = ", ".join(f"{reason}: {n}" for reason, n in sorted(report.dropped.items()))
     reasons = f" ({reasons})" if reasons else ""
