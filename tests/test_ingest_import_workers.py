@@ -264,3 +264,22 @@ def test_the_cli_imports_with_workers_and_says_what_it_stored(tmp_path):
     assert "line 41: line is not valid JSON" in result.stderr
     bad = run_cli("import", "--data-dir", data_dir, "--workers", "0", path)
     assert bad.exit_code == 2 and "--workers" in bad.stderr
+
+
+def test_a_worker_failing_while_placing_lines_fails_the_import_with_its_error(tmp_path, monkeypatch):
+    parent = os.getpid()
+    real_place = import_workers.Partitioner.place
+
+    def place_or_fail(self, *args, **kwargs):
+        if os.getpid() != parent:
+            raise RuntimeError("placing went wrong")
+        return real_place(self, *args, **kwargs)
+
+    monkeypatch.setattr(import_workers.Partitioner, "place", place_or_fail)
+    data_dir = _data_dir(tmp_path, "data")
+    path = tmp_path / "events.jsonl"
+    _write(path, _lines())
+    with pytest.raises(import_workers.ImportWorkerError, match="RuntimeError: placing went wrong"):
+        _import(data_dir, path, workers=2)
+    assert query_rows(data_dir, "SELECT count(*) FROM pageviews") == [(0,)]
+    assert not list(data_dir.glob(".import-*"))

@@ -22,9 +22,34 @@ from clearanalytics.config import ConfigError
 API_PREFIX = "/api/v1/"
 
 
-def _token_key() -> str:
-    header = request.headers.get("Authorization", "")
-    return "api-token:" + hashlib.sha256(header.encode("utf-8", "replace")).hexdigest()
+def token_limiter(app: Flask, name: str, path_prefix: str) -> Limiter:
+    """A RATE_LIMIT budget per bearer token for the paths under `path_prefix` (others are exempt).
+
+    Keyed by a SHA-256 of the Authorization header, so the limiter never holds a token, and
+    counted before authentication, so requests with bad tokens count too. /api/v1 and /mcp
+    each get one, so a token's MCP calls do not spend its API budget.
+    """
+
+    def token_key() -> str:
+        header = request.headers.get("Authorization", "")
+        return f"{name}-token:" + hashlib.sha256(header.encode("utf-8", "replace")).hexdigest()
+
+    limiter = Limiter(
+        key_func=token_key,
+        app=app,
+        storage_uri="memory://",
+        strategy="fixed-window",
+        headers_enabled=True,
+        application_limits=[lambda: current_app.config["RATE_LIMIT"]],
+        key_prefix=f"clearanalytics-{name}",
+    )
+
+    @limiter.request_filter
+    def _elsewhere() -> bool:
+        return not request.path.startswith(path_prefix)
+
+    app.extensions[f"clearanalytics.{name}_limiter"] = limiter
+    return limiter
 
 
 @bp.errorhandler(RateLimitExceeded)
@@ -44,22 +69,7 @@ def init_rate_limit(app: Flask) -> Limiter:
         raise ConfigError(
             f"rate_limit must look like '60/minute' or '1000 per hour', not {app.config['RATE_LIMIT']!r}"
         ) from None
-    limiter = Limiter(
-        key_func=_token_key,
-        app=app,
-        storage_uri="memory://",
-        strategy="fixed-window",
-        headers_enabled=True,
-        application_limits=[lambda: current_app.config["RATE_LIMIT"]],
-        key_prefix="clearanalytics-api",
-    )
-
-    @limiter.request_filter
-    def _not_api() -> bool:
-        return not request.path.startswith(API_PREFIX)
-
-    app.extensions["clearanalytics.api_limiter"] = limiter
-    return limiter
+    return token_limiter(app, "api", API_PREFIX)
 
 
 @bp.record_once

@@ -43,7 +43,6 @@ import duckdb
 from clearanalytics.db import Database, utcnow
 from clearanalytics.ingest import store
 from clearanalytics.ingest.importer import (
-    MAX_REPORTED_ERRORS,
     BatchWriter,
     ImportReport,
     commit_records,
@@ -52,6 +51,7 @@ from clearanalytics.ingest.importer import (
     prepare_documents,
     run_pipeline,
 )
+from clearanalytics.ingest.payload import is_plausible
 from clearanalytics.ingest.pipeline import Pipeline
 from clearanalytics.ingest.store import COLUMNS, TABLES, Records, insert_rows
 from clearanalytics.ingest.visitors import local_day
@@ -141,16 +141,12 @@ class Partitioner:
         return found
 
 
-def _is_plausible(doc: dict) -> bool:
-    return "n" in doc and "name" not in doc  # as parse_payload tells the two forms apart
-
-
 def _is_engagement(doc: dict) -> bool:
-    return doc.get("n" if _is_plausible(doc) else "name") == "engagement"
+    return doc.get("n" if is_plausible(doc) else "name") == "engagement"
 
 
 def _domain_of(doc: dict) -> Any:
-    if _is_plausible(doc):
+    if is_plausible(doc):
         domain = doc.get("d")
         return domain.split(",")[0] if isinstance(domain, str) else domain
     return doc.get("domain")
@@ -206,16 +202,18 @@ def import_partitioned(
             shared.placed[0] = 1
             shared.wait_until_placed(lambda: _all_alive(children))
             if any(shared.engagement):
+                _wait(children, reporter)  # they stand down too, writing nothing
                 return None
             first = _import_own_part(db, pipeline, partitioner.lines_of(0, lines, shared, own), site_domain, reporter)
-        except BaseException:
+        except BaseException as exc:
             shared.abort.value = 1
-            raise
-        finally:
             codes = _wait(children, reporter)
-        results = [first]
-        for part, code in zip(parts, codes, strict=True):
-            results.append(_load_result(part, code))
+            if isinstance(exc, ImportWorkerError):  # a child stopped: raise its own error
+                for part, code in zip(parts, codes, strict=True):
+                    _load_result(part, code)
+            raise
+        codes = _wait(children, reporter)
+        results = [first, *(_load_result(part, code) for part, code in zip(parts, codes, strict=True))]
         return _merge(db, parts, results)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -250,7 +248,8 @@ def _fork(job: Callable[[], Any], part: Path) -> int:
 
 
 def _all_alive(pids: list[int]) -> bool:
-    return all(os.waitpid(pid, os.WNOHANG) == (0, 0) for pid in pids)
+    """True while no child has ended; WNOWAIT leaves an ended one for `_wait` to collect."""
+    return all(os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None for pid in pids)
 
 
 def _child(
@@ -370,11 +369,7 @@ def _merge(db: Database, parts: list[Path], results: list[tuple[ImportReport, li
     """Drop cross-worker duplicate purchases, then copy the children's parts in, in one transaction."""
     report = ImportReport()
     for part_report, _ in results:
-        report.accepted += part_report.accepted
-        report.dropped.update(part_report.dropped)
-        report.error_count += part_report.error_count
-        report.errors.extend(part_report.errors)
-    report.errors = sorted(report.errors)[:MAX_REPORTED_ERRORS]
+        report.add(part_report)
     losers = _later_duplicates([claims for _, claims in results])
     if losers:
         report.accepted -= len(losers)

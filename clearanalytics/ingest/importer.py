@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from clearanalytics.db import Database
-from clearanalytics.ingest.payload import PayloadError
+from clearanalytics.ingest.payload import PayloadError, is_plausible
 from clearanalytics.ingest.pipeline import Dropped, Event, Pipeline
 from clearanalytics.ingest.service import MAX_USER_AGENT
 from clearanalytics.ingest.store import Records, write_records
@@ -40,6 +40,13 @@ class ImportReport:
     dropped: Counter[str] = field(default_factory=Counter)
     errors: list[tuple[int, str, str]] = field(default_factory=list)  # (line number, field, message)
     error_count: int = 0
+
+    def add(self, other: ImportReport) -> None:
+        """Fold another worker's report into this one; the listed errors stay the first by line number."""
+        self.accepted += other.accepted
+        self.dropped.update(other.dropped)
+        self.error_count += other.error_count
+        self.errors = sorted(self.errors + other.errors)[:MAX_REPORTED_ERRORS]
 
     def error(self, line_no: int, field_name: str, message: str) -> None:
         self.error_count += 1
@@ -75,7 +82,7 @@ def _prepare(line_no: int, doc: Any, site_domain: str | None) -> tuple[datetime,
     if not isinstance(user_agent, str):
         raise LineError("user_agent", "is required")
     if site_domain:
-        doc["d" if "n" in doc and "name" not in doc else "domain"] = site_domain
+        doc["d" if is_plausible(doc) else "domain"] = site_domain
     return ts, line_no, Event(doc, ip, user_agent[:MAX_USER_AGENT], ts, doc.get("accept_language"), historical=True)
 
 

@@ -180,12 +180,17 @@ def _scroll(value: Any, field_name: str) -> int | None:
     return None if number is None else int(round(number))
 
 
+def is_plausible(data: dict[str, Any]) -> bool:
+    """The Plausible form is recognised by its short keys: `n` without `name`."""
+    return "n" in data and "name" not in data
+
+
 def parse_payload(data: dict[str, Any], historical: bool = False) -> Payload:
     """Either format into one Payload; the Plausible form is recognised by its short keys.
 
     `historical` (imports) also reads a pageview's total `duration` and `scroll_depth`.
     """
-    if "n" in data and "name" not in data:
+    if is_plausible(data):
         return _parse_plausible(data)
     name = _string(data, "name", "name", required=True, limit=MAX_NAME_LENGTH)
     props = data.get("props")

@@ -289,13 +289,7 @@ class Pipeline:
         self.sites.frozen = True
         self.goals.for_site("")
         self.goals.frozen = True
-        with self.db.reading() as cur:
-            rows = cur.execute(
-                "SELECT site_id, list(DISTINCT transaction_id) FROM ecommerce_events "
-                "WHERE event_type = 'purchase' AND transaction_id IS NOT NULL GROUP BY site_id"
-            ).fetchall()
-        self._transactions = {site.id: set() for site in self.sites.all()}
-        self._transactions.update({site_id: set(ids) for site_id, ids in rows})
+        self._transactions = {site.id: set() for site in self.sites.all()} | self._stored_transactions()
         for site in self.sites.all():
             today = local_day(now, site.timezone)
             for day in (today - timedelta(days=1), today):
@@ -359,14 +353,19 @@ class Pipeline:
         with self._tx_lock:
             seen = self._transactions.get(site_id)
             if seen is None:
-                with self.db.reading() as cur:
-                    rows = cur.execute(
-                        "SELECT DISTINCT transaction_id FROM ecommerce_events WHERE site_id = ? "
-                        "AND event_type = 'purchase' AND transaction_id IS NOT NULL",
-                        [site_id],
-                    ).fetchall()
-                seen = self._transactions[site_id] = {r[0] for r in rows}
+                seen = self._transactions[site_id] = self._stored_transactions(site_id).get(site_id, set())
             if transaction_id in seen:
                 return False
             seen.add(transaction_id)
             return True
+
+    def _stored_transactions(self, site_id: str | None = None) -> dict[str, set[str]]:
+        """site id -> the transaction ids of its stored purchases (of one site, or of all)."""
+        with self.db.reading() as cur:
+            rows = cur.execute(
+                "SELECT site_id, list(DISTINCT transaction_id) FROM ecommerce_events "
+                "WHERE event_type = 'purchase' AND transaction_id IS NOT NULL "
+                "AND ($site IS NULL OR site_id = $site) GROUP BY site_id",
+                {"site": site_id},
+            ).fetchall()
+        return {site: set(ids) for site, ids in rows}

@@ -10,14 +10,13 @@ sends is ignored.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from flask_limiter import Limiter
 from werkzeug.exceptions import HTTPException
 
 from clearanalytics import accounts
+from clearanalytics.api.ratelimit import token_limiter
 from clearanalytics.api.stats import api_now
 from clearanalytics.app import get_cursor, get_db
 from clearanalytics.mcp import protocol, tools
@@ -44,34 +43,10 @@ def _forbidden(message: str) -> Response:
     return response
 
 
-def _token_key() -> str:
-    """The limiter's key: a hash of the Authorization header, so that it never holds a token."""
-    header = request.headers.get("Authorization", "")
-    return "mcp-token:" + hashlib.sha256(header.encode("utf-8", "replace")).hexdigest()
-
-
 @bp.record_once
 def _rate_limit(state) -> None:
-    """Each token's own budget of RATE_LIMIT requests on /mcp (separate from its /api/v1 budget).
-
-    The API's limiter exempts every path outside /api/v1, so this blueprint has a limiter of its
-    own: same setting, same key shape, counted before authentication like the API's.
-    """
-    limiter = Limiter(
-        key_func=_token_key,
-        app=state.app,
-        storage_uri="memory://",
-        strategy="fixed-window",
-        headers_enabled=True,
-        application_limits=[lambda: current_app.config["RATE_LIMIT"]],
-        key_prefix="clearanalytics-mcp",
-    )
-
-    @limiter.request_filter
-    def _not_mcp() -> bool:
-        return not request.path.startswith(bp.url_prefix + "/")
-
-    state.app.extensions["clearanalytics.mcp_limiter"] = limiter
+    """Each token's own budget of RATE_LIMIT requests on /mcp, separate from its /api/v1 budget."""
+    token_limiter(state.app, "mcp", bp.url_prefix + "/")
 
 
 @bp.before_request
