@@ -142,11 +142,13 @@ class Records:
 
     rows: dict[str, list[tuple]] = field(default_factory=lambda: {t: [] for t in TABLES})
     updates: list[tuple] = field(default_factory=list)
+    goals_seen: set[str] = field(default_factory=set)  # fingerprints of the goal sets matched with
 
     def extend(self, other: Records) -> None:
         for table in TABLES:
             self.rows[table].extend(other.rows[table])
         self.updates.extend(other.updates)
+        self.goals_seen |= other.goals_seen
 
     def __len__(self) -> int:
         return sum(len(r) for r in self.rows.values()) + len(self.updates)
@@ -232,7 +234,14 @@ def _invalidate_rollups(cur: duckdb.DuckDBPyConnection, table: str, rows: list[t
 
 
 def write_records(cur: duckdb.DuckDBPyConnection, records: Records, idempotent: bool = False) -> None:
-    """Inserts first, then updates: an engagement may point at a pageview in the same batch."""
+    """Inserts first, then updates: an engagement may point at a pageview in the same batch.
+
+    Goal completions are settled first against the goals of this transaction (see
+    clearanalytics.ingest.goalmatch.settle_completions): goal changes cannot race commits.
+    """
+    from clearanalytics.ingest.goalmatch import settle_completions
+
+    settle_completions(cur, records, idempotent)
     for table in TABLES:
         insert_rows(cur, table, records.rows[table], idempotent=idempotent)
     apply_updates(cur, records.updates)
