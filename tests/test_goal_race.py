@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -19,7 +21,7 @@ from pathlib import Path
 import duckdb
 import requests
 
-from tests.conftest import PASSWORD, make_account, run_cli_subprocess
+from tests.conftest import PASSWORD, REPO_ROOT, cli_env, make_account, run_cli_subprocess
 from tests.dashboard_helpers import csrf_from
 from tests.ingest_helpers import CHROME
 
@@ -72,17 +74,33 @@ def _cli(data_dir: Path, *args: str) -> str:
     return result.stdout.strip()
 
 
-def _dashboard_add_goal(url: str, email: str) -> None:
-    """Log in and create the event goal `Signed up` (event signup) through the settings form."""
+def _logged_in(url: str, email: str) -> requests.Session:
     browser = requests.Session()
     login = browser.get(url + "/login")
     data = {"email": email, "password": PASSWORD, "csrf_token": csrf_from(login.text)}
     assert browser.post(url + "/login", data=data).status_code == 200
+    return browser
+
+
+def _dashboard_add_goal(browser: requests.Session, url: str, name: str, definition: dict) -> int:
+    """Create a goal through the settings form; returns the past completions it says it counted."""
     page = browser.get(url + "/dashboard/acme/settings/goals").text
     site_id = re.search(r'<option value="([0-9A-Z]+)" selected>', page).group(1)
-    form = {"site_id": site_id, "name": "Signed up", "type": "event", "event_name": "signup"}
-    created = browser.post(url + "/dashboard/acme/settings/goals", data=form | {"csrf_token": csrf_from(page)})
-    assert "Created the goal" in created.text
+    form = {"site_id": site_id, "name": name, **definition, "csrf_token": csrf_from(page)}
+    created = browser.post(url + "/dashboard/acme/settings/goals", data=form).text
+    return int(re.search(r"Created the goal .*?: (\d+) past completion", created).group(1))
+
+
+def _stored(data_dir: Path) -> tuple[int, dict[str, int]]:
+    """Pageviews, and completions per goal name (stray ones under None), from the stopped server's database."""
+    assert not list((data_dir / "spool").glob("*.jsonl"))  # the writer committed everything
+    con = duckdb.connect(str(data_dir / "clearanalytics.duckdb"), read_only=True)
+    try:
+        pageviews = con.execute("SELECT count(*) FROM pageviews").fetchone()[0]
+        sql = "SELECT g.name, count(c.id) FROM goal_completions c LEFT JOIN goals g ON c.goal_id = g.id GROUP BY 1"
+        return pageviews, dict(con.execute(sql).fetchall())
+    finally:
+        con.close()
 
 
 def _expected(sent: list[tuple[dict, int, str | None]]) -> dict[str, int]:
@@ -100,6 +118,7 @@ def test_goals_added_and_removed_under_load_count_every_stored_event(tmp_path, l
     server = live_server(account.data_dir)
     blog = _cli(account.data_dir, "goal", "add", "--site", "example.com", "--name", "Blog", "--path", "/blog/*",
                 "--match", "wildcard")  # fmt: skip
+    browser = _logged_in(server.url, account.email)
     load = Load(server.url)
     started = time.monotonic()
     load.start()
@@ -107,7 +126,7 @@ def test_goals_added_and_removed_under_load_count_every_stored_event(tmp_path, l
         time.sleep(0.5)
         _cli(account.data_dir, "goal", "add", "--site", "example.com", "--name", "Pricing", "--path", "/pricing")
         time.sleep(0.3)
-        _dashboard_add_goal(server.url, account.email)
+        _dashboard_add_goal(browser, server.url, "Signed up", {"type": "event", "event_name": "signup"})
         time.sleep(0.3)
         _cli(account.data_dir, "goal", "remove", blog)
         time.sleep(max(0.3, LOAD_SECONDS - (time.monotonic() - started)))
@@ -117,22 +136,59 @@ def test_goals_added_and_removed_under_load_count_every_stored_event(tmp_path, l
 
     assert server.proc.returncode == 0
     assert {(status, dropped) for _, status, dropped in load.sent} == {(202, None)}
-    assert not list((account.data_dir / "spool").glob("*.jsonl"))
-    con = duckdb.connect(str(account.data_dir / "clearanalytics.duckdb"), read_only=True)
-    try:
-        stored = con.execute("SELECT count(*) FROM pageviews").fetchone()[0]
-        completions = dict(
-            con.execute(
-                "SELECT g.name, count(c.id) FROM goals g LEFT JOIN goal_completions c ON c.goal_id = g.id GROUP BY 1"
-            ).fetchall()
-        )
-        stray = con.execute(
-            "SELECT count(*) FROM goal_completions WHERE goal_id NOT IN (SELECT id FROM goals)"
-        ).fetchone()[0]
-    finally:
-        con.close()
     expected = _expected(load.sent)
     assert expected["Pricing"] > 0 and expected["Signed up"] > 0
-    assert stored == expected["pageviews"]
+    pageviews, completions = _stored(account.data_dir)
+    assert pageviews == expected["pageviews"]
+    # Every Pricing and Signed up event counted once; nothing left of the removed Blog goal (it would be None).
     assert completions == {"Pricing": expected["Pricing"], "Signed up": expected["Signed up"]}
-    assert stray == 0  # the removed Blog goal left nothing behind
+
+
+IMPORT_LINES = 120_000
+
+
+def _history(path: Path) -> list[dict]:
+    """Lines for `clearanalytics import`: two weeks of pageviews and signups from 250 addresses."""
+    lines = []
+    for n in range(IMPORT_LINES):
+        stamp = f"2026-11-{1 + n * 14 // IMPORT_LINES:02d}T{n % 24:02d}:{n % 60:02d}:00Z"
+        doc = _payload(n) | {"timestamp": stamp, "ip": f"192.0.2.{n % 250}", "user_agent": CHROME}
+        lines.append(doc)
+    path.write_text("".join(json.dumps(d) + "\n" for d in lines))
+    return lines
+
+
+def _completions_shown(browser: requests.Session, url: str, goal_id: str) -> int:
+    page = browser.get(url + "/dashboard/acme/settings/goals").text
+    row = re.search(rf'data-goal-id="{goal_id}">.*?data-completions>(\d+)<', page, re.S)
+    return int(row.group(1))
+
+
+def test_a_goal_created_in_the_dashboard_during_a_forwarded_import_counts_every_imported_event(tmp_path, live_server):
+    account = make_account(tmp_path / "data")
+    server = live_server(account.data_dir)
+    lines = _history(tmp_path / "history.jsonl")
+    probe = _cli(account.data_dir, "goal", "add", "--site", "example.com", "--name", "Any page", "--path", "/",
+                 "--match", "prefix")  # fmt: skip
+    browser = _logged_in(server.url, account.email)
+    importing = subprocess.Popen(
+        [sys.executable, "-m", "clearanalytics", "import", "--data-dir", str(account.data_dir),
+         str(tmp_path / "history.jsonl")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(), cwd=REPO_ROOT,
+    )  # fmt: skip
+    try:
+        while _completions_shown(browser, server.url, probe) == 0:  # until the import's first batch is in
+            assert importing.poll() is None, importing.communicate()
+            time.sleep(0.1)
+        backfilled = _dashboard_add_goal(browser, server.url, "Pricing", {"type": "url", "path": "/pricing"})
+        out, err = importing.communicate(timeout=600)
+    finally:
+        if importing.poll() is None:
+            importing.kill()
+    assert importing.returncode == 0, err
+    server.stop()
+
+    pathnames = [d["url"].split("example.com", 1)[1].split("?")[0] for d in lines if d["name"] == "pageview"]
+    expected = {"Any page": len(pathnames), "Pricing": pathnames.count("/pricing")}
+    assert 0 < backfilled < expected["Pricing"]  # created while the import was half done
+    assert _stored(account.data_dir) == (len(pathnames), expected)
