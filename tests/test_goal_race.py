@@ -192,3 +192,58 @@ def test_a_goal_created_in_the_dashboard_during_a_forwarded_import_counts_every_
     expected = {"Any page": len(pathnames), "Pricing": pathnames.count("/pricing")}
     assert 0 < backfilled < expected["Pricing"]  # created while the import was half done
     assert _stored(account.data_dir) == (len(pathnames), expected)
+
+
+def test_events_spooled_before_a_goal_and_replayed_after_a_kill_count_towards_it(tmp_path, live_server):
+    """kill -9 after the goal was added but before the writer committed: the replay re-matches the spool."""
+    account = make_account(tmp_path / "data")
+    server = live_server(account.data_dir, {"CLEARANALYTICS_FLUSH_INTERVAL": "3600"})
+    sent = [_payload(n) for n in range(40)]
+    for payload in sent:
+        answer = requests.post(server.url + "/api/event", data=json.dumps(payload), headers={"User-Agent": CHROME})
+        assert (answer.status_code, answer.headers.get("X-ClearAnalytics-Dropped")) == (202, None)
+    _cli(account.data_dir, "goal", "add", "--site", "example.com", "--name", "Pricing", "--path", "/pricing")
+    server.kill()
+    assert list((account.data_dir / "spool").glob("*.jsonl"))  # nothing was committed yet
+    live_server(account.data_dir).stop()  # the next start replays the spool
+
+    pageviews, completions = _stored(account.data_dir)
+    expected = _expected([(payload, 202, None) for payload in sent])
+    assert (pageviews, completions) == (expected["pageviews"], {"Pricing": expected["Pricing"]})
+
+
+def test_replaying_a_committed_spool_segment_adds_no_second_completion(account, tmp_path):
+    """A crash between a batch's commit and its segment's deletion: the replay re-matches, then skips what is stored."""
+    from clearanalytics.db import Database
+    from clearanalytics.ingest.goalmatch import add_goal
+    from clearanalytics.ingest.service import IngestService
+    from clearanalytics.ingest.writer import Writer
+
+    db = Database.in_data_dir(account.data_dir)
+    service = IngestService(db, account.data_dir, interval=3600)
+    service.start()
+    try:
+        with db.reading() as cur:
+            site_id = cur.execute("SELECT id FROM sites").fetchone()[0]
+        add_goal(db, site_id, "Signed up", "event", {"event_name": "signup"})
+        for n in range(16):
+            assert service.ingest(json.dumps(_payload(n)).encode(), "192.0.2.1", CHROME).dropped is None
+        crashed = tmp_path / "crashed-spool"
+        crashed.mkdir()
+        for segment in (account.data_dir / "spool").glob("*.jsonl"):
+            (crashed / segment.name).write_bytes(segment.read_bytes())
+        add_goal(db, site_id, "Pricing", "url", {"path": "/pricing"})  # the queued batch is now stale
+        service.flush()
+        assert Writer(db, crashed).replay() == 16
+        with db.reading() as cur:
+            counts = dict(cur.execute("SELECT g.name, count(*) FROM goal_completions JOIN goals g ON g.id = goal_id "
+                                      "GROUP BY 1").fetchall())  # fmt: skip
+            pageviews = cur.execute("SELECT count(*) FROM pageviews").fetchone()[0]
+    finally:
+        service.close()
+        db.close()
+    expected = _expected([(_payload(n), 202, None) for n in range(16)])
+    assert (pageviews, counts) == (
+        expected["pageviews"],
+        {"Pricing": expected["Pricing"], "Signed up": expected["Signed up"]},
+    )
