@@ -1,7 +1,9 @@
 """Schema migrations: ordered, named functions recorded in the `schema_version` ledger.
 
-A database made by an older version is brought up to date in place when it is opened.
-Never edit a migration that has shipped; append a new one instead.
+A database made by an older version is brought up to date in place when it is opened; one
+made by a newer version is refused (SchemaTooNewError), since this code cannot know what the
+newer schema means and writing to it could corrupt it. Never edit a migration that has
+shipped; append a new one instead.
 """
 
 from __future__ import annotations
@@ -200,6 +202,18 @@ def m003_rollups(cur: duckdb.DuckDBPyConnection) -> None:
 MIGRATIONS: tuple[Migration, ...] = (m001_accounts, m002_tracking, m003_rollups)
 
 
+class SchemaTooNewError(Exception):
+    """The database was written by a newer ClearAnalytics than this one."""
+
+    def __init__(self, version: int, known: int):
+        super().__init__(
+            f"this database was written by a newer ClearAnalytics (schema {version}, this version knows {known});"
+            " upgrade ClearAnalytics"
+        )
+        self.version = version
+        self.known = known
+
+
 def current_version(cur: duckdb.DuckDBPyConnection) -> int:
     cur.execute(
         "CREATE TABLE IF NOT EXISTS schema_version "
@@ -210,10 +224,15 @@ def current_version(cur: duckdb.DuckDBPyConnection) -> int:
 
 
 def migrate(cur: duckdb.DuckDBPyConnection, upto: int | None = None) -> list[str]:
-    """Apply every migration newer than the ledger says, each in its own transaction."""
+    """Apply every migration newer than the ledger says, each in its own transaction.
+
+    Refuses (SchemaTooNewError) a database whose ledger is ahead of MIGRATIONS.
+    """
     applied: list[str] = []
     target = len(MIGRATIONS) if upto is None else upto
     version = current_version(cur)
+    if version > len(MIGRATIONS):
+        raise SchemaTooNewError(version, len(MIGRATIONS))
     for number in range(version + 1, target + 1):
         migration = MIGRATIONS[number - 1]
         cur.begin()
