@@ -199,7 +199,25 @@ def m003_rollups(cur: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (m001_accounts, m002_tracking, m003_rollups)
+def m004_sessions(cur: duckdb.DuckDBPyConnection) -> None:
+    """Server-side dashboard sessions (clearanalytics/sessions.py), so that one can be ended.
+
+    The cookie carries a random session id; only its SHA-256 is stored, so a copy of the
+    database does not hand out live sessions.
+    """
+    cur.execute(
+        """
+        CREATE TABLE sessions (
+            id_hash VARCHAR PRIMARY KEY,
+            user_id VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            last_seen_at TIMESTAMP NOT NULL
+        );
+        """
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (m001_accounts, m002_tracking, m003_rollups, m004_sessions)
 
 
 class SchemaTooNewError(Exception):

@@ -137,7 +137,9 @@ def test_members_add_change_and_keep_one_owner(client, app, account):
     assert login(newcomer, "new@example.com", "longenough1").status_code == 302
     assert newcomer.get("/dashboard/acme/settings/tokens").status_code == 200
     assert post(client, f"{members}/{new_id}/remove", {}, page=members).status_code == 302
-    assert newcomer.get("/dashboard/acme/settings/tokens").status_code == 404
+    # Removal ends the member's sessions: back to the login page, not merely a 404 on the tenant.
+    gone = newcomer.get("/dashboard/acme/settings/tokens")
+    assert gone.status_code == 302 and gone.headers["Location"].startswith("/login")
 
 
 def test_tenant_name_and_plan(client):

@@ -54,15 +54,26 @@ def _unexpected_error(exc: Exception):
     return jsonify(message="Server Error."), 500
 
 
+def bearer_credentials(header: str) -> str | None:
+    """The credentials of an `Authorization: Bearer ...` header (the scheme in any case), else None."""
+    scheme, _, credentials = (header or "").partition(" ")
+    credentials = credentials.strip()
+    return credentials if scheme.lower() == "bearer" and credentials else None
+
+
+def request_token() -> accounts.Token | None:
+    """The live token of this request, looked up once: the API, MCP and both rate limiters ask it."""
+    if "auth_token" not in g:
+        credentials = bearer_credentials(request.headers.get("Authorization", ""))
+        g.auth_token = accounts.verify_token(get_cursor(), credentials) if credentials else None
+    return g.auth_token
+
+
 @bp.before_request
 def _authenticate():
     if request.method == "OPTIONS":
         return None
-    header = request.headers.get("Authorization", "")
-    scheme, _, plaintext = header.partition(" ")
-    token = None
-    if scheme.lower() == "bearer" and plaintext.strip():
-        token = accounts.verify_token(get_cursor(), plaintext.strip())
+    token = request_token()
     if token is None:
         return jsonify(message="Unauthenticated."), 401
     if accounts.needs_last_used_update(token):
