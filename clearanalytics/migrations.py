@@ -203,7 +203,8 @@ def m004_sessions(cur: duckdb.DuckDBPyConnection) -> None:
     """Server-side dashboard sessions (clearanalytics/sessions.py), so that one can be ended.
 
     The cookie carries a random session id; only its SHA-256 is stored, so a copy of the
-    database does not hand out live sessions.
+    database does not hand out live sessions. Tokens of members removed before this version
+    are marked revoked, as a removal now does, so that `token list` tells the truth.
     """
     cur.execute(
         """
@@ -214,6 +215,11 @@ def m004_sessions(cur: duckdb.DuckDBPyConnection) -> None:
             last_seen_at TIMESTAMP NOT NULL
         );
         """
+    )
+    cur.execute(
+        "UPDATE api_tokens SET revoked_at = ? WHERE revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM memberships m"
+        " WHERE m.tenant_id = api_tokens.tenant_id AND m.user_id = api_tokens.user_id)",
+        [datetime.now(UTC).replace(tzinfo=None)],
     )
 
 

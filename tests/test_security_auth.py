@@ -221,6 +221,28 @@ def test_a_membership_gone_by_any_path_disarms_its_tokens(team):
     app.extensions["clearanalytics.db"].close()
 
 
+def test_tokens_of_members_removed_before_the_upgrade_are_listed_revoked(tmp_path):
+    """m004 marks the tokens of memberships already gone as revoked, so `token list` is true at once."""
+    from clearanalytics.migrations import migrate
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    con = duckdb.connect(str(data_dir / "clearanalytics.duckdb"))
+    migrate(con, upto=3)  # a database as the previous version left it
+    tenant = accounts.create_tenant(con, "acme", "Acme")
+    kept, gone = accounts.create_user(con, "kept@example.com", PASSWORD), accounts.create_user(con, MEMBER, PASSWORD)
+    for user, name in ((kept, "kept"), (gone, "gone")):
+        accounts.set_membership(con, tenant, user, "owner")
+        accounts.create_token(con, tenant, user, name)
+    con.execute("DELETE FROM memberships WHERE user_id = ?", [gone.id])  # removed the old way
+    con.close()
+    listed = run_cli("token", "list", "--data-dir", data_dir)
+    assert sorted(line.split("\t")[2] + ":" + line.split("\t")[-1] for line in listed.stdout.splitlines()) == [
+        "gone:revoked",
+        "kept:active",
+    ]
+
+
 # --- item 9: logout and password change ---------------------------------------------------------
 
 
