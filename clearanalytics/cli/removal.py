@@ -43,7 +43,11 @@ def _report(removal: deletion.Removal) -> None:
 @click.argument("domain")
 @yes_option
 def site_remove(data_dir: Path, domain: str, yes: bool) -> None:
-    """Remove a site with its goals, events and rollups; events for it are dropped from then on."""
+    """Remove a site and all its data.
+
+    Its goals, events, goal completions, rollups and salts are deleted; events sent for its
+    domain are dropped from then on. Asks first, unless given --yes.
+    """
     with database(data_dir) as db:
         with db.reading() as cur:
             found = _site(cur, domain)
@@ -58,7 +62,11 @@ def site_remove(data_dir: Path, domain: str, yes: bool) -> None:
 @click.argument("domain")
 @yes_option
 def site_reset(data_dir: Path, domain: str, yes: bool) -> None:
-    """Erase a site's stats (events, goal completions, rollups); the site, its goals and settings stay."""
+    """Erase a site's stats, keeping the site.
+
+    Its pageviews, events, purchases, goal completions and rollups are deleted; the site, its
+    goals and settings stay, and tracking goes on. Asks first, unless given --yes.
+    """
     with database(data_dir) as db:
         with db.reading() as cur:
             found = _site(cur, domain)
@@ -73,8 +81,11 @@ def site_reset(data_dir: Path, domain: str, yes: bool) -> None:
 @click.argument("slug")
 @yes_option
 def tenant_remove(data_dir: Path, slug: str, yes: bool) -> None:
-    """Remove a tenant with its sites, their data, its tokens and memberships; members left without
-    any tenant lose their account."""
+    """Remove a tenant and everything in it.
+
+    Its sites with all their data, its tokens and its memberships are deleted; a member who is in
+    no other tenant loses their account. Asks first, unless given --yes.
+    """
     with database(data_dir) as db:
         with db.reading() as cur:
             found = accounts.require_tenant(cur, slug)
@@ -90,8 +101,12 @@ def tenant_remove(data_dir: Path, slug: str, yes: bool) -> None:
 @click.option("--tenant", "tenant_slug", required=True, help="Tenant to remove the user from.")
 @yes_option
 def user_remove(data_dir: Path, email: str, tenant_slug: str, yes: bool) -> None:
-    """Remove a user from a tenant, with their tokens there; a user left in no tenant is deleted.
-    The last owner of a tenant cannot be removed."""
+    """Remove a user from a tenant.
+
+    Their tokens in that tenant go too; a user left in no tenant is deleted entirely (an account
+    exists only as a member). The last owner of a tenant cannot be removed: make another member
+    owner first, or remove the tenant. Asks first, unless given --yes.
+    """
     with database(data_dir) as db:
         with db.reading() as cur:
             found_tenant = accounts.require_tenant(cur, tenant_slug)
