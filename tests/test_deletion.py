@@ -423,6 +423,10 @@ def test_dashboard_danger_zone_is_for_owners_only(app):
             assert client.post(path, data={"csrf_token": csrf, "confirm": typed}).status_code == 403
     owner = _client(app, "owner@beta.org")  # the owner of another tenant sees no acme at all
     assert owner.get(DANGER).status_code == 404
+    csrf = page_csrf(owner, "/dashboard/beta/settings/danger")
+    own_tenant_path = f"/dashboard/beta/settings/danger/sites/{site_id}/remove"  # acme's site under beta's URL
+    assert owner.post(own_tenant_path, data={"csrf_token": csrf, "confirm": "example.com"}).status_code == 404
+    assert owner.post(f"{DANGER}/tenant", data={"csrf_token": csrf, "confirm": "acme"}).status_code == 404
     assert snapshot_of(_db(app)) == before
 
 
