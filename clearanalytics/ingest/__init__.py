@@ -14,6 +14,7 @@ from clearanalytics.db import Database
 
 
 def init_app(app: Flask, db: Database) -> None:
+    from clearanalytics import deletion
     from clearanalytics.ingest.routes import IngestFastPath, bp
     from clearanalytics.ingest.service import IngestService
     from clearanalytics.proxies import load_trusted_proxies
@@ -23,6 +24,7 @@ def init_app(app: Flask, db: Database) -> None:
     service = IngestService(db, app.config["DATA_DIR"], proxies, interval=interval)
     service.start()
     app.extensions["clearanalytics.ingest"] = service
+    deletion.attach(db, service)  # removals through the CLI or dashboard flush it and clear its caches
     app.register_blueprint(bp)
     app.wsgi_app = IngestFastPath(service, app.wsgi_app)  # type: ignore[method-assign]
     atexit.register(service.close)

@@ -43,6 +43,10 @@ class IngestService:
     def flush(self) -> int:
         return self.writer.flush()
 
+    def forget_sites(self, site_ids: set[str], removed: bool) -> None:
+        """Called by clearanalytics.deletion after it deleted sites' rows (or a site's stats)."""
+        self.pipeline.forget_sites(site_ids, removed)
+
     def ingest(self, body: bytes, ip: str, user_agent: str, accept_language: str | None = None) -> Outcome:
         """Raises PayloadError for client mistakes; otherwise the event is spooled before returning."""
         # A user agent longer than any real browser's is cut, so regexes never see megabytes.
