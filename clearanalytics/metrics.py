@@ -126,7 +126,11 @@ def _sizes(paths: Iterable[Path]) -> int:
 
 
 class Instrumented:
-    """WSGI wrapper: each request's latency under its route, and the access log line when enabled."""
+    """WSGI wrapper: each request's latency under its route, and the access log line when enabled.
+
+    Timed until the app hands back its body iterable: all of it for our JSON and HTML answers,
+    up to the first chunk for a streamed chat answer (whose length is the model's, not ours).
+    """
 
     def __init__(self, wsgi_app: Callable, latency: Histogram, log_access: bool):
         self.wsgi_app = wsgi_app
