@@ -41,16 +41,18 @@ def create_app(config: dict[str, Any] | None = None, database: Database | None =
     app.extensions["clearanalytics.db"] = db
     app.teardown_appcontext(_close_cursor)
 
-    from clearanalytics import ingest
+    from clearanalytics import ingest, metrics, proxies
     from clearanalytics.api import bp as api_bp
     from clearanalytics.chat.routes import bp as chat_bp
     from clearanalytics.dashboard import bp as dashboard_bp
     from clearanalytics.mcp import bp as mcp_bp
     from clearanalytics.tracker import bp as tracker_bp
 
+    proxies.init_app(app)  # before ingest: one trusted-proxy list, read by ingest and the dashboard
     for blueprint in (tracker_bp, api_bp, mcp_bp, dashboard_bp, chat_bp):
         app.register_blueprint(blueprint)
     ingest.init_app(app, db)
+    metrics.init_app(app)  # after ingest: its WSGI wrapper times the ingest fast path too
 
     app.register_error_handler(HTTPException, _json_errors_for_machines)
 

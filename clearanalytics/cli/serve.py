@@ -28,6 +28,7 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
     import waitress
 
     from clearanalytics.app import create_app
+    from clearanalytics.proxies import WAITRESS_OPTIONS
 
     prepare_data_dir(data_dir)
     try:
@@ -36,7 +37,7 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
         raise CliError(str(exc)) from None
     try:
         server = waitress.create_server(
-            app, host=host, port=port, threads=app.config["THREADS"], ident="clearanalytics"
+            app, host=host, port=port, threads=app.config["THREADS"], ident="clearanalytics", **WAITRESS_OPTIONS
         )
     except OSError as exc:
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

@@ -11,6 +11,7 @@ from clearanalytics.ingest.pipeline import Dropped, Event, Pipeline
 from clearanalytics.ingest.store import Records
 from clearanalytics.ingest.useragent import parse_agent
 from clearanalytics.ingest.writer import SPOOL_DIR_NAME, Writer
+from clearanalytics.metrics import IngestOutcomes
 
 MAX_USER_AGENT = 1000
 
@@ -29,6 +30,7 @@ class IngestService:
         self.trusted_proxies = trusted_proxies
         self.pipeline = Pipeline(db)
         self.writer = Writer(db, Path(data_dir) / SPOOL_DIR_NAME, interval=interval)
+        self.outcomes = IngestOutcomes()  # counted by the route, read by /metrics
 
     def start(self) -> None:
         self.writer.start()  # replay first, so rebuilt sessions see the replayed rows
