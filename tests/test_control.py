@@ -117,3 +117,15 @@ def test_server_warnings_never_reach_a_forwarded_commands_output(tmp_path, live_
     server_log = server.proc.stderr.read()
     assert "Task queue depth" in server_log  # the warnings happened, and stayed in the server's log
     assert query_rows(account.data_dir, "SELECT count(*) FROM pageviews") == [(20_000,)]
+
+
+def test_an_argument_that_is_not_utf8_gets_one_error_line(tmp_path, live_server):
+    account = make_account(tmp_path / "data")
+    live_server(account.data_dir)
+    result = subprocess.run(
+        [sys.executable, "-m", "clearanalytics", "site", "add", b"bad\xff.example", "--tenant", "acme",
+         "--data-dir", str(account.data_dir)],
+        capture_output=True, env=cli_env(), timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr == b"Error: argument argv[2] must not contain a lone UTF-16 surrogate\n"

@@ -49,8 +49,10 @@ class ClientPath(click.Path):
     """
 
     def convert(self, value, param, ctx):
-        cwd = getattr(_local, "cwd", None)
-        if cwd is not None and isinstance(value, str | os.PathLike) and not os.path.isabs(value):
+        if getattr(_local, "data_dir", None) is not None and isinstance(value, str) and not os.path.isabs(value):
+            cwd = getattr(_local, "cwd", None)
+            if cwd is None:
+                self.fail(f"{value!r} is relative, and the working directory could not be sent", param, ctx)
             value = os.path.join(cwd, value)
         return super().convert(value, param, ctx)
 
@@ -117,10 +119,12 @@ def _forwarded(data_dir: Path, cwd: str | None, out: io.StringIO, err: io.String
 
 
 def _client_cwd() -> str | None:
+    """None when the directory is gone or its name is not UTF-8: then only relative paths fail."""
     try:
-        return os.getcwd()
-    except OSError:  # the directory was removed under the shell: relative paths cannot mean anything
+        cwd = os.getcwd()
+    except OSError:
         return None
+    return None if safeinput.has_surrogate(cwd) else cwd
 
 
 def forward(data_dir: Path, argv: list[str], timeout: float = 600) -> int | None:
@@ -200,9 +204,12 @@ class ControlServer:
                 raise ValueError("argv must be a list of strings")
             if cwd is not None and not (isinstance(cwd, str) and os.path.isabs(cwd)):
                 raise ValueError("cwd must be an absolute path")
+        except safeinput.InputError as exc:  # an argument that is not UTF-8: one line back, not silence
+            answer = {"stdout": "", "stderr": f"Error: argument {exc.field} {exc.message}\n", "exit_code": 2}
         except (OSError, ValueError, KeyError, TypeError):
             return
-        answer = self.run(argv, cwd)
+        else:
+            answer = self.run(argv, cwd)
         with contextlib.suppress(OSError):
             conn.sendall(json.dumps(answer).encode())
 
