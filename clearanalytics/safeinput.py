@@ -9,8 +9,8 @@ calls `loads`, which refuses both with an `InputError` naming the field, so each
 answers a 400 that says where the problem is.
 
 Both checks cost nothing on ordinary input: the depth scan runs only when the text holds
-more brackets than the limit, and the surrogate walk only when a `\\uD8..`-style escape
-or a non-UTF-8 byte is present.
+more brackets than the limit (after parsing, or when the scanner itself gave up), and the
+surrogate walk only when a `\\uD8..`-style escape or a non-UTF-8 byte is present.
 """
 
 from __future__ import annotations
@@ -45,9 +45,13 @@ def loads(raw: bytes | str, field: str = "body", prefix: str = "", max_depth: in
     before the key path of a problem inside it ("p." for Plausible props sent as a string).
     """
     text, raw_surrogates = _text(raw, field)
+    try:
+        value = _decode(text, field)
+    except RecursionError:  # ~1,000 levels: the scanner gave up, after a prefix it could read
+        _check_depth(text, field, prefix, max_depth)
+        raise InputError(field, f"is nested more than {max_depth} levels deep") from None
     if text.count("[") + text.count("{") > max_depth:  # brackets in strings count too: an upper bound
         _check_depth(text, field, prefix, max_depth)
-    value = _decode(text, field)
     if raw_surrogates or ("\\u" in text and _SURROGATE_ESCAPE.search(text)) or has_surrogate(text):
         _check_strings(value, field, prefix)
     return value
@@ -68,18 +72,17 @@ def _text(raw: bytes | str, field: str) -> tuple[str, bool]:
 
 
 def _decode(text: str, field: str) -> Any:
-    """json.loads without its Python-level wrappers (measurable on the import's hot path)."""
+    """json.loads without its Python-level wrappers (measurable on the import's hot path).
+
+    RecursionError passes through: the caller names the field that is too deep.
+    """
     try:
         value, end = _scan_once(text, 0)
     except StopIteration:
         try:
             return json.loads(text)  # leading whitespace, or invalid: json decides
-        except RecursionError:  # unreachable after the depth check; kept as a last guard
-            raise InputError(field, "is nested too deeply") from None
         except ValueError:
             raise InputError(field, "is not valid JSON") from None
-    except RecursionError:
-        raise InputError(field, "is nested too deeply") from None
     except ValueError:
         raise InputError(field, "is not valid JSON") from None
     if end != len(text) and text[end:].strip(" \t\n\r"):  # JSON's whitespace only, as json.loads
@@ -88,7 +91,11 @@ def _decode(text: str, field: str) -> Any:
 
 
 def _check_depth(text: str, field: str, prefix: str, max_depth: int) -> None:
-    """Follow brackets outside strings; past `max_depth`, name the keys leading there."""
+    """Follow brackets outside strings; past `max_depth`, name the keys leading there.
+
+    Runs only on text the scanner read up to the deep point, so every string before it is
+    closed and one pass stays linear (an unclosed string would make each quote rescan the rest).
+    """
     keys: list[str | None] = []
     for match in _TOKEN.finditer(text):
         token = match.group()
