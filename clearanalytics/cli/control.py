@@ -99,12 +99,19 @@ class ThreadLocalStream:
         return getattr(self._target(), name)
 
 
+class _Discard(io.TextIOBase):
+    def write(self, text: str) -> int:
+        return len(text)
+
+
 def _install_thread_streams() -> None:
     import sys
 
     for name in ("stdout", "stderr"):
-        if not isinstance(getattr(sys, name), ThreadLocalStream):
-            setattr(sys, name, ThreadLocalStream(name, getattr(sys, name)))
+        current = getattr(sys, name)
+        if not isinstance(current, ThreadLocalStream):
+            # None when started without stdio: other threads' output is dropped, as it was.
+            setattr(sys, name, ThreadLocalStream(name, current if current is not None else _Discard()))
 
 
 @contextlib.contextmanager
