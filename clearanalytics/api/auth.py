@@ -11,7 +11,7 @@ from functools import wraps
 from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from clearanalytics import accounts
+from clearanalytics import accounts, safeinput
 from clearanalytics.app import get_cursor, get_db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -46,14 +46,6 @@ def _http_error(exc: HTTPException):
     return response
 
 
-@bp.errorhandler(Exception)
-def _unexpected_error(exc: Exception):
-    from flask import current_app
-
-    current_app.logger.exception("unhandled error on %s", request.path)
-    return jsonify(message="Server Error."), 500
-
-
 @bp.before_request
 def _authenticate():
     if request.method == "OPTIONS":
@@ -69,6 +61,17 @@ def _authenticate():
         with get_db().transaction() as cur:
             accounts.touch_token(cur, token.id)
     g.token = token
+    return None
+
+
+@bp.before_request
+def _check_query_string():
+    """Werkzeug turns bytes that are not UTF-8 (a surrogate's ED A0 80) into U+FFFD: refuse them instead."""
+    try:
+        safeinput.check_query_string(request.environ.get("QUERY_STRING", ""))
+    except safeinput.InputError as exc:
+        message = f"The {exc.field} parameter {exc.message}."
+        return jsonify(message=message, errors={exc.field: [message]}), 400
     return None
 
 

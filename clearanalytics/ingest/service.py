@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clearanalytics.db import Database, utcnow
-from clearanalytics.ingest.payload import decode_body
+from clearanalytics.ingest.payload import decode_body, header
 from clearanalytics.ingest.pipeline import Dropped, Event, Pipeline
 from clearanalytics.ingest.store import Records
 from clearanalytics.ingest.useragent import parse_agent
@@ -50,7 +50,8 @@ class IngestService:
     def ingest(self, body: bytes, ip: str, user_agent: str, accept_language: str | None = None) -> Outcome:
         """Raises PayloadError for client mistakes; otherwise the event is spooled before returning."""
         # A user agent longer than any real browser's is cut, so regexes never see megabytes.
-        user_agent = user_agent[:MAX_USER_AGENT]
+        user_agent = header(user_agent, "User-Agent")[:MAX_USER_AGENT]
+        accept_language = header(accept_language, "Accept-Language")
         event = Event(decode_body(body), ip, user_agent, utcnow(), accept_language, records=Records())
         try:
             self.pipeline.run(event)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from clearanalytics import accounts
@@ -97,9 +97,3 @@ def _http_error(exc: HTTPException):
     response = jsonify(message="Too Many Attempts." if exc.code == 429 else exc.description)
     response.status_code = exc.code or 500
     return response
-
-
-@bp.errorhandler(Exception)
-def _unexpected_error(exc: Exception):
-    current_app.logger.exception("unhandled error on %s", request.path)
-    return jsonify(message="Server Error."), 500
