@@ -29,7 +29,9 @@ from clearanalytics.db import new_id, utcnow
 PLANS = ("free", "pro", "growth", "business")
 AI_PLANS = ("pro", "growth", "business")
 ROLES = ("owner", "admin", "viewer")
-ABILITIES = ("stats:read", "export:read", "goals:read", "mcp:use")
+ABILITIES = ("stats:read", "export:read", "goals:read", "mcp:use")  # a tenant's admins grant these; the default
+# Instance-wide (/metrics counts every tenant's traffic), so only the operator grants it, from the CLI, by name.
+OPERATOR_ABILITIES = ("metrics:read",)
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 _EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
@@ -135,12 +137,14 @@ def validate_role(role: str) -> str:
     return role
 
 
-def validate_abilities(abilities: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+def validate_abilities(
+    abilities: list[str] | tuple[str, ...] | None, allowed: tuple[str, ...] = ABILITIES
+) -> tuple[str, ...]:
     if not abilities:
         return ABILITIES
-    unknown = [a for a in abilities if a not in ABILITIES]
+    unknown = [a for a in abilities if a not in allowed]
     if unknown:
-        raise AccountError("ability", f"unknown ability {unknown[0]!r}: one of {', '.join(ABILITIES)}")
+        raise AccountError("ability", f"unknown ability {unknown[0]!r}: one of {', '.join(allowed)}")
     return tuple(dict.fromkeys(abilities))
 
 
@@ -383,13 +387,17 @@ def create_token(
     user: User,
     name: str,
     abilities: list[str] | tuple[str, ...] | None = None,
+    operator: bool = False,
 ) -> tuple[Token, str]:
-    """Create a token and return it with its plaintext, which is never stored or shown again."""
+    """Create a token and return it with its plaintext, which is never stored or shown again.
+
+    `operator` (the CLI, run by whoever holds the data dir) may also grant OPERATOR_ABILITIES.
+    """
     if not (name or "").strip():
         raise AccountError("name", "token name must not be empty")
     if get_role(cur, tenant.id, user.id) is None:
         raise AccountError("email", f"user {user.email!r} is not a member of tenant {tenant.slug!r}")
-    chosen = validate_abilities(abilities)
+    chosen = validate_abilities(abilities, ABILITIES + OPERATOR_ABILITIES if operator else ABILITIES)
     token_id = new_id()
     secret = secrets.token_urlsafe(32)
     now = utcnow()
@@ -448,6 +456,19 @@ def verify_token(cur: duckdb.DuckDBPyConnection, plaintext: str) -> Token | None
         return None
     token = _token_from_row(row[:-1])
     return None if token.revoked_at is not None else token
+
+
+def bearer_credentials(header: str | None) -> str | None:
+    """The credentials of an `Authorization: Bearer ...` header (the scheme in any case), else None."""
+    scheme, _, credentials = (header or "").partition(" ")
+    credentials = credentials.strip()
+    return credentials if scheme.lower() == "bearer" and credentials else None
+
+
+def token_for_authorization(cur: duckdb.DuckDBPyConnection, header: str | None) -> Token | None:
+    """The live token an Authorization header carries, or None: the rule of /api/v1, /mcp and /metrics."""
+    credentials = bearer_credentials(header)
+    return verify_token(cur, credentials) if credentials else None
 
 
 def needs_last_used_update(token: Token) -> bool:

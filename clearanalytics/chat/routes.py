@@ -27,7 +27,7 @@ from limits import parse as parse_limit
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from clearanalytics import accounts
+from clearanalytics import accounts, safeinput
 from clearanalytics.api.stats import api_now
 from clearanalytics.app import get_cursor, get_db
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext
@@ -149,7 +149,12 @@ def reset(tenant: str):
 
 @bp.post("/dashboard/<tenant>/chat")
 def ask(tenant: str):
-    body = request.get_json(silent=True)
+    try:
+        body = safeinput.loads(request.get_data())
+    except safeinput.InputError as exc:
+        if exc.message != "is not valid JSON":  # too deep, or a lone surrogate: say where
+            return _error(400, f"The {exc.field} field {exc.message}.", exc.field)
+        body = None  # as before: no JSON object means no question
     question = body.get("question") if isinstance(body, dict) else None
     if not isinstance(question, str) or not question.strip():
         return _error(422, "The question field is required.", "question")

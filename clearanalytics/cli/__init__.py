@@ -70,7 +70,10 @@ def data_dir_option(func):
     )
     @functools.wraps(func)
     def wrapper(*args, data_dir: Path, **kwargs):
-        return func(*args, data_dir=data_dir, **kwargs)
+        from clearanalytics.cli.control import forwarded_data_dir
+
+        # A forwarded command acts on the server that received it, whatever the client's spelling.
+        return func(*args, data_dir=forwarded_data_dir() or data_dir, **kwargs)
 
     return wrapper
 
@@ -133,4 +136,4 @@ def main() -> None:
     """ClearAnalytics: self-hosted, privacy-first web analytics."""
 
 
-from clearanalytics.cli import admin, rollups, serve, tracking  # noqa: E402,F401  (registers commands)
+from clearanalytics.cli import admin, removal, rollups, serve, tracking  # noqa: E402,F401  (registers commands)
