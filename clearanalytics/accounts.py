@@ -3,6 +3,11 @@
 Every function takes a cursor so that the CLI, the dashboard and the API share one
 implementation. Passwords are hashed with werkzeug's scrypt; tokens follow Laravel
 Sanctum's `id|secret` shape and only a SHA-256 of the secret is stored.
+
+Access dies with the membership: a token works only while its user is a member of its
+tenant (verify_token, the one rule of the API, its exports and MCP), and removing a
+membership also revokes the user's tokens there and ends the user's dashboard sessions,
+as a password change does (sessions.py).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import duckdb
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from clearanalytics import sessions
 from clearanalytics.db import new_id, utcnow
 
 PLANS = ("free", "pro", "growth", "business")
@@ -302,6 +308,7 @@ def set_password(cur: duckdb.DuckDBPyConnection, user: User, password: str) -> N
     if len(password or "") < 8:
         raise AccountError("password", "password must be at least 8 characters")
     cur.execute("UPDATE users SET password_hash = ? WHERE id = ?", [generate_password_hash(password), user.id])
+    sessions.end_all(cur, user.id)  # whoever knew the old password is logged out everywhere
 
 
 def authenticate(cur: duckdb.DuckDBPyConnection, email: str, password: str) -> User | None:
@@ -336,7 +343,10 @@ def set_membership(cur: duckdb.DuckDBPyConnection, tenant: Tenant, user: User, r
 
 
 def remove_membership(cur: duckdb.DuckDBPyConnection, tenant: Tenant, user: User) -> None:
+    """Remove the user from the tenant, revoke their tokens there and end all their sessions."""
     cur.execute("DELETE FROM memberships WHERE tenant_id = ? AND user_id = ?", [tenant.id, user.id])
+    revoke_user_tokens(cur, tenant.id, user.id)
+    sessions.end_all(cur, user.id)
 
 
 def user_tenants(cur: duckdb.DuckDBPyConnection, user_id: str) -> list[tuple[Tenant, str]]:
@@ -418,16 +428,47 @@ def revoke_token(cur: duckdb.DuckDBPyConnection, token_id: str, tenant_id: str |
     return get_token(cur, token_id)
 
 
+def revoke_user_tokens(cur: duckdb.DuckDBPyConnection, tenant_id: str, user_id: str) -> None:
+    """Revoke every live token of a user in a tenant (the user is leaving it)."""
+    cur.execute(
+        "UPDATE api_tokens SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND revoked_at IS NULL",
+        [utcnow(), tenant_id, user_id],
+    )
+
+
 def verify_token(cur: duckdb.DuckDBPyConnection, plaintext: str) -> Token | None:
-    """The live token that `plaintext` names, or None: unknown, malformed and revoked look alike."""
+    """The live token that `plaintext` names, or None: unknown, malformed and revoked look alike.
+
+    Live means not revoked and its user still a member of its tenant: the membership is
+    checked here, on every request, so a token outlives no removal however it was done.
+    """
     token_id, sep, secret = (plaintext or "").partition("|")
     if not sep or not token_id or not secret or len(plaintext) > 200:
         return None
-    row = cur.execute(f"SELECT {_TOKEN_COLUMNS}, token_hash FROM api_tokens WHERE id = ?", [token_id]).fetchone()
+    columns = ", ".join(f"t.{c.strip()}" for c in _TOKEN_COLUMNS.split(","))
+    row = cur.execute(
+        f"SELECT {columns}, t.token_hash FROM api_tokens t"
+        " JOIN memberships m ON m.tenant_id = t.tenant_id AND m.user_id = t.user_id"
+        " JOIN users u ON u.id = t.user_id WHERE t.id = ?",
+        [token_id],
+    ).fetchone()
     if row is None or not hmac.compare_digest(row[-1], _hash_secret(secret)):
         return None
     token = _token_from_row(row[:-1])
     return None if token.revoked_at is not None else token
+
+
+def bearer_credentials(header: str | None) -> str | None:
+    """The credentials of an `Authorization: Bearer ...` header (the scheme in any case), else None."""
+    scheme, _, credentials = (header or "").partition(" ")
+    credentials = credentials.strip()
+    return credentials if scheme.lower() == "bearer" and credentials else None
+
+
+def token_for_authorization(cur: duckdb.DuckDBPyConnection, header: str | None) -> Token | None:
+    """The live token an Authorization header carries, or None: the rule of /api/v1, /mcp and /metrics."""
+    credentials = bearer_credentials(header)
+    return verify_token(cur, credentials) if credentials else None
 
 
 def needs_last_used_update(token: Token) -> bool:

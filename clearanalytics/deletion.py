@@ -26,7 +26,7 @@ from typing import Protocol
 
 import duckdb
 
-from clearanalytics import accounts
+from clearanalytics import accounts, sessions
 from clearanalytics.db import Database
 from clearanalytics.stats import rollup_sql
 
@@ -65,6 +65,7 @@ REFERENCES: tuple[Ref, ...] = (
     Ref("memberships", "user_id", "user"),
     Ref("api_tokens", "tenant_id", "tenant"),
     Ref("api_tokens", "user_id", "user"),
+    Ref("sessions", "user_id", "user"),
     Ref("users", "id", "user"),
 )
 
@@ -153,6 +154,8 @@ def apply(cur: duckdb.DuckDBPyConnection, removal: Removal) -> None:
         table: cur.execute(f"DELETE FROM {table} WHERE {where}", params).fetchone()[0]
         for table, (where, params) in _conditions(removal).items()
     }
+    for _tenant_id, user_id in removal.memberships:
+        sessions.end_all(cur, user_id)  # a removed member is logged out everywhere, even if the account stays
     from clearanalytics.stats.rollups import invalidate_site
 
     for site_id in removal.ids["site"]:

@@ -209,10 +209,7 @@ def metrics_view():
     from clearanalytics import accounts
     from clearanalytics.app import get_cursor
 
-    scheme, _, plaintext = request.headers.get("Authorization", "").partition(" ")
-    token = None
-    if scheme.lower() == "bearer" and plaintext.strip():
-        token = accounts.verify_token(get_cursor(), plaintext.strip())
+    token = accounts.token_for_authorization(get_cursor(), request.headers.get("Authorization"))
     if token is None:
         return jsonify(message="Unauthenticated."), 401
     if not token.can(ABILITY):

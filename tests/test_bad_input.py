@@ -21,6 +21,7 @@ from clearanalytics.cli.serve import MAX_REQUEST_BODY
 from clearanalytics.safeinput import MAX_DEPTH
 from clearanalytics.web_errors import ErrorBoundary
 from tests.conftest import LiveServer, make_account, run_cli
+from tests.dashboard_helpers import session_for
 from tests.ingest_helpers import CHROME, query_rows
 
 DEEP = "[" * 1000 + "]" * 1000
@@ -228,8 +229,7 @@ def chat_client(tmp_path):
     with app.extensions["clearanalytics.db"].reading() as cur:
         user = accounts.get_user(cur, account.email)
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["user_id"], session["csrf"] = user.id, "csrf-token"
+    session_for(app, client, user.id, "csrf-token")
     return client
 
 

@@ -46,15 +46,18 @@ def _http_error(exc: HTTPException):
     return response
 
 
+def request_token() -> accounts.Token | None:
+    """The live token of this request, looked up once: the API, MCP and both rate limiters ask it."""
+    if "auth_token" not in g:
+        g.auth_token = accounts.token_for_authorization(get_cursor(), request.headers.get("Authorization"))
+    return g.auth_token
+
+
 @bp.before_request
 def _authenticate():
     if request.method == "OPTIONS":
         return None
-    header = request.headers.get("Authorization", "")
-    scheme, _, plaintext = header.partition(" ")
-    token = None
-    if scheme.lower() == "bearer" and plaintext.strip():
-        token = accounts.verify_token(get_cursor(), plaintext.strip())
+    token = request_token()
     if token is None:
         return jsonify(message="Unauthenticated."), 401
     if accounts.needs_last_used_update(token):

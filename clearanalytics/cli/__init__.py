@@ -18,6 +18,7 @@ from clearanalytics import __version__
 from clearanalytics.accounts import AccountError
 from clearanalytics.config import SETTINGS_BY_NAME, ConfigError, load_config
 from clearanalytics.db import Database, DatabaseLockedError
+from clearanalytics.migrations import SchemaTooNewError
 
 _DATA_DIR = SETTINGS_BY_NAME["data_dir"]
 
@@ -46,7 +47,7 @@ class ClearAnalyticsGroup(click.Group):
             if code is None:
                 raise CliError(str(exc)) from None
             ctx.exit(code)
-        except ConfigError as exc:
+        except (ConfigError, SchemaTooNewError) as exc:
             raise CliError(str(exc)) from None
         except PermissionError as exc:
             raise CliError(f"permission denied: {exc.filename or exc}") from None
