@@ -210,15 +210,15 @@ def token() -> None:
     "--ability",
     "abilities",
     multiple=True,
-    type=click.Choice(accounts.ABILITIES),
-    help="Repeat for several; all abilities when none is given.",
+    type=click.Choice(accounts.ABILITIES + accounts.OPERATOR_ABILITIES),
+    help="Repeat for several; when none is given, all but metrics:read (instance-wide, only when named).",
 )
 def token_create(data_dir: Path, tenant_slug: str, email: str, name: str, abilities: tuple[str, ...]) -> None:
     """Create a token and print its plaintext (only this once) on stdout."""
     with database(data_dir) as db, db.transaction() as cur:
         the_tenant = accounts.require_tenant(cur, tenant_slug)
         the_user = accounts.require_user(cur, email)
-        created, plaintext = accounts.create_token(cur, the_tenant, the_user, name, abilities)
+        created, plaintext = accounts.create_token(cur, the_tenant, the_user, name, abilities, operator=True)
     info(f"created token {created.id} ({', '.join(created.abilities)}); it is shown only once")
     click.echo(plaintext)
 

@@ -10,6 +10,7 @@ import click
 
 from clearanalytics import accounts, goals
 from clearanalytics.cli import CliError, data_dir_option, database, in_server, info, main
+from clearanalytics.cli.control import ClientPath
 
 
 def _site(cur, domain: str) -> accounts.Site:
@@ -91,7 +92,7 @@ def goal_remove(data_dir: Path, goal_id: str) -> None:
 
 @main.command("import")
 @data_dir_option
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=ClientPath(exists=True, dir_okay=False, path_type=Path))
 @click.option("--site", "domain", help="Store every line for this site (overrides the lines' domain).")
 @click.option(
     "--workers",

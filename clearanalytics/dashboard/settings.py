@@ -16,7 +16,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from clearanalytics import accounts, proxies
 from clearanalytics.api.stats import api_now
 from clearanalytics.app import get_cursor, get_db
-from clearanalytics.dashboard.auth import bp, require_role
+from clearanalytics.dashboard.auth import begin_session, bp, require_role
 from clearanalytics.stats import site_status
 
 COMMON_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "CAD", "AUD")
@@ -144,7 +144,8 @@ def account(tenant: str):
         else:
             try:
                 with get_db().transaction() as cur:
-                    accounts.set_password(cur, g.user, new)
+                    accounts.set_password(cur, g.user, new)  # ends every session of the user...
+                    begin_session(cur, g.user)  # ...and this browser continues in a new one
             except accounts.AccountError:
                 errors, status = {"new_password": "Use at least 8 characters."}, 422
             else:

@@ -298,6 +298,21 @@ class Pipeline:
                 self.salts.get(site.id, site.timezone, day, now=now)
         self.salts.frozen = True
 
+    def forget_sites(self, site_ids: set[str], removed: bool) -> None:
+        """After a deletion (clearanalytics.deletion): no cache may serve what the database no longer has.
+
+        A removed site's domain stops resolving (its events are dropped as unknown-site); a reset
+        site forgets its stored purchases and pageviews, as a restart would.
+        """
+        if removed:
+            self.sites.forget()
+            self.salts.forget(site_ids)
+        self.goals.invalidate()
+        self.engagements.forget(site_ids)
+        with self._tx_lock:
+            for site_id in site_ids:
+                self._transactions.pop(site_id, None)
+
     def run(self, event: Event) -> Event:
         """All steps in order; raises Dropped or PayloadError."""
         try:
