@@ -82,8 +82,10 @@ def goal_list(data_dir: Path, domain: str | None) -> None:
 @click.argument("goal_id")
 def goal_remove(data_dir: Path, goal_id: str) -> None:
     """Delete a goal and its recorded completions."""
-    with database(data_dir) as db, db.transaction() as cur:
-        if not goals.delete_goal(cur, goal_id):
+    from clearanalytics.ingest.goalmatch import remove_goal
+
+    with database(data_dir) as db:
+        if not remove_goal(db, goal_id):
             raise CliError(f"no goal {goal_id!r}")
     info(f"removed goal {goal_id}")
 

@@ -137,7 +137,9 @@ def match_goals(event: Event, ctx: Pipeline) -> None:
     name = event.payload.name
     if name == "engagement":
         return
-    goals = ctx.goals.for_site(event.site.id)
+    goal_set = ctx.goals.current()
+    event.records.goals_seen.add(goal_set.fingerprint)  # the commit re-matches if goals changed since
+    goals = goal_set.for_site(event.site.id)
     if not goals:
         return
     event.goal_ids = pageview_goals(goals, event.page.pathname) if name == "pageview" else event_goals(goals, name)

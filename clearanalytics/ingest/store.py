@@ -145,11 +145,13 @@ class Records:
 
     rows: dict[str, list[tuple]] = field(default_factory=lambda: {t: [] for t in TABLES})
     updates: list[tuple] = field(default_factory=list)
+    goals_seen: set[str] = field(default_factory=set)  # fingerprints of the goal sets matched with
 
     def extend(self, other: Records) -> None:
         for table in TABLES:
             self.rows[table].extend(other.rows[table])
         self.updates.extend(other.updates)
+        self.goals_seen |= other.goals_seen
 
     def __len__(self) -> int:
         return sum(len(r) for r in self.rows.values()) + len(self.updates)
@@ -250,15 +252,24 @@ def _of_existing_sites(cur: duckdb.DuckDBPyConnection, records: Records) -> Reco
     if len(known) == len(named):
         return records
     kept = Records(
-        {t: [r for r in rows if r[_SITE_COLUMN[t]] in known] for t, rows in records.rows.items()}, records.updates
+        {t: [r for r in rows if r[_SITE_COLUMN[t]] in known] for t, rows in records.rows.items()},
+        records.updates,
+        records.goals_seen,
     )
     log.warning("dropped %d rows of removed sites", len(records) - len(kept))
     return kept
 
 
 def write_records(cur: duckdb.DuckDBPyConnection, records: Records, idempotent: bool = False) -> None:
-    """Inserts first, then updates: an engagement may point at a pageview in the same batch."""
+    """Inserts first, then updates: an engagement may point at a pageview in the same batch.
+
+    Goal completions are settled first against the goals of this transaction (see
+    clearanalytics.ingest.goalmatch.settle_completions): goal changes cannot race commits.
+    """
+    from clearanalytics.ingest.goalmatch import settle_completions
+
     records = _of_existing_sites(cur, records)
+    settle_completions(cur, records, idempotent)
     for table in TABLES:
         insert_rows(cur, table, records.rows[table], idempotent=idempotent)
     apply_updates(cur, records.updates)
