@@ -165,9 +165,10 @@ def _read_all(sock: socket.socket) -> bytes:
 class ControlServer:
     """Accepts forwarded commands, one at a time, on the data dir's socket."""
 
-    def __init__(self, data_dir: Path, database):
+    def __init__(self, data_dir: Path, database, ingest=None):
         self.data_dir = Path(data_dir)
         self.database = database
+        self.ingest = ingest  # the server's IngestService, for commands that must flush it (backup)
         self.path = socket_path(self.data_dir)
         self._lock = threading.Lock()
         self._sock: socket.socket | None = None
@@ -232,7 +233,7 @@ class ControlServer:
         out, err = io.StringIO(), io.StringIO()
         with (
             self._lock,
-            shared_database(self.data_dir, self.database),
+            shared_database(self.data_dir, self.database, self.ingest),
             _no_stdin(),
             _forwarded(self.data_dir, cwd, out, err),
         ):
