@@ -159,9 +159,9 @@ def read_manifest(src: Path) -> Manifest:
         raise BackupError(f"{src} is not a clearanalytics backup (no {MANIFEST_NAME} and {DATABASE_FILE_NAME})")
     try:
         raw = json.loads(path.read_text())
-        manifest = Manifest(
-            str(raw["created_at"]), str(raw["version"]), int(raw["schema_version"]), dict(raw["tables"]), list(raw["files"])
-        )
+        tables = {str(name): int(count) for name, count in dict(raw["tables"]).items()}
+        files = [str(name) for name in raw["files"]]
+        manifest = Manifest(str(raw["created_at"]), str(raw["version"]), int(raw["schema_version"]), tables, files)
     except (ValueError, KeyError, TypeError) as exc:
         raise BackupError(f"{path} is not a valid backup manifest: {exc}") from None
     if manifest.schema_version > len(MIGRATIONS):

@@ -115,9 +115,11 @@ def _keep_rollups(db: Database, plan: SitePlan) -> None:
 
     with db.reading() as cur:
         first = cur.execute(
-            "SELECT min(created_at) FROM (" + " UNION ALL ".join(
+            "SELECT min(created_at) FROM ("
+            + " UNION ALL ".join(
                 f"SELECT min(created_at) AS created_at FROM {t} WHERE site_id = $s AND created_at < $c" for t in TABLES
-            ) + ")",
+            )
+            + ")",
             {"s": plan.site.id, "c": plan.cutoff_utc},
         ).fetchone()[0]
         if first is None:
