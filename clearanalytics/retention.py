@@ -108,7 +108,7 @@ def pending(cur: duckdb.DuckDBPyConnection, now: datetime, domain: str | None = 
     return plans
 
 
-def _keep_rollups(db: Database, plan: SitePlan) -> None:
+def _keep_rollups(db: Database, plan: SitePlan, now: datetime) -> None:
     """Build every rollup kind of the days about to lose their raw rows (missing ones only)."""
     from clearanalytics.stats import rollup_sql, rollups
     from clearanalytics.stats.query import Query
@@ -126,7 +126,7 @@ def _keep_rollups(db: Database, plan: SitePlan) -> None:
             return
         first_day = first.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(plan.site.timezone)).date()
         last_day = plan.cutoff_day - timedelta(days=1)
-        query = Query((plan.site,), "custom", first_day, last_day, utcnow())
+        query = Query((plan.site,), "custom", first_day, last_day, now)
         split = rollups.plan(query)
         if split is None:
             return
@@ -148,9 +148,9 @@ def apply(db: Database, now: datetime | None = None, domain: str | None = None) 
     with db.reading() as cur:
         plans = [p for p in pending(cur, now, domain) if p.total]
     for plan in plans:
-        _keep_rollups(db, plan)
+        _keep_rollups(db, plan, now)
         with write_lock(db.path):
-            _keep_rollups(db, plan)
+            _keep_rollups(db, plan, now)
             with db.transaction() as cur:
                 for table in TABLES:
                     plan.rows[table] = cur.execute(
