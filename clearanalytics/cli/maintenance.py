@@ -18,7 +18,14 @@ from clearanalytics.db import DatabaseLockedError, utcnow
 @data_dir_option
 @click.argument("dest", type=click.Path(path_type=Path))
 def backup_command(data_dir: Path, dest: Path) -> None:
-    """Copy the database, secret key and config into the new directory DEST, even while the server runs."""
+    """Copy the database, secret key and config into the new directory DEST, even while the server runs.
+
+    With a server running, the command runs inside it: the ingest writer is flushed first, so
+    every event answered 202 before the backup began is in the copy. DEST must not exist (or be
+    empty); it is written as a hidden temporary directory beside it and renamed when complete
+    (directory 0700, files 0600). DEST/manifest.json lists every table's row count; restore
+    checks the copy against it. Prints DEST on stdout.
+    """
     from clearanalytics import backup
 
     # Paths are made absolute here, in the caller's directory: the server has its own.
@@ -47,7 +54,12 @@ def backup_command(data_dir: Path, dest: Path) -> None:
 @data_dir_option
 @click.option("--force", is_flag=True, help="Replace the database, key and config of a non-empty data dir.")
 def restore_command(src: Path, data_dir: Path, force: bool) -> None:
-    """Make the data dir a copy of the backup SRC (same tokens, users and stats); the server must be stopped."""
+    """Make the data dir a copy of the backup SRC (same tokens, users and stats); the server must be stopped.
+
+    Refuses a data dir with files in it unless --force, which replaces its database, WAL,
+    spool, secret key and config (other files stay). Refuses while a server runs on it. Newer
+    migrations are applied at once, so a backup of an older version restores into this one.
+    """
     from clearanalytics import backup
 
     if in_server(data_dir):
@@ -72,7 +84,13 @@ def _describe(plan: retention.SitePlan) -> str:
 @click.option("--site", "domain", help="Only this site.")
 @click.option("--apply", "apply_", is_flag=True, help="Delete the rows; without it, only show what would go.")
 def retention_command(data_dir: Path, domain: str | None, apply_: bool) -> None:
-    """Show (or with --apply delete) the raw events older than each site's retention setting."""
+    """Show (or with --apply delete) the raw events older than each site's retention setting.
+
+    Prints one line per site with a setting: domain, months, the site-local cutoff day and the
+    rows of each raw table older than it. The server does the same as --apply once at start and
+    then daily. Reports of the deleted days keep working from the daily rollups, which are built
+    before the rows go (docs/DEPLOYMENT.md, "Retention").
+    """
     now = utcnow()
     with database(data_dir) as db:
         if apply_:
