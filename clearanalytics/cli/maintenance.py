@@ -10,8 +10,10 @@ from clearanalytics import accounts, retention
 from clearanalytics.backup import BackupError
 from clearanalytics.cli import CliError, data_dir_option, database, in_server, info, main, server_ingest
 from clearanalytics.cli.admin import site
-from clearanalytics.config import DATABASE_FILE_NAME
+from clearanalytics.config import DATABASE_FILE_NAME, SECRET_KEY_FILE_NAME
 from clearanalytics.db import DatabaseLockedError, utcnow
+
+BACKUP_TIMEOUT = 6 * 3600  # seconds the CLI waits for a server copying a large database
 
 
 @main.command("backup")
@@ -38,7 +40,7 @@ def backup_command(data_dir: Path, dest: Path) -> None:
     except DatabaseLockedError as exc:
         from clearanalytics.cli.control import forward
 
-        code = forward(data_dir, ["backup", str(dest), "--data-dir", str(data_dir)])
+        code = forward(data_dir, ["backup", str(dest), "--data-dir", str(data_dir)], timeout=BACKUP_TIMEOUT)
         if code is None:
             raise CliError(str(exc)) from None
         raise click.exceptions.Exit(code) from None
@@ -46,6 +48,9 @@ def backup_command(data_dir: Path, dest: Path) -> None:
         raise CliError(str(exc)) from None
     rows = sum(manifest.tables.values())
     info(f"backup: {rows} rows in {len(manifest.tables)} tables, {', '.join(manifest.files)}")
+    if SECRET_KEY_FILE_NAME not in manifest.files:
+        info(f"note: {data_dir} has no {SECRET_KEY_FILE_NAME} file (is it set in CLEARANALYTICS_SECRET_KEY?); "
+             "keep that value with the backup, or sessions will not carry over")  # fmt: skip
     click.echo(str(dest))
 
 
