@@ -5,9 +5,11 @@ answered from the per-day rollup tables (stats/rollups.py), which are built lazi
 events; so before deleting a day's raw rows, every rollup kind of that day is built, and the
 deletion itself does not invalidate them. The totals, top lists and ecommerce/goal summaries of
 a deleted day therefore stay exactly what they were. What reads raw events (filtered reports,
-the 24h period, goal completion lists, exports) sees only the retained months. A later write to a
-deleted day (an import of history) or a timezone change rebuilds those days from what raw rows
-remain, so their numbers then shrink to what is still stored.
+the 24h period, goal completion lists, exports) sees only the retained months.
+
+Those rollups are final: the site's `retained_from` records the cutoff, and neither a later write
+to a deleted day (an import of history, whose rows the next run deletes again) nor a timezone
+change (stats/rollups.py `invalidate_*`) rebuilds a day before it from raw rows that are gone.
 
 The cutoff is a site-local midnight: a day is either kept whole or deleted whole, so a kept
 rollup never describes a half-deleted day.
@@ -156,6 +158,10 @@ def apply(db: Database, now: datetime | None = None, domain: str | None = None) 
                     plan.rows[table] = cur.execute(
                         f"DELETE FROM {table} WHERE site_id = ? AND created_at < ?", [plan.site.id, plan.cutoff_utc]
                     ).fetchone()[0]
+                cur.execute(
+                    "UPDATE sites SET retained_from = greatest(coalesce(retained_from, $day), $day) WHERE id = $id",
+                    {"day": plan.cutoff_day, "id": plan.site.id},
+                )
         log.info("retention: deleted %d raw rows of %s before %s", plan.total, plan.site.domain, plan.cutoff_day)
     return plans
 

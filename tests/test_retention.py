@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from clearanalytics import accounts, retention, stats
-from clearanalytics.db import Database, utcnow
-from clearanalytics.ingest.store import TABLES
+from clearanalytics.db import Database, new_id, utcnow
+from clearanalytics.ingest.store import TABLES, Records, write_records
 from clearanalytics.stats import rollups
 from tests import stats_dataset
 from tests.conftest import PASSWORD, run_cli, run_cli_subprocess
@@ -61,8 +61,11 @@ def stored_counts(cur) -> dict[tuple[str, str], int]:
     return counts
 
 
-def every_report(cur, sites) -> dict:
-    query = stats.parse_query({"period": "12m"}, sites, now=NOW)
+DELETED_DAYS = {"from": "2026-01-04", "to": "2026-01-16"}  # before both cutoffs
+
+
+def every_report(cur, sites, params: dict | None = None) -> dict:
+    query = stats.parse_query(params or {"period": "12m"}, sites, now=NOW)
     return {name: stats.run(name, cur, query) for name in stats.REPORTS}
 
 
@@ -81,6 +84,7 @@ def test_retention_deletes_exactly_the_old_rows_and_12m_reports_stay(tmp_path):
             before_counts = stored_counts(cur)
             with rollups.raw_only():  # nothing built yet: retention must build what it needs itself
                 before = every_report(cur, acme)
+                before_deleted_days = every_report(cur, acme, DELETED_DAYS)
             pending = retention.pending(cur, NOW)
         assert before["overview"]["pageviews"] == sum(1 for p in data.pageviews if p["site_id"] in {s.id for s in acme})
         assert {(p.site.domain, p.cutoff_day) for p in pending} == set(CUTOFFS.items())
@@ -103,6 +107,29 @@ def test_retention_deletes_exactly_the_old_rows_and_12m_reports_stay(tmp_path):
             1 for d, day in map(lambda p: domain_and_day(data, p), data.pageviews) if d in CUTOFFS and day >= CUTOFFS[d]
         )
         assert raw_after["overview"]["pageviews"] == kept < before["overview"]["pageviews"]
+
+        # The deleted days' rollups are final: a timezone change and an import into them leave them be.
+        with db.transaction() as cur:
+            shop = accounts.get_site(cur, "shop.example")
+            accounts.update_site(cur, shop, timezone="Europe/Berlin")
+            assert cur.execute("SELECT retained_from FROM sites WHERE id = ?", [shop.id]).fetchone() == (
+                CUTOFFS["shop.example"],
+            )
+        late = Records()
+        late.rows["pageviews"].append(
+            (new_id(), shop.id, "late", "late-s", "shop.example", "/late", None, "direct", "direct")
+            + (None,) * 6
+            + ("Firefox", "Linux", "desktop", None, 0, 0, datetime(2026, 1, 10, 12))
+        )
+        with db.transaction() as cur:
+            write_records(cur, late)
+        with db.reading() as cur:
+            acme = [s for s in accounts.list_sites(cur) if s.domain in CUTOFFS]
+            assert every_report(cur, acme, DELETED_DAYS) == before_deleted_days
+            assert [(p.site.domain, p.rows["pageviews"]) for p in retention.pending(cur, NOW)] == [
+                ("blog.example", 0),
+                ("shop.example", 1),
+            ]
     finally:
         db.close()
 
