@@ -199,7 +199,7 @@ def test_cli_bad_input_is_one_error_line(account, args, message):
 def test_the_server_applies_retention_on_its_own(account, live_server):
     _old_traffic(account)
     assert run_cli("site", "retention", account.site, "--months", "6", "--data-dir", account.data_dir).exit_code == 0
-    live_server(account.data_dir)
+    server = live_server(account.data_dir)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # the timer's first run follows the start
         dry = run_cli_subprocess("retention", "--site", account.site, "--data-dir", account.data_dir)
@@ -208,6 +208,9 @@ def test_the_server_applies_retention_on_its_own(account, live_server):
             break
         time.sleep(0.2)
     assert "pageviews=0 events=0" in dry.stdout
+    server.stop()  # the timer thread stops with the server
+    assert server.proc.returncode == 0
+    assert query_rows(account.data_dir, "SELECT pathname FROM pageviews ORDER BY created_at") == [("/100",), ("/5",)]
 
 
 def test_dashboard_site_retention_form(account):
