@@ -107,16 +107,20 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def take(db: Database, data_dir: Path, dest: Path, ingest=None) -> Manifest:
+def take(db: Database, data_dir: Path, dest: Path) -> Manifest:
     """Write a complete backup of `data_dir` (whose open database is `db`) to the new directory `dest`.
 
-    `ingest` is the running server's IngestService, flushed first; None when no server runs.
+    Inside a server (the command forwarded over the control socket), its ingest writer is
+    flushed first; without one, the spool a crashed server left is replayed instead.
     """
+    from clearanalytics.deletion import live_ingest
+
     dest = Path(dest)
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise BackupError(f"{dest} already exists; give a new directory")
     if not dest.parent.is_dir():
         raise BackupError(f"{dest.parent} is not a directory")
+    ingest = live_ingest(db)
     if ingest is not None:
         ingest.flush()
     else:

@@ -91,27 +91,17 @@ def prepare_data_dir(data_dir: Path) -> Path:
 
 
 _SHARED_DATABASES: dict[Path, Database] = {}
-_SHARED_INGEST: dict[Path, object] = {}
 
 
 @contextmanager
-def shared_database(data_dir: Path, db: Database, ingest: object | None = None) -> Iterator[None]:
-    """Inside `serve`, commands forwarded over the control socket use the server's open database
-    (and can reach its ingest service, e.g. `backup` flushes it first)."""
+def shared_database(data_dir: Path, db: Database) -> Iterator[None]:
+    """Inside `serve`, commands forwarded over the control socket use the server's open database."""
     key = Path(data_dir).resolve()
     _SHARED_DATABASES[key] = db
-    if ingest is not None:
-        _SHARED_INGEST[key] = ingest
     try:
         yield
     finally:
         _SHARED_DATABASES.pop(key, None)
-        _SHARED_INGEST.pop(key, None)
-
-
-def server_ingest(data_dir: Path):
-    """The running server's IngestService when this command was forwarded into it, else None."""
-    return _SHARED_INGEST.get(Path(data_dir).resolve())
 
 
 def in_server(data_dir: Path) -> bool:

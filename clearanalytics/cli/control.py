@@ -165,10 +165,9 @@ def _read_all(sock: socket.socket) -> bytes:
 class ControlServer:
     """Accepts forwarded commands, one at a time, on the data dir's socket."""
 
-    def __init__(self, data_dir: Path, database, ingest=None):
+    def __init__(self, data_dir: Path, database):
         self.data_dir = Path(data_dir)
         self.database = database
-        self.ingest = ingest  # the server's IngestService, for commands that must flush it (backup)
         self.path = socket_path(self.data_dir)
         self._lock = threading.Lock()
         self._sock: socket.socket | None = None
@@ -233,7 +232,7 @@ class ControlServer:
         out, err = io.StringIO(), io.StringIO()
         with (
             self._lock,
-            shared_database(self.data_dir, self.database, self.ingest),
+            shared_database(self.data_dir, self.database),
             _no_stdin(),
             _forwarded(self.data_dir, cwd, out, err),
         ):

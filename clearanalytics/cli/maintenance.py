@@ -8,7 +8,7 @@ import click
 
 from clearanalytics import accounts, retention
 from clearanalytics.backup import BackupError
-from clearanalytics.cli import CliError, data_dir_option, database, in_server, info, main, server_ingest
+from clearanalytics.cli import CliError, data_dir_option, database, in_server, info, main
 from clearanalytics.cli.admin import site
 from clearanalytics.config import DATABASE_FILE_NAME, SECRET_KEY_FILE_NAME
 from clearanalytics.db import DatabaseLockedError, utcnow
@@ -36,7 +36,7 @@ def backup_command(data_dir: Path, dest: Path) -> None:
         raise CliError(f"no database in {data_dir}")
     try:
         with database(data_dir) as db:
-            manifest = backup.take(db, data_dir, dest, ingest=server_ingest(data_dir))
+            manifest = backup.take(db, data_dir, dest)
     except DatabaseLockedError as exc:
         from clearanalytics.cli.control import forward
 

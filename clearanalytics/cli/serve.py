@@ -54,7 +54,7 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
     json_waitress_errors(server)  # a request waitress cannot parse is answered in JSON too
     from clearanalytics.retention import RetentionTimer
 
-    control = ControlServer(data_dir, app.extensions["clearanalytics.db"], app.extensions["clearanalytics.ingest"])
+    control = ControlServer(data_dir, app.extensions["clearanalytics.db"])
     control.start()
     retention = RetentionTimer(app.extensions["clearanalytics.db"])
     retention.start()
