@@ -85,11 +85,11 @@ class SitePlan:
 
 
 def _plan_site(cur: duckdb.DuckDBPyConnection, site: accounts.Site, months: int, now: datetime) -> SitePlan:
-    zone = ZoneInfo(site.timezone)
-    today = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
-    cutoff_day = months_before(today, months)
-    cutoff_utc = datetime.combine(cutoff_day, datetime.min.time(), tzinfo=zone).astimezone(ZoneInfo("UTC"))
-    plan = SitePlan(site, months, cutoff_day, cutoff_utc.replace(tzinfo=None))
+    from clearanalytics.stats.query import _local_midnight_utc, today_in
+
+    cutoff_day = months_before(today_in(site, now), months)
+    # The same day boundary the reports and rollups use, so a deleted day is exactly a rolled-up day.
+    plan = SitePlan(site, months, cutoff_day, _local_midnight_utc(cutoff_day, ZoneInfo(site.timezone)))
     for table in TABLES:
         plan.rows[table] = cur.execute(
             f"SELECT count(*) FROM {table} WHERE site_id = ? AND created_at < ?", [site.id, plan.cutoff_utc]

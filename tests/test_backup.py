@@ -19,6 +19,7 @@ import time
 import requests
 
 from clearanalytics.config import CONFIG_FILE_NAME, DATABASE_FILE_NAME, SECRET_KEY_FILE_NAME
+from clearanalytics.migrations import MIGRATIONS
 from tests import stats_dataset
 from tests.conftest import PASSWORD, run_cli, run_cli_subprocess
 from tests.ingest_helpers import query_rows
@@ -140,6 +141,10 @@ def test_backup_mid_load_restores_every_acknowledged_event_and_equal_stats(tmp_p
     assert restored_ids <= original_ids
     manifest = json.loads((backup_dir / "manifest.json").read_text())
     assert manifest["tables"]["pageviews"] == len(data.pageviews) + len(restored_ids)
+    assert manifest["schema_version"] == len(MIGRATIONS)
+    assert query_rows(restored_dir, "SELECT max(version) FROM schema_version") == [(len(MIGRATIONS),)]
+    assert manifest["tables"]["rollup_days"] > 0  # the stats calls above built rollups: they come along
+    assert query_rows(restored_dir, "SELECT count(*) FROM rollup_days") == [(manifest["tables"]["rollup_days"],)]
 
     restored = live_server(restored_dir)
     assert _stats(restored.url, token) == original_stats  # the same token, the same answers
