@@ -197,6 +197,14 @@ def test_backup_and_restore_without_a_server_and_their_refusals(tmp_path):
         f"Error: {tmp_path / 'data'} is not a clearanalytics backup (no manifest.json and clearanalytics.duckdb)"
     )
     manifest = json.loads((tmp_path / "bk" / "manifest.json").read_text())
+    manifest["schema_version"] = len(MIGRATIONS) + 1
+    (tmp_path / "bk" / "manifest.json").write_text(json.dumps(manifest))
+    newer = run_cli_subprocess("restore", tmp_path / "bk", "--data-dir", tmp_path / "y")
+    assert newer.stderr.strip() == (
+        f"Error: the backup's schema version {len(MIGRATIONS) + 1} is newer than this clearanalytics "
+        f"({len(MIGRATIONS)}): upgrade first"
+    )
+    manifest["schema_version"] = len(MIGRATIONS)
     manifest["tables"]["pageviews"] = 2
     (tmp_path / "bk" / "manifest.json").write_text(json.dumps(manifest))
     tampered = run_cli_subprocess("restore", tmp_path / "bk", "--data-dir", tmp_path / "y")
