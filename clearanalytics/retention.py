@@ -99,7 +99,7 @@ def _plan_site(cur: duckdb.DuckDBPyConnection, site: accounts.Site, months: int,
 
 def pending(cur: duckdb.DuckDBPyConnection, now: datetime, domain: str | None = None) -> list[SitePlan]:
     """Every site with a retention setting (or just `domain`), with the rows it would lose now."""
-    sites = [accounts.get_site(cur, domain)] if domain else accounts.list_sites(cur)
+    sites = [accounts.get_site(cur, accounts.normalise_domain(domain))] if domain else accounts.list_sites(cur)
     if domain and sites[0] is None:
         raise accounts.AccountError("domain", f"unknown site '{domain}'")
     plans = []
@@ -112,7 +112,7 @@ def pending(cur: duckdb.DuckDBPyConnection, now: datetime, domain: str | None = 
 
 def _keep_rollups(db: Database, plan: SitePlan, now: datetime) -> None:
     """Build every rollup kind of the days about to lose their raw rows (missing ones only)."""
-    from clearanalytics.stats import rollup_sql, rollups
+    from clearanalytics.stats import rollups
     from clearanalytics.stats.query import Query
 
     with db.reading() as cur:
@@ -128,15 +128,7 @@ def _keep_rollups(db: Database, plan: SitePlan, now: datetime) -> None:
             return
         first_day = first.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(plan.site.timezone)).date()
         last_day = plan.cutoff_day - timedelta(days=1)
-        query = Query((plan.site,), "custom", first_day, last_day, now)
-        split = rollups.plan(query)
-        if split is None:
-            return
-        conn = cur.cursor()
-        try:
-            rollups._build_in_chunks(conn, query, split, list(rollup_sql.KINDS))
-        finally:
-            conn.close()
+        rollups.build(cur, Query((plan.site,), "custom", first_day, last_day, now))
 
 
 def apply(db: Database, now: datetime | None = None, domain: str | None = None) -> list[SitePlan]:

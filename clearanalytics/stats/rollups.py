@@ -417,7 +417,12 @@ def warm(cur: duckdb.DuckDBPyConnection, sites, now: datetime) -> int:
     from clearanalytics.stats.query import parse_query
 
     query = parse_query({"period": "12m"}, list(sites), now=now)
-    query = query.__class__(query.sites, "custom", query.previous().date_from, query.date_to, now)
+    return build(cur, query.__class__(query.sites, "custom", query.previous().date_from, query.date_to, now))
+
+
+def build(cur: duckdb.DuckDBPyConnection, query: Query) -> int:
+    """Build every kind of rollup missing for the closed days of `query` (retention does this before it
+    deletes raw rows); returns how many (site, kind, day) were missing before."""
     split = plan(query)
     if split is None:
         return 0
