@@ -208,6 +208,8 @@ def restore(src: Path, data_dir: Path, force: bool = False) -> Manifest:
     """
     manifest = read_manifest(src)
     data_dir = Path(data_dir)
+    if data_dir.resolve() == Path(src).resolve():
+        raise BackupError(f"{src} is the backup itself: restore it into another data dir")
     if data_dir.exists() and not data_dir.is_dir():
         raise BackupError(f"{data_dir} is not a directory")
     if data_dir.is_dir():

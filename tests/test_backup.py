@@ -191,6 +191,8 @@ def test_backup_and_restore_without_a_server_and_their_refusals(tmp_path):
     assert forced.returncode == 0, forced.stderr
     assert not (restored / "spool").exists()
 
+    itself = run_cli_subprocess("restore", tmp_path / "bk", "--data-dir", tmp_path / "bk", "--force")
+    assert itself.stderr.strip() == f"Error: {tmp_path / 'bk'} is the backup itself: restore it into another data dir"
     bad = run_cli_subprocess("restore", tmp_path / "data", "--data-dir", tmp_path / "x")
     assert bad.returncode == 1
     assert bad.stderr.strip() == (
