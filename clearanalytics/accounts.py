@@ -235,7 +235,7 @@ def create_site(
         raise AccountError("domain", f"site {domain!r} already exists")
     site = Site(new_id(), tenant.id, domain, timezone, currency)
     cur.execute(
-        "INSERT INTO sites VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sites (id, tenant_id, domain, timezone, currency, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         [site.id, site.tenant_id, site.domain, site.timezone, site.currency, utcnow()],
     )
     return site

@@ -86,6 +86,11 @@ def attach(db: Database, service: LiveIngest) -> None:
     _LIVE[db] = service
 
 
+def live_ingest(db: Database) -> LiveIngest | None:
+    """The running server's ingest service of `db`, or None outside a server (backup flushes it too)."""
+    return _LIVE.get(db)
+
+
 @dataclass
 class Removal:
     """What one removal takes: ids per target, plus (tenant id, user id) memberships on their own."""

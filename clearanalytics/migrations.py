@@ -223,7 +223,14 @@ def m004_sessions(cur: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (m001_accounts, m002_tracking, m003_rollups, m004_sessions)
+def m005_site_retention(cur: duckdb.DuckDBPyConnection) -> None:
+    """How many months of raw events a site keeps (NULL: forever), and the site-local day before
+    which retention has deleted them (their rollups are final); see clearanalytics/retention.py."""
+    cur.execute("ALTER TABLE sites ADD COLUMN retention_months INTEGER")
+    cur.execute("ALTER TABLE sites ADD COLUMN retained_from DATE")
+
+
+MIGRATIONS: tuple[Migration, ...] = (m001_accounts, m002_tracking, m003_rollups, m004_sessions, m005_site_retention)
 
 
 class SchemaTooNewError(Exception):

@@ -136,4 +136,4 @@ def main() -> None:
     """ClearAnalytics: self-hosted, privacy-first web analytics."""
 
 
-from clearanalytics.cli import admin, removal, rollups, serve, tracking  # noqa: E402,F401  (registers commands)
+from clearanalytics.cli import admin, maintenance, removal, rollups, serve, tracking  # noqa: E402,F401  (registers commands)

@@ -147,10 +147,16 @@ def site() -> None:
 @click.option("--tenant", "tenant_slug", required=True, help="Owning tenant's slug.")
 @click.option("--timezone", default="UTC", show_default=True)
 @click.option("--currency", default="EUR", show_default=True)
-def site_add(data_dir: Path, domain: str, tenant_slug: str, timezone: str, currency: str) -> None:
+@click.option("--retention-months", type=click.IntRange(1, 1200), help="Keep this many months of raw events.")
+def site_add(
+    data_dir: Path, domain: str, tenant_slug: str, timezone: str, currency: str, retention_months: int | None
+) -> None:
     """Add a site to a tenant."""
+    from clearanalytics import retention
+
     with database(data_dir) as db, db.transaction() as cur:
         created = accounts.create_site(cur, accounts.require_tenant(cur, tenant_slug), domain, timezone, currency)
+        retention.set_months(cur, created, retention_months)
     click.echo(f"created site {created.domain}")
 
 

@@ -52,8 +52,12 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
     except OSError as exc:
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     json_waitress_errors(server)  # a request waitress cannot parse is answered in JSON too
+    from clearanalytics.retention import RetentionTimer
+
     control = ControlServer(data_dir, app.extensions["clearanalytics.db"])
     control.start()
+    retention = RetentionTimer(app.extensions["clearanalytics.db"])
+    retention.start()
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"ClearAnalytics listening on http://{shown_host}:{server.effective_port}", err=False)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
@@ -62,6 +66,7 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
     except KeyboardInterrupt:
         pass
     finally:
+        retention.stop()
         control.stop()
         server.close()
         ingest = app.extensions.get("clearanalytics.ingest")

@@ -98,6 +98,14 @@ def site_edit(tenant: str, site_id: str):
         else:
             flash(f"Saved {site.domain}.")
             return redirect(url_for("dashboard.site_edit", tenant=tenant, site_id=site.id))
+    return _site_page(site, form, errors, status)
+
+
+def _site_page(site: accounts.Site, form: dict, errors: dict[str, str], status: int):
+    from clearanalytics import retention
+
+    months = retention.months_of(get_cursor(), site.id)
+    form = {"retention_months": "" if months is None else str(months)} | form
     return render_template(
         "settings/site_edit.html",
         site=site,
@@ -108,6 +116,24 @@ def site_edit(tenant: str, site_id: str):
         snippet=snippet(site.domain),
         status=site_status.installation(get_cursor(), site.id, api_now()),
     ), status
+
+
+@bp.post("/dashboard/<tenant>/settings/sites/<site_id>/retention")
+@require_role("admin")
+def site_retention(tenant: str, site_id: str):
+    """How many months of raw events the site keeps; empty keeps them forever (see retention.py)."""
+    from clearanalytics import retention
+
+    site = _site_or_404(site_id)
+    value = (request.form.get("retention_months") or "").strip()
+    try:
+        with get_db().transaction() as cur:
+            retention.set_months(cur, site, retention.validate_months(value))
+    except accounts.AccountError as exc:
+        form = {"domain": site.domain, "timezone": site.timezone, "currency": site.currency, "retention_months": value}
+        return _site_page(site, form, _form_errors(exc), 422)
+    flash(f"{site.domain} keeps raw events " + (f"for {value} months." if value else "forever."))
+    return redirect(url_for("dashboard.site_edit", tenant=tenant, site_id=site.id))
 
 
 @bp.route("/dashboard/<tenant>/settings/tenant", methods=["GET", "POST"])
