@@ -254,8 +254,17 @@ def remove_site(db: Database, site: accounts.Site) -> Removal:
 
 
 def reset_site(db: Database, site: accounts.Site) -> Removal:
-    """Erase the site's events and rollups; the site, its goals and its settings stay."""
-    return execute(db, lambda cur: plan_site_reset(cur, site))
+    """Erase the site's events and rollups; the site, its goals and its settings stay.
+
+    The rollups of days that retention emptied are gone with the rest, so no day is final any more:
+    `retained_from` is cleared and a later import into those days builds their rollups afresh.
+    """
+
+    def plan(cur: duckdb.DuckDBPyConnection) -> Removal:
+        cur.execute("UPDATE sites SET retained_from = NULL WHERE id = ?", [site.id])
+        return plan_site_reset(cur, site)
+
+    return execute(db, plan)
 
 
 def remove_tenant(db: Database, tenant: accounts.Tenant) -> Removal:

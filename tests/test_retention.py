@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from clearanalytics import accounts, retention, stats
+from clearanalytics import accounts, deletion, retention, stats
 from clearanalytics.db import Database, new_id, utcnow
 from clearanalytics.ingest.store import TABLES, Records, write_records
 from clearanalytics.stats import rollups
@@ -130,6 +130,16 @@ def test_retention_deletes_exactly_the_old_rows_and_12m_reports_stay(tmp_path):
                 ("blog.example", 0),
                 ("shop.example", 1),
             ]
+
+        # A reset erases the final rollups too: no day stays final, so a later import is counted afresh.
+        deletion.reset_site(db, shop)
+        with db.reading() as cur:
+            assert cur.execute("SELECT retained_from FROM sites WHERE id = ?", [shop.id]).fetchone() == (None,)
+        with db.transaction() as cur:
+            write_records(cur, late, idempotent=True)
+        with db.reading() as cur:
+            query = stats.parse_query({"period": "12m"}, [accounts.get_site(cur, "shop.example")], now=NOW)
+            assert stats.run("overview", cur, query)["pageviews"] == 1
     finally:
         db.close()
 
