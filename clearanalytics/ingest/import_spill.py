@@ -107,15 +107,22 @@ def _sorted_buffer(spiller: Spiller, owner: int) -> Iterator[Record]:
 
 
 def write_run(path: Path, records: Iterable[Record]) -> None:
+    """Blocks of BLOCK_LINES pickled lines (counted as held while in the block)."""
     with path.open("wb") as fh:
         block: list[Record] = []
         for record in records:
             block.append(record)
             if len(block) >= BLOCK_LINES:
-                pickle.dump(block, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                _dump(block, fh)
                 block = []
         if block:
-            pickle.dump(block, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            _dump(block, fh)
+
+
+def _dump(block: list[Record], fh: Any) -> None:
+    HELD.add(len(block))
+    pickle.dump(block, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    HELD.drop(len(block))
 
 
 def read_run(path: Path) -> Iterator[Record]:
