@@ -205,3 +205,22 @@ def test_a_killed_import_leaves_no_scratch_files_and_a_usable_database(tmp_path,
     finally:
         db.close()
     assert stored < sum(1 for d in docs if d.get("name", d.get("n")) == "pageview")
+
+
+def test_the_import_command_caps_duckdb_memory_for_its_run_only(tmp_path):
+    data_dir = make_account(tmp_path / "data").data_dir
+    db = Database.in_data_dir(data_dir, memory_limit="256MB")
+    try:
+        with db.reading() as cur:
+            before = cur.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        with importer.cache_capped(db), db.reading() as cur:
+            during = cur.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        with db.reading() as cur:
+            after = cur.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        with importer.cache_capped(db, limit=2**40), db.reading() as cur:  # a lower limit is left alone
+            untouched = cur.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    finally:
+        db.close()
+    assert (before, during) == ("244.1 MiB", "32.0 MiB")
+    assert after in ("244.0 MiB", "244.1 MiB")  # put back to within the 0.1 MiB DuckDB shows it in
+    assert untouched == after

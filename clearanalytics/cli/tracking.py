@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import click
@@ -129,16 +129,17 @@ def import_command(data_dir: Path, file: Path, domain: str | None, workers: int 
     user_agent; pageview lines may carry duration (seconds) and scroll_depth.
     """
     from clearanalytics.ingest.import_workers import ImportWorkerError
-    from clearanalytics.ingest.importer import import_file
+    from clearanalytics.ingest.importer import cache_capped, import_file
 
-    if in_server(data_dir):
+    forwarded = in_server(data_dir)
+    if forwarded:
         workers = 1
     elif workers is None:
         workers = min(4, os.cpu_count() or 1)
 
     with file.open("rb") as fh:
         total = sum(1 for line in fh if line.strip())
-    with database(data_dir) as db, _terminate_as_interrupt():
+    with database(data_dir) as db, _terminate_as_interrupt(), nullcontext() if forwarded else cache_capped(db):
         if domain:
             with db.reading() as cur:
                 domain = _site(cur, domain).domain

@@ -50,6 +50,8 @@ from clearanalytics.ingest.importer import (
     BatchWriter,
     ImportReport,
     commit_records,
+    forget_engaged_time,
+    is_engagement,
     prepare_documents,
     read_lines,
     run_pipeline,
@@ -62,8 +64,9 @@ from clearanalytics.ingest.visitors import local_day
 from clearanalytics.stats import rollups
 
 POLL_SECONDS = 0.01
-# A scratch file is read once: compressing it cost a quarter of its write for nothing.
-SCRATCH_CONFIG = {"threads": 1, "memory_limit": "256MB", "force_compression": "uncompressed"}
+# A scratch file is read once: compressing it cost a quarter of its write for nothing. Its
+# cache of written blocks is kept small (as the parent's, importer.cache_capped): it is never read back here.
+SCRATCH_CONFIG = {"threads": 1, "memory_limit": "32MB", "force_compression": "uncompressed"}
 PLACED_POLL_SECONDS = 0.002
 CHECK_EVERY = 1024  # lines a worker places between looks at the shared flags
 
@@ -102,7 +105,7 @@ class Partitioner:
         """
         share = (item for item in read_lines(path) if item[0] % self.workers == number)
         for count, record in enumerate(prepare_documents(share, self.site_domain, report)):
-            if _is_engagement(record[2]):
+            if is_engagement(record[2]):
                 shared.engagement[number] = 1
             if not count % CHECK_EVERY:
                 if shared.abort.value:
@@ -126,10 +129,6 @@ class Partitioner:
         key = site.id if site else domain
         found = self._sites[domain] = (zlib.crc32(key.encode("utf-8", "replace")), site.timezone if site else "UTC")
         return found
-
-
-def _is_engagement(doc: dict) -> bool:
-    return doc.get("n" if is_plausible(doc) else "name") == "engagement"
 
 
 def _domain_of(doc: dict) -> Any:
@@ -192,6 +191,7 @@ def import_partitioned(
             if any(shared.engagement):
                 _wait(children, reporter)  # they stand down too, writing nothing
                 return None
+            forget_engaged_time(pipeline)
             first = _import_own_part(db, pipeline, merged(runs_of(scratch, 0), scratch), report, reporter)
         except BaseException as exc:
             shared.abort.value = 1
@@ -260,6 +260,7 @@ def _child(
     shared.wait_until_placed(lambda: os.getppid() == parent)
     if any(shared.engagement):
         return None
+    forget_engaged_time(pipeline)
     pipeline.claims = []
 
     def advance(done: int) -> None:

@@ -33,10 +33,11 @@ from clearanalytics.ingest.pipeline import Dropped, Event, Pipeline
 from clearanalytics.ingest.service import MAX_USER_AGENT
 from clearanalytics.ingest.store import Records, write_records
 
-BATCH_EVENTS = 50_000
+BATCH_EVENTS = 25_000
 PROGRESS_EVERY = 5_000
 MAX_REPORTED_ERRORS = 1000
 PARALLEL_MIN_LINES = 20_000  # below this, forking two workers costs more than it saves
+IMPORT_CACHE_BYTES = 32 * 2**20  # DuckDB's memory_limit while the import command runs (see cache_capped)
 
 
 @dataclass
@@ -180,19 +181,33 @@ def _import_documents(
     progress: Callable[[int], None] | None,
 ) -> ImportReport:
     report = ImportReport()
+    engagements = False
     with scratch_directory(db) as directory:
         spiller = Spiller(directory, "run0", 1)
         for record in prepare_documents(documents, site_domain, report):
+            engagements = engagements or is_engagement(record[2])
             spiller.add(0, record)
         if progress and report.error_count:
             progress(report.error_count)
+        pipeline = Pipeline(db)
+        if not engagements:
+            forget_engaged_time(pipeline)
         writer = BatchWriter(partial(commit_records, db))
         try:
-            run_pipeline(Pipeline(db), to_events(spiller.records(0)), report, writer.put, progress)
+            run_pipeline(pipeline, to_events(spiller.records(0)), report, writer.put, progress)
         finally:
             writer.close()
     report.settle()
     return report
+
+
+def is_engagement(doc: dict) -> bool:
+    return doc.get("n" if is_plausible(doc) else "name") == "engagement"
+
+
+def forget_engaged_time(pipeline: Pipeline) -> None:
+    """No engagement line will ask for a pageview's engaged time: keep none (200,000 are ~60 MB)."""
+    pipeline.engagements.capacity = 0
 
 
 def prepare_documents(
@@ -247,6 +262,35 @@ def run_pipeline(
         progress(done % PROGRESS_EVERY)
 
 
+@contextmanager
+def cache_capped(db: Database, limit: int = IMPORT_CACHE_BYTES) -> Iterator[None]:
+    """Cap DuckDB's memory_limit for an import command's own process, then put it back.
+
+    DuckDB keeps the blocks it writes cached up to memory_limit (256 MB by default), and an
+    import writes far more than it reads back: capped, the import's peak RSS stays within
+    budget at the same speed. Not for a server running a forwarded import (its limit is the
+    server's, for its readers).
+    """
+    with db.reading() as cur:
+        current = _size_in_bytes(cur.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        capped = current > limit
+        if capped:
+            cur.execute(f"SET memory_limit = '{limit}B'")
+    try:
+        yield
+    finally:
+        if capped:
+            with db.reading() as cur:
+                cur.execute(f"SET memory_limit = '{round(current)}B'")  # to within the 0.1 MiB it was shown in
+
+
+def _size_in_bytes(text: str) -> float:
+    """DuckDB's '244.1 MiB' (what current_setting shows) in bytes."""
+    number, _, unit = text.partition(" ")
+    scale = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}.get(unit, 2**50)
+    return float(number) * scale
+
+
 def commit_records(db: Database, records: Records) -> None:
     with db.transaction() as cur:
         write_records(cur, records)
@@ -255,7 +299,9 @@ def commit_records(db: Database, records: Records) -> None:
 class BatchWriter:
     """Commits batches on a second thread, so DuckDB's work overlaps the pipeline's next batch.
 
-    At most one batch waits; an error in the writer is raised in the importing thread.
+    A batch is handed over only once the previous one is written, so at most two are alive
+    (one written, one filled): a batch of BATCH_EVENTS rows is ~80 MB of Python tuples. An
+    error in the writer is raised in the importing thread.
     """
 
     def __init__(self, write: Callable[[Records], None]):
@@ -269,6 +315,7 @@ class BatchWriter:
         if self._error:
             raise self._error
         if len(records):
+            self._queue.join()  # the previous batch is written and let go
             self._queue.put(records)
 
     def close(self) -> None:
@@ -278,13 +325,18 @@ class BatchWriter:
             raise self._error
 
     def _run(self) -> None:
-        while (records := self._queue.get()) is not None:
-            if self._error:
-                continue
+        while True:
+            records = self._queue.get()
             try:
-                self.write(records)
+                if records is None:
+                    return
+                if not self._error:
+                    self.write(records)
             except BaseException as exc:  # handed to the importing thread
                 self._error = exc
+            finally:
+                records = None  # not kept alive while the next batch fills
+                self._queue.task_done()
 
 
 def import_file(
