@@ -108,7 +108,7 @@ class Partitioner:
             if is_engagement(record[2]):
                 shared.engagement[number] = 1
             if not count % CHECK_EVERY:
-                if shared.abort.value:
+                if shared.stopped():
                     raise ImportWorkerError("stopped: the importing process failed")
                 if any(shared.engagement):
                     return
@@ -146,6 +146,13 @@ class _Shared:
         self.engagement = RawArray(c_ubyte, workers)  # worker w saw an engagement line
         self.abort = RawValue(c_ubyte, 0)  # set by this process when something failed
         self.done = RawArray(c_longlong, workers)  # lines each worker has been through
+        self.parent = os.getpid()
+
+    def stopped(self) -> bool:
+        """The importing process failed, or (seen from a worker) it is gone, killed outright."""
+        if self.abort.value:
+            return True
+        return os.getpid() != self.parent and os.getppid() != self.parent
 
     def wait_until_placed(self, alive: Callable[[], bool]) -> None:
         while not all(self.placed):
@@ -264,7 +271,7 @@ def _child(
     pipeline.claims = []
 
     def advance(done: int) -> None:
-        if shared.abort.value:
+        if shared.stopped():
             raise ImportWorkerError("stopped: the importing process failed")
         shared.done[number] += done
 
