@@ -51,10 +51,10 @@ def _shuffled(tmp_path: Path) -> tuple[Path, list[str]]:
     return path, lines
 
 
-def _import(data_dir: Path, path: Path, workers: int) -> importer.ImportReport:
+def _import(data_dir: Path, path: Path, workers: int, progress=None) -> importer.ImportReport:
     db = Database.in_data_dir(data_dir)
     try:
-        return import_file(db, path, workers=workers)
+        return import_file(db, path, workers=workers, progress=progress)
     finally:
         db.close()
 
@@ -92,9 +92,13 @@ def test_shuffled_days_spilled_in_runs_store_exactly_what_an_in_memory_sort_stor
     real_write = import_spill.write_run
     monkeypatch.setattr(import_spill, "write_run", lambda p, records: written.append(p) or real_write(p, records))
     spilled_dir, workers_dir = _data_dir(tmp_path, "spilled"), _data_dir(tmp_path, "workers")
-    spilled = _import(spilled_dir, path, workers=1)
+    spilled_steps: list[int] = []
+    workers_steps: list[int] = []
+    spilled = _import(spilled_dir, path, workers=1, progress=spilled_steps.append)
     assert sum(p.name.startswith("merged-") for p in written) >= 2  # runs, then merges of runs, really happened
-    workers = _import(workers_dir, path, workers=2)
+    workers = _import(workers_dir, path, workers=2, progress=workers_steps.append)
+    non_blank = sum(1 for line in lines if line.strip())
+    assert sum(spilled_steps) == sum(workers_steps) == non_blank  # the progress bar ends full, each line once
 
     expected_errors = _bad_line_numbers(lines)
     assert len(expected_errors) == 5

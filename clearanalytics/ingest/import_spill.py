@@ -87,6 +87,12 @@ class Spiller:
         HELD.drop(self.held)
         self.held = 0
 
+    def discard(self) -> None:
+        """Let go of the buffered lines (the import is going another way)."""
+        self.buffers = [[] for _ in self.buffers]
+        HELD.drop(self.held)
+        self.held = 0
+
     def records(self, owner: int) -> Iterator[Record]:
         """The owner's lines in time order: straight from memory if nothing was spilled."""
         if not self.runs[owner]:

@@ -111,6 +111,7 @@ class Partitioner:
                 if shared.stopped():
                     raise ImportWorkerError("stopped: the importing process failed")
                 if any(shared.engagement):
+                    spiller.discard()
                     return
             spiller.add(self.owner(record), record)
         spiller.flush()
@@ -192,12 +193,12 @@ def import_partitioned(
         try:
             report = ImportReport()
             partitioner.place(0, path, shared, Spiller(lambda: scratch, "run0", workers), report)
-            reporter(report.error_count)
             shared.placed[0] = 1
             shared.wait_until_placed(lambda: _all_alive(children))
             if any(shared.engagement):
                 _wait(children, reporter)  # they stand down too, writing nothing
                 return None
+            reporter(report.error_count)
             forget_engaged_time(pipeline)
             first = _import_own_part(db, pipeline, merged(runs_of(scratch, 0), scratch), report, reporter)
         except BaseException as exc:
@@ -262,11 +263,11 @@ def _child(
     pipeline.db = pipeline.sites.db = pipeline.salts.db = pipeline.goals.db = pipeline.engagements.db = nowhere
     report = ImportReport()
     partitioner.place(number, path, shared, Spiller(lambda: scratch, f"run{number}", partitioner.workers), report)
-    shared.done[number] += report.error_count
     shared.placed[number] = 1
     shared.wait_until_placed(lambda: os.getppid() == parent)
     if any(shared.engagement):
         return None
+    shared.done[number] += report.error_count
     forget_engaged_time(pipeline)
     pipeline.claims = []
 
