@@ -24,9 +24,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-CHUNK_LINES = 25_000  # lines a reader holds before it sorts them into runs (~30 MB)
-BLOCK_LINES = 200  # lines per pickled block; a merge holds one block of each run it reads
-MAX_FAN_IN = 128  # runs merged at once (2 M lines on 2 workers make 80 per worker); beyond, merges of merges
+CHUNK_LINES = 20_000  # lines a reader holds before it sorts them into runs (~25 MB)
+BLOCK_LINES = 100  # lines per pickled block; a merge holds one block of each run it reads
+MAX_FAN_IN = 128  # runs merged at once (2 M lines on 2 workers make 100 per worker); beyond, merges of merges
 
 Record = tuple[datetime, int, dict, str, str]  # (timestamp, line number, payload, ip, user agent)
 
