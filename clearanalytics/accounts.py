@@ -3,6 +3,11 @@
 Every function takes a cursor so that the CLI, the dashboard and the API share one
 implementation. Passwords are hashed with werkzeug's scrypt; tokens follow Laravel
 Sanctum's `id|secret` shape and only a SHA-256 of the secret is stored.
+
+Access dies with the membership: a token works only while its user is a member of its
+tenant (verify_token, the one rule of the API, its exports and MCP), and removing a
+membership also revokes the user's tokens there and ends the user's dashboard sessions,
+as a password change does (sessions.py).
 """
 
 from __future__ import annotations
@@ -18,12 +23,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import duckdb
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from clearanalytics import sessions
 from clearanalytics.db import new_id, utcnow
 
 PLANS = ("free", "pro", "growth", "business")
 AI_PLANS = ("pro", "growth", "business")
 ROLES = ("owner", "admin", "viewer")
-ABILITIES = ("stats:read", "export:read", "goals:read", "mcp:use")
+ABILITIES = ("stats:read", "export:read", "goals:read", "mcp:use")  # a tenant's admins grant these; the default
+# Instance-wide (/metrics counts every tenant's traffic), so only the operator grants it, from the CLI, by name.
+OPERATOR_ABILITIES = ("metrics:read",)
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 _EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
@@ -129,12 +137,14 @@ def validate_role(role: str) -> str:
     return role
 
 
-def validate_abilities(abilities: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+def validate_abilities(
+    abilities: list[str] | tuple[str, ...] | None, allowed: tuple[str, ...] = ABILITIES
+) -> tuple[str, ...]:
     if not abilities:
         return ABILITIES
-    unknown = [a for a in abilities if a not in ABILITIES]
+    unknown = [a for a in abilities if a not in allowed]
     if unknown:
-        raise AccountError("ability", f"unknown ability {unknown[0]!r}: one of {', '.join(ABILITIES)}")
+        raise AccountError("ability", f"unknown ability {unknown[0]!r}: one of {', '.join(allowed)}")
     return tuple(dict.fromkeys(abilities))
 
 
@@ -225,7 +235,7 @@ def create_site(
         raise AccountError("domain", f"site {domain!r} already exists")
     site = Site(new_id(), tenant.id, domain, timezone, currency)
     cur.execute(
-        "INSERT INTO sites VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sites (id, tenant_id, domain, timezone, currency, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         [site.id, site.tenant_id, site.domain, site.timezone, site.currency, utcnow()],
     )
     return site
@@ -298,6 +308,7 @@ def set_password(cur: duckdb.DuckDBPyConnection, user: User, password: str) -> N
     if len(password or "") < 8:
         raise AccountError("password", "password must be at least 8 characters")
     cur.execute("UPDATE users SET password_hash = ? WHERE id = ?", [generate_password_hash(password), user.id])
+    sessions.end_all(cur, user.id)  # whoever knew the old password is logged out everywhere
 
 
 def authenticate(cur: duckdb.DuckDBPyConnection, email: str, password: str) -> User | None:
@@ -332,7 +343,10 @@ def set_membership(cur: duckdb.DuckDBPyConnection, tenant: Tenant, user: User, r
 
 
 def remove_membership(cur: duckdb.DuckDBPyConnection, tenant: Tenant, user: User) -> None:
+    """Remove the user from the tenant, revoke their tokens there and end all their sessions."""
     cur.execute("DELETE FROM memberships WHERE tenant_id = ? AND user_id = ?", [tenant.id, user.id])
+    revoke_user_tokens(cur, tenant.id, user.id)
+    sessions.end_all(cur, user.id)
 
 
 def user_tenants(cur: duckdb.DuckDBPyConnection, user_id: str) -> list[tuple[Tenant, str]]:
@@ -373,13 +387,17 @@ def create_token(
     user: User,
     name: str,
     abilities: list[str] | tuple[str, ...] | None = None,
+    operator: bool = False,
 ) -> tuple[Token, str]:
-    """Create a token and return it with its plaintext, which is never stored or shown again."""
+    """Create a token and return it with its plaintext, which is never stored or shown again.
+
+    `operator` (the CLI, run by whoever holds the data dir) may also grant OPERATOR_ABILITIES.
+    """
     if not (name or "").strip():
         raise AccountError("name", "token name must not be empty")
     if get_role(cur, tenant.id, user.id) is None:
         raise AccountError("email", f"user {user.email!r} is not a member of tenant {tenant.slug!r}")
-    chosen = validate_abilities(abilities)
+    chosen = validate_abilities(abilities, ABILITIES + OPERATOR_ABILITIES if operator else ABILITIES)
     token_id = new_id()
     secret = secrets.token_urlsafe(32)
     now = utcnow()
@@ -410,16 +428,47 @@ def revoke_token(cur: duckdb.DuckDBPyConnection, token_id: str, tenant_id: str |
     return get_token(cur, token_id)
 
 
+def revoke_user_tokens(cur: duckdb.DuckDBPyConnection, tenant_id: str, user_id: str) -> None:
+    """Revoke every live token of a user in a tenant (the user is leaving it)."""
+    cur.execute(
+        "UPDATE api_tokens SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND revoked_at IS NULL",
+        [utcnow(), tenant_id, user_id],
+    )
+
+
 def verify_token(cur: duckdb.DuckDBPyConnection, plaintext: str) -> Token | None:
-    """The live token that `plaintext` names, or None: unknown, malformed and revoked look alike."""
+    """The live token that `plaintext` names, or None: unknown, malformed and revoked look alike.
+
+    Live means not revoked and its user still a member of its tenant: the membership is
+    checked here, on every request, so a token outlives no removal however it was done.
+    """
     token_id, sep, secret = (plaintext or "").partition("|")
     if not sep or not token_id or not secret or len(plaintext) > 200:
         return None
-    row = cur.execute(f"SELECT {_TOKEN_COLUMNS}, token_hash FROM api_tokens WHERE id = ?", [token_id]).fetchone()
+    columns = ", ".join(f"t.{c.strip()}" for c in _TOKEN_COLUMNS.split(","))
+    row = cur.execute(
+        f"SELECT {columns}, t.token_hash FROM api_tokens t"
+        " JOIN memberships m ON m.tenant_id = t.tenant_id AND m.user_id = t.user_id"
+        " JOIN users u ON u.id = t.user_id WHERE t.id = ?",
+        [token_id],
+    ).fetchone()
     if row is None or not hmac.compare_digest(row[-1], _hash_secret(secret)):
         return None
     token = _token_from_row(row[:-1])
     return None if token.revoked_at is not None else token
+
+
+def bearer_credentials(header: str | None) -> str | None:
+    """The credentials of an `Authorization: Bearer ...` header (the scheme in any case), else None."""
+    scheme, _, credentials = (header or "").partition(" ")
+    credentials = credentials.strip()
+    return credentials if scheme.lower() == "bearer" and credentials else None
+
+
+def token_for_authorization(cur: duckdb.DuckDBPyConnection, header: str | None) -> Token | None:
+    """The live token an Authorization header carries, or None: the rule of /api/v1, /mcp and /metrics."""
+    credentials = bearer_credentials(header)
+    return verify_token(cur, credentials) if credentials else None
 
 
 def needs_last_used_update(token: Token) -> bool:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, current_app, g, jsonify
 
 from clearanalytics.config import ensure_secret_key, load_config
 from clearanalytics.db import Database
@@ -41,18 +40,22 @@ def create_app(config: dict[str, Any] | None = None, database: Database | None =
     app.extensions["clearanalytics.db"] = db
     app.teardown_appcontext(_close_cursor)
 
-    from clearanalytics import ingest
+    from clearanalytics import ingest, metrics, proxies
     from clearanalytics.api import bp as api_bp
     from clearanalytics.chat.routes import bp as chat_bp
     from clearanalytics.dashboard import bp as dashboard_bp
     from clearanalytics.mcp import bp as mcp_bp
     from clearanalytics.tracker import bp as tracker_bp
 
+    proxies.init_app(app)  # before ingest: one trusted-proxy list, read by ingest and the dashboard
     for blueprint in (tracker_bp, api_bp, mcp_bp, dashboard_bp, chat_bp):
         app.register_blueprint(blueprint)
     ingest.init_app(app, db)
+    metrics.init_app(app)  # after ingest: its WSGI wrapper times the ingest fast path too
 
-    app.register_error_handler(HTTPException, _json_errors_for_machines)
+    from clearanalytics import web_errors
+
+    web_errors.init_app(app)  # last: its WSGI boundary must wrap every other middleware
 
     @app.get("/healthz")
     def healthz():
@@ -77,18 +80,3 @@ def _close_cursor(_exc: BaseException | None) -> None:
     cur = g.pop("db_cursor", None)
     if cur is not None:
         cur.close()
-
-
-MACHINE_PREFIXES = ("/api/", "/mcp/")
-
-
-def _json_errors_for_machines(exc: HTTPException):
-    """Unmatched routes under /api and /mcp answer JSON too, never an HTML error page."""
-    if not request.path.startswith(MACHINE_PREFIXES):
-        return exc
-    messages = {404: "Not found.", 405: "Method not allowed."}
-    response = jsonify(message=messages.get(exc.code, exc.description))
-    response.status_code = exc.code or 500
-    if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
-        response.headers["Allow"] = ", ".join(exc.valid_methods)
-    return response

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,24 @@ SECRET_KEY_FILE_NAME = "secret_key"
 DATABASE_FILE_NAME = "clearanalytics.duckdb"
 
 
+def boolean(value: Any) -> bool:
+    """true/false, yes/no, on/off, 1/0 (any case), from the environment or TOML alike."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(value)
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
     default: Any
     help: str
-    kind: type = str
+    kind: Callable[[Any], Any] = str
 
     @property
     def env_var(self) -> str:
@@ -48,6 +61,12 @@ SETTINGS: tuple[Setting, ...] = (
         0.25,
         "Seconds between the ingest writer's batch commits (accepted events are spooled to disk at once).",
         float,
+    ),
+    Setting(
+        "access_log",
+        False,
+        "Log one line per request to stderr: method, route, status, duration (no IP, token or query string).",
+        boolean,
     ),
     Setting("llm_provider", "", "AI chat LLM: openai (any Chat Completions API) or anthropic; empty = built-in only."),
     Setting("llm_base_url", "", "Base URL of the LLM API, e.g. http://localhost:11434/v1 for Ollama."),

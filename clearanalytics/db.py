@@ -80,8 +80,11 @@ class Database:
                 cur = self._conn.cursor()
                 try:
                     self.applied_migrations = migrate(cur)
-                finally:
+                except BaseException:  # e.g. SchemaTooNewError: leave the file as it was, unlocked
                     cur.close()
+                    self._conn.close()
+                    raise
+                cur.close()
 
     @classmethod
     def in_data_dir(cls, data_dir: Path, **kwargs) -> Database:

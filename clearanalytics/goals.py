@@ -1,4 +1,5 @@
-"""Goals: their definitions and storage. Matching and backfill live with ingest."""
+"""Goals: their definitions and storage. Matching, backfill and goal changes on a live database live in
+clearanalytics.ingest.goalmatch (add_goal, edit_goal, remove_goal), which call the functions here."""
 
 from __future__ import annotations
 
@@ -92,7 +93,7 @@ def _validate_name(name: str) -> str:
 
 
 def create_goal(cur: duckdb.DuckDBPyConnection, site_id: str, name: str, goal_type: str, config: dict) -> Goal:
-    """Insert a goal. Callers that want history counted call ingest.goals.backfill next."""
+    """Insert a goal, without its history: goalmatch.add_goal inserts and backfills in one transaction."""
     from clearanalytics.db import new_id, utcnow
 
     config = validate_config(goal_type, config)

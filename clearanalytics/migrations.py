@@ -1,7 +1,9 @@
 """Schema migrations: ordered, named functions recorded in the `schema_version` ledger.
 
-A database made by an older version is brought up to date in place when it is opened.
-Never edit a migration that has shipped; append a new one instead.
+A database made by an older version is brought up to date in place when it is opened; one
+made by a newer version is refused (SchemaTooNewError), since this code cannot know what the
+newer schema means and writing to it could corrupt it. Never edit a migration that has
+shipped; append a new one instead.
 """
 
 from __future__ import annotations
@@ -197,7 +199,50 @@ def m003_rollups(cur: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (m001_accounts, m002_tracking, m003_rollups)
+def m004_sessions(cur: duckdb.DuckDBPyConnection) -> None:
+    """Server-side dashboard sessions (clearanalytics/sessions.py), so that one can be ended.
+
+    The cookie carries a random session id; only its SHA-256 is stored, so a copy of the
+    database does not hand out live sessions. Tokens of members removed before this version
+    are marked revoked, as a removal now does, so that `token list` tells the truth.
+    """
+    cur.execute(
+        """
+        CREATE TABLE sessions (
+            id_hash VARCHAR PRIMARY KEY,
+            user_id VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            last_seen_at TIMESTAMP NOT NULL
+        );
+        """
+    )
+    cur.execute(
+        "UPDATE api_tokens SET revoked_at = ? WHERE revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM memberships m"
+        " WHERE m.tenant_id = api_tokens.tenant_id AND m.user_id = api_tokens.user_id)",
+        [datetime.now(UTC).replace(tzinfo=None)],
+    )
+
+
+def m005_site_retention(cur: duckdb.DuckDBPyConnection) -> None:
+    """How many months of raw events a site keeps (NULL: forever), and the site-local day before
+    which retention has deleted them (their rollups are final); see clearanalytics/retention.py."""
+    cur.execute("ALTER TABLE sites ADD COLUMN retention_months INTEGER")
+    cur.execute("ALTER TABLE sites ADD COLUMN retained_from DATE")
+
+
+MIGRATIONS: tuple[Migration, ...] = (m001_accounts, m002_tracking, m003_rollups, m004_sessions, m005_site_retention)
+
+
+class SchemaTooNewError(Exception):
+    """The database was written by a newer ClearAnalytics than this one."""
+
+    def __init__(self, version: int, known: int):
+        super().__init__(
+            f"this database was written by a newer ClearAnalytics (schema {version}, this version knows {known});"
+            " upgrade ClearAnalytics"
+        )
+        self.version = version
+        self.known = known
 
 
 def current_version(cur: duckdb.DuckDBPyConnection) -> int:
@@ -210,10 +255,15 @@ def current_version(cur: duckdb.DuckDBPyConnection) -> int:
 
 
 def migrate(cur: duckdb.DuckDBPyConnection, upto: int | None = None) -> list[str]:
-    """Apply every migration newer than the ledger says, each in its own transaction."""
+    """Apply every migration newer than the ledger says, each in its own transaction.
+
+    Refuses (SchemaTooNewError) a database whose ledger is ahead of MIGRATIONS.
+    """
     applied: list[str] = []
     target = len(MIGRATIONS) if upto is None else upto
     version = current_version(cur)
+    if version > len(MIGRATIONS):
+        raise SchemaTooNewError(version, len(MIGRATIONS))
     for number in range(version + 1, target + 1):
         migration = MIGRATIONS[number - 1]
         cur.begin()

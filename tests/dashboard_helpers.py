@@ -26,6 +26,16 @@ def login(client, email: str, password: str, next_url: str | None = None):
     return client.post("/login", data=data)
 
 
+def session_for(app, client, user_id: str, csrf: str) -> None:
+    """Log `client` in as `user_id` without the form: a real server-side session, a known CSRF token."""
+    from clearanalytics import sessions
+
+    with app.extensions["clearanalytics.db"].transaction() as cur:
+        sid = sessions.start(cur, user_id)
+    with client.session_transaction() as session:
+        session["user_id"], session["sid"], session["csrf"] = user_id, sid, csrf
+
+
 def page_csrf(client, path: str) -> str:
     """The CSRF token of the logged-in session, read from a page's forms."""
     response = client.get(path)

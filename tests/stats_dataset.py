@@ -238,7 +238,8 @@ def load_accounts(data_dir: Path, data: Dataset) -> None:
                 data.tokens[slug] = accounts.create_token(cur, tenant, user, "tests")[1]
             for site in data.sites.values():
                 cur.execute(
-                    "INSERT INTO sites VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO sites (id, tenant_id, domain, timezone, currency, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
                     [site["id"], tenants[site["tenant"]].id, site["domain"], site["timezone"], site["currency"], NOW],
                 )
             for goal in data.goals:

@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 from conftest import run_cli
+from dashboard_helpers import session_for
 from stats_dataset import NOW, build, import_lines, load_accounts
 from stats_expected import Expected
 
@@ -112,8 +113,7 @@ def test_the_route_uses_the_registry_on_the_apis_clock(dataset):
     client = app.test_client()
     with app.extensions["clearanalytics.db"].reading() as cur:
         user = accounts.get_user(cur, "owner@acme.test")
-    with client.session_transaction() as session:
-        session["user_id"], session["csrf"] = user.id, "t"
+    session_for(app, client, user.id, "t")
     response = client.post(
         "/dashboard/acme/chat", json={"question": "visitors last week"}, headers={"X-CSRF-Token": "t"}
     )

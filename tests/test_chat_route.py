@@ -7,6 +7,7 @@ import json
 import pytest
 from chat_support import FakeProvider, FixedTools
 from conftest import make_account
+from dashboard_helpers import session_for
 
 from clearanalytics import accounts
 from clearanalytics.app import create_app
@@ -28,9 +29,7 @@ def chat(tmp_path):
         with db.reading() as cur:
             user = accounts.get_user(cur, account.email)
         client = app.test_client()
-        with client.session_transaction() as session:
-            session["user_id"] = user.id
-            session["csrf"] = CSRF
+        session_for(app, client, user.id, CSRF)
         return app, client, tools
 
     return build
@@ -76,8 +75,8 @@ def test_the_conversation_is_kept_per_session_and_can_be_reset(chat):
         ("assistant", "Top browser"),
     ]
     other_session = _app.test_client()
-    with other_session.session_transaction() as session, client.session_transaction() as mine:
-        session["user_id"], session["csrf"] = mine["user_id"], CSRF
+    with client.session_transaction() as mine:
+        session_for(_app, other_session, mine["user_id"], CSRF)
     assert other_session.get("/dashboard/acme/chat").get_json()["data"]["messages"] == []
     reset = client.post("/dashboard/acme/chat/reset", headers={"X-CSRF-Token": CSRF})
     assert reset.status_code == 200

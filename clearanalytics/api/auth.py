@@ -11,7 +11,7 @@ from functools import wraps
 from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from clearanalytics import accounts
+from clearanalytics import accounts, safeinput
 from clearanalytics.app import get_cursor, get_db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -46,29 +46,35 @@ def _http_error(exc: HTTPException):
     return response
 
 
-@bp.errorhandler(Exception)
-def _unexpected_error(exc: Exception):
-    from flask import current_app
-
-    current_app.logger.exception("unhandled error on %s", request.path)
-    return jsonify(message="Server Error."), 500
+def request_token() -> accounts.Token | None:
+    """The live token of this request, looked up once: the API, MCP and both rate limiters ask it."""
+    if "auth_token" not in g:
+        g.auth_token = accounts.token_for_authorization(get_cursor(), request.headers.get("Authorization"))
+    return g.auth_token
 
 
 @bp.before_request
 def _authenticate():
     if request.method == "OPTIONS":
         return None
-    header = request.headers.get("Authorization", "")
-    scheme, _, plaintext = header.partition(" ")
-    token = None
-    if scheme.lower() == "bearer" and plaintext.strip():
-        token = accounts.verify_token(get_cursor(), plaintext.strip())
+    token = request_token()
     if token is None:
         return jsonify(message="Unauthenticated."), 401
     if accounts.needs_last_used_update(token):
         with get_db().transaction() as cur:
             accounts.touch_token(cur, token.id)
     g.token = token
+    return None
+
+
+@bp.before_request
+def _check_query_string():
+    """Werkzeug turns bytes that are not UTF-8 (a surrogate's ED A0 80) into U+FFFD: refuse them instead."""
+    try:
+        safeinput.check_query_string(request.environ.get("QUERY_STRING", ""))
+    except safeinput.InputError as exc:
+        message = f"The {exc.field} parameter {exc.message}."
+        return jsonify(message=message, errors={exc.field: [message]}), 400
     return None
 
 

@@ -1,8 +1,10 @@
 """Per-token rate limiting of /api/v1 with Flask-Limiter (in-memory storage).
 
 One shared budget per bearer token across every /api/v1 route (RATE_LIMIT, default
-60/minute). The key is a SHA-256 of the Authorization header, so the limiter never holds a
-token and even requests with bad tokens are counted. Every /api/v1 response carries
+60/minute). The key is the authenticated token's id, so however the header is spelt
+(`Bearer`, `bearer`, extra spaces) one token has one budget; a request without a live token
+is keyed by a SHA-256 of its Authorization header, so the limiter never holds a secret and
+even requests with bad tokens are counted. Every /api/v1 response carries
 X-RateLimit-Limit and X-RateLimit-Remaining; a refused one is 429 with Retry-After.
 Other blueprints (ingest, dashboard, MCP) are exempt here and set their own limits.
 """
@@ -16,7 +18,7 @@ from flask.blueprints import BlueprintSetupState
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import parse as parse_limit
 
-from clearanalytics.api.auth import bp
+from clearanalytics.api.auth import bp, request_token
 from clearanalytics.config import ConfigError
 
 API_PREFIX = "/api/v1/"
@@ -25,14 +27,17 @@ API_PREFIX = "/api/v1/"
 def token_limiter(app: Flask, name: str, path_prefix: str) -> Limiter:
     """A RATE_LIMIT budget per bearer token for the paths under `path_prefix` (others are exempt).
 
-    Keyed by a SHA-256 of the Authorization header, so the limiter never holds a token, and
-    counted before authentication, so requests with bad tokens count too. /api/v1 and /mcp
-    each get one, so a token's MCP calls do not spend its API budget.
+    Keyed by the authenticated token's id (request_token, the one auth rule), else by a SHA-256
+    of the Authorization header, so requests with bad tokens count too. /api/v1 and /mcp each
+    get one, so a token's MCP calls do not spend its API budget.
     """
 
     def token_key() -> str:
+        token = request_token()
+        if token is not None:
+            return f"{name}-token:{token.id}"
         header = request.headers.get("Authorization", "")
-        return f"{name}-token:" + hashlib.sha256(header.encode("utf-8", "replace")).hexdigest()
+        return f"{name}-header:" + hashlib.sha256(header.encode("utf-8", "replace")).hexdigest()
 
     limiter = Limiter(
         key_func=token_key,

@@ -5,18 +5,18 @@
     GET  /dashboard/<tenant>/chat          the conversation so far: {"data": {"messages": [...]}}
     POST /dashboard/<tenant>/chat/reset    forget the conversation
 
-Checks, in order: the dashboard's login session (401), its CSRF token on POST (400, the
+Checks, in order: the dashboard's login session (401, dashboard.auth.session_user: the
+session must still live on the server), its CSRF token on POST (400, the
 dashboard's own `security.csrf_ok`: the `X-CSRF-Token` header that chat.js sends), the
 user's membership of the tenant in the URL (404, as the dashboard does for tenants one may
 not see), the tenant's plan (403 on free, as the MCP route), then the per-user rate limit
-(429). The conversation lives per user session on the server (a random id in the signed
-session cookie; only the questions and answer texts are kept, bounded).
+(429). The conversation lives per user session on the server (keyed by the session id of
+the signed cookie; only the questions and answer texts are kept, bounded).
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -27,7 +27,7 @@ from limits import parse as parse_limit
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from clearanalytics import accounts
+from clearanalytics import accounts, safeinput
 from clearanalytics.api.stats import api_now
 from clearanalytics.app import get_cursor, get_db
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext
@@ -35,6 +35,7 @@ from clearanalytics.chat.loop import fallback, run_llm
 from clearanalytics.chat.providers import ProviderError, make_provider
 from clearanalytics.chat.tools import RegistryRunner, TenantTools
 from clearanalytics.dashboard import security
+from clearanalytics.dashboard.auth import session_user
 from clearanalytics.stats.query import today_in
 
 bp = Blueprint("chat", __name__)
@@ -97,8 +98,7 @@ def _error(status: int, message: str, field: str | None = None) -> Response:
 
 @bp.before_request
 def _guard():
-    user_id = session.get("user_id")
-    user = accounts.get_user_by_id(get_cursor(), user_id) if user_id else None
+    user = session_user()  # the dashboard's own rule: a live server-side session
     if user is None:
         return _error(401, "Unauthenticated.")
     if request.method == "POST" and not security.csrf_ok():
@@ -120,9 +120,7 @@ def _headers(response):
 
 
 def _conversation_key() -> tuple[str, str]:
-    if "sid" not in session:  # sessions from before login set one
-        session["sid"] = secrets.token_urlsafe(16)
-    return session["sid"], g.chat_tenant.id
+    return session["sid"], g.chat_tenant.id  # present: _guard found its live session
 
 
 def _rate_limited() -> Response | None:
@@ -151,7 +149,12 @@ def reset(tenant: str):
 
 @bp.post("/dashboard/<tenant>/chat")
 def ask(tenant: str):
-    body = request.get_json(silent=True)
+    try:
+        body = safeinput.loads(request.get_data())
+    except safeinput.InputError as exc:
+        if exc.message != "is not valid JSON":  # too deep, or a lone surrogate: say where
+            return _error(400, f"The {exc.field} field {exc.message}.", exc.field)
+        body = None  # as before: no JSON object means no question
     question = body.get("question") if isinstance(body, dict) else None
     if not isinstance(question, str) or not question.strip():
         return _error(422, "The question field is required.", "question")

@@ -18,6 +18,7 @@ from clearanalytics import __version__
 from clearanalytics.accounts import AccountError
 from clearanalytics.config import SETTINGS_BY_NAME, ConfigError, load_config
 from clearanalytics.db import Database, DatabaseLockedError
+from clearanalytics.migrations import SchemaTooNewError
 
 _DATA_DIR = SETTINGS_BY_NAME["data_dir"]
 
@@ -46,7 +47,7 @@ class ClearAnalyticsGroup(click.Group):
             if code is None:
                 raise CliError(str(exc)) from None
             ctx.exit(code)
-        except ConfigError as exc:
+        except (ConfigError, SchemaTooNewError) as exc:
             raise CliError(str(exc)) from None
         except PermissionError as exc:
             raise CliError(f"permission denied: {exc.filename or exc}") from None
@@ -69,7 +70,10 @@ def data_dir_option(func):
     )
     @functools.wraps(func)
     def wrapper(*args, data_dir: Path, **kwargs):
-        return func(*args, data_dir=data_dir, **kwargs)
+        from clearanalytics.cli.control import forwarded_data_dir
+
+        # A forwarded command acts on the server that received it, whatever the client's spelling.
+        return func(*args, data_dir=forwarded_data_dir() or data_dir, **kwargs)
 
     return wrapper
 
@@ -132,4 +136,4 @@ def main() -> None:
     """ClearAnalytics: self-hosted, privacy-first web analytics."""
 
 
-from clearanalytics.cli import admin, rollups, serve, tracking  # noqa: E402,F401  (registers commands)
+from clearanalytics.cli import admin, maintenance, removal, rollups, serve, tracking  # noqa: E402,F401  (registers commands)

@@ -147,10 +147,16 @@ def site() -> None:
 @click.option("--tenant", "tenant_slug", required=True, help="Owning tenant's slug.")
 @click.option("--timezone", default="UTC", show_default=True)
 @click.option("--currency", default="EUR", show_default=True)
-def site_add(data_dir: Path, domain: str, tenant_slug: str, timezone: str, currency: str) -> None:
+@click.option("--retention-months", type=click.IntRange(1, 1200), help="Keep this many months of raw events.")
+def site_add(
+    data_dir: Path, domain: str, tenant_slug: str, timezone: str, currency: str, retention_months: int | None
+) -> None:
     """Add a site to a tenant."""
+    from clearanalytics import retention
+
     with database(data_dir) as db, db.transaction() as cur:
         created = accounts.create_site(cur, accounts.require_tenant(cur, tenant_slug), domain, timezone, currency)
+        retention.set_months(cur, created, retention_months)
     click.echo(f"created site {created.domain}")
 
 
@@ -210,15 +216,15 @@ def token() -> None:
     "--ability",
     "abilities",
     multiple=True,
-    type=click.Choice(accounts.ABILITIES),
-    help="Repeat for several; all abilities when none is given.",
+    type=click.Choice(accounts.ABILITIES + accounts.OPERATOR_ABILITIES),
+    help="Repeat for several; when none is given, all but metrics:read (instance-wide, only when named).",
 )
 def token_create(data_dir: Path, tenant_slug: str, email: str, name: str, abilities: tuple[str, ...]) -> None:
     """Create a token and print its plaintext (only this once) on stdout."""
     with database(data_dir) as db, db.transaction() as cur:
         the_tenant = accounts.require_tenant(cur, tenant_slug)
         the_user = accounts.require_user(cur, email)
-        created, plaintext = accounts.create_token(cur, the_tenant, the_user, name, abilities)
+        created, plaintext = accounts.create_token(cur, the_tenant, the_user, name, abilities, operator=True)
     info(f"created token {created.id} ({', '.join(created.abilities)}); it is shown only once")
     click.echo(plaintext)
 

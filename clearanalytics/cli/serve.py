@@ -13,12 +13,16 @@ from clearanalytics.cli.admin import ensure_account
 from clearanalytics.cli.control import ControlServer
 from clearanalytics.config import SETTINGS_BY_NAME
 from clearanalytics.db import DatabaseLockedError
+from clearanalytics.web_errors import json_waitress_errors
 
 
 def _raise_keyboard_interrupt(_signum, _frame):
     """SIGTERM (docker stop, systemd) shuts down like Ctrl-C, so pending writes are flushed."""
     raise KeyboardInterrupt
 
+
+# The largest body a route reads is MCP's 1 MB; waitress's default would buffer up to 1 GiB to disk first.
+MAX_REQUEST_BODY = 2 * 1024 * 1024
 
 QUICKSTART = {"tenant": "demo", "tenant_name": "Demo", "site": "demo.example", "email": "admin@localhost"}
 
@@ -28,6 +32,7 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
     import waitress
 
     from clearanalytics.app import create_app
+    from clearanalytics.proxies import WAITRESS_OPTIONS
 
     prepare_data_dir(data_dir)
     try:
@@ -36,12 +41,23 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
         raise CliError(str(exc)) from None
     try:
         server = waitress.create_server(
-            app, host=host, port=port, threads=app.config["THREADS"], ident="clearanalytics"
+            app,
+            host=host,
+            port=port,
+            threads=app.config["THREADS"],
+            ident="clearanalytics",
+            max_request_body_size=MAX_REQUEST_BODY,
+            **WAITRESS_OPTIONS,
         )
     except OSError as exc:
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    json_waitress_errors(server)  # a request waitress cannot parse is answered in JSON too
+    from clearanalytics.retention import RetentionTimer
+
     control = ControlServer(data_dir, app.extensions["clearanalytics.db"])
     control.start()
+    retention = RetentionTimer(app.extensions["clearanalytics.db"])
+    retention.start()
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"ClearAnalytics listening on http://{shown_host}:{server.effective_port}", err=False)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
@@ -50,6 +66,7 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
     except KeyboardInterrupt:
         pass
     finally:
+        retention.stop()
         control.stop()
         server.close()
         ingest = app.extensions.get("clearanalytics.ingest")

@@ -14,6 +14,7 @@ import click
 
 from clearanalytics import accounts, goals
 from clearanalytics.cli import CliError, data_dir_option, database, in_server, info, main
+from clearanalytics.cli.control import ClientPath
 
 
 def _site(cur, domain: str) -> accounts.Site:
@@ -85,8 +86,10 @@ def goal_list(data_dir: Path, domain: str | None) -> None:
 @click.argument("goal_id")
 def goal_remove(data_dir: Path, goal_id: str) -> None:
     """Delete a goal and its recorded completions."""
-    with database(data_dir) as db, db.transaction() as cur:
-        if not goals.delete_goal(cur, goal_id):
+    from clearanalytics.ingest.goalmatch import remove_goal
+
+    with database(data_dir) as db:
+        if not remove_goal(db, goal_id):
             raise CliError(f"no goal {goal_id!r}")
     info(f"removed goal {goal_id}")
 
@@ -114,7 +117,7 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 @main.command("import")
 @data_dir_option
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=ClientPath(exists=True, dir_okay=False, path_type=Path))
 @click.option("--site", "domain", help="Store every line for this site (overrides the lines' domain).")
 @click.option(
     "--workers",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from clearanalytics import accounts
+from clearanalytics import accounts, deletion
 from clearanalytics.app import get_cursor, get_db
 from clearanalytics.dashboard.auth import bp, require_role
 
@@ -151,11 +151,13 @@ def member_remove(tenant: str, user_id: str):
             user, role, members_now = _member_or_404(cur, user_id)
             if role == "owner" and _owners(members_now) == 1:
                 raise accounts.AccountError("role", "A tenant needs at least one owner.")
-            accounts.remove_membership(cur, g.tenant, user)
+            removal = deletion.plan_member_removal(cur, g.tenant, user)  # the tokens too; the account if last
+            deletion.apply(cur, removal)
     except accounts.AccountError as exc:
         flash(str(exc), "error")
         return redirect(url_for("dashboard.members", tenant=tenant))
-    flash(f"Removed {user.email}.")
+    gone = " Their account was deleted: they were in no other tenant." if removal.deleted_users else ""
+    flash(f"Removed {user.email}.{gone}")
     if user.id == g.user.id:
         return redirect(url_for("dashboard.home"))
     return redirect(url_for("dashboard.members", tenant=tenant))

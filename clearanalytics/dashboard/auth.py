@@ -4,11 +4,14 @@ Every dashboard URL below /dashboard/<tenant>/ names the tenant, so that a view 
 bookmarked and shared; the tenant is resolved once per request into `g.tenant` and the
 user's role in it into `g.role`. A tenant the user is not a member of answers 404, the
 same as one that does not exist, so that URLs reveal nothing about other tenants.
+
+A session is its signed cookie AND its row on the server (clearanalytics/sessions.py):
+session_user() is the one rule, for these pages and the chat routes alike, so that logout,
+a password change or a removal ends a session even when an old cookie is replayed.
 """
 
 from __future__ import annotations
 
-import secrets
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -26,8 +29,8 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
-from clearanalytics import accounts, proxies
-from clearanalytics.app import get_cursor
+from clearanalytics import accounts, proxies, sessions
+from clearanalytics.app import get_cursor, get_db
 from clearanalytics.dashboard import security
 
 bp = Blueprint("dashboard", __name__)
@@ -65,18 +68,50 @@ def _guard():
         if wants_json() or request.headers.get(security.CSRF_HEADER) is not None:
             return jsonify(message="CSRF token missing or invalid."), 400
         return render_template("error.html", status=400, message=message), 400
-    g.user = None
-    user_id = session.get("user_id")
-    if user_id:
-        g.user = accounts.get_user_by_id(get_cursor(), user_id)
-        if g.user is None:
-            session.clear()
+    g.user = session_user()
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         if wants_json():
             return jsonify(message="Unauthenticated."), 401
         return redirect(url_for("dashboard.login", next=request.full_path.rstrip("?")))
     _load_tenant(request.view_args or {})
     return None
+
+
+def session_user() -> accounts.User | None:
+    """The user of this request's session while the session lives on the server; else None.
+
+    A cookie whose server-side session has ended (logout, password change, removal, idle
+    expiry) is cleared, so the browser also forgets it.
+    """
+    user_id = session.get("user_id")
+    if not user_id:
+        return None
+    cur = get_cursor()
+    sid = session.get("sid")
+    live = sessions.lookup(cur, sid, current_app.permanent_session_lifetime)
+    user = accounts.get_user_by_id(cur, user_id) if live is not None and live.user_id == user_id else None
+    if user is None:
+        session.clear()
+        return None
+    if live.needs_touch():
+        with get_db().transaction() as wcur:
+            sessions.touch(wcur, sid)
+    return user
+
+
+def begin_session(cur, user: accounts.User) -> None:
+    """A fresh session for `user` in this response's cookie (login, and after a password change).
+
+    Everything the session will carry is set now, in one response: the cookie is rewritten by
+    every response, so a value first set later could be overwritten by a concurrent request's
+    older copy (a lost CSRF token or chat conversation). `sid` also keys the chat conversation.
+    """
+    sessions.purge_idle(cur, current_app.permanent_session_lifetime)
+    session.clear()  # no fixation: a new id and CSRF token every time
+    session.permanent = True
+    session["user_id"] = user.id
+    session["sid"] = sessions.start(cur, user.id)
+    security.csrf_token()
 
 
 def _load_tenant(values: dict) -> None:
@@ -163,19 +198,16 @@ def login():
         throttle.failed(email, ip)
         return render_template("login.html", next=next_url, email=email, error="Wrong email or password."), 401
     throttle.succeeded(email, ip)
-    session.clear()  # a fresh session (and CSRF token) at every login: no fixation
-    session.permanent = True
-    session["user_id"] = user.id
-    # Everything the session will carry is set now, in one response: the cookie is rewritten by
-    # every response, so a value first set later could be overwritten by a concurrent request's
-    # older copy (a lost CSRF token or chat conversation).
-    session["sid"] = secrets.token_urlsafe(16)
-    security.csrf_token()
+    with get_db().transaction() as cur:
+        begin_session(cur, user)
     return redirect(next_url or url_for("dashboard.home"))
 
 
 @bp.post("/logout")
 def logout():
+    """Ends this session on the server too: a copy of the cookie is worthless from now on."""
+    with get_db().transaction() as cur:
+        sessions.end(cur, session.get("sid"))
     session.clear()
     return redirect(url_for("dashboard.login"))
 

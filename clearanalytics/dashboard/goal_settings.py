@@ -1,10 +1,9 @@
 """Settings for goals (admin and up): create, edit and delete URL and event goals.
 
-Definitions go through clearanalytics.goals (the same validation as `clearanalytics goal
-add`), and a new goal is backfilled from the site's history with the ingest helper in the
-same transaction, so the list shows its past completions at once. Events accepted but not
-yet written are flushed first, and the live goal matcher is told to reload, so that a goal
-counts every event from the moment it is saved.
+Changes go through clearanalytics.ingest.goalmatch (add_goal, edit_goal, remove_goal), the
+same functions as `clearanalytics goal add/remove`: a new goal is backfilled from the site's
+history in its creating transaction, so the list shows its past completions at once, and
+events accepted meanwhile are re-matched when they are committed, so none is missed.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from clearanalytics import goals
 from clearanalytics.app import get_cursor, get_db
 from clearanalytics.dashboard.auth import bp, require_role
+from clearanalytics.ingest.goalmatch import add_goal, edit_goal, remove_goal
 from clearanalytics.stats import site_status
 
 FORM_FIELDS = ("site_id", "name", "type", "match_type", "path", "event_name")
@@ -40,12 +40,6 @@ def _goal_or_404(goal_id: str) -> goals.Goal:
     return goal
 
 
-def _goal_changed() -> None:
-    service = _ingest_service()
-    if service is not None:
-        service.pipeline.goals.invalidate()
-
-
 def describe(goal: goals.Goal) -> str:
     if goal.type == "event":
         return f"event {goal.config.get('event_name', '')}"
@@ -66,19 +60,13 @@ def goals_settings(tenant: str):
         if form["site_id"] not in {s.id for s in g.sites}:
             errors, status = {"site_id": "Choose one of your sites."}, 422
         else:
-            service = _ingest_service()
-            if service is not None:
-                service.flush()  # events already accepted count towards the new goal too
-            from clearanalytics.ingest.goalmatch import backfill
-
             try:
-                with get_db().transaction() as cur:
-                    goal = goals.create_goal(cur, form["site_id"], form["name"], form["type"], _config(form))
-                    backfilled = backfill(cur, goal)
+                goal, backfilled = add_goal(
+                    get_db(), form["site_id"], form["name"], form["type"], _config(form), service=_ingest_service()
+                )
             except goals.GoalError as exc:
                 errors, status = {exc.field: str(exc)}, 422
             else:
-                _goal_changed()
                 flash(f"Created the goal {goal.name!r}: {backfilled} past completion(s) counted.")
                 return redirect(url_for("dashboard.goals_settings", tenant=tenant))
     cur = get_cursor()
@@ -111,12 +99,10 @@ def goal_edit(tenant: str, goal_id: str):
         form = _form() | {"type": goal.type}
         active = request.form.get("is_active") == "on"
         try:
-            with get_db().transaction() as cur:
-                goal = goals.update_goal(cur, goal, name=form["name"], config=_config(form), is_active=active)
+            goal = edit_goal(get_db(), goal, name=form["name"], config=_config(form), is_active=active)
         except goals.GoalError as exc:
             errors, status = {exc.field: str(exc)}, 422
         else:
-            _goal_changed()
             flash(f"Saved the goal {goal.name!r}.")
             return redirect(url_for("dashboard.goals_settings", tenant=tenant))
     domain = next(s.domain for s in g.sites if s.id == goal.site_id)
@@ -136,8 +122,6 @@ def goal_edit(tenant: str, goal_id: str):
 @require_role("admin")
 def goal_delete(tenant: str, goal_id: str):
     goal = _goal_or_404(goal_id)
-    with get_db().transaction() as cur:
-        goals.delete_goal(cur, goal.id)
-    _goal_changed()
+    remove_goal(get_db(), goal.id)
     flash(f"Deleted the goal {goal.name!r} and its completions.")
     return redirect(url_for("dashboard.goals_settings", tenant=tenant))

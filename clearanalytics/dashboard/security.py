@@ -72,10 +72,9 @@ def csrf_ok() -> bool:
 
 
 def add_security_headers(response):
+    """The dashboard's fixed headers; HSTS is added app-wide by clearanalytics.proxies.add_hsts."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if request_is_https():
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 
 

@@ -16,7 +16,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from clearanalytics import accounts, proxies
 from clearanalytics.api.stats import api_now
 from clearanalytics.app import get_cursor, get_db
-from clearanalytics.dashboard.auth import bp, require_role
+from clearanalytics.dashboard.auth import begin_session, bp, require_role
 from clearanalytics.stats import site_status
 
 COMMON_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "CAD", "AUD")
@@ -98,6 +98,14 @@ def site_edit(tenant: str, site_id: str):
         else:
             flash(f"Saved {site.domain}.")
             return redirect(url_for("dashboard.site_edit", tenant=tenant, site_id=site.id))
+    return _site_page(site, form, errors, status)
+
+
+def _site_page(site: accounts.Site, form: dict, errors: dict[str, str], status: int):
+    from clearanalytics import retention
+
+    months = retention.months_of(get_cursor(), site.id)
+    form = {"retention_months": "" if months is None else str(months)} | form
     return render_template(
         "settings/site_edit.html",
         site=site,
@@ -108,6 +116,24 @@ def site_edit(tenant: str, site_id: str):
         snippet=snippet(site.domain),
         status=site_status.installation(get_cursor(), site.id, api_now()),
     ), status
+
+
+@bp.post("/dashboard/<tenant>/settings/sites/<site_id>/retention")
+@require_role("admin")
+def site_retention(tenant: str, site_id: str):
+    """How many months of raw events the site keeps; empty keeps them forever (see retention.py)."""
+    from clearanalytics import retention
+
+    site = _site_or_404(site_id)
+    value = (request.form.get("retention_months") or "").strip()
+    try:
+        with get_db().transaction() as cur:
+            retention.set_months(cur, site, retention.validate_months(value))
+    except accounts.AccountError as exc:
+        form = {"domain": site.domain, "timezone": site.timezone, "currency": site.currency, "retention_months": value}
+        return _site_page(site, form, _form_errors(exc), 422)
+    flash(f"{site.domain} keeps raw events " + (f"for {value} months." if value else "forever."))
+    return redirect(url_for("dashboard.site_edit", tenant=tenant, site_id=site.id))
 
 
 @bp.route("/dashboard/<tenant>/settings/tenant", methods=["GET", "POST"])
@@ -144,7 +170,8 @@ def account(tenant: str):
         else:
             try:
                 with get_db().transaction() as cur:
-                    accounts.set_password(cur, g.user, new)
+                    accounts.set_password(cur, g.user, new)  # ends every session of the user...
+                    begin_session(cur, g.user)  # ...and this browser continues in a new one
             except accounts.AccountError:
                 errors, status = {"new_password": "Use at least 8 characters."}, 422
             else:

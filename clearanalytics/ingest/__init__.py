@@ -14,19 +14,17 @@ from clearanalytics.db import Database
 
 
 def init_app(app: Flask, db: Database) -> None:
-    from clearanalytics.config import ConfigError
+    from clearanalytics import deletion
     from clearanalytics.ingest.routes import IngestFastPath, bp
     from clearanalytics.ingest.service import IngestService
-    from clearanalytics.ingest.visitors import parse_trusted_proxies
+    from clearanalytics.proxies import load_trusted_proxies
 
-    try:
-        proxies = parse_trusted_proxies(app.config.get("TRUSTED_PROXIES"))
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+    proxies = load_trusted_proxies(app)  # the app's one allowlist, shared with the dashboard's client_address
     interval = float(app.config.get("FLUSH_INTERVAL") or 0.25)
     service = IngestService(db, app.config["DATA_DIR"], proxies, interval=interval)
     service.start()
     app.extensions["clearanalytics.ingest"] = service
+    deletion.attach(db, service)  # removals through the CLI or dashboard flush it and clear its caches
     app.register_blueprint(bp)
     app.wsgi_app = IngestFastPath(service, app.wsgi_app)  # type: ignore[method-assign]
     atexit.register(service.close)

@@ -8,9 +8,12 @@ Live matching and backfill share the same compiled matcher, so they cannot disag
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,7 +21,7 @@ import duckdb
 
 from clearanalytics.db import Database
 from clearanalytics.goals import Goal
-from clearanalytics.ingest.store import insert_rows, ulid_at
+from clearanalytics.ingest.store import COLUMNS, Records, insert_rows, ulid_at
 
 RELOAD_SECONDS = 5.0
 
@@ -48,49 +51,100 @@ class CompiledGoal:
 
     @classmethod
     def of(cls, goal: Goal) -> CompiledGoal:
-        if goal.type == "event":
-            return cls(goal.id, "event", goal.config["event_name"], None)
-        return cls(goal.id, "url", None, compile_path_matcher(goal.config["match_type"], goal.config["path"]))
+        return cls.define(goal.id, goal.type, goal.config)
+
+    @classmethod
+    def define(cls, goal_id: str, goal_type: str, config: dict) -> CompiledGoal:
+        if goal_type == "event":
+            return cls(goal_id, "event", config["event_name"], None)
+        return cls(goal_id, "url", None, compile_path_matcher(config["match_type"], config["path"]))
+
+
+@dataclass(frozen=True)
+class GoalSet:
+    """The active goals at one moment, compiled per site, and a fingerprint of their definitions.
+
+    The fingerprint is what a batch of rows is stamped with when the pipeline matches it
+    (`Records.goals_seen`), and what the commit compares against (`settle_completions`).
+    """
+
+    fingerprint: str
+    by_site: dict[str, list[CompiledGoal]]
+
+    def for_site(self, site_id: str) -> list[CompiledGoal]:
+        return self.by_site.get(site_id, [])
+
+
+_ACTIVE_GOALS_SQL = "SELECT id, site_id, type, config FROM goals WHERE is_active ORDER BY id"
+
+
+def _fingerprint(rows: list[tuple]) -> str:
+    return hashlib.blake2b(repr(rows).encode(), digest_size=16).hexdigest()
+
+
+def _compile(rows: list[tuple], fingerprint: str) -> GoalSet:
+    by_site: dict[str, list[CompiledGoal]] = {}
+    for goal_id, site_id, goal_type, config in rows:
+        try:
+            compiled = CompiledGoal.define(goal_id, goal_type, json.loads(config))
+        except (KeyError, ValueError, TypeError, re.error):
+            continue  # a broken definition never stops ingest
+        by_site.setdefault(site_id, []).append(compiled)
+    return GoalSet(fingerprint, by_site)
+
+
+def load_goal_set(cur: duckdb.DuckDBPyConnection) -> GoalSet:
+    """The active goals as this cursor's transaction sees them."""
+    rows = cur.execute(_ACTIVE_GOALS_SQL).fetchall()
+    return _compile(rows, _fingerprint(rows))
+
+
+_CACHES: weakref.WeakSet[GoalCache] = weakref.WeakSet()
 
 
 class GoalCache:
-    """Active goals per site, compiled once, reloaded every few seconds (or on `invalidate`)."""
+    """Active goals per site, compiled once, reloaded every few seconds or when a goal changes.
+
+    Freshness is an optimisation only: a batch matched with an older set is re-matched when
+    it is committed (see `settle_completions`). Every cache registers itself, so a goal
+    change in this process (`add_goal`, `edit_goal`, `remove_goal`) invalidates them all,
+    the live service's and a running import's alike.
+    """
 
     def __init__(self, db: Database):
         self.db = db
-        self._by_site: dict[str, list[CompiledGoal]] = {}
+        self._set = GoalSet(_fingerprint([]), {})
         self._loaded_at = -1e9
         self._lock = threading.Lock()
         self.frozen = False  # an import worker: never go back to the database
+        _CACHES.add(self)
 
     def invalidate(self) -> None:
         self._loaded_at = -1e9
 
-    def for_site(self, site_id: str) -> list[CompiledGoal]:
+    def current(self) -> GoalSet:
+        """The goal set to match with now; one object, so its goals and fingerprint agree."""
         if not self.frozen and time.monotonic() - self._loaded_at > RELOAD_SECONDS:
             self._reload()
-        return self._by_site.get(site_id, [])
+        return self._set
+
+    def for_site(self, site_id: str) -> list[CompiledGoal]:
+        return self.current().for_site(site_id)
 
     def _reload(self) -> None:
         with self._lock:
             if time.monotonic() - self._loaded_at <= RELOAD_SECONDS:
                 return
-            by_site: dict[str, list[CompiledGoal]] = {}
             with self.db.reading() as cur:
-                rows = cur.execute(
-                    "SELECT id, site_id, name, type, config, is_active, created_at, updated_at "
-                    "FROM goals WHERE is_active ORDER BY id"
-                ).fetchall()
-            from clearanalytics.goals import _goal_from_row
-
-            for row in rows:
-                goal = _goal_from_row(row)
-                try:
-                    by_site.setdefault(goal.site_id, []).append(CompiledGoal.of(goal))
-                except (KeyError, ValueError, re.error):
-                    continue  # a broken definition never stops ingest
-            self._by_site = by_site
+                self._set = load_goal_set(cur)
             self._loaded_at = time.monotonic()
+
+
+def invalidate_caches(db: Database) -> None:
+    """Every goal cache of this database reloads before its next match."""
+    for cache in list(_CACHES):
+        if cache.db is db:
+            cache.invalidate()
 
 
 def pageview_goals(goals: list[CompiledGoal], pathname: str) -> list[str]:
@@ -101,8 +155,95 @@ def event_goals(goals: list[CompiledGoal], name: str) -> list[str]:
     return [g.id for g in goals if g.event_name == name]
 
 
+# --- completions of a batch, settled at commit ---------------------------------------------
+
+_PV = {c: i for i, c in enumerate(COLUMNS["pageviews"])}
+_EV = {c: i for i, c in enumerate(COLUMNS["events"])}
+_EC = {c: i for i, c in enumerate(COLUMNS["ecommerce_events"])}
+
+
+def completions_of(goal_set: GoalSet, rows: dict[str, list[tuple]]) -> list[tuple]:
+    """The goal_completions rows that a batch's pageviews and events earn under `goal_set`.
+
+    The same rule as the pipeline's match_goals step: a pageview by its path, a custom
+    event by its name, an e-commerce event by its type unless it also has an events row
+    (a Plausible revenue event with a custom name, which matches by that name).
+    """
+    out: list[tuple] = []
+    for pv in rows["pageviews"]:
+        goals = goal_set.by_site.get(pv[_PV["site_id"]])
+        if goals:
+            ts = pv[-1]
+            for goal_id in pageview_goals(goals, pv[_PV["pathname"]]):
+                out.append((ulid_at(ts), goal_id, pv[1], pv[2], pv[3], pv[0], None, ts))
+    named: set[str] = set()
+    for source, columns, name_column in (("events", _EV, "name"), ("ecommerce_events", _EC, "event_type")):
+        for ev in rows[source]:
+            if source == "events":
+                named.add(ev[0])
+            elif ev[0] in named:
+                continue
+            goals = goal_set.by_site.get(ev[columns["site_id"]])
+            if goals:
+                ts = ev[-1]
+                for goal_id in event_goals(goals, ev[columns[name_column]]):
+                    out.append((ulid_at(ts), goal_id, ev[1], ev[2], ev[3], ev[columns["pageview_id"]], ev[0], ts))
+    return out
+
+
+def settle_completions(cur: duckdb.DuckDBPyConnection, records: Records, idempotent: bool = False) -> None:
+    """Make a batch's goal completions those of the goals as they stand in this write transaction.
+
+    Why: the pipeline matches an event when its request arrives, but the row is committed a
+    flush later (0.25 s live, a batch of 50,000 in an import). A goal created, edited or
+    removed in between would otherwise miss those events (the backfill ran before they were
+    committed) or keep stray completions of a goal that is gone. Write transactions are
+    serialised (`Database.transaction`), and goal changes and their backfill are write
+    transactions too, so every event is committed either before a change (then the change's
+    backfill or delete sees it) or after it (then this check sees the change). Whatever the
+    order, completions equal the goal definitions applied to every stored event.
+
+    The check is cheap: the batch carries the fingerprints of the goal sets it was matched
+    with; only when they differ from the current one (a goal changed meanwhile, or rows of
+    unknown provenance such as a replayed spool) are its completions computed again. With
+    `idempotent` (a replay), completions already stored for the same goal and event are
+    left out, since their ids are new.
+    """
+    rows = records.rows
+    if not (rows["pageviews"] or rows["events"] or rows["ecommerce_events"]):
+        return
+    goal_rows = cur.execute(_ACTIVE_GOALS_SQL).fetchall()
+    fingerprint = _fingerprint(goal_rows)
+    if records.goals_seen == {fingerprint}:
+        return
+    completions = completions_of(_compile(goal_rows, fingerprint), rows)
+    if idempotent and completions:
+        completions = _not_stored(cur, completions)
+    rows["goal_completions"] = completions
+    records.goals_seen = {fingerprint}
+
+
+def _not_stored(cur: duckdb.DuckDBPyConnection, completions: list[tuple]) -> list[tuple]:
+    """Completions whose (goal, pageview or event) pair is not in the table yet."""
+    sources = sorted({c[6] or c[5] for c in completions})
+    stored = set(
+        cur.execute(
+            "SELECT goal_id, coalesce(event_id, pageview_id) FROM goal_completions "
+            "WHERE created_at >= $since AND coalesce(event_id, pageview_id) IN (SELECT unnest($sources))",
+            {"since": min(c[-1] for c in completions), "sources": sources},
+        ).fetchall()
+    )
+    return [c for c in completions if (c[1], c[6] or c[5]) not in stored]
+
+
+# --- goal changes: each one write transaction, then every cache reloads -----------------------
+
+
 def backfill(cur: duckdb.DuckDBPyConnection, goal: Goal) -> int:
-    """Record completions for the site's existing pageviews or events; returns how many."""
+    """Record completions for the site's stored pageviews or events; returns how many.
+
+    Run in the goal's creating transaction; the rule is `completions_of`'s, in SQL for speed.
+    """
     compiled = CompiledGoal.of(goal)
     if compiled.type == "url":
         sql = "SELECT DISTINCT pathname FROM pageviews WHERE site_id = ?"
@@ -118,23 +259,24 @@ def backfill(cur: duckdb.DuckDBPyConnection, goal: Goal) -> int:
         rows = [(ulid_at(ts), goal.id, goal.site_id, v, s, pid, None, ts) for pid, v, s, ts in found]
     else:
         found = cur.execute(
-            "SELECT id, visitor_hash, session_hash, pageview_id, created_at, 'event' FROM events "
+            "SELECT id, visitor_hash, session_hash, pageview_id, created_at FROM events "
             "WHERE site_id = $site AND name = $name "
-            "UNION ALL SELECT id, visitor_hash, session_hash, pageview_id, created_at, 'ecommerce' "
-            "FROM ecommerce_events WHERE site_id = $site AND event_type = $name",
+            "UNION ALL SELECT id, visitor_hash, session_hash, pageview_id, created_at FROM ecommerce_events e "
+            "WHERE site_id = $site AND event_type = $name "
+            "AND NOT EXISTS (SELECT 1 FROM events n WHERE n.id = e.id AND n.created_at = e.created_at)",
             {"site": goal.site_id, "name": compiled.event_name},
         ).fetchall()
-        rows = [(ulid_at(ts), goal.id, goal.site_id, v, s, pv, eid, ts) for eid, v, s, pv, ts, _ in found]
+        rows = [(ulid_at(ts), goal.id, goal.site_id, v, s, pv, eid, ts) for eid, v, s, pv, ts in found]
     insert_rows(cur, "goal_completions", rows)
     return len(rows)
 
 
 def add_goal(db: Database, site_id: str, name: str, goal_type: str, config: dict, service=None) -> tuple[Goal, int]:
-    """Create a goal and backfill it in one transaction; for the CLI and a running server alike.
+    """Create a goal and backfill it in one transaction; for the CLI, the dashboard and a running server.
 
-    With the live `service` (app.extensions["clearanalytics.ingest"]), queued events are
-    committed first so the backfill sees them, and the goal cache reloads at once so new
-    events match from now on. Raises clearanalytics.goals.GoalError for a bad definition.
+    Events accepted but not yet committed need nothing here: their commit re-matches them
+    (`settle_completions`). The live `service`, when given, is flushed first only so that the
+    returned count includes them. Raises clearanalytics.goals.GoalError for a bad definition.
     """
     from clearanalytics.goals import create_goal
 
@@ -143,6 +285,25 @@ def add_goal(db: Database, site_id: str, name: str, goal_type: str, config: dict
     with db.transaction() as cur:
         goal = create_goal(cur, site_id, name, goal_type, config)
         completions = backfill(cur, goal)
-    if service is not None:
-        service.pipeline.goals.invalidate()
+    invalidate_caches(db)
     return goal, completions
+
+
+def edit_goal(db: Database, goal: Goal, **changes) -> Goal:
+    """clearanalytics.goals.update_goal in its own transaction; matching follows at once."""
+    from clearanalytics.goals import update_goal
+
+    with db.transaction() as cur:
+        goal = update_goal(cur, goal, **changes)
+    invalidate_caches(db)
+    return goal
+
+
+def remove_goal(db: Database, goal_id: str) -> bool:
+    """Delete a goal and its completions; batches committed later are re-matched without it."""
+    from clearanalytics.goals import delete_goal
+
+    with db.transaction() as cur:
+        removed = delete_goal(cur, goal_id)
+    invalidate_caches(db)
+    return removed

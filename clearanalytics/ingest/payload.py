@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from clearanalytics.safeinput import InputError, header_text, loads
+
 MAX_BODY_BYTES = 16 * 1024
 MAX_NAME_LENGTH = 120
 MAX_PROPS = 30
@@ -58,15 +60,28 @@ class Payload:
 
 
 def decode_body(raw: bytes) -> dict[str, Any]:
+    """The body as a dict; too deep or a lone surrogate anywhere is a PayloadError naming the key."""
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadError("body", f"must be at most {MAX_BODY_BYTES} bytes")
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
-        raise PayloadError("body", "must be a JSON object") from None
+        data = loads(raw)
+    except InputError as exc:
+        if exc.field == "body" and exc.message == "is not valid JSON":
+            raise PayloadError("body", "must be a JSON object") from None
+        raise PayloadError(exc.field, exc.message) from None
     if not isinstance(data, dict):
         raise PayloadError("body", "must be a JSON object")
     return data
+
+
+def header(value: str | None, field_name: str) -> str | None:
+    """A request header as text; raw bytes that are not UTF-8 (ED A0 80: a surrogate) are a PayloadError."""
+    if value is None or value.isascii():
+        return value
+    try:
+        return header_text(value, field_name)
+    except InputError as exc:
+        raise PayloadError(exc.field, exc.message) from None
 
 
 def _string(data: dict, key: str, field_name: str, required: bool = False, limit: int = 2000) -> str | None:
@@ -96,26 +111,28 @@ def _number(value: Any, field_name: str, low: float, high: float) -> float | Non
     return value
 
 
-def _props(value: Any) -> dict[str, str]:
+def _props(value: Any, field_name: str = "props") -> dict[str, str]:
     if value is None:
         return {}
     if isinstance(value, str):  # older Plausible trackers send props as a JSON string
         try:
-            value = json.loads(value)
-        except ValueError:
-            raise PayloadError("props", "must be an object of string values") from None
+            value = loads(value, field=field_name, prefix=field_name + ".")
+        except InputError as exc:
+            if exc.field == field_name and exc.message == "is not valid JSON":
+                raise PayloadError(field_name, "must be an object of string values") from None
+            raise PayloadError(exc.field, exc.message) from None
     if not isinstance(value, dict):
-        raise PayloadError("props", "must be an object of string values")
+        raise PayloadError(field_name, "must be an object of string values")
     if len(value) > MAX_PROPS:
-        raise PayloadError("props", f"must have at most {MAX_PROPS} keys")
+        raise PayloadError(field_name, f"must have at most {MAX_PROPS} keys")
     props: dict[str, str] = {}
     for key, item in value.items():
         if not key or len(key) > MAX_PROP_KEY:
-            raise PayloadError("props", f"keys must be 1 to {MAX_PROP_KEY} characters")
+            raise PayloadError(field_name, f"keys must be 1 to {MAX_PROP_KEY} characters")
         if item is None:
             continue
         if isinstance(item, dict | list):
-            raise PayloadError("props", f"value of {key!r} must be a string, not nested")
+            raise PayloadError(field_name, f"value of {key!r} must be a string, not nested")
         item = item if isinstance(item, str) else json.dumps(item)
         props[key] = item[:MAX_PROP_VALUE]
     return props
@@ -226,7 +243,7 @@ def _parse_plausible(data: dict[str, Any]) -> Payload:
         url=_string(data, "u", "u", required=True),
         domain=domain.split(",")[0].strip(),
         referrer=_string(data, "r", "r") or "",
-        props=_props(data.get("p", data.get("m"))),
+        props=_props(data.get("p", data.get("m")), "p" if "p" in data else "m"),
         hash_routing=bool(data.get("h")),
         plausible=True,
     )

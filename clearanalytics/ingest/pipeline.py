@@ -137,7 +137,9 @@ def match_goals(event: Event, ctx: Pipeline) -> None:
     name = event.payload.name
     if name == "engagement":
         return
-    goals = ctx.goals.for_site(event.site.id)
+    goal_set = ctx.goals.current()
+    event.records.goals_seen.add(goal_set.fingerprint)  # the commit re-matches if goals changed since
+    goals = goal_set.for_site(event.site.id)
     if not goals:
         return
     event.goal_ids = pageview_goals(goals, event.page.pathname) if name == "pageview" else event_goals(goals, name)
@@ -295,6 +297,21 @@ class Pipeline:
             for day in (today - timedelta(days=1), today):
                 self.salts.get(site.id, site.timezone, day, now=now)
         self.salts.frozen = True
+
+    def forget_sites(self, site_ids: set[str], removed: bool) -> None:
+        """After a deletion (clearanalytics.deletion): no cache may serve what the database no longer has.
+
+        A removed site's domain stops resolving (its events are dropped as unknown-site); a reset
+        site forgets its stored purchases and pageviews, as a restart would.
+        """
+        if removed:
+            self.sites.forget()
+            self.salts.forget(site_ids)
+        self.goals.invalidate()
+        self.engagements.forget(site_ids)
+        with self._tx_lock:
+            for site_id in site_ids:
+                self._transactions.pop(site_id, None)
 
     def run(self, event: Event) -> Event:
         """All steps in order; raises Dropped or PayloadError."""

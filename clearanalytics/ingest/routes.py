@@ -47,9 +47,12 @@ def answer(
     try:
         outcome = service.ingest(body, ip, user_agent, accept_language)
     except PayloadError as exc:
+        service.outcomes.invalid(exc.field)
         return bad_request(exc.field, str(exc))
     if outcome.dropped:
+        service.outcomes.record("dropped", outcome.dropped)
         return _json(202, _EMPTY, [("X-ClearAnalytics-Dropped", outcome.dropped)])
+    service.outcomes.record("accepted")
     if outcome.id:
         return _json(202, b'{"id":"' + outcome.id.encode() + b'"}')  # a ULID needs no escaping
     return _json(202, _EMPTY)
@@ -73,6 +76,7 @@ def preflight():
 def event():
     service = current_app.extensions["clearanalytics.ingest"]
     if (request.content_length or 0) > MAX_BODY_BYTES:
+        service.outcomes.invalid("body")
         status, headers, body = too_large()
     else:
         status, headers, body = answer(
@@ -108,6 +112,7 @@ class IngestFastPath:
         except ValueError:
             length = -1
         if length > MAX_BODY_BYTES:
+            self.service.outcomes.invalid("body")
             status, headers, body = too_large()
         else:
             stream = environ["wsgi.input"]

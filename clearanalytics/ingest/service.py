@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clearanalytics.db import Database, utcnow
-from clearanalytics.ingest.payload import decode_body
+from clearanalytics.ingest.payload import decode_body, header
 from clearanalytics.ingest.pipeline import Dropped, Event, Pipeline
 from clearanalytics.ingest.store import Records
 from clearanalytics.ingest.useragent import parse_agent
 from clearanalytics.ingest.writer import SPOOL_DIR_NAME, Writer
+from clearanalytics.metrics import IngestOutcomes
 
 MAX_USER_AGENT = 1000
 
@@ -29,6 +30,7 @@ class IngestService:
         self.trusted_proxies = trusted_proxies
         self.pipeline = Pipeline(db)
         self.writer = Writer(db, Path(data_dir) / SPOOL_DIR_NAME, interval=interval)
+        self.outcomes = IngestOutcomes()  # counted by the route, read by /metrics
 
     def start(self) -> None:
         self.writer.start()  # replay first, so rebuilt sessions see the replayed rows
@@ -41,10 +43,15 @@ class IngestService:
     def flush(self) -> int:
         return self.writer.flush()
 
+    def forget_sites(self, site_ids: set[str], removed: bool) -> None:
+        """Called by clearanalytics.deletion after it deleted sites' rows (or a site's stats)."""
+        self.pipeline.forget_sites(site_ids, removed)
+
     def ingest(self, body: bytes, ip: str, user_agent: str, accept_language: str | None = None) -> Outcome:
         """Raises PayloadError for client mistakes; otherwise the event is spooled before returning."""
         # A user agent longer than any real browser's is cut, so regexes never see megabytes.
-        user_agent = user_agent[:MAX_USER_AGENT]
+        user_agent = header(user_agent, "User-Agent")[:MAX_USER_AGENT]
+        accept_language = header(accept_language, "Accept-Language")
         event = Event(decode_body(body), ip, user_agent, utcnow(), accept_language, records=Records())
         try:
             self.pipeline.run(event)

@@ -36,6 +36,10 @@ class SiteCache:
     def all(self) -> list[Site]:
         return list(self._by_domain.values())
 
+    def forget(self) -> None:
+        """Sites were removed: reload now, so their domains stop resolving at once."""
+        self.reload()
+
     def reload(self) -> None:
         with self._lock, self.db.reading() as cur:
             rows = cur.execute("SELECT id, tenant_id, domain, timezone, currency FROM sites").fetchall()
@@ -72,6 +76,12 @@ class Engagements:
             return None
         with self._lock:
             return self._items.setdefault(pageview_id, [row[0], row[1], row[2], float(row[3]), row[4]])
+
+    def forget(self, site_ids: set[str]) -> None:
+        """A site's stats were erased or it was removed: its pageviews take no more engagement."""
+        with self._lock:
+            for pageview_id in [k for k, item in self._items.items() if item[0] in site_ids]:
+                del self._items[pageview_id]
 
     def add(self, item: list, seconds: float, scroll: int | None) -> tuple[int, int | None]:
         with self._lock:

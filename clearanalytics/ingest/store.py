@@ -7,10 +7,12 @@ directly), which is two orders of magnitude faster than executemany.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import itemgetter
 
 import duckdb
 import numpy as np
@@ -78,6 +80,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),  # fmt: skip
 }
 TABLES = tuple(COLUMNS)
+log = logging.getLogger(__name__)
 UPDATE_COLUMNS = ("id", "duration", "scroll_depth")  # engagement: absolute new values for a pageview
 _NUMERIC = {"duration": "int64", "value": "float64"}
 
@@ -142,11 +145,13 @@ class Records:
 
     rows: dict[str, list[tuple]] = field(default_factory=lambda: {t: [] for t in TABLES})
     updates: list[tuple] = field(default_factory=list)
+    goals_seen: set[str] = field(default_factory=set)  # fingerprints of the goal sets matched with
 
     def extend(self, other: Records) -> None:
         for table in TABLES:
             self.rows[table].extend(other.rows[table])
         self.updates.extend(other.updates)
+        self.goals_seen |= other.goals_seen
 
     def __len__(self) -> int:
         return sum(len(r) for r in self.rows.values()) + len(self.updates)
@@ -231,8 +236,40 @@ def _invalidate_rollups(cur: duckdb.DuckDBPyConnection, table: str, rows: list[t
     rollups.invalidate_spans(cur, rollups.spans_of((r[site], r[-1]) for r in rows), kinds)
 
 
+_SITE_COLUMN = {table: columns.index("site_id") for table, columns in COLUMNS.items()}
+
+
+def _of_existing_sites(cur: duckdb.DuckDBPyConnection, records: Records) -> Records:
+    """Rows of a site removed while they waited in the queue or the spool are dropped (and logged),
+    never written as rows of a site that no longer exists (clearanalytics.deletion)."""
+    named: set[str] = set()
+    for table, rows in records.rows.items():
+        named.update(map(itemgetter(_SITE_COLUMN[table]), rows))
+    if not named:
+        return records
+    sql = "SELECT id FROM sites WHERE list_contains($ids::VARCHAR[], id)"
+    known = {r[0] for r in cur.execute(sql, {"ids": list(named)}).fetchall()}
+    if len(known) == len(named):
+        return records
+    kept = Records(
+        {t: [r for r in rows if r[_SITE_COLUMN[t]] in known] for t, rows in records.rows.items()},
+        records.updates,
+        records.goals_seen,
+    )
+    log.warning("dropped %d rows of removed sites", len(records) - len(kept))
+    return kept
+
+
 def write_records(cur: duckdb.DuckDBPyConnection, records: Records, idempotent: bool = False) -> None:
-    """Inserts first, then updates: an engagement may point at a pageview in the same batch."""
+    """Inserts first, then updates: an engagement may point at a pageview in the same batch.
+
+    Goal completions are settled first against the goals of this transaction (see
+    clearanalytics.ingest.goalmatch.settle_completions): goal changes cannot race commits.
+    """
+    from clearanalytics.ingest.goalmatch import settle_completions
+
+    records = _of_existing_sites(cur, records)
+    settle_completions(cur, records, idempotent)
     for table in TABLES:
         insert_rows(cur, table, records.rows[table], idempotent=idempotent)
     apply_updates(cur, records.updates)

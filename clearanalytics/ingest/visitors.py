@@ -138,6 +138,12 @@ class Salts:
                 salt = self._cache[key] = derived.digest()
             return salt
 
+    def forget(self, site_ids: set[str]) -> None:
+        """Removed sites' salts (their rows are deleted too)."""
+        with self._lock:
+            for key in [k for k in self._cache if k[0] in site_ids]:
+                del self._cache[key]
+
     def _load_or_create(self, site_id: str, day: date, today: date) -> bytes:
         with self.db.transaction() as cur:
             cur.execute(

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -62,6 +63,7 @@ class Writer:
         self._fd: int | None = None
         self._failed: list[tuple[Records, int, Path | None]] = []
         self.committed = 0
+        self.last_commit = time.time()  # for /metrics: the writer's lag while events wait
 
     # -- lifecycle --
 
@@ -89,6 +91,11 @@ class Writer:
                 self._fd = None
                 if self._segment is not None and self._segment.exists() and self._segment.stat().st_size == 0:
                     self._segment.unlink()
+
+    @property
+    def pending_events(self) -> int:
+        """Events spooled and queued but not yet committed (for /metrics)."""
+        return self._count + sum(count for _, count, _ in self._failed)
 
     # -- the request side --
 
@@ -129,6 +136,7 @@ class Writer:
             if segment is not None:
                 segment.unlink(missing_ok=True)
             self.committed += count
+            self.last_commit = time.time()
             return retried + count
 
     def _retry_failed(self) -> int:

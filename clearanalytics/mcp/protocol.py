@@ -14,7 +14,6 @@ and treats every notification and client response as accepted.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +23,7 @@ from mcp_types import methods
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_HANDSHAKE_VERSION
 from pydantic import ValidationError
 
-from clearanalytics import __version__
+from clearanalytics import __version__, safeinput
 from clearanalytics.mcp import tools
 
 log = logging.getLogger(__name__)
@@ -73,9 +72,16 @@ def _usable_id(message: Any) -> Any:
 def answer(raw: bytes, header_version: str | None, run_tool: ToolRunner) -> Answer:
     """Answer one POSTed body."""
     try:
-        message = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        return 400, error_body(None, types.PARSE_ERROR, f"Parse error: the body is not valid JSON ({exc}).")
+        message = safeinput.loads(raw)
+    except safeinput.InputError as exc:
+        # Not JSON is a parse error; JSON too deep or holding a lone surrogate is an invalid request.
+        code, label = (
+            (types.PARSE_ERROR, "Parse error")
+            if exc.message == "is not valid JSON"
+            else (types.INVALID_REQUEST, "Invalid Request")
+        )
+        data = {"errors": {exc.field: [exc.message]}}
+        return 400, error_body(None, code, f"{label}: {exc.field} {exc.message}.", data)
     if isinstance(message, list):
         return 400, error_body(
             None, types.INVALID_REQUEST, "Batches are not supported: send one JSON-RPC message per POST."

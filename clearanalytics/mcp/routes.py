@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from clearanalytics import accounts
+from clearanalytics.api.auth import request_token
 from clearanalytics.api.ratelimit import token_limiter
 from clearanalytics.api.stats import api_now
 from clearanalytics.app import get_cursor, get_db
@@ -52,13 +53,12 @@ def _rate_limit(state) -> None:
 @bp.before_request
 def _authenticate():
     header = request.headers.get("Authorization", "")
-    scheme, _, plaintext = header.partition(" ")
-    if scheme.lower() != "bearer" or not plaintext.strip():
+    if accounts.bearer_credentials(header) is None:
         return _unauthenticated(invalid=bool(header))
-    cur = get_cursor()
-    token = accounts.verify_token(cur, plaintext.strip())
+    token = request_token()
     if token is None:
         return _unauthenticated(invalid=True)
+    cur = get_cursor()
     if not token.can("mcp:use"):
         return _forbidden("This token lacks the mcp:use ability.")
     tenant = accounts.get_tenant_by_id(cur, token.tenant_id)
@@ -97,9 +97,3 @@ def _http_error(exc: HTTPException):
     response = jsonify(message="Too Many Attempts." if exc.code == 429 else exc.description)
     response.status_code = exc.code or 500
     return response
-
-
-@bp.errorhandler(Exception)
-def _unexpected_error(exc: Exception):
-    current_app.logger.exception("unhandled error on %s", request.path)
-    return jsonify(message="Server Error."), 500

@@ -358,12 +358,19 @@ def invalidate_spans(
         return
     _bump()
     sites = list(spans)
-    zones = dict(cur.execute("SELECT id, timezone FROM sites WHERE list_contains($ids, id)", {"ids": sites}).fetchall())
+    known = {
+        row[0]: row[1:]
+        for row in cur.execute(
+            "SELECT id, timezone, retained_from FROM sites WHERE list_contains($ids, id)", {"ids": sites}
+        ).fetchall()
+    }
     firsts, lasts = [], []
     for site_id in sites:
-        zone = ZoneInfo(zones.get(site_id, "UTC"))
+        timezone, retained_from = known.get(site_id, ("UTC", None))
+        zone = ZoneInfo(timezone)
         first, last = spans[site_id]
-        firsts.append(_local_date(first, zone))
+        # Days whose raw rows retention deleted keep their rollups: nothing could rebuild them.
+        firsts.append(max(_local_date(first, zone), retained_from or date.min))
         lasts.append(_local_date(last, zone))
     cur.execute(
         """
@@ -394,9 +401,14 @@ def spans_of(pairs) -> dict[str, tuple[datetime, datetime]]:
 
 
 def invalidate_site(cur: duckdb.DuckDBPyConnection, site_id: str) -> None:
-    """Forget every rollup of a site (its timezone changed, so its local days did)."""
+    """Forget every rollup of a site (its timezone changed, so its local days did), except those of
+    days whose raw rows retention deleted (before sites.retained_from): they could only be rebuilt empty."""
     _bump()
-    cur.execute("DELETE FROM rollup_days WHERE site_id = ?", [site_id])
+    cur.execute(
+        "DELETE FROM rollup_days WHERE site_id = $id AND day >= "
+        "coalesce((SELECT retained_from FROM sites WHERE id = $id), DATE '0001-01-01')",
+        {"id": site_id},
+    )
 
 
 def warm(cur: duckdb.DuckDBPyConnection, sites, now: datetime) -> int:
@@ -405,7 +417,12 @@ def warm(cur: duckdb.DuckDBPyConnection, sites, now: datetime) -> int:
     from clearanalytics.stats.query import parse_query
 
     query = parse_query({"period": "12m"}, list(sites), now=now)
-    query = query.__class__(query.sites, "custom", query.previous().date_from, query.date_to, now)
+    return build(cur, query.__class__(query.sites, "custom", query.previous().date_from, query.date_to, now))
+
+
+def build(cur: duckdb.DuckDBPyConnection, query: Query) -> int:
+    """Build every kind of rollup missing for the closed days of `query` (retention does this before it
+    deletes raw rows); returns how many (site, kind, day) were missing before."""
     split = plan(query)
     if split is None:
         return 0

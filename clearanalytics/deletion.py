@@ -1,0 +1,275 @@
+"""Removing sites, tenants and members, and erasing a site's stats: no row of them is left behind.
+
+One table, `REFERENCES`, says which column of which table refers to a site, goal, tenant or
+user. Every removal first works out the ids it takes with it (a site takes its goals, a tenant
+its sites, and every member left without a tenant), then deletes, in one transaction, each
+row that any of its columns ties to one of those ids. A new table therefore needs one line
+here, and tests/test_deletion.py fails until it has it (it lists every column of the schema).
+
+Accounts: a user exists only as a member of a tenant. Removing the last membership of a user
+(`user remove`, or removing the tenant) deletes the account with it, tokens included, so
+no login remains that can do nothing; a user in other tenants keeps the account.
+
+A running server is told too (see `attach`): the ingest writer's queued events are committed
+before the deletion (a reset erases everything received until then), and the pipeline's
+caches forget the sites afterwards, so events for a removed domain are dropped as
+`unknown-site`. Rows of a removed site still waiting in the spool are dropped by the writer
+(clearanalytics.ingest.store), so none reappear after the deletion either.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import duckdb
+
+from clearanalytics import accounts, sessions
+from clearanalytics.db import Database
+from clearanalytics.stats import rollup_sql
+
+
+@dataclass(frozen=True)
+class Ref:
+    """`table.column` holds the id of a `target` (site, goal, tenant or user); `stats` rows go on a reset."""
+
+    table: str
+    column: str
+    target: str
+    stats: bool = False
+
+
+TARGETS = ("site", "goal", "tenant", "user")
+
+REFERENCES: tuple[Ref, ...] = (
+    # A site's stats: what `site reset` erases.
+    Ref("pageviews", "site_id", "site", stats=True),
+    Ref("events", "site_id", "site", stats=True),
+    Ref("ecommerce_events", "site_id", "site", stats=True),
+    Ref("goal_completions", "site_id", "site", stats=True),
+    Ref("goal_completions", "goal_id", "goal", stats=True),
+    Ref("rollup_days", "site_id", "site", stats=True),
+    *(Ref(f"rollup_{table}", "site_id", "site", stats=True) for table in rollup_sql.COLUMNS),
+    Ref("rollup_goals", "goal_id", "goal", stats=True),
+    # The site itself, its settings and its visitor-hash salts.
+    Ref("goals", "site_id", "site"),
+    Ref("goals", "id", "goal"),
+    Ref("salts", "site_id", "site"),
+    Ref("sites", "id", "site"),
+    Ref("sites", "tenant_id", "tenant"),
+    # Tenants and users, and what ties them together.
+    Ref("tenants", "id", "tenant"),
+    Ref("memberships", "tenant_id", "tenant"),
+    Ref("memberships", "user_id", "user"),
+    Ref("api_tokens", "tenant_id", "tenant"),
+    Ref("api_tokens", "user_id", "user"),
+    Ref("sessions", "user_id", "user"),
+    Ref("users", "id", "user"),
+)
+
+
+class LiveIngest(Protocol):
+    """What a running server's ingest service does around a deletion (clearanalytics.ingest.service)."""
+
+    def flush(self) -> int: ...
+
+    def forget_sites(self, site_ids: set[str], removed: bool) -> None: ...
+
+
+_LIVE: weakref.WeakKeyDictionary[Database, LiveIngest] = weakref.WeakKeyDictionary()
+
+
+def attach(db: Database, service: LiveIngest) -> None:
+    """The server's ingest service for `db`: the CLI (over the control socket) and the dashboard find it here."""
+    _LIVE[db] = service
+
+
+def live_ingest(db: Database) -> LiveIngest | None:
+    """The running server's ingest service of `db`, or None outside a server (backup flushes it too)."""
+    return _LIVE.get(db)
+
+
+@dataclass
+class Removal:
+    """What one removal takes: ids per target, plus (tenant id, user id) memberships on their own."""
+
+    ids: dict[str, set[str]] = field(default_factory=lambda: {t: set() for t in TARGETS})
+    memberships: list[tuple[str, str]] = field(default_factory=list)
+    stats_only: bool = False
+    deleted_users: list[str] = field(default_factory=list)  # emails, for the message
+    rows: dict[str, int] = field(default_factory=dict)  # table -> rows deleted (or that would be)
+
+    @property
+    def total(self) -> int:
+        return sum(self.rows.values())
+
+    def describe(self) -> str:
+        """'pageviews: 12, events: 3, ...': the tables people know, for a confirmation question."""
+        shown = ("pageviews", "events", "ecommerce_events", "goals", "sites", "memberships", "api_tokens", "users")
+        parts = [f"{t.replace('_', ' ')}: {self.rows[t]}" for t in shown if self.rows.get(t)]
+        return ", ".join(parts) or "no rows"
+
+
+def _refs(stats_only: bool) -> list[Ref]:
+    return [r for r in REFERENCES if r.stats or not stats_only]
+
+
+def _conditions(removal: Removal) -> dict[str, tuple[str, dict]]:
+    """table -> (WHERE clause, parameters) matching every row that the removal takes."""
+    by_table: dict[str, tuple[list[str], dict]] = {}
+    for ref in _refs(removal.stats_only):
+        ids = removal.ids[ref.target]
+        if not ids:
+            continue
+        clauses, params = by_table.setdefault(ref.table, ([], {}))
+        name = f"p{len(params)}"
+        clauses.append(f"list_contains(${name}::VARCHAR[], {ref.column})")
+        params[name] = sorted(ids)
+    if removal.memberships:
+        for table in _membership_tables():
+            clauses, params = by_table.setdefault(table, ([], {}))
+            params["mt"], params["mu"] = [m[0] for m in removal.memberships], [m[1] for m in removal.memberships]
+            clauses.append(
+                "(tenant_id, user_id) IN (SELECT unnest($mt::VARCHAR[]), unnest($mu::VARCHAR[]))",
+            )
+    return {table: (" OR ".join(clauses), params) for table, (clauses, params) in by_table.items()}
+
+
+def _membership_tables() -> list[str]:
+    """Tables whose rows belong to a (tenant, user) pair: memberships and tokens."""
+    tenants = {r.table for r in REFERENCES if r.target == "tenant" and r.column == "tenant_id"}
+    users = {r.table for r in REFERENCES if r.target == "user" and r.column == "user_id"}
+    return sorted(tenants & users)
+
+
+def count(cur: duckdb.DuckDBPyConnection, removal: Removal) -> Removal:
+    """Fill `removal.rows` with what it would delete (for the confirmation question)."""
+    removal.rows = {
+        table: cur.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
+        for table, (where, params) in _conditions(removal).items()
+    }
+    return removal
+
+
+def apply(cur: duckdb.DuckDBPyConnection, removal: Removal) -> None:
+    """Delete what `removal` takes, inside the caller's transaction (`execute` adds the live server's part)."""
+    removal.rows = {
+        table: cur.execute(f"DELETE FROM {table} WHERE {where}", params).fetchone()[0]
+        for table, (where, params) in _conditions(removal).items()
+    }
+    for _tenant_id, user_id in removal.memberships:
+        sessions.end_all(cur, user_id)  # a removed member is logged out everywhere, even if the account stays
+    from clearanalytics.stats.rollups import invalidate_site
+
+    for site_id in removal.ids["site"]:
+        invalidate_site(cur, site_id)  # also drops this process's memo of complete rollup days
+
+
+def _with_sites(cur: duckdb.DuckDBPyConnection, removal: Removal, site_ids: Iterable[str]) -> Removal:
+    removal.ids["site"].update(site_ids)
+    if removal.ids["site"]:
+        rows = cur.execute(
+            "SELECT id FROM goals WHERE list_contains($ids::VARCHAR[], site_id)", {"ids": sorted(removal.ids["site"])}
+        ).fetchall()
+        removal.ids["goal"].update(r[0] for r in rows)
+    return removal
+
+
+def _orphans(cur: duckdb.DuckDBPyConnection, removal: Removal, tenant_id: str, user_ids: list[str] | None) -> None:
+    """Members of `tenant_id` (all, or `user_ids`) who belong to no other tenant lose their account too."""
+    rows = cur.execute(
+        "SELECT u.id, u.email FROM memberships m JOIN users u ON u.id = m.user_id "
+        "WHERE m.tenant_id = $t AND ($only IS NULL OR list_contains($only::VARCHAR[], m.user_id)) "
+        "AND NOT EXISTS (SELECT 1 FROM memberships o WHERE o.user_id = m.user_id AND o.tenant_id <> $t) "
+        "ORDER BY u.email",
+        {"t": tenant_id, "only": user_ids},
+    ).fetchall()
+    removal.ids["user"].update(r[0] for r in rows)
+    removal.deleted_users.extend(r[1] for r in rows)
+
+
+# --- the plans: what each kind of removal takes --------------------------------------------------
+
+
+def plan_site_removal(cur: duckdb.DuckDBPyConnection, site: accounts.Site) -> Removal:
+    return count(cur, _with_sites(cur, Removal(), [site.id]))
+
+
+def plan_site_reset(cur: duckdb.DuckDBPyConnection, site: accounts.Site) -> Removal:
+    return count(cur, _with_sites(cur, Removal(stats_only=True), [site.id]))
+
+
+def plan_tenant_removal(cur: duckdb.DuckDBPyConnection, tenant: accounts.Tenant) -> Removal:
+    removal = Removal()
+    removal.ids["tenant"].add(tenant.id)
+    _with_sites(cur, removal, [s.id for s in accounts.list_sites(cur, tenant.id)])
+    _orphans(cur, removal, tenant.id, None)
+    return count(cur, removal)
+
+
+def plan_member_removal(cur: duckdb.DuckDBPyConnection, tenant: accounts.Tenant, user: accounts.User) -> Removal:
+    """The membership and the tokens it gave; the account as well when it was the user's last tenant.
+
+    The last owner cannot be removed (the dashboard's rule): the tenant would have nobody to manage it.
+    """
+    role = accounts.get_role(cur, tenant.id, user.id)
+    if role is None:
+        raise accounts.AccountError("email", f"user {user.email!r} is not a member of tenant {tenant.slug!r}")
+    owners = cur.execute(
+        "SELECT count(*) FROM memberships WHERE tenant_id = ? AND role = 'owner'", [tenant.id]
+    ).fetchone()[0]
+    if role == "owner" and owners == 1:
+        raise accounts.AccountError(
+            "email", f"{user.email} is the last owner of {tenant.slug}: make another member owner, or remove the tenant"
+        )
+    removal = Removal(memberships=[(tenant.id, user.id)])
+    _orphans(cur, removal, tenant.id, [user.id])
+    return count(cur, removal)
+
+
+# --- doing it ---------------------------------------------------------------------------------------
+
+
+def execute(db: Database, plan) -> Removal:
+    """Plan again and delete inside one write transaction, with a running server's ingest told around it.
+
+    `plan` is one of the plan_* functions with its arguments bound (a lambda taking the cursor):
+    planning inside the transaction means the ids deleted are the ids that exist at that moment.
+    """
+    live = _LIVE.get(db)
+    if live is not None:
+        live.flush()  # events received until now are committed, so the deletion takes them too
+    with db.transaction() as cur:
+        removal = plan(cur)
+        apply(cur, removal)
+    if live is not None and removal.ids["site"]:
+        live.forget_sites(set(removal.ids["site"]), removed=not removal.stats_only)
+    return removal
+
+
+def remove_site(db: Database, site: accounts.Site) -> Removal:
+    return execute(db, lambda cur: plan_site_removal(cur, site))
+
+
+def reset_site(db: Database, site: accounts.Site) -> Removal:
+    """Erase the site's events and rollups; the site, its goals and its settings stay.
+
+    The rollups of days that retention emptied are gone with the rest, so no day is final any more:
+    `retained_from` is cleared and a later import into those days builds their rollups afresh.
+    """
+
+    def plan(cur: duckdb.DuckDBPyConnection) -> Removal:
+        cur.execute("UPDATE sites SET retained_from = NULL WHERE id = ?", [site.id])
+        return plan_site_reset(cur, site)
+
+    return execute(db, plan)
+
+
+def remove_tenant(db: Database, tenant: accounts.Tenant) -> Removal:
+    return execute(db, lambda cur: plan_tenant_removal(cur, tenant))
+
+
+def remove_member(db: Database, tenant: accounts.Tenant, user: accounts.User) -> Removal:
+    return execute(db, lambda cur: plan_member_removal(cur, tenant, user))
