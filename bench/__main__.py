@@ -1,7 +1,7 @@
 """`python -m bench ingest|query|import|export|all`: prints a table per benchmark, writes bench/results.json.
 
 python -m bench ingest [--seconds S] [--workers N]   POST /api/event vs a bare Flask+waitress route, RSS
-python -m bench import [--events N]                  clearanalytics import, events/s
+python -m bench import [--events N] [--input FILE]   the clearanalytics import command: events/s, peak RSS
 python -m bench query --pageviews N --data-dir D     every stats report at 12m: rollups vs raw SQL
 python -m bench export --data-dir D                  full streamed export of the pageviews, server RSS
 python -m bench all --pageviews N --data-dir D       all four, in that order
@@ -163,52 +163,13 @@ def bench_ingest(args: argparse.Namespace) -> Group:
 
 
 def bench_import(args: argparse.Namespace) -> Group:
-    import json
+    from bench import importing
 
-    from clearanalytics.cli.admin import ensure_account
-    from clearanalytics.db import Database
-    from clearanalytics.demo import generate
-    from clearanalytics.ingest.importer import import_file
-
-    print(f"machine: {machine()}")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = args.jsonl or Path(tmp) / "events.jsonl"
-        count = 0
-        with path.open("w") as fh:
-            days = 90
-            per_day = max(10, args.events // (days * 2))
-            while count < args.events:
-                for line in generate("bench.example", days=days, visits_per_day=per_day, seed=count):
-                    fh.write(json.dumps(line) + "\n")
-                    count += 1
-                    if count >= args.events:
-                        break
-        workers = args.import_workers or min(4, os.cpu_count() or 1)
-        runs = {}
-        for label, count in ((f"{workers} workers", workers), ("1 process", 1)):
-            data_dir = Path(tmp) / f"data-{count}"
-            ensure_account(data_dir, tenant="bench", tenant_name="Bench", site="bench.example",
-                           email="bench@localhost", password="bench-password-1")  # fmt: skip
-            db = Database.in_data_dir(data_dir)
-            try:
-                cpu0, wall0 = time.process_time(), time.perf_counter()
-                report = import_file(db, path, workers=count)
-                runs[label] = (time.perf_counter() - wall0, time.process_time() - cpu0, report)
-            finally:
-                db.close()
-    group = Group("import")
-    group.facts["machine"] = machine()
-    for label, (wall, cpu, report) in runs.items():
-        total = report.accepted + sum(report.dropped.values()) + report.error_count
-        group.facts[f"{label}: events"] = f"{total} ({report.accepted} accepted)"
-        group.facts[f"{label}: wall / CPU of this process"] = f"{wall:.2f} s / {cpu:.2f} s"
-        group.facts[f"{label}: events/s (wall)"] = round(total / wall)
-        group.add(f"import rate, {label}", [total / wall], unit="events/s")
-    return group
+    return importing.bench_import(args, machine())
 
 
 def main() -> None:
-    from bench import export, query
+    from bench import export, importing, query
 
     parser = argparse.ArgumentParser(prog="python -m bench")
     sub = parser.add_subparsers(dest="what", required=True)
@@ -224,9 +185,7 @@ def main() -> None:
         parsers[name].add_argument("--workers", type=int, default=4)
         parsers[name].add_argument("--rounds", type=int, default=2)
     for name in ("import", "all"):
-        parsers[name].add_argument("--events", type=int, default=200_000)
-        parsers[name].add_argument("--import-workers", type=int, default=0, help="default: one per CPU, at most 4")
-        parsers[name].add_argument("--jsonl", type=Path, help="write (and keep) the import file here")
+        importing.add_arguments(parsers[name])
     for name in ("query", "export", "all"):
         query.add_arguments(parsers[name])
     for name in ("ingest", "export", "all"):

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import click
@@ -90,6 +94,27 @@ def goal_remove(data_dir: Path, goal_id: str) -> None:
     info(f"removed goal {goal_id}")
 
 
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops an import like Ctrl-C: workers stop and the scratch files are removed.
+
+    Only in the main thread of a CLI process; a forwarded import runs in a server thread,
+    whose own handler already stops the server.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @main.command("import")
 @data_dir_option
 @click.argument("file", type=ClientPath(exists=True, dir_okay=False, path_type=Path))
@@ -107,16 +132,17 @@ def import_command(data_dir: Path, file: Path, domain: str | None, workers: int 
     user_agent; pageview lines may carry duration (seconds) and scroll_depth.
     """
     from clearanalytics.ingest.import_workers import ImportWorkerError
-    from clearanalytics.ingest.importer import import_file
+    from clearanalytics.ingest.importer import cache_capped, import_file
 
-    if in_server(data_dir):
+    forwarded = in_server(data_dir)
+    if forwarded:
         workers = 1
     elif workers is None:
         workers = min(4, os.cpu_count() or 1)
 
     with file.open("rb") as fh:
         total = sum(1 for line in fh if line.strip())
-    with database(data_dir) as db:
+    with database(data_dir) as db, _terminate_as_interrupt(), nullcontext() if forwarded else cache_capped(db):
         if domain:
             with db.reading() as cur:
                 domain = _site(cur, domain).domain

@@ -16,9 +16,12 @@ exactly as one process would. What does cross days is handled here:
 - Engagement lines point at pageviews across lines and days: a file with any of them is
   imported by one process instead (the workers find them while placing the lines).
 
-Each worker writes its rows into its own scratch DuckDB file beside the database; the
-parent then copies them in with one INSERT ... SELECT per table, in one transaction.
-Bad lines that have no partition (not JSON, no timestamp) go to worker `line_no % N`.
+Each worker reads the file as a stream, checks its share of the lines and spills them in
+sorted runs, per owner, into a scratch directory beside the database (import_spill); after
+all have placed theirs, each merges its own runs back in time order, so no process holds
+the file. A bad line is reported by the worker that checked it. Each worker writes its rows
+into its own scratch DuckDB file; the parent then copies them in with one INSERT ... SELECT
+per table, in one transaction.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import tempfile
 import time
 import traceback
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from ctypes import c_longlong, c_ubyte
 from datetime import datetime
 from functools import partial
@@ -42,14 +45,17 @@ import duckdb
 
 from clearanalytics.db import Database, utcnow
 from clearanalytics.ingest import store
+from clearanalytics.ingest.import_spill import Record, Spiller, merged, runs_of
 from clearanalytics.ingest.importer import (
     BatchWriter,
     ImportReport,
     commit_records,
-    decode_line,
-    parse_timestamp,
+    forget_engaged_time,
+    is_engagement,
     prepare_documents,
+    read_lines,
     run_pipeline,
+    to_events,
 )
 from clearanalytics.ingest.payload import is_plausible
 from clearanalytics.ingest.pipeline import Pipeline
@@ -58,9 +64,11 @@ from clearanalytics.ingest.visitors import local_day
 from clearanalytics.stats import rollups
 
 POLL_SECONDS = 0.01
-# A scratch file is read once: compressing it cost a quarter of its write for nothing.
-SCRATCH_CONFIG = {"threads": 1, "memory_limit": "256MB", "force_compression": "uncompressed"}
+# A scratch file is read once: compressing it cost a quarter of its write for nothing. Its
+# cache of written blocks is kept small (as the parent's, importer.cache_capped): it is never read back here.
+SCRATCH_CONFIG = {"threads": 1, "memory_limit": "32MB", "force_compression": "uncompressed"}
 PLACED_POLL_SECONDS = 0.002
+CHECK_EVERY = 1024  # lines a worker places between looks at the shared flags
 
 
 class ImportWorkerError(RuntimeError):
@@ -77,10 +85,10 @@ class _NoDatabase:
 class Partitioner:
     """Which worker owns a line: whole (site, local day)s go to one worker.
 
-    Consecutive days alternate between workers, so one site's history splits evenly. A
-    line that cannot say its day (bad JSON, no timestamp) goes to worker
-    `line_no % workers`, so that its error is reported exactly once. (Reading the two
-    values out of the text with regular expressions was tried: slower than decoding it.)
+    Consecutive days alternate between workers, so one site's history splits evenly. Worker
+    w reads the whole file but checks only the lines numbered w modulo `workers` (decoding
+    every line in every worker cost a third of their work); a bad one is reported by the
+    worker that checked it, so its error is reported exactly once.
     """
 
     def __init__(self, pipeline: Pipeline, site_domain: str | None, workers: int):
@@ -89,49 +97,32 @@ class Partitioner:
         self.workers = workers
         self._sites: dict[str, tuple[int, str]] = {}
 
-    def place(self, number: int, lines: list[tuple[int, str]], shared: _Shared) -> dict[int, Any]:
-        """Fill in the owner of every `workers`-th line, starting at `number`.
+    def place(self, number: int, path: Path, shared: _Shared, spiller: Spiller, report: ImportReport) -> None:
+        """Check this worker's share of the lines and spill each to its owner's runs.
 
-        Returns the lines it decoded that are its own, so they are not decoded twice, and
-        flags an engagement line in `shared`.
+        Stops early once any worker has found an engagement line (the file then goes to one
+        process) and raises if the import is being stopped.
         """
-        own: dict[int, Any] = {}
-        owners = shared.owners
-        for index in range(number, len(lines), self.workers):
-            line_no, line = lines[index]
-            try:
-                doc = decode_line(line)
-            except ValueError:
-                doc = None
-            if isinstance(doc, dict) and _is_engagement(doc):
+        share = (item for item in read_lines(path) if item[0] % self.workers == number)
+        for count, record in enumerate(prepare_documents(share, self.site_domain, report)):
+            if is_engagement(record[2]):
                 shared.engagement[number] = 1
-            owner = owners[index] = self.owner(line_no, doc)
-            if owner == number and doc is not None:
-                own[index] = doc
-        return own
+            if not count % CHECK_EVERY:
+                if shared.stopped():
+                    raise ImportWorkerError("stopped: the importing process failed")
+                if any(shared.engagement):
+                    spiller.discard()
+                    return
+            spiller.add(self.owner(record), record)
+        spiller.flush()
 
-    @staticmethod
-    def lines_of(number: int, lines: list[tuple[int, str]], shared: _Shared, own: dict[int, Any]) -> list:
-        """(line number, decoded line or text) of every line `number` owns, in file order."""
-        owners = bytes(shared.owners)
-        return [
-            (line_no, own.get(index, line))
-            for index, ((line_no, line), owner) in enumerate(zip(lines, owners, strict=True))
-            if owner == number
-        ]
-
-    def owner(self, line_no: int, doc: Any) -> int:
-        if isinstance(doc, dict):
-            domain = self.site_domain or _domain_of(doc)
-            try:
-                ts = parse_timestamp(doc.get("timestamp"))
-            except ValueError:
-                pass
-            else:
-                if isinstance(domain, str):
-                    offset, timezone = self._sites.get(domain) or self._site_of(domain)
-                    return (local_day(ts, timezone).toordinal() + offset) % self.workers
-        return line_no % self.workers
+    def owner(self, record: Record) -> int:
+        ts, line_no, doc = record[:3]
+        domain = self.site_domain or _domain_of(doc)
+        if isinstance(domain, str):
+            offset, timezone = self._sites.get(domain) or self._site_of(domain)
+            return (local_day(ts, timezone).toordinal() + offset) % self.workers
+        return line_no % self.workers  # refused by the pipeline: any worker will do
 
     def _site_of(self, domain: str) -> tuple[int, str]:
         """domain -> (this site's offset among the days, its timezone); unknown domains as UTC."""
@@ -139,10 +130,6 @@ class Partitioner:
         key = site.id if site else domain
         found = self._sites[domain] = (zlib.crc32(key.encode("utf-8", "replace")), site.timezone if site else "UTC")
         return found
-
-
-def _is_engagement(doc: dict) -> bool:
-    return doc.get("n" if is_plausible(doc) else "name") == "engagement"
 
 
 def _domain_of(doc: dict) -> Any:
@@ -153,14 +140,20 @@ def _domain_of(doc: dict) -> Any:
 
 
 class _Shared:
-    """Memory the forked workers and this process share: placement, flags, progress."""
+    """Memory the forked workers and this process share: flags and progress."""
 
-    def __init__(self, lines: int, workers: int):
-        self.owners = RawArray(c_ubyte, lines)
+    def __init__(self, workers: int):
         self.placed = RawArray(c_ubyte, workers)  # worker w has placed its share
         self.engagement = RawArray(c_ubyte, workers)  # worker w saw an engagement line
         self.abort = RawValue(c_ubyte, 0)  # set by this process when something failed
         self.done = RawArray(c_longlong, workers)  # lines each worker has been through
+        self.parent = os.getpid()
+
+    def stopped(self) -> bool:
+        """The importing process failed, or (seen from a worker) it is gone, killed outright."""
+        if self.abort.value:
+            return True
+        return os.getpid() != self.parent and os.getppid() != self.parent
 
     def wait_until_placed(self, alive: Callable[[], bool]) -> None:
         while not all(self.placed):
@@ -171,40 +164,43 @@ class _Shared:
 
 def import_partitioned(
     db: Database,
-    lines: list[tuple[int, str]],
+    path: Path,
     site_domain: str | None,
     progress: Callable[[int], None] | None,
     workers: int,
 ) -> ImportReport | None:
     """This process is worker 0, forked children the others; None if one process must do it.
 
-    Each worker first places a share of the lines (decoding every line in every worker
-    cost a third of their work), waits for the others, then imports the lines it owns:
-    worker 0 straight into the database, the others into scratch files copied in at the
-    end. Finding an engagement line returns None before anything is written.
+    Each worker first places its share of the lines into sorted runs per owner in a scratch
+    directory, waits for the others, then merges the runs it owns and imports them: worker 0
+    straight into the database, the others into scratch files copied in at the end. Finding
+    an engagement line returns None before anything is written.
     """
     pipeline = Pipeline(db)
     pipeline.load_for_workers(utcnow())
     partitioner = Partitioner(pipeline, site_domain, workers)
-    shared = _Shared(len(lines), workers)
+    shared = _Shared(workers)
     scratch = Path(tempfile.mkdtemp(prefix=".import-", dir=db.path.parent))
     try:
         parts = [scratch / f"part{w}.duckdb" for w in range(1, workers)]
         _create_part_tables(db, parts)
         parent = os.getpid()
         children = [
-            _fork(partial(_child, w, pipeline, partitioner, lines, shared, site_domain, part, parent), part)
+            _fork(partial(_child, w, pipeline, partitioner, path, shared, scratch, part, parent), part)
             for w, part in zip(range(1, workers), parts, strict=True)
         ]
         reporter = _Progress(progress, shared)
         try:
-            own = partitioner.place(0, lines, shared)
+            report = ImportReport()
+            partitioner.place(0, path, shared, Spiller(lambda: scratch, "run0", workers), report)
             shared.placed[0] = 1
             shared.wait_until_placed(lambda: _all_alive(children))
             if any(shared.engagement):
                 _wait(children, reporter)  # they stand down too, writing nothing
                 return None
-            first = _import_own_part(db, pipeline, partitioner.lines_of(0, lines, shared, own), site_domain, reporter)
+            reporter(report.error_count)
+            forget_engaged_time(pipeline)
+            first = _import_own_part(db, pipeline, merged(runs_of(scratch, 0), scratch), report, reporter)
         except BaseException as exc:
             shared.abort.value = 1
             codes = _wait(children, reporter)
@@ -256,27 +252,27 @@ def _child(
     number: int,
     pipeline: Pipeline,
     partitioner: Partitioner,
-    lines: list[tuple[int, str]],
+    path: Path,
     shared: _Shared,
-    site_domain: str | None,
+    scratch: Path,
     part: Path,
     parent: int,
 ) -> tuple[ImportReport, list] | None:
     """A forked worker: place its share, wait for the others, import its lines into its scratch file."""
     nowhere = _NoDatabase()
     pipeline.db = pipeline.sites.db = pipeline.salts.db = pipeline.goals.db = pipeline.engagements.db = nowhere
-    own = partitioner.place(number, lines, shared)
+    report = ImportReport()
+    partitioner.place(number, path, shared, Spiller(lambda: scratch, f"run{number}", partitioner.workers), report)
     shared.placed[number] = 1
     shared.wait_until_placed(lambda: os.getppid() == parent)
     if any(shared.engagement):
         return None
-    pipeline.claims = []
-    report = ImportReport()
-    prepared = prepare_documents(partitioner.lines_of(number, lines, shared, own), site_domain, report)
     shared.done[number] += report.error_count
+    forget_engaged_time(pipeline)
+    pipeline.claims = []
 
     def advance(done: int) -> None:
-        if shared.abort.value:
+        if shared.stopped():
             raise ImportWorkerError("stopped: the importing process failed")
         shared.done[number] += done
 
@@ -284,7 +280,7 @@ def _child(
     try:
         writer = BatchWriter(partial(_write_scratch, con))
         try:
-            run_pipeline(pipeline, prepared, report, writer.put, advance)
+            run_pipeline(pipeline, to_events(merged(runs_of(scratch, number), scratch)), report, writer.put, advance)
         finally:
             writer.close()
     finally:
@@ -302,16 +298,13 @@ def _write_scratch(con: duckdb.DuckDBPyConnection, records: Records) -> None:
 
 
 def _import_own_part(
-    db: Database, pipeline: Pipeline, lines: list, site_domain: str | None, progress: _Progress
+    db: Database, pipeline: Pipeline, records: Iterator[Record], report: ImportReport, progress: _Progress
 ) -> tuple[ImportReport, list]:
     """Worker 0, in this process: its lines through the pipeline, straight into the database."""
     pipeline.claims = []
-    report = ImportReport()
-    prepared = prepare_documents(lines, site_domain, report)
-    progress(report.error_count)
     writer = BatchWriter(partial(commit_records, db))
     try:
-        run_pipeline(pipeline, prepared, report, writer.put, progress)
+        run_pipeline(pipeline, to_events(records), report, writer.put, progress)
     finally:
         writer.close()
     return report, pipeline.claims
