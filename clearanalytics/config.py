@@ -49,6 +49,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds between the ingest writer's batch commits (accepted events are spooled to disk at once).",
         float,
     ),
+    Setting(
+        "fsync",
+        "batch",
+        "Ingest spool durability: batch = fdatasync before each 202 (one shared by concurrent events; survives "
+        "power loss), off = written to the OS only (survives a process crash, not an OS crash).",
+    ),
     Setting("llm_provider", "", "AI chat LLM: openai (any Chat Completions API) or anthropic; empty = built-in only."),
     Setting("llm_base_url", "", "Base URL of the LLM API, e.g. http://localhost:11434/v1 for Ollama."),
     Setting("llm_model", "", "Model name passed to the LLM provider."),

@@ -18,6 +18,7 @@ from clearanalytics import __version__
 from clearanalytics.accounts import AccountError
 from clearanalytics.config import SETTINGS_BY_NAME, ConfigError, load_config
 from clearanalytics.db import Database, DatabaseLockedError
+from clearanalytics.permissions import restrict_umask, secure_data_dir
 
 _DATA_DIR = SETTINGS_BY_NAME["data_dir"]
 
@@ -83,6 +84,7 @@ def prepare_data_dir(data_dir: Path) -> Path:
         probe.unlink()
     except OSError as exc:
         raise CliError(f"data dir {data_dir} is not writable: {exc.strerror or exc}") from None
+    secure_data_dir(data_dir)
     return data_dir
 
 
@@ -130,6 +132,7 @@ def info(message: str) -> None:
 @click.version_option(__version__, prog_name="clearanalytics")
 def main() -> None:
     """ClearAnalytics: self-hosted, privacy-first web analytics."""
+    restrict_umask()  # the database, its WAL, the spool and the key are private whatever the caller's umask
 
 
 from clearanalytics.cli import admin, rollups, serve, tracking  # noqa: E402,F401  (registers commands)

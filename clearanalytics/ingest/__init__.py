@@ -18,13 +18,17 @@ def init_app(app: Flask, db: Database) -> None:
     from clearanalytics.ingest.routes import IngestFastPath, bp
     from clearanalytics.ingest.service import IngestService
     from clearanalytics.ingest.visitors import parse_trusted_proxies
+    from clearanalytics.ingest.writer import FSYNC_MODES
 
     try:
         proxies = parse_trusted_proxies(app.config.get("TRUSTED_PROXIES"))
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     interval = float(app.config.get("FLUSH_INTERVAL") or 0.25)
-    service = IngestService(db, app.config["DATA_DIR"], proxies, interval=interval)
+    fsync = str(app.config.get("FSYNC") or "off").strip().lower()
+    if fsync not in FSYNC_MODES:
+        raise ConfigError(f"fsync must be one of {', '.join(FSYNC_MODES)}, not {fsync!r}")
+    service = IngestService(db, app.config["DATA_DIR"], proxies, interval=interval, fsync=fsync)
     service.start()
     app.extensions["clearanalytics.ingest"] = service
     app.register_blueprint(bp)

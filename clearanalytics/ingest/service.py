@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from clearanalytics.db import Database, utcnow
+from clearanalytics.health import Health, Unavailable, describe
 from clearanalytics.ingest.payload import decode_body
 from clearanalytics.ingest.pipeline import Dropped, Event, Pipeline
 from clearanalytics.ingest.store import Records
@@ -24,11 +27,14 @@ class Outcome:
 
 
 class IngestService:
-    def __init__(self, db: Database, data_dir: Path, trusted_proxies: tuple = (), interval: float = 0.25):
+    def __init__(
+        self, db: Database, data_dir: Path, trusted_proxies: tuple = (), interval: float = 0.25, fsync: str = "off"
+    ):
         self.db = db
         self.trusted_proxies = trusted_proxies
         self.pipeline = Pipeline(db)
-        self.writer = Writer(db, Path(data_dir) / SPOOL_DIR_NAME, interval=interval)
+        self.health = Health()
+        self.writer = Writer(db, Path(data_dir) / SPOOL_DIR_NAME, interval=interval, fsync=fsync, health=self.health)
 
     def start(self) -> None:
         self.writer.start()  # replay first, so rebuilt sessions see the replayed rows
@@ -42,7 +48,10 @@ class IngestService:
         return self.writer.flush()
 
     def ingest(self, body: bytes, ip: str, user_agent: str, accept_language: str | None = None) -> Outcome:
-        """Raises PayloadError for client mistakes; otherwise the event is spooled before returning."""
+        """Raises PayloadError for client mistakes and Unavailable when the event cannot be stored now.
+
+        Otherwise the event is spooled (and, with fsync=batch, on disk) before returning.
+        """
         # A user agent longer than any real browser's is cut, so regexes never see megabytes.
         user_agent = user_agent[:MAX_USER_AGENT]
         event = Event(decode_body(body), ip, user_agent, utcnow(), accept_language, records=Records())
@@ -50,6 +59,10 @@ class IngestService:
             self.pipeline.run(event)
         except Dropped as exc:
             return Outcome(dropped=exc.reason)
+        except (OSError, duckdb.Error) as exc:  # a step read or wrote the database (a new day's salt)
+            self.writer.note_database_error(exc)
+            self.writer.errors.error("pipeline", "an ingest step could not reach the database; answering 503", exc)
+            raise Unavailable(describe(exc)) from exc
         if event.records.updates or any(event.records.rows.values()):
             self.writer.submit(event.records)
         return Outcome(id=event.id if event.payload.name == "pageview" else None)
