@@ -1,6 +1,7 @@
 """`python -m bench ingest|query|import|export|all`: prints a table per benchmark, writes bench/results.json.
 
 python -m bench ingest [--seconds S] [--workers N]   POST /api/event vs a bare Flask+waitress route, RSS
+python -m bench wrk [--fsync batch,off]              the same under wrk, one ingest server per fsync mode
 python -m bench import [--events N]                  clearanalytics import, events/s
 python -m bench query --pageviews N --data-dir D     every stats report at 12m: rollups vs raw SQL
 python -m bench export --data-dir D                  full streamed export of the pageviews, server RSS
@@ -208,7 +209,7 @@ def bench_import(args: argparse.Namespace) -> Group:
 
 
 def main() -> None:
-    from bench import export, query
+    from bench import export, query, wrk
 
     parser = argparse.ArgumentParser(prog="python -m bench")
     sub = parser.add_subparsers(dest="what", required=True)
@@ -218,7 +219,9 @@ def main() -> None:
         "query": sub.add_parser("query", help="every stats report at 12m: rollups vs raw SQL"),
         "export": sub.add_parser("export", help="full export of the pageviews through the API, server RSS"),
         "all": sub.add_parser("all", help="ingest, import, query and export"),
+        "wrk": sub.add_parser("wrk", help="POST /api/event under wrk: ingest per fsync mode vs the bare route"),
     }
+    wrk.add_arguments(parsers["wrk"])
     for name in ("ingest", "all"):
         parsers[name].add_argument("--seconds", type=float, default=10)
         parsers[name].add_argument("--workers", type=int, default=4)
@@ -242,6 +245,7 @@ def main() -> None:
         "query": [query.bench_query],
         "export": [export.bench_export],
         "all": [bench_ingest, bench_import, query.bench_query, export.bench_export],
+        "wrk": [wrk.bench_wrk],
     }[args.what]
     for step in steps:
         group = step(args)
