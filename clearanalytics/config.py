@@ -51,7 +51,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "fsync",
-        "batch",
+        "off",
         "Ingest spool durability: batch = fdatasync before each 202 (one shared by concurrent events; survives "
         "power loss), off = written to the OS only (survives a process crash, not an OS crash).",
     ),

@@ -83,7 +83,6 @@ class Writer:
         self._count = 0
         self._lock = threading.Lock()  # guards pending + the open segment
         self._flush_lock = threading.Lock()  # one flush at a time
-        self._sync_lock = threading.Lock()  # one fdatasync at a time; taken before _lock, never after
         self._wake = threading.Event()
         self._stopping = False
         self._thread: threading.Thread | None = None
@@ -95,6 +94,7 @@ class Writer:
         self._written = 0  # lines written so far (a sequence number per submit)
         self._synced = 0  # lines known to be on disk
         self._sync_failed_upto = 0  # lines whose fdatasync failed: their submitters answer 503
+        self._round_done: threading.Event | None = None  # set when the running fdatasync round ends
         self._unsynced_fds: list[int] = []  # rotated segments still to fdatasync (fsync=batch), then close
         self._failed: list[tuple[Records, int, Path | None]] = []
         self._failed_events = 0
@@ -122,18 +122,27 @@ class Writer:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
-        with self._sync_lock, self._lock:
-            fds = self._unsynced_fds + ([self._fd] if self._fd is not None else [])
-            self._fd, self._unsynced_fds = None, []  # from here on submit answers 503
-            try:
-                if self.fsync == "batch":
-                    self._fdatasync_all(fds)
-            except Unavailable:
-                pass  # the flush below commits these lines to the database, which syncs its own log
-            finally:
-                for fd in fds:
-                    os.close(fd)
-            self._synced = self._written
+        final_round = threading.Event()
+        while True:  # wait for a running fdatasync round, then lead the last one: no fd closes under a sync
+            with self._lock:
+                running = self._round_done
+                if running is None:
+                    self._round_done = final_round
+                    fds = self._unsynced_fds + ([self._fd] if self._fd is not None else [])
+                    self._fd, self._unsynced_fds = None, []  # from here on submit answers 503
+                    break
+            running.wait()
+        try:
+            if self.fsync == "batch":
+                self._fdatasync_all(fds)
+        except Unavailable:
+            pass  # the flush below commits these lines to the database, which syncs its own log
+        finally:
+            for fd in fds:
+                os.close(fd)
+            with self._lock:
+                self._synced, self._round_done = self._written, None
+            final_round.set()
         self.flush()
         if self._segment is not None and self._segment.exists() and self._segment.stat().st_size == 0:
             self._segment.unlink()
@@ -207,25 +216,43 @@ class Writer:
             os.close(fd)
 
     def _sync(self, seq: int) -> None:
-        """Group commit: return once line `seq` is on disk, sharing one fdatasync with concurrent submitters."""
-        with self._sync_lock:
-            if self._synced >= seq:
-                return  # a leader's fdatasync covered this line while we waited for the lock
-            if seq <= self._sync_failed_upto:
-                raise Unavailable("fdatasync of the ingest spool failed")  # its segment is closed unsynced
+        """Group commit: return once line `seq` is on disk, sharing one fdatasync with concurrent submitters.
+
+        The first submitter to find no fdatasync running leads: it syncs every line written so
+        far while later ones wait for its round to end (an Event, so all of them wake at once),
+        then check again; one of those written during the round leads the next.
+        """
+        while self._synced < seq:
             with self._lock:
-                target = self._written
-                fds = self._unsynced_fds + ([self._fd] if self._fd is not None else [])
-                retired, self._unsynced_fds = self._unsynced_fds, []
+                if self._synced >= seq:
+                    return
+                if seq <= self._sync_failed_upto:
+                    raise Unavailable("fdatasync of the ingest spool failed")  # its segment is closed unsynced
+                round_done = self._round_done
+                leader = round_done is None
+                if leader:
+                    round_done = self._round_done = threading.Event()
+                    target = self._written
+                    fds = self._unsynced_fds + ([self._fd] if self._fd is not None else [])
+                    retired, self._unsynced_fds = self._unsynced_fds, []
+            if not leader:
+                round_done.wait()
+                continue
             try:
                 self._fdatasync_all(fds)
             except Unavailable:
-                self._sync_failed_upto = target
+                with self._lock:
+                    self._sync_failed_upto = max(self._sync_failed_upto, target)
                 raise
+            else:
+                with self._lock:
+                    self._synced = max(self._synced, target)
             finally:
                 for fd in retired:
                     os.close(fd)
-            self._synced = target
+                with self._lock:
+                    self._round_done = None
+                round_done.set()
 
     def _fdatasync_all(self, fds: list[int]) -> None:
         try:
@@ -245,7 +272,7 @@ class Writer:
             if not self._reopen_if_needed():
                 return 0
             retried = self._retry_failed()
-            with self._sync_lock, self._lock:
+            with self._lock:
                 if not self._count:
                     return retried
                 if self._fd is not None:
