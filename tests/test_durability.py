@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import resource
 import shutil
 import signal
 import stat
@@ -24,6 +25,7 @@ import pytest
 import requests
 
 from clearanalytics.db import Database, new_id, utcnow
+from clearanalytics.health import Unavailable
 from clearanalytics.ingest.store import COLUMNS, Records
 from clearanalytics.ingest.writer import Writer
 from tests.conftest import REPO_ROOT, cli_env, make_account
@@ -334,6 +336,36 @@ def check_health(service) -> tuple[int, dict]:
     from clearanalytics.health import check
 
     return check(service.db, service)
+
+
+def test_a_short_write_is_refused_and_its_torn_tail_cut_off(tmp_path):
+    """The kernel's file size limit makes a write stop mid-line (a real short write, then EFBIG), like a full disk."""
+    db = Database(tmp_path / "db.duckdb")
+    writer = Writer(db, tmp_path / "spool", interval=60)
+    writer.start()
+    accepted = [one_pageview(i) for i in range(3)]
+    for records in accepted:
+        writer.submit(records)
+    segment = next((tmp_path / "spool").glob("*.jsonl"))
+    whole = segment.stat().st_size
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (whole + 100, hard))  # room for a third of the next line
+    try:
+        with pytest.raises(Unavailable):
+            writer.submit(one_pageview(3))
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, old_handler)
+    assert segment.stat().st_size == whole and segment.read_bytes().endswith(b"\n")
+    accepted.append(one_pageview(4))
+    writer.submit(accepted[-1])  # appended after whole lines, not glued to a torn one
+    assert [len(json.loads(line)["pageviews"]) for line in segment.read_text().splitlines()] == [1, 1, 1, 1]
+    writer.close()
+    with db.reading() as cur:
+        stored = {row[0] for row in cur.execute("SELECT id FROM pageviews").fetchall()}
+    db.close()
+    assert stored == {r.rows["pageviews"][0][0] for r in accepted}
 
 
 # --- item 6: group-commit fsync ---------------------------------------------------------------

@@ -60,6 +60,12 @@ def _decode(line: str) -> Records:
     return records
 
 
+def _unlink(segments: list[Path]) -> None:
+    """Segments whose every line is committed: no longer needed for a replay."""
+    for segment in segments:
+        segment.unlink(missing_ok=True)
+
+
 class Writer:
     def __init__(
         self,
@@ -96,7 +102,8 @@ class Writer:
         self._sync_failed_upto = 0  # lines whose fdatasync failed: their submitters answer 503
         self._round_done: threading.Event | None = None  # set when the running fdatasync round ends
         self._unsynced_fds: list[int] = []  # rotated segments still to fdatasync (fsync=batch), then close
-        self._failed: list[tuple[Records, int, Path | None]] = []
+        self._segments: list[Path] = []  # the segments holding the pending lines, the open one last
+        self._failed: list[tuple[Records, int, list[Path]]] = []
         self._failed_events = 0
         self._reopen_at = 0.0
         self.committed = 0
@@ -284,17 +291,16 @@ class Writer:
                         self.errors.error("segment", "cannot open a new spool segment", exc)
                         return retried
                     self._retire(old)
-                    segment = self._previous_segment
+                    segments, self._segments = self._segments[:-1], self._segments[-1:]
                 else:
-                    segment = self._segment
+                    segments, self._segments = self._segments, []
                 batch, count = self._pending, self._count
                 self._pending, self._count = Records(), 0
             if not self._commit(batch, count):
-                self._failed.append((batch, count, segment))
+                self._failed.append((batch, count, segments))
                 self._failed_events += count
                 return retried
-            if segment is not None:
-                segment.unlink(missing_ok=True)
+            _unlink(segments)
             self.committed += count
             return retried + count
 
@@ -349,13 +355,12 @@ class Writer:
         """Batches whose commit failed, tried again (idempotently: some rows may have landed)."""
         done = 0
         while self._failed:
-            batch, count, segment = self._failed[0]
+            batch, count, segments = self._failed[0]
             if not self._commit(batch, count, idempotent=True):
                 break
             self._failed.pop(0)
             self._failed_events -= count
-            if segment is not None:
-                segment.unlink(missing_ok=True)
+            _unlink(segments)
             self.committed += count
             done += count
         return done
@@ -388,7 +393,8 @@ class Writer:
         self._segment_no += 1
         path = self.spool_dir / f"{datetime.now():%Y%m%d%H%M%S%f}-{os.getpid()}-{self._segment_no:06d}.jsonl"
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        self._previous_segment, self._segment, self._size = self._segment, path, 0
+        self._segment, self._size = path, 0
+        self._segments.append(path)
 
     def replay(self) -> int:
         """Commit the rows of segments a crashed process left behind, then delete them."""
