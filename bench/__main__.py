@@ -50,7 +50,8 @@ def _wait_healthy(url: str, proc: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read() if proc.stderr else ''}")
+            log = getattr(proc, "log_path", None)
+            raise RuntimeError(f"server exited: {Path(log).read_text() if log else ''}")
         try:
             if requests.get(url + "/healthz", timeout=2).status_code == 200:
                 return
@@ -63,6 +64,17 @@ def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env
+
+
+def _popen_logged(cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """stderr into a file: a pipe nobody reads fills up (waitress warns per queued request) and stalls the server."""
+    fd, path = tempfile.mkstemp(prefix="bench-server-", suffix=".log")
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=fd, env=env, cwd=ROOT)
+    finally:
+        os.close(fd)
+    proc.log_path = path  # type: ignore[attr-defined]
+    return proc
 
 
 def start_ingest(data_dir: Path, threads: int) -> tuple[subprocess.Popen, str]:
@@ -78,7 +90,7 @@ def start_server(data_dir: Path, threads: int, extra_env: dict[str, str]) -> tup
     env = _env() | extra_env
     cmd = [sys.executable, "-m", "clearanalytics", "serve", "--data-dir", str(data_dir), "--port", str(port),
            "--threads", str(threads)]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    proc = _popen_logged(cmd, env)
     url = f"http://127.0.0.1:{port}"
     _wait_healthy(url, proc)
     return proc, url
@@ -87,7 +99,7 @@ def start_server(data_dir: Path, threads: int, extra_env: dict[str, str]) -> tup
 def start_bare(threads: int) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     cmd = [sys.executable, "-m", "bench.bare", str(port), str(threads)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(), cwd=ROOT)
+    proc = _popen_logged(cmd, _env())
     url = f"http://127.0.0.1:{port}"
     _wait_healthy(url, proc)
     return proc, url
@@ -115,6 +127,8 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
+    if getattr(proc, "log_path", None):
+        Path(proc.log_path).unlink(missing_ok=True)
 
 
 def bench_ingest(args: argparse.Namespace) -> Group:
