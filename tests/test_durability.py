@@ -474,3 +474,13 @@ def test_data_dir_and_files_are_private_under_umask_022(tmp_path, servers):
     assert {str(p): oct(mode(p)) for p in files} == {str(p): oct(m) for p, m in files.items()}
     everything = [data_dir, *data_dir.rglob("*")]
     assert [str(p) for p in everything if mode(p) & 0o077] == []
+
+
+def test_an_unknown_fsync_mode_is_one_error_line(tmp_path):
+    env = cli_env() | {"CLEARANALYTICS_FSYNC": "sometimes"}
+    done = subprocess.run(
+        [sys.executable, "-m", "clearanalytics", "serve", "--data-dir", str(tmp_path / "data"), "--port", "0"],
+        capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip() == "Error: fsync must be one of batch, off, not 'sometimes'"
