@@ -20,7 +20,6 @@ process, so the server recovers by itself once space is freed.
 from __future__ import annotations
 
 import errno
-import json
 import logging
 import os
 import threading
@@ -30,7 +29,8 @@ from pathlib import Path
 
 from clearanalytics.db import Database
 from clearanalytics.health import Health, ThrottledLog, Unavailable, describe, needs_reopen
-from clearanalytics.ingest.store import TABLES, Records, write_records
+from clearanalytics.ingest.spool import encode, replay, unlink
+from clearanalytics.ingest.store import Records, write_records
 
 log = logging.getLogger(__name__)
 
@@ -39,31 +39,6 @@ FSYNC_MODES = ("batch", "off")
 MAX_BACKLOG = 200_000  # events whose commit failed, held for retry; beyond this ingest answers 503
 _REOPEN_EVERY = 1.0  # seconds between attempts to reopen an invalidated database
 _PROBE_BYTES = 64 * 1024  # written (then removed) to learn whether a full spool disk has room again
-
-
-def _encode(records: Records) -> str:
-    """One JSON line; created_at (always the last column) as ISO text, so json stays on its C path."""
-    doc: dict = {t: [(*row[:-1], row[-1].isoformat()) for row in rows] for t, rows in records.rows.items() if rows}
-    if records.updates:
-        doc["updates"] = records.updates
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
-def _decode(line: str) -> Records:
-    doc = json.loads(line)
-    records = Records()
-    for table in TABLES:
-        for row in doc.get(table, ()):
-            row[-1] = datetime.fromisoformat(row[-1])
-            records.rows[table].append(tuple(row))
-    records.updates.extend(tuple(u) for u in doc.get("updates", ()))
-    return records
-
-
-def _unlink(segments: list[Path]) -> None:
-    """Segments whose every line is committed: no longer needed for a replay."""
-    for segment in segments:
-        segment.unlink(missing_ok=True)
 
 
 class Writer:
@@ -158,7 +133,7 @@ class Writer:
 
     def submit(self, records: Records) -> None:
         """Durably note the rows in the spool, then queue them; raises Unavailable when that is impossible."""
-        line = _encode(records).encode("utf-8")
+        line = encode(records).encode("utf-8")
         with self._lock:
             if self._fd is None:
                 raise Unavailable("the server is shutting down")
@@ -300,7 +275,7 @@ class Writer:
                 self._failed.append((batch, count, segments))
                 self._failed_events += count
                 return retried
-            _unlink(segments)
+            unlink(segments)
             self.committed += count
             return retried + count
 
@@ -360,7 +335,7 @@ class Writer:
                 break
             self._failed.pop(0)
             self._failed_events -= count
-            _unlink(segments)
+            unlink(segments)
             self.committed += count
             done += count
         return done
@@ -398,22 +373,4 @@ class Writer:
 
     def replay(self) -> int:
         """Commit the rows of segments a crashed process left behind, then delete them."""
-        segments = sorted(self.spool_dir.glob("*.jsonl"))
-        total = 0
-        for segment in segments:
-            records, events = Records(), 0
-            with segment.open(encoding="utf-8", errors="replace") as fh:
-                for line in fh:
-                    try:
-                        records.extend(_decode(line))
-                        events += 1
-                    except (ValueError, TypeError, KeyError, IndexError):
-                        continue  # a torn last line was never answered 202
-            if events:
-                with self.db.transaction() as cur:
-                    write_records(cur, records, idempotent=True)
-            segment.unlink()
-            total += events
-        if total:
-            log.warning("replayed %d spooled events from %s", total, self.spool_dir)
-        return total
+        return replay(self.db, self.spool_dir)
