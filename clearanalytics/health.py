@@ -88,7 +88,7 @@ class ThrottledLog:
                 self._seen[kind] = (last, repeats + 1)
                 return False
             self._seen[kind] = (now, 0)
-        suffix = f" (and {repeats} more times in the last {self.interval:g} s)" if repeats else ""
+        suffix = f" (and {repeats} more times in the last {now - last:.0f} s)" if repeats else ""
         detail = f": {describe(exc)}" if exc is not None else ""
         self.logger.error("%s%s%s", message, detail, suffix)
         return True

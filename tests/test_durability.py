@@ -484,3 +484,22 @@ def test_an_unknown_fsync_mode_is_one_error_line(tmp_path):
     )  # fmt: skip
     assert done.returncode == 1
     assert done.stderr.strip() == "Error: fsync must be one of batch, off, not 'sometimes'"
+
+
+def test_a_repeated_error_is_logged_once_per_interval_with_a_count(caplog):
+    import logging
+
+    from clearanalytics.health import ThrottledLog
+
+    throttled = ThrottledLog(logging.getLogger("tests.durability"), interval=3600)
+    error = OSError(28, "No space left on device", "/data/spool/x.jsonl")
+    with caplog.at_level(logging.ERROR, logger="tests.durability"):
+        logged = [throttled.error("spool", "cannot write to the ingest spool", error) for _ in range(100)]
+        throttled.interval = 0  # the interval has passed
+        logged.append(throttled.error("spool", "cannot write to the ingest spool", error))
+    assert logged.count(True) == 2
+    assert [r.getMessage() for r in caplog.records] == [
+        "cannot write to the ingest spool: disk full: No space left on device: /data/spool/x.jsonl",
+        "cannot write to the ingest spool: disk full: No space left on device: /data/spool/x.jsonl"
+        " (and 99 more times in the last 0 s)",
+    ]
