@@ -76,6 +76,8 @@ class Writer:
         self._synced = 0  # lines known to be on disk
         self._sync_failed_upto = 0  # lines whose fdatasync failed: their submitters answer 503
         self._round_done: threading.Event | None = None  # set when the running fdatasync round ends
+        self._round_lock = threading.Lock()  # elects a round's leader; held only for a few attribute reads
+        self._generation = 0  # segment rotations so far (under _lock)
         self._unsynced_fds: list[int] = []  # rotated segments still to fdatasync (fsync=batch), then close
         self._segments: list[Path] = []  # the segments holding the pending lines, the open one last
         self._failed: list[tuple[Records, int, list[Path]]] = []
@@ -106,7 +108,7 @@ class Writer:
             self._thread.join(timeout=30)
         final_round = threading.Event()
         while True:  # wait for a running fdatasync round, then lead the last one: no fd closes under a sync
-            with self._lock:
+            with self._round_lock, self._lock:
                 running = self._round_done
                 if running is None:
                     self._round_done = final_round
@@ -122,7 +124,7 @@ class Writer:
         finally:
             for fd in fds:
                 os.close(fd)
-            with self._lock:
+            with self._round_lock:
                 self._synced, self._round_done = self._written, None
             final_round.set()
         self.flush()
@@ -192,6 +194,7 @@ class Writer:
 
     def _retire(self, fd: int) -> None:
         """A segment no longer written to: closed now, or after its lines are synced (fsync=batch)."""
+        self._generation += 1
         if self.fsync == "batch":
             self._unsynced_fds.append(fd)
         else:
@@ -202,10 +205,12 @@ class Writer:
 
         The first submitter to find no fdatasync running leads: it syncs every line written so
         far while later ones wait for its round to end (an Event, so all of them wake at once),
-        then check again; one of those written during the round leads the next.
+        then check again; one of those written during the round leads the next. Rounds are
+        elected under their own lock, never held across a call that releases the GIL: a
+        thread holding a lock while it waits for the GIL stalls every other submitter.
         """
         while self._synced < seq:
-            with self._lock:
+            with self._round_lock:
                 if self._synced >= seq:
                     return
                 if seq <= self._sync_failed_upto:
@@ -214,27 +219,44 @@ class Writer:
                 leader = round_done is None
                 if leader:
                     round_done = self._round_done = threading.Event()
-                    target = self._written
-                    fds = self._unsynced_fds + ([self._fd] if self._fd is not None else [])
-                    retired, self._unsynced_fds = self._unsynced_fds, []
             if not leader:
                 round_done.wait()
                 continue
             try:
-                self._fdatasync_all(fds)
-            except Unavailable:
-                with self._lock:
-                    self._sync_failed_upto = max(self._sync_failed_upto, target)
-                raise
-            else:
-                with self._lock:
-                    self._synced = max(self._synced, target)
+                self._lead_round()
             finally:
-                for fd in retired:
-                    os.close(fd)
-                with self._lock:
+                with self._round_lock:
                     self._round_done = None
                 round_done.set()
+
+    def _lead_round(self) -> None:
+        target, fds, retired = self._round_snapshot()
+        try:
+            self._fdatasync_all(fds)
+        except Unavailable:
+            with self._round_lock:
+                self._sync_failed_upto = max(self._sync_failed_upto, target)
+            raise
+        finally:
+            for fd in retired:
+                os.close(fd)
+        with self._round_lock:
+            self._synced = max(self._synced, target)
+
+    def _round_snapshot(self) -> tuple[int, list[int], list[int]]:
+        """(lines written, fds holding any unsynced one, retired fds to close after), consistent.
+
+        Without the writer lock when no segment was rotated meanwhile (nearly always): every
+        line up to `_written` is then whole in the open segment or in one already synced.
+        """
+        generation = self._generation
+        if not self._unsynced_fds:
+            fd, target = self._fd, self._written
+            if self._generation == generation and not self._unsynced_fds:
+                return target, [] if fd is None else [fd], []
+        with self._lock:
+            retired, self._unsynced_fds = self._unsynced_fds, []
+            return self._written, retired + ([] if self._fd is None else [self._fd]), retired
 
     def _fdatasync_all(self, fds: list[int]) -> None:
         try:
