@@ -61,7 +61,7 @@ def run_wrk(url: str, script: Path, args: argparse.Namespace) -> dict[str, float
 
 
 def bench_wrk(args: argparse.Namespace) -> Group:
-    from bench.__main__ import machine, start_bare, start_server, stop
+    from bench.__main__ import cpu_seconds, machine, start_bare, start_server, stop
     from clearanalytics.cli.admin import ensure_account
 
     modes = [m.strip() for m in args.fsync.split(",") if m.strip()]
@@ -86,8 +86,11 @@ def bench_wrk(args: argparse.Namespace) -> Group:
             for _proc, url in servers.values():  # caches, salts, first batches
                 run_wrk(url, script, warm_up)
             for _ in range(args.rounds):
-                for name, (_proc, url) in servers.items():
-                    runs[name].append(run_wrk(url, script, args))
+                for name, (proc, url) in servers.items():
+                    before = cpu_seconds(proc.pid)
+                    result = run_wrk(url, script, args)
+                    result["cpu_us"] = (cpu_seconds(proc.pid) - before) / max(result["rps"] * args.seconds, 1) * 1e6
+                    runs[name].append(result)
         finally:
             for proc, _url in servers.values():
                 stop(proc)
@@ -95,6 +98,7 @@ def bench_wrk(args: argparse.Namespace) -> Group:
     for name, rs in runs.items():
         group.facts[f"{name}: req/s per round"] = [round(r["rps"]) for r in rs]
         group.facts[f"{name}: non-2xx answers, socket errors"] = [(r["non_2xx"], r["socket_errors"]) for r in rs]
+        group.facts[f"{name}: server CPU us/request per round"] = [round(r["cpu_us"]) for r in rs]
         group.add(f"{name}: best req/s", [best[name]], unit="req/s")
         group.add(f"{name}: p99 latency", [r["p99_ms"] for r in rs])
         if name != "bare route":
