@@ -206,9 +206,10 @@ def test_cli_command_checkpoints_its_writes_into_the_main_file(tmp_path):
 # --- kill -9 and restart ------------------------------------------------------------------------
 
 
-def test_kill_9_under_load_then_restart_loses_nothing_acknowledged(tmp_path, servers):
+@pytest.mark.parametrize("fsync", ["off", "batch"])
+def test_kill_9_under_load_then_restart_loses_nothing_acknowledged(tmp_path, servers, fsync):
     account = make_account(tmp_path / "data")
-    server = servers(account.data_dir, env={"CLEARANALYTICS_FLUSH_INTERVAL": "30"})
+    server = servers(account.data_dir, env={"CLEARANALYTICS_FLUSH_INTERVAL": "30", "CLEARANALYTICS_FSYNC": fsync})
     load = Load(server.url, threads=4)
     load.wait_for_acks(300)
     server.proc.kill()
