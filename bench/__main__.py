@@ -1,6 +1,7 @@
 """`python -m bench ingest|query|import|export|all`: prints a table per benchmark, writes bench/results.json.
 
 python -m bench ingest [--seconds S] [--workers N]   POST /api/event vs a bare Flask+waitress route, RSS
+python -m bench wrk [--fsync batch,off]              ingest under wrk beside the bare route, one server per fsync mode
 python -m bench import [--events N] [--input FILE]   the clearanalytics import command: events/s, peak RSS
 python -m bench query --pageviews N --data-dir D     every stats report at 12m: rollups vs raw SQL
 python -m bench export --data-dir D                  full streamed export of the pageviews, server RSS
@@ -49,7 +50,8 @@ def _wait_healthy(url: str, proc: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read() if proc.stderr else ''}")
+            log = getattr(proc, "log_path", None)
+            raise RuntimeError(f"server exited: {Path(log).read_text() if log else ''}")
         try:
             if requests.get(url + "/healthz", timeout=2).status_code == 200:
                 return
@@ -62,6 +64,17 @@ def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env
+
+
+def _popen_logged(cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """stderr into a file: a pipe nobody reads fills up (waitress warns per queued request) and stalls the server."""
+    fd, path = tempfile.mkstemp(prefix="bench-server-", suffix=".log")
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=fd, env=env, cwd=ROOT)
+    finally:
+        os.close(fd)
+    proc.log_path = path  # type: ignore[attr-defined]
+    return proc
 
 
 def start_ingest(data_dir: Path, threads: int) -> tuple[subprocess.Popen, str]:
@@ -77,7 +90,7 @@ def start_server(data_dir: Path, threads: int, extra_env: dict[str, str]) -> tup
     env = _env() | extra_env
     cmd = [sys.executable, "-m", "clearanalytics", "serve", "--data-dir", str(data_dir), "--port", str(port),
            "--threads", str(threads)]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    proc = _popen_logged(cmd, env)
     url = f"http://127.0.0.1:{port}"
     _wait_healthy(url, proc)
     return proc, url
@@ -86,7 +99,7 @@ def start_server(data_dir: Path, threads: int, extra_env: dict[str, str]) -> tup
 def start_bare(threads: int) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     cmd = [sys.executable, "-m", "bench.bare", str(port), str(threads)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(), cwd=ROOT)
+    proc = _popen_logged(cmd, _env())
     url = f"http://127.0.0.1:{port}"
     _wait_healthy(url, proc)
     return proc, url
@@ -114,6 +127,8 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
+    if getattr(proc, "log_path", None):
+        Path(proc.log_path).unlink(missing_ok=True)
 
 
 def bench_ingest(args: argparse.Namespace) -> Group:
@@ -169,7 +184,7 @@ def bench_import(args: argparse.Namespace) -> Group:
 
 
 def main() -> None:
-    from bench import export, importing, query
+    from bench import export, importing, query, wrk
 
     parser = argparse.ArgumentParser(prog="python -m bench")
     sub = parser.add_subparsers(dest="what", required=True)
@@ -179,7 +194,9 @@ def main() -> None:
         "query": sub.add_parser("query", help="every stats report at 12m: rollups vs raw SQL"),
         "export": sub.add_parser("export", help="full export of the pageviews through the API, server RSS"),
         "all": sub.add_parser("all", help="ingest, import, query and export"),
+        "wrk": sub.add_parser("wrk", help="POST /api/event under wrk: ingest per fsync mode vs the bare route"),
     }
+    wrk.add_arguments(parsers["wrk"])
     for name in ("ingest", "all"):
         parsers[name].add_argument("--seconds", type=float, default=10)
         parsers[name].add_argument("--workers", type=int, default=4)
@@ -201,6 +218,7 @@ def main() -> None:
         "query": [query.bench_query],
         "export": [export.bench_export],
         "all": [bench_ingest, bench_import, query.bench_query, export.bench_export],
+        "wrk": [wrk.bench_wrk],
     }[args.what]
     for step in steps:
         group = step(args)

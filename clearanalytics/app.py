@@ -59,8 +59,14 @@ def create_app(config: dict[str, Any] | None = None, database: Database | None =
 
     @app.get("/healthz")
     def healthz():
-        get_cursor().execute("SELECT 1").fetchone()
-        return jsonify(status="ok")
+        from clearanalytics.health import RETRY_AFTER_SECONDS, check
+
+        status, doc = check(db, app.extensions.get("clearanalytics.ingest"))
+        response = jsonify(doc)
+        response.status_code = status
+        if status == 503:
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     return app
 

@@ -68,6 +68,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Log one line per request to stderr: method, route, status, duration (no IP, token or query string).",
         boolean,
     ),
+    Setting(
+        "fsync",
+        "off",
+        "Ingest spool durability: batch = fdatasync before each 202 (one shared by concurrent events; survives "
+        "power loss), off = written to the OS only (survives a process crash, not an OS crash).",
+    ),
     Setting("llm_provider", "", "AI chat LLM: openai (any Chat Completions API) or anthropic; empty = built-in only."),
     Setting("llm_base_url", "", "Base URL of the LLM API, e.g. http://localhost:11434/v1 for Ollama."),
     Setting("llm_model", "", "Model name passed to the LLM provider."),

@@ -7,9 +7,10 @@ which serialises them behind one lock so that concurrent requests never race a c
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from ulid import ULID
 
 from clearanalytics.config import DATABASE_FILE_NAME
 from clearanalytics.migrations import migrate
+
+log = logging.getLogger(__name__)
 
 
 class DatabaseLockedError(Exception):
@@ -64,9 +67,11 @@ def utcnow() -> datetime:
 class Database:
     def __init__(self, path: Path, memory_limit: str | None = None, read_only: bool = False):
         self.path = Path(path)
-        config = {"memory_limit": memory_limit} if memory_limit else {}
+        self.read_only = read_only
+        self._config = {"memory_limit": memory_limit} if memory_limit else {}
+        self._closed = False
         try:
-            self._conn = duckdb.connect(str(self.path), read_only=read_only, config=config)
+            self._conn = duckdb.connect(str(self.path), read_only=read_only, config=self._config)
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise DatabaseLockedError(
@@ -113,11 +118,36 @@ class Database:
                 cur.commit()
                 _WRITE_VERSIONS[self._version_key] = _WRITE_VERSIONS.get(self._version_key, 0) + 1
             except BaseException:
-                cur.rollback()
+                with suppress(duckdb.Error):  # a failed COMMIT has already ended the transaction
+                    cur.rollback()
                 raise
             finally:
                 cur.close()
 
-    def close(self) -> None:
+    def reopen(self) -> None:
+        """A new connection after DuckDB invalidated the database (a checkpoint failed for lack of space).
+
+        DuckDB refuses every statement on an invalidated instance until it is reopened; its
+        committed rows are safe in the WAL, which the new instance replays.
+        """
         with self._write_lock:
-            self._conn.close()
+            with suppress(duckdb.Error):
+                self._conn.close()
+            self._conn = duckdb.connect(str(self.path), read_only=self.read_only, config=self._config)
+
+    def close(self) -> None:
+        """Checkpoint, then close: the main file alone then holds every committed row (no .wal needed).
+
+        FORCE aborts readers still open (an export stream cut by shutdown) rather than skip the checkpoint.
+        """
+        with self._write_lock:
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                if not self.read_only:
+                    self._conn.execute("FORCE CHECKPOINT")
+            except duckdb.Error as exc:
+                log.error("checkpoint at close failed (the .wal keeps the rows): %s", str(exc).splitlines()[0])
+            finally:
+                self._conn.close()

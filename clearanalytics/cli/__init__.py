@@ -19,6 +19,7 @@ from clearanalytics.accounts import AccountError
 from clearanalytics.config import SETTINGS_BY_NAME, ConfigError, load_config
 from clearanalytics.db import Database, DatabaseLockedError
 from clearanalytics.migrations import SchemaTooNewError
+from clearanalytics.permissions import restrict_umask, secure_data_dir
 
 _DATA_DIR = SETTINGS_BY_NAME["data_dir"]
 
@@ -87,6 +88,7 @@ def prepare_data_dir(data_dir: Path) -> Path:
         probe.unlink()
     except OSError as exc:
         raise CliError(f"data dir {data_dir} is not writable: {exc.strerror or exc}") from None
+    secure_data_dir(data_dir)
     return data_dir
 
 
@@ -134,6 +136,7 @@ def info(message: str) -> None:
 @click.version_option(__version__, prog_name="clearanalytics")
 def main() -> None:
     """ClearAnalytics: self-hosted, privacy-first web analytics."""
+    restrict_umask()  # the database, its WAL, the spool and the key are private whatever the caller's umask
 
 
 from clearanalytics.cli import admin, maintenance, removal, rollups, serve, tracking  # noqa: E402,F401  (registers commands)

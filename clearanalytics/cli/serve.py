@@ -13,6 +13,7 @@ from clearanalytics.cli.admin import ensure_account
 from clearanalytics.cli.control import ControlServer
 from clearanalytics.config import SETTINGS_BY_NAME
 from clearanalytics.db import DatabaseLockedError
+from clearanalytics.permissions import restrict_umask
 from clearanalytics.web_errors import json_waitress_errors
 
 
@@ -33,7 +34,9 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
 
     from clearanalytics.app import create_app
     from clearanalytics.proxies import WAITRESS_OPTIONS
+    from clearanalytics.retention import RetentionTimer
 
+    restrict_umask()
     prepare_data_dir(data_dir)
     try:
         app = create_app({"data_dir": str(data_dir), "threads": threads})
@@ -52,8 +55,6 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
     except OSError as exc:
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     json_waitress_errors(server)  # a request waitress cannot parse is answered in JSON too
-    from clearanalytics.retention import RetentionTimer
-
     control = ControlServer(data_dir, app.extensions["clearanalytics.db"])
     control.start()
     retention = RetentionTimer(app.extensions["clearanalytics.db"])
@@ -67,11 +68,23 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
         pass
     finally:
         retention.stop()
-        control.stop()
-        server.close()
-        ingest = app.extensions.get("clearanalytics.ingest")
-        if ingest is not None:
-            ingest.close()
+        _shut_down(app, server, control)
+
+
+def _shut_down(app, server, control: ControlServer) -> None:
+    """Stop taking requests, commit every accepted event, checkpoint and close the database.
+
+    After this the main .duckdb file alone holds every row (a copy of it is a complete
+    backup). A second SIGTERM or Ctrl-C during it is ignored so it is never cut short.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    control.stop()
+    server.close()  # waits (up to 5 s) for requests in flight: their events are queued before the writer closes
+    ingest = app.extensions.get("clearanalytics.ingest")
+    if ingest is not None:
+        ingest.close()
+    app.extensions["clearanalytics.db"].close()
 
 
 @main.command()

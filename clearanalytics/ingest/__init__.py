@@ -15,13 +15,18 @@ from clearanalytics.db import Database
 
 def init_app(app: Flask, db: Database) -> None:
     from clearanalytics import deletion
+    from clearanalytics.config import ConfigError
     from clearanalytics.ingest.routes import IngestFastPath, bp
     from clearanalytics.ingest.service import IngestService
+    from clearanalytics.ingest.writer import FSYNC_MODES
     from clearanalytics.proxies import load_trusted_proxies
 
     proxies = load_trusted_proxies(app)  # the app's one allowlist, shared with the dashboard's client_address
     interval = float(app.config.get("FLUSH_INTERVAL") or 0.25)
-    service = IngestService(db, app.config["DATA_DIR"], proxies, interval=interval)
+    fsync = str(app.config.get("FSYNC") or "off").strip().lower()
+    if fsync not in FSYNC_MODES:
+        raise ConfigError(f"fsync must be one of {', '.join(FSYNC_MODES)}, not {fsync!r}")
+    service = IngestService(db, app.config["DATA_DIR"], proxies, interval=interval, fsync=fsync)
     service.start()
     app.extensions["clearanalytics.ingest"] = service
     deletion.attach(db, service)  # removals through the CLI or dashboard flush it and clear its caches

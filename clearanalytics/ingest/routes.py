@@ -1,8 +1,10 @@
 """POST /api/event: the public, unauthenticated, CORS-open ingest endpoint.
 
 It always answers fast: 202 once the event is spooled (with the pageview's id), 202 with
-`X-ClearAnalytics-Dropped: <reason>` when the event is valid but not stored, and 400
-naming the field for a client mistake. Nothing a client sends can cause a 500.
+`X-ClearAnalytics-Dropped: <reason>` when the event is valid but not stored, 400
+naming the field for a client mistake, and 503 JSON with Retry-After when the event
+cannot be made durable now (disk full, database unusable, shutting down): never a 202
+for an event that is not safely written. Nothing a client sends can cause a 500.
 
 `answer()` is the one implementation. The `ingest` blueprint registers the route (so
 Flask knows it, answers 405 to other methods and `url_for` works), and `IngestFastPath`
@@ -18,6 +20,7 @@ from collections.abc import Callable, Iterable
 
 from flask import Blueprint, Response, current_app, request
 
+from clearanalytics.health import RETRY_AFTER_SECONDS, Unavailable
 from clearanalytics.ingest.payload import MAX_BODY_BYTES, PayloadError
 from clearanalytics.ingest.visitors import client_ip
 
@@ -49,6 +52,9 @@ def answer(
     except PayloadError as exc:
         service.outcomes.invalid(exc.field)
         return bad_request(exc.field, str(exc))
+    except Unavailable as exc:
+        service.outcomes.record("unavailable", "storage")
+        return unavailable(str(exc))
     if outcome.dropped:
         service.outcomes.record("dropped", outcome.dropped)
         return _json(202, _EMPTY, [("X-ClearAnalytics-Dropped", outcome.dropped)])
@@ -61,6 +67,12 @@ def answer(
 def bad_request(field: str, message: str) -> Answer:
     doc = {"message": f"{field} {message}", "errors": {field: [message]}}
     return _json(400, json.dumps(doc).encode())
+
+
+def unavailable(cause: str) -> Answer:
+    """503: the client (the tracker, a proxy's retry) should send the same event again later."""
+    doc = {"message": f"Event not stored, try again later: {cause}"}
+    return _json(503, json.dumps(doc).encode(), [("Retry-After", str(RETRY_AFTER_SECONDS))])
 
 
 def too_large() -> Answer:
@@ -90,7 +102,7 @@ def event():
     return Response(body, status=status, headers=headers)
 
 
-_REASONS = {202: "202 Accepted", 204: "204 No Content", 400: "400 Bad Request"}
+_REASONS = {202: "202 Accepted", 204: "204 No Content", 400: "400 Bad Request", 503: "503 Service Unavailable"}
 
 
 class IngestFastPath:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from clearanalytics.db import Database, utcnow
+from clearanalytics.health import Health, Unavailable, describe
 from clearanalytics.ingest.payload import decode_body, header
 from clearanalytics.ingest.pipeline import Dropped, Event, Pipeline
 from clearanalytics.ingest.store import Records
@@ -25,11 +28,14 @@ class Outcome:
 
 
 class IngestService:
-    def __init__(self, db: Database, data_dir: Path, trusted_proxies: tuple = (), interval: float = 0.25):
+    def __init__(
+        self, db: Database, data_dir: Path, trusted_proxies: tuple = (), interval: float = 0.25, fsync: str = "off"
+    ):
         self.db = db
         self.trusted_proxies = trusted_proxies
         self.pipeline = Pipeline(db)
-        self.writer = Writer(db, Path(data_dir) / SPOOL_DIR_NAME, interval=interval)
+        self.health = Health()
+        self.writer = Writer(db, Path(data_dir) / SPOOL_DIR_NAME, interval=interval, fsync=fsync, health=self.health)
         self.outcomes = IngestOutcomes()  # counted by the route, read by /metrics
 
     def start(self) -> None:
@@ -48,7 +54,10 @@ class IngestService:
         self.pipeline.forget_sites(site_ids, removed)
 
     def ingest(self, body: bytes, ip: str, user_agent: str, accept_language: str | None = None) -> Outcome:
-        """Raises PayloadError for client mistakes; otherwise the event is spooled before returning."""
+        """Raises PayloadError for client mistakes and Unavailable when the event cannot be stored now.
+
+        Otherwise the event is spooled (and, with fsync=batch, on disk) before returning.
+        """
         # A user agent longer than any real browser's is cut, so regexes never see megabytes.
         user_agent = header(user_agent, "User-Agent")[:MAX_USER_AGENT]
         accept_language = header(accept_language, "Accept-Language")
@@ -57,6 +66,10 @@ class IngestService:
             self.pipeline.run(event)
         except Dropped as exc:
             return Outcome(dropped=exc.reason)
+        except (OSError, duckdb.Error) as exc:  # a step read or wrote the database (a new day's salt)
+            self.writer.note_database_error(exc)
+            self.writer.errors.error("pipeline", "an ingest step could not reach the database; answering 503", exc)
+            raise Unavailable(describe(exc)) from exc
         if event.records.updates or any(event.records.rows.values()):
             self.writer.submit(event.records)
         return Outcome(id=event.id if event.payload.name == "pageview" else None)

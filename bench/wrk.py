@@ -1,0 +1,116 @@
+"""`python -m bench wrk`: POST /api/event under wrk, our ingest (per fsync mode) beside the bare route.
+
+wrk (C, epoll) drives far more load than the Python load generator, so the ratio shows the
+server's cost alone. The bare Flask route (bench/bare.py) and one ingest server per fsync
+mode run in the same invocation, on the same machine, each measured `--rounds` times in
+turn; the best req/s of each is compared with the bare route's best.
+
+    python -m bench wrk [--seconds 10] [--connections 16] [--wrk-threads 2] [--fsync batch,off]
+
+runs `wrk -t2 -c16 -d10s -s post.lua URL/api/event` against each server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from bench.results import Group
+
+# Each request: a pageview of one of 200 pages from one of 250 client addresses (trusted proxy header).
+POST_LUA = r"""
+local counter = 0
+request = function()
+  counter = counter + 1
+  local page = counter % 200
+  local ip = "10.0." .. (counter % 250) .. "." .. (1 + counter % 200)
+  local body = '{"name":"pageview","url":"https://bench.example/page/' .. page ..
+               '?utm_source=s' .. (counter % 7) .. '","domain":"bench.example","referrer":"https://www.google.com/"}'
+  local headers = {}
+  headers["Content-Type"] = "text/plain"
+  headers["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) " ..
+                          "Chrome/120.0.0.0 Safari/537.36"
+  headers["X-Forwarded-For"] = ip
+  return wrk.format("POST", "/api/event", headers, body)
+end
+"""
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def run_wrk(url: str, script: Path, args: argparse.Namespace) -> dict[str, float]:
+    """One wrk run: req/s, mean and p99 latency (ms), and answers that were not 2xx."""
+    cmd = ["wrk", f"-t{args.wrk_threads}", f"-c{args.connections}", f"-d{args.seconds:g}s", "--latency",
+           "-s", str(script), url + "/api/event"]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    mean = re.search(r"Latency\s+([\d.]+)(us|ms|s)", out)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors:.*", out)
+    return {
+        "rps": rps,
+        "mean_ms": float(mean.group(1)) * _UNITS[mean.group(2)],
+        "p99_ms": float(p99.group(1)) * _UNITS[p99.group(2)],
+        "non_2xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": errors.group(0) if errors else "",
+    }
+
+
+def bench_wrk(args: argparse.Namespace) -> Group:
+    from bench.__main__ import cpu_seconds, machine, start_bare, start_server, stop
+    from clearanalytics.cli.admin import ensure_account
+
+    modes = [m.strip() for m in args.fsync.split(",") if m.strip()]
+    group = Group("ingest-wrk")
+    group.facts["machine"] = machine()
+    group.facts["command"] = (f"wrk -t{args.wrk_threads} -c{args.connections} -d{args.seconds:g}s --latency "
+                              f"-s post.lua URL/api/event, {args.rounds} rounds in turn, waitress threads "
+                              f"{args.threads}")  # fmt: skip
+    with tempfile.TemporaryDirectory(dir=args.tmp_dir) as tmp:
+        script = Path(tmp) / "post.lua"
+        script.write_text(POST_LUA)
+        servers = {"bare route": start_bare(args.threads)}
+        try:
+            for mode in modes:
+                data_dir = Path(tmp) / f"data-{mode}"
+                ensure_account(data_dir, tenant="bench", tenant_name="Bench", site="bench.example",
+                               email="bench@localhost", password="bench-password-1")  # fmt: skip
+                env = {"CLEARANALYTICS_TRUSTED_PROXIES": "127.0.0.1", "CLEARANALYTICS_FSYNC": mode}
+                servers[f"ingest fsync={mode}"] = start_server(data_dir, args.threads, env)
+            runs: dict[str, list[dict]] = {name: [] for name in servers}
+            warm_up = argparse.Namespace(**{**vars(args), "seconds": 2})
+            for _proc, url in servers.values():  # caches, salts, first batches
+                run_wrk(url, script, warm_up)
+            for _ in range(args.rounds):
+                for name, (proc, url) in servers.items():
+                    before = cpu_seconds(proc.pid)
+                    result = run_wrk(url, script, args)
+                    result["cpu_us"] = (cpu_seconds(proc.pid) - before) / max(result["rps"] * args.seconds, 1) * 1e6
+                    runs[name].append(result)
+        finally:
+            for proc, _url in servers.values():
+                stop(proc)
+    best = {name: max(r["rps"] for r in rs) for name, rs in runs.items()}
+    for name, rs in runs.items():
+        group.facts[f"{name}: req/s per round"] = [round(r["rps"]) for r in rs]
+        group.facts[f"{name}: non-2xx answers, socket errors"] = [(r["non_2xx"], r["socket_errors"]) for r in rs]
+        group.facts[f"{name}: server CPU us/request per round"] = [round(r["cpu_us"]) for r in rs]
+        group.add(f"{name}: best req/s", [best[name]], unit="req/s")
+        group.add(f"{name}: p99 latency", [r["p99_ms"] for r in rs])
+        if name != "bare route":
+            group.facts[f"ratio {name} / bare route, best req/s"] = round(best[name] / best["bare route"], 2)
+    return group
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads of each server")
+    parser.add_argument("--fsync", default="batch,off", help="comma-separated fsync modes to measure")
+    parser.add_argument("--tmp-dir", default=None, help="where the data dirs go (the disk whose fsync counts)")
