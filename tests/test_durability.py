@@ -339,9 +339,17 @@ def check_health(service) -> tuple[int, dict]:
     return check(service.db, service)
 
 
+def database_with_site(tmp_path) -> Database:
+    """A database holding the site `one_pageview` rows belong to (the writer drops rows of unknown sites)."""
+    db = Database(tmp_path / "db.duckdb")
+    with db.transaction() as cur:
+        cur.execute("INSERT INTO sites (id, tenant_id, domain, created_at) VALUES ('site', 't', 'example.com', now())")
+    return db
+
+
 def test_a_short_write_is_refused_and_its_torn_tail_cut_off(tmp_path):
     """The kernel's file size limit makes a write stop mid-line (a real short write, then EFBIG), like a full disk."""
-    db = Database(tmp_path / "db.duckdb")
+    db = database_with_site(tmp_path)
     writer = Writer(db, tmp_path / "spool", interval=60)
     writer.start()
     accepted = [one_pageview(i) for i in range(3)]
@@ -383,7 +391,7 @@ def one_pageview(i: int) -> Records:
 
 
 def test_fsync_batch_shares_one_fdatasync_per_batch_and_answers_only_after_it(tmp_path, monkeypatch):
-    db = Database(tmp_path / "db.duckdb")
+    db = database_with_site(tmp_path)
     writer = Writer(db, tmp_path / "spool", interval=0.05, fsync="batch")
     synced_lines: set[str] = set()
     calls = []
