@@ -35,15 +35,15 @@ def cli_env() -> dict[str, str]:
     return env
 
 
-def run_cli_subprocess(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    """Run the CLI as a new user would, in its own process."""
+def run_cli_subprocess(*args: str, timeout: float = 60, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess:
+    """Run the CLI as a new user would, in its own process (from `cwd`: the repository root unless told)."""
     return subprocess.run(
         [sys.executable, "-m", "clearanalytics", *[str(a) for a in args]],
         capture_output=True,
         text=True,
         env=cli_env(),
         timeout=timeout,
-        cwd=REPO_ROOT,
+        cwd=cwd,
     )
 
 

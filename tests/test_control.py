@@ -14,20 +14,13 @@ from pathlib import Path
 
 import requests
 
-from tests.conftest import cli_env, make_account
+from tests.conftest import cli_env, make_account, run_cli_subprocess
 from tests.ingest_helpers import CHROME, query_rows
 
 
 def cli_in(cwd: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """The CLI as a user runs it from `cwd` (the server runs from the repository root)."""
-    return subprocess.run(
-        [sys.executable, "-m", "clearanalytics", *[str(a) for a in args]],
-        capture_output=True,
-        text=True,
-        env=cli_env(),
-        timeout=timeout,
-        cwd=cwd,
-    )
+    return run_cli_subprocess(*args, timeout=timeout, cwd=cwd)
 
 
 def test_an_argument_naming_a_file_in_the_cwd_is_forwarded_verbatim(tmp_path, live_server):
