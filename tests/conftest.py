@@ -48,28 +48,38 @@ def run_cli_subprocess(*args: str, timeout: float = 60, cwd: Path = REPO_ROOT) -
 
 
 class LiveServer:
-    """`clearanalytics serve` in a subprocess on a free loopback port."""
+    """`clearanalytics serve` in a subprocess on a free loopback port.
 
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None):
+    Its stderr goes to a file (`log`), never to a pipe: a pipe nobody reads fills up when the
+    server logs a lot (waitress warns per queued request under load) and then blocks it.
+    """
+
+    def __init__(
+        self, data_dir: Path, env: dict[str, str] | None = None, umask: int | None = None, log_dir: Path | None = None
+    ):
         self.data_dir = data_dir
         self.extra_env = env or {}
+        self.umask = umask
+        self.log = Path(log_dir or data_dir.parent) / f"{data_dir.name}-server.log"
         self.proc: subprocess.Popen | None = None
         self.url = ""
 
-    def start(self, timeout: float = 30) -> LiveServer:
-        env = cli_env() | self.extra_env
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "clearanalytics", "serve", "--data-dir", str(self.data_dir), "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            cwd=REPO_ROOT,
-        )
+    def start(self, timeout: float = 60) -> LiveServer:
+        umask = self.umask
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "clearanalytics", "serve", "--data-dir", str(self.data_dir), "--port", "0"],
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                env=cli_env() | self.extra_env,
+                cwd=REPO_ROOT,
+                preexec_fn=(lambda: os.umask(umask)) if umask is not None else None,
+            )
         line = self.proc.stdout.readline()
         if "listening on" not in line:
             self.proc.kill()
-            raise RuntimeError(f"server did not start: {line!r} {self.proc.stderr.read()}")
+            raise RuntimeError(f"server did not start: {line!r} {self.log_text()}")
         self.url = line.rsplit(" ", 1)[-1].strip()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -80,11 +90,19 @@ class LiveServer:
                 time.sleep(0.05)
         raise RuntimeError("server never became healthy")
 
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def signal(self, signum: int) -> int:
+        """Send a signal and wait for the exit; returns the exit status."""
+        self.proc.send_signal(signum)
+        return self.proc.wait(timeout=60)
+
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=15)
+                self.proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
@@ -100,8 +118,8 @@ def live_server():
     """Factory: `live_server(data_dir)` starts a server that is stopped after the test."""
     servers: list[LiveServer] = []
 
-    def start(data_dir: Path, env: dict[str, str] | None = None) -> LiveServer:
-        server = LiveServer(data_dir, env).start()
+    def start(data_dir: Path, env: dict[str, str] | None = None, **options) -> LiveServer:
+        server = LiveServer(data_dir, env, **options).start()
         servers.append(server)
         return server
 

@@ -107,7 +107,7 @@ def test_server_warnings_never_reach_a_forwarded_commands_output(tmp_path, live_
     assert "Task queue depth" not in result.stderr and "Task queue depth" not in result.stdout
     assert during > 1
     server.stop()
-    server_log = server.proc.stderr.read()
+    server_log = server.log_text()
     assert "Task queue depth" in server_log  # the warnings happened, and stayed in the server's log
     assert query_rows(account.data_dir, "SELECT count(*) FROM pageviews") == [(20_000,)]
 

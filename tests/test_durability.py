@@ -34,56 +34,10 @@ from tests.ingest_helpers import CHROME
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-class Server:
-    """`clearanalytics serve` with its log in a file (a pipe nobody reads would block a flooding server)."""
-
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None, umask: int | None = None, log_dir=None):
-        self.data_dir = data_dir
-        self.log = Path(log_dir or data_dir.parent) / f"{data_dir.name}-server.log"
-        log = self.log.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "clearanalytics", "serve", "--data-dir", str(data_dir), "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-            env=cli_env() | (env or {}),
-            cwd=REPO_ROOT,
-            preexec_fn=(lambda: os.umask(umask)) if umask is not None else None,
-        )
-        log.close()
-        line = self.proc.stdout.readline()
-        if "listening on" not in line:
-            self.proc.kill()
-            raise RuntimeError(f"server did not start: {line!r} {self.log.read_text()}")
-        self.url = line.rsplit(" ", 1)[-1].strip()
-        wait_for(lambda: requests.get(self.url + "/healthz", timeout=5).status_code == 200, "the server to be healthy")
-
-    def signal(self, signum: int) -> int:
-        self.proc.send_signal(signum)
-        return self.proc.wait(timeout=60)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
 @pytest.fixture
-def servers():
-    started: list[Server] = []
-
-    def start(data_dir: Path, **kwargs) -> Server:
-        server = Server(data_dir, **kwargs)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
+def servers(live_server):
+    """conftest's live servers, taking `umask` and `log_dir` too (the log must not share a full disk)."""
+    return live_server
 
 
 def wait_for(condition, what: str, timeout: float = 60) -> None:

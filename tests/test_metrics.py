@@ -165,7 +165,7 @@ def test_the_access_log_has_routes_but_no_address_token_or_query(account, live_s
     assert scraped.status_code == 200
     assert requests.get(server.url + "/no/such/page-of-acme", timeout=10).status_code == 404
     server.stop()
-    lines = [line for line in server.proc.stderr.read().splitlines() if " access " in line]
+    lines = [line for line in server.log_text().splitlines() if " access " in line]
     if not enabled:
         assert lines == []
         return
