@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, jsonify
+from flask import Flask, jsonify
 
 from clearanalytics.config import ensure_secret_key, load_config
 from clearanalytics.db import Database
+from clearanalytics.request_scope import close_cursor
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -38,7 +39,7 @@ def create_app(config: dict[str, Any] | None = None, database: Database | None =
 
     db = database or Database.in_data_dir(data_dir, memory_limit=settings.get("MEMORY_LIMIT"))
     app.extensions["clearanalytics.db"] = db
-    app.teardown_appcontext(_close_cursor)
+    app.teardown_appcontext(close_cursor)
 
     from clearanalytics import ingest, metrics, proxies
     from clearanalytics.api import bp as api_bp
@@ -69,20 +70,3 @@ def create_app(config: dict[str, Any] | None = None, database: Database | None =
         return response
 
     return app
-
-
-def get_db() -> Database:
-    return current_app.extensions["clearanalytics.db"]
-
-
-def get_cursor():
-    """The request's own read cursor, opened on first use and closed at teardown."""
-    if "db_cursor" not in g:
-        g.db_cursor = get_db().cursor()
-    return g.db_cursor
-
-
-def _close_cursor(_exc: BaseException | None) -> None:
-    cur = g.pop("db_cursor", None)
-    if cur is not None:
-        cur.close()

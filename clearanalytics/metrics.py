@@ -207,7 +207,7 @@ def init_app(app: Flask) -> CollectorRegistry:
 def metrics_view():
     """GET /metrics: 401 without a valid bearer token, 403 without `metrics:read`."""
     from clearanalytics import accounts
-    from clearanalytics.app import get_cursor
+    from clearanalytics.request_scope import get_cursor
 
     token = accounts.token_for_authorization(get_cursor(), request.headers.get("Authorization"))
     if token is None:

@@ -12,7 +12,7 @@ from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from clearanalytics import accounts, safeinput
-from clearanalytics.app import get_cursor, get_db
+from clearanalytics.request_scope import get_cursor, get_db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -15,12 +15,12 @@ from clearanalytics import proxies
 from clearanalytics.accounts import Site
 from clearanalytics.api.auth import bp, require_ability, validation_error
 from clearanalytics.api.goals import tenant_sites
-from clearanalytics.api.stats import api_now
-from clearanalytics.app import get_db
 from clearanalytics.exports.bigquery import bigquery_schema
 from clearanalytics.exports.columns import ROUTE_SEGMENTS, TABLES
 from clearanalytics.exports.formats import csv_chunks, jsonl_chunks
 from clearanalytics.exports.powerbi import power_query_script, powerbi_schema
+from clearanalytics.request_scope import get_db
+from clearanalytics.request_scope import now as api_now
 from clearanalytics.stats.exports import batches, parse_export, run_export
 from clearanalytics.stats.query import QueryError
 

@@ -6,8 +6,8 @@ from flask import g, jsonify, request
 
 from clearanalytics import accounts
 from clearanalytics.api.auth import ApiError, bp, require_ability
-from clearanalytics.app import get_cursor
 from clearanalytics.goals import Goal, get_goal, list_goals
+from clearanalytics.request_scope import get_cursor
 
 
 def iso_utc(value) -> str:

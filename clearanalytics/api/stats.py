@@ -7,15 +7,14 @@ become the reference's 422 body through the QueryError handler below.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 
 from clearanalytics import stats
 from clearanalytics.accounts import Site
 from clearanalytics.api.auth import bp, require_ability, validation_error
 from clearanalytics.api.goals import tenant_sites
-from clearanalytics.app import get_cursor
+from clearanalytics.request_scope import get_cursor
+from clearanalytics.request_scope import now as api_now
 
 # The reference's stats paths (after /api/v1/stats/) with the report that answers each.
 STATS_ENDPOINTS = (
@@ -34,16 +33,6 @@ STATS_ENDPOINTS = (
     "ecommerce/funnel",
     "ecommerce/revenue-by-source",
 )
-
-
-def api_now() -> datetime:
-    """The clock the periods are resolved against: naive UTC now, or the NOW config key in tests."""
-    fixed = current_app.config.get("NOW")
-    if fixed is None:
-        return datetime.now(UTC).replace(tzinfo=None)
-    if isinstance(fixed, str):
-        fixed = datetime.fromisoformat(fixed.replace("Z", "+00:00"))
-    return fixed.astimezone(UTC).replace(tzinfo=None) if fixed.tzinfo else fixed
 
 
 def request_query(sites: list[Site], default_limit: int = 10) -> stats.Query:

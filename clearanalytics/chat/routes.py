@@ -28,14 +28,14 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from clearanalytics import accounts, safeinput
-from clearanalytics.api.stats import api_now
-from clearanalytics.app import get_cursor, get_db
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext
 from clearanalytics.chat.loop import fallback, run_llm
 from clearanalytics.chat.providers import ProviderError, make_provider
 from clearanalytics.chat.tools import RegistryRunner, TenantTools
 from clearanalytics.dashboard import security
 from clearanalytics.dashboard.auth import session_user
+from clearanalytics.request_scope import get_cursor, get_db
+from clearanalytics.request_scope import now as api_now
 from clearanalytics.stats.query import today_in
 
 bp = Blueprint("chat", __name__)

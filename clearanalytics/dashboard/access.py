@@ -11,8 +11,8 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from clearanalytics import accounts, deletion
-from clearanalytics.app import get_cursor, get_db
 from clearanalytics.dashboard.auth import bp, require_role
+from clearanalytics.request_scope import get_cursor, get_db
 
 ABILITY_HELP = {
     "stats:read": "Read the /stats endpoints",

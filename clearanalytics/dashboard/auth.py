@@ -30,8 +30,8 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 
 from clearanalytics import accounts, proxies, sessions
-from clearanalytics.app import get_cursor, get_db
 from clearanalytics.dashboard import security
+from clearanalytics.request_scope import get_cursor, get_db
 
 bp = Blueprint("dashboard", __name__)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from clearanalytics import deletion
-from clearanalytics.app import get_db
 from clearanalytics.dashboard.auth import bp, require_role
 from clearanalytics.dashboard.settings import _site_or_404
+from clearanalytics.request_scope import get_db
 
 ACTIONS = {
     "reset": ("Reset stats", "Erases every pageview, event, purchase and goal completion; the site and goals stay."),

@@ -11,9 +11,9 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from clearanalytics import goals
-from clearanalytics.app import get_cursor, get_db
 from clearanalytics.dashboard.auth import bp, require_role
 from clearanalytics.ingest.goalmatch import add_goal, edit_goal, remove_goal
+from clearanalytics.request_scope import get_cursor, get_db
 from clearanalytics.stats import site_status
 
 FORM_FIELDS = ("site_id", "name", "type", "match_type", "path", "event_name")

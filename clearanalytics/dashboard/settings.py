@@ -14,9 +14,9 @@ from zoneinfo import available_timezones
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from clearanalytics import accounts, proxies
-from clearanalytics.api.stats import api_now
-from clearanalytics.app import get_cursor, get_db
 from clearanalytics.dashboard.auth import begin_session, bp, require_role
+from clearanalytics.request_scope import get_cursor, get_db
+from clearanalytics.request_scope import now as api_now
 from clearanalytics.stats import site_status
 
 COMMON_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "CAD", "AUD")

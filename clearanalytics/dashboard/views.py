@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from flask import g, jsonify, render_template, request, url_for
 
 from clearanalytics import accounts, stats
-from clearanalytics.api.stats import api_now
-from clearanalytics.app import get_cursor
 from clearanalytics.dashboard import reports
 from clearanalytics.dashboard.auth import bp
+from clearanalytics.request_scope import get_cursor
+from clearanalytics.request_scope import now as api_now
 from clearanalytics.stats import site_status
 from clearanalytics.stats.query import FILTER_DIMENSIONS, PERIODS, Query, QueryError, parse_query
 

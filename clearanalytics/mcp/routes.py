@@ -18,9 +18,9 @@ from werkzeug.exceptions import HTTPException
 from clearanalytics import accounts
 from clearanalytics.api.auth import request_token
 from clearanalytics.api.ratelimit import token_limiter
-from clearanalytics.api.stats import api_now
-from clearanalytics.app import get_cursor, get_db
 from clearanalytics.mcp import protocol, tools
+from clearanalytics.request_scope import get_cursor, get_db
+from clearanalytics.request_scope import now as api_now
 
 bp = Blueprint("mcp", __name__, url_prefix="/mcp")
 
