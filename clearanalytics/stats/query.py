@@ -15,9 +15,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from clearanalytics.accounts import Site
+from clearanalytics.stats.periods import CODES as PERIODS
+from clearanalytics.stats.periods import DEFAULT_PERIOD
 
-PERIODS = ("24h", "7d", "30d", "90d", "12m")
-DEFAULT_PERIOD = "7d"
 MAX_LIMIT = 100
 # Dimensions a filter may name, mapped to the pageviews column it compares.
 FILTER_DIMENSIONS = {
