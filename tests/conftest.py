@@ -16,6 +16,7 @@ The fixtures a new test usually wants:
 from __future__ import annotations
 
 import atexit
+import copy
 import os
 import shutil
 import subprocess
@@ -33,6 +34,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from clearanalytics.cli import main as cli_main
+from tests import stats_dataset
+from tests.app_helpers import close_app, new_app
+from tests.stats_dataset import Dataset
 
 # The browser fixtures' module is loaded as a plugin by the browser test modules, which also import names
 # from it; registered here, before any test module is imported, its asserts are rewritten either way.
@@ -254,31 +258,14 @@ def account(request, tmp_path) -> Account:
     return make_account(tmp_path / "data", **getattr(request, "param", {}))
 
 
-def close_app(app: Flask) -> None:
-    """Stop the app's ingest writer (if any) before closing its database, as the server does; safe twice."""
-    service = app.extensions.get("clearanalytics.ingest")
-    if service is not None:
-        service.close()
-    app.extensions["clearanalytics.db"].close()
-
-
 @pytest.fixture
 def make_app(tmp_path) -> Iterator:
-    """Factory: `make_app(data_dir=None, testing=False, **settings)` is `create_app` on a real data dir
-    (tmp_path/"data" unless given), closed after the test.
-
-    `settings` are the app's settings as create_app takes them (`now=stats_dataset.NOW` pins the clock,
-    `rate_limit="100000/minute"` lifts the budget). `testing=True` sets Flask's TESTING: exceptions reach
-    the test instead of the app's error handler (leave it off to see the 500 a client would get).
-    """
-    from clearanalytics.app import create_app
-
+    """Factory: `make_app(data_dir=None, testing=False, **settings)` is `new_app` on tmp_path/"data" unless
+    told, closed after the test."""
     apps: list[Flask] = []
 
     def build(data_dir: Path | None = None, testing: bool = False, **settings) -> Flask:
-        app = create_app({"data_dir": str(data_dir or tmp_path / "data"), **settings})
-        if testing:
-            app.config["TESTING"] = True
+        app = new_app(data_dir or tmp_path / "data", testing, **settings)
         apps.append(app)
         return app
 
@@ -313,3 +300,40 @@ class CliRunnerInDataDir:
 def cli_runner(tmp_path) -> CliRunnerInDataDir:
     """`cli_runner.invoke("token", "list", "--tenant", "acme")` on tmp_path/"data" (the `account` fixture's dir)."""
     return CliRunnerInDataDir(tmp_path / "data")
+
+
+# --- the stats dataset (tests/stats_dataset.py), built once per session, copied per module -----------
+
+
+@pytest.fixture(scope="session")
+def _stats_loaded(tmp_path_factory) -> tuple[Path, Dataset]:
+    data_dir = tmp_path_factory.mktemp("stats-loaded") / "data"
+    return data_dir, stats_dataset.load(data_dir, stats_dataset.build())
+
+
+@pytest.fixture(scope="session")
+def _stats_imported(tmp_path_factory) -> tuple[Path, Dataset]:
+    data = stats_dataset.build()
+    data_dir = tmp_path_factory.mktemp("stats-imported") / "data"
+    stats_dataset.load_accounts(data_dir, data)
+    jsonl = data_dir.parent / "traffic.jsonl"
+    jsonl.write_text("\n".join(stats_dataset.import_lines(data)) + "\n")
+    result = run_cli("import", str(jsonl), "--data-dir", data_dir)
+    assert result.exit_code == 0, result.output
+    assert f"accepted {len(data.raw)}, dropped 0, bad lines 0" in result.stderr, result.output
+    return data_dir, data
+
+
+@pytest.fixture(scope="module")
+def stats_data_dir(_stats_loaded, tmp_path_factory) -> tuple[Path, Dataset]:
+    """The stats dataset's derived rows inserted directly (no ingest): this module's own copy of the
+    data dir, and of the Dataset (tokens filled in) to compute the expected numbers from."""
+    template, data = _stats_loaded
+    return copy_data_dir(template, tmp_path_factory.mktemp("stats") / "data"), copy.deepcopy(data)
+
+
+@pytest.fixture(scope="module")
+def stats_import_data_dir(_stats_imported, tmp_path_factory) -> tuple[Path, Dataset]:
+    """The stats dataset's raw traffic through `clearanalytics import` (the whole ingest path), copied per module."""
+    template, data = _stats_imported
+    return copy_data_dir(template, tmp_path_factory.mktemp("stats-import") / "data"), copy.deepcopy(data)
