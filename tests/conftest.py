@@ -276,8 +276,9 @@ def make_app(tmp_path) -> Iterator:
 
 @pytest.fixture
 def app(request, account, make_app) -> Flask:
-    """An app over `account`'s data dir; settings through indirect parametrization (a dict)."""
-    return make_app(account.data_dir, **getattr(request, "param", {}))
+    """An app over `account`'s data dir, with Flask's TESTING on; settings (and `testing`) through indirect
+    parametrization: `@pytest.mark.parametrize("app", [{"trusted_proxies": "127.0.0.1"}], indirect=True)`."""
+    return make_app(account.data_dir, **{"testing": True, **getattr(request, "param", {})})
 
 
 @pytest.fixture
