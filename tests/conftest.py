@@ -5,12 +5,18 @@ The fixtures a new test usually wants:
 - `account`: a data dir (tmp_path/"data") with tenant acme, site example.com, its owner and a token;
   `make_account(data_dir, ...)` for more tenants or other names, `make_token(account, *abilities)`.
 - `make_app(data_dir=None, **settings)`: `create_app` on a real DuckDB file, closed after the test;
-  `app` is one over `account`'s data dir, `client` its test client (both take settings through
-  `@pytest.mark.parametrize("app", [{"rate_limit": "2/minute"}], indirect=True)`).
+  `app` is one over `account`'s data dir (Flask's TESTING on), `client` its test client (settings through
+  `@pytest.mark.parametrize("app", [{"rate_limit": "2/minute"}], indirect=True)`). Module- or
+  session-scoped fixtures use `with app_on(data_dir, **settings) as app:` (tests/app_helpers.py).
 - `cli_runner`: the real Click CLI in-process, with $CLEARANALYTICS_DATA_DIR set to tmp_path/"data".
 - `live_server(data_dir)`: `clearanalytics serve` in a subprocess on a free loopback port.
 - `stats_data_dir` / `stats_import_data_dir` (tests/stats_dataset.py's data, built once per session
   and copied per module) for report tests; `stats_dataset.NOW` is the clock to pin with `now=`.
+- `copy_data_dir(template, data_dir)`: a dataset several tests write to is built once (module or
+  session scope) and copied per test, as test_deletion does.
+
+Run one file while working: `python3 -m pytest -q tests/test_x.py` (no xdist workers by default);
+the whole suite as CI does: `python3 -m pytest -n auto --dist loadfile`.
 """
 
 from __future__ import annotations
@@ -243,7 +249,7 @@ def make_account(
     template = _TEMPLATES[key]
     if data_dir.exists():  # made empty by the test (its own mode, its own filesystem): fill it only
         for source in template.data_dir.iterdir():
-            shutil.copy2(source, data_dir / source.name)
+            (shutil.copytree if source.is_dir() else shutil.copy2)(source, data_dir / source.name)
     else:
         shutil.copytree(template.data_dir, data_dir)
     return replace(template, data_dir=data_dir)
