@@ -11,11 +11,13 @@ phrase becomes an inclusive `from`/`to` pair of ISO dates.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from clearanalytics.accounts import Site
 from clearanalytics.stats import periods as named
+from clearanalytics.stats.query import parse_query, today_in
 
 MONTHS = {
     name: number
@@ -71,6 +73,17 @@ NUMBER_WORDS = {
 # The named periods that are N calendar days ending today, by N (from the one table of periods).
 ENUM_DAYS = {p.days: p.code for p in named.PERIODS if p.days}
 DEFAULT_PERIOD = named.DEFAULT_PERIOD
+
+
+def todays(sites: Sequence[Site], now: datetime) -> tuple[date, dict[str, date]]:
+    """The chat's "today" and each site's own, from the server's clock (request_scope.now()).
+
+    "Today" is the date the stats engine ends a period on for these sites (the latest of their
+    local todays), asked of the engine itself rather than worked out again here, so that "the
+    last 7 days" in a question and the 7d of the tools it calls are the same seven days.
+    """
+    reference = parse_query({}, list(sites), now=now).date_to
+    return reference, {site.domain: today_in(site, now) for site in sites}
 
 
 @dataclass(frozen=True)
