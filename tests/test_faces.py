@@ -13,7 +13,8 @@ import subprocess
 import sys
 import textwrap
 from datetime import timedelta
-from typing import get_type_hints
+from types import UnionType
+from typing import Literal, get_args, get_origin, get_type_hints
 
 import jsonschema
 import pytest
@@ -222,19 +223,42 @@ def test_every_tool_answers_its_typed_shape_over_mcp(served, case):
     assert rows_seen > 30  # with data, not only empty lists
 
 
+JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", type(None): "null"}
+
+
+def json_types(hint) -> set[str]:
+    """The JSON Schema `type`s a Python annotation of results.py allows."""
+    found = set()
+    for each in get_args(hint) if isinstance(hint, UnionType) else (hint,):
+        if get_origin(each) is Literal:
+            found.add("string")
+        elif get_origin(each) is list:
+            found.add("array")
+        else:
+            found.add(JSON_TYPES.get(each, "object"))  # a row TypedDict
+    return found
+
+
 def test_each_output_schema_is_its_result_type():
     for tool in list_tools():
         result_type = results.BY_TOOL[tool["name"]]
         schema = tool["outputSchema"]
         assert list(schema["properties"]) == schema["required"] == results.keys(result_type)
         assert schema["additionalProperties"] is False
+        for key, hint in get_type_hints(result_type).items():
+            wanted = schema["properties"][key]["type"]
+            assert json_types(hint) == ({wanted} if isinstance(wanted, str) else set(wanted)), (tool["name"], key)
         for key in results.own_keys(result_type):
             row_type = results.row_type(result_type, key)
             if row_type is None:
                 continue
             described = schema["properties"][key]
             described = described.get("items", described)
-            assert set(described["properties"]) == set(get_type_hints(row_type)), (tool["name"], key)
+            fields = get_type_hints(row_type)
+            assert set(described["properties"]) == set(fields), (tool["name"], key)
+            for field, hint in fields.items():
+                wanted = described["properties"][field]["type"]
+                assert json_types(hint) == ({wanted} if isinstance(wanted, str) else set(wanted)), (key, field)
 
 
 def test_every_chat_facet_reads_a_known_list_of_a_known_tool():

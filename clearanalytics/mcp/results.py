@@ -51,23 +51,23 @@ class ChannelRow(TypedDict):
 
 
 class ReferrerRow(TypedDict):
-    referrer_source: str | None
+    referrer_source: str
     referrer: str | None
     visitors: int
 
 
 class DeviceRow(TypedDict):
-    device_type: str | None
+    device_type: str
     visitors: int
 
 
 class BrowserRow(TypedDict):
-    browser: str | None
+    browser: str
     visitors: int
 
 
 class OsRow(TypedDict):
-    os: str | None
+    os: str
     visitors: int
 
 
@@ -115,7 +115,7 @@ class EcommerceFigures(TypedDict):
 
 
 class ProductRow(TypedDict):
-    item_name: str | None
+    item_name: str
     revenue: float
     quantity: int
     orders: int
@@ -129,7 +129,7 @@ class FunnelStep(TypedDict):
 
 
 class SourceRevenueRow(TypedDict):
-    source: str | None
+    source: str
     revenue: float
     transactions: int
 
