@@ -4,7 +4,8 @@ This is a plain Python interface, independent of HTTP, so that the MCP route and
 dashboard's AI chat run the very same code path with the same tenant and plan checks:
 
     list_tools() -> [tool dicts in MCP wire shape: name, title, description, inputSchema, ...]
-    call_tool(cursor, Caller(tenant_id, user_id), name, arguments) -> CallToolResult dict
+    run_tool(cursor, Caller(tenant_id, user_id), name, arguments, now=...) -> Answer (typed result)
+    call_tool(cursor, Caller(tenant_id, user_id), name, arguments, now=...) -> CallToolResult dict
 
 Every mistake an assistant can make in its arguments (an unknown period, a limit out of
 range, a domain or tenant that is not the caller's) comes back as a tool result with
