@@ -218,7 +218,7 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
             r"\b(?:last|previous)\s+week\b",
             _fixed("last week", lambda t: (_week_start(t) - timedelta(days=7), _week_start(t) - timedelta(days=1))),
         ),
-        (r"\bpast\s+week\b", _fixed("in the past 7 days", lambda t: "7d")),
+        (r"\bpast\s+week\b", _fixed("in the past 7 days", lambda t: ENUM_DAYS[7])),
         (r"\b(?:this|current)\s+month\b", _fixed("this month", lambda t: (t.replace(day=1), t))),
         (
             r"\b(?:last|previous)\s+month\b",
@@ -230,7 +230,7 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
                 ),
             ),
         ),
-        (r"\bpast\s+month\b", _fixed("in the past 30 days", lambda t: "30d")),
+        (r"\bpast\s+month\b", _fixed("in the past 30 days", lambda t: ENUM_DAYS[30])),
         (
             r"\b(?:this|current)\s+year\b|\byear to date\b|\bytd\b",
             _fixed("this year", lambda t: (date(t.year, 1, 1), t)),

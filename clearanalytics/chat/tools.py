@@ -89,9 +89,9 @@ class TenantTools:
 def result_for_model(result: ToolResult) -> str:
     """What a provider receives for one tool call: the tool's aggregates as compact JSON.
 
-    The MCP tools repeat their data as a JSON text block after the summary; only the
-    summary (the first block) is kept so that the data is sent once, and per-visitor
-    hashes are dropped.
+    The typed result goes as JSON under `data`, the summary (the first text block: MCP
+    results repeat the data as a second, JSON, block) under `summary`, so that the data is
+    sent once; per-visitor hashes are dropped.
     """
     payload: dict[str, Any] = {"isError": bool(result.get("isError"))}
     if result.get("structuredContent"):
