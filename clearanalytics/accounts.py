@@ -264,9 +264,9 @@ def update_site(
         [new.domain, new.timezone, new.currency, new.id],
     )
     if new.timezone != site.timezone:
-        from clearanalytics.stats.rollups import invalidate_site  # local days moved: rebuild them
+        from clearanalytics.ingest.store import invalidate_site_rollups  # local days moved: rebuild them
 
-        invalidate_site(cur, site.id)
+        invalidate_site_rollups(cur, site.id)
     return new
 
 

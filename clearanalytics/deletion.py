@@ -161,10 +161,10 @@ def apply(cur: duckdb.DuckDBPyConnection, removal: Removal) -> None:
     }
     for _tenant_id, user_id in removal.memberships:
         sessions.end_all(cur, user_id)  # a removed member is logged out everywhere, even if the account stays
-    from clearanalytics.stats.rollups import invalidate_site
+    from clearanalytics.ingest.store import invalidate_site_rollups
 
     for site_id in removal.ids["site"]:
-        invalidate_site(cur, site_id)  # also drops this process's memo of complete rollup days
+        invalidate_site_rollups(cur, site_id)  # also drops this process's memo of complete rollup days
 
 
 def _with_sites(cur: duckdb.DuckDBPyConnection, removal: Removal, site_ids: Iterable[str]) -> Removal:

@@ -61,7 +61,6 @@ from clearanalytics.ingest.payload import is_plausible
 from clearanalytics.ingest.pipeline import Pipeline
 from clearanalytics.ingest.store import COLUMNS, TABLES, Records, insert_rows
 from clearanalytics.ingest.visitors import local_day
-from clearanalytics.stats import rollups
 
 POLL_SECONDS = 0.01
 # A scratch file is read once: compressing it cost a quarter of its write for nothing. Its
@@ -422,6 +421,5 @@ def _copy_table(cur: duckdb.DuckDBPyConnection, table: str, workers: int, losers
         f"SELECT site_id, min(created_at), max(created_at) FROM ({union}) GROUP BY site_id", params
     ).fetchall()
     cur.execute(f"INSERT INTO {table} ({columns}) {union}", params)
-    kinds = ("goals",) if table == "goal_completions" else ()
     pairs = [(site_id, ts) for site_id, first, last in spans for ts in (first, last)]
-    rollups.invalidate_spans(cur, rollups.spans_of(pairs), kinds)
+    store.invalidate_rollups(cur, pairs, store.kinds_written(table))

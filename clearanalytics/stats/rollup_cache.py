@@ -1,0 +1,220 @@
+"""This process's memory of the daily rollups, behind one object: what it may skip, and what it must forget.
+
+`CACHE` (one per process: DuckDB lets one process write a file, and every key starts with the
+database's path) keeps three things, each only as an optimisation that a fresh process can do without:
+
+- which (database, closed days, kinds) it found complete, valid while its `generation` stands still:
+  every invalidation in this process (the only one that can write the file) moves it, so a repeated
+  query skips the rollup_days check;
+- the open days' rows per (database, table, dimension, light, ranges), tagged with the database's
+  write version (db.write_version) when they were read: valid until the next commit. With them, the
+  answering statement does not touch raw events (a statement over the raw tables costs ~5 ms of
+  planning alone). Right after a write, reading them on their own first would cost more than the
+  single statement, so that happens only the second time a report is asked for at the same version;
+- failures: a rollup answer that raised is counted per report (`/metrics`:
+  clearanalytics_rollup_failures_total), logged (throttled), and the database's rollups are not tried
+  again for a while (the back-off doubles per consecutive failure, up to BACKOFF_MAX seconds); the raw
+  path answers meanwhile. With CLEARANALYTICS_STRICT_ROLLUPS set (the test suite sets it), the failure
+  raises instead: a broken rollup must fail a test, never just look slow.
+
+Writers never touch any of this: ingest.store's functions call `invalidate*` inside the writing
+transaction, which deletes the rollup_days rows of the days written (so the next query rebuilds them)
+and moves the generation.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from clearanalytics.health import ThrottledLog
+
+log = logging.getLogger("clearanalytics.stats.rollups")
+
+STRICT_ENV = "CLEARANALYTICS_STRICT_ROLLUPS"
+BACKOFF_FIRST = 60.0  # seconds without rollups after a failure
+BACKOFF_MAX = 900.0
+_MEMO_SIZE = 512
+
+
+class RollupFailure(RuntimeError):
+    """A rollup answer failed while CLEARANALYTICS_STRICT_ROLLUPS is set (tests): never answered from raw."""
+
+
+def strict() -> bool:
+    return os.environ.get(STRICT_ENV, "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+class RollupCache:
+    def __init__(self) -> None:
+        self.generation = 0
+        self._complete: dict[tuple, int] = {}
+        self._open: dict[tuple, tuple[int, dict[str, list]]] = {}
+        self._asked: dict[tuple, int] = {}
+        self._failures: dict[str, int] = {}
+        self._backoff: dict[str, tuple[float, float]] = {}  # path -> (retry after, last back-off)
+        self._lock = threading.Lock()
+        self._log = ThrottledLog(log)
+
+    # --- what a query may skip --------------------------------------------------------------------
+
+    def known_complete(self, key: tuple) -> bool:
+        return self._complete.get(key) == self.generation
+
+    def note_complete(self, key: tuple, generation: int) -> None:
+        if generation == self.generation:  # nothing invalidated while it was read
+            _remember(self._complete, key, generation)
+
+    def open_rows(self, key: tuple, version: int) -> dict[str, list] | None:
+        kept = self._open.get(key)
+        return kept[1] if kept is not None and kept[0] == version else None
+
+    def keep_open_rows(self, key: tuple, version: int, params: dict[str, list]) -> None:
+        _remember(self._open, key, (version, params))
+
+    def asked_before(self, key: tuple, version: int) -> bool:
+        """True when `key` was asked for at this write version already; notes this ask either way."""
+        if self._asked.get(key) == version:
+            return True
+        _remember(self._asked, key, version)
+        return False
+
+    # --- failures ---------------------------------------------------------------------------------
+
+    def backing_off(self, path: str) -> bool:
+        with self._lock:
+            until = self._backoff.get(path)
+        return until is not None and time.monotonic() < until[0]
+
+    def failed(self, path: str, report: str, exc: BaseException) -> None:
+        """Count, log and back off; raises RollupFailure in strict mode (tests)."""
+        with self._lock:
+            self._failures[report] = self._failures.get(report, 0) + 1
+            last = self._backoff.get(path, (0.0, 0.0))[1]
+            wait = min(BACKOFF_MAX, last * 2) if last else BACKOFF_FIRST
+            self._backoff[path] = (time.monotonic() + wait, wait)
+        if strict():
+            raise RollupFailure(f"rollups failed for {report}: {exc}") from exc
+        self._log.error(f"rollups:{path}", f"rollups failed for {report}, reading raw events for {wait:.0f} s", exc=exc)
+
+    def succeeded(self, path: str) -> None:
+        if path in self._backoff:
+            with self._lock:
+                self._backoff.pop(path, None)
+
+    def failure_counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._failures)
+
+    def reset_backoff(self) -> None:
+        """Try the rollups again at the next query (the `rollups` command, or a test, after fixing the cause)."""
+        with self._lock:
+            self._backoff.clear()
+
+    # --- invalidation (ingest.store calls these inside the writing transaction) -------------------
+
+    def invalidate(
+        self, cur: duckdb.DuckDBPyConnection, site_id: str, days: Iterable[date], kinds: tuple[str, ...] = ()
+    ) -> None:
+        """Forget the rollups of `days` (local days of the site) so that the next query rebuilds them."""
+        days = sorted(set(days))
+        if days:
+            self._forget(cur, [(site_id, first, last) for first, last in runs(days)], kinds)
+
+    def invalidate_times(
+        self, cur: duckdb.DuckDBPyConnection, pairs: Iterable[tuple[str, datetime]], kinds: tuple[str, ...] = ()
+    ) -> None:
+        """Forget the rollups of the site-local days between the earliest and latest UTC time written per site.
+
+        `pairs` are (site_id, created_at) of the rows written. Live traffic only touches today (and
+        yesterday around midnight), which are open anyway, so closed days are not rebuilt over and over.
+        """
+        spans = spans_of(pairs)
+        if not spans:
+            return
+        zones = dict(
+            cur.execute("SELECT id, timezone FROM sites WHERE list_contains($ids, id)", {"ids": list(spans)}).fetchall()
+        )
+        days = []
+        for site_id, (first, last) in spans.items():
+            zone = ZoneInfo(zones.get(site_id, "UTC"))
+            days.append((site_id, _local_date(first, zone), _local_date(last, zone)))
+        self._forget(cur, days, kinds)
+
+    def invalidate_site(self, cur: duckdb.DuckDBPyConnection, site_id: str) -> None:
+        """Forget every rollup of a site (its timezone changed, so its local days did; or it was erased)."""
+        self._forget(cur, [(site_id, date.min, date.max)], ())
+
+    def _forget(
+        self, cur: duckdb.DuckDBPyConnection, days: list[tuple[str, date, date]], kinds: tuple[str, ...]
+    ) -> None:
+        """Delete the rollup_days rows of (site, first day, last day) spans. Days whose raw rows retention
+        deleted (before sites.retained_from) keep their rollups: nothing could rebuild them."""
+        from clearanalytics.stats.rollup_sql import KINDS
+
+        self._bump()
+        cur.execute(
+            """
+            DELETE FROM rollup_days WHERE list_contains($kinds::VARCHAR[], kind) AND EXISTS (
+                SELECT 1 FROM (SELECT unnest($sites::VARCHAR[]) AS s, unnest($firsts::DATE[]) AS a,
+                                      unnest($lasts::DATE[]) AS b) w
+                LEFT JOIN sites ON sites.id = w.s
+                WHERE w.s = rollup_days.site_id AND rollup_days.day BETWEEN w.a AND w.b
+                  AND rollup_days.day >= coalesce(sites.retained_from, DATE '0001-01-01')
+            )
+            """,
+            {
+                "kinds": list(kinds or KINDS),
+                "sites": [d[0] for d in days],
+                "firsts": [d[1] for d in days],
+                "lasts": [d[2] for d in days],
+            },
+        )
+
+    def _bump(self) -> None:
+        self.generation += 1
+        self._complete.clear()
+
+
+def _remember(memo: dict, key: tuple, value: Any) -> None:
+    if len(memo) > _MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
+
+
+def _local_date(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.replace(tzinfo=UTC).astimezone(zone).date()
+
+
+def spans_of(pairs: Iterable[tuple[str, datetime]]) -> dict[str, tuple[datetime, datetime]]:
+    """(site_id, created_at) pairs -> site id -> (earliest, latest)."""
+    spans: dict[str, tuple[datetime, datetime]] = {}
+    for site_id, created_at in pairs:
+        old = spans.get(site_id)
+        if old is None:
+            spans[site_id] = (created_at, created_at)
+        elif created_at < old[0] or created_at > old[1]:
+            spans[site_id] = (min(old[0], created_at), max(old[1], created_at))
+    return spans
+
+
+def runs(days: list[date]) -> Iterable[tuple[date, date]]:
+    """Contiguous runs of sorted days: [(first, last), ...]."""
+    start = prev = days[0]
+    for day in days[1:]:
+        if day != prev + timedelta(days=1):
+            yield start, prev
+            start = day
+        prev = day
+    yield start, prev
+
+
+CACHE = RollupCache()
