@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -59,7 +60,7 @@ class RollupCache:
         self._complete: dict[tuple, int] = {}
         self._open: dict[tuple, tuple[int, dict[str, list]]] = {}
         self._asked: dict[tuple, int] = {}
-        self._failures: dict[str, int] = {}
+        self._failures: dict[tuple[str, str], int] = {}  # (database path, report) -> failed answers
         self._backoff: dict[str, tuple[float, float]] = {}  # path -> (retry after, last back-off)
         self._lock = threading.Lock()
         self._log = ThrottledLog(log)
@@ -97,7 +98,8 @@ class RollupCache:
     def failed(self, path: str, report: str, exc: BaseException) -> None:
         """Count, log and back off; raises RollupFailure in strict mode (tests)."""
         with self._lock:
-            self._failures[report] = self._failures.get(report, 0) + 1
+            key = (_normal(path), report)
+            self._failures[key] = self._failures.get(key, 0) + 1
             last = self._backoff.get(path, (0.0, 0.0))[1]
             wait = min(BACKOFF_MAX, last * 2) if last else BACKOFF_FIRST
             self._backoff[path] = (time.monotonic() + wait, wait)
@@ -110,9 +112,11 @@ class RollupCache:
             with self._lock:
                 self._backoff.pop(path, None)
 
-    def failure_counts(self) -> dict[str, int]:
+    def failure_counts(self, path: str | Path) -> dict[str, int]:
+        """Failed rollup answers per report, of the database at `path` (for its app's /metrics)."""
+        wanted = _normal(path)
         with self._lock:
-            return dict(self._failures)
+            return {report: n for (where, report), n in self._failures.items() if where == wanted}
 
     def reset_backoff(self) -> None:
         """Try the rollups again at the next query (the `rollups` command, or a test, after fixing the cause)."""
@@ -182,6 +186,10 @@ class RollupCache:
     def _bump(self) -> None:
         self.generation += 1
         self._complete.clear()
+
+
+def _normal(path: str | Path) -> str:
+    return str(path) if str(path) == ":memory:" else str(Path(path).resolve())
 
 
 def _remember(memo: dict, key: tuple, value: Any) -> None:
