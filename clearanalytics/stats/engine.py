@@ -62,15 +62,20 @@ def compile_filters(query: Query) -> tuple[str, dict[str, Any]]:
 def compose(query: Query, report: str) -> tuple[str, dict[str, Any]]:
     """The full SQL text of one live answer of `report` for `query`, and the filter parameters it needs."""
     predicate, params = compile_filters(query)
-    options = {"predicate": predicate, "filtered": bool(query.filters)}
+    grain = rollup_sql.grain_of(report, query.hourly) if report in rollup_sql.COMBINE else "whole"
+    return _statement(report, predicate, bool(query.filters), grain), params
+
+
+@cache
+def _statement(report: str, predicate: str, filtered: bool, grain: str) -> str:
+    """Cached: a report name from code, a predicate of allowlisted columns and `$f<n>` names only."""
+    options = {"predicate": predicate, "filtered": filtered}
     if report in SINGLE:
-        return prelude.statement(SINGLE[report], [], load_sql(report), **options), params
-    grain = rollup_sql.grain_of(report, query.hourly)
+        return prelude.statement(SINGLE[report], [], load_sql(report), **options)
     parts = rollup_sql.live_parts(report)
-    sql = prelude.statement(
+    return prelude.statement(
         rollup_sql.live_reads(report), parts, rollup_sql.COMBINE[report].sql, grain=grain, **options
     )
-    return sql, params
 
 
 def range_params(ranges: list[SiteRange] | tuple[SiteRange, ...]) -> dict[str, Any]:

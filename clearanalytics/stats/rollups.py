@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -263,12 +264,15 @@ def _read(conn, path: str, query: Query, report: str, split: Plan, extra: dict) 
     if open_given:
         for key in keys:
             params |= _open_rows(conn, report, key, version)
-        reads: set[str] = set()
     else:
         params |= engine.range_params(split.open)
-        reads = rollup_sql.live_reads(report)
-    sql = prelude.statement(reads, rollup_sql.rollup_parts(report, open_given), combine.sql)
-    return engine.execute(conn, sql, params)
+    return engine.execute(conn, _statement(report, open_given), params)
+
+
+@cache
+def _statement(report: str, open_given: bool) -> str:
+    reads = set() if open_given else rollup_sql.live_reads(report)
+    return prelude.statement(reads, rollup_sql.rollup_parts(report, open_given), rollup_sql.COMBINE[report].sql)
 
 
 def _open_rows(conn, report: str, key: tuple, version: int) -> dict[str, list]:
