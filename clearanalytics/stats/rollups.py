@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from clearanalytics.db import utcnow, write_lock, write_version
+from clearanalytics.health import needs_reopen
 from clearanalytics.stats import engine, prelude, rollup_sql
 from clearanalytics.stats.query import Query, SiteRange, _local_midnight_utc, today_in
 from clearanalytics.stats.rollup_cache import CACHE, runs
@@ -108,6 +109,8 @@ def run(cur: duckdb.DuckDBPyConnection, query: Query, report: str, **extra: Any)
         try:
             rows = _serve(conn, path, query, report, split, extra)
         except duckdb.Error as exc:
+            if needs_reopen(exc) or isinstance(exc, duckdb.InterruptException):
+                raise  # the whole database is unusable (or the query was cancelled): not the rollups' failure
             CACHE.failed(path, report, exc)
             return None
         CACHE.succeeded(path)
