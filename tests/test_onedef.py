@@ -65,9 +65,11 @@ def test_a_rollup_report_has_no_second_sql_file_and_both_paths_run_its_one_daily
         for report, combine in rollup_sql.COMBINE.items():
             live, _ = engine.compose(query, report)
             stored = "\n".join(rollup_sql.rollup_parts(report, open_given=False))
+            grain = rollup_sql.grain_of(report, query.hourly)
             for table in combine.tables:
-                daily = rollup_sql.live_rows(report, table)
-                assert daily in live and daily in stored, (report, table)
+                daily = rollup_sql.daily(table, combine.dimension if table == "dims" else None, table in combine.light)
+                assert daily.text(grain).strip() in live, (report, table)
+                assert rollup_sql.live_rows(report, table, "day") in stored, (report, table)
             assert combine.sql.strip() in live, report
 
 
@@ -87,7 +89,7 @@ def test_every_prelude_relation_and_daily_query_declares_what_it_reads():
             if light and f"{table}_light" not in DAILY:
                 continue
             daily = rollup_sql.daily(table, light=light)
-            assert words(daily.sql) & prelude.NAMES == set(daily.reads), table
+            assert words(daily.text()) & prelude.NAMES == set(daily.reads), table
     for report, reads in engine.SINGLE.items():
         assert words(engine.load_sql(report)) & prelude.NAMES == set(reads), report
 

@@ -17,13 +17,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The part keys per grain (prelude.GRAINS): what `{site}` and `{day}` stand for in a daily query.
+# A constant is not a grouping key under GROUP BY ALL, so a whole-range answer groups by nothing but
+# the report's own keys: as fast as a plain query over the raw events.
+PART_KEYS: dict[str, tuple[str, str]] = {
+    "day": ("site_id", "day"),
+    "local": ("NULL::VARCHAR", "NULL::DATE"),
+    "hour": ("NULL::VARCHAR", "day"),
+    "site": ("site_id", "NULL::DATE"),
+    "whole": ("NULL::VARCHAR", "NULL::DATE"),
+}
+
 
 @dataclass(frozen=True)
 class Daily:
-    """The daily query of one rollup table: rows per (site_id, day) from the prelude relations it reads."""
+    """The daily query of one rollup table: rows per part from the prelude relations it reads.
+
+    The text writes the part keys as `{site}` and `{day}` (filled from PART_KEYS, fixed fragments
+    only) and groups with GROUP BY ALL."""
 
     reads: tuple[str, ...]
     sql: str
+
+    def text(self, grain: str = "day") -> str:
+        site, day = PART_KEYS[grain]
+        return self.sql.replace("{site}", site).replace("{day}", day)
 
 
 DAILY: dict[str, Daily] = {
@@ -33,8 +51,8 @@ DAILY: dict[str, Daily] = {
         ("dpv", "dspv", "ev", "ec"),
         """
 WITH sess AS (
-    SELECT site_id, session_hash, day, count(*) AS pageviews, sum(duration) AS duration
-    FROM dspv GROUP BY site_id, session_hash, day
+    SELECT site_id, session_hash, {day} AS day, count(*) AS pageviews, sum(duration) AS duration
+    FROM dspv GROUP BY ALL
 ),
 active_sessions AS (
     SELECT site_id, session_hash FROM ev
@@ -42,64 +60,65 @@ active_sessions AS (
     SELECT site_id, session_hash FROM ec
 ),
 sess_days AS (
-    SELECT s.site_id, s.day, count(*) AS sessions,
+    SELECT {site} AS site_id, {day} AS day, count(*) AS sessions,
            count(*) FILTER (WHERE s.pageviews = 1 AND a.session_hash IS NULL) AS bounces,
            sum(s.duration) AS total_duration
-    FROM sess s LEFT JOIN active_sessions a ON s.site_id = a.site_id AND s.session_hash = a.session_hash
-    GROUP BY s.site_id, s.day
+    FROM sess s LEFT JOIN active_sessions a USING (site_id, session_hash)
+    GROUP BY ALL
 ),
 pv_days AS (
-    SELECT site_id, day, count(DISTINCT visitor_hash) AS visitors, count(*) AS pageviews
-    FROM dpv GROUP BY site_id, day
+    SELECT {site} AS site_id, {day} AS day, count(DISTINCT visitor_hash) AS visitors, count(*) AS pageviews
+    FROM dpv GROUP BY ALL
 )
--- (day is NULL when the part is the whole range)
 SELECT p.site_id, p.day, p.visitors, p.pageviews, s.sessions, s.bounces, s.total_duration
-FROM pv_days p JOIN sess_days s ON p.site_id = s.site_id AND p.day IS NOT DISTINCT FROM s.day
+FROM pv_days p JOIN sess_days s ON p.site_id IS NOT DISTINCT FROM s.site_id AND p.day IS NOT DISTINCT FROM s.day
 """,
     ),
     # totals for reports that only read visitors and pageviews: no session pass at all.
     "totals_light": Daily(
         ("dpv",),
         """
-SELECT site_id, day, count(DISTINCT visitor_hash) AS visitors, count(*) AS pageviews,
+SELECT {site} AS site_id, {day} AS day, count(DISTINCT visitor_hash) AS visitors, count(*) AS pageviews,
        0 AS sessions, 0 AS bounces, 0 AS total_duration
-FROM dpv GROUP BY site_id, day
+FROM dpv GROUP BY ALL
 """,
     ),
     # Site-currency purchases: revenue, transactions and the purchasers conversion_rate divides.
     "ecommerce": Daily(
         ("dpurchases",),
         """
-SELECT site_id, day, coalesce(sum(value), 0) AS revenue, count(*) AS transactions,
+SELECT {site} AS site_id, {day} AS day, coalesce(sum(value), 0) AS revenue, count(*) AS transactions,
        count(DISTINCT visitor_hash) AS purchasers
-FROM dpurchases GROUP BY site_id, day
+FROM dpurchases GROUP BY ALL
 """,
     ),
     # ecommerce for reports that never read purchasers: no distinct count.
     "ecommerce_light": Daily(
         ("dpurchases",),
         """
-SELECT site_id, day, coalesce(sum(value), 0) AS revenue, count(*) AS transactions, 0 AS purchasers
-FROM dpurchases GROUP BY site_id, day
+SELECT {site} AS site_id, {day} AS day, coalesce(sum(value), 0) AS revenue, count(*) AS transactions,
+       0 AS purchasers
+FROM dpurchases GROUP BY ALL
 """,
     ),
-    # Hour of day (0-23) in each pageview's own site's timezone: needs the day grain (local_time).
+    # Hour of day (0-23) in each pageview's own site's timezone: needs local_time (grain day or local).
     "hours": Daily(
         ("dpv",),
         """
-SELECT site_id, day, hour(local_time) AS hour, count(DISTINCT visitor_hash) AS visitors, count(*) AS pageviews
-FROM dpv GROUP BY site_id, day, hour(local_time)
+SELECT {site} AS site_id, {day} AS day, hour(local_time) AS hour,
+       count(DISTINCT visitor_hash) AS visitors, count(*) AS pageviews
+FROM dpv GROUP BY ALL
 """,
     ),
     # Unique visitors per e-commerce step (purchases only in the site currency).
     "funnel": Daily(
         ("dec",),
         """
-SELECT site_id, day, event_type, count(DISTINCT visitor_hash) AS visitors
+SELECT {site} AS site_id, {day} AS day, event_type, count(DISTINCT visitor_hash) AS visitors
 FROM dec
 WHERE event_type IN ('view_item', 'add_to_cart', 'begin_checkout')
    OR (event_type = 'purchase' AND in_site_currency)
-GROUP BY site_id, day, event_type
+GROUP BY ALL
 """,
     ),
     # Revenue (price x quantity), quantity and orders per item name, from the items JSON of
@@ -109,7 +128,7 @@ GROUP BY site_id, day, event_type
         ("dpurchases",),
         """
 WITH lines AS (
-    SELECT site_id, day, id AS purchase_id,
+    SELECT {site} AS site_id, {day} AS day, id AS purchase_id,
            unnest(try(from_json(items,
                '[{"item_id": "VARCHAR", "item_name": "VARCHAR", "price": "DECIMAL(18,2)", "quantity": "BIGINT"}]'
            ))) AS item
@@ -154,18 +173,19 @@ entries AS (
     FROM session_pageviews
     QUALIFY row_number() OVER (PARTITION BY site_id, session_hash ORDER BY created_at, id) = 1
 )
-SELECT p.site_id, p.day, coalesce(e.source, 'direct') AS source, sum(p.value) AS revenue, count(*) AS transactions
+SELECT {site} AS site_id, {day} AS day, coalesce(e.source, 'direct') AS source,
+       sum(p.value) AS revenue, count(*) AS transactions
 FROM dpurchases p
-LEFT JOIN entries e ON p.site_id = e.site_id AND p.session_hash = e.session_hash
-GROUP BY p.site_id, p.day, coalesce(e.source, 'direct')
+LEFT JOIN entries e USING (site_id, session_hash)
+GROUP BY ALL
 """,
     ),
     # Completions and unique converting visitors per goal (of sessions matching the filters).
     "goals": Daily(
         ("dgc",),
         """
-SELECT site_id, day, goal_id, count(*) AS completions, count(DISTINCT visitor_hash) AS visitors
-FROM dgc GROUP BY site_id, day, goal_id
+SELECT {site} AS site_id, {day} AS day, goal_id, count(*) AS completions, count(DISTINCT visitor_hash) AS visitors
+FROM dgc GROUP BY ALL
 """,
     ),
 }
@@ -188,16 +208,19 @@ DIMENSIONS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
-def _dimension_daily(name: str) -> str:
-    """Visitors, pageviews and engaged time per value of one dimension (its columns from DIMENSIONS)."""
+def _dimension_daily(name: str, light: bool) -> str:
+    """Visitors, pageviews and engaged time per value of one dimension (its columns from DIMENSIONS);
+    `light`: visitors only (zeros for the others), for the reports that show nothing else."""
     v1, v2, v3, where = DIMENSIONS[name]
-    values = ", ".join(f"{v}::VARCHAR AS v{i}" for i, v in enumerate((v1, v2, v3), 1))
-    group = "".join(f", {v}" for v in (v1, v2, v3) if v != "NULL")
+    values = ", ".join(f"{'NULL::VARCHAR' if v == 'NULL' else v} AS v{i}" for i, v in enumerate((v1, v2, v3), 1))
+    measures = (
+        "0 AS pageviews, 0 AS total_duration" if light else "count(*) AS pageviews, sum(duration) AS total_duration"
+    )
     return f"""
-SELECT site_id, day, '{name}' AS dimension, {values},
-       count(DISTINCT visitor_hash) AS visitors, count(*) AS pageviews, sum(duration) AS total_duration
+SELECT {{site}} AS site_id, {{day}} AS day, '{name}' AS dimension, {values},
+       count(DISTINCT visitor_hash) AS visitors, {measures}
 FROM dpv WHERE {where}
-GROUP BY site_id, day{group}
+GROUP BY ALL
 """
 
 
@@ -205,5 +228,5 @@ def daily(table: str, dimension: str | None = None, light: bool = False) -> Dail
     """The daily query of `table`; for rollup_dims one dimension, or all of them (for a build)."""
     if table == "dims":
         names = [dimension] if dimension else list(DIMENSIONS)
-        return Daily(("dpv",), "\nUNION ALL\n".join(_dimension_daily(n) for n in names))
+        return Daily(("dpv",), "\nUNION ALL\n".join(_dimension_daily(n, light) for n in names))
     return DAILY[f"{table}_light" if light else table]

@@ -72,7 +72,7 @@ def _statement(report: str, predicate: str, filtered: bool, grain: str) -> str:
     options = {"predicate": predicate, "filtered": filtered}
     if report in SINGLE:
         return prelude.statement(SINGLE[report], [], load_sql(report), **options)
-    parts = rollup_sql.live_parts(report)
+    parts = rollup_sql.live_parts(report, grain)
     return prelude.statement(
         rollup_sql.live_reads(report), parts, rollup_sql.COMBINE[report].sql, grain=grain, **options
     )

@@ -20,8 +20,9 @@ against the texts.
   than converting every row's timestamp;
 - `lpv`, `lpurchases`: `fpv` and `purchases` with `local_time`, the site's wall-clock time;
 - `dpv`, `dspv`, `dpurchases`, `dec`, `dgc`: `fpv`, `spv`, `purchases`, `ec` and `gc` with `day`,
-  the *part* a row is summed in (see GRAINS): the site's local day for the rollups, the UTC hour
-  for the 24h time series, or NULL (the whole range) when the report does not group by time.
+  the time part a row is summed in (see GRAINS): the site's local day (with `local_time`) for the
+  rollups, the UTC hour for the 24h time series, or none (NULL) when the report does not group by
+  time; daily_sql.PART_KEYS says which keys a daily query groups by at each grain.
 """
 
 from __future__ import annotations
@@ -83,11 +84,11 @@ def _local(relation: str, extra: str = "") -> str:
 
 # How a row's part (`day`) is computed, per grain: the part is what a report's daily rows are
 # grouped by before its combine step sums them (rollup_sql.py says why such sums are exact).
-GRAINS = ("day", "hour", "whole")
+GRAINS = ("day", "local", "hour", "site", "whole")
 
 
 def _parts(grain: str, filtered: bool) -> list[Relation]:
-    if grain == "day":
+    if grain in ("day", "local"):  # "local": local time, but summed over the whole range
         day = ", (f.created_at + to_seconds(c.offset_seconds))::DATE AS day"
         return [
             Relation("dpv", ("lpv",), "\n    SELECT *, local_time::DATE AS day FROM lpv"),

@@ -26,8 +26,9 @@ class Combine:
     """How one report adds its parts up.
 
     `tables`: the rollup tables whose parts it reads; `dimension`: the rollup_dims breakdown;
-    `grain`: "whole" (sums over the whole range), "day" (reads local time: hours of day) or
-    "bucket" (groups by `day` as the time bucket: the local day, or the UTC hour for 24h);
+    `grain`: "whole" (sums over the whole range and all sites), "site" (per site), "local" (the
+    whole range, reading local time: hours of day) or "bucket" (groups by `day` as the time bucket:
+    the local day, or the UTC hour for 24h);
     `light`: tables read in their light form (without the distinct counts the report never shows).
     """
 
@@ -45,7 +46,7 @@ GROUP BY v1
 ORDER BY visitors DESC, {column} ASC NULLS LAST
 LIMIT $limit
 """
-    return Combine(("dims",), sql, dimension)
+    return Combine(("dims",), sql, dimension, light=frozenset({"dims"}))
 
 
 COMBINE: dict[str, Combine] = {
@@ -70,12 +71,13 @@ FROM parts_totals
     "site_visitors": Combine(
         ("totals",),
         "SELECT site_id, sum(visitors) AS visitors FROM parts_totals GROUP BY site_id",
+        grain="site",
         light=frozenset({"totals"}),
     ),
     "hours": Combine(
         ("hours",),
         "SELECT hour, sum(visitors) AS visitors, sum(pageviews) AS pageviews FROM parts_hours GROUP BY hour",
-        grain="day",
+        grain="local",
     ),
     # top paths by pageviews; total_duration / pageviews is the path's mean engaged time
     "pages": Combine(
@@ -100,6 +102,7 @@ ORDER BY visitors DESC, referrer_source ASC, referrer ASC NULLS FIRST
 LIMIT $limit
 """,
         "referrer",
+        light=frozenset({"dims"}),
     ),
     "channels": Combine(
         ("dims",),
@@ -249,9 +252,9 @@ def _columns(table: str) -> str:
     return ", ".join(("site_id", "day") + COLUMNS[table])
 
 
-def live_rows(report: str, table: str) -> str:
-    """The daily rows of `table` as `report` reads them, computed from raw events (prelude relations)."""
-    return f"SELECT {_columns(table)} FROM ({_daily_of(report, table).sql}) live"
+def live_rows(report: str, table: str, grain: str = "day") -> str:
+    """The rows of `table` per part of `grain`, as `report` reads them, computed from raw events."""
+    return f"SELECT {_columns(table)} FROM ({_daily_of(report, table).text(grain)}) live"
 
 
 def open_param(table: str, column: str) -> str:
@@ -278,9 +281,9 @@ def stored_rows(report: str, table: str) -> str:
     )
 
 
-def live_parts(report: str) -> list[str]:
-    """`parts_<table>` of a live answer: every day (or hour, or the whole range) computed live."""
-    return [f"parts_{t} AS (\n{live_rows(report, t)}\n)" for t in COMBINE[report].tables]
+def live_parts(report: str, grain: str) -> list[str]:
+    """`parts_<table>` of a live answer: every day (or hour, or site, or the whole range) computed live."""
+    return [f"parts_{t} AS (\n{_daily_of(report, t).text(grain).strip()}\n)" for t in COMBINE[report].tables]
 
 
 def rollup_parts(report: str, open_given: bool) -> list[str]:

@@ -239,7 +239,7 @@ def _build(conn, query: Query, missing: list[tuple[str, str, date]]) -> None:
             )
             daily = rollup_sql.daily(table)
             columns = ", ".join(("site_id", "day") + rollup_sql.COLUMNS[table])
-            sql = f"INSERT INTO rollup_{table} ({columns}) " + prelude.statement(daily.reads, [], daily.sql)
+            sql = f"INSERT INTO rollup_{table} ({columns}) " + prelude.statement(daily.reads, [], daily.text("day"))
             engine.execute(conn, sql, engine.range_params(ranges))
     built_at = utcnow()
     conn.execute(
