@@ -22,6 +22,7 @@ from dataclasses import dataclass
 # the report's own keys: as fast as a plain query over the raw events.
 PART_KEYS: dict[str, tuple[str, str]] = {
     "day": ("site_id", "day"),
+    "days": ("NULL::VARCHAR", "day"),
     "local": ("NULL::VARCHAR", "NULL::DATE"),
     "hour": ("NULL::VARCHAR", "day"),
     "site": ("site_id", "NULL::DATE"),

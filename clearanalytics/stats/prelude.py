@@ -84,11 +84,11 @@ def _local(relation: str, extra: str = "") -> str:
 
 # How a row's part (`day`) is computed, per grain: the part is what a report's daily rows are
 # grouped by before its combine step sums them (rollup_sql.py says why such sums are exact).
-GRAINS = ("day", "local", "hour", "site", "whole")
+GRAINS = ("day", "days", "local", "hour", "site", "whole")
 
 
-def _parts(grain: str, filtered: bool) -> list[Relation]:
-    if grain in ("day", "local"):  # "local": local time, but summed over the whole range
+def _parts(grain: str, filtered: bool, predicate: str) -> list[Relation]:
+    if grain in ("day", "days", "local"):  # local days per site, per day for all sites, or local time only
         day = ", (f.created_at + to_seconds(c.offset_seconds))::DATE AS day"
         return [
             Relation("dpv", ("lpv",), "\n    SELECT *, local_time::DATE AS day FROM lpv"),
@@ -100,10 +100,13 @@ def _parts(grain: str, filtered: bool) -> list[Relation]:
             Relation("dec", ("ec", "clock"), _local("ec", day)),
             Relation("dgc", ("gc", "clock"), _local("gc", day)),
         ]
-    part = "date_trunc('hour', created_at)" if grain == "hour" else "NULL::DATE"
-    sources = {"dpv": "fpv", "dspv": "spv", "dpurchases": "purchases", "dec": "ec", "dgc": "gc"}
+    # No local time: the part relations are their sources (plus the UTC hour for 24h buckets), and
+    # dpv filters pv itself, so a whole-range statement has no more relations than a plain query.
+    hour = ", date_trunc('hour', created_at) AS day" if grain == "hour" else ""
+    sources = {"dspv": "spv" if filtered else "pv", "dpurchases": "purchases", "dec": "ec", "dgc": "gc"}
     return [
-        Relation(name, (source,), f"\n    SELECT *, {part} AS day FROM {source}") for name, source in sources.items()
+        Relation("dpv", ("pv",), f"\n    SELECT *{hour} FROM pv WHERE {predicate}"),
+        *(Relation(name, (source,), f"\n    SELECT *{hour} FROM {source}") for name, source in sources.items()),
     ]
 
 
@@ -131,7 +134,7 @@ def relations(predicate: str, filtered: bool, grain: str) -> tuple[Relation, ...
         Relation("clock", ("ranges",), _CLOCK),
         Relation("lpv", ("fpv", "clock"), _local("fpv")),
         Relation("lpurchases", ("purchases", "clock"), _local("purchases")),
-        *_parts(grain, filtered),
+        *_parts(grain, filtered, predicate),
     )
 
 

@@ -233,7 +233,7 @@ def grain_of(report: str, hourly: bool) -> str:
     """The grain a live answer of `report` computes its parts at (prelude.GRAINS)."""
     grain = COMBINE[report].grain
     if grain == "bucket":
-        return "hour" if hourly else "day"
+        return "hour" if hourly else "days"
     return grain
 
 
