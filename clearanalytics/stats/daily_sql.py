@@ -1,10 +1,11 @@
 """The daily rows of every rollup-able report: one query per rollup table, grouped by (site_id, day).
 
 Each query reads the prelude's part relations (`dpv`, `dspv`, `dpurchases`, `dec`, `dgc`: see
-stats/prelude.py), whose `day` column is the part a row is summed in. The same text serves three
-grains: the site's local day (to fill the rollup tables for closed days, and to summarise the open
-days live), the UTC hour (the 24h time series) and the whole range (NULL: any report that does not
-group by time, read from raw events). A report's combine step (rollup_sql.COMBINE) sums the parts.
+stats/prelude.py) and writes its part keys as `{site}` and `{day}`, filled per grain from PART_KEYS.
+The same text serves every grain: (site, local day) to fill the rollup tables for closed days and
+to summarise the open days; for a live answer, only what the report's combine step groups by (the
+local day or UTC hour of all sites together, the site, or nothing: the whole range). A report's
+combine step (rollup_sql.COMBINE) sums the parts.
 
 Why sums are exact: a visitor hash is keyed with a salt of the site's local calendar day and a
 session belongs to one visitor hash, so no visitor, session or bounce is shared by two sites or two

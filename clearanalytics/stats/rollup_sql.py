@@ -8,8 +8,7 @@ report's columns, order and limit. The parts are where the two paths differ, and
   the last write);
 - live (filtered queries, the 24h period, `rollups.raw_only()`, periods without a closed day, or a
   rollup failure in production): every part computed by the same daily query over the query's
-  ranges, at the grain the combine needs (prelude.GRAINS): the whole range when it does not group
-  by time, the local day for day buckets and hours of day, the UTC hour for the 24h buckets.
+  ranges, at the grain the combine needs (prelude.GRAINS, daily_sql.PART_KEYS).
 
 Reports with no additive daily form stay one plain SQL file in sql/ (engine.SINGLE).
 """
