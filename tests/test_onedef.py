@@ -240,3 +240,32 @@ def test_in_production_a_failure_is_counted_logged_and_backed_off(app, monkeypat
         CACHE.reset_backoff()
         assert stats.browsers(cur, query) == stats.browsers(cur, query)
         assert _failures(app) == {"pages": 1, "browsers": 1}
+
+
+def test_a_query_during_an_uncommitted_invalidation_does_not_remember_the_days_complete(app):
+    """A write to a closed day invalidates it in its transaction; a query answering before that commit
+    sees the day still complete (its snapshot cannot see the delete). It must not remember so: the
+    next query, after the commit, has to rebuild the day and count the new pageview."""
+    db = app.extensions["clearanalytics.db"]
+    with db.reading() as cur:
+        query = _query(cur)
+        site = query.sites[0]
+        before = stats.timeseries(cur, query)
+        sample = list(
+            cur.execute(
+                "SELECT * FROM pageviews WHERE site_id = ? AND created_at < ? ORDER BY created_at LIMIT 1",
+                [site.id, generate.NOW - timedelta(days=100)],
+            ).fetchone()
+        )
+    sample[0], sample[2], sample[3] = "race-pv", "race-visitor", "race-session"
+    records = store.Records()
+    records.rows["pageviews"].append(tuple(sample))
+    with db.transaction() as writing:
+        store.write_records(writing, records)
+        with db.reading() as cur:
+            assert stats.timeseries(cur, query) == before  # the snapshot before the commit
+    with db.reading() as cur:
+        after = stats.timeseries(cur, query)
+        with rollups.raw_only():
+            assert after == stats.timeseries(cur, query)
+    assert sum(r["pageviews"] for r in after) == sum(r["pageviews"] for r in before) + 1

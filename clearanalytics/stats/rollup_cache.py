@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from clearanalytics.db import write_version
 from clearanalytics.health import ThrottledLog
 
 log = logging.getLogger("clearanalytics.stats.rollups")
@@ -60,6 +61,7 @@ class RollupCache:
         self._complete: dict[tuple, int] = {}
         self._open: dict[tuple, tuple[int, dict[str, list]]] = {}
         self._asked: dict[tuple, int] = {}
+        self._unsettled: dict[str, int] = {}  # path -> write version before its last invalidating commit
         self._failures: dict[tuple[str, str], int] = {}  # (database path, report) -> failed answers
         self._backoff: dict[str, tuple[float, float]] = {}  # path -> (retry after, last back-off)
         self._lock = threading.Lock()
@@ -70,8 +72,12 @@ class RollupCache:
     def known_complete(self, key: tuple) -> bool:
         return self._complete.get(key) == self.generation
 
-    def note_complete(self, key: tuple, generation: int) -> None:
-        if generation == self.generation:  # nothing invalidated while it was read
+    def note_complete(self, key: tuple, generation: int, path: str, version: int) -> None:
+        """Remember `key` complete, as checked by a read whose snapshot began at write `version`.
+
+        Not when an invalidation came since `generation`, nor when the transaction of the last
+        invalidation had not committed before that snapshot began: the snapshot could not see it."""
+        if generation == self.generation and version > self._unsettled.get(_normal(path), -1):
             _remember(self._complete, key, generation)
 
     def open_rows(self, key: tuple, version: int) -> dict[str, list] | None:
@@ -164,6 +170,8 @@ class RollupCache:
         deleted (before sites.retained_from) keep their rollups: nothing could rebuild them."""
         from clearanalytics.stats.rollup_sql import KINDS
 
+        path = _normal(_database_path(cur))
+        self._unsettled[path] = write_version(path)  # this transaction commits the next version
         self._bump()
         cur.execute(
             """
@@ -186,6 +194,11 @@ class RollupCache:
     def _bump(self) -> None:
         self.generation += 1
         self._complete.clear()
+
+
+def _database_path(cur: duckdb.DuckDBPyConnection) -> str:
+    row = cur.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return row[0] if row and row[0] else ":memory:"
 
 
 def _normal(path: str | Path) -> str:

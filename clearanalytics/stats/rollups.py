@@ -41,7 +41,7 @@ from clearanalytics.db import utcnow, write_lock, write_version
 from clearanalytics.health import needs_reopen
 from clearanalytics.stats import engine, prelude, rollup_sql
 from clearanalytics.stats.query import Query, SiteRange, _local_midnight_utc, today_in
-from clearanalytics.stats.rollup_cache import CACHE, runs
+from clearanalytics.stats.rollup_cache import CACHE, _database_path, runs
 
 OPEN_DAYS = 2  # today and yesterday (local) are read from raw events
 CHUNK_DAYS = 31  # days built per locked transaction
@@ -128,8 +128,9 @@ def _serve(conn, path: str, query: Query, report: str, split: Plan, extra: dict)
         if CACHE.generation == generation:
             return rows  # checked again after the read: a concurrent invalidation takes the locked path
         generation = CACHE.generation
+    version = write_version(path)  # before _answer's snapshot begins
     rows = _answer(conn, path, query, report, split, kinds, extra)
-    CACHE.note_complete(key, generation)
+    CACHE.note_complete(key, generation, path, version)
     return rows
 
 
@@ -187,8 +188,7 @@ def _build_in_chunks(conn, query: Query, split: Plan, kinds: list[str]) -> None:
 
 
 def _path(conn: duckdb.DuckDBPyConnection) -> str:
-    row = conn.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    return row[0] if row and row[0] else ":memory:"
+    return _database_path(conn)
 
 
 def _closed_params(closed) -> dict[str, list]:
