@@ -137,7 +137,7 @@ class RollupCache:
         """Forget the rollups of `days` (local days of the site) so that the next query rebuilds them."""
         days = sorted(set(days))
         if days:
-            self._forget(cur, [(site_id, first, last) for first, last in runs(days)], kinds)
+            self._forget(cur, {site_id: list(runs(days))}, kinds)
 
     def invalidate_times(
         self, cur: duckdb.DuckDBPyConnection, pairs: Iterable[tuple[str, datetime]], kinds: tuple[str, ...] = ()
@@ -148,47 +148,51 @@ class RollupCache:
         yesterday around midnight), which are open anyway, so closed days are not rebuilt over and over.
         """
         spans = spans_of(pairs)
-        if not spans:
-            return
-        zones = dict(
-            cur.execute("SELECT id, timezone FROM sites WHERE list_contains($ids, id)", {"ids": list(spans)}).fetchall()
-        )
-        days = []
-        for site_id, (first, last) in spans.items():
-            zone = ZoneInfo(zones.get(site_id, "UTC"))
-            days.append((site_id, _local_date(first, zone), _local_date(last, zone)))
-        self._forget(cur, days, kinds)
+        if spans:
+            self._forget(cur, spans, kinds)
 
     def invalidate_site(self, cur: duckdb.DuckDBPyConnection, site_id: str) -> None:
         """Forget every rollup of a site (its timezone changed, so its local days did; or it was erased)."""
-        self._forget(cur, [(site_id, date.min, date.max)], ())
+        self._forget(cur, {site_id: [(date.min, date.max)]}, ())
 
-    def _forget(
-        self, cur: duckdb.DuckDBPyConnection, days: list[tuple[str, date, date]], kinds: tuple[str, ...]
-    ) -> None:
-        """Delete the rollup_days rows of (site, first day, last day) spans. Days whose raw rows retention
-        deleted (before sites.retained_from) keep their rollups: nothing could rebuild them."""
+    def _forget(self, cur: duckdb.DuckDBPyConnection, spans: dict[str, list], kinds: tuple[str, ...]) -> None:
+        """Delete the rollup_days rows of each site's spans: (first, last) local days, or (earliest, latest)
+        UTC times (turned into the site's local days). Days whose raw rows retention deleted (before
+        sites.retained_from) keep their rollups: nothing could rebuild them. This runs at every ingest
+        batch, so one statement reads the database's path and the sites' timezones and cutoffs."""
         from clearanalytics.stats.rollup_sql import KINDS
 
-        path = _normal(_database_path(cur))
+        rows = cur.execute(
+            """
+            SELECT d.path, s.id, s.timezone, s.retained_from FROM duckdb_databases() d
+            LEFT JOIN sites s ON list_contains($ids::VARCHAR[], s.id)
+            WHERE d.database_name = current_database()
+            """,
+            {"ids": list(spans)},
+        ).fetchall()
+        path = _normal(rows[0][0] or ":memory:") if rows else ":memory:"
+        known = {row[1]: (row[2], row[3]) for row in rows if row[1] is not None}
         self._unsettled[path] = write_version(path)  # this transaction commits the next version
         self._bump()
+        sites, firsts, lasts = [], [], []
+        for site_id, site_spans in spans.items():
+            timezone, retained_from = known.get(site_id, ("UTC", None))
+            for first, last in site_spans if isinstance(site_spans, list) else [site_spans]:
+                if isinstance(first, datetime):
+                    zone = ZoneInfo(timezone)
+                    first, last = _local_date(first, zone), _local_date(last, zone)
+                sites.append(site_id)
+                firsts.append(max(first, retained_from or date.min))
+                lasts.append(last)
         cur.execute(
             """
             DELETE FROM rollup_days WHERE list_contains($kinds::VARCHAR[], kind) AND EXISTS (
                 SELECT 1 FROM (SELECT unnest($sites::VARCHAR[]) AS s, unnest($firsts::DATE[]) AS a,
                                       unnest($lasts::DATE[]) AS b) w
-                LEFT JOIN sites ON sites.id = w.s
                 WHERE w.s = rollup_days.site_id AND rollup_days.day BETWEEN w.a AND w.b
-                  AND rollup_days.day >= coalesce(sites.retained_from, DATE '0001-01-01')
             )
             """,
-            {
-                "kinds": list(kinds or KINDS),
-                "sites": [d[0] for d in days],
-                "firsts": [d[1] for d in days],
-                "lasts": [d[2] for d in days],
-            },
+            {"kinds": list(kinds or KINDS), "sites": sites, "firsts": firsts, "lasts": lasts},
         )
 
     def _bump(self) -> None:
