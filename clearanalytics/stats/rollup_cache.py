@@ -5,7 +5,8 @@ database's path) keeps three things, each only as an optimisation that a fresh p
 
 - which (database, closed days, kinds) it found complete, valid while its `generation` stands still:
   every invalidation in this process (the only one that can write the file) moves it, so a repeated
-  query skips the rollup_days check;
+  query skips the rollup_days check. A check whose snapshot began before the last invalidating
+  transaction committed is not remembered (see note_complete);
 - the open days' rows per (database, table, dimension, light, ranges), tagged with the database's
   write version (db.write_version) when they were read: valid until the next commit. With them, the
   answering statement does not touch raw events (a statement over the raw tables costs ~5 ms of
