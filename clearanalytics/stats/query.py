@@ -107,9 +107,6 @@ class Query:
             self, date_from=self.date_from - timedelta(days=days), date_to=self.date_from - timedelta(days=1)
         )
 
-    def with_filters(self, *filters: Filter) -> Query:
-        return replace(self, filters=self.filters + tuple(filters))
-
     def buckets(self) -> list[str]:
         """Every bucket label of the period, so that empty buckets can be filled with zeros."""
         if self.hourly:
