@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from clearanalytics.accounts import Site
 from clearanalytics.stats.periods import CODES as PERIODS
-from clearanalytics.stats.periods import DEFAULT_PERIOD
+from clearanalytics.stats.periods import DEFAULT_PERIOD, described_list
 
 MAX_LIMIT = 100
 # Dimensions a filter may name, mapped to the pageviews column it compares.
@@ -199,7 +199,7 @@ def parse_query(
         return Query(tuple(sites), "custom", date_from, date_to, now, filters, limit)
     period = params.get("period") or default_period
     if period not in PERIODS:
-        raise QueryError("period", f"The period field must be one of: {', '.join(PERIODS)}.")
+        raise QueryError("period", f"The period field must be one of: {described_list()}.")
     if period == "24h":
         return Query(tuple(sites), period, None, None, now, filters, limit)
     # Local "today" differs per site; the dates end at the latest of the sites' todays, so
