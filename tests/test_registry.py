@@ -195,3 +195,45 @@ def test_hostnames_matches_the_dataset(pinned, domain, params):
     if domain:
         panel = client.get(f"/dashboard/acme/{domain}/data/hostnames", query_string=params)
         assert panel.json == answer.json
+
+
+def test_hostnames_survive_retention_through_rollups_and_the_migration_rebuilds_what_it_can(tmp_path):
+    """A raw-only report would lose purged days; hostnames is served from rollup_dims like the others, and
+    m006 forgets the traffic rollups that raw events can rebuild (so old databases gain the dimension)."""
+    from clearanalytics import migrations
+    from clearanalytics.db import Database
+    from clearanalytics.stats import rollup_sql, rollups
+
+    data = stats_dataset.load(tmp_path / "data", stats_dataset.build())
+    db = Database.in_data_dir(tmp_path / "data")
+    try:
+        with db.reading() as cur:
+            sites = [accounts.get_site(cur, d) for d in ("shop.example", "blog.example")]
+            query = stats.parse_query({"period": "12m"}, sites, now=stats_dataset.NOW)
+            assert rollups.run(cur, query, "hostnames") is not None  # answered from the rollups, built here
+            with rollups.raw_only():
+                raw = stats.run("hostnames", cur, query)
+            assert (
+                stats.run("hostnames", cur, query)
+                == raw
+                == expected_hostnames(
+                    Expected(data, ["shop.example", "blog.example"], {"period": "12m"}, stats_dataset.NOW)
+                )
+            )
+        assert "hostnames" in rollup_sql.COMBINE
+        with db.transaction() as cur:
+            shop = accounts.get_site(cur, "shop.example")
+            cur.execute("UPDATE sites SET retained_from = DATE '2026-01-15' WHERE id = ?", [shop.id])
+            count = "SELECT count(*) FROM rollup_days WHERE kind = ? AND site_id = ? AND day {} DATE '2026-01-15'"
+            kept_before = cur.execute(count.format("<"), ["traffic", shop.id]).fetchone()[0]
+            other_kinds = cur.execute("SELECT count(*) FROM rollup_days WHERE kind <> 'traffic'").fetchone()[0]
+            assert kept_before > 0 and cur.execute(count.format(">="), ["traffic", shop.id]).fetchone()[0] > 0
+            migrations.m006_registry(cur)
+            assert cur.execute(count.format("<"), ["traffic", shop.id]).fetchone()[0] == kept_before  # final
+            assert cur.execute(count.format(">="), ["traffic", shop.id]).fetchone()[0] == 0  # rebuilt on demand
+            blog = accounts.get_site(cur, "blog.example")
+            assert cur.execute(count.format(">="), ["traffic", blog.id]).fetchone()[0] == 0
+            assert cur.execute(count.format("<"), ["traffic", blog.id]).fetchone()[0] == 0
+            assert cur.execute("SELECT count(*) FROM rollup_days WHERE kind <> 'traffic'").fetchone()[0] == other_kinds
+    finally:
+        db.close()
