@@ -116,12 +116,12 @@ EXPORT_TO = query_param("to", {"type": "string", "format": "date"}, "End date, Y
 
 def _stats_operation(report: Report) -> tuple[str, str, list[dict], dict]:
     """path, summary, extra parameters and response body of one registry report with an API route."""
-    extra = [limit_param(10)] if report.limit else []
+    params = (STATS_PARAMS if report.periodic else [DOMAIN, FILTER]) + ([limit_param(10)] if report.limit else [])
     summary = report.summary + (" An extension beyond the reference." if report.extension else "")
-    return report.path, summary, extra, data_of(report.data_schema())
+    return report.path, summary, params, data_of(report.data_schema())
 
 
-# path, summary, extra parameters, response body schema: one per registry report with an API route.
+# path, summary, parameters, response body schema: one per registry report with an API route.
 STATS: list[tuple[str, str, list[dict], dict]] = [_stats_operation(r) for r in api_reports()]
 
 
