@@ -237,3 +237,22 @@ def test_hostnames_survive_retention_through_rollups_and_the_migration_rebuilds_
             assert cur.execute("SELECT count(*) FROM rollup_days WHERE kind <> 'traffic'").fetchone()[0] == other_kinds
     finally:
         db.close()
+
+
+def test_one_definition_each_and_no_dead_forwarding_left():
+    """One iso_utc, no second list of report names in the API, no dashboard forwarding layer, no dead Query method."""
+    import importlib.util
+
+    from clearanalytics.api import stats as api_stats
+
+    package = ROOT / "clearanalytics"
+    defining = [p.relative_to(package).as_posix() for p in package.rglob("*.py") if "def iso_utc(" in p.read_text()]
+    assert defining == ["timefmt.py"]
+    assert importlib.util.find_spec("clearanalytics.dashboard.reports") is None
+    assert not hasattr(stats.Query, "with_filters")
+    assert not [name for name in vars(api_stats) if name.isupper() and name.endswith("ENDPOINTS")]
+    assert not re.search(r'"operating-systems"', Path(api_stats.__file__).read_text())
+    assert set(stats.__all__) <= {"CHANNELS", "FILTER_DIMENSIONS", "PERIODS", "REPORTS", "Filter", "Query",
+                                  "QueryError", "Report", "current_visitors", "goal_completions", "parse_limit",
+                                  "parse_query", "run"}  # fmt: skip
+    assert all(callable(getattr(stats, r.sql)) for r in RECORDS)  # stats.<sql name> still answers
