@@ -84,6 +84,17 @@ def test_every_mcp_report_is_in_its_tools_output_schema():
             assert found[field.name]["type"] == field.schema()["type"], (report.name, field.name)
 
 
+def test_every_chat_facet_reads_the_tool_and_labels_the_record_declares():
+    from clearanalytics.chat.answers import FACETS
+
+    for report in RECORDS:
+        if report.chat:
+            facet = FACETS[report.chat]
+            assert (facet.tool, facet.key) == report.mcp, report.name
+            declared = (report.label_field, report.metric, report.noun)
+            assert (facet.label, facet.value, facet.noun) == declared, report.name
+
+
 def test_every_dashboard_panel_renders_and_every_report_has_a_data_route(pinned):
     app, client, _data = pinned
     page = client.get("/dashboard/acme/shop.example", query_string={"period": "30d"}).text  # shop has e-commerce
