@@ -8,10 +8,7 @@ from clearanalytics import accounts
 from clearanalytics.api.auth import ApiError, bp, require_ability
 from clearanalytics.goals import Goal, get_goal, list_goals
 from clearanalytics.request_scope import get_cursor
-
-
-def iso_utc(value) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+from clearanalytics.timefmt import iso_utc
 
 
 def goal_json(goal: Goal) -> dict:

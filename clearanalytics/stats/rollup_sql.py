@@ -158,6 +158,7 @@ DIMENSIONS: dict[str, tuple[str, str, str, str]] = {
     "os": ("os", "NULL", "NULL", "TRUE"),
     "device": ("device_type", "NULL", "NULL", "TRUE"),
     "language": ("language", "NULL", "NULL", "TRUE"),
+    "hostname": ("hostname", "NULL", "NULL", "TRUE"),
 }
 
 # Which family of rollup_days a table belongs to: a goal backfill only invalidates "goals".
@@ -275,6 +276,17 @@ LIMIT $limit
     "operating_systems": (("dims",), "os", _single("os", "os")),
     "devices": (("dims",), "device", _single("device", "device_type")),
     "languages": (("dims",), "language", _single("language", "language")),
+    "hostnames": (
+        ("dims",),
+        "hostname",
+        """
+SELECT v1 AS hostname, sum(visitors) AS visitors, sum(pageviews) AS pageviews
+FROM parts_dims WHERE dimension = 'hostname'
+GROUP BY v1
+ORDER BY visitors DESC, pageviews DESC, hostname ASC NULLS LAST
+LIMIT $limit
+""",
+    ),
     "ecommerce_overview": (
         ("totals", "ecommerce"),
         None,
