@@ -19,6 +19,7 @@ from clearanalytics.request_scope import get_cursor
 from clearanalytics.request_scope import now as api_now
 from clearanalytics.stats import site_status
 from clearanalytics.stats.query import FILTER_DIMENSIONS, PERIODS, Query, QueryError, parse_query
+from clearanalytics.web_errors import json_error
 
 PERIOD_LABELS = {
     "24h": "Last 24 hours",
@@ -147,10 +148,10 @@ def data(tenant: str, domain: str, report: str):
     if report == "installation":
         return jsonify(data=installation_json(site_status.installation(get_cursor(), g.site.id, api_now())))
     if report not in reports.REPORT_NAMES:
-        return jsonify(message=f"Unknown report {report!r}."), 404
+        return json_error(404, f"Unknown report {report!r}.")
     try:
         query = parse_query(request.args, [g.site], now=api_now())
     except QueryError as exc:
-        return jsonify(message=exc.message, errors={exc.field: [exc.message]}), 422
+        return json_error(422, exc.message, exc.field)
     result = reports.run_report(report, get_cursor(), query)
     return jsonify(data=result)
