@@ -16,14 +16,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
 from clearanalytics import accounts, proxies, sessions, web_auth
 from clearanalytics.dashboard import security
 from clearanalytics.request_scope import get_cursor, get_db
 from clearanalytics.web_auth import csrf_token, session_user
-from clearanalytics.web_errors import json_error
+from clearanalytics.web_errors import ErrorAnswer, json_error
 
 bp = Blueprint("dashboard", __name__)
 
@@ -93,7 +93,7 @@ def _load_tenant(values: dict) -> None:
         try:
             g.site = web_auth.pick_site(g.sites, values["domain"])
         except web_auth.UnknownDomain:
-            abort(404)
+            raise ErrorAnswer(404, "Not found.") from None
 
 
 @bp.after_request
