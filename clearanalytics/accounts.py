@@ -247,32 +247,6 @@ def create_site(
     return site
 
 
-def update_site(
-    cur: duckdb.DuckDBPyConnection,
-    site: Site,
-    *,
-    domain: str | None = None,
-    timezone: str | None = None,
-    currency: str | None = None,
-) -> Site:
-    """A new timezone moves the site's local days: the caller rebuilds its rollups (stats sits above accounts)."""
-    new_domain = normalise_domain(domain) if domain is not None else site.domain
-    if new_domain != site.domain and get_site(cur, new_domain):
-        raise AccountError("domain", f"site {new_domain!r} already exists")
-    new = Site(
-        site.id,
-        site.tenant_id,
-        new_domain,
-        validate_timezone(timezone) if timezone is not None else site.timezone,
-        validate_currency(currency) if currency is not None else site.currency,
-    )
-    cur.execute(
-        "UPDATE sites SET domain = ?, timezone = ?, currency = ? WHERE id = ?",
-        [new.domain, new.timezone, new.currency, new.id],
-    )
-    return new
-
-
 # --- users and memberships ------------------------------------------------------------
 
 

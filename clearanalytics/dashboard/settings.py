@@ -17,8 +17,8 @@ from clearanalytics import accounts, proxies
 from clearanalytics.dashboard.auth import begin_session, bp
 from clearanalytics.request_scope import get_cursor, get_db
 from clearanalytics.request_scope import now as api_now
+from clearanalytics.site_settings import update_site
 from clearanalytics.stats import site_status
-from clearanalytics.stats.rollups import invalidate_site
 from clearanalytics.web_auth import require_member
 
 COMMON_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "CAD", "AUD")
@@ -92,12 +92,9 @@ def site_edit(tenant: str, site_id: str):
         form = {k: (request.form.get(k) or "").strip() for k in form}
         try:
             with get_db().transaction() as cur:
-                old_timezone = site.timezone
-                site = accounts.update_site(
+                site = update_site(
                     cur, site, domain=form["domain"], timezone=form["timezone"], currency=form["currency"]
                 )
-                if site.timezone != old_timezone:  # its local days moved: rebuild them
-                    invalidate_site(cur, site.id)
         except accounts.AccountError as exc:
             errors, status = _form_errors(exc), 422
         else:
