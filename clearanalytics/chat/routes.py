@@ -32,11 +32,11 @@ from limits.strategies import MovingWindowRateLimiter
 from clearanalytics import accounts, safeinput
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext
 from clearanalytics.chat.loop import fallback, run_llm
+from clearanalytics.chat.periods import todays
 from clearanalytics.chat.providers import ProviderError, make_provider
 from clearanalytics.chat.tools import RegistryRunner, TenantTools
 from clearanalytics.request_scope import get_cursor, get_db
 from clearanalytics.request_scope import now as api_now
-from clearanalytics.stats.query import today_in
 from clearanalytics.web_auth import UnknownDomain, add_session_headers, member, pick_site
 from clearanalytics.web_errors import json_error
 
@@ -159,9 +159,7 @@ def ask(tenant: str):
     key = _conversation_key()
     conversations: Conversations = current_app.extensions["clearanalytics.chat.conversations"]
     now = api_now()  # the API's and MCP route's clock: the same "today" for the same numbers
-    site_todays = {s.domain: today_in(s, now) for s in sites}
-    # As the stats engine does: periods end at the latest of the sites' local todays.
-    today = max(site_todays.values()) if sites else now.date()
+    today, site_todays = todays(sites, now)
     config, app = current_app.config, current_app._get_current_object()
     question = question.strip()
 
