@@ -12,11 +12,12 @@ from flask import jsonify, request
 
 from clearanalytics import stats
 from clearanalytics.accounts import Site
-from clearanalytics.api.auth import bp, require_ability, validation_error
-from clearanalytics.api.goals import tenant_sites
+from clearanalytics.api.auth import bp, tenant_sites
 from clearanalytics.request_scope import get_cursor
 from clearanalytics.request_scope import now as api_now
 from clearanalytics.stats.registry import api_reports
+from clearanalytics.web_auth import require_token
+from clearanalytics.web_errors import json_error
 
 
 def request_query(sites: list[Site], default_limit: int = 10) -> stats.Query:
@@ -25,8 +26,7 @@ def request_query(sites: list[Site], default_limit: int = 10) -> stats.Query:
 
 @bp.errorhandler(stats.QueryError)
 def _query_error(exc: stats.QueryError):
-    error = validation_error(exc.field, exc.message)
-    return jsonify(message=error.message, errors=error.errors), 422
+    return json_error(422, exc.message, exc.field)
 
 
 def _stats_view(report: stats.Report):
@@ -36,7 +36,7 @@ def _stats_view(report: stats.Report):
 
     view.__name__ = "stats_" + report.name.replace("/", "_").replace("-", "_")
     view.__doc__ = f"GET /api/v1{report.path}: {report.summary}"
-    return require_ability("stats:read")(view)
+    return require_token("stats:read")(view)
 
 
 for _report in api_reports():

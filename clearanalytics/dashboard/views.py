@@ -19,6 +19,7 @@ from clearanalytics.request_scope import now as api_now
 from clearanalytics.stats import periods, registry, site_status
 from clearanalytics.stats.query import FILTER_DIMENSIONS, Query, QueryError, parse_query
 from clearanalytics.timefmt import iso_utc
+from clearanalytics.web_errors import json_error
 
 FILTER_LABELS = {
     "page": "Page",
@@ -142,9 +143,9 @@ def data(tenant: str, domain: str, report: str):
         return jsonify(data=installation_json(site_status.installation(get_cursor(), g.site.id, api_now())))
     found = stats.REPORTS.get(report)
     if found is None:
-        return jsonify(message=f"Unknown report {report!r}."), 404
+        return json_error(404, f"Unknown report {report!r}.")
     try:
         query = parse_query(request.args, [g.site], now=api_now())
     except QueryError as exc:
-        return jsonify(message=exc.message, errors={exc.field: [exc.message]}), 422
+        return json_error(422, exc.message, exc.field)
     return jsonify(data=found(get_cursor(), query))
