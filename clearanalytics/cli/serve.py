@@ -57,7 +57,7 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
     json_waitress_errors(server)  # a request waitress cannot parse is answered in JSON too
     control = ControlServer(data_dir, app.extensions["clearanalytics.db"])
     control.start()
-    retention = RetentionTimer(app.extensions["clearanalytics.db"])
+    retention = RetentionTimer(app.extensions["clearanalytics.db"], store=app.extensions["clearanalytics.store"])
     retention.start()
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"ClearAnalytics listening on http://{shown_host}:{server.effective_port}", err=False)
