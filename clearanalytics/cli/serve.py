@@ -84,6 +84,7 @@ def _shut_down(app, server, control: ControlServer) -> None:
     ingest = app.extensions.get("clearanalytics.ingest")
     if ingest is not None:
         ingest.close()
+    app.extensions["clearanalytics.store"].close()  # the events (with the default store: the same file)
     app.extensions["clearanalytics.db"].close()
 
 
