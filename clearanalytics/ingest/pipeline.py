@@ -275,7 +275,7 @@ class Pipeline:
         self.salts = Salts(db)
         self.sessions = Sessions()
         self.goals = GoalCache(db)
-        self.engagements = Engagements(db)
+        self.engagements = Engagements(self.store)
         self.drops: Counter[str] = Counter()
         self._transactions: dict[str, set[str]] = {}
         self._visitors: dict[tuple, str] = {}

@@ -49,7 +49,7 @@ class IngestService:
 
     def start(self) -> None:
         self.writer.start()  # replay first, so rebuilt sessions see the replayed rows
-        self.pipeline.sessions.rebuild(self.db, utcnow())
+        self.pipeline.sessions.rebuild(self.store, utcnow())
         parse_agent("Mozilla/5.0 (warm-up)")  # load ua-parser's regexes before the first request
 
     def close(self) -> None:

@@ -126,11 +126,34 @@ class EventStore(ABC):
     def count_events(
         self, site_ids: Iterable[str], *, goal_ids: Iterable[str] = (), before: datetime | None = None, cur: Any = None
     ) -> dict[str, int]:
-        """table -> rows of these sites (or goals) that delete_events/retain would take: for confirmations."""
+        """table -> rows that delete_events (or, with `before`, retain) would take: for confirmations.
+
+        With `before`: exactly the EVENT_TABLES, counting the sites' raw rows created before it.
+        Without: every table delete_events empties, the EVENT_TABLES among them (an implementation
+        adds its derived tables, such as DuckDB's rollups).
+        """
 
     @abstractmethod
     def purchase_transactions(self, site_id: str | None = None) -> dict[str, set[str]]:
         """site id -> transaction ids of its stored purchases: the pipeline drops a repeated purchase."""
+
+    @abstractmethod
+    def pageview(self, pageview_id: str) -> tuple[str, str, datetime, int, int | None] | None:
+        """(site_id, visitor_hash, created_at, duration, scroll_depth) of a stored pageview, or None.
+
+        The live pipeline asks for an engagement whose pageview it no longer remembers; the
+        duration and scroll depth returned include every engagement applied so far.
+        """
+
+    @abstractmethod
+    def recent_visits(self, since: datetime) -> tuple[list[tuple], list[tuple]]:
+        """What a restarted server needs to continue the visits still open (ingest.visitors.Sessions):
+
+        - (visitor_hash, session_hash of its latest row, latest created_at) over pageviews, events
+          and e-commerce events created at or after `since`, one per visitor;
+        - (visitor_hash, pathname, id of its latest pageview, latest created_at) per visitor and
+          path, ordered by that time.
+        """
 
     # -- deletion and retention --
 

@@ -91,6 +91,33 @@ class DuckDBEventStore(EventStore):
             ).fetchall()
         return {site: set(ids) for site, ids in rows}
 
+    def pageview(self, pageview_id: str) -> tuple[str, str, datetime, int, int | None] | None:
+        with self.db.reading() as cur:
+            return cur.execute(
+                "SELECT site_id, visitor_hash, created_at, duration, scroll_depth FROM pageviews WHERE id = ?",
+                [pageview_id],
+            ).fetchone()
+
+    def recent_visits(self, since: datetime) -> tuple[list[tuple], list[tuple]]:
+        with self.db.reading() as cur:
+            sessions = cur.execute(
+                """
+                SELECT visitor_hash, arg_max(session_hash, created_at), max(created_at) FROM (
+                    SELECT visitor_hash, session_hash, created_at FROM pageviews WHERE created_at >= $since
+                    UNION ALL SELECT visitor_hash, session_hash, created_at FROM events WHERE created_at >= $since
+                    UNION ALL SELECT visitor_hash, session_hash, created_at FROM ecommerce_events
+                        WHERE created_at >= $since
+                ) GROUP BY visitor_hash
+                """,
+                {"since": since},
+            ).fetchall()
+            pages = cur.execute(
+                "SELECT visitor_hash, pathname, arg_max(id, created_at), max(created_at) FROM pageviews "
+                "WHERE created_at >= ? GROUP BY visitor_hash, pathname ORDER BY 4",
+                [since],
+            ).fetchall()
+        return sessions, pages
+
     # -- deletion and retention --
 
     def delete_events(
