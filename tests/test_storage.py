@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 import pytest
 
-from clearanalytics import accounts, deletion, retention
+from clearanalytics import accounts, deletion, retention, storage
 from clearanalytics.db import Database
 from clearanalytics.health import check
 from clearanalytics.ingest.importer import import_file
@@ -43,6 +43,10 @@ class LedgerStore(DuckDBEventStore):
     def retain(self, site, cutoff_day, cutoff_utc, now):
         self.calls.append(("retain", site.domain, cutoff_day))
         return super().retain(site, cutoff_day, cutoff_utc, now)
+
+    def run_report(self, query, report, *, cur=None, **params):
+        self.calls.append(("run_report", report, cur is not None))
+        return super().run_report(query, report, cur=cur, **params)
 
     def probe(self):
         self.calls.append(("probe",))
@@ -150,3 +154,23 @@ def test_the_app_holds_the_store_and_ingest_writes_through_it(tmp_path):
     finally:
         app.extensions["clearanalytics.ingest"].close()
         app.extensions["clearanalytics.db"].close()
+
+
+def test_the_report_runner_asks_the_apps_store(setup):
+    from flask import Flask
+
+    from clearanalytics.stats.query import Query
+
+    db, store, site = setup
+    store.write_batch(_records(site, ("/a", datetime(2026, 3, 1, 10)), ("/b", datetime(2026, 3, 2, 10))))
+    query = Query((site,), "custom", date(2026, 3, 1), date(2026, 3, 2), datetime(2026, 3, 10))
+    app = Flask(__name__)
+    app.extensions["clearanalytics.store"] = store
+    with db.reading() as cur:
+        outside = storage.run_report(cur, query, "pages")  # no app: DuckDB on the cursor
+        assert store.calls == [("write_batch", 2, False)]
+        with app.app_context():
+            inside = storage.run_report(cur, query, "pages")
+    assert store.calls[1:] == [("run_report", "pages", True)]
+    assert inside == outside
+    assert [(r["pathname"], r["pageviews"]) for r in inside] == [("/a", 1), ("/b", 1)]

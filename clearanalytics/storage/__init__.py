@@ -117,9 +117,10 @@ class EventStore(ABC):
 
         Why here: the report SQL is the one part that differs by engine; the registry, the faces
         and the comparisons around it do not. Every implementation must return identical rows for
-        identical data (the stats oracle tests run on each). `cur` is a read cursor of this store
-        that the caller already holds (a web request's), `params` the report's own parameters
-        (`limit`, `goal_id`, `ranges`, `bucket`).
+        identical data (the stats oracle tests run on each). `cur` is the read cursor the caller
+        already holds (a web request's, on the accounts database): the DuckDB store reads the
+        events through it (same file), a store with its own connection ignores it. `params` are
+        the report's own parameters (`limit`, `goal_id`, `ranges`, `bucket`).
         """
 
     @abstractmethod
@@ -236,6 +237,22 @@ def store_of(db: Database | EventStore) -> EventStore:
     return store
 
 
+def run_report(cur: Any, query: Query, report: str, **params: Any) -> list[dict[str, Any]]:
+    """The report runner's one call into storage: the app's event store inside a request, else DuckDB on `cur`.
+
+    Code that holds only a cursor (the stats functions, called by every face with the request's
+    cursor) calls this instead of the DuckDB engine, so a second store answers every face.
+    """
+    from flask import current_app, has_app_context
+
+    store = current_app.extensions.get("clearanalytics.store") if has_app_context() else None
+    if store is None:
+        from clearanalytics.stats import engine
+
+        return engine.run(cur, query, report, **params)
+    return store.run_report(query, report, cur=cur, **params)
+
+
 def open_store(settings: Mapping[str, Any], db: Database) -> EventStore:
     """The factory: the store named by the EVENTS_URL setting, or DuckDB over `db` (the accounts database).
 
@@ -256,5 +273,6 @@ __all__ = [
     "StorageConfigError",
     "attach",
     "open_store",
+    "run_report",
     "store_of",
 ]
