@@ -241,7 +241,7 @@ def _child(
     part: Path,
     parent: int,
 ) -> tuple[ImportReport, list] | None:
-    """A forked worker: place its share, wait for the others, import its lines into its scratch file."""
+    """A forked worker: place its share, wait for the others, import its lines into its own part of the store."""
     nowhere = _NoDatabase()
     pipeline.db = pipeline.sites.db = pipeline.salts.db = pipeline.goals.db = pipeline.engagements.db = nowhere
     pipeline.store = nowhere  # type: ignore[assignment]
