@@ -48,6 +48,14 @@ class LedgerStore(DuckDBEventStore):
         self.calls.append(("run_report", report, cur is not None))
         return super().run_report(query, report, cur=cur, **params)
 
+    def backfill_goal(self, goal, *, within=None):
+        self.calls.append(("backfill_goal", goal.name, within is not None))
+        return super().backfill_goal(goal, within=within)
+
+    def delete_goal_events(self, goal_id, *, within=None):
+        self.calls.append(("delete_goal_events", within is not None))
+        return super().delete_goal_events(goal_id, within=within)
+
     def probe(self):
         self.calls.append(("probe",))
         super().probe()
@@ -174,3 +182,16 @@ def test_the_report_runner_asks_the_apps_store(setup):
     assert store.calls[1:] == [("run_report", "pages", True)]
     assert inside == outside
     assert [(r["pathname"], r["pageviews"]) for r in inside] == [("/a", 1), ("/b", 1)]
+
+
+def test_adding_and_removing_a_goal_writes_completions_through_the_store(setup):
+    from clearanalytics.ingest.goalmatch import add_goal, remove_goal
+
+    db, store, site = setup
+    store.write_batch(_records(site, ("/pricing", datetime(2026, 3, 1, 10)), ("/a", datetime(2026, 3, 1, 11))))
+    goal, backfilled = add_goal(db, site.id, "Pricing", "url", {"path": "/pricing"})
+    assert backfilled == 1
+    assert store.count_events([site.id], before=FAR)["goal_completions"] == 1
+    assert remove_goal(db, goal.id)
+    assert store.calls[1:] == [("backfill_goal", "Pricing", True), ("delete_goal_events", True)]
+    assert store.count_events([site.id], before=FAR)["goal_completions"] == 0

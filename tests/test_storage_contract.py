@@ -231,6 +231,22 @@ def test_run_report_exact_rows(backend):
     assert pages == [("/", 2, 2, 15), ("/blog", 1, 1, 0), ("/pricing", 1, 1, 0)]
 
 
+def test_a_goal_added_later_is_backfilled_and_a_removed_one_leaves_no_completion(backend):
+    data = _dataset(backend)
+    backend.store.write_batch(data.records)
+    with backend.accounts.transaction() as cur:
+        blog = goals.create_goal(cur, data.a.id, "Blog", "url", {"path": "/blog"})
+        signup = goals.create_goal(cur, data.a.id, "Signed up", "event", {"event_name": "signup"})
+        assert backend.store.backfill_goal(blog, within=cur) == 1  # p4
+    assert backend.store.backfill_goal(signup) == 1  # e1
+    assert _raw(backend.store, data.a)["goal_completions"] == 3
+    assert backend.store.delete_goal_events(data.goal_id) == 1  # /pricing
+    with backend.accounts.transaction() as cur:
+        assert backend.store.delete_goal_events(blog.id, within=cur) == 1
+    assert _raw(backend.store, data.a)["goal_completions"] == 1
+    assert backend.store.delete_goal_events(blog.id) == 0
+
+
 def test_delete_events_of_one_site(backend):
     data = _dataset(backend)
     backend.store.write_batch(data.records)

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from clearanalytics.accounts import Site
     from clearanalytics.db import Database
+    from clearanalytics.goals import Goal
     from clearanalytics.ingest.store import Records
     from clearanalytics.stats.query import Query
 
@@ -155,6 +156,21 @@ class EventStore(ABC):
         - (visitor_hash, pathname, id of its latest pageview, latest created_at) per visitor and
           path, ordered by that time.
         """
+
+    # -- goals (defined on the accounts side, completed on this one) --
+
+    @abstractmethod
+    def backfill_goal(self, goal: Goal, *, within: Any = None) -> int:
+        """A goal was added: record its completions over every stored event of its site; returns how many.
+
+        Same rule as the live matcher (ingest.goalmatch.completions_of). `within` as for
+        delete_events: the goal's creating transaction when accounts share this database, so a
+        batch committed meanwhile is either backfilled here or re-matched by write_batch.
+        """
+
+    @abstractmethod
+    def delete_goal_events(self, goal_id: str, *, within: Any = None) -> int:
+        """A goal was removed: delete its completions; returns how many (`within` as for delete_events)."""
 
     # -- deletion and retention --
 

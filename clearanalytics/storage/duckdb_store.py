@@ -23,6 +23,7 @@ from clearanalytics.storage import EVENT_TABLES, EventStore, ImportPart
 
 if TYPE_CHECKING:
     from clearanalytics.accounts import Site
+    from clearanalytics.goals import Goal
     from clearanalytics.ingest.store import Records
     from clearanalytics.stats.query import Query
 
@@ -117,6 +118,23 @@ class DuckDBEventStore(EventStore):
                 [since],
             ).fetchall()
         return sessions, pages
+
+    # -- goals --
+
+    def backfill_goal(self, goal: Goal, *, within: Any = None) -> int:
+        from clearanalytics.ingest.goalmatch import backfill
+
+        if within is not None:
+            return backfill(within, goal)
+        with self.db.transaction() as cur:
+            return backfill(cur, goal)
+
+    def delete_goal_events(self, goal_id: str, *, within: Any = None) -> int:
+        sql = "DELETE FROM goal_completions WHERE goal_id = ?"
+        if within is not None:
+            return within.execute(sql, [goal_id]).fetchone()[0]
+        with self.db.transaction() as cur:
+            return cur.execute(sql, [goal_id]).fetchone()[0]
 
     # -- deletion and retention --
 
