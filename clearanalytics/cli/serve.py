@@ -100,16 +100,16 @@ def serve(data_dir: Path, host: str, port: int, threads: int | None) -> None:
 
 def _load_demo_traffic(data_dir: Path) -> None:
     """Fill an empty demo site with ~90 days of generated traffic, through the importer."""
+    from clearanalytics.accounts import get_site
     from clearanalytics.cli import database, info
+    from clearanalytics.db import utcnow
     from clearanalytics.demo import load_demo
+    from clearanalytics.storage import store_of
 
     with database(data_dir) as db:
         with db.reading() as cur:
-            has_data = cur.execute(
-                "SELECT count(*) FROM pageviews p JOIN sites s ON s.id = p.site_id WHERE s.domain = ?",
-                [QUICKSTART["site"]],
-            ).fetchone()[0]
-        if has_data:
+            site = get_site(cur, QUICKSTART["site"])
+        if site is not None and store_of(db).count_events([site.id], before=utcnow())["pageviews"]:
             return
         info("Generating 90 days of demo traffic...")
         report = load_demo(db, QUICKSTART["site"])
