@@ -1,4 +1,4 @@
-"""The storage seam: every write of events and every report run reaches the event tables through an EventStore.
+"""The storage seam: every write of events (and every report, via run_report) reaches them through an EventStore.
 
 Why a seam: one DuckDB file is one machine. The next storage engine (ClickHouse, issue [4/7]) must
 slot in beside DuckDB without the API, MCP, dashboard or chat changing, so the operations that
