@@ -4,6 +4,10 @@ A database made by an older version is brought up to date in place when it is op
 made by a newer version is refused (SchemaTooNewError), since this code cannot know what the
 newer schema means and writing to it could corrupt it. Never edit a migration that has
 shipped; append a new one instead.
+
+This list is the embedded DuckDB file's: accounts and event tables together (storage.ACCOUNT_TABLES,
+storage.EVENT_TABLES), run by `Database` on open and by `DuckDBEventStore.migrate`. An event
+store on another engine keeps its own list for its event tables (clearanalytics.storage).
 """
 
 from __future__ import annotations
