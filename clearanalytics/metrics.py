@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
@@ -219,14 +219,9 @@ def init_app(app: Flask) -> CollectorRegistry:
 
 
 def metrics_view():
-    """GET /metrics: 401 without a valid bearer token, 403 without `metrics:read`."""
-    from clearanalytics import accounts
-    from clearanalytics.request_scope import get_cursor
+    """GET /metrics: 401 without a valid bearer token, 403 without `metrics:read` (the API's token rule)."""
+    from clearanalytics.web_auth import authenticated_token
 
-    token = accounts.token_for_authorization(get_cursor(), request.headers.get("Authorization"))
-    if token is None:
-        return jsonify(message="Unauthenticated."), 401
-    if not token.can(ABILITY):
-        return jsonify(message=f"This token lacks the {ABILITY} ability."), 403
+    authenticated_token(ABILITY)
     body = generate_latest(current_app.extensions[METRICS_KEY])
     return Response(body, content_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})

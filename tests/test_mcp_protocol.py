@@ -348,7 +348,8 @@ BAD_ARGUMENTS = [
     ),
     ("daily-breakdown", {"tenant": "acme", "domain": 12}, "The domain argument must be a string"),
     ("analytics-overview", {"tenant": "acme", "limit": 5}, "Unknown argument 'limit' for analytics-overview"),
-    ("list-sites", {"tenant": "acme", "period": "7d"}, "Unknown argument 'period' for list-sites"),
+    # list-sites takes period and domain like every tool (the reference); a wrong one is still an error
+    ("list-sites", {"tenant": "acme", "period": "1y"}, "The period argument must be one of: 24h, 7d, 30d, 90d, 12m"),
     ("top-pages", {"tenant": "acme", "from": "2026-01-01"}, "The to field is required when from is present."),
     (
         "analytics-overview",
@@ -357,7 +358,8 @@ BAD_ARGUMENTS = [
     ),
     ("languages", {"tenant": "acme", "from": "last week", "to": "2026-01-01"}, "The from field must be a date in"),
     ("campaigns", {"tenant": "acme", "from": 20260101, "to": "2026-01-01"}, "The from argument must be a date in"),
-    ("list-sites", {"tenant": "acme", "from": "2026-01-01"}, "Unknown argument 'from' for list-sites"),
+    ("list-sites", {"tenant": "acme", "from": "2026-01-01"}, "The to field is required when from is present."),
+    ("list-sites", {"tenant": "acme", "limit": 5}, "Unknown argument 'limit' for list-sites"),
     ("top-pages", {}, "The tenant argument is required"),
     ("top-pages", {"tenant": 5}, "The tenant argument is required"),
 ]

@@ -1,10 +1,9 @@
 """Sentences and chart specs around the numbers a tool returned; never a number it did not return.
 
-Each facet (overview metric, pages, sources, devices, ...) has one small function that reads
-the tool's `structuredContent`, picks the rows and columns that answer the question, and
-returns (text, chart). Field names follow the API reference (`pathname`, `visitors`,
-`referrer_source`, `item_name`, `dropoff_rate`, ...); list keys are looked up by a few
-candidate names so that small shape differences in the tool layer do not break answers.
+Each facet (overview metric, pages, sources, devices, ...) reads one known list of one known
+tool's typed result (clearanalytics/mcp/results.py: e.g. top-pages' `pages`, whose rows are
+`PageRow`s), picks the rows and columns that answer the question, and returns (text, chart).
+The keys are the results' own: tests/test_faces.py checks every facet against results.py.
 
 A chart spec is what the dashboard's chart code draws:
   {"type": "bar" | "line", "title": str, "labels": [str], "series": [{"name": str, "values": [number]}]}
@@ -13,7 +12,10 @@ A chart spec is what the dashboard's chart code draws:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+from clearanalytics.mcp import results
 
 METRIC_WORDS = {
     "visitors": "visitors",
@@ -28,67 +30,68 @@ METRIC_WORDS = {
 RATES = ("bounce_rate", "conversion_rate")
 MONEY = ("revenue", "avg_order_value")
 
-# facet -> (candidate list keys, candidate label fields, default value field, noun)
-FACETS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
-    "pages": (("pages", "top_pages", "data"), ("pathname", "page", "path"), "pageviews", "page"),
-    "sources": (("channels", "sources"), ("channel", "referrer_source", "source"), "visitors", "channel"),
-    "referrers": (
-        ("referrers", "top_referrers", "sites"),
-        ("referrer", "referrer_source", "source"),
-        "visitors",
-        "site",
-    ),
-    "devices": (("devices", "device_types", "device_type"), ("device_type", "device"), "visitors", "device type"),
-    "browsers": (("browsers",), ("browser",), "visitors", "browser"),
-    "operating_systems": (("operating_systems", "os", "oses"), ("os", "operating_system"), "visitors", "system"),
-    "languages": (("languages", "data"), ("language",), "visitors", "language"),
-    "campaigns": (("campaigns", "data"), ("utm_campaign", "campaign"), "visitors", "campaign"),
-    "products": (("products", "top_products"), ("item_name", "name"), "revenue", "product"),
-    "revenue_by_source": (("revenue_by_source", "sources"), ("source",), "revenue", "source"),
-    "funnel": (("funnel", "steps"), ("label", "step"), "visitors", "step"),
-    "goals": (("goals", "data"), ("name",), "completions", "goal"),
-    "days": (("days", "daily", "timeseries", "data"), ("date",), "visitors", "day"),
-    "hours": (("hours", "hourly", "data"), ("hour",), "visitors", "hour"),
-    "sites": (("sites", "data"), ("domain",), "domain", "site"),
+
+@dataclass(frozen=True)
+class Facet:
+    """One list of one tool's result: `key` holds the rows, `label` names a row, `value` ranks it."""
+
+    tool: str
+    key: str
+    label: str
+    value: str
+    noun: str
+
+
+FACETS: dict[str, Facet] = {
+    "pages": Facet("top-pages", "pages", "pathname", "pageviews", "page"),
+    "sources": Facet("traffic-sources", "channels", "channel", "visitors", "channel"),
+    "referrers": Facet("traffic-sources", "referrers", "referrer", "visitors", "site"),
+    "devices": Facet("device-and-browser", "devices", "device_type", "visitors", "device type"),
+    "browsers": Facet("device-and-browser", "browsers", "browser", "visitors", "browser"),
+    "operating_systems": Facet("device-and-browser", "operating_systems", "os", "visitors", "system"),
+    "languages": Facet("languages", "languages", "language", "visitors", "language"),
+    "campaigns": Facet("campaigns", "campaigns", "utm_campaign", "visitors", "campaign"),
+    "products": Facet("ecommerce-products", "products", "item_name", "revenue", "product"),
+    "revenue_by_source": Facet("ecommerce-products", "revenue_by_source", "source", "revenue", "source"),
+    "funnel": Facet("ecommerce-products", "funnel", "label", "visitors", "step"),
+    "goals": Facet("goals", "goals", "name", "completions", "goal"),
+    "days": Facet("daily-breakdown", "days", "date", "visitors", "day"),
+    "hours": Facet("hourly-breakdown", "hours", "hour", "visitors", "hour"),
+    "sites": Facet("list-sites", "sites", "domain", "domain", "site"),
 }
+# The figures of the two overview tools: which key of their result holds them.
+TOTALS = {"analytics-overview": "overview", "ecommerce-overview": "ecommerce"}
 
 
-def payload(result: dict) -> Any:
-    content = result.get("structuredContent") or {}
-    if isinstance(content, dict) and set(content) == {"data"}:
-        return content["data"]
-    return content
+def structured(result: dict) -> dict:
+    """The tool's typed result (results.BY_TOOL[tool]); {} for an error or a runner that sent none."""
+    content = result.get("structuredContent")
+    return content if isinstance(content, dict) else {}
 
 
-def totals(result: dict) -> tuple[dict, str | None]:
-    """An overview tool's figures (under `overview` or `ecommerce`, or at the top) and its currency."""
-    content = payload(result)
-    if not isinstance(content, dict):
-        return {}, None
-    for key in ("overview", "ecommerce"):
-        if isinstance(content.get(key), dict):
-            return content[key], content.get("currency")
-    return content, content.get("currency")
+def totals(tool: str, result: dict) -> tuple[dict, str | None]:
+    """An overview tool's figures and its currency (ecommerce-overview's; the other has none)."""
+    content = structured(result)
+    figures = content.get(TOTALS[tool])
+    return (figures if isinstance(figures, dict) else {}), content.get("currency")
 
 
-def rows_of(content: Any, keys: tuple[str, ...]) -> list[dict] | None:
-    if isinstance(content, list):
-        return [r for r in content if isinstance(r, dict)]
-    if not isinstance(content, dict):
-        return None
-    for key in keys:
-        value = content.get(key)
-        if isinstance(value, list):
-            return [r for r in value if isinstance(r, dict)]
-    return None
+def rows_of(result: dict, facet: Facet) -> list[dict] | None:
+    """The facet's rows, or None when the result does not hold that list."""
+    rows = structured(result).get(facet.key)
+    return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else None
 
 
-def label_of(row: dict, fields: tuple[str, ...]) -> str:
-    for name in fields:
-        if name in row:
-            value = row[name]
-            return "(none)" if value in (None, "") else str(value)
-    return "(unknown)"
+def columns(facet: Facet) -> set[str]:
+    """The fields of the facet's rows, as results.py types them."""
+    return set(results.row_type(results.BY_TOOL[facet.tool], facet.key).__annotations__)
+
+
+def label_of(row: dict, field: str) -> str:
+    if field not in row:
+        return "(unknown)"
+    value = row[field]
+    return "(none)" if value in (None, "") else str(value)
 
 
 def campaign_label(row: dict) -> str:
@@ -145,6 +148,7 @@ def computed_change(metric: str, new: Any, old: Any) -> float | None:
 
 
 def overview_answer(
+    tool: str,
     metric: str,
     result: dict,
     label: str,
@@ -153,7 +157,7 @@ def overview_answer(
     previous_label: str | None = None,
     previous_is_preceding: bool = False,
 ) -> tuple[str, dict | None]:
-    data, currency = totals(result)
+    data, currency = totals(tool, result)
     if metric not in data:
         return f"The tool did not return the {METRIC_WORDS[metric]}.", None
     value = fmt(metric, data[metric], currency)
@@ -163,7 +167,7 @@ def overview_answer(
     else:
         text = f"Your {noun}{where(domain)} {label} was {value}."
     chart = None
-    old = totals(previous)[0] if previous else None
+    old = totals(tool, previous)[0] if previous else None
     if old and metric in old:
         text += f" {previous_label[0].upper() + previous_label[1:]} it was {fmt(metric, old[metric], currency)}"
         if previous_is_preceding and f"{metric}_change" in data:
@@ -185,37 +189,35 @@ def overview_answer(
 def list_answer(
     facet: str, metric: str | None, result: dict, label: str, domain: str | None
 ) -> tuple[str, dict | None]:
-    keys, label_fields, default_value, noun = FACETS[facet]
-    content = payload(result)
-    rows = rows_of(content, keys)
+    spec = FACETS[facet]
+    noun = spec.noun
+    rows = rows_of(result, spec)
     if rows is None:
         return "The tool returned no rows I can read.", None
-    value_field = metric if metric and rows and metric in rows[0] else default_value
+    value_field = metric if metric in columns(spec) else spec.value
     if facet == "sites":
         if not rows:
             return "You have no sites yet.", None
-        names = ", ".join(label_of(r, label_fields) for r in rows)
+        names = ", ".join(label_of(r, spec.label) for r in rows)
         return f"You have {len(rows)} site{'s' if len(rows) != 1 else ''}: {names}.", None
     if not rows or not any(r.get(value_field) for r in rows):
         return f"There is no data{where(domain)} {label} for that.", None
-    labels = [campaign_label(r) if facet == "campaigns" else label_of(r, label_fields) for r in rows]
+    labels = [campaign_label(r) if facet == "campaigns" else label_of(r, spec.label) for r in rows]
     values = [r.get(value_field) or 0 for r in rows]
     word = METRIC_WORDS.get(value_field, value_field.replace("_", " "))
     if facet in ("days", "hours"):
         return _series_answer(facet, rows, labels, values, word, label, domain)
     if facet == "funnel":
         return _funnel_answer(rows, labels, values, label, domain)
-    currency = content.get("currency") if isinstance(content, dict) else None
+    currency = structured(result).get("currency")
     shown = ", ".join(
         f"{name} ({fmt(value_field, v, currency)})" for name, v in zip(labels[:5], values[:5], strict=False)
     )
     lead = f"Top {noun}s{where(domain)} {label} by {word}: {shown}."
-    if facet == "sources" and isinstance(content, dict):
-        referrers = rows_of(content, FACETS["referrers"][0])
-        if referrers and referrers is not rows:
-            top = ", ".join(
-                f"{label_of(r, FACETS['referrers'][1])} ({fmt('visitors', r.get('visitors'))})" for r in referrers[:3]
-            )
+    if facet == "sources":
+        referrers, by = rows_of(result, FACETS["referrers"]), FACETS["referrers"].label
+        if referrers:
+            top = ", ".join(f"{label_of(r, by)} ({fmt('visitors', r.get('visitors'))})" for r in referrers[:3])
             lead += f" Top referring sites: {top}."
     chart = {
         "type": "bar",
@@ -262,49 +264,40 @@ def _funnel_answer(rows, labels, values, label, domain) -> tuple[str, dict]:
 
 
 def goals_answer(result: dict, label: str, domain: str | None) -> tuple[str, dict | None]:
-    keys, fields, _value, _noun = FACETS["goals"]
-    rows = rows_of(payload(result), keys)
+    spec = FACETS["goals"]
+    rows = rows_of(result, spec)
     if rows is None:
         return "The tool returned no goals I can read.", None
     if not rows:
         return f"You have no goals{where(domain)} yet; add one in the settings to count conversions.", None
-    count_field = next((f for f in ("completions", "completion_count", "count", "total") if f in rows[0]), None)
-    if count_field is None:
-        return "The goals tool did not return completion counts.", None
-    parts = [f"{label_of(r, fields)}: {fmt('visitors', r.get(count_field) or 0)}" for r in rows]
+    parts = [f"{label_of(r, spec.label)}: {fmt('visitors', r.get(spec.value) or 0)}" for r in rows]
     text = f"Goal completions{where(domain)} {label}: " + "; ".join(parts) + "."
     chart = {
         "type": "bar",
         "title": "Goal completions",
-        "labels": [label_of(r, fields) for r in rows],
-        "series": [{"name": "Completions", "values": [r.get(count_field) or 0 for r in rows]}],
+        "labels": [label_of(r, spec.label) for r in rows],
+        "series": [{"name": "Completions", "values": [r.get(spec.value) or 0 for r in rows]}],
     }
     return text, chart
 
 
 def daily_chart(result: dict, metric: str) -> dict | None:
     """A line chart from a daily-breakdown result, drawn under an overview answer."""
-    rows = rows_of(payload(result), FACETS["days"][0])
-    if not rows or metric not in rows[0]:
+    rows = rows_of(result, FACETS["days"])
+    if not rows or metric not in columns(FACETS["days"]):
         return None
     return {
         "type": "line",
         "title": f"{METRIC_WORDS[metric].capitalize()} per day",
-        "labels": [label_of(r, ("date", "hour")) for r in rows],
+        "labels": [label_of(r, FACETS["days"].label) for r in rows],
         "series": [{"name": METRIC_WORDS[metric].capitalize(), "values": [r.get(metric) or 0 for r in rows]}],
     }
 
 
-TOOL_FACETS = {
-    "top-pages": "pages",
-    "traffic-sources": "sources",
-    "device-and-browser": "devices",
-    "languages": "languages",
-    "campaigns": "campaigns",
-    "ecommerce-products": "products",
-    "daily-breakdown": "days",
-    "hourly-breakdown": "hours",
-}
+# A tool's main breakdown: the first facet of each tool in FACETS.
+TOOL_FACETS: dict[str, str] = {}
+for _name, _facet in FACETS.items():
+    TOOL_FACETS.setdefault(_facet.tool, _name)
 
 
 def chart_for(tool: str, result: dict) -> dict | None:

@@ -130,6 +130,7 @@ class BuiltinEngine:
                 if previous.get("isError"):
                     previous = None
             text, chart = answers.overview_answer(
+                intent.tool,
                 metric,
                 result,
                 label,

@@ -16,9 +16,11 @@ from clearanalytics.chat import answers
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext, Event, Transcript
 from clearanalytics.chat.providers import HttpClient, ProviderError, Turn
 from clearanalytics.chat.tools import result_for_model
+from clearanalytics.stats import periods
 
 MAX_ROUNDS = 5
 MAX_HISTORY = 10  # earlier messages sent along, to keep requests small
+PERIOD_WORDS = "; ".join(f"{p.code} is {p.words}" for p in periods.PERIODS)
 
 
 def system_prompt(ctx: ChatContext) -> str:
@@ -34,8 +36,8 @@ def system_prompt(ctx: ChatContext) -> str:
         "You are the analytics assistant inside ClearAnalytics, a privacy-first web analytics dashboard. "
         f"Today is {ctx.today.isoformat()}. The user's sites: {sites}. "
         "Answer questions about their traffic by calling the tools; every number you give must come from a "
-        "tool result, never guess one. Periods: use `period` (24h, 7d, 30d, 90d, 12m: the N days ending today) "
-        "or, for other ranges, `from` and `to` as YYYY-MM-DD dates when the tool accepts them. "
+        f"tool result, never guess one. Periods: use `period` ({PERIOD_WORDS}, ending today; default "
+        f"{periods.DEFAULT_PERIOD}) or, for other ranges, `from` and `to` as YYYY-MM-DD dates. "
         "Use `domain` to restrict to one site. Answer briefly, in the user's language, with the key numbers." + current
     )
 

@@ -11,9 +11,13 @@ phrase becomes an inclusive `from`/`to` pair of ISO dates.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+
+from clearanalytics.accounts import Site
+from clearanalytics.stats import periods as named
+from clearanalytics.stats.query import parse_query, today_in
 
 MONTHS = {
     name: number
@@ -66,8 +70,20 @@ NUMBER_WORDS = {
     "thirty": 30,
     "ninety": 90,
 }
-ENUM_DAYS = {7: "7d", 30: "30d", 90: "90d"}
-DEFAULT_PERIOD = "7d"
+# The named periods that are N calendar days ending today, by N (from the one table of periods).
+ENUM_DAYS = {p.days: p.code for p in named.PERIODS if p.days}
+DEFAULT_PERIOD = named.DEFAULT_PERIOD
+
+
+def todays(sites: Sequence[Site], now: datetime) -> tuple[date, dict[str, date]]:
+    """The chat's "today" and each site's own, from the server's clock (request_scope.now()).
+
+    "Today" is the date the stats engine ends a period on for these sites (the latest of their
+    local todays), asked of the engine itself rather than worked out again here, so that "the
+    last 7 days" in a question and the 7d of the tools it calls are the same seven days.
+    """
+    reference = parse_query({}, list(sites), now=now).date_to
+    return reference, {site.domain: today_in(site, now) for site in sites}
 
 
 @dataclass(frozen=True)
@@ -84,19 +100,13 @@ class Period:
             return {"period": self.period}
         return {"from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
 
-    def length_days(self, today: date) -> int | None:
-        if self.period == "24h":
-            return None
-        start, end = self.bounds(today)
-        return (end - start).days + 1
-
     def bounds(self, today: date) -> tuple[date, date]:
         """The local dates covered (24h counts as yesterday..today, for comparisons only)."""
         if self.date_from:
             return self.date_from, self.date_to
         if self.period == "12m":
             return _months_back(today, 12) + timedelta(days=1), today
-        days = {"24h": 2, "7d": 7, "30d": 30, "90d": 90}[self.period]
+        days = named.BY_CODE[self.period].days or 2  # 24h: the rolling hours touch yesterday and today
         return today - timedelta(days=days - 1), today
 
     def previous(self, today: date) -> Period:
@@ -144,13 +154,13 @@ def _month_in_words(match: re.Match, today: date) -> Period:
 def _last_n(match: re.Match, today: date) -> Period:
     n, unit = max(1, _number(match.group("n"))), match.group("unit")
     if unit.startswith("hour"):
-        return Period("in the last 24 hours", period="24h")
+        return named_period("24h")
     if unit.startswith("day"):
         return range_period(f"in the last {n} days", today - timedelta(days=n - 1), today, today)
     if unit.startswith("week"):
         return range_period(f"in the last {n} weeks", today - timedelta(days=7 * n - 1), today, today)
     if n == 12:
-        return Period("in the last 12 months", period="12m")
+        return named_period("12m")
     return Period(f"in the last {n} months", date_from=_months_back(today, n) + timedelta(days=1), date_to=today)
 
 
@@ -201,14 +211,14 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
         (rf"\b(?:on\s+)?(?P<a>{_ISO})\b", _on_day),
         (r"\btoday\b|\bso far today\b", _fixed("today", lambda t: (t, t))),
         (r"\byesterday\b", _fixed("yesterday", lambda t: (t - timedelta(days=1), t - timedelta(days=1)))),
-        (r"\b(?:last|past)\s+24\s*h(?:ours?|rs?)?\b|\blast day\b", _fixed("in the last 24 hours", lambda t: "24h")),
+        (r"\b(?:last|past)\s+24\s*h(?:ours?|rs?)?\b|\blast day\b", lambda _m, _t: named_period("24h")),
         (rf"\b(?:last|past|previous)\s+{_N}\s+(?P<unit>hours?|days?|weeks?|months?)\b", _last_n),
         (r"\b(?:this|current)\s+week\b", _fixed("this week", lambda t: (_week_start(t), t))),
         (
             r"\b(?:last|previous)\s+week\b",
             _fixed("last week", lambda t: (_week_start(t) - timedelta(days=7), _week_start(t) - timedelta(days=1))),
         ),
-        (r"\bpast\s+week\b", _fixed("in the past 7 days", lambda t: "7d")),
+        (r"\bpast\s+week\b", _fixed("in the past 7 days", lambda t: ENUM_DAYS[7])),
         (r"\b(?:this|current)\s+month\b", _fixed("this month", lambda t: (t.replace(day=1), t))),
         (
             r"\b(?:last|previous)\s+month\b",
@@ -220,7 +230,7 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
                 ),
             ),
         ),
-        (r"\bpast\s+month\b", _fixed("in the past 30 days", lambda t: "30d")),
+        (r"\bpast\s+month\b", _fixed("in the past 30 days", lambda t: ENUM_DAYS[30])),
         (
             r"\b(?:this|current)\s+year\b|\byear to date\b|\bytd\b",
             _fixed("this year", lambda t: (date(t.year, 1, 1), t)),
@@ -229,7 +239,7 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
             r"\b(?:last|previous)\s+year\b",
             _fixed("last year", lambda t: (date(t.year - 1, 1, 1), date(t.year - 1, 12, 31))),
         ),
-        (r"\bpast\s+year\b|\blast twelve months\b", _fixed("in the last 12 months", lambda t: "12m")),
+        (r"\bpast\s+year\b|\blast twelve months\b", lambda _m, _t: named_period("12m")),
         (rf"\b(?:in|during|for|of)\s+{_MONTH}(?:\s+(?P<year>\d{{4}}))?\b", _month_in_words),
         (rf"\b{_MONTH}\s+(?P<year>\d{{4}})\b", _month_in_words),
     )
@@ -248,5 +258,10 @@ def parse_period(text: str, today: date) -> tuple[Period | None, tuple[int, int]
     return None, None
 
 
+def named_period(code: str) -> Period:
+    """A period of the one table, in its own words ("in the last 24 hours")."""
+    return Period(f"in {named.words(code)}", period=code)
+
+
 def default_period() -> Period:
-    return Period("in the last 7 days", period=DEFAULT_PERIOD)
+    return named_period(DEFAULT_PERIOD)

@@ -115,16 +115,6 @@ class HttpClient:
         return self._redact(f": {message[:200]}") if message else ""
 
 
-def last_turn(items: Iterator[str | Turn]) -> Turn:
-    turn = None
-    for item in items:
-        if isinstance(item, Turn):
-            turn = item
-    if turn is None:
-        raise ProviderError("the provider's answer ended early")
-    return turn
-
-
 class OpenAIProvider(HttpClient):
     """POST {base}/chat/completions with `tools` of type function; answers carry `tool_calls`."""
 
@@ -164,9 +154,6 @@ class OpenAIProvider(HttpClient):
         with self._errors():
             yield from openai_events(self.post_events("/chat/completions", body))
 
-    def complete(self, messages: list[dict], tools: list[dict]) -> Turn:
-        return last_turn(self.stream(messages, tools))
-
     def add_results(self, messages: list[dict], turn: Turn, results: list[str]) -> None:
         assistant = {"role": "assistant", "content": turn.text or None, "tool_calls": turn.raw.get("tool_calls")}
         messages.append(assistant)
@@ -204,9 +191,6 @@ class AnthropicProvider(HttpClient):
         path = "/messages" if self.base_url.endswith("/v1") else "/v1/messages"
         with self._errors():
             yield from anthropic_events(self.post_events(path, body))
-
-    def complete(self, messages: list[dict], tools: list[dict]) -> Turn:
-        return last_turn(self.stream(messages, tools))
 
     def add_results(self, messages: list[dict], turn: Turn, results: list[str]) -> None:
         messages.append({"role": "assistant", "content": turn.raw})

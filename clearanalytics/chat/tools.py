@@ -2,22 +2,32 @@
 
 The chat calls the same tools as the MCP route, through the same code path. Both engines
 (built-in and LLM) see the tools only through a `ToolRunner`: `list()` gives the tool
-definitions (name, description, inputSchema) and `call(name, arguments)` gives an MCP
-CallToolResult as a dict (`content`, `structuredContent`, `isError`).
+definitions (name, description, inputSchema) and `call(name, arguments)` gives a
+`ToolResult`: the MCP CallToolResult's fields, whose `structuredContent` is the tool's typed
+result (clearanalytics/mcp/results.py) as the registry returned it, not a re-parsed copy.
 
 `TenantTools` wraps any runner for one chat session: it forces the `tenant` argument to the
 session's own tenant, whatever a model asks for, and hides `tenant` from the schemas a
 provider sees, so that a model can neither read nor even name another tenant's data.
-`RegistryRunner` adapts the MCP route's in-process registry.
+`RegistryRunner` adapts the MCP route's in-process registry (its typed `run_tool`).
 """
 
 from __future__ import annotations
 
 import copy
 import json
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any, Protocol, TypedDict
 
-ToolResult = dict[str, Any]
+from clearanalytics.mcp import results
+
+
+class ToolResult(TypedDict, total=False):
+    """One tool call's answer, in the MCP CallToolResult's field names."""
+
+    content: str | list[dict[str, Any]]  # the summary (MCP text blocks), or the error message
+    structuredContent: results.ToolResult  # the typed result; absent or {} on an error
+    isError: bool
 
 
 class ToolRunner(Protocol):
@@ -79,9 +89,9 @@ class TenantTools:
 def result_for_model(result: ToolResult) -> str:
     """What a provider receives for one tool call: the tool's aggregates as compact JSON.
 
-    The MCP tools repeat their data as a JSON text block after the summary; only the
-    summary (the first block) is kept so that the data is sent once, and per-visitor
-    hashes are dropped.
+    The typed result goes as JSON under `data`, the summary (the first text block: MCP
+    results repeat the data as a second, JSON, block) under `summary`, so that the data is
+    sent once; per-visitor hashes are dropped.
     """
     payload: dict[str, Any] = {"isError": bool(result.get("isError"))}
     if result.get("structuredContent"):
@@ -112,20 +122,29 @@ def _without_identifiers(value: Any) -> Any:
 class RegistryRunner:
     """The MCP route's own registry (`clearanalytics.mcp.tools`) for one caller: same code path, same checks.
 
-    `call_tool(cursor, Caller(tenant_id, user_id), name, arguments)` validates the arguments,
-    the caller's membership and the tenant's plan exactly as for an MCP client.
+    `run_tool(cursor, Caller(tenant_id, user_id), name, arguments, now=now)` validates the
+    arguments, the caller's membership and the tenant's plan exactly as for an MCP client,
+    and returns the typed result, which is passed on as it is. `now` is the server's clock
+    (request_scope.now()), the one the chat's "today" was taken from.
     """
 
-    def __init__(self, cursor: Any, tenant_id: str, user_id: str, now: Any = None):
+    def __init__(self, cursor: Any, tenant_id: str, user_id: str, now: datetime):
         from clearanalytics.mcp import tools as registry
 
         self.registry = registry
         self.cursor = cursor
         self.caller = registry.Caller(tenant_id, user_id)
-        self.now = now  # naive UTC; None means the clock (tests pin it)
+        self.now = now
 
     def list(self) -> list[dict]:
         return self.registry.list_tools()
 
     def call(self, name: str, arguments: dict) -> ToolResult:
-        return self.registry.call_tool(self.cursor, self.caller, name, arguments, now=self.now)
+        try:
+            answer = self.registry.run_tool(self.cursor, self.caller, name, arguments, now=self.now)
+        except self.registry.ToolError as exc:
+            return error_result(exc.message)
+        except self.registry.UnknownToolError as exc:
+            return error_result(str(exc))
+        summary = [{"type": "text", "text": answer.summary}]
+        return {"content": summary, "structuredContent": answer.result, "isError": False}

@@ -82,7 +82,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 TABLES = tuple(COLUMNS)
 log = logging.getLogger(__name__)
-UPDATE_COLUMNS = ("id", "duration", "scroll_depth")  # engagement: absolute new values for a pageview
 _NUMERIC = {"duration": "int64", "value": "float64"}
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

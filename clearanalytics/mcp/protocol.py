@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from clearanalytics import __version__, safeinput
 from clearanalytics.mcp import tools
+from clearanalytics.stats import periods
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,8 @@ SERVER_INFO = types.Implementation(
 INSTRUCTIONS = (
     "Read-only web analytics of one ClearAnalytics tenant. Every tool needs `tenant` (your tenant slug). "
     "Call list-sites first to learn the valid `domain` values; omit `domain` for all sites together. "
-    "`period` is one of 24h, 7d, 30d, 90d, 12m (default 7d); dates are in each site's timezone."
+    f"`period` is one of {periods.described_list()} (default {periods.DEFAULT_PERIOD}), or give `from` and `to` "
+    "dates for a custom range; dates are in each site's timezone."
 )
 
 Answer = tuple[int, dict[str, Any] | None]

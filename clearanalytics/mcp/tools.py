@@ -4,7 +4,8 @@ This is a plain Python interface, independent of HTTP, so that the MCP route and
 dashboard's AI chat run the very same code path with the same tenant and plan checks:
 
     list_tools() -> [tool dicts in MCP wire shape: name, title, description, inputSchema, ...]
-    call_tool(cursor, Caller(tenant_id, user_id), name, arguments) -> CallToolResult dict
+    run_tool(cursor, Caller(tenant_id, user_id), name, arguments, now=...) -> Answer (typed result)
+    call_tool(cursor, Caller(tenant_id, user_id), name, arguments, now=...) -> CallToolResult dict
 
 Every mistake an assistant can make in its arguments (an unknown period, a limit out of
 range, a domain or tenant that is not the caller's) comes back as a tool result with
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +31,10 @@ import mcp_types as types
 
 from clearanalytics import accounts
 from clearanalytics.accounts import Site, Tenant
-from clearanalytics.stats.query import DEFAULT_PERIOD, MAX_LIMIT, PERIODS, Query, QueryError, parse_query
+from clearanalytics.mcp import results
+from clearanalytics.stats import periods
+from clearanalytics.stats.query import MAX_LIMIT, Query, QueryError, parse_query
+from clearanalytics.web_auth import UnknownDomain, pick_sites
 
 DEFAULT_LIMIT = 10
 
@@ -83,48 +87,71 @@ class Scope:
         return currencies.pop() if len(currencies) == 1 else None
 
 
-Report = Callable[[duckdb.DuckDBPyConnection, Scope], tuple[str, dict[str, Any]]]
+Report = Callable[[duckdb.DuckDBPyConnection, Scope], tuple[str, "results.ToolResult"]]
+
+PERIOD_DESCRIPTION = (
+    "Time period ending now: "
+    + ", ".join(f"{p.code} ({p.words})" for p in periods.PERIODS)
+    + f"; a period in days counts calendar days including today, in each site's timezone. "
+    f"Default {periods.DEFAULT_PERIOD}."
+)
+# The schemas of the keys every result shares (results.TenantResult, results.Window).
+COMMON_OUTPUT: dict[str, Any] = {
+    "tenant": {"type": "string"},
+    "domain": {"type": ["string", "null"], "description": "The site, or null for all sites."},
+    "period": {"type": "string", "enum": [*periods.CODES, "custom"]},
+    "from": {"type": "string", "description": "Start of the period: a local date, or UTC hour for 24h."},
+    "to": {"type": "string", "description": "End of the period (inclusive)."},
+}
 
 
 @dataclass(frozen=True)
 class ToolSpec:
-    """One tool: its MCP definition and the report that answers it (see reports.py)."""
+    """One tool: its MCP definition, the TypedDict of its result, and the report that answers it (reports.py)."""
 
     name: str
     title: str
     description: str
-    output: dict[str, Any]  # JSON Schema properties of structuredContent beyond the common ones
+    result: type  # results.py: the keys of structuredContent; outputSchema is generated from it
+    output: dict[str, Any]  # JSON Schema of each key the tool adds to the common ones
     report: Report
     lists: bool = False  # takes `limit`
-    periodic: bool = True  # takes `period` and `domain`
-    required_output: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        own = results.own_keys(self.result)
+        if sorted(own) != sorted(self.output):
+            raise TypeError(f"{self.name}: the output schemas {sorted(self.output)} are not its result's keys {own}")
+
+    @property
+    def periodic(self) -> bool:
+        """Whether the result echoes the period (all but list-sites: a list of sites has no period)."""
+        return "period" in results.keys(self.result)
 
     def input_schema(self) -> dict[str, Any]:
+        """Every tool takes tenant, period, domain and from/to (as the reference says); list tools take limit."""
         properties: dict[str, Any] = {
             "tenant": {
                 "type": "string",
                 "description": "Your tenant slug (the workspace name in ClearAnalytics, e.g. 'acme').",
-            }
-        }
-        if self.periodic:
-            properties["period"] = {
+            },
+            "period": {
                 "type": "string",
-                "enum": list(PERIODS),
-                "default": DEFAULT_PERIOD,
-                "description": "Time period ending now: 24h (last 24 hours), 7d, 30d, 90d (calendar days "
-                "including today, in each site's timezone) or 12m (last 12 months). Default 7d.",
-            }
-            properties["domain"] = {
+                "enum": list(periods.CODES),
+                "default": periods.DEFAULT_PERIOD,
+                "description": PERIOD_DESCRIPTION,
+            },
+            "domain": {
                 "type": "string",
                 "description": "One site's domain, e.g. example.com (see list-sites). Omit for all sites.",
+            },
+        }
+        for bound, words in (("from", "First"), ("to", "Last")):
+            properties[bound] = {
+                "type": "string",
+                "format": "date",
+                "description": f"{words} day (YYYY-MM-DD, inclusive, in each site's timezone) of a custom "
+                "range such as last week or a month; give both from and to. Overrides period.",
             }
-            for bound, words in (("from", "First"), ("to", "Last")):
-                properties[bound] = {
-                    "type": "string",
-                    "format": "date",
-                    "description": f"{words} day (YYYY-MM-DD, inclusive, in each site's timezone) of a custom "
-                    "range such as last week or a month; give both from and to. Overrides period.",
-                }
         if self.lists:
             properties["limit"] = {
                 "type": "integer",
@@ -136,20 +163,14 @@ class ToolSpec:
         return {"type": "object", "properties": properties, "required": ["tenant"], "additionalProperties": False}
 
     def output_schema(self) -> dict[str, Any]:
-        common: dict[str, Any] = {"tenant": {"type": "string"}}
-        required = ["tenant"]
-        if self.periodic:
-            common |= {
-                "domain": {"type": ["string", "null"], "description": "The site, or null for all sites."},
-                "period": {"type": "string", "enum": [*PERIODS, "custom"]},
-                "from": {"type": "string", "description": "Start of the period: a local date, or UTC hour for 24h."},
-                "to": {"type": "string", "description": "End of the period (inclusive)."},
-            }
-            required += ["domain", "period", "from", "to"]
+        """The result's TypedDict as JSON Schema: exactly its keys, all required."""
+        schemas = COMMON_OUTPUT | self.output
+        keys = results.keys(self.result)
         return {
             "type": "object",
-            "properties": common | self.output,
-            "required": required + list(self.required_output or self.output),
+            "properties": {key: schemas[key] for key in keys},
+            "required": keys,
+            "additionalProperties": False,
         }
 
     def definition(self) -> types.Tool:
@@ -218,25 +239,50 @@ def call_tool_model(
     *,
     now: datetime | None = None,
 ) -> types.CallToolResult:
-    spec = get_tool(name)
+    """The typed answer as MCP sends it: the summary, the same result as JSON text, and as structuredContent."""
     try:
-        scope = check_arguments(cur, caller, spec, arguments, now=now)
-        summary, data = spec.report(cur, scope)
+        answer = run_tool(cur, caller, name, arguments, now=now)
     except ToolError as exc:
         return error_result(exc.message)
-    structured = {"tenant": scope.tenant.slug}
-    if spec.periodic:
-        start, end = period_bounds(scope.query)
-        structured |= {"domain": scope.domain, "period": scope.query.period, "from": start, "to": end}
-    structured |= data
     return types.CallToolResult(
         content=[
-            types.TextContent(text=summary),
-            types.TextContent(text=json.dumps(structured, ensure_ascii=False)),
+            types.TextContent(text=answer.summary),
+            types.TextContent(text=json.dumps(answer.result, ensure_ascii=False)),
         ],
-        structured_content=structured,
+        structured_content=dict(answer.result),
         is_error=False,
     )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One tool's typed answer: the one-line summary and the result (a TypedDict of results.py)."""
+
+    tool: str
+    summary: str
+    result: results.ToolResult
+
+
+def run_tool(
+    cur: duckdb.DuckDBPyConnection,
+    caller: Caller,
+    name: str,
+    arguments: Mapping[str, Any] | None,
+    *,
+    now: datetime | None = None,
+) -> Answer:
+    """Run one tool in-process (the chat's way in). Raises ToolError for a wrong argument or right,
+    UnknownToolError for an unknown name."""
+    spec = get_tool(name)
+    scope = check_arguments(cur, caller, spec, arguments, now=now)
+    summary, result = spec.report(cur, scope)
+    return Answer(name, summary, result)
+
+
+def window(scope: Scope) -> dict[str, Any]:
+    """The keys every periodic result starts with (results.Window): who, which site(s), which period."""
+    start, end = period_bounds(scope.query)
+    return {"tenant": scope.tenant.slug, "domain": scope.domain, "period": scope.query.period, "from": start, "to": end}
 
 
 def error_result(message: str) -> types.CallToolResult:
@@ -264,21 +310,19 @@ def check_arguments(
         )
     tenant = resolve_tenant(cur, caller, arguments.get("tenant"))
     sites = tuple(accounts.list_sites(cur, tenant.id))
-    domain = resolve_domain(sites, arguments.get("domain"), tenant) if spec.periodic else None
+    domain = resolve_domain(sites, arguments.get("domain"), tenant)
     if domain is not None:
         sites = tuple(s for s in sites if s.domain == domain)
-    params: dict[str, Any] = {}
-    if spec.periodic:
-        period = arguments.get("period")
-        if period is not None and (not isinstance(period, str) or period not in PERIODS):
-            raise ToolError("period", f"The period argument must be one of: {', '.join(PERIODS)} (got {period!r}).")
-        params["period"] = period or DEFAULT_PERIOD
-        for bound in ("from", "to"):  # a custom range (the AI chat's "last week", "in March")
-            value = arguments.get(bound)
-            if value is not None and not isinstance(value, str):
-                raise ToolError(bound, f"The {bound} argument must be a date in YYYY-MM-DD format.")
-            if value:
-                params[bound] = value
+    period = arguments.get("period")
+    if period is not None and (not isinstance(period, str) or period not in periods.CODES):
+        raise ToolError("period", f"The period argument must be one of: {periods.described_list()} (got {period!r}).")
+    params: dict[str, Any] = {"period": period or periods.DEFAULT_PERIOD}
+    for bound in ("from", "to"):  # a custom range (the AI chat's "last week", "in March")
+        value = arguments.get(bound)
+        if value is not None and not isinstance(value, str):
+            raise ToolError(bound, f"The {bound} argument must be a date in YYYY-MM-DD format.")
+        if value:
+            params[bound] = value
     if spec.lists:
         params["limit"] = check_limit(arguments.get("limit"))
     try:
@@ -313,26 +357,17 @@ def resolve_tenant(cur: duckdb.DuckDBPyConnection, caller: Caller, slug: Any) ->
 
 
 def resolve_domain(sites: tuple[Site, ...], raw: Any, tenant: Tenant) -> str | None:
-    """None for all sites; else the tenant's site named by `raw` (a scheme, path or www. is forgiven)."""
-    if raw is None or raw == "":
-        return None
-    if not isinstance(raw, str):
+    """None for all sites; else the tenant's site named by `raw` (web_auth's one domain rule)."""
+    if raw is not None and not isinstance(raw, str):
         raise ToolError("domain", "The domain argument must be a string such as example.com.")
-    value = raw.strip().lower()
-    if "://" in value:
-        value = value.split("://", 1)[1]
-    value = value.split("/", 1)[0]
     try:
-        value = accounts.normalise_domain(value)
-    except accounts.AccountError:
-        value = None
-    known = [s.domain for s in sites]
-    if value not in known:
-        listed = ", ".join(known) or "none yet"
+        chosen = pick_sites(sites, raw)
+    except UnknownDomain as exc:
+        listed = ", ".join(exc.known) or "none yet"
         raise ToolError(
             "domain", f"The domain {raw!r} is not one of the sites of tenant {tenant.slug!r} (its sites: {listed})."
-        )
-    return value
+        ) from None
+    return chosen[0].domain if raw and raw.strip() else None
 
 
 def check_limit(raw: Any) -> int:

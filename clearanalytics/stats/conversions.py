@@ -13,6 +13,7 @@ import duckdb
 from clearanalytics.goals import Goal, list_goals
 from clearanalytics.stats import engine
 from clearanalytics.stats.query import Query
+from clearanalytics.timefmt import iso_utc
 
 
 def goal_completions(cur: duckdb.DuckDBPyConnection, query: Query, goal: Goal) -> dict[str, Any]:
@@ -28,7 +29,7 @@ def goal_completions(cur: duckdb.DuckDBPyConnection, query: Query, goal: Goal) -
                 "goal_id": r["goal_id"],
                 "visitor_hash": r["visitor_hash"],
                 "pageview_id": r["pageview_id"],
-                "created_at": engine.iso_utc(r["created_at"]),
+                "created_at": iso_utc(r["created_at"]),
             }
             for r in rows
         ],

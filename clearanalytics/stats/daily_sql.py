@@ -207,6 +207,7 @@ DIMENSIONS: dict[str, tuple[str, str, str, str]] = {
     "os": ("os", "NULL", "NULL", "TRUE"),
     "device": ("device_type", "NULL", "NULL", "TRUE"),
     "language": ("language", "NULL", "NULL", "TRUE"),
+    "hostname": ("hostname", "NULL", "NULL", "TRUE"),
 }
 
 

@@ -190,7 +190,3 @@ def point_change(current: float, previous: float) -> float | None:
     if not previous:
         return None
     return float(_half_up(Decimal(str(current)) - Decimal(str(previous)), "0.1"))
-
-
-def iso_utc(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")

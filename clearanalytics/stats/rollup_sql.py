@@ -127,6 +127,17 @@ LIMIT $limit
     "operating_systems": _single("os", "os"),
     "devices": _single("device", "device_type"),
     "languages": _single("language", "language"),
+    "hostnames": Combine(
+        ("dims",),
+        """
+SELECT v1 AS hostname, sum(visitors) AS visitors, sum(pageviews) AS pageviews
+FROM parts_dims WHERE dimension = 'hostname'
+GROUP BY v1
+ORDER BY visitors DESC, pageviews DESC, hostname ASC NULLS LAST
+LIMIT $limit
+""",
+        "hostname",
+    ),
     # revenue and transactions of site-currency purchases, and the visitors conversion_rate divides
     # (purchasers over visitors with a pageview)
     "ecommerce_overview": Combine(
