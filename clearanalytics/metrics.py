@@ -83,6 +83,7 @@ class ServerCollector:
         if service is not None:
             yield from _writer_metrics(service.writer)
         yield from _database_metrics(self.app.extensions["clearanalytics.db"].path)
+        yield _rollup_failures(self.app.extensions["clearanalytics.db"].path)
 
 
 def _writer_metrics(writer) -> Iterator:
@@ -113,6 +114,19 @@ def _database_metrics(path: Path) -> Iterator:
     yield GaugeMetricFamily(
         "clearanalytics_database_bytes", "Size of the DuckDB file and its write-ahead log.", value=_sizes(files)
     )
+
+
+def _rollup_failures(path: Path) -> CounterMetricFamily:
+    from clearanalytics.stats.rollup_cache import CACHE
+
+    family = CounterMetricFamily(
+        "clearanalytics_rollup_failures",
+        "Stats answers whose daily rollups failed (answered from raw events instead), by report.",
+        labels=["report"],
+    )
+    for report, count in sorted(CACHE.failure_counts(path).items()):
+        family.add_metric([report], count)
+    return family
 
 
 def _sizes(paths: Iterable[Path]) -> int:

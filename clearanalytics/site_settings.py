@@ -1,7 +1,7 @@
 """Changing a site's settings, and forgetting in the same transaction what the old ones implied.
 
 A site's rollups are kept by local day, so a new timezone moves every day they were built for:
-they are dropped with the change (stats.rollups.invalidate_site) and rebuilt on the next ask.
+they are dropped with the change (ingest.store.invalidate_site_rollups) and rebuilt on the next ask.
 This sits above both accounts (the site's row) and stats (its rollups), so that accounts never
 imports stats, which reads accounts' sites: one direction, no cycle.
 """
@@ -18,7 +18,7 @@ from clearanalytics.accounts import (
     validate_currency,
     validate_timezone,
 )
-from clearanalytics.stats.rollups import invalidate_site
+from clearanalytics.ingest.store import invalidate_site_rollups
 
 
 def update_site(
@@ -45,5 +45,5 @@ def update_site(
         [new.domain, new.timezone, new.currency, new.id],
     )
     if new.timezone != site.timezone:
-        invalidate_site(cur, site.id)
+        invalidate_site_rollups(cur, site.id)
     return new

@@ -6,7 +6,8 @@ dashboard's data routes and table panels (dashboard/views.py), the MCP output sc
 declared shape, so period-over-period changes and zero-filled buckets are written once.
 What a field of a record means: stats/report.py.
 
-Adding a report = its SQL file (stats/sql/), one record here, its doc lines (docs/ARCHITECTURE.md).
+Adding a report = its SQL (daily rows and combine step in stats/rollup_sql.py, or a stats/sql/ file
+for a figure with no daily form), one record here, its doc lines (docs/ARCHITECTURE.md).
 The order here is the order of the OpenAPI paths and of `stats.REPORTS`.
 """
 

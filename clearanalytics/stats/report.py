@@ -95,7 +95,7 @@ class Report:
     """One report, and every face that carries it."""
 
     name: str  # the API path after /api/v1/stats/ and the dashboard's data/<name>
-    sql: str  # stats/sql/<sql>.sql; also the Python name: stats.<sql>(cur, query)
+    sql: str  # rollup_sql.COMBINE[sql] or engine.SINGLE's stats/sql/<sql>.sql; also stats.<sql>(cur, query)
     summary: str  # one line: OpenAPI summary and docs
     fields: tuple[Field, ...]  # the row (or the object, for TOTALS) before any *_change field
     shape: str = ROWS

@@ -1,6 +1,6 @@
 """Visitor and pageview reports: the row conversions the registry's records name, and current visitors.
 
-The SQL (stats/sql/) counts; these functions turn a SQL row into the reference's row where the
+The SQL (stats/rollup_sql.py, stats/sql/) counts; these functions turn a SQL row into the reference's row where the
 two differ (a mean from a total, a rate from counts). Changes against the previous period and
 zero-filled buckets are the runner's (stats/runner.py), declared per record in stats/registry.py.
 """

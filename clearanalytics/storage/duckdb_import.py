@@ -12,8 +12,7 @@ from pathlib import Path
 import duckdb
 
 from clearanalytics.db import Database
-from clearanalytics.ingest.store import COLUMNS, TABLES, Records, insert_rows
-from clearanalytics.stats import rollups
+from clearanalytics.ingest.store import COLUMNS, TABLES, Records, insert_rows, invalidate_rollups, kinds_written
 from clearanalytics.storage import ImportPart
 
 # A scratch file is read once: compressing it cost a quarter of its write for nothing. Its
@@ -92,6 +91,5 @@ def _copy_table(cur: duckdb.DuckDBPyConnection, table: str, workers: int, losers
         f"SELECT site_id, min(created_at), max(created_at) FROM ({union}) GROUP BY site_id", params
     ).fetchall()
     cur.execute(f"INSERT INTO {table} ({columns}) {union}", params)
-    kinds = ("goals",) if table == "goal_completions" else ()
     pairs = [(site_id, ts) for site_id, first, last in spans for ts in (first, last)]
-    rollups.invalidate_spans(cur, rollups.spans_of(pairs), kinds)
+    invalidate_rollups(cur, pairs, kinds_written(table))

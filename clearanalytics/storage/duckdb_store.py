@@ -277,7 +277,7 @@ def delete_rows(
     cur: duckdb.DuckDBPyConnection, site_ids: Iterable[str], goal_ids: Iterable[str] = ()
 ) -> dict[str, int]:
     """Delete the event and rollup rows of these sites and goals inside the caller's transaction."""
-    from clearanalytics.stats.rollups import invalidate_site
+    from clearanalytics.ingest.store import invalidate_site_rollups
 
     sites, goals = sorted(site_ids), sorted(goal_ids)
     deleted = {}
@@ -286,5 +286,5 @@ def delete_rows(
         if where:
             deleted[table] = cur.execute(f"DELETE FROM {table} WHERE {where}", params).fetchone()[0]
     for site_id in sites:
-        invalidate_site(cur, site_id)  # also drops this process's memo of complete rollup days
+        invalidate_site_rollups(cur, site_id)  # also drops this process's memo of complete rollup days
     return deleted
