@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 
+from clearanalytics import storage
 from clearanalytics.goals import Goal, list_goals
 from clearanalytics.stats import engine
 from clearanalytics.stats.query import Query
@@ -21,7 +22,7 @@ def goal_completions(cur: duckdb.DuckDBPyConnection, query: Query, goal: Goal) -
 
     The query should hold the goal's own site, so that the period follows its timezone.
     """
-    rows = engine.run(cur, query, "goal_completions", goal_id=goal.id)
+    rows = storage.run_report(cur, query, "goal_completions", goal_id=goal.id)
     return {
         "data": [
             {
@@ -47,8 +48,8 @@ def goal_conversions(cur: duckdb.DuckDBPyConnection, query: Query) -> list[dict[
     Ordered by completions descending, then name.
     """
     goals = list_goals(cur, query.site_ids)
-    counts = {r["goal_id"]: r for r in engine.run(cur, query, "goal_conversions")}
-    visitors_by_site = {r["site_id"]: r["visitors"] for r in engine.run(cur, query, "site_visitors")}
+    counts = {r["goal_id"]: r for r in storage.run_report(cur, query, "goal_conversions")}
+    visitors_by_site = {r["site_id"]: r["visitors"] for r in storage.run_report(cur, query, "site_visitors")}
     rows = []
     for goal in goals:
         found = counts.get(goal.id, {"completions": 0, "visitors": 0})

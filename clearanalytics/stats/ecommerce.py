@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 
+from clearanalytics import storage
 from clearanalytics.stats import engine
 from clearanalytics.stats.query import Query
 
@@ -50,7 +51,7 @@ def source_row(row: dict[str, Any]) -> dict[str, Any]:
 
 def funnel(cur: duckdb.DuckDBPyConnection, query: Query) -> list[dict[str, Any]]:
     """The four steps in order with unique visitors and the drop-off from the step before."""
-    found = {r["event_type"]: r["visitors"] for r in engine.run(cur, query, "funnel")}
+    found = {r["event_type"]: r["visitors"] for r in storage.run_report(cur, query, "funnel")}
     rows, previous = [], None
     for step, label in FUNNEL_STEPS:
         visitors = found.get(step, 0)

@@ -7,7 +7,7 @@
   channels), missing ones with zero metrics, then in the Fill's order.
 - COMPUTED: the record's own function, for reports that combine several queries (funnel, goals).
 
-The SQL itself runs through `engine.run`, which picks rollups or raw events (stats/engine.py).
+The SQL itself runs through `storage.run_report` (the event store: DuckDB's engine.run picks rollups or raw events).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from clearanalytics import storage
 from clearanalytics.stats import engine
 from clearanalytics.stats.query import Query
 from clearanalytics.stats.report import COMPUTED, FILLED, POINT, RELATIVE, TOTALS, ZERO, Report
@@ -31,7 +32,7 @@ def answer(report: Report, cur: duckdb.DuckDBPyConnection, query: Query) -> Any:
         return _totals(report, cur, query)
     if report.shape == FILLED:
         return _filled(report, cur, query)
-    return [_convert(report, row) for row in engine.run(cur, query, report.sql)]
+    return [_convert(report, row) for row in storage.run_report(cur, query, report.sql)]
 
 
 def _convert(report: Report, row: dict[str, Any]) -> dict[str, Any]:
@@ -42,8 +43,8 @@ def _convert(report: Report, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _totals(report: Report, cur: duckdb.DuckDBPyConnection, query: Query) -> dict[str, Any]:
-    now = _convert(report, engine.run_one(cur, query, report.sql))
-    before = _convert(report, engine.run_one(cur, query.previous(), report.sql))
+    now = _convert(report, storage.run_report(cur, query, report.sql)[0])
+    before = _convert(report, storage.run_report(cur, query.previous(), report.sql)[0])
     return now | {f"{f.name}_change": CHANGES[f.change](now[f.name], before[f.name]) for f in report.changes}
 
 
@@ -51,7 +52,7 @@ def _filled(report: Report, cur: duckdb.DuckDBPyConnection, query: Query) -> lis
     fill = report.fill
     column = fill.column or fill.field
     found = {}
-    for row in engine.run(cur, query, report.sql, bucket=fill.buckets):
+    for row in storage.run_report(cur, query, report.sql, bucket=fill.buckets):
         key = fill.label(row[column])
         found[key] = _convert(report, row | {fill.field: key})
     zero = {f.name: ZERO[f.type] for f in report.fields if f.type in ZERO}

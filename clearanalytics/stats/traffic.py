@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 
+from clearanalytics import storage
 from clearanalytics.stats import engine
 from clearanalytics.stats.query import Query, SiteRange
 
@@ -48,4 +49,4 @@ def current_visitors(cur: duckdb.DuckDBPyConnection, query: Query) -> int:
     """Unique visitors with a pageview in the five minutes up to the query's `now`."""
     start, end = query.now - CURRENT_WINDOW, query.now + timedelta(seconds=1)
     ranges = [SiteRange(s.id, s.timezone, start, end) for s in query.sites]
-    return engine.run_one(cur, query, "current_visitors", ranges=ranges)["visitors"]
+    return storage.run_report(cur, query, "current_visitors", ranges=ranges)[0]["visitors"]
