@@ -5,15 +5,14 @@ implementation. Passwords are hashed with werkzeug's scrypt; tokens follow Larav
 Sanctum's `id|secret` shape and only a SHA-256 of the secret is stored.
 
 Access dies with the membership: a token works only while its user is a member of its
-tenant (verify_token, the one rule of the API, its exports and MCP), and removing a
-membership also revokes the user's tokens there and ends the user's dashboard sessions,
-as a password change does (sessions.py).
+tenant (web_auth.verify_token, the one rule of the API, its exports, MCP and /metrics), and
+removing a membership also revokes the user's tokens there and ends the user's dashboard
+sessions, as a password change does (sessions.py).
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -108,6 +107,18 @@ def normalise_domain(domain: str) -> str:
     if not _DOMAIN.match(value):
         raise AccountError("domain", f"invalid domain {domain!r}: expected a host name like example.com")
     return value
+
+
+def domain_key(raw: str) -> str | None:
+    """The site domain `raw` names, the one rule of every face: case, a scheme, a path and `www.`
+    are forgiven (`https://www.Example.com/pricing` is example.com); None if it cannot be one."""
+    value = (raw or "").strip().lower()
+    if "://" in value:
+        value = value.split("://", 1)[1]
+    try:
+        return normalise_domain(value.split("/", 1)[0])
+    except AccountError:
+        return None
 
 
 def validate_timezone(tz: str) -> str:
@@ -210,11 +221,6 @@ def get_site(cur: duckdb.DuckDBPyConnection, domain: str) -> Site | None:
     return Site(*row) if row else None
 
 
-def get_site_by_id(cur: duckdb.DuckDBPyConnection, site_id: str) -> Site | None:
-    row = cur.execute(f"SELECT {_SITE_COLUMNS} FROM sites WHERE id = ?", [site_id]).fetchone()
-    return Site(*row) if row else None
-
-
 def list_sites(cur: duckdb.DuckDBPyConnection, tenant_id: str | None = None) -> list[Site]:
     if tenant_id is None:
         rows = cur.execute(f"SELECT {_SITE_COLUMNS} FROM sites ORDER BY domain").fetchall()
@@ -239,35 +245,6 @@ def create_site(
         [site.id, site.tenant_id, site.domain, site.timezone, site.currency, utcnow()],
     )
     return site
-
-
-def update_site(
-    cur: duckdb.DuckDBPyConnection,
-    site: Site,
-    *,
-    domain: str | None = None,
-    timezone: str | None = None,
-    currency: str | None = None,
-) -> Site:
-    new_domain = normalise_domain(domain) if domain is not None else site.domain
-    if new_domain != site.domain and get_site(cur, new_domain):
-        raise AccountError("domain", f"site {new_domain!r} already exists")
-    new = Site(
-        site.id,
-        site.tenant_id,
-        new_domain,
-        validate_timezone(timezone) if timezone is not None else site.timezone,
-        validate_currency(currency) if currency is not None else site.currency,
-    )
-    cur.execute(
-        "UPDATE sites SET domain = ?, timezone = ?, currency = ? WHERE id = ?",
-        [new.domain, new.timezone, new.currency, new.id],
-    )
-    if new.timezone != site.timezone:
-        from clearanalytics.stats.rollups import invalidate_site  # local days moved: rebuild them
-
-        invalidate_site(cur, site.id)
-    return new
 
 
 # --- users and memberships ------------------------------------------------------------
@@ -374,15 +351,14 @@ def tenant_members(cur: duckdb.DuckDBPyConnection, tenant_id: str) -> list[tuple
 
 # --- API tokens -----------------------------------------------------------------------
 
-_TOKEN_COLUMNS = "id, tenant_id, user_id, name, abilities, created_at, last_used_at, revoked_at"
-_LAST_USED_RESOLUTION_SECONDS = 60
+TOKEN_COLUMNS = "id, tenant_id, user_id, name, abilities, created_at, last_used_at, revoked_at"
 
 
-def _hash_secret(secret: str) -> str:
+def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _token_from_row(row: tuple) -> Token:
+def token_from_row(row: tuple) -> Token:
     return Token(row[0], row[1], row[2], row[3], tuple(row[4]), row[5], row[6], row[7])
 
 
@@ -408,20 +384,20 @@ def create_token(
     now = utcnow()
     cur.execute(
         "INSERT INTO api_tokens VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-        [token_id, tenant.id, user.id, name.strip(), _hash_secret(secret), list(chosen), now],
+        [token_id, tenant.id, user.id, name.strip(), hash_secret(secret), list(chosen), now],
     )
     return Token(token_id, tenant.id, user.id, name.strip(), chosen, now, None, None), f"{token_id}|{secret}"
 
 
 def list_tokens(cur: duckdb.DuckDBPyConnection, tenant_id: str | None = None) -> list[Token]:
     where, params = ("WHERE tenant_id = ?", [tenant_id]) if tenant_id else ("", [])
-    rows = cur.execute(f"SELECT {_TOKEN_COLUMNS} FROM api_tokens {where} ORDER BY id", params).fetchall()
-    return [_token_from_row(r) for r in rows]
+    rows = cur.execute(f"SELECT {TOKEN_COLUMNS} FROM api_tokens {where} ORDER BY id", params).fetchall()
+    return [token_from_row(r) for r in rows]
 
 
 def get_token(cur: duckdb.DuckDBPyConnection, token_id: str) -> Token | None:
-    row = cur.execute(f"SELECT {_TOKEN_COLUMNS} FROM api_tokens WHERE id = ?", [token_id]).fetchone()
-    return _token_from_row(row) if row else None
+    row = cur.execute(f"SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = ?", [token_id]).fetchone()
+    return token_from_row(row) if row else None
 
 
 def revoke_token(cur: duckdb.DuckDBPyConnection, token_id: str, tenant_id: str | None = None) -> Token:
@@ -439,49 +415,3 @@ def revoke_user_tokens(cur: duckdb.DuckDBPyConnection, tenant_id: str, user_id: 
         "UPDATE api_tokens SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND revoked_at IS NULL",
         [utcnow(), tenant_id, user_id],
     )
-
-
-def verify_token(cur: duckdb.DuckDBPyConnection, plaintext: str) -> Token | None:
-    """The live token that `plaintext` names, or None: unknown, malformed and revoked look alike.
-
-    Live means not revoked and its user still a member of its tenant: the membership is
-    checked here, on every request, so a token outlives no removal however it was done.
-    """
-    token_id, sep, secret = (plaintext or "").partition("|")
-    if not sep or not token_id or not secret or len(plaintext) > 200:
-        return None
-    columns = ", ".join(f"t.{c.strip()}" for c in _TOKEN_COLUMNS.split(","))
-    row = cur.execute(
-        f"SELECT {columns}, t.token_hash FROM api_tokens t"
-        " JOIN memberships m ON m.tenant_id = t.tenant_id AND m.user_id = t.user_id"
-        " JOIN users u ON u.id = t.user_id WHERE t.id = ?",
-        [token_id],
-    ).fetchone()
-    if row is None or not hmac.compare_digest(row[-1], _hash_secret(secret)):
-        return None
-    token = _token_from_row(row[:-1])
-    return None if token.revoked_at is not None else token
-
-
-def bearer_credentials(header: str | None) -> str | None:
-    """The credentials of an `Authorization: Bearer ...` header (the scheme in any case), else None."""
-    scheme, _, credentials = (header or "").partition(" ")
-    credentials = credentials.strip()
-    return credentials if scheme.lower() == "bearer" and credentials else None
-
-
-def token_for_authorization(cur: duckdb.DuckDBPyConnection, header: str | None) -> Token | None:
-    """The live token an Authorization header carries, or None: the rule of /api/v1, /mcp and /metrics."""
-    credentials = bearer_credentials(header)
-    return verify_token(cur, credentials) if credentials else None
-
-
-def needs_last_used_update(token: Token) -> bool:
-    """Only write last_used_at once a minute per token: a write per request would serialise the API."""
-    if token.last_used_at is None:
-        return True
-    return (utcnow() - token.last_used_at).total_seconds() >= _LAST_USED_RESOLUTION_SECONDS
-
-
-def touch_token(cur: duckdb.DuckDBPyConnection, token_id: str) -> None:
-    cur.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", [utcnow(), token_id])

@@ -10,6 +10,7 @@ from flask import Flask, jsonify
 from clearanalytics.config import ensure_secret_key, load_config
 from clearanalytics.db import Database
 from clearanalytics.request_scope import close_cursor
+from clearanalytics.storage import open_store
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -38,7 +39,8 @@ def create_app(config: dict[str, Any] | None = None, database: Database | None =
     app.json.sort_keys = False
 
     db = database or Database.in_data_dir(data_dir, memory_limit=settings.get("MEMORY_LIMIT"))
-    app.extensions["clearanalytics.db"] = db
+    app.extensions["clearanalytics.db"] = db  # the accounts, and with the default store the events too
+    app.extensions["clearanalytics.store"] = open_store(settings, db)  # the events: clearanalytics.storage
     app.teardown_appcontext(close_cursor)
 
     from clearanalytics import ingest, metrics, proxies
@@ -62,7 +64,7 @@ def create_app(config: dict[str, Any] | None = None, database: Database | None =
     def healthz():
         from clearanalytics.health import RETRY_AFTER_SECONDS, check
 
-        status, doc = check(db, app.extensions.get("clearanalytics.ingest"))
+        status, doc = check(app.extensions["clearanalytics.store"], app.extensions.get("clearanalytics.ingest"))
         response = jsonify(doc)
         response.status_code = status
         if status == 503:

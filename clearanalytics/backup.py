@@ -114,7 +114,11 @@ def take(db: Database, data_dir: Path, dest: Path) -> Manifest:
     flushed first; without one, the spool a crashed server left is replayed instead.
     """
     from clearanalytics.deletion import live_ingest
+    from clearanalytics.storage import store_of
 
+    store = store_of(db)
+    if store.name != "duckdb":  # the events live on a server: back it up with that server's own tools
+        raise BackupError(f"backup copies the embedded DuckDB file; the events are in a {store.name} store")
     dest = Path(dest)
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise BackupError(f"{dest} already exists; give a new directory")
@@ -126,7 +130,7 @@ def take(db: Database, data_dir: Path, dest: Path) -> Manifest:
     else:
         from clearanalytics.ingest.writer import SPOOL_DIR_NAME, Writer
 
-        Writer(db, Path(data_dir) / SPOOL_DIR_NAME).replay()
+        Writer(db, Path(data_dir) / SPOOL_DIR_NAME, store=store).replay()
     tmp = dest.parent / f".{dest.name}.partial-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(mode=0o700)

@@ -5,6 +5,9 @@ user. Every removal first works out the ids it takes with it (a site takes its g
 its sites, and every member left without a tenant), then deletes, in one transaction, each
 row that any of its columns ties to one of those ids. A new table therefore needs one line
 here, and tests/test_deletion.py fails until it has it (it lists every column of the schema).
+The event side (the event tables and their rollups) is deleted by the event store
+(`EventStore.delete_events`, clearanalytics.storage), inside the same transaction when it
+shares the accounts' database.
 
 Accounts: a user exists only as a member of a tenant. Removing the last membership of a user
 (`user remove`, or removing the tenant) deletes the account with it, tokens included, so
@@ -29,6 +32,7 @@ import duckdb
 from clearanalytics import accounts, sessions
 from clearanalytics.db import Database
 from clearanalytics.stats import rollup_sql
+from clearanalytics.storage import EVENT_TABLES, EventStore, store_of
 
 
 @dataclass(frozen=True)
@@ -112,8 +116,33 @@ class Removal:
         return ", ".join(parts) or "no rows"
 
 
+def _on_event_side(table: str) -> bool:
+    """Event rows and what is derived from them: deleted by the event store (clearanalytics.storage)."""
+    return table in EVENT_TABLES or table.startswith("rollup_")
+
+
 def _refs(stats_only: bool) -> list[Ref]:
-    return [r for r in REFERENCES if r.stats or not stats_only]
+    """The accounts side's references that this removal follows; the event side is the store's."""
+    return [r for r in REFERENCES if (r.stats or not stats_only) and not _on_event_side(r.table)]
+
+
+def _event_rows(cur: duckdb.DuckDBPyConnection, removal: Removal, store: EventStore | None, delete: bool) -> dict:
+    """The event store's rows of the removal's sites and goals: counted, or deleted inside `cur`'s transaction.
+
+    Without a store, the tables are the ones `cur` sees (the embedded file, where they all live).
+    """
+    sites, goals = removal.ids["site"], removal.ids["goal"]
+    if not sites and not goals:
+        return {}
+    if store is not None:
+        if delete:
+            return store.delete_events(sites, goal_ids=goals, within=cur)
+        return store.count_events(sites, goal_ids=goals, cur=cur)
+    from clearanalytics.storage import duckdb_store
+
+    if delete:
+        return duckdb_store.delete_rows(cur, sites, goals)
+    return duckdb_store.count_rows(cur, sites, goals)
 
 
 def _conditions(removal: Removal) -> dict[str, tuple[str, dict]]:
@@ -144,27 +173,27 @@ def _membership_tables() -> list[str]:
     return sorted(tenants & users)
 
 
-def count(cur: duckdb.DuckDBPyConnection, removal: Removal) -> Removal:
+def count(cur: duckdb.DuckDBPyConnection, removal: Removal, store: EventStore | None = None) -> Removal:
     """Fill `removal.rows` with what it would delete (for the confirmation question)."""
-    removal.rows = {
+    removal.rows = _event_rows(cur, removal, store, delete=False) | {
         table: cur.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
         for table, (where, params) in _conditions(removal).items()
     }
     return removal
 
 
-def apply(cur: duckdb.DuckDBPyConnection, removal: Removal) -> None:
-    """Delete what `removal` takes, inside the caller's transaction (`execute` adds the live server's part)."""
-    removal.rows = {
+def apply(cur: duckdb.DuckDBPyConnection, removal: Removal, store: EventStore | None = None) -> None:
+    """Delete what `removal` takes, inside the caller's transaction (`execute` adds the live server's part).
+
+    The event rows go first, through the event store (in this same transaction when it shares the
+    accounts' database), while the sites they belong to still exist.
+    """
+    removal.rows = _event_rows(cur, removal, store, delete=True) | {
         table: cur.execute(f"DELETE FROM {table} WHERE {where}", params).fetchone()[0]
         for table, (where, params) in _conditions(removal).items()
     }
     for _tenant_id, user_id in removal.memberships:
         sessions.end_all(cur, user_id)  # a removed member is logged out everywhere, even if the account stays
-    from clearanalytics.stats.rollups import invalidate_site
-
-    for site_id in removal.ids["site"]:
-        invalidate_site(cur, site_id)  # also drops this process's memo of complete rollup days
 
 
 def _with_sites(cur: duckdb.DuckDBPyConnection, removal: Removal, site_ids: Iterable[str]) -> Removal:
@@ -241,9 +270,10 @@ def execute(db: Database, plan) -> Removal:
     live = _LIVE.get(db)
     if live is not None:
         live.flush()  # events received until now are committed, so the deletion takes them too
+    store = store_of(db)
     with db.transaction() as cur:
         removal = plan(cur)
-        apply(cur, removal)
+        apply(cur, removal, store)
     if live is not None and removal.ids["site"]:
         live.forget_sites(set(removal.ids["site"]), removed=not removal.stats_only)
     return removal

@@ -129,9 +129,9 @@ def update_goal(
 
 
 def delete_goal(cur: duckdb.DuckDBPyConnection, goal_id: str) -> bool:
-    """Delete a goal and its completions; False when there was no such goal."""
+    """Delete a goal; False when there was no such goal. Its completions are the event store's
+    (goalmatch.remove_goal deletes them through it, in this transaction)."""
     if get_goal(cur, goal_id) is None:
         return False
-    cur.execute("DELETE FROM goal_completions WHERE goal_id = ?", [goal_id])
     cur.execute("DELETE FROM goals WHERE id = ?", [goal_id])
     return True

@@ -94,16 +94,18 @@ class ThrottledLog:
         return True
 
 
-def check(db, service) -> tuple[int, dict[str, str]]:
+def check(store, service) -> tuple[int, dict[str, str]]:
     """/healthz: 200 {"status": "ok"}, or 503 {"status": "error", "cause": ...} naming what is wrong.
 
-    The database is probed on each call, so a database DuckDB invalidated while no event
-    arrived is noticed (and handed to the writer to reopen) here too.
+    The event store (an EventStore, or a Database for its store) is probed on each call, so a
+    database DuckDB invalidated while no event arrived is noticed (and handed to the writer to
+    reopen) here too.
     """
+    from clearanalytics.storage import store_of
+
     writer = service.writer if service is not None else None
     try:
-        with db.reading() as cur:
-            cur.execute("SELECT 1").fetchone()
+        store_of(store).probe()
     except Exception as exc:
         if writer is not None:
             writer.note_database_error(exc)

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
@@ -83,6 +83,7 @@ class ServerCollector:
         if service is not None:
             yield from _writer_metrics(service.writer)
         yield from _database_metrics(self.app.extensions["clearanalytics.db"].path)
+        yield _rollup_failures(self.app.extensions["clearanalytics.db"].path)
 
 
 def _writer_metrics(writer) -> Iterator:
@@ -113,6 +114,19 @@ def _database_metrics(path: Path) -> Iterator:
     yield GaugeMetricFamily(
         "clearanalytics_database_bytes", "Size of the DuckDB file and its write-ahead log.", value=_sizes(files)
     )
+
+
+def _rollup_failures(path: Path) -> CounterMetricFamily:
+    from clearanalytics.stats.rollup_cache import CACHE
+
+    family = CounterMetricFamily(
+        "clearanalytics_rollup_failures",
+        "Stats answers whose daily rollups failed (answered from raw events instead), by report.",
+        labels=["report"],
+    )
+    for report, count in sorted(CACHE.failure_counts(path).items()):
+        family.add_metric([report], count)
+    return family
 
 
 def _sizes(paths: Iterable[Path]) -> int:
@@ -205,14 +219,9 @@ def init_app(app: Flask) -> CollectorRegistry:
 
 
 def metrics_view():
-    """GET /metrics: 401 without a valid bearer token, 403 without `metrics:read`."""
-    from clearanalytics import accounts
-    from clearanalytics.request_scope import get_cursor
+    """GET /metrics: 401 without a valid bearer token, 403 without `metrics:read` (the API's token rule)."""
+    from clearanalytics.web_auth import authenticated_token
 
-    token = accounts.token_for_authorization(get_cursor(), request.headers.get("Authorization"))
-    if token is None:
-        return jsonify(message="Unauthenticated."), 401
-    if not token.can(ABILITY):
-        return jsonify(message=f"This token lacks the {ABILITY} ability."), 403
+    authenticated_token(ABILITY)
     body = generate_latest(current_app.extensions[METRICS_KEY])
     return Response(body, content_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})

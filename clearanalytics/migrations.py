@@ -4,6 +4,10 @@ A database made by an older version is brought up to date in place when it is op
 made by a newer version is refused (SchemaTooNewError), since this code cannot know what the
 newer schema means and writing to it could corrupt it. Never edit a migration that has
 shipped; append a new one instead.
+
+This list is the embedded DuckDB file's: accounts and event tables together (storage.ACCOUNT_TABLES,
+storage.EVENT_TABLES), run by `Database` on open and by `DuckDBEventStore.migrate`. An event
+store on another engine keeps its own list for its event tables (clearanalytics.storage).
 """
 
 from __future__ import annotations
@@ -230,7 +234,25 @@ def m005_site_retention(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute("ALTER TABLE sites ADD COLUMN retained_from DATE")
 
 
-MIGRATIONS: tuple[Migration, ...] = (m001_accounts, m002_tracking, m003_rollups, m004_sessions, m005_site_retention)
+def m006_registry(cur: duckdb.DuckDBPyConnection) -> None:
+    """The hostnames report added a `hostname` dimension to rollup_dims: forget the traffic rollups of
+    every day that raw events can rebuild (on or after sites.retained_from), so the next query builds
+    them with it. Days retention already purged keep their rollups, without hostnames: nothing can
+    rebuild those (docs/METRICS.md says so)."""
+    cur.execute(
+        "DELETE FROM rollup_days WHERE kind = 'traffic' AND day >= "
+        "coalesce((SELECT retained_from FROM sites WHERE sites.id = rollup_days.site_id), DATE '0001-01-01')"
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    m001_accounts,
+    m002_tracking,
+    m003_rollups,
+    m004_sessions,
+    m005_site_retention,
+    m006_registry,
+)
 
 
 class SchemaTooNewError(Exception):

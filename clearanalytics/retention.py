@@ -26,8 +26,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from clearanalytics import accounts
-from clearanalytics.db import Database, utcnow, write_lock
-from clearanalytics.ingest.store import TABLES
+from clearanalytics.db import Database, utcnow
+from clearanalytics.storage import EventStore, store_of
 
 log = logging.getLogger(__name__)
 
@@ -84,20 +84,26 @@ class SitePlan:
         return sum(self.rows.values())
 
 
-def _plan_site(cur: duckdb.DuckDBPyConnection, site: accounts.Site, months: int, now: datetime) -> SitePlan:
+def _plan_site(
+    cur: duckdb.DuckDBPyConnection, site: accounts.Site, months: int, now: datetime, store: EventStore | None
+) -> SitePlan:
     from clearanalytics.stats.query import _local_midnight_utc, today_in
 
     cutoff_day = months_before(today_in(site, now), months)
     # The same day boundary the reports and rollups use, so a deleted day is exactly a rolled-up day.
     plan = SitePlan(site, months, cutoff_day, _local_midnight_utc(cutoff_day, ZoneInfo(site.timezone)))
-    for table in TABLES:
-        plan.rows[table] = cur.execute(
-            f"SELECT count(*) FROM {table} WHERE site_id = ? AND created_at < ?", [site.id, plan.cutoff_utc]
-        ).fetchone()[0]
+    if store is not None:
+        plan.rows = store.count_events([site.id], before=plan.cutoff_utc, cur=cur)
+    else:  # the tables `cur` sees: the embedded file
+        from clearanalytics.storage.duckdb_store import count_rows
+
+        plan.rows = count_rows(cur, [site.id], before=plan.cutoff_utc)
     return plan
 
 
-def pending(cur: duckdb.DuckDBPyConnection, now: datetime, domain: str | None = None) -> list[SitePlan]:
+def pending(
+    cur: duckdb.DuckDBPyConnection, now: datetime, domain: str | None = None, store: EventStore | None = None
+) -> list[SitePlan]:
     """Every site with a retention setting (or just `domain`), with the rows it would lose now."""
     sites = [accounts.get_site(cur, accounts.normalise_domain(domain))] if domain else accounts.list_sites(cur)
     if domain and sites[0] is None:
@@ -106,54 +112,24 @@ def pending(cur: duckdb.DuckDBPyConnection, now: datetime, domain: str | None = 
     for site in sites:
         months = months_of(cur, site.id)
         if months is not None:
-            plans.append(_plan_site(cur, site, months, now))
+            plans.append(_plan_site(cur, site, months, now, store))
     return plans
 
 
-def _keep_rollups(db: Database, plan: SitePlan, now: datetime) -> None:
-    """Build every rollup kind of the days about to lose their raw rows (missing ones only)."""
-    from clearanalytics.stats import rollups
-    from clearanalytics.stats.query import Query
-
-    with db.reading() as cur:
-        first = cur.execute(
-            "SELECT min(created_at) FROM ("
-            + " UNION ALL ".join(
-                f"SELECT min(created_at) AS created_at FROM {t} WHERE site_id = $s AND created_at < $c" for t in TABLES
-            )
-            + ")",
-            {"s": plan.site.id, "c": plan.cutoff_utc},
-        ).fetchone()[0]
-        if first is None:
-            return
-        first_day = first.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(plan.site.timezone)).date()
-        last_day = plan.cutoff_day - timedelta(days=1)
-        rollups.build(cur, Query((plan.site,), "custom", first_day, last_day, now))
-
-
-def apply(db: Database, now: datetime | None = None, domain: str | None = None) -> list[SitePlan]:
+def apply(
+    db: Database, now: datetime | None = None, domain: str | None = None, store: EventStore | None = None
+) -> list[SitePlan]:
     """Delete the raw rows older than each site's retention, keeping their days' rollups first.
 
-    The rollups are built outside the write lock (the ingest writer keeps committing between
-    chunks), then, under the lock, any day invalidated meanwhile is built again in the same
-    locked section as the delete, so no write can slip between the last build and the delete.
+    The event store does the work (`EventStore.retain`: aggregates built, then the delete, with
+    no write in between, and the site's retained_from moved up); this module decides what goes.
     """
     now = now or utcnow()
+    store = store or store_of(db)
     with db.reading() as cur:
-        plans = [p for p in pending(cur, now, domain) if p.total]
+        plans = [p for p in pending(cur, now, domain, store) if p.total]
     for plan in plans:
-        _keep_rollups(db, plan, now)
-        with write_lock(db.path):
-            _keep_rollups(db, plan, now)
-            with db.transaction() as cur:
-                for table in TABLES:
-                    plan.rows[table] = cur.execute(
-                        f"DELETE FROM {table} WHERE site_id = ? AND created_at < ?", [plan.site.id, plan.cutoff_utc]
-                    ).fetchone()[0]
-                cur.execute(
-                    "UPDATE sites SET retained_from = greatest(coalesce(retained_from, $day), $day) WHERE id = $id",
-                    {"day": plan.cutoff_day, "id": plan.site.id},
-                )
+        plan.rows = store.retain(plan.site, plan.cutoff_day, plan.cutoff_utc, now)
         log.info("retention: deleted %d raw rows of %s before %s", plan.total, plan.site.domain, plan.cutoff_day)
     return plans
 
@@ -161,8 +137,11 @@ def apply(db: Database, now: datetime | None = None, domain: str | None = None) 
 class RetentionTimer:
     """The server's daily run: once shortly after start, then every `interval` seconds, until stop()."""
 
-    def __init__(self, db: Database, interval: float = DAY_SECONDS, first_delay: float = 0.0):
+    def __init__(
+        self, db: Database, interval: float = DAY_SECONDS, first_delay: float = 0.0, store: EventStore | None = None
+    ):
         self.db = db
+        self.store = store
         self.interval = interval
         self.first_delay = first_delay
         self._stop = threading.Event()
@@ -182,7 +161,7 @@ class RetentionTimer:
         delay = self.first_delay
         while not self._stop.wait(delay):
             try:
-                apply(self.db)
+                apply(self.db, store=self.store)
             except Exception:  # a failing run is logged and retried tomorrow, never kills the server
                 log.exception("retention run failed")
             delay = self.interval

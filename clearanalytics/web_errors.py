@@ -3,6 +3,10 @@
 A machine client (the tracker's ingest, /api, /mcp, /healthz, /metrics, /js) gets
 `{"message": ...}` for any error, an unexpected exception included (500, "Internal error.",
 logged once with its traceback); people on the dashboard get the plain HTML error page.
+Every hand-made error answer goes through `json_error` (or raises `ErrorAnswer`, which any
+route may do): one place for the reference's bodies, `{"message": ..., "errors": {field: [...]}}`
+when a field is at fault (400, 422) and `{"message": ...}` otherwise.
+
 Three layers, from inside out:
 
 - Flask error handlers, for everything that runs in Flask;
@@ -21,6 +25,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.sansio.response import Response as SansIOResponse
 
 log = logging.getLogger("clearanalytics.errors")
 
@@ -36,10 +41,52 @@ def is_machine_path(path: str) -> bool:
     return path.startswith(MACHINE_PREFIXES) or path in MACHINE_PATHS
 
 
-def json_error(status: int, message: str) -> Response:
-    response = jsonify(message=message)
+def json_error(
+    status: int,
+    message: str,
+    field: str | None = None,
+    errors: dict[str, list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The reference's error body: `errors` (by field) only when a field is to blame."""
+    body: dict[str, Any] = {"message": message}
+    if errors or field:
+        body["errors"] = errors or {field: [message]}
+    response = jsonify(body)
     response.status_code = status
+    response.headers.update(headers or {})
     return response
+
+
+class ErrorAnswer(HTTPException):
+    """Raised by a view or a check to answer `json_error(...)` at once, whatever blueprint it is in.
+
+    An HTTPException, so that a page blueprint rendering HTML (the dashboard) still sees its code
+    and message; every JSON face gets the body from `get_response`.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        field: str | None = None,
+        errors: dict[str, list[str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
+        super().__init__(message)
+        self.code = status
+        self.message = message
+        self.field = field
+        self.errors = errors
+        self.headers = headers or {}
+
+    def get_response(self, environ: Any = None, scope: Any = None) -> SansIOResponse:
+        return json_error(self.code or 500, self.message, self.field, self.errors, self.headers)
+
+
+def validation_error(field: str, message: str) -> ErrorAnswer:
+    """A 422 naming the field: the reference's answer to a parameter it cannot take."""
+    return ErrorAnswer(422, message, field)
 
 
 def init_app(app: Flask) -> None:
@@ -51,6 +98,8 @@ def init_app(app: Flask) -> None:
 
 def _http_error(exc: HTTPException):
     """Unmatched routes and aborts under machine paths answer JSON too, never an HTML error page."""
+    if isinstance(exc, ErrorAnswer):
+        return exc.get_response()
     if not is_machine_path(request.path):
         return exc
     response = json_error(exc.code or 500, _MESSAGES.get(exc.code or 500, exc.description or ""))

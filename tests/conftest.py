@@ -49,6 +49,9 @@ from tests.stats_dataset import Dataset
 pytest.register_assert_rewrite("tests.browser")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# A failing rollup answer raises in tests (and in the servers they start) instead of being counted
+# and answered from raw events: a broken rollup must fail a test, not just look slow.
+os.environ["CLEARANALYTICS_STRICT_ROLLUPS"] = "1"
 PASSWORD = "correct-horse-battery"
 
 

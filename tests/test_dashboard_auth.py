@@ -7,8 +7,9 @@ import re
 import pytest
 
 from clearanalytics import accounts
-from clearanalytics.dashboard.security import CONTENT_SECURITY_POLICY, LoginThrottle
+from clearanalytics.dashboard.security import LoginThrottle
 from clearanalytics.db import Database
+from clearanalytics.web_auth import CONTENT_SECURITY_POLICY
 from tests.app_helpers import new_app
 from tests.conftest import PASSWORD, make_account
 from tests.dashboard_helpers import add_member, close_app, csrf_from, login, make_app, page_csrf

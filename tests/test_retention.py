@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from clearanalytics import accounts, deletion, retention, stats
+from clearanalytics import accounts, deletion, retention, site_settings, stats
 from clearanalytics.db import Database, new_id, utcnow
 from clearanalytics.ingest.store import TABLES, Records, write_records
 from clearanalytics.stats import rollups
@@ -111,7 +111,7 @@ def test_retention_deletes_exactly_the_old_rows_and_12m_reports_stay(tmp_path):
         # The deleted days' rollups are final: a timezone change and an import into them leave them be.
         with db.transaction() as cur:
             shop = accounts.get_site(cur, "shop.example")
-            accounts.update_site(cur, shop, timezone="Europe/Berlin")
+            site_settings.update_site(cur, shop, timezone="Europe/Berlin")
             assert cur.execute("SELECT retained_from FROM sites WHERE id = ?", [shop.id]).fetchone() == (
                 CUTOFFS["shop.example"],
             )

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bench import generate
-from clearanalytics import accounts, stats
+from clearanalytics import accounts, site_settings, stats
 from clearanalytics.db import Database
 from clearanalytics.goals import create_goal
 from clearanalytics.ingest.goalmatch import backfill
@@ -180,7 +180,7 @@ def test_writes_to_closed_days_rebuild_their_rollups(tmp_path, caplog):
         # hashes of the old local days may now straddle a new local midnight, so only additive
         # figures are compared here; docs/PERFORMANCE.md explains.)
         with db.transaction() as cur:
-            accounts.update_site(cur, site, timezone="Pacific/Auckland")
+            site_settings.update_site(cur, site, timezone="Pacific/Auckland")
             assert cur.execute("SELECT count(*) FROM rollup_days WHERE site_id = ?", [site.id]).fetchone() == (0,)
         with db.reading() as cur:
             query = stats.parse_query({"period": "12m"}, [accounts.get_site(cur, site.domain)], now=generate.NOW)

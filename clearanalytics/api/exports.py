@@ -13,8 +13,7 @@ from flask import Response, jsonify, request, stream_with_context
 
 from clearanalytics import proxies
 from clearanalytics.accounts import Site
-from clearanalytics.api.auth import bp, require_ability, validation_error
-from clearanalytics.api.goals import tenant_sites
+from clearanalytics.api.auth import bp, tenant_sites
 from clearanalytics.exports.bigquery import bigquery_schema
 from clearanalytics.exports.columns import ROUTE_SEGMENTS, TABLES
 from clearanalytics.exports.formats import csv_chunks, jsonl_chunks
@@ -23,6 +22,8 @@ from clearanalytics.request_scope import get_db
 from clearanalytics.request_scope import now as api_now
 from clearanalytics.stats.exports import batches, parse_export, run_export
 from clearanalytics.stats.query import QueryError
+from clearanalytics.web_auth import require_token
+from clearanalytics.web_errors import validation_error
 
 EXPORT_FORMATS = {
     "jsonl": ("application/x-ndjson; charset=utf-8", jsonl_chunks),
@@ -30,6 +31,7 @@ EXPORT_FORMATS = {
 }
 POWERBI_FORMATS = ("json", "pqm")
 _BASE_URL = re.compile(r"^https?://[^\s\"'<>\\]+$")
+_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")  # Crockford base 32, upper case: how every row id is written
 MAX_BASE_URL_LENGTH = 2048
 
 
@@ -40,9 +42,20 @@ def _choice(name: str, allowed: tuple[str, ...] | dict, default: str) -> str:
     return value
 
 
+def _check_cursor() -> None:
+    """A cursor is the id of a row (a ULID): anything else would silently match every id or none.
+
+    `zzz` sorts after every id, so it used to answer 200 with an empty page, as if the export were done.
+    """
+    cursor = request.args.get("cursor")
+    if cursor and not _ULID.match(cursor):
+        raise validation_error("cursor", "The cursor field must be the id of the last row of the previous page.")
+
+
 def _export(table: str) -> Response:
     fmt = _choice("format", EXPORT_FORMATS, "jsonl")
     sites: list[Site] = tenant_sites(request.args.get("domain"))  # 403 for a domain not theirs
+    _check_cursor()
     try:
         page = parse_export(table, request.args, sites, now=api_now())
     except QueryError as exc:
@@ -65,7 +78,7 @@ def _register_export_route(table: str) -> None:
 
     view.__name__ = f"export_{table}"
     view.__doc__ = f"Raw {table} rows as JSONL or CSV, a page at a time."
-    bp.add_url_rule(f"/export/{ROUTE_SEGMENTS[table]}", view.__name__, require_ability("export:read")(view))
+    bp.add_url_rule(f"/export/{ROUTE_SEGMENTS[table]}", view.__name__, require_token("export:read")(view))
 
 
 for _table in TABLES:
@@ -73,7 +86,7 @@ for _table in TABLES:
 
 
 @bp.get("/export/bigquery-schema")
-@require_ability("export:read")
+@require_token("export:read")
 def export_bigquery_schema():
     """Every table's schema; with `table`, that table's list alone, ready for `bq mk --table`."""
     schema = bigquery_schema()
@@ -96,7 +109,7 @@ def _base_url() -> str:
 
 
 @bp.get("/export/powerbi-schema")
-@require_ability("export:read")
+@require_token("export:read")
 def export_powerbi_schema():
     fmt = _choice("format", POWERBI_FORMATS, "json")
     base_url = _base_url()

@@ -85,10 +85,8 @@ def operation(
 
 def _paths() -> dict[str, dict]:
     paths: dict[str, dict] = {}
-    for path, summary, extra, body in p.STATS:
-        paths[path] = operation(
-            summary, p.STATS_PARAMS + extra, {"application/json": body}, tag="stats", ability="stats:read"
-        )
+    for path, summary, params, body in p.STATS:
+        paths[path] = operation(summary, params, {"application/json": body}, tag="stats", ability="stats:read")
     paths["/goals"] = operation(
         "All configured goals.",
         [p.DOMAIN],

@@ -1,9 +1,10 @@
 """The OpenAPI description of every /api/v1 operation: parameters, response bodies and errors.
 
-Parameter ranges come from the code that enforces them (`stats.query`, `stats.exports`)
-and export rows from the column definitions, so that the document follows the code. The
-stats response fields follow the reference and issue [3/7] field for field; the MCP tools
-describe the same rows with these schemas (`stats_data`, clearanalytics/mcp/reports.py).
+Parameter ranges come from the code that enforces them (`stats.query`, `stats.periods`,
+`stats.exports`), export rows from the column definitions, and the stats operations from the
+report registry (stats/registry.py: one per record with an API route, its row schema and
+summary), so that the document follows the code. The MCP tools describe the same rows with
+these schemas (`stats_data`, clearanalytics/mcp/reports.py).
 """
 
 from __future__ import annotations
@@ -11,17 +12,19 @@ from __future__ import annotations
 import copy
 
 from clearanalytics.exports.columns import ROUTE_SEGMENTS, TABLES, Column
+from clearanalytics.stats import periods
 from clearanalytics.stats.exports import MAX_CURSOR_LENGTH, MAX_EXPORT_LIMIT
-from clearanalytics.stats.query import DEFAULT_PERIOD, FILTER_DIMENSIONS, MAX_LIMIT, PERIODS
+from clearanalytics.stats.query import FILTER_DIMENSIONS, MAX_LIMIT
+from clearanalytics.stats.registry import api_reports
+from clearanalytics.stats.report import Report
 
 # --- schema shorthands -------------------------------------------------------------------------
 
 INT = {"type": "integer", "minimum": 0}
 NUMBER = {"type": "number"}
 TEXT = {"type": "string"}
-CHANGE = {"type": ["number", "null"], "description": "Change against the preceding period; null when that was 0."}
 TYPES = {"int": INT, "number": NUMBER, "string": TEXT, "string?": {"type": ["string", "null"]},
-         "number?": {"type": ["number", "null"]}, "change": CHANGE}  # fmt: skip
+         "number?": {"type": ["number", "null"]}}  # fmt: skip
 
 
 def obj(fields: dict[str, str | dict]) -> dict:
@@ -36,10 +39,6 @@ def obj(fields: dict[str, str | dict]) -> dict:
 
 def data_of(schema: dict) -> dict:
     return obj({"data": schema})
-
-
-def rows_of(fields: dict[str, str | dict]) -> dict:
-    return data_of({"type": "array", "items": obj(fields)})
 
 
 # --- parameters ----------------------------------------------------------------------------------
@@ -59,8 +58,9 @@ def query_param(name: str, schema: dict, description: str) -> dict:
 
 PERIOD = query_param(
     "period",
-    {"type": "string", "enum": list(PERIODS), "default": DEFAULT_PERIOD},
-    "Nd: the N calendar days ending today; 24h: the last 24 hours (hourly buckets); 12m: the 12 months ending today.",
+    {"type": "string", "enum": list(periods.CODES), "default": periods.DEFAULT_PERIOD},
+    "; ".join(f"{p.code}: {p.words}" for p in periods.PERIODS)
+    + " (in each site's timezone, calendar days ending today; 24h in hourly buckets).",
 )
 FROM = query_param(
     "from", {"type": "string", "format": "date"}, "Start date, YYYY-MM-DD, inclusive. Overrides period; needs to."
@@ -113,54 +113,23 @@ EXPORT_TO = query_param("to", {"type": "string", "format": "date"}, "End date, Y
 
 # --- stats and goals -------------------------------------------------------------------------------
 
-OVERVIEW = {"visitors": "int", "pageviews": "int", "bounce_rate": "number", "avg_duration": "int",
-            "visitors_change": "change", "pageviews_change": "change", "bounce_rate_change": "change",
-            "avg_duration_change": "change"}  # fmt: skip
-ECOMMERCE_OVERVIEW = {"revenue": "number", "transactions": "int", "avg_order_value": "number",
-                      "conversion_rate": "number", "revenue_change": "change", "transactions_change": "change",
-                      "avg_order_value_change": "change", "conversion_rate_change": "change"}  # fmt: skip
-FUNNEL_STEPS = ["view_item", "add_to_cart", "begin_checkout", "purchase"]
-BUCKET = {"type": "string", "description": "YYYY-MM-DD, or YYYY-MM-DDTHH:00:00Z for hourly buckets (period=24h)."}
 
-# path, summary, extra parameters, response body schema
-STATS: list[tuple[str, str, list[dict], dict]] = [
-    ("/stats/overview", "Visitors, pageviews, bounce rate and average session duration, with changes.", [],
-     data_of(obj(OVERVIEW))),
-    ("/stats/timeseries", "Visitors and pageviews per day (per hour for 24h), zeros included.", [],
-     rows_of({"date": BUCKET, "visitors": "int", "pageviews": "int"})),
-    ("/stats/pages", "Top pages by pageviews.", [limit_param(10)],
-     rows_of({"pathname": "string", "visitors": "int", "pageviews": "int", "avg_duration": "int"})),
-    ("/stats/referrers", "Top referrer sources; referrer is the referring host, null for direct.", [limit_param(10)],
-     rows_of({"referrer_source": "string", "referrer": "string?", "visitors": "int"})),
-    ("/stats/browsers", "Browsers by visitors.", [limit_param(10)], rows_of({"browser": "string", "visitors": "int"})),
-    ("/stats/operating-systems", "Operating systems by visitors.", [limit_param(10)],
-     rows_of({"os": "string", "visitors": "int"})),
-    ("/stats/devices", "Device types (desktop, mobile, tablet) by visitors.", [],
-     rows_of({"device_type": "string", "visitors": "int"})),
-    ("/stats/languages", "Browser languages by visitors.", [limit_param(10)],
-     rows_of({"language": "string?", "visitors": "int"})),
-    ("/stats/campaigns", "UTM campaigns: (utm_source, utm_medium, utm_campaign) with visitors and pageviews.",
-     [limit_param(10)], rows_of({"utm_source": "string?", "utm_medium": "string?", "utm_campaign": "string?",
-                                 "visitors": "int", "pageviews": "int"})),
-    ("/stats/ecommerce/overview", "Revenue, transactions, average order value and conversion rate, with changes.",
-     [], data_of(obj(ECOMMERCE_OVERVIEW))),
-    ("/stats/ecommerce/revenue-timeseries", "Revenue and transactions per day (per hour for 24h).", [],
-     rows_of({"date": BUCKET, "revenue": "number", "transactions": "int"})),
-    ("/stats/ecommerce/products", "Top products by revenue, with quantity sold and orders.", [limit_param(10)],
-     rows_of({"item_name": "string", "revenue": "number", "quantity": "int", "orders": "int"})),
-    ("/stats/ecommerce/funnel", "view_item, add_to_cart, begin_checkout, purchase: visitors and drop-off per step.",
-     [], rows_of({"step": {"type": "string", "enum": FUNNEL_STEPS}, "label": "string", "visitors": "int",
-                  "dropoff_rate": "number"})),
-    ("/stats/ecommerce/revenue-by-source", "Revenue by the source of each purchase's session entry.",
-     [limit_param(10)], rows_of({"source": "string", "revenue": "number", "transactions": "int"})),
-]  # fmt: skip
+def _stats_operation(report: Report) -> tuple[str, str, list[dict], dict]:
+    """path, summary, extra parameters and response body of one registry report with an API route."""
+    params = (STATS_PARAMS if report.periodic else [DOMAIN, FILTER]) + ([limit_param(10)] if report.limit else [])
+    summary = report.summary + (" An extension beyond the reference." if report.extension else "")
+    return report.path, summary, params, data_of(report.data_schema())
+
+
+# path, summary, parameters, response body schema: one per registry report with an API route.
+STATS: list[tuple[str, str, list[dict], dict]] = [_stats_operation(r) for r in api_reports()]
 
 
 def stats_data(path: str) -> dict:
-    """The `data` schema of one STATS endpoint (a copy): the MCP tools' outputSchema rows use it too."""
-    for stats_path, _summary, _params, body in STATS:
-        if stats_path == path:
-            return copy.deepcopy(body["properties"]["data"])
+    """The `data` schema of one stats endpoint (a copy): the MCP tools' outputSchema rows use it too."""
+    for report in api_reports():
+        if report.path == path:
+            return copy.deepcopy(report.data_schema())
     raise KeyError(path)
 
 

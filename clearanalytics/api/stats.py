@@ -1,8 +1,9 @@
-"""GET /api/v1/stats/...: thin handlers that parse a Query and hand it to the stats engine.
+"""GET /api/v1/stats/...: one thin handler per report of the registry with an API route.
 
-Every route takes `period`, `from`, `to`, `limit`, `filter[...]` and an optional `domain`
-(absent: all of the token's tenant's sites; another tenant's domain: 403). Parameter errors
-become the reference's 422 body through the QueryError handler below.
+The routes are generated from `stats.REPORTS` (stats/registry.py): no list of names here.
+Every route takes `period`, `from`, `to`, `limit`, `filter[...]` and an optional `domain` (absent: all of
+the token's tenant's sites; another tenant's domain: 403). Parameter errors become the
+reference's 422 body through the QueryError handler below.
 """
 
 from __future__ import annotations
@@ -11,28 +12,12 @@ from flask import jsonify, request
 
 from clearanalytics import stats
 from clearanalytics.accounts import Site
-from clearanalytics.api.auth import bp, require_ability, validation_error
-from clearanalytics.api.goals import tenant_sites
+from clearanalytics.api.auth import bp, tenant_sites
 from clearanalytics.request_scope import get_cursor
 from clearanalytics.request_scope import now as api_now
-
-# The reference's stats paths (after /api/v1/stats/) with the report that answers each.
-STATS_ENDPOINTS = (
-    "overview",
-    "timeseries",
-    "pages",
-    "referrers",
-    "browsers",
-    "operating-systems",
-    "devices",
-    "languages",
-    "campaigns",
-    "ecommerce/overview",
-    "ecommerce/revenue-timeseries",
-    "ecommerce/products",
-    "ecommerce/funnel",
-    "ecommerce/revenue-by-source",
-)
+from clearanalytics.stats.registry import api_reports
+from clearanalytics.web_auth import require_token
+from clearanalytics.web_errors import json_error
 
 
 def request_query(sites: list[Site], default_limit: int = 10) -> stats.Query:
@@ -41,19 +26,18 @@ def request_query(sites: list[Site], default_limit: int = 10) -> stats.Query:
 
 @bp.errorhandler(stats.QueryError)
 def _query_error(exc: stats.QueryError):
-    error = validation_error(exc.field, exc.message)
-    return jsonify(message=error.message, errors=error.errors), 422
+    return json_error(422, exc.message, exc.field)
 
 
-def _stats_view(name: str):
+def _stats_view(report: stats.Report):
     def view():
         query = request_query(tenant_sites(request.args.get("domain")))
-        return jsonify(data=stats.run(name, get_cursor(), query))
+        return jsonify(data=report(get_cursor(), query))
 
-    view.__name__ = "stats_" + name.replace("/", "_").replace("-", "_")
-    view.__doc__ = f"GET /api/v1/stats/{name}"
-    return require_ability("stats:read")(view)
+    view.__name__ = "stats_" + report.name.replace("/", "_").replace("-", "_")
+    view.__doc__ = f"GET /api/v1{report.path}: {report.summary}"
+    return require_token("stats:read")(view)
 
 
-for _name in STATS_ENDPOINTS:
-    bp.add_url_rule(f"/stats/{_name}", view_func=_stats_view(_name), methods=["GET"])
+for _report in api_reports():
+    bp.add_url_rule(_report.path, view_func=_stats_view(_report), methods=["GET"])

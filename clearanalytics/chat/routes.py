@@ -5,13 +5,15 @@
     GET  /dashboard/<tenant>/chat          the conversation so far: {"data": {"messages": [...]}}
     POST /dashboard/<tenant>/chat/reset    forget the conversation
 
-Checks, in order: the dashboard's login session (401, dashboard.auth.session_user: the
-session must still live on the server), its CSRF token on POST (400, the
-dashboard's own `security.csrf_ok`: the `X-CSRF-Token` header that chat.js sends), the
-user's membership of the tenant in the URL (404, as the dashboard does for tenants one may
-not see), the tenant's plan (403 on free, as the MCP route), then the per-user rate limit
-(429). The conversation lives per user session on the server (keyed by the session id of
-the signed cookie; only the questions and answer texts are kept, bounded).
+Checks, in order: the dashboard's rules from clearanalytics.web_auth (`member()`): the login
+session (401: the session must still live on the server), its CSRF token on POST (400: the
+`X-CSRF-Token` header that chat.js sends), the user's membership of the tenant in the URL
+(404, as the dashboard does for tenants one may not see); then the tenant's plan (403 on
+free, as the MCP route) and the per-user rate limit (429). The page's `site` is read by the
+one domain rule (web_auth), and one that is not the tenant's is a 422 naming `site`.
+
+The conversation lives per user session on the server (keyed by the session id of the
+signed cookie; only the questions and answer texts are kept, bounded).
 """
 
 from __future__ import annotations
@@ -33,10 +35,10 @@ from clearanalytics.chat.loop import fallback, run_llm
 from clearanalytics.chat.periods import todays
 from clearanalytics.chat.providers import ProviderError, make_provider
 from clearanalytics.chat.tools import RegistryRunner, TenantTools
-from clearanalytics.dashboard import security
-from clearanalytics.dashboard.auth import session_user
 from clearanalytics.request_scope import get_cursor, get_db
 from clearanalytics.request_scope import now as api_now
+from clearanalytics.web_auth import UnknownDomain, add_session_headers, member, pick_site
+from clearanalytics.web_errors import json_error
 
 bp = Blueprint("chat", __name__)
 
@@ -87,36 +89,18 @@ def chat_enabled(tenant: accounts.Tenant | None) -> bool:
     return tenant is not None and tenant.plan in accounts.AI_PLANS
 
 
-def _error(status: int, message: str, field: str | None = None) -> Response:
-    body: dict = {"message": message}
-    if field:
-        body["errors"] = {field: [message]}
-    response = jsonify(body)
-    response.status_code = status
-    return response
-
-
 @bp.before_request
-def _guard():
-    user = session_user()  # the dashboard's own rule: a live server-side session
-    if user is None:
-        return _error(401, "Unauthenticated.")
-    if request.method == "POST" and not security.csrf_ok():
-        return _error(400, "CSRF token missing or invalid.")
-    slug = (request.view_args or {}).get("tenant", "")
-    tenant = accounts.get_tenant(get_cursor(), slug)
-    if tenant is None or accounts.get_role(get_cursor(), tenant.id, user.id) is None:
-        return _error(404, "Not found.")
-    if not chat_enabled(tenant):
-        return _error(403, PLAN_MESSAGE.format(plan=tenant.plan))
-    g.chat_user, g.chat_tenant = user, tenant
+def _guard() -> Response | None:
+    found = member()  # 401, 400 (CSRF), 404: the dashboard's own rules
+    if not chat_enabled(found.tenant):
+        return json_error(403, PLAN_MESSAGE.format(plan=found.tenant.plan))
+    g.chat_user, g.chat_tenant = found.user, found.tenant
     return None
 
 
 @bp.after_request
 def _headers(response):
-    response.headers.setdefault("Cache-Control", "no-store")
-    return security.add_security_headers(response)
+    return add_session_headers(response)
 
 
 def _conversation_key() -> tuple[str, str]:
@@ -129,7 +113,7 @@ def _rate_limited() -> Response | None:
     if limiter.hit(limit, "chat", g.chat_user.id):
         return None
     reset = limiter.get_window_stats(limit, "chat", g.chat_user.id).reset_time
-    response = _error(429, "Too many questions; wait a moment and ask again.")
+    response = json_error(429, "Too many questions; wait a moment and ask again.")
     response.headers["Retry-After"] = str(max(1, int(reset - time.time()) + 1))
     return response
 
@@ -153,21 +137,22 @@ def ask(tenant: str):
         body = safeinput.loads(request.get_data())
     except safeinput.InputError as exc:
         if exc.message != "is not valid JSON":  # too deep, or a lone surrogate: say where
-            return _error(400, f"The {exc.field} field {exc.message}.", exc.field)
+            return json_error(400, f"The {exc.field} field {exc.message}.", exc.field)
         body = None  # as before: no JSON object means no question
     question = body.get("question") if isinstance(body, dict) else None
     if not isinstance(question, str) or not question.strip():
-        return _error(422, "The question field is required.", "question")
+        return json_error(422, "The question field is required.", "question")
     if len(question) > MAX_QUESTION:
-        return _error(422, f"The question may be at most {MAX_QUESTION} characters.", "question")
+        return json_error(422, f"The question may be at most {MAX_QUESTION} characters.", "question")
     user, tenant_row = g.chat_user, g.chat_tenant
     sites = accounts.list_sites(get_cursor(), tenant_row.id)
     site = body.get("site")  # the domain of the analytics page the panel is on, if any
     if site is not None and not isinstance(site, str):
-        return _error(422, "The site field must be a domain such as example.com.", "site")
-    site = (site or "").strip().lower() or None
-    if site is not None and site not in {s.domain for s in sites}:
-        return _error(422, "The site field must be one of this tenant's sites.", "site")
+        return json_error(422, "The site field must be a domain such as example.com.", "site")
+    try:
+        site = pick_site(sites, site).domain if site and site.strip() else None
+    except UnknownDomain:
+        return json_error(422, "The site field must be one of this tenant's sites.", "site")
     limited = _rate_limited()
     if limited is not None:
         return limited

@@ -57,7 +57,7 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
     json_waitress_errors(server)  # a request waitress cannot parse is answered in JSON too
     control = ControlServer(data_dir, app.extensions["clearanalytics.db"])
     control.start()
-    retention = RetentionTimer(app.extensions["clearanalytics.db"])
+    retention = RetentionTimer(app.extensions["clearanalytics.db"], store=app.extensions["clearanalytics.store"])
     retention.start()
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"ClearAnalytics listening on http://{shown_host}:{server.effective_port}", err=False)
@@ -84,6 +84,7 @@ def _shut_down(app, server, control: ControlServer) -> None:
     ingest = app.extensions.get("clearanalytics.ingest")
     if ingest is not None:
         ingest.close()
+    app.extensions["clearanalytics.store"].close()  # the events (with the default store: the same file)
     app.extensions["clearanalytics.db"].close()
 
 
@@ -99,16 +100,16 @@ def serve(data_dir: Path, host: str, port: int, threads: int | None) -> None:
 
 def _load_demo_traffic(data_dir: Path) -> None:
     """Fill an empty demo site with ~90 days of generated traffic, through the importer."""
+    from clearanalytics.accounts import get_site
     from clearanalytics.cli import database, info
+    from clearanalytics.db import utcnow
     from clearanalytics.demo import load_demo
+    from clearanalytics.storage import store_of
 
     with database(data_dir) as db:
         with db.reading() as cur:
-            has_data = cur.execute(
-                "SELECT count(*) FROM pageviews p JOIN sites s ON s.id = p.site_id WHERE s.domain = ?",
-                [QUICKSTART["site"]],
-            ).fetchone()[0]
-        if has_data:
+            site = get_site(cur, QUICKSTART["site"])
+        if site is not None and store_of(db).count_events([site.id], before=utcnow())["pageviews"]:
             return
         info("Generating 90 days of demo traffic...")
         report = load_demo(db, QUICKSTART["site"])

@@ -11,8 +11,9 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from clearanalytics import accounts, deletion
-from clearanalytics.dashboard.auth import bp, require_role
+from clearanalytics.dashboard.auth import bp
 from clearanalytics.request_scope import get_cursor, get_db
+from clearanalytics.web_auth import require_member
 
 ABILITY_HELP = {
     "stats:read": "Read the /stats endpoints",
@@ -36,7 +37,7 @@ def _token_rows(tenant_id: str) -> list[tuple[accounts.Token, str]]:
 
 
 @bp.route("/dashboard/<tenant>/settings/tokens", methods=["GET", "POST"])
-@require_role("admin")
+@require_member("admin")
 def tokens(tenant: str):
     errors: dict[str, str] = {}
     created: tuple[accounts.Token, str] | None = None
@@ -67,7 +68,7 @@ def tokens(tenant: str):
 
 
 @bp.post("/dashboard/<tenant>/settings/tokens/<token_id>/revoke")
-@require_role("admin")
+@require_member("admin")
 def token_revoke(tenant: str, token_id: str):
     try:
         with get_db().transaction() as cur:
@@ -83,7 +84,7 @@ def _owners(members: list[tuple[accounts.User, str]]) -> int:
 
 
 @bp.route("/dashboard/<tenant>/settings/members", methods=["GET", "POST"])
-@require_role("owner")
+@require_member("owner")
 def members(tenant: str):
     errors: dict[str, str] = {}
     form = {"email": "", "role": "viewer"}
@@ -126,7 +127,7 @@ def _member_or_404(cur, user_id: str) -> tuple[accounts.User, str, list]:
 
 
 @bp.post("/dashboard/<tenant>/settings/members/<user_id>/role")
-@require_role("owner")
+@require_member("owner")
 def member_role(tenant: str, user_id: str):
     new_role = request.form.get("role") or ""
     try:
@@ -144,7 +145,7 @@ def member_role(tenant: str, user_id: str):
 
 
 @bp.post("/dashboard/<tenant>/settings/members/<user_id>/remove")
-@require_role("owner")
+@require_member("owner")
 def member_remove(tenant: str, user_id: str):
     try:
         with get_db().transaction() as cur:

@@ -5,37 +5,29 @@ bookmarked and shared; the tenant is resolved once per request into `g.tenant` a
 user's role in it into `g.role`. A tenant the user is not a member of answers 404, the
 same as one that does not exist, so that URLs reveal nothing about other tenants.
 
-A session is its signed cookie AND its row on the server (clearanalytics/sessions.py):
-session_user() is the one rule, for these pages and the chat routes alike, so that logout,
-a password change or a removal ends a session even when an old cookie is replayed.
+The rules are clearanalytics.web_auth's, shared with the chat: session_user() (the signed
+cookie AND its row on the server, so that logout, a password change or a removal ends a
+session even when an old cookie is replayed), the CSRF check, member() for the URL's tenant
+and require_member(role) on the views. What is the dashboard's own is how it answers: HTML
+pages (a login redirect, the error page), JSON for the panels' data route.
 """
 
 from __future__ import annotations
 
-from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    g,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
-from clearanalytics import accounts, proxies, sessions
+from clearanalytics import accounts, proxies, sessions, web_auth
 from clearanalytics.dashboard import security
 from clearanalytics.request_scope import get_cursor, get_db
+from clearanalytics.web_auth import csrf_token, session_user
+from clearanalytics.web_errors import ErrorAnswer, json_error
 
 bp = Blueprint("dashboard", __name__)
 
-ROLE_RANK = {"viewer": 0, "admin": 1, "owner": 2}
+CSRF_PAGE_MESSAGE = "The form had expired or did not come from this page. Reload the page and try again."
 PUBLIC_ENDPOINTS = frozenset({"dashboard.login"})
 
 
@@ -45,14 +37,13 @@ def _setup(state) -> None:
     proxies.load_trusted_proxies(app)
     app.session_interface = security.DashboardSessionInterface()
     app.extensions["clearanalytics.login_throttle"] = security.LoginThrottle()
-    app.jinja_env.globals["csrf_token"] = security.csrf_token
+    app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["role_at_least"] = role_at_least
     app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions
 
 
 def role_at_least(needed: str, role: str | None = None) -> bool:
-    role = role if role is not None else g.get("role")
-    return role is not None and ROLE_RANK[role] >= ROLE_RANK[needed]
+    return web_auth.role_at_least(needed, role if role is not None else g.get("role"))
 
 
 def wants_json() -> bool:
@@ -62,41 +53,15 @@ def wants_json() -> bool:
 
 @bp.before_request
 def _guard():
-    """CSRF first (even for the login form), then the session user."""
-    if request.method not in security.SAFE_METHODS and not security.csrf_ok():
-        message = "The form had expired or did not come from this page. Reload the page and try again."
-        if wants_json() or request.headers.get(security.CSRF_HEADER) is not None:
-            return jsonify(message="CSRF token missing or invalid."), 400
-        return render_template("error.html", status=400, message=message), 400
+    """CSRF first (even for the login form), then the session user, then the URL's tenant."""
+    web_auth.check_csrf()
     g.user = session_user()
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         if wants_json():
-            return jsonify(message="Unauthenticated."), 401
+            return json_error(401, "Unauthenticated.")
         return redirect(url_for("dashboard.login", next=request.full_path.rstrip("?")))
     _load_tenant(request.view_args or {})
     return None
-
-
-def session_user() -> accounts.User | None:
-    """The user of this request's session while the session lives on the server; else None.
-
-    A cookie whose server-side session has ended (logout, password change, removal, idle
-    expiry) is cleared, so the browser also forgets it.
-    """
-    user_id = session.get("user_id")
-    if not user_id:
-        return None
-    cur = get_cursor()
-    sid = session.get("sid")
-    live = sessions.lookup(cur, sid, current_app.permanent_session_lifetime)
-    user = accounts.get_user_by_id(cur, user_id) if live is not None and live.user_id == user_id else None
-    if user is None:
-        session.clear()
-        return None
-    if live.needs_touch():
-        with get_db().transaction() as wcur:
-            sessions.touch(wcur, sid)
-    return user
 
 
 def begin_session(cur, user: accounts.User) -> None:
@@ -111,38 +76,40 @@ def begin_session(cur, user: accounts.User) -> None:
     session.permanent = True
     session["user_id"] = user.id
     session["sid"] = sessions.start(cur, user.id)
-    security.csrf_token()
+    csrf_token()
 
 
 def _load_tenant(values: dict) -> None:
-    """Resolve <tenant> and <domain> from the URL, refusing what the user may not see."""
+    """Resolve <tenant> and <domain> from the URL, refusing (404) what the user may not see.
+
+    The domain is read by the one rule of every face: www.example.com shows example.com.
+    """
     if "tenant" not in values or g.user is None:
         return
-    cur = get_cursor()
-    tenant = accounts.get_tenant(cur, values["tenant"])
-    role = accounts.get_role(cur, tenant.id, g.user.id) if tenant else None
-    if role is None:
-        abort(404)
-    g.tenant, g.role = tenant, role
-    g.sites = accounts.list_sites(cur, tenant.id)
+    found = web_auth.member()
+    g.tenant, g.role = found.tenant, found.role
+    g.sites = accounts.list_sites(get_cursor(), found.tenant.id)
     if "domain" in values:
-        site = next((s for s in g.sites if s.domain == values["domain"]), None)
-        if site is None:
-            abort(404)
-        g.site = site
+        try:
+            g.site = web_auth.pick_site(g.sites, values["domain"])
+        except web_auth.UnknownDomain:
+            raise ErrorAnswer(404, "Not found.") from None
 
 
 @bp.after_request
 def _headers(response):
-    response.headers.setdefault("Cache-Control", "no-store")
-    return security.add_security_headers(response)
+    return web_auth.add_session_headers(response)
 
 
 @bp.errorhandler(HTTPException)
 def _error_page(exc: HTTPException):
     status = exc.code or 500
+    if isinstance(exc, web_auth.CsrfRefused):
+        if wants_json() or request.headers.get(web_auth.CSRF_HEADER) is not None:
+            return exc.get_response()
+        return render_template("error.html", status=400, message=CSRF_PAGE_MESSAGE), 400
     if wants_json():
-        return jsonify(message=exc.description), status
+        return json_error(status, exc.description or "")
     return render_template("error.html", status=status, message=exc.description), status
 
 
@@ -150,23 +117,8 @@ def _error_page(exc: HTTPException):
 def _unexpected(exc: Exception):
     current_app.logger.exception("unhandled error on %s", request.path)
     if wants_json():
-        return jsonify(message="Server Error."), 500
+        return json_error(500, "Server Error.")
     return render_template("error.html", status=500, message="Something went wrong on our side."), 500
-
-
-def require_role(needed: str):
-    """Route decorator: 403 unless the user's role in the URL's tenant is at least `needed`."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            if not role_at_least(needed):
-                abort(403, f"This page needs the {needed} role; yours is {g.role}.")
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def safe_next(target: str | None) -> str | None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from clearanalytics import deletion
-from clearanalytics.dashboard.auth import bp, require_role
+from clearanalytics.dashboard.auth import bp
 from clearanalytics.dashboard.settings import _site_or_404
 from clearanalytics.request_scope import get_db
+from clearanalytics.web_auth import require_member
 
 ACTIONS = {
     "reset": ("Reset stats", "Erases every pageview, event, purchase and goal completion; the site and goals stay."),
@@ -35,13 +36,13 @@ def _mismatch(form_key: str, expected: str):
 
 
 @bp.get("/dashboard/<tenant>/settings/danger")
-@require_role("owner")
+@require_member("owner")
 def danger(tenant: str):
     return _page({})
 
 
 @bp.post("/dashboard/<tenant>/settings/danger/sites/<site_id>/<action>")
-@require_role("owner")
+@require_member("owner")
 def danger_site(tenant: str, site_id: str, action: str):
     site = _site_or_404(site_id)
     if action not in ACTIONS:
@@ -58,7 +59,7 @@ def danger_site(tenant: str, site_id: str, action: str):
 
 
 @bp.post("/dashboard/<tenant>/settings/danger/tenant")
-@require_role("owner")
+@require_member("owner")
 def danger_tenant(tenant: str):
     if _typed() != g.tenant.slug:
         return _mismatch("tenant", g.tenant.slug)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from clearanalytics import goals
-from clearanalytics.dashboard.auth import bp, require_role
+from clearanalytics.dashboard.auth import bp
 from clearanalytics.ingest.goalmatch import add_goal, edit_goal, remove_goal
 from clearanalytics.request_scope import get_cursor, get_db
 from clearanalytics.stats import site_status
+from clearanalytics.web_auth import require_member
 
 FORM_FIELDS = ("site_id", "name", "type", "match_type", "path", "event_name")
 
@@ -47,7 +48,7 @@ def describe(goal: goals.Goal) -> str:
 
 
 @bp.route("/dashboard/<tenant>/settings/goals", methods=["GET", "POST"])
-@require_role("admin")
+@require_member("admin")
 def goals_settings(tenant: str):
     if not g.sites:
         flash("Add a site first: goals belong to a site.", "error")
@@ -87,7 +88,7 @@ def goals_settings(tenant: str):
 
 
 @bp.route("/dashboard/<tenant>/settings/goals/<goal_id>", methods=["GET", "POST"])
-@require_role("admin")
+@require_member("admin")
 def goal_edit(tenant: str, goal_id: str):
     goal = _goal_or_404(goal_id)
     errors: dict[str, str] = {}
@@ -119,7 +120,7 @@ def goal_edit(tenant: str, goal_id: str):
 
 
 @bp.post("/dashboard/<tenant>/settings/goals/<goal_id>/delete")
-@require_role("admin")
+@require_member("admin")
 def goal_delete(tenant: str, goal_id: str):
     goal = _goal_or_404(goal_id)
     remove_goal(get_db(), goal.id)

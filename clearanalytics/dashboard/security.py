@@ -1,51 +1,21 @@
-"""The dashboard's defences: CSRF tokens, login throttling, security headers and the session cookie.
+"""The dashboard's own defences: login throttling and the session cookie.
 
 Sessions are Flask's signed cookies (itsdangerous, keyed by the app's secret key), HttpOnly and
 SameSite=Lax always, and Secure whenever the request itself came over HTTPS, so that one
 install works both on plain localhost and behind a TLS proxy (clearanalytics/proxies.py says
-which proxies are believed). CSRF uses the synchroniser pattern: one random token per session,
-required on every state-changing request, from a form field or the `X-CSRF-Token` header that
-dashboard.js sends.
+which proxies are believed). The CSRF rule and the security headers are shared with the chat:
+they live in clearanalytics.web_auth.
 """
 
 from __future__ import annotations
 
-import hmac
-import secrets
 import threading
 import time
 from collections import deque
 
-from flask import request, session
 from flask.sessions import SecureCookieSessionInterface
 
 from clearanalytics.proxies import request_is_https  # the scheme the client used (trusted proxies only)
-
-CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "X-CSRF-Token"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    )
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cross-Origin-Opener-Policy": "same-origin",
-}
 
 
 class DashboardSessionInterface(SecureCookieSessionInterface):
@@ -53,29 +23,6 @@ class DashboardSessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app) -> bool:
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request_is_https()
-
-
-def csrf_token() -> str:
-    """The session's CSRF token, created on first use (the login form needs one too)."""
-    token = session.get("csrf")
-    if not token:
-        token = secrets.token_urlsafe(32)
-        session["csrf"] = token
-    return token
-
-
-def csrf_ok() -> bool:
-    """Whether a state-changing request carries the session's token (constant-time compare)."""
-    expected = session.get("csrf")
-    sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD) or ""
-    return bool(expected) and hmac.compare_digest(str(sent), str(expected))
-
-
-def add_security_headers(response):
-    """The dashboard's fixed headers; HSTS is added app-wide by clearanalytics.proxies.add_hsts."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
 
 
 class LoginThrottle:

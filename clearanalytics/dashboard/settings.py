@@ -14,10 +14,12 @@ from zoneinfo import available_timezones
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from clearanalytics import accounts, proxies
-from clearanalytics.dashboard.auth import begin_session, bp, require_role
+from clearanalytics.dashboard.auth import begin_session, bp
 from clearanalytics.request_scope import get_cursor, get_db
 from clearanalytics.request_scope import now as api_now
+from clearanalytics.site_settings import update_site
 from clearanalytics.stats import site_status
+from clearanalytics.web_auth import require_member
 
 COMMON_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "CAD", "AUD")
 _TIMEZONES: list[str] = []
@@ -55,7 +57,7 @@ def settings_home(tenant: str):
 
 
 @bp.route("/dashboard/<tenant>/settings/sites", methods=["GET", "POST"])
-@require_role("admin")
+@require_member("admin")
 def sites(tenant: str):
     errors: dict[str, str] = {}
     form = {"domain": "", "timezone": "UTC", "currency": "EUR"}
@@ -80,7 +82,7 @@ def sites(tenant: str):
 
 
 @bp.route("/dashboard/<tenant>/settings/sites/<site_id>", methods=["GET", "POST"])
-@require_role("admin")
+@require_member("admin")
 def site_edit(tenant: str, site_id: str):
     site = _site_or_404(site_id)
     errors: dict[str, str] = {}
@@ -90,7 +92,7 @@ def site_edit(tenant: str, site_id: str):
         form = {k: (request.form.get(k) or "").strip() for k in form}
         try:
             with get_db().transaction() as cur:
-                site = accounts.update_site(
+                site = update_site(
                     cur, site, domain=form["domain"], timezone=form["timezone"], currency=form["currency"]
                 )
         except accounts.AccountError as exc:
@@ -119,7 +121,7 @@ def _site_page(site: accounts.Site, form: dict, errors: dict[str, str], status: 
 
 
 @bp.post("/dashboard/<tenant>/settings/sites/<site_id>/retention")
-@require_role("admin")
+@require_member("admin")
 def site_retention(tenant: str, site_id: str):
     """How many months of raw events the site keeps; empty keeps them forever (see retention.py)."""
     from clearanalytics import retention
@@ -137,7 +139,7 @@ def site_retention(tenant: str, site_id: str):
 
 
 @bp.route("/dashboard/<tenant>/settings/tenant", methods=["GET", "POST"])
-@require_role("owner")
+@require_member("owner")
 def tenant_settings(tenant: str):
     errors: dict[str, str] = {}
     form = {"name": g.tenant.name, "plan": g.tenant.plan}

@@ -13,20 +13,14 @@ from dataclasses import dataclass
 from flask import g, jsonify, render_template, request, url_for
 
 from clearanalytics import accounts, stats
-from clearanalytics.dashboard import reports
 from clearanalytics.dashboard.auth import bp
 from clearanalytics.request_scope import get_cursor
 from clearanalytics.request_scope import now as api_now
-from clearanalytics.stats import site_status
-from clearanalytics.stats.query import FILTER_DIMENSIONS, PERIODS, Query, QueryError, parse_query
+from clearanalytics.stats import periods, registry, site_status
+from clearanalytics.stats.query import FILTER_DIMENSIONS, Query, QueryError, parse_query
+from clearanalytics.timefmt import iso_utc
+from clearanalytics.web_errors import json_error
 
-PERIOD_LABELS = {
-    "24h": "Last 24 hours",
-    "7d": "Last 7 days",
-    "30d": "Last 30 days",
-    "90d": "Last 90 days",
-    "12m": "Last 12 months",
-}
 FILTER_LABELS = {
     "page": "Page",
     "hostname": "Hostname",
@@ -74,8 +68,8 @@ def _filter_state(state: dict[str, str]) -> dict[str, str]:
 
 
 def range_label(query: Query) -> str:
-    if query.period in PERIOD_LABELS:
-        return PERIOD_LABELS[query.period]
+    if query.period in periods.BY_CODE:
+        return periods.BY_CODE[query.period].label
     return f"{query.date_from.isoformat()} to {query.date_to.isoformat()}"
 
 
@@ -101,7 +95,7 @@ def analytics(tenant: str, domain: str):
         )
         for key, value in sorted(filters.items())
     ]
-    period_links = [(p, PERIOD_LABELS[p], analytics_url(period=p, **filters)) for p in PERIODS]
+    period_links = [(p.code, p.label, analytics_url(period=p.code, **filters)) for p in periods.PERIODS]
     site_links = [(s.domain, analytics_url(domain=s.domain, **_period_state(state))) for s in g.sites]
     tenant_links = [
         (t.name, url_for("dashboard.tenant_home", tenant=t.slug), t.slug == g.tenant.slug)
@@ -123,6 +117,7 @@ def analytics(tenant: str, domain: str):
         data_base=url_for("dashboard.analytics", tenant=g.tenant.slug, domain=site.domain) + "/data/",
         base_url=analytics_url(),
         clear_url=analytics_url(**_period_state(state)),
+        panels={group: registry.panels(group) for group in ("main", "ecommerce")},
     )
 
 
@@ -134,23 +129,23 @@ def installation_json(status: site_status.Installation) -> dict:
         "pageviews_24h": status.pageviews_24h,
         "events": status.events,
         "ecommerce_events": status.ecommerce_events,
-        "last_pageview_at": last.strftime("%Y-%m-%dT%H:%M:%SZ") if last else None,
+        "last_pageview_at": iso_utc(last) if last else None,
     }
 
 
 @bp.get("/dashboard/<tenant>/<domain>/data/<path:report>")
 def data(tenant: str, domain: str, report: str):
-    """One widget's numbers, as JSON, straight from the stats engine."""
+    """One widget's numbers, as JSON, straight from the report registry (any report, panel or not)."""
     if report == "current-visitors":
         query = parse_query({}, [g.site], now=api_now())
         return jsonify(data={"visitors": stats.current_visitors(get_cursor(), query)})
     if report == "installation":
         return jsonify(data=installation_json(site_status.installation(get_cursor(), g.site.id, api_now())))
-    if report not in reports.REPORT_NAMES:
-        return jsonify(message=f"Unknown report {report!r}."), 404
+    found = stats.REPORTS.get(report)
+    if found is None:
+        return json_error(404, f"Unknown report {report!r}.")
     try:
         query = parse_query(request.args, [g.site], now=api_now())
     except QueryError as exc:
-        return jsonify(message=exc.message, errors={exc.field: [exc.message]}), 422
-    result = reports.run_report(report, get_cursor(), query)
-    return jsonify(data=result)
+        return json_error(422, exc.message, exc.field)
+    return jsonify(data=found(get_cursor(), query))

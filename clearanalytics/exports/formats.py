@@ -13,19 +13,15 @@ import io
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
 from decimal import Decimal
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from clearanalytics.exports.columns import ITEM_FIELDS, Column
+from clearanalytics.timefmt import iso_utc
 
 # Characters that make Excel, LibreOffice or Sheets treat a cell as a formula (OWASP's list).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def iso_utc(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def neutralise(cell: str) -> str:

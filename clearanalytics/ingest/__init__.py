@@ -26,7 +26,8 @@ def init_app(app: Flask, db: Database) -> None:
     fsync = str(app.config.get("FSYNC") or "off").strip().lower()
     if fsync not in FSYNC_MODES:
         raise ConfigError(f"fsync must be one of {', '.join(FSYNC_MODES)}, not {fsync!r}")
-    service = IngestService(db, app.config["DATA_DIR"], proxies, interval=interval, fsync=fsync)
+    store = app.extensions.get("clearanalytics.store")  # the event store the app factory opened
+    service = IngestService(db, app.config["DATA_DIR"], proxies, interval=interval, fsync=fsync, store=store)
     service.start()
     app.extensions["clearanalytics.ingest"] = service
     deletion.attach(db, service)  # removals through the CLI or dashboard flush it and clear its caches

@@ -282,9 +282,11 @@ def add_goal(db: Database, site_id: str, name: str, goal_type: str, config: dict
 
     if service is not None:
         service.flush()
+    from clearanalytics.storage import store_of
+
     with db.transaction() as cur:
         goal = create_goal(cur, site_id, name, goal_type, config)
-        completions = backfill(cur, goal)
+        completions = store_of(db).backfill_goal(goal, within=cur)
     invalidate_caches(db)
     return goal, completions
 
@@ -302,8 +304,11 @@ def edit_goal(db: Database, goal: Goal, **changes) -> Goal:
 def remove_goal(db: Database, goal_id: str) -> bool:
     """Delete a goal and its completions; batches committed later are re-matched without it."""
     from clearanalytics.goals import delete_goal
+    from clearanalytics.storage import store_of
 
     with db.transaction() as cur:
         removed = delete_goal(cur, goal_id)
+        if removed:
+            store_of(db).delete_goal_events(goal_id, within=cur)
     invalidate_caches(db)
     return removed

@@ -20,8 +20,9 @@ Each worker reads the file as a stream, checks its share of the lines and spills
 sorted runs, per owner, into a scratch directory beside the database (import_spill); after
 all have placed theirs, each merges its own runs back in time order, so no process holds
 the file. A bad line is reported by the worker that checked it. Each worker writes its rows
-into its own scratch DuckDB file; the parent then copies them in with one INSERT ... SELECT
-per table, in one transaction.
+into its own part of the event store (`EventStore.open_import_part`; for DuckDB a scratch
+file, clearanalytics.storage.duckdb_import); the parent then merges the parts in one
+transaction (`EventStore.merge_import_parts`).
 """
 
 from __future__ import annotations
@@ -41,15 +42,12 @@ from multiprocessing.sharedctypes import RawArray, RawValue
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from clearanalytics.db import Database, utcnow
-from clearanalytics.ingest import store
+from clearanalytics.ingest import store as ingest_store
 from clearanalytics.ingest.import_spill import Record, Spiller, merged, runs_of
 from clearanalytics.ingest.importer import (
     BatchWriter,
     ImportReport,
-    commit_records,
     forget_engaged_time,
     is_engagement,
     prepare_documents,
@@ -59,14 +57,10 @@ from clearanalytics.ingest.importer import (
 )
 from clearanalytics.ingest.payload import is_plausible
 from clearanalytics.ingest.pipeline import Pipeline
-from clearanalytics.ingest.store import COLUMNS, TABLES, Records, insert_rows
 from clearanalytics.ingest.visitors import local_day
-from clearanalytics.stats import rollups
+from clearanalytics.storage import EventStore, store_of
 
 POLL_SECONDS = 0.01
-# A scratch file is read once: compressing it cost a quarter of its write for nothing. Its
-# cache of written blocks is kept small (as the parent's, importer.cache_capped): it is never read back here.
-SCRATCH_CONFIG = {"threads": 1, "memory_limit": "32MB", "force_compression": "uncompressed"}
 PLACED_POLL_SECONDS = 0.002
 CHECK_EVERY = 1024  # lines a worker places between looks at the shared flags
 
@@ -168,6 +162,7 @@ def import_partitioned(
     site_domain: str | None,
     progress: Callable[[int], None] | None,
     workers: int,
+    store: EventStore | None = None,
 ) -> ImportReport | None:
     """This process is worker 0, forked children the others; None if one process must do it.
 
@@ -176,17 +171,17 @@ def import_partitioned(
     straight into the database, the others into scratch files copied in at the end. Finding
     an engagement line returns None before anything is written.
     """
-    pipeline = Pipeline(db)
+    store = store_of(store or db)
+    pipeline = Pipeline(db, store=store)
     pipeline.load_for_workers(utcnow())
     partitioner = Partitioner(pipeline, site_domain, workers)
     shared = _Shared(workers)
     scratch = Path(tempfile.mkdtemp(prefix=".import-", dir=db.path.parent))
     try:
-        parts = [scratch / f"part{w}.duckdb" for w in range(1, workers)]
-        _create_part_tables(db, parts)
+        parts = store.import_parts(scratch, workers - 1)
         parent = os.getpid()
         children = [
-            _fork(partial(_child, w, pipeline, partitioner, path, shared, scratch, part, parent), part)
+            _fork(partial(_child, w, pipeline, partitioner, path, shared, scratch, store, part, parent), part)
             for w, part in zip(range(1, workers), parts, strict=True)
         ]
         reporter = _Progress(progress, shared)
@@ -200,7 +195,7 @@ def import_partitioned(
                 return None
             reporter(report.error_count)
             forget_engaged_time(pipeline)
-            first = _import_own_part(db, pipeline, merged(runs_of(scratch, 0), scratch), report, reporter)
+            first = _import_own_part(store, pipeline, merged(runs_of(scratch, 0), scratch), report, reporter)
         except BaseException as exc:
             shared.abort.value = 1
             codes = _wait(children, reporter)
@@ -210,22 +205,9 @@ def import_partitioned(
             raise
         codes = _wait(children, reporter)
         results = [first, *(_load_result(part, code) for part, code in zip(parts, codes, strict=True))]
-        return _merge(db, parts, results)
+        return _merge(store, parts, results)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _create_part_tables(db: Database, parts: list[Path]) -> None:
-    """Each scratch file gets the four tables with the database's own column types."""
-    with db.reading() as cur:
-        for w, part in enumerate(parts):
-            cur.execute(f"ATTACH {_quoted(part)} AS import_part_{w}")
-            try:
-                for table in TABLES:
-                    columns = ", ".join(COLUMNS[table])
-                    cur.execute(f"CREATE TABLE import_part_{w}.{table} AS SELECT {columns} FROM main.{table} LIMIT 0")
-            finally:
-                cur.execute(f"DETACH import_part_{w}")
 
 
 def _fork(job: Callable[[], Any], part: Path) -> int:
@@ -234,7 +216,7 @@ def _fork(job: Callable[[], Any], part: Path) -> int:
         return pid
     code = 1
     try:
-        store._random_part.reset()  # random bits of its own (ids also differ by time: workers own different days)
+        ingest_store._random_part.reset()  # random bits of its own (ids also differ by time: workers own other days)
         _write_result(part, {"value": job()})
         code = 0
     except BaseException:  # noqa: BLE001 - reported to the parent through the result file
@@ -255,12 +237,14 @@ def _child(
     path: Path,
     shared: _Shared,
     scratch: Path,
+    store: EventStore,
     part: Path,
     parent: int,
 ) -> tuple[ImportReport, list] | None:
-    """A forked worker: place its share, wait for the others, import its lines into its scratch file."""
+    """A forked worker: place its share, wait for the others, import its lines into its own part of the store."""
     nowhere = _NoDatabase()
     pipeline.db = pipeline.sites.db = pipeline.salts.db = pipeline.goals.db = pipeline.engagements.db = nowhere
+    pipeline.store = nowhere  # type: ignore[assignment]
     report = ImportReport()
     partitioner.place(number, path, shared, Spiller(lambda: scratch, f"run{number}", partitioner.workers), report)
     shared.placed[number] = 1
@@ -276,33 +260,24 @@ def _child(
             raise ImportWorkerError("stopped: the importing process failed")
         shared.done[number] += done
 
-    con = duckdb.connect(str(part), config=SCRATCH_CONFIG)
+    own = store.open_import_part(part)
     try:
-        writer = BatchWriter(partial(_write_scratch, con))
+        writer = BatchWriter(own.write_batch)
         try:
             run_pipeline(pipeline, to_events(merged(runs_of(scratch, number), scratch)), report, writer.put, advance)
         finally:
             writer.close()
     finally:
-        con.close()
+        own.close()
     return report, pipeline.claims
 
 
-def _write_scratch(con: duckdb.DuckDBPyConnection, records: Records) -> None:
-    if records.updates:
-        raise RuntimeError("engagement updates cannot be imported by workers")
-    con.begin()
-    for table in TABLES:
-        insert_rows(con, table, records.rows[table], invalidate=False)
-    con.commit()
-
-
 def _import_own_part(
-    db: Database, pipeline: Pipeline, records: Iterator[Record], report: ImportReport, progress: _Progress
+    store: EventStore, pipeline: Pipeline, records: Iterator[Record], report: ImportReport, progress: _Progress
 ) -> tuple[ImportReport, list]:
     """Worker 0, in this process: its lines through the pipeline, straight into the database."""
     pipeline.claims = []
-    writer = BatchWriter(partial(commit_records, db))
+    writer = BatchWriter(store.write_batch)
     try:
         run_pipeline(pipeline, to_events(records), report, writer.put, progress)
     finally:
@@ -358,7 +333,7 @@ def _wait(pids: list[int], progress: _Progress) -> list[int]:
     return [codes[pid] for pid in pids]
 
 
-def _merge(db: Database, parts: list[Path], results: list[tuple[ImportReport, list]]) -> ImportReport:
+def _merge(store: EventStore, parts: list[Path], results: list[tuple[ImportReport, list]]) -> ImportReport:
     """Drop cross-worker duplicate purchases, then copy the children's parts in, in one transaction."""
     report = ImportReport()
     for part_report, _ in results:
@@ -367,26 +342,8 @@ def _merge(db: Database, parts: list[Path], results: list[tuple[ImportReport, li
     if losers:
         report.accepted -= len(losers)
         report.dropped["duplicate-transaction"] += len(losers)
-    with db.reading() as cur:
-        for w, part in enumerate(parts):
-            cur.execute(f"ATTACH {_quoted(part)} AS import_part_{w} (READ_ONLY)")
-        try:
-            with db.transaction() as tx:
-                if losers:  # any already written by worker 0
-                    tx.execute("DELETE FROM ecommerce_events WHERE list_contains($ids::VARCHAR[], id)", {"ids": losers})
-                    tx.execute(
-                        "DELETE FROM goal_completions WHERE list_contains($ids::VARCHAR[], event_id)", {"ids": losers}
-                    )
-                for table in TABLES:
-                    _copy_table(tx, table, len(parts), losers)
-        finally:
-            for w in range(len(parts)):
-                cur.execute(f"DETACH import_part_{w}")
+    store.merge_import_parts(parts, losers)
     return report
-
-
-def _quoted(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _later_duplicates(claims_per_worker: list[list[tuple[str, str, datetime, str]]]) -> list[str]:
@@ -405,23 +362,3 @@ def _later_duplicates(claims_per_worker: list[list[tuple[str, str, datetime, str
             else:
                 losers.append(event_id)
     return losers
-
-
-def _copy_table(cur: duckdb.DuckDBPyConnection, table: str, workers: int, losers: list[str]) -> None:
-    columns = ", ".join(COLUMNS[table])
-    loser_column = {"ecommerce_events": "id", "goal_completions": "event_id"}.get(table)
-    filtered = loser_column is not None and bool(losers)
-    where = ""
-    if filtered:
-        where = f" WHERE {loser_column} IS NULL OR NOT list_contains($losers::VARCHAR[], {loser_column})"
-    params = {"losers": losers} if filtered else {}
-    if not workers:
-        return
-    union = " UNION ALL ".join(f"SELECT {columns} FROM import_part_{w}.{table}{where}" for w in range(workers))
-    spans = cur.execute(
-        f"SELECT site_id, min(created_at), max(created_at) FROM ({union}) GROUP BY site_id", params
-    ).fetchall()
-    cur.execute(f"INSERT INTO {table} ({columns}) {union}", params)
-    kinds = ("goals",) if table == "goal_completions" else ()
-    pairs = [(site_id, ts) for site_id, first, last in spans for ts in (first, last)]
-    rollups.invalidate_spans(cur, rollups.spans_of(pairs), kinds)

@@ -4,7 +4,7 @@ Each line is the ingest payload plus `timestamp` (ISO 8601; naive means UTC), `i
 `user_agent`; a pageview line may also carry `duration` and `scroll_depth`. Lines are
 sorted by time first so that sessions form as they would have live, through sorted runs on
 disk (import_spill) so that memory stays bounded for any file size. Rows are written in
-large batches (NumPy arrays scanned by DuckDB), and the report names every bad line.
+large batches (EventStore.write_batch; for DuckDB, NumPy arrays it scans), and the report names every bad line.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +29,9 @@ from clearanalytics.ingest.import_spill import Record, Spiller
 from clearanalytics.ingest.payload import PayloadError, is_plausible
 from clearanalytics.ingest.pipeline import Dropped, Event, Pipeline
 from clearanalytics.ingest.service import MAX_USER_AGENT
-from clearanalytics.ingest.store import Records, write_records
+from clearanalytics.ingest.store import Records
 from clearanalytics.safeinput import InputError, loads
+from clearanalytics.storage import EventStore, store_of
 
 BATCH_EVENTS = 25_000
 PROGRESS_EVERY = 5_000
@@ -120,6 +120,7 @@ def import_documents(
     documents: Iterable[tuple[int, Any]],
     site_domain: str | None = None,
     progress: Callable[[int], None] | None = None,
+    store: EventStore | None = None,
 ) -> ImportReport:
     """Run numbered documents (parsed JSON or raw lines) through the pipeline and store them.
 
@@ -131,7 +132,7 @@ def import_documents(
     reference counting would not free.
     """
     with collector_paused():
-        return _import_documents(db, documents, site_domain, progress)
+        return _import_documents(db, store or store_of(db), documents, site_domain, progress)
 
 
 @contextmanager
@@ -164,6 +165,7 @@ def scratch_directory(db: Database) -> Iterator[Callable[[], Path]]:
 
 def _import_documents(
     db: Database,
+    store: EventStore,
     documents: Iterable[tuple[int, Any]],
     site_domain: str | None,
     progress: Callable[[int], None] | None,
@@ -177,10 +179,10 @@ def _import_documents(
             spiller.add(0, record)
         if progress and report.error_count:
             progress(report.error_count)
-        pipeline = Pipeline(db)
+        pipeline = Pipeline(db, store=store)
         if not engagements:
             forget_engaged_time(pipeline)
-        writer = BatchWriter(partial(commit_records, db))
+        writer = BatchWriter(store.write_batch)
         try:
             run_pipeline(pipeline, to_events(spiller.records(0)), report, writer.put, progress)
         finally:
@@ -279,11 +281,6 @@ def _size_in_bytes(text: str) -> float:
     return float(number) * scale
 
 
-def commit_records(db: Database, records: Records) -> None:
-    with db.transaction() as cur:
-        write_records(cur, records)
-
-
 class BatchWriter:
     """Commits batches on a second thread, so DuckDB's work overlaps the pipeline's next batch.
 
@@ -333,6 +330,7 @@ def import_file(
     site_domain: str | None = None,
     progress: Callable[[int], None] | None = None,
     workers: int = 1,
+    store: EventStore | None = None,
 ) -> ImportReport:
     """Import a JSONL file; with `workers` > 1, a large file is split across forked processes.
 
@@ -345,10 +343,10 @@ def import_file(
         from clearanalytics.ingest.import_workers import import_partitioned
 
         with collector_paused():
-            report = import_partitioned(db, path, site_domain, progress, workers)
+            report = import_partitioned(db, path, site_domain, progress, workers, store=store)
         if report is not None:
             return report
-    return import_documents(db, read_lines(path), site_domain, progress)
+    return import_documents(db, read_lines(path), site_domain, progress, store=store)
 
 
 def _has_lines(path: Path, count: int) -> bool:

@@ -30,6 +30,7 @@ from clearanalytics.ingest.store import Records, ulid_at
 from clearanalytics.ingest.urls import BadUrl, PageUrl, parse_page_url
 from clearanalytics.ingest.useragent import Agent, parse_agent
 from clearanalytics.ingest.visitors import Salts, Sessions, local_day, visitor_hash
+from clearanalytics.storage import EventStore, store_of
 
 
 class Dropped(Exception):
@@ -266,14 +267,15 @@ STEPS: tuple[Step, ...] = (
 class Pipeline:
     """The steps plus the state they share: sites, salts, sessions, goals, transactions, engagements."""
 
-    def __init__(self, db: Database, steps: tuple[Step, ...] = STEPS):
-        self.db = db
+    def __init__(self, db: Database, steps: tuple[Step, ...] = STEPS, store: EventStore | None = None):
+        self.db = db  # the accounts: sites, salts, goals
+        self.store = store or store_of(db)  # the events: stored purchases
         self.steps = steps
         self.sites = SiteCache(db)
         self.salts = Salts(db)
         self.sessions = Sessions()
         self.goals = GoalCache(db)
-        self.engagements = Engagements(db)
+        self.engagements = Engagements(self.store)
         self.drops: Counter[str] = Counter()
         self._transactions: dict[str, set[str]] = {}
         self._visitors: dict[tuple, str] = {}
@@ -378,11 +380,4 @@ class Pipeline:
 
     def _stored_transactions(self, site_id: str | None = None) -> dict[str, set[str]]:
         """site id -> the transaction ids of its stored purchases (of one site, or of all)."""
-        with self.db.reading() as cur:
-            rows = cur.execute(
-                "SELECT site_id, list(DISTINCT transaction_id) FROM ecommerce_events "
-                "WHERE event_type = 'purchase' AND transaction_id IS NOT NULL "
-                "AND ($site IS NULL OR site_id = $site) GROUP BY site_id",
-                {"site": site_id},
-            ).fetchall()
-        return {site: set(ids) for site, ids in rows}
+        return self.store.purchase_transactions(site_id)

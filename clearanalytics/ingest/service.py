@@ -15,6 +15,7 @@ from clearanalytics.ingest.store import Records
 from clearanalytics.ingest.useragent import parse_agent
 from clearanalytics.ingest.writer import SPOOL_DIR_NAME, Writer
 from clearanalytics.metrics import IngestOutcomes
+from clearanalytics.storage import EventStore, store_of
 
 MAX_USER_AGENT = 1000
 
@@ -29,18 +30,26 @@ class Outcome:
 
 class IngestService:
     def __init__(
-        self, db: Database, data_dir: Path, trusted_proxies: tuple = (), interval: float = 0.25, fsync: str = "off"
+        self,
+        db: Database,
+        data_dir: Path,
+        trusted_proxies: tuple = (),
+        interval: float = 0.25,
+        fsync: str = "off",
+        store: EventStore | None = None,
     ):
-        self.db = db
+        self.db = db  # the accounts (sites, salts, goals); events go to `store`
+        self.store = store or store_of(db)
         self.trusted_proxies = trusted_proxies
-        self.pipeline = Pipeline(db)
+        self.pipeline = Pipeline(db, store=self.store)
         self.health = Health()
-        self.writer = Writer(db, Path(data_dir) / SPOOL_DIR_NAME, interval=interval, fsync=fsync, health=self.health)
+        spool = Path(data_dir) / SPOOL_DIR_NAME
+        self.writer = Writer(db, spool, interval=interval, fsync=fsync, health=self.health, store=self.store)
         self.outcomes = IngestOutcomes()  # counted by the route, read by /metrics
 
     def start(self) -> None:
         self.writer.start()  # replay first, so rebuilt sessions see the replayed rows
-        self.pipeline.sessions.rebuild(self.db, utcnow())
+        self.pipeline.sessions.rebuild(self.store, utcnow())
         parse_agent("Mozilla/5.0 (warm-up)")  # load ua-parser's regexes before the first request
 
     def close(self) -> None:

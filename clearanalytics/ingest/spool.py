@@ -13,7 +13,8 @@ from datetime import datetime
 from pathlib import Path
 
 from clearanalytics.db import Database
-from clearanalytics.ingest.store import TABLES, Records, write_records
+from clearanalytics.ingest.store import TABLES, Records
+from clearanalytics.storage import EventStore, store_of
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,9 @@ def unlink(segments: list[Path]) -> None:
         segment.unlink(missing_ok=True)
 
 
-def replay(db: Database, spool_dir: Path) -> int:
+def replay(db: Database | EventStore, spool_dir: Path) -> int:
     """Commit the rows of segments a crashed process left behind, then delete them; returns events replayed."""
+    store = store_of(db)
     segments = sorted(spool_dir.glob("*.jsonl"))
     total = 0
     for segment in segments:
@@ -57,8 +59,7 @@ def replay(db: Database, spool_dir: Path) -> int:
                 except (ValueError, TypeError, KeyError, IndexError):
                     continue  # a torn last line was never answered 202
         if events:
-            with db.transaction() as cur:
-                write_records(cur, records, idempotent=True)
+            store.write_batch(records, idempotent=True)
         segment.unlink()
         total += events
     if total:

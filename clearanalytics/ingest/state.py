@@ -9,6 +9,7 @@ from datetime import datetime
 
 from clearanalytics.accounts import Site
 from clearanalytics.db import Database
+from clearanalytics.storage import EventStore, store_of
 
 MAX_PAGEVIEW_SECONDS = 30 * 60  # engaged time counted per pageview at most
 
@@ -50,8 +51,8 @@ class SiteCache:
 class Engagements:
     """Recent pageviews' running engaged time, so each delta becomes an absolute, idempotent total."""
 
-    def __init__(self, db: Database, capacity: int = 200_000):
-        self.db = db
+    def __init__(self, db: Database | EventStore, capacity: int = 200_000):
+        self.db = db  # the event store (or the database whose store it is)
         self.capacity = capacity
         self._items: OrderedDict[str, list] = OrderedDict()
         self._lock = threading.Lock()
@@ -67,11 +68,7 @@ class Engagements:
             item = self._items.get(pageview_id)
         if item is not None:
             return item
-        with self.db.reading() as cur:
-            row = cur.execute(
-                "SELECT site_id, visitor_hash, created_at, duration, scroll_depth FROM pageviews WHERE id = ?",
-                [pageview_id],
-            ).fetchone()
+        row = store_of(self.db).pageview(pageview_id)
         if row is None:
             return None
         with self._lock:

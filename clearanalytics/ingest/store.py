@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from operator import itemgetter
@@ -81,7 +82,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 TABLES = tuple(COLUMNS)
 log = logging.getLogger(__name__)
-UPDATE_COLUMNS = ("id", "duration", "scroll_depth")  # engagement: absolute new values for a pageview
 _NUMERIC = {"duration": "int64", "value": "float64"}
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -222,18 +222,35 @@ def apply_updates(cur: duckdb.DuckDBPyConnection, updates: list[tuple]) -> None:
         RETURNING pageviews.site_id, pageviews.created_at
         """
     )
-    from clearanalytics.stats import rollups
-
-    rollups.invalidate_spans(cur, rollups.spans_of(cur.fetchall()))
+    invalidate_rollups(cur, cur.fetchall())
 
 
 def _invalidate_rollups(cur: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
     """Closed days that receive rows (imports, backfills, late events) must have their rollups rebuilt."""
-    from clearanalytics.stats import rollups
-
     site = COLUMNS[table].index("site_id")
-    kinds = ("goals",) if table == "goal_completions" else ()
-    rollups.invalidate_spans(cur, rollups.spans_of((r[site], r[-1]) for r in rows), kinds)
+    invalidate_rollups(cur, ((r[site], r[-1]) for r in rows), kinds_written(table))
+
+
+def kinds_written(table: str) -> tuple[str, ...]:
+    """The rollup kinds that rows of `table` change (empty: all); a goal backfill only touches "goals"."""
+    return ("goals",) if table == "goal_completions" else ()
+
+
+def invalidate_rollups(
+    cur: duckdb.DuckDBPyConnection, pairs: Iterable[tuple[str, datetime]], kinds: tuple[str, ...] = ()
+) -> None:
+    """Every write of event rows calls this, in its transaction, with the (site_id, created_at) it wrote:
+    the rollups of those sites' local days from the earliest to the latest are rebuilt at the next query."""
+    from clearanalytics.stats.rollup_cache import CACHE
+
+    CACHE.invalidate_times(cur, pairs, kinds)
+
+
+def invalidate_site_rollups(cur: duckdb.DuckDBPyConnection, site_id: str) -> None:
+    """Every rollup of a site is rebuilt at the next query: its timezone moved its local days, or it was erased."""
+    from clearanalytics.stats.rollup_cache import CACHE
+
+    CACHE.invalidate_site(cur, site_id)
 
 
 _SITE_COLUMN = {table: columns.index("site_id") for table, columns in COLUMNS.items()}

@@ -18,6 +18,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from clearanalytics.db import Database
+from clearanalytics.storage import EventStore, store_of
 
 SESSION_GAP = timedelta(minutes=30)
 _EPOCH = datetime(1970, 1, 1)
@@ -202,25 +203,9 @@ class Sessions:
         for visitor in [v for v, s in self._state.items() if s[1] < horizon]:
             del self._state[visitor]
 
-    def rebuild(self, db: Database, now: datetime) -> None:
-        since = now - SESSION_GAP
-        with db.reading() as cur:
-            sessions = cur.execute(
-                """
-                SELECT visitor_hash, arg_max(session_hash, created_at), max(created_at) FROM (
-                    SELECT visitor_hash, session_hash, created_at FROM pageviews WHERE created_at >= $since
-                    UNION ALL SELECT visitor_hash, session_hash, created_at FROM events WHERE created_at >= $since
-                    UNION ALL SELECT visitor_hash, session_hash, created_at FROM ecommerce_events
-                        WHERE created_at >= $since
-                ) GROUP BY visitor_hash
-                """,
-                {"since": since},
-            ).fetchall()
-            pages = cur.execute(
-                "SELECT visitor_hash, pathname, arg_max(id, created_at), max(created_at) FROM pageviews "
-                "WHERE created_at >= ? GROUP BY visitor_hash, pathname ORDER BY 4",
-                [since],
-            ).fetchall()
+    def rebuild(self, db: Database | EventStore, now: datetime) -> None:
+        """After a restart: the open sessions and each visitor's last pageviews, from the event store."""
+        sessions, pages = store_of(db).recent_visits(now - SESSION_GAP)
         with self._lock:
             for visitor, session, last in sessions:
                 self._state[visitor] = [session, last, None, {}]

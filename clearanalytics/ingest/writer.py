@@ -6,7 +6,7 @@ it) and queues them. With `fsync="batch"` the line is also on the disk itself be
 202 (so an OS crash or power cut cannot lose it): concurrent submitters share one
 fdatasync (group commit: whoever finds no sync running syncs everything written so far,
 the others wait for it). A background thread commits everything queued in one DuckDB
-transaction every `interval` seconds, then deletes the segment it just made redundant.
+transaction (EventStore.write_batch) every `interval` seconds, then deletes the segment it just made redundant.
 At start, segments left over by a crash are replayed; inserts skip ids already present
 and engagement updates carry absolute totals, so replaying twice changes nothing.
 
@@ -28,9 +28,10 @@ from datetime import datetime
 from pathlib import Path
 
 from clearanalytics.db import Database
-from clearanalytics.health import Health, ThrottledLog, Unavailable, describe, needs_reopen
+from clearanalytics.health import Health, ThrottledLog, Unavailable, describe
 from clearanalytics.ingest.spool import encode, replay, unlink
-from clearanalytics.ingest.store import Records, write_records
+from clearanalytics.ingest.store import Records
+from clearanalytics.storage import EventStore, store_of
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +51,12 @@ class Writer:
         max_pending: int = 20_000,
         fsync: str = "off",
         health: Health | None = None,
+        store: EventStore | None = None,
     ):
         if fsync not in FSYNC_MODES:
             raise ValueError(f"fsync must be one of {', '.join(FSYNC_MODES)}: {fsync!r}")
         self.db = db
+        self.store = store or store_of(db)  # every commit goes through the storage seam
         self.spool_dir = Path(spool_dir)
         self.interval = interval
         self.max_pending = max_pending
@@ -311,12 +314,11 @@ class Writer:
     def _commit(self, batch: Records, count: int, idempotent: bool = False) -> bool:
         """One transaction; False (the rows stay in their segment) when the database refused it."""
         try:
-            with self.db.transaction() as cur:
-                write_records(cur, batch, idempotent=idempotent)
+            self.store.write_batch(batch, idempotent=idempotent)
         except Exception as exc:
             self.health.fail("database", describe(exc))
             self.errors.error("commit", f"ingest batch of {count} events not committed; kept to retry", exc)
-            if needs_reopen(exc):
+            if self.store.needs_reopen(exc):
                 self._reopen_at = 0.0 if not self.health.failing("reopen") else self._reopen_at
                 self.health.fail("reopen", describe(exc))
             return False
@@ -326,7 +328,7 @@ class Writer:
     def note_database_error(self, exc: BaseException) -> None:
         """A reader (e.g. /healthz) met a database error: name it, and reopen the database if DuckDB needs it."""
         self.health.fail("database", describe(exc))
-        if needs_reopen(exc) and not self.health.failing("reopen"):
+        if self.store.needs_reopen(exc) and not self.health.failing("reopen"):
             self.health.fail("reopen", describe(exc))
             self._reopen_at = 0.0
             self._wake.set()
@@ -345,7 +347,7 @@ class Writer:
             return False
         self._reopen_at = now + _REOPEN_EVERY
         try:
-            self.db.reopen()
+            self.store.reopen()
         except Exception as exc:
             self.health.fail("database", describe(exc))
             self.errors.error("reopen", "reopening the database failed; will retry", exc)
@@ -402,4 +404,4 @@ class Writer:
 
     def replay(self) -> int:
         """Commit the rows of segments a crashed process left behind, then delete them."""
-        return replay(self.db, self.spool_dir)
+        return replay(self.store, self.spool_dir)

@@ -34,6 +34,7 @@ from clearanalytics.accounts import Site, Tenant
 from clearanalytics.mcp import results
 from clearanalytics.stats import periods
 from clearanalytics.stats.query import MAX_LIMIT, Query, QueryError, parse_query
+from clearanalytics.web_auth import UnknownDomain, pick_sites
 
 DEFAULT_LIMIT = 10
 
@@ -356,26 +357,17 @@ def resolve_tenant(cur: duckdb.DuckDBPyConnection, caller: Caller, slug: Any) ->
 
 
 def resolve_domain(sites: tuple[Site, ...], raw: Any, tenant: Tenant) -> str | None:
-    """None for all sites; else the tenant's site named by `raw` (a scheme, path or www. is forgiven)."""
-    if raw is None or raw == "":
-        return None
-    if not isinstance(raw, str):
+    """None for all sites; else the tenant's site named by `raw` (web_auth's one domain rule)."""
+    if raw is not None and not isinstance(raw, str):
         raise ToolError("domain", "The domain argument must be a string such as example.com.")
-    value = raw.strip().lower()
-    if "://" in value:
-        value = value.split("://", 1)[1]
-    value = value.split("/", 1)[0]
     try:
-        value = accounts.normalise_domain(value)
-    except accounts.AccountError:
-        value = None
-    known = [s.domain for s in sites]
-    if value not in known:
-        listed = ", ".join(known) or "none yet"
+        chosen = pick_sites(sites, raw)
+    except UnknownDomain as exc:
+        listed = ", ".join(exc.known) or "none yet"
         raise ToolError(
             "domain", f"The domain {raw!r} is not one of the sites of tenant {tenant.slug!r} (its sites: {listed})."
-        )
-    return value
+        ) from None
+    return chosen[0].domain if raw and raw.strip() else None
 
 
 def check_limit(raw: Any) -> int:

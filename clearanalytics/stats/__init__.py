@@ -1,70 +1,26 @@
 """The stats engine: the one place where read queries live (API, MCP, dashboard and chat call it).
 
-Usage: parse parameters into a Query once, then call a report with a read cursor:
+Usage: parse parameters into a Query once, then run a report of the registry with a read cursor:
 
     from clearanalytics import stats
     query = stats.parse_query({"period": "30d", "filter[page]": "/pricing"}, sites, now=now)
-    stats.overview(cur, query)            # -> dict in the reference's shape
-    stats.REPORTS["pages"](cur, query)    # -> list of rows, by the API's report name
+    stats.run("pages", cur, query)        # -> the API's `data` of /api/v1/stats/pages
+    stats.REPORTS["pages"]                # -> its record: fields, shape, labels, faces
+    stats.pages(cur, query)               # the same as stats.run("pages", ...), by the record's SQL name
 
-Every function takes (cursor, Query) and returns JSON-ready values; none of them commits.
+The reports are the records of stats/registry.py. Every report takes (cursor, Query) and returns
+JSON-ready values; none of them commits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from clearanalytics.stats.conversions import goal_completions, goal_conversions
-from clearanalytics.stats.ecommerce import FUNNEL_STEPS, funnel, products, revenue_by_source, revenue_timeseries
-from clearanalytics.stats.ecommerce import overview as ecommerce_overview
-from clearanalytics.stats.query import (
-    FILTER_DIMENSIONS,
-    PERIODS,
-    Filter,
-    Query,
-    QueryError,
-    parse_limit,
-    parse_query,
-)
-from clearanalytics.stats.traffic import (
-    CHANNELS,
-    browsers,
-    campaigns,
-    channels,
-    current_visitors,
-    devices,
-    hours,
-    languages,
-    operating_systems,
-    overview,
-    pages,
-    referrers,
-    timeseries,
-)
-
-Report = Callable[..., Any]
-
-# The API's report names (the path after /api/v1/stats/) mapped to their functions.
-REPORTS: dict[str, Report] = {
-    "overview": overview,
-    "timeseries": timeseries,
-    "pages": pages,
-    "referrers": referrers,
-    "browsers": browsers,
-    "operating-systems": operating_systems,
-    "devices": devices,
-    "languages": languages,
-    "campaigns": campaigns,
-    "channels": channels,
-    "hours": hours,
-    "ecommerce/overview": ecommerce_overview,
-    "ecommerce/revenue-timeseries": revenue_timeseries,
-    "ecommerce/products": products,
-    "ecommerce/funnel": funnel,
-    "ecommerce/revenue-by-source": revenue_by_source,
-    "goals": goal_conversions,
-}
+from clearanalytics.stats.conversions import goal_completions
+from clearanalytics.stats.query import FILTER_DIMENSIONS, PERIODS, Filter, Query, QueryError, parse_limit, parse_query
+from clearanalytics.stats.registry import BY_SQL, REPORTS
+from clearanalytics.stats.report import Report
+from clearanalytics.stats.traffic import CHANNELS, current_visitors
 
 
 def run(name: str, cur, query: Query) -> Any:
@@ -72,35 +28,27 @@ def run(name: str, cur, query: Query) -> Any:
     return REPORTS[name](cur, query)
 
 
+def __getattr__(name: str) -> Report:
+    """stats.<sql name>, e.g. stats.operating_systems(cur, query): the registry's record of that SQL (callable)."""
+    if name in BY_SQL:
+        return BY_SQL[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# What the registry cannot replace: the Query and its parsing, the filter and period lists, and the
+# two answers that are not reports of a period (the last five minutes; one goal's completions).
 __all__ = [
     "CHANNELS",
     "FILTER_DIMENSIONS",
-    "FUNNEL_STEPS",
     "PERIODS",
     "REPORTS",
     "Filter",
     "Query",
     "QueryError",
-    "browsers",
-    "campaigns",
-    "channels",
+    "Report",
     "current_visitors",
-    "devices",
-    "ecommerce_overview",
-    "funnel",
     "goal_completions",
-    "goal_conversions",
-    "hours",
-    "languages",
-    "operating_systems",
-    "overview",
-    "pages",
     "parse_limit",
     "parse_query",
-    "products",
-    "referrers",
-    "revenue_by_source",
-    "revenue_timeseries",
     "run",
-    "timeseries",
 ]

@@ -10,9 +10,11 @@ from typing import Any
 
 import duckdb
 
+from clearanalytics import storage
 from clearanalytics.goals import Goal, list_goals
 from clearanalytics.stats import engine
 from clearanalytics.stats.query import Query
+from clearanalytics.timefmt import iso_utc
 
 
 def goal_completions(cur: duckdb.DuckDBPyConnection, query: Query, goal: Goal) -> dict[str, Any]:
@@ -20,7 +22,7 @@ def goal_completions(cur: duckdb.DuckDBPyConnection, query: Query, goal: Goal) -
 
     The query should hold the goal's own site, so that the period follows its timezone.
     """
-    rows = engine.run(cur, query, "goal_completions", goal_id=goal.id)
+    rows = storage.run_report(cur, query, "goal_completions", goal_id=goal.id)
     return {
         "data": [
             {
@@ -28,7 +30,7 @@ def goal_completions(cur: duckdb.DuckDBPyConnection, query: Query, goal: Goal) -
                 "goal_id": r["goal_id"],
                 "visitor_hash": r["visitor_hash"],
                 "pageview_id": r["pageview_id"],
-                "created_at": engine.iso_utc(r["created_at"]),
+                "created_at": iso_utc(r["created_at"]),
             }
             for r in rows
         ],
@@ -46,8 +48,8 @@ def goal_conversions(cur: duckdb.DuckDBPyConnection, query: Query) -> list[dict[
     Ordered by completions descending, then name.
     """
     goals = list_goals(cur, query.site_ids)
-    counts = {r["goal_id"]: r for r in engine.run(cur, query, "goal_conversions")}
-    visitors_by_site = {r["site_id"]: r["visitors"] for r in engine.run(cur, query, "site_visitors")}
+    counts = {r["goal_id"]: r for r in storage.run_report(cur, query, "goal_conversions")}
+    visitors_by_site = {r["site_id"]: r["visitors"] for r in storage.run_report(cur, query, "site_visitors")}
     rows = []
     for goal in goals:
         found = counts.get(goal.id, {"completions": 0, "visitors": 0})

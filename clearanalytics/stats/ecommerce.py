@@ -1,4 +1,4 @@
-"""E-commerce reports: overview, revenue time series, products, funnel and revenue by source.
+"""E-commerce reports: the row conversions the registry's records name, and the funnel.
 
 Money comes only from purchases in the site's own currency (`in_site_currency`); a purchase
 in another currency is stored but left out of every figure here, funnel included.
@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 
+from clearanalytics import storage
 from clearanalytics.stats import engine
 from clearanalytics.stats.query import Query
 
@@ -21,8 +22,8 @@ FUNNEL_STEPS = (
 )
 
 
-def _overview_values(cur: duckdb.DuckDBPyConnection, query: Query) -> dict[str, Any]:
-    row = engine.run_one(cur, query, "ecommerce_overview")
+def overview_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Money rounded to cents; average order value and conversion rate from the counts."""
     return {
         "revenue": engine.money(row["revenue"]),
         "transactions": row["transactions"],
@@ -31,44 +32,26 @@ def _overview_values(cur: duckdb.DuckDBPyConnection, query: Query) -> dict[str, 
     }
 
 
-def overview(cur: duckdb.DuckDBPyConnection, query: Query) -> dict[str, Any]:
-    """Revenue, transactions, average order value and conversion rate, each with its change."""
-    now, before = _overview_values(cur, query), _overview_values(cur, query.previous())
-    return now | {
-        "revenue_change": engine.relative_change(now["revenue"], before["revenue"]),
-        "transactions_change": engine.relative_change(now["transactions"], before["transactions"]),
-        "avg_order_value_change": engine.relative_change(now["avg_order_value"], before["avg_order_value"]),
-        "conversion_rate_change": engine.point_change(now["conversion_rate"], before["conversion_rate"]),
+def revenue_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {"revenue": engine.money(row["revenue"]), "transactions": row["transactions"]}
+
+
+def products_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "item_name": row["item_name"],
+        "revenue": engine.money(row["revenue"]),
+        "quantity": int(row["quantity"]),
+        "orders": row["orders"],
     }
 
 
-def revenue_timeseries(cur: duckdb.DuckDBPyConnection, query: Query) -> list[dict[str, Any]]:
-    found = {engine.bucket_label(r["bucket"]): r for r in engine.run(cur, query, "revenue_timeseries", bucket=True)}
-    return [
-        {
-            "date": bucket,
-            "revenue": engine.money(found[bucket]["revenue"]) if bucket in found else 0.0,
-            "transactions": found[bucket]["transactions"] if bucket in found else 0,
-        }
-        for bucket in query.buckets()
-    ]
-
-
-def products(cur: duckdb.DuckDBPyConnection, query: Query) -> list[dict[str, Any]]:
-    return [
-        {
-            "item_name": r["item_name"],
-            "revenue": engine.money(r["revenue"]),
-            "quantity": int(r["quantity"]),
-            "orders": r["orders"],
-        }
-        for r in engine.run(cur, query, "products")
-    ]
+def source_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {"source": row["source"], "revenue": engine.money(row["revenue"]), "transactions": row["transactions"]}
 
 
 def funnel(cur: duckdb.DuckDBPyConnection, query: Query) -> list[dict[str, Any]]:
     """The four steps in order with unique visitors and the drop-off from the step before."""
-    found = {r["event_type"]: r["visitors"] for r in engine.run(cur, query, "funnel")}
+    found = {r["event_type"]: r["visitors"] for r in storage.run_report(cur, query, "funnel")}
     rows, previous = [], None
     for step, label in FUNNEL_STEPS:
         visitors = found.get(step, 0)
@@ -76,10 +59,3 @@ def funnel(cur: duckdb.DuckDBPyConnection, query: Query) -> list[dict[str, Any]]
         rows.append({"step": step, "label": label, "visitors": visitors, "dropoff_rate": dropoff})
         previous = visitors
     return rows
-
-
-def revenue_by_source(cur: duckdb.DuckDBPyConnection, query: Query) -> list[dict[str, Any]]:
-    return [
-        {"source": r["source"], "revenue": engine.money(r["revenue"]), "transactions": r["transactions"]}
-        for r in engine.run(cur, query, "revenue_by_source")
-    ]

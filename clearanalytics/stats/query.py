@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from clearanalytics.accounts import Site
 from clearanalytics.stats.periods import CODES as PERIODS
-from clearanalytics.stats.periods import DEFAULT_PERIOD
+from clearanalytics.stats.periods import DEFAULT_PERIOD, described_list
 
 MAX_LIMIT = 100
 # Dimensions a filter may name, mapped to the pageviews column it compares.
@@ -106,9 +106,6 @@ class Query:
         return replace(
             self, date_from=self.date_from - timedelta(days=days), date_to=self.date_from - timedelta(days=1)
         )
-
-    def with_filters(self, *filters: Filter) -> Query:
-        return replace(self, filters=self.filters + tuple(filters))
 
     def buckets(self) -> list[str]:
         """Every bucket label of the period, so that empty buckets can be filled with zeros."""
@@ -202,7 +199,7 @@ def parse_query(
         return Query(tuple(sites), "custom", date_from, date_to, now, filters, limit)
     period = params.get("period") or default_period
     if period not in PERIODS:
-        raise QueryError("period", f"The period field must be one of: {', '.join(PERIODS)}.")
+        raise QueryError("period", f"The period field must be one of: {described_list()}.")
     if period == "24h":
         return Query(tuple(sites), period, None, None, now, filters, limit)
     # Local "today" differs per site; the dates end at the latest of the sites' todays, so

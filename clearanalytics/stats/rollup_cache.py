@@ -1,0 +1,246 @@
+"""This process's memory of the daily rollups, behind one object: what it may skip, and what it must forget.
+
+`CACHE` (one per process: DuckDB lets one process write a file, and every key starts with the
+database's path) keeps three things, each only as an optimisation that a fresh process can do without:
+
+- which (database, closed days, kinds) it found complete, valid while its `generation` stands still:
+  every invalidation in this process (the only one that can write the file) moves it, so a repeated
+  query skips the rollup_days check. A check whose snapshot began before the last invalidating
+  transaction committed is not remembered (see note_complete);
+- the open days' rows per (database, table, dimension, light, ranges), tagged with the database's
+  write version (db.write_version) when they were read: valid until the next commit. With them, the
+  answering statement does not touch raw events (a statement over the raw tables costs ~5 ms of
+  planning alone). Right after a write, reading them on their own first would cost more than the
+  single statement, so that happens only the second time a report is asked for at the same version;
+- failures: a rollup answer that raised is counted per report (`/metrics`:
+  clearanalytics_rollup_failures_total), logged (throttled), and the database's rollups are not tried
+  again for a while (the back-off doubles per consecutive failure, up to BACKOFF_MAX seconds); the raw
+  path answers meanwhile. With CLEARANALYTICS_STRICT_ROLLUPS set (the test suite sets it), the failure
+  raises instead: a broken rollup must fail a test, never just look slow.
+
+Writers never touch any of this: ingest.store's functions call `invalidate*` inside the writing
+transaction, which deletes the rollup_days rows of the days written (so the next query rebuilds them)
+and moves the generation.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from clearanalytics.db import write_version
+from clearanalytics.health import ThrottledLog
+
+log = logging.getLogger("clearanalytics.stats.rollups")
+
+STRICT_ENV = "CLEARANALYTICS_STRICT_ROLLUPS"
+BACKOFF_FIRST = 60.0  # seconds without rollups after a failure
+BACKOFF_MAX = 900.0
+_MEMO_SIZE = 512
+
+
+class RollupFailure(RuntimeError):
+    """A rollup answer failed while CLEARANALYTICS_STRICT_ROLLUPS is set (tests): never answered from raw."""
+
+
+def strict() -> bool:
+    return os.environ.get(STRICT_ENV, "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+class RollupCache:
+    def __init__(self) -> None:
+        self.generation = 0
+        self._complete: dict[tuple, int] = {}
+        self._open: dict[tuple, tuple[int, dict[str, list]]] = {}
+        self._asked: dict[tuple, int] = {}
+        self._unsettled: dict[str, int] = {}  # path -> write version before its last invalidating commit
+        self._failures: dict[tuple[str, str], int] = {}  # (database path, report) -> failed answers
+        self._backoff: dict[str, tuple[float, float]] = {}  # path -> (retry after, last back-off)
+        self._lock = threading.Lock()
+        self._log = ThrottledLog(log)
+
+    # --- what a query may skip --------------------------------------------------------------------
+
+    def known_complete(self, key: tuple) -> bool:
+        return self._complete.get(key) == self.generation
+
+    def note_complete(self, key: tuple, generation: int, path: str, version: int) -> None:
+        """Remember `key` complete, as checked by a read whose snapshot began at write `version`.
+
+        Not when an invalidation came since `generation`, nor when the transaction of the last
+        invalidation had not committed before that snapshot began: the snapshot could not see it."""
+        if generation == self.generation and version > self._unsettled.get(_normal(path), -1):
+            _remember(self._complete, key, generation)
+
+    def open_rows(self, key: tuple, version: int) -> dict[str, list] | None:
+        kept = self._open.get(key)
+        return kept[1] if kept is not None and kept[0] == version else None
+
+    def keep_open_rows(self, key: tuple, version: int, params: dict[str, list]) -> None:
+        _remember(self._open, key, (version, params))
+
+    def asked_before(self, key: tuple, version: int) -> bool:
+        """True when `key` was asked for at this write version already; notes this ask either way."""
+        if self._asked.get(key) == version:
+            return True
+        _remember(self._asked, key, version)
+        return False
+
+    # --- failures ---------------------------------------------------------------------------------
+
+    def backing_off(self, path: str) -> bool:
+        with self._lock:
+            until = self._backoff.get(path)
+        return until is not None and time.monotonic() < until[0]
+
+    def failed(self, path: str, report: str, exc: BaseException) -> None:
+        """Count, log and back off; raises RollupFailure in strict mode (tests)."""
+        with self._lock:
+            key = (_normal(path), report)
+            self._failures[key] = self._failures.get(key, 0) + 1
+            last = self._backoff.get(path, (0.0, 0.0))[1]
+            wait = min(BACKOFF_MAX, last * 2) if last else BACKOFF_FIRST
+            self._backoff[path] = (time.monotonic() + wait, wait)
+        if strict():
+            raise RollupFailure(f"rollups failed for {report}: {exc}") from exc
+        self._log.error(f"rollups:{path}", f"rollups failed for {report}, reading raw events for {wait:.0f} s", exc=exc)
+
+    def succeeded(self, path: str) -> None:
+        if path in self._backoff:
+            with self._lock:
+                self._backoff.pop(path, None)
+
+    def failure_counts(self, path: str | Path) -> dict[str, int]:
+        """Failed rollup answers per report, of the database at `path` (for its app's /metrics)."""
+        wanted = _normal(path)
+        with self._lock:
+            return {report: n for (where, report), n in self._failures.items() if where == wanted}
+
+    def reset_backoff(self) -> None:
+        """Try the rollups again at the next query (the `rollups` command, or a test, after fixing the cause)."""
+        with self._lock:
+            self._backoff.clear()
+
+    # --- invalidation (ingest.store calls these inside the writing transaction) -------------------
+
+    def invalidate(
+        self, cur: duckdb.DuckDBPyConnection, site_id: str, days: Iterable[date], kinds: tuple[str, ...] = ()
+    ) -> None:
+        """Forget the rollups of `days` (local days of the site) so that the next query rebuilds them."""
+        days = sorted(set(days))
+        if days:
+            self._forget(cur, {site_id: list(runs(days))}, kinds)
+
+    def invalidate_times(
+        self, cur: duckdb.DuckDBPyConnection, pairs: Iterable[tuple[str, datetime]], kinds: tuple[str, ...] = ()
+    ) -> None:
+        """Forget the rollups of the site-local days between the earliest and latest UTC time written per site.
+
+        `pairs` are (site_id, created_at) of the rows written. Live traffic only touches today (and
+        yesterday around midnight), which are open anyway, so closed days are not rebuilt over and over.
+        """
+        spans = spans_of(pairs)
+        if spans:
+            self._forget(cur, spans, kinds)
+
+    def invalidate_site(self, cur: duckdb.DuckDBPyConnection, site_id: str) -> None:
+        """Forget every rollup of a site (its timezone changed, so its local days did; or it was erased)."""
+        self._forget(cur, {site_id: [(date.min, date.max)]}, ())
+
+    def _forget(self, cur: duckdb.DuckDBPyConnection, spans: dict[str, list], kinds: tuple[str, ...]) -> None:
+        """Delete the rollup_days rows of each site's spans: (first, last) local days, or (earliest, latest)
+        UTC times (turned into the site's local days). Days whose raw rows retention deleted (before
+        sites.retained_from) keep their rollups: nothing could rebuild them. This runs at every ingest
+        batch, so one statement reads the database's path and the sites' timezones and cutoffs."""
+        from clearanalytics.stats.rollup_sql import KINDS
+
+        rows = cur.execute(
+            """
+            SELECT d.path, s.id, s.timezone, s.retained_from FROM duckdb_databases() d
+            LEFT JOIN sites s ON list_contains($ids::VARCHAR[], s.id)
+            WHERE d.database_name = current_database()
+            """,
+            {"ids": list(spans)},
+        ).fetchall()
+        path = _normal(rows[0][0] or ":memory:") if rows else ":memory:"
+        known = {row[1]: (row[2], row[3]) for row in rows if row[1] is not None}
+        self._unsettled[path] = write_version(path)  # this transaction commits the next version
+        self._bump()
+        sites, firsts, lasts = [], [], []
+        for site_id, site_spans in spans.items():
+            timezone, retained_from = known.get(site_id, ("UTC", None))
+            for first, last in site_spans if isinstance(site_spans, list) else [site_spans]:
+                if isinstance(first, datetime):
+                    zone = ZoneInfo(timezone)
+                    first, last = _local_date(first, zone), _local_date(last, zone)
+                sites.append(site_id)
+                firsts.append(max(first, retained_from or date.min))
+                lasts.append(last)
+        cur.execute(
+            """
+            DELETE FROM rollup_days WHERE list_contains($kinds::VARCHAR[], kind) AND EXISTS (
+                SELECT 1 FROM (SELECT unnest($sites::VARCHAR[]) AS s, unnest($firsts::DATE[]) AS a,
+                                      unnest($lasts::DATE[]) AS b) w
+                WHERE w.s = rollup_days.site_id AND rollup_days.day BETWEEN w.a AND w.b
+            )
+            """,
+            {"kinds": list(kinds or KINDS), "sites": sites, "firsts": firsts, "lasts": lasts},
+        )
+
+    def _bump(self) -> None:
+        self.generation += 1
+        self._complete.clear()
+
+
+def _database_path(cur: duckdb.DuckDBPyConnection) -> str:
+    row = cur.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return row[0] if row and row[0] else ":memory:"
+
+
+def _normal(path: str | Path) -> str:
+    return str(path) if str(path) == ":memory:" else str(Path(path).resolve())
+
+
+def _remember(memo: dict, key: tuple, value: Any) -> None:
+    if len(memo) > _MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
+
+
+def _local_date(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.replace(tzinfo=UTC).astimezone(zone).date()
+
+
+def spans_of(pairs: Iterable[tuple[str, datetime]]) -> dict[str, tuple[datetime, datetime]]:
+    """(site_id, created_at) pairs -> site id -> (earliest, latest)."""
+    spans: dict[str, tuple[datetime, datetime]] = {}
+    for site_id, created_at in pairs:
+        old = spans.get(site_id)
+        if old is None:
+            spans[site_id] = (created_at, created_at)
+        elif created_at < old[0] or created_at > old[1]:
+            spans[site_id] = (min(old[0], created_at), max(old[1], created_at))
+    return spans
+
+
+def runs(days: list[date]) -> Iterable[tuple[date, date]]:
+    """Contiguous runs of sorted days: [(first, last), ...]."""
+    start = prev = days[0]
+    for day in days[1:]:
+        if day != prev + timedelta(days=1):
+            yield start, prev
+            start = day
+        prev = day
+    yield start, prev
+
+
+CACHE = RollupCache()
