@@ -1,19 +1,48 @@
-"""Shared fixtures: real data dirs in tmp_path, the real CLI, and real server subprocesses."""
+"""Shared fixtures: real data dirs in tmp_path, the real CLI, in-process apps and real server subprocesses.
+
+The fixtures a new test usually wants:
+
+- `account`: a data dir (tmp_path/"data") with tenant acme, site example.com, its owner and a token;
+  `make_account(data_dir, ...)` for more tenants or other names, `make_token(account, *abilities)`.
+- `make_app(data_dir=None, **settings)`: `create_app` on a real DuckDB file, closed after the test;
+  `app` is one over `account`'s data dir (Flask's TESTING on), `client` its test client (settings through
+  `@pytest.mark.parametrize("app", [{"rate_limit": "2/minute"}], indirect=True)`). Module- or
+  session-scoped fixtures use `with app_on(data_dir, **settings) as app:` (tests/app_helpers.py).
+- `cli_runner`: the real Click CLI in-process, with $CLEARANALYTICS_DATA_DIR set to tmp_path/"data".
+- `live_server(data_dir)`: `clearanalytics serve` in a subprocess on a free loopback port.
+- `stats_data_dir` / `stats_import_data_dir` (tests/stats_dataset.py's data, built once per session
+  and copied per module) for report tests; `stats_dataset.NOW` is the clock to pin with `now=`.
+- `copy_data_dir(template, data_dir)`: a dataset several tests write to is built once (module or
+  session scope) and copied per test, as test_deletion does.
+
+Run one file while working: `python3 -m pytest -q tests/test_x.py` (no xdist workers by default);
+the whole suite as CI does: `python3 -m pytest -n auto --dist loadfile`.
+"""
 
 from __future__ import annotations
 
+import atexit
+import copy
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 import requests
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
+from flask import Flask
+from flask.testing import FlaskClient
 
 from clearanalytics.cli import main as cli_main
+from tests import stats_dataset
+from tests.app_helpers import close_app, new_app
+from tests.stats_dataset import Dataset
 
 # The browser fixtures' module is loaded as a plugin by the browser test modules, which also import names
 # from it; registered here, before any test module is imported, its asserts are rewritten either way.
@@ -131,7 +160,7 @@ def live_server():
         server.stop()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Account:
     data_dir: Path
     tenant: str
@@ -140,13 +169,20 @@ class Account:
     token: str
 
 
-def make_account(
-    data_dir: Path,
-    tenant: str = "acme",
-    site: str = "example.com",
-    email: str = "owner@example.com",
-    timezone: str = "UTC",
+def make_token(account: Account, *abilities: str, name: str = "tests") -> str:
+    """A new token of the account's owner; every ability when none is named."""
+    args = ["token", "create", "--data-dir", account.data_dir, "--tenant", account.tenant, "--email", account.email]
+    for ability in abilities:
+        args += ["--ability", ability]
+    result = run_cli(*args, "--name", name)
+    assert result.exit_code == 0, result.output
+    return result.stdout.strip()
+
+
+def _create_account(
+    data_dir: Path, tenant: str, site: str, email: str, timezone: str, abilities: tuple[str, ...]
 ) -> Account:
+    """The account made the way an operator makes it: `clearanalytics setup`, then `token create`."""
     result = run_cli(
         "setup",
         "--data-dir",
@@ -165,12 +201,149 @@ def make_account(
         timezone,
     )
     assert result.exit_code == 0, result.output
-    result = run_cli("token", "create", "--data-dir", data_dir, "--tenant", tenant, "--email", email, "--name", "tests")
-    assert result.exit_code == 0, result.output
-    return Account(data_dir, tenant, site, email, result.stdout.strip())
+    account = Account(data_dir, tenant, site, email, "")
+    return replace(account, token=make_token(account, *abilities))
+
+
+def copy_data_dir(template: Path, data_dir: Path) -> Path:
+    """`data_dir` as a copy of `template`, a closed data dir built once per module or session.
+
+    A dataset that several tests write to is built once and copied per test: the copy of a closed
+    DuckDB file costs milliseconds where the build (imports, rollups) costs seconds.
+    """
+    assert not any(Path(template).glob("*.wal")), f"{template} is still open: close its database first"
+    shutil.copytree(template, data_dir)
+    return Path(data_dir)
+
+
+# Fresh accounts are copied from one made per set of arguments in this process: `setup` and `token create`
+# (a migration run, a password hash) cost about 0.2 s, a copy of the closed 4 MB file a few milliseconds.
+_TEMPLATES: dict[tuple, Account] = {}
+_TEMPLATE_ROOT: list[Path] = []
+
+
+def _template_dir() -> Path:
+    if not _TEMPLATE_ROOT:
+        root = Path(tempfile.mkdtemp(prefix="clearanalytics-account-templates-"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+        _TEMPLATE_ROOT.append(root)
+    return _TEMPLATE_ROOT[0] / str(len(_TEMPLATES))
+
+
+def make_account(
+    data_dir: Path,
+    tenant: str = "acme",
+    site: str = "example.com",
+    email: str = "owner@example.com",
+    timezone: str = "UTC",
+    abilities: tuple[str, ...] = (),
+) -> Account:
+    """Tenant, owner, site and a token (every ability unless `abilities` names some) in `data_dir`.
+
+    A second account in a data dir that already holds one is made by the real commands; a first one
+    is a copy of the same account made once by them (same ids and token, in another directory).
+    """
+    data_dir = Path(data_dir)
+    if data_dir.exists() and any(data_dir.iterdir()):
+        return _create_account(data_dir, tenant, site, email, timezone, tuple(abilities))
+    key = (tenant, site, email, timezone, tuple(abilities))
+    if key not in _TEMPLATES:
+        _TEMPLATES[key] = _create_account(_template_dir(), *key)
+    template = _TEMPLATES[key]
+    if data_dir.exists():  # made empty by the test (its own mode, its own filesystem): fill it only
+        for source in template.data_dir.iterdir():
+            (shutil.copytree if source.is_dir() else shutil.copy2)(source, data_dir / source.name)
+    else:
+        shutil.copytree(template.data_dir, data_dir)
+    return replace(template, data_dir=data_dir)
 
 
 @pytest.fixture
-def account(tmp_path) -> Account:
-    """A data dir with tenant acme, site example.com, its owner and a token with every ability."""
-    return make_account(tmp_path / "data")
+def account(request, tmp_path) -> Account:
+    """A data dir with tenant acme, site example.com, its owner and a token with every ability.
+
+    Other names or abilities: `@pytest.mark.parametrize("account", [{"abilities": ("stats:read",)}], indirect=True)`.
+    """
+    return make_account(tmp_path / "data", **getattr(request, "param", {}))
+
+
+@pytest.fixture
+def make_app(tmp_path) -> Iterator:
+    """Factory: `make_app(data_dir=None, testing=False, **settings)` is `new_app` on tmp_path/"data" unless
+    told, closed after the test."""
+    apps: list[Flask] = []
+
+    def build(data_dir: Path | None = None, testing: bool = False, **settings) -> Flask:
+        app = new_app(data_dir or tmp_path / "data", testing, **settings)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        close_app(app)
+
+
+@pytest.fixture
+def app(request, account, make_app) -> Flask:
+    """An app over `account`'s data dir, with Flask's TESTING on; settings (and `testing`) through indirect
+    parametrization: `@pytest.mark.parametrize("app", [{"trusted_proxies": "127.0.0.1"}], indirect=True)`."""
+    return make_app(account.data_dir, **{"testing": True, **getattr(request, "param", {})})
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    return app.test_client()
+
+
+@dataclass(frozen=True)
+class CliRunnerInDataDir:
+    """The CLI in-process (Click's CliRunner) with $CLEARANALYTICS_DATA_DIR set, so no --data-dir is needed."""
+
+    data_dir: Path
+
+    def invoke(self, *args: str, input: str | None = None) -> Result:
+        runner = CliRunner(env={"CLEARANALYTICS_DATA_DIR": str(self.data_dir)})
+        return runner.invoke(cli_main, [str(a) for a in args], input=input, catch_exceptions=False)
+
+
+@pytest.fixture
+def cli_runner(tmp_path) -> CliRunnerInDataDir:
+    """`cli_runner.invoke("token", "list", "--tenant", "acme")` on tmp_path/"data" (the `account` fixture's dir)."""
+    return CliRunnerInDataDir(tmp_path / "data")
+
+
+# --- the stats dataset (tests/stats_dataset.py), built once per session, copied per module -----------
+
+
+@pytest.fixture(scope="session")
+def _stats_loaded(tmp_path_factory) -> tuple[Path, Dataset]:
+    data_dir = tmp_path_factory.mktemp("stats-loaded") / "data"
+    return data_dir, stats_dataset.load(data_dir, stats_dataset.build())
+
+
+@pytest.fixture(scope="session")
+def _stats_imported(tmp_path_factory) -> tuple[Path, Dataset]:
+    data = stats_dataset.build()
+    data_dir = tmp_path_factory.mktemp("stats-imported") / "data"
+    stats_dataset.load_accounts(data_dir, data)
+    jsonl = data_dir.parent / "traffic.jsonl"
+    jsonl.write_text("\n".join(stats_dataset.import_lines(data)) + "\n")
+    result = run_cli("import", str(jsonl), "--data-dir", data_dir)
+    assert result.exit_code == 0, result.output
+    assert f"accepted {len(data.raw)}, dropped 0, bad lines 0" in result.stderr, result.output
+    return data_dir, data
+
+
+@pytest.fixture(scope="module")
+def stats_data_dir(_stats_loaded, tmp_path_factory) -> tuple[Path, Dataset]:
+    """The stats dataset's derived rows inserted directly (no ingest): this module's own copy of the
+    data dir, and of the Dataset (tokens filled in) to compute the expected numbers from."""
+    template, data = _stats_loaded
+    return copy_data_dir(template, tmp_path_factory.mktemp("stats") / "data"), copy.deepcopy(data)
+
+
+@pytest.fixture(scope="module")
+def stats_import_data_dir(_stats_imported, tmp_path_factory) -> tuple[Path, Dataset]:
+    """The stats dataset's raw traffic through `clearanalytics import` (the whole ingest path), copied per module."""
+    template, data = _stats_imported
+    return copy_data_dir(template, tmp_path_factory.mktemp("stats-import") / "data"), copy.deepcopy(data)

@@ -6,8 +6,10 @@ import re
 from pathlib import Path
 
 from clearanalytics import accounts
-from clearanalytics.app import create_app
 from clearanalytics.db import Database
+from tests.app_helpers import close_app, new_app
+
+__all__ = ["close_app"]  # imported from here by the dashboard tests
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -56,9 +58,8 @@ def add_member(data_dir: Path, tenant_slug: str, email: str, role: str, password
 
 
 def make_app(data_dir: Path):
-    app = create_app({"data_dir": str(data_dir)})
-    app.config["TESTING"] = True
-    return app
+    """The dashboard's app with Flask's TESTING on; close it with `close_app` (or use conftest's `make_app`)."""
+    return new_app(data_dir, testing=True)
 
 
 def insert_pageview(db: Database, domain: str, pathname: str = "/", when=None, visitor: str = "v1") -> None:
@@ -85,11 +86,3 @@ def insert_purchase(db: Database, domain: str, value: float = 10.0) -> None:
             " value, currency, created_at) VALUES (?, ?, 'v1', 'v1-s', 'purchase', ?, ?, ?, ?)",
             [new_id(), site.id, new_id(), value, site.currency, utcnow()],
         )
-
-
-def close_app(app) -> None:
-    """Stop the app's ingest writer (if any) before closing its database, as the server does."""
-    service = app.extensions.get("clearanalytics.ingest")
-    if service is not None:
-        service.close()
-    app.extensions["clearanalytics.db"].close()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from clearanalytics.app import create_app
 from clearanalytics.db import Database
+from tests.app_helpers import new_app
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
@@ -28,7 +28,7 @@ class IngestClient:
     """The Flask test client of a real app, plus `rows()` that flushes the writer first."""
 
     def __init__(self, data_dir, config: dict | None = None):
-        self.app = create_app({"data_dir": str(data_dir), **(config or {})})
+        self.app = new_app(data_dir, **(config or {}))
         self.client = self.app.test_client()
         self.service = self.app.extensions["clearanalytics.ingest"]
         self.db = self.app.extensions["clearanalytics.db"]

@@ -6,13 +6,12 @@ import re
 from pathlib import Path
 
 from clearanalytics import stats
-from clearanalytics.app import create_app
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
-def test_every_stats_and_goals_route_is_in_api_md(tmp_path):
-    app = create_app({"data_dir": str(tmp_path)})
+def test_every_stats_and_goals_route_is_in_api_md(make_app):
+    app = make_app()
     api_md = (DOCS / "API.md").read_text()
     routes = [
         re.sub(r"<(?:\w+:)?goal(?:_id)?>", "{goal}", rule.rule.removeprefix("/api/v1"))

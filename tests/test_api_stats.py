@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from clearanalytics.app import create_app
 from tests import stats_dataset
+from tests.app_helpers import app_on
 from tests.stats_expected import Expected
 
 ENDPOINTS = (
@@ -52,16 +52,14 @@ PARAMS = (
 
 
 @pytest.fixture(scope="module")
-def dataset():
-    return stats_dataset.build()
+def dataset(stats_data_dir):
+    return stats_data_dir[1]
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory, dataset):
-    data_dir = tmp_path_factory.mktemp("stats") / "data"
-    stats_dataset.load(data_dir, dataset)
-    app = create_app({"data_dir": str(data_dir), "now": stats_dataset.NOW, "rate_limit": "100000/minute"})
-    return app.test_client()
+def client(stats_data_dir):
+    with app_on(stats_data_dir[0], now=stats_dataset.NOW, rate_limit="100000/minute") as app:
+        yield app.test_client()
 
 
 def get(client, dataset, tenant: str, path: str, params: dict):

@@ -13,9 +13,8 @@ import pytest
 
 pytest.importorskip("clearanalytics.ingest.importer", reason="the ingest pipeline is not merged on this branch yet")
 
-from clearanalytics.app import create_app  # noqa: E402
 from tests import stats_dataset  # noqa: E402
-from tests.conftest import run_cli  # noqa: E402
+from tests.app_helpers import app_on  # noqa: E402
 from tests.stats_expected import Expected  # noqa: E402
 from tests.test_api_stats import ENDPOINTS, SCOPES, cases  # noqa: E402
 
@@ -31,21 +30,15 @@ PARAMS = (
 
 
 @pytest.fixture(scope="module")
-def dataset():
-    return stats_dataset.build()
+def dataset(stats_import_data_dir):
+    return stats_import_data_dir[1]
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory, dataset):
-    data_dir = tmp_path_factory.mktemp("imported") / "data"
-    stats_dataset.load_accounts(data_dir, dataset)
-    jsonl = data_dir.parent / "traffic.jsonl"
-    jsonl.write_text("\n".join(stats_dataset.import_lines(dataset)) + "\n")
-    result = run_cli("import", str(jsonl), "--data-dir", data_dir)
-    assert result.exit_code == 0, result.output
-    assert f"accepted {len(dataset.raw)}, dropped 0, bad lines 0" in result.stderr
-    app = create_app({"data_dir": str(data_dir), "now": stats_dataset.NOW, "rate_limit": "100000/minute"})
-    return app.test_client()
+def client(stats_import_data_dir):
+    """The raw traffic through `clearanalytics import` (conftest checks: all accepted, none dropped)."""
+    with app_on(stats_import_data_dir[0], now=stats_dataset.NOW, rate_limit="100000/minute") as app:
+        yield app.test_client()
 
 
 def get(client, dataset, tenant: str, path: str, params: dict):

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from clearanalytics.app import create_app
 from clearanalytics.cli.serve import MAX_REQUEST_BODY
 from clearanalytics.safeinput import MAX_DEPTH
 from clearanalytics.web_errors import ErrorBoundary
@@ -221,11 +220,10 @@ def test_the_ingest_answers_carry_nosniff(served):
 
 
 @pytest.fixture
-def chat_client(tmp_path):
+def chat_client(account, make_app):
     from clearanalytics import accounts
 
-    account = make_account(tmp_path / "data")
-    app = create_app({"data_dir": str(account.data_dir), "llm_provider": ""})
+    app = make_app(account.data_dir, llm_provider="")
     with app.extensions["clearanalytics.db"].reading() as cur:
         user = accounts.get_user(cur, account.email)
     client = app.test_client()
@@ -293,9 +291,8 @@ def test_import_numbers_each_deep_or_surrogate_line_and_keeps_the_good_ones(tmp_
 # --- the catch-all: a bug answers 500 JSON for machines, is logged once, shows no traceback ---
 
 
-def test_an_unexpected_error_answers_json_500_and_is_logged_once(tmp_path, caplog):
-    account = make_account(tmp_path / "data")
-    app = create_app({"data_dir": str(account.data_dir)})
+def test_an_unexpected_error_answers_json_500_and_is_logged_once(account, make_app, caplog):
+    app = make_app(account.data_dir)
     app.extensions["clearanalytics.db"].close()  # every query now raises: a real fault, not a stub
     client = app.test_client()
     auth = {"Authorization": f"Bearer {account.token}"}

@@ -11,13 +11,12 @@ import json
 from datetime import date
 
 import pytest
-from conftest import run_cli
+from app_helpers import app_on
 from dashboard_helpers import session_for
-from stats_dataset import NOW, build, import_lines, load_accounts
+from stats_dataset import NOW
 from stats_expected import Expected
 
 from clearanalytics import accounts
-from clearanalytics.app import create_app
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext
 from clearanalytics.chat.tools import RegistryRunner, TenantTools
 from clearanalytics.stats.query import today_in
@@ -27,17 +26,11 @@ ACME = ["shop.example", "blog.example"]
 
 
 @pytest.fixture(scope="module")
-def dataset(tmp_path_factory):
-    """The stats dataset in a real data dir, and an app over it on the dataset's pinned clock."""
-    data_dir = tmp_path_factory.mktemp("chat-data") / "data"
-    data = build()
-    load_accounts(data_dir, data)
-    jsonl = data_dir.parent / "traffic.jsonl"
-    jsonl.write_text("\n".join(import_lines(data)) + "\n")
-    result = run_cli("import", str(jsonl), "--data-dir", data_dir)
-    assert f"accepted {len(data.raw)}, dropped 0, bad lines 0" in result.stderr, result.output
-    app = create_app({"data_dir": str(data_dir), "now": NOW})
-    return data, app
+def dataset(stats_import_data_dir):
+    """The stats dataset imported into a real data dir, and an app over it on the dataset's pinned clock."""
+    data_dir, data = stats_import_data_dir
+    with app_on(data_dir, now=NOW) as app:
+        yield data, app
 
 
 def ask(dataset, question: str) -> dict:

@@ -10,19 +10,17 @@ from conftest import make_account
 from dashboard_helpers import session_for
 
 from clearanalytics import accounts
-from clearanalytics.app import create_app
 
 CSRF = "test-csrf-token"
 
 
 @pytest.fixture
-def chat(tmp_path):
+def chat(account, make_app):
     """An app over a real data dir (tenant acme, site example.com) with the fixed tools installed."""
-    account = make_account(tmp_path / "data")
-    make_account(tmp_path / "data", tenant="other", site="other.example", email="other@example.com")
+    make_account(account.data_dir, tenant="other", site="other.example", email="other@example.com")
 
     def build(**config):
-        app = create_app({"data_dir": str(account.data_dir), "llm_provider": "", **config})
+        app = make_app(account.data_dir, **{"llm_provider": "", **config})
         tools = FixedTools()
         app.extensions["clearanalytics.chat.tools"] = lambda cursor, tenant_id, user_id: tools
         db = app.extensions["clearanalytics.db"]

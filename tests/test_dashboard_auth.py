@@ -7,26 +7,14 @@ import re
 import pytest
 
 from clearanalytics import accounts
-from clearanalytics.app import create_app
 from clearanalytics.dashboard.security import LoginThrottle
 from clearanalytics.db import Database
 from clearanalytics.web_auth import CONTENT_SECURITY_POLICY
+from tests.app_helpers import new_app
 from tests.conftest import PASSWORD, make_account
 from tests.dashboard_helpers import add_member, close_app, csrf_from, login, make_app, page_csrf
 
 SITE_URL = "/dashboard/acme/example.com"
-
-
-@pytest.fixture
-def app(account):
-    app = make_app(account.data_dir)
-    yield app
-    close_app(app)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def test_pages_need_a_login_and_come_back_after_it(client, account):
@@ -246,7 +234,7 @@ def test_other_tenants_are_invisible(tmp_path):
 
 
 def test_behind_a_trusted_proxy_scheme_and_client_address_come_from_its_headers(account):
-    app = create_app({"data_dir": str(account.data_dir), "trusted_proxies": "127.0.0.1"})
+    app = new_app(account.data_dir, trusted_proxies="127.0.0.1")
     try:
         proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
 

@@ -10,16 +10,9 @@ import pytest
 from flask import template_rendered
 
 from tests.conftest import PASSWORD
-from tests.dashboard_helpers import close_app, insert_pageview, insert_purchase, login, make_app, page_csrf
+from tests.dashboard_helpers import insert_pageview, insert_purchase, login, page_csrf
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-
-
-@pytest.fixture
-def app(account):
-    app = make_app(account.data_dir)
-    yield app
-    close_app(app)
 
 
 @pytest.fixture

@@ -5,23 +5,21 @@ from __future__ import annotations
 import pytest
 
 from clearanalytics import accounts, stats
-from clearanalytics.app import create_app
 from clearanalytics.stats import REPORTS as REPORT_NAMES  # the dashboard serves every registry report
 from tests import stats_dataset
-from tests.dashboard_helpers import close_app, login
+from tests.app_helpers import app_on
+from tests.dashboard_helpers import login
 
 VARIANTS = ({"period": "7d"}, {"period": "30d", "filter[page]": "/pricing"}, {"from": "2026-01-10", "to": "2026-02-01"})
 
 
 @pytest.fixture(scope="module")
-def pinned(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("views") / "data"
-    data = stats_dataset.load(data_dir, stats_dataset.build())
-    app = create_app({"data_dir": str(data_dir), "now": stats_dataset.NOW.isoformat()})
-    client = app.test_client()
-    assert login(client, "owner@acme.test", "correct-horse-battery").status_code == 302
-    yield app, client, data
-    close_app(app)
+def pinned(stats_data_dir):
+    data_dir, data = stats_data_dir
+    with app_on(data_dir, now=stats_dataset.NOW.isoformat()) as app:
+        client = app.test_client()
+        assert login(client, "owner@acme.test", "correct-horse-battery").status_code == 302
+        yield app, client, data
 
 
 @pytest.mark.parametrize("params", VARIANTS, ids=["7d", "30d-filtered", "custom"])

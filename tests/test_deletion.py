@@ -17,8 +17,8 @@ import requests
 
 from clearanalytics import accounts, deletion
 from clearanalytics.db import Database
-from tests.conftest import PASSWORD, make_account, run_cli
-from tests.dashboard_helpers import close_app, login, make_app, page_csrf
+from tests.conftest import PASSWORD, copy_data_dir, make_account, run_cli
+from tests.dashboard_helpers import login, page_csrf
 from tests.ingest_helpers import CHROME, IngestClient
 
 NOW = datetime.now(UTC).replace(tzinfo=None)
@@ -86,9 +86,16 @@ def build(tmp_path) -> dict:
     return {"data_dir": data_dir, "tokens": tokens}
 
 
+@pytest.fixture(scope="module")
+def world_template(tmp_path_factory) -> dict:
+    """The dataset built once for the module; each test writes to a copy of it (`world`)."""
+    return build(tmp_path_factory.mktemp("deletion"))
+
+
 @pytest.fixture
-def world(tmp_path) -> dict:
-    return build(tmp_path)
+def world(world_template, tmp_path) -> dict:
+    data_dir = copy_data_dir(world_template["data_dir"], tmp_path / "data")
+    return {"data_dir": data_dir, "tokens": dict(world_template["tokens"])}
 
 
 # --- reading every table ------------------------------------------------------------------------
@@ -383,10 +390,8 @@ def test_tokens_of_a_removed_membership_or_tenant_are_refused(world, live_server
 
 
 @pytest.fixture
-def app(world):
-    application = make_app(world["data_dir"])
-    yield application
-    close_app(application)
+def app(world, make_app):
+    return make_app(world["data_dir"], testing=True)
 
 
 def _db(app) -> Database:

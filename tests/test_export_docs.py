@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clearanalytics.app import create_app
 from clearanalytics.exports.columns import TABLES
 
 EXPORTS_MD = (Path(__file__).resolve().parent.parent / "docs" / "EXPORTS.md").read_text()
 
 
-def test_every_export_route_and_the_openapi_route_are_documented(tmp_path):
-    app = create_app({"data_dir": str(tmp_path)})
+def test_every_export_route_and_the_openapi_route_are_documented(make_app):
+    app = make_app()
     routes = [r.rule for r in app.url_map.iter_rules() if r.rule.startswith(("/api/v1/export", "/api/v1/openapi"))]
     assert len(routes) == 7
     for route in routes:

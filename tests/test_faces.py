@@ -18,14 +18,14 @@ from typing import Literal, get_args, get_origin, get_type_hints
 
 import jsonschema
 import pytest
+from app_helpers import app_on
 from chat_support import FakeProvider
 from dashboard_helpers import session_for
-from stats_dataset import NOW, build, load
+from stats_dataset import NOW
 from stats_expected import Expected
 from test_chat_llm import openai_text, openai_tool_call
 
 from clearanalytics import accounts
-from clearanalytics.app import create_app
 from clearanalytics.chat import answers
 from clearanalytics.mcp import results
 from clearanalytics.mcp.tools import list_tools
@@ -90,12 +90,11 @@ def test_goals_with_a_custom_range_over_mcp(served):
 
 
 @pytest.fixture(scope="module")
-def pinned(tmp_path_factory):
+def pinned(stats_data_dir):
     """The stats dataset at its own NOW, and an app whose server clock is pinned there."""
-    data_dir = tmp_path_factory.mktemp("faces") / "data"
-    data = load(data_dir, build())
-    app = create_app({"data_dir": str(data_dir), "now": NOW.isoformat(), "llm_provider": ""})
-    return data, app
+    data_dir, data = stats_data_dir
+    with app_on(data_dir, now=NOW.isoformat(), llm_provider="") as app:
+        yield data, app
 
 
 def ask(app, question: str, **config) -> list[dict]:

@@ -10,23 +10,17 @@ import json
 
 import pytest
 import requests
-from conftest import PASSWORD, run_cli
-from dashboard_helpers import close_app, login, page_csrf
+from app_helpers import close_app, new_app
+from conftest import PASSWORD, make_token
+from dashboard_helpers import login, page_csrf
 from ingest_helpers import CHROME
 from prometheus_client.parser import text_string_to_metric_families
-
-from clearanalytics.app import create_app
 
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
 
 def metrics_token(account) -> str:
-    result = run_cli(
-        "token", "create", "--data-dir", account.data_dir, "--tenant", account.tenant, "--email", account.email,
-        "--name", "prometheus", "--ability", "metrics:read",
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    return result.stdout.strip()
+    return make_token(account, "metrics:read", name="prometheus")
 
 
 def samples(text: str) -> dict[tuple[str, tuple], float]:
@@ -39,12 +33,11 @@ def samples(text: str) -> dict[tuple[str, tuple], float]:
 
 
 @pytest.fixture
-def app(account):
+def app(account, make_app):
     token = metrics_token(account)
-    app = create_app({"data_dir": str(account.data_dir)})
+    app = make_app(account.data_dir)
     app.config["METRICS_TEST_TOKEN"] = token
-    yield app
-    close_app(app)
+    return app
 
 
 def post(client, payload, ua: str = CHROME, raw: bytes | None = None):
@@ -105,7 +98,7 @@ def test_counts_after_a_known_mix_of_events(app, account):
 def test_each_app_counts_only_its_own_requests(account):
     token = metrics_token(account)
     for _ in range(2):  # a second app in the same process starts from zero: no global registry
-        app = create_app({"data_dir": str(account.data_dir)})
+        app = new_app(account.data_dir)
         try:
             client = app.test_client()
             post(client, {"name": "pageview", "url": "https://example.com/", "domain": "example.com"})

@@ -19,12 +19,12 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench import generate
 from clearanalytics import accounts, stats
-from clearanalytics.app import create_app
 from clearanalytics.ingest import store
 from clearanalytics.metrics import METRICS_KEY
 from clearanalytics.stats import engine, prelude, rollup_sql, rollups
 from clearanalytics.stats.daily_sql import DAILY
 from clearanalytics.stats.rollup_cache import CACHE, STRICT_ENV, RollupFailure
+from tests.app_helpers import new_app
 
 REPO = Path(__file__).resolve().parent.parent
 WORD = re.compile(r"[a-z_][a-z0-9_]*")
@@ -39,7 +39,7 @@ def words(sql: str) -> set[str]:
 def app(tmp_path):
     data_dir = tmp_path / "data"
     generate.generate(data_dir, 3_000, seed=13, memory_limit="500MB")
-    app = create_app({"data_dir": str(data_dir)})
+    app = new_app(data_dir)
     yield app
     CACHE.reset_backoff()
     service = app.extensions.get("clearanalytics.ingest")

@@ -14,12 +14,12 @@ import sys
 import jsonschema
 import pytest
 import requests
+from app_helpers import app_on
 from conftest import REPO_ROOT, LiveServer, cli_env, make_account
 from export_dataset import RATE_LIMIT_ENV, ROUTES, Seeded, get, seed_exports
 from openapi_spec_validator import validate
 
 from clearanalytics import stats
-from clearanalytics.app import create_app
 
 PREFIX = "/api/v1"
 
@@ -50,9 +50,10 @@ def shape(path: str) -> str:
 
 def served_paths(tmp_path) -> set[str]:
     """Every /api/v1 rule of the real app, in OpenAPI's path syntax, parameter names erased."""
-    app = create_app({"data_dir": str(tmp_path / "urlmap")})
+    with app_on(tmp_path / "urlmap") as app:
+        rules = list(app.url_map.iter_rules())
     paths = set()
-    for rule in app.url_map.iter_rules():
+    for rule in rules:
         if rule.rule.startswith(PREFIX + "/"):
             assert rule.methods - {"HEAD", "OPTIONS"} == {"GET"}, rule.rule
             paths.add(shape(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule[len(PREFIX) :])))

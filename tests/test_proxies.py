@@ -11,9 +11,7 @@ import re
 
 import pytest
 from conftest import PASSWORD
-from dashboard_helpers import close_app, login
-
-from clearanalytics.app import create_app
+from dashboard_helpers import login
 
 PROXY = "127.0.0.1"
 STRANGER = "198.51.100.9"
@@ -21,17 +19,11 @@ FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "stats.example.co
 
 
 @pytest.fixture
-def app_for(account):
-    apps = []
-
+def app_for(account, make_app):
     def build(trusted: str = PROXY):
-        app = create_app({"data_dir": str(account.data_dir), "trusted_proxies": trusted})
-        apps.append(app)
-        return app
+        return make_app(account.data_dir, trusted_proxies=trusted)
 
-    yield build
-    for app in apps:
-        close_app(app)
+    return build
 
 
 def pqm_base_url(app, account, remote: str, headers: dict) -> str:

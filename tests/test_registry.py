@@ -17,11 +17,11 @@ import pytest
 
 from clearanalytics import accounts, stats
 from clearanalytics.api.openapi import openapi_document
-from clearanalytics.app import create_app
 from clearanalytics.mcp.tools import list_tools
 from clearanalytics.stats import engine, periods, registry
 from clearanalytics.stats.report import FILLED, POINT, TOTALS, Field, Fill, Panel, Report
 from tests import stats_dataset
+from tests.app_helpers import app_on, new_app
 from tests.dashboard_helpers import close_app, login
 from tests.stats_expected import Expected
 
@@ -30,14 +30,12 @@ RECORDS = list(stats.REPORTS.values())
 
 
 @pytest.fixture(scope="module")
-def pinned(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("registry") / "data"
-    data = stats_dataset.load(data_dir, stats_dataset.build())
-    app = create_app({"data_dir": str(data_dir), "now": stats_dataset.NOW.isoformat(), "rate_limit": "100000/minute"})
-    client = app.test_client()
-    assert login(client, "owner@acme.test", "correct-horse-battery").status_code == 302
-    yield app, client, data
-    close_app(app)
+def pinned(stats_data_dir):
+    data_dir, data = stats_data_dir
+    with app_on(data_dir, now=stats_dataset.NOW.isoformat(), rate_limit="100000/minute") as app:
+        client = app.test_client()
+        assert login(client, "owner@acme.test", "correct-horse-battery").status_code == 302
+        yield app, client, data
 
 
 def api_get(app, data, path: str, params: dict):
@@ -46,7 +44,7 @@ def api_get(app, data, path: str, params: dict):
 
 
 def test_every_api_report_is_routed_and_in_the_openapi_document_with_its_row_schema(tmp_path):
-    app = create_app({"data_dir": str(tmp_path / "data")})
+    app = new_app(tmp_path / "data")
     try:
         rules = [r.rule for r in app.url_map.iter_rules()]
         served = {rule.removeprefix("/api/v1") for rule in rules if rule.startswith("/api/v1/stats/")}

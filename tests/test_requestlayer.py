@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from clearanalytics import accounts
-from clearanalytics.app import create_app
 from clearanalytics.db import Database, new_id, utcnow
+from tests.app_helpers import new_app
 from tests.chat_support import FixedTools
 from tests.conftest import PASSWORD, LiveServer, make_account, run_cli
 from tests.dashboard_helpers import close_app, session_for
@@ -96,7 +96,7 @@ def app(tmp_path_factory):
     """The same accounts and rows in a data dir of their own, for the dashboard and chat in-process."""
     data = tmp_path_factory.mktemp("requestlayer-app") / "data"
     build(data)
-    app = create_app({"data_dir": str(data), "llm_provider": ""})
+    app = new_app(data, llm_provider="")
     app.config["TESTING"] = True
     yield app
     close_app(app)

@@ -20,7 +20,6 @@ from conftest import PASSWORD, make_account, run_cli, run_cli_subprocess
 from dashboard_helpers import add_member, csrf_from
 
 from clearanalytics import accounts
-from clearanalytics.app import create_app
 from clearanalytics.db import Database, utcnow
 from clearanalytics.migrations import MIGRATIONS
 
@@ -210,11 +209,11 @@ def test_a_member_removed_with_the_cli_loses_tokens_and_sessions(team, live_serv
     assert _replay(server.url, old_cookie) == ENDED
 
 
-def test_a_membership_gone_by_any_path_disarms_its_tokens(team):
+def test_a_membership_gone_by_any_path_disarms_its_tokens(team, make_app):
     """The rule is checked at every request, not only kept by the removal code: a membership row
     deleted by any code path (a tenant's deletion, a manual fix) leaves no token working."""
     owner, member_token, member_id = team
-    app = create_app({"data_dir": str(owner.data_dir)})
+    app = make_app(owner.data_dir)
     client = app.test_client()
     headers = {"Authorization": f"Bearer {member_token}"}
     assert client.get("/api/v1/stats/overview?period=24h", headers=headers).json["data"]["visitors"] == 3
@@ -285,9 +284,9 @@ def test_a_password_change_ends_every_session_of_the_user(team, live_server):
     assert _replay(server.url, member_cookie) == LIVE
 
 
-def test_sessions_are_stored_as_hashes_only(team):
+def test_sessions_are_stored_as_hashes_only(team, make_app):
     owner, _token, _member_id = team
-    app = create_app({"data_dir": str(owner.data_dir)})
+    app = make_app(owner.data_dir)
     client = app.test_client()
     csrf = csrf_from(client.get("/login").text)
     client.post("/login", data={"email": owner.email, "password": PASSWORD, "csrf_token": csrf})

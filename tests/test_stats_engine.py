@@ -26,15 +26,13 @@ PARAMS = (
 
 
 @pytest.fixture(scope="module")
-def dataset():
-    return stats_dataset.build()
+def dataset(stats_data_dir):
+    return stats_data_dir[1]
 
 
 @pytest.fixture(scope="module")
-def cursor(tmp_path_factory, dataset):
-    data_dir = tmp_path_factory.mktemp("engine") / "data"
-    stats_dataset.load(data_dir, dataset)
-    db = Database.in_data_dir(data_dir)
+def cursor(stats_data_dir):
+    db = Database.in_data_dir(stats_data_dir[0])
     with db.reading() as cur:
         yield cur
     db.close()

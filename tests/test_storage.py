@@ -151,9 +151,9 @@ def test_the_factory_keeps_duckdb_as_the_default_and_names_an_unknown_events_url
 
 
 def test_the_app_holds_the_store_and_ingest_writes_through_it(tmp_path):
-    from clearanalytics.app import create_app
+    from tests.app_helpers import new_app
 
-    app = create_app({"data_dir": str(tmp_path / "data"), "secret_key": "x" * 32})
+    app = new_app(tmp_path / "data", secret_key="x" * 32)
     try:
         store = app.extensions["clearanalytics.store"]
         service = app.extensions["clearanalytics.ingest"]

@@ -9,15 +9,8 @@ import re
 import pytest
 from conftest import REPO_ROOT
 
-from clearanalytics.app import create_app
-
 SCRIPT = REPO_ROOT / "static" / "script.js"
 GZIP_BUDGET = 1500
-
-
-@pytest.fixture
-def client(tmp_path):
-    return create_app({"data_dir": str(tmp_path / "data")}).test_client()
 
 
 def expected_etag() -> str:
