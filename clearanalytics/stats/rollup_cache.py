@@ -65,6 +65,7 @@ class RollupCache:
         self._unsettled: dict[str, int] = {}  # path -> write version before its last invalidating commit
         self._failures: dict[tuple[str, str], int] = {}  # (database path, report) -> failed answers
         self._backoff: dict[str, tuple[float, float]] = {}  # path -> (retry after, last back-off)
+        self._last_failure: dict[str, str] = {}  # normal path -> the report whose rollup answer failed last
         self._lock = threading.Lock()
         self._log = ThrottledLog(log)
 
@@ -107,6 +108,7 @@ class RollupCache:
         with self._lock:
             key = (_normal(path), report)
             self._failures[key] = self._failures.get(key, 0) + 1
+            self._last_failure[key[0]] = report
             last = self._backoff.get(path, (0.0, 0.0))[1]
             wait = min(BACKOFF_MAX, last * 2) if last else BACKOFF_FIRST
             self._backoff[path] = (time.monotonic() + wait, wait)
@@ -118,6 +120,20 @@ class RollupCache:
         if path in self._backoff:
             with self._lock:
                 self._backoff.pop(path, None)
+
+    def degraded(self, path: str | Path) -> str | None:
+        """While backing off after a failure: one line saying so (for /healthz), else None.
+
+        Answers stay right (raw events answer with the same SQL), only slower, so /healthz stays 200:
+        an operator sees the state, a load balancer keeps sending traffic."""
+        with self._lock:
+            until = next((u for p, u in self._backoff.items() if _normal(p) == _normal(path)), None)
+            report = self._last_failure.get(_normal(path))
+            failed = sum(n for (where, _), n in self._failures.items() if where == _normal(path))
+        left = until[0] - time.monotonic() if until else 0.0
+        if left <= 0:
+            return None
+        return f"failing ({failed} failed answer(s), last for {report}); reading raw events, next try in {left:.0f} s"
 
     def failure_counts(self, path: str | Path) -> dict[str, int]:
         """Failed rollup answers per report, of the database at `path` (for its app's /metrics)."""

@@ -32,6 +32,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -64,6 +65,11 @@ class Plan:
 
     closed: tuple[tuple[str, date, date], ...]
     open: tuple[SiteRange, ...]
+
+
+def degraded(path: str | Path) -> str | None:
+    """One line while the rollups of the database at `path` are failing and raw events answer (/healthz)."""
+    return CACHE.degraded(path)
 
 
 def plan(query: Query) -> Plan | None:

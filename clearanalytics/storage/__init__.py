@@ -220,6 +220,11 @@ class EventStore(ABC):
     def probe(self) -> None:
         """Raise if the store cannot answer now (for /healthz)."""
 
+    def degraded(self) -> str | None:
+        """One line when the store answers correctly but not at full speed (DuckDB: its rollups are
+        failing and raw events answer), for /healthz; None when all is well."""
+        return None
+
     def needs_reopen(self, exc: BaseException) -> bool:
         """Whether `exc` left the store unusable until reopen() (DuckDB after a failed checkpoint)."""
         return False

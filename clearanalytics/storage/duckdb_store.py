@@ -204,6 +204,11 @@ class DuckDBEventStore(EventStore):
 
     # -- running it --
 
+    def degraded(self) -> str | None:
+        from clearanalytics.stats import rollups
+
+        return rollups.degraded(self.db.path)
+
     def probe(self) -> None:
         with self.db.reading() as cur:
             cur.execute("SELECT 1").fetchone()
