@@ -27,12 +27,12 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import duckdb
-from flask import current_app, g, request, session
+from flask import current_app, g, has_app_context, request, session
 
 from clearanalytics import accounts, sessions
 from clearanalytics.accounts import Site, Tenant, Token, User
 from clearanalytics.db import utcnow
-from clearanalytics.request_scope import get_cursor, get_db
+from clearanalytics.request_scope import get_cursor, get_db, until_next_write
 from clearanalytics.web_errors import ErrorAnswer
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -80,9 +80,16 @@ def token_for_authorization(cur: duckdb.DuckDBPyConnection, header: str | None) 
 
 
 def request_token() -> Token | None:
-    """This request's live token, looked up once: the faces and their rate limiters all ask it."""
+    """This request's live token, looked up once: the faces and their rate limiters all ask it.
+
+    A live token is remembered until the next commit (request_scope.until_next_write), keyed by a
+    SHA-256 of its credentials so no secret is kept; unknown tokens are looked up every time."""
     if "auth_token" not in g:
-        g.auth_token = token_for_authorization(get_cursor(), request.headers.get("Authorization"))
+        credentials = bearer_credentials(request.headers.get("Authorization"))
+        g.auth_token = None
+        if credentials:
+            key = ("token", accounts.hash_secret(credentials))
+            g.auth_token = until_next_write(key, lambda: verify_token(get_cursor(), credentials))
     return g.auth_token
 
 
@@ -266,7 +273,15 @@ def pick_sites(sites: Iterable[Site], domain: str | None) -> list[Site]:
 
 def resolve_sites(cur: duckdb.DuckDBPyConnection, tenant_id: str, domain: str | None) -> list[Site]:
     """The tenant's sites a request may read: all of them, or the one `domain` names (UnknownDomain else)."""
-    return pick_sites(accounts.list_sites(cur, tenant_id), domain)
+    if has_app_context():  # a request: the tenant's sites are kept until the next commit
+        sites = until_next_write(("sites", tenant_id), lambda: tuple(accounts.list_sites(cur, tenant_id)), keep=_always)
+    else:
+        sites = accounts.list_sites(cur, tenant_id)
+    return pick_sites(list(sites), domain)
+
+
+def _always(_value: Any) -> bool:
+    return True
 
 
 # --- what every session answer carries ----------------------------------------------------

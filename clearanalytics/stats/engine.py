@@ -103,6 +103,7 @@ def run(
     *,
     ranges: list[SiteRange] | None = None,
     bucket: bool = False,
+    database_path: str | None = None,
     **extra: Any,
 ) -> list[dict[str, Any]]:
     """Run report `report` for `query` and return its rows as dicts.
@@ -111,13 +112,14 @@ def run(
     minutes); `extra` supplies the report's own named parameters such as `$goal_id`. Long periods
     are answered from the daily rollups where they can be (stats/rollups.py), with identical rows.
     `bucket` is accepted for callers of the time series; the report's definition already says
-    that it groups by time bucket (rollup_sql.Combine.grain).
+    that it groups by time bucket (rollup_sql.Combine.grain). `database_path`, when the caller knows
+    it (the DuckDB store does), saves asking DuckDB for it on every report.
     """
     del bucket
     if ranges is None and report in rollup_sql.COMBINE:
         from clearanalytics.stats import rollups  # rollups composes its statements with this module
 
-        rows = rollups.run(cur, query, report, **extra)
+        rows = rollups.run(cur, query, report, database_path=database_path, **extra)
         if rows is not None:
             return rows
     sql, params = compose(query, report)

@@ -96,7 +96,9 @@ def _site_range(site_id: str, timezone: str, first: date, last: date) -> SiteRan
     )
 
 
-def run(cur: duckdb.DuckDBPyConnection, query: Query, report: str, **extra: Any) -> list[dict[str, Any]] | None:
+def run(
+    cur: duckdb.DuckDBPyConnection, query: Query, report: str, *, database_path: str | None = None, **extra: Any
+) -> list[dict[str, Any]] | None:
     """Rows of `report` from rollups plus open days, or None: then the caller answers live.
 
     None when rollups cannot serve the query (see `plan`), and in production after a failure (counted
@@ -109,7 +111,7 @@ def run(cur: duckdb.DuckDBPyConnection, query: Query, report: str, **extra: Any)
         return None
     conn = cur.cursor()
     try:
-        path = _path(conn)
+        path = database_path or _path(conn)
         if CACHE.backing_off(path):
             return None
         try:

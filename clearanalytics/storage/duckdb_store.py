@@ -74,7 +74,7 @@ class DuckDBEventStore(EventStore):
         from clearanalytics.stats import engine
 
         with self._cursor(cur) as reader:
-            return engine.run(reader, query, report, **params)
+            return engine.run(reader, query, report, database_path=str(self.db.path), **params)
 
     def count_events(
         self, site_ids: Iterable[str], *, goal_ids: Iterable[str] = (), before: datetime | None = None, cur: Any = None
