@@ -5,6 +5,7 @@ python -m bench wrk [--fsync batch,off]              ingest under wrk beside the
 python -m bench import [--events N] [--input FILE]   the clearanalytics import command: events/s, peak RSS
 python -m bench query --pageviews N --data-dir D     every stats report at 12m: rollups vs raw SQL
 python -m bench export --data-dir D                  full streamed export of the pageviews, server RSS
+python -m bench concurrent --data-dir D [--connections 50]  mixed 30d/12m reports from many clients under wrk
 python -m bench all --pageviews N --data-dir D       all four, in that order
 """
 
@@ -184,7 +185,7 @@ def bench_import(args: argparse.Namespace) -> Group:
 
 
 def main() -> None:
-    from bench import export, importing, query, wrk
+    from bench import concurrent, export, importing, query, wrk
 
     parser = argparse.ArgumentParser(prog="python -m bench")
     sub = parser.add_subparsers(dest="what", required=True)
@@ -195,8 +196,10 @@ def main() -> None:
         "export": sub.add_parser("export", help="full export of the pageviews through the API, server RSS"),
         "all": sub.add_parser("all", help="ingest, import, query and export"),
         "wrk": sub.add_parser("wrk", help="POST /api/event under wrk: ingest per fsync mode vs the bare route"),
+        "concurrent": sub.add_parser("concurrent", help="mixed 30d/12m reports from many clients under wrk"),
     }
     wrk.add_arguments(parsers["wrk"])
+    concurrent.add_arguments(parsers["concurrent"])
     for name in ("ingest", "all"):
         parsers[name].add_argument("--seconds", type=float, default=10)
         parsers[name].add_argument("--workers", type=int, default=4)
@@ -219,6 +222,7 @@ def main() -> None:
         "export": [export.bench_export],
         "all": [bench_ingest, bench_import, query.bench_query, export.bench_export],
         "wrk": [wrk.bench_wrk],
+        "concurrent": [concurrent.bench_concurrent],
     }[args.what]
     for step in steps:
         group = step(args)
