@@ -14,20 +14,11 @@ import tomllib
 import pytest
 from conftest import PASSWORD, REPO_ROOT, cli_env, make_account
 
-from clearanalytics.db import Database
+from tests.ingest_helpers import query_rows
 
 TESTS = REPO_ROOT / "tests"
 # The tests about create_app itself (its secret key, its refusal of a bad setting) call it; no other file does.
 CREATE_APP_IS_THE_SUBJECT = {"test_config.py", "test_api_auth.py"}
-
-
-def rows(data_dir, sql: str) -> list[tuple]:
-    db = Database.in_data_dir(data_dir)
-    try:
-        with db.reading() as cur:
-            return cur.execute(sql).fetchall()
-    finally:
-        db.close()
 
 
 @pytest.mark.parametrize("account", [{"abilities": ("stats:read",)}], indirect=True)
@@ -56,8 +47,8 @@ def test_copied_accounts_are_separate_working_data_dirs(tmp_path, make_app):
     assert (first.tenant, first.site, first.email) == (second.tenant, second.site, second.email)
     added = make_account(first.data_dir, tenant="beta", site="beta.example", email="owner@beta.example")
     assert added.token != first.token  # a second tenant in a data dir is made by the real commands
-    assert rows(first.data_dir, "SELECT slug FROM tenants ORDER BY slug") == [("acme",), ("beta",)]
-    assert rows(second.data_dir, "SELECT slug FROM tenants ORDER BY slug") == [("acme",)]
+    assert query_rows(first.data_dir, "SELECT slug FROM tenants ORDER BY slug") == [("acme",), ("beta",)]
+    assert query_rows(second.data_dir, "SELECT slug FROM tenants ORDER BY slug") == [("acme",)]
     for account in (first, second, added):
         client = make_app(account.data_dir).test_client()
         response = client.get(
@@ -73,8 +64,8 @@ def test_copied_accounts_are_separate_working_data_dirs(tmp_path, make_app):
 
 def test_the_session_datasets_hold_the_whole_stats_dataset(stats_data_dir, stats_import_data_dir):
     for data_dir, data in (stats_data_dir, stats_import_data_dir):
-        assert rows(data_dir, "SELECT count(*) FROM pageviews") == [(len(data.pageviews),)]
-        assert rows(data_dir, "SELECT count(*) FROM ecommerce_events") == [(len(data.ecommerce),)]
+        assert query_rows(data_dir, "SELECT count(*) FROM pageviews") == [(len(data.pageviews),)]
+        assert query_rows(data_dir, "SELECT count(*) FROM ecommerce_events") == [(len(data.ecommerce),)]
         assert set(data.tokens) == {"acme", "rival"}
     assert stats_data_dir[0] != stats_import_data_dir[0]
 
