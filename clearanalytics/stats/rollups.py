@@ -45,7 +45,8 @@ from clearanalytics.stats.query import Query, SiteRange, _local_midnight_utc, to
 from clearanalytics.stats.rollup_cache import CACHE, _database_path, runs
 
 OPEN_DAYS = 2  # today and yesterday (local) are read from raw events
-CHUNK_DAYS = 31  # days built per locked transaction
+CHUNK_DAYS = 31  # at most this many days built per locked transaction
+CHUNK_ROWS = 500_000  # and at most about this many pageviews
 _USE_ROLLUPS: contextvars.ContextVar[bool] = contextvars.ContextVar("use_rollups", default=True)
 
 
@@ -175,13 +176,13 @@ def _answer(
 
 
 def _build_in_chunks(conn, query: Query, split: Plan, kinds: list[str]) -> None:
-    """Build the missing days CHUNK_DAYS at a time (all sites together), each chunk in its own
-    transaction under the write lock: the ingest writer's commits wait for one chunk at most, never
-    for a whole year of history (its requests never wait: they only append to the spool)."""
+    """Build the missing days in chunks (all sites together), each in its own transaction under the
+    write lock: the ingest writer's commits wait for one chunk at most, never for a whole year of
+    history (its requests never wait: they only append to the spool). A chunk holds at most
+    CHUNK_ROWS pageviews and CHUNK_DAYS days, so a build's memory depends on neither the size of the
+    database nor the traffic of a day, and fits the default memory limit (docs/PERFORMANCE.md)."""
     lock = write_lock(_path(conn))
-    start, last = min(c[1] for c in split.closed), max(c[2] for c in split.closed)
-    while start <= last:
-        end = min(last, start + timedelta(days=CHUNK_DAYS - 1))
+    for start, end in _chunks(conn, min(c[1] for c in split.closed), max(c[2] for c in split.closed), split):
         spans = tuple((s, max(a, start), min(b, end)) for s, a, b in split.closed if a <= end and b >= start)
         with lock:
             conn.begin()
@@ -192,7 +193,28 @@ def _build_in_chunks(conn, query: Query, split: Plan, kinds: list[str]) -> None:
                 with suppress(duckdb.Error):
                     conn.rollback()
                 raise
-        start = end + timedelta(days=1)
+
+
+def _chunks(conn, first: date, last: date, split: Plan) -> Iterator[tuple[date, date]]:
+    """Runs of days from `first` to `last` of at most CHUNK_ROWS pageviews (by UTC day, which is
+    close enough to size a chunk) and CHUNK_DAYS days; a busier day than CHUNK_ROWS is a chunk alone."""
+    per_day = dict(
+        conn.execute(
+            """
+            SELECT created_at::DATE, count(*) FROM pageviews
+            WHERE created_at >= $lo AND created_at < $hi AND list_contains($sites, site_id) GROUP BY 1
+            """,
+            {"lo": first - timedelta(days=1), "hi": last + timedelta(days=2), "sites": [c[0] for c in split.closed]},
+        ).fetchall()
+    )
+    start, rows, day = first, 0, first
+    while day <= last:
+        rows += per_day.get(day, 0)
+        if day > start and (rows > CHUNK_ROWS or (day - start).days >= CHUNK_DAYS):
+            yield start, day - timedelta(days=1)
+            start, rows = day, per_day.get(day, 0)
+        day += timedelta(days=1)
+    yield start, last
 
 
 def _path(conn: duckdb.DuckDBPyConnection) -> str:
@@ -245,15 +267,23 @@ def _build(conn, query: Query, missing: list[tuple[str, str, date]]) -> None:
                 "(SELECT unnest($pair_sites::VARCHAR[]), unnest($pair_days::DATE[]))",
                 pairs,
             )
-            daily = rollup_sql.daily(table)
             columns = ", ".join(("site_id", "day") + rollup_sql.COLUMNS[table])
-            sql = f"INSERT INTO rollup_{table} ({columns}) " + prelude.statement(daily.reads, [], daily.text("day"))
-            engine.execute(conn, sql, engine.range_params(ranges))
+            for daily in _build_parts(table):
+                sql = f"INSERT INTO rollup_{table} ({columns}) " + prelude.statement(daily.reads, [], daily.text("day"))
+                engine.execute(conn, sql, engine.range_params(ranges))
     built_at = utcnow()
     conn.execute(
         "INSERT INTO rollup_days SELECT unnest($s::VARCHAR[]), unnest($k::VARCHAR[]), unnest($d::DATE[]), $at",
         {"s": [m[0] for m in missing], "k": [m[1] for m in missing], "d": [m[2] for m in missing], "at": built_at},
     )
+
+
+def _build_parts(table: str) -> list[rollup_sql.Daily]:
+    """The daily queries that fill `table`: rollup_dims one dimension per statement, since nine
+    distinct counts in one statement over the same rows need nine hash tables at once."""
+    if table == "dims":
+        return [rollup_sql.daily(table, name) for name in rollup_sql.DIMENSIONS]
+    return [rollup_sql.daily(table)]
 
 
 def _read(conn, path: str, query: Query, report: str, split: Plan, extra: dict) -> list[dict[str, Any]]:

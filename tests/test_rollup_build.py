@@ -1,0 +1,83 @@
+"""Rollups are built in chunks bounded by rows, not days, so a build fits the default memory limit at any size.
+
+The benchmark generator's year of traffic is built twice: in one chunk per 31 days (the old way) and
+in chunks of at most a few hundred pageviews. The stored rows must be identical, every report must
+still equal its raw answer, and no chunk may hold more pageviews than allowed unless it is one day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from bench import generate
+from clearanalytics import accounts, stats
+from clearanalytics.db import Database
+from clearanalytics.stats import rollup_sql, rollups
+from tests.test_rollups import assert_served_by_rollups, compare_all
+
+SMALL_CHUNK = 400  # pageviews: the 20,000 generated over a year make about 50 chunks
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("rollup-build") / "data"
+    generate.generate(data_dir, 20_000, seed=11, memory_limit="500MB")
+    db = Database.in_data_dir(data_dir)
+    yield db
+    db.close()
+
+
+def _stored(cur) -> dict[str, list[tuple]]:
+    return {t: sorted(cur.execute(f"SELECT * FROM rollup_{t}").fetchall(), key=repr) for t in rollup_sql.TABLE_KIND}
+
+
+def _rebuild(cur, sites) -> None:
+    cur.execute("DELETE FROM rollup_days")
+    for table in rollup_sql.TABLE_KIND:
+        cur.execute(f"DELETE FROM rollup_{table}")
+    query = stats.parse_query({"period": "12m"}, sites, now=generate.NOW)
+    assert rollups.build(cur, query) == 3 * len(sites) * (query.date_to - query.date_from).days - 3 * len(sites)
+
+
+def test_small_chunks_store_the_same_rows_as_one_chunk_per_month(generated, monkeypatch, caplog):
+    with generated.reading() as cur:
+        sites = accounts.list_sites(cur)
+        monkeypatch.setattr(rollups, "CHUNK_ROWS", 10**9)
+        _rebuild(cur, sites)
+        monthly = _stored(cur)
+        monkeypatch.setattr(rollups, "CHUNK_ROWS", SMALL_CHUNK)
+        _rebuild(cur, sites)
+        assert _stored(cur) == monthly
+        assert sum(len(rows) for rows in monthly.values()) > 10_000
+        compare_all(cur, sites, generate.NOW, caplog)
+        assert_served_by_rollups(cur, sites, generate.NOW)
+
+
+def test_a_chunk_holds_at_most_chunk_rows_pageviews_unless_it_is_one_day(generated, monkeypatch):
+    monkeypatch.setattr(rollups, "CHUNK_ROWS", SMALL_CHUNK)
+    with generated.reading() as cur:
+        sites = accounts.list_sites(cur)
+        query = stats.parse_query({"period": "12m"}, sites, now=generate.NOW)
+        split = rollups.plan(query)
+        first, last = query.date_from, query.date_to - timedelta(days=rollups.OPEN_DAYS)
+        chunks = list(rollups._chunks(cur, first, last, split))
+        per_day = dict(cur.execute("SELECT created_at::DATE, count(*) FROM pageviews GROUP BY 1").fetchall())
+    assert chunks[0][0] == first and chunks[-1][1] == last
+    for (_, end), (start, _) in zip(chunks, chunks[1:], strict=False):
+        assert start == end + timedelta(days=1)  # contiguous, no day twice, none left out
+    for start, end in chunks:
+        days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+        assert len(days) <= rollups.CHUNK_DAYS
+        assert len(days) == 1 or sum(per_day.get(d, 0) for d in days) <= SMALL_CHUNK, (start, end)
+    assert len(chunks) >= 20_000 * 0.9 // SMALL_CHUNK
+
+
+def test_a_day_busier_than_a_chunk_is_a_chunk_alone(generated, monkeypatch):
+    monkeypatch.setattr(rollups, "CHUNK_ROWS", 1)
+    with generated.reading() as cur:
+        sites = accounts.list_sites(cur)
+        query = stats.parse_query({"from": "2025-11-01", "to": "2025-11-30"}, sites, now=generate.NOW)
+        chunks = list(rollups._chunks(cur, query.date_from, query.date_to, rollups.plan(query)))
+        assert chunks == [(date(2025, 11, d), date(2025, 11, d)) for d in range(1, 31)]
