@@ -213,8 +213,6 @@ def main() -> None:
     parsers["export"].add_argument("--max-rows", type=int, default=0, help="stop after about this many rows")
     parsers["all"].set_defaults(max_rows=0)
     args = parser.parse_args()
-    if args.what in ("query", "export", "all"):
-        args.memory_limit = args.memory_limit or "400MB"
     steps = {
         "ingest": [bench_ingest],
         "import": [bench_import],

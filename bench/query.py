@@ -5,8 +5,8 @@
 Generates the data dir once with bench/generate.py (reused when it exists), then times every
 report as the API runs it (`stats.run(name, cur, query)`) over all three sites: from the daily
 rollups (the default path) with the open days' rows kept from the previous call, again right after
-a commit (an empty write transaction before each call, so the open days are read from raw events
-every time, as on a server taking live traffic), and inside `rollups.raw_only()`, where the same
+a commit (a new pageview of the first site a minute ago before each call, so that site's today is
+read from raw events every time, as on a server taking live traffic), and inside `rollups.raw_only()`, where the same
 report is one DuckDB statement over the raw events (the baseline). A plain count(DISTINCT visitor_hash),
 count(*) query over the same 12 months is timed too, as a floor for any raw scan. The first
 rollup call builds a year of rollups; that one-off time and the bytes on disk are reported too.
@@ -15,8 +15,10 @@ rollup call builds a year of rollups; that one-off time and the bytes on disk ar
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from bench.results import Group
@@ -64,12 +66,16 @@ def ensure_data(data_dir: Path, pageviews: int) -> dict:
 def bench_query(args: argparse.Namespace, group: Group | None = None) -> Group:
     from bench import generate
     from clearanalytics import accounts, stats
-    from clearanalytics.db import Database
+    from clearanalytics.config import SETTINGS_BY_NAME
+    from clearanalytics.db import Database, utcnow
+    from clearanalytics.ingest.store import Records, write_records
     from clearanalytics.stats import rollups
 
     group = group or Group("query")
     ensure_data(args.data_dir, args.pageviews)
-    db = Database.in_data_dir(args.data_dir, memory_limit=args.memory_limit)
+    memory_limit = args.memory_limit or SETTINGS_BY_NAME["memory_limit"].default
+    now = utcnow() if getattr(args, "now", "fixed") == "real" else generate.NOW
+    db = Database.in_data_dir(args.data_dir, memory_limit=memory_limit)
     try:
         with db.reading() as cur:
             counts = {t: cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
@@ -80,7 +86,7 @@ def bench_query(args: argparse.Namespace, group: Group | None = None) -> Group:
         raw_bytes = disk_bytes(args.data_dir)
         with db.reading() as cur:
             sites = accounts.list_sites(cur)
-            query = stats.parse_query({"period": "12m"}, sites, now=generate.NOW)
+            query = stats.parse_query({"period": "12m"}, sites, now=now)
             started = time.perf_counter()
             for name in stats.REPORTS:
                 stats.run(name, cur, query)
@@ -89,8 +95,8 @@ def bench_query(args: argparse.Namespace, group: Group | None = None) -> Group:
         rolled_bytes = disk_bytes(args.data_dir)
         group.facts.update({
             "rows": counts,
-            "memory_limit": args.memory_limit,
-            "period": f"12m ({query.date_from} to {query.date_to}), all 3 sites, now = {generate.NOW}",
+            "memory_limit": memory_limit + ("" if args.memory_limit else " (the default)"),
+            "period": f"12m ({query.date_from} to {query.date_to}), all 3 sites, now = {now}",
             "first run of all reports" + (" (rollups kept from an earlier run)" if args.warm else
                                           " (builds a year of rollups)"): f"{build:.1f} s",
             "bytes on disk per pageview (raw tables)": round(raw_bytes / counts["pageviews"], 1),
@@ -105,9 +111,20 @@ def bench_query(args: argparse.Namespace, group: Group | None = None) -> Group:
             group.add("raw floor: count(DISTINCT visitor_hash), count(*)", floor)
             group.facts["load average at start"] = round(os.getloadavg()[0], 1)
 
+            sample = list(cur.execute("SELECT * FROM pageviews WHERE site_id = ? ORDER BY created_at DESC LIMIT 1",
+                                      [sites[0].id]).fetchone())  # fmt: skip
+            serial = itertools.count()
+
             def write() -> None:
-                with db.transaction():  # an empty commit: the open days' rows must be read again
-                    pass
+                """A live batch: one new pageview of the first site, a minute ago (its today must be read again)."""
+                n = next(serial)
+                row = sample.copy()
+                row[0], row[2], row[3] = f"bench-pv-{n}", f"bench-visitor-{n}", f"bench-session-{n}"
+                row[-1] = now - timedelta(minutes=1)
+                records = Records()
+                records.rows["pageviews"].append(tuple(row))
+                with db.transaction() as tx:
+                    write_records(tx, records)
 
             for name in stats.REPORTS:
                 fast_cpu, raw_cpu, written_cpu = [], [], []
@@ -142,5 +159,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/clearanalytics-bench-1m"))
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--raw-repeat", type=int, default=5)
-    parser.add_argument("--memory-limit", default="400MB")
+    parser.add_argument("--memory-limit", default=None, help="DuckDB memory_limit; default: the server's own default")
+    parser.add_argument(
+        "--now",
+        choices=("fixed", "real"),
+        default="fixed",
+        help="the queries' clock: the generator's end of data (fixed) or this machine's clock (real)",
+    )
     parser.add_argument("--warm", action="store_true", help="keep rollups built by an earlier run")

@@ -296,11 +296,10 @@ def live_parts(report: str, grain: str) -> list[str]:
     return [f"parts_{t} AS (\n{_daily_of(report, t).text(grain).strip()}\n)" for t in COMBINE[report].tables]
 
 
-def rollup_parts(report: str, open_given: bool) -> list[str]:
-    """`closed`, then `parts_<table>` of a rollup answer: stored closed days, then the open days
-    (computed live at the day grain in this statement, or `open_given` as parameters)."""
+def rollup_parts(report: str) -> list[str]:
+    """`closed`, then `parts_<table>` of a rollup answer: stored closed days, then the open days' rows
+    passed in as parameters (rollups.py reads and keeps them per site and day)."""
     parts = [CLOSED]
     for table in COMBINE[report].tables:
-        open_rows = given_rows(table) if open_given else live_rows(report, table)
-        parts.append(f"parts_{table} AS (\n{stored_rows(report, table)}\nUNION ALL\n{open_rows}\n)")
+        parts.append(f"parts_{table} AS (\n{stored_rows(report, table)}\nUNION ALL\n{given_rows(table)}\n)")
     return parts

@@ -4,8 +4,10 @@ Design (docs/PERFORMANCE.md has the long version):
 
 - A day is *closed* for a site when it is at least two local days before the query's today; today
   and yesterday are *open* (live traffic, and engagement updates for yesterday's last pageviews,
-  still arrive). Closed days are answered from the rollup tables, open days from raw events, in
-  one SQL statement, with the same daily query for both halves (rollup_sql.py).
+  still arrive). Closed days are answered from the rollup tables, open days from raw events by the
+  same daily query (rollup_sql.py). The open days' rows are kept per (site, local day, table) until
+  a write touches that site, day and kind (rollup_cache.py), so after a batch of live traffic a
+  query reads again only the days that batch wrote: the open days' aggregates follow the commits.
 - Rollups are built *lazily*: the first query that needs a closed day summarises it and keeps it.
   This is simpler than maintaining distinct counts incrementally in the ingest writer (a
   distinct count cannot be updated from a batch without re-reading the day), costs the live
@@ -30,7 +32,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -42,7 +44,7 @@ from clearanalytics.db import utcnow, write_lock, write_version
 from clearanalytics.health import needs_reopen
 from clearanalytics.stats import engine, prelude, rollup_sql
 from clearanalytics.stats.query import Query, SiteRange, _local_midnight_utc, today_in
-from clearanalytics.stats.rollup_cache import CACHE, _database_path, runs
+from clearanalytics.stats.rollup_cache import CACHE, _database_path, _normal, runs
 
 OPEN_DAYS = 2  # today and yesterday (local) are read from raw events
 CHUNK_DAYS = 31  # at most this many days built per locked transaction
@@ -289,49 +291,70 @@ def _build_parts(table: str) -> list[rollup_sql.Daily]:
 def _read(conn, path: str, query: Query, report: str, split: Plan, extra: dict) -> list[dict[str, Any]]:
     """One statement: the closed days' stored rows plus the open days' rows, then the report's combine.
 
-    The open days' rows are computed by the daily SQL inside that statement, unless CACHE has kept
-    them since the last write; the second time a report is asked for at the same write version, they
-    are read on their own first and kept (rollup_cache.py says why).
+    The open days' rows are passed in as parameters, per (site, local day) piece: kept in CACHE since
+    they were read, or computed now for the pieces a write has touched since (rollup_cache.py says why).
     """
-    combine = rollup_sql.COMBINE[report]
-    version = write_version(path)
-    keys = [
-        (path, t, combine.dimension if t == "dims" else None, t in combine.light, split.open) for t in combine.tables
-    ]
-    open_given = all(CACHE.open_rows(key, version) is not None for key in keys) or CACHE.asked_before(
-        (path, report, split.open), version
-    )
+    version = write_version(path)  # before any snapshot below begins
+    pieces = [piece for r in split.open for piece in _days_of(r)]
     params = _closed_params(split.closed) | {"limit": query.limit, "query_sites": query.site_ids} | extra
-    if open_given:
-        for key in keys:
-            params |= _open_rows(conn, report, key, version)
-    else:
-        params |= engine.range_params(split.open)
-    return engine.execute(conn, _statement(report, open_given), params)
+    for table in rollup_sql.COMBINE[report].tables:
+        params |= _open_rows(conn, _normal(path), report, table, pieces, version)
+    return engine.execute(conn, _statement(report), params)
 
 
 @cache
-def _statement(report: str, open_given: bool) -> str:
-    reads = set() if open_given else rollup_sql.live_reads(report)
-    return prelude.statement(reads, rollup_sql.rollup_parts(report, open_given), rollup_sql.COMBINE[report].sql)
+def _statement(report: str) -> str:
+    return prelude.statement(set(), rollup_sql.rollup_parts(report), rollup_sql.COMBINE[report].sql)
 
 
-def _open_rows(conn, report: str, key: tuple, version: int) -> dict[str, list]:
-    """The open days' rows of one table as one list parameter per column (see rollup_sql.given_rows)."""
-    kept = CACHE.open_rows(key, version)
-    if kept is not None:
-        return kept
-    _, table, _, _, ranges = key
-    names = ("site_id", "day") + rollup_sql.COLUMNS[table]
-    rows = []
-    if ranges:
+def _days_of(site_range: SiteRange) -> list[tuple[str, str, date]]:
+    """(site_id, timezone, local day) of each whole local day in an open range."""
+    zone = ZoneInfo(site_range.timezone)
+    first = site_range.start.replace(tzinfo=UTC).astimezone(zone).date()
+    last = (site_range.end.replace(tzinfo=UTC).astimezone(zone) - timedelta(microseconds=1)).date()
+    days = (last - first).days + 1
+    return [(site_range.site_id, site_range.timezone, first + timedelta(days=n)) for n in range(days)]
+
+
+def _open_rows(conn, path: str, report: str, table: str, pieces: list, version: int) -> dict[str, list]:
+    """The open days' rows of one table as one list parameter per column (see rollup_sql.given_rows):
+    the kept pieces, and the others read in one statement over their days and kept."""
+    combine = rollup_sql.COMBINE[report]
+    shape = (path, table, combine.dimension if table == "dims" else None, table in combine.light)
+    kind = rollup_sql.TABLE_KIND[table]
+    rows: list[tuple] = []
+    stale: list[tuple[str, str, date]] = []
+    for site_id, timezone, day in pieces:
+        kept = CACHE.piece(shape + (site_id, day), kind)
+        if kept is None:
+            stale.append((site_id, timezone, day))
+        else:
+            rows += kept
+    if stale:
+        ranges = [
+            _site_range(site_id, timezone, first, last)
+            for (site_id, timezone), days in _group_days(stale).items()
+            for first, last in runs(days)
+        ]
         reads = rollup_sql.live_reads(report, table)
         sql = prelude.statement(reads, [], rollup_sql.live_rows(report, table))
-        rows = [tuple(r.values()) for r in engine.execute(conn, sql, engine.range_params(ranges))]
+        read = [tuple(r.values()) for r in engine.execute(conn, sql, engine.range_params(ranges))]
+        by_piece: dict[tuple[str, date], list[tuple]] = defaultdict(list)
+        for row in read:
+            by_piece[(row[0], row[1])].append(row)
+        for site_id, _, day in stale:
+            CACHE.keep_piece(shape + (site_id, day), version, by_piece.get((site_id, day), []))
+        rows += read
+    names = ("site_id", "day") + rollup_sql.COLUMNS[table]
     columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in names]
-    params = {rollup_sql.open_param(table, name): column for name, column in zip(names, columns, strict=True)}
-    CACHE.keep_open_rows(key, version, params)
-    return params
+    return {rollup_sql.open_param(table, name): column for name, column in zip(names, columns, strict=True)}
+
+
+def _group_days(pieces: list[tuple[str, str, date]]) -> dict[tuple[str, str], list[date]]:
+    grouped: dict[tuple[str, str], list[date]] = defaultdict(list)
+    for site_id, timezone, day in sorted(pieces):
+        grouped[(site_id, timezone)].append(day)
+    return grouped
 
 
 def warm(cur: duckdb.DuckDBPyConnection, sites, now: datetime) -> int:
