@@ -23,6 +23,13 @@ from pathlib import Path
 
 from bench.results import Group
 
+# One goal's newest completions and their total, as one statement over the raw rows (the baseline).
+RAW_COMPLETIONS = """
+SELECT id, goal_id, visitor_hash, pageview_id, created_at, count(*) OVER () AS total
+FROM goal_completions WHERE goal_id = ? AND created_at >= ? AND created_at < ?
+ORDER BY created_at DESC, id DESC LIMIT 50
+"""
+
 RAW_FLOOR = """
 SELECT count(DISTINCT visitor_hash), count(*) FROM pageviews
 WHERE created_at >= $start AND created_at < $end AND list_contains($sites, site_id)
@@ -68,6 +75,7 @@ def bench_query(args: argparse.Namespace, group: Group | None = None) -> Group:
     from clearanalytics import accounts, stats
     from clearanalytics.config import SETTINGS_BY_NAME
     from clearanalytics.db import Database, utcnow
+    from clearanalytics.goals import get_goal
     from clearanalytics.ingest.store import Records, write_records
     from clearanalytics.stats import rollups
 
@@ -127,31 +135,54 @@ def bench_query(args: argparse.Namespace, group: Group | None = None) -> Group:
                     write_records(tx, records)
 
             for name in stats.REPORTS:
-                fast_cpu, raw_cpu, written_cpu = [], [], []
-                fast = timed(lambda name=name: stats.run(name, cur, query), args.repeat, fast_cpu)
-                written = timed(lambda name=name: stats.run(name, cur, query), args.repeat, written_cpu, write)
                 with rollups.raw_only():
                     stats.run(name, cur, query)
-                    raw = timed(lambda name=name: stats.run(name, cur, query), args.raw_repeat, raw_cpu)
-                cases = {"rollups": (fast, fast_cpu), "rollups, right after a write": (written, written_cpu)}
-                for label, (samples, cpu) in cases.items():
-                    group.add(
-                        f"{name} ({label})",
-                        samples,
-                        ratio=round(median(samples) / median(raw), 3),
-                        cpu_median=round(median(cpu), 1),
-                        cpu_ratio=round(median(cpu) / median(raw_cpu), 3),
-                    )
-                group.add(f"{name} (raw SQL)", raw, cpu_median=round(median(raw_cpu), 1))
-                print(
-                    f"{name}: rollups {median(fast):.1f} ms ({median(fast_cpu):.1f} CPU), "
-                    f"right after a write {median(written):.1f} ms ({median(written_cpu):.1f} CPU), "
-                    f"raw {median(raw):.1f} ms ({median(raw_cpu):.1f} CPU)",
-                    flush=True,
-                )
+                compare(group, name, lambda name=name: stats.run(name, cur, query), args, write,
+                        raw=lambda name=name: _raw_only(stats.run, name, cur, query))  # fmt: skip
+            goal_id, site_id = cur.execute(
+                "SELECT goal_id, site_id FROM goal_completions GROUP BY ALL ORDER BY count(*) DESC LIMIT 1"
+            ).fetchone()
+            goal = get_goal(cur, goal_id)
+            own = stats.parse_query({"period": "12m", "limit": "50"}, [s for s in sites if s.id == site_id], now=now)
+            (own_range,) = own.ranges()
+            raw_params = [goal_id, own_range.start, own_range.end]
+            cur.execute(RAW_COMPLETIONS, raw_params).fetchall()
+            compare(group, "goals/{goal}/completions", lambda: stats.goal_completions(cur, own, goal), args, write,
+                    raw=lambda: cur.execute(RAW_COMPLETIONS, raw_params).fetchall())  # fmt: skip
     finally:
         db.close()
     return group
+
+
+def _raw_only(func, *args):
+    from clearanalytics.stats import rollups
+
+    with rollups.raw_only():
+        return func(*args)
+
+
+def compare(group: Group, name: str, fast_call, args: argparse.Namespace, write, *, raw) -> None:
+    """Time `fast_call` steady and right after a write, beside `raw` (the same answer as one raw SQL statement)."""
+    fast_cpu, raw_cpu, written_cpu = [], [], []
+    fast = timed(fast_call, args.repeat, fast_cpu)
+    written = timed(fast_call, args.repeat, written_cpu, write)
+    raw_samples = timed(raw, args.raw_repeat, raw_cpu)
+    cases = {"rollups": (fast, fast_cpu), "rollups, right after a write": (written, written_cpu)}
+    for label, (samples, cpu) in cases.items():
+        group.add(
+            f"{name} ({label})",
+            samples,
+            ratio=round(median(samples) / median(raw_samples), 3),
+            cpu_median=round(median(cpu), 1),
+            cpu_ratio=round(median(cpu) / median(raw_cpu), 3),
+        )
+    group.add(f"{name} (raw SQL)", raw_samples, cpu_median=round(median(raw_cpu), 1))
+    print(
+        f"{name}: rollups {median(fast):.1f} ms ({median(fast_cpu):.1f} CPU), "
+        f"right after a write {median(written):.1f} ms ({median(written_cpu):.1f} CPU), "
+        f"raw {median(raw_samples):.1f} ms ({median(raw_cpu):.1f} CPU)",
+        flush=True,
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
