@@ -14,6 +14,7 @@ import pytest
 from bench import generate
 from clearanalytics import accounts, stats
 from clearanalytics.db import Database
+from clearanalytics.ingest.store import Records, write_records
 from clearanalytics.stats import rollup_sql, rollups
 from tests.test_rollups import assert_served_by_rollups, compare_all
 
@@ -81,3 +82,43 @@ def test_a_day_busier_than_a_chunk_is_a_chunk_alone(generated, monkeypatch):
         query = stats.parse_query({"from": "2025-11-01", "to": "2025-11-30"}, sites, now=generate.NOW)
         chunks = list(rollups._chunks(cur, query.date_from, query.date_to, rollups.plan(query)))
         assert chunks == [(date(2025, 11, d), date(2025, 11, d)) for d in range(1, 31)]
+
+
+def _traffic_months(cur, site_id: str) -> set[date]:
+    rows = cur.execute("SELECT month FROM rollup_months WHERE site_id = ? AND kind = 'traffic'", [site_id]).fetchall()
+    return {month for (month,) in rows}
+
+
+def test_whole_months_come_from_monthly_rows_and_a_write_to_a_day_rebuilds_its_month(generated, caplog):
+    """Overview (no time buckets) reads June 2025 from its monthly row; the time series reads days. A
+    daily row changed behind the rollups' back shows in the time series only; a real write to that day
+    rebuilds the day and its month, and both answer as raw events again."""
+    day = date(2025, 6, 15)
+    whole = {date(2025, m, 1) for m in range(3, 13)} | {date(2026, 1, 1)}  # inside 2025-02-19 .. 2026-02-16
+    with generated.reading() as cur:
+        sites = accounts.list_sites(cur)
+        site = sites[0]
+        query = stats.parse_query({"period": "12m"}, [site], now=generate.NOW)
+        overview, series = stats.run("overview", cur, query), stats.run("timeseries", cur, query)
+        assert whole <= _traffic_months(cur, site.id) and date(2026, 2, 1) not in _traffic_months(cur, site.id)
+        bump = "UPDATE rollup_totals SET pageviews = pageviews + 1000 WHERE site_id = ? AND day = ?"
+        cur.execute(bump, [site.id, day])
+        assert stats.run("overview", cur, query) == overview  # the month's row, not the days'
+        before = {p["date"]: p["pageviews"] for p in series}
+        bumped = {p["date"]: p["pageviews"] for p in stats.run("timeseries", cur, query)}
+        assert bumped[day.isoformat()] == before[day.isoformat()] + 1000
+        sample = list(cur.execute(
+            "SELECT * FROM pageviews WHERE site_id = ? AND created_at >= ? ORDER BY created_at LIMIT 1",
+            [site.id, rollups._site_range(site.id, site.timezone, day, day).start],
+        ).fetchone())  # fmt: skip
+    sample[0], sample[2], sample[3] = "month-pv", "month-visitor", "month-session"
+    records = Records()
+    records.rows["pageviews"].append(tuple(sample))
+    with generated.transaction() as cur:
+        write_records(cur, records)
+        assert day.replace(day=1) not in _traffic_months(cur, site.id)  # the write forgot June
+    with generated.reading() as cur:
+        after = stats.run("overview", cur, query)
+        assert after["pageviews"] == overview["pageviews"] + 1
+        assert whole <= _traffic_months(cur, site.id)  # June built again
+        compare_all(cur, sites, generate.NOW, caplog)

@@ -221,6 +221,16 @@ class RollupCache:
             """,
             {"kinds": list(kinds or KINDS), "sites": sites, "firsts": firsts, "lasts": lasts},
         )
+        cur.execute(  # and the months those days are in: their monthly rows are sums of the days
+            """
+            DELETE FROM rollup_months WHERE list_contains($kinds::VARCHAR[], kind) AND EXISTS (
+                SELECT 1 FROM (SELECT unnest($sites::VARCHAR[]) AS s, unnest($firsts::DATE[]) AS a,
+                                      unnest($lasts::DATE[]) AS b) w
+                WHERE w.s = rollup_months.site_id AND rollup_months.month BETWEEN date_trunc('month', w.a) AND w.b
+            )
+            """,
+            {"kinds": list(kinds or KINDS), "sites": sites, "firsts": firsts, "lasts": lasts},
+        )
 
     def _touched(self, path: str, sites: list[str], firsts: list, lasts: list, kinds: tuple[str, ...]) -> None:
         """Note the (site, days, kinds) that the write committing the next version changes (see `piece`)."""

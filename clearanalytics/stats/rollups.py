@@ -69,6 +69,40 @@ class Plan:
     closed: tuple[tuple[str, date, date], ...]
     open: tuple[SiteRange, ...]
 
+    @property
+    def months(self) -> tuple[tuple[str, date], ...]:
+        """(site_id, first day) of every whole local month inside the closed days: read from monthly rows."""
+        return tuple((site_id, month) for site_id, first, last in self.closed for month in _whole_months(first, last))
+
+    def days_outside_months(self) -> tuple[tuple[str, date, date], ...]:
+        """The closed spans less their whole months: the days still read from daily rows."""
+        spans = []
+        for site_id, first, last in self.closed:
+            months = _whole_months(first, last)
+            if not months:
+                spans.append((site_id, first, last))
+                continue
+            if first < months[0]:
+                spans.append((site_id, first, months[0] - timedelta(days=1)))
+            after = _next_month(months[-1])
+            if after <= last:
+                spans.append((site_id, after, last))
+        return tuple(spans)
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _whole_months(first: date, last: date) -> list[date]:
+    """First days of the calendar months wholly inside first..last."""
+    month = first if first.day == 1 else _next_month(first.replace(day=1))
+    months = []
+    while _next_month(month) - timedelta(days=1) <= last:
+        months.append(month)
+        month = _next_month(month)
+    return months
+
 
 def degraded(path: str | Path) -> str | None:
     """One line while the rollups of the database at `path` are failing and raw events answer (/healthz)."""
@@ -186,15 +220,21 @@ def _build_in_chunks(conn, query: Query, split: Plan, kinds: list[str]) -> None:
     lock = write_lock(_path(conn))
     for start, end in _chunks(conn, min(c[1] for c in split.closed), max(c[2] for c in split.closed), split):
         spans = tuple((s, max(a, start), min(b, end)) for s, a, b in split.closed if a <= end and b >= start)
-        with lock:
-            conn.begin()
-            try:
-                _build(conn, query, _missing(conn, Plan(spans, ()), kinds))
-                conn.commit()
-            except BaseException:
-                with suppress(duckdb.Error):
-                    conn.rollback()
-                raise
+        _locked_build(conn, lock, query, Plan(spans, ()), kinds, months=False)
+    if split.months:
+        _locked_build(conn, lock, query, split, kinds, months=True)  # sums of the days just built
+
+
+def _locked_build(conn, lock, query: Query, split: Plan, kinds: list[str], months: bool) -> None:
+    with lock:
+        conn.begin()
+        try:
+            _build(conn, query, _missing(conn, split, kinds, months))
+            conn.commit()
+        except BaseException:
+            with suppress(duckdb.Error):
+                conn.rollback()
+            raise
 
 
 def _chunks(conn, first: date, last: date, split: Plan) -> Iterator[tuple[date, date]]:
@@ -223,32 +263,78 @@ def _path(conn: duckdb.DuckDBPyConnection) -> str:
     return _database_path(conn)
 
 
-def _closed_params(closed) -> dict[str, list]:
+def _closed_params(split: Plan, months: bool) -> dict[str, Any]:
+    """The `closed` (and `closed_months`) parameters: with `months`, whole months are read from monthly
+    rows and only the other closed days from daily rows."""
+    spans = split.days_outside_months() if months else split.closed
+    whole = split.months if months else ()
     return {
-        "closed_sites": [c[0] for c in closed],
-        "closed_from": [c[1] for c in closed],
-        "closed_to": [c[2] for c in closed],
+        "closed_sites": [c[0] for c in spans],
+        "closed_from": [c[1] for c in spans],
+        "closed_to": [c[2] for c in spans],
+        **_bands(spans, min((m[1] for m in whole), default=None)),
+        "month_sites": [m[0] for m in whole],
+        "month_starts": [m[1] for m in whole],
     }
 
 
-def _missing(conn, split: Plan, kinds: list[str]) -> list[tuple[str, str, date]]:
+def _bands(spans, first_month: date | None) -> dict[str, date]:
+    """Two disjoint constant day ranges that hold the daily spans (before the first whole month, and
+    after it), so that each scan of a daily rollup table skips the row groups of the months between
+    (zone maps), where one range over all spans would read the whole year."""
+    never = {"band1_first": date(1970, 1, 1), "band1_last": date(1970, 1, 1)}
+    head = [c for c in spans if first_month is not None and c[2] < first_month]
+    tail = [c for c in spans if c not in head]
+    bands = {}
+    for name, part in (("band1", head), ("band2", tail)):
+        bands[f"{name}_first"] = min((c[1] for c in part), default=date(1970, 1, 1))
+        bands[f"{name}_last"] = max((c[2] for c in part), default=date(1970, 1, 1))
+    if head and tail and bands["band2_first"] <= bands["band1_last"]:  # overlapping: one band of all
+        bands |= {"band1_first": min(c[1] for c in spans), "band1_last": max(c[2] for c in spans)}
+        bands |= {"band2_first": never["band1_first"], "band2_last": never["band1_last"]}
+    return bands
+
+
+def _missing(conn, split: Plan, kinds: list[str], months: bool = True) -> list[tuple[str, str, date, bool]]:
+    """(site, kind, day, False) of the closed days without complete daily rows, then (site, kind,
+    month, True) of the whole months (with `months`) without complete monthly rows."""
     sql = f"""
         WITH {rollup_sql.CLOSED},
         wanted AS (
             SELECT c.site_id, k.kind, unnest(generate_series(c.day_from, c.day_to, INTERVAL 1 DAY))::DATE AS day
             FROM closed c CROSS JOIN (SELECT unnest($kinds::VARCHAR[]) AS kind) k
+        ),
+        {rollup_sql.CLOSED_MONTHS},
+        wanted_months AS (
+            SELECT m.site_id, k.kind, m.month FROM closed_months m
+            CROSS JOIN (SELECT unnest($kinds::VARCHAR[]) AS kind) k
         )
-        SELECT w.site_id, w.kind, w.day FROM wanted w
-        ANTI JOIN rollup_days r ON r.site_id = w.site_id AND r.kind = w.kind AND r.day = w.day
-        ORDER BY 1, 2, 3
+        SELECT * FROM (
+            SELECT w.site_id, w.kind, w.day, FALSE AS is_month FROM wanted w
+            ANTI JOIN rollup_days r ON r.site_id = w.site_id AND r.kind = w.kind AND r.day = w.day
+            UNION ALL
+            SELECT w.site_id, w.kind, w.month, TRUE FROM wanted_months w
+            ANTI JOIN rollup_months r ON r.site_id = w.site_id AND r.kind = w.kind AND r.month = w.month
+        ) ORDER BY 4, 1, 2, 3
     """
-    return conn.execute(sql, _closed_params(split.closed) | {"kinds": kinds}).fetchall()
+    params = _closed_params(split, False) | {"kinds": kinds}
+    if months:
+        params |= {k: v for k, v in _closed_params(split, True).items() if k.startswith("month_")}
+    return engine.execute_rows(conn, sql, params)
 
 
-def _build(conn, query: Query, missing: list[tuple[str, str, date]]) -> None:
-    """Summarise the missing (site, kind, day) from raw events, replacing any stale rows of them."""
-    if not missing:
-        return
+def _build(conn, query: Query, missing: list[tuple[str, str, date, bool]]) -> None:
+    """Summarise the missing days from raw events, then the missing months from their days' rows
+    (`_missing` lists days first), replacing any stale rows of them."""
+    days = [m[:3] for m in missing if not m[3]]
+    months = [m[:3] for m in missing if m[3]]
+    if days:
+        _build_days(conn, query, days)
+    if months:
+        _build_months(conn, months)
+
+
+def _build_days(conn, query: Query, missing: list[tuple[str, str, date]]) -> None:
     zones = {s.id: s.timezone for s in query.sites}
     by_kind: dict[str, dict[str, list[date]]] = defaultdict(lambda: defaultdict(list))
     for site_id, kind, day in missing:
@@ -264,19 +350,42 @@ def _build(conn, query: Query, missing: list[tuple[str, str, date]]) -> None:
             "pair_days": [d for ds in sites.values() for d in ds],
         }
         for table in [t for t, k in rollup_sql.TABLE_KIND.items() if k == kind]:
-            conn.execute(
-                f"DELETE FROM rollup_{table} WHERE (site_id, day) IN "
-                "(SELECT unnest($pair_sites::VARCHAR[]), unnest($pair_days::DATE[]))",
-                pairs,
-            )
+            _delete_pairs(conn, f"rollup_{table}", pairs)
             columns = ", ".join(("site_id", "day") + rollup_sql.COLUMNS[table])
             for daily in _build_parts(table):
                 sql = f"INSERT INTO rollup_{table} ({columns}) " + prelude.statement(daily.reads, [], daily.text("day"))
                 engine.execute(conn, sql, engine.range_params(ranges))
-    built_at = utcnow()
+    _mark(conn, "rollup_days", missing)
+
+
+def _build_months(conn, missing: list[tuple[str, str, date]]) -> None:
+    """Monthly rows as sums of the daily rows (complete: the caller built the month's days first)."""
+    for kind in sorted({m[1] for m in missing}):
+        of_kind = [m for m in missing if m[1] == kind]
+        pairs = {"pair_sites": [m[0] for m in of_kind], "pair_days": [m[2] for m in of_kind]}
+        for table in [t for t, k in rollup_sql.TABLE_KIND.items() if k == kind]:
+            _delete_pairs(conn, f"rollup_{table}_months", pairs)
+            conn.execute(
+                "WITH wanted AS (SELECT unnest($pair_sites::VARCHAR[]) AS site_id, unnest($pair_days::DATE[]) AS month)"
+                + rollup_sql.month_rows(table),
+                pairs,
+            )
+    _mark(conn, "rollup_months", missing)
+
+
+def _delete_pairs(conn, table: str, pairs: dict[str, list]) -> None:
     conn.execute(
-        "INSERT INTO rollup_days SELECT unnest($s::VARCHAR[]), unnest($k::VARCHAR[]), unnest($d::DATE[]), $at",
-        {"s": [m[0] for m in missing], "k": [m[1] for m in missing], "d": [m[2] for m in missing], "at": built_at},
+        f"DELETE FROM {table} WHERE (site_id, day) IN "
+        "(SELECT unnest($pair_sites::VARCHAR[]), unnest($pair_days::DATE[]))",
+        pairs,
+    )
+
+
+def _mark(conn, table: str, built: list[tuple[str, str, date]]) -> None:
+    """Note the (site, kind, day or month) just built as complete."""
+    conn.execute(
+        f"INSERT INTO {table} SELECT unnest($s::VARCHAR[]), unnest($k::VARCHAR[]), unnest($d::DATE[]), $at",
+        {"s": [m[0] for m in built], "k": [m[1] for m in built], "d": [m[2] for m in built], "at": utcnow()},
     )
 
 
@@ -296,7 +405,8 @@ def _read(conn, path: str, query: Query, report: str, split: Plan, extra: dict) 
     """
     version = write_version(path)  # before any snapshot below begins
     pieces = [piece for r in split.open for piece in _days_of(r)]
-    params = _closed_params(split.closed) | {"limit": query.limit, "query_sites": query.site_ids} | extra
+    params = _closed_params(split, rollup_sql.uses_months(report))
+    params |= {"limit": query.limit, "query_sites": query.site_ids} | extra
     for table in rollup_sql.COMBINE[report].tables:
         params |= _open_rows(conn, _normal(path), report, table, pieces, version)
     return engine.execute(conn, _statement(report), params)
@@ -374,7 +484,7 @@ def build(cur: duckdb.DuckDBPyConnection, query: Query) -> int:
         return 0
     conn = cur.cursor()
     try:
-        missing = len(_missing(conn, split, list(rollup_sql.KINDS)))
+        missing = len(_missing(conn, split, list(rollup_sql.KINDS), months=False))
         _build_in_chunks(conn, query, split, list(rollup_sql.KINDS))
         return missing
     finally:
