@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import resource
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -149,6 +150,7 @@ def bench_query(args: argparse.Namespace, group: Group | None = None) -> Group:
             cur.execute(RAW_COMPLETIONS, raw_params).fetchall()
             compare(group, "goals/{goal}/completions", lambda: stats.goal_completions(cur, own, goal), args, write,
                     raw=lambda: cur.execute(RAW_COMPLETIONS, raw_params).fetchall())  # fmt: skip
+        group.facts["peak RSS of this process (MB)"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     finally:
         db.close()
     return group
