@@ -21,7 +21,7 @@ from bench import generate
 from clearanalytics import accounts, stats
 from clearanalytics.ingest import store
 from clearanalytics.metrics import METRICS_KEY
-from clearanalytics.stats import engine, prelude, rollup_sql, rollups
+from clearanalytics.stats import engine, prelude, rollup_plan, rollup_sql, rollups
 from clearanalytics.stats.daily_sql import DAILY
 from clearanalytics.stats.rollup_cache import CACHE, STRICT_ENV, RollupFailure
 from tests.app_helpers import new_app
@@ -141,7 +141,7 @@ def _days(cur, site_id: str) -> set[date]:
 
 def _midnight(site, day: date):
     """The UTC time of the site's local midnight starting `day`."""
-    return rollups._site_range(site.id, site.timezone, day, day).start
+    return rollup_plan.site_range(site.id, site.timezone, day, day).start
 
 
 def test_writers_invalidate_through_the_store_and_days_retention_emptied_stay(app):

@@ -17,7 +17,7 @@ from bench import generate
 from clearanalytics import accounts, site_settings, stats
 from clearanalytics.db import Database
 from clearanalytics.ingest.store import Records, insert_rows, write_records
-from clearanalytics.stats import rollup_sql, rollups
+from clearanalytics.stats import rollup_plan, rollup_sql, rollups
 from clearanalytics.stats.rollup_cache import CACHE, _normal
 
 
@@ -86,7 +86,7 @@ def test_an_engagement_update_of_yesterday_recomputes_yesterday(db):
         before = _answers(cur, sites)
         for site in sites:  # a site with a pageview yesterday (local)
             today = rollups.today_in(site, generate.NOW)
-            yesterday = rollups._site_range(
+            yesterday = rollup_plan.site_range(
                 site.id, site.timezone, today - timedelta(days=1), today - timedelta(days=1)
             )
             found = cur.execute(

@@ -15,7 +15,7 @@ from bench import generate
 from clearanalytics import accounts, stats
 from clearanalytics.db import Database
 from clearanalytics.ingest.store import Records, write_records
-from clearanalytics.stats import rollup_sql, rollups
+from clearanalytics.stats import rollup_build, rollup_plan, rollup_sql, rollups
 from tests.test_rollups import assert_served_by_rollups, compare_all
 
 SMALL_CHUNK = 400  # pageviews: the 20,000 generated over a year make about 50 chunks
@@ -45,10 +45,10 @@ def _rebuild(cur, sites) -> None:
 def test_small_chunks_store_the_same_rows_as_one_chunk_per_month(generated, monkeypatch, caplog):
     with generated.reading() as cur:
         sites = accounts.list_sites(cur)
-        monkeypatch.setattr(rollups, "CHUNK_ROWS", 10**9)
+        monkeypatch.setattr(rollup_build, "CHUNK_ROWS", 10**9)
         _rebuild(cur, sites)
         monthly = _stored(cur)
-        monkeypatch.setattr(rollups, "CHUNK_ROWS", SMALL_CHUNK)
+        monkeypatch.setattr(rollup_build, "CHUNK_ROWS", SMALL_CHUNK)
         _rebuild(cur, sites)
         assert _stored(cur) == monthly
         assert sum(len(rows) for rows in monthly.values()) > 10_000
@@ -57,30 +57,30 @@ def test_small_chunks_store_the_same_rows_as_one_chunk_per_month(generated, monk
 
 
 def test_a_chunk_holds_at_most_chunk_rows_pageviews_unless_it_is_one_day(generated, monkeypatch):
-    monkeypatch.setattr(rollups, "CHUNK_ROWS", SMALL_CHUNK)
+    monkeypatch.setattr(rollup_build, "CHUNK_ROWS", SMALL_CHUNK)
     with generated.reading() as cur:
         sites = accounts.list_sites(cur)
         query = stats.parse_query({"period": "12m"}, sites, now=generate.NOW)
         split = rollups.plan(query)
         first, last = query.date_from, query.date_to - timedelta(days=rollups.OPEN_DAYS)
-        chunks = list(rollups._chunks(cur, first, last, split))
+        chunks = list(rollup_build._chunks(cur, first, last, split))
         per_day = dict(cur.execute("SELECT created_at::DATE, count(*) FROM pageviews GROUP BY 1").fetchall())
     assert chunks[0][0] == first and chunks[-1][1] == last
     for (_, end), (start, _) in zip(chunks, chunks[1:], strict=False):
         assert start == end + timedelta(days=1)  # contiguous, no day twice, none left out
     for start, end in chunks:
         days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
-        assert len(days) <= rollups.CHUNK_DAYS
+        assert len(days) <= rollup_build.CHUNK_DAYS
         assert len(days) == 1 or sum(per_day.get(d, 0) for d in days) <= SMALL_CHUNK, (start, end)
     assert len(chunks) >= 20_000 * 0.9 // SMALL_CHUNK
 
 
 def test_a_day_busier_than_a_chunk_is_a_chunk_alone(generated, monkeypatch):
-    monkeypatch.setattr(rollups, "CHUNK_ROWS", 1)
+    monkeypatch.setattr(rollup_build, "CHUNK_ROWS", 1)
     with generated.reading() as cur:
         sites = accounts.list_sites(cur)
         query = stats.parse_query({"from": "2025-11-01", "to": "2025-11-30"}, sites, now=generate.NOW)
-        chunks = list(rollups._chunks(cur, query.date_from, query.date_to, rollups.plan(query)))
+        chunks = list(rollup_build._chunks(cur, query.date_from, query.date_to, rollups.plan(query)))
         assert chunks == [(date(2025, 11, d), date(2025, 11, d)) for d in range(1, 31)]
 
 
@@ -109,7 +109,7 @@ def test_whole_months_come_from_monthly_rows_and_a_write_to_a_day_rebuilds_its_m
         assert bumped[day.isoformat()] == before[day.isoformat()] + 1000
         sample = list(cur.execute(
             "SELECT * FROM pageviews WHERE site_id = ? AND created_at >= ? ORDER BY created_at LIMIT 1",
-            [site.id, rollups._site_range(site.id, site.timezone, day, day).start],
+            [site.id, rollup_plan.site_range(site.id, site.timezone, day, day).start],
         ).fetchone())  # fmt: skip
     sample[0], sample[2], sample[3] = "month-pv", "month-visitor", "month-session"
     records = Records()

@@ -308,7 +308,7 @@ def stored_rows(report: str, table: str) -> str:
     dimension = COMBINE[report].dimension if table == "dims" else None
     narrow = f" AND x.dimension = '{dimension}'" if dimension else ""
     columns = ", ".join(f"x.{c}" for c in ("site_id", "day") + COLUMNS[table])
-    # Scanned once per band (two disjoint constant ranges, see rollups._bands): DuckDB skips the row
+    # Scanned once per band (two disjoint constant ranges, see rollup_plan._bands): DuckDB skips the row
     # groups outside it (zone maps), as for raw events.
     days = "\nUNION ALL\n".join(
         f"SELECT {columns} FROM rollup_{table} x\n"
