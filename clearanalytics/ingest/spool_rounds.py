@@ -18,6 +18,7 @@ import errno
 import os
 import threading
 from datetime import datetime
+from pathlib import Path
 
 from clearanalytics.health import Unavailable, describe
 from clearanalytics.ingest.store import Records
@@ -146,13 +147,17 @@ class SpoolRounds:
         self._torn = False
         self._retire(old)
 
-    def _retire(self, fd: int) -> None:
-        """A segment no longer written to: closed now, or after its lines are synced (fsync=batch)."""
+    def _retire(self, fd: int, close: bool = True) -> int | None:
+        """A segment no longer written to: closed now (or by the caller, after it lets go of the writer lock,
+        when `close` is False: the fd is returned), or after its lines are synced (fsync=batch)."""
         self._generation += 1
         if self.fsync == "batch":
             self._unsynced_fds.append(fd)
-        else:
-            os.close(fd)
+            return None
+        if not close:
+            return fd
+        os.close(fd)
+        return None
 
     def _sync(self, seq: int) -> None:
         """Group commit: return once line `seq` is on disk, sharing one fdatasync with concurrent submitters.
@@ -223,8 +228,14 @@ class SpoolRounds:
             raise Unavailable(cause) from exc
 
     def _open_segment(self) -> None:
+        self._install_segment(*self._create_segment())
+
+    def _create_segment(self) -> tuple[Path, int]:
+        """A new, empty segment file (no lock needed: only the holder of the write round calls it)."""
         self._segment_no += 1
         path = self.spool_dir / f"{datetime.now():%Y%m%d%H%M%S%f}-{os.getpid()}-{self._segment_no:06d}.jsonl"
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        self._segment, self._size = path, 0
+        return path, os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+
+    def _install_segment(self, path: Path, fd: int) -> None:
+        self._fd, self._segment, self._size, self._torn = fd, path, 0, False
         self._segments.append(path)

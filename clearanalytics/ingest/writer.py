@@ -189,23 +189,30 @@ class Writer(SpoolRounds):
     def _rotate(self) -> tuple[Records, int, list[Path]] | None:
         """Start a new segment and take the rows queued so far with the segments that hold them.
 
-        The caller holds off write rounds, so every row queued is in a segment taken here.
+        The caller holds off write rounds, so every row queued is in a segment taken here. The
+        file is created and the old one closed outside the writer lock: both release the GIL,
+        and a lock held meanwhile would stall every submitter.
         """
+        created = None
+        if self._fd is not None:  # only the round holder (us) or close (which claims it too) changes _fd
+            try:
+                created = self._create_segment()
+            except OSError as exc:  # keep appending to the old segment; commit it next time
+                self.errors.error("segment", "cannot open a new spool segment", exc)
+                return None
+        to_close = None
         with self._lock:
-            if self._fd is not None:
+            if created is not None:
                 old = self._fd
-                try:
-                    self._open_segment()
-                except OSError as exc:  # keep appending to the old segment; commit it next time
-                    self._fd = old
-                    self.errors.error("segment", "cannot open a new spool segment", exc)
-                    return None
-                self._retire(old)
+                self._install_segment(*created)
+                to_close = self._retire(old, close=False)
                 segments, self._segments = self._segments[:-1], self._segments[-1:]
             else:
                 segments, self._segments = self._segments, []
             batch, count = self._pending, self._count
             self._pending, self._count = Records(), 0
+        if to_close is not None:
+            os.close(to_close)
         return batch, count, segments
 
     def _commit(self, batch: Records, count: int, idempotent: bool = False) -> bool:
