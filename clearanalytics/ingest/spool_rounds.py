@@ -23,6 +23,8 @@ from pathlib import Path
 from clearanalytics.health import Unavailable, describe
 from clearanalytics.ingest.store import Records
 
+_BUSY = object()  # the value of Writer._writing while a round runs that nobody waits for yet
+
 
 class QueuedLine:
     """One submit's spool line on its way to the file; `seq` numbers it once written (for fdatasync)."""
@@ -37,73 +39,96 @@ class QueuedLine:
 class SpoolRounds:
     """Write and fdatasync rounds over Writer's spool state (see the module docstring)."""
 
-    def _write(self, line: QueuedLine) -> None:
+    def _write(self, line: QueuedLine, batch: list[QueuedLine] | None) -> None:
         """Return once `line` is written whole (raise Unavailable if it cannot be), sharing one write with others.
 
         Group write, like the fdatasync rounds below: the first submitter to find no write running
-        leads a round, writing every queued line in one os.write while the others queue theirs and
-        wait for the round to end. No lock is held across the write (it releases the GIL: a thread
-        holding a lock while it waits for the GIL back stalls every submitter), yet only one
-        thread writes at a time, so a failed write can still be cut off whole.
+        leads a round (`batch`, elected by `_lead_if_free` when the line was queued), writing every
+        queued line in one os.write while the others queue theirs and wait for the round to end.
+        No lock is held across the write (it releases the GIL: a thread holding a lock while it
+        waits for the GIL back stalls every submitter), yet only one thread writes at a time, so a
+        failed write can still be cut off whole. A round nobody waits for costs no Event.
         """
         while not line.done:
-            with self._lock:
-                if line.done:
-                    break
-                running = self._writing
-                leader = running is None
-                if leader:
-                    running = self._writing = threading.Event()
-                    batch, self._queue = self._queue, []
-            if not leader:
-                running.wait()
-                continue
-            try:
-                self._write_round(batch)
-            finally:
-                for queued in batch:  # never strand a submitter, whatever went wrong
-                    if not queued.done:
-                        queued.error, queued.done = Unavailable("the ingest spool write failed"), True
-                self._release(running)
+            if batch is None:
+                with self._lock:
+                    if line.done:
+                        break
+                    batch = self._lead_if_free()
+                    if batch is None:
+                        running = self._waitable_round()
+                if batch is None:
+                    running.wait()
+                    continue
+            self._lead(batch)
+            batch = None
         if line.error is not None:
             raise line.error
 
-    def _write_round(self, batch: list[QueuedLine]) -> None:
-        """Lead one round: write the batch's lines, then queue their rows and number them for fdatasync."""
+    def _lead_if_free(self) -> list[QueuedLine] | None:
+        """Under the writer lock: start a write round with every queued line, or None if one is running."""
+        if self._writing is not None:
+            return None
+        self._writing = _BUSY
+        batch, self._queue = self._queue, []
+        return batch
+
+    def _waitable_round(self) -> threading.Event:
+        """Under the writer lock: the Event the running round (or rotation) sets when it ends."""
+        if self._writing is _BUSY:
+            self._writing = threading.Event()
+        return self._writing
+
+    def _lead(self, batch: list[QueuedLine]) -> None:
+        """Lead one round: write the batch's lines, then queue their rows and number them for fdatasync.
+
+        The round holder alone writes, rotates or closes the segment, so `_fd` needs no lock here.
+        """
+        error: Unavailable | None = None
         try:
-            with self._lock:
-                if self._fd is None:
-                    raise Unavailable("the server is shutting down")
-                if self._torn:
+            if self._fd is None:
+                raise Unavailable("the server is shutting down")
+            if self._torn:
+                with self._lock:
                     self._replace_torn_segment()
             self._append(b"".join(queued.data for queued in batch))
         except Unavailable as exc:
-            for queued in batch:
-                queued.error, queued.done = exc, True
-            return
-        with self._lock:  # numbered after the write: a fdatasync round that counts a line finds it in a file
-            for queued in batch:
-                self._pending.extend(queued.records)
-                self._written += 1
-                queued.seq, queued.done = self._written, True
-            self._count += len(batch)
-            if self._count >= self.max_pending:
-                self._wake.set()
+            error = exc
+        except BaseException:
+            error = Unavailable("the ingest spool write failed")  # never strand a submitter
+            raise
+        finally:
+            with self._lock:  # numbered after the write: a fdatasync round that counts a line finds it in a file
+                if error is None:
+                    for queued in batch:
+                        self._pending.extend(queued.records)
+                        self._written += 1
+                        queued.seq, queued.done = self._written, True
+                    self._count += len(batch)
+                    if self._count >= self.max_pending:
+                        self._wake.set()
+                else:
+                    for queued in batch:
+                        queued.error, queued.done = error, True
+                running, self._writing = self._writing, None
+            if running is not _BUSY:
+                running.set()
 
-    def _claim(self) -> threading.Event:
+    def _claim(self) -> None:
         """Hold off every write round (for a segment rotation or the close); give it back with `_release`."""
         while True:
             with self._lock:
-                running = self._writing
-                if running is None:
-                    self._writing = claimed = threading.Event()
-                    return claimed
+                if self._writing is None:
+                    self._writing = _BUSY
+                    return
+                running = self._waitable_round()
             running.wait()
 
-    def _release(self, running: threading.Event) -> None:
+    def _release(self) -> None:
         with self._lock:
-            self._writing = None
-        running.set()
+            running, self._writing = self._writing, None
+        if running is not _BUSY:
+            running.set()
 
     def _append(self, data: bytes) -> None:
         """Write all the data (looping on short writes) or none of it: a torn tail is cut off again.

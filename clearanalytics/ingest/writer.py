@@ -65,7 +65,7 @@ class Writer(SpoolRounds):
         self._pending = Records()
         self._count = 0
         self._queue: list[QueuedLine] = []  # submitted lines waiting for the next write round
-        self._writing: threading.Event | None = None  # set when the running write round (or a rotation) ends
+        self._writing: object | None = None  # a write round (or rotation) runs: _BUSY, or the Event it sets at the end
         self._lock = threading.Lock()  # guards pending + the open segment
         self._flush_lock = threading.Lock()  # one flush at a time
         self._wake = threading.Event()
@@ -111,7 +111,7 @@ class Writer(SpoolRounds):
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
-        claimed = self._claim()  # a write round in progress ends first; lines queued after it answer 503
+        self._claim()  # a write round in progress ends first; lines queued after it answer 503
         final_round = threading.Event()
         while True:  # wait for a running fdatasync round, then lead the last one: no fd closes under a sync
             with self._round_lock, self._lock:
@@ -133,7 +133,7 @@ class Writer(SpoolRounds):
             with self._round_lock:
                 self._synced, self._round_done = self._written, None
             final_round.set()
-            self._release(claimed)
+            self._release()
         self.flush()
         if self._segment is not None and self._segment.exists() and self._segment.stat().st_size == 0:
             self._segment.unlink()
@@ -154,7 +154,8 @@ class Writer(SpoolRounds):
             if self._failed_events + self._count >= MAX_BACKLOG:
                 raise Unavailable(self.health.cause or "the database is not accepting writes")
             self._queue.append(line)
-        self._write(line)
+            batch = self._lead_if_free()
+        self._write(line, batch)
         if self.fsync == "batch":
             self._sync(line.seq)
 
@@ -169,11 +170,11 @@ class Writer(SpoolRounds):
             with self._lock:
                 if not self._count:
                     return retried
-            claimed = self._claim()  # no write round runs while the segment turns over
+            self._claim()  # no write round runs while the segment turns over
             try:
                 taken = self._rotate()
             finally:
-                self._release(claimed)
+                self._release()
             if taken is None:
                 return retried
             batch, count, segments = taken
