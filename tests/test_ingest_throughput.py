@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import os
 import threading
 from collections import Counter
@@ -20,6 +21,7 @@ import pytest
 
 from clearanalytics.ingest.spool import encode, replay
 from clearanalytics.ingest.writer import Writer
+from clearanalytics.queue_log import ThrottledRecords
 from tests.conftest import make_account
 from tests.ingest_helpers import CHROME, query_rows
 from tests.test_durability import Load, database_with_site, one_pageview, stored_ids
@@ -192,3 +194,44 @@ def test_writer_numbers_a_line_for_fdatasync_only_after_it_is_written(tmp_path, 
     with db.reading() as cur:
         assert cur.execute("SELECT count(*), count(DISTINCT id) FROM pageviews").fetchone() == (240, 240)
     db.close()
+
+
+def test_waitress_queue_warnings_are_one_line_a_minute_with_a_count():
+    now = [1000.0]
+    throttle = ThrottledRecords(interval=60, clock=lambda: now[0])
+    logger = logging.getLogger("tests.queue_log")
+    logger.propagate = False
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger.addHandler(handler)
+    logger.addFilter(throttle)
+    try:
+        for depth in range(1, 1001):
+            logger.warning("Task queue depth is %d", depth)
+        now[0] += 61
+        logger.warning("Task queue depth is %d", 7)
+    finally:
+        logger.removeHandler(handler)
+        logger.removeFilter(throttle)
+    assert [r.getMessage() for r in records] == [
+        "Task queue depth is 1",
+        "Task queue depth is 7 (and 999 more times in the last 61 s)",
+    ]
+
+
+def test_a_server_with_queued_requests_logs_the_queue_depth_once(tmp_path, live_server):
+    """One waitress thread and 8 connections posting at once: nearly every request queues."""
+    account = make_account(tmp_path / "data")
+    server = live_server(account.data_dir, env={"CLEARANALYTICS_THREADS": "1"})
+    acked: list[str] = []
+    statuses: Counter[int] = Counter()
+    threads = [threading.Thread(target=post_pageviews, args=(server.url, n, 40, acked, statuses)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    server.stop()
+    assert statuses == Counter({202: 8 * 40})
+    queue_lines = [line for line in server.log_text().splitlines() if "Task queue depth" in line]
+    assert len(queue_lines) == 1, f"{len(queue_lines)} queue-depth lines, e.g. {queue_lines[:3]}"
