@@ -10,40 +10,50 @@ that requests queue, and how often.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from clearanalytics.health import LOG_INTERVAL_SECONDS
 
 QUEUE_LOGGER = "waitress.queue"
 
 
-class ThrottledRecords(logging.Filter):
-    """Lets the first record through, then at most one per interval, telling how many it held back."""
+class ThrottledWarnings:
+    """Stands in for waitress's queue logger: the first warning goes through, then one per interval
+    with the number held back. Held-back warnings cost a comparison, not a log record.
 
-    def __init__(self, interval: float = LOG_INTERVAL_SECONDS, clock: Callable[[], float] = time.monotonic):
-        super().__init__()
-        self.interval, self.clock = interval, clock
+    waitress calls `warning` under its task dispatcher's lock, so calls never overlap.
+    """
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        interval: float = LOG_INTERVAL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.logger, self.interval, self.clock = logger, interval, clock
         self._last = float("-inf")
         self._held = 0
-        self._lock = threading.Lock()
 
-    def filter(self, record: logging.LogRecord) -> bool:
+    def warning(self, msg: str, *args: Any) -> None:
         now = self.clock()
-        with self._lock:
-            if now - self._last < self.interval:
-                self._held += 1
-                return False
-            held, since = self._held, now - self._last
-            self._held, self._last = 0, now
+        if now - self._last < self.interval:
+            self._held += 1
+            return
+        held, since = self._held, now - self._last
+        self._held, self._last = 0, now
         if held:
-            record.msg = f"{record.msg} (and {held} more times in the last {since:.0f} s)"
-        return True
+            self.logger.warning(msg + " (and %d more times in the last %.0f s)", *args, held, since)
+        else:
+            self.logger.warning(msg, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.logger, name)  # any other logger method waitress may call
 
 
-def throttle_queue_warnings() -> None:
-    """Install the throttle on waitress's queue logger (once, however often it is called)."""
-    logger = logging.getLogger(QUEUE_LOGGER)
-    if not any(isinstance(f, ThrottledRecords) for f in logger.filters):
-        logger.addFilter(ThrottledRecords())
+def throttle_queue_warnings(server: Any) -> None:
+    """Give the task dispatcher of `server` (what waitress.create_server returns) the throttled logger."""
+    dispatcher = server.task_dispatcher
+    if not isinstance(dispatcher.queue_logger, ThrottledWarnings):
+        dispatcher.queue_logger = ThrottledWarnings(logging.getLogger(QUEUE_LOGGER))

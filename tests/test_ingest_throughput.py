@@ -21,7 +21,7 @@ import pytest
 
 from clearanalytics.ingest.spool import encode, replay
 from clearanalytics.ingest.writer import Writer
-from clearanalytics.queue_log import ThrottledRecords
+from clearanalytics.queue_log import ThrottledWarnings
 from tests.conftest import make_account
 from tests.ingest_helpers import CHROME, query_rows
 from tests.test_durability import Load, database_with_site, one_pageview, stored_ids
@@ -198,22 +198,20 @@ def test_writer_numbers_a_line_for_fdatasync_only_after_it_is_written(tmp_path, 
 
 def test_waitress_queue_warnings_are_one_line_a_minute_with_a_count():
     now = [1000.0]
-    throttle = ThrottledRecords(interval=60, clock=lambda: now[0])
     logger = logging.getLogger("tests.queue_log")
     logger.propagate = False
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = records.append
     logger.addHandler(handler)
-    logger.addFilter(throttle)
+    throttled = ThrottledWarnings(logger, interval=60, clock=lambda: now[0])
     try:
         for depth in range(1, 1001):
-            logger.warning("Task queue depth is %d", depth)
+            throttled.warning("Task queue depth is %d", depth)
         now[0] += 61
-        logger.warning("Task queue depth is %d", 7)
+        throttled.warning("Task queue depth is %d", 7)
     finally:
         logger.removeHandler(handler)
-        logger.removeFilter(throttle)
     assert [r.getMessage() for r in records] == [
         "Task queue depth is 1",
         "Task queue depth is 7 (and 999 more times in the last 61 s)",
