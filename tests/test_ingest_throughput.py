@@ -18,7 +18,12 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 import pytest
+import ua_parser
+from ua_parser import basic as ua_basic
+from ua_parser import regex as ua_regex
+from ua_parser.loaders import load_builtins
 
+from clearanalytics.demo import USER_AGENTS
 from clearanalytics.ingest.spool import encode, replay
 from clearanalytics.ingest.writer import Writer
 from clearanalytics.queue_log import ThrottledWarnings
@@ -233,3 +238,14 @@ def test_a_server_with_queued_requests_logs_the_queue_depth_once(tmp_path, live_
     assert statuses == Counter({202: 8 * 40})
     queue_lines = [line for line in server.log_text().splitlines() if "Task queue depth" in line]
     assert len(queue_lines) == 1, f"{len(queue_lines)} queue-depth lines, e.g. {queue_lines[:3]}"
+
+
+def test_user_agents_are_parsed_by_the_native_resolver_with_the_pure_python_answers():
+    """ua-parser[regex] installs ua-parser-rs, which ua-parser picks by itself: a new user agent costs
+    about 0.1 ms instead of 4 ms of GIL-held regex matching. Same rules, so the same answers."""
+    resolver = ua_parser.parser.resolver
+    assert isinstance(getattr(resolver, "parser", resolver), ua_regex.Resolver)
+    pure = ua_parser.Parser(ua_basic.Resolver(load_builtins()))
+    for _name, agent in USER_AGENTS:
+        native, expected = ua_parser.parse(agent), pure.parse(agent)
+        assert (native.user_agent, native.os, native.device) == (expected.user_agent, expected.os, expected.device)
