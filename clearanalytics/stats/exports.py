@@ -18,12 +18,14 @@ import duckdb
 from clearanalytics.accounts import Site
 from clearanalytics.db import utcnow
 from clearanalytics.exports.columns import TABLES
+from clearanalytics.exports.formats import csv_header, csv_rows, jsonl_chunks
+from clearanalytics.exports.sqltext import sql_encodable, text_query
 from clearanalytics.stats.query import QueryError, SiteRange, parse_limit, parse_query, today_in
 
 MAX_EXPORT_LIMIT = 10000
 DEFAULT_DAYS_BACK = 30
 MAX_CURSOR_LENGTH = 64
-BATCH_SIZE = 1000
+CHUNK_ROWS = 5000  # DuckDB keeps ORDER BY ... LIMIT n a Top-N for n up to 5000 (see _chunk_rows)
 # Tables whose rows are events in time, exported for a date range; goals are exported whole.
 TIMED_TABLES = ("pageviews", "goal_completions", "ecommerce_events")
 
@@ -65,11 +67,16 @@ def parse_export(
 
 def select_list(table: str) -> str:
     """The table's exported columns in definition order; `domain` comes from the site."""
-    return ", ".join("s.domain AS domain" if c.name == "domain" else f"t.{c.name}" for c in TABLES[table])
+    return ", ".join("s.domain AS domain" if c.name == "domain" else f"c.{c.name}" for c in TABLES[table])
 
 
-def _where(page: ExportPage) -> tuple[str, list]:
-    """The tenant's sites (each in its own UTC range for timed tables) and the cursor."""
+def _where(page: ExportPage, after: str | None) -> tuple[str, list]:
+    """The tenant's sites (each in its own UTC range for timed tables) and the rows after `after`.
+
+    The union of the sites' ranges is added as plain bounds on created_at: DuckDB pushes those
+    (unlike the OR of each site's range) into the scan, whose min/max index then skips the row
+    groups outside the export's dates.
+    """
     params: list = []
     if not page.site_ids:
         where = ["FALSE"]
@@ -78,45 +85,102 @@ def _where(page: ExportPage) -> tuple[str, list]:
         where = ["(" + " OR ".join(one_site for _ in page.ranges) + ")"]
         for r in page.ranges:
             params += [r.site_id, r.start, r.end]
+        if page.ranges:
+            where += ["t.created_at >= ?", "t.created_at < ?"]
+            params += [min(r.start for r in page.ranges), max(r.end for r in page.ranges)]
     else:
         where = ["list_contains(?, t.site_id)"]
         params.append(list(page.site_ids))
-    if page.cursor is not None:
+    if after is not None:
         where.append("t.id > ?")
-        params.append(page.cursor)
+        params.append(after)
     return " AND ".join(where), params
 
 
-def export_sql(page: ExportPage) -> tuple[str, list]:
-    """The page's rows in id order.
+def _chunk_rows(page: ExportPage, after: str | None, limit: int) -> tuple[str, list]:
+    """The next `limit` (at most CHUNK_ROWS) rows after `after`, in id order, as a CTE named chunk.
 
-    The page's last id is found first from the id column alone, then the full rows up to it
-    are read: sorting whole rows to keep the first 10000 of millions costs several times more
-    than sorting ids (measured on 2 million pageviews), while the second scan is cut short by
-    DuckDB's min/max index on the ever-increasing ULIDs.
+    At most CHUNK_ROWS so that DuckDB always plans ORDER BY id LIMIT n as a Top-N: it sorts a
+    heap of n rows and pushes the heap's largest id into the scan, so that the min/max index skips
+    every row group after the chunk (the rows are stored about in id order, as ingest and imports
+    write them). Above 5000, and with the sites' filter making it expect few rows, DuckDB sorts
+    every row after the cursor instead, which made each page of a 10 M export cost seconds.
+    The Top-N keeps row ids only; the chunk's whole rows are then read by row id (DuckDB pushes
+    the ids' range into that scan), rather than carrying every column through the sort.
     """
-    where, params = _where(page)
+    if limit > CHUNK_ROWS:
+        raise ValueError(f"a chunk holds at most {CHUNK_ROWS} rows")
+    where, params = _where(page, after)
+    return (
+        f"WITH ids AS (SELECT t.rowid AS rid FROM {page.table} t WHERE {where} ORDER BY t.id LIMIT {int(limit)}), "
+        f"chunk AS (SELECT c.* FROM {page.table} c SEMI JOIN ids ON c.rowid = ids.rid)"
+    ), params
+
+
+def chunk_text_sql(page: ExportPage, after: str | None, limit: int, fmt: str) -> tuple[str, list]:
+    """One chunk as (its text, its last id, its row count, whether Python must write it instead).
+
+    The text is written by DuckDB (`sqltext`); a chunk holding a row that DuckDB would write
+    differently from the Python encoders (a rare control character in JSONL) is redone by them.
+    """
+    cte, params = _chunk_rows(page, after, limit)
+    lines = text_query(TABLES[page.table], fmt, "page_rows")
     sql = (
-        f"WITH page_end AS (SELECT max(id) AS id FROM "
-        f"(SELECT t.id FROM {page.table} t WHERE {where} ORDER BY t.id LIMIT ?)) "
-        f"SELECT {select_list(page.table)} FROM {page.table} t JOIN sites s ON s.id = t.site_id "
-        f"WHERE {where} AND t.id <= (SELECT id FROM page_end) ORDER BY t.id LIMIT ?"
+        f"{cte}, page_rows AS (SELECT {select_list(page.table)} FROM chunk c JOIN sites s ON s.id = c.site_id), "
+        f"lines AS ({lines}) "
+        "SELECT coalesce(string_agg(line, '' ORDER BY id), ''), max(id), count(*), coalesce(bool_or(redo), false) "
+        "FROM lines"
     )
-    return sql, params + [page.limit] + params + [page.limit]
+    return sql, params
 
 
-def run_export(cur: duckdb.DuckDBPyConnection, page: ExportPage) -> duckdb.DuckDBPyConnection:
-    """Execute the page's query on `cur` (which the caller owns and closes) and return it."""
-    sql, params = export_sql(page)
-    cur.execute(sql, params)
+def chunk_rows_sql(page: ExportPage, after: str | None, limit: int) -> tuple[str, list]:
+    """One chunk's rows in id order, for the tables that the Python encoders write (`formats`)."""
+    cte, params = _chunk_rows(page, after, limit)
+    sql = f"{cte} SELECT {select_list(page.table)} FROM chunk c JOIN sites s ON s.id = c.site_id ORDER BY c.id"
+    return sql, params
+
+
+def _chunk(cur: duckdb.DuckDBPyConnection, page: ExportPage, after: str | None, limit: int, fmt: str):
+    """(text, last id, rows) of the next chunk: written by DuckDB where it writes the same bytes."""
+    columns = TABLES[page.table]
+    if sql_encodable(columns):
+        cur.execute(*chunk_text_sql(page, after, limit, fmt))
+        text, last, count, redo = cur.fetchone()
+        if not redo:
+            return text, last, count
+    cur.execute(*chunk_rows_sql(page, after, limit))
+    _check_columns(cur, page.table)
+    rows = cur.fetchall()
+    encode = jsonl_chunks if fmt == "jsonl" else csv_rows
+    return "".join(encode(columns, [rows])), rows[-1][0] if rows else None, len(rows)
+
+
+def _check_columns(cur: duckdb.DuckDBPyConnection, table: str) -> None:
     names = [d[0] for d in cur.description]
-    expected = [c.name for c in TABLES[page.table]]
+    expected = [c.name for c in TABLES[table]]
     if names != expected:  # the definition and the SQL must never drift apart
         raise RuntimeError(f"export columns {names} differ from the definition {expected}")
-    return cur
 
 
-def batches(cur: duckdb.DuckDBPyConnection, size: int = BATCH_SIZE) -> Iterator[list[tuple]]:
-    """The executed result, `size` rows at a time."""
-    while rows := cur.fetchmany(size):
-        yield rows
+def export_text(cur: duckdb.DuckDBPyConnection, page: ExportPage, fmt: str) -> Iterator[str]:
+    """The page's text, one chunk of up to CHUNK_ROWS rows at a time (a CSV starts with its header).
+
+    Runs on `cur`, which the caller owns and closes; the page reads one snapshot (a transaction
+    that closing the cursor ends), as when it was one statement. The first chunk is read before
+    anything is yielded, so that the caller can call next() to surface an error as a response.
+    """
+    header = csv_header(TABLES[page.table]) if fmt == "csv" else ""
+    cur.begin()
+    remaining, after = page.limit, page.cursor
+    while True:
+        want = min(remaining, CHUNK_ROWS)
+        text, last, count = _chunk(cur, page, after, want, fmt) if want else ("", None, 0)
+        if header or text:
+            yield header + text
+            header = ""
+        remaining -= count
+        if count < want or remaining <= 0:
+            break
+        after = last
+    cur.rollback()  # nothing was written; ends the snapshot
