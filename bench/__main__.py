@@ -211,9 +211,11 @@ def main() -> None:
     for name in ("ingest", "export", "all"):
         parsers[name].add_argument("--threads", type=int, default=8)
     parsers["export"].add_argument("--max-rows", type=int, default=0, help="stop after about this many rows")
+    parsers["export"].add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    parsers["export"].set_defaults(memory_limit=None)  # the server's own default unless given
     parsers["all"].set_defaults(max_rows=0)
     args = parser.parse_args()
-    if args.what in ("query", "export", "all"):
+    if args.what in ("query", "all"):
         args.memory_limit = args.memory_limit or "400MB"
     steps = {
         "ingest": [bench_ingest],
