@@ -4,7 +4,8 @@ Encoding rows cell by cell in Python capped a full export of 10 M pageviews near
 here DuckDB writes each row's text inside the page's query and Python only passes it on. Only the
 kinds whose text DuckDB can write exactly as `formats` does are built here (strings, integers,
 booleans, timestamps): a table with money, a goal config or e-commerce items keeps the Python
-encoders, and so does a JSONL row that DuckDB would escape differently (`redo` below).
+encoders. So does any row whose text DuckDB's plain way would get wrong (a CSV cell to quote or
+neutralise, a JSON escape written differently): the query hands it back with its values.
 `tests/test_export_speed.py` holds both to the same bytes on awkward text.
 """
 
@@ -17,9 +18,8 @@ from clearanalytics.exports.formats import FORMULA_TRIGGERS
 
 SQL_KINDS = frozenset({"string", "integer", "boolean", "timestamp"})
 ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"  # timefmt.iso_utc's format
-# RE2 classes: a character that makes a cell a formula (`formats.neutralise`), one that RFC 4180 quotes.
+# RE2 class: a character that makes a CSV cell a formula (`formats.neutralise`).
 _TRIGGER = "[" + "".join(f"\\x{ord(ch):02x}" for ch in FORMULA_TRIGGERS) + "]"
-_QUOTED = '[,"\\r\\n]'
 
 
 def sql_encodable(columns: Sequence[Column]) -> bool:
@@ -28,52 +28,47 @@ def sql_encodable(columns: Sequence[Column]) -> bool:
 
 
 def text_query(columns: Sequence[Column], fmt: str, source: str) -> str:
-    """SELECT id, line, redo FROM `source`, whose columns are named as `columns`.
+    """SELECT id, line, raw FROM `source`, whose columns are named as `columns`.
 
-    `line` is the row's JSONL line or CSV record with its line end; `redo` is true when the
-    Python encoders must write the row instead.
+    `line` is the row's JSONL line or CSV record with its line end, or NULL for a row that the
+    Python encoders must write: `raw` then holds its values (a struct; NULL for every other row).
+    The checks are one look at the whole text, so that the query stays cheap to plan (an exact
+    SQL encoder per cell cost more to plan than the 5000 rows of a chunk took to run).
     """
     if fmt == "jsonl":
-        return f"SELECT id, {_jsonl_line(columns)} AS line, contains(line, '\\u00') AS redo FROM {source}"
-    # The plainly joined record first, as a column, so that DuckDB plans the exact one only once.
-    plain = " || ',' || ".join(_csv_cell(c, exact=False) for c in columns)
-    clean = (
-        f"length(plain) - length(replace(plain, ',', '')) = {len(columns) - 1} "
-        f"AND NOT regexp_matches(plain, '[\"\\r\\n]|(^|,){_TRIGGER}')"
-    )
-    exact = " || ',' || ".join(_csv_cell(c, exact=True) for c in columns)
+        text, end = _jsonl_line(columns), "chr(10)"
+        # to_json writes \u001A where Python writes \u001a (a control character other than \b \f \n
+        # \r \t); a backslash followed by u00 in the text itself (\\u00) is handed back too, harmlessly.
+        back = "contains(text, '\\u00')"
+    else:
+        text, end = " || ',' || ".join(_csv_cell(c) for c in columns), "chr(13) || chr(10)"
+        # Plain text is right unless a cell holds a comma, a quote or a line break, or starts with a
+        # formula character: then the commas outnumber the separators, or the pattern matches.
+        back = (
+            f"length(text) - length(replace(text, ',', '')) <> {len(columns) - 1} "
+            f"OR regexp_matches(text, '[\"\\r\\n]|(^|,){_TRIGGER}')"
+        )
+    raw = "struct_pack(" + ", ".join(f"{c.name} := {c.name}" for c in columns) + ")"
     return (
-        f"SELECT id, (CASE WHEN {clean} THEN plain ELSE {exact} END) || chr(13) || chr(10) AS line, false AS redo "
-        f"FROM (SELECT *, {plain} AS plain FROM {source})"
+        f"SELECT id, CASE WHEN NOT back THEN text || {end} END AS line, CASE WHEN back THEN {raw} END AS raw "
+        f"FROM (SELECT *, {back} AS back FROM (SELECT *, {text} AS text FROM {source}))"
     )
 
 
 def _jsonl_line(columns: Sequence[Column]) -> str:
-    """The row as to_json writes it: compact, keys in column order, null for NULL, then a newline.
-
-    That is `formats`' line except where to_json writes a \\u00XX escape, in upper case where
-    Python writes lower case: a control character other than \\b \\f \\n \\r \\t, or a backslash
-    followed by u00 in the text itself (written \\\\u00: a harmless redo). Those rows are redone.
-    """
+    """The row as to_json writes it: compact, keys in column order, null for NULL."""
     fields = ", ".join(
         f"{c.name} := strftime({c.name}, '{ISO_UTC}')" if c.kind == "timestamp" else f"{c.name} := {c.name}"
         for c in columns
     )
-    return f"to_json(struct_pack({fields})) || chr(10)"
+    return f"to_json(struct_pack({fields}))"
 
 
-def _csv_cell(column: Column, exact: bool) -> str:
-    """A CSV cell; text as it is unless `exact`, then neutralised and quoted as `formats` does."""
+def _csv_cell(column: Column) -> str:
+    """A CSV cell with its text as it is: right for every row that `text_query` keeps."""
     name = column.name
-    if column.kind == "string" and not exact:
-        return f"coalesce({name}, '')"
     if column.kind == "string":
-        # Doubling quotes and the leading apostrophe commute; quoting depends on the text alone.
-        body = f"regexp_replace(replace({name}, '\"', '\"\"'), '^({_TRIGGER})', '''\\1')"
-        return (
-            f"(CASE WHEN {name} IS NULL THEN '' WHEN regexp_matches({name}, '{_QUOTED}') "
-            f"THEN '\"' || {body} || '\"' ELSE {body} END)"
-        )
+        return f"coalesce({name}, '')"
     if column.kind == "integer":
         return f"coalesce(CAST({name} AS VARCHAR), '')"
     if column.kind == "boolean":

@@ -118,18 +118,13 @@ def _chunk_rows(page: ExportPage, after: str | None, limit: int) -> tuple[str, l
 
 
 def chunk_text_sql(page: ExportPage, after: str | None, limit: int, fmt: str) -> tuple[str, list]:
-    """One chunk as (its text, its last id, its row count, whether Python must write it instead).
-
-    The text is written by DuckDB (`sqltext`); a chunk holding a row that DuckDB would write
-    differently from the Python encoders (a rare control character in JSONL) is redone by them.
-    """
+    """One chunk's rows in id order as (id, line, raw): the text written by DuckDB (`sqltext`), or
+    NULL and the row's values for the rare row that the Python encoders must write."""
     cte, params = _chunk_rows(page, after, limit)
     lines = text_query(TABLES[page.table], fmt, "page_rows")
     sql = (
-        f"{cte}, page_rows AS (SELECT {select_list(page.table)} FROM chunk c JOIN sites s ON s.id = c.site_id), "
-        f"lines AS ({lines}) "
-        "SELECT coalesce(string_agg(line, '' ORDER BY id), ''), max(id), count(*), coalesce(bool_or(redo), false) "
-        "FROM lines"
+        f"{cte}, page_rows AS (SELECT {select_list(page.table)} FROM chunk c JOIN sites s ON s.id = c.site_id) "
+        f"SELECT id, line, raw FROM ({lines}) ORDER BY id"
     )
     return sql, params
 
@@ -144,15 +139,16 @@ def chunk_rows_sql(page: ExportPage, after: str | None, limit: int) -> tuple[str
 def _chunk(cur: duckdb.DuckDBPyConnection, page: ExportPage, after: str | None, limit: int, fmt: str):
     """(text, last id, rows) of the next chunk: written by DuckDB where it writes the same bytes."""
     columns = TABLES[page.table]
+    encode = jsonl_chunks if fmt == "jsonl" else csv_rows
     if sql_encodable(columns):
-        cur.execute(*chunk_text_sql(page, after, limit, fmt))
-        text, last, count, redo = cur.fetchone()
-        if not redo:
-            return text, last, count
+        rows = cur.execute(*chunk_text_sql(page, after, limit, fmt)).fetchall()
+        text = "".join(
+            line if line is not None else "".join(encode(columns, [[tuple(raw.values())]])) for _, line, raw in rows
+        )
+        return text, rows[-1][0] if rows else None, len(rows)
     cur.execute(*chunk_rows_sql(page, after, limit))
     _check_columns(cur, page.table)
     rows = cur.fetchall()
-    encode = jsonl_chunks if fmt == "jsonl" else csv_rows
     return "".join(encode(columns, [rows])), rows[-1][0] if rows else None, len(rows)
 
 
