@@ -234,12 +234,14 @@ def test_a_chunk_is_a_top_n_that_reads_a_small_part_of_a_large_table(tmp_path):
         after = _row_id(rows // 4)
         sql, params = chunk_text_sql(page, after, CHUNK_ROWS, "jsonl")
         with db.reading() as cur:
-            got = cur.execute(sql, params).fetchall()
+            got = cur.execute(*chunk_text_sql(page, after, CHUNK_ROWS, "jsonl", whole=False)).fetchall()
+            text, last, count, handed_back = cur.execute(sql, params).fetchone()
             profile = json.loads(cur.execute("EXPLAIN (ANALYZE, FORMAT json) " + sql, params).fetchall()[0][1])
     finally:
         db.close()
     assert [i for i, _, _ in got] == [_row_id(rows // 4 + k) for k in range(1, CHUNK_ROWS + 1)]
     assert all(line.startswith('{"id":"' + i) and raw is None for i, line, raw in got)
+    assert (text, last, count, handed_back) == ("".join(line for _, line, _ in got), got[-1][0], CHUNK_ROWS, 0)
     plan = json.dumps(profile)
     assert '"TOP_N"' in plan
     # Both scans together read a few row groups (122,880 rows each) of the 750,000 after the cursor.
