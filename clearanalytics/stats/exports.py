@@ -1,10 +1,12 @@
 """Export queries: the raw rows of one table for the token's sites, a page at a time.
 
-Each export page is one SQL statement whose select list comes from the table's column
-definition (`clearanalytics.exports.columns`), restricted to the tenant's sites (so a
-cursor of another tenant can never reach their rows), to each site's own date range
-(resolved in the site's timezone by `stats.query`), to ids after the cursor, ordered by
-id. The caller fetches the result in batches so that memory stays flat while it streams.
+A page is read in chunks of at most CHUNK_ROWS rows, each one SQL statement restricted to the
+tenant's sites (so that a cursor of another tenant can never reach their rows), to each site's
+own date range (resolved in the site's timezone by `stats.query`) and to ids after the cursor
+(or the previous chunk's last id), in id order: a Top-N that DuckDB cuts short (see
+`_chunk_rows`), so that a page costs the same at the start and at the end of 10 M rows. DuckDB
+writes the rows' text (`exports.sqltext`); the Python encoders (`exports.formats`) write the
+tables and the rare rows it cannot write the same way. The page reads one snapshot.
 """
 
 from __future__ import annotations
