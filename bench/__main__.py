@@ -143,6 +143,8 @@ def main() -> None:
     for name in ("ingest", "wrk", "export", "all"):
         parsers[name].add_argument("--threads", type=int, default=8, help="waitress threads of each server")
     parsers["export"].add_argument("--max-rows", type=int, default=0, help="stop after about this many rows")
+    parsers["export"].add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    parsers["export"].set_defaults(memory_limit=None)  # the server's own default unless given
     parsers["all"].set_defaults(max_rows=0)
     args = parser.parse_args()
     steps = {

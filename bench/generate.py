@@ -81,6 +81,15 @@ SELECT site_id, day,
 FROM days
 """
 
+# A ULID (Crockford base 32) whose time part is `ms`, as ingest's ulid_at writes ids, and 80 bits of `h`
+# (a hash) as its random part: the export API takes nothing else as a cursor.
+ULID_MACRO = """
+CREATE OR REPLACE TEMP MACRO gen_crockford(v, n) AS array_to_string(list_transform(range(n), lambda k:
+    substr('0123456789ABCDEFGHJKMNPQRSTVWXYZ', ((v >> (5 * (n - 1 - k))::UBIGINT) & 31)::INTEGER + 1, 1)), '');
+CREATE OR REPLACE TEMP MACRO gen_ulid(ms, h) AS
+    gen_crockford(ms::UBIGINT, 10) || gen_crockford(h >> 24, 8) || gen_crockford(hash(h, 'ulid') >> 24, 8);
+"""
+
 PAGEVIEWS = """
 INSERT INTO pageviews
 WITH pv AS (
@@ -103,7 +112,7 @@ refs AS (
                 ELSE 'referral' END AS kind
     FROM pv
 )
-SELECT printf('%013d', epoch_ms(created_at)) || '-' || session_no || '-' || j AS id,
+SELECT gen_ulid(epoch_ms(created_at), hash(session_no, j, 'pv')) AS id,
        site_id,
        substr(md5(day_salt || visitor_no::VARCHAR), 1, 16) AS visitor_hash,
        substr(md5('s' || session_no::VARCHAR || $seed::VARCHAR), 1, 16) AS session_hash,
@@ -147,7 +156,8 @@ SELECT session_no, any_value(site_id) AS site_id, any_value(visitor_hash) AS vis
        any_value(session_hash) AS session_hash, arg_max(id, created_at) AS pageview_id,
        max(created_at) AS created_at, any_value(buy) AS buy
 FROM (SELECT s.session_no, p.*, s.buy
-      FROM pageviews p JOIN gen_sessions s ON split_part(p.id, '-', 2)::BIGINT = s.session_no)
+      FROM pageviews p
+      JOIN gen_sessions s ON p.session_hash = substr(md5('s' || s.session_no::VARCHAR || $seed::VARCHAR), 1, 16))
 GROUP BY session_no
 """
 
@@ -164,7 +174,7 @@ items AS (
            (1 + hash(session_no, 'q') % 3)::INTEGER AS qty
     FROM steps
 )
-SELECT printf('%013d', epoch_ms(created_at + to_seconds(step * 20))) || '-e' || session_no || '-' || step,
+SELECT gen_ulid(epoch_ms(created_at + to_seconds(step * 20)), hash(session_no, step, 'e')),
        site_id, visitor_hash, session_hash, pageview_id,
        ['view_item', 'add_to_cart', 'begin_checkout', 'purchase'][step],
        CASE WHEN step = 4 THEN 'T' || session_no END,
@@ -181,7 +191,7 @@ ORDER BY created_at + to_seconds(step * 20)
 
 EVENTS = """
 INSERT INTO events
-SELECT printf('%013d', epoch_ms(created_at + INTERVAL 5 SECOND)) || '-v' || session_no, site_id, visitor_hash,
+SELECT gen_ulid(epoch_ms(created_at + INTERVAL 5 SECOND), hash(session_no, 'v')), site_id, visitor_hash,
        session_hash, pageview_id, 'Outbound Link: Click', 'bench.example', '/', '{"url": "https://example.org/"}',
        created_at + INTERVAL 5 SECOND
 FROM gen_last WHERE hash(session_no, 'ev') % 20 = 0 AND created_at + INTERVAL 5 SECOND <= $now
@@ -190,12 +200,14 @@ ORDER BY created_at
 
 COMPLETIONS = """
 INSERT INTO goal_completions
-SELECT p.id || '-g', g.id, p.site_id, p.visitor_hash, p.session_hash, p.id, NULL, p.created_at
+SELECT gen_ulid(epoch_ms(p.created_at), hash(p.id, 'g')), g.id, p.site_id, p.visitor_hash, p.session_hash, p.id,
+       NULL, p.created_at
 FROM pageviews p JOIN goals g ON g.site_id = p.site_id AND g.type = 'url'
 WHERE p.pathname = '/signup'
 ORDER BY 8;
 INSERT INTO goal_completions
-SELECT e.id || '-g', g.id, e.site_id, e.visitor_hash, e.session_hash, e.pageview_id, e.id, e.created_at
+SELECT gen_ulid(epoch_ms(e.created_at), hash(e.id, 'g')), g.id, e.site_id, e.visitor_hash, e.session_hash,
+       e.pageview_id, e.id, e.created_at
 FROM ecommerce_events e JOIN goals g ON g.site_id = e.site_id AND g.type = 'event'
 WHERE e.event_type = 'purchase'
 ORDER BY 8;
@@ -234,10 +246,11 @@ def generate(data_dir: Path, pageviews: int, *, seed: int = 1, now: datetime = N
             "highs": highs,
         }
         with db.transaction() as cur:
+            cur.execute(ULID_MACRO)
             cur.execute(SESSIONS, params)
             cur.execute(STARTS, {"seed": seed})
             cur.execute(PAGEVIEWS, {"seed": seed, "now": now})
-            cur.execute(LAST)
+            cur.execute(LAST, {"seed": seed})
             cur.execute(ECOMMERCE, {"now": now})
             cur.execute(EVENTS, {"now": now})
             cur.execute(COMPLETIONS)

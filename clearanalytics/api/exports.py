@@ -1,13 +1,15 @@
 """GET /api/v1/export/*: raw rows as JSONL or CSV, and the BigQuery and Power BI schemas.
 
-Handlers only validate and wire: the rows come from `stats.exports`, their encoding from
-`exports.formats`, the schemas from `exports.bigquery` and `exports.powerbi`. An export
-streams from its own DuckDB cursor, fetched in batches and closed when the response is.
+Handlers only validate and wire: the page's text comes from `stats.exports` (written by DuckDB,
+or by `exports.formats` for the tables DuckDB cannot write exactly), the schemas from
+`exports.bigquery` and `exports.powerbi`. An export streams from its own DuckDB cursor, a chunk
+of rows at a time, and the cursor is closed when the response is.
 """
 
 from __future__ import annotations
 
 import re
+from itertools import chain
 
 from flask import Response, jsonify, request, stream_with_context
 
@@ -16,19 +18,15 @@ from clearanalytics.accounts import Site
 from clearanalytics.api.auth import bp, tenant_sites
 from clearanalytics.exports.bigquery import bigquery_schema
 from clearanalytics.exports.columns import ROUTE_SEGMENTS, TABLES
-from clearanalytics.exports.formats import csv_chunks, jsonl_chunks
 from clearanalytics.exports.powerbi import power_query_script, powerbi_schema
 from clearanalytics.request_scope import get_db
 from clearanalytics.request_scope import now as api_now
-from clearanalytics.stats.exports import batches, parse_export, run_export
+from clearanalytics.stats.exports import export_text, parse_export
 from clearanalytics.stats.query import QueryError
 from clearanalytics.web_auth import require_token
 from clearanalytics.web_errors import validation_error
 
-EXPORT_FORMATS = {
-    "jsonl": ("application/x-ndjson; charset=utf-8", jsonl_chunks),
-    "csv": ("text/csv; charset=utf-8", csv_chunks),
-}
+EXPORT_FORMATS = {"jsonl": "application/x-ndjson; charset=utf-8", "csv": "text/csv; charset=utf-8"}
 POWERBI_FORMATS = ("json", "pqm")
 _BASE_URL = re.compile(r"^https?://[^\s\"'<>\\]+$")
 _ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")  # Crockford base 32, upper case: how every row id is written
@@ -62,12 +60,13 @@ def _export(table: str) -> Response:
         raise validation_error(exc.field, exc.message) from None
     cur = get_db().cursor()  # the stream's own cursor: it outlives this function
     try:
-        run_export(cur, page)
+        chunks = export_text(cur, page, fmt)
+        first = next(chunks, "")  # the first chunk's query runs here, so that its error is a response
     except BaseException:
         cur.close()
         raise
-    content_type, encode = EXPORT_FORMATS[fmt]
-    response = Response(stream_with_context(encode(TABLES[table], batches(cur))), content_type=content_type)
+    body = stream_with_context(chain([first], chunks))
+    response = Response(body, content_type=EXPORT_FORMATS[fmt])
     response.call_on_close(cur.close)
     return response
 

@@ -132,15 +132,24 @@ def jsonl_chunks(columns: Sequence[Column], batches: Iterable[Sequence[Sequence[
         )
 
 
-def csv_chunks(columns: Sequence[Column], batches: Iterable[Sequence[Sequence[Any]]]) -> Iterator[str]:
-    """The header, then one string per batch of rows; RFC 4180 (CRLF, quotes doubled)."""
+def csv_header(columns: Sequence[Column]) -> str:
+    """The header record: the column names (plain identifiers, never quoted)."""
+    return ",".join(c.name for c in columns) + "\r\n"
+
+
+def csv_rows(columns: Sequence[Column], batches: Iterable[Sequence[Sequence[Any]]]) -> Iterator[str]:
+    """One string per batch of rows, without the header; RFC 4180 (CRLF, quotes doubled)."""
     encoders = [_CSV_ENCODERS[c.kind] for c in columns]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([c.name for c in columns])
-    yield buffer.getvalue()
     for rows in batches:
         buffer.seek(0)
         buffer.truncate()
         writer.writerows([encode(v) for encode, v in zip(encoders, row, strict=True)] for row in rows)
         yield buffer.getvalue()
+
+
+def csv_chunks(columns: Sequence[Column], batches: Iterable[Sequence[Sequence[Any]]]) -> Iterator[str]:
+    """The header, then one string per batch of rows; RFC 4180 (CRLF, quotes doubled)."""
+    yield csv_header(columns)
+    yield from csv_rows(columns, batches)

@@ -1,10 +1,12 @@
 """Export queries: the raw rows of one table for the token's sites, a page at a time.
 
-Each export page is one SQL statement whose select list comes from the table's column
-definition (`clearanalytics.exports.columns`), restricted to the tenant's sites (so a
-cursor of another tenant can never reach their rows), to each site's own date range
-(resolved in the site's timezone by `stats.query`), to ids after the cursor, ordered by
-id. The caller fetches the result in batches so that memory stays flat while it streams.
+A page is read in chunks of at most CHUNK_ROWS rows, each one SQL statement restricted to the
+tenant's sites (so that a cursor of another tenant can never reach their rows), to each site's
+own date range (resolved in the site's timezone by `stats.query`) and to ids after the cursor
+(or the previous chunk's last id), in id order: a Top-N that DuckDB cuts short (see
+`_chunk_rows`), so that a page costs the same at the start and at the end of 10 M rows. DuckDB
+writes the rows' text (`exports.sqltext`); the Python encoders (`exports.formats`) write the
+tables and the rare rows it cannot write the same way. The page reads one snapshot.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import duckdb
 from clearanalytics.accounts import Site
 from clearanalytics.db import utcnow
 from clearanalytics.exports.columns import TABLES
+from clearanalytics.exports.formats import csv_header, csv_rows, jsonl_chunks
+from clearanalytics.exports.sqltext import sql_encodable, text_query
 from clearanalytics.stats.query import QueryError, SiteRange, parse_limit, parse_query, today_in
 
 MAX_EXPORT_LIMIT = 10000
 DEFAULT_DAYS_BACK = 30
 MAX_CURSOR_LENGTH = 64
-BATCH_SIZE = 1000
+CHUNK_ROWS = 5000  # DuckDB keeps ORDER BY ... LIMIT n a Top-N for n up to 5000 (see _chunk_rows)
 # Tables whose rows are events in time, exported for a date range; goals are exported whole.
 TIMED_TABLES = ("pageviews", "goal_completions", "ecommerce_events")
 
@@ -65,11 +69,16 @@ def parse_export(
 
 def select_list(table: str) -> str:
     """The table's exported columns in definition order; `domain` comes from the site."""
-    return ", ".join("s.domain AS domain" if c.name == "domain" else f"t.{c.name}" for c in TABLES[table])
+    return ", ".join("s.domain AS domain" if c.name == "domain" else f"c.{c.name}" for c in TABLES[table])
 
 
-def _where(page: ExportPage) -> tuple[str, list]:
-    """The tenant's sites (each in its own UTC range for timed tables) and the cursor."""
+def _where(page: ExportPage, after: str | None) -> tuple[str, list]:
+    """The tenant's sites (each in its own UTC range for timed tables) and the rows after `after`.
+
+    The union of the sites' ranges is added as plain bounds on created_at: DuckDB pushes those
+    (unlike the OR of each site's range) into the scan, whose min/max index then skips the row
+    groups outside the export's dates.
+    """
     params: list = []
     if not page.site_ids:
         where = ["FALSE"]
@@ -78,45 +87,110 @@ def _where(page: ExportPage) -> tuple[str, list]:
         where = ["(" + " OR ".join(one_site for _ in page.ranges) + ")"]
         for r in page.ranges:
             params += [r.site_id, r.start, r.end]
+        if page.ranges:
+            where += ["t.created_at >= ?", "t.created_at < ?"]
+            params += [min(r.start for r in page.ranges), max(r.end for r in page.ranges)]
     else:
         where = ["list_contains(?, t.site_id)"]
         params.append(list(page.site_ids))
-    if page.cursor is not None:
+    if after is not None:
         where.append("t.id > ?")
-        params.append(page.cursor)
+        params.append(after)
     return " AND ".join(where), params
 
 
-def export_sql(page: ExportPage) -> tuple[str, list]:
-    """The page's rows in id order.
+def _chunk_rows(page: ExportPage, after: str | None, limit: int) -> tuple[str, list]:
+    """The next `limit` (at most CHUNK_ROWS) rows after `after`, in id order, as a CTE named chunk.
 
-    The page's last id is found first from the id column alone, then the full rows up to it
-    are read: sorting whole rows to keep the first 10000 of millions costs several times more
-    than sorting ids (measured on 2 million pageviews), while the second scan is cut short by
-    DuckDB's min/max index on the ever-increasing ULIDs.
+    At most CHUNK_ROWS so that DuckDB always plans ORDER BY id LIMIT n as a Top-N: it sorts a
+    heap of n rows and pushes the heap's largest id into the scan, so that the min/max index skips
+    every row group after the chunk (the rows are stored about in id order, as ingest and imports
+    write them). Above 5000, and with the sites' filter making it expect few rows, DuckDB sorts
+    every row after the cursor instead, which made each page of a 10 M export cost seconds.
+    The Top-N keeps row ids only; the chunk's whole rows are then read by row id (DuckDB pushes
+    the ids' range into that scan), rather than carrying every column through the sort.
     """
-    where, params = _where(page)
-    sql = (
-        f"WITH page_end AS (SELECT max(id) AS id FROM "
-        f"(SELECT t.id FROM {page.table} t WHERE {where} ORDER BY t.id LIMIT ?)) "
-        f"SELECT {select_list(page.table)} FROM {page.table} t JOIN sites s ON s.id = t.site_id "
-        f"WHERE {where} AND t.id <= (SELECT id FROM page_end) ORDER BY t.id LIMIT ?"
-    )
-    return sql, params + [page.limit] + params + [page.limit]
+    if limit > CHUNK_ROWS:
+        raise ValueError(f"a chunk holds at most {CHUNK_ROWS} rows")
+    where, params = _where(page, after)
+    return (
+        f"WITH ids AS (SELECT t.rowid AS rid FROM {page.table} t WHERE {where} ORDER BY t.id LIMIT {int(limit)}), "
+        f"chunk AS (SELECT c.* FROM {page.table} c SEMI JOIN ids ON c.rowid = ids.rid)"
+    ), params
 
 
-def run_export(cur: duckdb.DuckDBPyConnection, page: ExportPage) -> duckdb.DuckDBPyConnection:
-    """Execute the page's query on `cur` (which the caller owns and closes) and return it."""
-    sql, params = export_sql(page)
-    cur.execute(sql, params)
+def chunk_text_sql(page: ExportPage, after: str | None, limit: int, fmt: str, whole: bool = True) -> tuple[str, list]:
+    """One chunk, its text written by DuckDB (`sqltext`).
+
+    `whole`: one row of (the chunk's text, its last id, its row count, how many rows the Python
+    encoders must write, which the text leaves out): a single string costs far less to fetch than
+    5000 rows. Otherwise the chunk's rows in id order as (id, line, raw): a NULL line and the row's
+    values for each row that the Python encoders must write.
+    """
+    cte, params = _chunk_rows(page, after, limit)
+    lines = text_query(TABLES[page.table], fmt, "page_rows")
+    rows = f"{cte}, page_rows AS (SELECT {select_list(page.table)} FROM chunk c JOIN sites s ON s.id = c.site_id) "
+    if whole:
+        sql = (
+            f"{rows}SELECT coalesce(string_agg(line, '' ORDER BY id), ''), max(id), count(*), "
+            f"count(*) FILTER (WHERE line IS NULL) FROM ({lines})"
+        )
+    else:
+        sql = f"{rows}SELECT id, line, raw FROM ({lines}) ORDER BY id"
+    return sql, params
+
+
+def chunk_rows_sql(page: ExportPage, after: str | None, limit: int) -> tuple[str, list]:
+    """One chunk's rows in id order, for the tables that the Python encoders write (`formats`)."""
+    cte, params = _chunk_rows(page, after, limit)
+    sql = f"{cte} SELECT {select_list(page.table)} FROM chunk c JOIN sites s ON s.id = c.site_id ORDER BY c.id"
+    return sql, params
+
+
+def _chunk(cur: duckdb.DuckDBPyConnection, page: ExportPage, after: str | None, limit: int, fmt: str):
+    """(text, last id, rows) of the next chunk: written by DuckDB where it writes the same bytes."""
+    columns = TABLES[page.table]
+    encode = jsonl_chunks if fmt == "jsonl" else csv_rows
+    if sql_encodable(columns):
+        text, last, count, handed_back = cur.execute(*chunk_text_sql(page, after, limit, fmt)).fetchone()
+        if not handed_back:
+            return text, last, count
+        rows = cur.execute(*chunk_text_sql(page, after, limit, fmt, whole=False)).fetchall()
+        text = "".join(
+            line if line is not None else "".join(encode(columns, [[tuple(raw.values())]])) for _, line, raw in rows
+        )
+        return text, rows[-1][0] if rows else None, len(rows)
+    cur.execute(*chunk_rows_sql(page, after, limit))
+    _check_columns(cur, page.table)
+    rows = cur.fetchall()
+    return "".join(encode(columns, [rows])), rows[-1][0] if rows else None, len(rows)
+
+
+def _check_columns(cur: duckdb.DuckDBPyConnection, table: str) -> None:
     names = [d[0] for d in cur.description]
-    expected = [c.name for c in TABLES[page.table]]
+    expected = [c.name for c in TABLES[table]]
     if names != expected:  # the definition and the SQL must never drift apart
         raise RuntimeError(f"export columns {names} differ from the definition {expected}")
-    return cur
 
 
-def batches(cur: duckdb.DuckDBPyConnection, size: int = BATCH_SIZE) -> Iterator[list[tuple]]:
-    """The executed result, `size` rows at a time."""
-    while rows := cur.fetchmany(size):
-        yield rows
+def export_text(cur: duckdb.DuckDBPyConnection, page: ExportPage, fmt: str) -> Iterator[str]:
+    """The page's text, one chunk of up to CHUNK_ROWS rows at a time (a CSV starts with its header).
+
+    Runs on `cur`, which the caller owns and closes; the page reads one snapshot (a transaction
+    that closing the cursor ends), as when it was one statement. The first chunk is read before
+    anything is yielded, so that the caller can call next() to surface an error as a response.
+    """
+    header = csv_header(TABLES[page.table]) if fmt == "csv" else ""
+    cur.begin()
+    remaining, after = page.limit, page.cursor
+    while True:
+        want = min(remaining, CHUNK_ROWS)
+        text, last, count = _chunk(cur, page, after, want, fmt) if want else ("", None, 0)
+        if header or text:
+            yield header + text
+            header = ""
+        remaining -= count
+        if count < want or remaining <= 0:
+            break
+        after = last
+    cur.rollback()  # nothing was written; ends the snapshot
