@@ -65,10 +65,14 @@ def utcnow() -> datetime:
 
 
 class Database:
-    def __init__(self, path: Path, memory_limit: str | None = None, read_only: bool = False):
+    def __init__(
+        self, path: Path, memory_limit: str | None = None, read_only: bool = False, threads: int | None = None
+    ):
         self.path = Path(path)
         self.read_only = read_only
-        self._config = {"memory_limit": memory_limit} if memory_limit else {}
+        self._config: dict[str, str | int] = {"memory_limit": memory_limit} if memory_limit else {}
+        if threads:
+            self._config["threads"] = threads  # DuckDB's own worker pool, shared by every cursor
         self._closed = False
         try:
             self._conn = duckdb.connect(str(self.path), read_only=read_only, config=self._config)

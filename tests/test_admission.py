@@ -1,0 +1,233 @@
+"""Admission control ([3/7] item 2): a bounded queue answers 503 with Retry-After, never a timeout.
+
+The gate itself is tested with threads and events (no clock). The end-to-end test runs a real
+`clearanalytics serve` with one slot and a queue of two: a chat question whose LLM (a loopback
+fake that answers only when the test says so) holds the one slot for as long as the test wants,
+deterministically, then two stats requests wait, seen in /metrics, and everything after them is
+refused at once: 503, Retry-After, the JSON body. Ingest, /healthz and /metrics keep answering;
+once the LLM answers, the waiting requests get their exact numbers and the ingested events land.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+from clearanalytics.admission import BUSY_MESSAGE, RETRY_AFTER_SECONDS, Gate, is_light, waitress_threads
+from tests.conftest import PASSWORD, make_token
+from tests.dashboard_helpers import csrf_from
+from tests.ingest_helpers import CHROME, query_rows
+
+BUSY = {"message": BUSY_MESSAGE.format(seconds=RETRY_AFTER_SECONDS)}
+
+
+def _until(condition, what: str, limit: float = 30) -> None:
+    """Poll until condition() holds (a bound on waiting, not a timing assertion)."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, f"never saw {what}"
+        time.sleep(0.02)
+
+
+def _enter_in_thread(gate: Gate, results: list) -> threading.Thread:
+    thread = threading.Thread(target=lambda: results.append(gate.enter()))
+    thread.start()
+    return thread
+
+
+# -- the gate ---------------------------------------------------------------------------------------
+
+
+def test_the_gate_admits_slots_then_queues_then_refuses_and_hands_slots_over_in_order():
+    gate = Gate(slots=1, queue=2)
+    assert gate.enter() is True  # the one slot
+    first, second = [], []
+    t1 = _enter_in_thread(gate, first)
+    _until(lambda: gate.waiting == 1, "the first waiter")
+    t2 = _enter_in_thread(gate, second)
+    _until(lambda: gate.waiting == 2, "the second waiter")
+    assert [gate.enter(), gate.enter()] == [False, False]  # the queue is full: refused at once
+    assert gate.snapshot() == {"running": 1, "waiting": 2, "admitted": 1, "queue_full": 2, "waited_too_long": 0}
+
+    gate.leave()  # the slot goes to the oldest waiter, never to a newcomer
+    t1.join(10)
+    assert (first, second, gate.waiting) == ([True], [], 1)
+    gate.leave()
+    t2.join(10)
+    assert (second, gate.running, gate.waiting) == ([True], 1, 0)
+    gate.leave()
+    assert gate.snapshot() == {"running": 0, "waiting": 0, "admitted": 3, "queue_full": 2, "waited_too_long": 0}
+    assert gate.enter() is True  # free again
+
+
+def test_a_waiter_whose_wait_runs_out_is_refused_and_leaves_the_line():
+    gate = Gate(slots=1, queue=1, max_wait=0.05)
+    assert gate.enter() is True
+    assert gate.enter() is False  # waited max_wait for a slot nobody gave back
+    assert gate.snapshot()["waited_too_long"] == 1 and gate.waiting == 0
+    gate.leave()
+    assert gate.enter() is True
+
+
+def test_light_routes_and_the_thread_budget():
+    assert all(is_light(p) for p in ("/api/event", "/healthz", "/metrics", "/js/script.js", "/static/app.css"))
+    assert not any(is_light(p) for p in ("/api/v1/stats/overview", "/api/v1/export/pageviews", "/mcp/analytics",
+                                         "/dashboard/acme", "/login", "/api/events"))  # fmt: skip
+    assert waitress_threads(8, 64) == 76  # working + waiting + 4 for light routes and refusals
+
+
+# -- a real server under overload -------------------------------------------------------------------
+
+
+class BlockingLLM:
+    """A loopback OpenAI-style endpoint that answers each request only once `release` is set."""
+
+    def __init__(self):
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+        llm = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                llm.arrived.set()
+                llm.release.wait(60)
+                answer = {"choices": [{"message": {"role": "assistant", "content": "Ten visitors."},
+                                       "finish_reason": "stop"}]}  # fmt: skip
+                data = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def blocking_llm():
+    llm = BlockingLLM()
+    yield llm
+    llm.close()
+
+
+def _metric(url: str, token: str, name: str) -> float:
+    text = requests.get(url + "/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=10).text
+    for line in text.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{name} not in /metrics")
+
+
+def _pageview(url: str, page: str) -> requests.Response:
+    body = json.dumps({"name": "pageview", "url": f"https://example.com{page}", "domain": "example.com"})
+    return requests.post(
+        url + "/api/event", data=body, headers={"Content-Type": "text/plain", "User-Agent": CHROME}, timeout=10
+    )
+
+
+def _page_counts(url: str, token: str) -> tuple[int, dict]:
+    response = requests.get(
+        url + "/api/v1/stats/pages?domain=example.com&period=24h",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    )
+    if response.status_code != 200:
+        return response.status_code, {}
+    return 200, {row["pathname"]: row["pageviews"] for row in response.json()["data"]}
+
+
+def test_an_overloaded_server_refuses_with_503_and_retry_after_and_keeps_ingest_and_health(
+    account, live_server, blocking_llm
+):
+    metrics_token = make_token(account, "metrics:read", name="prometheus")
+    server = live_server(
+        account.data_dir,
+        env={
+            "CLEARANALYTICS_THREADS": "1",
+            "CLEARANALYTICS_REQUEST_QUEUE": "2",
+            "CLEARANALYTICS_LLM_PROVIDER": "openai",
+            "CLEARANALYTICS_LLM_MODEL": "m",
+            "CLEARANALYTICS_LLM_BASE_URL": blocking_llm.url,
+            "CLEARANALYTICS_LLM_TIMEOUT": "120",
+            "CLEARANALYTICS_RATE_LIMIT": "100000/minute",
+        },
+    )
+    url = server.url
+    for _ in range(3):
+        assert _pageview(url, "/before").status_code == 202
+    _until(lambda: _page_counts(url, account.token)[1].get("/before") == 3, "the first pageviews committed")
+
+    browser = requests.Session()
+    login = {"email": account.email, "password": PASSWORD, "csrf_token": csrf_from(browser.get(url + "/login").text)}
+    assert browser.post(url + "/login", data=login, allow_redirects=False, timeout=10).status_code == 302
+    csrf = csrf_from(browser.get(url + "/dashboard/acme", timeout=10).text)
+    chat: list[requests.Response] = []
+    holder = threading.Thread(
+        target=lambda: chat.append(
+            browser.post(url + "/dashboard/acme/chat", json={"question": "How many visitors today?"},
+                         headers={"X-CSRF-Token": csrf}, timeout=120)
+        )
+    )  # fmt: skip
+    holder.start()
+    assert blocking_llm.arrived.wait(60), "the chat question never reached the LLM"
+    assert _metric(url, metrics_token, "clearanalytics_admission_running") == 1  # the one slot is held
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        waiting = [pool.submit(_page_counts, url, account.token) for _ in range(2)]
+        _until(lambda: _metric(url, metrics_token, "clearanalytics_admission_waiting") == 2, "two waiting")
+
+        refused = list(pool.map(lambda _: requests.get(
+            url + "/api/v1/stats/overview?domain=example.com&period=24h",
+            headers={"Authorization": f"Bearer {account.token}"}, timeout=30), range(10)))  # fmt: skip
+        for response in refused:
+            assert response.status_code == 503
+            assert response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
+            assert response.headers["Content-Type"] == "application/json"
+            assert response.json() == BUSY
+        page = requests.get(url + "/dashboard/acme", cookies=browser.cookies, timeout=30)
+        assert (page.status_code, page.headers["Retry-After"]) == (503, str(RETRY_AFTER_SECONDS))
+        assert page.headers["Content-Type"].startswith("text/html")
+
+        # Light routes go around the full queue: ingest, health, metrics.
+        accepted = list(pool.map(lambda _: _pageview(url, "/during").status_code, range(5)))
+        assert accepted == [202] * 5
+        assert requests.get(url + "/healthz", timeout=10).status_code == 200
+        assert _metric(url, metrics_token, 'clearanalytics_admission_refused_total{reason="queue_full"}') == 11
+        assert _metric(url, metrics_token, "clearanalytics_admission_waiting") == 2
+
+        blocking_llm.release.set()
+        holder.join(120)
+        answers = [future.result() for future in waiting]
+
+    assert chat[0].status_code == 200
+    events = [json.loads(line) for line in chat[0].text.splitlines()]
+    assert events[-1]["type"] == "done" and events[-1]["message"]["text"] == "Ten visitors."
+    for status, counts in answers:  # waited, then answered: /before holds its three, whatever /during has
+        assert (status, counts["/before"]) == (200, 3)
+    _until(lambda: _page_counts(url, account.token)[1].get("/during") == 5, "the overload's pageviews committed")
+    assert _page_counts(url, account.token) == (200, {"/before": 3, "/during": 5})
+    assert _metric(url, metrics_token, "clearanalytics_admission_running") == 0
+    assert _metric(url, metrics_token, "clearanalytics_admission_waiting") == 0
+
+    server.stop()
+    assert query_rows(account.data_dir, "SELECT pathname, count(*) FROM pageviews GROUP BY 1 ORDER BY 1") == [
+        ("/before", 3),
+        ("/during", 5),
+    ]
