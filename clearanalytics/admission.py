@@ -27,6 +27,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from flask import Flask
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -169,6 +170,39 @@ class AdmissionCollector:
         for reason in ("queue_full", "waited_too_long"):
             refused.add_metric([reason], state[reason])
         yield refused
+
+
+ACCEPT_BURST = 64
+
+
+def accept_in_bursts(server: Any) -> None:
+    """Accept up to ACCEPT_BURST waiting connections per poll, where waitress accepts one.
+
+    Waitress's loop accepts one connection per pass over all its sockets: 500 clients connecting
+    at once waited seconds in the listen backlog, their first request timing out before any
+    worker, or this gate, saw it. `server` is what `waitress.create_server` returns.
+    """
+    from waitress.server import BaseWSGIServer
+
+    servers = [server] if isinstance(server, BaseWSGIServer) else list(getattr(server, "map", {}).values())
+    for each in servers:
+        if isinstance(each, BaseWSGIServer):
+            each.handle_accept = _burst_acceptor(each)
+
+
+def _burst_acceptor(server: Any) -> Callable[[], None]:
+    original = server.handle_accept
+
+    def handle_accept() -> None:
+        for _ in range(ACCEPT_BURST):
+            if len(server._map) >= server.adj.connection_limit:
+                return
+            before = len(server._map)
+            original()  # accepts one connection, or returns when none waits (or logs a bad one)
+            if len(server._map) == before:
+                return
+
+    return handle_accept
 
 
 def waitress_threads(threads: int, request_queue: int) -> int:

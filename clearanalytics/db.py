@@ -51,7 +51,20 @@ def write_version(path: Path | str) -> int:
     DuckDB lets one process write a file, so while this number stands still nothing has
     changed the data: the stats rollups keep the open days' rows they read until it moves.
     """
-    return _WRITE_VERSIONS.get(str(Path(path).resolve()), 0)
+    return _WRITE_VERSIONS.get(_resolved(path), 0)
+
+
+_RESOLVED: dict[str, str] = {}
+
+
+def _resolved(path: Path | str) -> str:
+    """The file's resolved path, remembered: realpath() walks every directory with a syscall each,
+    and write_version is asked several times per stats request (5% of a 50-client run, py-spy)."""
+    given = str(path)
+    found = _RESOLVED.get(given)
+    if found is None:
+        found = _RESOLVED.setdefault(given, str(Path(given).resolve()))
+    return found
 
 
 def new_id() -> str:
