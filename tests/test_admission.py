@@ -11,6 +11,7 @@ once the LLM answers, the waiting requests get their exact numbers and the inges
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -231,3 +232,19 @@ def test_an_overloaded_server_refuses_with_503_and_retry_after_and_keeps_ingest_
         ("/before", 3),
         ("/during", 5),
     ]
+
+
+def test_more_connections_than_waitress_used_to_accept_are_all_answered(account, live_server):
+    # Waitress accepted 100 connections and left the rest in the backlog while those stayed open
+    # (keep-alive): their requests went unanswered until the client gave up. 300 open at once here.
+    server = live_server(account.data_dir)
+    host, port = server.url.removeprefix("http://").rsplit(":", 1)
+    sockets = [socket.create_connection((host, int(port)), timeout=60) for _ in range(300)]
+    try:
+        for sock in sockets:
+            sock.sendall(f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        for sock in sockets:  # every one answered while all 300 stay open
+            assert sock.makefile("rb").readline().startswith(b"HTTP/1.1 200")
+    finally:
+        for sock in sockets:
+            sock.close()
