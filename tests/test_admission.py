@@ -1,6 +1,6 @@
 """Admission control ([3/7] item 2): a bounded queue answers 503 with Retry-After, never a timeout.
 
-The gate itself is tested with threads and events (no clock). The end-to-end test runs a real
+The pool itself is tested with a held WSGI app, threads and events (no clock). The end-to-end test runs a real
 `clearanalytics serve` with one slot and a queue of two: a chat question whose LLM (a loopback
 fake that answers only when the test says so) holds the one slot for as long as the test wants,
 deterministically, then two stats requests wait, seen in /metrics, and everything after them is
@@ -19,8 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
+from flask import Flask
+from werkzeug.test import create_environ
 
-from clearanalytics.admission import BUSY_MESSAGE, RETRY_AFTER_SECONDS, Gate, is_light, waitress_threads
+from clearanalytics.admission import BUSY_MESSAGE, RETRY_AFTER_SECONDS, Admission, Pool, is_light, waitress_threads
 from tests.conftest import PASSWORD, make_token
 from tests.dashboard_helpers import csrf_from
 from tests.ingest_helpers import CHROME, query_rows
@@ -36,44 +38,90 @@ def _until(condition, what: str, limit: float = 30) -> None:
         time.sleep(0.02)
 
 
-def _enter_in_thread(gate: Gate, results: list) -> threading.Thread:
-    thread = threading.Thread(target=lambda: results.append(gate.enter()))
+class HeldApp:
+    """A WSGI app whose answers wait until the test releases them: which thread ran each, in order."""
+
+    def __init__(self):
+        self.release = threading.Event()
+        self.ran: list[tuple[str, str]] = []
+
+    def __call__(self, environ, start_response):
+        self.ran.append((environ["PATH_INFO"], threading.current_thread().name))
+        self.release.wait(30)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [environ["PATH_INFO"].encode()]
+
+
+def _call(middleware, path: str, results: dict) -> threading.Thread:
+    """The middleware called as waitress would, in a thread of its own: results[path] = (status, body)."""
+
+    def run():
+        status = []
+        body = middleware(create_environ(path), lambda line, headers, exc_info=None: status.append(line))
+        try:
+            data = b"".join(body)
+        finally:
+            getattr(body, "close", lambda: None)()
+        results[path] = (status[0], data)
+
+    thread = threading.Thread(target=run)
     thread.start()
     return thread
 
 
-# -- the gate ---------------------------------------------------------------------------------------
+def _middleware(slots: int, queue: int, **kwargs) -> tuple[Admission, Pool, HeldApp]:
+    app = Flask(__name__)
+    held = HeldApp()
+    pool = Pool(slots, queue, **kwargs)
+    return Admission(app, held, pool), pool, held
 
 
-def test_the_gate_admits_slots_then_queues_then_refuses_and_hands_slots_over_in_order():
-    gate = Gate(slots=1, queue=2)
-    assert gate.enter() is True  # the one slot
-    first, second = [], []
-    t1 = _enter_in_thread(gate, first)
-    _until(lambda: gate.waiting == 1, "the first waiter")
-    t2 = _enter_in_thread(gate, second)
-    _until(lambda: gate.waiting == 2, "the second waiter")
-    assert [gate.enter(), gate.enter()] == [False, False]  # the queue is full: refused at once
-    assert gate.snapshot() == {"running": 1, "waiting": 2, "admitted": 1, "queue_full": 2, "waited_too_long": 0}
-
-    gate.leave()  # the slot goes to the oldest waiter, never to a newcomer
-    t1.join(10)
-    assert (first, second, gate.waiting) == ([True], [], 1)
-    gate.leave()
-    t2.join(10)
-    assert (second, gate.running, gate.waiting) == ([True], 1, 0)
-    gate.leave()
-    assert gate.snapshot() == {"running": 0, "waiting": 0, "admitted": 3, "queue_full": 2, "waited_too_long": 0}
-    assert gate.enter() is True  # free again
+# -- the pool ---------------------------------------------------------------------------------------
 
 
-def test_a_waiter_whose_wait_runs_out_is_refused_and_leaves_the_line():
-    gate = Gate(slots=1, queue=1, max_wait=0.05)
-    assert gate.enter() is True
-    assert gate.enter() is False  # waited max_wait for a slot nobody gave back
-    assert gate.snapshot()["waited_too_long"] == 1 and gate.waiting == 0
-    gate.leave()
-    assert gate.enter() is True
+def test_the_pool_runs_slots_then_queues_then_refuses_and_serves_in_order():
+    middleware, pool, held = _middleware(slots=1, queue=2)
+    results: dict = {}
+    threads = [_call(middleware, "/api/v1/first", results)]
+    _until(lambda: pool.running == 1, "the first request at work")
+    threads.append(_call(middleware, "/api/v1/second", results))
+    _until(lambda: pool.waiting == 1, "the first waiter")
+    threads.append(_call(middleware, "/api/v1/third", results))
+    _until(lambda: pool.waiting == 2, "the second waiter")
+    refused = {}
+    for path in ("/api/v1/fourth", "/dashboard/acme"):  # the queue is full: refused at once
+        _call(middleware, path, refused).join(10)
+    status, body = refused["/api/v1/fourth"]
+    assert (status, json.loads(body)) == ("503 SERVICE UNAVAILABLE", BUSY)
+    assert refused["/dashboard/acme"][0] == "503 SERVICE UNAVAILABLE"
+    assert b"<html" in refused["/dashboard/acme"][1].lower()  # people get the plain page
+    light = {}
+    _call(middleware, "/healthz", light)  # a light route goes around the full queue: it runs at once
+    _until(lambda: ("/healthz", "Thread") in [(p, n.split("-")[0]) for p, n in held.ran], "the light route")
+    assert pool.snapshot() == {"running": 1, "waiting": 2, "admitted": 1, "queue_full": 2, "waited_too_long": 0}
+
+    held.release.set()
+    for thread in threads:
+        thread.join(10)
+    assert {k: v[0] for k, v in results.items()} == {p: "200 OK" for p in ("/api/v1/first", "/api/v1/second",
+                                                                           "/api/v1/third")}  # fmt: skip
+    pooled = [(path, name) for path, name in held.ran if path != "/healthz"]
+    assert pooled == [(p, "clearanalytics-worker-0") for p in ("/api/v1/first", "/api/v1/second", "/api/v1/third")]
+    _until(lambda: pool.running == 0, "the worker free again")
+    assert pool.snapshot() == {"running": 0, "waiting": 0, "admitted": 3, "queue_full": 2, "waited_too_long": 0}
+
+
+def test_a_request_whose_wait_runs_out_is_refused_and_leaves_the_line():
+    middleware, pool, held = _middleware(slots=1, queue=1, max_wait=0.05)
+    results: dict = {}
+    first = _call(middleware, "/api/v1/first", results)
+    _until(lambda: pool.running == 1, "the first request at work")
+    _call(middleware, "/api/v1/second", results).join(10)  # waited max_wait for a worker nobody freed
+    assert results["/api/v1/second"][0] == "503 SERVICE UNAVAILABLE"
+    assert pool.snapshot()["waited_too_long"] == 1 and pool.waiting == 0
+    held.release.set()
+    first.join(10)
+    assert results["/api/v1/first"] == ("200 OK", b"/api/v1/first")
 
 
 def test_light_routes_and_the_thread_budget():

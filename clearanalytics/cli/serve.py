@@ -47,13 +47,13 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
         app = create_app({"data_dir": str(data_dir), "threads": threads})
     except DatabaseLockedError as exc:
         raise CliError(str(exc)) from None
-    gate = admission.install(app)  # at most `threads` at work, `request_queue` waiting, the rest 503
+    pool = admission.install(app)  # `threads` workers, `request_queue` waiting, the rest 503
     try:
         server = waitress.create_server(
             app,
             host=host,
             port=port,
-            threads=admission.waitress_threads(gate.slots, gate.queue),
+            threads=admission.waitress_threads(pool.slots, pool.queue),
             connection_limit=CONNECTION_LIMIT,
             asyncore_use_poll=True,
             ident="clearanalytics",
