@@ -22,7 +22,15 @@ import requests
 from flask import Flask
 from werkzeug.test import create_environ
 
-from clearanalytics.admission import BUSY_MESSAGE, RETRY_AFTER_SECONDS, Admission, Pool, is_light, waitress_threads
+from clearanalytics.admission import (
+    BUSY_MESSAGE,
+    RETRY_AFTER_SECONDS,
+    Admission,
+    Pool,
+    answer_light_first,
+    is_light,
+    waitress_threads,
+)
 from tests.conftest import PASSWORD, make_token
 from tests.dashboard_helpers import csrf_from
 from tests.ingest_helpers import CHROME, query_rows
@@ -296,3 +304,26 @@ def test_more_connections_than_waitress_used_to_accept_are_all_answered(account,
     finally:
         for sock in sockets:
             sock.close()
+
+
+def test_light_requests_and_refusals_go_to_the_front_of_waitress_queue():
+    from types import SimpleNamespace
+
+    from waitress.task import ThreadedTaskDispatcher
+
+    dispatcher = ThreadedTaskDispatcher()  # no threads: the queue keeps what is added, in order
+    pool = Pool(slots=1, queue=1)
+    answer_light_first(SimpleNamespace(task_dispatcher=dispatcher), pool)
+
+    def channel(path: str) -> SimpleNamespace:
+        return SimpleNamespace(requests=[SimpleNamespace(path=path)], name=path)
+
+    for path in ("/api/v1/stats/a", "/api/v1/stats/b", "/api/event", "/api/v1/stats/c", "/healthz"):
+        dispatcher.add_task(channel(path))
+    assert [c.name for c in dispatcher.queue] == [
+        "/healthz", "/api/event", "/api/v1/stats/a", "/api/v1/stats/b", "/api/v1/stats/c",
+    ]  # fmt: skip
+
+    pool._jobs.append(object())  # the pool's queue is full: the next report would be refused, at once
+    dispatcher.add_task(channel("/api/v1/stats/d"))
+    assert dispatcher.queue[0].name == "/api/v1/stats/d"
