@@ -64,7 +64,7 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     json_waitress_errors(server)  # a request waitress cannot parse is answered in JSON too
     admission.accept_in_bursts(server)  # 500 clients connecting at once are not left in the backlog
-    admission.answer_light_first(server, pool)  # ingest and refusals never wait behind queued reports
+    admission.answer_light_first(server)  # ingest, /healthz, /metrics never wait behind queued reports
     control = ControlServer(data_dir, app.extensions["clearanalytics.db"])
     control.start()
     retention = RetentionTimer(app.extensions["clearanalytics.db"], store=app.extensions["clearanalytics.store"])
