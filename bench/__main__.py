@@ -1,7 +1,6 @@
 """`python -m bench ingest|query|import|export|all`: prints a table per benchmark, writes bench/results.json.
 
-python -m bench ingest [--seconds S] [--workers N]   POST /api/event vs a bare Flask+waitress route, RSS
-python -m bench wrk [--fsync batch,off]              ingest under wrk beside the bare route, one server per fsync mode
+python -m bench ingest [--fsync off,batch]           POST /api/event under wrk (apt-get install wrk) vs a bare route
 python -m bench import [--events N] [--input FILE]   the clearanalytics import command: events/s, peak RSS
 python -m bench query --pageviews N --data-dir D     every stats report at 12m: rollups vs raw SQL
 python -m bench export --data-dir D                  full streamed export of the pageviews, server RSS
@@ -78,14 +77,6 @@ def _popen_logged(cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
     return proc
 
 
-def start_ingest(data_dir: Path, threads: int) -> tuple[subprocess.Popen, str]:
-    from clearanalytics.cli.admin import ensure_account
-
-    ensure_account(data_dir, tenant="bench", tenant_name="Bench", site="bench.example", email="bench@localhost",
-                   password="bench-password-1")  # fmt: skip
-    return start_server(data_dir, threads, {"CLEARANALYTICS_TRUSTED_PROXIES": "127.0.0.1"})
-
-
 def start_server(data_dir: Path, threads: int | None, extra_env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     """`clearanalytics serve` on a free port; threads None leaves the server's own default."""
     port = _free_port()
@@ -113,16 +104,6 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measured(proc: subprocess.Popen, url: str, workers: int, seconds: float) -> dict[str, float]:
-    from bench import load
-
-    before = cpu_seconds(proc.pid)
-    result = load.run(url, workers, seconds)
-    requests_done = result["rps"] * seconds
-    result["cpu_us"] = (cpu_seconds(proc.pid) - before) / max(requests_done, 1) * 1e6
-    return result
-
-
 def stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
@@ -131,52 +112,6 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
     if getattr(proc, "log_path", None):
         Path(proc.log_path).unlink(missing_ok=True)
-
-
-def bench_ingest(args: argparse.Namespace) -> Group:
-    from bench import load
-    from bench.rss import PeakRss, rss_mb
-
-    group = Group("ingest")
-    group.facts["machine"] = machine()
-    group.facts["load"] = (f"{args.workers} keep-alive connections (one process each), {args.seconds:g} s per run, "
-                           f"{args.rounds} alternating rounds, waitress threads {args.threads}")  # fmt: skip
-    with tempfile.TemporaryDirectory() as tmp:
-        ingest_proc, ingest_url = start_ingest(Path(tmp) / "data", args.threads)
-        bare_proc, bare_url = start_bare(args.threads)
-        try:
-            load.run(ingest_url, args.workers, 1.0)  # warm-up: caches, salts, first batches
-            load.run(bare_url, args.workers, 1.0)
-            group.facts["ingest server RSS after warm-up (MB)"] = round(rss_mb(ingest_proc.pid))
-            bare, ingest = [], []
-            with PeakRss(ingest_proc.pid) as peak:
-                for _ in range(args.rounds):
-                    bare.append(measured(bare_proc, bare_url, args.workers, args.seconds))
-                    ingest.append(measured(ingest_proc, ingest_url, args.workers, args.seconds))
-                best_ingest = max(r["rps"] for r in ingest)
-                half = best_ingest / 2
-                paced = load.run(ingest_url, args.workers, args.seconds, rate=half)
-            best_bare = max(r["rps"] for r in bare)
-            cpu_bare = sorted(r["cpu_us"] for r in bare)[len(bare) // 2]
-            cpu_ingest = sorted(r["cpu_us"] for r in ingest)[len(ingest) // 2]
-            group.facts.update({
-                "bare route req/s per round": [round(r["rps"]) for r in bare],
-                "ingest req/s per round": [round(r["rps"]) for r in ingest],
-                "errors (bare, ingest)": (sum(r["errors"] for r in bare), sum(r["errors"] for r in ingest)),
-                "ratio ingest/bare, best req/s": round(best_ingest / best_bare, 2),
-                "ratio ingest/bare, server CPU per request (capacity when CPU-bound)": round(cpu_bare / cpu_ingest, 2),
-                "server CPU us/request (bare, ingest)": (round(cpu_bare), round(cpu_ingest)),
-                "half max rate target / achieved req/s": (round(half), round(paced["rps"])),
-                "ingest at half max rate: p99 ms": round(paced["p99_ms"], 1),
-                "ingest server peak RSS during the runs (MB)": round(peak.mb),
-            })  # fmt: skip
-            group.add("bare route latency, closed loop", [x for r in bare for x in r["samples_ms"]])
-            group.add("POST /api/event latency, closed loop", [x for r in ingest for x in r["samples_ms"]])
-            group.add("POST /api/event latency at half max rate", paced["samples_ms"], p99=round(paced["p99_ms"], 2))
-        finally:
-            stop(ingest_proc)
-            stop(bare_proc)
-    return group
 
 
 def bench_import(args: argparse.Namespace) -> Group:
@@ -191,38 +126,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     sub = parser.add_subparsers(dest="what", required=True)
     parsers = {
-        "ingest": sub.add_parser("ingest", help="POST /api/event throughput vs a bare Flask+waitress route"),
+        "ingest": sub.add_parser("ingest", help="POST /api/event under wrk: ingest per fsync mode vs the bare route"),
         "import": sub.add_parser("import", help="clearanalytics import events/s"),
         "query": sub.add_parser("query", help="every stats report at 12m: rollups vs raw SQL"),
         "export": sub.add_parser("export", help="full export of the pageviews through the API, server RSS"),
         "all": sub.add_parser("all", help="ingest, import, query and export"),
-        "wrk": sub.add_parser("wrk", help="POST /api/event under wrk: ingest per fsync mode vs the bare route"),
+        "wrk": sub.add_parser("wrk", help="the same as ingest (its older name)"),
         "concurrent": sub.add_parser("concurrent", help="mixed 30d/12m reports from many clients under wrk"),
     }
-    wrk.add_arguments(parsers["wrk"])
+    for name in ("ingest", "wrk", "all"):
+        wrk.add_arguments(parsers[name])
     concurrent.add_arguments(parsers["concurrent"])
-    for name in ("ingest", "all"):
-        parsers[name].add_argument("--seconds", type=float, default=10)
-        parsers[name].add_argument("--workers", type=int, default=4)
-        parsers[name].add_argument("--rounds", type=int, default=2)
     for name in ("import", "all"):
         importing.add_arguments(parsers[name])
     for name in ("query", "export", "all"):
         query.add_arguments(parsers[name])
-    for name in ("ingest", "export", "all"):
-        parsers[name].add_argument("--threads", type=int, default=8)
+    for name in ("ingest", "wrk", "export", "all"):
+        parsers[name].add_argument("--threads", type=int, default=8, help="waitress threads of each server")
     parsers["export"].add_argument("--max-rows", type=int, default=0, help="stop after about this many rows")
     parsers["all"].set_defaults(max_rows=0)
     args = parser.parse_args()
-    if args.what in ("query", "export", "all"):
-        args.memory_limit = args.memory_limit or "400MB"
     steps = {
-        "ingest": [bench_ingest],
+        "ingest": [wrk.bench_ingest],
         "import": [bench_import],
         "query": [query.bench_query],
         "export": [export.bench_export],
-        "all": [bench_ingest, bench_import, query.bench_query, export.bench_export],
-        "wrk": [wrk.bench_wrk],
+        "all": [wrk.bench_ingest, bench_import, query.bench_query, export.bench_export],
+        "wrk": [wrk.bench_ingest],
         "concurrent": [concurrent.bench_concurrent],
     }[args.what]
     for step in steps:

@@ -5,8 +5,8 @@
 Generates the data dir once with bench/generate.py (reused when it exists), then times every
 report as the API runs it (`stats.run(name, cur, query)`) over all three sites: from the daily
 rollups (the default path) with the open days' rows kept from the previous call, again right after
-a commit (an empty write transaction before each call, so the open days are read from raw events
-every time, as on a server taking live traffic), and inside `rollups.raw_only()`, where the same
+a commit (a new pageview of the first site a minute ago before each call, so that site's today is
+read from raw events every time, as on a server taking live traffic), and inside `rollups.raw_only()`, where the same
 report is one DuckDB statement over the raw events (the baseline). A plain count(DISTINCT visitor_hash),
 count(*) query over the same 12 months is timed too, as a floor for any raw scan. The first
 rollup call builds a year of rollups; that one-off time and the bytes on disk are reported too.
@@ -15,11 +15,21 @@ rollup call builds a year of rollups; that one-off time and the bytes on disk ar
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
+import resource
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from bench.results import Group
+
+# One goal's newest completions and their total, as one statement over the raw rows (the baseline).
+RAW_COMPLETIONS = """
+SELECT id, goal_id, visitor_hash, pageview_id, created_at, count(*) OVER () AS total
+FROM goal_completions WHERE goal_id = ? AND created_at >= ? AND created_at < ?
+ORDER BY created_at DESC, id DESC LIMIT 50
+"""
 
 RAW_FLOOR = """
 SELECT count(DISTINCT visitor_hash), count(*) FROM pageviews
@@ -64,12 +74,17 @@ def ensure_data(data_dir: Path, pageviews: int) -> dict:
 def bench_query(args: argparse.Namespace, group: Group | None = None) -> Group:
     from bench import generate
     from clearanalytics import accounts, stats
-    from clearanalytics.db import Database
+    from clearanalytics.config import SETTINGS_BY_NAME
+    from clearanalytics.db import Database, utcnow
+    from clearanalytics.goals import get_goal
+    from clearanalytics.ingest.store import Records, write_records
     from clearanalytics.stats import rollups
 
     group = group or Group("query")
     ensure_data(args.data_dir, args.pageviews)
-    db = Database.in_data_dir(args.data_dir, memory_limit=args.memory_limit)
+    memory_limit = args.memory_limit or SETTINGS_BY_NAME["memory_limit"].default
+    now = utcnow() if getattr(args, "now", "fixed") == "real" else generate.NOW
+    db = Database.in_data_dir(args.data_dir, memory_limit=memory_limit)
     try:
         with db.reading() as cur:
             counts = {t: cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
@@ -80,7 +95,7 @@ def bench_query(args: argparse.Namespace, group: Group | None = None) -> Group:
         raw_bytes = disk_bytes(args.data_dir)
         with db.reading() as cur:
             sites = accounts.list_sites(cur)
-            query = stats.parse_query({"period": "12m"}, sites, now=generate.NOW)
+            query = stats.parse_query({"period": "12m"}, sites, now=now)
             started = time.perf_counter()
             for name in stats.REPORTS:
                 stats.run(name, cur, query)
@@ -89,8 +104,8 @@ def bench_query(args: argparse.Namespace, group: Group | None = None) -> Group:
         rolled_bytes = disk_bytes(args.data_dir)
         group.facts.update({
             "rows": counts,
-            "memory_limit": args.memory_limit,
-            "period": f"12m ({query.date_from} to {query.date_to}), all 3 sites, now = {generate.NOW}",
+            "memory_limit": memory_limit + ("" if args.memory_limit else " (the default)"),
+            "period": f"12m ({query.date_from} to {query.date_to}), all 3 sites, now = {now}",
             "first run of all reports" + (" (rollups kept from an earlier run)" if args.warm else
                                           " (builds a year of rollups)"): f"{build:.1f} s",
             "bytes on disk per pageview (raw tables)": round(raw_bytes / counts["pageviews"], 1),
@@ -105,36 +120,71 @@ def bench_query(args: argparse.Namespace, group: Group | None = None) -> Group:
             group.add("raw floor: count(DISTINCT visitor_hash), count(*)", floor)
             group.facts["load average at start"] = round(os.getloadavg()[0], 1)
 
+            sample = list(cur.execute("SELECT * FROM pageviews WHERE site_id = ? ORDER BY created_at DESC LIMIT 1",
+                                      [sites[0].id]).fetchone())  # fmt: skip
+            serial = itertools.count()
+
             def write() -> None:
-                with db.transaction():  # an empty commit: the open days' rows must be read again
-                    pass
+                """A live batch: one new pageview of the first site, a minute ago (its today must be read again)."""
+                n = next(serial)
+                row = sample.copy()
+                row[0], row[2], row[3] = f"bench-pv-{n}", f"bench-visitor-{n}", f"bench-session-{n}"
+                row[-1] = now - timedelta(minutes=1)
+                records = Records()
+                records.rows["pageviews"].append(tuple(row))
+                with db.transaction() as tx:
+                    write_records(tx, records)
 
             for name in stats.REPORTS:
-                fast_cpu, raw_cpu, written_cpu = [], [], []
-                fast = timed(lambda name=name: stats.run(name, cur, query), args.repeat, fast_cpu)
-                written = timed(lambda name=name: stats.run(name, cur, query), args.repeat, written_cpu, write)
                 with rollups.raw_only():
                     stats.run(name, cur, query)
-                    raw = timed(lambda name=name: stats.run(name, cur, query), args.raw_repeat, raw_cpu)
-                cases = {"rollups": (fast, fast_cpu), "rollups, right after a write": (written, written_cpu)}
-                for label, (samples, cpu) in cases.items():
-                    group.add(
-                        f"{name} ({label})",
-                        samples,
-                        ratio=round(median(samples) / median(raw), 3),
-                        cpu_median=round(median(cpu), 1),
-                        cpu_ratio=round(median(cpu) / median(raw_cpu), 3),
-                    )
-                group.add(f"{name} (raw SQL)", raw, cpu_median=round(median(raw_cpu), 1))
-                print(
-                    f"{name}: rollups {median(fast):.1f} ms ({median(fast_cpu):.1f} CPU), "
-                    f"right after a write {median(written):.1f} ms ({median(written_cpu):.1f} CPU), "
-                    f"raw {median(raw):.1f} ms ({median(raw_cpu):.1f} CPU)",
-                    flush=True,
-                )
+                compare(group, name, lambda name=name: stats.run(name, cur, query), args, write,
+                        raw=lambda name=name: _raw_only(stats.run, name, cur, query))  # fmt: skip
+            goal_id, site_id = cur.execute(
+                "SELECT goal_id, site_id FROM goal_completions GROUP BY ALL ORDER BY count(*) DESC LIMIT 1"
+            ).fetchone()
+            goal = get_goal(cur, goal_id)
+            own = stats.parse_query({"period": "12m", "limit": "50"}, [s for s in sites if s.id == site_id], now=now)
+            (own_range,) = own.ranges()
+            raw_params = [goal_id, own_range.start, own_range.end]
+            cur.execute(RAW_COMPLETIONS, raw_params).fetchall()
+            compare(group, "goals/{goal}/completions", lambda: stats.goal_completions(cur, own, goal), args, write,
+                    raw=lambda: cur.execute(RAW_COMPLETIONS, raw_params).fetchall())  # fmt: skip
+        group.facts["peak RSS of this process (MB)"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     finally:
         db.close()
     return group
+
+
+def _raw_only(func, *args):
+    from clearanalytics.stats import rollups
+
+    with rollups.raw_only():
+        return func(*args)
+
+
+def compare(group: Group, name: str, fast_call, args: argparse.Namespace, write, *, raw) -> None:
+    """Time `fast_call` steady and right after a write, beside `raw` (the same answer as one raw SQL statement)."""
+    fast_cpu, raw_cpu, written_cpu = [], [], []
+    fast = timed(fast_call, args.repeat, fast_cpu)
+    written = timed(fast_call, args.repeat, written_cpu, write)
+    raw_samples = timed(raw, args.raw_repeat, raw_cpu)
+    cases = {"rollups": (fast, fast_cpu), "rollups, right after a write": (written, written_cpu)}
+    for label, (samples, cpu) in cases.items():
+        group.add(
+            f"{name} ({label})",
+            samples,
+            ratio=round(median(samples) / median(raw_samples), 3),
+            cpu_median=round(median(cpu), 1),
+            cpu_ratio=round(median(cpu) / median(raw_cpu), 3),
+        )
+    group.add(f"{name} (raw SQL)", raw_samples, cpu_median=round(median(raw_cpu), 1))
+    print(
+        f"{name}: rollups {median(fast):.1f} ms ({median(fast_cpu):.1f} CPU), "
+        f"right after a write {median(written):.1f} ms ({median(written_cpu):.1f} CPU), "
+        f"raw {median(raw_samples):.1f} ms ({median(raw_cpu):.1f} CPU)",
+        flush=True,
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -142,5 +192,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/clearanalytics-bench-1m"))
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--raw-repeat", type=int, default=5)
-    parser.add_argument("--memory-limit", default="400MB")
+    parser.add_argument("--memory-limit", default=None, help="DuckDB memory_limit; default: the server's own default")
+    parser.add_argument(
+        "--now",
+        choices=("fixed", "real"),
+        default="fixed",
+        help="the queries' clock: the generator's end of data (fixed) or this machine's clock (real)",
+    )
     parser.add_argument("--warm", action="store_true", help="keep rollups built by an earlier run")

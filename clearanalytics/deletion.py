@@ -55,8 +55,11 @@ REFERENCES: tuple[Ref, ...] = (
     Ref("goal_completions", "site_id", "site", stats=True),
     Ref("goal_completions", "goal_id", "goal", stats=True),
     Ref("rollup_days", "site_id", "site", stats=True),
+    Ref("rollup_months", "site_id", "site", stats=True),
     *(Ref(f"rollup_{table}", "site_id", "site", stats=True) for table in rollup_sql.COLUMNS),
+    *(Ref(f"rollup_{table}_months", "site_id", "site", stats=True) for table in rollup_sql.COLUMNS),
     Ref("rollup_goals", "goal_id", "goal", stats=True),
+    Ref("rollup_goals_months", "goal_id", "goal", stats=True),
     # The site itself, its settings and its visitor-hash salts.
     Ref("goals", "site_id", "site"),
     Ref("goals", "id", "goal"),

@@ -245,6 +245,25 @@ def m006_registry(cur: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def m007_rollup_months(cur: duckdb.DuckDBPyConnection) -> None:
+    """Monthly rollups: each rollup table's rows summed per (site, local month), built from the daily
+    rows, so that a year reads twelve months instead of 365 days (stats/rollups.py). `rollup_months`
+    lists the (site, kind, month) whose monthly rows are complete, as rollup_days does for days."""
+    cur.execute(
+        """
+        CREATE TABLE rollup_months (
+            site_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            month DATE NOT NULL,
+            built_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (site_id, kind, month)
+        )
+        """
+    )
+    for table in ("totals", "hours", "dims", "ecommerce", "funnel", "products", "sources", "goals"):
+        cur.execute(f"CREATE TABLE rollup_{table}_months AS SELECT * FROM rollup_{table} LIMIT 0")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_accounts,
     m002_tracking,
@@ -252,6 +271,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m004_sessions,
     m005_site_retention,
     m006_registry,
+    m007_rollup_months,
 )
 
 

@@ -21,7 +21,7 @@ from bench import generate
 from clearanalytics import accounts, stats
 from clearanalytics.ingest import store
 from clearanalytics.metrics import METRICS_KEY
-from clearanalytics.stats import engine, prelude, rollup_sql, rollups
+from clearanalytics.stats import engine, prelude, rollup_plan, rollup_sql, rollups
 from clearanalytics.stats.daily_sql import DAILY
 from clearanalytics.stats.rollup_cache import CACHE, STRICT_ENV, RollupFailure
 from tests.app_helpers import new_app
@@ -64,12 +64,13 @@ def test_a_rollup_report_has_no_second_sql_file_and_both_paths_run_its_one_daily
         query = stats.parse_query(params, sites, now=generate.NOW)
         for report, combine in rollup_sql.COMBINE.items():
             live, _ = engine.compose(query, report)
-            stored = "\n".join(rollup_sql.rollup_parts(report, open_given=False))
+            stored = "\n".join(rollup_sql.rollup_parts(report))
             grain = rollup_sql.grain_of(report, query.hourly)
             for table in combine.tables:
                 daily = rollup_sql.daily(table, combine.dimension if table == "dims" else None, table in combine.light)
                 assert daily.text(grain).strip() in live, (report, table)
-                assert rollup_sql.live_rows(report, table, "day") in stored, (report, table)
+                assert rollup_sql.given_rows(table) in stored, (report, table)  # open days: the same daily SQL
+                assert daily.text("day").strip() in rollup_sql.live_rows(report, table, "day"), (report, table)
             assert combine.sql.strip() in live, report
 
 
@@ -140,7 +141,7 @@ def _days(cur, site_id: str) -> set[date]:
 
 def _midnight(site, day: date):
     """The UTC time of the site's local midnight starting `day`."""
-    return rollups._site_range(site.id, site.timezone, day, day).start
+    return rollup_plan.site_range(site.id, site.timezone, day, day).start
 
 
 def test_writers_invalidate_through_the_store_and_days_retention_emptied_stay(app):

@@ -39,6 +39,7 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
     from clearanalytics import admission
     from clearanalytics.app import create_app
     from clearanalytics.proxies import WAITRESS_OPTIONS
+    from clearanalytics.queue_log import throttle_queue_warnings
     from clearanalytics.retention import RetentionTimer
 
     restrict_umask()
@@ -63,6 +64,7 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
     except OSError as exc:
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     json_waitress_errors(server)  # a request waitress cannot parse is answered in JSON too
+    throttle_queue_warnings(server)  # one "Task queue depth" line a minute, not one per queued request
     admission.accept_in_bursts(server)  # 500 clients connecting at once are not left in the backlog
     admission.answer_light_first(server)  # ingest, /healthz, /metrics never wait behind queued reports
     control = ControlServer(data_dir, app.extensions["clearanalytics.db"])

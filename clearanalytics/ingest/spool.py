@@ -2,7 +2,9 @@
 
 A line is the event's rows per table (created_at as ISO text) plus engagement updates.
 Replaying is idempotent (inserts skip ids already present, updates carry absolute
-totals), so a segment committed just before a crash can be replayed again safely.
+totals), so a segment committed just before a crash can be replayed again safely. Torn
+bytes (a write the disk refused part of) are skipped, and a whole line glued after them
+still replays.
 """
 
 from __future__ import annotations
@@ -38,6 +40,26 @@ def decode(line: str) -> Records:
     return records
 
 
+def decode_whole(line: str) -> Records | None:
+    """The one whole line in `line`, or None when it holds only a torn one (never answered 202).
+
+    A line the disk refused part of is normally cut off again; when that fails, or the disk
+    itself mangled a block, the next line can follow the torn bytes with no newline between.
+    Every line starts with `{"` and json escapes every quote inside strings, so the whole line
+    is the one suffix starting at a `{"` that parses; the torn bytes before it are dropped.
+    """
+    start = 0
+    while start != -1:
+        try:
+            records = decode(line[start:])
+            if records.updates or any(records.rows.values()):  # every line submitted holds a row or an update
+                return records
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            pass
+        start = line.find('{"', start + 1)
+    return None
+
+
 def unlink(segments: list[Path]) -> None:
     """Segments whose every line is committed: no longer needed for a replay."""
     for segment in segments:
@@ -53,11 +75,10 @@ def replay(db: Database | EventStore, spool_dir: Path) -> int:
         records, events = Records(), 0
         with segment.open(encoding="utf-8", errors="replace") as fh:
             for line in fh:
-                try:
-                    records.extend(decode(line))
+                whole = decode_whole(line)
+                if whole is not None:
+                    records.extend(whole)
                     events += 1
-                except (ValueError, TypeError, KeyError, IndexError):
-                    continue  # a torn last line was never answered 202
         if events:
             store.write_batch(records, idempotent=True)
         segment.unlink()

@@ -2,7 +2,9 @@
 
 ua-parser (with the regexes of ua-parser-builtins) names browsers, systems and devices;
 crawlerdetect (plus ua-parser's own "Spider" device) recognises bots, crawlers and
-headless browsers. Parsing one new string costs ~1 ms, so verdicts sit in an LRU cache:
+headless browsers. ua-parser uses its native resolver (ua-parser-rs, installed by the
+`ua-parser[regex]` dependency: ~0.1 ms per new string against ~4 ms in pure Python, same
+rules); crawlerdetect's one big regex still costs ~1 ms, so verdicts sit in an LRU cache:
 real traffic repeats a few thousand strings over and over.
 """
 

@@ -3,10 +3,10 @@
 `submit` appends the event's rows to the current spool segment (one JSON line, written
 whole to the OS before the request is answered, so a kill -9 of the process cannot lose
 it) and queues them. With `fsync="batch"` the line is also on the disk itself before the
-202 (so an OS crash or power cut cannot lose it): concurrent submitters share one
-fdatasync (group commit: whoever finds no sync running syncs everything written so far,
-the others wait for it). A background thread commits everything queued in one DuckDB
-transaction (EventStore.write_batch) every `interval` seconds, then deletes the segment it just made redundant.
+202 (so an OS crash or power cut cannot lose it). Concurrent submitters share one write
+and one fdatasync (spool_rounds.py): no lock is held across either, which releases the GIL.
+A background thread commits everything queued in one DuckDB transaction
+(EventStore.write_batch) every `interval` seconds, then deletes the segment it just made redundant.
 At start, segments left over by a crash are replayed; inserts skip ids already present
 and engagement updates carry absolute totals, so replaying twice changes nothing.
 
@@ -19,17 +19,16 @@ process, so the server recovers by itself once space is freed.
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import threading
 import time
-from datetime import datetime
 from pathlib import Path
 
 from clearanalytics.db import Database
 from clearanalytics.health import Health, ThrottledLog, Unavailable, describe
 from clearanalytics.ingest.spool import encode, replay, unlink
+from clearanalytics.ingest.spool_rounds import QueuedLine, SpoolRounds
 from clearanalytics.ingest.store import Records
 from clearanalytics.storage import EventStore, store_of
 
@@ -42,7 +41,7 @@ _REOPEN_EVERY = 1.0  # seconds between attempts to reopen an invalidated databas
 _PROBE_BYTES = 64 * 1024  # written (then removed) to learn whether a full spool disk has room again
 
 
-class Writer:
+class Writer(SpoolRounds):
     def __init__(
         self,
         db: Database,
@@ -65,6 +64,8 @@ class Writer:
         self.errors = ThrottledLog(log)
         self._pending = Records()
         self._count = 0
+        self._queue: list[QueuedLine] = []  # submitted lines waiting for the next write round
+        self._writing: object | None = None  # a write round (or rotation) runs: _BUSY, or the Event it sets at the end
         self._lock = threading.Lock()  # guards pending + the open segment
         self._flush_lock = threading.Lock()  # one flush at a time
         self._wake = threading.Event()
@@ -110,6 +111,7 @@ class Writer:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
+        self._claim()  # a write round in progress ends first; lines queued after it answer 503
         final_round = threading.Event()
         while True:  # wait for a running fdatasync round, then lead the last one: no fd closes under a sync
             with self._round_lock, self._lock:
@@ -131,6 +133,7 @@ class Writer:
             with self._round_lock:
                 self._synced, self._round_done = self._written, None
             final_round.set()
+            self._release()
         self.flush()
         if self._segment is not None and self._segment.exists() and self._segment.stat().st_size == 0:
             self._segment.unlink()
@@ -144,138 +147,17 @@ class Writer:
 
     def submit(self, records: Records) -> None:
         """Durably note the rows in the spool, then queue them; raises Unavailable when that is impossible."""
-        line = encode(records).encode("utf-8")
+        line = QueuedLine(encode(records).encode("utf-8"), records)
         with self._lock:
             if self._fd is None:
                 raise Unavailable("the server is shutting down")
             if self._failed_events + self._count >= MAX_BACKLOG:
                 raise Unavailable(self.health.cause or "the database is not accepting writes")
-            if self._torn:
-                self._replace_torn_segment()
-            self._append(line)
-            self._pending.extend(records)
-            self._count += 1
-            self._written += 1
-            seq = self._written
-            if self._count >= self.max_pending:
-                self._wake.set()
+            self._queue.append(line)
+            batch = self._lead_if_free()
+        self._write(line, batch)
         if self.fsync == "batch":
-            self._sync(seq)
-
-    def _append(self, line: bytes) -> None:
-        """Write the whole line (looping on short writes) or none of it: a torn tail is cut off again."""
-        start = self._size
-        view = memoryview(line)
-        try:
-            while view:
-                written = os.write(self._fd, view)
-                if written <= 0:
-                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self._segment))
-                view = view[written:]
-                self._size += written
-        except OSError as exc:
-            if exc.filename is None:
-                exc.filename = str(self._segment)
-            self._cut_back(start)
-            cause = describe(exc)
-            self.health.fail("spool", cause)
-            self.errors.error("spool", "cannot write to the ingest spool; answering 503", exc)
-            raise Unavailable(cause) from exc
-        if self.health.failing("spool"):
-            self.health.ok("spool")
-
-    def _cut_back(self, size: int) -> None:
-        try:
-            os.ftruncate(self._fd, size)
-            self._size = size
-        except OSError:
-            self._torn = True  # replay skips the partial line; new lines go to a new segment
-
-    def _replace_torn_segment(self) -> None:
-        old = self._fd
-        try:
-            self._open_segment()
-        except OSError as exc:
-            self._fd = old
-            raise Unavailable(describe(exc)) from exc
-        self._torn = False
-        self._retire(old)
-
-    def _retire(self, fd: int) -> None:
-        """A segment no longer written to: closed now, or after its lines are synced (fsync=batch)."""
-        self._generation += 1
-        if self.fsync == "batch":
-            self._unsynced_fds.append(fd)
-        else:
-            os.close(fd)
-
-    def _sync(self, seq: int) -> None:
-        """Group commit: return once line `seq` is on disk, sharing one fdatasync with concurrent submitters.
-
-        The first submitter to find no fdatasync running leads: it syncs every line written so
-        far while later ones wait for its round to end (an Event, so all of them wake at once),
-        then check again; one of those written during the round leads the next. Rounds are
-        elected under their own lock, never held across a call that releases the GIL: a
-        thread holding a lock while it waits for the GIL stalls every other submitter.
-        """
-        while self._synced < seq:
-            with self._round_lock:
-                if self._synced >= seq:
-                    return
-                if seq <= self._sync_failed_upto:
-                    raise Unavailable("fdatasync of the ingest spool failed")  # its segment is closed unsynced
-                round_done = self._round_done
-                leader = round_done is None
-                if leader:
-                    round_done = self._round_done = threading.Event()
-            if not leader:
-                round_done.wait()
-                continue
-            try:
-                self._lead_round()
-            finally:
-                with self._round_lock:
-                    self._round_done = None
-                round_done.set()
-
-    def _lead_round(self) -> None:
-        target, fds, retired = self._round_snapshot()
-        try:
-            self._fdatasync_all(fds)
-        except Unavailable:
-            with self._round_lock:
-                self._sync_failed_upto = max(self._sync_failed_upto, target)
-            raise
-        finally:
-            for fd in retired:
-                os.close(fd)
-        with self._round_lock:
-            self._synced = max(self._synced, target)
-
-    def _round_snapshot(self) -> tuple[int, list[int], list[int]]:
-        """(lines written, fds holding any unsynced one, retired fds to close after), consistent.
-
-        Without the writer lock when no segment was rotated meanwhile (nearly always): every
-        line up to `_written` is then whole in the open segment or in one already synced.
-        """
-        generation = self._generation
-        if not self._unsynced_fds:
-            fd, target = self._fd, self._written
-            if self._generation == generation and not self._unsynced_fds:
-                return target, [] if fd is None else [fd], []
-        with self._lock:
-            retired, self._unsynced_fds = self._unsynced_fds, []
-            return self._written, retired + ([] if self._fd is None else [self._fd]), retired
-
-    def _fdatasync_all(self, fds: list[int]) -> None:
-        try:
-            for fd in fds:
-                os.fdatasync(fd)
-                self.fsyncs += 1
-        except OSError as exc:
-            cause = describe(exc)
-            self.errors.error("fsync", "fdatasync of the ingest spool failed; answering 503", exc)
-            raise Unavailable(cause) from exc
+            self._sync(line.seq)
 
     # -- the commit side --
 
@@ -288,20 +170,14 @@ class Writer:
             with self._lock:
                 if not self._count:
                     return retried
-                if self._fd is not None:
-                    old = self._fd
-                    try:
-                        self._open_segment()
-                    except OSError as exc:  # keep appending to the old segment; commit it next time
-                        self._fd = old
-                        self.errors.error("segment", "cannot open a new spool segment", exc)
-                        return retried
-                    self._retire(old)
-                    segments, self._segments = self._segments[:-1], self._segments[-1:]
-                else:
-                    segments, self._segments = self._segments, []
-                batch, count = self._pending, self._count
-                self._pending, self._count = Records(), 0
+            self._claim()  # no write round runs while the segment turns over
+            try:
+                taken = self._rotate()
+            finally:
+                self._release()
+            if taken is None:
+                return retried
+            batch, count, segments = taken
             if not self._commit(batch, count):
                 self._failed.append((batch, count, segments))
                 self._failed_events += count
@@ -310,6 +186,35 @@ class Writer:
             self.committed += count
             self.last_commit = time.time()
             return retried + count
+
+    def _rotate(self) -> tuple[Records, int, list[Path]] | None:
+        """Start a new segment and take the rows queued so far with the segments that hold them.
+
+        The caller holds off write rounds, so every row queued is in a segment taken here. The
+        file is created and the old one closed outside the writer lock: both release the GIL,
+        and a lock held meanwhile would stall every submitter.
+        """
+        created = None
+        if self._fd is not None:  # only the round holder (us) or close (which claims it too) changes _fd
+            try:
+                created = self._create_segment()
+            except OSError as exc:  # keep appending to the old segment; commit it next time
+                self.errors.error("segment", "cannot open a new spool segment", exc)
+                return None
+        to_close = None
+        with self._lock:
+            if created is not None:
+                old = self._fd
+                self._install_segment(*created)
+                to_close = self._retire(old, close=False)
+                segments, self._segments = self._segments[:-1], self._segments[-1:]
+            else:
+                segments, self._segments = self._segments, []
+            batch, count = self._pending, self._count
+            self._pending, self._count = Records(), 0
+        if to_close is not None:
+            os.close(to_close)
+        return batch, count, segments
 
     def _commit(self, batch: Records, count: int, idempotent: bool = False) -> bool:
         """One transaction; False (the rows stay in their segment) when the database refused it."""
@@ -394,13 +299,6 @@ class Writer:
                 self.flush()
             except Exception as exc:  # never let the writer thread die
                 self.errors.error("flush", "ingest writer flush failed", exc)
-
-    def _open_segment(self) -> None:
-        self._segment_no += 1
-        path = self.spool_dir / f"{datetime.now():%Y%m%d%H%M%S%f}-{os.getpid()}-{self._segment_no:06d}.jsonl"
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        self._segment, self._size = path, 0
-        self._segments.append(path)
 
     def replay(self) -> int:
         """Commit the rows of segments a crashed process left behind, then delete them."""

@@ -6,6 +6,8 @@ only reads the completions that ingest recorded.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import duckdb
@@ -16,13 +18,23 @@ from clearanalytics.stats import engine
 from clearanalytics.stats.query import Query
 from clearanalytics.timefmt import iso_utc
 
+# How far back from the end of the period the newest completions are looked for, widening until a
+# page is full: a list page usually comes from the last day, and DuckDB skips the older row groups.
+NEWEST_WINDOWS = (timedelta(days=1), timedelta(days=7), timedelta(days=31))
+
 
 def goal_completions(cur: duckdb.DuckDBPyConnection, query: Query, goal: Goal) -> dict[str, Any]:
     """The newest `query.limit` completions of `goal` in the period, and how many there are in all.
 
-    The query should hold the goal's own site, so that the period follows its timezone.
+    The query should hold the goal's own site, so that the period follows its timezone. Filters do
+    not apply (a completion list is of the goal, not of a segment). The total is the goal's count in
+    the conversions report (answered from the daily rollups), so the whole period is never scanned
+    for it; the rows are looked for newest first (NEWEST_WINDOWS).
     """
-    rows = storage.run_report(cur, query, "goal_completions", goal_id=goal.id)
+    query = replace(query, filters=())
+    counts = storage.run_report(cur, query, "goal_conversions")
+    total = next((r["completions"] for r in counts if r["goal_id"] == goal.id), 0)
+    rows = _newest(cur, query, goal, min(total, query.limit))
     return {
         "data": [
             {
@@ -34,11 +46,23 @@ def goal_completions(cur: duckdb.DuckDBPyConnection, query: Query, goal: Goal) -
             }
             for r in rows
         ],
-        "meta": {
-            "goal": {"id": goal.id, "name": goal.name, "type": goal.type},
-            "total": rows[0]["total"] if rows else 0,
-        },
+        "meta": {"goal": {"id": goal.id, "name": goal.name, "type": goal.type}, "total": total},
     }
+
+
+def _newest(cur: duckdb.DuckDBPyConnection, query: Query, goal: Goal, wanted: int) -> list[dict[str, Any]]:
+    """The newest `query.limit` completions: from the last day of each site's range, then the last
+    week, month, and the whole range, until `wanted` are found. Exact: when a window holds `wanted`
+    rows, every row outside it is older than all of them."""
+    if wanted <= 0:
+        return []
+    whole = query.ranges()
+    for window in (*NEWEST_WINDOWS, None):
+        ranges = whole if window is None else [replace(r, start=max(r.start, r.end - window)) for r in whole]
+        rows = storage.run_report(cur, query, "goal_completions", goal_id=goal.id, ranges=ranges)
+        if len(rows) >= wanted or ranges == whole:
+            return rows
+    return rows
 
 
 def goal_conversions(cur: duckdb.DuckDBPyConnection, query: Query) -> list[dict[str, Any]]:

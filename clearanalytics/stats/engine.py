@@ -90,10 +90,15 @@ def range_params(ranges: list[SiteRange] | tuple[SiteRange, ...]) -> dict[str, A
 
 def execute(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Run `sql` with the parameters it names (DuckDB refuses unused ones); rows as dicts."""
-    used = set(_PARAM.findall(sql))
-    cur.execute(sql, {k: v for k, v in params.items() if k in used})
+    rows = execute_rows(cur, sql, params)
     columns = [d[0] for d in cur.description]
-    return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def execute_rows(cur: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[tuple]:
+    """`execute`, rows as tuples."""
+    used = set(_PARAM.findall(sql))
+    return cur.execute(sql, {k: v for k, v in params.items() if k in used}).fetchall()
 
 
 def run(

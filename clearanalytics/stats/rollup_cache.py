@@ -7,11 +7,13 @@ database's path) keeps three things, each only as an optimisation that a fresh p
   every invalidation in this process (the only one that can write the file) moves it, so a repeated
   query skips the rollup_days check. A check whose snapshot began before the last invalidating
   transaction committed is not remembered (see note_complete);
-- the open days' rows per (database, table, dimension, light, ranges), tagged with the database's
-  write version (db.write_version) when they were read: valid until the next commit. With them, the
-  answering statement does not touch raw events (a statement over the raw tables costs ~5 ms of
-  planning alone). Right after a write, reading them on their own first would cost more than the
-  single statement, so that happens only the second time a report is asked for at the same version;
+- the open days' rows per (database, table, dimension, light, site, local day): a *piece*, tagged
+  with the database's write version (db.write_version) when it was read. Every write records which
+  (site, days, kinds) it touched (`_forget`, the same call that invalidates the rollups); a piece
+  stays valid until a later write touches its site, day and kind. So after a batch of live traffic
+  for one site, a query recomputes that site's today only, not every site's today and yesterday,
+  and the answering statement itself never reads raw events (a statement over the raw tables costs
+  ~5 ms of planning alone);
 - failures: a rollup answer that raised is counted per report (`/metrics`:
   clearanalytics_rollup_failures_total), logged (throttled), and the database's rollups are not tried
   again for a while (the back-off doubles per consecutive failure, up to BACKOFF_MAX seconds); the raw
@@ -46,6 +48,8 @@ STRICT_ENV = "CLEARANALYTICS_STRICT_ROLLUPS"
 BACKOFF_FIRST = 60.0  # seconds without rollups after a failure
 BACKOFF_MAX = 900.0
 _MEMO_SIZE = 512
+PIECES_KEPT = 8192  # open-day pieces: tables and breakdowns x sites x 2 days
+TOUCHES_KEPT = 1024  # writes remembered per database; past that, every kept piece is dropped
 
 
 class RollupFailure(RuntimeError):
@@ -60,8 +64,8 @@ class RollupCache:
     def __init__(self) -> None:
         self.generation = 0
         self._complete: dict[tuple, int] = {}
-        self._open: dict[tuple, tuple[int, dict[str, list]]] = {}
-        self._asked: dict[tuple, int] = {}
+        self._pieces: dict[tuple, tuple[int, list[tuple]]] = {}
+        self._touches: dict[str, list[tuple[int, str, date, date, tuple[str, ...]]]] = {}
         self._unsettled: dict[str, int] = {}  # path -> write version before its last invalidating commit
         self._failures: dict[tuple[str, str], int] = {}  # (database path, report) -> failed answers
         self._backoff: dict[str, tuple[float, float]] = {}  # path -> (retry after, last back-off)
@@ -82,19 +86,24 @@ class RollupCache:
         if generation == self.generation and version > self._unsettled.get(_normal(path), -1):
             _remember(self._complete, key, generation)
 
-    def open_rows(self, key: tuple, version: int) -> dict[str, list] | None:
-        kept = self._open.get(key)
-        return kept[1] if kept is not None and kept[0] == version else None
+    def piece(self, key: tuple, kind: str) -> list[tuple] | None:
+        """The kept rows of `key` (path, table, dimension, light, site_id, day), or None when a write of
+        `kind` touched that site and day after they were read (or they were never read)."""
+        kept = self._pieces.get(key)
+        if kept is None:
+            return None
+        version, rows = kept
+        path, site_id, day = key[0], key[4], key[5]
+        for touched, site, first, last, kinds in reversed(self._touches.get(path, ())):  # newest first
+            if touched <= version:
+                break
+            if site == site_id and first <= day <= last and (not kinds or kind in kinds):
+                return None
+        return rows
 
-    def keep_open_rows(self, key: tuple, version: int, params: dict[str, list]) -> None:
-        _remember(self._open, key, (version, params))
-
-    def asked_before(self, key: tuple, version: int) -> bool:
-        """True when `key` was asked for at this write version already; notes this ask either way."""
-        if self._asked.get(key) == version:
-            return True
-        _remember(self._asked, key, version)
-        return False
+    def keep_piece(self, key: tuple, version: int, rows: list[tuple]) -> None:
+        """Keep rows read at write `version` (taken before the reading snapshot began)."""
+        _remember(self._pieces, key, (version, rows), PIECES_KEPT)
 
     # --- failures ---------------------------------------------------------------------------------
 
@@ -201,6 +210,7 @@ class RollupCache:
                 sites.append(site_id)
                 firsts.append(max(first, retained_from or date.min))
                 lasts.append(last)
+        self._touched(path, sites, firsts, lasts, kinds)
         cur.execute(
             """
             DELETE FROM rollup_days WHERE list_contains($kinds::VARCHAR[], kind) AND EXISTS (
@@ -211,6 +221,27 @@ class RollupCache:
             """,
             {"kinds": list(kinds or KINDS), "sites": sites, "firsts": firsts, "lasts": lasts},
         )
+        cur.execute(  # and the months those days are in: their monthly rows are sums of the days
+            """
+            DELETE FROM rollup_months WHERE list_contains($kinds::VARCHAR[], kind) AND EXISTS (
+                SELECT 1 FROM (SELECT unnest($sites::VARCHAR[]) AS s, unnest($firsts::DATE[]) AS a,
+                                      unnest($lasts::DATE[]) AS b) w
+                WHERE w.s = rollup_months.site_id AND rollup_months.month BETWEEN date_trunc('month', w.a) AND w.b
+            )
+            """,
+            {"kinds": list(kinds or KINDS), "sites": sites, "firsts": firsts, "lasts": lasts},
+        )
+
+    def _touched(self, path: str, sites: list[str], firsts: list, lasts: list, kinds: tuple[str, ...]) -> None:
+        """Note the (site, days, kinds) that the write committing the next version changes (see `piece`)."""
+        version = write_version(path) + 1
+        touches = self._touches.get(path, [])
+        if len(touches) >= TOUCHES_KEPT:
+            touches = []
+            self._pieces = {k: v for k, v in self._pieces.items() if k[0] != path}
+        self._touches[path] = touches + [
+            (version, site, first, last, tuple(kinds)) for site, first, last in zip(sites, firsts, lasts, strict=True)
+        ]
 
     def _bump(self) -> None:
         self.generation += 1
@@ -226,8 +257,8 @@ def _normal(path: str | Path) -> str:
     return str(path) if str(path) == ":memory:" else str(Path(path).resolve())
 
 
-def _remember(memo: dict, key: tuple, value: Any) -> None:
-    if len(memo) > _MEMO_SIZE:
+def _remember(memo: dict, key: tuple, value: Any, size: int = _MEMO_SIZE) -> None:
+    if len(memo) > size:
         memo.clear()
     memo[key] = value
 

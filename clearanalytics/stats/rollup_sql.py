@@ -229,6 +229,18 @@ _STORED: dict[str, tuple[tuple[str, str], ...]] = {
     "goals": (("goal_id", "VARCHAR"), ("completions", "BIGINT"), ("visitors", "BIGINT")),
 }  # fmt: skip
 COLUMNS: dict[str, tuple[str, ...]] = {t: tuple(name for name, _ in cols) for t, cols in _STORED.items()}
+# The columns a table's rows are keyed by (besides site and day); every other column is a sum, so a
+# month's row is the sum of its days' rows (distinct counts too: daily_sql.py says why).
+KEYS: dict[str, tuple[str, ...]] = {
+    "totals": (),
+    "hours": ("hour",),
+    "dims": ("dimension", "v1", "v2", "v3"),
+    "ecommerce": (),
+    "funnel": ("event_type",),
+    "products": ("item_name",),
+    "sources": ("source",),
+    "goals": ("goal_id",),
+}
 TYPES: dict[str, tuple[str, ...]] = {t: tuple(sql_type for _, sql_type in cols) for t, cols in _STORED.items()}
 
 
@@ -280,15 +292,55 @@ def given_rows(table: str) -> str:
     )
 
 
+CLOSED_MONTHS = """closed_months AS (
+    SELECT unnest($month_sites::VARCHAR[]) AS site_id, unnest($month_starts::DATE[]) AS month
+)"""
+
+
+def uses_months(report: str) -> bool:
+    """Whether `report` may read monthly rows: not the time series, whose buckets are days."""
+    return COMBINE[report].grain != "bucket"
+
+
 def stored_rows(report: str, table: str) -> str:
-    """The rows of `table` stored for the closed days (relation `closed`)."""
+    """The rows of `table` stored for the closed days (relation `closed`), and for a report that may
+    read them, the monthly rows of the closed months (relation `closed_months`)."""
     dimension = COMBINE[report].dimension if table == "dims" else None
     narrow = f" AND x.dimension = '{dimension}'" if dimension else ""
     columns = ", ".join(f"x.{c}" for c in ("site_id", "day") + COLUMNS[table])
-    return (
+    # Scanned once per band (two disjoint constant ranges, see rollup_plan._bands): DuckDB skips the row
+    # groups outside it (zone maps), as for raw events.
+    days = "\nUNION ALL\n".join(
         f"SELECT {columns} FROM rollup_{table} x\n"
-        f"    JOIN closed k ON x.site_id = k.site_id AND x.day BETWEEN k.day_from AND k.day_to{narrow}"
+        f"    JOIN closed k ON x.site_id = k.site_id AND x.day BETWEEN k.day_from AND k.day_to{narrow}\n"
+        f"    WHERE x.day BETWEEN ${band}_first AND ${band}_last"
+        for band in ("band1", "band2")
     )
+    if not uses_months(report):
+        return days
+    months = (
+        f"SELECT {columns} FROM rollup_{table}_months x\n"
+        f"    JOIN closed_months m ON x.site_id = m.site_id AND x.day = m.month{narrow}"
+    )
+    return f"{days}\nUNION ALL\n{months}"
+
+
+def month_rows(table: str) -> str:
+    """The monthly rows of `table` summed from its daily rows, for the (site, month) pairs of relation `wanted`."""
+    keys = ", ".join(f"x.{c}" for c in KEYS[table])
+    sums = ", ".join(
+        f"sum(x.{c})::{t} AS {c}" for c, t in zip(COLUMNS[table], TYPES[table], strict=True) if c not in KEYS[table]
+    )
+    columns = ", ".join(("site_id", "day") + COLUMNS[table])
+    return f"""
+INSERT INTO rollup_{table}_months ({columns})
+SELECT site_id, day, {", ".join(COLUMNS[table])} FROM (
+    SELECT x.site_id, w.month AS day{", " + keys if keys else ""}, {sums}
+    FROM rollup_{table} x
+    JOIN wanted w ON x.site_id = w.site_id AND x.day >= w.month AND x.day < w.month + INTERVAL 1 MONTH
+    GROUP BY ALL
+)
+"""
 
 
 def live_parts(report: str, grain: str) -> list[str]:
@@ -296,11 +348,10 @@ def live_parts(report: str, grain: str) -> list[str]:
     return [f"parts_{t} AS (\n{_daily_of(report, t).text(grain).strip()}\n)" for t in COMBINE[report].tables]
 
 
-def rollup_parts(report: str, open_given: bool) -> list[str]:
-    """`closed`, then `parts_<table>` of a rollup answer: stored closed days, then the open days
-    (computed live at the day grain in this statement, or `open_given` as parameters)."""
-    parts = [CLOSED]
+def rollup_parts(report: str) -> list[str]:
+    """`closed` (and `closed_months`), then `parts_<table>` of a rollup answer: stored closed days and
+    months, then the open days' rows passed in as parameters (rollups.py reads and keeps them per site and day)."""
+    parts = [CLOSED, CLOSED_MONTHS] if uses_months(report) else [CLOSED]
     for table in COMBINE[report].tables:
-        open_rows = given_rows(table) if open_given else live_rows(report, table)
-        parts.append(f"parts_{table} AS (\n{stored_rows(report, table)}\nUNION ALL\n{open_rows}\n)")
+        parts.append(f"parts_{table} AS (\n{stored_rows(report, table)}\nUNION ALL\n{given_rows(table)}\n)")
     return parts

@@ -1,0 +1,132 @@
+"""The open days' rows follow the commits piece by piece: a write recomputes only the (site, day, kind) it touched.
+
+Right after a batch of live traffic for one site, a report must not read every site's today and
+yesterday from raw events again (issue [3/7] item 3). Each write notes what it touched; a kept piece
+(site, local day, table) stays until a write touches it. Answers must stay equal to raw events
+after every kind of write: a new pageview today, an engagement update of yesterday, a goal
+completion, a write to another site, and a timezone change.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bench import generate
+from clearanalytics import accounts, site_settings, stats
+from clearanalytics.db import Database
+from clearanalytics.ingest.store import Records, insert_rows, write_records
+from clearanalytics.stats import rollup_plan, rollup_sql, rollups
+from clearanalytics.stats.rollup_cache import CACHE, _normal
+
+
+@pytest.fixture
+def db(tmp_path):
+    data_dir = tmp_path / "data"
+    generate.generate(data_dir, 4_000, seed=5, memory_limit="500MB")
+    database = Database.in_data_dir(data_dir)
+    yield database
+    database.close()
+
+
+def _answers(cur, sites) -> dict[str, list]:
+    query = stats.parse_query({"period": "30d"}, sites, now=generate.NOW)
+    fast = {name: stats.run(name, cur, query) for name in stats.REPORTS}
+    with rollups.raw_only():
+        raw = {name: stats.run(name, cur, query) for name in stats.REPORTS}
+    assert fast == raw
+    return fast
+
+
+def _kept(db, sites, table="totals", report="overview") -> dict[tuple[str, str], bool]:
+    """Which open (site domain, 'today'/'yesterday') pieces of `table` are kept, as `report` reads it."""
+    combine = rollup_sql.COMBINE[report]
+    shape = (_normal(db.path), table, combine.dimension if table == "dims" else None, table in combine.light)
+    kept = {}
+    for site in sites:
+        today = rollups.today_in(site, generate.NOW)
+        for label, day in (("today", today), ("yesterday", today - timedelta(days=1))):
+            kept[(site.domain, label)] = CACHE.piece(shape + (site.id, day), rollup_sql.TABLE_KIND[table]) is not None
+    return kept
+
+
+def _a_pageview_like(cur, site, hours_ago: float) -> list:
+    row = cur.execute(
+        "SELECT * FROM pageviews WHERE site_id = ? AND created_at < ? ORDER BY created_at DESC LIMIT 1",
+        [site.id, generate.NOW - timedelta(hours=hours_ago)],
+    ).fetchone()
+    return list(row)
+
+
+def test_a_pageview_today_recomputes_that_site_today_only(db):
+    with db.reading() as cur:
+        sites = accounts.list_sites(cur)
+        before = _answers(cur, sites)
+        assert all(_kept(db, sites).values())
+        sample = _a_pageview_like(cur, sites[0], hours_ago=0.1)
+    sample[0], sample[2], sample[3] = "piece-pv", "piece-visitor", "piece-session"
+    sample[-1] = generate.NOW - timedelta(minutes=1)  # created_at
+    records = Records()
+    records.rows["pageviews"].append(tuple(sample))
+    with db.transaction() as cur:
+        write_records(cur, records)
+    kept = _kept(db, sites)
+    assert kept.pop((sites[0].domain, "today")) is False
+    assert all(kept.values()), kept  # yesterday of that site and both days of the others stay
+    with db.reading() as cur:
+        after = _answers(cur, sites)
+    assert after["overview"]["pageviews"] == before["overview"]["pageviews"] + 1
+    assert after["overview"]["visitors"] == before["overview"]["visitors"] + 1
+
+
+def test_an_engagement_update_of_yesterday_recomputes_yesterday(db):
+    with db.reading() as cur:
+        sites = accounts.list_sites(cur)
+        before = _answers(cur, sites)
+        for site in sites:  # a site with a pageview yesterday (local)
+            today = rollups.today_in(site, generate.NOW)
+            yesterday = rollup_plan.site_range(
+                site.id, site.timezone, today - timedelta(days=1), today - timedelta(days=1)
+            )
+            found = cur.execute(
+                "SELECT id FROM pageviews WHERE site_id = ? AND created_at >= ? AND created_at < ? LIMIT 1",
+                [site.id, yesterday.start, yesterday.end],
+            ).fetchone()
+            if found:
+                pid = found[0]
+                break
+    with db.transaction() as cur:
+        write_records(cur, Records(updates=[(pid, 5_000_000, 90)]))
+    kept = _kept(db, sites)
+    assert kept.pop((site.domain, "yesterday")) is False
+    assert all(kept.values()), kept
+    with db.reading() as cur:
+        after = _answers(cur, sites)
+    assert after["overview"] != before["overview"]  # the longer visit moved the mean duration
+
+
+def test_a_goal_completion_keeps_the_traffic_pieces_and_a_timezone_change_drops_the_site(db):
+    with db.reading() as cur:
+        sites = accounts.list_sites(cur)
+        before = _answers(cur, sites)
+        completion = list(cur.execute("SELECT * FROM goal_completions ORDER BY created_at DESC LIMIT 1").fetchone())
+    site = next(s for s in sites if s.id == completion[2])
+    completion[0], completion[3] = "piece-completion", "piece-visitor"  # hashes are per day: a new visitor
+    completion[-1] = generate.NOW - timedelta(minutes=2)
+    with db.transaction() as cur:
+        insert_rows(cur, "goal_completions", [tuple(completion)])
+    assert all(_kept(db, sites).values())  # traffic pieces: a goal completion is not traffic
+    goals_kept = _kept(db, sites, "goals", "goal_conversions")
+    assert goals_kept.pop((site.domain, "today")) is False
+    assert all(goals_kept.values()), goals_kept
+    with db.reading() as cur:
+        after = _answers(cur, sites)
+    assert sum(r["completions"] for r in after["goals"]) == sum(r["completions"] for r in before["goals"]) + 1
+
+    with db.transaction() as cur:
+        site_settings.update_site(cur, site, timezone="Pacific/Auckland")
+    kept = _kept(db, sites)
+    assert not kept[(site.domain, "today")] and not kept[(site.domain, "yesterday")]
+    with db.reading() as cur:
+        _answers(cur, accounts.list_sites(cur))  # the site's local days moved: equal to raw again
