@@ -4,7 +4,7 @@ python -m bench ingest [--fsync off,batch]           POST /api/event under wrk (
 python -m bench import [--events N] [--input FILE]   the clearanalytics import command: events/s, peak RSS
 python -m bench query --pageviews N --data-dir D     every stats report at 12m: rollups vs raw SQL
 python -m bench export --data-dir D                  full streamed export of the pageviews, server RSS
-python -m bench concurrent --data-dir D [--connections 50]  mixed 30d/12m reports from many clients under wrk
+python -m bench concurrent --data-dir D [--concurrency 50]  mixed 30d/12m reports from many clients under wrk
 python -m bench all --pageviews N --data-dir D       all four, in that order
 """
 
@@ -77,11 +77,12 @@ def _popen_logged(cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
     return proc
 
 
-def start_server(data_dir: Path, threads: int, extra_env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+def start_server(data_dir: Path, threads: int | None, extra_env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """`clearanalytics serve` on a free port; threads None leaves the server's own default."""
     port = _free_port()
     env = _env() | extra_env
-    cmd = [sys.executable, "-m", "clearanalytics", "serve", "--data-dir", str(data_dir), "--port", str(port),
-           "--threads", str(threads)]  # fmt: skip
+    cmd = [sys.executable, "-m", "clearanalytics", "serve", "--data-dir", str(data_dir), "--port", str(port)]
+    cmd += ["--threads", str(threads)] if threads is not None else []
     proc = _popen_logged(cmd, env)
     url = f"http://127.0.0.1:{port}"
     _wait_healthy(url, proc)

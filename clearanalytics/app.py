@@ -38,7 +38,9 @@ def create_app(config: dict[str, Any] | None = None, database: Database | None =
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.json.sort_keys = False
 
-    db = database or Database.in_data_dir(data_dir, memory_limit=settings.get("MEMORY_LIMIT"))
+    db = database or Database.in_data_dir(
+        data_dir, memory_limit=settings.get("MEMORY_LIMIT"), threads=settings.get("DUCKDB_THREADS")
+    )
     app.extensions["clearanalytics.db"] = db  # the accounts, and with the default store the events too
     app.extensions["clearanalytics.store"] = open_store(settings, db)  # the events: clearanalytics.storage
     app.teardown_appcontext(close_cursor)

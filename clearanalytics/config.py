@@ -54,7 +54,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Comma-separated IPs or CIDR ranges whose X-Forwarded-For, -Proto and -Host are believed (e.g. 127.0.0.1).",
     ),
     Setting("memory_limit", "256MB", "DuckDB memory_limit for the server process (keeps RSS under 500 MB)."),
-    Setting("threads", 8, "Waitress worker threads for `serve`.", int),
+    Setting(
+        "threads",
+        8,
+        "Requests `serve` works on at once (stats, export, API, MCP, dashboard, chat); ingest, /healthz and "
+        "/metrics never wait for one.",
+        int,
+    ),
+    Setting(
+        "request_queue",
+        64,
+        "Requests that may wait for one of the `threads`; beyond it `serve` answers 503 with Retry-After at once.",
+        int,
+    ),
+    Setting("duckdb_threads", 0, "DuckDB worker threads shared by all queries (its `threads`); 0 = one per core.", int),
     Setting("rate_limit", "60/minute", "API requests allowed per token."),
     Setting(
         "flush_interval",

@@ -67,9 +67,9 @@ def test_import_resolves_its_file_against_the_clients_cwd(tmp_path, live_server)
 
 
 def test_server_warnings_never_reach_a_forwarded_commands_output(tmp_path, live_server):
-    """With one waitress thread, concurrent requests make waitress warn ("Task queue depth") meanwhile."""
+    """With few waitress threads (1 + 0 waiting + 4), concurrent requests make waitress warn ("Task queue depth")."""
     account = make_account(tmp_path / "data")
-    server = live_server(account.data_dir, env={"CLEARANALYTICS_THREADS": "1"})
+    server = live_server(account.data_dir, env={"CLEARANALYTICS_THREADS": "1", "CLEARANALYTICS_REQUEST_QUEUE": "0"})
     path = tmp_path / "many.jsonl"
     with path.open("w") as fh:
         for i in range(20_000):

@@ -25,6 +25,10 @@ def _raise_keyboard_interrupt(_signum, _frame):
 # The largest body a route reads is MCP's 1 MB; waitress's default would buffer up to 1 GiB to disk first.
 MAX_REQUEST_BODY = 2 * 1024 * 1024
 
+# Waitress's default of 100 left the 101st connection unaccepted (its request timed out, unanswered);
+# past the admission queue a request is answered 503 at once instead. poll(): select() fails above fd 1024.
+CONNECTION_LIMIT = 1000
+
 QUICKSTART = {"tenant": "demo", "tenant_name": "Demo", "site": "demo.example", "email": "admin@localhost"}
 
 
@@ -32,6 +36,7 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
     """Build the app, bind the port (failing in one line if taken), print the URL, serve."""
     import waitress
 
+    from clearanalytics import admission
     from clearanalytics.app import create_app
     from clearanalytics.proxies import WAITRESS_OPTIONS
     from clearanalytics.queue_log import throttle_queue_warnings
@@ -43,12 +48,15 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
         app = create_app({"data_dir": str(data_dir), "threads": threads})
     except DatabaseLockedError as exc:
         raise CliError(str(exc)) from None
+    pool = admission.install(app)  # `threads` workers, `request_queue` waiting, the rest 503
     try:
         server = waitress.create_server(
             app,
             host=host,
             port=port,
-            threads=app.config["THREADS"],
+            threads=admission.waitress_threads(pool.slots, pool.queue),
+            connection_limit=CONNECTION_LIMIT,
+            asyncore_use_poll=True,
             ident="clearanalytics",
             max_request_body_size=MAX_REQUEST_BODY,
             **WAITRESS_OPTIONS,
@@ -57,6 +65,8 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     json_waitress_errors(server)  # a request waitress cannot parse is answered in JSON too
     throttle_queue_warnings(server)  # one "Task queue depth" line a minute, not one per queued request
+    admission.accept_in_bursts(server)  # 500 clients connecting at once are not left in the backlog
+    admission.answer_light_first(server)  # ingest, /healthz, /metrics never wait behind queued reports
     control = ControlServer(data_dir, app.extensions["clearanalytics.db"])
     control.start()
     retention = RetentionTimer(app.extensions["clearanalytics.db"], store=app.extensions["clearanalytics.store"])

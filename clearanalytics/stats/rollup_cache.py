@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from clearanalytics.db import write_version
+from clearanalytics.db import resolved_path, write_version
 from clearanalytics.health import ThrottledLog
 
 log = logging.getLogger("clearanalytics.stats.rollups")
@@ -254,7 +254,7 @@ def _database_path(cur: duckdb.DuckDBPyConnection) -> str:
 
 
 def _normal(path: str | Path) -> str:
-    return str(path) if str(path) == ":memory:" else str(Path(path).resolve())
+    return str(path) if str(path) == ":memory:" else resolved_path(path)
 
 
 def _remember(memo: dict, key: tuple, value: Any, size: int = _MEMO_SIZE) -> None:
