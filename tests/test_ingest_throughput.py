@@ -224,18 +224,19 @@ def test_waitress_queue_warnings_are_one_line_a_minute_with_a_count():
 
 
 def test_a_server_with_queued_requests_logs_the_queue_depth_once(tmp_path, live_server):
-    """One waitress thread and 8 connections posting at once: nearly every request queues."""
+    """The fewest waitress threads serve allows (one worker, no admission queue: 1 + 0 + 4 for the light
+    routes) and 24 connections posting at once: most requests queue in waitress."""
     account = make_account(tmp_path / "data")
-    server = live_server(account.data_dir, env={"CLEARANALYTICS_THREADS": "1"})
+    server = live_server(account.data_dir, env={"CLEARANALYTICS_THREADS": "1", "CLEARANALYTICS_REQUEST_QUEUE": "0"})
     acked: list[str] = []
     statuses: Counter[int] = Counter()
-    threads = [threading.Thread(target=post_pageviews, args=(server.url, n, 40, acked, statuses)) for n in range(8)]
+    threads = [threading.Thread(target=post_pageviews, args=(server.url, n, 40, acked, statuses)) for n in range(24)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     server.stop()
-    assert statuses == Counter({202: 8 * 40})
+    assert statuses == Counter({202: 24 * 40})
     queue_lines = [line for line in server.log_text().splitlines() if "Task queue depth" in line]
     assert len(queue_lines) == 1, f"{len(queue_lines)} queue-depth lines, e.g. {queue_lines[:3]}"
 
