@@ -157,13 +157,15 @@ def test_schema_responses_match_the_document(document, seeded, server):
 def test_schemathesis_finds_no_server_error_and_no_response_that_breaks_the_document(
     document, seeded, server, tmp_path
 ):
+    # One worker: hypothesis describes strategies with ast.parse, which CPython 3.11 does not make safe
+    # across threads ("SystemError: AST constructor recursion depth mismatch" seen in CI with two).
     command = [
         sys.executable, "-m", "schemathesis.cli", "run", f"{server.url}/api/v1/openapi.json",
         "--header", f"Authorization: Bearer {seeded.acme.token}",
         # Every check but positive_data_acceptance: parameters depend on each other (to needs from,
         # from must not be after to), which OpenAPI cannot state, so some schema-valid requests get 422.
         "--checks", "all", "--exclude-checks", "positive_data_acceptance",
-        "--max-examples", "8", "--seed", "20260217", "--workers", "2",
+        "--max-examples", "8", "--seed", "20260217", "--workers", "1",
         "--phases", "examples,coverage,fuzzing", "--warnings", "off", "--request-timeout", "30",
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, env=cli_env(), timeout=300, cwd=tmp_path)
