@@ -130,3 +130,34 @@ def test_a_goal_completion_keeps_the_traffic_pieces_and_a_timezone_change_drops_
     assert not kept[(site.domain, "today")] and not kept[(site.domain, "yesterday")]
     with db.reading() as cur:
         _answers(cur, accounts.list_sites(cur))  # the site's local days moved: equal to raw again
+
+
+def _kept_answer(db, sites, params, report="overview") -> bool:
+    query = stats.parse_query(params, sites, now=generate.NOW)
+    split = rollups.plan(query)
+    key = (_normal(db.path), report, split.closed, split.open, query.limit, ())
+    kinds = tuple(sorted({rollup_sql.TABLE_KIND[t] for t in rollup_sql.COMBINE[report].tables}))
+    return CACHE.answer(key, [(s.id, query.date_from, query.date_to) for s in sites], kinds) is not None
+
+
+def test_a_whole_answer_is_kept_until_a_write_touches_its_days(db):
+    """A past period (the comparison of every 30d/12m report) keeps its answer through live traffic;
+    the current period's is read again after the write touches today."""
+    past, current = {"from": "2025-10-01", "to": "2025-12-31"}, {"period": "30d"}
+    with db.reading() as cur:
+        sites = accounts.list_sites(cur)
+        before = {k: stats.run("overview", cur, stats.parse_query(p, sites, now=generate.NOW)) for k, p in
+                  (("past", past), ("current", current))}  # fmt: skip
+        assert _kept_answer(db, sites, past) and _kept_answer(db, sites, current)
+        sample = _a_pageview_like(cur, sites[0], hours_ago=0.1)
+    sample[0], sample[2], sample[3] = "answer-pv", "answer-visitor", "answer-session"
+    sample[-1] = generate.NOW - timedelta(minutes=1)
+    records = Records()
+    records.rows["pageviews"].append(tuple(sample))
+    with db.transaction() as cur:
+        write_records(cur, records)
+    assert _kept_answer(db, sites, past) and not _kept_answer(db, sites, current)
+    with db.reading() as cur:
+        after = _answers(cur, sites)  # 30d, equal to raw events
+        assert stats.run("overview", cur, stats.parse_query(past, sites, now=generate.NOW)) == before["past"]
+    assert after["overview"]["pageviews"] == before["current"]["pageviews"] + 1

@@ -49,6 +49,7 @@ BACKOFF_FIRST = 60.0  # seconds without rollups after a failure
 BACKOFF_MAX = 900.0
 _MEMO_SIZE = 512
 PIECES_KEPT = 8192  # open-day pieces: tables and breakdowns x sites x 2 days
+ANSWERS_KEPT = 2048  # whole rollup answers: reports x periods x sites asked for
 TOUCHES_KEPT = 1024  # writes remembered per database; past that, every kept piece is dropped
 
 
@@ -65,6 +66,7 @@ class RollupCache:
         self.generation = 0
         self._complete: dict[tuple, int] = {}
         self._pieces: dict[tuple, tuple[int, list[tuple]]] = {}
+        self._answers: dict[tuple, tuple[int, list]] = {}
         self._touches: dict[str, list[tuple[int, str, date, date, tuple[str, ...]]]] = {}
         self._unsettled: dict[str, int] = {}  # path -> write version before its last invalidating commit
         self._failures: dict[tuple[str, str], int] = {}  # (database path, report) -> failed answers
@@ -90,16 +92,35 @@ class RollupCache:
         """The kept rows of `key` (path, table, dimension, light, site_id, day), or None when a write of
         `kind` touched that site and day after they were read (or they were never read)."""
         kept = self._pieces.get(key)
-        if kept is None:
+        if kept is None or not self._untouched(key[0], kept[0], [(key[4], key[5], key[5])], (kind,)):
             return None
-        version, rows = kept
-        path, site_id, day = key[0], key[4], key[5]
-        for touched, site, first, last, kinds in reversed(self._touches.get(path, ())):  # newest first
+        return kept[1]
+
+    def answer(self, key: tuple, spans: list[tuple[str, date, date]], kinds: tuple[str, ...]) -> list | None:
+        """A report's kept answer (`key` starts with the database path), or None when a write of one of
+        `kinds` touched one of `spans` (site, first, last local day) since it was read."""
+        kept = self._answers.get(key)
+        if kept is None or not self._untouched(key[0], kept[0], spans, kinds):
+            return None
+        return kept[1]
+
+    def forget_answers(self) -> None:
+        """Drop every kept answer: for tests that change rollup tables behind the cache's back."""
+        self._answers = {}
+
+    def keep_answer(self, key: tuple, version: int, rows: list) -> None:
+        _remember(self._answers, key, (version, rows), ANSWERS_KEPT)
+
+    def _untouched(self, path: str, version: int, spans: list[tuple[str, date, date]], kinds: tuple[str, ...]) -> bool:
+        """No write after `version` touched any (site, days) of `spans` with any of `kinds`."""
+        for touched, site, first, last, touched_kinds in reversed(self._touches.get(path, ())):  # newest first
             if touched <= version:
-                break
-            if site == site_id and first <= day <= last and (not kinds or kind in kinds):
-                return None
-        return rows
+                return True
+            if touched_kinds and not set(kinds) & set(touched_kinds):
+                continue
+            if any(site == site_id and first <= b and a <= last for site_id, a, b in spans):
+                return False
+        return True
 
     def keep_piece(self, key: tuple, version: int, rows: list[tuple]) -> None:
         """Keep rows read at write `version` (taken before the reading snapshot began)."""
@@ -239,6 +260,7 @@ class RollupCache:
         if len(touches) >= TOUCHES_KEPT:
             touches = []
             self._pieces = {k: v for k, v in self._pieces.items() if k[0] != path}
+            self._answers = {k: v for k, v in self._answers.items() if k[0] != path}
         self._touches[path] = touches + [
             (version, site, first, last, tuple(kinds)) for site, first, last in zip(sites, firsts, lasts, strict=True)
         ]

@@ -99,6 +99,13 @@ def run(
         path = database_path or _path(conn)
         if CACHE.backing_off(path):
             return None
+        kinds = tuple(sorted({rollup_sql.TABLE_KIND[t] for t in rollup_sql.COMBINE[report].tables}))
+        spans = [(site.id, query.date_from, query.date_to) for site in query.sites]
+        key = (_normal(path), report, split.closed, split.open, query.limit, tuple(sorted(extra.items())))
+        version = write_version(path)  # before any snapshot below begins
+        kept = CACHE.answer(key, spans, kinds)
+        if kept is not None:
+            return [dict(row) for row in kept]
         try:
             rows = _serve(conn, path, query, report, split, extra)
         except duckdb.Error as exc:
@@ -107,6 +114,7 @@ def run(
             CACHE.failed(path, report, exc)
             return None
         CACHE.succeeded(path)
+        CACHE.keep_answer(key, version, [dict(row) for row in rows])
         return rows
     finally:
         conn.close()
