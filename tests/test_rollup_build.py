@@ -124,3 +124,25 @@ def test_whole_months_come_from_monthly_rows_and_a_write_to_a_day_rebuilds_its_m
         assert after["pageviews"] == overview["pageviews"] + 1
         assert whole <= _traffic_months(cur, site.id)  # June built again
         compare_all(cur, sites, generate.NOW, caplog)
+
+
+def test_a_write_to_the_last_built_day_still_forgets_it(generated):
+    """Writes after the last built day skip the rollup DELETEs (live batches); the last built day
+    itself must not be skipped."""
+    with generated.reading() as cur:
+        sites = accounts.list_sites(cur)
+        site = sites[0]
+        stats.run("overview", cur, stats.parse_query({"period": "30d"}, [site], now=generate.NOW))
+        (last,) = cur.execute("SELECT max(day) FROM rollup_days WHERE site_id = ?", [site.id]).fetchone()
+        sample = list(cur.execute(
+            "SELECT * FROM pageviews WHERE site_id = ? AND created_at >= ? ORDER BY created_at LIMIT 1",
+            [site.id, rollup_plan.site_range(site.id, site.timezone, last, last).start],
+        ).fetchone())  # fmt: skip
+    sample[0], sample[2], sample[3] = "last-pv", "last-visitor", "last-session"
+    sample[-1] = rollup_plan.site_range(site.id, site.timezone, last, last).end - timedelta(minutes=1)
+    records = Records()
+    records.rows["pageviews"].append(tuple(sample))
+    with generated.transaction() as cur:
+        write_records(cur, records)
+        kinds = cur.execute("SELECT kind FROM rollup_days WHERE site_id = ? AND day = ?", [site.id, last]).fetchall()
+    assert ("traffic",) not in kinds

@@ -18,7 +18,7 @@ import duckdb
 from clearanalytics.db import utcnow, write_lock
 from clearanalytics.stats import engine, prelude, rollup_sql
 from clearanalytics.stats.query import Query
-from clearanalytics.stats.rollup_cache import _database_path, runs
+from clearanalytics.stats.rollup_cache import CACHE, _database_path, runs
 from clearanalytics.stats.rollup_plan import Plan, closed_params, site_range
 
 CHUNK_DAYS = 31  # at most this many days built per locked transaction
@@ -161,6 +161,8 @@ def _delete_pairs(conn, table: str, pairs: dict[str, list]) -> None:
 
 def _mark(conn, table: str, built: list[tuple[str, str, date]]) -> None:
     """Note the (site, kind, day or month) just built as complete."""
+    if table == "rollup_days":  # before the insert: a later invalidation must not skip these days
+        CACHE.note_built(_database_path(conn), [(site_id, day) for site_id, _, day in built])
     conn.execute(
         f"INSERT INTO {table} SELECT unnest($s::VARCHAR[]), unnest($k::VARCHAR[]), unnest($d::DATE[]), $at",
         {"s": [m[0] for m in built], "k": [m[1] for m in built], "d": [m[2] for m in built], "at": utcnow()},

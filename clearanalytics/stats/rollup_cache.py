@@ -67,6 +67,7 @@ class RollupCache:
         self._complete: dict[tuple, int] = {}
         self._pieces: dict[tuple, tuple[int, list[tuple]]] = {}
         self._answers: dict[tuple, tuple[int, list]] = {}
+        self._built_until: dict[str, dict[str, date]] = {}  # path -> site -> last day in rollup_days
         self._touches: dict[str, list[tuple[int, str, date, date, tuple[str, ...]]]] = {}
         self._unsettled: dict[str, int] = {}  # path -> write version before its last invalidating commit
         self._failures: dict[tuple[str, str], int] = {}  # (database path, report) -> failed answers
@@ -232,6 +233,8 @@ class RollupCache:
                 firsts.append(max(first, retained_from or date.min))
                 lasts.append(last)
         self._touched(path, sites, firsts, lasts, kinds)
+        if not self._may_hold_built_days(cur, path, sites, firsts):
+            return  # a live batch: only days after the last built one, so nothing to delete
         cur.execute(
             """
             DELETE FROM rollup_days WHERE list_contains($kinds::VARCHAR[], kind) AND EXISTS (
@@ -252,6 +255,25 @@ class RollupCache:
             """,
             {"kinds": list(kinds or KINDS), "sites": sites, "firsts": firsts, "lasts": lasts},
         )
+
+    def _may_hold_built_days(self, cur: duckdb.DuckDBPyConnection, path: str, sites: list[str], firsts: list) -> bool:
+        """Whether some span starts on or before the last day built for its site (rollup_days; a whole
+        month in rollup_months implies its days are built). Read once per database, then followed by
+        `note_built`; an over-estimate (a build rolled back) only costs a DELETE that finds nothing."""
+        if path not in self._built_until:
+            rows = cur.execute("SELECT site_id, max(day) FROM rollup_days GROUP BY site_id").fetchall()
+            self._built_until[path] = dict(rows)
+        built = self._built_until[path]
+        return any(first <= built.get(site, date.min) for site, first in zip(sites, firsts, strict=True))
+
+    def note_built(self, path: str, days: Iterable[tuple[str, date]]) -> None:
+        """Days (site, day) just built into rollup_days (stats/rollup_build.py calls this)."""
+        built = self._built_until.get(_normal(path))
+        if built is None:
+            return  # not read yet: the first _forget reads it from the table
+        for site_id, day in days:
+            if day > built.get(site_id, date.min):
+                built[site_id] = day
 
     def _touched(self, path: str, sites: list[str], firsts: list, lasts: list, kinds: tuple[str, ...]) -> None:
         """Note the (site, days, kinds) that the write committing the next version changes (see `piece`)."""
