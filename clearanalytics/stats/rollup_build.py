@@ -127,7 +127,7 @@ def _build_days(conn, query: Query, missing: list[tuple[str, str, date]]) -> Non
             "pair_sites": [s for s, ds in sites.items() for _ in ds],
             "pair_days": [d for ds in sites.values() for d in ds],
         }
-        for table in [t for t, k in rollup_sql.TABLE_KIND.items() if k == kind]:
+        for table in rollup_sql.tables_of(kind):
             _delete_pairs(conn, f"rollup_{table}", pairs)
             columns = ", ".join(("site_id", "day") + rollup_sql.COLUMNS[table])
             for daily in _build_parts(table):
@@ -141,7 +141,7 @@ def _build_months(conn, missing: list[tuple[str, str, date]]) -> None:
     for kind in sorted({m[1] for m in missing}):
         of_kind = [m for m in missing if m[1] == kind]
         pairs = {"pair_sites": [m[0] for m in of_kind], "pair_days": [m[2] for m in of_kind]}
-        for table in [t for t, k in rollup_sql.TABLE_KIND.items() if k == kind]:
+        for table in rollup_sql.tables_of(kind):
             _delete_pairs(conn, f"rollup_{table}_months", pairs)
             conn.execute(
                 "WITH wanted AS (SELECT unnest($pair_sites::VARCHAR[]) AS site_id, unnest($pair_days::DATE[]) AS month)"

@@ -78,21 +78,25 @@ def closed_params(split: Plan, months: bool) -> dict[str, Any]:
     }
 
 
+_NO_DAYS = (date(1970, 1, 1), date(1970, 1, 1))  # a band that holds no rollup row
+
+
 def _bands(spans, first_month: date | None) -> dict[str, date]:
     """Two disjoint constant day ranges that hold the daily spans (before the first whole month, and
     after it), so that each scan of a daily rollup table skips the row groups of the months between
     (zone maps), where one range over all spans would read the whole year."""
-    never = {"band1_first": date(1970, 1, 1), "band1_last": date(1970, 1, 1)}
     head = [c for c in spans if first_month is not None and c[2] < first_month]
     tail = [c for c in spans if c not in head]
-    bands = {}
-    for name, part in (("band1", head), ("band2", tail)):
-        bands[f"{name}_first"] = min((c[1] for c in part), default=date(1970, 1, 1))
-        bands[f"{name}_last"] = max((c[2] for c in part), default=date(1970, 1, 1))
-    if head and tail and bands["band2_first"] <= bands["band1_last"]:  # overlapping: one band of all
-        bands |= {"band1_first": min(c[1] for c in spans), "band1_last": max(c[2] for c in spans)}
-        bands |= {"band2_first": never["band1_first"], "band2_last": never["band1_last"]}
-    return bands
+    band1, band2 = _band(head), _band(tail)
+    if head and tail and band2[0] <= band1[1]:  # overlapping: one band of all
+        band1, band2 = _band(spans), _NO_DAYS
+    return {"band1_first": band1[0], "band1_last": band1[1], "band2_first": band2[0], "band2_last": band2[1]}
+
+
+def _band(spans) -> tuple[date, date]:
+    if not spans:
+        return _NO_DAYS
+    return min(c[1] for c in spans), max(c[2] for c in spans)
 
 
 def days_of(range_: SiteRange) -> list[tuple[str, str, date]]:

@@ -213,6 +213,16 @@ TABLE_KIND = {
 KINDS = ("traffic", "ecommerce", "goals")
 
 
+def kinds_of(report: str) -> tuple[str, ...]:
+    """The rollup kinds `report` reads, sorted: what a write must touch to change its answer."""
+    return tuple(sorted({TABLE_KIND[t] for t in COMBINE[report].tables}))
+
+
+def tables_of(kind: str) -> list[str]:
+    """The rollup tables of one kind, in table order."""
+    return [table for table, k in TABLE_KIND.items() if k == kind]
+
+
 # Rollup table -> its stored columns after (site_id, day), in table order, with their SQL types
 # (the open days' rows are cast to them; a test compares them with the tables).
 _STORED: dict[str, tuple[tuple[str, str], ...]] = {

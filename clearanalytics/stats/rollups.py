@@ -94,18 +94,18 @@ def run(
     split = plan(query)
     if split is None:
         return None
+    path = database_path or _path(cur)  # on its own cursor: the caller's keeps its results
+    if CACHE.backing_off(path):
+        return None
+    kinds = rollup_sql.kinds_of(report)
+    spans = [(site.id, query.date_from, query.date_to) for site in query.sites]
+    key = (_normal(path), report, split.closed, split.open, query.limit, tuple(sorted(extra.items())))
+    version = write_version(path)  # before any snapshot below begins
+    kept = CACHE.answer(key, spans, kinds)
+    if kept is not None:
+        return [dict(row) for row in kept]  # no cursor needed
     conn = cur.cursor()
     try:
-        path = database_path or _path(conn)
-        if CACHE.backing_off(path):
-            return None
-        kinds = tuple(sorted({rollup_sql.TABLE_KIND[t] for t in rollup_sql.COMBINE[report].tables}))
-        spans = [(site.id, query.date_from, query.date_to) for site in query.sites]
-        key = (_normal(path), report, split.closed, split.open, query.limit, tuple(sorted(extra.items())))
-        version = write_version(path)  # before any snapshot below begins
-        kept = CACHE.answer(key, spans, kinds)
-        if kept is not None:
-            return [dict(row) for row in kept]
         try:
             rows = _serve(conn, path, query, report, split, extra)
         except duckdb.Error as exc:
@@ -121,7 +121,7 @@ def run(
 
 
 def _serve(conn, path: str, query: Query, report: str, split: Plan, extra: dict) -> list[dict[str, Any]]:
-    kinds = sorted({rollup_sql.TABLE_KIND[t] for t in rollup_sql.COMBINE[report].tables})
+    kinds = list(rollup_sql.kinds_of(report))
     key = (path, split.closed, tuple(kinds))
     generation = CACHE.generation
     if CACHE.known_complete(key):  # known complete, and nothing invalidated since
@@ -167,8 +167,12 @@ def _answer(
             raise
 
 
-def _path(conn: duckdb.DuckDBPyConnection) -> str:
-    return _database_path(conn)
+def _path(cur: duckdb.DuckDBPyConnection) -> str:
+    probe = cur.cursor()
+    try:
+        return _database_path(probe)
+    finally:
+        probe.close()
 
 
 def _read(conn, path: str, query: Query, report: str, split: Plan, extra: dict) -> list[dict[str, Any]]:
