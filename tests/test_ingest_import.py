@@ -115,7 +115,8 @@ def test_import_site_option_and_purchases(account, tmp_path):
 
 def test_import_uses_the_kept_salt_of_recent_days_only(account, tmp_path):
     now = datetime.now(UTC).replace(tzinfo=None)
-    recent = (now - timedelta(minutes=5)).isoformat()
+    # five minutes ago, but never yesterday: the live pageview below must share its (UTC) day and salt
+    recent = max(now - timedelta(minutes=5), now.replace(hour=0, minute=0, second=0, microsecond=0)).isoformat()
     old = (now - timedelta(days=10)).isoformat()
     path = tmp_path / "recent.jsonl"
     _write(path, [_line(recent, "/recent"), _line(old, "/old")])
