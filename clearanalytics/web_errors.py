@@ -12,8 +12,9 @@ Three layers, from inside out:
 - Flask error handlers, for everything that runs in Flask;
 - `ErrorBoundary`, WSGI middleware around the whole app, for what runs before Flask (the
   ingest fast path) and to add `X-Content-Type-Options: nosniff` to machine answers;
-- `json_waitress_errors`, for the answers waitress builds itself when it cannot even parse
-  the request (bad Content-Length, a body over max_request_body_size).
+- `waitress_error_answer`, for the answers waitress builds itself when it cannot even parse
+  the request (bad Content-Length, a body over max_request_body_size): `serve`'s channel
+  (clearanalytics/serve_channel.py) writes them.
 """
 
 from __future__ import annotations
@@ -148,47 +149,6 @@ class ErrorBoundary:
                 [("Content-Type", "application/json"), ("Content-Length", str(len(body))), NOSNIFF],
             )
             return [body]
-
-
-def json_waitress_errors(server: Any) -> None:
-    """Make waitress's own error answers JSON: it builds them in ErrorTask from `request.error`.
-
-    `server` is what `waitress.create_server` returns: one server, or a MultiSocketServer
-    holding one per listening socket (its `map`); each gets a channel class whose error task
-    writes `{"message": ..., "errors": {...}}` instead of text/plain.
-    """
-    from waitress.server import BaseWSGIServer
-
-    servers = [server] if isinstance(server, BaseWSGIServer) else list(getattr(server, "map", {}).values())
-    for each in servers:
-        if isinstance(each, BaseWSGIServer):
-            each.channel_class = _json_channel_class()
-
-
-_CHANNEL: type | None = None
-
-
-def _json_channel_class() -> type:
-    global _CHANNEL
-    if _CHANNEL is None:
-        from waitress.channel import HTTPChannel
-        from waitress.task import ErrorTask
-
-        class JsonErrorTask(ErrorTask):
-            def execute(self) -> None:
-                error = self.request.error
-                status, body = waitress_error_answer(error.code, error.reason, str(error.body))
-                self.status = status
-                self.response_headers.extend([("Content-Type", "application/json"), NOSNIFF])
-                self.set_close_on_finish()
-                self.content_length = len(body)
-                self.write(body)
-
-        class JsonHTTPChannel(HTTPChannel):
-            error_task_class = JsonErrorTask
-
-        _CHANNEL = JsonHTTPChannel
-    return _CHANNEL
 
 
 def waitress_error_answer(code: int, reason: str, detail: str) -> tuple[str, bytes]:

@@ -14,7 +14,7 @@ from clearanalytics.cli.control import ControlServer
 from clearanalytics.config import SETTINGS_BY_NAME
 from clearanalytics.db import DatabaseLockedError
 from clearanalytics.permissions import restrict_umask
-from clearanalytics.web_errors import json_waitress_errors
+from clearanalytics.serve_channel import install_channel
 
 
 def _raise_keyboard_interrupt(_signum, _frame):
@@ -63,7 +63,7 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
         )
     except OSError as exc:
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    json_waitress_errors(server)  # a request waitress cannot parse is answered in JSON too
+    install_channel(server)  # JSON for requests waitress cannot parse; no busy loop while workers send
     throttle_queue_warnings(server)  # one "Task queue depth" line a minute, not one per queued request
     admission.accept_in_bursts(server)  # 500 clients connecting at once are not left in the backlog
     admission.answer_light_first(server)  # ingest, /healthz, /metrics never wait behind queued reports
