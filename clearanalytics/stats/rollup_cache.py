@@ -220,8 +220,6 @@ class RollupCache:
         ).fetchall()
         path = _normal(rows[0][0] or ":memory:") if rows else ":memory:"
         known = {row[1]: (row[2], row[3]) for row in rows if row[1] is not None}
-        self._unsettled[path] = write_version(path)  # this transaction commits the next version
-        self._bump()
         sites, firsts, lasts = [], [], []
         for site_id, site_spans in spans.items():
             timezone, retained_from = known.get(site_id, ("UTC", None))
@@ -234,7 +232,11 @@ class RollupCache:
                 lasts.append(last)
         self._touched(path, sites, firsts, lasts, kinds)
         if not self._may_hold_built_days(cur, path, sites, firsts):
-            return  # a live batch: only days after the last built one, so nothing to delete
+            # A live batch: only days after the last built one. No stored row changes, so every range
+            # known complete stays complete (its days are all built); the touch log covers the open days.
+            return
+        self._unsettled[path] = write_version(path)  # this transaction commits the next version
+        self._bump()
         cur.execute(
             """
             DELETE FROM rollup_days WHERE list_contains($kinds::VARCHAR[], kind) AND EXISTS (
