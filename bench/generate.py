@@ -271,10 +271,14 @@ def main() -> None:
     parser.add_argument("--pageviews", type=int, default=1_000_000)
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--now", choices=("fixed", "real"), default="fixed",
+                        help="the data's last moment: 2026-02-18 12:00 UTC (fixed) "
+                             "or the machine's clock (real)")  # fmt: skip
     args = parser.parse_args()
     if (args.data_dir / "clearanalytics.duckdb").exists():
         sys.exit(f"{args.data_dir} already holds a database: use a new --data-dir")
-    facts = generate(args.data_dir, args.pageviews, seed=args.seed)
+    now = utcnow().replace(microsecond=0) if args.now == "real" else NOW
+    facts = generate(args.data_dir, args.pageviews, seed=args.seed, now=now)
     print(facts)
 
 

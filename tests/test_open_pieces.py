@@ -190,3 +190,25 @@ def test_a_live_batch_keeps_the_closed_days_known_complete_and_a_closed_day_writ
     assert CACHE.generation > generation
     with db.reading() as cur:
         _answers(cur, sites)
+
+
+def test_an_erased_site_leaves_no_recent_answer_behind(db):
+    """A recent answer may be handed out while another request computes the fresh one; never one of a
+    site whose stats were reset or removed (invalidate_site drops them at once)."""
+    from clearanalytics.stats.rollups import RECENT_SECONDS
+
+    with db.reading() as cur:
+        sites = accounts.list_sites(cur)
+        query = stats.parse_query({"period": "30d"}, sites, now=generate.NOW)
+        one = stats.parse_query({"period": "30d"}, sites[1:2], now=generate.NOW)
+        stats.run("pages", cur, query)
+        stats.run("pages", cur, one)
+    mine = _normal(db.path)
+    keys = [k for k in CACHE._answers if k[:2] == (mine, "pages")]
+    assert len(keys) == 2
+    assert all(CACHE.recent_answer(k, RECENT_SECONDS) is not None for k in keys)
+    with db.transaction() as cur:
+        CACHE.invalidate_site(cur, sites[0].id)
+    left = [k for k in CACHE._answers if k[:2] == (mine, "pages")]
+    assert len(left) == 1 and CACHE.recent_answer(left[0], RECENT_SECONDS) is not None  # the other site's stays
+    assert all(span[0] != sites[0].id for span in left[0][2])

@@ -110,7 +110,15 @@ class RollupCache:
         self._answers = {}
 
     def keep_answer(self, key: tuple, version: int, rows: list) -> None:
-        _remember(self._answers, key, (version, rows), ANSWERS_KEPT)
+        _remember(self._answers, key, (version, rows, time.monotonic()), ANSWERS_KEPT)
+
+    def recent_answer(self, key: tuple, seconds: float) -> list | None:
+        """The kept answer of `key` if it was computed within `seconds`, touched by a write since or not:
+        what a request may take while another computes the fresh one (stats/flights.py)."""
+        kept = self._answers.get(key)
+        if kept is None or time.monotonic() - kept[2] > seconds:
+            return None
+        return kept[1]
 
     def _untouched(self, path: str, version: int, spans: list[tuple[str, date, date]], kinds: tuple[str, ...]) -> bool:
         """No write after `version` touched any (site, days) of `spans` with any of `kinds`."""
@@ -200,7 +208,11 @@ class RollupCache:
             self._forget(cur, spans, kinds)
 
     def invalidate_site(self, cur: duckdb.DuckDBPyConnection, site_id: str) -> None:
-        """Forget every rollup of a site (its timezone changed, so its local days did; or it was erased)."""
+        """Forget every rollup of a site (its timezone changed, so its local days did; or it was erased).
+
+        Its kept answers go at once, not only as touched: an erased site's numbers must not be handed
+        out, even as the recent answer a concurrent request takes while another computes (`recent_answer`)."""
+        self._answers = {key: kept for key, kept in self._answers.items() if not _names_site(key, site_id)}
         self._forget(cur, {site_id: [(date.min, date.max)]}, ())
 
     def _forget(self, cur: duckdb.DuckDBPyConnection, spans: dict[str, list], kinds: tuple[str, ...]) -> None:
@@ -292,6 +304,11 @@ class RollupCache:
     def _bump(self) -> None:
         self.generation += 1
         self._complete.clear()
+
+
+def _names_site(key: tuple, site_id: str) -> bool:
+    """Whether an answer's key (path, report, closed (site, first, last) spans, open SiteRanges, ...) covers it."""
+    return any(span[0] == site_id for span in key[2]) or any(r.site_id == site_id for r in key[3])
 
 
 def _database_path(cur: duckdb.DuckDBPyConnection) -> str:

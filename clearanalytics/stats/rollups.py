@@ -41,11 +41,14 @@ import duckdb
 from clearanalytics.db import write_lock, write_version
 from clearanalytics.health import needs_reopen
 from clearanalytics.stats import engine, prelude, rollup_build, rollup_plan, rollup_sql
+from clearanalytics.stats.flights import Flights
 from clearanalytics.stats.query import Query, today_in
 from clearanalytics.stats.rollup_cache import CACHE, _database_path, _normal, runs
 from clearanalytics.stats.rollup_plan import Plan
 
 OPEN_DAYS = 2  # today and yesterday (local) are read from raw events
+FLIGHTS = Flights()  # concurrent requests of one stale answer compute it once (stats/flights.py)
+RECENT_SECONDS = 5.0  # how old a previous answer may be to be handed out while the fresh one is computed
 _USE_ROLLUPS: contextvars.ContextVar[bool] = contextvars.ContextVar("use_rollups", default=True)
 
 
@@ -103,7 +106,19 @@ def run(
     version = write_version(path)  # before any snapshot below begins
     kept = CACHE.answer(key, spans, kinds)
     if kept is not None:
-        return [dict(row) for row in kept]  # no cursor needed
+        return _copy(kept)  # no cursor needed
+    compute = lambda: _computed(cur, path, query, report, split, extra, key, version)  # noqa: E731
+    return FLIGHTS.run(key, version, compute, _copy, lambda: CACHE.recent_answer(key, RECENT_SECONDS))
+
+
+def _copy(rows: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    return None if rows is None else [dict(row) for row in rows]
+
+
+def _computed(
+    cur, path: str, query: Query, report: str, split: Plan, extra: dict, key: tuple, version: int
+) -> list[dict[str, Any]] | None:
+    """The answer read from rollups and kept, or None after a rollup failure (counted, then backed off)."""
     conn = cur.cursor()
     try:
         try:
