@@ -212,3 +212,46 @@ def test_an_erased_site_leaves_no_recent_answer_behind(db):
     left = [k for k in CACHE._answers if k[:2] == (mine, "pages")]
     assert len(left) == 1 and CACHE.recent_answer(left[0], RECENT_SECONDS) is not None  # the other site's stays
     assert all(span[0] != sites[0].id for span in left[0][2])
+
+
+def test_a_committed_batch_reads_again_the_open_pieces_reports_read_since_the_last_refresh(db):
+    """The ingest writer's commit (EventStore.write_batch) reads a stale open piece again at once, so the
+    report right after it finds today already read; a shape not read since its last refresh is left
+    stale, so a dashboard loaded once costs one refresh, not one per batch."""
+    from clearanalytics.storage import store_of
+
+    store = store_of(db)
+    with db.reading() as cur:
+        sites = accounts.list_sites(cur)
+        _answers(cur, sites)
+        sample = _a_pageview_like(cur, sites[0], hours_ago=0.1)
+
+    def commit(n: int) -> None:
+        row = list(sample)
+        row[0], row[2], row[3] = f"refresh-pv-{n}", f"refresh-visitor-{n}", f"refresh-session-{n}"
+        row[-1] = generate.NOW - timedelta(minutes=1)
+        records = Records()
+        records.rows["pageviews"].append(tuple(row))
+        store.write_batch(records)
+
+    commit(1)
+    assert all(_kept(db, sites).values())  # today of the first site was read again by the commit
+    with db.reading() as cur:
+        after = _answers(cur, sites)  # equal to raw events
+    commit(2)  # read since the refresh (the _answers above): refreshed again
+    assert all(_kept(db, sites).values())
+    commit(3)  # nothing read since: left for the next report to read
+    assert _kept(db, sites)[(sites[0].domain, "today")] is False
+    with db.reading() as cur:
+        last = _answers(cur, sites)
+    assert last["overview"]["pageviews"] == after["overview"]["pageviews"] + 2
+
+
+def test_a_batch_with_no_report_read_lately_reads_nothing_again(db):
+    from clearanalytics.stats.rollup_cache import CACHE as cache
+
+    with db.reading() as cur:
+        sites = accounts.list_sites(cur)
+    assert cache.stale_pieces(_normal(db.path), rollups.READ_RECENTLY_SECONDS) == {}
+    assert rollups.refresh_open_pieces(db) == 0
+    del sites

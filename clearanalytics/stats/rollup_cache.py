@@ -66,7 +66,9 @@ class RollupCache:
         self.generation = 0
         self._complete: dict[tuple, int] = {}
         self._pieces: dict[tuple, tuple[int, list[tuple]]] = {}
-        self._answers: dict[tuple, tuple[int, list]] = {}
+        self._answers: dict[tuple, tuple[int, list, float]] = {}
+        self._reads: dict[tuple, tuple[str, dict]] = {}  # shape -> (a report, {open piece: when read})
+        self._refreshed: dict[tuple, float] = {}  # shape -> when its stale pieces were last read again
         self._built_until: dict[str, dict[str, date]] = {}  # path -> site -> last day in rollup_days
         self._touches: dict[str, list[tuple[int, str, date, date, tuple[str, ...]]]] = {}
         self._unsettled: dict[str, int] = {}  # path -> write version before its last invalidating commit
@@ -130,6 +132,46 @@ class RollupCache:
             if any(site == site_id and first <= b and a <= last for site_id, a, b in spans):
                 return False
         return True
+
+    def note_read(self, shape: tuple, report: str, pieces: list[tuple[str, str, date]]) -> None:
+        """A report read the open (site_id, timezone, day) pieces of `shape` now (see `stale_pieces`)."""
+        if not pieces:
+            return  # a period with no open day (the comparison period, say)
+        now = time.monotonic()
+        read = self._reads.setdefault(shape, (report, {}))[1]
+        for piece in pieces:
+            read[piece] = now
+        if len(read) > PIECES_KEPT:  # days roll over: drop the pieces read longest ago
+            for piece in sorted(read, key=read.get)[: len(read) - PIECES_KEPT]:
+                del read[piece]
+
+    def stale_pieces(self, path: str, seconds: float) -> dict[tuple[tuple, str], list[tuple[str, str, date]]]:
+        """The open pieces that a write has touched since a report read them, in the last `seconds` and
+        after their shape's last refresh: {(shape, a report reading it): [(site_id, timezone, day)]}.
+        A piece read once is refreshed once, so the refreshes never outnumber the reads."""
+        from clearanalytics.stats.rollup_sql import TABLE_KIND  # rollup_sql imports nothing of this module
+
+        now, stale = time.monotonic(), {}
+        for shape, (report, read) in list(self._reads.items()):
+            if shape[0] != path:
+                continue
+            since = max(now - seconds, self._refreshed.get(shape, -1.0))
+            kind = TABLE_KIND[shape[1]]
+            touched = [
+                piece
+                for piece, read_at in list(read.items())
+                if read_at > since and self.piece(shape + (piece[0], piece[2]), kind) is None
+            ]
+            if touched:
+                stale[(shape, report)] = touched
+        return stale
+
+    def note_refreshed(self, shape: tuple) -> None:
+        self._refreshed[shape] = time.monotonic()
+
+    def refresh_failed(self, path: str, exc: BaseException) -> None:
+        """Reading the open pieces again after a commit failed: the next report reads them itself."""
+        self._log.error(f"refresh:{path}", "reading the open days again after a commit failed", exc=exc)
 
     def keep_piece(self, key: tuple, version: int, rows: list[tuple]) -> None:
         """Keep rows read at write `version` (taken before the reading snapshot began)."""

@@ -38,7 +38,7 @@ from typing import Any
 
 import duckdb
 
-from clearanalytics.db import write_lock, write_version
+from clearanalytics.db import Database, write_lock, write_version
 from clearanalytics.health import needs_reopen
 from clearanalytics.stats import engine, prelude, rollup_build, rollup_plan, rollup_sql
 from clearanalytics.stats.flights import Flights
@@ -49,6 +49,7 @@ from clearanalytics.stats.rollup_plan import Plan
 OPEN_DAYS = 2  # today and yesterday (local) are read from raw events
 FLIGHTS = Flights()  # concurrent requests of one stale answer compute it once (stats/flights.py)
 RECENT_SECONDS = 5.0  # how old a previous answer may be to be handed out while the fresh one is computed
+READ_RECENTLY_SECONDS = 60.0  # the open pieces of shapes read this recently are read again after each commit
 _USE_ROLLUPS: contextvars.ContextVar[bool] = contextvars.ContextVar("use_rollups", default=True)
 
 
@@ -213,8 +214,7 @@ def _statement(report: str) -> str:
 def _open_rows(conn, path: str, report: str, table: str, pieces: list, version: int) -> dict[str, list]:
     """The open days' rows of one table as one list parameter per column (see rollup_sql.given_rows):
     the kept pieces, and the others read in one statement over their days and kept."""
-    combine = rollup_sql.COMBINE[report]
-    shape = (path, table, combine.dimension if table == "dims" else None, table in combine.light)
+    shape = _shape(path, report, table)
     kind = rollup_sql.TABLE_KIND[table]
     rows: list[tuple] = []
     stale: list[tuple[str, str, date]] = []
@@ -224,24 +224,62 @@ def _open_rows(conn, path: str, report: str, table: str, pieces: list, version: 
             stale.append((site_id, timezone, day))
         else:
             rows += kept
+    CACHE.note_read(shape, report, pieces)
     if stale:
-        ranges = [
-            rollup_plan.site_range(site_id, timezone, first, last)
-            for (site_id, timezone), days in _group_days(stale).items()
-            for first, last in runs(days)
-        ]
-        reads = rollup_sql.live_reads(report, table)
-        sql = prelude.statement(reads, [], rollup_sql.live_rows(report, table))
-        read = [tuple(r.values()) for r in engine.execute(conn, sql, engine.range_params(ranges))]
-        by_piece: dict[tuple[str, date], list[tuple]] = defaultdict(list)
-        for row in read:
-            by_piece[(row[0], row[1])].append(row)
-        for site_id, _, day in stale:
-            CACHE.keep_piece(shape + (site_id, day), version, by_piece.get((site_id, day), []))
-        rows += read
+        rows += _read_pieces(conn, shape, report, table, stale, version)
     names = ("site_id", "day") + rollup_sql.COLUMNS[table]
     columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in names]
     return {rollup_sql.open_param(table, name): column for name, column in zip(names, columns, strict=True)}
+
+
+def _shape(path: str, report: str, table: str) -> tuple:
+    """What a kept piece's rows depend on besides its site and day: the statement that reads them."""
+    combine = rollup_sql.COMBINE[report]
+    return (path, table, combine.dimension if table == "dims" else None, table in combine.light)
+
+
+def _read_pieces(conn, shape: tuple, report: str, table: str, stale: list, version: int) -> list[tuple]:
+    """Read the (site_id, timezone, day) pieces of `shape` in one statement over their days, and keep them."""
+    ranges = [
+        rollup_plan.site_range(site_id, timezone, first, last)
+        for (site_id, timezone), days in _group_days(stale).items()
+        for first, last in runs(days)
+    ]
+    sql = prelude.statement(rollup_sql.live_reads(report, table), [], rollup_sql.live_rows(report, table))
+    read = [tuple(r.values()) for r in engine.execute(conn, sql, engine.range_params(ranges))]
+    by_piece: dict[tuple[str, date], list[tuple]] = defaultdict(list)
+    for row in read:
+        by_piece[(row[0], row[1])].append(row)
+    for site_id, _, day in stale:
+        CACHE.keep_piece(shape + (site_id, day), version, by_piece.get((site_id, day), []))
+    return read
+
+
+def refresh_open_pieces(db: Database) -> int:
+    """After a commit: read again the open days' pieces it made stale, of the shapes reports read lately.
+
+    The ingest writer calls this right after each batch commits (storage/duckdb_store.py), so a
+    report read right after a write finds that site's today already read, instead of reading it
+    itself (issue [3/7] item 3). A shape is refreshed only when a report read it since its last
+    refresh, within READ_RECENTLY_SECONDS: with no dashboard open a batch costs nothing more, and a
+    dashboard loaded once costs one refresh, not one per batch. Never raises: a failure here only
+    means the next report reads the piece itself, and is logged.
+    """
+    path = _normal(str(db.path))
+    stale = CACHE.stale_pieces(path, READ_RECENTLY_SECONDS)
+    if not stale:
+        return 0
+    version = write_version(path)  # before the snapshot below begins
+    refreshed = 0
+    try:
+        with db.reading() as cur:
+            for (shape, report), pieces in stale.items():
+                _read_pieces(cur, shape, report, shape[1], pieces, version)
+                CACHE.note_refreshed(shape)
+                refreshed += len(pieces)
+    except duckdb.Error as exc:
+        CACHE.refresh_failed(path, exc)
+    return refreshed
 
 
 def _group_days(pieces: list[tuple[str, str, date]]) -> dict[tuple[str, str], list[date]]:

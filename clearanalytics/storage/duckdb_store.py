@@ -58,15 +58,19 @@ class DuckDBEventStore(EventStore):
 
     def write_batch(self, records: Records, *, idempotent: bool = False) -> None:
         from clearanalytics.ingest.store import write_records
+        from clearanalytics.stats import rollups
 
         with self.db.transaction() as cur:
             write_records(cur, records, idempotent=idempotent)
+        rollups.refresh_open_pieces(self.db)  # the open days that reports read lately, read again now
 
     def apply_engagements(self, updates: Iterable[tuple[str, int, int | None]]) -> None:
         from clearanalytics.ingest.store import apply_updates
+        from clearanalytics.stats import rollups
 
         with self.db.transaction() as cur:
             apply_updates(cur, list(updates))
+        rollups.refresh_open_pieces(self.db)
 
     # -- reads --
 
