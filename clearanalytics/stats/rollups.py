@@ -6,12 +6,13 @@ Design (docs/PERFORMANCE.md has the long version):
   and yesterday are *open* (live traffic, and engagement updates for yesterday's last pageviews,
   still arrive). Closed days are answered from the rollup tables, open days from raw events by the
   same daily query (rollup_sql.py). The open days' rows are kept per (site, local day, table) until
-  a write touches that site, day and kind (rollup_cache.py), so after a batch of live traffic a
-  query reads again only the days that batch wrote: the open days' aggregates follow the commits.
+  a write touches that site, day and kind (rollup_cache.py), so after a batch of live traffic only
+  the days that batch wrote are read again, by the writer right after its commit when a report read
+  them since their last refresh (`refresh_open_pieces`): the open days' aggregates follow the commits.
 - Rollups are built *lazily*: the first query that needs a closed day summarises it and keeps it.
   This is simpler than maintaining distinct counts incrementally in the ingest writer (a
-  distinct count cannot be updated from a batch without re-reading the day), costs the live
-  ingest path nothing, and one build of a year is a single pass over the raw events.
+  distinct count cannot be updated from a batch without re-reading the day), costs an ingest
+  request nothing, and one build of a year is a single pass over the raw events.
 - `rollup_days` lists the (site, kind, day) whose rows are complete. Every write of events goes
   through ingest.store, which calls `rollup_cache.CACHE.invalidate*` for the days it touched (live
   batches, late engagement updates, imports of history, goal backfills, a timezone change, an
