@@ -1,0 +1,350 @@
+"""The PostgreSQL accounts store's foundation ([4/7] item 3) against a real PostgreSQL (tests/pg_server.py).
+
+The accounts functions themselves (accounts.py, web_auth.verify_token, sessions.py) run on a
+PgDatabase cursor, unchanged: these tests are about the same rules holding on the second engine,
+the schema matching the DuckDB file's column for column, and the daily salt being created once
+when two nodes ask at the same moment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from clearanalytics import accounts, salts, sessions
+from clearanalytics.config import ConfigError
+from clearanalytics.db import Database
+from clearanalytics.migrations import SchemaTooNewError
+from clearanalytics.pgaccounts import AccountsConfigError, PgDatabase, parse_accounts_url, to_psycopg
+from clearanalytics.pgaccounts.schema import LEDGER
+from clearanalytics.storage import ACCOUNT_TABLES
+from clearanalytics.web_auth import verify_token
+from tests.conftest import PASSWORD, run_cli_subprocess
+
+# --- the URL: checked before anything connects, one line, never the password ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "postgresql://ca:s3cret@db.internal:5433/clearanalytics",
+            {"user": "ca", "password": "s3cret", "host": "db.internal", "port": "5433", "dbname": "clearanalytics"},
+        ),
+        ("postgres://ca@10.0.0.5/accounts", {"user": "ca", "host": "10.0.0.5", "dbname": "accounts"}),
+        ("postgresql:///accounts?host=/run/postgresql", {"dbname": "accounts", "host": "/run/postgresql"}),
+        (
+            "  postgresql://[::1]:5432/acc?sslmode=require ",
+            {"host": "::1", "port": "5432", "dbname": "acc", "sslmode": "require"},
+        ),  # fmt: skip
+    ],
+)
+def test_an_accounts_url_gives_libpq_its_parameters(url, expected):
+    assert parse_accounts_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://ca:s3cret@db/acc", "accounts_url: expected a postgresql:// URL like "
+                                     "postgresql://USER:PASSWORD@HOST:5432/DATABASE, got 'mysql'"),
+        ("db.internal/acc", "accounts_url: expected a postgresql:// URL like "
+                            "postgresql://USER:PASSWORD@HOST:5432/DATABASE, got 'db.internal/acc'"),
+        ("postgresql://ca:s3cret@db:54x2/acc", "accounts_url: invalid port '54x2': a number from 1 to 65535 "
+                                               "(postgresql://USER:PASSWORD@HOST:5432/DATABASE)"),
+        ("postgresql://ca:s3cret@db:70000/acc", "accounts_url: invalid port '70000': a number from 1 to 65535 "
+                                                "(postgresql://USER:PASSWORD@HOST:5432/DATABASE)"),
+        ("postgresql://ca:s3cret@db:5432/acc?colour=red",
+         'accounts_url: malformed URL: invalid URI query parameter: "colour"'),
+        ("postgresql://ca:s3cret@db:5432", "accounts_url: name the database: "
+                                           "postgresql://USER:PASSWORD@HOST:5432/DATABASE"),
+        ("postgresql://ca:s3cret@[::1/acc", "accounts_url: malformed URL: Invalid IPv6 URL"),
+    ],
+)  # fmt: skip
+def test_a_malformed_accounts_url_is_one_line_naming_the_setting_without_the_password(url, message):
+    with pytest.raises(AccountsConfigError) as caught:
+        parse_accounts_url(url)
+    assert str(caught.value) == message
+    assert isinstance(caught.value, ConfigError)  # the CLI prints a ConfigError as one `Error:` line
+
+
+def test_serve_refuses_an_accounts_url_in_one_line_until_postgresql_accounts_are_served(tmp_path, monkeypatch):
+    monkeypatch.setenv("CLEARANALYTICS_ACCOUNTS_URL", "postgresql://ca:s3cret@db.internal:5433/clearanalytics")
+    done = run_cli_subprocess("serve", "--data-dir", tmp_path / "data", "--port", "0")
+    assert done.returncode == 1
+    assert done.stderr == (
+        "Error: accounts_url: PostgreSQL accounts (postgresql://ca@db.internal:5433/clearanalytics) are not served"
+        " by this version yet; unset it to keep the accounts in the DuckDB file\n"
+    )
+    assert "listening" not in done.stdout and not (tmp_path / "data" / "clearanalytics.duckdb").exists()
+
+    monkeypatch.setenv("CLEARANALYTICS_ACCOUNTS_URL", "postgresql://ca:s3cret@db:54x2/acc")
+    done = run_cli_subprocess("serve", "--data-dir", tmp_path / "data", "--port", "0")
+    assert (done.returncode, done.stderr) == (
+        1,
+        "Error: accounts_url: invalid port '54x2': a number from 1 to 65535"
+        " (postgresql://USER:PASSWORD@HOST:5432/DATABASE)\n",
+    )
+
+
+# --- the adapter: DuckDB's placeholders for psycopg ---------------------------------------------------------
+
+
+def test_placeholders_become_psycopgs_and_quoted_text_keeps_its_question_marks():
+    sql = "SELECT a FROM t WHERE x = ? AND y LIKE '%?$z%' AND w = $name AND q = 5 % 2 AND \"a?\" = ?::VARCHAR[]"
+    assert to_psycopg(sql) == (
+        "SELECT a FROM t WHERE x = %s AND y LIKE '%%?$z%%' AND w = %(name)s AND q = 5 %% 2 AND \"a?\" = %s::VARCHAR[]"
+    )
+
+
+def test_the_adapter_runs_both_placeholder_styles_and_literal_percents_on_postgresql(pg_url):
+    db = PgDatabase(pg_url)
+    with db.reading() as cur:
+        assert cur.execute("SELECT ? || '%?' AS a, 7 % 4 AS b", ["x"]).fetchone() == ("x%?", 3)
+        assert cur.execute("SELECT $word || '$word', $n::INTEGER + 1", {"word": "w", "n": 41}).fetchone() == (
+            "w$word",
+            42,
+        )
+        assert cur.execute("SELECT 5 % 3").fetchone() == (2,)  # no parameters: sent as written
+        assert cur.execute("SELECT v FROM unnest(?::VARCHAR[]) v ORDER BY v", [["b", "a"]]).fetchall() == [
+            ("a",),
+            ("b",),
+        ]
+    db.close()
+
+
+# --- the schema: its own migrations and ledger, the DuckDB file's accounts tables column for column --------
+
+
+def _columns(cur, sql: str, table: str) -> list[str]:
+    return [r[0] for r in cur.execute(sql, [table]).fetchall()]
+
+
+def test_the_accounts_schema_matches_the_duckdb_files_column_for_column(pg_url, tmp_path):
+    db = PgDatabase(pg_url)
+    assert db.applied_migrations == ["p001_accounts"]
+    duck = Database(tmp_path / "c.duckdb")
+    order = "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position"
+    with db.reading() as pg, duck.reading() as dk:
+        tables = pg.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name"
+        ).fetchall()
+        assert [t[0] for t in tables] == sorted([*ACCOUNT_TABLES, LEDGER])
+        for table in ACCOUNT_TABLES:
+            assert _columns(pg, order, table) == _columns(dk, order, table), table
+        assert pg.execute(f"SELECT version, name FROM {LEDGER}").fetchall() == [(1, "p001_accounts")]
+    duck.close()
+    db.close()
+    again = PgDatabase(pg_url)
+    assert again.applied_migrations == []
+    again.close()
+
+
+def test_two_nodes_starting_at_once_migrate_the_accounts_once(pg_url):
+    barrier = threading.Barrier(2)
+    opened: list[PgDatabase] = []
+
+    def node() -> None:
+        barrier.wait()
+        opened.append(PgDatabase(pg_url))
+
+    threads = [threading.Thread(target=node) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(d.applied_migrations for d in opened) == [[], ["p001_accounts"]]
+    with opened[0].reading() as cur:
+        assert cur.execute(f"SELECT count(*) FROM {LEDGER}").fetchone() == (1,)
+    for d in opened:
+        d.close()
+
+
+def test_an_accounts_database_from_a_newer_version_is_refused(pg_url):
+    PgDatabase(pg_url).close()
+    with PgDatabase(pg_url).transaction() as cur:
+        cur.execute(f"INSERT INTO {LEDGER} VALUES (2, 'p002_future', now())")
+    with pytest.raises(SchemaTooNewError, match=r"schema 2, this version knows 1"):
+        PgDatabase(pg_url)
+
+
+# --- the accounts operations, by the accounts functions, on PostgreSQL --------------------------------------
+
+
+@pytest.fixture
+def pgdb(pg_url):
+    db = PgDatabase(pg_url)
+    yield db
+    db.close()
+
+
+def test_tenant_site_user_and_membership_on_postgresql(pgdb):
+    with pgdb.transaction() as cur:
+        tenant = accounts.create_tenant(cur, "acme", "  Acme Inc ", plan="pro")
+        site = accounts.create_site(cur, tenant, "www.Example.com", "Europe/Amsterdam", "usd")
+        user = accounts.create_user(cur, " Owner@Example.COM ", PASSWORD)
+        accounts.set_membership(cur, tenant, user, "viewer")
+        accounts.set_membership(cur, tenant, user, "owner")  # the second call changes the role
+    with pgdb.reading() as cur:
+        assert cur.execute("SELECT id, slug, name, plan FROM tenants").fetchall() == [
+            (tenant.id, "acme", "Acme Inc", "pro")
+        ]
+        assert cur.execute(
+            "SELECT id, tenant_id, domain, timezone, currency, retention_months, retained_from FROM sites"
+        ).fetchall() == [(site.id, tenant.id, "example.com", "Europe/Amsterdam", "USD", None, None)]
+        (email, password_hash), = cur.execute("SELECT email, password_hash FROM users").fetchall()  # fmt: skip
+        assert email == "owner@example.com" and password_hash.startswith("scrypt:") and PASSWORD not in password_hash
+        assert cur.execute("SELECT tenant_id, user_id, role FROM memberships").fetchall() == [
+            (tenant.id, user.id, "owner")
+        ]
+        assert accounts.get_tenant(cur, "acme") == tenant
+        assert accounts.list_sites(cur, tenant.id) == [site]
+        assert accounts.authenticate(cur, "OWNER@example.com", PASSWORD) == user
+        assert accounts.authenticate(cur, "owner@example.com", PASSWORD + "x") is None
+        assert accounts.authenticate(cur, "nobody@example.com", PASSWORD) is None
+        assert accounts.user_tenants(cur, user.id) == [(tenant, "owner")]
+        assert accounts.tenant_members(cur, tenant.id) == [(user, "owner")]
+    with pgdb.transaction() as cur, pytest.raises(accounts.AccountError, match="tenant 'acme' already exists"):
+        accounts.create_tenant(cur, "acme", "Again")
+    with pgdb.transaction() as cur, pytest.raises(accounts.AccountError, match="site 'example.com' already exists"):
+        accounts.create_site(cur, tenant, "www.example.com")
+    with pgdb.reading() as cur:
+        assert cur.execute("SELECT count(*) FROM tenants").fetchone() == (1,)
+
+
+def test_an_api_token_is_created_hashed_verified_and_revoked_on_postgresql(pgdb):
+    with pgdb.transaction() as cur:
+        tenant = accounts.create_tenant(cur, "acme", "Acme")
+        user = accounts.create_user(cur, "owner@example.com", PASSWORD)
+        accounts.set_membership(cur, tenant, user, "owner")
+        token, plaintext = accounts.create_token(cur, tenant, user, " ci ", ["stats:read", "export:read"])
+    token_id, secret = plaintext.split("|")
+    assert token_id == token.id and len(secret) == 43
+    with pgdb.reading() as cur:
+        row = cur.execute("SELECT id, tenant_id, user_id, name, token_hash, abilities, revoked_at FROM api_tokens")
+        assert row.fetchall() == [
+            (token.id, tenant.id, user.id, "ci", hashlib.sha256(secret.encode()).hexdigest(),
+             ["stats:read", "export:read"], None)
+        ]  # fmt: skip
+        assert verify_token(cur, plaintext) == token
+        assert verify_token(cur, plaintext).abilities == ("stats:read", "export:read")
+        assert verify_token(cur, f"{token.id}|{secret[:-1]}x") is None
+        assert verify_token(cur, f"01NOTATOKEN|{secret}") is None
+    with pgdb.transaction() as cur:
+        revoked = accounts.revoke_token(cur, token.id, tenant.id)
+    assert revoked.revoked_at is not None and revoked.revoked_at >= token.created_at
+    with pgdb.reading() as cur:
+        assert verify_token(cur, plaintext) is None
+        assert accounts.list_tokens(cur, tenant.id) == [revoked]
+
+
+def test_removing_a_member_revokes_their_tokens_and_ends_their_sessions_on_postgresql(pgdb):
+    with pgdb.transaction() as cur:
+        tenant = accounts.create_tenant(cur, "acme", "Acme")
+        user = accounts.create_user(cur, "viewer@example.com", PASSWORD)
+        accounts.set_membership(cur, tenant, user, "viewer")
+        _token, plaintext = accounts.create_token(cur, tenant, user, "ci")
+        session_id = sessions.start(cur, user.id)
+    with pgdb.reading() as cur:
+        assert sessions.lookup(cur, session_id, timedelta(hours=1)).user_id == user.id
+        assert verify_token(cur, plaintext) is not None
+    with pgdb.transaction() as cur:
+        accounts.remove_membership(cur, tenant, user)
+    with pgdb.reading() as cur:
+        assert sessions.lookup(cur, session_id, timedelta(hours=1)) is None
+        assert verify_token(cur, plaintext) is None
+        assert cur.execute("SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL").fetchone() == (0,)
+        assert cur.execute("SELECT count(*) FROM sessions").fetchone() == (0,)
+
+
+# --- the daily salt: one per site and day, whichever node asks first ---------------------------------------
+
+TODAY = date(2026, 3, 14)
+
+
+def _waiting_on_a_lock(server, dbname: str) -> bool:
+    with server.admin() as admin:
+        row = admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'", [dbname]
+        ).fetchone()
+    return row[0] > 0
+
+
+def test_two_nodes_asking_for_a_new_days_salt_at_the_same_moment_get_one_salt(pg_server, pg_url):
+    """Node B asks while node A's transaction has stored the salt but not committed: B waits, then reads A's."""
+    node_a, node_b = PgDatabase(pg_url), PgDatabase(pg_url)
+    dbname = parse_accounts_url(pg_url)["dbname"]
+    got: dict[str, bytes | BaseException] = {}
+
+    def ask_b() -> None:
+        try:
+            with node_b.transaction() as cur:
+                got["b"] = salts.load_or_create(cur, "site-1", TODAY, forget_before=TODAY - timedelta(days=1))
+        except BaseException as exc:  # reported by the assertion below, not lost in the thread
+            got["b"] = exc
+
+    with node_a.transaction() as cur:
+        got["a"] = salts.load_or_create(cur, "site-1", TODAY, forget_before=TODAY - timedelta(days=1))
+        other = threading.Thread(target=ask_b)
+        other.start()
+        deadline = time.monotonic() + 30
+        while not _waiting_on_a_lock(pg_server, dbname) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _waiting_on_a_lock(pg_server, dbname), "node B never reached the insert"
+    other.join(30)
+    assert len(got["a"]) == 32 and got["b"] == got["a"]
+    with node_a.reading() as cur:
+        assert cur.execute("SELECT site_id, day, salt FROM salts").fetchall() == [("site-1", TODAY, got["a"].hex())]
+    node_a.close()
+    node_b.close()
+
+
+def test_the_ingest_salts_of_two_nodes_agree(pg_url):
+    """The ingest's own Salts object (one per node, each with its cache) over one accounts database."""
+    from clearanalytics.ingest.visitors import Salts
+
+    nodes = [PgDatabase(pg_url) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    got: list[bytes] = []
+    now = datetime(2026, 3, 14, 12, 0)
+
+    def ask(db: PgDatabase) -> None:
+        barrier.wait()
+        got.append(Salts(db).get("site-1", "Europe/Amsterdam", TODAY, now=now))
+
+    threads = [threading.Thread(target=ask, args=(db,)) for db in nodes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(got) == 2 and got[0] == got[1] and len(got[0]) == 32
+    with nodes[0].reading() as cur:
+        assert cur.execute("SELECT count(*), min(salt) FROM salts").fetchone() == (1, got[0].hex())
+    for db in nodes:
+        db.close()
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgresql"])
+def test_a_salt_is_kept_for_today_and_yesterday_and_older_ones_go(engine, request, tmp_path):
+    db = Database(tmp_path / "c.duckdb") if engine == "duckdb" else PgDatabase(request.getfixturevalue("pg_url"))
+    with db.transaction() as cur:
+        for back in (3, 2, 1):
+            cur.execute("INSERT INTO salts VALUES (?, ?, ?)", ["site-1", TODAY - timedelta(days=back), f"{back:064x}"])
+        cur.execute("INSERT INTO salts VALUES (?, ?, ?)", ["site-2", TODAY - timedelta(days=3), "ab" * 32])
+    with db.transaction() as cur:
+        first = salts.load_or_create(cur, "site-1", TODAY, forget_before=TODAY - timedelta(days=1))
+    with db.transaction() as cur:
+        again = salts.load_or_create(cur, "site-1", TODAY, forget_before=TODAY - timedelta(days=1))
+        yesterday = salts.load_or_create(cur, "site-1", TODAY - timedelta(days=1), TODAY - timedelta(days=1))
+    assert first == again and yesterday == bytes.fromhex(f"{1:064x}")
+    with db.reading() as cur:
+        assert cur.execute("SELECT site_id, day, salt FROM salts ORDER BY site_id, day").fetchall() == [
+            ("site-1", TODAY - timedelta(days=1), f"{1:064x}"),
+            ("site-1", TODAY, first.hex()),
+            ("site-2", TODAY - timedelta(days=3), "ab" * 32),  # another site's salts are its own business
+        ]
+    db.close()
