@@ -261,6 +261,48 @@ def test_removing_a_member_revokes_their_tokens_and_ends_their_sessions_on_postg
         assert cur.execute("SELECT count(*) FROM sessions").fetchone() == (0,)
 
 
+def test_the_other_portable_accounts_functions_run_unchanged_on_postgresql(pgdb):
+    """Goals, tenant and password updates, session upkeep and the retention setting, as docs/STORAGE.md lists them."""
+    from clearanalytics import goals, retention
+
+    with pgdb.transaction() as cur:
+        tenant = accounts.create_tenant(cur, "acme", "Acme")
+        site = accounts.create_site(cur, tenant, "example.com")
+        user = accounts.create_user(cur, "owner@example.com", PASSWORD)
+        goal = goals.create_goal(cur, site.id, " Signup ", "url", {"match_type": "prefix", "path": "/signup"})
+        renamed = accounts.update_tenant(cur, tenant, name="Acme B.V.", plan="growth")
+        retention.set_months(cur, site, 13)
+        session_id = sessions.start(cur, user.id)
+    with pgdb.transaction() as cur:
+        changed = goals.update_goal(cur, goal, name="Sign-up", is_active=False)
+        accounts.set_password(cur, user, "another-long-password")  # ends the user's sessions
+    with pgdb.reading() as cur:
+        assert goals.get_goal(cur, goal.id) == changed
+        assert (changed.name, changed.config, changed.is_active) == (
+            "Sign-up",
+            {"match_type": "prefix", "path": "/signup"},
+            False,
+        )
+        assert accounts.list_tenants(cur) == [renamed] and renamed.plan == "growth"
+        assert retention.months_of(cur, site.id) == 13
+        assert sessions.lookup(cur, session_id, timedelta(hours=1)) is None
+        assert accounts.authenticate(cur, "owner@example.com", "another-long-password") == user
+        assert accounts.authenticate(cur, "owner@example.com", PASSWORD) is None
+        assert accounts.get_user_by_id(cur, user.id) == user
+    with pgdb.transaction() as cur:
+        kept = sessions.start(cur, user.id)
+        sessions.touch(cur, kept)
+        sessions.purge_idle(cur, timedelta(hours=1))  # a fresh session stays
+        assert goals.delete_goal(cur, goal.id) is True and goals.delete_goal(cur, goal.id) is False
+    with pgdb.reading() as cur:
+        assert sessions.lookup(cur, kept, timedelta(hours=1)).user_id == user.id
+        assert cur.execute("SELECT count(*) FROM goals").fetchone() == (0,)
+    with pgdb.transaction() as cur:
+        sessions.end(cur, kept)
+    with pgdb.reading() as cur:
+        assert cur.execute("SELECT count(*) FROM sessions").fetchone() == (0,)
+
+
 # --- the daily salt: one per site and day, whichever node asks first ---------------------------------------
 
 TODAY = date(2026, 3, 14)
@@ -348,3 +390,57 @@ def test_a_salt_is_kept_for_today_and_yesterday_and_older_ones_go(engine, reques
             ("site-2", TODAY - timedelta(days=3), "ab" * 32),  # another site's salts are its own business
         ]
     db.close()
+
+
+# --- the rewrites docs/STORAGE.md proposes for the DuckDB-only statements: same answer on both engines ------
+
+PORTABLE_FORMS = {
+    "list_goals": ("SELECT id FROM goals WHERE site_id = ANY(?::VARCHAR[]) ORDER BY id", [["s1", "s3"]]),
+    "with_sites": ("SELECT id FROM goals WHERE site_id = ANY($ids::VARCHAR[]) ORDER BY id", {"ids": ["s2"]}),
+    "orphans_all": (
+        "SELECT user_id FROM memberships WHERE ($only::VARCHAR[] IS NULL OR user_id = ANY($only::VARCHAR[]))"
+        " ORDER BY user_id",
+        {"only": None},
+    ),
+    "orphans_some": (
+        "SELECT user_id FROM memberships WHERE ($only::VARCHAR[] IS NULL OR user_id = ANY($only::VARCHAR[]))"
+        " ORDER BY user_id",
+        {"only": ["u2"]},
+    ),
+    "member_pairs": (
+        "SELECT user_id FROM memberships WHERE (tenant_id, user_id) IN"
+        " (SELECT unnest($mt::VARCHAR[]), unnest($mu::VARCHAR[])) ORDER BY user_id",
+        {"mt": ["t1", "t1"], "mu": ["u1", "u9"]},
+    ),
+    "delete_count": (
+        "WITH d AS (DELETE FROM goals WHERE site_id = ANY(?::VARCHAR[]) RETURNING 1) SELECT count(*) FROM d",
+        [["s1", "s2"]],
+    ),  # fmt: skip
+}
+
+
+@pytest.mark.parametrize("name", PORTABLE_FORMS)
+def test_the_proposed_portable_forms_answer_alike_on_duckdb_and_postgresql(name, pgdb, tmp_path):
+    duck = Database(tmp_path / "c.duckdb")
+    answers = []
+    for db in (duck, pgdb):
+        with db.transaction() as cur:
+            for goal, site in (("g1", "s1"), ("g2", "s2"), ("g3", "s2"), ("g4", "s3")):
+                cur.execute(
+                    "INSERT INTO goals VALUES (?, ?, 'n', 'url', '{}', TRUE, ?, ?)",
+                    [goal, site, datetime(2026, 3, 1), datetime(2026, 3, 1)],
+                )
+            for tenant, user in (("t1", "u1"), ("t1", "u2"), ("t2", "u2")):
+                cur.execute("INSERT INTO memberships VALUES (?, ?, 'owner', ?)", [tenant, user, datetime(2026, 3, 1)])
+            sql, params = PORTABLE_FORMS[name]
+            answers.append(cur.execute(sql, params).fetchall())
+    duck.close()
+    expected = {
+        "list_goals": [("g1",), ("g4",)],
+        "with_sites": [("g2",), ("g3",)],
+        "orphans_all": [("u1",), ("u2",), ("u2",)],
+        "orphans_some": [("u2",), ("u2",)],
+        "member_pairs": [("u1",)],
+        "delete_count": [(3,)],
+    }
+    assert answers == [expected[name], expected[name]]
