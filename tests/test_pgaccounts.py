@@ -261,6 +261,65 @@ def test_removing_a_member_revokes_their_tokens_and_ends_their_sessions_on_postg
         assert cur.execute("SELECT count(*) FROM sessions").fetchone() == (0,)
 
 
+def _while_b_waits(server, url: str, hold, then_b) -> BaseException | object:
+    """Run `hold(cur)` in node A's open transaction, start `then_b(cur)` on node B, commit A once B waits
+    on A's row lock; B's result or exception. Two nodes racing, made deterministic."""
+    node_a, node_b = PgDatabase(url), PgDatabase(url)
+    dbname = parse_accounts_url(url)["dbname"]
+    got: list[BaseException | object] = []
+
+    def run_b() -> None:
+        try:
+            with node_b.transaction() as cur:
+                got.append(then_b(cur))
+        except BaseException as exc:  # reported by the caller's assertion, not lost in the thread
+            got.append(exc)
+
+    with node_a.transaction() as cur:
+        hold(cur)
+        other = threading.Thread(target=run_b)
+        other.start()
+        deadline = time.monotonic() + 30
+        while not _waiting_on_a_lock(server, dbname) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _waiting_on_a_lock(server, dbname), "node B never reached the insert"
+    other.join(30)
+    node_a.close()
+    node_b.close()
+    return got[0]
+
+
+@pytest.mark.parametrize(
+    ("create", "message", "field"),
+    [
+        (lambda cur, t: accounts.create_tenant(cur, "acme", "Other"), "tenant 'acme' already exists", "tenant"),
+        (lambda cur, t: accounts.create_site(cur, t, "www.example.com"), "site 'example.com' already exists", "domain"),
+        (lambda cur, t: accounts.create_user(cur, "Owner@example.com", PASSWORD), "user 'owner@example.com' already"
+         " exists", "email"),
+    ],
+    ids=["tenant", "site", "user"],
+)  # fmt: skip
+def test_a_duplicate_created_by_another_node_at_the_same_moment_is_an_account_error(
+    pg_server, pg_url, create, message, field
+):
+    """Both nodes look, find nothing and insert: the second is told what a sequential duplicate is told."""
+    setup = PgDatabase(pg_url)
+    with setup.transaction() as cur:
+        tenant = accounts.create_tenant(cur, "base", "Base")
+    setup.close()
+    # node A creates and holds its transaction open; node B creates the same meanwhile
+    outcome = _while_b_waits(pg_server, pg_url, lambda cur: create(cur, tenant), lambda cur: create(cur, tenant))
+    assert isinstance(outcome, accounts.AccountError), outcome
+    assert (str(outcome), outcome.field) == (message, field)
+    check = PgDatabase(pg_url)
+    with check.reading() as cur:
+        counts = cur.execute(
+            "SELECT (SELECT count(*) FROM tenants), (SELECT count(*) FROM sites), (SELECT count(*) FROM users)"
+        ).fetchone()
+    check.close()
+    assert counts == {"tenant": (2, 0, 0), "domain": (1, 1, 0), "email": (1, 0, 1)}[field]  # A's row alone
+
+
 def test_the_other_portable_accounts_functions_run_unchanged_on_postgresql(pgdb):
     """Goals, tenant and password updates, session upkeep and the retention setting, as docs/STORAGE.md lists them."""
     from clearanalytics import goals, retention
@@ -318,31 +377,18 @@ def _waiting_on_a_lock(server, dbname: str) -> bool:
 
 def test_two_nodes_asking_for_a_new_days_salt_at_the_same_moment_get_one_salt(pg_server, pg_url):
     """Node B asks while node A's transaction has stored the salt but not committed: B waits, then reads A's."""
-    node_a, node_b = PgDatabase(pg_url), PgDatabase(pg_url)
-    dbname = parse_accounts_url(pg_url)["dbname"]
-    got: dict[str, bytes | BaseException] = {}
+    PgDatabase(pg_url).close()  # migrated before the race
+    stored: list[bytes] = []
 
-    def ask_b() -> None:
-        try:
-            with node_b.transaction() as cur:
-                got["b"] = salts.load_or_create(cur, "site-1", TODAY, forget_before=TODAY - timedelta(days=1))
-        except BaseException as exc:  # reported by the assertion below, not lost in the thread
-            got["b"] = exc
+    def ask(cur) -> bytes:
+        return salts.load_or_create(cur, "site-1", TODAY, forget_before=TODAY - timedelta(days=1))
 
-    with node_a.transaction() as cur:
-        got["a"] = salts.load_or_create(cur, "site-1", TODAY, forget_before=TODAY - timedelta(days=1))
-        other = threading.Thread(target=ask_b)
-        other.start()
-        deadline = time.monotonic() + 30
-        while not _waiting_on_a_lock(pg_server, dbname) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert _waiting_on_a_lock(pg_server, dbname), "node B never reached the insert"
-    other.join(30)
-    assert len(got["a"]) == 32 and got["b"] == got["a"]
-    with node_a.reading() as cur:
-        assert cur.execute("SELECT site_id, day, salt FROM salts").fetchall() == [("site-1", TODAY, got["a"].hex())]
-    node_a.close()
-    node_b.close()
+    got_b = _while_b_waits(pg_server, pg_url, lambda cur: stored.append(ask(cur)), ask)
+    assert len(stored[0]) == 32 and got_b == stored[0]
+    check = PgDatabase(pg_url)
+    with check.reading() as cur:
+        assert cur.execute("SELECT site_id, day, salt FROM salts").fetchall() == [("site-1", TODAY, stored[0].hex())]
+    check.close()
 
 
 def test_the_ingest_salts_of_two_nodes_agree(pg_url):

@@ -10,9 +10,10 @@ What is DuckDB-only is rewritten in a form both engines read, statement by state
 
 Differences from the DuckDB `Database` that callers must know:
 - Writes are not serialised by a process lock: two nodes write at once, so a check-then-insert
-  (`create_tenant` looks for the slug first) can lose a race to the UNIQUE constraint, which
-  raises psycopg.errors.UniqueViolation (still to be mapped to AccountError by the next step).
-  Code that must create a row once whatever the race uses INSERT ... ON CONFLICT (salts.py).
+  (`create_tenant` looks for the slug first) can lose a race to the UNIQUE constraint; PgCursor
+  turns that UniqueViolation on a tenant slug, site domain or user email into the AccountError
+  the check would have raised (errors.py). Code that must create a row once whatever the race
+  uses INSERT ... ON CONFLICT (salts.py).
 - A DELETE answers no row: DuckDB's `DELETE ...` returns its count as a row, psycopg gives
   `rowcount`; PgCursor.rowcount is there for the code that needs it (deletion.apply).
 """
@@ -26,6 +27,7 @@ from contextlib import contextmanager, suppress
 from functools import lru_cache
 from typing import Any
 
+from clearanalytics.pgaccounts.errors import as_account_error
 from clearanalytics.pgaccounts.url import describe, parse_accounts_url
 
 # One token at a time: a quoted literal or identifier (its `?` and `$` kept, its `%` doubled: psycopg reads
@@ -58,10 +60,18 @@ class PgCursor:
         self._on_close = on_close
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> PgCursor:
-        if params is None:  # psycopg reads no placeholders then, so a literal % stays single
-            self._cur.execute(sql)
-        else:
-            self._cur.execute(to_psycopg(sql), params)
+        from psycopg.errors import UniqueViolation
+
+        try:
+            if params is None:  # psycopg reads no placeholders then, so a literal % stays single
+                self._cur.execute(sql)
+            else:
+                self._cur.execute(to_psycopg(sql), params)
+        except UniqueViolation as exc:  # a duplicate that a concurrent writer committed first
+            mapped = as_account_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
         return self
 
     def fetchone(self) -> tuple | None:
@@ -158,6 +168,11 @@ class PgDatabase:
                     cur.close()
         finally:
             self._give_back(conn)
+
+    def probe(self) -> None:
+        """Raise when the accounts database cannot answer (for /healthz once it is served)."""
+        with self.reading() as cur:
+            cur.execute("SELECT 1").fetchone()
 
     def close(self) -> None:
         with self._guard:
