@@ -320,6 +320,41 @@ def test_a_duplicate_created_by_another_node_at_the_same_moment_is_an_account_er
     assert counts == {"tenant": (2, 0, 0), "domain": (1, 1, 0), "email": (1, 0, 1)}[field]  # A's row alone
 
 
+def test_a_member_added_by_two_nodes_at_the_same_moment_has_the_later_role(pg_server, pg_url):
+    """set_membership is one statement: node B's waits for A's insert, then changes the role (no duplicate key)."""
+    setup = PgDatabase(pg_url)
+    with setup.transaction() as cur:
+        tenant = accounts.create_tenant(cur, "acme", "Acme")
+        user = accounts.create_user(cur, "member@example.com", PASSWORD)
+    outcome = _while_b_waits(
+        pg_server,
+        pg_url,
+        lambda cur: accounts.set_membership(cur, tenant, user, "viewer"),
+        lambda cur: accounts.set_membership(cur, tenant, user, "admin"),
+    )
+    assert outcome is None
+    with setup.reading() as cur:
+        assert cur.execute("SELECT tenant_id, user_id, role FROM memberships").fetchall() == [
+            (tenant.id, user.id, "admin")
+        ]
+    setup.close()
+
+
+def test_set_membership_adds_then_changes_a_role_on_duckdb_too(tmp_path):
+    db = Database(tmp_path / "c.duckdb")
+    with db.transaction() as cur:
+        tenant = accounts.create_tenant(cur, "acme", "Acme")
+        user = accounts.create_user(cur, "member@example.com", PASSWORD)
+        accounts.set_membership(cur, tenant, user, "viewer")
+        added = cur.execute("SELECT role, created_at FROM memberships").fetchall()
+        accounts.set_membership(cur, tenant, user, "owner")
+    with db.reading() as cur:
+        assert cur.execute("SELECT tenant_id, user_id, role, created_at FROM memberships").fetchall() == [
+            (tenant.id, user.id, "owner", added[0][1])  # the role changes, the membership's start does not
+        ]
+    db.close()
+
+
 def test_the_other_portable_accounts_functions_run_unchanged_on_postgresql(pgdb):
     """Goals, tenant and password updates, session upkeep and the retention setting, as docs/STORAGE.md lists them."""
     from clearanalytics import goals, retention
