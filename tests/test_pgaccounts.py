@@ -372,6 +372,7 @@ def test_the_other_portable_accounts_functions_run_unchanged_on_postgresql(pgdb)
         accounts.set_password(cur, user, "another-long-password")  # ends the user's sessions
     with pgdb.reading() as cur:
         assert goals.get_goal(cur, goal.id) == changed
+        assert goals.list_goals(cur, (site.id, "another-site")) == [changed] and goals.list_goals(cur, []) == []
         assert (changed.name, changed.config, changed.is_active) == (
             "Sign-up",
             {"match_type": "prefix", "path": "/signup"},
