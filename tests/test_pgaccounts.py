@@ -398,6 +398,65 @@ def test_the_other_portable_accounts_functions_run_unchanged_on_postgresql(pgdb)
         assert cur.execute("SELECT count(*) FROM sessions").fetchone() == (0,)
 
 
+def _team(db) -> dict:
+    """acme: an owner and a viewer (the viewer also in beta), tokens in both, a dashboard session each."""
+    with db.transaction() as cur:
+        acme, beta = accounts.create_tenant(cur, "acme", "Acme"), accounts.create_tenant(cur, "beta", "Beta")
+        owner = accounts.create_user(cur, "owner@example.com", PASSWORD)
+        viewer = accounts.create_user(cur, "viewer@example.com", PASSWORD)
+        accounts.set_membership(cur, acme, owner, "owner")
+        accounts.set_membership(cur, acme, viewer, "viewer")
+        accounts.set_membership(cur, beta, viewer, "owner")
+        for tenant, user, name in ((acme, owner, "o"), (acme, viewer, "v1"), (acme, viewer, "v2"), (beta, viewer, "b")):
+            accounts.create_token(cur, tenant, user, name)
+        for user in (owner, viewer):
+            sessions.start(cur, user.id)
+    return {"acme": acme, "beta": beta, "owner": owner, "viewer": viewer}
+
+
+def _left(cur) -> dict:
+    return {
+        "tenants": cur.execute("SELECT slug FROM tenants ORDER BY slug").fetchall(),
+        "users": cur.execute("SELECT email FROM users ORDER BY email").fetchall(),
+        "tokens": cur.execute("SELECT name FROM api_tokens ORDER BY name").fetchall(),
+        "sessions": cur.execute("SELECT count(*) FROM sessions").fetchone()[0],
+    }
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgresql"])
+def test_removing_members_and_a_tenant_deletes_the_same_rows_on_both_engines(engine, request, tmp_path):
+    """deletion.py's accounts statements (member and tenant removal: no event rows involved) on either engine."""
+    from clearanalytics import deletion
+
+    db = Database(tmp_path / "c.duckdb") if engine == "duckdb" else PgDatabase(request.getfixturevalue("pg_url"))
+    team = _team(db)
+    with db.transaction() as cur:
+        removal = deletion.plan_member_removal(cur, team["acme"], team["viewer"])  # still in beta: keeps the account
+        assert (removal.rows, removal.deleted_users) == ({"api_tokens": 2, "memberships": 1}, [])
+        deletion.apply(cur, removal)
+        assert removal.rows == {"api_tokens": 2, "memberships": 1}
+        assert _left(cur) == {
+            "tenants": [("acme",), ("beta",)],
+            "users": [("owner@example.com",), ("viewer@example.com",)],
+            "tokens": [("b",), ("o",)],
+            "sessions": 1,  # the viewer is logged out everywhere
+        }
+    with db.transaction() as cur:
+        removal = deletion.plan_tenant_removal(cur, team["beta"])  # its last member goes with it
+        assert removal.deleted_users == ["viewer@example.com"]
+        deletion.apply(cur, removal)
+        assert removal.rows == {"api_tokens": 1, "memberships": 1, "sessions": 0, "sites": 0, "tenants": 1, "users": 1}
+        assert _left(cur) == {
+            "tenants": [("acme",)],
+            "users": [("owner@example.com",)],
+            "tokens": [("o",)],
+            "sessions": 1,
+        }
+    with db.reading() as cur, pytest.raises(accounts.AccountError, match="last owner of acme"):
+        deletion.plan_member_removal(cur, team["acme"], team["owner"])
+    db.close()
+
+
 # --- the daily salt: one per site and day, whichever node asks first ---------------------------------------
 
 TODAY = date(2026, 3, 14)
