@@ -20,8 +20,9 @@ class AccountsConfigError(ConfigError):
 
 def _fail(message: str, password: str | None = None) -> AccountsConfigError:
     text = " ".join(message.split())
-    if password:
-        text = text.replace(password, "***")
+    if password:  # libpq may quote the password back, as written or percent-decoded
+        for form in {password, unquote(password)}:
+            text = text.replace(form, "***")
     return AccountsConfigError(f"accounts_url: {text}")
 
 
@@ -43,14 +44,15 @@ def parse_accounts_url(url: str) -> dict[str, str]:
     """
     text = (url or "").strip()
     scheme, sep, _rest = text.partition("://")
-    if not sep or scheme.lower() not in SCHEMES:
-        shown = scheme if sep else text[:20]
-        raise _fail(f"expected a postgresql:// URL like {EXAMPLE}, got {shown!r}")
+    if not sep:  # not echoed: without a scheme there is no telling where a password starts
+        raise _fail(f"expected a postgresql:// URL like {EXAMPLE}, got one without a scheme")
+    if scheme.lower() not in SCHEMES:
+        raise _fail(f"expected a postgresql:// URL like {EXAMPLE}, got {scheme[:20]!r}")
     try:
         parts = urlsplit(text)
     except ValueError as exc:
         raise _fail(f"malformed URL: {exc}") from None
-    password = unquote(parts.password) if parts.password else None
+    password = parts.password or None
     _check_ports(parts.netloc, password)
     try:
         from psycopg.conninfo import conninfo_to_dict
