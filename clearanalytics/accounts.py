@@ -318,10 +318,12 @@ def get_role(cur: duckdb.DuckDBPyConnection, tenant_id: str, user_id: str) -> st
 
 def set_membership(cur: duckdb.DuckDBPyConnection, tenant: Tenant, user: User, role: str) -> None:
     validate_role(role)
-    if get_role(cur, tenant.id, user.id) is None:
-        cur.execute("INSERT INTO memberships VALUES (?, ?, ?, ?)", [tenant.id, user.id, role, utcnow()])
-    else:
-        cur.execute("UPDATE memberships SET role = ? WHERE tenant_id = ? AND user_id = ?", [role, tenant.id, user.id])
+    # One statement, not look-then-insert: two nodes sharing PostgreSQL accounts may add the same member at once.
+    cur.execute(
+        "INSERT INTO memberships VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, user_id) DO UPDATE"
+        " SET role = excluded.role",
+        [tenant.id, user.id, role, utcnow()],
+    )
 
 
 def remove_membership(cur: duckdb.DuckDBPyConnection, tenant: Tenant, user: User) -> None:

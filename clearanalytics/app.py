@@ -9,6 +9,7 @@ from flask import Flask, jsonify
 
 from clearanalytics.config import ensure_secret_key, load_config
 from clearanalytics.db import Database
+from clearanalytics.pgaccounts import refuse_until_served
 from clearanalytics.request_scope import close_cursor
 from clearanalytics.storage import open_store
 
@@ -38,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None, database: Database | None =
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.json.sort_keys = False
 
+    refuse_until_served(settings)  # CLEARANALYTICS_ACCOUNTS_URL: checked, then refused until served ([4/7])
     db = database or Database.in_data_dir(
         data_dir, memory_limit=settings.get("MEMORY_LIMIT"), threads=settings.get("DUCKDB_THREADS")
     )

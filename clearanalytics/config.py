@@ -53,6 +53,12 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Comma-separated IPs or CIDR ranges whose X-Forwarded-For, -Proto and -Host are believed (e.g. 127.0.0.1).",
     ),
+    Setting(
+        "accounts_url",
+        "",
+        "PostgreSQL database for the accounts (postgresql://user:password@host:5432/db); empty = the DuckDB file. "
+        "Not served yet: set, `serve` refuses it (docs/STORAGE.md).",
+    ),
     Setting("memory_limit", "256MB", "DuckDB memory_limit for the server process (keeps RSS under 500 MB)."),
     Setting(
         "threads",

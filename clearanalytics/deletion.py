@@ -157,7 +157,7 @@ def _conditions(removal: Removal) -> dict[str, tuple[str, dict]]:
             continue
         clauses, params = by_table.setdefault(ref.table, ([], {}))
         name = f"p{len(params)}"
-        clauses.append(f"list_contains(${name}::VARCHAR[], {ref.column})")
+        clauses.append(f"{ref.column} = ANY(${name}::VARCHAR[])")
         params[name] = sorted(ids)
     if removal.memberships:
         for table in _membership_tables():
@@ -189,10 +189,12 @@ def apply(cur: duckdb.DuckDBPyConnection, removal: Removal, store: EventStore | 
     """Delete what `removal` takes, inside the caller's transaction (`execute` adds the live server's part).
 
     The event rows go first, through the event store (in this same transaction when it shares the
-    accounts' database), while the sites they belong to still exist.
+    accounts' database), while the sites they belong to still exist. The accounts' statements are
+    read alike by DuckDB and PostgreSQL (`= ANY(array)`, a DELETE counted by its RETURNING rows:
+    DuckDB answers a bare DELETE with its count, PostgreSQL with no row), docs/STORAGE.md.
     """
     removal.rows = _event_rows(cur, removal, store, delete=True) | {
-        table: cur.execute(f"DELETE FROM {table} WHERE {where}", params).fetchone()[0]
+        table: len(cur.execute(f"DELETE FROM {table} WHERE {where} RETURNING 1", params).fetchall())
         for table, (where, params) in _conditions(removal).items()
     }
     for _tenant_id, user_id in removal.memberships:
@@ -203,7 +205,7 @@ def _with_sites(cur: duckdb.DuckDBPyConnection, removal: Removal, site_ids: Iter
     removal.ids["site"].update(site_ids)
     if removal.ids["site"]:
         rows = cur.execute(
-            "SELECT id FROM goals WHERE list_contains($ids::VARCHAR[], site_id)", {"ids": sorted(removal.ids["site"])}
+            "SELECT id FROM goals WHERE site_id = ANY($ids::VARCHAR[])", {"ids": sorted(removal.ids["site"])}
         ).fetchall()
         removal.ids["goal"].update(r[0] for r in rows)
     return removal
@@ -213,7 +215,7 @@ def _orphans(cur: duckdb.DuckDBPyConnection, removal: Removal, tenant_id: str, u
     """Members of `tenant_id` (all, or `user_ids`) who belong to no other tenant lose their account too."""
     rows = cur.execute(
         "SELECT u.id, u.email FROM memberships m JOIN users u ON u.id = m.user_id "
-        "WHERE m.tenant_id = $t AND ($only IS NULL OR list_contains($only::VARCHAR[], m.user_id)) "
+        "WHERE m.tenant_id = $t AND ($only::VARCHAR[] IS NULL OR m.user_id = ANY($only::VARCHAR[])) "
         "AND NOT EXISTS (SELECT 1 FROM memberships o WHERE o.user_id = m.user_id AND o.tenant_id <> $t) "
         "ORDER BY u.email",
         {"t": tenant_id, "only": user_ids},

@@ -34,7 +34,7 @@ def list_goals(cur: duckdb.DuckDBPyConnection, site_ids: list[str]) -> list[Goal
     if not site_ids:
         return []
     rows = cur.execute(
-        f"SELECT {_GOAL_COLUMNS} FROM goals WHERE list_contains(?, site_id) ORDER BY id", [site_ids]
+        f"SELECT {_GOAL_COLUMNS} FROM goals WHERE site_id = ANY(?::VARCHAR[]) ORDER BY id", [list(site_ids)]
     ).fetchall()
     return [_goal_from_row(r) for r in rows]
 

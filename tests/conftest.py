@@ -42,6 +42,7 @@ from flask.testing import FlaskClient
 from clearanalytics.cli import main as cli_main
 from tests import stats_dataset
 from tests.app_helpers import close_app, new_app
+from tests.pg_server import pg_server, pg_url  # noqa: F401  (fixtures: a real PostgreSQL, tests/pg_server.py)
 from tests.stats_dataset import Dataset
 
 # The browser fixtures' module is loaded as a plugin by the browser test modules, which also import names

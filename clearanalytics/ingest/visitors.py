@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from clearanalytics import salts
 from clearanalytics.db import Database
 from clearanalytics.storage import EventStore, store_of
 
@@ -146,16 +147,9 @@ class Salts:
                 del self._cache[key]
 
     def _load_or_create(self, site_id: str, day: date, today: date) -> bytes:
+        # One salt per (site, day) even when several nodes share the accounts database (clearanalytics.salts).
         with self.db.transaction() as cur:
-            cur.execute(
-                "DELETE FROM salts WHERE site_id = ? AND day <= ?", [site_id, today - timedelta(days=KEPT_SALT_DAYS)]
-            )
-            row = cur.execute("SELECT salt FROM salts WHERE site_id = ? AND day = ?", [site_id, day]).fetchone()
-            if row:
-                return bytes.fromhex(row[0])
-            salt = os.urandom(32)
-            cur.execute("INSERT INTO salts VALUES (?, ?, ?)", [site_id, day, salt.hex()])
-            return salt
+            return salts.load_or_create(cur, site_id, day, forget_before=today - timedelta(days=KEPT_SALT_DAYS - 1))
 
 
 class Sessions:
