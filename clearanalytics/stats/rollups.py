@@ -278,7 +278,7 @@ def refresh_open_pieces(db: Database) -> int:
                 _read_pieces(cur, shape, report, shape[1], pieces, version)
                 CACHE.note_refreshed(shape)
                 refreshed += len(pieces)
-    except duckdb.Error as exc:
+    except Exception as exc:  # noqa: BLE001 - the batch is committed: raising would make the writer retry it
         CACHE.refresh_failed(path, exc)
     return refreshed
 
