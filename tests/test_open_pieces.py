@@ -255,3 +255,28 @@ def test_a_batch_with_no_report_read_lately_reads_nothing_again(db):
     assert cache.stale_pieces(_normal(db.path), rollups.READ_RECENTLY_SECONDS) == {}
     assert rollups.refresh_open_pieces(db) == 0
     del sites
+
+
+def test_a_failing_refresh_is_logged_and_the_batch_is_stored_once(db, caplog):
+    """The refresh runs after the batch committed: whatever fails in it is logged, and write_batch
+    returns normally, so the ingest writer never counts the batch as failed and writes it again."""
+    from clearanalytics.storage import store_of
+
+    with db.reading() as cur:
+        sites = accounts.list_sites(cur)
+        _answers(cur, sites)
+        sample = _a_pageview_like(cur, sites[0], hours_ago=0.1)
+        before = cur.execute("SELECT count(*) FROM pageviews").fetchone()[0]
+    broken = (_normal(db.path), "no_such_table", None, False)
+    CACHE.note_read(broken, "overview", [(sites[0].id, sites[0].timezone, rollups.today_in(sites[0], generate.NOW))])
+    sample[0], sample[2], sample[3] = "failing-refresh-pv", "failing-refresh-visitor", "failing-refresh-session"
+    sample[-1] = generate.NOW - timedelta(minutes=1)
+    records = Records()
+    records.rows["pageviews"].append(tuple(sample))
+    try:
+        store_of(db).write_batch(records)
+    finally:
+        del CACHE._reads[broken]
+    with db.reading() as cur:
+        assert cur.execute("SELECT count(*) FROM pageviews").fetchone()[0] == before + 1
+    assert "reading the open days again after a commit failed" in caplog.text

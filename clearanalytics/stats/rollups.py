@@ -267,12 +267,12 @@ def refresh_open_pieces(db: Database) -> int:
     means the next report reads the piece itself, and is logged.
     """
     path = _normal(str(db.path))
-    stale = CACHE.stale_pieces(path, READ_RECENTLY_SECONDS)
-    if not stale:
-        return 0
-    version = write_version(path)  # before the snapshot below begins
     refreshed = 0
     try:
+        stale = CACHE.stale_pieces(path, READ_RECENTLY_SECONDS)
+        if not stale:
+            return 0
+        version = write_version(path)  # before the snapshot below begins
         with db.reading() as cur:
             for (shape, report), pieces in stale.items():
                 _read_pieces(cur, shape, report, shape[1], pieces, version)
