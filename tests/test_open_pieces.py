@@ -59,6 +59,23 @@ def _a_pageview_like(cur, site, hours_ago: float) -> list:
     return list(row)
 
 
+def _commit_copy(db, row: list, name: str, created_at=None, *, through_store: bool = False) -> None:
+    """Commit a copy of pageview `row` with new ids (`name`-pv, -visitor, -session), a minute before
+    the dataset's now unless `created_at` is given: in one transaction, or as the ingest writer does."""
+    from clearanalytics.storage import store_of
+
+    copy = list(row)
+    copy[0], copy[2], copy[3] = f"{name}-pv", f"{name}-visitor", f"{name}-session"
+    copy[-1] = created_at or generate.NOW - timedelta(minutes=1)
+    records = Records()
+    records.rows["pageviews"].append(tuple(copy))
+    if through_store:
+        store_of(db).write_batch(records)
+        return
+    with db.transaction() as cur:
+        write_records(cur, records)
+
+
 def test_a_pageview_today_recomputes_that_site_today_only(db):
     with db.reading() as cur:
         sites = accounts.list_sites(cur)
@@ -173,20 +190,11 @@ def test_a_live_batch_keeps_the_closed_days_known_complete_and_a_closed_day_writ
         sample = _a_pageview_like(cur, sites[0], hours_ago=0.1)
         old = _a_pageview_like(cur, sites[0], hours_ago=24 * 10)
     generation = CACHE.generation
-    sample[0], sample[2], sample[3] = "live-pv", "live-visitor", "live-session"
-    sample[-1] = generate.NOW - timedelta(minutes=1)
-    records = Records()
-    records.rows["pageviews"].append(tuple(sample))
-    with db.transaction() as cur:
-        write_records(cur, records)
+    _commit_copy(db, sample, "live")
     assert CACHE.generation == generation
     with db.reading() as cur:
         _answers(cur, sites)  # equal to raw events, with today's new pageview
-    old[0], old[2], old[3] = "closed-pv", "closed-visitor", "closed-session"
-    records = Records()
-    records.rows["pageviews"].append(tuple(old))
-    with db.transaction() as cur:
-        write_records(cur, records)
+    _commit_copy(db, old, "closed", created_at=old[-1])
     assert CACHE.generation > generation
     with db.reading() as cur:
         _answers(cur, sites)
@@ -218,21 +226,13 @@ def test_a_committed_batch_reads_again_the_open_pieces_reports_read_since_the_la
     """The ingest writer's commit (EventStore.write_batch) reads a stale open piece again at once, so the
     report right after it finds today already read; a shape not read since its last refresh is left
     stale, so a dashboard loaded once costs one refresh, not one per batch."""
-    from clearanalytics.storage import store_of
-
-    store = store_of(db)
     with db.reading() as cur:
         sites = accounts.list_sites(cur)
         _answers(cur, sites)
         sample = _a_pageview_like(cur, sites[0], hours_ago=0.1)
 
     def commit(n: int) -> None:
-        row = list(sample)
-        row[0], row[2], row[3] = f"refresh-pv-{n}", f"refresh-visitor-{n}", f"refresh-session-{n}"
-        row[-1] = generate.NOW - timedelta(minutes=1)
-        records = Records()
-        records.rows["pageviews"].append(tuple(row))
-        store.write_batch(records)
+        _commit_copy(db, sample, f"refresh-{n}", through_store=True)
 
     commit(1)
     assert all(_kept(db, sites).values())  # today of the first site was read again by the commit
@@ -260,8 +260,6 @@ def test_a_batch_with_no_report_read_lately_reads_nothing_again(db):
 def test_a_failing_refresh_is_logged_and_the_batch_is_stored_once(db, caplog):
     """The refresh runs after the batch committed: whatever fails in it is logged, and write_batch
     returns normally, so the ingest writer never counts the batch as failed and writes it again."""
-    from clearanalytics.storage import store_of
-
     with db.reading() as cur:
         sites = accounts.list_sites(cur)
         _answers(cur, sites)
@@ -269,12 +267,8 @@ def test_a_failing_refresh_is_logged_and_the_batch_is_stored_once(db, caplog):
         before = cur.execute("SELECT count(*) FROM pageviews").fetchone()[0]
     broken = (_normal(db.path), "no_such_table", None, False)
     CACHE.note_read(broken, "overview", [(sites[0].id, sites[0].timezone, rollups.today_in(sites[0], generate.NOW))])
-    sample[0], sample[2], sample[3] = "failing-refresh-pv", "failing-refresh-visitor", "failing-refresh-session"
-    sample[-1] = generate.NOW - timedelta(minutes=1)
-    records = Records()
-    records.rows["pageviews"].append(tuple(sample))
     try:
-        store_of(db).write_batch(records)
+        _commit_copy(db, sample, "failing-refresh", through_store=True)
     finally:
         del CACHE._reads[broken]
     with db.reading() as cur:
