@@ -1,9 +1,10 @@
 """ClickHouse event stores for tests, on chdb (ClickHouse's engine in process).
 
-chdb opens one directory per process and refuses a second, so every test of a process shares one
-directory (made on first use, removed at exit) and each store gets a database of its own there:
-`new_store` is isolated from every other store without a subprocess. Under xdist each worker
-process has its own directory.
+chdb opens one directory at a time per process: while any client of it is open, another directory
+is refused (test_chstore.test_chdb_opens_one_directory_at_a_time_per_process). So every test of a
+process shares one directory (made on first use, removed at exit) and each store gets a database
+of its own there: `new_store` is isolated from every other store without a subprocess, and a
+store left open by one test cannot break the next. Under xdist each worker has its own directory.
 """
 
 from __future__ import annotations

@@ -115,7 +115,7 @@ class ClickHouseEventStore(EventStore):
         }
         where = f"site_id IN {{sites:Array(String)}} AND created_at BETWEEN {{since:{_T}}} AND {{until:{_T}}}"
         if table == "goal_completions":  # a recomputed completion has a new id: its goal and source say it all
-            key = "(goal_id, coalesce(event_id, pageview_id))"
+            key = "goal_id, coalesce(event_id, pageview_id)"
             stored = {tuple(r) for r in self._rows(f"SELECT {key} FROM {self.db}.{table} WHERE {where}", **span)}
             return [r for r in rows if (r[1], r[6] or r[5]) not in stored]
         ids = [r[0] for r in rows]
