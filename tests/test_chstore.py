@@ -13,13 +13,15 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
+from clearanalytics import deletion, retention
+from clearanalytics.ingest import goalmatch, spool
 from clearanalytics.ingest.store import Records
-from clearanalytics.storage import StorageConfigError, open_store
+from clearanalytics.storage import StorageConfigError, attach, open_store
 from clearanalytics.storage.clickhouse_schema import EventsURL, parse_events_url
 from clearanalytics.storage.clickhouse_store import ClickHouseEventStore, engaged_pageviews
 from tests.chstore_helpers import accounts_db, chdb_missing, new_store
@@ -246,3 +248,58 @@ def test_chdb_opens_one_directory_at_a_time_per_process(tmp_path):
     env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parent.parent)}  # this checkout's package
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
     assert done.stdout.split("\n")[:3] == ["[(1,)] [(2,)]", "refused: True", "[(3,)]"], done.stderr[-2000:]
+
+
+# --- the real callers, which find the store with store_of(db) ---------------------------------------
+
+
+@pytest.fixture
+def attached(ch) -> Backend:
+    """The ClickHouse store made the event store of the accounts database, as open_store will."""
+    attach(ch.accounts, ch.store)
+    return ch
+
+
+def test_a_spool_segment_replayed_twice_is_stored_once(attached, tmp_path):
+    data = _dataset(attached)
+    spool_dir = tmp_path / "spool"
+    spool_dir.mkdir()
+    for _ in range(2):  # a crash after the commit but before the segment was deleted, twice
+        (spool_dir / "0001.jsonl").write_text(spool.encode(data.records), encoding="utf-8")
+        assert spool.replay(attached.accounts, spool_dir) == 1
+    assert _raw(attached.store, data.a) == A_RAW
+    assert _raw(attached.store, data.b) == B_RAW
+
+
+def test_goals_added_and_removed_through_goalmatch(attached):
+    data = _dataset(attached)
+    attached.store.write_batch(data.records)
+    goal, completions = goalmatch.add_goal(attached.accounts, data.a.id, "Root", "url", {"path": "/"})
+    assert completions == 2  # p1 and p3, backfilled inside the goal's accounts transaction
+    assert _raw(attached.store, data.a)["goal_completions"] == 3
+    assert goalmatch.remove_goal(attached.accounts, goal.id)
+    assert _raw(attached.store, data.a)["goal_completions"] == 1
+
+
+def test_a_site_removed_through_deletion_leaves_no_event_row(attached):
+    data = _dataset(attached)
+    attached.store.write_batch(data.records)
+    removal = deletion.remove_site(attached.accounts, data.a)
+    assert {t: removal.rows[t] for t in A_RAW} == A_RAW
+    assert _raw(attached.store, data.a) == dict.fromkeys(A_RAW, 0)
+    assert _raw(attached.store, data.b) == B_RAW
+    attached.store.write_batch(data.records, idempotent=True)  # a spool replay after the removal: A dropped
+    assert _raw(attached.store, data.a) == dict.fromkeys(A_RAW, 0)
+    assert _raw(attached.store, data.b) == B_RAW
+
+
+def test_retention_through_its_daily_run(attached):
+    data = _dataset(attached)
+    attached.store.write_batch(data.records)
+    with attached.accounts.transaction() as cur:
+        retention.set_months(cur, data.a, 1)
+    (plan,) = retention.apply(attached.accounts, now=datetime(2026, 4, 2, 12, 0))
+    assert (plan.site.id, plan.cutoff_day) == (data.a.id, date(2026, 3, 2))
+    assert plan.rows == {"pageviews": 2, "events": 1, "ecommerce_events": 0, "goal_completions": 1}
+    assert _raw(attached.store, data.a) == {"pageviews": 2, "events": 0, "ecommerce_events": 1, "goal_completions": 0}
+    assert retention.apply(attached.accounts, now=datetime(2026, 4, 2, 12, 0)) == []
