@@ -50,6 +50,12 @@ _SCROLL = (
 )
 
 
+def _set(name: str) -> str:
+    """`x IN` this: a set built once from an Array parameter. `x IN {a:Array(String)}` itself tests
+    every row against the whole array (a 50,000-id replay check took 7.4 s on chdb; as a set 0.36 s)."""
+    return f"(SELECT arrayJoin({{{name}:Array(String)}}))"
+
+
 class ClickHouseEventStore(EventStore):
     name = "clickhouse"
 
@@ -119,9 +125,7 @@ class ClickHouseEventStore(EventStore):
             stored = {tuple(r) for r in self._rows(f"SELECT {key} FROM {self.db}.{table} WHERE {where}", **span)}
             return [r for r in rows if (r[1], r[6] or r[5]) not in stored]
         ids = [r[0] for r in rows]
-        found = self._rows(
-            f"SELECT id FROM {self.db}.{table} WHERE {where} AND id IN {{ids:Array(String)}}", ids=ids, **span
-        )
+        found = self._rows(f"SELECT id FROM {self.db}.{table} WHERE {where} AND id IN {_set('ids')}", ids=ids, **span)
         stored = {r[0] for r in found}
         return [r for r in rows if r[0] not in stored]
 
@@ -143,7 +147,7 @@ class ClickHouseEventStore(EventStore):
         where = {r[0]: (r[1], r[-1]) for r in known if r[0] in latest}
         missing = sorted(set(latest) - set(where))
         if missing:
-            sql = f"SELECT id, site_id, created_at FROM {self.db}.pageviews WHERE id IN {{ids:Array(String)}}"
+            sql = f"SELECT id, site_id, created_at FROM {self.db}.pageviews WHERE id IN {_set('ids')}"
             where.update({pid: (site, at) for pid, site, at in self._rows(sql, ids=missing)})
         rows = [(pid, *where[pid], *latest[pid]) for pid in sorted(where)]  # unknown pageviews: ignored
         if rows:
@@ -238,7 +242,7 @@ class ClickHouseEventStore(EventStore):
                 found = (
                     self._rows(
                         f"SELECT id, visitor_hash, session_hash, created_at FROM {self.db}.pageviews "
-                        "WHERE site_id = {s:String} AND pathname IN {paths:Array(String)}",
+                        f"WHERE site_id = {{s:String}} AND pathname IN {_set('paths')}",
                         s=goal.site_id,
                         paths=matching,
                     )
