@@ -153,6 +153,20 @@ def test_times_keep_microseconds_and_a_utc_month(ch):
     assert parts == [("202603",)]
 
 
+def test_times_stay_utc_when_the_server_runs_in_another_zone(ch):
+    """Every time parameter is typed DateTime64(6, 'UTC'): an untyped zone would be the session's, 9 h off here."""
+    ch.store.client.set_client_setting("session_timezone", "Asia/Tokyo")
+    data = _dataset(ch)
+    ch.store.write_batch(data.records)
+    assert ch.store.pageview("p1")[2] == datetime(2026, 3, 1, 10, 0)
+    before = {"pageviews": 1, "events": 0, "ecommerce_events": 0, "goal_completions": 0}  # p1 alone
+    assert ch.store.count_events([data.a.id], before=datetime(2026, 3, 1, 10, 3)) == before
+    sessions, _ = ch.store.recent_visits(datetime(2026, 3, 2, 10, 0))  # v2's rows at 9:00 and 9:10 are older
+    assert sorted(sessions) == [("v3", "s3", datetime(2026, 3, 3, 12, 0)), ("v8", "s8", datetime(2026, 3, 2, 11, 0))]
+    assert ch.store.retain(data.a, date(2026, 3, 1), datetime(2026, 3, 1, 10, 3), datetime(2026, 3, 10)) == before
+    assert ch.store.pageview("p2")[2] == datetime(2026, 3, 1, 10, 5)
+
+
 # --- what is not there yet ---------------------------------------------------------------------------
 
 
