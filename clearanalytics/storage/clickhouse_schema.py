@@ -1,0 +1,212 @@
+"""The ClickHouse event store's address, connection and schema (its own migration ledger).
+
+Why apart from the store: the URL is parsed at the edge (open_store, and the tests) into one typed
+value whose errors are one line naming the setting, and the schema is a list of named migrations
+like the DuckDB file's (clearanalytics.migrations), recorded in a ledger of its own in the store's
+database: the accounts live elsewhere, so the two ledgers move independently.
+
+ClickHouse has no transactions, so a migration is written to be re-run safely (`IF NOT EXISTS`):
+one interrupted before its ledger row is simply applied again on the next start.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from clearanalytics.migrations import SchemaTooNewError
+from clearanalytics.storage import StorageConfigError
+
+DEFAULT_DATABASE = "clearanalytics"
+ENGAGEMENTS = "pageview_engagements"  # engaged time as appended rows (see clickhouse_store)
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+_SCHEMES = {"chdb": None, "clickhouse": 8123, "http": 8123, "https": 8443}
+
+
+@dataclass(frozen=True)
+class EventsURL:
+    """Where the ClickHouse events live: an embedded chdb directory, or a server over HTTP(S)."""
+
+    kind: str  # "chdb" or "server"
+    database: str
+    path: str = ""  # chdb: the engine's directory
+    host: str = ""
+    port: int = 0
+    secure: bool = False
+    username: str = "default"
+    password: str = ""
+
+    def describe(self) -> str:
+        """The address without the password, for logs and errors."""
+        if self.kind == "chdb":
+            return f"chdb://{self.path} (database {self.database})"
+        scheme = "https" if self.secure else "http"
+        return f"{scheme}://{self.username}@{self.host}:{self.port}/{self.database}"
+
+
+def _fail(message: str) -> StorageConfigError:
+    return StorageConfigError(f"events_url: {message}")
+
+
+def parse_events_url(url: str) -> EventsURL | None:
+    """The typed address of CLEARANALYTICS_EVENTS_URL; None when unset or `duckdb:` (the embedded file).
+
+    chdb:///ABSOLUTE/PATH[?database=NAME], clickhouse://[user[:password]@]host[:port][/NAME][?secure=true]
+    (HTTP, port 8123, or HTTPS 8443 with secure=true), http(s)://[user[:password]@]host[:port][/NAME].
+    Every malformed URL raises StorageConfigError with one line naming the setting and the fault.
+    """
+    url = (url or "").strip()
+    if not url or url.startswith("duckdb:"):
+        return None
+    if "://" not in url:
+        raise _fail(f"{url.split(':', 1)[0]!r} is not a URL (expected chdb:///path, clickhouse://host or https://host)")
+    scheme = url.split("://", 1)[0].lower()
+    if scheme not in _SCHEMES:
+        raise _fail(f"no event store for {scheme!r} (use chdb://, clickhouse://, http:// or https://)")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise _fail(f"malformed URL ({exc})") from None
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    allowed = {"database"} if scheme == "chdb" else {"secure"} if scheme == "clickhouse" else set()
+    unknown = sorted(set(query) - allowed)
+    if unknown:
+        raise _fail(f"unknown parameter {unknown[0]!r} in the URL")
+    if scheme == "chdb":
+        return _chdb(parts.netloc, parts.path, query)
+    return _server(scheme, parts, port, query)
+
+
+def _database(name: str) -> str:
+    if not _NAME.match(name):
+        raise _fail(f"database name {name!r} must be letters, digits and _ (not starting with a digit)")
+    return name
+
+
+def _chdb(netloc: str, path: str, query: dict[str, str]) -> EventsURL:
+    if netloc:
+        raise _fail(f"chdb needs an absolute directory, as chdb:///var/lib/clearanalytics/events (got host {netloc!r})")
+    if not path or path == "/":
+        raise _fail("chdb needs a directory, as chdb:///var/lib/clearanalytics/events")
+    return EventsURL("chdb", _database(query.get("database", DEFAULT_DATABASE)), path=unquote(path))
+
+
+def _server(scheme: str, parts: Any, port: int | None, query: dict[str, str]) -> EventsURL:
+    if not parts.hostname:
+        raise _fail(f"{scheme}:// needs a host, as {scheme}://clickhouse.internal:8123")
+    secure = scheme == "https" or query.get("secure", "").lower() in ("1", "true", "yes")
+    if "secure" in query and query["secure"].lower() not in ("1", "true", "yes", "0", "false", "no"):
+        raise _fail(f"secure={query['secure']!r} must be true or false")
+    default_port = 8443 if secure else _SCHEMES[scheme]
+    segments = [s for s in parts.path.split("/") if s]
+    if len(segments) > 1:
+        raise _fail(f"the path names one database, not {parts.path!r}")
+    return EventsURL(
+        "server",
+        _database(unquote(segments[0]) if segments else DEFAULT_DATABASE),
+        host=parts.hostname,
+        port=port or default_port,
+        secure=secure,
+        username=unquote(parts.username or "default"),
+        password=unquote(parts.password or ""),
+    )
+
+
+def connect(address: EventsURL) -> Any:
+    """A clickhouse-connect client for the address (the `clickhouse` extra: pip install '.[clickhouse]').
+
+    One chdb directory per process (the engine refuses a second); a server client shares no session
+    between threads, so concurrent calls never meet ClickHouse's "session is locked".
+    """
+    try:
+        import clickhouse_connect
+    except ImportError:
+        raise _fail(
+            "the ClickHouse store needs the clickhouse extra: pip install 'clearanalytics[clickhouse]'"
+        ) from None
+    if address.kind == "chdb":
+        return clickhouse_connect.get_client(dsn=f"chdb://{address.path}")
+    return clickhouse_connect.get_client(
+        host=address.host,
+        port=address.port,
+        username=address.username,
+        password=address.password,
+        secure=address.secure,
+        autogenerate_session_id=False,
+    )
+
+
+# --- the schema -----------------------------------------------------------------------------------
+
+_ORDER = "PARTITION BY toYYYYMM(created_at) ORDER BY (site_id, created_at)"
+# The server drops an insert whose block (or insert_deduplication_token) it stored in the last 1,000.
+_SETTINGS = "SETTINGS non_replicated_deduplication_window = 1000"
+_TIME = "DateTime64(6, 'UTC')"  # DuckDB's TIMESTAMP: microseconds, naive UTC
+_ID_INDEX = "INDEX id_bloom id TYPE bloom_filter(0.01) GRANULARITY 1"  # pageview(id), engagements, replays
+
+_TABLES = {
+    "pageviews": f"""
+        id String, site_id String, visitor_hash String, session_hash String, hostname String, pathname String,
+        referrer Nullable(String), referrer_source String, channel String,
+        utm_source Nullable(String), utm_medium Nullable(String), utm_campaign Nullable(String),
+        utm_term Nullable(String), utm_content Nullable(String), ref Nullable(String),
+        browser String, os String, device_type String, language Nullable(String),
+        duration Int32 DEFAULT 0, scroll_depth Nullable(Int32), created_at {_TIME}, {_ID_INDEX}""",
+    "events": f"""
+        id String, site_id String, visitor_hash String, session_hash String, pageview_id Nullable(String),
+        name String, hostname String, pathname String, props String DEFAULT '{{}}', created_at {_TIME}, {_ID_INDEX}""",
+    "ecommerce_events": f"""
+        id String, site_id String, visitor_hash String, session_hash String, pageview_id Nullable(String),
+        event_type String, transaction_id Nullable(String), value Nullable(Decimal(18, 2)),
+        currency Nullable(String), items String DEFAULT '[]', in_site_currency Bool DEFAULT true,
+        created_at {_TIME}, {_ID_INDEX}""",
+    "goal_completions": f"""
+        id String, goal_id String, site_id String, visitor_hash String, session_hash Nullable(String),
+        pageview_id Nullable(String), event_id Nullable(String), created_at {_TIME}, {_ID_INDEX}""",
+    # One row per engagement update: the pageview's id, site and created_at (so retention and
+    # deletion take them with their pageview), and the absolute totals; read as the greatest.
+    ENGAGEMENTS: f"""
+        pageview_id String, site_id String, created_at {_TIME}, duration Int32, scroll_depth Nullable(Int32)""",
+}
+
+
+def c001_event_tables(client: Any, database: str) -> None:
+    """The four event tables (DuckDB's columns), ordered by site and time, a month per partition, and
+    the engagement rows."""
+    for table, columns in _TABLES.items():
+        client.command(
+            f"CREATE TABLE IF NOT EXISTS {database}.{table} ({columns}) ENGINE = MergeTree {_ORDER} {_SETTINGS}"
+        )
+
+
+ClickHouseMigration = Callable[[Any, str], None]
+MIGRATIONS: tuple[ClickHouseMigration, ...] = (c001_event_tables,)
+
+
+def migrate(client: Any, database: str) -> list[str]:
+    """Apply every migration newer than the store's ledger; refuses a ledger ahead of MIGRATIONS."""
+    client.command(f"CREATE DATABASE IF NOT EXISTS {database}")
+    client.command(
+        f"CREATE TABLE IF NOT EXISTS {database}.schema_version "
+        f"(version UInt32, name String, applied_at {_TIME}) ENGINE = MergeTree ORDER BY version"
+    )
+    version = int(client.query(f"SELECT max(version) FROM {database}.schema_version").result_rows[0][0] or 0)
+    if version > len(MIGRATIONS):
+        raise SchemaTooNewError(version, len(MIGRATIONS))
+    applied = []
+    for number in range(version + 1, len(MIGRATIONS) + 1):
+        migration = MIGRATIONS[number - 1]
+        migration(client, database)
+        now = datetime.now(UTC).replace(tzinfo=None)
+        client.insert(
+            f"{database}.schema_version",
+            [(number, migration.__name__, now)],
+            column_names=["version", "name", "applied_at"],
+        )
+        applied.append(migration.__name__)
+    return applied
