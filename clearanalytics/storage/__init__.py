@@ -199,6 +199,20 @@ class EventStore(ABC):
         the last aggregate build and the delete. Returns rows deleted per event table.
         """
 
+    def shares_accounts(self) -> bool:
+        """Whether the accounts live in this store's database, so one transaction can hold a change of
+        both (`within=` of the operations below). False for a store on its own database."""
+        return False
+
+    def site_days_moved(self, site_id: str, *, within: Any = None) -> None:  # noqa: B027 - see below
+        """A site's timezone changed, so its local days did: forget what is derived per local day.
+
+        Days before the site's retained_from stay (their raw rows are gone). `within` as for
+        delete_events: the accounts transaction that changed the timezone, when the accounts share this
+        store's database; otherwise call it after that transaction commits. A store that keeps
+        nothing per local day (the default) needs nothing.
+        """
+
     # -- the parallel importer --
 
     @abstractmethod
