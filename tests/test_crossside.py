@@ -246,3 +246,7 @@ def test_goal_conversions_take_the_goals_as_values(sides, raw):
                 rows = side.store.run_report(query, "goal_conversions", cur=cur, **goal_params(listed))
         answers.append(sorted((r["goal_id"] == side.goal.id, r["completions"], r["visitors"]) for r in rows))
     assert answers[1] == answers[0] == [(False, 0, 0), (True, 1, 1)]
+    with sides[1].events.reading() as cur:  # without the goals handed over: those with completions only
+        query = Query((sides[1].a, sides[1].b), "custom", FIRST, LAST, NOW)
+        rows = sides[1].store.run_report(query, "goal_conversions", cur=cur)
+    assert rows == [{"goal_id": sides[1].goal.id, "completions": 1, "visitors": 1}]

@@ -184,8 +184,9 @@ ORDER BY revenue DESC, source ASC
 LIMIT $limit
 """,
     ),
-    # every goal of the query's sites, with zeros for those without completions; the goals (id, site)
-    # are the accounts side's, passed as $goal_ids and $goal_sites (conversions.goal_params)
+    # every goal of the query's sites, with zeros for those without completions. The goals (id, site)
+    # are the accounts side's, passed as $goal_ids and $goal_sites (conversions.goal_params); without
+    # them (NULL, engine.GOALS_UNKNOWN) only the goals with completions, which is all the events know.
     "goal_conversions": Combine(
         ("goals",),
         """
@@ -196,6 +197,8 @@ SELECT g.id AS goal_id, coalesce(c.completions, 0) AS completions, coalesce(c.vi
 FROM (SELECT unnest($goal_ids::VARCHAR[]) AS id, unnest($goal_sites::VARCHAR[]) AS site_id) g
 LEFT JOIN counted c ON c.goal_id = g.id
 WHERE list_contains($query_sites::VARCHAR[], g.site_id)
+UNION ALL
+SELECT goal_id, completions, visitors FROM counted WHERE $goal_ids::VARCHAR[] IS NULL
 """,
     ),
 }
