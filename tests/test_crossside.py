@@ -29,7 +29,7 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from clearanalytics import accounts, goals
+from clearanalytics import accounts, deletion, goals
 from clearanalytics.accounts import Site
 from clearanalytics.db import Database
 from clearanalytics.ingest.store import COLUMNS, Records
@@ -38,7 +38,7 @@ from clearanalytics.stats import rollups
 from clearanalytics.stats.conversions import goal_params
 from clearanalytics.stats.exports import export_text, parse_export
 from clearanalytics.stats.query import Query
-from clearanalytics.storage import ACCOUNT_TABLES
+from clearanalytics.storage import ACCOUNT_TABLES, attach, store_of
 from clearanalytics.storage.duckdb_store import DuckDBEventStore
 
 NOW = datetime(2026, 3, 10, 12, 0)
@@ -250,3 +250,62 @@ def test_goal_conversions_take_the_goals_as_values(sides, raw):
         query = Query((sides[1].a, sides[1].b), "custom", FIRST, LAST, NOW)
         rows = sides[1].store.run_report(query, "goal_conversions", cur=cur)
     assert rows == [{"goal_id": sides[1].goal.id, "completions": 1, "visitors": 1}]
+
+
+def _accounts_rows(side: Side) -> dict[str, list[tuple]]:
+    with side.accounts.reading() as cur:
+        return {
+            "sites": cur.execute("SELECT domain, retained_from FROM sites ORDER BY domain").fetchall(),
+            "goals": cur.execute("SELECT id FROM goals ORDER BY id").fetchall(),
+        }
+
+
+@pytest.mark.parametrize("kind", ["remove", "reset"])
+def test_a_site_removal_apart_deletes_what_the_embedded_one_does(sides, kind):
+    """deletion.py with the event store on another database: the store's delete, then the accounts."""
+    attach(sides[1].accounts, sides[1].store)
+    assert not sides[1].store.shares_accounts() and store_of(sides[0].accounts).shares_accounts()
+    removed = []
+    for side in sides:
+        side.store.write_batch(_records(side.a, side.b))
+        _build(side)
+        side.store.retain(side.b, date(2026, 3, 2), datetime(2026, 3, 1, 23), NOW)
+        act = deletion.remove_site if kind == "remove" else deletion.reset_site
+        removed.append(act(side.accounts, side.a))
+    assert removed[1].rows == removed[0].rows
+    assert removed[1].rows["pageviews"] == 4 and removed[1].rows["goal_completions"] == 1
+    assert _events(sides[1]) == _events(sides[0])
+    assert _rollup_days(sides[1]) == _rollup_days(sides[0])
+    assert {site for site, _, _ in _rollup_days(sides[1])} == {sides[1].b.id}
+    assert _accounts_rows(sides[1]) == _accounts_rows(sides[0])
+    assert [d for d, _ in _accounts_rows(sides[1])["sites"]] == (
+        ["b.example"] if kind == "remove" else ["a.example", "b.example"]
+    )
+
+
+def test_rows_the_writer_commits_during_a_removal_apart_are_deleted_after_it(sides):
+    """The writer still sees the site until the accounts transaction commits: its rows of that moment go
+    in the delete after the commit, and a batch after it is dropped. No row of the removed site is left."""
+    split = sides[1]
+    attach(split.accounts, split.store)
+    split.store.write_batch(_records(split.a, split.b))
+    calls = []
+
+    def plan(cur, store):
+        calls.append(1)
+        if len(calls) == 2:  # the accounts transaction is open and the site not yet deleted
+            during = Records()
+            during.rows["pageviews"].append(_pageview("p9", split.a.id, "v4", "/during", datetime(2026, 3, 4, 9)))
+            split.store.write_batch(during)
+            assert _rows(split, "SELECT id FROM pageviews WHERE id = 'p9'") == [("p9",)]
+        return deletion.plan_site_removal(cur, split.a, store)
+
+    removal = deletion.execute(split.accounts, plan)
+    assert len(calls) == 2
+    assert removal.rows["pageviews"] == 5 and removal.rows["sites"] == 1
+    after = Records()
+    after.rows["pageviews"].append(_pageview("p10", split.a.id, "v4", "/after", datetime(2026, 3, 4, 10)))
+    split.store.write_batch(after)
+    for table in ("pageviews", "goal_completions"):
+        assert _rows(split, f"SELECT count(*) FROM {table} WHERE site_id = '{split.a.id}'") == [(0,)]
+    assert _rows(split, "SELECT count(*) FROM pageviews") == [(2,)]  # B's two

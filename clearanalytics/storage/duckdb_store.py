@@ -44,7 +44,8 @@ class DuckDBEventStore(EventStore):
 
     @contextmanager
     def _cursor(self, cur: Any = None) -> Iterator[duckdb.DuckDBPyConnection]:
-        if cur is not None:
+        """The caller's cursor when it is on this file (the accounts share it), else one of the store's own."""
+        if cur is not None and self.shares_accounts():
             yield cur
         else:
             with self.db.reading() as own:
