@@ -33,6 +33,7 @@ from clearanalytics import accounts, deletion, goals
 from clearanalytics.accounts import Site
 from clearanalytics.db import Database
 from clearanalytics.ingest.store import COLUMNS, Records
+from clearanalytics.pgaccounts import PgDatabase
 from clearanalytics.site_settings import save_site
 from clearanalytics.stats import rollups
 from clearanalytics.stats.conversions import goal_params
@@ -309,3 +310,51 @@ def test_rows_the_writer_commits_during_a_removal_apart_are_deleted_after_it(sid
     for table in ("pageviews", "goal_completions"):
         assert _rows(split, f"SELECT count(*) FROM {table} WHERE site_id = '{split.a.id}'") == [(0,)]
     assert _rows(split, "SELECT count(*) FROM pageviews") == [(2,)]  # B's two
+
+
+def test_the_event_store_runs_with_its_accounts_in_postgresql(pg_url, tmp_path):
+    """The same split with the accounts in a real PostgreSQL (PgDatabase): the values the event side takes
+    are read there, retained_from is written there, and a removal deletes there and in the event file."""
+    pg = PgDatabase(pg_url)
+    events = Database(tmp_path / "events.duckdb")
+    try:
+        with pg.transaction() as cur:
+            tenant = accounts.create_tenant(cur, "t", "T")
+            a = accounts.create_site(cur, tenant, "a.example")
+            b = accounts.create_site(cur, tenant, "b.example", timezone="Europe/Berlin")
+            goal = goals.create_goal(cur, a.id, "Pricing", "url", {"path": "/pricing"})
+        with events.transaction() as cur:
+            for table in ACCOUNT_TABLES:
+                cur.execute(f"DROP TABLE {table}")
+        store = attach(pg, DuckDBEventStore(events, accounts=pg))
+        side = Side(pg, events, store, a, b, goal)
+        store.write_batch(_records(a, b))
+        assert [r[0] for r in _events(side)["pageviews"]] == ["p1", "p2", "p3", "p4", "q1", "q2"]
+        assert [r[:2] for r in _events(side)["goal_completions"]] == [(goal.id, a.id)]
+
+        _build(side)
+        late = Records()
+        late.rows["pageviews"].append(_pageview("q3", b.id, "v6", "/late", datetime(2026, 3, 1, 23, 45)))
+        store.write_batch(late)  # 2 March in Berlin
+        assert {day for site, _, day in _rollup_days(side) if site == b.id} == {date(2026, 3, 1), date(2026, 3, 3)}
+
+        assert store.retain(a, date(2026, 3, 2), datetime(2026, 3, 2), NOW)["pageviews"] == 2
+        with pg.reading() as cur:
+            assert cur.execute("SELECT retained_from FROM sites WHERE id = ?", [a.id]).fetchone() == (date(2026, 3, 2),)
+
+        save_site(pg, store, b, timezone="America/New_York")
+        assert {site for site, _, _ in _rollup_days(side)} == {a.id}
+
+        page = parse_export("pageviews", {"from": "2026-03-01", "to": "2026-03-03"}, [a, b], now=NOW)
+        with events.reading() as cur:
+            text = "".join(export_text(cur, page, "csv"))
+        assert text.count("a.example") == 2 and text.count("b.example") == 3
+
+        removal = deletion.remove_site(pg, a)
+        assert removal.rows["pageviews"] == 2 and removal.rows["sites"] == 1 and removal.rows["goals"] == 1
+        assert _rows(side, f"SELECT count(*) FROM pageviews WHERE site_id = '{a.id}'") == [(0,)]
+        with pg.reading() as cur:
+            assert [s.domain for s in accounts.list_sites(cur)] == ["b.example"]
+    finally:
+        events.close()
+        pg.close()
