@@ -7,7 +7,7 @@ row that any of its columns ties to one of those ids. A new table therefore need
 here, and tests/test_deletion.py fails until it has it (it lists every column of the schema).
 The event side (the event tables and their rollups) is deleted by the event store
 (`EventStore.delete_events`, clearanalytics.storage), inside the same transaction when it
-shares the accounts' database.
+shares the accounts' database, otherwise before and again after the accounts transaction (`_apart`).
 
 Accounts: a user exists only as a member of a tenant. Removing the last membership of a user
 (`user remove`, or removing the tenant) deletes the account with it, tokens included, so

@@ -90,7 +90,10 @@ class EventStore(ABC):
         Why one call: the ingest writer commits every 0.25 s, an import every 25,000 events, and a
         crash replays spool segments; each is one batch. Guarantees:
         - inserts before updates (an engagement may point at a pageview of the same batch);
-        - rows of a site that no longer exists are dropped (a removal that raced the spool);
+        - rows of a site that no longer exists are dropped (a removal that raced the spool). Which sites
+          exist (and the goals, timezones and retained_from it needs) is the accounts side's answer,
+          read inside this write's transaction after any delete_events that committed before it, never
+          by a statement joining event tables to accounts tables (deletion.py relies on this order);
         - goal completions are settled against the goals current at commit time;
         - with `idempotent=True` a row whose id is already stored is skipped, so writing the same
           batch twice (a spool replay after a crash, a retried failed commit) stores it once.
