@@ -168,7 +168,7 @@ class DuckDBEventStore(EventStore):
         Moved first, a write into those days meanwhile leaves their aggregates be (the delete then
         takes its rows); moved after the delete, such a write would drop aggregates that nothing
         could rebuild, the raw rows being gone."""
-        shared = self.accounts is self.db
+        shared = self.shares_accounts()
         if not shared:
             with self.accounts.transaction() as accounts:
                 keep_from(accounts, site.id, cutoff_day)

@@ -10,7 +10,7 @@ engines) and remembers the answers for the rest of the write.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -24,20 +24,15 @@ SITES_SQL = "SELECT id, timezone, retained_from FROM sites WHERE id = ANY($ids::
 class SiteFacts:
     """site id -> (timezone, retained_from) of the sites that exist, read on an accounts cursor on demand."""
 
-    def __init__(self, accounts_cur: Any = None, known: Mapping[str, tuple[str, date | None]] | None = None):
+    def __init__(self, accounts_cur: Any):
         self._cur = accounts_cur
-        self._known: dict[str, tuple[str, date | None] | None] = dict(known or {})
-
-    @classmethod
-    def given(cls, known: Mapping[str, tuple[str, date | None]]) -> SiteFacts:
-        """Facts handed over whole (no accounts cursor): a site not among them does not exist."""
-        return cls(None, known)
+        self._known: dict[str, tuple[str, date | None] | None] = {}
 
     def of(self, site_ids: Iterable[str]) -> dict[str, tuple[str, date | None]]:
         """The facts of those of `site_ids` that exist (a removed site is simply absent)."""
         wanted = list(dict.fromkeys(site_ids))
         missing = [s for s in wanted if s not in self._known]
-        if missing and self._cur is not None:
+        if missing:
             rows = self._cur.execute(SITES_SQL, {"ids": missing}).fetchall()
             found = {site_id: (timezone, retained_from) for site_id, timezone, retained_from in rows}
             for site_id in missing:
@@ -56,9 +51,9 @@ def accounts_reading(events: Database, accounts: Database | None, within: Any) -
     """The cursor to read the accounts on during an event write on `within` (a cursor of `events`).
 
     The same database (the embedded file): `within` itself, so the accounts are read in the write's
-    own transaction, as before the split. Another database: a reading cursor of it, opened inside the
-    event write (in one process sharing a file that means: under its write lock, so no accounts write
-    commits meanwhile; on PostgreSQL, the latest committed rows)."""
+    own transaction, as before the split. Another database: a reading cursor of it, opened inside
+    the event write, so it sees every accounts commit made before the write's transaction began
+    (deletion.py's removal relies on that order)."""
     if accounts is None or accounts is events:
         yield within
     else:
