@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from clearanalytics.storage.site_facts import SiteFacts
+from clearanalytics.storage.site_facts import SiteFacts, facts_on
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "pageviews": (
@@ -270,18 +270,18 @@ def invalidate_site_rollups(cur: duckdb.DuckDBPyConnection, site_id: str, sites:
 _SITE_COLUMN = {table: columns.index("site_id") for table, columns in COLUMNS.items()}
 
 
-def _of_existing_sites(records: Records, sites: SiteFacts) -> Records:
+def _of_existing_sites(accounts_cur: Any, records: Records, sites: SiteFacts | None = None) -> Records:
     """Rows of a site removed while they waited in the queue or the spool are dropped (and logged),
     never written as rows of a site that no longer exists (clearanalytics.deletion).
 
-    Which sites exist is the accounts side's answer (`sites`), not a read of `sites` in the event
-    transaction: the accounts may live in another database."""
+    Which sites exist is the accounts side's answer (`sites`, else read on `accounts_cur`), not a
+    read of `sites` in the event transaction: the accounts may live in another database."""
     named: set[str] = set()
     for table, rows in records.rows.items():
         named.update(map(itemgetter(_SITE_COLUMN[table]), rows))
     if not named:
         return records
-    known = set(sites.of(sorted(named)))
+    known = set(facts_on(accounts_cur, sites).of(sorted(named)))
     if len(known) == len(named):
         return records
     kept = Records(
@@ -307,7 +307,7 @@ def write_records(
 
     accounts_cur = cur if accounts is None else accounts
     sites = SiteFacts(accounts_cur)
-    records = _of_existing_sites(records, sites)
+    records = _of_existing_sites(accounts_cur, records, sites)
     settle_completions(cur, records, idempotent, accounts=accounts_cur)
     for table in TABLES:
         insert_rows(cur, table, records.rows[table], idempotent=idempotent, sites=sites)
