@@ -7,7 +7,7 @@ row that any of its columns ties to one of those ids. A new table therefore need
 here, and tests/test_deletion.py fails until it has it (it lists every column of the schema).
 The event side (the event tables and their rollups) is deleted by the event store
 (`EventStore.delete_events`, clearanalytics.storage), inside the same transaction when it
-shares the accounts' database.
+shares the accounts' database, otherwise before and again after the accounts transaction (`_apart`).
 
 Accounts: a user exists only as a member of a tenant. Removing the last membership of a user
 (`user remove`, or removing the tenant) deletes the account with it, tokens included, so
@@ -193,12 +193,18 @@ def apply(cur: duckdb.DuckDBPyConnection, removal: Removal, store: EventStore | 
     read alike by DuckDB and PostgreSQL (`= ANY(array)`, a DELETE counted by its RETURNING rows:
     DuckDB answers a bare DELETE with its count, PostgreSQL with no row), docs/STORAGE.md.
     """
-    removal.rows = _event_rows(cur, removal, store, delete=True) | {
+    removal.rows = _event_rows(cur, removal, store, delete=True) | _delete_accounts(cur, removal)
+
+
+def _delete_accounts(cur: duckdb.DuckDBPyConnection, removal: Removal) -> dict[str, int]:
+    """The accounts side of `apply`: table -> rows deleted; the removed members logged out."""
+    rows = {
         table: len(cur.execute(f"DELETE FROM {table} WHERE {where} RETURNING 1", params).fetchall())
         for table, (where, params) in _conditions(removal).items()
     }
     for _tenant_id, user_id in removal.memberships:
         sessions.end_all(cur, user_id)  # a removed member is logged out everywhere, even if the account stays
+    return rows
 
 
 def _with_sites(cur: duckdb.DuckDBPyConnection, removal: Removal, site_ids: Iterable[str]) -> Removal:
@@ -227,23 +233,27 @@ def _orphans(cur: duckdb.DuckDBPyConnection, removal: Removal, tenant_id: str, u
 # --- the plans: what each kind of removal takes --------------------------------------------------
 
 
-def plan_site_removal(cur: duckdb.DuckDBPyConnection, site: accounts.Site) -> Removal:
-    return count(cur, _with_sites(cur, Removal(), [site.id]))
+def plan_site_removal(cur: duckdb.DuckDBPyConnection, site: accounts.Site, store: EventStore | None = None) -> Removal:
+    return count(cur, _with_sites(cur, Removal(), [site.id]), store)
 
 
-def plan_site_reset(cur: duckdb.DuckDBPyConnection, site: accounts.Site) -> Removal:
-    return count(cur, _with_sites(cur, Removal(stats_only=True), [site.id]))
+def plan_site_reset(cur: duckdb.DuckDBPyConnection, site: accounts.Site, store: EventStore | None = None) -> Removal:
+    return count(cur, _with_sites(cur, Removal(stats_only=True), [site.id]), store)
 
 
-def plan_tenant_removal(cur: duckdb.DuckDBPyConnection, tenant: accounts.Tenant) -> Removal:
+def plan_tenant_removal(
+    cur: duckdb.DuckDBPyConnection, tenant: accounts.Tenant, store: EventStore | None = None
+) -> Removal:
     removal = Removal()
     removal.ids["tenant"].add(tenant.id)
     _with_sites(cur, removal, [s.id for s in accounts.list_sites(cur, tenant.id)])
     _orphans(cur, removal, tenant.id, None)
-    return count(cur, removal)
+    return count(cur, removal, store)
 
 
-def plan_member_removal(cur: duckdb.DuckDBPyConnection, tenant: accounts.Tenant, user: accounts.User) -> Removal:
+def plan_member_removal(
+    cur: duckdb.DuckDBPyConnection, tenant: accounts.Tenant, user: accounts.User, store: EventStore | None = None
+) -> Removal:
     """The membership and the tokens it gave; the account as well when it was the user's last tenant.
 
     The last owner cannot be removed (the dashboard's rule): the tenant would have nobody to manage it.
@@ -260,7 +270,7 @@ def plan_member_removal(cur: duckdb.DuckDBPyConnection, tenant: accounts.Tenant,
         )
     removal = Removal(memberships=[(tenant.id, user.id)])
     _orphans(cur, removal, tenant.id, [user.id])
-    return count(cur, removal)
+    return count(cur, removal, store)
 
 
 # --- doing it ---------------------------------------------------------------------------------------
@@ -269,23 +279,52 @@ def plan_member_removal(cur: duckdb.DuckDBPyConnection, tenant: accounts.Tenant,
 def execute(db: Database, plan) -> Removal:
     """Plan again and delete inside one write transaction, with a running server's ingest told around it.
 
-    `plan` is one of the plan_* functions with its arguments bound (a lambda taking the cursor):
-    planning inside the transaction means the ids deleted are the ids that exist at that moment.
+    `plan` is one of the plan_* functions with its arguments bound (a callable taking the cursor and
+    the event store): planning inside the transaction means the ids deleted are the ids that exist
+    at that moment. With the event store on another database, `_apart` says how.
     """
     live = _LIVE.get(db)
     if live is not None:
         live.flush()  # events received until now are committed, so the deletion takes them too
     store = store_of(db)
-    with db.transaction() as cur:
-        removal = plan(cur)
-        apply(cur, removal, store)
+    if store.shares_accounts():
+        with db.transaction() as cur:
+            removal = plan(cur, None)
+            apply(cur, removal, store)
+    else:
+        removal = _apart(db, plan, store)
     if live is not None and removal.ids["site"]:
         live.forget_sites(set(removal.ids["site"]), removed=not removal.stats_only)
     return removal
 
 
+def _apart(db: Database, plan, store: EventStore) -> Removal:
+    """The removal when no transaction can hold both sides (the accounts in another database).
+
+    1. The event rows of the ids planned now, in the store's own transaction. Idempotent: if
+       anything later fails, the accounts are untouched and the removal can simply be repeated.
+    2. The accounts transaction, planned again (the ids that exist now, a goal added meanwhile
+       included).
+    3. For a removal (not a reset, which keeps what arrives after it): the event rows of those ids
+       again, after step 2 committed: what the writer committed between 1 and 2 while it still saw
+       the sites. A batch committed after this delete read the accounts after step 2 (write_batch
+       reads them inside its own transaction, which the store serialises with this delete) and so
+       dropped their rows: no row of a removed site is left.
+    """
+    with db.transaction() as cur:  # rolled back if the events' delete fails (a reset's plan writes)
+        early = _event_rows(cur, plan(cur, store), store, delete=True)
+    with db.transaction() as cur:
+        removal = plan(cur, store)
+        rows = _delete_accounts(cur, removal)
+    late: dict[str, int] = {}
+    if not removal.stats_only and (removal.ids["site"] or removal.ids["goal"]):
+        late = store.delete_events(removal.ids["site"], goal_ids=removal.ids["goal"])
+    removal.rows = {t: early.get(t, 0) + late.get(t, 0) for t in {**early, **late}} | rows
+    return removal
+
+
 def remove_site(db: Database, site: accounts.Site) -> Removal:
-    return execute(db, lambda cur: plan_site_removal(cur, site))
+    return execute(db, lambda cur, store: plan_site_removal(cur, site, store))
 
 
 def reset_site(db: Database, site: accounts.Site) -> Removal:
@@ -295,16 +334,16 @@ def reset_site(db: Database, site: accounts.Site) -> Removal:
     `retained_from` is cleared and a later import into those days builds their rollups afresh.
     """
 
-    def plan(cur: duckdb.DuckDBPyConnection) -> Removal:
+    def plan(cur: duckdb.DuckDBPyConnection, store: EventStore | None) -> Removal:
         cur.execute("UPDATE sites SET retained_from = NULL WHERE id = ?", [site.id])
-        return plan_site_reset(cur, site)
+        return plan_site_reset(cur, site, store)
 
     return execute(db, plan)
 
 
 def remove_tenant(db: Database, tenant: accounts.Tenant) -> Removal:
-    return execute(db, lambda cur: plan_tenant_removal(cur, tenant))
+    return execute(db, lambda cur, store: plan_tenant_removal(cur, tenant, store))
 
 
 def remove_member(db: Database, tenant: accounts.Tenant, user: accounts.User) -> Removal:
-    return execute(db, lambda cur: plan_member_removal(cur, tenant, user))
+    return execute(db, lambda cur, store: plan_member_removal(cur, tenant, user, store))

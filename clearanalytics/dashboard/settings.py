@@ -17,8 +17,9 @@ from clearanalytics import accounts, proxies
 from clearanalytics.dashboard.auth import begin_session, bp
 from clearanalytics.request_scope import get_cursor, get_db
 from clearanalytics.request_scope import now as api_now
-from clearanalytics.site_settings import update_site
+from clearanalytics.site_settings import save_site
 from clearanalytics.stats import site_status
+from clearanalytics.storage import store_of
 from clearanalytics.web_auth import require_member
 
 COMMON_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "CAD", "AUD")
@@ -91,10 +92,14 @@ def site_edit(tenant: str, site_id: str):
     if request.method == "POST":
         form = {k: (request.form.get(k) or "").strip() for k in form}
         try:
-            with get_db().transaction() as cur:
-                site = update_site(
-                    cur, site, domain=form["domain"], timezone=form["timezone"], currency=form["currency"]
-                )
+            site = save_site(
+                get_db(),
+                store_of(get_db()),
+                site,
+                domain=form["domain"],
+                timezone=form["timezone"],
+                currency=form["currency"],
+            )
         except accounts.AccountError as exc:
             errors, status = _form_errors(exc), 422
         else:

@@ -16,12 +16,14 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 
 from clearanalytics.db import Database
 from clearanalytics.goals import Goal
 from clearanalytics.ingest.store import COLUMNS, Records, insert_rows, ulid_at
+from clearanalytics.storage.site_facts import SiteFacts
 
 RELOAD_SECONDS = 5.0
 
@@ -191,7 +193,9 @@ def completions_of(goal_set: GoalSet, rows: dict[str, list[tuple]]) -> list[tupl
     return out
 
 
-def settle_completions(cur: duckdb.DuckDBPyConnection, records: Records, idempotent: bool = False) -> None:
+def settle_completions(
+    cur: duckdb.DuckDBPyConnection, records: Records, idempotent: bool = False, accounts: Any = None
+) -> None:
     """Make a batch's goal completions those of the goals as they stand in this write transaction.
 
     Why: the pipeline matches an event when its request arrives, but the row is committed a
@@ -207,12 +211,13 @@ def settle_completions(cur: duckdb.DuckDBPyConnection, records: Records, idempot
     with; only when they differ from the current one (a goal changed meanwhile, or rows of
     unknown provenance such as a replayed spool) are its completions computed again. With
     `idempotent` (a replay), completions already stored for the same goal and event are
-    left out, since their ids are new.
+    left out, since their ids are new. The goals are read on `accounts` (the accounts side's cursor;
+    None: `cur`, the embedded file where both sides live).
     """
     rows = records.rows
     if not (rows["pageviews"] or rows["events"] or rows["ecommerce_events"]):
         return
-    goal_rows = cur.execute(_ACTIVE_GOALS_SQL).fetchall()
+    goal_rows = (cur if accounts is None else accounts).execute(_ACTIVE_GOALS_SQL).fetchall()
     fingerprint = _fingerprint(goal_rows)
     if records.goals_seen == {fingerprint}:
         return
@@ -239,10 +244,11 @@ def _not_stored(cur: duckdb.DuckDBPyConnection, completions: list[tuple]) -> lis
 # --- goal changes: each one write transaction, then every cache reloads -----------------------
 
 
-def backfill(cur: duckdb.DuckDBPyConnection, goal: Goal) -> int:
+def backfill(cur: duckdb.DuckDBPyConnection, goal: Goal, sites: SiteFacts | None = None) -> int:
     """Record completions for the site's stored pageviews or events; returns how many.
 
     Run in the goal's creating transaction; the rule is `completions_of`'s, in SQL for speed.
+    `sites`: the accounts side's facts for the rollup invalidation (None: read on `cur`).
     """
     compiled = CompiledGoal.of(goal)
     if compiled.type == "url":
@@ -267,7 +273,7 @@ def backfill(cur: duckdb.DuckDBPyConnection, goal: Goal) -> int:
             {"site": goal.site_id, "name": compiled.event_name},
         ).fetchall()
         rows = [(ulid_at(ts), goal.id, goal.site_id, v, s, pv, eid, ts) for eid, v, s, pv, ts in found]
-    insert_rows(cur, "goal_completions", rows)
+    insert_rows(cur, "goal_completions", rows, sites=sites)
     return len(rows)
 
 

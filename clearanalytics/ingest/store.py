@@ -14,9 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from operator import itemgetter
+from typing import Any
 
 import duckdb
 import numpy as np
+
+from clearanalytics.storage.site_facts import SiteFacts, facts_on
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "pageviews": (
@@ -169,11 +172,17 @@ def _arrays(table_columns: tuple[str, ...], rows: list[tuple]) -> dict[str, np.n
 
 
 def insert_rows(
-    cur: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], idempotent: bool = False, invalidate: bool = True
+    cur: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: list[tuple],
+    idempotent: bool = False,
+    invalidate: bool = True,
+    sites: SiteFacts | None = None,
 ) -> None:
     """Bulk-insert rows; `idempotent` skips ids already present (used when replaying the spool).
 
-    `invalidate=False` is for an import worker's scratch file, which has no rollups.
+    `invalidate=False` is for an import worker's scratch file, which has no rollups. `sites`: the
+    accounts side's facts for the invalidation (None: read on `cur`, the embedded file).
     """
     if not rows:
         return
@@ -183,7 +192,7 @@ def insert_rows(
     select = ", ".join(f"batch.{c}" for c in columns)
     sql = f"INSERT INTO {table} ({names}) SELECT {select} FROM batch"
     if invalidate:
-        _invalidate_rollups(cur, table, rows)
+        _invalidate_rollups(cur, table, rows, sites)
     if idempotent:
         since = min(r[-1] for r in rows)
         sql += f" WHERE batch.id NOT IN (SELECT id FROM {table} WHERE created_at >= $since)"
@@ -192,7 +201,7 @@ def insert_rows(
         cur.execute(sql)
 
 
-def apply_updates(cur: duckdb.DuckDBPyConnection, updates: list[tuple]) -> None:
+def apply_updates(cur: duckdb.DuckDBPyConnection, updates: list[tuple], sites: SiteFacts | None = None) -> None:
     """Engagement: set each pageview's duration and scroll depth to at least the given values.
 
     Values are absolute totals, so replaying an update twice changes nothing.
@@ -222,13 +231,15 @@ def apply_updates(cur: duckdb.DuckDBPyConnection, updates: list[tuple]) -> None:
         RETURNING pageviews.site_id, pageviews.created_at
         """
     )
-    invalidate_rollups(cur, cur.fetchall())
+    invalidate_rollups(cur, cur.fetchall(), sites=sites)
 
 
-def _invalidate_rollups(cur: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+def _invalidate_rollups(
+    cur: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], sites: SiteFacts | None = None
+) -> None:
     """Closed days that receive rows (imports, backfills, late events) must have their rollups rebuilt."""
     site = COLUMNS[table].index("site_id")
-    invalidate_rollups(cur, ((r[site], r[-1]) for r in rows), kinds_written(table))
+    invalidate_rollups(cur, ((r[site], r[-1]) for r in rows), kinds_written(table), sites)
 
 
 def kinds_written(table: str) -> tuple[str, ...]:
@@ -237,35 +248,40 @@ def kinds_written(table: str) -> tuple[str, ...]:
 
 
 def invalidate_rollups(
-    cur: duckdb.DuckDBPyConnection, pairs: Iterable[tuple[str, datetime]], kinds: tuple[str, ...] = ()
+    cur: duckdb.DuckDBPyConnection,
+    pairs: Iterable[tuple[str, datetime]],
+    kinds: tuple[str, ...] = (),
+    sites: SiteFacts | None = None,
 ) -> None:
     """Every write of event rows calls this, in its transaction, with the (site_id, created_at) it wrote:
     the rollups of those sites' local days from the earliest to the latest are rebuilt at the next query."""
     from clearanalytics.stats.rollup_cache import CACHE
 
-    CACHE.invalidate_times(cur, pairs, kinds)
+    CACHE.invalidate_times(cur, pairs, kinds, sites)
 
 
-def invalidate_site_rollups(cur: duckdb.DuckDBPyConnection, site_id: str) -> None:
+def invalidate_site_rollups(cur: duckdb.DuckDBPyConnection, site_id: str, sites: SiteFacts | None = None) -> None:
     """Every rollup of a site is rebuilt at the next query: its timezone moved its local days, or it was erased."""
     from clearanalytics.stats.rollup_cache import CACHE
 
-    CACHE.invalidate_site(cur, site_id)
+    CACHE.invalidate_site(cur, site_id, sites)
 
 
 _SITE_COLUMN = {table: columns.index("site_id") for table, columns in COLUMNS.items()}
 
 
-def _of_existing_sites(cur: duckdb.DuckDBPyConnection, records: Records) -> Records:
+def _of_existing_sites(accounts_cur: Any, records: Records, sites: SiteFacts | None = None) -> Records:
     """Rows of a site removed while they waited in the queue or the spool are dropped (and logged),
-    never written as rows of a site that no longer exists (clearanalytics.deletion)."""
+    never written as rows of a site that no longer exists (clearanalytics.deletion).
+
+    Which sites exist is the accounts side's answer (`sites`, else read on `accounts_cur`), not a
+    read of `sites` in the event transaction: the accounts may live in another database."""
     named: set[str] = set()
     for table, rows in records.rows.items():
         named.update(map(itemgetter(_SITE_COLUMN[table]), rows))
     if not named:
         return records
-    sql = "SELECT id FROM sites WHERE list_contains($ids::VARCHAR[], id)"
-    known = {r[0] for r in cur.execute(sql, {"ids": list(named)}).fetchall()}
+    known = set(facts_on(accounts_cur, sites).of(sorted(named)))
     if len(known) == len(named):
         return records
     kept = Records(
@@ -277,16 +293,22 @@ def _of_existing_sites(cur: duckdb.DuckDBPyConnection, records: Records) -> Reco
     return kept
 
 
-def write_records(cur: duckdb.DuckDBPyConnection, records: Records, idempotent: bool = False) -> None:
+def write_records(
+    cur: duckdb.DuckDBPyConnection, records: Records, idempotent: bool = False, accounts: Any = None
+) -> None:
     """Inserts first, then updates: an engagement may point at a pageview in the same batch.
 
     Goal completions are settled first against the goals of this transaction (see
     clearanalytics.ingest.goalmatch.settle_completions): goal changes cannot race commits.
+    `accounts` is the cursor the accounts side (sites, goals) is read on; None: `cur` itself, the
+    embedded file where both sides live. No statement on `cur` reads an accounts table.
     """
     from clearanalytics.ingest.goalmatch import settle_completions
 
-    records = _of_existing_sites(cur, records)
-    settle_completions(cur, records, idempotent)
+    accounts_cur = cur if accounts is None else accounts
+    sites = SiteFacts(accounts_cur)
+    records = _of_existing_sites(accounts_cur, records, sites)
+    settle_completions(cur, records, idempotent, accounts=accounts_cur)
     for table in TABLES:
-        insert_rows(cur, table, records.rows[table], idempotent=idempotent)
-    apply_updates(cur, records.updates)
+        insert_rows(cur, table, records.rows[table], idempotent=idempotent, sites=sites)
+    apply_updates(cur, records.updates, sites)

@@ -32,7 +32,7 @@ def goal_completions(cur: duckdb.DuckDBPyConnection, query: Query, goal: Goal) -
     for it; the rows are looked for newest first (NEWEST_WINDOWS).
     """
     query = replace(query, filters=())
-    counts = storage.run_report(cur, query, "goal_conversions")
+    counts = storage.run_report(cur, query, "goal_conversions", **goal_params(list_goals(cur, query.site_ids)))
     total = next((r["completions"] for r in counts if r["goal_id"] == goal.id), 0)
     rows = _newest(cur, query, goal, min(total, query.limit))
     return {
@@ -65,6 +65,12 @@ def _newest(cur: duckdb.DuckDBPyConnection, query: Query, goal: Goal, wanted: in
     return rows
 
 
+def goal_params(goals: list[Goal]) -> dict[str, tuple[str, ...]]:
+    """The goals of the conversions report as its parameters: the goals are the accounts side's, so the
+    event side's statement takes them as values instead of reading `goals` (tuples: the answer's key)."""
+    return {"goal_ids": tuple(g.id for g in goals), "goal_sites": tuple(g.site_id for g in goals)}
+
+
 def goal_conversions(cur: duckdb.DuckDBPyConnection, query: Query) -> list[dict[str, Any]]:
     """Each goal of the query's sites with completions, unique converting visitors and conversion rate.
 
@@ -72,7 +78,7 @@ def goal_conversions(cur: duckdb.DuckDBPyConnection, query: Query) -> list[dict[
     Ordered by completions descending, then name.
     """
     goals = list_goals(cur, query.site_ids)
-    counts = {r["goal_id"]: r for r in storage.run_report(cur, query, "goal_conversions")}
+    counts = {r["goal_id"]: r for r in storage.run_report(cur, query, "goal_conversions", **goal_params(goals))}
     visitors_by_site = {r["site_id"]: r["visitors"] for r in storage.run_report(cur, query, "site_visitors")}
     rows = []
     for goal in goals:

@@ -37,6 +37,10 @@ SINGLE: dict[str, tuple[str, ...]] = {
     "goal_completions": ("ranges",),  # a list of rows, newest first: not a sum
 }
 
+# Parameters a report may be given by its caller, and their value when it is not (goal_conversions:
+# the goals are the accounts side's; without them, only the goals with completions are listed).
+GOALS_UNKNOWN: dict[str, Any] = {"goal_ids": None, "goal_sites": None}
+
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 
@@ -129,7 +133,7 @@ def run(
             return rows
     sql, params = compose(query, report)
     ranges = query.ranges() if ranges is None else ranges
-    params |= range_params(ranges) | {"limit": query.limit, "query_sites": query.site_ids} | extra
+    params |= range_params(ranges) | {"limit": query.limit, "query_sites": query.site_ids} | GOALS_UNKNOWN | extra
     return execute(cur, sql, params)
 
 

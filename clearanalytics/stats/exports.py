@@ -41,6 +41,9 @@ class ExportPage:
     ranges: tuple[SiteRange, ...]  # empty for goals
     cursor: str | None
     limit: int
+    # Each site's domain, in site_ids' order: the accounts side's, handed over so that the export's
+    # statements never join `sites` (None: read from `sites` on the export's cursor, the embedded file).
+    domains: tuple[str, ...] | None = None
 
 
 def parse_export(
@@ -64,7 +67,7 @@ def parse_export(
             query = parse_query(window, [site] if site else [], now=now)
             if site is not None:
                 ranges.append(query.range_for(site))
-    return ExportPage(table, tuple(s.id for s in sites), tuple(ranges), cursor, limit)
+    return ExportPage(table, tuple(s.id for s in sites), tuple(ranges), cursor, limit, tuple(s.domain for s in sites))
 
 
 def select_list(table: str) -> str:
@@ -113,10 +116,23 @@ def _chunk_rows(page: ExportPage, after: str | None, limit: int) -> tuple[str, l
     if limit > CHUNK_ROWS:
         raise ValueError(f"a chunk holds at most {CHUNK_ROWS} rows")
     where, params = _where(page, after)
+    sites_cte, _, sites_params = _sites_of(page)
     return (
-        f"WITH ids AS (SELECT t.rowid AS rid FROM {page.table} t WHERE {where} ORDER BY t.id LIMIT {int(limit)}), "
+        f"WITH {sites_cte}"
+        f"ids AS (SELECT t.rowid AS rid FROM {page.table} t WHERE {where} ORDER BY t.id LIMIT {int(limit)}), "
         f"chunk AS (SELECT c.* FROM {page.table} c SEMI JOIN ids ON c.rowid = ids.rid)"
-    ), params
+    ), sites_params + params
+
+
+def _sites_of(page: ExportPage) -> tuple[str, str, list]:
+    """(a CTE defining relation `s` or "", the relation to join for each row's domain, its parameters).
+
+    The domains are the page's own (the accounts side's, handed over), so no statement of an export
+    reads `sites`; a page built without them reads the table, on the embedded file."""
+    if page.domains is None:
+        return "", "sites", []
+    cte = "s AS (SELECT unnest(?::VARCHAR[]) AS id, unnest(?::VARCHAR[]) AS domain), "
+    return cte, "s", [list(page.site_ids), list(page.domains)]
 
 
 def chunk_text_sql(page: ExportPage, after: str | None, limit: int, fmt: str, whole: bool = True) -> tuple[str, list]:
@@ -129,7 +145,8 @@ def chunk_text_sql(page: ExportPage, after: str | None, limit: int, fmt: str, wh
     """
     cte, params = _chunk_rows(page, after, limit)
     lines = text_query(TABLES[page.table], fmt, "page_rows")
-    rows = f"{cte}, page_rows AS (SELECT {select_list(page.table)} FROM chunk c JOIN sites s ON s.id = c.site_id) "
+    sites = _sites_of(page)[1]
+    rows = f"{cte}, page_rows AS (SELECT {select_list(page.table)} FROM chunk c JOIN {sites} s ON s.id = c.site_id) "
     if whole:
         sql = (
             f"{rows}SELECT coalesce(string_agg(line, '' ORDER BY id), ''), max(id), count(*), "
@@ -143,7 +160,8 @@ def chunk_text_sql(page: ExportPage, after: str | None, limit: int, fmt: str, wh
 def chunk_rows_sql(page: ExportPage, after: str | None, limit: int) -> tuple[str, list]:
     """One chunk's rows in id order, for the tables that the Python encoders write (`formats`)."""
     cte, params = _chunk_rows(page, after, limit)
-    sql = f"{cte} SELECT {select_list(page.table)} FROM chunk c JOIN sites s ON s.id = c.site_id ORDER BY c.id"
+    sites = _sites_of(page)[1]
+    sql = f"{cte} SELECT {select_list(page.table)} FROM chunk c JOIN {sites} s ON s.id = c.site_id ORDER BY c.id"
     return sql, params
 
 

@@ -41,6 +41,7 @@ import duckdb
 
 from clearanalytics.db import resolved_path, write_version
 from clearanalytics.health import ThrottledLog
+from clearanalytics.storage.site_facts import SiteFacts, facts_on
 
 log = logging.getLogger("clearanalytics.stats.rollups")
 
@@ -230,15 +231,24 @@ class RollupCache:
     # --- invalidation (ingest.store calls these inside the writing transaction) -------------------
 
     def invalidate(
-        self, cur: duckdb.DuckDBPyConnection, site_id: str, days: Iterable[date], kinds: tuple[str, ...] = ()
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        site_id: str,
+        days: Iterable[date],
+        kinds: tuple[str, ...] = (),
+        sites: SiteFacts | None = None,
     ) -> None:
         """Forget the rollups of `days` (local days of the site) so that the next query rebuilds them."""
         days = sorted(set(days))
         if days:
-            self._forget(cur, {site_id: list(runs(days))}, kinds)
+            self._forget(cur, {site_id: list(runs(days))}, kinds, sites)
 
     def invalidate_times(
-        self, cur: duckdb.DuckDBPyConnection, pairs: Iterable[tuple[str, datetime]], kinds: tuple[str, ...] = ()
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        pairs: Iterable[tuple[str, datetime]],
+        kinds: tuple[str, ...] = (),
+        sites: SiteFacts | None = None,
     ) -> None:
         """Forget the rollups of the site-local days between the earliest and latest UTC time written per site.
 
@@ -247,45 +257,40 @@ class RollupCache:
         """
         spans = spans_of(pairs)
         if spans:
-            self._forget(cur, spans, kinds)
+            self._forget(cur, spans, kinds, sites)
 
-    def invalidate_site(self, cur: duckdb.DuckDBPyConnection, site_id: str) -> None:
+    def invalidate_site(self, cur: duckdb.DuckDBPyConnection, site_id: str, sites: SiteFacts | None = None) -> None:
         """Forget every rollup of a site (its timezone changed, so its local days did; or it was erased).
 
         Its kept answers go at once, not only as touched: an erased site's numbers must not be handed
         out, even as the recent answer a concurrent request takes while another computes (`recent_answer`)."""
         self._answers = {key: kept for key, kept in self._answers.items() if not _names_site(key, site_id)}
-        self._forget(cur, {site_id: [(date.min, date.max)]}, ())
+        self._forget(cur, {site_id: [(date.min, date.max)]}, (), sites)
 
-    def _forget(self, cur: duckdb.DuckDBPyConnection, spans: dict[str, list], kinds: tuple[str, ...]) -> None:
+    def _forget(
+        self, cur: duckdb.DuckDBPyConnection, spans: dict[str, list], kinds: tuple[str, ...], sites: SiteFacts | None
+    ) -> None:
         """Delete the rollup_days rows of each site's spans: (first, last) local days, or (earliest, latest)
         UTC times (turned into the site's local days). Days whose raw rows retention deleted (before
-        sites.retained_from) keep their rollups: nothing could rebuild them. This runs at every ingest
-        batch, so one statement reads the database's path and the sites' timezones and cutoffs."""
+        sites.retained_from) keep their rollups: nothing could rebuild them. The sites' timezones and
+        cutoffs come from the accounts side (`sites`; None: read on `cur`, the embedded file where
+        both sides live), never by a join of the rollup tables to `sites`."""
         from clearanalytics.stats.rollup_sql import KINDS
 
-        rows = cur.execute(
-            """
-            SELECT d.path, s.id, s.timezone, s.retained_from FROM duckdb_databases() d
-            LEFT JOIN sites s ON list_contains($ids::VARCHAR[], s.id)
-            WHERE d.database_name = current_database()
-            """,
-            {"ids": list(spans)},
-        ).fetchall()
-        path = _normal(rows[0][0] or ":memory:") if rows else ":memory:"
-        known = {row[1]: (row[2], row[3]) for row in rows if row[1] is not None}
-        sites, firsts, lasts = [], [], []
+        path = _normal(_database_path(cur))
+        known = facts_on(cur, sites).of(spans)
+        site_ids, firsts, lasts = [], [], []
         for site_id, site_spans in spans.items():
             timezone, retained_from = known.get(site_id, ("UTC", None))
             for first, last in site_spans if isinstance(site_spans, list) else [site_spans]:
                 if isinstance(first, datetime):
                     zone = ZoneInfo(timezone)
                     first, last = _local_date(first, zone), _local_date(last, zone)
-                sites.append(site_id)
+                site_ids.append(site_id)
                 firsts.append(max(first, retained_from or date.min))
                 lasts.append(last)
-        self._touched(path, sites, firsts, lasts, kinds)
-        if not self._may_hold_built_days(cur, path, sites, firsts):
+        self._touched(path, site_ids, firsts, lasts, kinds)
+        if not self._may_hold_built_days(cur, path, site_ids, firsts):
             # A live batch: only days after the last built one. No stored row changes, so every range
             # known complete stays complete (its days are all built); the touch log covers the open days.
             return
@@ -299,7 +304,7 @@ class RollupCache:
                 WHERE w.s = rollup_days.site_id AND rollup_days.day BETWEEN w.a AND w.b
             )
             """,
-            {"kinds": list(kinds or KINDS), "sites": sites, "firsts": firsts, "lasts": lasts},
+            {"kinds": list(kinds or KINDS), "sites": site_ids, "firsts": firsts, "lasts": lasts},
         )
         cur.execute(  # and the months those days are in: their monthly rows are sums of the days
             """
@@ -309,7 +314,7 @@ class RollupCache:
                 WHERE w.s = rollup_months.site_id AND rollup_months.month BETWEEN date_trunc('month', w.a) AND w.b
             )
             """,
-            {"kinds": list(kinds or KINDS), "sites": sites, "firsts": firsts, "lasts": lasts},
+            {"kinds": list(kinds or KINDS), "sites": site_ids, "firsts": firsts, "lasts": lasts},
         )
 
     def _may_hold_built_days(self, cur: duckdb.DuckDBPyConnection, path: str, sites: list[str], firsts: list) -> bool:

@@ -184,7 +184,9 @@ ORDER BY revenue DESC, source ASC
 LIMIT $limit
 """,
     ),
-    # every goal of the query's sites, with zeros for those without completions
+    # every goal of the query's sites, with zeros for those without completions. The goals (id, site)
+    # are the accounts side's, passed as $goal_ids and $goal_sites (conversions.goal_params); without
+    # them (NULL, engine.GOALS_UNKNOWN) only the goals with completions, which is all the events know.
     "goal_conversions": Combine(
         ("goals",),
         """
@@ -192,9 +194,11 @@ WITH counted AS (
     SELECT goal_id, sum(completions) AS completions, sum(visitors) AS visitors FROM parts_goals GROUP BY goal_id
 )
 SELECT g.id AS goal_id, coalesce(c.completions, 0) AS completions, coalesce(c.visitors, 0) AS visitors
-FROM goals g
+FROM (SELECT unnest($goal_ids::VARCHAR[]) AS id, unnest($goal_sites::VARCHAR[]) AS site_id) g
 LEFT JOIN counted c ON c.goal_id = g.id
 WHERE list_contains($query_sites::VARCHAR[], g.site_id)
+UNION ALL
+SELECT goal_id, completions, visitors FROM counted WHERE $goal_ids::VARCHAR[] IS NULL
 """,
     ),
 }

@@ -201,7 +201,7 @@ def _read(conn, path: str, query: Query, report: str, split: Plan, extra: dict) 
     version = write_version(path)  # before any snapshot below begins
     pieces = [piece for r in split.open for piece in rollup_plan.days_of(r)]
     params = rollup_plan.closed_params(split, rollup_sql.uses_months(report))
-    params |= {"limit": query.limit, "query_sites": query.site_ids} | extra
+    params |= {"limit": query.limit, "query_sites": query.site_ids} | engine.GOALS_UNKNOWN | extra
     for table in rollup_sql.COMBINE[report].tables:
         params |= _open_rows(conn, _normal(path), report, table, pieces, version)
     return engine.execute(conn, _statement(report), params)

@@ -90,7 +90,10 @@ class EventStore(ABC):
         Why one call: the ingest writer commits every 0.25 s, an import every 25,000 events, and a
         crash replays spool segments; each is one batch. Guarantees:
         - inserts before updates (an engagement may point at a pageview of the same batch);
-        - rows of a site that no longer exists are dropped (a removal that raced the spool);
+        - rows of a site that no longer exists are dropped (a removal that raced the spool). Which sites
+          exist (and the goals, timezones and retained_from it needs) is the accounts side's answer,
+          read inside this write's transaction after any delete_events that committed before it, never
+          by a statement joining event tables to accounts tables (deletion.py relies on this order);
         - goal completions are settled against the goals current at commit time;
         - with `idempotent=True` a row whose id is already stored is skipped, so writing the same
           batch twice (a spool replay after a crash, a retried failed commit) stores it once.
@@ -197,6 +200,20 @@ class EventStore(ABC):
         deleted again by the next run) nor a timezone change may rebuild them from raw rows that
         are gone, and only `site reset` (delete_events) drops them. No write may land between
         the last aggregate build and the delete. Returns rows deleted per event table.
+        """
+
+    def shares_accounts(self) -> bool:
+        """Whether the accounts live in this store's database, so one transaction can hold a change of
+        both (`within=` of the operations below). False for a store on its own database."""
+        return False
+
+    def site_days_moved(self, site_id: str, *, within: Any = None) -> None:  # noqa: B027 - see below
+        """A site's timezone changed, so its local days did: forget what is derived per local day.
+
+        Days before the site's retained_from stay (their raw rows are gone). `within` as for
+        delete_events: the accounts transaction that changed the timezone, when the accounts share this
+        store's database; otherwise call it after that transaction commits. A store that keeps
+        nothing per local day (the default) needs nothing.
         """
 
     # -- the parallel importer --

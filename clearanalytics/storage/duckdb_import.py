@@ -14,6 +14,7 @@ import duckdb
 from clearanalytics.db import Database
 from clearanalytics.ingest.store import COLUMNS, TABLES, Records, insert_rows, invalidate_rollups, kinds_written
 from clearanalytics.storage import ImportPart
+from clearanalytics.storage.site_facts import SiteFacts, accounts_reading
 
 # A scratch file is read once: compressing it cost a quarter of its write for nothing. Its
 # cache of written blocks is kept small (as the parent's, importer.cache_capped): it is never read back here.
@@ -57,26 +58,29 @@ class ScratchPart(ImportPart):
         self.con.close()
 
 
-def merge_parts(db: Database, parts: list[Path], losers: list[str]) -> None:
-    """Copy the parts in, in one transaction, leaving out the purchases `losers` and their goal completions."""
+def merge_parts(db: Database, parts: list[Path], losers: list[str], accounts: Database | None = None) -> None:
+    """Copy the parts in, in one transaction, leaving out the purchases `losers` and their goal completions.
+
+    `accounts`: the accounts database, when it is not `db` (the sites' facts for the rollup invalidation)."""
     with db.reading() as cur:
         for w, part in enumerate(parts):
             cur.execute(f"ATTACH {_quoted(part)} AS import_part_{w} (READ_ONLY)")
         try:
-            with db.transaction() as tx:
+            with db.transaction() as tx, accounts_reading(db, accounts, tx) as acc:
+                sites = SiteFacts(acc)
                 if losers:  # any already written by worker 0
                     tx.execute("DELETE FROM ecommerce_events WHERE list_contains($ids::VARCHAR[], id)", {"ids": losers})
                     tx.execute(
                         "DELETE FROM goal_completions WHERE list_contains($ids::VARCHAR[], event_id)", {"ids": losers}
                     )
                 for table in TABLES:
-                    _copy_table(tx, table, len(parts), losers)
+                    _copy_table(tx, table, len(parts), losers, sites)
         finally:
             for w in range(len(parts)):
                 cur.execute(f"DETACH import_part_{w}")
 
 
-def _copy_table(cur: duckdb.DuckDBPyConnection, table: str, workers: int, losers: list[str]) -> None:
+def _copy_table(cur: duckdb.DuckDBPyConnection, table: str, workers: int, losers: list[str], sites: SiteFacts) -> None:
     columns = ", ".join(COLUMNS[table])
     loser_column = {"ecommerce_events": "id", "goal_completions": "event_id"}.get(table)
     filtered = loser_column is not None and bool(losers)
@@ -92,4 +96,4 @@ def _copy_table(cur: duckdb.DuckDBPyConnection, table: str, workers: int, losers
     ).fetchall()
     cur.execute(f"INSERT INTO {table} ({columns}) {union}", params)
     pairs = [(site_id, ts) for site_id, first, last in spans for ts in (first, last)]
-    invalidate_rollups(cur, pairs, kinds_written(table))
+    invalidate_rollups(cur, pairs, kinds_written(table), sites)

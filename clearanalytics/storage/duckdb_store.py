@@ -9,7 +9,7 @@ are the SQL of stats/sql run by clearanalytics.stats.engine.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +19,9 @@ import duckdb
 
 from clearanalytics.db import Database, write_lock
 from clearanalytics.health import needs_reopen
+from clearanalytics.ingest.store import invalidate_site_rollups
 from clearanalytics.storage import EVENT_TABLES, EventStore, ImportPart
+from clearanalytics.storage.site_facts import SiteFacts, accounts_reading
 
 if TYPE_CHECKING:
     from clearanalytics.accounts import Site
@@ -31,12 +33,19 @@ if TYPE_CHECKING:
 class DuckDBEventStore(EventStore):
     name = "duckdb"
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, accounts: Database | None = None):
         self.db = db
+        # Where sites and goals are read (and retained_from written): the same file unless given.
+        self.accounts = db if accounts is None else accounts
+
+    def _accounts_in(self, within: Any) -> AbstractContextManager[Any]:
+        """The accounts cursor for an event write on `within`: `within` itself when they share the file."""
+        return accounts_reading(self.db, self.accounts, within)
 
     @contextmanager
     def _cursor(self, cur: Any = None) -> Iterator[duckdb.DuckDBPyConnection]:
-        if cur is not None:
+        """The caller's cursor when it is on this file (the accounts share it), else one of the store's own."""
+        if cur is not None and self.shares_accounts():
             yield cur
         else:
             with self.db.reading() as own:
@@ -60,16 +69,16 @@ class DuckDBEventStore(EventStore):
         from clearanalytics.ingest.store import write_records
         from clearanalytics.stats import rollups
 
-        with self.db.transaction() as cur:
-            write_records(cur, records, idempotent=idempotent)
+        with self.db.transaction() as cur, self._accounts_in(cur) as accounts:
+            write_records(cur, records, idempotent=idempotent, accounts=accounts)
         rollups.refresh_open_pieces(self.db)  # the open days that reports read lately, read again now
 
     def apply_engagements(self, updates: Iterable[tuple[str, int, int | None]]) -> None:
         from clearanalytics.ingest.store import apply_updates
         from clearanalytics.stats import rollups
 
-        with self.db.transaction() as cur:
-            apply_updates(cur, list(updates))
+        with self.db.transaction() as cur, self._accounts_in(cur) as accounts:
+            apply_updates(cur, list(updates), SiteFacts(accounts))
         rollups.refresh_open_pieces(self.db)
 
     # -- reads --
@@ -128,14 +137,14 @@ class DuckDBEventStore(EventStore):
     def backfill_goal(self, goal: Goal, *, within: Any = None) -> int:
         from clearanalytics.ingest.goalmatch import backfill
 
-        if within is not None:
+        if within is not None and self.shares_accounts():
             return backfill(within, goal)
-        with self.db.transaction() as cur:
-            return backfill(cur, goal)
+        with self.db.transaction() as cur, self._accounts_in(cur) as accounts:
+            return backfill(cur, goal, SiteFacts(accounts))
 
     def delete_goal_events(self, goal_id: str, *, within: Any = None) -> int:
         sql = "DELETE FROM goal_completions WHERE goal_id = ?"
-        if within is not None:
+        if within is not None and self.shares_accounts():
             return within.execute(sql, [goal_id]).fetchone()[0]
         with self.db.transaction() as cur:
             return cur.execute(sql, [goal_id]).fetchone()[0]
@@ -145,14 +154,24 @@ class DuckDBEventStore(EventStore):
     def delete_events(
         self, site_ids: Iterable[str], *, goal_ids: Iterable[str] = (), within: Any = None
     ) -> dict[str, int]:
-        if within is not None:
+        if within is not None and self.shares_accounts():
             return delete_rows(within, site_ids, goal_ids)
-        with self.db.transaction() as cur:
-            return delete_rows(cur, site_ids, goal_ids)
+        with self.db.transaction() as cur, self._accounts_in(cur) as accounts:
+            return delete_rows(cur, site_ids, goal_ids, SiteFacts(accounts))
 
     def retain(self, site: Site, cutoff_day: date, cutoff_utc: datetime, now: datetime) -> dict[str, int]:
         """Rollups are built outside the write lock (the ingest writer keeps committing between chunks),
-        then again under it, in the same locked section as the delete, so no write slips between."""
+        then again under it, in the same locked section as the delete, so no write slips between.
+
+        `retained_from` is the accounts side's: in the delete's transaction when they share the file
+        (as one commit); otherwise moved first, in the accounts database, before any aggregate is built.
+        Moved first, a write into those days meanwhile leaves their aggregates be (the delete then
+        takes its rows); moved after the delete, such a write would drop aggregates that nothing
+        could rebuild, the raw rows being gone."""
+        shared = self.shares_accounts()
+        if not shared:
+            with self.accounts.transaction() as accounts:
+                keep_from(accounts, site.id, cutoff_day)
         self._keep_rollups(site, cutoff_day, cutoff_utc, now)
         with write_lock(self.db.path):
             self._keep_rollups(site, cutoff_day, cutoff_utc, now)
@@ -163,11 +182,19 @@ class DuckDBEventStore(EventStore):
                     ).fetchone()[0]
                     for table in EVENT_TABLES
                 }
-                cur.execute(
-                    "UPDATE sites SET retained_from = greatest(coalesce(retained_from, $day), $day) WHERE id = $id",
-                    {"day": cutoff_day, "id": site.id},
-                )
+                if shared:
+                    keep_from(cur, site.id, cutoff_day)
         return rows
+
+    def shares_accounts(self) -> bool:
+        return self.accounts is self.db
+
+    def site_days_moved(self, site_id: str, *, within: Any = None) -> None:
+        if within is not None and self.shares_accounts():
+            invalidate_site_rollups(within, site_id)
+            return
+        with self.db.transaction() as cur, self._accounts_in(cur) as accounts:
+            invalidate_site_rollups(cur, site_id, SiteFacts(accounts))
 
     def _keep_rollups(self, site: Site, cutoff_day: date, cutoff_utc: datetime, now: datetime) -> None:
         """Build every rollup kind of the days about to lose their raw rows (missing ones only)."""
@@ -204,7 +231,7 @@ class DuckDBEventStore(EventStore):
     def merge_import_parts(self, parts: list[Path], drop_purchases: list[str]) -> None:
         from clearanalytics.storage import duckdb_import
 
-        duckdb_import.merge_parts(self.db, parts, drop_purchases)
+        duckdb_import.merge_parts(self.db, parts, drop_purchases, self.accounts)
 
     # -- running it --
 
@@ -225,6 +252,15 @@ class DuckDBEventStore(EventStore):
 
     def close(self) -> None:
         self.db.close()
+
+
+def keep_from(accounts_cur: Any, site_id: str, cutoff_day: date) -> None:
+    """The site's retained_from becomes the later of its old value and `cutoff_day` (an accounts statement,
+    read alike by DuckDB and PostgreSQL)."""
+    accounts_cur.execute(
+        "UPDATE sites SET retained_from = greatest(coalesce(retained_from, $day), $day) WHERE id = $id",
+        {"day": cutoff_day, "id": site_id},
+    )
 
 
 # --- the event side of a removal, on a cursor (also inside the accounts transaction) -------------
@@ -283,11 +319,14 @@ def count_rows(
 
 
 def delete_rows(
-    cur: duckdb.DuckDBPyConnection, site_ids: Iterable[str], goal_ids: Iterable[str] = ()
+    cur: duckdb.DuckDBPyConnection,
+    site_ids: Iterable[str],
+    goal_ids: Iterable[str] = (),
+    facts: SiteFacts | None = None,
 ) -> dict[str, int]:
-    """Delete the event and rollup rows of these sites and goals inside the caller's transaction."""
-    from clearanalytics.ingest.store import invalidate_site_rollups
+    """Delete the event and rollup rows of these sites and goals inside the caller's transaction.
 
+    `facts`: the accounts side's facts for the invalidation (None: read on `cur`, the embedded file)."""
     sites, goals = sorted(site_ids), sorted(goal_ids)
     deleted = {}
     for table, columns in _event_side_tables(cur).items():
@@ -295,5 +334,5 @@ def delete_rows(
         if where:
             deleted[table] = cur.execute(f"DELETE FROM {table} WHERE {where}", params).fetchone()[0]
     for site_id in sites:
-        invalidate_site_rollups(cur, site_id)  # also drops this process's memo of complete rollup days
+        invalidate_site_rollups(cur, site_id, facts)  # also drops this process's memo of complete rollup days
     return deleted
