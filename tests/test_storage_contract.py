@@ -206,6 +206,31 @@ B_RAW = {"pageviews": 2, "events": 0, "ecommerce_events": 0, "goal_completions":
 A_OVERVIEW = {"visitors": 3, "pageviews": 4, "sessions": 3, "bounces": 1, "total_duration": 15}
 
 
+def _retain_site_a_before_2_march(backend: Backend, data: Dataset) -> date:
+    """Write the dataset, then retain site A from 2 March: what it deletes and keeps, on every backend."""
+    backend.store.write_batch(data.records)
+    cutoff = date(2026, 3, 2)
+    assert backend.store.count_events([data.a.id], before=datetime(2026, 3, 2)) == {
+        "pageviews": 2,
+        "events": 1,
+        "ecommerce_events": 0,
+        "goal_completions": 1,
+    }
+    deleted = backend.store.retain(data.a, cutoff, datetime(2026, 3, 2), NOW)
+    assert deleted == {"pageviews": 2, "events": 1, "ecommerce_events": 0, "goal_completions": 1}
+    assert _raw(backend.store, data.a) == {"pageviews": 2, "events": 0, "ecommerce_events": 1, "goal_completions": 0}
+    return cutoff
+
+
+def _delete_site_a(backend: Backend, data: Dataset) -> None:
+    """Delete site A's events (and its goal's completions): exactly what count_events counted, all of it."""
+    counted = backend.store.count_events([data.a.id], goal_ids=[data.goal_id])
+    deleted = backend.store.delete_events([data.a.id], goal_ids=[data.goal_id])
+    assert deleted == counted
+    assert {t: deleted[t] for t in EVENT_TABLES} == A_RAW
+    assert _raw(backend.store, data.a) == NOTHING
+
+
 def test_write_batch_twice_stores_it_once(backend):
     data = _dataset(backend)
     backend.store.write_batch(data.records)
@@ -289,11 +314,7 @@ def test_delete_events_of_one_site(backend):
     data = _dataset(backend)
     backend.store.write_batch(data.records)
     _overview(backend.store, data.a)  # lets a store build whatever it derives, so that goes too
-    counted = backend.store.count_events([data.a.id], goal_ids=[data.goal_id])
-    deleted = backend.store.delete_events([data.a.id], goal_ids=[data.goal_id])
-    assert deleted == counted
-    assert {t: deleted[t] for t in EVENT_TABLES} == A_RAW
-    assert _raw(backend.store, data.a) == NOTHING
+    _delete_site_a(backend, data)
     assert _overview(backend.store, data.a) == dict.fromkeys(A_OVERVIEW, 0)
     assert backend.store.purchase_transactions() == {}
     assert _raw(backend.store, data.b) == B_RAW  # the other site keeps every row
@@ -304,17 +325,7 @@ def test_delete_events_of_one_site(backend):
 @pytest.mark.usefixtures("reads_reports")
 def test_retain_deletes_before_the_cutoff_and_keeps_the_reports(backend):
     data = _dataset(backend)
-    backend.store.write_batch(data.records)
-    cutoff = date(2026, 3, 2)
-    assert backend.store.count_events([data.a.id], before=datetime(2026, 3, 2)) == {
-        "pageviews": 2,
-        "events": 1,
-        "ecommerce_events": 0,
-        "goal_completions": 1,
-    }
-    deleted = backend.store.retain(data.a, cutoff, datetime(2026, 3, 2), NOW)
-    assert deleted == {"pageviews": 2, "events": 1, "ecommerce_events": 0, "goal_completions": 1}
-    assert _raw(backend.store, data.a) == {"pageviews": 2, "events": 0, "ecommerce_events": 1, "goal_completions": 0}
+    cutoff = _retain_site_a_before_2_march(backend, data)
     assert _overview(backend.store, data.a) == A_OVERVIEW  # 1 March answered from what was kept
     assert backend.store.retain(data.a, cutoff, datetime(2026, 3, 2), NOW) == NOTHING
     assert _raw(backend.store, data.b) == B_RAW
@@ -367,11 +378,7 @@ def test_delete_events_of_one_site_in_the_store(backend):
     data = _dataset(backend)
     backend.store.write_batch(data.records)
     backend.store.apply_engagements([("p1", 30, 50)])
-    counted = backend.store.count_events([data.a.id], goal_ids=[data.goal_id])
-    deleted = backend.store.delete_events([data.a.id], goal_ids=[data.goal_id])
-    assert deleted == counted
-    assert {t: deleted[t] for t in EVENT_TABLES} == A_RAW
-    assert _raw(backend.store, data.a) == NOTHING
+    _delete_site_a(backend, data)
     assert backend.store.pageview("p1") is None
     assert backend.store.purchase_transactions() == {}
     assert _raw(backend.store, data.b) == B_RAW  # the other site keeps every row
@@ -382,17 +389,7 @@ def test_delete_events_of_one_site_in_the_store(backend):
 
 def test_retain_deletes_before_the_cutoff_in_the_store(backend):
     data = _dataset(backend)
-    backend.store.write_batch(data.records)
-    cutoff = date(2026, 3, 2)
-    assert backend.store.count_events([data.a.id], before=datetime(2026, 3, 2)) == {
-        "pageviews": 2,
-        "events": 1,
-        "ecommerce_events": 0,
-        "goal_completions": 1,
-    }
-    deleted = backend.store.retain(data.a, cutoff, datetime(2026, 3, 2), NOW)
-    assert deleted == {"pageviews": 2, "events": 1, "ecommerce_events": 0, "goal_completions": 1}
-    assert _raw(backend.store, data.a) == {"pageviews": 2, "events": 0, "ecommerce_events": 1, "goal_completions": 0}
+    cutoff = _retain_site_a_before_2_march(backend, data)
     assert backend.store.pageview("p1") is None
     assert backend.store.pageview("p3") == (data.a.id, "v2", datetime(2026, 3, 2, 9, 0), 5, None)
     assert backend.store.retain(data.a, cutoff, datetime(2026, 3, 2), NOW) == NOTHING
