@@ -19,6 +19,7 @@ from typing import Literal, get_args, get_origin, get_type_hints
 import jsonschema
 import pytest
 from app_helpers import app_on
+from tests.chstore_helpers import events_on_clickhouse
 from chat_support import FakeProvider
 from dashboard_helpers import session_for
 from stats_dataset import NOW
@@ -90,10 +91,12 @@ def test_goals_with_a_custom_range_over_mcp(served):
 
 
 @pytest.fixture(scope="module")
-def pinned(stats_data_dir):
+def pinned(stats_data_dir, stats_backend):
     """The stats dataset at its own NOW, and an app whose server clock is pinned there."""
     data_dir, data = stats_data_dir
     with app_on(data_dir, now=NOW.isoformat(), llm_provider="") as app:
+        if stats_backend == "chdb":
+            events_on_clickhouse(app, data)
         yield data, app
 
 
