@@ -19,7 +19,6 @@ from typing import Literal, get_args, get_origin, get_type_hints
 import jsonschema
 import pytest
 from app_helpers import app_on
-from tests.chstore_helpers import events_on_clickhouse
 from chat_support import FakeProvider
 from dashboard_helpers import session_for
 from stats_dataset import NOW
@@ -31,6 +30,7 @@ from clearanalytics.chat import answers
 from clearanalytics.mcp import results
 from clearanalytics.mcp.tools import list_tools
 from tests import test_mcp_tools
+from tests.chstore_helpers import events_on_clickhouse
 from tests.mcp_client import with_session
 from tests.test_mcp_tools import TENANT_DOMAINS, api, in_one_hour
 

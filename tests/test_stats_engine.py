@@ -174,8 +174,9 @@ def test_local_days_and_hours_in_quarter_hour_zones_and_across_dst(tmp_path, tim
             cur.execute(
                 "INSERT INTO pageviews (id, site_id, visitor_hash, session_hash, hostname, pathname, referrer_source,"
                 " channel, browser, os, device_type, created_at)"
-                " SELECT $site || 'p' || n, $site, $site || 'v' || n, $site || 's' || n, 'tz.example', '/', 'direct', 'direct', 'Chrome',"
-                " 'Linux', 'desktop', m FROM (SELECT unnest($moments::TIMESTAMP[]) AS m, generate_subscripts($moments, 1) AS n)",
+                " SELECT $site || 'p' || n, $site, $site || 'v' || n, $site || 's' || n, 'tz.example', '/',"
+                " 'direct', 'direct', 'Chrome', 'Linux', 'desktop', m"
+                " FROM (SELECT unnest($moments::TIMESTAMP[]) AS m, generate_subscripts($moments, 1) AS n)",
                 {"moments": moments, "site": site_id},
             )
     app = Flask(__name__)

@@ -51,7 +51,9 @@ def local(function: str, count: int) -> str:
         return f"{function}(created_at)"
     if count == 1:
         return f"{function}(created_at, {{z0:String}})"
-    branches = ", ".join(f"site_id = {{s{i}:String}}, {function}(created_at, {{z{i}:String}})" for i in range(count - 1))
+    branches = ", ".join(
+        f"site_id = {{s{i}:String}}, {function}(created_at, {{z{i}:String}})" for i in range(count - 1)
+    )
     return f"multiIf({branches}, {function}(created_at, {{z{count - 1}:String}}))"
 
 
@@ -100,7 +102,7 @@ def relations(db: str, count: int, grain: str, predicate: str, engaged: bool) ->
         "pv": pv,
         "fpv": f"SELECT * FROM pv WHERE {predicate}",
         "dpv": "SELECT * FROM fpv",
-        "spv": f"SELECT * FROM pv WHERE (site_id, session_hash) IN (SELECT site_id, session_hash FROM fpv)"
+        "spv": "SELECT * FROM pv WHERE (site_id, session_hash) IN (SELECT site_id, session_hash FROM fpv)"
         if filtered
         else "SELECT * FROM pv",
         "dspv": "SELECT * FROM spv",
@@ -175,8 +177,8 @@ FROM (
         SELECT {site} AS k_site, day AS k_day, id AS purchase_id,
                coalesce(nullIf(JSONExtract(item, 'item_name', 'Nullable(String)'), ''),
                         nullIf(JSONExtract(item, 'item_id', 'Nullable(String)'), '')) AS item_name,
-               coalesce(toDecimal128(round(toDecimal128OrNull(JSONExtractRaw(item, 'price'), 10), 2), 2), toDecimal128(0, 2))
-                   AS price,
+               coalesce(toDecimal128(round(toDecimal128OrNull(JSONExtractRaw(item, 'price'), 10), 2), 2),
+                        toDecimal128(0, 2)) AS price,
                coalesce(JSONExtract(item, 'quantity', 'Nullable(Int64)'), 1) AS quantity
         FROM dpurchases ARRAY JOIN JSONExtractArrayRaw(items) AS item
     )
