@@ -18,6 +18,7 @@ from clearanalytics.ingest.store import Records
 from clearanalytics.storage.clickhouse_store import ClickHouseEventStore
 from tests.test_storage_contract import BACKENDS, _dataset, _pageview, _query, _row
 
+
 @pytest.fixture
 def nodes(tmp_path):
     """Node A and node B on one ClickHouse database (one accounts database), each keeping its own days."""
