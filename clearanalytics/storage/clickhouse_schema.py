@@ -23,6 +23,7 @@ from clearanalytics.storage import StorageConfigError
 
 DEFAULT_DATABASE = "clearanalytics"
 ENGAGEMENTS = "pageview_engagements"  # engaged time as appended rows (see clickhouse_store)
+DATA_VERSIONS = "data_versions"  # writes into closed days, counted per site (see c002_data_versions)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _SCHEMES = {"chdb": None, "clickhouse": 8123, "http": 8123, "https": 8443}
 
@@ -184,8 +185,51 @@ def c001_event_tables(client: Any, database: str) -> None:
         )
 
 
+def c002_data_versions(client: Any, database: str) -> None:
+    """Two things the reports need besides raw events.
+
+    `data_versions`: one row per write into a site's closed days (older than a day: imports, late
+    engagement, goal backfills, deletions, retention, a timezone change). A site's row count is its data
+    version: every node keeps closed days' report rows until that count changes
+    (storage/clickhouse_kept.py), so a write on one node reaches the others' kept rows without any
+    message between them. A retention run's row carries its cutoff day (`retained_from`).
+
+    `retained_<table>`: the daily report rows (site, local day) of the days a retention run deleted,
+    built before it deletes, so those days keep their reports as on DuckDB (its rollups) and stay final.
+    """
+    client.command(
+        f"CREATE TABLE IF NOT EXISTS {database}.{DATA_VERSIONS} (site_id String, reason String, "
+        f"retained_from Nullable(Date), at {_TIME}) ENGINE = MergeTree ORDER BY site_id"
+    )
+    for table, columns in RETAINED_COLUMNS.items():
+        listed = ", ".join(f"{name} {kind}" for name, kind in columns)
+        client.command(
+            f"CREATE TABLE IF NOT EXISTS {database}.retained_{table} (site_id String, day Date, {listed}) "
+            "ENGINE = MergeTree ORDER BY (site_id, day)"
+        )
+
+
+_CH_TYPES = {"BIGINT": "Int64", "INTEGER": "Int32", "HUGEINT": "Int64", "VARCHAR": "Nullable(String)"}
+
+
+def _retained_columns() -> dict[str, tuple[tuple[str, str], ...]]:
+    """The retained tables' columns: the DuckDB rollup tables' (rollup_sql.COLUMNS), in ClickHouse types."""
+    from clearanalytics.stats import rollup_sql
+
+    def kind(sql_type: str) -> str:
+        return "Nullable(Decimal(38, 2))" if sql_type.startswith("DECIMAL") else _CH_TYPES[sql_type]
+
+    return {
+        table: tuple((c, kind(t)) for c, t in zip(rollup_sql.COLUMNS[table], rollup_sql.TYPES[table], strict=True))
+        for table in rollup_sql.COLUMNS
+    }
+
+
+RETAINED_COLUMNS = _retained_columns()
+
+
 ClickHouseMigration = Callable[[Any, str], None]
-MIGRATIONS: tuple[ClickHouseMigration, ...] = (c001_event_tables,)
+MIGRATIONS: tuple[ClickHouseMigration, ...] = (c001_event_tables, c002_data_versions)
 
 
 def migrate(client: Any, database: str) -> list[str]:
