@@ -31,9 +31,10 @@ from clearanalytics import accounts
 from clearanalytics.accounts import Site
 from clearanalytics.db import Database
 from clearanalytics.ingest.store import COLUMNS
+from clearanalytics.pgaccounts import PgDatabase
 from clearanalytics.stats import exports
 from clearanalytics.stats.exports import parse_export
-from clearanalytics.storage import EVENT_TABLES, attach
+from clearanalytics.storage import ACCOUNT_TABLES, EVENT_TABLES, attach
 from clearanalytics.storage.clickhouse_store import ClickHouseEventStore
 from clearanalytics.storage.duckdb_store import DuckDBEventStore
 from tests.app_helpers import close_app, new_app
@@ -64,7 +65,7 @@ class Both:
     ch: ClickHouseEventStore
     sites: dict[str, list[Site]]  # tenant slug -> its sites
     cut_day: str  # a New York day whose edges have pageviews one microsecond in and out
-    copies: dict[str, Path]  # closed copies of the data dir for the app tests: "duckdb", "clickhouse"
+    copies: dict[str, Path]  # closed copies of the data dir: "duckdb", "clickhouse" (the apps), "split"
 
     def page(self, table: str, fmt: str, tenant: str = "acme", **params: str) -> tuple[str, str]:
         """(DuckDB's text, ClickHouse's text) of one export page."""
@@ -121,7 +122,7 @@ def both(tmp_path_factory) -> Iterator[Both]:
     for table, rows in extra.items():
         insert_rows(data_dir, table, rows)
         seeded.rows.setdefault(table, []).extend(rows)
-    copies = {name: shutil.copytree(data_dir, root / name) for name in ("duckdb", "clickhouse")}
+    copies = {name: shutil.copytree(data_dir, root / name) for name in ("duckdb", "clickhouse", "split")}
     db = Database.in_data_dir(data_dir)
     store, _ = new_store(db)
     for table in EVENT_TABLES:
@@ -383,3 +384,57 @@ def test_the_dashboard_status_and_goal_totals_come_from_the_store(both, apps):
     assert pages[1][0]["installed"] is True
     totals = sorted(int(n) for n in re.findall(r"data-completions>(\d+)<", pages[1][1]))
     assert totals == [0, 12, 13]  # Old goal, =Purchase goal (shop: i % 3 == 1 of 37), Signup (i % 3 == 0)
+
+
+# --- accounts apart: PostgreSQL --------------------------------------------------------------------------
+
+
+def _copy_accounts(source: Database, target: PgDatabase) -> None:
+    """The rows the exports read of the accounts (tenants, sites, goals), same ids, into PostgreSQL."""
+    with source.reading() as cur, target.transaction() as pg:
+        for table in ("tenants", "sites", "goals"):
+            rows = cur.execute(f"SELECT * FROM {table}").fetchall()
+            names = [d[0] for d in cur.description]
+            marks = ", ".join("?" for _ in names)
+            for row in rows:
+                pg.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", list(row))
+
+
+def test_accounts_in_postgresql_give_the_same_bytes_and_answers(both, pg_url):
+    """Goals read on a PostgreSQL accounts database (plain SQL both engines read), beside ClickHouse events and
+    beside a DuckDB events file without accounts tables: every table and status answer as the embedded file's."""
+    pg = PgDatabase(pg_url)
+    events = Database.in_data_dir(both.copies["split"])
+    clickhouse = ClickHouseEventStore(both.ch.address, pg)
+    try:
+        _copy_accounts(both.db, pg)
+        with events.transaction() as cur:
+            for table in ACCOUNT_TABLES:  # any read of the accounts on the event side would now fail
+                cur.execute(f"DROP TABLE {table}")
+        stores = {
+            "duckdb": DuckDBEventStore(events, accounts=pg),
+            "clickhouse": clickhouse,
+        }
+        for table in ("pageviews", "goals", "goal_completions", "ecommerce_events"):
+            for fmt in ("jsonl", "csv"):
+                embedded = both.page(table, fmt, limit="500")[0]
+                page = parse_export(table, {"limit": "500"}, both.sites["acme"], now=both.seeded.now)
+                for name, store in stores.items():
+                    assert "".join(store.export_text(page, fmt)) == embedded, (name, table, fmt)
+        goals = _parsed("goals", "csv", "".join(stores["clickhouse"].export_text(page_of(both, "goals"), "csv")))
+        assert [row[2] for row in goals] == ["Signup Page Visit", "'=Purchase goal", "Old goal"]
+        now = both.seeded.now
+        for site in both.sites["acme"] + both.sites["globex"]:
+            answers = {name: store.installation(site.id, now) for name, store in stores.items()}
+            assert answers["duckdb"] == answers["clickhouse"] == both.duck.installation(site.id, now)
+        ids = [s.id for s in both.sites["acme"]]
+        totals = {name: store.goal_completion_totals(ids) for name, store in stores.items()}
+        assert totals["duckdb"] == totals["clickhouse"] == both.duck.goal_completion_totals(ids)
+    finally:
+        clickhouse.close()
+        events.close()
+        pg.close()
+
+
+def page_of(both: Both, table: str) -> exports.ExportPage:
+    return parse_export(table, {}, both.sites["acme"], now=both.seeded.now)
