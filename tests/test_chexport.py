@@ -371,6 +371,23 @@ def test_the_export_routes_answer_the_same_from_either_store(both, apps, table):
         assert walked == {"pageviews": 904, "goals": 3, "goal_completions": 25, "ecommerce_events": 22}[table]
 
 
+@pytest.mark.parametrize(
+    "path, params",
+    [
+        ("/api/v1/export/bigquery-schema", {}),
+        ("/api/v1/export/bigquery-schema", {"table": "ecommerce_events"}),
+        ("/api/v1/export/powerbi-schema", {}),
+        ("/api/v1/export/powerbi-schema", {"format": "pqm", "base_url": "https://a.example/api/v1"}),
+    ],
+)
+def test_the_schemas_are_the_same_whichever_store(both, apps, path, params):
+    """They describe the columns, not the rows: the same text with either store behind the app."""
+    duck, ch = (_get(app, path, both.seeded.acme.token, **params) for app in apps)
+    assert ch.status_code == duck.status_code == 200 and ch.data == duck.data
+    if params.get("table"):
+        assert [field["name"] for field in ch.json] == [c.name for c in exports.TABLES["ecommerce_events"]]
+
+
 def test_the_dashboard_status_and_goal_totals_come_from_the_store(both, apps):
     pages = []
     for app in apps:
