@@ -31,6 +31,13 @@ if TYPE_CHECKING:
     from clearanalytics.stats.site_status import Installation
 
 _T = "DateTime64(6, 'UTC')"  # every time parameter names its zone: the server's own never applies
+# A chunk is `ORDER BY id LIMIT n` over the page's ranges: with these, ClickHouse (the versions that have
+# them; chdb 26.9 does) keeps the heap's bound as a filter while it reads, so rows past it are never
+# sorted, as DuckDB's Top-N does. Off by default for a String key and above 1,000 rows. On chdb 26.9 over
+# 3 M pageviews a 5,000-row chunk took 0.05-0.14 s instead of 0.25-0.42 s, the same rows. A server that
+# does not know them gets none (`_top_k`): an unknown setting would fail the query.
+TOP_K_SETTINGS = ("use_top_k_dynamic_filtering", "use_top_k_dynamic_filtering_for_variable_length_types")
+TOP_K_LIMIT = "query_plan_max_limit_for_top_k_optimization"  # set to the chunk's size (stats.exports.CHUNK_ROWS)
 
 
 def _where(page: ExportPage, after: str | None, id_column: str = "id") -> tuple[str, dict[str, Any]]:
@@ -86,13 +93,19 @@ class ClickHouseReads:
     db: str
     accounts: Any
 
-    def _read(self, sql: str, params: dict[str, Any]) -> list[tuple]:
-        return self.client.query(sql, parameters=params).result_rows
+    def _read(self, sql: str, params: dict[str, Any], settings: dict[str, Any] | None = None) -> list[tuple]:
+        return self.client.query(sql, parameters=params, settings=settings).result_rows
+
+    def _top_k(self, limit: int) -> dict[str, Any]:
+        """The top-k settings that this server knows (clickhouse-connect reads system.settings on connecting)."""
+        known = getattr(self.client, "server_settings", None) or {}
+        wanted = dict.fromkeys(TOP_K_SETTINGS, 1) | {TOP_K_LIMIT: max(int(limit), 1)}
+        return {name: value for name, value in wanted.items() if name in known}
 
     def _chunk(self, page: ExportPage, domains: dict[str, str], after: str | None, limit: int) -> list[tuple]:
         if not page.ranges:
             return []
-        rows = self._read(*chunk_sql(self.db, page, after, limit))
+        rows = self._read(*chunk_sql(self.db, page, after, limit), settings=self._top_k(limit))
         return [(row[0], domains[row[1]], *row[2:]) for row in rows]
 
     def export_text(self, page: ExportPage, fmt: str, *, cur: Any = None) -> Iterator[str]:
