@@ -230,14 +230,14 @@ def test_a_date_range_cutting_a_new_york_day(both):
 
 def test_a_server_without_the_top_k_settings_gets_none_and_the_same_bytes(both, monkeypatch):
     """The chunk's top-k settings go only to a server that lists them (an unknown setting fails a query)."""
-    assert both.ch._top_k(5000) == {
+    assert both.ch._export_top_k(5000) == {
         "use_top_k_dynamic_filtering": 1,
         "use_top_k_dynamic_filtering_for_variable_length_types": 1,
         "query_plan_max_limit_for_top_k_optimization": 5000,
     }
     with_them = both.page("pageviews", "jsonl", limit="300")[1]
     monkeypatch.setattr(both.ch.client, "server_settings", {})
-    assert both.ch._top_k(5000) == {}
+    assert both.ch._export_top_k(5000) == {}
     assert both.page("pageviews", "jsonl", limit="300") == (with_them, with_them)
 
 

@@ -35,7 +35,7 @@ _T = "DateTime64(6, 'UTC')"  # every time parameter names its zone: the server's
 # them; chdb 26.9 does) keeps the heap's bound as a filter while it reads, so rows past it are never
 # sorted, as DuckDB's Top-N does. Off by default for a String key and above 1,000 rows. On chdb 26.9 over
 # 3 M pageviews a 5,000-row chunk took 0.05-0.14 s instead of 0.25-0.42 s, the same rows. A server that
-# does not know them gets none (`_top_k`): an unknown setting would fail the query.
+# does not know them gets none (`_export_top_k`): an unknown setting would fail the query.
 TOP_K_SETTINGS = ("use_top_k_dynamic_filtering", "use_top_k_dynamic_filtering_for_variable_length_types")
 TOP_K_LIMIT = "query_plan_max_limit_for_top_k_optimization"  # set to the chunk's size (stats.exports.CHUNK_ROWS)
 
@@ -87,25 +87,26 @@ def chunk_sql(database: str, page: ExportPage, after: str | None, limit: int) ->
 
 class ClickHouseReads:
     """export_text, installation and goal_completion_totals of ClickHouseEventStore (see the seam's
-    docstrings in clearanalytics.storage). Uses the store's `client`, `db` (its database) and `accounts`."""
+    docstrings in clearanalytics.storage). Uses the store's `client`, `db` (its database) and `accounts`;
+    its own helpers are named `_export_*`, so that no method of the store shadows them."""
 
     client: Any
     db: str
     accounts: Any
 
-    def _read(self, sql: str, params: dict[str, Any], settings: dict[str, Any] | None = None) -> list[tuple]:
+    def _export_read(self, sql: str, params: dict[str, Any], settings: dict[str, Any] | None = None) -> list[tuple]:
         return self.client.query(sql, parameters=params, settings=settings).result_rows
 
-    def _top_k(self, limit: int) -> dict[str, Any]:
+    def _export_top_k(self, limit: int) -> dict[str, Any]:
         """The top-k settings that this server knows (clickhouse-connect reads system.settings on connecting)."""
         known = getattr(self.client, "server_settings", None) or {}
         wanted = dict.fromkeys(TOP_K_SETTINGS, 1) | {TOP_K_LIMIT: max(int(limit), 1)}
         return {name: value for name, value in wanted.items() if name in known}
 
-    def _chunk(self, page: ExportPage, domains: dict[str, str], after: str | None, limit: int) -> list[tuple]:
+    def _export_chunk(self, page: ExportPage, domains: dict[str, str], after: str | None, limit: int) -> list[tuple]:
         if not page.ranges:
             return []
-        rows = self._read(*chunk_sql(self.db, page, after, limit), settings=self._top_k(limit))
+        rows = self._export_read(*chunk_sql(self.db, page, after, limit), settings=self._export_top_k(limit))
         return [(row[0], domains[row[1]], *row[2:]) for row in rows]
 
     def export_text(self, page: ExportPage, fmt: str, *, cur: Any = None) -> Iterator[str]:
@@ -119,13 +120,13 @@ class ClickHouseReads:
                 domains = exports.site_domains(page, accounts)
         else:
             domains = exports.site_domains(page, None)
-        yield from exports.encoded_text(page, fmt, lambda after, limit: self._chunk(page, domains, after, limit))
+        yield from exports.encoded_text(page, fmt, lambda after, limit: self._export_chunk(page, domains, after, limit))
 
     def installation(self, site_id: str, now: datetime, *, cur: Any = None) -> Installation:
         from clearanalytics.stats.site_status import Installation
 
         db = self.db
-        (row,) = self._read(
+        (row,) = self._export_read(
             f"SELECT count(), maxOrNull(created_at), countIf(created_at >= {{since:{_T}}}), "
             f"(SELECT count() FROM {db}.events WHERE site_id = {{s:String}}), "
             f"(SELECT count() FROM {db}.ecommerce_events WHERE site_id = {{s:String}}) "
@@ -135,7 +136,7 @@ class ClickHouseReads:
         return Installation(int(row[0]), row[1], int(row[2]), int(row[3]), int(row[4]))
 
     def goal_completion_totals(self, site_ids: Iterable[str], *, cur: Any = None) -> dict[str, int]:
-        rows = self._read(
+        rows = self._export_read(
             f"SELECT goal_id, count() FROM {self.db}.goal_completions WHERE site_id IN {{sites:Array(String)}} "
             "GROUP BY goal_id",
             {"sites": sorted(site_ids)},
