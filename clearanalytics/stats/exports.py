@@ -269,7 +269,8 @@ def accounts_rows(cur: Any, page: ExportPage, after: str | None, limit: int) -> 
     """The next rows of an accounts table (goals) after `after`, in id order, with their sites' domains.
 
     Plain SQL that DuckDB and PostgreSQL both read (`?` placeholders, IN lists): for a store whose
-    accounts live apart from its events (the accounts' cursor, DuckDB or PostgreSQL)."""
+    accounts live apart from its events (the accounts' cursor, DuckDB or PostgreSQL). PostgreSQL orders
+    by its collation, not bytes: the same order for these ids (ULIDs: digits and upper-case letters)."""
     domains = site_domains(page, cur)
     if not domains:
         return []
