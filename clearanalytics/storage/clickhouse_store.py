@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from clearanalytics.db import Database, write_lock
 from clearanalytics.ingest.store import COLUMNS, TABLES, Records
 from clearanalytics.storage import EVENT_TABLES, EventStore, ImportPart
+from clearanalytics.storage.clickhouse_exports import ClickHouseReads
 from clearanalytics.storage.clickhouse_reports import ClickHouseReports
 from clearanalytics.storage.clickhouse_schema import (
     DATA_VERSIONS,
@@ -71,7 +72,7 @@ def _set(name: str) -> str:
     return f"(SELECT arrayJoin({{{name}:Array(String)}}))"
 
 
-class ClickHouseEventStore(EventStore):
+class ClickHouseEventStore(ClickHouseReads, EventStore):  # the exports and status reads: clickhouse_exports
     name = "clickhouse"
 
     def __init__(self, address: EventsURL, accounts: Database, client: Any = None):
