@@ -194,7 +194,7 @@ class EventsTarget:
         self.address, self.db, self.url = address, address.database, url
         try:
             self.client = connect(address)
-            migrate(self.client, self.db)
+            migrate(self.client, self.db, address.cluster)
         except StorageConfigError as exc:
             raise CliError(str(exc)) from None
         except Exception as exc:  # clickhouse-connect's errors: unreachable, refused, authentication
@@ -227,9 +227,11 @@ class EventsTarget:
 
     def drop(self, chunk: Chunk) -> None:
         """A chunk a failed run left part-way: deleted, then copied again whole."""
+        from clearanalytics.storage.clickhouse_schema import delete_from
+
         where, params = self._where(chunk)
         self.client.command(
-            f"DELETE FROM {self.db}.{chunk.table} WHERE {where}",
+            f"{delete_from(self.db, chunk.table, self.address.cluster)} WHERE {where}",
             parameters=params,
             settings={"lightweight_deletes_sync": 2},
         )

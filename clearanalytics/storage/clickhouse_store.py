@@ -75,7 +75,7 @@ class ClickHouseEventStore(EventStore):
     # -- schema --
 
     def migrate(self) -> list[str]:
-        return migrate(self.client, self.db)
+        return migrate(self.client, self.db, self.address.cluster)  # hook: ?cluster=NAME (clickhouse_schema)
 
     # -- writes --
 
