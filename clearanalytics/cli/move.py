@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 import click
 
 from clearanalytics.cli import CliError, data_dir_option, in_server, info, main
-from clearanalytics.config import DATABASE_FILE_NAME
+from clearanalytics.config import DATABASE_FILE_NAME, load_config
 from clearanalytics.db import Database, DatabaseLockedError
 from clearanalytics.ingest.store import COLUMNS
 from clearanalytics.storage import ACCOUNT_TABLES, EVENT_TABLES, StorageConfigError
@@ -86,8 +86,9 @@ def _source(data_dir: Path) -> Iterator[Database]:
         raise CliError(f"a server is running on {data_dir}; stop it first (move copies a data dir nobody writes to)")
     if not (Path(data_dir) / DATABASE_FILE_NAME).is_file():
         raise CliError(f"no database in {data_dir}")
-    try:
-        db = Database.in_data_dir(data_dir)
+    settings = load_config({"data_dir": str(data_dir)})
+    try:  # DuckDB's memory_limit as for every command (256 MB unless set): a move reads the whole file
+        db = Database.in_data_dir(data_dir, memory_limit=settings.get("MEMORY_LIMIT"))
     except DatabaseLockedError:
         raise CliError(
             f"a server is running on {data_dir} (its database is locked); stop it first, then run move again"
