@@ -7,6 +7,7 @@ clients. chdb: this process's one directory (tests/chstore_helpers.py), a fresh 
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from decimal import Decimal
@@ -201,3 +202,41 @@ def test_refused_while_a_server_holds_the_data_dir(stats_data_dir, tmp_path, liv
     )
     # Refused before either target was touched: not even the schema was created.
     assert _pg_count(pg_url, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'") == [(0,)]
+
+
+def test_events_a_killed_server_left_in_its_spool_move_too(account, live_server, events_url):
+    """Answered 202, then kill -9 before the writer's commit (flush interval 30 s): the events are only in
+    the spool. The move commits them into the data dir first, so every acknowledged event reaches ClickHouse."""
+    import requests
+    from ingest_helpers import CHROME
+
+    server = live_server(account.data_dir, env={"CLEARANALYTICS_FLUSH_INTERVAL": "30"})
+    acked = set()
+    for n in range(5):
+        body = json.dumps({"name": "pageview", "url": f"https://{account.site}/p{n}", "domain": account.site})
+        answer = requests.post(
+            server.url + "/api/event", data=body, headers={"Content-Type": "text/plain", "User-Agent": CHROME}
+        )
+        assert answer.status_code == 202
+        acked.add(answer.json()["id"])
+    server.kill()
+    assert list((account.data_dir / "spool").glob("*.jsonl")), "the kill should leave spooled events"
+
+    result = run_cli("move", "--data-dir", account.data_dir, "--events-url", events_url)
+    assert result.exit_code == 0, result.stderr
+    assert "move: committed 5 spooled events left by a stopped server" in result.stderr
+    client, db = _ch(events_url), parse_events_url(events_url).database
+    try:
+        stored = {r[0] for r in client.query(f"SELECT id FROM {db}.pageviews").result_rows}
+    finally:
+        client.close()
+    assert stored == acked
+
+
+def test_accounts_alone_refuse_a_database_that_holds_accounts(stats_data_dir, pg_url):
+    data_dir, _ = stats_data_dir
+    assert run_cli("move", "--data-dir", data_dir, "--accounts-url", pg_url).exit_code == 0
+    again = run_cli("move", "--data-dir", data_dir, "--accounts-url", pg_url)
+    assert again.exit_code == 1 and again.stderr.count("\n") == 1
+    assert again.stderr.startswith("Error: the accounts store postgresql://postgres@")
+    assert "already holds rows (tenants=2, sites=3, users=2, memberships=2, api_tokens=2, goals=6)" in again.stderr
