@@ -240,3 +240,10 @@ def test_accounts_alone_refuse_a_database_that_holds_accounts(stats_data_dir, pg
     assert again.exit_code == 1 and again.stderr.count("\n") == 1
     assert again.stderr.startswith("Error: the accounts store postgresql://postgres@")
     assert "already holds rows (tenants=2, sites=3, users=2, memberships=2, api_tokens=2, goals=6)" in again.stderr
+    resumed = run_cli("move", "--data-dir", data_dir, "--accounts-url", pg_url, "--resume")
+    assert resumed.exit_code == 0 and "move: accounts already copied (left as they are)" in resumed.stderr
+    with _pg(pg_url) as conn:  # someone else's tenant: not what a move of this data dir leaves
+        conn.execute("INSERT INTO tenants VALUES ('t-other', 'other', 'Other', 'business', now())")
+    other = run_cli("move", "--data-dir", data_dir, "--accounts-url", pg_url, "--resume")
+    assert other.exit_code == 1 and other.stderr.count("\n") == 1
+    assert "holds other accounts than the data dir (tenants=3, sites=3" in other.stderr
