@@ -92,7 +92,7 @@ class ClickHouseEventStore(ClickHouseReads, EventStore):  # the exports and stat
     # -- schema --
 
     def migrate(self) -> list[str]:
-        return migrate(self.client, self.db)
+        return migrate(self.client, self.db, self.address.cluster)  # hook: ?cluster=NAME (clickhouse_schema)
 
     # -- writes --
 
