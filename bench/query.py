@@ -73,6 +73,14 @@ def ensure_data(data_dir: Path, pageviews: int) -> dict:
 
 
 def bench_query(args: argparse.Namespace, group: Group | None = None) -> Group:
+    if getattr(args, "backend", "duckdb") == "clickhouse":
+        from bench.query_clickhouse import bench_clickhouse
+
+        return bench_clickhouse(args, group)
+    return _bench_duckdb(args, group)
+
+
+def _bench_duckdb(args: argparse.Namespace, group: Group | None = None) -> Group:
     from bench import generate
     from clearanalytics import accounts, stats
     from clearanalytics.config import SETTINGS_BY_NAME
@@ -213,3 +221,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the queries' clock: the generator's end of data (fixed) or this machine's clock (real)",
     )
     parser.add_argument("--warm", action="store_true", help="keep rollups built by an earlier run")
+    parser.add_argument(
+        "--backend",
+        choices=("duckdb", "clickhouse"),
+        default="duckdb",
+        help="clickhouse: every report on the ClickHouse store (chdb) beside the same report on DuckDB, same run",
+    )
+    parser.add_argument(
+        "--events-url",
+        default=None,
+        help="with --backend clickhouse: the store (default chdb://<data dir>-chdb, filled by `clearanalytics move`)",
+    )

@@ -10,18 +10,30 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
 from clearanalytics import goals
 from clearanalytics.ingest.store import Records
+from clearanalytics.stats.query import Query
+from clearanalytics.storage import clickhouse_reports
 from clearanalytics.storage.clickhouse_store import ClickHouseEventStore
 from tests.test_storage_contract import BACKENDS, _dataset, _pageview, _query, _row
 
 
 @pytest.fixture
-def nodes(tmp_path):
-    """Node A and node B on one ClickHouse database (one accounts database), each keeping its own days."""
+def clock(monkeypatch):
+    """The reports' monotonic clock, moved by hand: [seconds]."""
+    now = [1000.0]
+    monkeypatch.setattr(clickhouse_reports, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    return now
+
+
+@pytest.fixture
+def nodes(tmp_path, clock):
+    """Node A and node B on one ClickHouse database (one accounts database), each keeping its own days;
+    `clock` is moved past OPEN_SECONDS before a node reads what the other wrote."""
     backend = BACKENDS["chdb"](tmp_path)
     other = ClickHouseEventStore(backend.store.address, backend.accounts)
     yield backend, backend.store, other
@@ -42,7 +54,11 @@ def _written(records_rows: dict) -> Records:
     return records
 
 
-def test_a_write_into_the_past_on_one_node_reaches_the_days_another_node_keeps(nodes):
+def later(clock) -> None:
+    clock[0] += clickhouse_reports.OPEN_SECONDS
+
+
+def test_a_write_into_the_past_on_one_node_reaches_the_days_another_node_keeps(nodes, clock):
     backend, a_node, b_node = nodes
     data = _dataset(backend)
     a_node.write_batch(data.records)
@@ -53,16 +69,18 @@ def test_a_write_into_the_past_on_one_node_reaches_the_days_another_node_keeps(n
     b_node.write_batch(
         _written({"pageviews": [_pageview("p5", data.a, "v5", "/late", datetime(2026, 3, 2, 18, 0), 7)]})
     )
+    later(clock)
     assert _overview(a_node, data.a) == {"visitors": 4, "pageviews": 5, "sessions": 4, "bounces": 2,
                                          "total_duration": 22}  # fmt: skip
     assert a_node.reports.kept._covers[("totals", None, data.a.id)].version == kept.version + 1
     # B records late engagement of p1 (1 March): A's kept duration follows
     b_node.apply_engagements([("p1", 40, 90)])
+    later(clock)
     assert _overview(a_node, data.a)["total_duration"] == 52  # 40 + 0 + 5 + 0 + 7
     assert [r["pathname"] for r in a_node.run_report(_query(data.a), "pages")] == ["/", "/blog", "/late", "/pricing"]
 
 
-def test_a_goal_added_and_removed_on_another_node_is_seen_by_this_one(nodes):
+def test_a_goal_added_and_removed_on_another_node_is_seen_by_this_one(nodes, clock):
     backend, a_node, b_node = nodes
     data = _dataset(backend)
     a_node.write_batch(data.records)
@@ -72,6 +90,7 @@ def test_a_goal_added_and_removed_on_another_node_is_seen_by_this_one(nodes):
     with backend.accounts.transaction() as cur:
         blog = goals.create_goal(cur, data.a.id, "Blog", "url", {"path": "/blog"})
     assert b_node.backfill_goal(blog) == 1
+    later(clock)
     rows = sorted(a_node.run_report(_query(data.a), "goal_conversions"), key=lambda r: r["goal_id"])
     assert rows == sorted(
         [{"goal_id": data.goal_id, "completions": 1, "visitors": 1}, {"goal_id": blog.id, "completions": 1,
@@ -79,9 +98,31 @@ def test_a_goal_added_and_removed_on_another_node_is_seen_by_this_one(nodes):
         key=lambda r: r["goal_id"],
     )  # fmt: skip
     assert b_node.delete_goal_events(data.goal_id) == 1
+    later(clock)
     assert a_node.run_report(_query(data.a), "goal_conversions") == [
         {"goal_id": blog.id, "completions": 1, "visitors": 1}
     ]
+
+
+def test_another_nodes_live_traffic_shows_after_open_seconds_and_this_nodes_at_once(nodes, clock):
+    """Open days (today and yesterday) are read live, and their rows kept OPEN_SECONDS: a node's own
+    write is seen by its next report; another node's once that time has passed, never later."""
+    backend, a_node, b_node = nodes
+    data = _dataset(backend)
+    a_node.write_batch(data.records)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    query = Query((data.a,), "7d", (now - timedelta(days=6)).date(), now.date(), now)
+    (before,) = a_node.run_report(query, "overview")
+    b_node.write_batch(_written({"pageviews": [_pageview("b1", data.a, "v21", "/", now - timedelta(minutes=2))]}))
+    assert a_node.run_report(query, "overview") == [before]  # within OPEN_SECONDS: what A read
+    a_node.write_batch(_written({"pageviews": [_pageview("a1", data.a, "v22", "/", now - timedelta(minutes=1))]}))
+    (mine,) = a_node.run_report(query, "overview")
+    assert mine["pageviews"] == before["pageviews"] + 2  # A's own write: read again at once (B's with it)
+    b_node.write_batch(_written({"pageviews": [_pageview("b2", data.a, "v23", "/", now - timedelta(minutes=1))]}))
+    clock[0] += clickhouse_reports.OPEN_SECONDS - 0.01
+    assert a_node.run_report(query, "overview") == [mine]
+    clock[0] += 0.01
+    assert a_node.run_report(query, "overview")[0]["pageviews"] == before["pageviews"] + 3
 
 
 def test_live_traffic_leaves_the_kept_days_alone(nodes):

@@ -24,35 +24,35 @@ class Plan:
     @property
     def months(self) -> tuple[tuple[str, date], ...]:
         """(site_id, first day) of every whole local month inside the closed days: read from monthly rows."""
-        return tuple((site_id, month) for site_id, first, last in self.closed for month in _whole_months(first, last))
+        return tuple((site_id, month) for site_id, first, last in self.closed for month in whole_months(first, last))
 
     def days_outside_months(self) -> tuple[tuple[str, date, date], ...]:
         """The closed spans less their whole months: the days still read from daily rows."""
         spans = []
         for site_id, first, last in self.closed:
-            months = _whole_months(first, last)
+            months = whole_months(first, last)
             if not months:
                 spans.append((site_id, first, last))
                 continue
             if first < months[0]:
                 spans.append((site_id, first, months[0] - timedelta(days=1)))
-            after = _next_month(months[-1])
+            after = next_month(months[-1])
             if after <= last:
                 spans.append((site_id, after, last))
         return tuple(spans)
 
 
-def _next_month(month: date) -> date:
+def next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
-def _whole_months(first: date, last: date) -> list[date]:
+def whole_months(first: date, last: date) -> list[date]:
     """First days of the calendar months wholly inside first..last."""
-    month = first if first.day == 1 else _next_month(first.replace(day=1))
+    month = first if first.day == 1 else next_month(first.replace(day=1))
     months = []
-    while _next_month(month) - timedelta(days=1) <= last:
+    while next_month(month) - timedelta(days=1) <= last:
         months.append(month)
-        month = _next_month(month)
+        month = next_month(month)
     return months
 
 

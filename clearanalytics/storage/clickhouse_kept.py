@@ -26,7 +26,7 @@ from typing import Any
 
 import duckdb
 
-from clearanalytics.stats import rollup_sql
+from clearanalytics.stats import rollup_plan, rollup_sql
 
 # (table, dimension, site_id) -> what is kept for it
 Key = tuple[str, str | None, str]
@@ -59,7 +59,8 @@ class KeptDays:
             columns = ", ".join(
                 f"{c} {t}" for c, t in zip(rollup_sql.COLUMNS[table], rollup_sql.TYPES[table], strict=True)
             )
-            self.memory.execute(f"CREATE TABLE kept_{table} (site_id VARCHAR, day DATE, {columns})")
+            for name in (f"rollup_{table}", f"rollup_{table}_months"):
+                self.memory.execute(f"CREATE TABLE {name} (site_id VARCHAR, day DATE, {columns})")
         self._local = threading.local()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -94,27 +95,47 @@ class KeptDays:
             for a, b in pieces:
                 for arrow in build(a, b):
                     self._insert(key[0], arrow)
+            self._sum_months(key, new)
             self._covers[key] = new
 
     def forget(self) -> None:
         """Drop every kept row (tests, and a store closing)."""
         with self._lock:
             for table in rollup_sql.COLUMNS:
-                self.memory.execute(f"DELETE FROM kept_{table}")
+                self.memory.execute(f"DELETE FROM rollup_{table}")
+                self.memory.execute(f"DELETE FROM rollup_{table}_months")
             self._covers.clear()
 
     def _drop(self, key: Key) -> None:
         table, dimension, site_id = key
-        narrow = " AND dimension = $dimension" if dimension else ""
-        params = {"site": site_id} | ({"dimension": dimension} if dimension else {})
-        self.memory.execute(f"DELETE FROM kept_{table} WHERE site_id = $site{narrow}", params)
+        where, params = _of_key(key)
+        self.memory.execute(f"DELETE FROM rollup_{table} WHERE {where}", params)
+        self.memory.execute(f"DELETE FROM rollup_{table}_months WHERE {where}", params)
+
+    def _sum_months(self, key: Key, cover: Cover) -> None:
+        """The monthly rows of the whole months inside the kept days, summed from their daily rows (as
+        DuckDB's rollup_<table>_months): a 12-month report then reads about 12 rows per value, not 365."""
+        table = key[0]
+        where, params = _of_key(key)
+        self.memory.execute(f"DELETE FROM rollup_{table}_months WHERE {where}", params)
+        months = rollup_plan.whole_months(cover.first, cover.last)
+        if not months:
+            return
+        keys, types = rollup_sql.KEYS[table], dict(zip(rollup_sql.COLUMNS[table], rollup_sql.TYPES[table], strict=True))
+        listed = ", ".join(c if c in keys else f"sum({c})::{types[c]} AS {c}" for c in rollup_sql.COLUMNS[table])
+        self.memory.execute(
+            f"INSERT INTO rollup_{table}_months SELECT site_id, date_trunc('month', day)::DATE AS month, {listed} "
+            f"FROM rollup_{table} WHERE {where} AND day >= $first AND day < $after "
+            f"GROUP BY site_id, month{''.join(', ' + k for k in keys)}",
+            params | {"first": months[0], "after": rollup_plan.next_month(months[-1])},
+        )
 
     def _insert(self, table: str, arrow: Any) -> None:
         cur = self.memory.cursor()
         try:
             cur.register("built", arrow)
             columns = ", ".join(rollup_sql.COLUMNS[table])
-            cur.execute(f"INSERT INTO kept_{table} SELECT k_site, k_day, {columns} FROM built")
+            cur.execute(f"INSERT INTO rollup_{table} SELECT k_site, k_day, {columns} FROM built")
         finally:
             cur.close()
 
@@ -124,12 +145,9 @@ def _touches(cover: Cover, first: date, last: date) -> bool:
     return first <= cover.last + timedelta(days=1) and last >= cover.first - timedelta(days=1)
 
 
-def kept_rows(report: str, table: str) -> str:
-    """The kept rows of `table` for the closed days of the query (relation `closed`, rollup_sql.CLOSED)."""
-    dimension = rollup_sql.COMBINE[report].dimension if table == "dims" else None
-    narrow = f" AND x.dimension = '{dimension}'" if dimension else ""
-    columns = ", ".join(f"x.{c}" for c in ("site_id", "day") + rollup_sql.COLUMNS[table])
-    return (
-        f"SELECT {columns} FROM kept_{table} x\n"
-        f"    JOIN closed k ON x.site_id = k.site_id AND x.day BETWEEN k.day_from AND k.day_to{narrow}"
-    )
+def _of_key(key: Key) -> tuple[str, dict[str, Any]]:
+    """The WHERE of one key's rows in the kept tables, and its parameters."""
+    _, dimension, site_id = key
+    if dimension:
+        return "site_id = $site AND dimension = $dimension", {"site": site_id, "dimension": dimension}
+    return "site_id = $site", {"site": site_id}

@@ -12,20 +12,25 @@ The two reports without a daily form (engine.SINGLE) run whole in ClickHouse.
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import replace
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
-from clearanalytics.stats import clickhouse_sql, engine, rollup_plan, rollup_sql, rollups
+from clearanalytics.stats import clickhouse_sql, engine, prelude, rollup_plan, rollup_sql, rollups
 from clearanalytics.stats.query import Query, SiteRange
 from clearanalytics.stats.rollup_plan import Plan
-from clearanalytics.storage import clickhouse_kept
 from clearanalytics.storage.clickhouse_kept import KeptDays
 from clearanalytics.storage.clickhouse_schema import DATA_VERSIONS
 
 # join_use_nulls: a LEFT JOIN miss is NULL, as in DuckDB (not '' or 0); the time zone of the session never
 # applies (every time parameter names UTC).
 SETTINGS = {"join_use_nulls": 1}
+# How long a node answers from the open days' rows and data versions it read, when it has not written to
+# those sites since: what another node committed meanwhile shows after at most this (docs/STORAGE.md).
+OPEN_SECONDS = 2.0
 _DELETE = {"lightweight_deletes_sync": 2}  # a DELETE returns once its rows are gone
 
 
@@ -45,6 +50,9 @@ class ClickHouseReports:
         self.client = client
         self.db = database
         self.kept = KeptDays()
+        self._open_lock = threading.Lock()
+        self._open: dict[tuple, tuple[float, dict[str, list]]] = {}  # (table, dimension, ranges) -> (read at, rows)
+        self._versions: tuple[float, dict[str, tuple[int, date | None]]] = (0.0, {})
 
     def run(
         self, query: Query, report: str, *, ranges: list[SiteRange] | None = None, **extra: Any
@@ -88,7 +96,7 @@ class ClickHouseReports:
 
     def _kept(self, query: Query, report: str, split: Plan, extra: dict) -> list[dict[str, Any]]:
         """Closed days from the rows this node keeps (built at the day grain once per data version), open
-        days live at the day grain, the same combine over both."""
+        days at the day grain, read by the very statement the DuckDB store reads its rollups with."""
         combine = rollup_sql.COMBINE[report]
         versions = self.versions([site_id for site_id, _, _ in split.closed])
         zones = {site.id: site.timezone for site in query.sites}
@@ -101,19 +109,42 @@ class ClickHouseReports:
                     return self._closed_days(query, report, table, site_id, timezone, a, b, retained_from)
 
                 self.kept.ensure((table, dimension, site_id), zones[site_id], first, last, version, build)
-        arrows = {}
-        if split.open:
-            arrows = {t: self._daily(query, report, t, list(split.open), "day", False) for t in combine.tables}
-        parts = {
-            t: clickhouse_kept.kept_rows(report, t) + (f"\nUNION ALL\n{_parts_of(t, 'day')}" if split.open else "")
-            for t in combine.tables
-        }
-        closed = {
-            "closed_sites": [c[0] for c in split.closed],
-            "closed_from": [c[1] for c in split.closed],
-            "closed_to": [c[2] for c in split.closed],
-        }
-        return self._combine(query, report, parts, arrows, extra | closed, ctes=[rollup_sql.CLOSED])
+        params = rollup_plan.closed_params(split, rollup_sql.uses_months(report))
+        params |= {"limit": query.limit, "query_sites": query.site_ids} | engine.GOALS_UNKNOWN | extra
+        for table in combine.tables:
+            params |= self._open_rows(query, report, table, split.open)
+        return engine.execute(self.kept.cursor(), _rollup_statement(report), params)
+
+    def _open_rows(self, query: Query, report: str, table: str, ranges: tuple[SiteRange, ...]) -> dict[str, list]:
+        """The open days' rows of `table` as rollup_sql.given_rows' list parameters: read live, and kept
+        OPEN_SECONDS for the next report, unless this node writes to one of their sites meanwhile."""
+        dimension = rollup_sql.COMBINE[report].dimension if table == "dims" else None
+        key = (table, dimension, ranges)
+        with self._open_lock:
+            kept = self._open.get(key)
+        if kept is not None and time.monotonic() - kept[0] < OPEN_SECONDS:
+            return kept[1]
+        started = time.monotonic()
+        names = ("site_id", "day", *rollup_sql.COLUMNS[table])
+        if ranges:
+            arrow = self._daily(query, report, table, list(ranges), "day", False)
+            columns = [arrow.column(name).to_pylist() for name in ("k_site", "k_day", *rollup_sql.COLUMNS[table])]
+        else:
+            columns = [[] for _ in names]
+        lists = {rollup_sql.open_param(table, n): c for n, c in zip(names, columns, strict=True)}
+        with self._open_lock:
+            self._open[key] = (started, lists)
+        return lists
+
+    def forget_open(self, site_ids: set[str] | None = None) -> None:
+        """This node wrote to these sites (all: None): their open days and data versions are read again."""
+        with self._open_lock:
+            if site_ids is None:
+                self._open.clear()
+            else:
+                for key in [k for k in self._open if any(r.site_id in site_ids for r in k[2])]:
+                    del self._open[key]
+            self._versions = (0.0, {})
 
     def _combine(
         self, query: Query, report: str, parts: dict[str, str], arrows: dict[str, Any], extra: dict, ctes=()
@@ -189,15 +220,34 @@ class ClickHouseReports:
 
     def versions(self, site_ids: list[str]) -> dict[str, tuple[int, date | None]]:
         """Each site's data version (how many writes into its closed days were made: clickhouse_kept.py) and
-        the day its retained rows end (None: no retention run yet)."""
+        the day its retained rows end (None: no retention run yet); read again after OPEN_SECONDS, or at
+        once after a write of this node."""
         if not site_ids:
             return {}
+        wanted = sorted(set(site_ids))
+        with self._open_lock:
+            read_at, known = self._versions
+        if time.monotonic() - read_at < OPEN_SECONDS and all(s in known for s in wanted):
+            return {s: known[s] for s in wanted if known[s][0] or known[s][1]}
+        started = time.monotonic()
+        found = self._read_versions(wanted)
+        with self._open_lock:
+            self._versions = (started, {s: found.get(s, (0, None)) for s in wanted})
+        return found
+
+    def _read_versions(self, site_ids: list[str]) -> dict[str, tuple[int, date | None]]:
         rows = self.client.query(
             f"SELECT site_id, count(), max(retained_from) FROM {self.db}.{DATA_VERSIONS} "
             "WHERE site_id IN {sites:Array(String)} GROUP BY site_id",
-            parameters={"sites": sorted(set(site_ids))},
+            parameters={"sites": site_ids},
         ).result_rows
         return {site_id: (int(n), retained_from) for site_id, n, retained_from in rows}
+
+
+@cache
+def _rollup_statement(report: str) -> str:
+    """The DuckDB store's rollup read (stats/rollups.py): stored closed days and months, open days as lists."""
+    return prelude.statement(set(), rollup_sql.rollup_parts(report), rollup_sql.COMBINE[report].sql)
 
 
 def _parts_of(table: str, grain: str) -> str:

@@ -115,9 +115,12 @@ class ClickHouseEventStore(ClickHouseReads, EventStore):  # the exports and stat
                 if idempotent and table_rows:
                     table_rows = self._not_stored(table, table_rows)
                 self._insert(table, table_rows)
-            past = {r[COLUMNS[t].index("site_id")] for t in TABLES for r in rows[t] if r[-1] < _past_before()}
-            engaged = self._append_engagements(records.updates, known=rows["pageviews"])
-            self._changed_past(past | engaged, "write")
+            oldest = self._append_engagements(records.updates, known=rows["pageviews"])
+            for table in TABLES:
+                site = COLUMNS[table].index("site_id")
+                for row in rows[table]:
+                    oldest[row[site]] = min(row[-1], oldest.get(row[site], row[-1]))
+            self._written(oldest, "write")
 
     def _insert(self, table: str, rows: list[tuple]) -> None:
         if not rows:
@@ -150,13 +153,13 @@ class ClickHouseEventStore(ClickHouseReads, EventStore):  # the exports and stat
 
     def apply_engagements(self, updates: Iterable[tuple[str, int, int | None]]) -> None:
         with self._lock():
-            self._changed_past(self._append_engagements(list(updates)), "engagement")
+            self._written(self._append_engagements(list(updates)), "engagement")
 
-    def _append_engagements(self, updates: list[tuple], known: list[tuple] = ()) -> set[str]:
+    def _append_engagements(self, updates: list[tuple], known: list[tuple] = ()) -> dict[str, datetime]:
         """One row per pageview and batch: the greatest totals given, with the pageview's site and time.
-        Returns the sites of the pageviews older than a day (their closed days' kept rows are stale)."""
+        Returns each site's oldest pageview given an engagement row."""
         if not updates:
-            return set()
+            return {}
         latest: dict[str, tuple[int, int | None]] = {}
         for pageview_id, duration, scroll in updates:
             old = latest.get(pageview_id)
@@ -172,13 +175,24 @@ class ClickHouseEventStore(ClickHouseReads, EventStore):  # the exports and stat
         rows = [(pid, *where[pid], *latest[pid]) for pid in sorted(where)]  # unknown pageviews: ignored
         if rows:
             self.client.insert(f"{self.db}.{ENGAGEMENTS}", rows, column_names=list(_ENGAGED_COLUMNS))
-        return {site for site, at in where.values() if at < _past_before()}
+        oldest: dict[str, datetime] = {}
+        for site, at in where.values():
+            oldest[site] = min(at, oldest.get(site, at))
+        return oldest
+
+    def _written(self, oldest: dict[str, datetime], reason: str) -> None:
+        """After a write: this node reads the written sites' open days again; a site written into its past
+        (rows older than a day) gets a new data version, for every node."""
+        if oldest:
+            self.reports.forget_open(set(oldest))
+        self._changed_past([site for site, at in oldest.items() if at < _past_before()], reason)
 
     def _changed_past(self, site_ids: Iterable[str], reason: str, retained_from: date | None = None) -> None:
         """Record a write into these sites' past (after it landed): every node's kept closed days of them
         are rebuilt at their next report (storage/clickhouse_kept.py says why after, not before)."""
         sites = sorted(set(site_ids))
         if sites:
+            self.reports.forget_open(set(sites))
             now = datetime.now(UTC).replace(tzinfo=None)
             rows = [(site, reason, retained_from, now) for site in sites]
             columns = ["site_id", "reason", "retained_from", "at"]
