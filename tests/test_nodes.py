@@ -1,0 +1,282 @@
+"""Several app nodes over one PostgreSQL accounts database, with the event store apart from it.
+
+1. Goal add / remove with the store apart: a batch committed at every step of the change (from another
+   thread, as another node's or the writer's would be) leaves exactly the completions the live matcher
+   gives every stored event (after an add), and none (after a remove). Run on the DuckDB event file with
+   the accounts in PostgreSQL, and on ClickHouse (chdb) with two nodes: two PgDatabase and two stores.
+2. Cross-node invalidation: two apps over one PostgreSQL; a token revoked or a site removed on A reaches B.
+3. Look-then-write races on READ COMMITTED: a token created for a member being removed, a goal added to a
+   site being removed, on two connections, the race made deterministic by seeing one side wait on a lock.
+
+The expected completions are computed here from the rows the test wrote (pageviews on /pricing of site A),
+not by the matcher under test.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from clearanalytics import accounts, goals
+from clearanalytics.db import Database
+from clearanalytics.ingest import goalmatch
+from clearanalytics.ingest.store import COLUMNS, Records
+from clearanalytics.pgaccounts import PgDatabase
+from clearanalytics.storage import ACCOUNT_TABLES, attach
+from clearanalytics.storage.duckdb_store import DuckDBEventStore
+from tests import chstore_helpers
+
+WAIT_SECONDS = 60  # generous: a condition is waited on, never a time asserted
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {WAIT_SECONDS} s for {what}")
+        time.sleep(0.01)
+
+
+def _pageview(pid: str, site_id: str, path: str, at: datetime) -> tuple:
+    values = dict(
+        id=pid, site_id=site_id, visitor_hash="v" + pid, session_hash="s" + pid, hostname="h", pathname=path,
+        referrer_source="Direct", channel="Direct", browser="Firefox", os="Linux", device_type="Desktop",
+        language="en", duration=0, created_at=at,
+    )  # fmt: skip
+    return tuple(values.get(column) for column in COLUMNS["pageviews"])
+
+
+# --- 1. goal add / remove with the event store apart -------------------------------------------------------
+
+
+@dataclass
+class Rig:
+    """Node A (runs the goal change) and the writer of node B (or of A itself: the DuckDB file is one process)."""
+
+    accounts: Any  # node A's accounts database
+    store: Any  # node A's event store
+    other_store: Any  # where the batches are written from another thread
+    site: accounts.Site
+    other_site: accounts.Site
+    writer_waiting: Callable[[], bool]  # a write is held off by the goal change
+    completions: Callable[[str], list[str]]  # goal id -> its completions' pageview ids (with repeats)
+    pricing: Callable[[], list[str]]  # site A's stored pageviews on /pricing
+    written: list[str] = field(default_factory=list)  # the /pricing pageviews the test wrote to site A
+    threads: list[threading.Thread] = field(default_factory=list)
+    errors: list[BaseException] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+
+    def batch(self, step: str) -> None:
+        """A batch written from another thread now: run to its end, or until the goal change holds it off."""
+        self.steps.append(step)
+        records = Records()  # goals_seen empty: its completions are settled when it commits
+        at = datetime(2026, 3, 5, 9, len(self.steps))
+        records.rows["pageviews"] += [
+            _pageview(f"{step}-p", self.site.id, "/pricing", at),
+            _pageview(f"{step}-o", self.site.id, "/other", at),
+            _pageview(f"{step}-b", self.other_site.id, "/pricing", at),  # another site: never the goal's
+        ]
+        self.written.append(f"{step}-p")
+
+        def write() -> None:
+            try:
+                self.other_store.write_batch(records)
+            except BaseException as exc:  # reported by finish()
+                self.errors.append(exc)
+
+        thread = threading.Thread(target=write, name=f"batch-{step}")
+        thread.start()
+        self.threads.append(thread)
+        wait_until(lambda: not thread.is_alive() or self.writer_waiting(), f"the batch at {step} to land or wait")
+
+    def finish(self) -> None:
+        for thread in self.threads:
+            thread.join(WAIT_SECONDS)
+            assert not thread.is_alive(), f"{thread.name} never finished"
+        assert self.errors == []
+
+
+def _instrument(rig: Rig, monkeypatch) -> None:
+    """A batch after every step of a goal change: the goal row written, each store call, the accounts commit."""
+
+    def after(name: str, function: Callable) -> Callable:
+        def wrapped(*args, **kwargs):
+            result = function(*args, **kwargs)
+            rig.batch(name)
+            return result
+
+        return wrapped
+
+    monkeypatch.setattr(goals, "create_goal", after("created", goals.create_goal))
+    monkeypatch.setattr(goals, "delete_goal", after("deleted", goals.delete_goal))
+    monkeypatch.setattr(goalmatch, "invalidate_caches", after("committed", goalmatch.invalidate_caches))
+    monkeypatch.setattr(rig.store, "backfill_goal", after("backfilled", rig.store.backfill_goal))
+    monkeypatch.setattr(rig.store, "delete_goal_events", after("completions-deleted", rig.store.delete_goal_events))
+
+
+def _seed(db: Any) -> tuple[accounts.Site, accounts.Site]:
+    with db.transaction() as cur:
+        tenant = accounts.create_tenant(cur, "t", "T")
+        return accounts.create_site(cur, tenant, "a.example"), accounts.create_site(cur, tenant, "b.example")
+
+
+def _history(rig: Rig) -> None:
+    """Stored before any goal: two /pricing pageviews of site A, one elsewhere, one of site B."""
+    records = Records()
+    records.rows["pageviews"] += [
+        _pageview("h1", rig.site.id, "/pricing", datetime(2026, 3, 1, 10)),
+        _pageview("h2", rig.site.id, "/", datetime(2026, 3, 1, 11)),
+        _pageview("h3", rig.site.id, "/pricing", datetime(2026, 3, 2, 10)),
+        _pageview("h4", rig.other_site.id, "/pricing", datetime(2026, 3, 2, 11)),
+    ]
+    rig.store.write_batch(records)
+    rig.written += ["h1", "h3"]
+
+
+_LOCK_LINE = next(
+    inspect.getsourcelines(Database.transaction.__wrapped__)[1] + i
+    for i, line in enumerate(inspect.getsourcelines(Database.transaction.__wrapped__)[0])
+    if "with self._write_lock" in line
+)
+
+
+def _waiting_on_the_events_file(events: Database) -> Callable[[], bool]:
+    """A thread stopped at Database.transaction's write lock of the events file (held by the goal change)."""
+
+    def waiting() -> bool:
+        for frame in sys._current_frames().values():
+            while frame is not None:
+                at_lock = frame.f_code is Database.transaction.__wrapped__.__code__ and frame.f_lineno == _LOCK_LINE
+                if at_lock and frame.f_locals.get("self") is events:
+                    return True
+                frame = frame.f_back
+        return False
+
+    return waiting
+
+
+def _waiting_on_the_advisory_lock(pg: PgDatabase) -> Callable[[], bool]:
+    def waiting() -> bool:
+        with pg.reading() as cur:
+            return (
+                cur.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").fetchone()[0]
+                > 0
+            )
+
+    return waiting
+
+
+@pytest.fixture
+def duckdb_rig(pg_url, tmp_path) -> Iterator[Rig]:
+    """The DuckDB event file (accounts tables dropped) beside PostgreSQL accounts: one process writes the file."""
+    pg = PgDatabase(pg_url)
+    events = Database(tmp_path / "events.duckdb")
+    with events.transaction() as cur:
+        for table in ACCOUNT_TABLES:
+            cur.execute(f"DROP TABLE {table}")
+    store = attach(pg, DuckDBEventStore(events, accounts=pg))
+    site, other = _seed(pg)
+
+    def completions(goal_id: str) -> list[str]:
+        with events.reading() as cur:
+            sql = "SELECT pageview_id FROM goal_completions WHERE goal_id = ? ORDER BY 1"
+            return [r[0] for r in cur.execute(sql, [goal_id]).fetchall()]
+
+    def pricing() -> list[str]:
+        with events.reading() as cur:
+            sql = "SELECT id FROM pageviews WHERE site_id = ? AND pathname = '/pricing' ORDER BY 1"
+            return [r[0] for r in cur.execute(sql, [site.id]).fetchall()]
+
+    rig = Rig(pg, store, store, site, other, _waiting_on_the_events_file(events), completions, pricing)
+    try:
+        yield rig
+    finally:
+        events.close()
+        pg.close()
+
+
+@pytest.fixture
+def clickhouse_rig(pg_url) -> Iterator[Rig]:
+    """ClickHouse (chdb) with two nodes: node A's PgDatabase and store, node B's own PgDatabase and store."""
+    from clearanalytics.storage.clickhouse_store import ClickHouseEventStore
+
+    pg_a, pg_b = PgDatabase(pg_url), PgDatabase(pg_url)
+    store_a, _ = chstore_helpers.new_store(pg_a)
+    store_b = ClickHouseEventStore(store_a.address, pg_b)
+    attach(pg_a, store_a)
+    attach(pg_b, store_b)
+    site, other = _seed(pg_a)
+
+    def completions(goal_id: str) -> list[str]:
+        sql = f"SELECT pageview_id FROM {store_a.db}.goal_completions WHERE goal_id = {{g:String}} ORDER BY 1"
+        return [r[0] for r in store_a.client.query(sql, parameters={"g": goal_id}).result_rows]
+
+    def pricing() -> list[str]:
+        sql = f"SELECT id FROM {store_a.db}.pageviews WHERE site_id = {{s:String}} AND pathname = '/pricing' ORDER BY 1"
+        return [r[0] for r in store_a.client.query(sql, parameters={"s": site.id}).result_rows]
+
+    rig = Rig(pg_a, store_a, store_b, site, other, _waiting_on_the_advisory_lock(pg_a), completions, pricing)
+    try:
+        yield rig
+    finally:
+        store_b.close()
+        store_a.close()
+        pg_b.close()
+        pg_a.close()
+
+
+@pytest.fixture(params=["duckdb", "clickhouse"])
+def rig(request) -> Rig:
+    return request.getfixturevalue(f"{request.param}_rig")
+
+
+def test_a_goal_added_with_the_store_apart_completes_every_stored_event_once_whatever_lands_meanwhile(rig, monkeypatch):
+    _history(rig)
+    assert not rig.store.shares_accounts()
+    _instrument(rig, monkeypatch)
+    goal, backfilled = goalmatch.add_goal(rig.accounts, rig.site.id, "Pricing", "url", {"path": "/pricing"})
+    rig.batch("after")
+    rig.finish()
+    expected = sorted(rig.written)  # h1, h3 and each batch's /pricing pageview of site A
+    assert rig.pricing() == expected  # every batch landed
+    assert rig.completions(goal.id) == expected  # one completion each: none missed, none twice
+    assert {"created", "committed", "completions-deleted", "backfilled", "after"} <= set(rig.steps)
+    assert backfilled <= len(expected)
+
+
+def test_a_goal_removed_with_the_store_apart_keeps_no_completion_whatever_lands_meanwhile(rig, monkeypatch):
+    _history(rig)
+    goal, backfilled = goalmatch.add_goal(rig.accounts, rig.site.id, "Pricing", "url", {"path": "/pricing"})
+    assert backfilled == 2 and rig.completions(goal.id) == ["h1", "h3"]
+    _instrument(rig, monkeypatch)
+    assert goalmatch.remove_goal(rig.accounts, goal.id) is True
+    rig.batch("after")
+    rig.finish()
+    assert rig.pricing() == sorted(rig.written)
+    assert rig.completions(goal.id) == []
+    assert {"deleted", "committed", "completions-deleted", "after"} <= set(rig.steps)
+    with rig.accounts.reading() as cur:
+        assert goals.get_goal(cur, goal.id) is None
+
+
+def test_a_failed_backfill_takes_the_goal_away_again(duckdb_rig, monkeypatch):
+    """A goal whose history could not be backfilled is not left half-made: the add fails as a whole."""
+    rig = duckdb_rig
+    _history(rig)
+
+    def broken(goal, within=None):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(rig.store, "backfill_goal", broken)
+    with pytest.raises(OSError, match="disk full"):
+        goalmatch.add_goal(rig.accounts, rig.site.id, "Pricing", "url", {"path": "/pricing"})
+    with rig.accounts.reading() as cur:
+        assert goals.list_goals(cur, [rig.site.id]) == []
