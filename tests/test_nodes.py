@@ -15,6 +15,7 @@ not by the matcher under test.
 from __future__ import annotations
 
 import inspect
+import json
 import sys
 import threading
 import time
@@ -25,14 +26,17 @@ from typing import Any
 
 import pytest
 
-from clearanalytics import accounts, goals
+from clearanalytics import accounts, deletion, goals, request_scope
 from clearanalytics.db import Database
 from clearanalytics.ingest import goalmatch
 from clearanalytics.ingest.store import COLUMNS, Records
+from clearanalytics.invalidation import start_invalidation, watch_of
 from clearanalytics.pgaccounts import PgDatabase
 from clearanalytics.storage import ACCOUNT_TABLES, attach
 from clearanalytics.storage.duckdb_store import DuckDBEventStore
 from tests import chstore_helpers
+from tests.app_helpers import close_app, new_app
+from tests.ingest_helpers import CHROME
 
 WAIT_SECONDS = 60  # generous: a condition is waited on, never a time asserted
 
@@ -280,3 +284,121 @@ def test_a_failed_backfill_takes_the_goal_away_again(duckdb_rig, monkeypatch):
         goalmatch.add_goal(rig.accounts, rig.site.id, "Pricing", "url", {"path": "/pricing"})
     with rig.accounts.reading() as cur:
         assert goals.list_goals(cur, [rig.site.id]) == []
+
+
+# --- 2. what a node keeps of the accounts follows the other nodes' commits ---------------------------------
+
+
+@dataclass
+class AppNode:
+    """One app node: its own PgDatabase over the shared accounts, its own event file and data dir."""
+
+    accounts: PgDatabase
+    events: Database
+    app: Any
+    client: Any
+
+    def close(self) -> None:
+        close_app(self.app)
+        self.events.close()
+
+
+def _app_node(pg_url: str, data_dir, listen: bool = True) -> AppNode:
+    pg = PgDatabase(pg_url)
+    data_dir.mkdir()
+    # Each node's own event file: what is shared here, and what these tests are about, is the accounts.
+    events = Database(data_dir / "events.duckdb")
+    attach(pg, DuckDBEventStore(events, accounts=pg))
+    app = new_app(data_dir, database=pg, rate_limit="100000/minute")
+    if listen:
+        assert start_invalidation(app, pg) is not None
+        wait_until(watch_of(pg).listening.is_set, "the node's listener to LISTEN")
+    return AppNode(pg, events, app, app.test_client())
+
+
+@dataclass
+class Team:
+    site: accounts.Site
+    token: accounts.Token
+    bearer: str
+
+
+def _team(pg: PgDatabase) -> Team:
+    with pg.transaction() as cur:
+        tenant = accounts.create_tenant(cur, "acme", "Acme")
+        site = accounts.create_site(cur, tenant, "a.example")
+        user = accounts.create_user(cur, "owner@example.com", "correct horse battery")
+        accounts.set_membership(cur, tenant, user, "owner")
+        token, plaintext = accounts.create_token(cur, tenant, user, "tests")
+    return Team(site, token, plaintext)
+
+
+@pytest.fixture
+def two_nodes(pg_url, tmp_path) -> Iterator[tuple[AppNode, AppNode]]:
+    a = _app_node(pg_url, tmp_path / "a")
+    b = _app_node(pg_url, tmp_path / "b")
+    try:
+        yield a, b
+    finally:
+        b.close()
+        a.close()
+
+
+def _goals_status(node: AppNode, bearer: str) -> int:
+    return node.client.get("/api/v1/goals", headers={"Authorization": f"Bearer {bearer}"}).status_code
+
+
+def _kept_tokens(node: AppNode) -> int:
+    """Live tokens node B keeps in its request scope (so a refusal is its cache being dropped, not a miss)."""
+    return sum(
+        1 for (namespace, key) in request_scope._UNTIL_WRITE if namespace == node.accounts.node and key[0] == "token"
+    )
+
+
+def test_a_token_revoked_on_one_node_is_refused_by_the_other(two_nodes):
+    a, b = two_nodes
+    team = _team(a.accounts)
+    assert [_goals_status(b, team.bearer) for _ in range(3)] == [200, 200, 200]
+    assert _kept_tokens(b) == 1  # B answers from what it keeps
+    with a.accounts.transaction() as cur:
+        accounts.revoke_token(cur, team.token.id)
+    wait_until(lambda: _goals_status(b, team.bearer) == 401, "node B to refuse the token revoked on node A")
+    assert _goals_status(a, team.bearer) == 401  # and node A at once, as before
+
+
+def test_a_site_removed_on_one_node_is_dropped_by_the_other_nodes_ingest(two_nodes):
+    a, b = two_nodes
+    team = _team(a.accounts)
+    assert _ingest(b, "a.example") == (202, None)  # B's ingest knows the site (and keeps it)
+    assert _ingest(b, "a.example") == (202, None)
+    deletion.remove_site(a.accounts, team.site)
+    wait_until(lambda: _ingest(b, "a.example") == (202, "unknown-domain"), "node B's ingest to drop the site")
+    assert _ingest(a, "a.example") == (202, "unknown-domain")
+
+
+def test_without_the_listener_a_node_follows_within_the_bound(pg_url, tmp_path, monkeypatch):
+    """A node that hears nothing (no listener: its connection lost, or never started) still keeps a value
+    for STALE_AFTER_SECONDS at most; the bound is shortened here only to keep the test short."""
+    a = _app_node(pg_url, tmp_path / "a")
+    deaf = _app_node(pg_url, tmp_path / "deaf", listen=False)
+    try:
+        monkeypatch.setattr(watch_of(deaf.accounts), "ttl", 0.5)
+        team = _team(a.accounts)
+        assert _goals_status(deaf, team.bearer) == 200 and _ingest(deaf, "a.example") == (202, None)
+        with a.accounts.transaction() as cur:
+            accounts.revoke_token(cur, team.token.id)
+        deletion.remove_site(a.accounts, team.site)
+        wait_until(lambda: _goals_status(deaf, team.bearer) == 401, "the deaf node to refuse the token")
+        wait_until(lambda: _ingest(deaf, "a.example") == (202, "unknown-domain"), "the deaf node to drop the site")
+    finally:
+        deaf.close()
+        a.close()
+
+
+def _ingest(node: AppNode, domain: str) -> tuple[int, str | None]:
+    body = json.dumps({"name": "pageview", "url": f"https://{domain}/", "domain": domain}).encode()
+    answer = node.client.post(
+        "/api/event", data=body, headers={"User-Agent": CHROME, "Content-Type": "text/plain"},
+        environ_base={"REMOTE_ADDR": "203.0.113.7"},
+    )  # fmt: skip
+    return answer.status_code, answer.headers.get("X-ClearAnalytics-Dropped")

@@ -24,6 +24,7 @@ import duckdb
 from clearanalytics.db import Database
 from clearanalytics.goals import Goal
 from clearanalytics.ingest.store import COLUMNS, Records, insert_rows, ulid_at
+from clearanalytics.invalidation import Stamp
 from clearanalytics.storage.site_facts import SiteFacts
 
 RELOAD_SECONDS = 5.0
@@ -120,6 +121,7 @@ class GoalCache:
         self._set = GoalSet(_fingerprint([]), {})
         self._loaded_at = -1e9
         self._lock = threading.Lock()
+        self._stamp = Stamp(db)  # PostgreSQL accounts: another node's goal change reloads it too
         self.frozen = False  # an import worker: never go back to the database
         _CACHES.add(self)
 
@@ -128,7 +130,7 @@ class GoalCache:
 
     def current(self) -> GoalSet:
         """The goal set to match with now; one object, so its goals and fingerprint agree."""
-        if not self.frozen and time.monotonic() - self._loaded_at > RELOAD_SECONDS:
+        if not self.frozen and (time.monotonic() - self._loaded_at > RELOAD_SECONDS or self._stamp.stale()):
             self._reload()
         return self._set
 
@@ -137,8 +139,9 @@ class GoalCache:
 
     def _reload(self) -> None:
         with self._lock:
-            if time.monotonic() - self._loaded_at <= RELOAD_SECONDS:
+            if time.monotonic() - self._loaded_at <= RELOAD_SECONDS and not self._stamp.stale():
                 return
+            self._stamp.taken()
             with self.db.reading() as cur:
                 self._set = load_goal_set(cur)
             self._loaded_at = time.monotonic()
