@@ -25,6 +25,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from clearanalytics.accounts_lock import is_postgres
+from clearanalytics.db import write_version
 
 log = logging.getLogger(__name__)
 
@@ -127,15 +128,21 @@ def start_invalidation(app: Any, db: Any) -> Watch | None:
     return watch
 
 
+_SHARED_TYPES: dict[type, bool] = {}
+
+
 def freshness(db: Any) -> tuple[Hashable, int, float | None]:
     """(namespace, version, ttl) for a value read from `db`'s accounts: keep it while the version stands
-    (and, when ttl is not None, for at most ttl seconds). DuckDB: this process's commits to the file, no ttl."""
-    watch = watch_of(db)
-    if watch is None:
-        from clearanalytics.db import write_version
+    (and, when ttl is not None, for at most ttl seconds). DuckDB: this process's commits to the file, no ttl.
 
+    Asked on every request (a token, a tenant's sites): the DuckDB answer costs what it did before."""
+    shared = _SHARED_TYPES.get(type(db))
+    if shared is None:
+        shared = _SHARED_TYPES.setdefault(type(db), is_postgres(db))
+    if not shared:
         return str(db.path), write_version(db.path), None
-    return db.node, watch.version(db), watch.ttl
+    watch = watch_of(db)
+    return db.node, watch.version(db), watch.ttl  # type: ignore[union-attr]
 
 
 def shared_version(db: Any) -> tuple[int, float] | None:
