@@ -46,6 +46,20 @@ class AccountError(ValueError):
         self.field = field
 
 
+def held_row(cur: duckdb.DuckDBPyConnection, sql: str, params: list) -> tuple | None:
+    """The row `sql` selects, held until this transaction ends: what a new row will refer to.
+
+    Why: on PostgreSQL (READ COMMITTED) another node may be deleting that row at this moment. FOR SHARE
+    makes that delete wait for this transaction (and a removal deletes parents before the rows that refer
+    to them, deletion.py, so it then sees and deletes the new row too), or makes this read wait for the
+    delete and find nothing (the creation is refused). Either way no row is left referring to a removed
+    one. DuckDB runs one writer at a time in one process: a plain read.
+    """
+    if not isinstance(cur, duckdb.DuckDBPyConnection):
+        sql += " FOR SHARE"
+    return cur.execute(sql, params).fetchone()
+
+
 @dataclass(frozen=True)
 class Tenant:
     id: str
@@ -239,6 +253,8 @@ def create_site(
     currency = validate_currency(currency)
     if get_site(cur, domain):
         raise AccountError("domain", f"site {domain!r} already exists")
+    if held_row(cur, "SELECT id FROM tenants WHERE id = ?", [tenant.id]) is None:  # being removed on another node
+        raise AccountError("tenant", f"unknown tenant {tenant.slug!r}")
     site = Site(new_id(), tenant.id, domain, timezone, currency)
     cur.execute(
         "INSERT INTO sites (id, tenant_id, domain, timezone, currency, created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -318,6 +334,10 @@ def get_role(cur: duckdb.DuckDBPyConnection, tenant_id: str, user_id: str) -> st
 
 def set_membership(cur: duckdb.DuckDBPyConnection, tenant: Tenant, user: User, role: str) -> None:
     validate_role(role)
+    if held_row(cur, "SELECT id FROM tenants WHERE id = ?", [tenant.id]) is None:
+        raise AccountError("tenant", f"unknown tenant {tenant.slug!r}")
+    if held_row(cur, "SELECT id FROM users WHERE id = ?", [user.id]) is None:
+        raise AccountError("email", f"unknown user {user.email!r}")
     # One statement, not look-then-insert: two nodes sharing PostgreSQL accounts may add the same member at once.
     cur.execute(
         "INSERT INTO memberships VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, user_id) DO UPDATE"
@@ -378,7 +398,8 @@ def create_token(
     """
     if not (name or "").strip():
         raise AccountError("name", "token name must not be empty")
-    if get_role(cur, tenant.id, user.id) is None:
+    membership = "SELECT role FROM memberships WHERE tenant_id = ? AND user_id = ?"
+    if held_row(cur, membership, [tenant.id, user.id]) is None:  # held: the member may be being removed elsewhere
         raise AccountError("email", f"user {user.email!r} is not a member of tenant {tenant.slug!r}")
     chosen = validate_abilities(abilities, ABILITIES + OPERATOR_ABILITIES if operator else ABILITIES)
     token_id = new_id()

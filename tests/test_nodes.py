@@ -402,3 +402,179 @@ def _ingest(node: AppNode, domain: str) -> tuple[int, str | None]:
         environ_base={"REMOTE_ADDR": "203.0.113.7"},
     )  # fmt: skip
     return answer.status_code, answer.headers.get("X-ClearAnalytics-Dropped")
+
+
+# --- 3. a row created on one node while its parent is removed on another: no orphan ------------------------
+
+
+def _someone_waits_on_a_lock(pg: PgDatabase) -> bool:
+    with pg.reading() as cur:
+        sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        return cur.execute(sql).fetchone()[0] > 0
+
+
+def _in_thread(work: Callable[[], Any], watcher: PgDatabase) -> tuple[threading.Thread, list]:
+    """`work` on another thread (another node), run until it ends or waits on a row lock."""
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    wait_until(lambda: not thread.is_alive() or _someone_waits_on_a_lock(watcher), "the other node to end or wait")
+    return thread, outcome
+
+
+@dataclass
+class Members:
+    acme: accounts.Tenant
+    beta: accounts.Tenant
+    viewer: accounts.User  # a member of both: removing it from acme keeps the account (tokens by pair)
+    site: accounts.Site
+
+
+def _members(pg: PgDatabase) -> Members:
+    with pg.transaction() as cur:
+        acme, beta = accounts.create_tenant(cur, "acme", "Acme"), accounts.create_tenant(cur, "beta", "Beta")
+        owner = accounts.create_user(cur, "owner@example.com", "correct horse battery")
+        viewer = accounts.create_user(cur, "viewer@example.com", "correct horse battery")
+        accounts.set_membership(cur, acme, owner, "owner")
+        for tenant in (acme, beta):
+            accounts.set_membership(cur, tenant, viewer, "viewer")
+        site = accounts.create_site(cur, acme, "a.example")
+    return Members(acme, beta, viewer, site)
+
+
+def _tokens_of(pg: PgDatabase, tenant: accounts.Tenant, user: accounts.User) -> list[str]:
+    with pg.reading() as cur:
+        sql = "SELECT name FROM api_tokens WHERE tenant_id = ? AND user_id = ? ORDER BY name"
+        return [r[0] for r in cur.execute(sql, [tenant.id, user.id]).fetchall()]
+
+
+def _remove_member(pg: PgDatabase, team: Members) -> None:
+    with pg.transaction() as cur:
+        deletion.apply(cur, deletion.plan_member_removal(cur, team.acme, team.viewer))
+
+
+@pytest.fixture
+def two_accounts(pg_url) -> Iterator[tuple[PgDatabase, PgDatabase]]:
+    a, b = PgDatabase(pg_url), PgDatabase(pg_url)
+    try:
+        yield a, b
+    finally:
+        b.close()
+        a.close()
+
+
+def test_a_token_created_while_its_member_is_removed_elsewhere_goes_with_the_membership(two_accounts):
+    """Node A creates a token (not committed yet); node B removes the member meanwhile: B waits, then takes it."""
+    a, b = two_accounts
+    team = _members(a)
+    with a.transaction() as cur:
+        accounts.create_token(cur, team.acme, team.viewer, "late")
+        removal, outcome = _in_thread(lambda: _remove_member(b, team), watcher=a)
+    removal.join(WAIT_SECONDS)
+    assert outcome == [None]
+    assert _tokens_of(a, team.acme, team.viewer) == []  # no token of a membership that is gone
+    with a.reading() as cur:
+        assert accounts.get_role(cur, team.acme.id, team.viewer.id) is None
+
+
+def test_a_token_for_a_member_being_removed_elsewhere_is_refused(two_accounts):
+    """Node B's removal has deleted the membership (not committed yet); node A's token waits, then is refused."""
+    a, b = two_accounts
+    team = _members(a)
+
+    def create() -> accounts.Token:
+        with a.transaction() as cur:
+            return accounts.create_token(cur, team.acme, team.viewer, "late")[0]
+
+    with b.transaction() as cur:
+        deletion.apply(cur, deletion.plan_member_removal(cur, team.acme, team.viewer))
+        creation, outcome = _in_thread(create, watcher=b)
+    creation.join(WAIT_SECONDS)
+    assert isinstance(outcome[0], accounts.AccountError) and "is not a member of tenant 'acme'" in str(outcome[0])
+    assert _tokens_of(a, team.acme, team.viewer) == []
+
+
+def _site_removal_store(pg: PgDatabase, tmp_path) -> DuckDBEventStore:
+    events = Database(tmp_path / "events.duckdb")
+    return DuckDBEventStore(events, accounts=pg)
+
+
+def test_a_goal_added_while_its_site_is_removed_elsewhere_goes_with_the_site(two_accounts, tmp_path):
+    a, b = two_accounts
+    team = _members(a)
+    store = _site_removal_store(b, tmp_path)
+
+    def remove() -> None:
+        with b.transaction() as cur:
+            deletion.apply(cur, deletion.plan_site_removal(cur, team.site, store), store)
+
+    try:
+        with a.transaction() as cur:
+            goals.create_goal(cur, team.site.id, "Late", "url", {"path": "/late"})
+            removal, outcome = _in_thread(remove, watcher=a)
+        removal.join(WAIT_SECONDS)
+        assert outcome == [None]
+        with a.reading() as cur:
+            assert cur.execute("SELECT count(*) FROM goals WHERE site_id = ?", [team.site.id]).fetchone() == (0,)
+            assert accounts.get_site(cur, "a.example") is None
+    finally:
+        store.db.close()
+
+
+def test_a_goal_for_a_site_being_removed_elsewhere_is_refused(two_accounts, tmp_path):
+    a, b = two_accounts
+    team = _members(a)
+    store = _site_removal_store(b, tmp_path)
+
+    def create() -> goals.Goal:
+        with a.transaction() as cur:
+            return goals.create_goal(cur, team.site.id, "Late", "url", {"path": "/late"})
+
+    try:
+        with b.transaction() as cur:
+            deletion.apply(cur, deletion.plan_site_removal(cur, team.site, store), store)
+            creation, outcome = _in_thread(create, watcher=b)
+        creation.join(WAIT_SECONDS)
+        assert isinstance(outcome[0], goals.GoalError) and outcome[0].field == "site_id"
+        with a.reading() as cur:
+            assert cur.execute("SELECT count(*) FROM goals").fetchone() == (0,)
+    finally:
+        store.db.close()
+
+
+def test_a_site_added_to_a_tenant_being_removed_elsewhere_is_refused_or_removed(two_accounts, tmp_path):
+    a, b = two_accounts
+    team = _members(a)
+    store = _site_removal_store(b, tmp_path)
+
+    def remove(tenant: accounts.Tenant) -> None:
+        with b.transaction() as cur:
+            deletion.apply(cur, deletion.plan_tenant_removal(cur, tenant, store), store)
+
+    def create() -> accounts.Site:
+        with a.transaction() as cur:
+            return accounts.create_site(cur, team.acme, "c.example")
+
+    try:
+        with a.transaction() as cur:  # a site created first: the removal waits for it and takes it
+            accounts.create_site(cur, team.beta, "b.example")
+            removal, outcome = _in_thread(lambda: remove(team.beta), watcher=a)
+        removal.join(WAIT_SECONDS)
+        assert outcome == [None]
+        with b.transaction() as cur:  # the removal first: the new site waits, then is refused
+            deletion.apply(cur, deletion.plan_tenant_removal(cur, team.acme, store), store)
+            creation, outcome = _in_thread(create, watcher=b)
+        creation.join(WAIT_SECONDS)
+        assert isinstance(outcome[0], accounts.AccountError) and outcome[0].field == "tenant"
+        with a.reading() as cur:
+            assert cur.execute("SELECT count(*) FROM sites").fetchone() == (0,)
+            assert cur.execute("SELECT count(*) FROM tenants").fetchone() == (0,)
+    finally:
+        store.db.close()
