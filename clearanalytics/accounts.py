@@ -24,6 +24,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from clearanalytics import sessions
 from clearanalytics.db import new_id, utcnow
+from clearanalytics.row_locks import held_row
 
 PLANS = ("free", "pro", "growth", "business")
 AI_PLANS = ("pro", "growth", "business")
@@ -44,20 +45,6 @@ class AccountError(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field = field
-
-
-def held_row(cur: duckdb.DuckDBPyConnection, sql: str, params: list) -> tuple | None:
-    """The row `sql` selects, held until this transaction ends: what a new row will refer to.
-
-    Why: on PostgreSQL (READ COMMITTED) another node may be deleting that row at this moment. FOR SHARE
-    makes that delete wait for this transaction (and a removal deletes parents before the rows that refer
-    to them, deletion.py, so it then sees and deletes the new row too), or makes this read wait for the
-    delete and find nothing (the creation is refused). Either way no row is left referring to a removed
-    one. DuckDB runs one writer at a time in one process: a plain read.
-    """
-    if not isinstance(cur, duckdb.DuckDBPyConnection):
-        sql += " FOR SHARE"
-    return cur.execute(sql, params).fetchone()
 
 
 @dataclass(frozen=True)

@@ -197,7 +197,7 @@ def apply(cur: duckdb.DuckDBPyConnection, removal: Removal, store: EventStore | 
 
 
 # Parents before the rows that refer to them: a row created on another node at this moment holds its
-# parent (accounts.held_row, FOR SHARE) until it commits, so the parent's DELETE waits for it and the
+# parent (row_locks.held_row, FOR SHARE) until it commits, so the parent's DELETE waits for it and the
 # children's DELETE, a later statement, sees it (PostgreSQL READ COMMITTED). DuckDB: one writer, any order.
 _PARENTS_FIRST = ("tenants", "sites", "users", "memberships")
 

@@ -95,11 +95,11 @@ def _validate_name(name: str) -> str:
 def create_goal(cur: duckdb.DuckDBPyConnection, site_id: str, name: str, goal_type: str, config: dict) -> Goal:
     """Insert a goal, without its history: goalmatch.add_goal inserts and backfills it.
 
-    The site's row is held (accounts.held_row) so that a removal of the site on another node at this
+    The site's row is held (row_locks.held_row) so that a removal of the site on another node at this
     moment either waits for this goal and deletes it too, or has already removed the site (refused here).
     """
-    from clearanalytics.accounts import held_row
     from clearanalytics.db import new_id, utcnow
+    from clearanalytics.row_locks import held_row
 
     config = validate_config(goal_type, config)
     name = _validate_name(name)
