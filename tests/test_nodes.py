@@ -291,29 +291,34 @@ def test_a_failed_backfill_takes_the_goal_away_again(duckdb_rig, monkeypatch):
 
 @dataclass
 class AppNode:
-    """One app node: its own PgDatabase over the shared accounts, its own event file and data dir."""
+    """One app node: its own PgDatabase over the shared accounts, its event store, its own data dir."""
 
     accounts: PgDatabase
-    events: Database
+    store: Any
     app: Any
     client: Any
 
     def close(self) -> None:
         close_app(self.app)
-        self.events.close()
+        self.store.close()
 
 
-def _app_node(pg_url: str, data_dir, listen: bool = True) -> AppNode:
+def _app_node(pg_url: str, data_dir, listen: bool = True, shared_events: Any = None) -> AppNode:
+    """An app over PostgreSQL accounts. Events: the ClickHouse store `shared_events` (its address: every node
+    writes the same database), else the node's own DuckDB file (what these tests share is the accounts)."""
+    from clearanalytics.storage.clickhouse_store import ClickHouseEventStore
+
     pg = PgDatabase(pg_url)
     data_dir.mkdir()
-    # Each node's own event file: what is shared here, and what these tests are about, is the accounts.
-    events = Database(data_dir / "events.duckdb")
-    attach(pg, DuckDBEventStore(events, accounts=pg))
+    if shared_events is not None:
+        store = attach(pg, ClickHouseEventStore(shared_events.address, pg))
+    else:
+        store = attach(pg, DuckDBEventStore(Database(data_dir / "events.duckdb"), accounts=pg))
     app = new_app(data_dir, database=pg, rate_limit="100000/minute")
     if listen:
         assert start_invalidation(app, pg) is not None
         wait_until(watch_of(pg).listening.is_set, "the node's listener to LISTEN")
-    return AppNode(pg, events, app, app.test_client())
+    return AppNode(pg, store, app, app.test_client())
 
 
 @dataclass
@@ -333,10 +338,17 @@ def _team(pg: PgDatabase) -> Team:
     return Team(site, token, plaintext)
 
 
-@pytest.fixture
-def two_nodes(pg_url, tmp_path) -> Iterator[tuple[AppNode, AppNode]]:
-    a = _app_node(pg_url, tmp_path / "a")
-    b = _app_node(pg_url, tmp_path / "b")
+@pytest.fixture(params=["duckdb", "clickhouse"])
+def two_nodes(request, pg_url, tmp_path) -> Iterator[tuple[AppNode, AppNode]]:
+    """Two apps over one PostgreSQL: each with its own DuckDB event file, or both on one ClickHouse database."""
+    made = None
+    if request.param == "clickhouse":
+        migrator = PgDatabase(pg_url)
+        made, _ = chstore_helpers.new_store(migrator)  # creates and migrates the shared database
+        made.close()
+        migrator.close()
+    a = _app_node(pg_url, tmp_path / "a", shared_events=made)
+    b = _app_node(pg_url, tmp_path / "b", shared_events=made)
     try:
         yield a, b
     finally:
@@ -371,9 +383,16 @@ def test_a_site_removed_on_one_node_is_dropped_by_the_other_nodes_ingest(two_nod
     team = _team(a.accounts)
     assert _ingest(b, "a.example") == (202, None)  # B's ingest knows the site (and keeps it)
     assert _ingest(b, "a.example") == (202, None)
+    b.app.extensions["clearanalytics.ingest"].flush()
+    assert b.store.count_events([team.site.id])["pageviews"] >= 2  # stored: B's events reach B's store
     deletion.remove_site(a.accounts, team.site)
     wait_until(lambda: _ingest(b, "a.example") == (202, "unknown-domain"), "node B's ingest to drop the site")
     assert _ingest(a, "a.example") == (202, "unknown-domain")
+    b.app.extensions["clearanalytics.ingest"].flush()
+    if b.store.name == "clickhouse":  # one event store for both nodes: no row of the site is left in it
+        assert b.store.count_events([team.site.id]) == {
+            "pageviews": 0, "events": 0, "ecommerce_events": 0, "goal_completions": 0, "pageview_engagements": 0,
+        }  # fmt: skip
 
 
 def test_without_the_listener_a_node_follows_within_the_bound(pg_url, tmp_path, monkeypatch):
