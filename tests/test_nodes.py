@@ -32,6 +32,7 @@ from clearanalytics.ingest import goalmatch
 from clearanalytics.ingest.store import COLUMNS, Records
 from clearanalytics.invalidation import start_invalidation, watch_of
 from clearanalytics.pgaccounts import PgDatabase
+from clearanalytics.site_settings import save_site
 from clearanalytics.storage import ACCOUNT_TABLES, attach
 from clearanalytics.storage.duckdb_store import DuckDBEventStore
 from tests import chstore_helpers
@@ -393,6 +394,19 @@ def test_a_site_removed_on_one_node_is_dropped_by_the_other_nodes_ingest(two_nod
         assert b.store.count_events([team.site.id]) == {
             "pageviews": 0, "events": 0, "ecommerce_events": 0, "goal_completions": 0, "pageview_engagements": 0,
         }  # fmt: skip
+
+
+def test_a_timezone_and_a_goal_changed_on_one_node_are_followed_by_the_other_nodes_ingest(two_nodes):
+    """B's ingest matches with A's new goal and takes the site's new timezone (its visitor day, its salt)."""
+    a, b = two_nodes
+    team = _team(a.accounts)
+    pipeline = b.app.extensions["clearanalytics.ingest"].pipeline
+    assert _ingest(b, "a.example") == (202, None)
+    assert pipeline.sites.get("a.example").timezone == "UTC" and pipeline.goals.for_site(team.site.id) == []
+    save_site(a.accounts, a.store, team.site, timezone="Europe/Berlin")
+    goal, _ = goalmatch.add_goal(a.accounts, team.site.id, "Home", "url", {"path": "/"})
+    wait_until(lambda: pipeline.sites.get("a.example").timezone == "Europe/Berlin", "B to take the new timezone")
+    wait_until(lambda: [g.id for g in pipeline.goals.for_site(team.site.id)] == [goal.id], "B to match A's goal")
 
 
 def test_without_the_listener_a_node_follows_within_the_bound(pg_url, tmp_path, monkeypatch):
