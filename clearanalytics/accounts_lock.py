@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any
 
 # One advisory lock key per accounts database: the ASCII of "CA_EVWRI" (any constant would do).
@@ -65,9 +65,10 @@ def _advisory(db: Any, shared: bool) -> Iterator[None]:
             yield
         finally:
             del held[id(db)]
-            cur.execute("COMMIT")  # nothing was written: this only releases the lock
+            with suppress(Exception):  # nothing was written: COMMIT only releases the lock
+                cur.execute("COMMIT")
     finally:
-        cur.close()  # a connection left inside its transaction (COMMIT failed) is closed, not pooled
+        cur.close()  # a connection left inside its transaction (COMMIT failed) is closed, so the lock goes
 
 
 def writers_held(store: Any) -> AbstractContextManager[Any]:
