@@ -24,6 +24,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from clearanalytics import sessions
 from clearanalytics.db import new_id, utcnow
+from clearanalytics.row_locks import held_row
 
 PLANS = ("free", "pro", "growth", "business")
 AI_PLANS = ("pro", "growth", "business")
@@ -239,6 +240,8 @@ def create_site(
     currency = validate_currency(currency)
     if get_site(cur, domain):
         raise AccountError("domain", f"site {domain!r} already exists")
+    if held_row(cur, "SELECT id FROM tenants WHERE id = ?", [tenant.id]) is None:  # being removed on another node
+        raise AccountError("tenant", f"unknown tenant {tenant.slug!r}")
     site = Site(new_id(), tenant.id, domain, timezone, currency)
     cur.execute(
         "INSERT INTO sites (id, tenant_id, domain, timezone, currency, created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -318,6 +321,10 @@ def get_role(cur: duckdb.DuckDBPyConnection, tenant_id: str, user_id: str) -> st
 
 def set_membership(cur: duckdb.DuckDBPyConnection, tenant: Tenant, user: User, role: str) -> None:
     validate_role(role)
+    if held_row(cur, "SELECT id FROM tenants WHERE id = ?", [tenant.id]) is None:
+        raise AccountError("tenant", f"unknown tenant {tenant.slug!r}")
+    if held_row(cur, "SELECT id FROM users WHERE id = ?", [user.id]) is None:
+        raise AccountError("email", f"unknown user {user.email!r}")
     # One statement, not look-then-insert: two nodes sharing PostgreSQL accounts may add the same member at once.
     cur.execute(
         "INSERT INTO memberships VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, user_id) DO UPDATE"
@@ -378,7 +385,8 @@ def create_token(
     """
     if not (name or "").strip():
         raise AccountError("name", "token name must not be empty")
-    if get_role(cur, tenant.id, user.id) is None:
+    membership = "SELECT role FROM memberships WHERE tenant_id = ? AND user_id = ?"
+    if held_row(cur, membership, [tenant.id, user.id]) is None:  # held: the member may be being removed elsewhere
         raise AccountError("email", f"user {user.email!r} is not a member of tenant {tenant.slug!r}")
     chosen = validate_abilities(abilities, ABILITIES + OPERATOR_ABILITIES if operator else ABILITIES)
     token_id = new_id()

@@ -196,11 +196,21 @@ def apply(cur: duckdb.DuckDBPyConnection, removal: Removal, store: EventStore | 
     removal.rows = _event_rows(cur, removal, store, delete=True) | _delete_accounts(cur, removal)
 
 
+# Parents before the rows that refer to them: a row created on another node at this moment holds its
+# parent (row_locks.held_row, FOR SHARE) until it commits, so the parent's DELETE waits for it and the
+# children's DELETE, a later statement, sees it (PostgreSQL READ COMMITTED). DuckDB: one writer, any order.
+_PARENTS_FIRST = ("tenants", "sites", "users", "memberships")
+
+
+def _parents_first(item: tuple[str, tuple]) -> int:
+    return _PARENTS_FIRST.index(item[0]) if item[0] in _PARENTS_FIRST else len(_PARENTS_FIRST)
+
+
 def _delete_accounts(cur: duckdb.DuckDBPyConnection, removal: Removal) -> dict[str, int]:
     """The accounts side of `apply`: table -> rows deleted; the removed members logged out."""
     rows = {
         table: len(cur.execute(f"DELETE FROM {table} WHERE {where} RETURNING 1", params).fetchall())
-        for table, (where, params) in _conditions(removal).items()
+        for table, (where, params) in sorted(_conditions(removal).items(), key=_parents_first)
     }
     for _tenant_id, user_id in removal.memberships:
         sessions.end_all(cur, user_id)  # a removed member is logged out everywhere, even if the account stays

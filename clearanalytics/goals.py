@@ -93,12 +93,20 @@ def _validate_name(name: str) -> str:
 
 
 def create_goal(cur: duckdb.DuckDBPyConnection, site_id: str, name: str, goal_type: str, config: dict) -> Goal:
-    """Insert a goal, without its history: goalmatch.add_goal inserts and backfills in one transaction."""
+    """Insert a goal, without its history: goalmatch.add_goal inserts and backfills it.
+
+    The site's row is held (row_locks.held_row) so that a removal of the site on another node at this
+    moment either waits for this goal and deletes it too, or has already removed the site (refused here).
+    """
     from clearanalytics.db import new_id, utcnow
+    from clearanalytics.row_locks import held_row
 
     config = validate_config(goal_type, config)
+    name = _validate_name(name)
+    if held_row(cur, "SELECT id FROM sites WHERE id = ?", [site_id]) is None:
+        raise GoalError("site_id", f"unknown site {site_id!r}")
     now = utcnow()
-    goal = Goal(new_id(), site_id, _validate_name(name), goal_type, config, True, now, now)
+    goal = Goal(new_id(), site_id, name, goal_type, config, True, now, now)
     cur.execute(
         f"INSERT INTO goals ({_GOAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [goal.id, site_id, goal.name, goal_type, json.dumps(config), True, now, now],

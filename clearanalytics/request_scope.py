@@ -7,13 +7,15 @@ imports the application factory or another face to reach them.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, g
 
-from clearanalytics.db import Database, write_version
+from clearanalytics.db import Database
+from clearanalytics.invalidation import freshness
 
 
 def get_db() -> Database:
@@ -43,28 +45,30 @@ def now() -> datetime:
     return fixed.astimezone(UTC).replace(tzinfo=None) if fixed.tzinfo else fixed
 
 
-# Account rows (tokens, memberships, sites) read per request, kept until this process's next commit
-# to the file. DuckDB lets one process write a file and every write commits through
-# Database.transaction, which moves db.write_version: a revoked token or a changed site is seen by
-# the very next request. A commit racing a lookup leaves the value tagged with the version before
-# it, which the next lookup ignores. Per-request lookups cost as much as a report otherwise.
-_UNTIL_WRITE: dict[tuple, tuple[int, Any]] = {}
+# Account rows (tokens, memberships, sites) read per request, kept until the accounts' next commit.
+# The embedded DuckDB file: one process writes it and every write commits through Database.transaction,
+# which moves db.write_version, so a revoked token or a changed site is seen by the very next request.
+# PostgreSQL accounts shared by several nodes: the version also moves when another node's commit is heard,
+# and a value is kept STALE_AFTER_SECONDS at most (clearanalytics.invalidation). A commit racing a lookup
+# leaves the value tagged with the version before it, which the next lookup ignores. Per-request lookups
+# cost as much as a report otherwise.
+_UNTIL_WRITE: dict[tuple, tuple[int, float, Any]] = {}
 _UNTIL_WRITE_GUARD = threading.Lock()
 UNTIL_WRITE_MAX = 2048
 
 
 def until_next_write(key: Hashable, compute: Callable[[], Any], *, keep: Callable[[Any], bool] = bool) -> Any:
     """compute(), remembered per (database, key) until the next commit; a value is kept only if keep(value)."""
-    db = get_db()
-    version = write_version(db.path)
-    full_key = (str(db.path), key)
+    namespace, version, ttl = freshness(get_db())
+    full_key = (namespace, key)
     found = _UNTIL_WRITE.get(full_key)
-    if found is not None and found[0] == version:
-        return found[1]
+    if found is not None and found[0] == version and (ttl is None or time.monotonic() - found[1] < ttl):
+        return found[2]
+    read_at = 0.0 if ttl is None else time.monotonic()  # before the read: the bound counts from it
     value = compute()
     if keep(value):
         with _UNTIL_WRITE_GUARD:
             if len(_UNTIL_WRITE) >= UNTIL_WRITE_MAX:
                 _UNTIL_WRITE.clear()
-            _UNTIL_WRITE[full_key] = (version, value)
+            _UNTIL_WRITE[full_key] = (version, read_at, value)
     return value

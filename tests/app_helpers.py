@@ -8,20 +8,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
 from clearanalytics.app import create_app
 
 
-def new_app(data_dir: Path, testing: bool = False, **settings) -> Flask:
+def new_app(data_dir: Path, testing: bool = False, database: Any = None, **settings) -> Flask:
     """`create_app` on a real data dir: the one place the tests build an app (close it with `close_app`).
 
     `settings` are the app's settings as create_app takes them (`now=stats_dataset.NOW` pins the clock,
     `rate_limit="100000/minute"` lifts the budget). `testing=True` sets Flask's TESTING: exceptions reach
-    the test instead of the app's error handler (leave it off to see the 500 a client would get).
+    the test instead of the app's error handler (leave it off to see the 500 a client would get). `database`:
+    the accounts database to serve (a PgDatabase with its event store attached), as create_app takes it.
     """
-    app = create_app({"data_dir": str(data_dir), **settings})
+    app = create_app({"data_dir": str(data_dir), **settings}, database=database)
     if testing:
         app.config["TESTING"] = True
     return app

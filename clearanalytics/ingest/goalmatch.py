@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import threading
 import time
@@ -23,9 +24,11 @@ import duckdb
 from clearanalytics.db import Database
 from clearanalytics.goals import Goal
 from clearanalytics.ingest.store import COLUMNS, Records, insert_rows, ulid_at
+from clearanalytics.invalidation import Stamp
 from clearanalytics.storage.site_facts import SiteFacts
 
 RELOAD_SECONDS = 5.0
+log = logging.getLogger(__name__)
 
 
 def compile_path_matcher(match_type: str, pattern: str) -> Callable[[str], bool]:
@@ -118,6 +121,7 @@ class GoalCache:
         self._set = GoalSet(_fingerprint([]), {})
         self._loaded_at = -1e9
         self._lock = threading.Lock()
+        self._stamp = Stamp(db)  # PostgreSQL accounts: another node's goal change reloads it too
         self.frozen = False  # an import worker: never go back to the database
         _CACHES.add(self)
 
@@ -126,7 +130,7 @@ class GoalCache:
 
     def current(self) -> GoalSet:
         """The goal set to match with now; one object, so its goals and fingerprint agree."""
-        if not self.frozen and time.monotonic() - self._loaded_at > RELOAD_SECONDS:
+        if not self.frozen and (time.monotonic() - self._loaded_at > RELOAD_SECONDS or self._stamp.stale()):
             self._reload()
         return self._set
 
@@ -135,8 +139,9 @@ class GoalCache:
 
     def _reload(self) -> None:
         with self._lock:
-            if time.monotonic() - self._loaded_at <= RELOAD_SECONDS:
+            if time.monotonic() - self._loaded_at <= RELOAD_SECONDS and not self._stamp.stale():
                 return
+            self._stamp.taken()
             with self.db.reading() as cur:
                 self._set = load_goal_set(cur)
             self._loaded_at = time.monotonic()
@@ -278,23 +283,71 @@ def backfill(cur: duckdb.DuckDBPyConnection, goal: Goal, sites: SiteFacts | None
 
 
 def add_goal(db: Database, site_id: str, name: str, goal_type: str, config: dict, service=None) -> tuple[Goal, int]:
-    """Create a goal and backfill it in one transaction; for the CLI, the dashboard and a running server.
+    """Create a goal and backfill it; for the CLI, the dashboard and a running server.
 
     Events accepted but not yet committed need nothing here: their commit re-matches them
     (`settle_completions`). The live `service`, when given, is flushed first only so that the
     returned count includes them. Raises clearanalytics.goals.GoalError for a bad definition.
+    With the event store beside the accounts (one database), the goal and its backfill are one
+    transaction; with the store apart, see `_backfill_apart`.
     """
     from clearanalytics.goals import create_goal
+    from clearanalytics.storage import store_of
 
     if service is not None:
         service.flush()
-    from clearanalytics.storage import store_of
-
+    store = store_of(db)
+    if store.shares_accounts():
+        with db.transaction() as cur:
+            goal = create_goal(cur, site_id, name, goal_type, config)
+            completions = store.backfill_goal(goal, within=cur)
+        invalidate_caches(db)
+        return goal, completions
     with db.transaction() as cur:
         goal = create_goal(cur, site_id, name, goal_type, config)
-        completions = store_of(db).backfill_goal(goal, within=cur)
     invalidate_caches(db)
-    return goal, completions
+    try:
+        return goal, _backfill_apart(db, store, goal)
+    except BaseException:
+        _undo_add(db, store, goal.id)
+        raise
+
+
+def _backfill_apart(db: Database, store: Any, goal: Goal) -> int:
+    """The goal's completions, after its accounts commit, when no transaction holds both sides.
+
+    Order: (1) the goal committed in the accounts (the caller): from then on every write that reads
+    the goals sees it and records its own completions; (2) with every event write of every node held
+    off (`writers_held`: the DuckDB events file's write lock, inside which each write reads the goals;
+    or the accounts lock, which ClickHouse writes take shared), the goal's completions are deleted and
+    built again over every stored event. A write that read the goals before (1) has landed before (2)
+    begins, so (2) sees its rows; a write that read them after (1) recorded its completions itself,
+    which (2) replaces. So the goal ends with exactly one completion per matching stored event, as the
+    live matcher would have given, whatever batch committed between the steps. A goal removed
+    meanwhile (by another node) is not backfilled: its removal's delete may already have run.
+    """
+    from clearanalytics.accounts_lock import writers_held
+    from clearanalytics.goals import get_goal
+
+    with writers_held(store):
+        with db.reading() as cur:
+            if get_goal(cur, goal.id) is None:
+                return 0
+        store.delete_goal_events(goal.id)
+        return store.backfill_goal(goal)
+
+
+def _undo_add(db: Database, store: Any, goal_id: str) -> None:
+    """The backfill failed: take the goal away again (accounts first), so a failed add leaves no goal."""
+    from clearanalytics.goals import delete_goal
+
+    with db.transaction() as cur:
+        delete_goal(cur, goal_id)
+    invalidate_caches(db)
+    try:
+        store.delete_goal_events(goal_id)
+    except Exception:  # the store is what failed: its stray rows belong to no goal; the first error is raised
+        log.exception("goal %s: its completions could not be deleted after a failed backfill", goal_id)
 
 
 def edit_goal(db: Database, goal: Goal, **changes) -> Goal:
@@ -308,13 +361,29 @@ def edit_goal(db: Database, goal: Goal, **changes) -> Goal:
 
 
 def remove_goal(db: Database, goal_id: str) -> bool:
-    """Delete a goal and its completions; batches committed later are re-matched without it."""
+    """Delete a goal and its completions; batches committed later are re-matched without it.
+
+    With the event store apart from the accounts: the goal first (accounts commit), then its
+    completions, in the store's own order against writes (DuckDB: an events transaction, inside which
+    every write reads the goals; ClickHouse: under the accounts lock, exclusive). A write that read the
+    goals before the commit has landed before that delete runs (which takes its completions); one after
+    it does not see the goal. If the store's delete fails, the goal is gone and its completions stay
+    (no report lists a goal the accounts do not have): the error is raised.
+    """
     from clearanalytics.goals import delete_goal
     from clearanalytics.storage import store_of
 
+    store = store_of(db)
+    if store.shares_accounts():
+        with db.transaction() as cur:
+            removed = delete_goal(cur, goal_id)
+            if removed:
+                store.delete_goal_events(goal_id, within=cur)
+        invalidate_caches(db)
+        return removed
     with db.transaction() as cur:
         removed = delete_goal(cur, goal_id)
-        if removed:
-            store_of(db).delete_goal_events(goal_id, within=cur)
     invalidate_caches(db)
+    if removed:
+        store.delete_goal_events(goal_id)
     return removed

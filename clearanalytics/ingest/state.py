@@ -9,25 +9,35 @@ from datetime import datetime
 
 from clearanalytics.accounts import Site
 from clearanalytics.db import Database
+from clearanalytics.invalidation import Stamp
 from clearanalytics.storage import EventStore, store_of
 
 MAX_PAGEVIEW_SECONDS = 30 * 60  # engaged time counted per pageview at most
 
 
 class SiteCache:
-    """domain -> Site, reloaded on a miss at most every two seconds (unknown-domain floods stay cheap)."""
+    """domain -> Site, reloaded on a miss at most every two seconds (unknown-domain floods stay cheap).
+
+    This process's removals reach it through `forget` (deletion.py). With the accounts shared by several
+    nodes (PostgreSQL) it is also reloaded, on the next event, once another node's commit is heard or
+    clearanalytics.invalidation's bound has passed: a site removed, renamed or moved to another timezone
+    on one node is dropped or followed by every node's ingest.
+    """
 
     def __init__(self, db: Database):
         self.db = db
         self._by_domain: dict[str, Site] = {}
         self._loaded_at = -1e9
         self._lock = threading.Lock()
+        self._stamp = Stamp(db)
         self.frozen = False  # an import worker: never go back to the database
 
     def get(self, domain: str) -> Site | None:
         domain = domain.strip().lower().rstrip(".")
         if domain.startswith("www."):
             domain = domain[4:]
+        if not self.frozen and self._stamp.stale():
+            self.reload(only_if_stale=True)
         site = self._by_domain.get(domain)
         if site is None and not self.frozen and time.monotonic() - self._loaded_at > 2.0:
             self.reload()
@@ -41,9 +51,13 @@ class SiteCache:
         """Sites were removed: reload now, so their domains stop resolving at once."""
         self.reload()
 
-    def reload(self) -> None:
-        with self._lock, self.db.reading() as cur:
-            rows = cur.execute("SELECT id, tenant_id, domain, timezone, currency FROM sites").fetchall()
+    def reload(self, only_if_stale: bool = False) -> None:
+        with self._lock:
+            if only_if_stale and not self._stamp.stale():
+                return  # another thread has just reloaded
+            self._stamp.taken()  # before the read: a commit during it leaves the cache stale, not wrongly fresh
+            with self.db.reading() as cur:
+                rows = cur.execute("SELECT id, tenant_id, domain, timezone, currency FROM sites").fetchall()
             self._by_domain = {r[2]: Site(*r) for r in rows}
             self._loaded_at = time.monotonic()
 

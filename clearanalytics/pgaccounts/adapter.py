@@ -21,6 +21,7 @@ Differences from the DuckDB `Database` that callers must know:
 from __future__ import annotations
 
 import re
+import secrets
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -32,6 +33,9 @@ from clearanalytics.pgaccounts.url import describe, parse_accounts_url
 
 # One token at a time: a quoted literal or identifier (its `?` and `$` kept, its `%` doubled: psycopg reads
 # placeholders everywhere, quotes or not), a `$name` (DuckDB's named parameter), a `?`, or a bare `%`.
+# Every write transaction notifies this channel at its commit, so other nodes drop what they keep of the accounts.
+NOTIFY_CHANNEL = "clearanalytics_accounts"
+
 _TOKENS = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|\$([A-Za-z_]\w*)|\?|%""")
 
 
@@ -110,6 +114,9 @@ class PgDatabase:
         self._guard = threading.Lock()
         self._max_idle = max_idle
         self._closed = False
+        self.node = secrets.token_hex(8)  # the payload of this object's commit notices: its own are not news
+        self.commits = 0  # write transactions committed through this object (clearanalytics.invalidation)
+        self._commits_guard = threading.Lock()
         conn = self._connect()
         try:
             from clearanalytics.pgaccounts.schema import migrate
@@ -157,15 +164,21 @@ class PgDatabase:
 
     @contextmanager
     def transaction(self) -> Iterator[PgCursor]:
-        """One write transaction: committed on success, rolled back on error (READ COMMITTED, not serialised)."""
+        """One write transaction: committed on success, rolled back on error (READ COMMITTED, not serialised).
+
+        It notifies NOTIFY_CHANNEL (delivered at COMMIT, never on rollback) and counts itself once committed:
+        every node's caches of the accounts follow (clearanalytics.invalidation)."""
         conn = self._take()
         try:
             with conn.transaction():
                 cur = PgCursor(conn.cursor())
                 try:
                     yield cur
+                    cur.execute("SELECT pg_notify(?, ?)", [NOTIFY_CHANNEL, self.node])
                 finally:
                     cur.close()
+            with self._commits_guard:
+                self.commits += 1
         finally:
             self._give_back(conn)
 

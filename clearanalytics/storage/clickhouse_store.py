@@ -29,7 +29,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from clearanalytics.db import Database, write_lock
+from clearanalytics.accounts_lock import accounts_lock
+from clearanalytics.db import Database
 from clearanalytics.ingest.store import COLUMNS, TABLES, Records
 from clearanalytics.storage import EVENT_TABLES, EventStore, ImportPart
 from clearanalytics.storage.clickhouse_exports import ClickHouseReads
@@ -85,9 +86,10 @@ class ClickHouseEventStore(ClickHouseReads, EventStore):  # the exports and stat
     def _rows(self, sql: str, **params: Any) -> list[tuple]:
         return self.client.query(sql, parameters=params).result_rows
 
-    def _lock(self) -> Any:
-        """The accounts write lock: what goal changes and removals hold for their whole transaction."""
-        return write_lock(self.accounts.path)
+    def _lock(self, shared: bool = False) -> Any:
+        """The accounts' event-write lock (clearanalytics.accounts_lock): shared around a write, exclusive
+        around a goal change's or a removal's fix, on every node (PostgreSQL accounts) or in this process."""
+        return accounts_lock(self.accounts, shared=shared)
 
     # -- schema --
 
@@ -100,7 +102,7 @@ class ClickHouseEventStore(ClickHouseReads, EventStore):  # the exports and stat
         from clearanalytics.ingest.goalmatch import completions_of, load_goal_set
         from clearanalytics.ingest.store import _of_existing_sites
 
-        with self._lock():
+        with self._lock(shared=True):
             with self.accounts.reading() as cur:
                 records = _of_existing_sites(cur, records)
                 goal_set = load_goal_set(cur)
@@ -152,7 +154,7 @@ class ClickHouseEventStore(ClickHouseReads, EventStore):  # the exports and stat
         return [r for r in rows if r[0] not in stored]
 
     def apply_engagements(self, updates: Iterable[tuple[str, int, int | None]]) -> None:
-        with self._lock():
+        with self._lock(shared=True):
             self._written(self._append_engagements(list(updates)), "engagement")
 
     def _append_engagements(self, updates: list[tuple], known: list[tuple] = ()) -> dict[str, datetime]:
