@@ -8,7 +8,7 @@ dataset is tests/test_storage_contract.py's (site A over 1-3 March: 3 visitors, 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -170,3 +170,26 @@ def test_item_prices_are_read_from_their_text_rounded_half_up_to_cents(tmp_path,
     finally:
         backend.store.close()
         backend.accounts.close()
+
+
+def test_a_write_into_one_past_day_builds_only_the_days_around_it_again(nodes, clock):
+    """A late engagement or an import touches some days: the other node builds those kept days (a local day
+    either side of their UTC days) again, not the site's whole period."""
+    backend, a_node, b_node = nodes
+    data = _dataset(backend)
+    a_node.write_batch(data.records)
+    query = Query((data.a,), "custom", date(2026, 1, 1), date(2026, 3, 3), datetime(2026, 3, 10, 12, 0))
+    (before,) = a_node.run_report(query, "overview")
+    built = []
+    closed_days = a_node.reports._closed_days
+
+    def recording(query, report, table, site_id, timezone, first, last, retained_from):
+        built.append((table, first, last))
+        return closed_days(query, report, table, site_id, timezone, first, last, retained_from)
+
+    a_node.reports._closed_days = recording
+    b_node.apply_engagements([("p3", 45, 70)])  # p3: 2 March, 5 s before
+    later(clock)
+    (after,) = a_node.run_report(query, "overview")
+    assert after == before | {"total_duration": before["total_duration"] + 40}
+    assert built == [("totals", date(2026, 3, 1), date(2026, 3, 3))]

@@ -34,18 +34,24 @@ Key = tuple[str, str | None, str]
 
 @dataclass(frozen=True)
 class Cover:
-    """The contiguous local days kept for one key, the site's zone and data version they were built at."""
+    """The contiguous local days kept for one key, the site's zone, and the site's changes (data_versions
+    rows) seen when they were built: their count (the version) and ids."""
 
     first: date
     last: date
     timezone: str
     version: int
+    seen: frozenset[str] = frozenset()
 
     def holds(self, first: date, last: date, timezone: str, version: int) -> bool:
         return self.same(timezone, version) and self.first <= first and last <= self.last
 
     def same(self, timezone: str, version: int) -> bool:
         return self.timezone == timezone and self.version == version
+
+
+# A site's changes: (id, first UTC day, last UTC day) per data_versions row; days None: every day.
+Change = tuple[str, date | None, date | None]
 
 
 class KeptDays:
@@ -78,25 +84,57 @@ class KeptDays:
         last: date,
         version: int,
         build: Callable[[date, date], list[Any]],
+        changes: Callable[[], list[Change]],
     ) -> None:
         """Keep the rows of `key` for first..last, calling `build(a, b)` (Arrow tables of its daily rows)
-        for the days not kept yet at this version; days already kept at it are not built again."""
+        for the days not kept yet, and for the kept days that a change the node has not seen touched
+        (`changes()`, the site's data_versions rows: read before building, so a change landing during
+        the build is seen at the next report); other kept days are not built again."""
         with self._lock:
             cover = self._covers.get(key)
             if cover is not None and cover.holds(first, last, timezone, version):
                 return
-            if cover is not None and cover.same(timezone, version) and _touches(cover, first, last):
+            if cover is not None and cover.timezone == timezone and cover.version != version:
+                cover = self._catch_up(key, cover, changes(), build)
+            if cover is not None and cover.holds(first, last, timezone, cover.version):
+                self._covers[key] = cover
+                return
+            if cover is not None and cover.timezone == timezone and _touches(cover, first, last):
                 pieces = [(first, cover.first - timedelta(days=1)), (cover.last + timedelta(days=1), last)]
                 pieces = [(a, b) for a, b in pieces if a <= b]
-                new = Cover(min(first, cover.first), max(last, cover.last), timezone, version)
+                new = Cover(min(first, cover.first), max(last, cover.last), timezone, cover.version, cover.seen)
             else:
+                seen = changes()
                 self._drop(key)
-                pieces, new = [(first, last)], Cover(first, last, timezone, version)
+                pieces = [(first, last)]
+                new = Cover(first, last, timezone, len(seen), frozenset(c[0] for c in seen))
             for a, b in pieces:
-                for arrow in build(a, b):
-                    self._insert(key[0], arrow)
+                self._build(key, a, b, build)
             self._sum_months(key, new)
             self._covers[key] = new
+
+    def _catch_up(self, key: Key, cover: Cover, seen: list[Change], build) -> Cover | None:
+        """Build again the kept days of `key` that the changes not seen yet touched (a UTC day is within a
+        local day either side); None when one touched every day (the caller builds all again)."""
+        fresh = [c for c in seen if c[0] not in cover.seen]
+        if any(c[1] is None or c[2] is None for c in fresh):
+            return None
+        spans = sorted(
+            (max(c[1] - timedelta(days=1), cover.first), min(c[2] + timedelta(days=1), cover.last)) for c in fresh
+        )
+        for a, b in _merged([s for s in spans if s[0] <= s[1]]):
+            where, params = _of_key(key)
+            self.memory.execute(
+                f"DELETE FROM rollup_{key[0]} WHERE {where} AND day BETWEEN $a AND $b", params | {"a": a, "b": b}
+            )
+            self._build(key, a, b, build)
+        caught = Cover(cover.first, cover.last, cover.timezone, len(seen), frozenset(c[0] for c in seen))
+        self._sum_months(key, caught)
+        return caught
+
+    def _build(self, key: Key, first: date, last: date, build) -> None:
+        for arrow in build(first, last):
+            self._insert(key[0], arrow)
 
     def forget(self) -> None:
         """Drop every kept row (tests, and a store closing)."""
@@ -138,6 +176,17 @@ class KeptDays:
             cur.execute(f"INSERT INTO rollup_{table} SELECT k_site, k_day, {columns} FROM built")
         finally:
             cur.close()
+
+
+def _merged(spans: list[tuple[date, date]]) -> list[tuple[date, date]]:
+    """Sorted day spans, overlapping or adjoining ones joined."""
+    merged: list[tuple[date, date]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1] + timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def _touches(cover: Cover, first: date, last: date) -> bool:

@@ -108,7 +108,9 @@ class ClickHouseReports:
                 def build(a, b, table=table, site_id=site_id, timezone=zones[site_id], retained_from=retained_from):
                     return self._closed_days(query, report, table, site_id, timezone, a, b, retained_from)
 
-                self.kept.ensure((table, dimension, site_id), zones[site_id], first, last, version, build)
+                key = (table, dimension, site_id)
+                changes = lambda site_id=site_id: self.changes(site_id)  # noqa: E731
+                self.kept.ensure(key, zones[site_id], first, last, version, build, changes)
         params = rollup_plan.closed_params(split, rollup_sql.uses_months(report))
         params |= {"limit": query.limit, "query_sites": query.site_ids} | engine.GOALS_UNKNOWN | extra
         for table in combine.tables:
@@ -234,6 +236,11 @@ class ClickHouseReports:
         with self._open_lock:
             self._versions = (started, {s: found.get(s, (0, None)) for s in wanted})
         return found
+
+    def changes(self, site_id: str) -> list[tuple[str, date | None, date | None]]:
+        """The site's data_versions rows: (id, first UTC day, last UTC day), days None for every day."""
+        sql = f"SELECT id, day_from, day_to FROM {self.db}.{DATA_VERSIONS} WHERE site_id = {{site:String}}"
+        return [tuple(row) for row in self.client.query(sql, parameters={"site": site_id}).result_rows]
 
     def _read_versions(self, site_ids: list[str]) -> dict[str, tuple[int, date | None]]:
         rows = self.client.query(

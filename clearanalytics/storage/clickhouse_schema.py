@@ -267,10 +267,12 @@ def c002_data_versions(client: Any, database: str, cluster: str = "") -> None:
     """Two things the reports need besides raw events.
 
     `data_versions`: one row per write into a site's closed days (older than a day: imports, late
-    engagement, goal backfills, deletions, retention, a timezone change). A site's row count is its data
-    version: every node keeps closed days' report rows until that count changes
-    (storage/clickhouse_kept.py), so a write on one node reaches the others' kept rows without any
-    message between them. A retention run's row carries its cutoff day (`retained_from`).
+    engagement, goal backfills, deletions, retention, a timezone change), with the UTC days its rows
+    fall on (`day_from`..`day_to`; NULL: every day of the site). A site's row count is its data
+    version: a node whose kept closed days (storage/clickhouse_kept.py) were built at another count
+    reads the rows it has not seen and builds those days again, so a write on one node reaches the
+    others' kept rows without any message between them. A retention run's row carries its cutoff day
+    (`retained_from`).
 
     `retained_<table>`: the daily report rows (site, local day) of the days a retention run deleted,
     built before it deletes, so those days keep their reports as on DuckDB (its rollups) and stay final.
@@ -282,7 +284,10 @@ def c002_data_versions(client: Any, database: str, cluster: str = "") -> None:
 def report_table_ddl(database: str, cluster: str = "") -> list[str]:
     """c002's statements. On a cluster `data_versions` is one table every server holds a replica of (each
     node counts every write), and each `retained_<table>` is sharded by site like the events."""
-    versions = f"(site_id String, reason String, retained_from Nullable(Date), at {_TIME})"
+    versions = (
+        "(id String, site_id String, reason String, day_from Nullable(Date), day_to Nullable(Date), "
+        f"retained_from Nullable(Date), at {_TIME})"
+    )
     engine = _replicated(f"/clickhouse/tables/all/{database}/{DATA_VERSIONS}") if cluster else "MergeTree"
     statements = [
         f"CREATE TABLE IF NOT EXISTS {database}.{DATA_VERSIONS}{_on(cluster)} {versions} "

@@ -24,6 +24,7 @@ How ClickHouse's guarantees map onto the seam's (docs/STORAGE.md, "ClickHouse st
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -117,12 +118,11 @@ class ClickHouseEventStore(ClickHouseReads, EventStore):  # the exports and stat
                 if idempotent and table_rows:
                     table_rows = self._not_stored(table, table_rows)
                 self._insert(table, table_rows)
-            oldest = self._append_engagements(records.updates, known=rows["pageviews"])
+            written = self._append_engagements(records.updates, known=rows["pageviews"])
             for table in TABLES:
                 site = COLUMNS[table].index("site_id")
-                for row in rows[table]:
-                    oldest[row[site]] = min(row[-1], oldest.get(row[site], row[-1]))
-            self._written(oldest, "write")
+                written += [(row[site], row[-1]) for row in rows[table]]
+            self._written(written, "write")
 
     def _insert(self, table: str, rows: list[tuple]) -> None:
         if not rows:
@@ -157,11 +157,11 @@ class ClickHouseEventStore(ClickHouseReads, EventStore):  # the exports and stat
         with self._lock(shared=True):
             self._written(self._append_engagements(list(updates)), "engagement")
 
-    def _append_engagements(self, updates: list[tuple], known: list[tuple] = ()) -> dict[str, datetime]:
+    def _append_engagements(self, updates: list[tuple], known: list[tuple] = ()) -> list[tuple[str, datetime]]:
         """One row per pageview and batch: the greatest totals given, with the pageview's site and time.
-        Returns each site's oldest pageview given an engagement row."""
+        Returns the (site, created_at) of the pageviews given an engagement row."""
         if not updates:
-            return {}
+            return []
         latest: dict[str, tuple[int, int | None]] = {}
         for pageview_id, duration, scroll in updates:
             old = latest.get(pageview_id)
@@ -177,27 +177,39 @@ class ClickHouseEventStore(ClickHouseReads, EventStore):  # the exports and stat
         rows = [(pid, *where[pid], *latest[pid]) for pid in sorted(where)]  # unknown pageviews: ignored
         if rows:
             self.client.insert(f"{self.db}.{ENGAGEMENTS}", rows, column_names=list(_ENGAGED_COLUMNS))
-        oldest: dict[str, datetime] = {}
-        for site, at in where.values():
-            oldest[site] = min(at, oldest.get(site, at))
-        return oldest
+        return list(where.values())
 
-    def _written(self, oldest: dict[str, datetime], reason: str) -> None:
-        """After a write: this node reads the written sites' open days again; a site written into its past
-        (rows older than a day) gets a new data version, for every node."""
-        if oldest:
-            self.reports.forget_open(set(oldest))
-        self._changed_past([site for site, at in oldest.items() if at < _past_before()], reason)
+    def _written(self, written: list[tuple[str, datetime]], reason: str) -> None:
+        """After a write of rows (site, created_at): this node reads the written sites' open days again, and
+        a site written into its past (rows older than a day) gets a new data version naming those days."""
+        if written:
+            self.reports.forget_open({site for site, _ in written})
+        past: dict[str, tuple[date, date]] = {}
+        before = _past_before()
+        for site, at in written:
+            if at < before:
+                first, last = past.get(site, (at.date(), at.date()))
+                past[site] = (min(first, at.date()), max(last, at.date()))
+        for site, days in past.items():
+            self._changed_past([site], reason, days=days)
 
-    def _changed_past(self, site_ids: Iterable[str], reason: str, retained_from: date | None = None) -> None:
-        """Record a write into these sites' past (after it landed): every node's kept closed days of them
-        are rebuilt at their next report (storage/clickhouse_kept.py says why after, not before)."""
+    def _changed_past(
+        self,
+        site_ids: Iterable[str],
+        reason: str,
+        retained_from: date | None = None,
+        days: tuple[date, date] | None = None,
+    ) -> None:
+        """Record a write into these sites' past (after it landed), on the UTC `days` it wrote (None: all):
+        every node builds those kept closed days again at its next report (storage/clickhouse_kept.py says
+        why after, not before)."""
         sites = sorted(set(site_ids))
         if sites:
             self.reports.forget_open(set(sites))
             now = datetime.now(UTC).replace(tzinfo=None)
-            rows = [(site, reason, retained_from, now) for site in sites]
-            columns = ["site_id", "reason", "retained_from", "at"]
+            first, last = days or (None, None)
+            rows = [(uuid.uuid4().hex, site, reason, first, last, retained_from, now) for site in sites]
+            columns = ["id", "site_id", "reason", "day_from", "day_to", "retained_from", "at"]
             self.client.insert(f"{self.db}.{DATA_VERSIONS}", rows, column_names=columns)
 
     def _goal_sites(self, goal_ids: list[str]) -> list[str]:
