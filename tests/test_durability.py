@@ -237,7 +237,19 @@ def test_disk_full_answers_503_recovers_by_itself_and_loses_nothing_acknowledged
     assert health.json()["status"] == "error" and "disk full" in health.json()["cause"]
 
     filler.unlink()  # the operator frees space; the server needs no restart
-    wait_for(lambda: requests.get(server.url + "/healthz", timeout=10).json() == {"status": "ok"}, "healthz 200")
+    wait_for(
+        lambda: (
+            requests.get(server.url + "/healthz", timeout=10).json()
+            == {
+                "status": "ok",
+                "stores": {
+                    "events": {"kind": "duckdb", "status": "ok"},
+                    "accounts": {"kind": "duckdb", "status": "ok"},
+                },
+            }
+        ),
+        "healthz 200",
+    )
     refused.clear()
     post_many("after", 20)
     assert not refused
@@ -251,7 +263,10 @@ def test_disk_full_answers_503_recovers_by_itself_and_loses_nothing_acknowledged
     server.proc.wait()
     filler.unlink()
     restarted = servers(account.data_dir, log_dir=tmp_path)
-    assert requests.get(restarted.url + "/healthz", timeout=10).json() == {"status": "ok"}
+    assert requests.get(restarted.url + "/healthz", timeout=10).json() == {
+        "status": "ok",
+        "stores": {"events": {"kind": "duckdb", "status": "ok"}, "accounts": {"kind": "duckdb", "status": "ok"}},
+    }
     restarted.stop()
     assert_all_acknowledged_stored(acked, stored_ids(main_file_alone(account.data_dir, tmp_path)), in_flight=0)
 
