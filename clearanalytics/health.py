@@ -64,6 +64,10 @@ class Health:
     def failing(self, part: str) -> bool:
         return part in self._causes
 
+    def causes(self) -> list[str]:
+        with self._lock:
+            return list(dict.fromkeys(self._causes.values()))
+
     @property
     def cause(self) -> str | None:
         with self._lock:
@@ -130,8 +134,12 @@ def check(store, service, accounts=None) -> tuple[int, dict]:
         kind = getattr(accounts, "kind", "duckdb")
         password = (getattr(accounts, "params", None) or {}).get("password")
         stores["accounts"] = _probe("accounts", kind, lambda: _probe_accounts(accounts), None, password)
-    causes = [f"{name} store ({entry['kind']}): {entry['cause']}" for name, entry in stores.items() if "cause" in entry]
-    cause = (writer.health.cause if writer is not None else None) or "; ".join(causes)
+    failing = {name: entry for name, entry in stores.items() if "cause" in entry}
+    causes = [f"{name} store ({entry['kind']}): {entry['cause']}" for name, entry in failing.items()]
+    if writer is not None:  # the spool's (a full disk), and a failed batch's unless the probe said the same
+        said = {entry["cause"] for entry in failing.values()}
+        causes += [c for c in writer.health.causes() if c not in said]
+    cause = "; ".join(causes)
     if cause:
         return 503, {"status": "error", "cause": cause, "stores": stores}
     degraded = events.degraded()

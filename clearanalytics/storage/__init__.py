@@ -28,6 +28,7 @@ the DuckDB store over its own file. So a command, a test or a worker that has on
 
 from __future__ import annotations
 
+import logging
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
@@ -309,6 +310,9 @@ def open_store(settings: Mapping[str, Any], db: Database) -> EventStore:
     from clearanalytics.storage.clickhouse_store import ClickHouseEventStore
 
     store = None
+    quiet = logging.getLogger("clickhouse_connect")  # it logs each failed request; the one line below says it
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
     try:
         store = ClickHouseEventStore(address, db)
         store.migrate()
@@ -320,14 +324,20 @@ def open_store(settings: Mapping[str, Any], db: Database) -> EventStore:
         raise StorageConfigError(
             f"events_url: cannot open the ClickHouse event store at {address.describe()}: {_one_line(exc, address)}"
         ) from None
+    finally:
+        quiet.setLevel(level)
     return attach(db, store)
 
 
 def _one_line(exc: BaseException, address: Any) -> str:
-    """The first line of an error, without the store's password (a client may quote its URL back)."""
+    """The root cause's first line (a refused connection, not the HTTP pool's retry story), without the store's
+    password (a client may quote its URL back)."""
     from clearanalytics.health import describe
 
-    text = describe(exc)
+    root = exc
+    while isinstance(root.__cause__ or root.__context__, BaseException):
+        root = root.__cause__ or root.__context__
+    text = describe(root if isinstance(root, OSError) else exc)
     return text.replace(address.password, "***") if address.password else text
 
 
