@@ -259,6 +259,13 @@ def test_serve_with_postgresql_accounts_and_clickhouse_events(tmp_path, live_ser
     answer = requests.get(server.url + "/api/v1/goals", headers={"Authorization": f"Bearer {shown}"}, timeout=10)
     assert (answer.status_code, answer.json()) == (200, {"data": []})
 
+    # A goal added through the CLI: stored in PostgreSQL, backfilled in ClickHouse (one pageview of /p1).
+    goal = ("goal", "add", "--site", "example.com", "--name", "Pricing", "--path", "/p1")
+    done = cli(env, *goal, "--data-dir", data_dir)
+    assert done.returncode == 0 and "1 existing completion(s) backfilled" in done.stderr, done.stderr
+    goals = requests.get(server.url + "/api/v1/goals", headers=auth, timeout=10).json()["data"]
+    assert [g["name"] for g in goals] == ["Pricing"]
+
     # Revoked through the CLI: the next request is refused.
     done = cli(env, "token", "revoke", api_token.split("|")[0], "--data-dir", data_dir)
     assert done.returncode == 0, done.stderr
@@ -282,7 +289,7 @@ def test_serve_with_postgresql_accounts_and_clickhouse_events(tmp_path, live_ser
 
     found = stored(events_url, acme, beta)
     assert found["counts"][acme] == {
-        "pageviews": 17, "events": 3, "ecommerce_events": 0, "goal_completions": 0, "pageview_engagements": 0,
+        "pageviews": 17, "events": 3, "ecommerce_events": 0, "goal_completions": 1, "pageview_engagements": 0,
     }  # fmt: skip
     assert sum(found["counts"][beta].values()) == 0
     assert len(found["pageview_ids"]) == 17 and set(found["pageview_ids"]) < ids
