@@ -153,14 +153,35 @@ def test_serve_on_chdb_stores_tracker_events_in_clickhouse_and_reports_both_stor
 
 
 @needs_chdb
-def test_a_cli_command_opens_the_clickhouse_store_itself_when_no_server_runs(tmp_path):
+def test_cli_commands_open_the_clickhouse_store_themselves_when_no_server_runs(tmp_path):
+    """import, retention and site reset in their own processes: each opens the ClickHouse store, counts and
+    deletes there (the plans used to count on the accounts cursor)."""
     events_url = chdb_url(tmp_path)
     env = {"CLEARANALYTICS_EVENTS_URL": events_url}
-    setup_account(env, tmp_path / "data")
-    done = cli(env, "site", "reset", "example.com", "--yes", "--data-dir", tmp_path / "data")
+    data_dir = tmp_path / "data"
+    setup_account(env, data_dir)
+    lines = [
+        {"name": "pageview", "url": f"https://example.com/h{i}", "domain": "example.com", "ip": "203.0.113.9",
+         "user_agent": CHROME, "timestamp": f"2025-0{1 + i % 3}-10T10:00:00Z"}
+        for i in range(9)
+    ]  # fmt: skip
+    history = tmp_path / "history.jsonl"
+    history.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    done = cli(env, "import", history, "--workers", "1", "--data-dir", data_dir)
+    assert done.returncode == 0, done.stderr
+    with duckdb.connect(str(data_dir / "clearanalytics.duckdb"), read_only=True) as conn:
+        site_id = conn.execute("SELECT id FROM sites").fetchone()[0]
+    assert stored(events_url, site_id)["counts"][site_id]["pageviews"] == 9
+
+    done = cli(env, "site", "retention", "example.com", "--months", "1", "--data-dir", data_dir)
+    assert done.returncode == 0, done.stderr
+    done = cli(env, "retention", "--data-dir", data_dir)
+    assert done.returncode == 0 and "retention: would delete 9 raw rows from 1 site(s)" in done.stderr, done.stderr
+    assert "pageviews=9" in done.stdout
+    done = cli(env, "site", "reset", "example.com", "--yes", "--data-dir", data_dir)
     assert (done.returncode, done.stdout) == (0, "reset the stats of example.com\n"), done.stderr
-    done = cli(env, "retention", "--data-dir", tmp_path / "data")
-    assert done.returncode == 0 and "retention: would delete 0 raw rows from 0 site(s)" in done.stderr
+    assert "pageviews: 9" in done.stderr
+    assert stored(events_url, site_id)["counts"][site_id]["pageviews"] == 0
 
 
 def test_a_malformed_or_unreachable_events_url_stops_serve_in_one_line_without_the_password(tmp_path):
