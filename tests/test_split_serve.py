@@ -196,6 +196,20 @@ def test_a_malformed_or_unreachable_events_url_stops_serve_in_one_line_without_t
         assert "s3cret" not in done.stderr
 
 
+def test_postgresql_accounts_that_do_not_answer_stop_serve_in_one_line_without_the_password(tmp_path):
+    env = {
+        "CLEARANALYTICS_EVENTS_URL": f"chdb://{tmp_path / 'chdb'}",
+        "CLEARANALYTICS_ACCOUNTS_URL": f"postgresql://ca:s3cret@/accounts?host={tmp_path / 'no-server-here'}",
+    }
+    done = cli(env, "serve", "--data-dir", tmp_path / "data", "--port", "0")
+    assert done.returncode == 1 and "listening" not in done.stdout
+    where = f"postgresql://ca@{tmp_path}/no-server-here/accounts"
+    assert done.stderr.startswith(f"Error: accounts_url: cannot open the PostgreSQL accounts at {where}: "), done.stderr
+    assert done.stderr.endswith("failed: No such file or directory\n")  # libpq's first line: no socket there
+    assert done.stderr.count("\n") == 1 and "s3cret" not in done.stderr
+    assert not (tmp_path / "chdb").exists()  # the accounts are opened first: nothing else was created
+
+
 @needs_chdb
 def test_healthz_answers_503_naming_the_event_store_that_fails_its_probe(tmp_path):
     """In process (chdb: this process's one directory): the store's database dropped under a running app."""
