@@ -153,11 +153,15 @@ def test_serve_on_chdb_stores_tracker_events_in_clickhouse_and_reports_both_stor
 
 
 @needs_chdb
-def test_cli_commands_open_the_clickhouse_store_themselves_when_no_server_runs(tmp_path):
+@pytest.mark.parametrize("accounts", ["duckdb", "postgresql"])
+def test_cli_commands_open_the_clickhouse_store_themselves_when_no_server_runs(tmp_path, request, accounts):
     """import, retention and site reset in their own processes: each opens the ClickHouse store, counts and
-    deletes there (the plans used to count on the accounts cursor)."""
+    deletes there (the plans used to count on the accounts cursor; import capped DuckDB's memory on
+    PostgreSQL and would fork workers the store cannot take)."""
     events_url = chdb_url(tmp_path)
     env = {"CLEARANALYTICS_EVENTS_URL": events_url}
+    if accounts == "postgresql":
+        env["CLEARANALYTICS_ACCOUNTS_URL"] = request.getfixturevalue("pg_url")
     data_dir = tmp_path / "data"
     setup_account(env, data_dir)
     lines = [
@@ -167,10 +171,18 @@ def test_cli_commands_open_the_clickhouse_store_themselves_when_no_server_runs(t
     ]  # fmt: skip
     history = tmp_path / "history.jsonl"
     history.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    done = cli(env, "import", history, "--workers", "1", "--data-dir", data_dir)
-    assert done.returncode == 0, done.stderr
-    with duckdb.connect(str(data_dir / "clearanalytics.duckdb"), read_only=True) as conn:
-        site_id = conn.execute("SELECT id FROM sites").fetchone()[0]
+    done = cli(env, "import", history, "--workers", "2", "--data-dir", data_dir)
+    assert (done.returncode, done.stderr) == (
+        1,
+        "Error: --workers: the clickhouse event store imports with one process (--workers 1)\n",
+    )
+    done = cli(env, "import", history, "--data-dir", data_dir)  # the default: one process on this store
+    assert done.returncode == 0 and "accepted 9, dropped 0" in done.stderr, done.stderr
+    if accounts == "postgresql":
+        site_id = _pg_rows(env["CLEARANALYTICS_ACCOUNTS_URL"], "SELECT id FROM sites")[0][0]
+    else:
+        with duckdb.connect(str(data_dir / "clearanalytics.duckdb"), read_only=True) as conn:
+            site_id = conn.execute("SELECT id FROM sites").fetchone()[0]
     assert stored(events_url, site_id)["counts"][site_id]["pageviews"] == 9
 
     done = cli(env, "site", "retention", "example.com", "--months", "1", "--data-dir", data_dir)
