@@ -185,6 +185,11 @@ def test_cli_commands_open_the_clickhouse_store_themselves_when_no_server_runs(t
             site_id = conn.execute("SELECT id FROM sites").fetchone()[0]
     assert stored(events_url, site_id)["counts"][site_id]["pageviews"] == 9
 
+    done = cli(env, "rollups", "--data-dir", data_dir)  # the DuckDB store's own: none on ClickHouse
+    assert (done.returncode, done.stderr) == (
+        0,
+        "rollups: the clickhouse event store keeps no daily rollups; nothing to build\n",
+    )
     done = cli(env, "site", "retention", "example.com", "--months", "1", "--data-dir", data_dir)
     assert done.returncode == 0, done.stderr
     done = cli(env, "retention", "--data-dir", data_dir)
