@@ -256,6 +256,31 @@ def test_kill_9_under_load_then_restart_loses_nothing_acknowledged(backend, serv
     assert_all_acknowledged_stored(acked, backend.stored_ids(), in_flight=4)
 
 
+def test_kill_9_under_load_with_postgresql_accounts_loses_nothing_acknowledged(tmp_path, servers, pg_url):
+    """The several-node set-up on one node: events in ClickHouse (chdb), accounts and the daily salts in a real
+    PostgreSQL, which the ingest reads under load (fsync off only: the spool is the same as above)."""
+    store = on_clickhouse(tmp_path)
+    store.env["CLEARANALYTICS_ACCOUNTS_URL"] = pg_url
+    setup = subprocess.run(
+        [sys.executable, "-m", "clearanalytics", "setup", "--data-dir", str(store.data_dir), "--tenant", "acme",
+         "--tenant-name", "Acme", "--site", "example.com", "--email", "o@example.com", "--password", "pw-123456789"],
+        capture_output=True, text=True, env=cli_env() | store.env, cwd=REPO_ROOT, timeout=120,
+    )  # fmt: skip
+    assert setup.returncode == 0, setup.stderr
+    server = servers(store.data_dir, env={"CLEARANALYTICS_FLUSH_INTERVAL": "30"} | store.env)
+    load = Load(server.url, threads=4)
+    load.wait_for_acks(300)
+    server.proc.kill()
+    server.proc.wait()
+    acked = load.stop()
+    assert list((store.data_dir / "spool").glob("*.jsonl")), "the kill should leave spooled events"
+    restarted = servers(store.data_dir, env=store.env)  # replays the spool
+    restarted.stop()
+    ids = store.clickhouse_ids()
+    assert len(ids) == len(set(ids)), "a replay stored a pageview twice"
+    assert_all_acknowledged_stored(acked, set(ids), in_flight=4)
+
+
 def test_kill_9_while_batches_commit_to_clickhouse_then_restart_stores_each_pageview_once(tmp_path, servers):
     """A short flush interval: the kill lands while the writer commits into ClickHouse, so the restart replays
     segments of which some batches are stored already. Every acknowledged pageview is stored, none twice."""
