@@ -9,7 +9,9 @@ COPY pyproject.toml README.md ./
 COPY clearanalytics ./clearanalytics
 COPY static ./static
 COPY templates ./templates
-RUN pip install --no-cache-dir . && rm -rf /src
+# Extras for the scaled-out set-up (deploy/docker-compose.yml): EXTRAS="[clickhouse,postgres]".
+ARG EXTRAS=""
+RUN pip install --no-cache-dir ".${EXTRAS}" && rm -rf /src
 
 RUN useradd --system --uid 10001 --home-dir /data clearanalytics \
     && mkdir -p /data && chown clearanalytics /data

@@ -5,6 +5,7 @@ python -m bench import [--events N] [--input FILE]   the clearanalytics import c
 python -m bench query --pageviews N --data-dir D     every stats report at 12m: rollups vs raw SQL
 python -m bench export --data-dir D                  full streamed export of the pageviews, server RSS
 python -m bench concurrent --data-dir D [--concurrency 50]  mixed 30d/12m reports from many clients under wrk
+python -m bench sticky [--visitors N]               sessions/bounces/visitors: two nodes, sticky vs round-robin
 python -m bench all --pageviews N --data-dir D       all four, in that order
 """
 
@@ -121,7 +122,7 @@ def bench_import(args: argparse.Namespace) -> Group:
 
 
 def main() -> None:
-    from bench import concurrent, export, importing, query, wrk
+    from bench import concurrent, export, importing, query, sticky, wrk
 
     parser = argparse.ArgumentParser(prog="python -m bench")
     sub = parser.add_subparsers(dest="what", required=True)
@@ -133,7 +134,9 @@ def main() -> None:
         "all": sub.add_parser("all", help="ingest, import, query and export"),
         "wrk": sub.add_parser("wrk", help="the same as ingest (its older name)"),
         "concurrent": sub.add_parser("concurrent", help="mixed 30d/12m reports from many clients under wrk"),
+        "sticky": sub.add_parser("sticky", help="sessions on two nodes: sticky vs round-robin routing"),
     }
+    sticky.add_arguments(parsers["sticky"])
     for name in ("ingest", "wrk", "all"):
         wrk.add_arguments(parsers[name])
     concurrent.add_arguments(parsers["concurrent"])
@@ -156,6 +159,7 @@ def main() -> None:
         "all": [wrk.bench_ingest, bench_import, query.bench_query, export.bench_export],
         "wrk": [wrk.bench_ingest],
         "concurrent": [concurrent.bench_concurrent],
+        "sticky": [sticky.bench_sticky],
     }[args.what]
     for step in steps:
         group = step(args)

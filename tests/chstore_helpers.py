@@ -56,3 +56,40 @@ def new_store(accounts: Database) -> tuple[ClickHouseEventStore, list[str]]:
 def accounts_db(tmp_path: Path) -> Database:
     """The accounts side: a DuckDB file of its own (its event tables stay empty)."""
     return Database(tmp_path / "accounts.duckdb")
+
+
+def load_rows(store: ClickHouseEventStore, rows_by_table: dict[str, list[dict]]) -> None:
+    """Insert rows given as dicts (tests/stats_dataset.py's derived rows) straight into the store's tables."""
+    for table, rows in rows_by_table.items():
+        if rows:
+            columns = list(rows[0])
+            store.client.insert(f"{store.db}.{table}", [[r[c] for c in columns] for r in rows], column_names=columns)
+
+
+def stats_store(accounts: Database, data, rows: dict[str, list[dict]] | None = None) -> ClickHouseEventStore:
+    """A ClickHouse store holding tests/stats_dataset.py's event rows, or `rows` (table -> dicts); the
+    accounts stay in `accounts`."""
+    store, _ = new_store(accounts)
+    if rows is None:
+        rows = {
+            "pageviews": data.pageviews,
+            "events": data.events,
+            "ecommerce_events": data.ecommerce,
+            "goal_completions": data.completions,
+        }
+    load_rows(store, rows)
+    return store
+
+
+def events_on_clickhouse(app, data) -> ClickHouseEventStore:
+    """Serve `app`'s reports from a ClickHouse store holding `data`'s events, the DuckDB file's event tables
+    emptied first, so that a report still reading them would come back empty and fail its comparison."""
+    from clearanalytics import storage
+
+    db = app.extensions["clearanalytics.db"]
+    with db.transaction() as cur:
+        for table in storage.EVENT_TABLES:
+            cur.execute(f"DELETE FROM {table}")
+    store = stats_store(db, data)
+    app.extensions["clearanalytics.store"] = storage.attach(db, store)
+    return store

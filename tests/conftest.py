@@ -12,6 +12,7 @@ The fixtures a new test usually wants:
 - `live_server(data_dir)`: `clearanalytics serve` in a subprocess on a free loopback port.
 - `stats_data_dir` / `stats_import_data_dir` (tests/stats_dataset.py's data, built once per session
   and copied per module) for report tests; `stats_dataset.NOW` is the clock to pin with `now=`.
+- `stats_backend`: "duckdb" or "chdb", a module parameter: the stats oracles run on each event store.
 - `copy_data_dir(template, data_dir)`: a dataset several tests write to is built once (module or
   session scope) and copied per test, as test_deletion does.
 
@@ -341,6 +342,18 @@ def stats_data_dir(_stats_loaded, tmp_path_factory) -> tuple[Path, Dataset]:
     data dir, and of the Dataset (tokens filled in) to compute the expected numbers from."""
     template, data = _stats_loaded
     return copy_data_dir(template, tmp_path_factory.mktemp("stats") / "data"), copy.deepcopy(data)
+
+
+@pytest.fixture(scope="module", params=["duckdb", "chdb"])
+def stats_backend(request) -> str:
+    """The event store a stats oracle module runs on: the DuckDB file, or ClickHouse (chdb) holding the same
+    rows (tests/chstore_helpers.py `events_on_clickhouse`). Every report must answer alike on both ([4/7])."""
+    from tests.chstore_helpers import chdb_missing
+
+    reason = chdb_missing() if request.param == "chdb" else None
+    if reason:
+        pytest.skip(reason)
+    return request.param
 
 
 @pytest.fixture(scope="module")

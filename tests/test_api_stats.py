@@ -12,6 +12,7 @@ import pytest
 
 from tests import stats_dataset
 from tests.app_helpers import app_on
+from tests.chstore_helpers import events_on_clickhouse
 from tests.stats_expected import Expected
 
 ENDPOINTS = (
@@ -57,8 +58,10 @@ def dataset(stats_data_dir):
 
 
 @pytest.fixture(scope="module")
-def client(stats_data_dir):
+def client(stats_data_dir, stats_backend):
     with app_on(stats_data_dir[0], now=stats_dataset.NOW, rate_limit="100000/minute") as app:
+        if stats_backend == "chdb":
+            events_on_clickhouse(app, stats_data_dir[1])
         yield app.test_client()
 
 

@@ -22,10 +22,11 @@ from clearanalytics import deletion, retention
 from clearanalytics.ingest import goalmatch, spool
 from clearanalytics.ingest.store import Records
 from clearanalytics.storage import StorageConfigError, attach, open_store
+from clearanalytics.storage.clickhouse_schema import RETAINED_COLUMNS as RETAINED_TABLES
 from clearanalytics.storage.clickhouse_schema import EventsURL, parse_events_url
 from clearanalytics.storage.clickhouse_store import ClickHouseEventStore, engaged_pageviews
 from tests.chstore_helpers import accounts_db, chdb_missing, new_store
-from tests.test_storage_contract import A_RAW, B_RAW, Backend, _dataset, _pageview, _query, _raw
+from tests.test_storage_contract import A_RAW, B_RAW, Backend, _dataset, _pageview, _raw
 
 needs_chdb = pytest.mark.skipif(chdb_missing() is not None, reason=str(chdb_missing()))
 
@@ -130,14 +131,16 @@ def test_the_tables_are_merge_trees_by_site_and_time_a_month_per_partition(ch):
     ).result_rows
     month = ("site_id, created_at", "toYYYYMM(created_at)")
     assert [tuple(r) for r in rows] == [
+        ("data_versions", "MergeTree", "site_id", ""),
         ("ecommerce_events", "MergeTree", *month),
         ("events", "MergeTree", *month),
         ("goal_completions", "MergeTree", *month),
         ("pageview_engagements", "MergeTree", *month),
         ("pageviews", "MergeTree", *month),
+        *((f"retained_{t}", "MergeTree", "site_id, day", "") for t in sorted(RETAINED_TABLES)),
         ("schema_version", "MergeTree", "version", ""),
     ]
-    assert ch.migrations == ["c001_event_tables"]
+    assert ch.migrations == ["c001_event_tables", "c002_data_versions"]
 
 
 def test_times_keep_microseconds_and_a_utc_month(ch):
@@ -168,12 +171,6 @@ def test_times_stay_utc_when_the_server_runs_in_another_zone(ch):
 
 
 # --- what is not there yet ---------------------------------------------------------------------------
-
-
-def test_run_report_says_the_reports_are_not_ported(ch):
-    data = _dataset(ch)
-    with pytest.raises(NotImplementedError, match="report 'overview'.*no reports yet"):
-        ch.store.run_report(_query(data.a), "overview")
 
 
 # --- the events URL --------------------------------------------------------------------------------

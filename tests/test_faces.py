@@ -30,6 +30,7 @@ from clearanalytics.chat import answers
 from clearanalytics.mcp import results
 from clearanalytics.mcp.tools import list_tools
 from tests import test_mcp_tools
+from tests.chstore_helpers import events_on_clickhouse
 from tests.mcp_client import with_session
 from tests.test_mcp_tools import TENANT_DOMAINS, api, in_one_hour
 
@@ -90,10 +91,12 @@ def test_goals_with_a_custom_range_over_mcp(served):
 
 
 @pytest.fixture(scope="module")
-def pinned(stats_data_dir):
+def pinned(stats_data_dir, stats_backend):
     """The stats dataset at its own NOW, and an app whose server clock is pinned there."""
     data_dir, data = stats_data_dir
     with app_on(data_dir, now=NOW.isoformat(), llm_provider="") as app:
+        if stats_backend == "chdb":
+            events_on_clickhouse(app, data)
         yield data, app
 
 

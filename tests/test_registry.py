@@ -22,6 +22,7 @@ from clearanalytics.stats import engine, periods, registry
 from clearanalytics.stats.report import FILLED, POINT, TOTALS, Field, Fill, Panel, Report
 from tests import stats_dataset
 from tests.app_helpers import app_on, new_app
+from tests.chstore_helpers import events_on_clickhouse
 from tests.dashboard_helpers import close_app, login
 from tests.stats_expected import Expected
 
@@ -30,9 +31,11 @@ RECORDS = list(stats.REPORTS.values())
 
 
 @pytest.fixture(scope="module")
-def pinned(stats_data_dir):
+def pinned(stats_data_dir, stats_backend):
     data_dir, data = stats_data_dir
     with app_on(data_dir, now=stats_dataset.NOW.isoformat(), rate_limit="100000/minute") as app:
+        if stats_backend == "chdb":
+            events_on_clickhouse(app, data)
         client = app.test_client()
         assert login(client, "owner@acme.test", "correct-horse-battery").status_code == 302
         yield app, client, data

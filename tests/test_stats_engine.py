@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from flask import Flask, current_app
 
-from clearanalytics import stats
+from clearanalytics import stats, storage
 from clearanalytics.accounts import Site
 from clearanalytics.db import Database
 from tests import stats_dataset
+from tests.chstore_helpers import events_on_clickhouse, stats_store
 from tests.stats_expected import Expected, current_visitors
 
 SCOPES = (["shop.example", "blog.example"], ["shop.example"], ["blog.example"], ["rival.example"])
@@ -31,11 +33,29 @@ def dataset(stats_data_dir):
 
 
 @pytest.fixture(scope="module")
-def cursor(stats_data_dir):
-    db = Database.in_data_dir(stats_data_dir[0])
-    with db.reading() as cur:
-        yield cur
+def reports_app(stats_data_dir, stats_backend):
+    """An app holding the stats dataset; on chdb its event store is ClickHouse (the DuckDB file's event
+    tables emptied), as a request on a split set-up runs the stats functions."""
+    app = Flask(__name__)
+    app.extensions["clearanalytics.db"] = db = Database.in_data_dir(stats_data_dir[0])
+    app.extensions["clearanalytics.store"] = None  # None: storage.run_report runs DuckDB's engine on the cursor
+    if stats_backend == "chdb":
+        events_on_clickhouse(app, stats_data_dir[1])
+    yield app
     db.close()
+
+
+@pytest.fixture
+def cursor(reports_app):
+    """The cursor the stats functions take, inside the app's context for this test only."""
+    with reports_app.app_context(), reports_app.extensions["clearanalytics.db"].reading() as cur:
+        yield cur
+
+
+def stored_pageviews(dataset) -> int:
+    """Every pageview the event store in use holds (DuckDB's file, or ClickHouse)."""
+    store = storage.store_of(current_app.extensions["clearanalytics.db"])
+    return store.count_events([s["id"] for s in dataset.sites.values()])["pageviews"]
 
 
 def sites_of(dataset, domains) -> list[Site]:
@@ -139,26 +159,40 @@ def test_bad_parameters_name_their_field(params, field):
     assert caught.value.field == field
 
 
+@pytest.mark.parametrize("backend", ["duckdb", "chdb"])
 @pytest.mark.parametrize("timezone", ["Asia/Kathmandu", "Australia/Adelaide", "America/St_Johns", "Pacific/Chatham"])
-def test_local_days_and_hours_in_quarter_hour_zones_and_across_dst(tmp_path, timezone):
+def test_local_days_and_hours_in_quarter_hour_zones_and_across_dst(tmp_path, timezone, backend):
     """Offsets of +5:45, +10:30/+9:30 (DST ends 2026-04-05), -2:30/-3:30 and +13:45: every event lands
-    on the local day and hour that zoneinfo gives, including the minutes around midnight and the change."""
+    on the local day and hour that zoneinfo gives, including the minutes around midnight and the change.
+    A second site in UTC gets the same moments: each row is read in its own site's zone, in one query."""
     from zoneinfo import ZoneInfo
 
     moments = [datetime(2026, 4, 4, 12, 0) + timedelta(minutes=7 * n) for n in range(0, 24 * 60 // 7 * 2)]
     db = Database(tmp_path / "tz.duckdb")
     with db.transaction() as cur:
-        cur.execute(
-            "INSERT INTO pageviews (id, site_id, visitor_hash, session_hash, hostname, pathname, referrer_source,"
-            " channel, browser, os, device_type, created_at)"
-            " SELECT 'p' || n, 's1', 'v' || n, 's' || n, 'tz.example', '/', 'direct', 'direct', 'Chrome', 'Linux',"
-            " 'desktop', m FROM (SELECT unnest($moments::TIMESTAMP[]) AS m, generate_subscripts($moments, 1) AS n)",
-            {"moments": moments},
-        )
-    site = Site("s1", "t", "tz.example", timezone, "EUR")
-    local = [m.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)) for m in moments]
-    query = stats.parse_query({"from": "2026-04-04", "to": "2026-04-06"}, [site], now=datetime(2026, 4, 7))
-    with db.reading() as cur:
+        for site_id in ("s1", "s2"):
+            cur.execute(
+                "INSERT INTO pageviews (id, site_id, visitor_hash, session_hash, hostname, pathname, referrer_source,"
+                " channel, browser, os, device_type, created_at)"
+                " SELECT $site || 'p' || n, $site, $site || 'v' || n, $site || 's' || n, 'tz.example', '/',"
+                " 'direct', 'direct', 'Chrome', 'Linux', 'desktop', m"
+                " FROM (SELECT unnest($moments::TIMESTAMP[]) AS m, generate_subscripts($moments, 1) AS n)",
+                {"moments": moments, "site": site_id},
+            )
+    app = Flask(__name__)
+    app.extensions["clearanalytics.db"] = db
+    app.extensions["clearanalytics.store"] = None
+    if backend == "chdb":
+        rows = _rows_of(db, "pageviews")
+        with db.transaction() as cur:
+            cur.execute("DELETE FROM pageviews")
+        store = stats_store(db, None, {"pageviews": rows})
+        app.extensions["clearanalytics.store"] = store
+    sites = [Site("s1", "t", "tz.example", timezone, "EUR"), Site("s2", "t", "utc.example", "UTC", "EUR")]
+    zones = [ZoneInfo(timezone), ZoneInfo("UTC")]
+    local = [m.replace(tzinfo=UTC).astimezone(zone) for zone in zones for m in moments]
+    query = stats.parse_query({"from": "2026-04-04", "to": "2026-04-06"}, sites, now=datetime(2026, 4, 7))
+    with app.app_context(), db.reading() as cur:
         series = stats.timeseries(cur, query)
         hours = stats.hours(cur, query)
     kept = [t for t in local if date(2026, 4, 4) <= t.date() <= date(2026, 4, 6)]
@@ -171,6 +205,13 @@ def test_local_days_and_hours_in_quarter_hour_zones_and_across_dst(tmp_path, tim
     db.close()
 
 
+def _rows_of(db: Database, table: str) -> list[dict]:
+    with db.reading() as cur:
+        cur.execute(f"SELECT * FROM {table}")
+        columns = [d[0] for d in cur.description]
+        return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+
+
 @pytest.mark.parametrize("value", ["/' OR '1'='1", "/pricing'; DROP TABLE pageviews; --", "$f0", "{filters}"])
 def test_filter_values_are_bound_never_pasted(cursor, dataset, value):
     query = stats.parse_query(
@@ -178,4 +219,4 @@ def test_filter_values_are_bound_never_pasted(cursor, dataset, value):
     )
     assert stats.pages(cursor, query) == []
     assert stats.overview(cursor, query)["pageviews"] == 0
-    assert cursor.execute("SELECT count(*) FROM pageviews").fetchone()[0] == len(dataset.pageviews)
+    assert stored_pageviews(dataset) == len(dataset.pageviews)

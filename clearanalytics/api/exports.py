@@ -1,9 +1,10 @@
 """GET /api/v1/export/*: raw rows as JSONL or CSV, and the BigQuery and Power BI schemas.
 
-Handlers only validate and wire: the page's text comes from `stats.exports` (written by DuckDB,
-or by `exports.formats` for the tables DuckDB cannot write exactly), the schemas from
-`exports.bigquery` and `exports.powerbi`. An export streams from its own DuckDB cursor, a chunk
-of rows at a time, and the cursor is closed when the response is.
+Handlers only validate and wire: the page's text comes from the app's event store
+(`EventStore.export_text`: on DuckDB `stats.exports`, on ClickHouse `storage.clickhouse_exports`,
+the same bytes), the schemas from `exports.bigquery` and `exports.powerbi`. An export streams a
+chunk of rows at a time, from a cursor of its own when the store reads the accounts' database
+(DuckDB's one file); the stream and that cursor are closed when the response is.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from clearanalytics.exports.columns import ROUTE_SEGMENTS, TABLES
 from clearanalytics.exports.powerbi import power_query_script, powerbi_schema
 from clearanalytics.request_scope import get_db
 from clearanalytics.request_scope import now as api_now
-from clearanalytics.stats.exports import export_text, parse_export
+from clearanalytics.stats.exports import parse_export
 from clearanalytics.stats.query import QueryError
+from clearanalytics.storage import store_of
 from clearanalytics.web_auth import require_token
 from clearanalytics.web_errors import validation_error
 
@@ -58,16 +60,20 @@ def _export(table: str) -> Response:
         page = parse_export(table, request.args, sites, now=api_now())
     except QueryError as exc:
         raise validation_error(exc.field, exc.message) from None
-    cur = get_db().cursor()  # the stream's own cursor: it outlives this function
+    store = store_of(get_db())
+    cur = get_db().cursor() if store.shares_accounts() else None  # the stream's own: it outlives this function
     try:
-        chunks = export_text(cur, page, fmt)
+        chunks = store.export_text(page, fmt, cur=cur)
         first = next(chunks, "")  # the first chunk's query runs here, so that its error is a response
     except BaseException:
-        cur.close()
+        if cur is not None:
+            cur.close()
         raise
     body = stream_with_context(chain([first], chunks))
     response = Response(body, content_type=EXPORT_FORMATS[fmt])
-    response.call_on_close(cur.close)
+    response.call_on_close(chunks.close)  # a stream cut short releases what it holds (a store's own cursor)
+    if cur is not None:
+        response.call_on_close(cur.close)
     return response
 
 

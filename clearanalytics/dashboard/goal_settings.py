@@ -14,7 +14,7 @@ from clearanalytics import goals
 from clearanalytics.dashboard.auth import bp
 from clearanalytics.ingest.goalmatch import add_goal, edit_goal, remove_goal
 from clearanalytics.request_scope import get_cursor, get_db
-from clearanalytics.stats import site_status
+from clearanalytics.storage import store_of
 from clearanalytics.web_auth import require_member
 
 FORM_FIELDS = ("site_id", "name", "type", "match_type", "path", "event_name")
@@ -72,7 +72,7 @@ def goals_settings(tenant: str):
                 return redirect(url_for("dashboard.goals_settings", tenant=tenant))
     cur = get_cursor()
     site_ids = [s.id for s in g.sites]
-    totals = site_status.goal_completion_totals(cur, site_ids)
+    totals = store_of(get_db()).goal_completion_totals(site_ids, cur=cur)
     domains = {s.id: s.domain for s in g.sites}
     rows = [
         (goal, domains[goal.site_id], describe(goal), totals.get(goal.id, 0))
@@ -115,7 +115,7 @@ def goal_edit(tenant: str, goal_id: str):
         active=active,
         errors=errors,
         match_types=goals.MATCH_TYPES,
-        completions=site_status.goal_completion_totals(get_cursor(), [goal.site_id]).get(goal.id, 0),
+        completions=store_of(get_db()).goal_completion_totals([goal.site_id], cur=get_cursor()).get(goal.id, 0),
     ), status
 
 

@@ -18,7 +18,6 @@ from clearanalytics.dashboard.auth import begin_session, bp
 from clearanalytics.request_scope import get_cursor, get_db
 from clearanalytics.request_scope import now as api_now
 from clearanalytics.site_settings import save_site
-from clearanalytics.stats import site_status
 from clearanalytics.storage import store_of
 from clearanalytics.web_auth import require_member
 
@@ -121,7 +120,7 @@ def _site_page(site: accounts.Site, form: dict, errors: dict[str, str], status: 
         timezones=timezones(),
         currencies=COMMON_CURRENCIES,
         snippet=snippet(site.domain),
-        status=site_status.installation(get_cursor(), site.id, api_now()),
+        status=store_of(get_db()).installation(site.id, api_now(), cur=get_cursor()),
     ), status
 
 

@@ -14,10 +14,11 @@ from flask import g, jsonify, render_template, request, url_for
 
 from clearanalytics import accounts, stats
 from clearanalytics.dashboard.auth import bp
-from clearanalytics.request_scope import get_cursor
+from clearanalytics.request_scope import get_cursor, get_db
 from clearanalytics.request_scope import now as api_now
 from clearanalytics.stats import periods, registry, site_status
 from clearanalytics.stats.query import FILTER_DIMENSIONS, Query, QueryError, parse_query
+from clearanalytics.storage import store_of
 from clearanalytics.timefmt import iso_utc
 from clearanalytics.web_errors import json_error
 
@@ -84,7 +85,7 @@ def analytics(tenant: str, domain: str):
         error = exc.message
         state = _filter_state(state)  # only period, from and to can be malformed here
         query = parse_query(state, [site], now=api_now())
-    status = site_status.installation(get_cursor(), site.id, api_now())
+    status = store_of(get_db()).installation(site.id, api_now(), cur=get_cursor())
     filters = _filter_state(state)
     chips = [
         FilterChip(
@@ -140,7 +141,7 @@ def data(tenant: str, domain: str, report: str):
         query = parse_query({}, [g.site], now=api_now())
         return jsonify(data={"visitors": stats.current_visitors(get_cursor(), query)})
     if report == "installation":
-        return jsonify(data=installation_json(site_status.installation(get_cursor(), g.site.id, api_now())))
+        return jsonify(data=installation_json(store_of(get_db()).installation(g.site.id, api_now(), cur=get_cursor())))
     found = stats.REPORTS.get(report)
     if found is None:
         return json_error(404, f"Unknown report {report!r}.")

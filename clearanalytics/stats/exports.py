@@ -7,18 +7,24 @@ own date range (resolved in the site's timezone by `stats.query`) and to ids aft
 `_chunk_rows`), so that a page costs the same at the start and at the end of 10 M rows. DuckDB
 writes the rows' text (`exports.sqltext`); the Python encoders (`exports.formats`) write the
 tables and the rare rows it cannot write the same way. The page reads one snapshot.
+
+This is the DuckDB store's export (`EventStore.export_text` is what the route calls). Beside it:
+`encoded_text`, a page from any engine's row chunks written by the Python encoders (the ClickHouse
+store's, storage/clickhouse_exports.py), and `accounts_text`, the goals read on an accounts database
+of its own (DuckDB or PostgreSQL) in plain SQL both engines read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import duckdb
 
 from clearanalytics.accounts import Site
-from clearanalytics.db import utcnow
+from clearanalytics.db import Database, utcnow
 from clearanalytics.exports.columns import TABLES
 from clearanalytics.exports.formats import csv_header, csv_rows, jsonl_chunks
 from clearanalytics.exports.sqltext import sql_encodable, text_query
@@ -212,3 +218,73 @@ def export_text(cur: duckdb.DuckDBPyConnection, page: ExportPage, fmt: str) -> I
             break
         after = last
     cur.rollback()  # nothing was written; ends the snapshot
+
+
+def export_text_own(db: Database, page: ExportPage, fmt: str) -> Iterator[str]:
+    """export_text on a cursor of its own on `db` (an event file apart from the accounts), closed with the stream."""
+    cur = db.cursor()
+    try:
+        yield from export_text(cur, page, fmt)
+    finally:
+        cur.close()
+
+
+# --- pages encoded in Python, for the stores whose engine does not write the text -----------------
+
+ChunkReader = Callable[[str | None, int], Sequence[Sequence[Any]]]
+
+
+def encoded_text(page: ExportPage, fmt: str, read_chunk: ChunkReader) -> Iterator[str]:
+    """The page's text from `read_chunk(after, limit)`: up to `limit` rows after id `after`, in id order,
+    each in the table's column order (`domain` filled in). Chunked and encoded (`exports.formats`)
+    as export_text writes it, so the bytes are the same whichever engine read the rows."""
+    columns = TABLES[page.table]
+    encode = jsonl_chunks if fmt == "jsonl" else csv_rows
+    header = csv_header(columns) if fmt == "csv" else ""
+    remaining, after = page.limit, page.cursor
+    while True:
+        want = min(remaining, CHUNK_ROWS)
+        rows = read_chunk(after, want) if want else []
+        text = "".join(encode(columns, [rows]))
+        if header or text:
+            yield header + text
+            header = ""
+        remaining -= len(rows)
+        if len(rows) < want or remaining <= 0:
+            break
+        after = rows[-1][0]
+
+
+def site_domains(page: ExportPage, cur: Any) -> dict[str, str]:
+    """site id -> domain: the page's own, else read from `sites` on the accounts cursor `cur`."""
+    if page.domains is not None:
+        return dict(zip(page.site_ids, page.domains, strict=True))
+    if not page.site_ids:
+        return {}
+    marks = ", ".join("?" for _ in page.site_ids)
+    return dict(cur.execute(f"SELECT id, domain FROM sites WHERE id IN ({marks})", list(page.site_ids)).fetchall())
+
+
+def accounts_rows(cur: Any, page: ExportPage, after: str | None, limit: int) -> list[tuple]:
+    """The next rows of an accounts table (goals) after `after`, in id order, with their sites' domains.
+
+    Plain SQL that DuckDB and PostgreSQL both read (`?` placeholders, IN lists): for a store whose
+    accounts live apart from its events (the accounts' cursor, DuckDB or PostgreSQL). PostgreSQL orders
+    by its collation, not bytes: the same order for these ids (ULIDs: digits and upper-case letters)."""
+    domains = site_domains(page, cur)
+    if not domains:
+        return []
+    names = ", ".join("site_id" if c.name == "domain" else c.name for c in TABLES[page.table])
+    params: list = list(domains)
+    where = f"site_id IN ({', '.join('?' for _ in domains)})"
+    if after is not None:
+        where += " AND id > ?"
+        params.append(after)
+    rows = cur.execute(f"SELECT {names} FROM {page.table} WHERE {where} ORDER BY id LIMIT {int(limit)}", params)
+    return [(row[0], domains[row[1]], *row[2:]) for row in rows.fetchall()]
+
+
+def accounts_text(accounts: Any, page: ExportPage, fmt: str) -> Iterator[str]:
+    """The page of an accounts table (goals), read on the accounts database `accounts` (DuckDB or PostgreSQL)."""
+    with accounts.reading() as cur:
+        yield from encoded_text(page, fmt, lambda after, limit: accounts_rows(cur, page, after, limit))

@@ -4,6 +4,9 @@ These are not reports over a period (those take a Query); they answer the questi
 dashboard asks before choosing what to show: the empty state with the tracking snippet,
 the "verify installation" check, whether to show the e-commerce panels, and each goal's
 all-time completion count in the goals settings.
+
+The faces ask the event store (`EventStore.installation`, `EventStore.goal_completion_totals`);
+the SQL here is the DuckDB store's, the ClickHouse store's is in storage/clickhouse_exports.py.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +44,9 @@ if TYPE_CHECKING:
     from clearanalytics.db import Database
     from clearanalytics.goals import Goal
     from clearanalytics.ingest.store import Records
+    from clearanalytics.stats.exports import ExportPage
     from clearanalytics.stats.query import Query
+    from clearanalytics.stats.site_status import Installation
 
 EVENT_TABLES = ("pageviews", "events", "ecommerce_events", "goal_completions")
 ACCOUNT_TABLES = ("tenants", "sites", "users", "memberships", "api_tokens", "goals", "sessions", "salts")
@@ -162,6 +164,38 @@ class EventStore(ABC):
         - (visitor_hash, pathname, id of its latest pageview, latest created_at) per visitor and
           path, ordered by that time.
         """
+
+    # -- exports and status reads (the raw rows, outside the reports) --
+
+    @abstractmethod
+    def export_text(self, page: ExportPage, fmt: str, *, cur: Any = None) -> Iterator[str]:
+        """The text of one export page (/api/v1/export/*), as a generator of chunks; the caller closes it.
+
+        Why here: the raw rows are the event side's, and the export's promise is that the bytes do not
+        depend on the engine. Guarantees, identical bytes for identical data on every implementation:
+        - the rows of `page.table` of `page.site_ids` only (a cursor of another tenant reaches none),
+          for a timed table each site's own half-open UTC range (`page.ranges`), with ids after
+          `page.cursor`, in id order (bytewise), at most `page.limit` of them;
+        - each row encoded as `exports.formats` writes it (`fmt` "jsonl" or "csv"; a CSV starts with its
+          header, even for no rows), its `domain` the page's (`page.domains`), pageviews with their
+          engaged duration and scroll depth (every engagement applied so far);
+        - `goals` are the accounts side's rows, read there, never from an event table;
+        - the first chunk is computed on the first next(), so the caller can turn its error into a
+          response before streaming; a page reads in chunks of at most stats.exports.CHUNK_ROWS rows.
+        `cur` is the caller's cursor on the accounts database (the request's), used when the events
+        share it (DuckDB reads the page in one snapshot on it); a store on its own connection ignores it.
+        """
+
+    @abstractmethod
+    def installation(self, site_id: str, now: datetime, *, cur: Any = None) -> Installation:
+        """What has arrived for a site: its rows ever (pageviews, events, e-commerce events), its
+        pageviews since `now` - 24 h and its latest pageview's time (None when it has none): the
+        dashboard's empty state and "verify installation" check. `cur` as for export_text."""
+
+    @abstractmethod
+    def goal_completion_totals(self, site_ids: Iterable[str], *, cur: Any = None) -> dict[str, int]:
+        """goal id -> every completion it has ever had on these sites (goals with none are absent):
+        the goals settings list. `cur` as for export_text."""
 
     # -- goals (defined on the accounts side, completed on this one) --
 

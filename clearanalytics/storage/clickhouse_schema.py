@@ -23,6 +23,7 @@ from clearanalytics.storage import StorageConfigError
 
 DEFAULT_DATABASE = "clearanalytics"
 ENGAGEMENTS = "pageview_engagements"  # engaged time as appended rows (see clickhouse_store)
+DATA_VERSIONS = "data_versions"  # writes into closed days, counted per site (see c002_data_versions)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _SCHEMES = {"chdb": None, "clickhouse": 8123, "http": 8123, "https": 8443}
 
@@ -39,13 +40,15 @@ class EventsURL:
     secure: bool = False
     username: str = "default"
     password: str = ""
+    cluster: str = ""  # ?cluster=NAME: ON CLUSTER DDL, Replicated local tables under Distributed ones
 
     def describe(self) -> str:
         """The address without the password, for logs and errors."""
         if self.kind == "chdb":
             return f"chdb://{self.path} (database {self.database})"
         scheme = "https" if self.secure else "http"
-        return f"{scheme}://{self.username}@{self.host}:{self.port}/{self.database}"
+        cluster = f" (cluster {self.cluster})" if self.cluster else ""
+        return f"{scheme}://{self.username}@{self.host}:{self.port}/{self.database}{cluster}"
 
 
 def _fail(message: str) -> StorageConfigError:
@@ -73,11 +76,19 @@ def parse_events_url(url: str) -> EventsURL | None:
     except ValueError as exc:
         raise _fail(f"malformed URL ({exc})") from None
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
-    allowed = {"database"} if scheme == "chdb" else {"secure"} if scheme == "clickhouse" else set()
+    allowed = (
+        {"database", "cluster"}
+        if scheme == "chdb"
+        else {"cluster", "secure"}
+        if scheme == "clickhouse"
+        else {"cluster"}
+    )
     unknown = sorted(set(query) - allowed)
     if unknown:
         raise _fail(f"unknown parameter {unknown[0]!r} in the URL")
     if scheme == "chdb":
+        if "cluster" in query:
+            raise _fail("cluster needs ClickHouse servers: chdb is one engine in this process")
         return _chdb(parts.netloc, parts.path, query)
     return _server(scheme, parts, port, query)
 
@@ -114,7 +125,14 @@ def _server(scheme: str, parts: Any, port: int | None, query: dict[str, str]) ->
         secure=secure,
         username=unquote(parts.username or "default"),
         password=unquote(parts.password or ""),
+        cluster=_cluster(query["cluster"]) if "cluster" in query else "",
     )
+
+
+def _cluster(name: str) -> str:
+    if not _NAME.match(name):
+        raise _fail(f"cluster name {name!r} must be letters, digits and _ (as in the servers' remote_servers)")
+    return name
 
 
 def connect(address: EventsURL) -> Any:
@@ -175,33 +193,158 @@ _TABLES = {
 }
 
 
-def c001_event_tables(client: Any, database: str) -> None:
+# --- a cluster (?cluster=NAME): never run here, chdb has no Replicated or Distributed engine -----------
+
+LOCAL_SUFFIX = "_local"  # on a cluster, `pageviews` is the Distributed table over each shard's `pageviews_local`
+# One site's rows on one shard: every report joins and windows within a site (sessions, engagement rows,
+# goal completions), so a shard answers its sites alone. The price: one site never outgrows one shard.
+SHARDING_KEY = "cityHash64(site_id)"
+_REPLICATED_SETTINGS = "SETTINGS replicated_deduplication_window = 1000"
+
+
+def _on(cluster: str) -> str:
+    return f" ON CLUSTER '{cluster}'" if cluster else ""
+
+
+def _replicated(path: str) -> str:
+    """A ReplicatedMergeTree whose replicas meet at `path` in ClickHouse Keeper; {replica} is each server's macro."""
+    return f"ReplicatedMergeTree('{path}', '{{replica}}')"
+
+
+def event_table_ddl(database: str, cluster: str = "") -> list[str]:
+    """c001's statements. Without a cluster: one MergeTree per table. With one: per table, a
+    ReplicatedMergeTree `<table>_local` on every server (its shard's path from the `{shard}` macro)
+    and the Distributed `<table>` over them, both ON CLUSTER, so the store reads and inserts by the
+    same names either way."""
+    if not cluster:
+        return [
+            f"CREATE TABLE IF NOT EXISTS {database}.{table} ({columns}) ENGINE = MergeTree {_ORDER} {_SETTINGS}"
+            for table, columns in _TABLES.items()
+        ]
+    statements = []
+    for table, columns in _TABLES.items():
+        local = f"{table}{LOCAL_SUFFIX}"
+        path = f"/clickhouse/tables/{{shard}}/{database}/{local}"
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {database}.{local}{_on(cluster)} ({columns}) "
+            f"ENGINE = {_replicated(path)} {_ORDER} {_REPLICATED_SETTINGS}"
+        )
+        plain = columns.replace(f", {_ID_INDEX}", "")  # a Distributed table holds no data, so no index
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {database}.{table}{_on(cluster)} ({plain}) "
+            f"ENGINE = Distributed('{cluster}', '{database}', '{local}', {SHARDING_KEY})"
+        )
+    return statements
+
+
+def ledger_ddl(database: str, cluster: str = "") -> list[str]:
+    """The database and the schema ledger. On a cluster the ledger is one ReplicatedMergeTree that every
+    server holds a replica of (no {shard} in its path): whichever node migrates, every node reads it."""
+    engine = _replicated(f"/clickhouse/tables/all/{database}/schema_version") if cluster else "MergeTree"
+    return [
+        f"CREATE DATABASE IF NOT EXISTS {database}{_on(cluster)}",
+        f"CREATE TABLE IF NOT EXISTS {database}.schema_version{_on(cluster)} "
+        f"(version UInt32, name String, applied_at {_TIME}) ENGINE = {engine} ORDER BY version",
+    ]
+
+
+def delete_from(database: str, table: str, cluster: str = "") -> str:
+    """`DELETE FROM` what holds the rows: a Distributed table refuses DELETE, so on a cluster each
+    shard's local table, on every server. (The store's deletes do not use it yet: docs/STORAGE.md.)"""
+    if not cluster:
+        return f"DELETE FROM {database}.{table}"
+    return f"DELETE FROM {database}.{table}{LOCAL_SUFFIX}{_on(cluster)}"
+
+
+def c001_event_tables(client: Any, database: str, cluster: str = "") -> None:
     """The four event tables (DuckDB's columns), ordered by site and time, a month per partition, and
     the engagement rows."""
-    for table, columns in _TABLES.items():
-        client.command(
-            f"CREATE TABLE IF NOT EXISTS {database}.{table} ({columns}) ENGINE = MergeTree {_ORDER} {_SETTINGS}"
-        )
+    for statement in event_table_ddl(database, cluster):
+        client.command(statement)
 
 
-ClickHouseMigration = Callable[[Any, str], None]
-MIGRATIONS: tuple[ClickHouseMigration, ...] = (c001_event_tables,)
+def c002_data_versions(client: Any, database: str, cluster: str = "") -> None:
+    """Two things the reports need besides raw events.
+
+    `data_versions`: one row per write into a site's closed days (older than a day: imports, late
+    engagement, goal backfills, deletions, retention, a timezone change). A site's row count is its data
+    version: every node keeps closed days' report rows until that count changes
+    (storage/clickhouse_kept.py), so a write on one node reaches the others' kept rows without any
+    message between them. A retention run's row carries its cutoff day (`retained_from`).
+
+    `retained_<table>`: the daily report rows (site, local day) of the days a retention run deleted,
+    built before it deletes, so those days keep their reports as on DuckDB (its rollups) and stay final.
+    """
+    for statement in report_table_ddl(database, cluster):
+        client.command(statement)
 
 
-def migrate(client: Any, database: str) -> list[str]:
-    """Apply every migration newer than the store's ledger; refuses a ledger ahead of MIGRATIONS."""
-    client.command(f"CREATE DATABASE IF NOT EXISTS {database}")
-    client.command(
-        f"CREATE TABLE IF NOT EXISTS {database}.schema_version "
-        f"(version UInt32, name String, applied_at {_TIME}) ENGINE = MergeTree ORDER BY version"
-    )
+def report_table_ddl(database: str, cluster: str = "") -> list[str]:
+    """c002's statements. On a cluster `data_versions` is one table every server holds a replica of (each
+    node counts every write), and each `retained_<table>` is sharded by site like the events."""
+    versions = f"(site_id String, reason String, retained_from Nullable(Date), at {_TIME})"
+    engine = _replicated(f"/clickhouse/tables/all/{database}/{DATA_VERSIONS}") if cluster else "MergeTree"
+    statements = [
+        f"CREATE TABLE IF NOT EXISTS {database}.{DATA_VERSIONS}{_on(cluster)} {versions} "
+        f"ENGINE = {engine} ORDER BY site_id"
+    ]
+    for table, columns in RETAINED_COLUMNS.items():
+        listed = "site_id String, day Date, " + ", ".join(f"{name} {kind}" for name, kind in columns)
+        name = f"retained_{table}"
+        if not cluster:
+            statements.append(
+                f"CREATE TABLE IF NOT EXISTS {database}.{name} ({listed}) ENGINE = MergeTree ORDER BY (site_id, day)"
+            )
+            continue
+        local = f"{name}{LOCAL_SUFFIX}"
+        path = f"/clickhouse/tables/{{shard}}/{database}/{local}"
+        statements += [
+            f"CREATE TABLE IF NOT EXISTS {database}.{local}{_on(cluster)} ({listed}) "
+            f"ENGINE = {_replicated(path)} ORDER BY (site_id, day)",
+            f"CREATE TABLE IF NOT EXISTS {database}.{name}{_on(cluster)} ({listed}) "
+            f"ENGINE = Distributed('{cluster}', '{database}', '{local}', {SHARDING_KEY})",
+        ]
+    return statements
+
+
+_CH_TYPES = {"BIGINT": "Int64", "INTEGER": "Int32", "HUGEINT": "Int64", "VARCHAR": "Nullable(String)"}
+
+
+def _retained_columns() -> dict[str, tuple[tuple[str, str], ...]]:
+    """The retained tables' columns: the DuckDB rollup tables' (rollup_sql.COLUMNS), in ClickHouse types."""
+    from clearanalytics.stats import rollup_sql
+
+    def kind(sql_type: str) -> str:
+        return "Nullable(Decimal(38, 2))" if sql_type.startswith("DECIMAL") else _CH_TYPES[sql_type]
+
+    return {
+        table: tuple((c, kind(t)) for c, t in zip(rollup_sql.COLUMNS[table], rollup_sql.TYPES[table], strict=True))
+        for table in rollup_sql.COLUMNS
+    }
+
+
+RETAINED_COLUMNS = _retained_columns()
+
+
+ClickHouseMigration = Callable[..., None]  # (client, database, cluster)
+MIGRATIONS: tuple[ClickHouseMigration, ...] = (c001_event_tables, c002_data_versions)
+
+
+def migrate(client: Any, database: str, cluster: str = "") -> list[str]:
+    """Apply every migration newer than the store's ledger; refuses a ledger ahead of MIGRATIONS.
+
+    `cluster` (the events URL's `?cluster=NAME`): every statement ON CLUSTER, Replicated and
+    Distributed tables (event_table_ddl). Untested against a cluster: chdb runs neither engine.
+    """
+    for statement in ledger_ddl(database, cluster):
+        client.command(statement)
     version = int(client.query(f"SELECT max(version) FROM {database}.schema_version").result_rows[0][0] or 0)
     if version > len(MIGRATIONS):
         raise SchemaTooNewError(version, len(MIGRATIONS))
     applied = []
     for number in range(version + 1, len(MIGRATIONS) + 1):
         migration = MIGRATIONS[number - 1]
-        migration(client, database)
+        migration(client, database, cluster)
         now = datetime.now(UTC).replace(tzinfo=None)
         client.insert(
             f"{database}.schema_version",

@@ -25,14 +25,23 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clearanalytics.db import Database, write_lock
 from clearanalytics.ingest.store import COLUMNS, TABLES, Records
 from clearanalytics.storage import EVENT_TABLES, EventStore, ImportPart
-from clearanalytics.storage.clickhouse_schema import ENGAGEMENTS, EventsURL, connect, migrate
+from clearanalytics.storage.clickhouse_exports import ClickHouseReads
+from clearanalytics.storage.clickhouse_reports import ClickHouseReports
+from clearanalytics.storage.clickhouse_schema import (
+    DATA_VERSIONS,
+    ENGAGEMENTS,
+    RETAINED_COLUMNS,
+    EventsURL,
+    connect,
+    migrate,
+)
 
 if TYPE_CHECKING:
     from clearanalytics.accounts import Site
@@ -42,12 +51,19 @@ if TYPE_CHECKING:
 _T = "DateTime64(6, 'UTC')"  # every time parameter names its zone: the server's own never applies
 _DELETE = {"lightweight_deletes_sync": 2}  # a DELETE returns once its rows are gone on every replica
 _ENGAGED_COLUMNS = ("pageview_id", "site_id", "created_at", "duration", "scroll_depth")
-DERIVED_TABLES = (ENGAGEMENTS,)  # deleted with their pageviews' sites
+# deleted with their sites: the engagement rows, and the retained days' report rows
+DERIVED_TABLES = (ENGAGEMENTS, *(f"retained_{t}" for t in RETAINED_COLUMNS))
 # A pageview's engaged totals: the greatest of its own and its engagement rows' (e); a NULL scroll is unknown.
 _DURATION = "greatest(p.duration, coalesce(e.duration, 0))"
 _SCROLL = (
     "multiIf(e.scroll IS NULL, p.scroll_depth, p.scroll_depth IS NULL, e.scroll, greatest(p.scroll_depth, e.scroll))"
 )
+
+
+def _past_before() -> datetime:
+    """Rows created before this (a day ago, UTC) may fall on a site's closed days (two or more local days
+    back): writing them changes the site's data version. Live traffic never does; imports do."""
+    return datetime.now(UTC).replace(tzinfo=None) - timedelta(days=1)
 
 
 def _set(name: str) -> str:
@@ -56,7 +72,7 @@ def _set(name: str) -> str:
     return f"(SELECT arrayJoin({{{name}:Array(String)}}))"
 
 
-class ClickHouseEventStore(EventStore):
+class ClickHouseEventStore(ClickHouseReads, EventStore):  # the exports and status reads: clickhouse_exports
     name = "clickhouse"
 
     def __init__(self, address: EventsURL, accounts: Database, client: Any = None):
@@ -64,6 +80,7 @@ class ClickHouseEventStore(EventStore):
         self.db = address.database
         self.accounts = accounts
         self.client = client if client is not None else connect(address)
+        self.reports = ClickHouseReports(self.client, self.db)
 
     def _rows(self, sql: str, **params: Any) -> list[tuple]:
         return self.client.query(sql, parameters=params).result_rows
@@ -75,7 +92,7 @@ class ClickHouseEventStore(EventStore):
     # -- schema --
 
     def migrate(self) -> list[str]:
-        return migrate(self.client, self.db)
+        return migrate(self.client, self.db, self.address.cluster)  # hook: ?cluster=NAME (clickhouse_schema)
 
     # -- writes --
 
@@ -98,7 +115,9 @@ class ClickHouseEventStore(EventStore):
                 if idempotent and table_rows:
                     table_rows = self._not_stored(table, table_rows)
                 self._insert(table, table_rows)
-            self._append_engagements(records.updates, known=rows["pageviews"])
+            past = {r[COLUMNS[t].index("site_id")] for t in TABLES for r in rows[t] if r[-1] < _past_before()}
+            engaged = self._append_engagements(records.updates, known=rows["pageviews"])
+            self._changed_past(past | engaged, "write")
 
     def _insert(self, table: str, rows: list[tuple]) -> None:
         if not rows:
@@ -131,12 +150,13 @@ class ClickHouseEventStore(EventStore):
 
     def apply_engagements(self, updates: Iterable[tuple[str, int, int | None]]) -> None:
         with self._lock():
-            self._append_engagements(list(updates))
+            self._changed_past(self._append_engagements(list(updates)), "engagement")
 
-    def _append_engagements(self, updates: list[tuple], known: list[tuple] = ()) -> None:
-        """One row per pageview and batch: the greatest totals given, with the pageview's site and time."""
+    def _append_engagements(self, updates: list[tuple], known: list[tuple] = ()) -> set[str]:
+        """One row per pageview and batch: the greatest totals given, with the pageview's site and time.
+        Returns the sites of the pageviews older than a day (their closed days' kept rows are stale)."""
         if not updates:
-            return
+            return set()
         latest: dict[str, tuple[int, int | None]] = {}
         for pageview_id, duration, scroll in updates:
             old = latest.get(pageview_id)
@@ -152,14 +172,32 @@ class ClickHouseEventStore(EventStore):
         rows = [(pid, *where[pid], *latest[pid]) for pid in sorted(where)]  # unknown pageviews: ignored
         if rows:
             self.client.insert(f"{self.db}.{ENGAGEMENTS}", rows, column_names=list(_ENGAGED_COLUMNS))
+        return {site for site, at in where.values() if at < _past_before()}
+
+    def _changed_past(self, site_ids: Iterable[str], reason: str, retained_from: date | None = None) -> None:
+        """Record a write into these sites' past (after it landed): every node's kept closed days of them
+        are rebuilt at their next report (storage/clickhouse_kept.py says why after, not before)."""
+        sites = sorted(set(site_ids))
+        if sites:
+            now = datetime.now(UTC).replace(tzinfo=None)
+            rows = [(site, reason, retained_from, now) for site in sites]
+            columns = ["site_id", "reason", "retained_from", "at"]
+            self.client.insert(f"{self.db}.{DATA_VERSIONS}", rows, column_names=columns)
+
+    def _goal_sites(self, goal_ids: list[str]) -> list[str]:
+        """The sites with completions of these goals (whose past their deletion changes)."""
+        sql = f"SELECT DISTINCT site_id FROM {self.db}.goal_completions WHERE goal_id IN {{goals:Array(String)}}"
+        return [site for (site,) in self._rows(sql, goals=goal_ids)] if goal_ids else []
+
+    def site_days_moved(self, site_id: str, *, within: Any = None) -> None:
+        """A timezone change moves every local day: the kept rows of the site are rebuilt."""
+        self._changed_past([site_id], "timezone")
 
     # -- reads --
 
     def run_report(self, query: Query, report: str, *, cur: Any = None, **params: Any) -> list[dict[str, Any]]:
-        raise NotImplementedError(
-            f"report {report!r}: the ClickHouse store answers no reports yet (the report port is a later step "
-            "of issue [4/7]); serve with the DuckDB store"
-        )
+        """ClickHouse computes the report's daily rows, the combine step runs as on DuckDB (clickhouse_reports.py)."""
+        return self.reports.run(query, report, **params)
 
     def _where(self, table: str, sites: list[str], goals: list[str]) -> str:
         clauses = []
@@ -262,11 +300,15 @@ class ClickHouseEventStore(EventStore):
                 )
                 rows = [(ulid_at(ts), goal.id, goal.site_id, v, s, pv, eid, ts) for eid, v, s, pv, ts in found]
             self._insert("goal_completions", rows)
+            self._changed_past([goal.site_id], "goal")
         return len(rows)
 
     def delete_goal_events(self, goal_id: str, *, within: Any = None) -> int:
         with self._lock():
-            return self._delete("goal_completions", "goal_id = {g:String}", g=goal_id)
+            sites = self._goal_sites([goal_id])
+            deleted = self._delete("goal_completions", "goal_id = {g:String}", g=goal_id)
+            self._changed_past(sites, "goal")
+            return deleted
 
     def _delete(self, table: str, where: str, **params: Any) -> int:
         """Count, then a lightweight DELETE (synchronous): ClickHouse's DELETE reports no row count."""
@@ -283,10 +325,12 @@ class ClickHouseEventStore(EventStore):
         sites, goals = sorted(site_ids), sorted(goal_ids)
         deleted = {}
         with self._lock():
+            changed = self._goal_sites(goals)
             for table in (*EVENT_TABLES, *DERIVED_TABLES):
                 where = self._where(table, sites, goals)
                 if where:
                     deleted[table] = self._delete(table, where, sites=sites, goals=goals)
+            self._changed_past(sites + changed, "delete")
         return deleted
 
     def retain(self, site: Site, cutoff_day: date, cutoff_utc: datetime, now: datetime) -> dict[str, int]:
@@ -297,6 +341,10 @@ class ClickHouseEventStore(EventStore):
         """
         where = "site_id = {s:String} AND created_at < {c:DateTime64(6, 'UTC')}"
         with self._lock():
+            _, retained_from = self.reports.versions([site.id]).get(site.id, (0, None))
+            if retained_from is None or retained_from < cutoff_day:
+                self.reports.keep_retained(site.id, site.timezone, retained_from, cutoff_day)
+                self._changed_past([site.id], "retention", retained_from=cutoff_day)
             rows = {t: self._delete(t, where, s=site.id, c=cutoff_utc) for t in EVENT_TABLES}
             self._delete(ENGAGEMENTS, where, s=site.id, c=cutoff_utc)
             with self.accounts.transaction() as cur:

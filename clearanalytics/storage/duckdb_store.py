@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from clearanalytics.accounts import Site
     from clearanalytics.goals import Goal
     from clearanalytics.ingest.store import Records
+    from clearanalytics.stats.exports import ExportPage
     from clearanalytics.stats.query import Query
+    from clearanalytics.stats.site_status import Installation
 
 
 class DuckDBEventStore(EventStore):
@@ -131,6 +133,31 @@ class DuckDBEventStore(EventStore):
                 [since],
             ).fetchall()
         return sessions, pages
+
+    # -- exports and status reads --
+
+    def export_text(self, page: ExportPage, fmt: str, *, cur: Any = None) -> Iterator[str]:
+        """stats.exports' page on the caller's cursor when the accounts share this file (one snapshot, and
+        DuckDB writes the rows' text); otherwise on a cursor of the store's own, with goals from the accounts."""
+        from clearanalytics.stats import exports
+
+        if cur is not None and self.shares_accounts():
+            return exports.export_text(cur, page, fmt)
+        if page.table not in exports.TIMED_TABLES:
+            return exports.accounts_text(self.accounts, page, fmt)
+        return exports.export_text_own(self.db, page, fmt)
+
+    def installation(self, site_id: str, now: datetime, *, cur: Any = None) -> Installation:
+        from clearanalytics.stats import site_status
+
+        with self._cursor(cur) as reader:
+            return site_status.installation(reader, site_id, now)
+
+    def goal_completion_totals(self, site_ids: Iterable[str], *, cur: Any = None) -> dict[str, int]:
+        from clearanalytics.stats import site_status
+
+        with self._cursor(cur) as reader:
+            return site_status.goal_completion_totals(reader, list(site_ids))
 
     # -- goals --
 
