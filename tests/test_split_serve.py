@@ -33,7 +33,8 @@ import json, sys
 from clearanalytics.storage.clickhouse_schema import parse_events_url
 from clearanalytics.storage.clickhouse_store import ClickHouseEventStore
 store = ClickHouseEventStore(parse_events_url(sys.argv[1]), accounts=None)
-counts = {site: store.count_events([site]) for site in sys.argv[2:]}
+tables = ("pageviews", "events", "ecommerce_events", "goal_completions", "pageview_engagements")
+counts = {site: {t: n for t, n in store.count_events([site]).items() if t in tables} for site in sys.argv[2:]}
 ids = [r[0] for r in store.client.query(f"SELECT id FROM {store.db}.pageviews").result_rows]
 store.close()
 print(json.dumps({"counts": counts, "pageview_ids": ids}))
@@ -41,7 +42,8 @@ print(json.dumps({"counts": counts, "pageview_ids": ids}))
 
 
 def stored(events_url: str, *site_ids: str) -> dict:
-    """{"counts": {site: count_events}, "pageview_ids": [...]} read through ClickHouseEventStore in a new process."""
+    """{"counts": {site: count_events of the raw tables}, "pageview_ids": [...]}, read through ClickHouseEventStore
+    in a new process (what the store derives from them, such as retained days' rows, is left out)."""
     done = subprocess.run(
         [sys.executable, "-c", _STORED, events_url, *site_ids],
         capture_output=True, text=True, env=cli_env(), cwd=REPO_ROOT, timeout=120,
