@@ -262,6 +262,10 @@ def _csrf(html: str) -> str:
     return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
 
 
+def acme_id(pg_url: str) -> str:
+    return _pg_rows(pg_url, "SELECT id FROM sites WHERE domain = 'example.com'")[0][0]
+
+
 def _pg_rows(pg_url: str, sql: str, *params) -> list[tuple]:
     import psycopg
 
@@ -319,6 +323,17 @@ def test_serve_with_postgresql_accounts_and_clickhouse_events(tmp_path, live_ser
     assert done.returncode == 0 and "1 existing completion(s) backfilled" in done.stderr, done.stderr
     goals = requests.get(server.url + "/api/v1/goals", headers=auth, timeout=10).json()["data"]
     assert [g["name"] for g in goals] == ["Pricing"]
+
+    # The pages and reports that read events, now through the ClickHouse store (merged from main): exact.
+    for path in ("example.com", "settings/goals", f"settings/sites/{acme_id(pg_url)}"):
+        assert browser.get(f"{server.url}/dashboard/acme/{path}", timeout=30).status_code == 200, path
+    stats = token(env, data_dir, "stats:read")
+    params = {"domain": "example.com", "period": "24h"}
+    answer = requests.get(
+        server.url + "/api/v1/stats/overview", params, headers={"Authorization": f"Bearer {stats}"}, timeout=30
+    )
+    overview = answer.json()["data"]
+    assert (overview["pageviews"], overview["visitors"]) == (17, 1)  # one client: one visitor
 
     # Revoked through the CLI: the next request is refused.
     done = cli(env, "token", "revoke", api_token.split("|")[0], "--data-dir", data_dir)
