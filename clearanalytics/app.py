@@ -9,9 +9,9 @@ from flask import Flask, jsonify
 
 from clearanalytics.config import ensure_secret_key, load_config
 from clearanalytics.db import Database
-from clearanalytics.pgaccounts import refuse_until_served
+from clearanalytics.invalidation import start_invalidation
 from clearanalytics.request_scope import close_cursor
-from clearanalytics.storage import open_store
+from clearanalytics.stores import open_stores
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -39,13 +39,12 @@ def create_app(config: dict[str, Any] | None = None, database: Database | None =
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.json.sort_keys = False
 
-    refuse_until_served(settings)  # CLEARANALYTICS_ACCOUNTS_URL: checked, then refused until served ([4/7])
-    db = database or Database.in_data_dir(
-        data_dir, memory_limit=settings.get("MEMORY_LIMIT"), threads=settings.get("DUCKDB_THREADS")
-    )
+    # Both URLs unset: one DuckDB file. EVENTS_URL: ClickHouse events; ACCOUNTS_URL too: PostgreSQL accounts.
+    db, store = open_stores(settings, database)  # each URL checked first: a fault is one line naming it
     app.extensions["clearanalytics.db"] = db  # the accounts, and with the default store the events too
-    app.extensions["clearanalytics.store"] = open_store(settings, db)  # the events: clearanalytics.storage
+    app.extensions["clearanalytics.store"] = store  # the events (clearanalytics.storage), attached to db
     app.teardown_appcontext(close_cursor)
+    start_invalidation(app, db)  # PostgreSQL accounts: follow other nodes' commits (no-op on a DuckDB file)
 
     from clearanalytics import ingest, metrics, proxies
     from clearanalytics.api import bp as api_bp
@@ -68,7 +67,11 @@ def create_app(config: dict[str, Any] | None = None, database: Database | None =
     def healthz():
         from clearanalytics.health import RETRY_AFTER_SECONDS, check
 
-        status, doc = check(app.extensions["clearanalytics.store"], app.extensions.get("clearanalytics.ingest"))
+        status, doc = check(
+            app.extensions["clearanalytics.store"],
+            app.extensions.get("clearanalytics.ingest"),
+            accounts=app.extensions["clearanalytics.db"],
+        )
         response = jsonify(doc)
         response.status_code = status
         if status == 503:

@@ -54,10 +54,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Comma-separated IPs or CIDR ranges whose X-Forwarded-For, -Proto and -Host are believed (e.g. 127.0.0.1).",
     ),
     Setting(
+        "events_url",
+        "",
+        "ClickHouse event store: chdb:///ABSOLUTE/DIR (the engine in process) or clickhouse://user:password@host:8123"
+        "/db (or https://...); empty = the DuckDB file (docs/STORAGE.md).",
+    ),
+    Setting(
         "accounts_url",
         "",
-        "PostgreSQL database for the accounts (postgresql://user:password@host:5432/db); empty = the DuckDB file. "
-        "Not served yet: set, `serve` refuses it (docs/STORAGE.md).",
+        "PostgreSQL database for the accounts (postgresql://user:password@host:5432/db), shared by every node; "
+        "empty = the DuckDB file. Needs events_url set too (docs/STORAGE.md).",
     ),
     Setting("memory_limit", "256MB", "DuckDB memory_limit for the server process (keeps RSS under 500 MB)."),
     Setting(

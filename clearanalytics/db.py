@@ -54,6 +54,12 @@ def write_version(path: Path | str) -> int:
     return _WRITE_VERSIONS.get(resolved_path(path), 0)
 
 
+def note_commit(path: Path | str) -> None:
+    """A write transaction of this process committed to the database `path` names (moves write_version)."""
+    key = resolved_path(path)
+    _WRITE_VERSIONS[key] = _WRITE_VERSIONS.get(key, 0) + 1
+
+
 _RESOLVED: dict[str, str] = {}
 
 
@@ -134,7 +140,7 @@ class Database:
             try:
                 yield cur
                 cur.commit()
-                _WRITE_VERSIONS[self._version_key] = _WRITE_VERSIONS.get(self._version_key, 0) + 1
+                note_commit(self._version_key)
             except BaseException:
                 with suppress(duckdb.Error):  # a failed COMMIT has already ended the transaction
                     cur.rollback()

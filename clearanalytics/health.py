@@ -64,6 +64,10 @@ class Health:
     def failing(self, part: str) -> bool:
         return part in self._causes
 
+    def causes(self) -> list[str]:
+        with self._lock:
+            return list(dict.fromkeys(self._causes.values()))
+
     @property
     def cause(self) -> str | None:
         with self._lock:
@@ -94,29 +98,60 @@ class ThrottledLog:
         return True
 
 
-def check(store, service) -> tuple[int, dict[str, str]]:
-    """/healthz: 200 {"status": "ok"} (with "rollups": ... while they fail and raw events answer, slower),
-    or 503 {"status": "error", "cause": ...} naming what is wrong.
+def _probe(name: str, kind: str, probe, writer, redact: str | None) -> dict[str, str]:
+    """One store's entry: {"kind", "status": "ok"} or {"kind", "status": "error", "cause"} (never a password)."""
+    try:
+        probe()
+    except Exception as exc:
+        if writer is not None and name == "events":
+            writer.note_database_error(exc)
+        cause = describe(exc)
+        if redact:
+            cause = cause.replace(redact, "***")
+        return {"kind": kind, "status": "error", "cause": cause}
+    if writer is not None and name == "events":
+        writer.database_probed_ok()
+    return {"kind": kind, "status": "ok"}
 
-    The event store (an EventStore, or a Database for its store) is probed on each call, so a
-    database DuckDB invalidated while no event arrived is noticed (and handed to the writer to
-    reopen) here too.
+
+def check(store, service, accounts=None) -> tuple[int, dict]:
+    """/healthz: 200 {"status": "ok", "stores": {...}} (with "rollups": ... while they fail and raw events
+    answer, slower), or 503 {"status": "error", "cause": ..., "stores": {...}} naming what is wrong.
+
+    "stores" has one entry per store, "events" and (given `accounts`, the accounts database) "accounts",
+    each {"kind": "duckdb" | "clickhouse" | "postgresql", "status": "ok"}, or "error" with its "cause";
+    the top "cause" names the failing store ("events store (clickhouse): ..."). Each store is probed on
+    each call, so a database DuckDB invalidated while no event arrived is noticed (and handed to the
+    writer to reopen) here too, and a load balancer sees a node whose PostgreSQL went away.
     """
     from clearanalytics.storage import store_of
 
     writer = service.writer if service is not None else None
-    try:
-        store_of(store).probe()
-    except Exception as exc:
-        if writer is not None:
-            writer.note_database_error(exc)
-        cause = describe(exc)
-    else:
-        if writer is not None:
-            writer.database_probed_ok()
-        cause = None
-    cause = (writer.health.cause if writer is not None else None) or cause
+    events = store_of(store)
+    password = getattr(getattr(events, "address", None), "password", None)
+    stores = {"events": _probe("events", events.name or type(events).__name__, events.probe, writer, password)}
+    if accounts is not None:
+        kind = getattr(accounts, "kind", "duckdb")
+        password = (getattr(accounts, "params", None) or {}).get("password")
+        stores["accounts"] = _probe("accounts", kind, lambda: _probe_accounts(accounts), None, password)
+    failing = {name: entry for name, entry in stores.items() if "cause" in entry}
+    causes = [f"{name} store ({entry['kind']}): {entry['cause']}" for name, entry in failing.items()]
+    if writer is not None:  # the spool's (a full disk), and a failed batch's unless the probe said the same
+        said = {entry["cause"] for entry in failing.values()}
+        causes += [c for c in writer.health.causes() if c not in said]
+    cause = "; ".join(causes)
     if cause:
-        return 503, {"status": "error", "cause": cause}
-    degraded = store_of(store).degraded()
-    return 200, {"status": "ok", "rollups": degraded} if degraded else {"status": "ok"}
+        return 503, {"status": "error", "cause": cause, "stores": stores}
+    degraded = events.degraded()
+    doc: dict = {"status": "ok", "rollups": degraded} if degraded else {"status": "ok"}
+    return 200, doc | {"stores": stores}
+
+
+def _probe_accounts(accounts) -> None:
+    """PgDatabase has its own probe; the DuckDB file answers one statement on a reading cursor."""
+    probe = getattr(accounts, "probe", None)
+    if probe is not None:
+        probe()
+        return
+    with accounts.reading() as cur:
+        cur.execute("SELECT 1").fetchone()

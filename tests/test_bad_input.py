@@ -183,7 +183,10 @@ def test_waitress_own_errors_are_json(served, headers, status, expected):
     assert code == status
     assert answer_headers["content-type"] == "application/json"
     assert json.loads(body) == expected
-    assert requests.get(server.url + "/healthz", timeout=10).json() == {"status": "ok"}  # still serving
+    assert requests.get(server.url + "/healthz", timeout=10).json() == {
+        "status": "ok",
+        "stores": {"events": {"kind": "duckdb", "status": "ok"}, "accounts": {"kind": "duckdb", "status": "ok"}},
+    }  # still serving
 
 
 @pytest.mark.parametrize(

@@ -75,13 +75,16 @@ def test_a_malformed_accounts_url_is_one_line_naming_the_setting_without_the_pas
     assert isinstance(caught.value, ConfigError)  # the CLI prints a ConfigError as one `Error:` line
 
 
-def test_serve_refuses_an_accounts_url_in_one_line_until_postgresql_accounts_are_served(tmp_path, monkeypatch):
+def test_serve_refuses_an_accounts_url_without_an_events_url_in_one_line(tmp_path, monkeypatch):
+    """PostgreSQL accounts are served beside a ClickHouse event store only (docs/STORAGE.md, "Serving with the
+    stores apart"); alone, the setting is refused before anything is opened or created."""
     monkeypatch.setenv("CLEARANALYTICS_ACCOUNTS_URL", "postgresql://ca:s3cret@db.internal:5433/clearanalytics")
+    monkeypatch.delenv("CLEARANALYTICS_EVENTS_URL", raising=False)
     done = run_cli_subprocess("serve", "--data-dir", tmp_path / "data", "--port", "0")
     assert done.returncode == 1
     assert done.stderr == (
-        "Error: accounts_url: PostgreSQL accounts (postgresql://ca@db.internal:5433/clearanalytics) are not served"
-        " by this version yet; unset it to keep the accounts in the DuckDB file\n"
+        "Error: accounts_url: PostgreSQL accounts need a ClickHouse event store: set CLEARANALYTICS_EVENTS_URL too"
+        " (or unset CLEARANALYTICS_ACCOUNTS_URL to keep both in the DuckDB file)\n"
     )
     assert "listening" not in done.stdout and not (tmp_path / "data" / "clearanalytics.duckdb").exists()
 

@@ -10,7 +10,13 @@ from tests.conftest import run_cli, run_cli_subprocess
 def test_health_and_bearer_auth(account, live_server):
     server = live_server(account.data_dir)
     health = requests.get(server.url + "/healthz", timeout=5)
-    assert (health.status_code, health.json()) == (200, {"status": "ok"})
+    assert (health.status_code, health.json()) == (
+        200,
+        {
+            "status": "ok",
+            "stores": {"events": {"kind": "duckdb", "status": "ok"}, "accounts": {"kind": "duckdb", "status": "ok"}},
+        },
+    )
 
     ok = requests.get(server.url + "/api/v1/goals", headers={"Authorization": f"Bearer {account.token}"}, timeout=5)
     assert (ok.status_code, ok.json()) == (200, {"data": []})

@@ -138,7 +138,7 @@ def test_retention_asks_the_store_to_retain(setup):
 
 def test_healthz_probes_the_store(setup):
     db, store, _ = setup
-    assert check(db, None) == (200, {"status": "ok"})
+    assert check(db, None) == (200, {"status": "ok", "stores": {"events": {"kind": "duckdb", "status": "ok"}}})
     assert store.calls == [("probe",)]
 
 

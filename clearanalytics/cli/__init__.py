@@ -16,10 +16,11 @@ import duckdb
 
 from clearanalytics import __version__
 from clearanalytics.accounts import AccountError
-from clearanalytics.config import SETTINGS_BY_NAME, ConfigError, load_config
+from clearanalytics.config import DATABASE_FILE_NAME, SETTINGS_BY_NAME, ConfigError, load_config
 from clearanalytics.db import Database, DatabaseLockedError
 from clearanalytics.migrations import SchemaTooNewError
 from clearanalytics.permissions import restrict_umask, secure_data_dir
+from clearanalytics.stores import EventStoreInUseError, close_stores, open_stores
 
 _DATA_DIR = SETTINGS_BY_NAME["data_dir"]
 
@@ -56,6 +57,10 @@ class ClearAnalyticsGroup(click.Group):
             raise CliError(f"database error: {str(exc).splitlines()[0]}") from None
         except OSError as exc:
             raise CliError(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+        except Exception as exc:
+            if not type(exc).__module__.startswith(("psycopg", "clickhouse_connect")):
+                raise  # a store apart (PostgreSQL, ClickHouse) failing mid-command: one line, as DuckDB's
+            raise CliError(f"database error: {(str(exc).strip().splitlines() or [type(exc).__name__])[0]}") from None
 
 
 def data_dir_option(func):
@@ -120,11 +125,15 @@ def database(data_dir: Path) -> Iterator[Database]:
         return
     prepare_data_dir(data_dir)
     settings = load_config({"data_dir": str(data_dir)})
-    db = Database.in_data_dir(data_dir, memory_limit=settings.get("MEMORY_LIMIT"))
+    settings["DUCKDB_THREADS"] = None  # a command keeps DuckDB's own default, as before the stores were split
+    try:
+        db, store = open_stores(settings, command=True)  # the accounts, and the event store attached to them
+    except EventStoreInUseError as exc:  # a running server holds the chdb directory: forward to it
+        raise DatabaseLockedError(str(exc), Path(data_dir) / DATABASE_FILE_NAME) from None
     try:
         yield db
     finally:
-        db.close()
+        close_stores(db, store)
 
 
 def info(message: str) -> None:

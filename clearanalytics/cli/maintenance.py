@@ -12,6 +12,7 @@ from clearanalytics.cli import CliError, data_dir_option, database, in_server, i
 from clearanalytics.cli.admin import site
 from clearanalytics.config import DATABASE_FILE_NAME, SECRET_KEY_FILE_NAME
 from clearanalytics.db import DatabaseLockedError, utcnow
+from clearanalytics.storage import store_of
 
 BACKUP_TIMEOUT = 6 * 3600  # seconds the CLI waits for a server copying a large database
 
@@ -102,7 +103,7 @@ def retention_command(data_dir: Path, domain: str | None, apply_: bool) -> None:
             plans = retention.apply(db, now, domain)
         else:
             with db.reading() as cur:
-                plans = retention.pending(cur, now, domain)
+                plans = retention.pending(cur, now, domain, store_of(db))  # the events may live elsewhere
     verb = "deleted" if apply_ else "would delete"
     for plan in plans:
         click.echo(_describe(plan))

@@ -13,6 +13,7 @@ import click
 from clearanalytics import accounts, deletion
 from clearanalytics.cli import CliError, data_dir_option, database, in_server, info
 from clearanalytics.cli.admin import site, tenant, user
+from clearanalytics.storage import store_of
 
 yes_option = click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed while the server runs).")
 
@@ -51,7 +52,7 @@ def site_remove(data_dir: Path, domain: str, yes: bool) -> None:
     with database(data_dir) as db:
         with db.reading() as cur:
             found = _site(cur, domain)
-            planned = deletion.plan_site_removal(cur, found)
+            planned = deletion.plan_site_removal(cur, found, store_of(db))
         _confirm(data_dir, yes, f"Remove site {found.domain} and all its data ({planned.describe()})?")
         _report(deletion.remove_site(db, found))
     click.echo(f"removed site {found.domain}")
@@ -70,7 +71,7 @@ def site_reset(data_dir: Path, domain: str, yes: bool) -> None:
     with database(data_dir) as db:
         with db.reading() as cur:
             found = _site(cur, domain)
-            planned = deletion.plan_site_reset(cur, found)
+            planned = deletion.plan_site_reset(cur, found, store_of(db))
         _confirm(data_dir, yes, f"Erase every stat of {found.domain} ({planned.describe()})?")
         _report(deletion.reset_site(db, found))
     click.echo(f"reset the stats of {found.domain}")
@@ -89,7 +90,7 @@ def tenant_remove(data_dir: Path, slug: str, yes: bool) -> None:
     with database(data_dir) as db:
         with db.reading() as cur:
             found = accounts.require_tenant(cur, slug)
-            planned = deletion.plan_tenant_removal(cur, found)
+            planned = deletion.plan_tenant_removal(cur, found, store_of(db))
         _confirm(data_dir, yes, f"Remove tenant {found.slug} and everything in it ({planned.describe()})?")
         _report(deletion.remove_tenant(db, found))
     click.echo(f"removed tenant {found.slug}")
@@ -111,7 +112,7 @@ def user_remove(data_dir: Path, email: str, tenant_slug: str, yes: bool) -> None
         with db.reading() as cur:
             found_tenant = accounts.require_tenant(cur, tenant_slug)
             found_user = accounts.require_user(cur, email)
-            planned = deletion.plan_member_removal(cur, found_tenant, found_user)
+            planned = deletion.plan_member_removal(cur, found_tenant, found_user, store_of(db))
         what = "and delete the account" if planned.deleted_users else "(the account stays: other tenants)"
         _confirm(data_dir, yes, f"Remove {found_user.email} from {found_tenant.slug} {what}?")
         _report(deletion.remove_member(db, found_tenant, found_user))

@@ -11,10 +11,11 @@ import click
 from clearanalytics.cli import CliError, data_dir_option, main, prepare_data_dir
 from clearanalytics.cli.admin import ensure_account
 from clearanalytics.cli.control import ControlServer
-from clearanalytics.config import SETTINGS_BY_NAME
+from clearanalytics.config import SETTINGS_BY_NAME, load_config
 from clearanalytics.db import DatabaseLockedError
 from clearanalytics.permissions import restrict_umask
 from clearanalytics.serve_channel import install_channel
+from clearanalytics.stores import EventStoreInUseError, check_settings, close_stores, ensure_chdb_free
 
 
 def _raise_keyboard_interrupt(_signum, _frame):
@@ -45,8 +46,9 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
     restrict_umask()
     prepare_data_dir(data_dir)
     try:
+        ensure_chdb_free(check_settings(load_config({"data_dir": str(data_dir)}))[0])
         app = create_app({"data_dir": str(data_dir), "threads": threads})
-    except DatabaseLockedError as exc:
+    except (DatabaseLockedError, EventStoreInUseError) as exc:
         raise CliError(str(exc)) from None
     pool = admission.install(app)  # `threads` workers, `request_queue` waiting, the rest 503
     try:
@@ -96,8 +98,8 @@ def _shut_down(app, server, control: ControlServer) -> None:
     ingest = app.extensions.get("clearanalytics.ingest")
     if ingest is not None:
         ingest.close()
-    app.extensions["clearanalytics.store"].close()  # the events (with the default store: the same file)
-    app.extensions["clearanalytics.db"].close()
+    # The events (a ClickHouse client; with the default store the same file), then the accounts.
+    close_stores(app.extensions["clearanalytics.db"], app.extensions["clearanalytics.store"])
 
 
 @main.command()

@@ -15,6 +15,7 @@ import click
 from clearanalytics import accounts, goals
 from clearanalytics.cli import CliError, data_dir_option, database, in_server, info, main
 from clearanalytics.cli.control import ClientPath
+from clearanalytics.storage import store_of
 
 
 def _site(cur, domain: str) -> accounts.Site:
@@ -115,6 +116,14 @@ def _terminate_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _capped(db, forwarded: bool):
+    """cache_capped for a command's own DuckDB file; a server's limit is its readers', and PostgreSQL has none."""
+    from clearanalytics.db import Database
+    from clearanalytics.ingest.importer import cache_capped
+
+    return cache_capped(db) if isinstance(db, Database) and not forwarded else nullcontext()
+
+
 @main.command("import")
 @data_dir_option
 @click.argument("file", type=ClientPath(exists=True, dir_okay=False, path_type=Path))
@@ -132,9 +141,10 @@ def import_command(data_dir: Path, file: Path, domain: str | None, workers: int 
     user_agent; pageview lines may carry duration (seconds) and scroll_depth.
     """
     from clearanalytics.ingest.import_workers import ImportWorkerError
-    from clearanalytics.ingest.importer import cache_capped, import_file
+    from clearanalytics.ingest.importer import import_file
 
     forwarded = in_server(data_dir)
+    asked = workers
     if forwarded:
         workers = 1
     elif workers is None:
@@ -142,7 +152,11 @@ def import_command(data_dir: Path, file: Path, domain: str | None, workers: int 
 
     with file.open("rb") as fh:
         total = sum(1 for line in fh if line.strip())
-    with database(data_dir) as db, _terminate_as_interrupt(), nullcontext() if forwarded else cache_capped(db):
+    with database(data_dir) as db, _terminate_as_interrupt(), _capped(db, forwarded):
+        if store_of(db).name != "duckdb":  # no parallel import on another store yet (docs/STORAGE.md)
+            if asked is not None and asked > 1 and not forwarded:
+                raise CliError(f"--workers: the {store_of(db).name} event store imports with one process (--workers 1)")
+            workers = 1
         if domain:
             with db.reading() as cur:
                 domain = _site(cur, domain).domain

@@ -20,14 +20,17 @@ Differences from the DuckDB `Database` that callers must know:
 
 from __future__ import annotations
 
+import itertools
 import re
 import secrets
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+from clearanalytics.db import note_commit, write_lock
 from clearanalytics.pgaccounts.errors import as_account_error
 from clearanalytics.pgaccounts.url import describe, parse_accounts_url
 
@@ -37,6 +40,9 @@ from clearanalytics.pgaccounts.url import describe, parse_accounts_url
 NOTIFY_CHANNEL = "clearanalytics_accounts"
 
 _TOKENS = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|\$([A-Za-z_]\w*)|\?|%""")
+
+
+_OBJECTS = itertools.count(1)
 
 
 @lru_cache(maxsize=1024)
@@ -106,9 +112,18 @@ class PgDatabase:
     own pool package would do as well and can replace it once serving needs its health checks.
     """
 
+    kind = "postgresql"
+
     def __init__(self, url: str, max_idle: int = 8, connect_timeout: int = 10):
         self.params = parse_accounts_url(url)
         self.description = describe(self.params)
+        # Not a file: this object's key for db.write_lock and db.write_version, so that the writes made
+        # through it are serialised and seen as for the DuckDB file (the ClickHouse store settles a batch
+        # either before or after a goal change or removal; request_scope keeps account rows until a commit).
+        # One key per object, not per URL: two objects on one database are two nodes (tests do that).
+        where = self.description.removeprefix("postgresql://").replace("/", "_")
+        self.path = Path("/.postgresql", f"{where}#{next(_OBJECTS)}")
+        self._write_lock = write_lock(self.path)
         self._connect_timeout = connect_timeout
         self._idle: list[Any] = []
         self._guard = threading.Lock()
@@ -164,23 +179,27 @@ class PgDatabase:
 
     @contextmanager
     def transaction(self) -> Iterator[PgCursor]:
-        """One write transaction: committed on success, rolled back on error (READ COMMITTED, not serialised).
+        """One write transaction: committed on success, rolled back on error (READ COMMITTED).
 
-        It notifies NOTIFY_CHANNEL (delivered at COMMIT, never on rollback) and counts itself once committed:
-        every node's caches of the accounts follow (clearanalytics.invalidation)."""
-        conn = self._take()
-        try:
-            with conn.transaction():
-                cur = PgCursor(conn.cursor())
-                try:
-                    yield cur
-                    cur.execute("SELECT pg_notify(?, ?)", [NOTIFY_CHANNEL, self.node])
-                finally:
-                    cur.close()
-            with self._commits_guard:
-                self.commits += 1
-        finally:
-            self._give_back(conn)
+        Serialised within this process behind the database's write lock, as the DuckDB file's are;
+        other nodes write at the same time. It notifies NOTIFY_CHANNEL (delivered at COMMIT, never on
+        rollback) and counts itself once committed: every node's caches of the accounts follow
+        (clearanalytics.invalidation)."""
+        with self._write_lock:
+            conn = self._take()
+            try:
+                with conn.transaction():
+                    cur = PgCursor(conn.cursor())
+                    try:
+                        yield cur
+                        cur.execute("SELECT pg_notify(?, ?)", [NOTIFY_CHANNEL, self.node])
+                    finally:
+                        cur.close()
+                with self._commits_guard:
+                    self.commits += 1
+                note_commit(self.path)
+            finally:
+                self._give_back(conn)
 
     def probe(self) -> None:
         """Raise when the accounts database cannot answer (for /healthz once it is served)."""

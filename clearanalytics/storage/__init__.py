@@ -28,11 +28,14 @@ the DuckDB store over its own file. So a command, a test or a worker that has on
 
 from __future__ import annotations
 
+import logging
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+
+from clearanalytics.config import ConfigError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -49,8 +52,8 @@ EVENT_TABLES = ("pageviews", "events", "ecommerce_events", "goal_completions")
 ACCOUNT_TABLES = ("tenants", "sites", "users", "memberships", "api_tokens", "goals", "sessions", "salts")
 
 
-class StorageConfigError(ValueError):
-    """An events URL this version cannot open; the message names the setting."""
+class StorageConfigError(ConfigError, ValueError):
+    """An events URL this version cannot open; the message names the setting (a ConfigError: one CLI line)."""
 
 
 class ImportPart(ABC):
@@ -328,19 +331,48 @@ def run_report(cur: Any, query: Query, report: str, **params: Any) -> list[dict[
 def open_store(settings: Mapping[str, Any], db: Database) -> EventStore:
     """The factory: the store named by the EVENTS_URL setting, or DuckDB over `db` (the accounts database).
 
-    The URL is parsed first (clickhouse_schema.parse_events_url), so a malformed one gets its own
-    one-line error; a well-formed ClickHouse URL is still refused for serving until the reports are
-    ported to it (the ClickHouse store writes but answers no report yet: docs/STORAGE.md).
+    A ClickHouse store is opened beside the accounts database `db`, migrated (its own ledger) and
+    attached to it, so everything that holds only `db` (the CLI, removals, retention) writes through
+    it. Every fault is one line naming the setting, never the password: a malformed URL
+    (clickhouse_schema.parse_events_url), a store that cannot be reached or migrated at start.
     """
     from clearanalytics.storage.clickhouse_schema import parse_events_url
 
     address = parse_events_url(str(settings.get("EVENTS_URL") or ""))
-    if address is not None:
+    if address is None:
+        return store_of(db)
+    from clearanalytics.storage.clickhouse_store import ClickHouseEventStore
+
+    store = None
+    quiet = logging.getLogger("clickhouse_connect")  # it logs each failed request; the one line below says it
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
+    try:
+        store = ClickHouseEventStore(address, db)
+        store.migrate()
+    except ConfigError:
+        raise
+    except Exception as exc:
+        if store is not None:
+            store.close()
         raise StorageConfigError(
-            f"events_url: the ClickHouse event store ({address.describe()}) cannot serve in this version:"
-            " its reports are not ported yet; unset CLEARANALYTICS_EVENTS_URL to use the DuckDB file"
-        )
-    return store_of(db)
+            f"events_url: cannot open the ClickHouse event store at {address.describe()}: {_one_line(exc, address)}"
+        ) from None
+    finally:
+        quiet.setLevel(level)
+    return attach(db, store)
+
+
+def _one_line(exc: BaseException, address: Any) -> str:
+    """The root cause's first line (a refused connection, not the HTTP pool's retry story), without the store's
+    password (a client may quote its URL back)."""
+    from clearanalytics.health import describe
+
+    root = exc
+    while isinstance(root.__cause__ or root.__context__, BaseException):
+        root = root.__cause__ or root.__context__
+    text = describe(root if isinstance(root, OSError) else exc)
+    return text.replace(address.password, "***") if address.password else text
 
 
 __all__ = [
