@@ -32,7 +32,9 @@ _HELD = threading.local()  # id(db) -> "shared" | "exclusive": this thread's Pos
 
 def is_postgres(db: Any) -> bool:
     """Whether `db` is an accounts database shared by several nodes (PostgreSQL), not a DuckDB file."""
-    return not hasattr(db, "path") and hasattr(db, "params")
+    from clearanalytics.pgaccounts.adapter import PgDatabase
+
+    return isinstance(db, PgDatabase)
 
 
 def accounts_lock(db: Any, *, shared: bool = False) -> AbstractContextManager[Any]:

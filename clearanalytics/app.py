@@ -44,7 +44,8 @@ def create_app(config: dict[str, Any] | None = None, database: Database | None =
     app.extensions["clearanalytics.db"] = db  # the accounts, and with the default store the events too
     app.extensions["clearanalytics.store"] = store  # the events (clearanalytics.storage), attached to db
     app.teardown_appcontext(close_cursor)
-    start_invalidation(app, db)  # PostgreSQL accounts: follow other nodes' commits (no-op on a DuckDB file)
+    if database is None:  # opened here: follow other nodes' commits (PostgreSQL accounts; a no-op on DuckDB)
+        start_invalidation(app, db)  # a caller that hands its own database in starts it (or not) itself
 
     from clearanalytics import ingest, metrics, proxies
     from clearanalytics.api import bp as api_bp

@@ -356,6 +356,18 @@ def stats_backend(request) -> str:
     return request.param
 
 
+@pytest.fixture(scope="module", params=["duckdb", "split"])
+def stats_setup(request) -> str:
+    """The set-up an app-level stats oracle module runs on: the embedded DuckDB file, or the stores apart
+    (accounts in a real PostgreSQL, events in ClickHouse through chdb: tests/split_helpers.py `stats_app`)."""
+    from tests.chstore_helpers import chdb_missing
+
+    reason = chdb_missing() if request.param == "split" else None
+    if reason:
+        pytest.skip(reason)
+    return request.param
+
+
 @pytest.fixture(scope="module")
 def stats_import_data_dir(_stats_imported, tmp_path_factory) -> tuple[Path, Dataset]:
     """The stats dataset's raw traffic through `clearanalytics import` (the whole ingest path), copied per module."""

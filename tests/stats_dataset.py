@@ -228,27 +228,31 @@ def load_accounts(data_dir: Path, data: Dataset) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     db = Database.in_data_dir(data_dir)
     try:
-        with db.transaction() as cur:
-            tenants = {}
-            for slug in sorted({s["tenant"] for s in data.sites.values()}):
-                tenant = accounts.create_tenant(cur, slug, slug.title())
-                user = accounts.create_user(cur, f"owner@{slug}.test", "correct-horse-battery")
-                accounts.set_membership(cur, tenant, user, "owner")
-                tenants[slug] = tenant
-                data.tokens[slug] = accounts.create_token(cur, tenant, user, "tests")[1]
-            for site in data.sites.values():
-                cur.execute(
-                    "INSERT INTO sites (id, tenant_id, domain, timezone, currency, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [site["id"], tenants[site["tenant"]].id, site["domain"], site["timezone"], site["currency"], NOW],
-                )
-            for goal in data.goals:
-                cur.execute(
-                    "INSERT INTO goals VALUES (?, ?, ?, ?, ?, TRUE, ?, ?)",
-                    [goal["id"], goal["site_id"], goal["name"], goal["type"], json.dumps(goal["config"]), NOW, NOW],
-                )
+        fill_accounts(db, data)
     finally:
         db.close()
+
+
+def fill_accounts(db, data: Dataset) -> None:
+    """load_accounts into an open accounts database (the DuckDB file's, or a PgDatabase)."""
+    with db.transaction() as cur:
+        tenants = {}
+        for slug in sorted({s["tenant"] for s in data.sites.values()}):
+            tenant = accounts.create_tenant(cur, slug, slug.title())
+            user = accounts.create_user(cur, f"owner@{slug}.test", "correct-horse-battery")
+            accounts.set_membership(cur, tenant, user, "owner")
+            tenants[slug] = tenant
+            data.tokens[slug] = accounts.create_token(cur, tenant, user, "tests")[1]
+        for site in data.sites.values():
+            cur.execute(
+                "INSERT INTO sites (id, tenant_id, domain, timezone, currency, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [site["id"], tenants[site["tenant"]].id, site["domain"], site["timezone"], site["currency"], NOW],
+            )
+        for goal in data.goals:
+            cur.execute(
+                "INSERT INTO goals VALUES (?, ?, ?, ?, ?, TRUE, ?, ?)",
+                [goal["id"], goal["site_id"], goal["name"], goal["type"], json.dumps(goal["config"]), NOW, NOW],
+            )
 
 
 def load(data_dir: Path, data: Dataset) -> Dataset:

@@ -11,8 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests import stats_dataset
-from tests.app_helpers import app_on
-from tests.chstore_helpers import events_on_clickhouse
+from tests.split_helpers import stats_app
 from tests.stats_expected import Expected
 
 ENDPOINTS = (
@@ -58,10 +57,10 @@ def dataset(stats_data_dir):
 
 
 @pytest.fixture(scope="module")
-def client(stats_data_dir, stats_backend):
-    with app_on(stats_data_dir[0], now=stats_dataset.NOW, rate_limit="100000/minute") as app:
-        if stats_backend == "chdb":
-            events_on_clickhouse(app, stats_data_dir[1])
+def client(stats_data_dir, stats_setup, request):
+    pg = request.getfixturevalue("pg_server") if stats_setup == "split" else None
+    data_dir, data = stats_data_dir
+    with stats_app(data_dir, data, stats_setup, pg, now=stats_dataset.NOW, rate_limit="100000/minute") as app:
         yield app.test_client()
 
 

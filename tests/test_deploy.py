@@ -30,7 +30,9 @@ from clearanalytics.storage.clickhouse_schema import (
     ledger_ddl,
     migrate,
     parse_events_url,
+    report_table_ddl,
 )
+from tests.chstore_helpers import chdb_directory, chdb_missing
 
 T = "DateTime64(6, 'UTC')"
 INDEX = "INDEX id_bloom id TYPE bloom_filter(0.01) GRANULARITY 1"
@@ -123,21 +125,24 @@ def test_cluster_ddl_word_for_word():
 
 
 def test_chdb_parses_every_cluster_statement():
-    """chdb cannot run them (no Keeper, no cluster), but ClickHouse's own parser must accept them."""
-    try:
-        import chdb
-    except ImportError as exc:
-        pytest.skip(f"chdb is not installed ({exc}): pip install '.[clickhouse]'")
+    """chdb cannot run them (no Keeper, no cluster), but ClickHouse's own parser must accept them. Through this
+    process's one chdb directory (tests/chstore_helpers.py): chdb refuses a second path in one process."""
+    reason = chdb_missing()
+    if reason:
+        pytest.skip(reason)
+    import clickhouse_connect
 
-    def literal(text: str) -> str:
-        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    client = clickhouse_connect.get_client(dsn=f"chdb://{chdb_directory()}")
 
-    statements = ledger_ddl("ca", "events") + event_table_ddl("ca", "events")
+    def formatted(statement: str) -> str:
+        return str(client.query("SELECT formatQuery({s:String})", parameters={"s": statement}).result_rows[0][0])
+
+    statements = ledger_ddl("ca", "events") + event_table_ddl("ca", "events") + report_table_ddl("ca", "events")
     for statement in statements:
-        formatted = str(chdb.query(f"SELECT formatQuery({literal(statement)})", "TSVRaw")).strip()
-        assert formatted.startswith("CREATE ") and "ON CLUSTER events" in formatted, formatted
+        text = formatted(statement)
+        assert text.startswith("CREATE ") and "ON CLUSTER events" in text, text
     with pytest.raises(Exception, match="Syntax error"):
-        chdb.query(f"SELECT formatQuery({literal(statements[2][:-5])})", "TSVRaw")  # the same, cut short
+        formatted(statements[2][:-5])  # the same, cut short
 
 
 def test_the_events_url_names_the_cluster():

@@ -18,7 +18,6 @@ from typing import Literal, get_args, get_origin, get_type_hints
 
 import jsonschema
 import pytest
-from app_helpers import app_on
 from chat_support import FakeProvider
 from dashboard_helpers import session_for
 from stats_dataset import NOW
@@ -30,8 +29,8 @@ from clearanalytics.chat import answers
 from clearanalytics.mcp import results
 from clearanalytics.mcp.tools import list_tools
 from tests import test_mcp_tools
-from tests.chstore_helpers import events_on_clickhouse
 from tests.mcp_client import with_session
+from tests.split_helpers import stats_app
 from tests.test_mcp_tools import TENANT_DOMAINS, api, in_one_hour
 
 served = test_mcp_tools.served  # the live server on the shifted dataset (a module fixture of its own here)
@@ -91,12 +90,11 @@ def test_goals_with_a_custom_range_over_mcp(served):
 
 
 @pytest.fixture(scope="module")
-def pinned(stats_data_dir, stats_backend):
+def pinned(stats_data_dir, stats_setup, request):
     """The stats dataset at its own NOW, and an app whose server clock is pinned there."""
     data_dir, data = stats_data_dir
-    with app_on(data_dir, now=NOW.isoformat(), llm_provider="") as app:
-        if stats_backend == "chdb":
-            events_on_clickhouse(app, data)
+    pg = request.getfixturevalue("pg_server") if stats_setup == "split" else None
+    with stats_app(data_dir, data, stats_setup, pg, now=NOW.isoformat(), llm_provider="") as app:
         yield data, app
 
 

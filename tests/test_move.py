@@ -13,10 +13,10 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
-from chstore_helpers import chdb_directory, chdb_missing
 from conftest import run_cli
 
 from clearanalytics.storage.clickhouse_schema import connect, parse_events_url
+from tests.chstore_helpers import chdb_directory, chdb_missing
 
 EVENT_TABLES = {
     "pageviews": "pageviews",

@@ -21,9 +21,9 @@ from clearanalytics.mcp.tools import list_tools
 from clearanalytics.stats import engine, periods, registry
 from clearanalytics.stats.report import FILLED, POINT, TOTALS, Field, Fill, Panel, Report
 from tests import stats_dataset
-from tests.app_helpers import app_on, new_app
-from tests.chstore_helpers import events_on_clickhouse
+from tests.app_helpers import new_app
 from tests.dashboard_helpers import close_app, login
+from tests.split_helpers import stats_app
 from tests.stats_expected import Expected
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,11 +31,12 @@ RECORDS = list(stats.REPORTS.values())
 
 
 @pytest.fixture(scope="module")
-def pinned(stats_data_dir, stats_backend):
+def pinned(stats_data_dir, stats_setup, request):
     data_dir, data = stats_data_dir
-    with app_on(data_dir, now=stats_dataset.NOW.isoformat(), rate_limit="100000/minute") as app:
-        if stats_backend == "chdb":
-            events_on_clickhouse(app, data)
+    pg = request.getfixturevalue("pg_server") if stats_setup == "split" else None
+    with stats_app(
+        data_dir, data, stats_setup, pg, now=stats_dataset.NOW.isoformat(), rate_limit="100000/minute"
+    ) as app:
         client = app.test_client()
         assert login(client, "owner@acme.test", "correct-horse-battery").status_code == 302
         yield app, client, data
