@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from clearanalytics import accounts, stats
+from clearanalytics import accounts, stats, storage
 from clearanalytics.api.openapi import openapi_document
 from clearanalytics.mcp.tools import list_tools
 from clearanalytics.stats import engine, periods, registry
@@ -157,7 +157,7 @@ def test_the_runner_answers_a_record_from_its_declarations_alone(pinned):
     with app.extensions["clearanalytics.db"].reading() as cur:
         query = stats.parse_query({"period": "30d"}, [accounts.get_site(cur, "shop.example")], now=stats_dataset.NOW)
         overview = stats.run("overview", cur, query)
-        before = engine.run_one(cur, query.previous(), "overview")["visitors"]
+        before = storage.run_report(cur, query.previous(), "overview")[0]["visitors"]
         assert totals(cur, query) == {
             "visitors": overview["visitors"],
             "visitors_change": engine.point_change(overview["visitors"], before),

@@ -65,9 +65,12 @@ def to_psycopg(sql: str) -> str:
 class PgCursor:
     """psycopg's cursor with DuckDB's calling convention: execute(sql, params) returns the cursor."""
 
-    def __init__(self, cursor: Any, on_close: Any = None):
+    def __init__(self, cursor: Any, on_close: Any = None, database: Any = None):
         self._cur = cursor
         self._on_close = on_close
+        # The PgDatabase it reads: storage.run_report finds the event store attached to it, for code that
+        # holds only this cursor outside a request (a CLI command, a test).
+        self.database = database
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> PgCursor:
         from psycopg.errors import UniqueViolation
@@ -167,7 +170,7 @@ class PgDatabase:
     def cursor(self) -> PgCursor:
         """A cursor for one thread or request, each statement its own transaction; the caller closes it."""
         conn = self._take()
-        return PgCursor(conn.cursor(), on_close=lambda: self._give_back(conn))
+        return PgCursor(conn.cursor(), on_close=lambda: self._give_back(conn), database=self)
 
     @contextmanager
     def reading(self) -> Iterator[PgCursor]:

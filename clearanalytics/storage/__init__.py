@@ -313,7 +313,8 @@ def store_of(db: Database | EventStore) -> EventStore:
 
 
 def run_report(cur: Any, query: Query, report: str, **params: Any) -> list[dict[str, Any]]:
-    """The report runner's one call into storage: the app's event store inside a request, else DuckDB on `cur`.
+    """The report runner's one call into storage: the app's event store inside a request, else the store
+    attached to the cursor's PostgreSQL accounts, else DuckDB on `cur`.
 
     Code that holds only a cursor (the stats functions, called by every face with the request's
     cursor) calls this instead of the DuckDB engine, so a second store answers every face.
@@ -321,6 +322,8 @@ def run_report(cur: Any, query: Query, report: str, **params: Any) -> list[dict[
     from flask import current_app, has_app_context
 
     store = current_app.extensions.get("clearanalytics.store") if has_app_context() else None
+    if store is None and getattr(cur, "database", None) is not None:  # a PostgreSQL accounts cursor
+        store = store_of(cur.database)
     if store is None:
         from clearanalytics.stats import engine
 
