@@ -9,7 +9,10 @@ Dataset) and the event rows straight into a fresh ClickHouse database of this pr
 
 from __future__ import annotations
 
+import pickle
 import shutil
+import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -44,3 +47,39 @@ def stats_app(data_dir: Path, data: stats_dataset.Dataset, backend: str, pg_serv
         close_app(app)
         pg_server.drop_database(name)
         shutil.rmtree(own_dir.parent, ignore_errors=True)
+
+
+# Loads event rows (a pickle of table -> dicts) into a ClickHouse store in a process of its own: the server
+# under test opens that chdb directory next, and this test process holds another one.
+_LOAD = """
+import pickle, sys
+from clearanalytics.storage.clickhouse_schema import parse_events_url
+from clearanalytics.storage.clickhouse_store import ClickHouseEventStore
+store = ClickHouseEventStore(parse_events_url(sys.argv[1]), accounts=None)
+store.migrate()
+for table, rows in pickle.load(open(sys.argv[2], "rb")).items():
+    if rows:
+        columns = list(rows[0])
+        store.client.insert(f"{store.db}.{table}", [[r[c] for c in columns] for r in rows], column_names=columns)
+store.close()
+"""
+
+
+def split_server_env(work_dir: Path, data: stats_dataset.Dataset, pg_server) -> dict[str, str]:
+    """The environment of a `serve` on the stores apart, holding `data`: its accounts written into a fresh
+    PostgreSQL database (tokens renewed in `data`), its events into a chdb directory of its own."""
+    from clearanalytics.pgaccounts import open_pg_accounts
+
+    accounts_url = pg_server.url(pg_server.create_database())
+    db = open_pg_accounts(accounts_url)
+    try:
+        stats_dataset.fill_accounts(db, data)
+    finally:
+        db.close()
+    events_url = f"chdb://{work_dir / 'events'}"
+    rows = work_dir / "rows.pickle"
+    tables = {"pageviews": data.pageviews, "events": data.events, "ecommerce_events": data.ecommerce,
+              "goal_completions": data.completions}  # fmt: skip
+    rows.write_bytes(pickle.dumps(tables))
+    subprocess.run([sys.executable, "-c", _LOAD, events_url, str(rows)], check=True, cwd=Path(__file__).parent.parent)
+    return {"CLEARANALYTICS_EVENTS_URL": events_url, "CLEARANALYTICS_ACCOUNTS_URL": accounts_url}

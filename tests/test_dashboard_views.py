@@ -7,16 +7,17 @@ import pytest
 from clearanalytics import accounts, stats
 from clearanalytics.stats import REPORTS as REPORT_NAMES  # the dashboard serves every registry report
 from tests import stats_dataset
-from tests.app_helpers import app_on
 from tests.dashboard_helpers import login
+from tests.split_helpers import stats_app
 
 VARIANTS = ({"period": "7d"}, {"period": "30d", "filter[page]": "/pricing"}, {"from": "2026-01-10", "to": "2026-02-01"})
 
 
 @pytest.fixture(scope="module")
-def pinned(stats_data_dir):
+def pinned(stats_data_dir, stats_setup, request):
     data_dir, data = stats_data_dir
-    with app_on(data_dir, now=stats_dataset.NOW.isoformat()) as app:
+    pg = request.getfixturevalue("pg_server") if stats_setup == "split" else None
+    with stats_app(data_dir, data, stats_setup, pg, now=stats_dataset.NOW.isoformat()) as app:
         client = app.test_client()
         assert login(client, "owner@acme.test", "correct-horse-battery").status_code == 302
         yield app, client, data

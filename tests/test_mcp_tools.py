@@ -21,6 +21,7 @@ from clearanalytics.mcp.tools import list_tools
 from tests import stats_dataset
 from tests.conftest import LiveServer
 from tests.mcp_client import with_session
+from tests.split_helpers import split_server_env
 from tests.stats_expected import Expected
 
 TENANT_DOMAINS = {"acme": ["shop.example", "blog.example"], "rival": ["rival.example"]}
@@ -70,11 +71,16 @@ def shifted(data: stats_dataset.Dataset, now: datetime) -> stats_dataset.Dataset
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def served(tmp_path_factory, stats_setup, request):
+    """A live server on the shifted dataset: the DuckDB file, or the stores apart (stats_setup)."""
     data_dir = tmp_path_factory.mktemp("mcp-tools") / "data"
     data = shifted(stats_dataset.build(), utcnow())
-    stats_dataset.load(data_dir, data)
-    server = LiveServer(data_dir, env={"CLEARANALYTICS_RATE_LIMIT": "100000/minute"}).start()
+    env = {"CLEARANALYTICS_RATE_LIMIT": "100000/minute"}
+    if stats_setup == "split":
+        env |= split_server_env(data_dir.parent, data, request.getfixturevalue("pg_server"))
+    else:
+        stats_dataset.load(data_dir, data)
+    server = LiveServer(data_dir, env=env).start()
     yield server, data
     server.stop()
 
