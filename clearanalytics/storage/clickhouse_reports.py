@@ -51,7 +51,8 @@ class ClickHouseReports:
         self.db = database
         self.kept = KeptDays()
         self._open_lock = threading.Lock()
-        self._open: dict[tuple, tuple[float, dict[str, list]]] = {}  # (table, dimension, ranges) -> (read at, rows)
+        # (table, dimension, light, ranges) -> (read at, the rows as lists)
+        self._open: dict[tuple, tuple[float, dict[str, list]]] = {}
         self._versions: tuple[float, dict[str, tuple[int, date | None]]] = (0.0, {})
 
     def run(
@@ -120,8 +121,10 @@ class ClickHouseReports:
     def _open_rows(self, query: Query, report: str, table: str, ranges: tuple[SiteRange, ...]) -> dict[str, list]:
         """The open days' rows of `table` as rollup_sql.given_rows' list parameters: read live, and kept
         OPEN_SECONDS for the next report, unless this node writes to one of their sites meanwhile."""
-        dimension = rollup_sql.COMBINE[report].dimension if table == "dims" else None
-        key = (table, dimension, ranges)
+        combine = rollup_sql.COMBINE[report]
+        dimension = combine.dimension if table == "dims" else None
+        light = table in combine.light  # zeros for what the report never shows: no distinct count, no engagement
+        key = (table, dimension, light, ranges)
         with self._open_lock:
             kept = self._open.get(key)
         if kept is not None and time.monotonic() - kept[0] < OPEN_SECONDS:
@@ -129,7 +132,7 @@ class ClickHouseReports:
         started = time.monotonic()
         names = ("site_id", "day", *rollup_sql.COLUMNS[table])
         if ranges:
-            arrow = self._daily(query, report, table, list(ranges), "day", False)
+            arrow = self._daily(query, report, table, list(ranges), "day", light)
             columns = [arrow.column(name).to_pylist() for name in ("k_site", "k_day", *rollup_sql.COLUMNS[table])]
         else:
             columns = [[] for _ in names]
@@ -144,7 +147,7 @@ class ClickHouseReports:
             if site_ids is None:
                 self._open.clear()
             else:
-                for key in [k for k in self._open if any(r.site_id in site_ids for r in k[2])]:
+                for key in [k for k in self._open if any(r.site_id in site_ids for r in k[3])]:
                     del self._open[key]
             self._versions = (0.0, {})
 
