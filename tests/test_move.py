@@ -247,3 +247,45 @@ def test_accounts_alone_refuse_a_database_that_holds_accounts(stats_data_dir, pg
     other = run_cli("move", "--data-dir", data_dir, "--accounts-url", pg_url, "--resume")
     assert other.exit_code == 1 and other.stderr.count("\n") == 1
     assert "holds other accounts than the data dir (tenants=3, sites=3" in other.stderr
+
+
+def test_a_site_with_retention_keeps_the_reports_of_its_retained_days(stats_data_dir, events_url):
+    """Retention left shop.example no raw events before 20 January, only DuckDB's daily rollups: after the
+    move the ClickHouse store answers those days from them, as the DuckDB file does, and they stay final."""
+    from datetime import date, datetime
+
+    from clearanalytics import accounts
+    from clearanalytics.db import Database
+    from clearanalytics.stats import parse_query, rollup_plan
+    from clearanalytics.storage import store_of
+    from clearanalytics.storage.clickhouse_store import ClickHouseEventStore
+
+    data_dir, data = stats_data_dir
+    db = Database.in_data_dir(data_dir)
+    try:
+        with db.reading() as cur:
+            site = accounts.get_site(cur, "shop.example")
+        query = parse_query({"from": "2026-01-05", "to": "2026-02-10"}, [site], now=datetime(2026, 2, 18, 15, 30))
+        duck = store_of(db)
+        whole = duck.run_report(query, "overview")
+        cutoff = date(2026, 1, 20)
+        duck.retain(site, cutoff, rollup_plan.site_range(site.id, site.timezone, cutoff, cutoff).start, query.now)
+        assert duck.run_report(query, "overview") == whole  # DuckDB answers the retained days from its rollups
+        assert duck.count_events([site.id], before=datetime(2026, 1, 19))["pageviews"] == 0
+    finally:
+        db.close()
+    result = run_cli("move", "--data-dir", data_dir, "--events-url", events_url)
+    assert result.exit_code == 0, result.stderr
+    assert "move: shop.example: the daily report rows before 2026-01-20 (retention kept no raw events) copied" in (
+        result.stderr
+    )
+    db = Database.in_data_dir(data_dir)
+    house = ClickHouseEventStore(parse_events_url(events_url), db)
+    try:
+        pages = store_of(db).run_report(query, "pages")
+        assert house.run_report(query, "overview") == whole
+        assert house.run_report(query, "pages") == pages
+        assert whole[0]["visitors"] > 0
+    finally:
+        house.close()
+        db.close()

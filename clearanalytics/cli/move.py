@@ -14,9 +14,11 @@ What it does, in order (docs/CLI.md, docs/DEPLOYMENT.md "Moving to ClickHouse an
 4. Events: each of the four event tables in chunks of one site and one month (the ClickHouse
    partition), each chunk in batches of `--batch-rows` rows. The pageviews' engagement is already
    folded into their DuckDB rows, so `pageview_engagements` stays empty.
-5. Verifies both sides: per table and per site, the row count, the count of distinct ids, and a sum
+5. The days before a site's `retained_from` (retention kept only DuckDB's daily rollups of them): those
+   rollup rows into the store's `retained_<table>`, the cutoff into `data_versions`.
+6. Verifies both sides: per table and per site, the row count, the count of distinct ids, and a sum
    (pageview durations, e-commerce values); per table for the accounts (per site for goals and salts).
-6. Prints the settings to use on stdout, the password shown as `***`.
+7. Prints the settings to use on stdout, the password shown as `***`.
 
 Safe to re-run: with `--resume`, accounts equal to the source's are left as they are (they were
 committed at once), and each event chunk is compared by its count: a chunk already complete is
@@ -30,7 +32,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -292,9 +294,34 @@ def _move_accounts(cur: Any, target: AccountsTarget, resume: bool) -> None:
     info("move: accounts copied: " + ", ".join(f"{t}={n}" for t, n in copied.items()))
 
 
-def _retained_sites(cur: Any) -> list[tuple]:
-    """Sites whose days before `retained_from` live only in DuckDB's rollups, which do not move."""
-    return cur.execute("SELECT domain, retained_from FROM sites WHERE retained_from IS NOT NULL").fetchall()
+def _move_retained(cur: Any, target: EventsTarget) -> list[tuple[str, date]]:
+    """The days before each site's `retained_from` have no raw events, only DuckDB's daily rollups: their
+    rows go into the store's `retained_<table>` and the cutoff into `data_versions`, so the ClickHouse
+    store answers those days as the DuckDB file did (docs/STORAGE.md). Safe to run again (rows replaced)."""
+    from clearanalytics.stats import rollup_sql
+    from clearanalytics.storage.clickhouse_schema import delete_from
+
+    sites = cur.execute("SELECT id, domain, retained_from FROM sites WHERE retained_from IS NOT NULL").fetchall()
+    for site_id, _, retained_from in sites:
+        for table, columns in rollup_sql.COLUMNS.items():
+            listed = ["site_id", "day", *columns]
+            target.client.command(
+                f"{delete_from(target.db, f'retained_{table}', target.address.cluster)} WHERE site_id = {{s:String}}",
+                parameters={"s": site_id},
+                settings={"lightweight_deletes_sync": 2},
+            )
+            rows = cur.execute(
+                f"SELECT {', '.join(listed)} FROM rollup_{table} WHERE site_id = ? AND day < ? ORDER BY ALL",
+                [site_id, retained_from],
+            ).fetchall()
+            if rows:
+                target.client.insert(f"{target.db}.retained_{table}", rows, column_names=listed)
+        target.client.insert(
+            f"{target.db}.data_versions",
+            [(uuid.uuid4().hex, site_id, "move", None, None, retained_from, datetime.now(UTC).replace(tzinfo=None))],
+            column_names=["id", "site_id", "reason", "day_from", "day_to", "retained_from", "at"],
+        )
+    return [(domain, retained_from) for _, domain, retained_from in sites]
 
 
 def _move_events(cur: Any, target: EventsTarget, resume: bool, batch_rows: int) -> None:
@@ -384,8 +411,8 @@ def move_command(
                     _move_accounts(cur, accounts, resume)
                 if events is not None:
                     _move_events(cur, events, resume, batch_rows)
+                retained = _move_retained(cur, events) if events is not None else []
                 differences = _verify(cur, accounts, events)
-                retained = _retained_sites(cur) if events is not None else []
         finally:
             for target in (accounts, events):
                 if target is not None:
@@ -393,7 +420,7 @@ def move_command(
     if differences:
         raise CliError(f"the copy differs ({len(differences)}): {differences[0]}; run move again with --resume")
     for domain, day in retained:
-        info(f"note: {domain} kept no raw events before {day}; those days' daily rollups stay in the data dir")
+        info(f"move: {domain}: the daily report rows before {day} (retention kept no raw events) copied")
     if events_url:
         click.echo(f"CLEARANALYTICS_EVENTS_URL={redact(events_url)}")
     if accounts_url:
