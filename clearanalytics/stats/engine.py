@@ -26,7 +26,7 @@ from typing import Any
 
 import duckdb
 
-from clearanalytics.stats import prelude, rollup_sql
+from clearanalytics.stats import prelude, rollup_sql, session_filters
 from clearanalytics.stats.query import Query, SiteRange
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -54,6 +54,11 @@ def compile_filters(query: Query) -> tuple[str, dict[str, Any]]:
     """The WHERE predicate for `fpv`: column names from the allowlist, values bound as $f0, $f1, ..."""
     clauses, params = [], {}
     for index, flt in enumerate(query.filters):
+        if flt.session:  # a custom property or a goal: stats/session_filters.py
+            clause, bound = session_filters.duckdb_clause(flt, index)
+            clauses.append(clause)
+            params |= bound
+            continue
         column = flt.column  # a KeyError here means a Filter bypassed parse_filters: a bug, not input
         if flt.value is None:
             clauses.append(f"{column} IS NULL")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from clearanalytics.stats import conversions, ecommerce, engine, traffic
+from clearanalytics.stats import conversions, custom_props, ecommerce, engine, traffic
 from clearanalytics.stats.report import COMPUTED, FILLED, POINT, RELATIVE, TOTALS, Field, Fill, Panel, Report
 
 VISITORS = Field("visitors", "int", "Unique visitors (distinct daily visitor hashes).")
@@ -189,6 +189,31 @@ RECORDS: tuple[Report, ...] = (
                                                ("pageviews", "Pageviews", "int", None)),
                     position=100, secondary=("pageviews",)),
     ),
+    Report(
+        "properties", "properties",
+        "One custom property's values (property=NAME) with visitors, events and, with filter[goal], conversion rate "
+        "(an extension beyond the reference).",
+        (Field("value", "string", "The property's value."),
+         Field("visitors", "int", "Unique visitors with a custom event carrying the value."),
+         Field("events", "int", "Custom events carrying the value."),
+         Field("conversion_rate", "number?", "With filter[goal]: the value's visitors in the goal's converting "
+               "sessions, in % of the value's visitors without that filter; null without it.")),
+        shape=COMPUTED, compute=custom_props.properties, limit=True, title="Custom properties", noun="value",
+        label_field="value", metric="visitors", extension=True,
+        required=(("property", "The custom property's name, as the tracker sent it (1-300 characters)."),),
+    ),
+    *(Report(
+        f"{name}-pages", f"{name}_pages",
+        f"{title}: the {which} pageview of each session, sessions and visitors per path "
+        "(an extension beyond the reference).",
+        (Field("pathname", "string", "The page's path."), Field("visitors", "int", f"Unique visitors {verb} there."),
+         Field(count, "int", f"Sessions {verb} there.")),
+        limit=True, title=title, noun="page", label_field="pathname", metric=count, extension=True,
+        panel=Panel(f"{name}-pages", title, (("pathname", "Page", "text", None), VISITOR_COLUMN,
+                                            (count, count.title(), "int", None)),
+                    position=position, secondary=(count,)),
+    ) for name, count, title, which, verb, position in (("entry", "entries", "Entry pages", "first", "entering", 12),
+                                                         ("exit", "exits", "Exit pages", "last", "leaving", 14))),
 )  # fmt: skip
 
 REPORTS: dict[str, Report] = {r.name: r for r in RECORDS}
