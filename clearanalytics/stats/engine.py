@@ -39,7 +39,8 @@ SINGLE: dict[str, tuple[str, ...]] = {
 
 # Parameters a report may be given by its caller, and their value when it is not (goal_conversions:
 # the goals are the accounts side's; without them, only the goals with completions are listed).
-GOALS_UNKNOWN: dict[str, Any] = {"goal_ids": None, "goal_sites": None}
+# The properties report's (rollup_sql.COMBINE["properties"]): without a property, no rows; $values NULL: every value.
+GOALS_UNKNOWN: dict[str, Any] = {"goal_ids": None, "goal_sites": None, "property": None, "values": None}
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
