@@ -119,7 +119,8 @@ def _person(rng: random.Random, data: Dataset, spec: SiteSpec, ip: str, day: dat
             url = f"https://{spec.domain}{path}" + (f"?{query}" if query else "")
             _send(data, spec, ip, agent, moment, name="pageview", url=url, language=language,
                   referrer=referrer if page_no == 0 else previous_url,
-                  duration=rng.choice((0, 5, 12, 30, 61, 90, 240)))  # fmt: skip
+                  duration=(duration := rng.choice((0, 5, 12, 30, 61, 90, 240))),
+                  scroll_depth=None if duration == 0 else min(100, 20 + duration // 3))  # fmt: skip
             previous_url = url
             moment += timedelta(minutes=rng.randint(1, 9), seconds=rng.randrange(60))
         if rng.random() < 0.2:
@@ -207,6 +208,7 @@ def _derive(data: Dataset) -> None:
                 "referrer_source": source, "channel": channel, "utm_source": utm_triple[0],
                 "utm_medium": utm_triple[1], "utm_campaign": utm_triple[2], "browser": browser, "os": os_name,
                 "device_type": device, "language": languages[raw.get("language")], "duration": raw["duration"],
+                "scroll_depth": raw.get("scroll_depth"),
                 "created_at": moment,
             }  # fmt: skip
             data.pageviews.append(row)

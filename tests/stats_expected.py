@@ -436,3 +436,14 @@ class SessionExpected(Expected):
     def exit_pages(self) -> list[dict]:
         """/stats/exit-pages: each session's last pageview in the window (ties by id)."""
         return self._ends(True, "exits")
+
+    def scroll_depth(self) -> list[dict]:
+        """/stats/scroll-depth: per path, the pageviews with a known scroll depth and the mean of their depths."""
+        groups = defaultdict(list)
+        for p in self.fpv:
+            if p.get("scroll_depth") is not None:
+                groups[p["pathname"]].append(p)
+        rows = [{"pathname": path, "visitors": len({p["visitor_hash"] for p in known}), "pageviews": len(known),
+                 "scroll_depth": mean(sum(p["scroll_depth"] for p in known), len(known))}
+                for path, known in groups.items()]  # fmt: skip
+        return sorted(rows, key=lambda r: (-r["pageviews"], r["pathname"]))[: self.limit]

@@ -1,8 +1,10 @@
-"""Entry and exit pages ([5/7] item 3): /stats/entry-pages and /stats/exit-pages, extensions beyond the reference.
+"""Entry and exit pages and scroll depth ([5/7] item 3): /stats/entry-pages, /stats/exit-pages and
+/stats/scroll-depth, extensions beyond the reference.
 
 Checked against the plain-Python reference (tests/stats_expected.py SessionExpected: each session's first and
-last pageview in the window, ties by id) on both set-ups (`stats_setup`), over periods the daily rollups serve
-(90d, 12m, from/to), live ones (24h, filters) and every scope. Filtered cases are in tests/test_properties.py.
+last pageview in the window, ties by id; the mean of the known scroll depths per path) on both set-ups
+(`stats_setup`), over periods the daily rollups serve (90d, 12m, from/to), live ones (24h, filters) and every
+scope. Session-filtered cases are in tests/test_properties.py.
 """
 
 from __future__ import annotations
@@ -41,10 +43,10 @@ def client(stats_data_dir, stats_setup, request):
 
 @pytest.mark.parametrize("scope", list(SCOPES))
 @pytest.mark.parametrize("params", CASES, ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()) or "7d")
-def test_entry_and_exit_pages_match_the_reference(client, dataset, scope, params):
+def test_entry_exit_pages_and_scroll_depth_match_the_reference(client, dataset, scope, params):
     expected = SessionExpected(dataset, SCOPES[scope], params, stats_dataset.NOW)
     query = params | ({"domain": scope[1]} if scope[1] else {})
-    for endpoint in ("entry-pages", "exit-pages"):
+    for endpoint in ("entry-pages", "exit-pages", "scroll-depth"):
         response = get(client, dataset, scope[0], f"/stats/{endpoint}", query)
         assert response.status_code == 200, response.get_json()
         assert response.get_json() == {"data": expected.report(endpoint)}, endpoint
@@ -64,3 +66,11 @@ def test_the_pages_report_keeps_the_reference_row(client, dataset):
     """Entry and exit pages are reports of their own: the reference's pages row is unchanged."""
     row = get(client, dataset, "acme", "/stats/pages", {"period": "30d"}).get_json()["data"][0]
     assert set(row) == {"pathname", "visitors", "pageviews", "avg_duration"}
+
+
+def test_the_dataset_has_unknown_and_varied_scroll_depths(dataset):
+    """Guards the fixture: some pageviews have no scroll depth (left out of the mean), the means differ per path."""
+    expected = SessionExpected(dataset, ["shop.example", "blog.example"], {"period": "90d"}, stats_dataset.NOW)
+    rows = expected.scroll_depth()
+    assert sum(r["pageviews"] for r in rows) < len(expected.fpv)
+    assert len({r["scroll_depth"] for r in rows}) > 1

@@ -82,7 +82,7 @@ def test_the_dataset_gives_the_properties_report_something_to_show(dataset):
 def test_session_filters_apply_to_every_report(client, dataset, scope, params):
     expected = SessionExpected(dataset, SCOPES[scope], params, stats_dataset.NOW)
     assert expected.fpv or scope != ("acme", None)  # every case keeps some pageviews of acme's two sites
-    for endpoint in (*ENDPOINTS, "entry-pages", "exit-pages"):
+    for endpoint in (*ENDPOINTS, "entry-pages", "exit-pages", "scroll-depth"):
         response = get(client, dataset, scope[0], f"/stats/{endpoint}", _query(scope, params))
         assert response.status_code == 200, (endpoint, response.get_json())
         assert response.get_json() == {"data": expected.report(endpoint)}, endpoint

@@ -202,6 +202,20 @@ RECORDS: tuple[Report, ...] = (
         label_field="value", metric="visitors", extension=True,
         required=(("property", "The custom property's name, as the tracker sent it (1-300 characters)."),),
     ),
+    Report(
+        "scroll-depth", "scroll_depth",
+        "Mean scroll depth per page, of the pageviews whose depth is known (an extension beyond the reference).",
+        (Field("pathname", "string", "The page's path."),
+         Field("visitors", "int", "Unique visitors with a known scroll depth on the path."),
+         Field("pageviews", "int", "Pageviews with a known scroll depth."),
+         Field("scroll_depth", "int", "Mean of their deepest scroll positions, in whole percent (half up).")),
+        row=traffic.scroll_row, limit=True, title="Scroll depth", noun="page", label_field="pathname",
+        metric="pageviews", extension=True,
+        panel=Panel("scroll-depth", "Scroll depth", (("pathname", "Page", "text", "page"),
+                                                     ("scroll_depth", "Scroll %", "int", None),
+                                                     ("pageviews", "Pageviews", "int", None)),
+                    position=16, secondary=("pageviews",)),
+    ),
     *(Report(
         f"{name}-pages", f"{name}_pages",
         f"{title}: the {which} pageview of each session, sessions and visitors per path "

@@ -22,7 +22,7 @@ from clearanalytics.stats.daily_sql import DAILY, Daily, daily  # noqa: F401  (t
 
 # Every rollup_dims dimension, the pageview columns' and the sessions' (custom properties, entry and exit
 # pages): the builds (rollup_build.py, ClickHouse's retained rows) fill one statement per name.
-DIMENSIONS: tuple[str, ...] = (*daily_sql.DIMENSIONS, *daily_sql.SESSION_DIMENSIONS)
+DIMENSIONS: tuple[str, ...] = (*daily_sql.DIMENSIONS, *daily_sql.OWN_DIMENSIONS)
 
 
 @dataclass(frozen=True)
@@ -157,6 +157,18 @@ ORDER BY visitors DESC, events DESC, value ASC
 LIMIT $limit
 """,
         "prop",
+    ),
+    # pageviews with a known scroll depth, their visitors and the sum of their depths (in total_duration)
+    "scroll_depth": Combine(
+        ("dims",),
+        """
+SELECT v1 AS pathname, sum(visitors) AS visitors, sum(pageviews) AS pageviews, sum(total_duration) AS total_scroll
+FROM parts_dims WHERE dimension = 'scroll'
+GROUP BY v1
+ORDER BY pageviews DESC, pathname ASC
+LIMIT $limit
+""",
+        "scroll",
     ),
     # the first (last) pageview of each session: sessions and their visitors per path
     **{
