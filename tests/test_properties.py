@@ -129,3 +129,40 @@ def test_a_tenant_sees_only_its_own_sites_properties(client, dataset):
     assert body == {"data": mine}
     foreign = {"period": "90d", "property": "plan", "filter[goal]": "goal-shop.example-click"}
     assert get(client, dataset, "rival", "/stats/properties", foreign).get_json() == {"data": []}
+
+
+def test_m008_rebuilds_the_traffic_rollups_built_before_the_new_dimensions(stats_data_dir, tmp_path, monkeypatch):
+    """A DuckDB file whose closed days were rolled up before [5/7] has no prop/entry/exit/scroll rows but marks
+    those days complete: reports would answer from the open days alone. m008_props forgets the traffic rollups
+    raw events can rebuild, and the next report builds them with the new rows."""
+    from clearanalytics import accounts, migrations, stats
+    from clearanalytics.db import Database
+    from clearanalytics.stats.rollup_cache import CACHE
+    from tests.conftest import copy_data_dir
+
+    data_dir, data = copy_data_dir(stats_data_dir[0], tmp_path / "data"), stats_data_dir[1]
+    domains = ["shop.example", "blog.example"]
+    expected = SessionExpected(data, domains, {"period": "90d"}, stats_dataset.NOW)
+    db = Database.in_data_dir(data_dir)
+    try:
+        with db.reading() as cur:  # reports build rollups on their own connection, and commit
+            sites = [accounts.get_site(cur, d) for d in domains]
+            query = stats.parse_query({"period": "90d", "property": "plan"}, sites, now=stats_dataset.NOW)
+            assert stats.run("properties", cur, query) == expected.properties("plan")  # builds the rollups
+            assert cur.execute("SELECT count(*) FROM rollup_days WHERE kind = 'traffic'").fetchone()[0] > 0
+        with db.transaction() as cur:  # as a file rolled up before the new dimensions
+            for table in ("rollup_dims", "rollup_dims_months"):
+                cur.execute(f"DELETE FROM {table} WHERE dimension IN ('prop', 'entry', 'exit', 'scroll')")
+        CACHE.forget_answers()
+        with db.reading() as cur:
+            assert stats.run("properties", cur, query) != expected.properties("plan")  # such a file without m008
+        with db.transaction() as cur:
+            migrations.m008_props(cur)
+        for memo in ("_complete", "_built_until", "_answers"):  # migrations run before a process's first report
+            monkeypatch.setattr(CACHE, memo, {})
+        with db.reading() as cur:
+            assert stats.run("properties", cur, query) == expected.properties("plan")
+            assert stats.run("entry-pages", cur, query) == expected.entry_pages()
+            assert stats.run("scroll-depth", cur, query) == expected.scroll_depth()
+    finally:
+        db.close()
