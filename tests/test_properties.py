@@ -44,11 +44,16 @@ def dataset(stats_data_dir):
 
 
 @pytest.fixture(scope="module")
-def client(stats_data_dir, stats_setup, request):
+def app(stats_data_dir, stats_setup, request):
     pg = request.getfixturevalue("pg_server") if stats_setup == "split" else None
     data_dir, data = stats_data_dir
     with stats_app(data_dir, data, stats_setup, pg, now=stats_dataset.NOW, rate_limit="100000/minute") as app:
-        yield app.test_client()
+        yield app
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app.test_client()
 
 
 def _query(scope, params: dict) -> dict:
@@ -166,3 +171,21 @@ def test_m008_rebuilds_the_traffic_rollups_built_before_the_new_dimensions(stats
             assert stats.run("scroll-depth", cur, query) == expected.scroll_depth()
     finally:
         db.close()
+
+
+def test_the_dashboard_data_routes_take_the_property_and_the_session_filters(app, client, dataset):
+    """The dashboard's data routes parse the same query: the same rows as the API for a property and a filter."""
+    from tests.dashboard_helpers import login
+
+    browser = app.test_client()
+    assert login(browser, "owner@acme.test", "correct-horse-battery").status_code == 302
+    params = {"period": "90d", "property": "plan", "filter[props.plan]": "pro",
+              "filter[goal]": "goal-shop.example-click"}  # fmt: skip
+    expected = SessionExpected(dataset, ["shop.example"], params, stats_dataset.NOW)
+    answers = {"properties": expected.properties("plan"), "pages": expected.pages(),
+               "entry-pages": expected.entry_pages()}  # fmt: skip
+    for report, rows in answers.items():
+        mine = browser.get(f"/dashboard/acme/shop.example/data/{report}", query_string=params)
+        theirs = get(client, dataset, "acme", f"/stats/{report}", params | {"domain": "shop.example"})
+        assert mine.status_code == theirs.status_code == 200, (report, mine.get_json())
+        assert mine.get_json() == theirs.get_json() == {"data": rows}, report
