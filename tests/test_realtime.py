@@ -12,21 +12,26 @@ pages and sources ranked by visitors, then pageviews, then name.
 from __future__ import annotations
 
 import copy
+import time
 from collections import defaultdict
 from datetime import datetime, timedelta
 
 import jsonschema
 import pytest
-from conftest import copy_data_dir
+import requests
+from conftest import PASSWORD, LiveServer, copy_data_dir, make_account
 from flask import Flask
 
 from clearanalytics import stats
 from clearanalytics.accounts import Site
 from clearanalytics.db import Database
 from clearanalytics.stats.realtime import SCHEMA
+from tests.browser import DESKTOP, PHONE, expect, new_context, screenshot
 from tests.chstore_helpers import events_on_clickhouse
 from tests.split_helpers import stats_app
 from tests.stats_expected import current_visitors
+
+pytest_plugins = ("tests.browser",)
 
 ACME = ["shop.example", "blog.example"]
 
@@ -210,3 +215,75 @@ def test_openapi_marks_it_an_extension_with_its_schema(api):
     assert operation["summary"].endswith("An extension beyond the reference.")
     body = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert body["properties"]["data"] == SCHEMA
+
+
+# --- the dashboard's Realtime panel in Chromium, against a real server ------------------------------------------
+
+
+def _agent(n: int) -> str:
+    """An ordinary desktop Chrome user agent of version 120 + n: each its own visitor (the IP is loopback)."""
+    return (f"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{120 + n}.0.0.0 "
+            "Safari/537.36")  # fmt: skip
+
+
+def _send(server, n: int, path: str) -> None:
+    body = {"name": "pageview", "url": f"https://example.com{path}", "domain": "example.com"}
+    response = requests.post(server.url + "/api/event", json=body, headers={"User-Agent": _agent(n)}, timeout=10)
+    assert response.status_code in (200, 202, 204), response.text
+
+
+def _until_stored(server, token: str, pageviews: int) -> None:
+    """Wait (bounded) until the writer thread has stored `pageviews` pageviews of the last 30 minutes."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        response = requests.get(server.url + "/api/v1/stats/realtime", headers={"Authorization": f"Bearer {token}"},
+                                timeout=10)  # fmt: skip
+        if response.json()["data"]["pageviews"] >= pageviews:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"the server never stored {pageviews} pageviews")
+
+
+def test_the_realtime_panel_updates_without_a_reload(chromium, tmp_path):
+    account = make_account(tmp_path / "data", abilities=("stats:read",))
+    server = LiveServer(tmp_path / "data").start()
+    try:
+        for n, path in enumerate(["/", "/pricing", "/<b>bold</b>"]):
+            _send(server, n, path)
+        _until_stored(server, account.token, 3)
+        context = new_context(chromium, viewport=DESKTOP, locale="en-US", base_url=server.url)
+        page = context.new_page()
+        problems = []
+        page.on("pageerror", lambda exc: problems.append(str(exc)))
+        page.goto("/login")
+        page.fill("#email", account.email)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/dashboard/acme/*")
+        page.goto("/dashboard/acme/example.com")
+        panel = page.locator("[data-widget=realtime]")
+        expect(panel.locator("[data-rt=current]")).to_have_text("3")
+        expect(panel.locator("[data-rt=pageviews]")).to_have_text("3")
+        bars = panel.locator("svg.realtime-bars rect")
+        expect(bars).to_have_count(30)
+        visitors = [int(v) for v in bars.evaluate_all("els => els.map(e => e.getAttribute('data-visitors'))")]
+        assert sum(visitors) >= 3 and visitors[:25] == [0] * 25  # this minute (or the one before): the newest bars
+        pages = panel.locator("[data-rt=pages] .label").all_text_contents()
+        assert sorted(pages) == ["/", "/<b>bold</b>", "/pricing"]  # the markup shown as text, never parsed
+        assert panel.locator("[data-rt=pages] b").count() == 0
+        assert panel.locator("[data-rt=sources] .label").all_text_contents() == ["direct"]
+        updates = int(panel.get_attribute("data-updated"))
+        page.evaluate("window.__stayed = 'yes'")  # gone if the page reloads
+        _send(server, 3, "/pricing")
+        expect(panel.locator("[data-rt=current]")).to_have_text("4")  # the 10 s refresh, no reload
+        assert page.evaluate("window.__stayed") == "yes"
+        assert int(panel.get_attribute("data-updated")) > updates
+        expect(panel.locator("[data-rt=pages] li").first.locator(".label")).to_have_text("/pricing")
+        screenshot(page, "realtime-desktop")
+        page.set_viewport_size({"width": PHONE["width"], "height": PHONE["height"]})
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        screenshot(page, "realtime-phone")
+        assert not problems, problems
+        context.close()
+    finally:
+        server.stop()

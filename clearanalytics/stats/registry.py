@@ -194,7 +194,7 @@ RECORDS: tuple[Report, ...] = (
         "The last 30 minutes: visitors per minute, current visitors, top pages and sources "
         "(an extension beyond the reference; period, from and to are not used).",
         realtime.FIELDS, shape=COMPUTED, compute=realtime.realtime, limit=True, title="Realtime", noun="minute",
-        label_field="minute", metric="visitors", extension=True,
+        label_field="minute", metric="visitors", extension=True, panel="widgets/realtime.html",
     ),
 )  # fmt: skip
 
