@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from clearanalytics.stats import conversions, ecommerce, engine, traffic
+from clearanalytics.stats import conversions, ecommerce, engine, realtime, traffic
 from clearanalytics.stats.report import COMPUTED, FILLED, POINT, RELATIVE, TOTALS, Field, Fill, Panel, Report
 
 VISITORS = Field("visitors", "int", "Unique visitors (distinct daily visitor hashes).")
@@ -188,6 +188,13 @@ RECORDS: tuple[Report, ...] = (
         panel=Panel("hostnames", "Hostnames", (("hostname", "Hostname", "text", "hostname"), VISITOR_COLUMN,
                                                ("pageviews", "Pageviews", "int", None)),
                     position=100, secondary=("pageviews",)),
+    ),
+    realtime.RealtimeReport(
+        "realtime", "last_30_minutes",  # sql: stats.realtime is the module; stats.last_30_minutes(cur, query)
+        "The last 30 minutes: visitors per minute, current visitors, top pages and sources "
+        "(an extension beyond the reference; period, from and to are not used).",
+        realtime.FIELDS, shape=COMPUTED, compute=realtime.realtime, limit=True, title="Realtime", noun="minute",
+        label_field="minute", metric="visitors", extension=True, panel="widgets/realtime.html",
     ),
 )  # fmt: skip
 
