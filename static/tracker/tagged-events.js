@@ -3,7 +3,7 @@ in it) is clicked, or, for a form, when it is submitted; plausible-event-KEY=VAL
 plausible-revenue-amount= / plausible-revenue-currency= its revenue ('+' is a space) */
 function tgS(el,form){
 for(;el&&el.classList;el=el.parentNode){
-var o={props:{}},rv={},nm,i,m;
+var o={props:{}},rv={},nm=0,i,m;
 for(i=0;i<el.classList.length;i++){
 m=el.classList[i].match(/^plausible-(event|revenue)-([^=]+)=(.+)$/);
 if(!m)continue;m[3]=m[3].replace(/\+/g,' ');
