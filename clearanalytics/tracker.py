@@ -44,6 +44,12 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "file-downloads": ("links.js", "file-downloads.js"),
     "tagged-events": (PLAUSIBLE_LAYER, "tagged-events.js"),  # sends through plausible()
     "404": ("404.js",),
+    # Plausible names whose behaviour ours already has, or leaves out on purpose: accepted so that a page
+    # loading them keeps being counted. compat: we find our tag by document.currentScript in every browser
+    # we support; pageleave: engaged time is always sent; local: loopback pages stay uncounted (TRACKER.md).
+    "compat": (),
+    "pageleave": (),
+    "local": (),
 }
 FRAGMENT_ORDER = (
     "hash.js",
@@ -141,13 +147,15 @@ class TrackerScript:
 def tracker_script(variant: Variant | None = None) -> TrackerScript:
     """The app's script (or one variant), composed on first use and kept for the life of the process.
 
-    At most 2 x 2^8 names exist, each a few KB, so the cache cannot grow without bound."""
+    Kept by the fragments it is made of, not by name: names that differ only in order or in options with no
+    code share one copy, so at most 2^7 copies of a few KB each exist however many names are asked for."""
     variant = variant or Variant(frozenset(), plausible=False)
+    key = tuple(variant.fragments())
     scripts = current_app.extensions.setdefault("clearanalytics.tracker_variants", {})
-    script = scripts.get(variant)
+    script = scripts.get(key)
     if script is None:
         source = build(Path(current_app.static_folder), variant)
-        script = scripts[variant] = TrackerScript.from_bytes(source.encode("utf-8"))
+        script = scripts[key] = TrackerScript.from_bytes(source.encode("utf-8"))
     return script
 
 

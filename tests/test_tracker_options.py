@@ -36,6 +36,11 @@ PLAUSIBLE_NAMES = {
     "plausible.js": set(),
     "plausible.hash.js": {"hash"},
     "plausible.outbound-links.js": {"outbound-links"},
+    # Names Plausible's WordPress plugin and older snippets use, accepted as what our tracker already does.
+    "script.compat.js": {"compat"},
+    "script.pageleave.js": {"pageleave"},
+    "script.local.js": {"local"},
+    "plausible.compat.outbound-links.file-downloads.js": {"compat", "outbound-links", "file-downloads"},
 }
 
 
@@ -72,7 +77,7 @@ def test_dotted_combinations_in_any_order_name_the_same_variant(family):
         "script.nonsense.js",
         "script.hash.hash.js",  # a repeat: Plausible builds no such name
         "script.outbound-links.js.map",
-        "script.compat.js",
+        "script.ecommerce.js",
         "script.exclusions.js",  # a real Plausible option we do not serve: a 404, not a silent base script
         "Script.hash.js",
         "tracker.js",
@@ -107,7 +112,8 @@ def test_base_gzipped_fits_the_budget_and_variants_cost_only_their_options():
         # Each option costs something only if it has code; the Plausible names add the plausible layer.
         assert rows[f"script.{option}.js"][0] >= rows["plausible.js"][0]
         assert rows[f"clearanalytics.{option}.js"][0] <= rows[f"script.{option}.js"][0]
-    assert rows["clearanalytics.revenue.js"][1] == 0  # nothing to add without the plausible layer
+    for option in ("revenue", "compat", "pageleave", "local"):
+        assert rows[f"clearanalytics.{option}.js"][1] == 0  # nothing to add without the plausible layer
     assert rows["clearanalytics.outbound-links.js"][1] > 0
 
 
