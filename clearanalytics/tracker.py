@@ -148,7 +148,8 @@ def tracker_script(variant: Variant | None = None) -> TrackerScript:
     """The app's script (or one variant), composed on first use and kept for the life of the process.
 
     Kept by the fragments it is made of, not by name: names that differ only in order or in options with no
-    code share one copy, so at most 2^7 copies of a few KB each exist however many names are asked for."""
+    code share one copy, so at most 2^8 copies (eight options with code) of a few KB each exist, whatever names
+    are asked for."""
     variant = variant or Variant(frozenset(), plausible=False)
     key = tuple(variant.fragments())
     scripts = current_app.extensions.setdefault("clearanalytics.tracker_variants", {})

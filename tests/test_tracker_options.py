@@ -219,6 +219,20 @@ def test_outbound_and_download_clicks_with_the_default_list(browser_page, page_s
     ]
 
 
+def test_an_outbound_click_that_leaves_the_page_is_still_sent(browser_page, page_server):
+    """No delay before following the link, as none is needed: fetch with keepalive outlives the page."""
+    src = serve_variant(page_server, "clearanalytics.outbound-links.js")
+    page_server.add_page("/", page(tag(src), LINKS))
+    page_server.add_page("/elsewhere", "<!doctype html><title>elsewhere</title>")
+    browser_page.goto(page_server.url("/"))
+    page_server.wait_for_names("pageview")
+    with browser_page.expect_navigation():
+        browser_page.click("#out")
+    (event,) = [e for e in page_server.wait_for_names("Outbound Link: Click") if e["name"] == "Outbound Link: Click"]
+    assert event["props"] == {"url": "http://www.example.com/elsewhere"}
+    assert event["url"] == "http://example.com/"
+
+
 def test_data_downloads_replaces_the_list_and_add_file_types_extends_it(browser_page, page_server):
     src = serve_variant(page_server, "clearanalytics.file-downloads.js")
     page_server.add_page(
