@@ -18,6 +18,7 @@ from conftest import make_account, run_cli
 
 from clearanalytics.config import DATABASE_FILE_NAME
 from clearanalytics.ingest.payload import parse_payload
+from tests.ingest_helpers import IngestClient
 
 pytest_plugins = ("tests.browser",)
 
@@ -127,15 +128,58 @@ def test_plausible_snippet_page_lands_in_rows_and_reports(tmp_path, live_server,
     assert totals == {"Signup": 2, "Outbound Link: Click": 1, "File Download": 1, "404": 1}
 
 
+# --- Plausible's Events API with its long names (a server posting, as Plausible's docs show) -------------------
+
+LONG = {"name": "Purchase", "url": "https://example.com/checkout", "domain": "example.com"}
+
+
+@pytest.fixture
+def ingest(account):
+    client = IngestClient(account.data_dir)
+    yield client
+    client.close()
+
+
+def test_long_named_revenue_lands_as_a_purchase_and_a_custom_event(ingest):
+    body = LONG | {"props": {"sku": "b", "qty": 2}, "revenue": {"amount": "19.50", "currency": "eur"}}
+    assert parse_payload(body).plausible  # `revenue` is not a native key: Plausible's form, not silently lost
+    assert ingest.post(body).status_code == 202
+    meta = LONG | {"meta": {"plan": "team"}, "revenue": {"amount": 5, "currency": "EUR"}}
+    assert ingest.post(meta).status_code == 202
+    assert ingest.rows("events", "name, pathname, props") == [
+        ("Purchase", "/checkout", '{"sku": "b", "qty": "2"}'),
+        ("Purchase", "/checkout", '{"plan": "team"}'),
+    ]
+    assert ingest.rows("ecommerce_events", "event_type, value::DOUBLE, currency, in_site_currency") == [
+        ("purchase", 19.5, "EUR", True),
+        ("purchase", 5.0, "EUR", True),
+    ]
+
+
+def test_long_named_body_without_revenue_is_the_native_form(ingest):
+    body = LONG | {"name": "Signup", "props": {"plan": "pro"}}
+    assert not parse_payload(body).plausible
+    assert ingest.post(body).status_code == 202
+    assert ingest.rows("events", "name, props") == [("Signup", '{"plan": "pro"}')]
+
+
+SHORT = {"n": "Signup", "u": "https://example.com/", "d": "example.com"}
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"n": "Signup", "u": "https://example.com/", "d": "example.com", "$": {"amount": 10}}, "$.currency"),
-        ({"n": "Signup", "u": "https://example.com/", "d": "example.com", "$": {"currency": "EUR"}}, "$.amount"),
-        ({"n": "Signup", "u": "https://example.com/", "d": "example.com", "$": 10}, "$"),
+        (SHORT | {"$": {"amount": 10}}, "$.currency"),
+        (SHORT | {"$": {"currency": "EUR"}}, "$.amount"),
+        (SHORT | {"$": 10}, "$"),
+        (LONG | {"revenue": {"amount": 10, "currency": "euro"}}, "revenue.currency"),
+        (LONG | {"revenue": {"amount": "ten", "currency": "EUR"}}, "revenue.amount"),
+        (LONG | {"revenue": [10]}, "revenue"),
+        ({"name": "X", "domain": "example.com", "revenue": {"amount": 1, "currency": "EUR"}}, "url"),
+        (LONG | {"props": {"a": {"b": 1}}, "revenue": {"amount": 1, "currency": "EUR"}}, "props"),
     ],
 )
-def test_plausible_revenue_mistakes_are_400_naming_the_field(client, account, body, field):
-    answer = client.post("/api/event", data=json.dumps(body), content_type="text/plain")
+def test_plausible_revenue_mistakes_are_400_naming_the_field(ingest, body, field):
+    answer = ingest.post(body)
     assert answer.status_code == 400
-    assert field in answer.get_json()["errors"]
+    assert list(answer.get_json()["errors"]) == [field]
