@@ -297,12 +297,14 @@ def test_manual_sends_only_the_pageviews_the_site_asks_for(browser_page, page_se
     browser_page.evaluate("history.pushState({}, '', '/list/other')")  # no automatic pageview
     browser_page.evaluate("plausible('pageview', {u: 'http://example.com/list/:id'})")
     browser_page.evaluate("plausible('pageview')")
-    events = page_server.wait_for_names("pageview", "pageview")
+    browser_page.evaluate("plausible('pageview', {url: 'http://example.com/list/:id/edit'})")  # newer name of u
+    events = page_server.wait_for_names("pageview", "pageview", "pageview")
     browser_page.evaluate("plausible('sentinel')")
     events = page_server.wait_for(lambda ev: any(e.get("n") == "sentinel" for e in ev))
     assert [e["url"] for e in events if e.get("name") == "pageview"] == [
         "http://example.com/list/:id",
         "http://example.com/list/other",
+        "http://example.com/list/:id/edit",
     ]
 
 
