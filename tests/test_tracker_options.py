@@ -382,3 +382,27 @@ def test_callback_runs_when_the_browser_is_ignored(browser_page, page_server):
     browser_page.evaluate("localStorage.clearanalytics_ignore = 'true'")
     called = browser_page.evaluate("new Promise(done => plausible('X', {callback: (r) => done(r === undefined)}))")
     assert called is True
+
+
+def test_every_combination_of_options_compiles_and_all_of_them_run(browser_page, page_server):
+    """Fragments share one closure, so a clash between two only shows in some combination: compile them all."""
+    sources = {}
+    for size in range(len(OPTIONS) + 1):
+        for combo in itertools.combinations(OPTIONS, size):
+            variant = Variant(frozenset(combo), plausible=True)
+            sources.setdefault(tuple(variant.fragments()), build(STATIC, variant))
+    page_server.add_page("/blank", page("", ""))
+    browser_page.goto(page_server.url("/blank"))
+    failures = browser_page.evaluate(
+        "sources => sources.filter(s => { try { new Function(s); return false } catch (e) { return true } }).length",
+        list(sources.values()),
+    )
+    assert (len(sources), failures) == (2**7, 0)  # 7 options with code beside the layer, which is on here
+
+    every = "script." + ".".join(OPTIONS) + ".js"
+    src = serve_variant(page_server, every)
+    page_server.add_page("/all", page(tag(src), LINKS))
+    browser_page.goto(page_server.url("/all"))
+    browser_page.evaluate("plausible('pageview'); plausible('Signup', {props: {plan: 'pro'}})")
+    events = page_server.wait_for(lambda ev: any(e.get("n") == "Signup" for e in ev))
+    assert [e["url"] for e in events if e.get("name") == "pageview"] == ["http://example.com/all"]  # manual
