@@ -61,5 +61,6 @@ on(w,'pageshow',function(e){e.persisted&&page(1)});
 q.forEach(function(a){track.apply(w,a)});Q.forEach(function(a){plausible.apply(w,a)})}
 
 w.clearanalytics=w.clearanalytics||function(){(w.clearanalytics.q=w.clearanalytics.q||[]).push(arguments)};
+P&&(w.plausible=w.plausible||function(){(w.plausible.q=w.plausible.q||[]).push(arguments)});
 on(d,'prerenderingchange',start);on(d,'visibilitychange',start);start()
 }(window,document,location,navigator,history,1);

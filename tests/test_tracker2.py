@@ -155,3 +155,27 @@ def test_manual_without_window_plausible_sends_pageviews_through_clearanalytics(
 def test_a_base_without_its_window_plausible_switch_is_an_error():
     with pytest.raises(ValueError, match="last line"):
         tracker.compose("!function(w){\nw.clearanalytics=w.clearanalytics||0}(window);", [], plausible=False)
+
+
+PRERENDER_SWITCH = """
+(() => {
+  let prerendering = true;
+  Object.defineProperty(Document.prototype, 'prerendering', {configurable: true, get: () => prerendering});
+  window.__activate = () => { prerendering = false; document.dispatchEvent(new Event('prerenderingchange')); };
+})();
+"""
+
+
+def test_plausible_called_while_prerendering_without_a_stub_waits_in_its_queue(browser_page, page_server):
+    """The script defines Plausible's stub itself, as it does clearanalytics', so a page that calls plausible()
+    on load with no stub of its own neither throws nor sends before it is shown."""
+    early = "<script>addEventListener('load', () => plausible('Early', {props: {n: 1}}))</script>"
+    page_server.add_page("/", html(serve(page_server, "script.js"), early))
+    browser_page.add_init_script(PRERENDER_SWITCH)
+    browser_page.goto(page_server.url("/"))
+    browser_page.wait_for_load_state("load")
+    assert browser_page.evaluate("plausible.q.length") == 1
+    assert page_server.events() == []
+    browser_page.evaluate("__activate()")
+    events = page_server.wait_for(lambda ev: named(ev, "pageview") == 1 and named(ev, "Early") == 1)
+    assert [(e.get("n"), e.get("p")) for e in events if e.get("n")] == [("Early", {"n": 1})]
