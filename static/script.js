@@ -37,12 +37,12 @@ p.id=j.id;(p!=c||!vis())&&flush(p)}).catch(function(){})}
 function track(name,o,y){
 o=o||{};
 var b=y?{n:name,u:o.u||o.url||l.href,d:dom,r:ref||null,h:hash?1:0,p:o.props,$:o.revenue,i:o.interactive}:{name:name,referrer:ref,language:n.language},k;
-if(!y&&o.props){b.props={};for(k in o.props)b.props[k]=''+o.props[k]}
-if(!y&&/^(view_item|add_to_cart|begin_checkout|purchase)$/.test(name))
-b.ecommerce={transaction_id:o.transaction_id,value:o.value,currency:o.currency,items:o.items};
+if(!y){if(o.props){b.props={};for(k in o.props)b.props[k]=''+o.props[k]}
+if(/^(view_item|add_to_cart|begin_checkout|purchase)$/.test(name))
+b.ecommerce={transaction_id:o.transaction_id,value:o.value,currency:o.currency,items:o.items}}
 back(send(b),o.callback)}
 function back(r,f){f&&(r?r.then(function(x){f({status:x.status})},function(e){f({error:e})}):f())}
-function plausible(a,o){track(a,o,1)}
+function plausible(name,o){track(name,o,1)}
 
 function start(){
 if(go||d.prerendering||d.visibilityState=='prerender')return;
