@@ -1,13 +1,14 @@
 """Serving the tracker script and its variants, `GET /js/script.js`, `/js/script.<options>.js`, `/js/plausible.js`.
 
-`static/script.js` is the base tracker (its gzipped size is the budget). An option is a fragment under
-`static/tracker/` spliced into the base's closure just before it defines its queue stub and starts, so
-a fragment can use and rewrap the base's functions (`send`, `page`, `track`, `start`) and a site pays
-only for the options it names. Variant names follow Plausible's (`script.outbound-links.file-downloads.js`,
-any order, each option once), so a site that used Plausible changes only the host; every `plausible.*` name
-and every `script.*` name but the bare `script.js` also carries the `window.plausible` layer, since those are
-the names Plausible's own snippets and plugins load. `clearanalytics.<options>.js` is the same without that
-layer. Unknown names are 404.
+`static/script.js` is the base tracker (its gzipped size is the budget). It defines `window.plausible` beside
+`window.clearanalytics`, both the same `track()` (Plausible's payload form for the first, ours for the second),
+so a site on Plausible's plain snippet changes only the host. An option is a fragment under `static/tracker/`
+spliced into the base's closure just before it defines its queue stub and starts, so a fragment can use and
+rewrap the base's functions (`send`, `page`, `track`, `plausible`, `start`) and a site pays only for the options
+it names. Variant names follow Plausible's (`script.outbound-links.file-downloads.js`, any order, each option
+once). `clearanalytics.<options>.js` is the same without `window.plausible` (the base's last argument, `P`,
+turned to 0), for a site that runs Plausible's own script beside ours and must keep its `window.plausible`.
+Unknown names are 404.
 
 Each variant is composed once per process and answered from memory: browsers revalidate it with the
 strong ETag (a hash of its bytes, so a new release changes it), an unchanged copy costs a 304, and
@@ -31,18 +32,20 @@ FRAGMENTS_DIR = "tracker"
 CACHE_CONTROL = "public, max-age=3600"
 # The base's line that defines the queue stub and then starts: fragments go right before it.
 SPLICE_MARKER = "\nw.clearanalytics=w.clearanalytics||"
+# The base's last line passes P=1 (define window.plausible); the clearanalytics. family passes 0.
+PLAUSIBLE_ON = "(window,document,location,navigator,history,1);"
+PLAUSIBLE_OFF = "(window,document,location,navigator,history,0);"
 
-PLAUSIBLE_LAYER = "plausible.js"
-# Option name (as in the URL) -> fragment files, in the order they are spliced. The order matters:
-# `plausible` defines what `manual` and `tagged-events` use; `links` is shared by the two link options.
+# Option name (as in the URL) -> fragment files, in the order they are spliced. `links` is shared by the
+# two link options.
 OPTIONS: dict[str, tuple[str, ...]] = {
     "hash": ("hash.js",),
     "pageview-props": ("pageview-props.js",),
     "revenue": (),  # window.plausible always takes `revenue`; the name is accepted for Plausible's snippets
-    "manual": (PLAUSIBLE_LAYER, "manual.js"),  # pageviews are then sent by plausible('pageview')
+    "manual": ("manual.js",),  # pageviews are then sent by plausible('pageview') or clearanalytics('pageview')
     "outbound-links": ("links.js", "outbound-links.js"),
     "file-downloads": ("links.js", "file-downloads.js"),
-    "tagged-events": (PLAUSIBLE_LAYER, "tagged-events.js"),  # sends through plausible()
+    "tagged-events": ("tagged-events.js",),  # sends through the closure's plausible(), in Plausible's form
     "404": ("404.js",),
     # Plausible names whose behaviour ours already has, or leaves out on purpose: accepted so that a page
     # loading them keeps being counted. compat: we find our tag by document.currentScript in every browser
@@ -54,7 +57,6 @@ OPTIONS: dict[str, tuple[str, ...]] = {
 FRAGMENT_ORDER = (
     "hash.js",
     "pageview-props.js",
-    PLAUSIBLE_LAYER,
     "manual.js",
     "links.js",
     "outbound-links.js",
@@ -73,7 +75,7 @@ class Variant:
     plausible: bool
 
     def fragments(self) -> list[str]:
-        wanted = {PLAUSIBLE_LAYER} if self.plausible else set()
+        wanted: set[str] = set()
         for option in self.options:
             wanted.update(OPTIONS[option])
         return [name for name in FRAGMENT_ORDER if name in wanted]
@@ -83,7 +85,7 @@ def parse_variant(filename: str) -> Variant | None:
     """`script.hash.manual.js` -> Variant({'hash', 'manual'}, plausible=True); None for a name we do not serve.
 
     Options come in any order, each at most once (Plausible builds no name with a repeat). The `clearanalytics.`
-    family is the same options without the `window.plausible` layer, for sites that only call clearanalytics()."""
+    family is the same options without `window.plausible`, for sites that keep Plausible's own script beside."""
     match = _NAME.match(filename)
     if match is None:
         return None
@@ -91,8 +93,7 @@ def parse_variant(filename: str) -> Variant | None:
     options = dotted.split(".")[1:] if dotted else []
     if len(set(options)) != len(options) or any(option not in OPTIONS for option in options):
         return None
-    plausible = family == "plausible" or (family == "script" and bool(options))
-    return Variant(frozenset(options), plausible=plausible)
+    return Variant(frozenset(options), plausible=family != "clearanalytics")
 
 
 def strip_header(fragment: str) -> str:
@@ -102,8 +103,13 @@ def strip_header(fragment: str) -> str:
     return fragment.strip("\n")
 
 
-def compose(base: str, fragments: list[str]) -> str:
-    """The base script with the fragments' code spliced into its closure (see SPLICE_MARKER)."""
+def compose(base: str, fragments: list[str], plausible: bool = True) -> str:
+    """The base script with the fragments' code spliced into its closure (see SPLICE_MARKER), and without
+    `window.plausible` unless `plausible`."""
+    if not plausible:
+        if base.count(PLAUSIBLE_ON) != 1:
+            raise ValueError(f"static/{SCRIPT_NAME} lost its last line's {PLAUSIBLE_ON!r}")
+        base = base.replace(PLAUSIBLE_ON, PLAUSIBLE_OFF)
     if not fragments:
         return base
     head, marker, tail = base.rpartition(SPLICE_MARKER)
@@ -116,7 +122,7 @@ def build(static_dir: Path, variant: Variant) -> str:
     """The variant's source, read from `static_dir` (the app's static folder)."""
     base = (static_dir / SCRIPT_NAME).read_text(encoding="utf-8")
     fragments = [(static_dir / FRAGMENTS_DIR / name).read_text(encoding="utf-8") for name in variant.fragments()]
-    return compose(base, fragments)
+    return compose(base, fragments, variant.plausible)
 
 
 @dataclass(frozen=True)
@@ -147,11 +153,11 @@ class TrackerScript:
 def tracker_script(variant: Variant | None = None) -> TrackerScript:
     """The app's script (or one variant), composed on first use and kept for the life of the process.
 
-    Kept by the fragments it is made of, not by name: names that differ only in order or in options with no
-    code share one copy, so at most 2^8 copies (eight options with code) of a few KB each exist, whatever names
-    are asked for."""
-    variant = variant or Variant(frozenset(), plausible=False)
-    key = tuple(variant.fragments())
+    Kept by what it is made of (the fragments, with or without `window.plausible`), not by name: names that
+    differ only in order or in options with no code share one copy, so at most 2 * 2^7 copies (seven options
+    with code) of a few KB each exist, whatever names are asked for."""
+    variant = variant or Variant(frozenset(), plausible=True)
+    key = (variant.plausible, *variant.fragments())
     scripts = current_app.extensions.setdefault("clearanalytics.tracker_variants", {})
     script = scripts.get(key)
     if script is None:
@@ -193,12 +199,12 @@ def gzipped_size(source: str) -> int:
 
 
 def size_table(static_dir: Path) -> list[tuple[str, int, int]]:
-    """(script name, gzipped bytes, extra over the base) for the base, plausible.js, each option alone
-    (without and with the Plausible layer) and all options together.
+    """(script name, gzipped bytes, extra over the base) for the base, clearanalytics.js, each option alone
+    (without and with `window.plausible`) and all options together.
 
     `python -m clearanalytics.tracker` prints it; docs/TRACKING.md quotes it."""
-    base = gzipped_size(build(static_dir, Variant(frozenset(), plausible=False)))
-    names = [SCRIPT_NAME, "plausible.js"]
+    base = gzipped_size(build(static_dir, Variant(frozenset(), plausible=True)))
+    names = [SCRIPT_NAME, "clearanalytics.js"]
     names += [f"clearanalytics.{option}.js" for option in OPTIONS]
     names += [f"script.{option}.js" for option in OPTIONS]
     names += ["clearanalytics." + ".".join(OPTIONS) + ".js", "script." + ".".join(OPTIONS) + ".js"]
