@@ -1,12 +1,9 @@
-/* ClearAnalytics tracker (docs/TRACKER.md). No cookies, no stored ids.
-c = this pageview {u url, id, t unsent engaged ms, v visible since or -1, s scroll %} */
-!function(w,d,l,n,h){
+!function(w,d,l,n,h,P){
 var S=d.currentScript,A=function(a){return S.getAttribute(a)},dom=A('data-domain')||l.hostname,
 api=A('data-api')||new URL('/api/event',S.src).href,hash=A('data-hash')!=null,ref=d.referrer,key,c,go,
 on=function(t,e,f){t.addEventListener(e,f)},now=function(){return performance.now()},
 vis=function(){return d.visibilityState=='visible'};
 
-// Why this browser must not send
 function why(){
 if(l.protocol=='file:')return'file:';
 if(/^(localhost|127(\.\d+){3}|\[::1\])$/.test(l.hostname))return'localhost';
@@ -37,19 +34,21 @@ key=k;p=c={u:l.href,t:0,v:vis()?now():-1,s:0};
 (r=send({name:'pageview',referrer:ref,language:n.language}))&&r.then(function(x){return x.json()}).then(function(j){
 p.id=j.id;(p!=c||!vis())&&flush(p)}).catch(function(){})}
 
-function track(name,o){
+function track(name,o,y){
 o=o||{};
-var b={name:name,referrer:ref,language:n.language},k;
-if(o.props){b.props={};for(k in o.props)b.props[k]=''+o.props[k]}
+var b=y?{n:name,u:o.u||o.url||l.href,d:dom,r:ref||null,h:hash?1:0,p:o.props,$:o.revenue,i:o.interactive}:{name:name,referrer:ref,language:n.language},k;
+if(!y){if(o.props){b.props={};for(k in o.props)b.props[k]=''+o.props[k]}
 if(/^(view_item|add_to_cart|begin_checkout|purchase)$/.test(name))
-b.ecommerce={transaction_id:o.transaction_id,value:o.value,currency:o.currency,items:o.items};
-send(b)}
+b.ecommerce={transaction_id:o.transaction_id,value:o.value,currency:o.currency,items:o.items}}
+back(send(b),o.callback)}
+function back(r,f){f&&(r?r.then(function(x){f({status:x.status})},function(e){f({error:e})}):f())}
+function plausible(name,o){track(name,o,1)}
 
 function start(){
-if(go||d.prerendering||d.visibilityState=='prerender')return;// prerendering: wait until shown
+if(go||d.prerendering||d.visibilityState=='prerender')return;
 go=1;
-var q=w.clearanalytics.q||[],i=0;
-w.clearanalytics=track;
+var q=w.clearanalytics.q||[],Q=P&&w.plausible&&w.plausible.q||[];
+w.clearanalytics=track;P&&(w.plausible=plausible);
 page();
 ['pushState','replaceState'].forEach(function(m){
 var f=h[m];h[m]=function(){var r=f.apply(this,arguments);page();return r}});
@@ -59,8 +58,9 @@ on(w,'scroll',depth);
 on(d,'visibilitychange',function(){tick(vis());vis()||flush(c)});
 on(w,'pagehide',function(){tick();flush(c)});
 on(w,'pageshow',function(e){e.persisted&&page(1)});
-for(;i<q.length;i++)track.apply(w,q[i])}
+q.forEach(function(a){track.apply(w,a)});Q.forEach(function(a){plausible.apply(w,a)})}
 
 w.clearanalytics=w.clearanalytics||function(){(w.clearanalytics.q=w.clearanalytics.q||[]).push(arguments)};
+P&&(w.plausible=w.plausible||function(){(w.plausible.q=w.plausible.q||[]).push(arguments)});
 on(d,'prerenderingchange',start);on(d,'visibilitychange',start);start()
-}(window,document,location,navigator,history);
+}(window,document,location,navigator,history,1);

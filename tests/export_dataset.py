@@ -174,10 +174,35 @@ def seed_exports(data_dir: Path, pageviews: int = BIG) -> Seeded:
             "items": json.dumps(items), "in_site_currency": i % 8 != 3, "created_at": moment,
         })  # fmt: skip
 
+    rows["events"] = custom_events(ex, shop, glx, now)
     for table, table_rows in rows.items():
         insert_rows(data_dir, table, table_rows)
     domains = {v: k for k, v in ids.items()}
     return Seeded(data_dir, acme, globex, now, rows, domains, {"acme": {ex, shop}, "globex": {glx}})
+
+
+EVENT_PROPS = [
+    {},
+    {"plan": "pro", "seats": 3},
+    {"note": TRICKY, "formula": "=1+2", "city": "Zürich", "nested": {"a": [1, 2]}},
+    {"url": "https://example.com/file.pdf?x=1", "ok": True, "none": None},
+]
+
+
+def custom_events(ex: str, shop: str, glx: str, now: datetime) -> list[dict]:
+    """31 custom events over the three sites, every 41 minutes back from a day ago, and 3 of 45 days ago:
+    names and props that CSV must quote or neutralise, non-ASCII text, nested props, no pageview."""
+    out = []
+    for i in range(34):
+        site_id = [ex, shop, glx][i % 3]
+        moment = now - (timedelta(days=45 + i - 31) if i >= 31 else timedelta(days=1, minutes=41 * i))
+        out.append({"id": ulid_at(moment), "site_id": site_id, "visitor_hash": f"v{i:04d}", "session_hash": f"s{i}",
+                    "pageview_id": None if i % 4 == 0 else ulid_at(moment - timedelta(seconds=5)),
+                    "name": ["Signup", "=Download", "Outbound Link: Click", "Café, \"quoted\""][i % 4],
+                    "hostname": "www.example.com", "pathname": ["/", "/pricing", "/=odd"][i % 3],
+                    "props": json.dumps(EVENT_PROPS[i % len(EVENT_PROPS)], ensure_ascii=i % 2 == 0),
+                    "created_at": moment})  # fmt: skip
+    return out
 
 
 # --- the expected output, computed independently --------------------------------------------
@@ -191,6 +216,8 @@ COLUMNS = {
     "goal_completions": ["id", "domain", "goal_id", "visitor_hash", "session_hash", "pageview_id", "created_at"],
     "ecommerce_events": ["id", "domain", "visitor_hash", "session_hash", "pageview_id", "event_type",
                          "transaction_id", "value", "currency", "in_site_currency", "items", "created_at"],
+    "events": ["id", "domain", "visitor_hash", "session_hash", "pageview_id", "name", "hostname", "pathname",
+               "props", "created_at"],
 }  # fmt: skip
 
 
@@ -213,7 +240,7 @@ def expected_json(seeded: Seeded, table: str, row: dict) -> dict:
         value = seeded.domains[row["site_id"]] if name == "domain" else row[name]
         if isinstance(value, datetime):
             value = value.strftime("%Y-%m-%dT%H:%M:%SZ")
-        elif name == "config":
+        elif name in ("config", "props"):
             value = json.loads(value)
         elif name == "items":
             value = expected_items(value)
@@ -231,7 +258,7 @@ def expected_csv(seeded: Seeded, table: str, row: dict) -> list[str]:
         elif isinstance(value, bool):
             cell = "true" if value else "false"
         elif isinstance(value, dict | list):
-            cell = json.dumps(value, separators=(",", ":"))
+            cell = json.dumps(value, separators=(",", ":"), ensure_ascii=False)  # as the exports write JSON
         elif name == "value":
             cell = f"{value:.2f}"
         else:
@@ -310,4 +337,4 @@ def walk_csv(server, token: str, route: str, **params) -> tuple[list[str], list[
 
 
 ROUTES = {"pageviews": "pageviews", "goals": "goals", "goal_completions": "goal-completions",
-          "ecommerce_events": "ecommerce-events"}  # fmt: skip
+          "ecommerce_events": "ecommerce-events", "events": "events"}  # fmt: skip

@@ -380,7 +380,8 @@ def test_the_export_routes_answer_the_same_from_either_store(both, apps, table):
             if len(rows) < 400:
                 break
             cursor = rows[-1]["id"] if fmt == "jsonl" else rows[-1][0]
-        assert walked == {"pageviews": 904, "goals": 3, "goal_completions": 25, "ecommerce_events": 22}[table]
+        sizes = {"pageviews": 904, "goals": 3, "goal_completions": 25, "ecommerce_events": 22, "events": 21 + 8}
+        assert walked == sizes[table]  # events: the dataset's 21 of acme in range and this module's 5 + 3
 
 
 @pytest.mark.parametrize(

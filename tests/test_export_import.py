@@ -43,6 +43,10 @@ def history(now: datetime) -> list[dict]:
                                  "referrer": "https://www.google.com/" if visit % 3 == 0 else "",
                                  "timestamp": (start + timedelta(seconds=40 * step)).isoformat() + "Z",
                                  "duration": rng.randint(0, 300)})  # fmt: skip
+        if visit % 4 == 1:  # custom events with props, for the events export ([5/7] item 7); no rng draw
+            lines.append(base | {"name": "Signup", "url": "https://example.com/signup",
+                                 "props": {"plan": "=pro" if visit % 8 == 1 else "free, \"yearly\""},
+                                 "timestamp": (start + timedelta(seconds=150)).isoformat() + "Z"})  # fmt: skip
         if visit % 5 == 0:
             item = {"item_id": "pro", "item_name": "Pro", "price": 49.99, "quantity": 1}
             order = {"transaction_id": f"T{visit}", "value": 49.99 * (1 + visit % 2), "currency": "EUR",

@@ -125,7 +125,7 @@ def _bq_value_errors(field: dict, value, where: str) -> list[str]:
 
 def test_bigquery_schema_follows_bigquerys_rules_for_every_table(seeded, server):
     schema = get(server, seeded.acme.token, "/export/bigquery-schema").json()
-    assert list(schema) == ["pageviews", "goals", "goal_completions", "ecommerce_events"]
+    assert list(schema) == ["pageviews", "goals", "goal_completions", "ecommerce_events", "events"]
     for table, fields in schema.items():
         assert bigquery_schema_errors(fields) == [], table
         assert [f["name"] for f in fields] == COLUMNS[table]

@@ -20,6 +20,7 @@ from export_dataset import RATE_LIMIT_ENV, ROUTES, Seeded, get, seed_exports
 from openapi_spec_validator import validate
 
 from clearanalytics import stats
+from clearanalytics.exports.columns import EXTENSION_TABLES, ROUTE_SEGMENTS
 
 PREFIX = "/api/v1"
 
@@ -86,6 +87,7 @@ def test_the_document_covers_every_endpoint_of_the_reference(document):
     if reference.exists():  # the list above is the reference's, checked when the reference is at hand
         assert set(re.findall(r"^GET\n(/\S+)$", reference.read_text(), re.M)) == expected
     extensions = {r.path for r in stats.REPORTS.values() if r.extension}  # beyond the reference, said in API.md
+    extensions |= {f"/export/{ROUTE_SEGMENTS[t]}" for t in EXTENSION_TABLES}  # custom events ([5/7] item 7)
     assert set(document["paths"]) == expected | extensions | {"/openapi.json"}
 
 

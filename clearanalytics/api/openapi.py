@@ -108,7 +108,7 @@ def _paths() -> dict[str, dict]:
         if table != "goals":
             params[2:2] = [p.EXPORT_FROM, p.EXPORT_TO]
         paths[path] = operation(
-            f"Raw {table} rows, ordered by id: JSON lines or CSV with a header row.",
+            p.export_summary(table),
             params,
             {"application/x-ndjson": p.row_schema(table), "text/csv": p.TEXT},
             tag="exports",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 
-from clearanalytics.exports.columns import ROUTE_SEGMENTS, TABLES, Column
+from clearanalytics.exports.columns import EXTENSION_TABLES, ROUTE_SEGMENTS, TABLES, Column
 from clearanalytics.stats import periods
 from clearanalytics.stats.exports import MAX_CURSOR_LENGTH, MAX_EXPORT_LIMIT
 from clearanalytics.stats.query import FILTER_DIMENSIONS, MAX_LIMIT
@@ -211,3 +211,9 @@ def per_table(item_schema: dict) -> dict:
 
 
 EXPORT_ROUTES = {table: f"/export/{segment}" for table, segment in ROUTE_SEGMENTS.items()}
+
+
+def export_summary(table: str) -> str:
+    """The export route's summary; a table beyond the reference's (custom events) says it is an extension."""
+    summary = f"Raw {table} rows, ordered by id: JSON lines or CSV with a header row."
+    return summary + (" An extension beyond the reference." if table in EXTENSION_TABLES else "")

@@ -107,12 +107,29 @@ ECOMMERCE_EVENTS: tuple[Column, ...] = (
     CREATED_AT,
 )
 
+# Custom events (an extension beyond the reference's four tables, issue [5/7] item 7).
+EVENTS: tuple[Column, ...] = (
+    ID,
+    DOMAIN,
+    VISITOR,
+    _c("session_hash", "string", "Anonymous session id."),
+    _c("pageview_id", "string", "The pageview the event was sent from, if known.", nullable=True),
+    _c("name", "string", "The event's name, such as Signup."),
+    _c("hostname", "string", "Host name of the page the event was sent from."),
+    _c("pathname", "string", "Path of the page the event was sent from."),
+    _c("props", "json", "The event's custom properties: an object of names to values ({} when none)."),
+    CREATED_AT,
+)
+
 TABLES: dict[str, tuple[Column, ...]] = {
     "pageviews": PAGEVIEWS,
     "goals": GOALS,
     "goal_completions": GOAL_COMPLETIONS,
     "ecommerce_events": ECOMMERCE_EVENTS,
+    "events": EVENTS,
 }
+# Tables beyond the API reference's: their routes are marked as extensions in OpenAPI.
+EXTENSION_TABLES = frozenset({"events"})
 
 # URL path segment of each table's export route (/api/v1/export/<segment>).
 ROUTE_SEGMENTS: dict[str, str] = {name: name.replace("_", "-") for name in TABLES}

@@ -2,7 +2,7 @@
 
 The M script reads each table through the CSV export with the bearer token in a header,
 follows the cursor page by page, and types every column from the same definitions as the
-schema. All four tables are fields of one record, evaluated lazily, so only the table
+schema. All five tables are fields of one record, evaluated lazily, so only the table
 named on the last line is fetched; the user changes that name to load another one.
 """
 
@@ -73,7 +73,7 @@ SCRIPT_HEAD = """// ClearAnalytics export for Power BI (Power Query M).
 // 1. Power BI Desktop: Get Data, Blank Query, Advanced Editor; paste this whole script.
 // 2. Replace YOUR_API_TOKEN below with an API token that has the export:read ability.
 // 3. Change the table name on the last line to load another table:
-//    pageviews, goals, goal_completions or ecommerce_events.
+//    pageviews, goals, goal_completions, ecommerce_events or events.
 let
     BaseUrl = {base_url},
     // Optional date range in each site's timezone, as YYYY-MM-DD; empty means the last 30 days.
@@ -114,7 +114,7 @@ let
 {tables}
     ]
 in
-    // Change the table name below to load another table: pageviews, goals, goal_completions, ecommerce_events.
+    // Change the table name below to load another table: pageviews, goals, goal_completions, ecommerce_events, events.
     Tables[pageviews]
 """
 

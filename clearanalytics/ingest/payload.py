@@ -202,12 +202,19 @@ def is_plausible(data: dict[str, Any]) -> bool:
     return "n" in data and "name" not in data
 
 
+def is_plausible_revenue(data: dict[str, Any]) -> bool:
+    """Plausible's Events API with its long names (`name`, `url`, `domain`, `props`) and `revenue`, a key the
+    native form does not have: read as Plausible's form, or the revenue would be silently lost.
+    Without `revenue` the long form is the native form already (the same keys, the same meaning)."""
+    return "name" in data and "revenue" in data
+
+
 def parse_payload(data: dict[str, Any], historical: bool = False) -> Payload:
     """Either format into one Payload; the Plausible form is recognised by its short keys.
 
     `historical` (imports) also reads a pageview's total `duration` and `scroll_depth`.
     """
-    if is_plausible(data):
+    if is_plausible(data) or is_plausible_revenue(data):
         return _parse_plausible(data)
     name = _string(data, "name", "name", required=True, limit=MAX_NAME_LENGTH)
     props = data.get("props")
@@ -235,40 +242,51 @@ def parse_payload(data: dict[str, Any], historical: bool = False) -> Payload:
     return payload
 
 
+def _key(data: dict[str, Any], short: str, *long: str) -> str:
+    """Which of Plausible's names for one field (short, then long) the body uses, so an error names that key;
+    for a field the body lacks, the name its own form would use (the long one when it sent `name`)."""
+    if short in data:
+        return short
+    found = next((name for name in long if name in data), None)
+    return found or (long[0] if "name" in data else short)
+
+
 def _parse_plausible(data: dict[str, Any]) -> Payload:
-    name = _string(data, "n", "n", required=True, limit=MAX_NAME_LENGTH)
-    domain = _string(data, "d", "d", required=True, limit=1000)
+    name = _string(data, k := _key(data, "n", "name"), k, required=True, limit=MAX_NAME_LENGTH)
+    domain = _string(data, k := _key(data, "d", "domain"), k, required=True, limit=1000)
+    props_key = _key(data, "p", "m", "props", "meta")  # none of them: no props, so no error names it
     payload = Payload(
         name=name,
-        url=_string(data, "u", "u", required=True),
+        url=_string(data, k := _key(data, "u", "url"), k, required=True),
         domain=domain.split(",")[0].strip(),
-        referrer=_string(data, "r", "r") or "",
-        props=_props(data.get("p", data.get("m")), "p" if "p" in data else "m"),
-        hash_routing=bool(data.get("h")),
+        referrer=_string(data, k := _key(data, "r", "referrer"), k) or "",
+        props=_props(data.get(props_key), props_key),
+        hash_routing=bool(data.get(_key(data, "h", "hashMode"))),
         plausible=True,
     )
     if name == "engagement":
         millis = _number(data.get("e", 0), "e", 0, MAX_DURATION_SECONDS * 1000)
         payload.duration = (millis or 0) / 1000
         payload.scroll_depth = _scroll(data.get("sd"), "sd")
-    revenue = data.get("$")
+    rk = _key(data, "$", "revenue")
+    revenue = data.get(rk)
     if revenue is not None:
         if not isinstance(revenue, dict):
-            raise PayloadError("$", "must be an object with amount and currency")
+            raise PayloadError(rk, "must be an object with amount and currency")
         amount = revenue.get("amount")
         if isinstance(amount, str):
             try:
                 amount = float(amount)
             except ValueError:
-                raise PayloadError("$.amount", "must be a number") from None
+                raise PayloadError(f"{rk}.amount", "must be a number") from None
         payload.ecommerce = Ecommerce(
             None,
-            _number(amount, "$.amount", 0, MAX_VALUE),
-            _check_currency(revenue.get("currency"), "$.currency"),
+            _number(amount, f"{rk}.amount", 0, MAX_VALUE),
+            _check_currency(revenue.get("currency"), f"{rk}.currency"),
             [],
         )
         if payload.ecommerce.value is None:
-            raise PayloadError("$.amount", "is required")
+            raise PayloadError(f"{rk}.amount", "is required")
     elif name in ECOMMERCE_NAMES:
         payload.ecommerce = _ecommerce(data.get("ecommerce"), name)
     return payload

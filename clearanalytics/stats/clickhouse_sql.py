@@ -229,6 +229,26 @@ WHERE goal_id = {goal_id:String}
 ORDER BY created_at DESC, id DESC
 LIMIT {limit:UInt32}
 """,
+    # realtime (stats/realtime.py): DuckDB's stats/sql/realtime_*.sql, the same rows and order (bytewise ties)
+    "realtime_minutes": """
+SELECT intDiv(toUnixTimestamp64Micro(created_at) - toUnixTimestamp64Micro({window_start:DateTime64(6, 'UTC')}),
+              60000000) AS minute,
+       toInt64(uniqExact(visitor_hash)) AS visitors, toInt64(count()) AS pageviews
+FROM fpv GROUP BY minute
+""",
+    "realtime_totals": "SELECT toInt64(uniqExact(visitor_hash)) AS visitors, toInt64(count()) AS pageviews FROM fpv",
+    "realtime_pages": """
+SELECT pathname, toInt64(uniqExact(visitor_hash)) AS visitors, toInt64(count()) AS pageviews
+FROM fpv GROUP BY pathname
+ORDER BY visitors DESC, pageviews DESC, pathname
+LIMIT {limit:UInt32}
+""",
+    "realtime_sources": """
+SELECT referrer_source AS source, toInt64(uniqExact(visitor_hash)) AS visitors, toInt64(count()) AS pageviews
+FROM fpv GROUP BY source
+ORDER BY visitors DESC, pageviews DESC, source
+LIMIT {limit:UInt32}
+""",
 }
 
 

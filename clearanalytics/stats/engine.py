@@ -7,7 +7,8 @@ A report is one of two kinds:
   24h period, open days only, `rollups.raw_only()`) runs the same daily SQL live over the query's
   ranges and the same combine, in one statement;
 - single (SINGLE below): one plain SQL file in `stats/sql/<name>.sql`, for the figures with no
-  additive daily form: the visitors of the last five minutes, and one goal's list of completions.
+  additive daily form: the visitors of the last five minutes, one goal's list of completions, and the
+  realtime view's last 30 minutes.
 
 The relations a report reads (ranges, filters, sessions, local time, parts) are stats/prelude.py's.
 Only fixed fragments are composed in code: the filter predicate (column names from the allowlist,
@@ -35,6 +36,11 @@ SQL_DIR = Path(__file__).resolve().parent / "sql"
 SINGLE: dict[str, tuple[str, ...]] = {
     "current_visitors": ("fpv",),  # a five-minute window: nothing to sum by day
     "goal_completions": ("ranges",),  # a list of rows, newest first: not a sum
+    # realtime (stats/realtime.py): the last 30 minutes, per minute and whole, and its pages and sources
+    "realtime_minutes": ("fpv",),
+    "realtime_totals": ("fpv",),
+    "realtime_pages": ("fpv",),
+    "realtime_sources": ("fpv",),
 }
 
 # Parameters a report may be given by its caller, and their value when it is not (goal_conversions:

@@ -35,7 +35,7 @@ DEFAULT_DAYS_BACK = 30
 MAX_CURSOR_LENGTH = 64
 CHUNK_ROWS = 5000  # DuckDB keeps ORDER BY ... LIMIT n a Top-N for n up to 5000 (see _chunk_rows)
 # Tables whose rows are events in time, exported for a date range; goals are exported whole.
-TIMED_TABLES = ("pageviews", "goal_completions", "ecommerce_events")
+TIMED_TABLES = ("pageviews", "goal_completions", "ecommerce_events", "events")
 
 
 @dataclass(frozen=True)

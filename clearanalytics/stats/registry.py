@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from clearanalytics.stats import conversions, custom_props, ecommerce, engine, traffic
+from clearanalytics.stats import conversions, custom_props, ecommerce, engine, realtime, traffic
 from clearanalytics.stats.report import COMPUTED, FILLED, POINT, RELATIVE, TOTALS, Field, Fill, Panel, Report
 
 VISITORS = Field("visitors", "int", "Unique visitors (distinct daily visitor hashes).")
@@ -228,6 +228,13 @@ RECORDS: tuple[Report, ...] = (
                     position=position, secondary=(count,)),
     ) for name, count, title, which, verb, position in (("entry", "entries", "Entry pages", "first", "entering", 12),
                                                          ("exit", "exits", "Exit pages", "last", "leaving", 14))),
+    realtime.RealtimeReport(
+        "realtime", "last_30_minutes",  # sql: stats.realtime is the module; stats.last_30_minutes(cur, query)
+        "The last 30 minutes: visitors per minute, current visitors, top pages and sources "
+        "(an extension beyond the reference; period, from and to are not used).",
+        realtime.FIELDS, shape=COMPUTED, compute=realtime.realtime, limit=True, title="Realtime", noun="minute",
+        label_field="minute", metric="visitors", extension=True, panel="widgets/realtime.html",
+    ),
 )  # fmt: skip
 
 REPORTS: dict[str, Report] = {r.name: r for r in RECORDS}

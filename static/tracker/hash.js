@@ -1,0 +1,2 @@
+/* option hash: fragment changes are page changes, as data-hash says */
+hash=1;
