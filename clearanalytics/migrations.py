@@ -264,6 +264,20 @@ def m007_rollup_months(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute(f"CREATE TABLE rollup_{table}_months AS SELECT * FROM rollup_{table} LIMIT 0")
 
 
+def m008_props(cur: duckdb.DuckDBPyConnection) -> None:
+    """The custom properties, entry pages and exit pages reports added the `prop`, `entry` and `exit`
+    dimensions to rollup_dims (no new table): forget the traffic rollups, daily and monthly, of every day
+    that raw events can rebuild (on or after sites.retained_from), so the next query builds them with those
+    rows. Purged days keep their rollups without them (docs/METRICS.md says so), as m006_registry did."""
+    kept_from = "coalesce((SELECT retained_from FROM sites WHERE sites.id = {table}.site_id), DATE '0001-01-01')"
+    cur.execute(f"DELETE FROM rollup_days WHERE kind = 'traffic' AND day >= {kept_from.format(table='rollup_days')}")
+    # a month is complete only when all its days are: a month with a rebuilt day is summed again
+    cur.execute(
+        "DELETE FROM rollup_months WHERE kind = 'traffic' AND month + INTERVAL 1 MONTH > "
+        + kept_from.format(table="rollup_months")
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_accounts,
     m002_tracking,
@@ -272,6 +286,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m005_site_retention,
     m006_registry,
     m007_rollup_months,
+    m008_props,
 )
 
 

@@ -119,11 +119,22 @@ def _person(rng: random.Random, data: Dataset, spec: SiteSpec, ip: str, day: dat
             url = f"https://{spec.domain}{path}" + (f"?{query}" if query else "")
             _send(data, spec, ip, agent, moment, name="pageview", url=url, language=language,
                   referrer=referrer if page_no == 0 else previous_url,
-                  duration=rng.choice((0, 5, 12, 30, 61, 90, 240)))  # fmt: skip
+                  duration=(duration := rng.choice((0, 5, 12, 30, 61, 90, 240))),
+                  scroll_depth=None if duration == 0 else min(100, 20 + duration // 3))  # fmt: skip
             previous_url = url
             moment += timedelta(minutes=rng.randint(1, 9), seconds=rng.randrange(60))
         if rng.random() < 0.2:
-            _send(data, spec, ip, agent, moment, name="cta_click", url=previous_url, language=language)
+            _send(
+                data,
+                spec,
+                ip,
+                agent,
+                moment,
+                name="cta_click",
+                url=previous_url,
+                language=language,
+                props=_props(ip, agent, previous_url),
+            )
             moment += timedelta(seconds=20)
         if rng.random() < 0.35:
             items = [
@@ -141,6 +152,18 @@ def _person(rng: random.Random, data: Dataset, spec: SiteSpec, ip: str, day: dat
                 _send(data, spec, ip, agent, moment, name=step, url=previous_url, language=language,
                       ecommerce=commerce)  # fmt: skip
         moment += timedelta(minutes=rng.choice((10, 25, 45, 90)))
+
+
+PLANS = ("free", "pro", "team")
+
+
+def _props(ip: str, agent: int, url: str) -> dict[str, str]:
+    """A CTA click's custom properties, varied without drawing from the generator (the rest stays as it was):
+    a plan for every click, a position (its name with a slash and a tilde) for even agents only."""
+    props = {"plan": PLANS[(int(ip.split(".")[2]) + agent) % len(PLANS)]}
+    if agent % 2 == 0:
+        props["cta/position~"] = "header" if url.rstrip("/").count("/") == 2 else "footer"
+    return props
 
 
 def _send(data: Dataset, spec: SiteSpec, ip: str, agent: int, moment: datetime, **payload) -> None:
@@ -185,6 +208,7 @@ def _derive(data: Dataset) -> None:
                 "referrer_source": source, "channel": channel, "utm_source": utm_triple[0],
                 "utm_medium": utm_triple[1], "utm_campaign": utm_triple[2], "browser": browser, "os": os_name,
                 "device_type": device, "language": languages[raw.get("language")], "duration": raw["duration"],
+                "scroll_depth": raw.get("scroll_depth"),
                 "created_at": moment,
             }  # fmt: skip
             data.pageviews.append(row)
@@ -192,7 +216,8 @@ def _derive(data: Dataset) -> None:
                 data.completions.append(_completion(f"goal-{raw['domain']}-signup", row, row_id))
         elif name == "cta_click":
             row = common | {"id": row_id, "pageview_id": None, "name": name, "hostname": raw["domain"],
-                            "pathname": path, "props": "{}", "created_at": moment}  # fmt: skip
+                            "pathname": path, "props": json.dumps(raw.get("props", {}), ensure_ascii=False),
+                            "created_at": moment}  # fmt: skip
             data.events.append(row)
             data.completions.append(_completion(f"goal-{raw['domain']}-click", row, None))
         else:

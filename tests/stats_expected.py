@@ -353,3 +353,97 @@ def current_visitors(data: Dataset, domains: list[str], now: datetime) -> int:
     return len(
         {p["visitor_hash"] for p in data.pageviews if p["site_id"] in site_ids and since <= p["created_at"] <= now}
     )
+
+
+def _session_filter(key: str) -> bool:
+    name = key[7:-1] if key.startswith("filter[") and key.endswith("]") else None
+    return name is not None and (name == "goal" or name.startswith("props."))
+
+
+class SessionExpected(Expected):
+    """Expected with the session filters of issue [5/7] (filter[props.NAME], filter[goal]) and its reports:
+    custom properties, entry and exit pages. A session filter keeps the sessions with a custom event in the
+    window carrying the property's value (an empty value: an event without the property), or with a
+    completion of the goal in the window; every filter must hold."""
+
+    def __init__(self, data: Dataset, domains: list[str], params: dict, now: datetime, window: Window | None = None):
+        self.session_filters = {k[7:-1]: (v or None) for k, v in params.items() if _session_filter(k)}
+        super().__init__(data, domains, {k: v for k, v in params.items() if not _session_filter(k)}, now, window)
+        self.params = params
+        self.domains = domains
+        if self.session_filters:
+            kept = self._kept_sessions()
+            self.fpv = [p for p in self.fpv if (p["site_id"], p["session_hash"]) in kept]
+            self.fsessions = {(p["site_id"], p["session_hash"]) for p in self.fpv}
+            self.ec = [e for e in self._in_window(data.ecommerce) if self._session_ok(e)]
+            self.ev = [e for e in self._in_window(data.events) if self._session_ok(e)]
+            self.purchases = [e for e in self.ec if e["event_type"] == "purchase" and e["in_site_currency"]]
+
+    def _kept_sessions(self) -> set[tuple]:
+        kept = None
+        for name, value in self.session_filters.items():
+            if name == "goal":
+                rows = [c for c in self._in_window(self.data.completions) if c["goal_id"] == value]
+            else:
+                prop = name[len("props.") :]
+                rows = [e for e in self._in_window(self.data.events) if json.loads(e["props"]).get(prop) == value]
+            sessions = {(r["site_id"], r["session_hash"]) for r in rows}
+            kept = sessions if kept is None else kept & sessions
+        return kept
+
+    def _session_ok(self, row: dict) -> bool:
+        filtered = self.filters or getattr(self, "session_filters", None)
+        return not filtered or (row["site_id"], row["session_hash"]) in self.fsessions
+
+    def previous(self) -> SessionExpected:
+        return SessionExpected(self.data, self.domains, self.params, None, self.window.previous())
+
+    def properties(self, name: str, limit: int | None = None) -> list[dict]:
+        """/stats/properties?property=NAME: visitors and events per value; conversion_rate with filter[goal]."""
+        groups = defaultdict(list)
+        for e in self.ev:
+            props = json.loads(e["props"])
+            if name in props:
+                groups[props[name]].append(e)
+        rows = [{"value": value, "visitors": len({e["visitor_hash"] for e in events}), "events": len(events)}
+                for value, events in groups.items()]  # fmt: skip
+        rows = sorted(rows, key=lambda r: (-r["visitors"], -r["events"], r["value"]))[: limit or self.limit]
+        if "goal" not in self.session_filters:
+            return [r | {"conversion_rate": None} for r in rows]
+        without = {k: v for k, v in self.params.items() if k != "filter[goal]"}
+        base = SessionExpected(self.data, self.domains, without, None, self.window).properties(name, 10**6)
+        visitors = {r["value"]: r["visitors"] for r in base}
+        return [r | {"conversion_rate": rate(r["visitors"], visitors[r["value"]])} for r in rows]
+
+    def _ends(self, last: bool, key: str) -> list[dict]:
+        sessions = defaultdict(list)
+        for p in self.pv:
+            if not (self.filters or self.session_filters) or (p["site_id"], p["session_hash"]) in self.fsessions:
+                sessions[(p["site_id"], p["session_hash"])].append(p)
+        groups = defaultdict(list)
+        for rows in sessions.values():
+            end = max(rows, key=lambda p: (p["created_at"], p["id"])) if last else min(
+                rows, key=lambda p: (p["created_at"], p["id"]))  # fmt: skip
+            groups[end["pathname"]].append(end)
+        rows = [{"pathname": path, "visitors": len({p["visitor_hash"] for p in ends}), key: len(ends)}
+                for path, ends in groups.items()]  # fmt: skip
+        return sorted(rows, key=lambda r: (-r[key], -r["visitors"], r["pathname"]))[: self.limit]
+
+    def entry_pages(self) -> list[dict]:
+        """/stats/entry-pages: each session's first pageview in the window (ties by id)."""
+        return self._ends(False, "entries")
+
+    def exit_pages(self) -> list[dict]:
+        """/stats/exit-pages: each session's last pageview in the window (ties by id)."""
+        return self._ends(True, "exits")
+
+    def scroll_depth(self) -> list[dict]:
+        """/stats/scroll-depth: per path, the pageviews with a known scroll depth and the mean of their depths."""
+        groups = defaultdict(list)
+        for p in self.fpv:
+            if p.get("scroll_depth") is not None:
+                groups[p["pathname"]].append(p)
+        rows = [{"pathname": path, "visitors": len({p["visitor_hash"] for p in known}), "pageviews": len(known),
+                 "scroll_depth": mean(sum(p["scroll_depth"] for p in known), len(known))}
+                for path, known in groups.items()]  # fmt: skip
+        return sorted(rows, key=lambda r: (-r["pageviews"], r["pathname"]))[: self.limit]

@@ -87,10 +87,13 @@ FILTER = {
     "explode": True,
     "schema": {
         "type": "object",
-        "properties": {name: {"type": "string"} for name in FILTER_DIMENSIONS},
+        "properties": {name: {"type": "string"} for name in (*FILTER_DIMENSIONS, "goal")},
+        "patternProperties": {r"^props\..+$": {"type": "string"}},
     },
     "description": "Filters as filter[DIMENSION]=VALUE, such as filter[page]=/pricing; an empty value "
-    "matches a missing one (filter[referrer]= is direct traffic). Another dimension is 422.",
+    "matches a missing one (filter[referrer]= is direct traffic). Another dimension is 422. Extensions beyond "
+    "the reference: filter[props.NAME]=VALUE (the sessions with a custom event whose property NAME is VALUE; "
+    "empty: an event without NAME) and filter[goal]=GOAL_ID (the sessions that completed the goal).",
 }
 STATS_PARAMS = [PERIOD, FROM, TO, DOMAIN, FILTER]
 EXPORT_FORMAT = query_param(
@@ -117,6 +120,11 @@ EXPORT_TO = query_param("to", {"type": "string", "format": "date"}, "End date, Y
 def _stats_operation(report: Report) -> tuple[str, str, list[dict], dict]:
     """path, summary, extra parameters and response body of one registry report with an API route."""
     params = (STATS_PARAMS if report.periodic else [DOMAIN, FILTER]) + ([limit_param(10)] if report.limit else [])
+    params += [
+        {"name": name, "in": "query", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 300},
+         "description": description}
+        for name, description in report.required
+    ]  # fmt: skip
     summary = report.summary + (" An extension beyond the reference." if report.extension else "")
     return report.path, summary, params, data_of(report.data_schema())
 

@@ -31,6 +31,9 @@ def _query_error(exc: stats.QueryError):
 
 def _stats_view(report: stats.Report):
     def view():
+        for name, _description in report.required:  # e.g. the properties report's `property`
+            if not request.args.get(name):
+                raise stats.QueryError(name, f"The {name} field is required.")
         query = request_query(tenant_sites(request.args.get("domain")))
         return jsonify(data=report(get_cursor(), query))
 

@@ -25,6 +25,7 @@ or 0), and `{day}` is always that column.
 
 from __future__ import annotations
 
+from clearanalytics.stats import session_filters
 from clearanalytics.stats.daily_sql import DIMENSIONS
 
 LOCAL_GRAINS = ("day", "days", "local")
@@ -82,16 +83,28 @@ def relations(db: str, count: int, grain: str, predicate: str, engaged: bool) ->
     """
     day = day_column(grain, count)
     filtered = predicate != "1"
+    predicate = predicate.replace(session_filters.CH_EVENTS, f"{db}.events WHERE {range_predicate(count)}").replace(
+        session_filters.CH_GOALS, f"{db}.goal_completions WHERE {range_predicate(count)}"
+    )
     sessions = " AND (site_id, session_hash) IN (SELECT site_id, session_hash FROM fpv)" if filtered else ""
     duration = "greatest(p.duration, coalesce(e.duration, 0))" if engaged else "p.duration"
+    # the greatest known scroll depth of the pageview's own and its engagement rows' (clickhouse_store._SCROLL)
+    scroll = (
+        "multiIf(e.scroll IS NULL, p.scroll_depth, p.scroll_depth IS NULL, e.scroll,"
+        " greatest(p.scroll_depth, e.scroll))"
+        if engaged
+        else "p.scroll_depth"
+    )
     engagement = (
-        f"\n        LEFT JOIN (SELECT pageview_id, max(duration) AS duration FROM {db}.pageview_engagements"
+        f"\n        LEFT JOIN (SELECT pageview_id, max(duration) AS duration, max(scroll_depth) AS scroll"
+        f" FROM {db}.pageview_engagements"
         f" WHERE {range_predicate(count)} GROUP BY pageview_id) AS e ON e.pageview_id = p.id"
         if engaged
         else ""
     )
     pv = (
-        f"SELECT p.* REPLACE ({duration} AS duration), {REFERRER_HOST} AS referrer_host, {day} AS day\n"
+        f"SELECT p.* REPLACE ({duration} AS duration, {scroll} AS scroll_depth),"
+        f" {REFERRER_HOST} AS referrer_host, {day} AS day\n"
         f"        FROM {db}.pageviews AS p{engagement}\n        WHERE {range_predicate(count, 'p')}"
     )
 
@@ -239,8 +252,43 @@ LIMIT {limit:UInt32}
 }
 
 
+# daily_sql.SESSION_DIMENSIONS in ClickHouse's dialect: a custom property's (name, value) pairs, and each
+# session's first and last path (ties by id, as DuckDB's row_number orders them).
+_NULL = "CAST(NULL AS Nullable(String))"
+OWN_DAILY: dict[str, str] = {
+    "scroll": f"""
+SELECT {{site}} AS k_site, day AS k_day, 'scroll' AS dimension, pathname AS v1, {_NULL} AS v2, {_NULL} AS v3,
+       toInt64(uniqExact(visitor_hash)) AS visitors, toInt64(count()) AS pageviews,
+       toInt64(sum(scroll_depth)) AS total_duration
+FROM dpv WHERE scroll_depth IS NOT NULL
+GROUP BY k_site, k_day, v1, v2, v3
+""",
+    "prop": f"""
+SELECT {{site}} AS k_site, day AS k_day, 'prop' AS dimension, kv.1 AS v1, kv.2 AS v2, {_NULL} AS v3,
+       toInt64(uniqExact(visitor_hash)) AS visitors, toInt64(count()) AS pageviews, toInt64(0) AS total_duration
+FROM ev ARRAY JOIN JSONExtractKeysAndValues(props, 'String') AS kv
+GROUP BY k_site, k_day, v1, v2, v3
+""",
+    **{
+        name: f"""
+SELECT {{site}} AS k_site, day AS k_day, '{name}' AS dimension, v1, {_NULL} AS v2, {_NULL} AS v3,
+       toInt64(uniqExact(visitor_hash)) AS visitors, toInt64(count()) AS pageviews, toInt64(0) AS total_duration
+FROM (
+    SELECT site_id, session_hash, any(day) AS day, any(visitor_hash) AS visitor_hash,
+           {pick}(pathname, (created_at, id)) AS v1
+    FROM dspv GROUP BY site_id, session_hash
+)
+GROUP BY k_site, k_day, v1, v2, v3
+"""
+        for name, pick in (("entry", "argMin"), ("exit", "argMax"))
+    },
+}
+
+
 def dimension_daily(name: str, light: bool) -> str:
     """The rollup_dims rows of one dimension (daily_sql._dimension_daily's rule)."""
+    if name in OWN_DAILY:
+        return OWN_DAILY[name]
     v1, v2, v3, where = DIMENSIONS[name]
     values = ", ".join(
         f"{'CAST(NULL AS Nullable(String))' if v == 'NULL' else v} AS v{i}" for i, v in enumerate((v1, v2, v3), 1)
@@ -276,6 +324,11 @@ def compile_filters(query_filters) -> tuple[str, dict[str, str]]:
     """engine.compile_filters' predicate in ClickHouse's parameter syntax: allowlisted columns, bound values."""
     clauses, params = [], {}
     for index, flt in enumerate(query_filters):
+        if flt.session:  # a custom property or a goal: stats/session_filters.py
+            clause, bound = session_filters.clickhouse_clause(flt, index)
+            clauses.append(clause)
+            params |= bound
+            continue
         column = flt.column
         if flt.value is None:
             clauses.append(f"{column} IS NULL")

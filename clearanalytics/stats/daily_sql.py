@@ -211,9 +211,59 @@ DIMENSIONS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
+# The rollup_dims breakdowns with a daily query of their own: dimension -> (the prelude relations it
+# reads, its daily rows). Same columns as the others; what `pageviews` and `total_duration` hold is
+# named per dimension.
+# - scroll: v1 the path; visitors, pageviews and in `total_duration` the sum of scroll depths, all of the
+#   pageviews with a known scroll depth (NULL: the tracker never reported one);
+# - prop: v1 the custom property's name, v2 its value; visitors with a custom event carrying that pair,
+#   and in `pageviews` those events (props are an object of string values: ingest/payload.py);
+# - entry, exit: v1 the path of each session's first (last) pageview in range, ties by id; visitors, and
+#   in `pageviews` the sessions entering (leaving) there. A session lies in one local day (its visitor hash
+#   does), so these sum per (site, local day) like every other dimension; with filters they are the
+#   entries and exits of the sessions the filters keep (dspv).
+OWN_DIMENSIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "scroll": (
+        ("dpv",),
+        """
+SELECT {site} AS site_id, {day} AS day, 'scroll' AS dimension, pathname AS v1, NULL::VARCHAR AS v2, NULL::VARCHAR AS v3,
+       count(DISTINCT visitor_hash) AS visitors, count(*) AS pageviews, sum(scroll_depth) AS total_duration
+FROM dpv WHERE scroll_depth IS NOT NULL
+GROUP BY ALL
+""",
+    ),
+    "prop": (
+        ("dev",),
+        """
+SELECT {site} AS site_id, {day} AS day, 'prop' AS dimension, kv.key AS v1, kv.value AS v2, NULL::VARCHAR AS v3,
+       count(DISTINCT visitor_hash) AS visitors, count(*) AS pageviews, 0 AS total_duration
+FROM (SELECT *, unnest(map_entries(json_transform(props, '"MAP(VARCHAR, VARCHAR)"'))) AS kv FROM dev) pairs
+GROUP BY ALL
+""",
+    ),
+    **{
+        name: (
+            ("dspv",),
+            f"""
+SELECT {{site}} AS site_id, {{day}} AS day, '{name}' AS dimension, pathname AS v1, NULL::VARCHAR AS v2,
+       NULL::VARCHAR AS v3, count(DISTINCT visitor_hash) AS visitors, count(*) AS pageviews, 0 AS total_duration
+FROM (
+    SELECT * FROM dspv
+    QUALIFY row_number() OVER (PARTITION BY site_id, session_hash ORDER BY created_at {order}, id {order}) = 1
+) ends
+GROUP BY ALL
+""",
+        )
+        for name, order in (("entry", "ASC"), ("exit", "DESC"))
+    },
+}
+
+
 def _dimension_daily(name: str, light: bool) -> str:
     """Visitors, pageviews and engaged time per value of one dimension (its columns from DIMENSIONS);
     `light`: visitors only (zeros for the others), for the reports that show nothing else."""
+    if name in OWN_DIMENSIONS:
+        return OWN_DIMENSIONS[name][1]
     v1, v2, v3, where = DIMENSIONS[name]
     values = ", ".join(f"{'NULL::VARCHAR' if v == 'NULL' else v} AS v{i}" for i, v in enumerate((v1, v2, v3), 1))
     measures = (
@@ -230,6 +280,7 @@ GROUP BY ALL
 def daily(table: str, dimension: str | None = None, light: bool = False) -> Daily:
     """The daily query of `table`; for rollup_dims one dimension, or all of them (for a build)."""
     if table == "dims":
-        names = [dimension] if dimension else list(DIMENSIONS)
-        return Daily(("dpv",), "\nUNION ALL\n".join(_dimension_daily(n, light) for n in names))
+        names = [dimension] if dimension else [*DIMENSIONS, *OWN_DIMENSIONS]
+        reads = sorted({r for n in names for r in (OWN_DIMENSIONS[n][0] if n in OWN_DIMENSIONS else ("dpv",))})
+        return Daily(tuple(reads), "\nUNION ALL\n".join(_dimension_daily(n, light) for n in names))
     return DAILY[f"{table}_light" if light else table]

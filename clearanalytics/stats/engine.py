@@ -27,7 +27,7 @@ from typing import Any
 
 import duckdb
 
-from clearanalytics.stats import prelude, rollup_sql
+from clearanalytics.stats import prelude, rollup_sql, session_filters
 from clearanalytics.stats.query import Query, SiteRange
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -45,7 +45,8 @@ SINGLE: dict[str, tuple[str, ...]] = {
 
 # Parameters a report may be given by its caller, and their value when it is not (goal_conversions:
 # the goals are the accounts side's; without them, only the goals with completions are listed).
-GOALS_UNKNOWN: dict[str, Any] = {"goal_ids": None, "goal_sites": None}
+# The properties report's (rollup_sql.COMBINE["properties"]): without a property, no rows; $values NULL: every value.
+GOALS_UNKNOWN: dict[str, Any] = {"goal_ids": None, "goal_sites": None, "property": None, "values": None}
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
@@ -60,6 +61,11 @@ def compile_filters(query: Query) -> tuple[str, dict[str, Any]]:
     """The WHERE predicate for `fpv`: column names from the allowlist, values bound as $f0, $f1, ..."""
     clauses, params = [], {}
     for index, flt in enumerate(query.filters):
+        if flt.session:  # a custom property or a goal: stats/session_filters.py
+            clause, bound = session_filters.duckdb_clause(flt, index)
+            clauses.append(clause)
+            params |= bound
+            continue
         column = flt.column  # a KeyError here means a Filter bypassed parse_filters: a bug, not input
         if flt.value is None:
             clauses.append(f"{column} IS NULL")

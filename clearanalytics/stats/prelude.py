@@ -19,7 +19,7 @@ against the texts.
   on quarter hours): converting a few thousand quarter hours and joining is about three times faster
   than converting every row's timestamp;
 - `lpv`, `lpurchases`: `fpv` and `purchases` with `local_time`, the site's wall-clock time;
-- `dpv`, `dspv`, `dpurchases`, `dec`, `dgc`: `fpv`, `spv`, `purchases`, `ec` and `gc` with `day`,
+- `dpv`, `dspv`, `dpurchases`, `dec`, `dgc`, `dev`: `fpv`, `spv`, `purchases`, `ec`, `gc` and `ev` with `day`,
   the time part a row is summed in (see GRAINS): the site's local day (with `local_time`) for the
   rollups, the UTC hour for the 24h time series, or none (NULL) when the report does not group by
   time; daily_sql.PART_KEYS says which keys a daily query groups by at each grain.
@@ -99,11 +99,12 @@ def _parts(grain: str, filtered: bool, predicate: str) -> list[Relation]:
             Relation("dpurchases", ("lpurchases",), "\n    SELECT *, local_time::DATE AS day FROM lpurchases"),
             Relation("dec", ("ec", "clock"), _local("ec", day)),
             Relation("dgc", ("gc", "clock"), _local("gc", day)),
+            Relation("dev", ("ev", "clock"), _local("ev", day)),
         ]
     # No local time: the part relations are their sources (plus the UTC hour for 24h buckets), and
     # dpv filters pv itself, so a whole-range statement has no more relations than a plain query.
     hour = ", date_trunc('hour', created_at) AS day" if grain == "hour" else ""
-    sources = {"dspv": "spv" if filtered else "pv", "dpurchases": "purchases", "dec": "ec", "dgc": "gc"}
+    sources = {"dspv": "spv" if filtered else "pv", "dpurchases": "purchases", "dec": "ec", "dgc": "gc", "dev": "ev"}
     return [
         Relation("dpv", ("pv",), f"\n    SELECT *{hour} FROM pv WHERE {predicate}"),
         *(Relation(name, (source,), f"\n    SELECT *{hour} FROM {source}") for name, source in sources.items()),

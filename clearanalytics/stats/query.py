@@ -34,6 +34,11 @@ FILTER_DIMENSIONS = {
     "device": "device_type",
     "language": "language",
 }
+# Session filters (stats/session_filters.py): the pageviews of sessions with an event carrying a custom
+# property's value (`props.NAME`), or with a completion of a goal (`goal`, the goal's id).
+PROPS_PREFIX = "props."
+GOAL_FILTER = "goal"
+MAX_PROPERTY_NAME = 300
 
 
 class QueryError(ValueError):
@@ -64,6 +69,11 @@ class Filter:
     def column(self) -> str:
         return FILTER_DIMENSIONS[self.dimension]
 
+    @property
+    def session(self) -> bool:
+        """A session filter (a custom property or a goal), not a comparison of a pageview column."""
+        return self.dimension == GOAL_FILTER or self.dimension.startswith(PROPS_PREFIX)
+
 
 @dataclass(frozen=True)
 class Query:
@@ -74,6 +84,7 @@ class Query:
     now: datetime  # naive UTC
     filters: tuple[Filter, ...] = ()
     limit: int = 10
+    prop_name: str | None = None  # the custom property the properties report lists (`property=NAME`)
 
     @property
     def hourly(self) -> bool:
@@ -167,10 +178,29 @@ def parse_filters(params: Mapping[str, str]) -> tuple[Filter, ...]:
     for key, value in params.items():
         if key.startswith("filter[") and key.endswith("]"):
             dimension = key[7:-1]
-            if dimension not in FILTER_DIMENSIONS:
+            if dimension == GOAL_FILTER:
+                if not value:
+                    raise QueryError(key, "The goal filter needs a goal id (GET /api/v1/goals lists them).")
+            elif dimension.startswith(PROPS_PREFIX):
+                _property_name(dimension[len(PROPS_PREFIX) :], key)
+            elif dimension not in FILTER_DIMENSIONS:
                 raise QueryError(key, f"Unknown filter dimension {dimension!r}.")
             found.append(Filter(dimension, value if value != "" else None))
     return tuple(sorted(found, key=lambda f: f.dimension))
+
+
+def _property_name(name: str, field_name: str) -> str:
+    """A custom property's name as ingest stores them: 1 to MAX_PROPERTY_NAME characters (user data: it is
+    only ever a bound parameter)."""
+    if not name or len(name) > MAX_PROPERTY_NAME:
+        raise QueryError(field_name, f"The {field_name} field must name a property (1-{MAX_PROPERTY_NAME} characters).")
+    return name
+
+
+def parse_property(params: Mapping[str, str]) -> str | None:
+    """`property=NAME` (the properties report); None when absent, which that report refuses."""
+    raw = params.get("property")
+    return None if raw is None else _property_name(raw, "property")
 
 
 def parse_query(
@@ -186,6 +216,7 @@ def parse_query(
     raw_from, raw_to = params.get("from") or None, params.get("to") or None
     limit = parse_limit(params.get("limit"), default_limit)
     filters = parse_filters(params)
+    prop = parse_property(params)
     if raw_from or raw_to:
         if not raw_from:
             raise QueryError("from", "The from field is required when to is present.")
@@ -196,14 +227,14 @@ def parse_query(
             raise QueryError("from", "The from field must be a date before or equal to to.")
         if (date_to - date_from).days > 3660:
             raise QueryError("from", "The range from..to may span at most ten years.")
-        return Query(tuple(sites), "custom", date_from, date_to, now, filters, limit)
+        return Query(tuple(sites), "custom", date_from, date_to, now, filters, limit, prop)
     period = params.get("period") or default_period
     if period not in PERIODS:
         raise QueryError("period", f"The period field must be one of: {described_list()}.")
     if period == "24h":
-        return Query(tuple(sites), period, None, None, now, filters, limit)
+        return Query(tuple(sites), period, None, None, now, filters, limit, prop)
     # Local "today" differs per site; the dates end at the latest of the sites' todays, so
     # that no site's today is cut off, and each site's range is taken in its own timezone.
     reference = max(today_in(site, now) for site in sites) if sites else now.date()
     date_from, date_to = _period_dates(period, reference)
-    return Query(tuple(sites), period, date_from, date_to, now, filters, limit)
+    return Query(tuple(sites), period, date_from, date_to, now, filters, limit, prop)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from clearanalytics.stats import conversions, ecommerce, engine, realtime, traffic
+from clearanalytics.stats import conversions, custom_props, ecommerce, engine, realtime, traffic
 from clearanalytics.stats.report import COMPUTED, FILLED, POINT, RELATIVE, TOTALS, Field, Fill, Panel, Report
 
 VISITORS = Field("visitors", "int", "Unique visitors (distinct daily visitor hashes).")
@@ -189,6 +189,45 @@ RECORDS: tuple[Report, ...] = (
                                                ("pageviews", "Pageviews", "int", None)),
                     position=100, secondary=("pageviews",)),
     ),
+    Report(
+        "properties", "properties",
+        "One custom property's values (property=NAME) with visitors, events and, with filter[goal], conversion rate "
+        "(an extension beyond the reference).",
+        (Field("value", "string", "The property's value."),
+         Field("visitors", "int", "Unique visitors with a custom event carrying the value."),
+         Field("events", "int", "Custom events carrying the value."),
+         Field("conversion_rate", "number?", "With filter[goal]: the value's visitors in the goal's converting "
+               "sessions, in % of the value's visitors without that filter; null without it.")),
+        shape=COMPUTED, compute=custom_props.properties, limit=True, title="Custom properties", noun="value",
+        label_field="value", metric="visitors", extension=True,
+        required=(("property", "The custom property's name, as the tracker sent it (1-300 characters)."),),
+    ),
+    Report(
+        "scroll-depth", "scroll_depth",
+        "Mean scroll depth per page, of the pageviews whose depth is known (an extension beyond the reference).",
+        (Field("pathname", "string", "The page's path."),
+         Field("visitors", "int", "Unique visitors with a known scroll depth on the path."),
+         Field("pageviews", "int", "Pageviews with a known scroll depth."),
+         Field("scroll_depth", "int", "Mean of their deepest scroll positions, in whole percent (half up).")),
+        row=traffic.scroll_row, limit=True, title="Scroll depth", noun="page", label_field="pathname",
+        metric="pageviews", extension=True,
+        panel=Panel("scroll-depth", "Scroll depth", (("pathname", "Page", "text", "page"),
+                                                     ("scroll_depth", "Scroll %", "int", None),
+                                                     ("pageviews", "Pageviews", "int", None)),
+                    position=16, secondary=("pageviews",)),
+    ),
+    *(Report(
+        f"{name}-pages", f"{name}_pages",
+        f"{title}: the {which} pageview of each session, sessions and visitors per path "
+        "(an extension beyond the reference).",
+        (Field("pathname", "string", "The page's path."), Field("visitors", "int", f"Unique visitors {verb} there."),
+         Field(count, "int", f"Sessions {verb} there.")),
+        limit=True, title=title, noun="page", label_field="pathname", metric=count, extension=True,
+        panel=Panel(f"{name}-pages", title, (("pathname", "Page", "text", None), VISITOR_COLUMN,
+                                            (count, count.title(), "int", None)),
+                    position=position, secondary=(count,)),
+    ) for name, count, title, which, verb, position in (("entry", "entries", "Entry pages", "first", "entering", 12),
+                                                         ("exit", "exits", "Exit pages", "last", "leaving", 14))),
     realtime.RealtimeReport(
         "realtime", "last_30_minutes",  # sql: stats.realtime is the module; stats.last_30_minutes(cur, query)
         "The last 30 minutes: visitors per minute, current visitors, top pages and sources "

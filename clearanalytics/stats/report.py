@@ -29,6 +29,7 @@ POINT = "point"  # change of a rate in percentage points
 TYPES: dict[str, dict[str, Any]] = {
     "int": {"type": "integer", "minimum": 0},
     "number": {"type": "number"},
+    "number?": {"type": ["number", "null"]},
     "string": {"type": "string"},
     "string?": {"type": ["string", "null"]},
     "boolean": {"type": "boolean"},
@@ -104,6 +105,7 @@ class Report:
     compute: Callable[..., Any] | None = None  # COMPUTED reports
     limit: bool = False  # takes `limit` (1-100, default 10)
     periodic: bool = True  # takes period/from/to
+    required: tuple[tuple[str, str], ...] = ()  # (name, description): query parameters the API route requires
     # labels: for summaries, chat answers and panel headings
     title: str = ""
     noun: str = ""  # one row is a ... ("page")

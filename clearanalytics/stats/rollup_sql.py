@@ -17,7 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from clearanalytics.stats.daily_sql import DAILY, DIMENSIONS, Daily, daily  # noqa: F401  (the daily side)
+from clearanalytics.stats import daily_sql
+from clearanalytics.stats.daily_sql import DAILY, Daily, daily  # noqa: F401  (the daily side)
+
+# Every rollup_dims dimension, the pageview columns' and the sessions' (custom properties, entry and exit
+# pages): the builds (rollup_build.py, ClickHouse's retained rows) fill one statement per name.
+DIMENSIONS: tuple[str, ...] = (*daily_sql.DIMENSIONS, *daily_sql.OWN_DIMENSIONS)
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,48 @@ LIMIT $limit
 """,
         "hostname",
     ),
+    # One custom property's values: visitors with an event carrying the value, and those events; $values
+    # (a list, or NULL for all) narrows to given values (stats/properties.py: the conversion rate's base).
+    "properties": Combine(
+        ("dims",),
+        """
+SELECT v2 AS value, sum(visitors) AS visitors, sum(pageviews) AS events
+FROM parts_dims
+WHERE dimension = 'prop' AND v1 = $property
+  AND ($values::VARCHAR[] IS NULL OR list_contains($values::VARCHAR[], v2))
+GROUP BY v2
+ORDER BY visitors DESC, events DESC, value ASC
+LIMIT $limit
+""",
+        "prop",
+    ),
+    # pageviews with a known scroll depth, their visitors and the sum of their depths (in total_duration)
+    "scroll_depth": Combine(
+        ("dims",),
+        """
+SELECT v1 AS pathname, sum(visitors) AS visitors, sum(pageviews) AS pageviews, sum(total_duration) AS total_scroll
+FROM parts_dims WHERE dimension = 'scroll'
+GROUP BY v1
+ORDER BY pageviews DESC, pathname ASC
+LIMIT $limit
+""",
+        "scroll",
+    ),
+    # the first (last) pageview of each session: sessions and their visitors per path
+    **{
+        f"{name}_pages": Combine(
+            ("dims",),
+            f"""
+SELECT v1 AS pathname, sum(visitors) AS visitors, sum(pageviews) AS {count}
+FROM parts_dims WHERE dimension = '{name}'
+GROUP BY v1
+ORDER BY {count} DESC, visitors DESC, pathname ASC
+LIMIT $limit
+""",
+            name,
+        )
+        for name, count in (("entry", "entries"), ("exit", "exits"))
+    },
     # revenue and transactions of site-currency purchases, and the visitors conversion_rate divides
     # (purchasers over visitors with a pageview)
     "ecommerce_overview": Combine(

@@ -40,6 +40,11 @@ def pages_row(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def scroll_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A path's mean scroll depth from the sum of its known depths."""
+    return {"scroll_depth": engine.whole(row["total_scroll"], row["pageviews"])}
+
+
 def channel_keys(_query: Query, found: set) -> list[str]:
     """All six channels, even unused ones (and any other the data holds)."""
     return sorted(set(CHANNELS) | found)
