@@ -104,6 +104,7 @@ def test_every_tool_answers_a_tenant_without_data_within_its_output_schema(db, p
                 arguments = {"tenant": slug} | (
                     {"period": period} if "period" in tool["inputSchema"]["properties"] else {}
                 )
+                arguments |= {name: "plan" for name in tool["inputSchema"]["required"] if name != "tenant"}
                 result = tools.call_tool(cur, who, tool["name"], arguments)
                 assert result["isError"] is False, (slug, tool["name"], result["content"])
                 jsonschema.validate(result["structuredContent"], tool["outputSchema"])

@@ -116,7 +116,7 @@ class ToolSpec:
     output: dict[str, Any]  # JSON Schema of each key the tool adds to the common ones
     report: Report
     lists: bool = False  # takes `limit`
-    required: tuple[tuple[str, str], ...] = ()  # (name, description): string arguments it needs besides tenant
+    required: tuple[tuple[str, str], ...] = ()  # (name, description): string arguments needed besides tenant
 
     def __post_init__(self) -> None:
         own = results.own_keys(self.result)
@@ -163,7 +163,7 @@ class ToolSpec:
             }
         for name, description in self.required:
             properties[name] = {"type": "string", "description": description}
-        required = ["tenant", *(name for name, _ in self.required)]
+        required = ["tenant", *(name for name, _ in self.required)]  # e.g. custom-properties' property
         return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
 
     def output_schema(self) -> dict[str, Any]:
@@ -330,7 +330,7 @@ def check_arguments(
             params[bound] = value
     if spec.lists:
         params["limit"] = check_limit(arguments.get("limit"))
-    for name, description in spec.required:  # e.g. custom-properties' `property`
+    for name, description in spec.required:
         value = arguments.get(name)
         if not isinstance(value, str) or not value:
             raise ToolError(name, f"The {name} argument is required: {description}")
