@@ -20,7 +20,7 @@ from clearanalytics import accounts
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext
 from clearanalytics.chat.tools import RegistryRunner, TenantTools
 from clearanalytics.stats.query import today_in
-from tests.test_mcp_protocol import TOOL_NAMES
+from tests.test_mcp_protocol import EXTENSION_TOOLS, TOOL_NAMES
 
 ACME = ["shop.example", "blog.example"]
 
@@ -136,7 +136,7 @@ def test_an_llm_gets_the_registrys_tools_and_the_tenants_own_aggregates(dataset)
         ctx = ChatContext("acme", tools, date(2026, 2, 19), ACME)
         events = list(run_llm(OpenAIProvider(fake.url, "m"), "visitors last week?", ctx))
     listed = fake.requests[0]["body"]["tools"]
-    assert sorted(t["function"]["name"] for t in listed) == sorted(TOOL_NAMES)
+    assert sorted(t["function"]["name"] for t in listed) == sorted(TOOL_NAMES + EXTENSION_TOOLS)
     assert all(
         "from" in t["function"]["parameters"]["properties"] for t in listed if t["function"]["name"] != "list-sites"
     )

@@ -26,6 +26,7 @@ TOOL_NAMES = [
     "daily-breakdown",
     "hourly-breakdown",
 ]
+EXTENSION_TOOLS = ["realtime", "custom-properties", "entry-exit-pages"]  # listed after the 12 (mcp/extensions.py)
 LIST_TOOLS = {
     "top-pages",
     "traffic-sources",
@@ -34,6 +35,7 @@ LIST_TOOLS = {
     "campaigns",
     "goals",
     "ecommerce-products",
+    *EXTENSION_TOOLS,
 }
 
 
@@ -93,12 +95,13 @@ def test_the_sdk_client_initializes_lists_the_tools_and_calls_one(env):
     assert init.protocol_version == LATEST_HANDSHAKE_VERSION
     assert (init.server_info.name, init.server_info.version) == ("clearanalytics", "0.1.0")
     assert init.capabilities.tools is not None and init.capabilities.resources is None
-    assert [t.name for t in listed.tools] == TOOL_NAMES
+    assert [t.name for t in listed.tools] == TOOL_NAMES + EXTENSION_TOOLS
     for tool in listed.tools:
         schema = tool.input_schema
         assert tool.annotations.read_only_hint is True, tool.name
         assert tool.description and len(tool.description) > 40, tool.name
-        assert schema["required"] == ["tenant"] and schema["properties"]["tenant"]["type"] == "string"
+        required = ["tenant", "property"] if tool.name == "custom-properties" else ["tenant"]
+        assert schema["required"] == required and schema["properties"]["tenant"]["type"] == "string"
         assert tool.output_schema["type"] == "object" and "tenant" in tool.output_schema["required"]
         if tool.name != "list-sites":
             assert schema["properties"]["period"]["enum"] == ["24h", "7d", "30d", "90d", "12m"]

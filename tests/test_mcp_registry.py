@@ -12,7 +12,7 @@ from clearanalytics import accounts
 from clearanalytics.api.openapi import openapi_document
 from clearanalytics.db import Database
 from clearanalytics.mcp import tools
-from tests.test_mcp_protocol import TOOL_NAMES
+from tests.test_mcp_protocol import EXTENSION_TOOLS, TOOL_NAMES
 from tests.test_mcp_tools import SAME_AS_API
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +38,7 @@ def caller(db) -> tools.Caller:
 
 def test_list_tools_gives_the_wire_shape():
     listed = tools.list_tools()
-    assert [t["name"] for t in listed] == TOOL_NAMES == tools.tool_names()
+    assert [t["name"] for t in listed] == TOOL_NAMES + EXTENSION_TOOLS == tools.tool_names()
     assert all(t["annotations"]["readOnlyHint"] is True for t in listed)
     assert all("inputSchema" in t and "outputSchema" in t for t in listed)
 
@@ -104,6 +104,7 @@ def test_every_tool_answers_a_tenant_without_data_within_its_output_schema(db, p
                 arguments = {"tenant": slug} | (
                     {"period": period} if "period" in tool["inputSchema"]["properties"] else {}
                 )
+                arguments |= {name: "plan" for name in tool["inputSchema"]["required"] if name != "tenant"}
                 result = tools.call_tool(cur, who, tool["name"], arguments)
                 assert result["isError"] is False, (slug, tool["name"], result["content"])
                 jsonschema.validate(result["structuredContent"], tool["outputSchema"])

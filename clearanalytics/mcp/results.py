@@ -146,6 +146,52 @@ class HourRow(TypedDict):
     pageviews: int
 
 
+class PropertyRow(TypedDict):
+    value: str
+    visitors: int
+    events: int
+    conversion_rate: float | None  # null: the tool takes no goal filter
+
+
+class EntryRow(TypedDict):
+    pathname: str
+    visitors: int
+    entries: int
+
+
+class ExitRow(TypedDict):
+    pathname: str
+    visitors: int
+    exits: int
+
+
+class MinuteRow(TypedDict):
+    minute: str  # UTC minute start, 2026-02-18T14:22:00Z
+    visitors: int
+    pageviews: int
+
+
+class RealtimePageRow(TypedDict):
+    pathname: str
+    visitors: int
+    pageviews: int
+
+
+class RealtimeSourceRow(TypedDict):
+    source: str
+    visitors: int
+    pageviews: int
+
+
+class RealtimeFigures(TypedDict):
+    current_visitors: int
+    visitors: int
+    pageviews: int
+    minutes: list[MinuteRow]
+    pages: list[RealtimePageRow]
+    sources: list[RealtimeSourceRow]
+
+
 # --- results ---------------------------------------------------------------------------
 
 
@@ -215,6 +261,24 @@ class HourlyBreakdown(Window):
     hours: list[HourRow]
 
 
+# The extensions beyond the reference's 12 (mcp/extensions.py).
+
+
+class Realtime(TenantResult):
+    domain: str | None  # no period: always the last 30 minutes
+    realtime: RealtimeFigures
+
+
+class CustomProperties(Window):
+    property: str
+    properties: list[PropertyRow]
+
+
+class EntryExitPages(Window):
+    entry_pages: list[EntryRow]
+    exit_pages: list[ExitRow]
+
+
 ToolResult = (
     ListSites
     | AnalyticsOverview
@@ -228,6 +292,9 @@ ToolResult = (
     | EcommerceProducts
     | DailyBreakdown
     | HourlyBreakdown
+    | Realtime
+    | CustomProperties
+    | EntryExitPages
 )
 
 # tool name -> its result type: what the chat casts a structuredContent to.
@@ -244,6 +311,9 @@ BY_TOOL: dict[str, type] = {
     "ecommerce-products": EcommerceProducts,
     "daily-breakdown": DailyBreakdown,
     "hourly-breakdown": HourlyBreakdown,
+    "realtime": Realtime,
+    "custom-properties": CustomProperties,
+    "entry-exit-pages": EntryExitPages,
 }
 
 

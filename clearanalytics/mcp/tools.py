@@ -1,4 +1,4 @@
-"""The MCP tool registry: the 12 tools, their argument checks, and who may call them.
+"""The MCP tool registry: the 12 tools (and the extensions after them), their argument checks, and who may call them.
 
 This is a plain Python interface, independent of HTTP, so that the MCP route and the
 dashboard's AI chat run the very same code path with the same tenant and plan checks:
@@ -116,6 +116,7 @@ class ToolSpec:
     output: dict[str, Any]  # JSON Schema of each key the tool adds to the common ones
     report: Report
     lists: bool = False  # takes `limit`
+    required: tuple[tuple[str, str], ...] = ()  # (name, description): string arguments needed besides tenant
 
     def __post_init__(self) -> None:
         own = results.own_keys(self.result)
@@ -160,7 +161,10 @@ class ToolSpec:
                 "default": DEFAULT_LIMIT,
                 "description": f"Number of rows to return, 1-{MAX_LIMIT}. Default {DEFAULT_LIMIT}.",
             }
-        return {"type": "object", "properties": properties, "required": ["tenant"], "additionalProperties": False}
+        for name, description in self.required:
+            properties[name] = {"type": "string", "description": description}
+        required = ["tenant", *(name for name, _ in self.required)]  # e.g. custom-properties' property
+        return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
 
     def output_schema(self) -> dict[str, Any]:
         """The result's TypedDict as JSON Schema: exactly its keys, all required."""
@@ -191,9 +195,10 @@ class ToolSpec:
 
 
 def _registry() -> dict[str, ToolSpec]:
+    from clearanalytics.mcp.extensions import EXTENSIONS
     from clearanalytics.mcp.reports import TOOLS
 
-    return {spec.name: spec for spec in TOOLS}
+    return {spec.name: spec for spec in (*TOOLS, *EXTENSIONS)}  # the reference's 12, then the extensions
 
 
 def get_tool(name: str) -> ToolSpec:
@@ -325,6 +330,11 @@ def check_arguments(
             params[bound] = value
     if spec.lists:
         params["limit"] = check_limit(arguments.get("limit"))
+    for name, description in spec.required:
+        value = arguments.get(name)
+        if not isinstance(value, str) or not value:
+            raise ToolError(name, f"The {name} argument is required: {description}")
+        params[name] = value
     try:
         query = parse_query(params, sites, now=now, default_limit=DEFAULT_LIMIT)
     except QueryError as exc:  # from/to are checked here; the rest above
