@@ -8,6 +8,7 @@ up and sometimes buy. Nothing here is real: IPs are random addresses from 10.0.0
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -54,6 +55,17 @@ LANDINGS = [(30, "/"), (14, "/pricing"), (10, "/features"), (24, "BLOG"), (8, "/
             (8, "PRODUCT")]  # fmt: skip
 NEXT_PAGES = ["/", "/pricing", "/features", "/docs", "/docs/getting-started", "/signup", "/about", "BLOG", "PRODUCT"]
 
+CTA_PAGES = ("/", "/pricing", "/features")
+CTA_POSITIONS = [(50, "hero"), (30, "header"), (20, "footer")]
+OUTBOUND = [(30, "https://github.com/clearanalytics/clearanalytics"), (20, "https://duckdb.org/docs/"),
+            (15, "https://clickhouse.com/docs"), (15, "https://gdpr.eu/cookies/"),
+            (10, "https://news.ycombinator.com/item?id=4242"),
+            (10, "https://www.reddit.com/r/selfhosted/")]  # fmt: skip
+DOWNLOAD_PAGES = ("/docs", "/docs/getting-started", "/pricing", *BLOG)
+DOWNLOADS = [(40, "/downloads/clearanalytics-whitepaper.pdf"), (30, "/downloads/clearanalytics-1.4.0.zip"),
+             (20, "/downloads/pricing-sheet.pdf"), (10, "/downloads/gdpr-checklist.pdf")]  # fmt: skip
+MISSING = ["/old-pricing", "/blog/2019/launch", "/docs/v1/install", "/careers"]
+
 DEMO_GOALS = [
     ("Signed up", "event", {"event_name": "signup"}),
     ("Visited pricing", "url", {"match_type": "exact", "path": "/pricing"}),
@@ -83,9 +95,9 @@ def generate(domain: str, days: int = 90, visits_per_day: int = 200, seed: int =
              ) -> Iterator[dict[str, Any]]:  # fmt: skip
     """Import lines (dicts) for `days` days up to `now`, in no particular order."""
     rng = random.Random(seed)
+    extra = random.Random(seed * 7919 + 1)  # the panels added later draw apart, so the older lines stay as they were
     now = (now or datetime.now(UTC).replace(tzinfo=None)).replace(microsecond=0)
-    base = f"https://{domain}"
-    order = 0
+    order = itertools.count(1)
     for day_offset in range(days, -1, -1):
         day_start = (now - timedelta(days=day_offset)).replace(hour=0, minute=0, second=0)
         weekday = day_start.weekday()
@@ -96,30 +108,42 @@ def generate(domain: str, days: int = 90, visits_per_day: int = 200, seed: int =
             start = day_start + timedelta(hours=hour, seconds=rng.randint(0, 59))
             if start > now:
                 continue
-            ip = f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
-            ua = _pick(rng, USER_AGENTS)
-            referrer, query = _pick(rng, SOURCES)
-            language = _pick(rng, LANGUAGES)
-            common = {"domain": domain, "ip": ip, "user_agent": ua}
-            path = _page(rng, _pick(rng, LANDINGS))
-            ts = start
-            pages = 1 + min(7, int(rng.expovariate(0.8)))
-            for i in range(pages):
-                duration = int(min(1800, rng.expovariate(1 / 45))) if rng.random() > 0.15 else 0
-                yield {"name": "pageview", "url": base + path + (query if i == 0 else ""),
-                       "referrer": referrer if i == 0 else base + "/", "language": language,
-                       "timestamp": ts.isoformat(), "duration": duration,
-                       "scroll_depth": rng.choice([25, 50, 75, 100]), **common}  # fmt: skip
-                order += 1
-                ts += timedelta(seconds=duration + rng.randint(3, 40))
-                if ts > now:
-                    break
-                yield from _actions(rng, base, path, ts, common, f"{day_offset}-{order}")
-                path = _page(rng, rng.choice(NEXT_PAGES))
+            yield from _visit(rng, extra, domain, start, now, order, str(day_offset))
+    # A few visitors on the site right now, whatever the hour, so the realtime panel is never empty.
+    for n in range(extra.randint(4, 9)):
+        start = now - timedelta(minutes=extra.randint(1, 29), seconds=extra.randint(0, 59))
+        yield from _visit(extra, extra, domain, start, now, order, f"live{n}")
+
+
+def _visit(rng: random.Random, extra: random.Random, domain: str, start: datetime, now: datetime,
+           order: Iterator[int], day_key: str) -> Iterator[dict[str, Any]]:  # fmt: skip
+    """One visitor's pages from `start` (none after `now`), with what they did on them."""
+    base = f"https://{domain}"
+    ip = f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+    ua = _pick(rng, USER_AGENTS)
+    referrer, query = _pick(rng, SOURCES)
+    language = _pick(rng, LANGUAGES)
+    common = {"domain": domain, "ip": ip, "user_agent": ua}
+    path = _page(rng, _pick(rng, LANDINGS))
+    ts = start
+    pages = 1 + min(7, int(rng.expovariate(0.8)))
+    for i in range(pages):
+        duration = int(min(1800, rng.expovariate(1 / 45))) if rng.random() > 0.15 else 0
+        yield {"name": "pageview", "url": base + path + (query if i == 0 else ""),
+               "referrer": referrer if i == 0 else base + "/", "language": language,
+               "timestamp": ts.isoformat(), "duration": duration,
+               "scroll_depth": rng.choice([25, 50, 75, 100]), **common}  # fmt: skip
+        key = f"{day_key}-{next(order)}"
+        ts += timedelta(seconds=duration + rng.randint(3, 40))
+        if ts > now:
+            break
+        yield from _actions(rng, base, path, ts, common, key)
+        yield from panel_events(extra, base, path, ts, common, language)
+        path = _page(rng, rng.choice(NEXT_PAGES))
 
 
 def _actions(rng: random.Random, base: str, path: str, ts: datetime, common: dict, key: str) -> Iterator[dict]:
-    """What a visitor does on a page besides reading it: sign up, shop."""
+    """What a visitor does on a page besides reading it: sign up, shop (`panel_events` does the rest)."""
     if path == "/signup" and rng.random() < 0.35:
         yield {"name": "signup", "url": base + path, "timestamp": ts.isoformat(),
                "props": {"plan": rng.choice(["starter", "team", "business"])}, **common}  # fmt: skip
@@ -148,6 +172,30 @@ def _actions(rng: random.Random, base: str, path: str, ts: datetime, common: dic
     yield {"name": "purchase", "url": base + "/thank-you", "timestamp": ts.isoformat(), **common,
            "ecommerce": {"transaction_id": f"DEMO-{key}", "value": price, "currency": currency,
                          "items": [item]}}  # fmt: skip
+
+
+def panel_events(rng: random.Random, base: str, path: str, ts: datetime, common: dict, language: str
+                 ) -> Iterator[dict[str, Any]]:  # fmt: skip
+    """Custom events the tracker's extensions send: CTA clicks, outbound links, downloads, broken links.
+
+    A broken link is followed: its pageview (of a page that does not exist) and the `404` event the
+    site's error page sends, as Plausible's 404 tracking does."""
+    at = ts.isoformat()
+    if path in CTA_PAGES and rng.random() < 0.12:
+        yield {"name": "CTA Click", "url": base + path, "timestamp": at,
+               "props": {"position": _pick(rng, CTA_POSITIONS)}, **common}  # fmt: skip
+    if (path.startswith("/blog/") or path.startswith("/docs")) and rng.random() < 0.1:
+        yield {"name": "Outbound Link: Click", "url": base + path, "timestamp": at,
+               "props": {"url": _pick(rng, OUTBOUND)}, **common}  # fmt: skip
+    if path in DOWNLOAD_PAGES and rng.random() < 0.08:
+        yield {"name": "File Download", "url": base + path, "timestamp": at,
+               "props": {"url": base + _pick(rng, DOWNLOADS)}, **common}  # fmt: skip
+    if rng.random() < 0.01:
+        missing = rng.choice(MISSING)
+        at = (ts + timedelta(seconds=1)).isoformat()
+        yield {"name": "pageview", "url": base + missing, "referrer": base + path, "language": language,
+               "timestamp": at, "duration": rng.randint(2, 9), "scroll_depth": 100, **common}  # fmt: skip
+        yield {"name": "404", "url": base + missing, "timestamp": at, "props": {"url": missing}, **common}
 
 
 def load_demo(db, domain: str, **kwargs):
