@@ -82,14 +82,20 @@ def stats_store(accounts: Database, data, rows: dict[str, list[dict]] | None = N
 
 
 def events_on_clickhouse(app, data) -> ClickHouseEventStore:
-    """Serve `app`'s reports from a ClickHouse store holding `data`'s events, the DuckDB file's event tables
-    emptied first, so that a report still reading them would come back empty and fail its comparison."""
+    """Serve `app`'s reports from a ClickHouse store holding `data`'s events (see `serve_events_from`)."""
+    db = app.extensions["clearanalytics.db"]
+    return serve_events_from(app, lambda: stats_store(db, data))
+
+
+def serve_events_from(app, make_store) -> ClickHouseEventStore:
+    """Empty the DuckDB file's event tables of `app`, then attach the store `make_store()` opens as its event
+    store: a report or export still reading the file would come back empty and fail its comparison."""
     from clearanalytics import storage
 
     db = app.extensions["clearanalytics.db"]
     with db.transaction() as cur:
         for table in storage.EVENT_TABLES:
             cur.execute(f"DELETE FROM {table}")
-    store = stats_store(db, data)
+    store = make_store()
     app.extensions["clearanalytics.store"] = storage.attach(db, store)
     return store

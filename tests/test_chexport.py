@@ -34,11 +34,11 @@ from clearanalytics.ingest.store import COLUMNS
 from clearanalytics.pgaccounts import PgDatabase
 from clearanalytics.stats import exports
 from clearanalytics.stats.exports import parse_export
-from clearanalytics.storage import ACCOUNT_TABLES, EVENT_TABLES, attach
+from clearanalytics.storage import ACCOUNT_TABLES, EVENT_TABLES
 from clearanalytics.storage.clickhouse_store import ClickHouseEventStore
 from clearanalytics.storage.duckdb_store import DuckDBEventStore
 from tests.app_helpers import close_app, new_app
-from tests.chstore_helpers import chdb_missing, new_store
+from tests.chstore_helpers import chdb_missing, new_store, serve_events_from
 from tests.dashboard_helpers import login
 from tests.export_dataset import (
     ROUTES,
@@ -345,11 +345,7 @@ def apps(both):
     duck_app = new_app(both.copies["duckdb"], rate_limit="100000/minute")
     ch_app = new_app(both.copies["clickhouse"], rate_limit="100000/minute")
     db = ch_app.extensions["clearanalytics.db"]
-    with db.transaction() as cur:
-        for table in EVENT_TABLES:
-            cur.execute(f"DELETE FROM {table}")
-    store = ClickHouseEventStore(both.ch.address, db)
-    ch_app.extensions["clearanalytics.store"] = attach(db, store)
+    store = serve_events_from(ch_app, lambda: ClickHouseEventStore(both.ch.address, db))
     try:
         yield duck_app, ch_app
     finally:

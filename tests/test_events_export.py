@@ -30,11 +30,11 @@ from clearanalytics.exports.columns import TABLES
 from clearanalytics.exports.powerbi import power_query_script, powerbi_schema
 from clearanalytics.stats import exports
 from clearanalytics.stats.exports import parse_export
-from clearanalytics.storage import EVENT_TABLES, attach
+from clearanalytics.storage import EVENT_TABLES
 from clearanalytics.storage.clickhouse_store import ClickHouseEventStore
 from clearanalytics.storage.duckdb_store import DuckDBEventStore
 from tests.app_helpers import close_app, new_app
-from tests.chstore_helpers import chdb_missing, new_store
+from tests.chstore_helpers import chdb_missing, new_store, serve_events_from
 from tests.export_dataset import Seeded, expected_csv, expected_json, expected_rows, insert_rows, seed_exports, ulid_at
 from tests.test_chexport import ch_insert
 
@@ -239,11 +239,7 @@ def apps(both):
     ch_dir = shutil.copytree(both.copy, both.copy.parent / "ch-copy")
     ch_app = new_app(ch_dir, rate_limit="100000/minute")
     db = ch_app.extensions["clearanalytics.db"]
-    with db.transaction() as cur:
-        for table in EVENT_TABLES:
-            cur.execute(f"DELETE FROM {table}")
-    store = ClickHouseEventStore(both.ch.address, db)
-    ch_app.extensions["clearanalytics.store"] = attach(db, store)
+    store = serve_events_from(ch_app, lambda: ClickHouseEventStore(both.ch.address, db))
     try:
         yield duck_app, ch_app
     finally:
