@@ -18,7 +18,7 @@
   var timeZone = view ? view.dataset.timezone : undefined;
   var PERCENT_POINT_KEYS = { bounce_rate: true, conversion_rate: true, dropoff_rate: true };
 
-  function fetchJson(url, options) {
+  function fetchJson(url, options, whole) {
     options = options || {};
     options.credentials = "same-origin";
     options.headers = Object.assign({ Accept: "application/json", "X-CSRF-Token": csrf }, options.headers || {});
@@ -29,7 +29,7 @@
           error.status = response.status;
           throw error;
         }
-        return body.data;
+        return whole ? body : body.data;
       });
     });
   }
@@ -55,6 +55,19 @@
         }
       default:
         return String(value);
+    }
+  }
+
+  /* Codes shown as names in the reader's language ("de" -> "German"); the code stays the filter's value. */
+  var DISPLAY_KINDS = { language: "language", country: "region" };
+  function displayName(dimension, code) {
+    var kind = DISPLAY_KINDS[dimension];
+    if (!kind || !window.Intl || !Intl.DisplayNames) return code;
+    try {
+      var name = new Intl.DisplayNames(undefined, { type: kind }).of(code);
+      return name && name !== code ? name : code;
+    } catch (e) {
+      return code;
     }
   }
 
@@ -172,7 +185,8 @@
     });
   }
 
-  function paintTable(widget, rows) {
+  function paintTable(widget, rows, _extra, labels) {
+    labels = labels || {};
     var heads = Array.prototype.slice.call(widget.querySelectorAll("thead th"));
     var body = widget.querySelector("tbody");
     body.textContent = "";
@@ -198,7 +212,9 @@
         var fmt = th.dataset.format;
         var raw = row[th.dataset.key];
         var text = formatValue(raw, fmt, false);
-        var shown = text === null ? "(none)" : text;
+        var shown = text === null ? "(none)" : displayName(th.dataset.filter, text);
+        var named = th.dataset.key === "referrer_source" && labels.referrer && labels.referrer[row.referrer];
+        if (named) shown = named;
         if (fmt !== "text") cell.className = "num";
         if (th.classList.contains("secondary")) cell.classList.add("secondary");
         if (th.dataset.filter && view) {
@@ -210,18 +226,17 @@
           cell.appendChild(link);
         } else {
           cell.textContent = shown;
+          if (index === 0) cell.title = shown;
           if (text === null) cell.classList.add("muted");
-        }
-        if (index === 0 && barKey && Number(row[barKey]) > 0) {
-          var bar = document.createElement("span");
-          bar.className = "bar";
-          bar.setAttribute("aria-hidden", "true");
-          bar.style.width = Math.max(1, (Number(row[barKey]) / max) * 100).toFixed(1) + "%";
-          cell.classList.add("has-bar");
-          cell.insertBefore(bar, cell.firstChild);
         }
         tr.appendChild(cell);
       });
+      /* The bar spans the whole row, one track for every row: a 100% row is full whatever the
+         label column's width (a bar inside the label cell looked a third full). */
+      if (barKey && Number(row[barKey]) > 0) {
+        tr.classList.add("ranked");
+        tr.style.setProperty("--share", Math.max(0.5, (Number(row[barKey]) / max) * 100).toFixed(1) + "%");
+      }
       body.appendChild(tr);
     });
     setState(widget, "ready");
@@ -309,10 +324,10 @@
     var extra = widget.dataset.widget === "kpis"
       ? fetchJson(view.dataset.base + "comparison" + (query ? "?" + query : "")).catch(function () { return null; })
       : Promise.resolve(null);
-    Promise.all([fetchJson(url), extra])
+    Promise.all([fetchJson(url, {}, true), extra])
       .then(function (found) {
         if (widget.dataset.widget === "kpis") setState(widget, "ready");
-        painter(widget, found[0], found[1]);
+        painter(widget, found[0].data, found[1], found[0].labels);
       })
       .catch(function (error) {
         setState(widget, "error", "Could not load this panel: " + error.message, function () { load(widget); });

@@ -3,10 +3,11 @@ period, a dashed running bucket, weekly and monthly buckets, "no data" instead o
 per chart, round money ticks. Real server, real ingest (`clearanalytics import`), real Chromium.
 
 The dataset, relative to today (UTC, the site's timezone), one pageview per line, each by its own visitor:
-  days 1..10 ago: one pageview a day on "/"; 35 days ago: one on "/old"; 200 days ago: two on "/older".
+  days 1..10 ago: one pageview a day on "/"; 35 days ago: one on "/old"; 200 days ago: two on "/older";
+  one more 1 day ago, from t.co with the language de.
   Purchases of EUR 1.50 and EUR 0.25 two days ago (small amounts: ticks must still differ).
 So: 30d has data on 10 days and the 30 days before on 1: the change is n/a, not "+900.0%".
-7d (days 0-6) has data on 6 days, the 7 days before (7-13) on 4: comparable, visitors 6 vs 4 = +50.0%.
+7d (days 0-6) has data on 6 days, the 7 days before (7-13) on 4: comparable, visitors 7 vs 4 = +75.0%.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ pytest_plugins = ("tests.browser",)
 
 SITE = "/dashboard/acme/example.com"
 AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0"
-DAYS_AGO = (*range(1, 11), 35, 200, 200)
+DAYS_AGO = (1, *range(1, 11), 35, 200, 200)  # the first: from t.co, in German
 
 
 def lines(today) -> list[dict]:
@@ -33,8 +34,10 @@ def lines(today) -> list[dict]:
     for n, days in enumerate(DAYS_AGO):
         path = "/" if days <= 10 else "/old" if days == 35 else "/older"
         moment = today - timedelta(days=days) + timedelta(hours=12, minutes=n)
+        extra = {"referrer": "https://t.co/abc", "language": "de"} if n == 0 else {"language": "en-US"}
         rows.append({"name": "pageview", "url": f"https://example.com{path}", "domain": "example.com",
-                     "timestamp": moment.isoformat() + "Z", "ip": f"10.1.0.{n + 1}", "user_agent": AGENT})  # fmt: skip
+                     "timestamp": moment.isoformat() + "Z", "ip": f"10.1.0.{n + 1}", "user_agent": AGENT,
+                     **extra})  # fmt: skip
     for n, value in enumerate((1.50, 0.25)):
         moment = today - timedelta(days=2) + timedelta(hours=14, minutes=n)
         item = {"item_id": "X", "item_name": "Sticker", "price": value, "quantity": 1}
@@ -53,7 +56,7 @@ def server(tmp_path_factory):
     path = data_dir.parent / "lines.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in lines(today)))
     result = run_cli("import", "--data-dir", data_dir, path)
-    assert result.exit_code == 0 and "accepted 15, dropped 0, bad lines 0" in result.output, result.output
+    assert result.exit_code == 0 and "accepted 16, dropped 0, bad lines 0" in result.output, result.output
     live = LiveServer(data_dir).start()
     live.today = today.date()
     yield live
@@ -101,7 +104,7 @@ def test_a_half_empty_previous_period_gives_no_percentage(chromium, server):
 
 def test_a_comparable_previous_period_shows_its_change(chromium, server):
     page = open_view(chromium, server, "?period=7d")
-    assert change_of(page, "visitors").startswith("▲ +50.0%")
+    assert change_of(page, "visitors").startswith("▲ +75.0%")
 
 
 def test_twelve_months_draw_monthly_buckets_with_their_sums(chromium, server):
@@ -162,4 +165,18 @@ def test_the_revenue_chart_shows_one_measure_with_round_ticks(chromium, server, 
     two_days_ago = [r for r in table if r[0] == f"{(server.today - timedelta(days=2)).day} "
                     f"{(server.today - timedelta(days=2)).strftime('%b %Y')}"]  # fmt: skip
     assert two_days_ago == [[two_days_ago[0][0], "€1.75", "2"]]
+    assert page.problems == []
+
+
+def test_names_for_a_social_network_and_a_language(chromium, server):
+    """The API keeps the reference's values (source "social", language "de"); the dashboard names them."""
+    page = open_view(chromium, server, "?period=7d")
+    page.wait_for_selector("#w-referrers[data-status=ready]")
+    rows = [r.locator("th, td").all_inner_texts() for r in page.locator("#w-referrers tbody tr").all()]
+    assert ["t.co", "X (Twitter)", "1"] in rows
+    page.wait_for_selector("#w-languages[data-status=ready]")
+    languages = [r.locator("th, td").all_inner_texts() for r in page.locator("#w-languages tbody tr").all()]
+    assert languages == [["English", "6"], ["German", "1"]]
+    link = page.locator("#w-languages tbody th a", has_text="German")
+    assert "filter%5Blanguage%5D=de" in link.get_attribute("href")
     assert page.problems == []

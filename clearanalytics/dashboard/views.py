@@ -14,6 +14,7 @@ from flask import g, jsonify, render_template, request, url_for
 
 from clearanalytics import accounts, stats
 from clearanalytics.dashboard.auth import bp
+from clearanalytics.ingest.referrers import network_name
 from clearanalytics.request_scope import get_cursor, get_db
 from clearanalytics.request_scope import now as api_now
 from clearanalytics.stats import comparison, periods, registry, site_status
@@ -179,4 +180,16 @@ def data(tenant: str, domain: str, report: str):
         query = parse_query(request.args, [g.site], now=api_now())
     except QueryError as exc:
         return json_error(422, exc.message, exc.field)
-    return jsonify(data=found(get_cursor(), query))
+    rows = found(get_cursor(), query)
+    labels = _labels(report, rows)
+    return jsonify(data=rows, labels=labels) if labels else jsonify(data=rows)
+
+
+def _labels(report: str, rows) -> dict[str, dict[str, str]]:
+    """Display text for values the dashboard filters by, beside the rows (which stay the API's own):
+    {field: {value: text}}. A social referrer's source is the channel "social" in the API, as the
+    reference has it; a person wants the network's name, keyed here by the referring host."""
+    if report != "referrers":
+        return {}
+    names = {row["referrer"]: network_name(row["referrer"]) for row in rows if row["referrer_source"] == "social"}
+    return {"referrer": {host: name for host, name in names.items() if name}} if any(names.values()) else {}
