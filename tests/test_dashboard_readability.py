@@ -180,3 +180,16 @@ def test_names_for_a_social_network_and_a_language(chromium, server):
     link = page.locator("#w-languages tbody th a", has_text="German")
     assert "filter%5Blanguage%5D=de" in link.get_attribute("href")
     assert page.problems == []
+
+
+def test_a_custom_range_names_its_dates_once_and_a_reversed_one_is_said_plainly(chromium, server):
+    page = open_view(chromium, server, "?from=2020-01-01&to=2020-01-31")
+    assert page.locator("#range-label").inner_text() == "Custom range · 2020-01-01 – 2020-01-31 · UTC"
+    page = open_view(chromium, server, "?from=2026-02-10&to=2026-02-01")
+    form = page.locator(".custom-range")
+    assert form.get_attribute("open") is not None
+    message = "The range starts (2026-02-10) after it ends (2026-02-01): pick a start on or before the end."
+    assert form.locator("[role=alert]").inner_text() == message
+    assert page.locator("#range-from").input_value() == "2026-02-10"
+    assert "The from field" not in page.content()
+    assert page.locator("#range-label").inner_text().startswith("Last 7 days · ")

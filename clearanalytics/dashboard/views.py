@@ -85,20 +85,39 @@ def _filter_state(state: dict[str, str]) -> dict[str, str]:
 
 
 def range_label(query: Query) -> str:
+    """The period's name; its dates follow it on the page (once)."""
     if query.period in periods.BY_CODE:
         return periods.BY_CODE[query.period].label
-    return f"{query.date_from.isoformat()} to {query.date_to.isoformat()}"
+    return "Custom range"
+
+
+def plain_error(exc: QueryError, state: dict[str, str]) -> str:
+    """A period the URL got wrong, said for a person rather than as the API's field message."""
+    if exc.field in ("from", "to"):
+        if state.get("from") and state.get("to") and state["from"] > state["to"]:
+            start, end = state["from"], state["to"]
+            return f"The range starts ({start}) after it ends ({end}): pick a start on or before the end."
+        if "ten years" in exc.message:
+            return "A custom range can span at most ten years."
+        if "required" in exc.message:
+            return "Pick both a start and an end date."
+        return "That date could not be read: pick it with the calendar."
+    if exc.field == "interval":
+        return "Those chart buckets are not available for this period."
+    return "That period is not one the dashboard knows."
 
 
 @bp.get("/dashboard/<tenant>/<domain>")
 def analytics(tenant: str, domain: str):
     site = g.site
     state = view_state()
-    error = None
+    error = range_error = typed_range = None
     try:
         query = parse_query(state, [site], now=api_now())
     except QueryError as exc:
-        error = exc.message
+        error = plain_error(exc, state)
+        if exc.field in ("from", "to"):
+            range_error, typed_range = error, (state.get("from", ""), state.get("to", ""))
         state = _filter_state(state)  # only period, from, to and interval can be malformed here
         query = parse_query(state, [site], now=api_now())
     interval = state.get("interval") or chart_interval(query)
@@ -135,6 +154,8 @@ def analytics(tenant: str, domain: str):
         filters=filters,
         chips=chips,
         error=error,
+        range_error=range_error,
+        typed_range=typed_range,
         status=status,
         period_links=period_links,
         range_label=range_label(query),
