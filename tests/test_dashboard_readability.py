@@ -193,3 +193,38 @@ def test_a_custom_range_names_its_dates_once_and_a_reversed_one_is_said_plainly(
     assert page.locator("#range-from").input_value() == "2026-02-10"
     assert "The from field" not in page.content()
     assert page.locator("#range-label").inner_text().startswith("Last 7 days · ")
+
+
+def test_after_a_wrong_password_focus_is_on_the_password(chromium, server):
+    context = new_context(chromium, viewport=DESKTOP, locale="en-US", base_url=server.url)
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("#email", "owner@example.com")
+    page.fill("#password", "not-the-password")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#login-error")
+    assert page.evaluate("document.activeElement.id") == "password"
+    assert page.locator("#email").input_value() == "owner@example.com"
+    context.close()
+
+
+def test_the_theme_button_pins_light_or_dark_over_the_system(chromium, server):
+    page = open_view(chromium, server, "?period=7d")  # the context follows the system: light
+    background = "getComputedStyle(document.body).backgroundColor"
+    light = page.evaluate(background)
+    button = page.locator("[data-theme-toggle]")
+    assert button.inner_text() == "Theme: auto"
+    button.click()
+    assert page.evaluate("document.documentElement.dataset.theme") == "light"
+    assert page.evaluate(background) == light
+    button.click()
+    assert button.inner_text() == "Theme: dark"
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    assert page.evaluate(background) == "rgb(15, 18, 22)"
+    page.reload()  # remembered in this browser, applied before the page paints
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    assert page.evaluate(background) == "rgb(15, 18, 22)"
+    button.click()
+    assert page.evaluate("document.documentElement.dataset.theme") is None
+    assert page.evaluate(background) == light
+    assert page.problems == []
