@@ -125,7 +125,7 @@ def test_goals_last_week_through_the_chat_route(pinned):
     wanted = expected_goals(data, ACME, {"from": "2026-02-09", "to": "2026-02-15"}, NOW)
     assert sum(g["completions"] for g in wanted) > 0
     parts = "; ".join(f"{g['name']}: {g['completions']:,}" for g in wanted)
-    assert message["text"] == f"Goal completions last week: {parts}."
+    assert message["text"] == f"Goal completions last week: {parts}. Period: 9–15 February 2026."
     assert message["charts"][0]["series"][0]["values"] == [g["completions"] for g in wanted]
 
 

@@ -15,12 +15,26 @@ The parser never touches data: it only says which tool to call with which argume
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
-from clearanalytics.chat.periods import Period, default_period, parse_period
+from clearanalytics.chat import focus, lexicon
+from clearanalytics.chat.dates import WEEKDAYS, Ambiguous, Unreadable, fair_compare, parse_period
+from clearanalytics.chat.narrowing import narrow, narrowing_unclear, suggest
+from clearanalytics.chat.periods import MONTHS, NUMBER_WORDS, Period, default_period
+from clearanalytics.chat.unclear import TOPICS, Unclear, leftover_period, with_period
 
-LIST_TOOLS = ("top-pages", "traffic-sources", "device-and-browser", "languages", "campaigns", "ecommerce-products")
+LIST_TOOLS = (
+    "top-pages",
+    "traffic-sources",
+    "device-and-browser",
+    "languages",
+    "campaigns",
+    "ecommerce-products",
+    "custom-properties",
+)
+# Facets whose rows may be "(none)" (no referrer, no language): one row more is asked so that top N shows N.
+MAY_HAVE_NONE = ("referrers", "sources", "languages", "campaigns")
 
 
 @dataclass(frozen=True)
@@ -49,13 +63,15 @@ BREAKDOWNS = _rules(
     (
         "hours",
         "hourly-breakdown",
-        r"\bpeak (?:hour|time)s?\b|\bbusiest (?:hour|time)s?\b|\btime of (?:the )?day\b|\bwhat time\b|\bwhich hours?\b"
+        r"\bpeak (?:hour|time)s?\b|\b(?:busiest|best|worst|quietest|slowest) (?:hour|time)s?\b"
+        r"|\btime of (?:the )?day\b|\bwhat time\b|\bwhich hours?\b"
         r"|\bhour of (?:the )?day\b|\bhourly\b|\b(?:by|per|each) hour\b|\bwhen do\b",
     ),
     (
         "days",
         "daily-breakdown",
-        r"\bper day\b|\bdaily\b|\beach day\b|\bby day\b|\bday by day\b|\btrend|\bover time\b|\bbusiest day\b"
+        r"\b(?:worst|quietest|slowest|weakest|strongest|biggest|best|busiest) days?\b|\bper day\b|\bdaily\b"
+        r"|\beach day\b|\bby day\b|\bday by day\b|\btrend|\bover time\b"
         r"|\bwhich day\b|\bbest day\b|\bgraph\b|\bchart\b|\btimeline\b",
     ),
     ("campaigns", "campaigns", r"\bcampaigns?\b|\butm\b|\bnewsletters?\b"),
@@ -67,6 +83,8 @@ BREAKDOWNS = _rules(
         r"\boperating systems?\b|\bos\b|\bwindows\b|\bmacos\b|\blinux\b|\bandroid\b|\bios\b",
     ),
     ("languages", "languages", r"\blanguages?\b|\bspeak\b|\blocales?\b"),
+    ("properties", "custom-properties", r"\bpropert(?:y|ies)\b"),
+    ("referrers", "traffic-sources", r"\breferr(?:er|ers|ing (?:sites?|domains?))\b|\bwho links\b|\bbacklinks?\b"),
     (
         "sources",
         "traffic-sources",
@@ -131,6 +149,12 @@ class Intent:
     compare: Period | None = None
     compare_is_preceding: bool = False  # the compared period is the one the tools' *_change use
     all_sites: bool = False  # the question asked for every site ("across all my sites")
+    rank: str = "best"  # "worst" for the quietest day or hour
+    series: str | None = None  # "week" or "month": one overview per bucket
+    pick: str | None = None  # one row of the facet's list: a page path, a source, a campaign, a device
+    section: str | None = None  # pages under this first path segment ("the blog posts")
+    partial: bool = False  # a period so far, compared with the same number of days of the other
+    shown: int | None = None  # rows to show (top N), when the question says
 
 
 def _first(rules: tuple[Rule, ...], text: str) -> Rule | None:
@@ -141,8 +165,11 @@ def _first(rules: tuple[Rule, ...], text: str) -> Rule | None:
 
 
 def _clean(question: str) -> str:
+    """Lower case, the four other languages in English (lexicon.py), typos mended, punctuation out."""
     text = question.lower().replace("’", "'")
-    text = re.sub(r"[?!,;]", " ", text)
+    text = re.sub(r"[?!;¿¡]|,(?!\s*\d{4})", " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    text = lexicon.fix_typos(lexicon.to_english(text))
     text = re.sub(r"\bpage[ -]views?\b", "pageviews", text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -183,6 +210,39 @@ def _split_comparison(text: str) -> tuple[str, str | None]:
     return text[: match.start()], text[match.start() :]
 
 
+def _periods(text: str, domain: str | None, today: date) -> tuple[Period | None, Period | None, bool] | Unclear:
+    """The question's period and compared period (or None), and whether the period was named.
+
+    Whatever looks like a date and was not read (a leftover month name, "at Christmas", a date
+    that reads two ways or does not exist) is an Unclear, never the default period.
+    """
+    masked = text.replace(domain, " " * len(domain)) if domain else text
+    main, comparison = _split_comparison(masked)
+    try:
+        period, span = parse_period(main, today)
+        compare_period, compare_span = None, None
+        if period is None and comparison is not None:
+            period, span = parse_period(masked, today)  # "how did last week compare?"
+        elif comparison:
+            compare_period, compare_span = parse_period(comparison, today)
+            if compare_span:
+                compare_span = (compare_span[0] + len(main), compare_span[1] + len(main))
+    except Ambiguous as exc:
+        readings = [f"on {day.isoformat()}" for day in exc.readings]
+        return Unclear(
+            "period", exc.fragment, with_period(text, exc.fragment, readings), "It reads as more than one date."
+        )
+    except Unreadable as exc:
+        return Unclear("period", exc.fragment, with_period(text, exc.fragment, SOON), "It is not a date I can use.")
+    leftover = leftover_period(masked, [span, compare_span])
+    if leftover:
+        return Unclear("period", leftover, with_period(text, leftover, SOON))
+    return period, compare_period, period is not None
+
+
+SOON = ["last week", "this month", "in the last 30 days"]
+
+
 def parse_question(
     question: str,
     *,
@@ -191,31 +251,36 @@ def parse_question(
     domains: list[str] | tuple[str, ...] = (),
     previous: Intent | None = None,
     default_domain: str | None = None,
-) -> Intent | None:
-    """Map a question to an Intent, or None when it asks for nothing the tools can answer.
+) -> Intent | Unclear | None:
+    """Map a question to an Intent, an Unclear (a part it could not read), or None (nothing it knows).
 
     `previous` is the intent of the conversation's last question: a follow-up that names
-    only a period, a site or a comparison ("and the month before?", "what about on
-    shop.example?") asks the same thing again with that change.
+    only a period, a site, a comparison or a device ("and the month before?", "what about on
+    shop.example?", "only on mobile") asks the same thing again with that change.
     `default_domain` is the site whose page the chat was opened on: a question that names
     no site is about that one (the numbers then match the page), unless it says "all sites".
     """
     text = _clean(question)
     if not text:
         return None
-    main, comparison = _split_comparison(text)
-    period, _span = parse_period(main, today)
-    if period is None and comparison is not None:
-        period, _span = parse_period(text, today)  # "how did last week compare?"
-        compare_period = None
-    else:
-        compare_period, _ = parse_period(comparison, today) if comparison else (None, None)
-    explicit_period = period is not None
-    period = period or default_period()
     domain = find_domain(text, domains)
+    read = _periods(text, domain, today)
+    if isinstance(read, Unclear):
+        return read
+    period, compare_period, explicit_period = read
+    _main, comparison = _split_comparison(text)
     # Dates look like domains to nothing, but a domain can contain words the tables know
     # ("shop.example"), so the tables read the text without it; likewise "all my sites".
     plain = text.replace(domain, " ") if domain else text
+    topic = TOPICS.search(plain)
+    if topic:
+        reason = "Locations are not among the chat's tools yet."
+        return Unclear(
+            "topic",
+            topic.group(0),
+            suggest(period, ("Where do my visitors come from", "What languages do my visitors speak")),
+            reason,
+        )
     all_sites = domain is None and ALL_SITES.search(plain) is not None
     without = ALL_SITES.sub(" ", plain)
     breakdown, metric = _first(BREAKDOWNS, without), _first(METRICS, without)
@@ -223,14 +288,54 @@ def parse_question(
         all_sites = False  # "show all my sites" lists them; "and across all my sites?" is a follow-up
     if not all_sites:
         breakdown, metric = _first(BREAKDOWNS, plain), _first(METRICS, plain)
-    if breakdown is None and metric is None:
+    if focus.DEVICE.search(plain):  # "browsers on mobile": the device narrows, the rest is the breakdown
+        breakdown = _first(BREAKDOWNS, focus.DEVICE.sub(" ", plain)) or breakdown
+    realtime = not explicit_period and focus.REALTIME.search(plain) is not None
+    if realtime and (breakdown is None or breakdown.name in ("pages", "sources", "referrers")):
+        target = domain if domain or all_sites else default_domain
+        return Intent(
+            "realtime",
+            {"tenant": tenant, **({"domain": target} if target else {})},
+            metric.name if metric else None,
+            "realtime",
+            Period("right now"),
+            target,
+            all_sites=all_sites,
+        )
+    device = focus.device(plain)
+    if breakdown is None and metric is None and not device:
         moved_back = comparison is not None or BEFORE.search(text) is not None
         if previous is None or not (explicit_period or domain or all_sites or moved_back):
             return None
         named = period if explicit_period else None
         return _follow_up(previous, today, tenant, named, domain, moved_back, all_sites)
+    if breakdown is None and metric is None:  # "only on mobile": the previous question, narrowed
+        if previous is None:
+            return None
+        breakdown, metric = (
+            _rule("devices"),
+            _first(METRICS, previous.metric.replace("_", " ")) if previous.metric else None,
+        )
+        if previous.tool != "analytics-overview" or previous.metric not in (None, "visitors"):
+            return narrowing_unclear(device, previous.facet or previous.metric or "that", previous.period)
+        period, explicit_period = (period if explicit_period else previous.period), True
+        domain = domain or previous.domain
+    period = period or default_period()
     if domain is None and not all_sites:
         domain = default_domain
+    return _intent(
+        text, plain, tenant, today, period, compare_period, comparison, breakdown, metric, domain, all_sites, device
+    )
+
+
+def _rule(name: str) -> Rule:
+    return next(rule for rule in BREAKDOWNS if rule.name == name)
+
+
+def _intent(
+    text, plain, tenant, today, period, compare_period, comparison, breakdown, metric, domain, all_sites, device
+) -> Intent | Unclear:
+    """The Intent of a question whose tool is known: arguments, narrowing, comparison."""
     rule = breakdown or metric
     tool = rule.tool
     facet = breakdown.name if breakdown else None
@@ -240,17 +345,36 @@ def parse_question(
     # breakdown only has visitors and pageviews.
     if facet == "days" and metric and metric.tool == "ecommerce-overview":
         tool, facet = metric.tool, None
+    extra: dict = {}
+    narrowed = narrow(plain, tool, facet, metric.name if metric else None, device, domain)
+    if isinstance(narrowed, Unclear):
+        return narrowed
+    if narrowed:
+        tool, facet, extra = narrowed
     arguments: dict = {"tenant": tenant, **period.arguments()}
     if domain:
         arguments["domain"] = domain
     limit = _limit(plain)
+    shown = limit
+    if limit and tool in LIST_TOOLS and facet in MAY_HAVE_NONE and "none" not in plain and "direct" not in plain:
+        limit = min(limit + 1, 100)  # one more, in case one row is "(none)": top 5 then shows 5
+    if tool in LIST_TOOLS and tool != "device-and-browser" and (extra.get("pick") or extra.get("section")):
+        limit = focus.FULL_LIST
     if limit and tool in LIST_TOOLS:
         arguments["limit"] = limit
+    if tool == "custom-properties":
+        arguments["property"] = extra.pop("property")
     if tool == "list-sites":
         arguments, domain = {"tenant": tenant}, None
-    compare = None
+    compare, partial = None, False
     if comparison is not None and tool in ("analytics-overview", "ecommerce-overview"):
         compare = compare_period or period.previous(today)
+        compare, partial = fair_compare(period, compare, compare_period is not None, today)
+    rank = "worst" if focus.WORST.search(plain) else "best"
+    series = focus.series(plain) if tool in ("analytics-overview", "daily-breakdown") else None
+    if series:
+        tool, facet = "analytics-overview", f"{series}s"
+        arguments = {k: v for k, v in arguments.items() if k != "limit"}
     return Intent(
         tool,
         arguments,
@@ -261,6 +385,11 @@ def parse_question(
         compare,
         compare_period is None,
         all_sites,
+        rank=rank,
+        series=series,
+        partial=partial,
+        shown=shown,
+        **extra,
     )
 
 
@@ -275,7 +404,7 @@ def _follow_up(
 ) -> Intent:
     """The previous question again, with a new period, site (or all sites) or comparison."""
     arguments = {k: v for k, v in previous.arguments.items() if k not in ("period", "from", "to", "domain")}
-    if previous.tool == "list-sites":
+    if previous.tool in ("list-sites", "realtime"):
         return previous
     if period is None and compare:  # "and the week before?": the previous question's period, moved back
         period = previous.period.previous(today)
@@ -286,16 +415,25 @@ def _follow_up(
     arguments = {**arguments, "tenant": tenant, **period.arguments()}
     if domain:
         arguments["domain"] = domain
-    return Intent(previous.tool, arguments, previous.metric, previous.facet, period, domain, all_sites=all_sites)
+    return replace(
+        previous,
+        arguments=arguments,
+        period=period,
+        domain=domain,
+        compare=None,
+        compare_is_preceding=False,
+        all_sites=all_sites,
+        partial=False,
+    )
 
 
-CAPABILITIES = (
-    "numbers: visitors, pageviews, bounce rate, visit duration, revenue, orders, average order value, "
-    "conversion rate and goal completions",
-    "breakdowns: top pages, where visitors come from, browsers, operating systems, mobile vs desktop, "
-    "languages, campaigns, goals, best-selling products, the checkout funnel, revenue by source, "
-    "visitors per day and the peak hour",
-    'periods: today, yesterday, this week, last week, this month, last month, "last 30 days", '
-    '"in March", "since 2026-02-01", this year, last year',
-    'a site ("on shop.example", or "across all my sites") and a comparison ("compared to the week before")',
+# The words typos are mended towards (lexicon.fix_typos): the tables' own, and the period words.
+CANONICAL = (
+    "visitors pageviews bounce duration revenue orders transactions browsers devices languages campaigns referrers"
+    " sources channels products funnel conversion goals pages hourly daily weekly monthly yesterday today week month"
+    " year quarter between since compared average mobile desktop tablet operating systems checkout referrals"
+    " signups completions newsletter popular visited traffic busiest quietest worst properties property"
 )
+lexicon.VOCABULARY.update(CANONICAL.split(), MONTHS, WEEKDAYS, NUMBER_WORDS)
+for _rule_ in (*BREAKDOWNS, *METRICS):
+    lexicon.VOCABULARY.update(re.findall(r"[a-z]{4,}", re.sub(r"\\[a-zA-Z]", " ", _rule_.pattern.pattern)))

@@ -1,0 +1,72 @@
+"""Questions about one row or one section of a list, and the narrowings no list can answer.
+
+The tools take no filters: "visitors of /pricing" reads the /pricing row of top-pages (asked
+for its 100 rows), "revenue from google" the google row of revenue by source, "the blog
+posts" the pages under /blog. A narrowing that no list holds ("browsers on mobile", "revenue
+by campaign", "bounce rate of /pricing") is an Unclear with the readings it can answer.
+"""
+
+from __future__ import annotations
+
+from clearanalytics.chat import focus
+from clearanalytics.chat.periods import Period
+from clearanalytics.chat.unclear import Unclear
+
+
+def suggest(period: Period | None, questions: tuple[str, ...]) -> tuple[str, ...]:
+    words = period.label if period else "last week"
+    return tuple(f"{q} {words}?" for q in questions)
+
+
+def narrowing_unclear(what: str, facet: str, period: Period | None) -> Unclear:
+    reason = f"The tools cannot narrow {facet.replace('_', ' ')} down to {what} yet."
+    return Unclear(
+        "filter", what, suggest(period, ("Which devices do my visitors use", f"Show {facet.replace('_', ' ')}")), reason
+    )
+
+
+def narrow(plain: str, tool: str, facet: str | None, metric_name: str | None, device: str | None, domain: str | None):
+    """(tool, facet, extra) for a question about one row or section; an Unclear when no list can answer it."""
+    path = focus.PATH.search(plain)
+    if path and (facet in (None, "pages")) and tool in ("analytics-overview", "top-pages"):
+        if metric_name in ("bounce_rate",):
+            reason = (
+                "The tools give a bounce rate per site, not per page; "
+                "for one page I can give visitors, pageviews and average time."
+            )
+            page = path.group(1)
+            return Unclear(
+                "metric", f"bounce rate of {page}", (f"visitors of {page}", f"average time on {page}"), reason
+            )
+        return "top-pages", "pages", {"pick": path.group(1)}
+    if device and facet not in (None, "devices"):
+        return narrowing_unclear(f"{device} visitors", facet, None)
+    if device:
+        if metric_name not in (None, "visitors"):
+            return narrowing_unclear(f"{device} visitors", metric_name, None)
+        return "device-and-browser", "devices", {"pick": device}
+    campaign = focus.campaign(plain) if facet == "campaigns" else None
+    if facet == "campaigns" and metric_name in ("revenue", "transactions", "avg_order_value"):
+        reason = "Revenue is split by source in the tools, not by campaign."
+        return Unclear(
+            "metric", "revenue by campaign", ("revenue by source last month", "best campaigns last month"), reason
+        )
+    if campaign:
+        return "campaigns", "campaigns", {"pick": campaign}
+    source = focus.source(plain, (domain,) if domain else ())
+    if source and facet in (None, "sources", "referrers", "revenue_by_source"):
+        if metric_name in ("revenue", "transactions") or facet == "revenue_by_source":
+            return "ecommerce-products", "revenue_by_source", {"pick": source}
+        if metric_name in (None, "visitors") and facet != "revenue_by_source":
+            return "traffic-sources", "referrers", {"pick": source}
+    if source and facet in ("pages", "browsers", "operating_systems", "devices", "languages", "hours", "days"):
+        return narrowing_unclear(f"visitors from {source}", facet, None)
+    section = focus.section(plain) if facet == "pages" else None
+    if section:
+        return "top-pages", "pages", {"section": section}
+    if tool == "custom-properties":
+        name = focus.prop(plain)
+        if not name:
+            return Unclear("topic", "property", (), "Name the property, for example: visitors by property author.")
+        return tool, "properties", {"property": name}
+    return None
