@@ -45,7 +45,7 @@ class Facet:
 FACETS: dict[str, Facet] = {
     "pages": Facet("top-pages", "pages", "pathname", "pageviews", "page"),
     "sources": Facet("traffic-sources", "channels", "channel", "visitors", "channel"),
-    "referrers": Facet("traffic-sources", "referrers", "referrer", "visitors", "site"),
+    "referrers": Facet("traffic-sources", "referrers", "referrer", "visitors", "referrer"),
     "devices": Facet("device-and-browser", "devices", "device_type", "visitors", "device type"),
     "browsers": Facet("device-and-browser", "browsers", "browser", "visitors", "browser"),
     "operating_systems": Facet("device-and-browser", "operating_systems", "os", "visitors", "system"),

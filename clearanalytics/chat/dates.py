@@ -187,6 +187,7 @@ _WD = r"(?P<wd>" + "|".join(WEEKDAYS) + r")"
 _M1 = r"(?P<m1>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")"
 _M2 = r"(?P<m2>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")"
 
+YEAR = re.compile(r"(?:\b(?:in|during|for|of)\s+(?:the\s+year\s+)?|(?<![\w./-]))(?P<y>(?:19|20)\d{2})\b(?![-/.]\d)")
 RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple(
     (re.compile(pattern), resolver)
     for pattern, resolver in (
@@ -206,7 +207,6 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
         ),
         (rf"\b(?:(?P<which>last|this|on|past|previous)\s+)?{_WD}\b", _weekday),
         (r"\b(?P<n>\d{1,3})\s+(?P<unit>days?|weeks?|months?)\s+ago\b", _ago),
-        (r"\b(?:in|during|for|of)\s+(?:the\s+year\s+)?(?P<y>(?:19|20)\d{2})\b(?!-)", _year),
         (rf"(?<![\d-])(?:\bon\s+)?(?P<a>{DAY})", _on_day),
     )
 )
@@ -223,7 +223,12 @@ def parse_period(text: str, today: date) -> tuple[Period | None, tuple[int, int]
                 raise
             except (ValueError, KeyError):  # 30 February, week 60: not a period we can use
                 raise Unreadable(match.group(0)) from None
-    return parse_older(text, today)
+    found = parse_older(text, today)
+    if found[0] is None:  # a bare year last: "in March 2025" is the month's, read by the older rules
+        match = YEAR.search(text)
+        if match:
+            return _year(match, today), match.span()
+    return found
 
 
 class Unreadable(ValueError):

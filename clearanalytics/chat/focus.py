@@ -77,9 +77,10 @@ NOT_A_SECTION = set(
         "single",
     ]
 )
-SECTION = re.compile(
-    r"\b(?P<name>[a-z][a-z0-9-]{2,})\s+(?:posts|articles|pages|section)\b"
-    r"|\bpages?\s+(?:under|in|below|beneath)\s+(?:the\s+)?(?P<path>/[\w-]+|[a-z][\w-]+)(?:\s+section)?\b"
+SECTION = (
+    re.compile(r"\b(?P<name>[a-z][a-z0-9-]{2,})\s+(?:posts|articles|pages|section)\b"),
+    re.compile(r"\bpages?\s+(?:under|below|beneath)\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+)(?:\s+section)?\b"),
+    re.compile(r"\bpages?\s+in\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+\s+section)\b"),
 )
 DEVICE = re.compile(
     r"\b(?:on|from|via|using)\s+(?:a\s+|the\s+)?(?P<a>mobile|desktops?|tablets?|phones?|smartphones?)\b"
@@ -157,7 +158,10 @@ NOT_A_CAMPAIGN = set(
         "new",
     ]
 )
-PROPERTY = re.compile(r"\bpropert(?:y|ies)\s+[\"']?(?P<p>[\w-]+)|[\"']?(?P<q>[\w-]+)[\"']?\s+property\b")
+PROPERTY = (
+    re.compile(r"\bpropert(?:y|ies)\s+[\"']?(?P<p>[\w-]+)"),
+    re.compile(r"[\"']?(?P<p>[\w-]+)[\"']?\s+property\b"),
+)
 NOT_A_PROPERTY = set(
     ["custom", "the", "a", "which", "my", "this", "each", "every", "what", "your", "our", "by", "per", "of", "for"]
 )
@@ -190,19 +194,21 @@ def campaign(text: str) -> str | None:
 
 def section(text: str) -> str | None:
     """'blog' for "the blog posts" or "pages under /blog"; None when the words are the tables' own."""
-    for match in SECTION.finditer(text):
-        name = (match.group("name") or match.group("path") or "").lstrip("/")
-        if name and name not in NOT_A_SECTION:
-            return name
+    for pattern in SECTION:
+        for match in pattern.finditer(text):
+            name = match.group("name").lstrip("/").removesuffix(" section")
+            if name and name not in NOT_A_SECTION:
+                return name
     return None
 
 
 def prop(text: str) -> str | None:
-    match = PROPERTY.search(text)
-    if not match:
-        return None
-    name = match.group("p") or match.group("q")
-    return None if name in NOT_A_PROPERTY else name
+    """The property named: "property author", "the author property"."""
+    for pattern in PROPERTY:
+        for match in pattern.finditer(text):
+            if match.group("p") not in NOT_A_PROPERTY:
+                return match.group("p")
+    return None
 
 
 def series(text: str) -> str | None:

@@ -374,6 +374,8 @@ KEEP = set(
 def _token_fix(token: str) -> str:
     if len(token) < 5 or not token.isalpha() or token in VOCABULARY or token in KEEP:
         return token
+    if token + "s" in VOCABULARY or token.removesuffix("s") in VOCABULARY or token + "es" in VOCABULARY:
+        return token  # a singular or plural of a known word ("campaign"), not a typo
     found = process.extractOne(token, VOCABULARY, scorer=Levenshtein.normalized_similarity, score_cutoff=0.8)
     return found[0] if found else token
 

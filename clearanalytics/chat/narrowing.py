@@ -9,24 +9,28 @@ by campaign", "bounce rate of /pricing") is an Unclear with the readings it can 
 from __future__ import annotations
 
 from clearanalytics.chat import focus
-from clearanalytics.chat.periods import Period
+from clearanalytics.chat.periods import Period, default_period
 from clearanalytics.chat.unclear import Unclear
 
 
 def suggest(period: Period | None, questions: tuple[str, ...]) -> tuple[str, ...]:
-    words = period.label if period else "last week"
-    return tuple(f"{q} {words}?" for q in questions)
+    """Whole questions to offer, each with the period of the question that was not understood."""
+    words = (period or default_period()).label
+    return tuple(f"{q} {words}" for q in questions)
 
 
 def narrowing_unclear(what: str, facet: str, period: Period | None) -> Unclear:
-    reason = f"The tools cannot narrow {facet.replace('_', ' ')} down to {what} yet."
-    return Unclear(
-        "filter", what, suggest(period, ("Which devices do my visitors use", f"Show {facet.replace('_', ' ')}")), reason
-    )
+    """A narrowing the tools have no filter for ("browsers on mobile"): the two halves it can answer apart."""
+    topic = facet.replace("_", " ")
+    reason = f"the tools cannot narrow {topic} down to {what} yet."
+    return Unclear("filter", what, suggest(period, ("visitors by device", topic)), reason)
 
 
 def narrow(plain: str, tool: str, facet: str | None, metric_name: str | None, device: str | None, domain: str | None):
     """(tool, facet, extra) for a question about one row or section; an Unclear when no list can answer it."""
+    section = focus.section(plain) if facet == "pages" else None
+    if section:
+        return "top-pages", "pages", {"section": section}
     path = focus.PATH.search(plain)
     if path and (facet in (None, "pages")) and tool in ("analytics-overview", "top-pages"):
         if metric_name in ("bounce_rate",):
@@ -61,9 +65,6 @@ def narrow(plain: str, tool: str, facet: str | None, metric_name: str | None, de
             return "traffic-sources", "referrers", {"pick": source}
     if source and facet in ("pages", "browsers", "operating_systems", "devices", "languages", "hours", "days"):
         return narrowing_unclear(f"visitors from {source}", facet, None)
-    section = focus.section(plain) if facet == "pages" else None
-    if section:
-        return "top-pages", "pages", {"section": section}
     if tool == "custom-properties":
         name = focus.prop(plain)
         if not name:

@@ -303,23 +303,30 @@ def parse_question(
             all_sites=all_sites,
         )
     device = focus.device(plain)
+    rest = focus.DEVICE.sub(" ", plain)
+    device_only = device is not None and _first(BREAKDOWNS, rest) is None and _first(METRICS, rest) is None
     if breakdown is None and metric is None and not device:
         moved_back = comparison is not None or BEFORE.search(text) is not None
         if previous is None or not (explicit_period or domain or all_sites or moved_back):
             return None
         named = period if explicit_period else None
         return _follow_up(previous, today, tenant, named, domain, moved_back, all_sites)
-    if breakdown is None and metric is None:  # "only on mobile": the previous question, narrowed
-        if previous is None:
-            return None
-        breakdown, metric = (
-            _rule("devices"),
-            _first(METRICS, previous.metric.replace("_", " ")) if previous.metric else None,
-        )
-        if previous.tool != "analytics-overview" or previous.metric not in (None, "visitors"):
-            return narrowing_unclear(device, previous.facet or previous.metric or "that", previous.period)
-        period, explicit_period = (period if explicit_period else previous.period), True
+    if device_only and previous is not None:  # "only on mobile": the previous question, narrowed
+        if (
+            previous.tool != "analytics-overview"
+            and previous.facet != "devices"
+            or previous.metric
+            not in (
+                None,
+                "visitors",
+            )
+        ):
+            what = previous.facet or previous.metric or "that"
+            return narrowing_unclear(f"{device} visitors", what, previous.period)
+        breakdown, metric = _rule("devices"), _first(METRICS, "visitors")
+        period = period if explicit_period else previous.period
         domain = domain or previous.domain
+        all_sites = all_sites or (previous.all_sites and domain is None)
     period = period or default_period()
     if domain is None and not all_sites:
         domain = default_domain

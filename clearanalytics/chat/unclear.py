@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from clearanalytics.chat.periods import MONTHS
 
-PARTS = ("period", "metric", "page", "source", "site", "filter", "topic")
+PARTS = ("period", "metric", "page", "source", "site", "filter", "topic")  # PART_WORDS below
 
 
 @dataclass(frozen=True)
@@ -27,32 +27,41 @@ class Unclear:
     reason: str = ""  # a sentence on why, when it is not simply "I could not read it"
 
     def message(self) -> str:
-        """The answer, from one template per part (tests render each)."""
-        what = {
-            "period": "the period",
-            "metric": "the figure asked for",
-            "page": "the page",
-            "source": "the source",
-            "site": "the site",
-            "filter": "the filter",
-            "topic": "the topic",
-        }[self.part]
-        text = f'I could not read {what} in your question: "{self.fragment}".'
-        if self.reason:
-            text += f" {self.reason}"
+        """The answer, from one template per kind of part (tests render each)."""
+        if self.part == "filter":
+            text = f'I understood "{self.fragment}", but {self.reason}'
+        elif self.part in ("metric", "topic"):
+            text = f'I cannot answer "{self.fragment}" yet. {self.reason}'
+        else:
+            text = f'I could not read {PART_WORDS[self.part]} in your question: "{self.fragment}".'
+            if self.reason:
+                text += f" {self.reason}"
         if self.suggestions:
             text += " Did you mean one of these?" if len(self.suggestions) > 1 else " Did you mean this?"
+        else:
+            text += " Try asking it another way."
         return text
 
 
+PART_WORDS = {
+    "period": "the period",
+    "metric": "the figure asked for",
+    "page": "the page",
+    "source": "the source",
+    "site": "the site",
+    "filter": "the filter",
+    "topic": "the topic",
+}
 _MONTH_WORDS = "|".join(sorted((m for m in MONTHS if m not in ("may", "mar")), key=len, reverse=True))
 # Words that name a time: if one is left after the period rules ran, the period was not understood.
 PERIODISH = re.compile(
+    r"(?<![\w-])(?:"
     rf"\b(?:{_MONTH_WORDS})\b|\b(?:in|of|during|for)\s+may\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b"
     r"|\bquarters?\b|\bq[1-4]\b|\bweek\s*#?\d+\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}[./]\d{1,2}\b|\b\d{4}-\d{1,2}-\d{1,2}\b"
     r"|\b(?:19|20)\d{2}\b|\bago\b|\bweekends?\b|\btomorrow\b|\bnext (?:week|month|year)\b|\btonight\b"
     r"|\bmornings?\b|\bevenings?\b|\bafternoons?\b|\bnights?\b|\bchristmas\b|\beaster\b|\bholidays?\b"
     r"|\bsummer\b|\bwinter\b|\bspring\b|\bautumn\b|\bfortnight\b|\bdecade\b|\bsince\b|\bbetween\b"
+    r")(?![\w-])"
 )
 # Topics no tool has (yet): answered as not understood, never as something else.
 TOPICS = re.compile(
