@@ -78,17 +78,28 @@ NOT_A_SECTION = set(
     ]
 )
 SECTION = (
-    re.compile(r"\b(?P<name>[a-z][a-z0-9-]{2,})\s+(?:posts|articles|pages|section)\b"),
+    re.compile(r"\b(?P<name>[a-z][a-z0-9-]{2,})\s+(?:posts|articles|section)\b"),
     re.compile(r"\bpages?\s+(?:under|below|beneath)\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+)(?:\s+section)?\b"),
     re.compile(r"\bpages?\s+in\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+\s+section)\b"),
 )
 DEVICE = re.compile(
     r"\b(?:on|from|via|using)\s+(?:a\s+|the\s+)?(?P<a>mobile|desktops?|tablets?|phones?|smartphones?)\b"
-    r"|\bonly (?:on )?(?P<b>mobile|desktops?|tablets?)\b|\b(?P<c>mobile|desktop|tablet)\s+(?:users|visitors|traffic)\b"
+    r"|\b(?:only|just) (?:on )?(?P<b>mobile|desktops?|tablets?)\b"
+    r"|\b(?P<c>mobile|desktop|tablet)\s+(?:users|visitors|traffic)\b"
 )
-SOURCE = re.compile(r"\b(?:from|via|through)\s+(?P<s>[a-z0-9][\w.-]*[a-z0-9])\b")
+SOURCE = re.compile(
+    r"\b(?:from|via|through)\s+(?P<s>[a-z0-9][\w.-]*[a-z0-9])\b"
+    r"|\b(?:did|does|do)\s+(?P<t>[a-z0-9][\w.-]*[a-z0-9])\s+(?:send|bring|drive|refer|generate)\b"
+)
 NOT_A_SOURCE = set(
     [
+        "i",
+        "we",
+        "you",
+        "they",
+        "it",
+        "that",
+        "this",
         "the",
         "my",
         "our",
@@ -177,7 +188,7 @@ def device(text: str) -> str | None:
 
 def source(text: str, sites: tuple[str, ...]) -> str | None:
     for match in SOURCE.finditer(text):
-        name = match.group("s")
+        name = match.group("s") or match.group("t")
         if name in NOT_A_SOURCE or name.isdigit() or any(d == name or d.split(".")[0] == name for d in sites):
             continue
         return name

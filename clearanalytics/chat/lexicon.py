@@ -16,10 +16,17 @@ from __future__ import annotations
 import re
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 # (pattern, English); regular expressions over the lower-cased question, tried in order.
 PHRASES: tuple[tuple[str, str], ...] = (
+    # --- across the four: a device, a split by source ---
+    (
+        r"\b(?:auf|sur|en|op)\s+(?:dem\s+|le\s+|el\s+|het\s+)?(?:mobilgeräten|mobilgerät|handy|smartphone|mobile|móvil(?:es)?|movil|mobiel)\b",
+        "on mobile",
+    ),
+    (r"\b(?:auf|sur|en|op)\s+(?:dem\s+|le\s+|el\s+|de\s+)?(?:desktop|ordinateur|escritorio|computer)\b", "on desktop"),
+    (r"\b(?:nach|par|por|per) (?:quellen?|sources?|fuentes?|bronn?e?n?)\b", "by source"),
     # --- German ---
     (r"\bim vergleich zu(?:r|m)?\b|\bverglichen mit\b|\bgegenüber\b", "compared to"),
     (r"\bdie woche davor\b|\bvorwoche\b", "the week before"),
@@ -57,12 +64,13 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bziele\b|\bziel\b|\banmeldungen\b", "goals"),
     (r"\b(?:meistbesuchte(?:n)?|beliebteste(?:n)?|top)[ -]seiten\b", "top pages"),
     (r"\bseiten\b|\bseite\b", "pages"),
+    (r"\b(?:nach|pro) (?:land|ländern)\b|\baus welchen ländern\b", "by country"),
     (r"\bwoher kommen\b|\bquellen\b|\bverweise\b|\bverweisquellen\b", "sources"),
     (r"\bbetriebssysteme?\b", "operating systems"),
     (r"\bgeräte(?:typen)?\b|\bgerät\b", "devices"),
     (r"\bmobil\b|\bhandy\b", "mobile"),
     (r"\bsprachen\b", "languages"),
-    (r"\bkampagnen?\b", "campaigns"),
+    (r"\bkampagnen?\b|\bcampagnes?\b", "campaigns"),
     (r"\bprodukte\b|\bprodukt\b|\bartikel\b", "products"),
     (r"\bpro tag\b|\btäglich\b|\bje tag\b", "per day"),
     (r"\bpro woche\b|\bwöchentlich\b", "per week"),
@@ -73,7 +81,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bwie viele\b|\bwieviele\b|\bwie viel\b", "how many"),
     (r"\bmeine(?:n|r)? seiten\b|\bmeine websites\b", "my sites"),
     # --- French ---
-    (r"\bpar rapport (?:à|a)\b|\bcompar(?:é|e)e?s? (?:à|a|avec)\b", "compared to"),
+    (r"\bpar rapport (?:à|a|aux?)\b|\bcompar(?:é|e)e?s? (?:à|a|avec)\b", "compared to"),
     (r"\bla semaine d'avant\b|\bla semaine précédente\b", "the week before"),
     (r"\ble mois d'avant\b|\ble mois précédent\b", "the month before"),
     (r"\bla semaine dernière\b|\bsemaine dernière\b", "last week"),
@@ -238,7 +246,11 @@ NAMES = {
     "samstag": "saturday", "samedi": "saturday", "sábado": "saturday", "sabado": "saturday",
     "zaterdag": "saturday", "sonntag": "sunday", "dimanche": "sunday", "domingo": "sunday", "zondag": "sunday",
     "letzten": "last", "letzter": "last", "letzte": "last", "dernier": "last", "pasado": "last", "vorige": "last",
-    "im": "in", "en": "in",
+    "im": "in", "en": "in", "dem": "the",
+    "ersten": "first", "erste": "first", "zweiten": "second", "dritten": "third", "vierten": "fourth",
+    "premier": "first", "deuxième": "second", "troisième": "third", "quatrième": "fourth",
+    "primer": "first", "primero": "first", "segundo": "second", "tercer": "third", "tercero": "third",
+    "cuarto": "fourth", "eerste": "first", "tweede": "second", "derde": "third", "vierde": "fourth",
 }  # fmt: skip
 _COMPILED = tuple((re.compile(pattern), english) for pattern, english in PHRASES)
 _NAME = re.compile(r"(?<![\w-])(" + "|".join(sorted(map(re.escape, NAMES), key=len, reverse=True)) + r")(?![\w-])")
@@ -248,8 +260,9 @@ def to_english(text: str) -> str:
     """The lower-cased question with the four languages' phrases and names in English; English unchanged."""
     for pattern, english in _COMPILED:
         text = pattern.sub(english, text)
-    text = _NAME.sub(lambda m: NAMES[m.group(1)], text)
     text = re.sub(r"\bbetween (\S+(?: \S+){0,3}?) (?:und|et|y|en) ", r"between \1 and ", text)
+    text = _NAME.sub(lambda m: NAMES[m.group(1)], text)
+    text = re.sub(r"\b(between|and|to|from|since)\s+on\s+", r"\1 ", text)  # "entre le 10 ..." -> "between 10 ..."
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -374,9 +387,12 @@ KEEP = set(
 def _token_fix(token: str) -> str:
     if len(token) < 5 or not token.isalpha() or token in VOCABULARY or token in KEEP:
         return token
-    if token + "s" in VOCABULARY or token.removesuffix("s") in VOCABULARY or token + "es" in VOCABULARY:
+    plural_of_known = token.endswith("s") and token[:-1] in VOCABULARY and not token[:-1].endswith("s")
+    if token + "s" in VOCABULARY or token + "es" in VOCABULARY or plural_of_known:
         return token  # a singular or plural of a known word ("campaign"), not a typo
-    found = process.extractOne(token, VOCABULARY, scorer=Levenshtein.normalized_similarity, score_cutoff=0.8)
+    cutoff = 0.75 if len(token) >= 8 else 0.8  # two slips in a long word, one in a short one
+    # OSA: a swapped pair of letters ("reveune") is one slip, as people make them
+    found = process.extractOne(token, VOCABULARY, scorer=OSA.normalized_similarity, score_cutoff=cutoff)
     return found[0] if found else token
 
 

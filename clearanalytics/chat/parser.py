@@ -264,6 +264,8 @@ def parse_question(
     if not text:
         return None
     domain = find_domain(text, domains)
+    if domain and domain not in domains and re.search(rf"\b(?:from|via|through)\s+{re.escape(domain)}\b", text):
+        domain = None  # "traffic from t.co": a referrer, not a site of yours
     read = _periods(text, domain, today)
     if isinstance(read, Unclear):
         return read
@@ -282,14 +284,18 @@ def parse_question(
             reason,
         )
     all_sites = domain is None and ALL_SITES.search(plain) is not None
-    without = ALL_SITES.sub(" ", plain)
+    words = focus.PATH.sub(" ", plain)  # a path's words are not keywords: "/signup" is a page, not the signups
+    without = ALL_SITES.sub(" ", words)
     breakdown, metric = _first(BREAKDOWNS, without), _first(METRICS, without)
     if all_sites and breakdown is None and metric is None and (previous is None or LIST_SITES.search(plain)):
         all_sites = False  # "show all my sites" lists them; "and across all my sites?" is a follow-up
     if not all_sites:
-        breakdown, metric = _first(BREAKDOWNS, plain), _first(METRICS, plain)
-    if focus.DEVICE.search(plain):  # "browsers on mobile": the device narrows, the rest is the breakdown
-        breakdown = _first(BREAKDOWNS, focus.DEVICE.sub(" ", plain)) or breakdown
+        breakdown, metric = _first(BREAKDOWNS, words), _first(METRICS, words)
+    for narrowing in (focus.DEVICE, focus.SOURCE):  # "browsers on mobile", "top pages from google": the rest
+        if narrowing.search(words):  # is the breakdown, the device or source narrows it
+            breakdown = _first(BREAKDOWNS, narrowing.sub(" ", words)) or breakdown
+    if breakdown is None and metric is None and comparison is not None and explicit_period and previous is None:
+        metric = _first(METRICS, "visitors")  # "this week vs last week": the traffic, as the dashboard compares
     realtime = not explicit_period and focus.REALTIME.search(plain) is not None
     if realtime and (breakdown is None or breakdown.name in ("pages", "sources", "referrers")):
         target = domain if domain or all_sites else default_domain

@@ -67,6 +67,10 @@ PERIODISH = re.compile(
 TOPICS = re.compile(
     r"\bcountr(?:y|ies)\b|\bcities\b|\bcity\b|\bregions?\b|\blocations?\b|\bgeograph|\bmap\b"
     r"|\bgermany\b|\bfrance\b|\bspain\b|\bnetherlands\b|\bunited states\b|\busa\b|\bcanada\b|\bjapan\b"
+    r"|\bländer\b|\bland\b|\blanden\b|\bpays\b|\bpaís(?:es)?\b|\bpaises\b|\bstädte\b|\bstadt\b|\bsteden\b"
+    r"|\bstad\b|\bvilles?\b|\bciudad(?:es)?\b|\bdeutschland\b|\ballemagne\b|\balemania\b|\bduitsland\b"
+    r"|\bfrankreich\b|\bfrancia\b|\bfrankrijk\b|\bspanien\b|\bespagne\b|\bespaña\b|\bspanje\b"
+    r"|\bniederlande\b|\bpays-bas\b|\bpaíses bajos\b|\bnederland\b"
     r"|\bscreen (?:size|resolution)s?\b|\bage\b|\bgender\b|\bincome level\b"
 )
 
