@@ -89,7 +89,7 @@ def columns(facet: Facet) -> set[str]:
 
 
 def label_of(row: dict, field: str) -> str:
-    if field == "referrer" and not row.get("referrer") and row.get("referrer_source"):
+    if field == "referrer" and not row.get("referrer") and row.get("referrer_source") not in (None, "", "direct"):
         field = "referrer_source"  # a source with no host (a search engine's app): its name
     if field not in row:
         return "(unknown)"
@@ -235,6 +235,7 @@ def list_answer(
     lead = f"Top {noun}s{where(domain)} {label} by {word}: {listed}."
     if facet == "sources":
         referrers, by = rows_of(result, FACETS["referrers"]), FACETS["referrers"].label
+        referrers = [r for r in referrers or [] if label_of(r, by) != "(none)"]
         if referrers:
             top = ", ".join(f"{label_of(r, by)} ({fmt('visitors', r.get('visitors'))})" for r in referrers[:3])
             lead += f" Top referring sites: {top}."

@@ -384,6 +384,21 @@ KEEP = set(
 )
 
 
+CANONICAL = (
+    "visitors pageviews bounce duration revenue orders transactions browsers devices languages campaigns referrers"
+    " sources channels products funnel conversion goals pages hourly daily weekly monthly yesterday today week month"
+    " year quarter between since compared average mobile desktop tablet operating systems checkout referrals"
+    " signups completions newsletter popular visited traffic busiest quietest worst properties property"
+)
+
+
+def learn(patterns: list[re.Pattern], words: list[str]) -> None:
+    """The vocabulary typos are mended towards: the parser tables' own words, the period words and CANONICAL."""
+    VOCABULARY.update(CANONICAL.split(), words)
+    for pattern in patterns:
+        VOCABULARY.update(re.findall(r"[a-z]{4,}", re.sub(r"\\[a-zA-Z]", " ", pattern.pattern)))
+
+
 def _token_fix(token: str) -> str:
     if len(token) < 5 or not token.isalpha() or token in VOCABULARY or token in KEEP:
         return token

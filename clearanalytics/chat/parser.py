@@ -440,13 +440,4 @@ def _follow_up(
     )
 
 
-# The words typos are mended towards (lexicon.fix_typos): the tables' own, and the period words.
-CANONICAL = (
-    "visitors pageviews bounce duration revenue orders transactions browsers devices languages campaigns referrers"
-    " sources channels products funnel conversion goals pages hourly daily weekly monthly yesterday today week month"
-    " year quarter between since compared average mobile desktop tablet operating systems checkout referrals"
-    " signups completions newsletter popular visited traffic busiest quietest worst properties property"
-)
-lexicon.VOCABULARY.update(CANONICAL.split(), MONTHS, WEEKDAYS, NUMBER_WORDS)
-for _rule_ in (*BREAKDOWNS, *METRICS):
-    lexicon.VOCABULARY.update(re.findall(r"[a-z]{4,}", re.sub(r"\\[a-zA-Z]", " ", _rule_.pattern.pattern)))
+lexicon.learn([rule.pattern for rule in (*BREAKDOWNS, *METRICS)], [*MONTHS, *WEEKDAYS, *NUMBER_WORDS])

@@ -20,7 +20,13 @@ PICK_FIELDS = {
     "campaigns": ("utm_campaign", "utm_source"),
     "devices": ("device_type",),
 }
-PICK_NOUNS = {"pages": "page", "referrers": "source", "revenue_by_source": "source", "campaigns": "campaign"}
+PICK_NOUNS = {
+    "pages": "page",
+    "referrers": "source",
+    "revenue_by_source": "source",
+    "campaigns": "campaign",
+    "devices": "device type",
+}
 
 
 def period_note(period: Period, today: date, compare: Period | None = None) -> str:

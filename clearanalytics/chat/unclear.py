@@ -82,7 +82,14 @@ def leftover_period(text: str, spans: list[tuple[int, int] | None]) -> str | Non
         if span:
             masked = masked[: span[0]] + " " * (span[1] - span[0]) + masked[span[1] :]
     match = PERIODISH.search(masked)
-    return match.group(0) if match else None
+    if not match:
+        return None
+    end = match.end()
+    while True:  # the whole run of date words ("since december", "next month"), so a reading replaces all of it
+        more = PERIODISH.match(masked, end + 1) if masked[end : end + 1] == " " else None
+        if not more:
+            return masked[match.start() : end]
+        end = more.end()
 
 
 def with_period(question: str, fragment: str, replacements: list[str]) -> tuple[str, ...]:
