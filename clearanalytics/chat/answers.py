@@ -118,6 +118,14 @@ def fmt(metric: str, value: Any, currency: str | None = None) -> str:
     return f"{int(value):,}"
 
 
+SINGULAR = {"visitors": "visitor", "pageviews": "pageview", "orders": "order", "transactions": "order"}
+
+
+def counted(value: Any, noun: str) -> str:
+    """'1 visitor', '2 visitors': the noun agrees with the number."""
+    return f"{fmt('visitors', value)} {SINGULAR.get(noun, noun) if value == 1 else noun}"
+
+
 def change_words(metric: str, change: Any, against: str = "the previous period") -> str:
     """`*_change` as the tools give it: relative percent for counts and money, points for rates."""
     if change is None:
@@ -166,7 +174,7 @@ def overview_answer(
     value = fmt(metric, data[metric], currency)
     noun = METRIC_WORDS[metric]
     if metric in ("visitors", "pageviews", "transactions"):
-        text = f"You had {value} {noun}{where(domain)} {label}."
+        text = f"You had {counted(data[metric], noun)}{where(domain)} {label}."
     else:
         text = f"Your {noun}{where(domain)} {label} was {value}."
     chart = None
@@ -253,7 +261,7 @@ def _series_answer(facet, rows, labels, values, word, label, domain, rank="best"
         best = min(range(len(values)), key=lambda i: (values[i], i))
     else:
         best = max(range(len(values)), key=lambda i: (values[i], -i))
-    count = f"{fmt('visitors', values[best])} {word}"
+    count = counted(values[best], word)
     if facet == "hours":
         labels = [f"{int(v):02d}:00" if str(v).isdigit() else v for v in labels]
         which = "quietest hour" if rank == "worst" else "peak hour"

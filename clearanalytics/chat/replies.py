@@ -57,21 +57,21 @@ def pick_answer(facet: str, metric: str | None, needle: str, result: dict, label
     currency = answers.structured(result).get("currency")
     if facet == "revenue_by_source":
         value = answers.fmt("revenue", row.get("revenue"), currency)
-        orders = answers.fmt("transactions", row.get("transactions") or 0)
-        return f"{name} brought {value} in revenue from {orders} orders{where} {label}.", None, ()
+        orders = answers.counted(row.get("transactions") or 0, "orders")
+        return f"{name} brought {value} in revenue from {orders}{where} {label}.", None, ()
     if facet == "pages":
         field = metric if metric in ("visitors", "pageviews", "avg_duration") else "pageviews"
         if field == "avg_duration":
             value = answers.fmt("avg_duration", row.get(field))
             return f"The average time on {name}{where} {label} was {value}.", None, ()
-        value = answers.fmt(field, row.get(field) or 0)
-        return f"{name} had {value} {answers.METRIC_WORDS[field]}{where} {label}.", None, ()
+        value = answers.counted(row.get(field) or 0, answers.METRIC_WORDS[field])
+        return f"{name} had {value}{where} {label}.", None, ()
     if facet == "campaigns":
         name = answers.campaign_label(row)
-    visitors = answers.fmt("visitors", row.get("visitors") or 0)
+    visitors = answers.counted(row.get("visitors") or 0, "visitors")
     if facet == "devices":
-        return f"You had {visitors} visitors on {name}{where} {label}.", None, ()
-    return f"{name} brought {visitors} visitors{where} {label}.", None, ()
+        return f"You had {visitors} on {name}{where} {label}.", None, ()
+    return f"{name} brought {visitors}{where} {label}.", None, ()
 
 
 def section_answer(section: str, shown: int | None, result: dict, label: str, domain: str | None):
@@ -103,8 +103,8 @@ def realtime_answer(result: dict, domain: str | None) -> tuple[str, dict | None]
     verb = "is" if current == 1 else "are"
     text = (
         f"Right now (a pageview in the last 5 minutes) there {verb} {current:,} {people}{answers.where(domain)}. "
-        f"In the last 30 minutes: {answers.fmt('visitors', data.get('visitors') or 0)} visitors and "
-        f"{answers.fmt('pageviews', data.get('pageviews') or 0)} pageviews."
+        f"In the last 30 minutes: {answers.counted(data.get('visitors') or 0, 'visitors')} and "
+        f"{answers.counted(data.get('pageviews') or 0, 'pageviews')}."
     )
     pages = [p for p in data.get("pages") or [] if isinstance(p, dict)][:5]
     if pages:
