@@ -129,7 +129,7 @@ class BuiltinEngine:
 
         result = yield from _last(call(intent.tool, intent.arguments))
         if result.get("isError"):
-            yield out.say(f"I asked the {intent.tool} tool, and it said: {plain_error(result)}")
+            yield out.say(tool_failed(intent.tool, result))
             yield out.done()
             return
         text, charts, *more = yield from self._phrase(intent, result, call, ctx.today)
@@ -220,18 +220,19 @@ class BuiltinEngine:
                 call("analytics-overview", {**args, "from": first.isoformat(), "to": last.isoformat()})
             )
             if bucket.get("isError"):
-                return f"I asked the analytics-overview tool, and it said: {plain_error(bucket)}", []
+                return tool_failed("analytics-overview", bucket), []
             rows.append((name, first, last, answers.totals("analytics-overview", bucket)[0]))
         text, chart = replies.series_answer(metric, rows, label, domain)
         return text, [chart]
 
 
-def plain_error(result: ToolResult) -> str:
-    """The tool's message in words; an internal class name ("QueryError") is never shown."""
+def tool_failed(tool: str, result: ToolResult) -> str:
+    """A tool's refusal in its own words ("The domain ... is not one of your sites"); an internal failure
+    in plain words, never its class name ("QueryError") or the database's message."""
     text = result_text(result) or ""
-    if not text or re.fullmatch(r"[A-Za-z_.]*(?:Error|Exception)\b.*", text) or re.search(r"\b[A-Z]\w*Error\b", text):
-        return "it could not answer that just now."
-    return text
+    if not text or re.search(r"\b[A-Z]\w*(?:Error|Exception)\b|Traceback", text):
+        return f"The {tool} tool could not answer that just now. Please try again in a moment."
+    return f"I asked the {tool} tool, and it said: {text}"
 
 
 def user_questions(history: list[dict]) -> list[str]:

@@ -405,7 +405,7 @@ def _token_fix(token: str) -> str:
     plural_of_known = token.endswith("s") and token[:-1] in VOCABULARY and not token[:-1].endswith("s")
     if token + "s" in VOCABULARY or token + "es" in VOCABULARY or plural_of_known:
         return token  # a singular or plural of a known word ("campaign"), not a typo
-    cutoff = 0.75 if len(token) >= 8 else 0.8  # two slips in a long word, one in a short one
+    cutoff = 0.749 if len(token) >= 8 else 0.799  # two slips in a long word, one in a short one (float-safe)
     # OSA: a swapped pair of letters ("reveune") is one slip, as people make them
     found = process.extractOne(token, VOCABULARY, scorer=OSA.normalized_similarity, score_cutoff=cutoff)
     return found[0] if found else token

@@ -26,7 +26,15 @@ def narrowing_unclear(what: str, facet: str, period: Period | None) -> Unclear:
     return Unclear("filter", what, suggest(period, ("visitors by device", topic)), reason)
 
 
-def narrow(plain: str, tool: str, facet: str | None, metric_name: str | None, device: str | None, domain: str | None):
+def narrow(
+    plain: str,
+    tool: str,
+    facet: str | None,
+    metric_name: str | None,
+    device: str | None,
+    domain: str | None,
+    period: Period | None = None,
+):
     """(tool, facet, extra) for a question about one row or section; an Unclear when no list can answer it."""
     section = focus.section(plain) if facet == "pages" else None
     if section:
@@ -44,10 +52,10 @@ def narrow(plain: str, tool: str, facet: str | None, metric_name: str | None, de
             )
         return "top-pages", "pages", {"pick": path.group(1)}
     if device and facet not in (None, "devices"):
-        return narrowing_unclear(f"{device} visitors", facet, None)
+        return narrowing_unclear(f"{device} visitors", facet, period)
     if device:
         if metric_name not in (None, "visitors"):
-            return narrowing_unclear(f"{device} visitors", metric_name, None)
+            return narrowing_unclear(f"{device} visitors", metric_name, period)
         return "device-and-browser", "devices", {"pick": device}
     campaign = focus.campaign(plain) if facet == "campaigns" else None
     if facet == "campaigns" and metric_name in ("revenue", "transactions", "avg_order_value"):
@@ -64,7 +72,7 @@ def narrow(plain: str, tool: str, facet: str | None, metric_name: str | None, de
         if metric_name in (None, "visitors") and facet != "revenue_by_source":
             return "traffic-sources", "referrers", {"pick": source}
     if source and facet in ("pages", "browsers", "operating_systems", "devices", "languages", "hours", "days"):
-        return narrowing_unclear(f"visitors from {source}", facet, None)
+        return narrowing_unclear(f"visitors from {source}", facet, period)
     if tool == "custom-properties":
         name = focus.prop(plain)
         if not name:

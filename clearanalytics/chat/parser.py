@@ -359,7 +359,7 @@ def _intent(
     if facet == "days" and metric and metric.tool == "ecommerce-overview":
         tool, facet = metric.tool, None
     extra: dict = {}
-    narrowed = narrow(plain, tool, facet, metric.name if metric else None, device, domain)
+    narrowed = narrow(plain, tool, facet, metric.name if metric else None, device, domain, period)
     if isinstance(narrowed, Unclear):
         return narrowed
     if narrowed:
