@@ -19,10 +19,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from clearanalytics.chat import focus, lexicon
-from clearanalytics.chat.dates import WEEKDAYS, Ambiguous, Unreadable, fair_compare, parse_period
+from clearanalytics.chat.dates import WEEKDAYS, fair_compare
 from clearanalytics.chat.narrowing import narrow, narrowing_unclear, suggest
 from clearanalytics.chat.periods import MONTHS, NUMBER_WORDS, Period, default_period
-from clearanalytics.chat.unclear import TOPICS, Unclear, leftover_period, with_period
+from clearanalytics.chat.unclear import TOPICS, Unclear
+from clearanalytics.chat.when import read_periods, split_comparison
 
 LIST_TOOLS = (
     "top-pages",
@@ -120,10 +121,6 @@ METRICS = _rules(
     ("visitors", "analytics-overview", r"\bvisitors?\b|\bvisits\b|\busers\b|\bpeople\b|\btraffic\b|\buniques?\b"),
 )
 
-COMPARISON = re.compile(
-    r"\b(?:compared?\s+(?:to|with)|in comparison (?:to|with)|vs\.?|versus|than|relative to|against)\b"
-    r"|\bcompare\b|\bchange[ds]?\b|\bgrow(?:n|th)?\b|\bincrease[ds]?\b|\bdecrease[ds]?\b|\bup or down\b"
-)
 BEFORE = re.compile(r"\bthe (?:day|week|month|year|period) before\b|\bbefore that\b|\bthe previous (?:one|period)\b")
 LIMIT = re.compile(r"\b(?:top|best|first|worst)\s+(?P<n>\d{1,3})\b|\b(?P<m>\d{1,3})\s+(?:most|best|top|biggest)\b")
 DOMAIN = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]\b")
@@ -203,46 +200,6 @@ def _limit(text: str) -> int | None:
     return value if 1 <= value <= 100 else None
 
 
-def _split_comparison(text: str) -> tuple[str, str | None]:
-    match = COMPARISON.search(text)
-    if not match:
-        return text, None
-    return text[: match.start()], text[match.start() :]
-
-
-def _periods(text: str, domain: str | None, today: date) -> tuple[Period | None, Period | None, bool] | Unclear:
-    """The question's period and compared period (or None), and whether the period was named.
-
-    Whatever looks like a date and was not read (a leftover month name, "at Christmas", a date
-    that reads two ways or does not exist) is an Unclear, never the default period.
-    """
-    masked = text.replace(domain, " " * len(domain)) if domain else text
-    main, comparison = _split_comparison(masked)
-    try:
-        period, span = parse_period(main, today)
-        compare_period, compare_span = None, None
-        if period is None and comparison is not None:
-            period, span = parse_period(masked, today)  # "how did last week compare?"
-        elif comparison:
-            compare_period, compare_span = parse_period(comparison, today)
-            if compare_span:
-                compare_span = (compare_span[0] + len(main), compare_span[1] + len(main))
-    except Ambiguous as exc:
-        readings = [f"on {day.isoformat()}" for day in exc.readings]
-        return Unclear(
-            "period", exc.fragment, with_period(text, exc.fragment, readings), "It reads as more than one date."
-        )
-    except Unreadable as exc:
-        return Unclear("period", exc.fragment, with_period(text, exc.fragment, SOON), "It is not a date I can use.")
-    leftover = leftover_period(masked, [span, compare_span])
-    if leftover:
-        return Unclear("period", leftover, with_period(text, leftover, SOON))
-    return period, compare_period, period is not None
-
-
-SOON = ["last week", "this month", "in the last 30 days"]
-
-
 def parse_question(
     question: str,
     *,
@@ -266,11 +223,11 @@ def parse_question(
     domain = find_domain(text, domains)
     if domain and domain not in domains and re.search(rf"\b(?:from|via|through)\s+{re.escape(domain)}\b", text):
         domain = None  # "traffic from t.co": a referrer, not a site of yours
-    read = _periods(text, domain, today)
+    read = read_periods(text, domain, today)
     if isinstance(read, Unclear):
         return read
     period, compare_period, explicit_period = read
-    _main, comparison = _split_comparison(text)
+    _main, comparison = split_comparison(text)
     # Dates look like domains to nothing, but a domain can contain words the tables know
     # ("shop.example"), so the tables read the text without it; likewise "all my sites".
     plain = text.replace(domain, " ") if domain else text
