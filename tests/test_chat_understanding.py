@@ -195,7 +195,8 @@ def test_top_n_is_honoured_and_none_is_not_one_of_them():
     message, _events, calls = ask("top 2 referrers last week")
     assert calls == [("traffic-sources", {"tenant": "acme", "from": "2026-03-09", "to": "2026-03-15", "limit": 3})]
     assert (
-        message["text"] == "Top referrers last week by visitors: google.com (30), t.co (20). Period: 9–15 March 2026."
+        message["text"]
+        == "Top referring sites last week by visitors: google.com (30), t.co (20). Period: 9–15 March 2026."
     )
 
 

@@ -175,7 +175,8 @@ def test_yesterday_in_the_chat_is_the_server_clocks_yesterday(pinned):
     assert message["tool_calls"][0]["arguments"] == {"tenant": "acme", "from": "2026-02-18", "to": "2026-02-18"}
     visitors = Expected(data, ACME, {"from": "2026-02-18", "to": "2026-02-18"}, NOW).overview_values()["visitors"]
     assert visitors > 0
-    assert message["text"].startswith(f"You had {visitors:,} visitors yesterday.")
+    noun = "visitor" if visitors == 1 else "visitors"  # the chat's answers agree in number
+    assert message["text"].startswith(f"You had {visitors:,} {noun} yesterday.")
 
 
 # --- typed results --------------------------------------------------------------------------

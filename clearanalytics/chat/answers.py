@@ -45,7 +45,7 @@ class Facet:
 FACETS: dict[str, Facet] = {
     "pages": Facet("top-pages", "pages", "pathname", "pageviews", "page"),
     "sources": Facet("traffic-sources", "channels", "channel", "visitors", "channel"),
-    "referrers": Facet("traffic-sources", "referrers", "referrer", "visitors", "referrer"),
+    "referrers": Facet("traffic-sources", "referrers", "referrer", "visitors", "site"),
     "devices": Facet("device-and-browser", "devices", "device_type", "visitors", "device type"),
     "browsers": Facet("device-and-browser", "browsers", "browser", "visitors", "browser"),
     "operating_systems": Facet("device-and-browser", "operating_systems", "os", "visitors", "system"),
@@ -240,7 +240,8 @@ def list_answer(
         f"{name} ({fmt(value_field, v, currency)})"
         for name, v in zip(labels[: shown or 5], values[: shown or 5], strict=False)
     )
-    lead = f"Top {noun}s{where(domain)} {label} by {word}: {listed}."
+    heading = "referring sites" if facet == "referrers" else f"{noun}s"  # the registry's noun is "site"
+    lead = f"Top {heading}{where(domain)} {label} by {word}: {listed}."
     if facet == "sources":
         referrers, by = rows_of(result, FACETS["referrers"]), FACETS["referrers"].label
         referrers = [r for r in referrers or [] if label_of(r, by) != "(none)"]
