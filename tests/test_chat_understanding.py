@@ -117,6 +117,12 @@ def ask(question: str, overrides: dict | None = None, history: list[str] = ()):
             ],
         ),
         (
+            "visitors on shpo.example last week",
+            'I could not read the site in your question: "shpo.example". It is not one of your sites. '
+            "Did you mean this?",
+            ["visitors on shop.example last week"],
+        ),
+        (
             "revenue by campaign",
             'I cannot answer "revenue by campaign" yet. Revenue is split by source in the tools, not by campaign. '
             "Did you mean one of these?",

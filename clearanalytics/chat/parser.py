@@ -223,6 +223,11 @@ def parse_question(
     domain = find_domain(text, domains)
     if domain and domain not in domains and re.search(rf"\b(?:from|via|through)\s+{re.escape(domain)}\b", text):
         domain = None  # "traffic from t.co": a referrer, not a site of yours
+    near = lexicon.nearest(domain, list(domains), cutoff=0.8) if domain and domain not in domains else []
+    if near:  # "shpo.example": a slip of one of your sites, not another site (another is the tool's to refuse)
+        return Unclear(
+            "site", domain, tuple(text.replace(domain, site) for site in near), "It is not one of your sites."
+        )
     read = read_periods(text, domain, today)
     if isinstance(read, Unclear):
         return read
