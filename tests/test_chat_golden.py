@@ -179,6 +179,7 @@ def wanted(case: dict) -> list[str]:
         if pick:
             row = next(r for r in rows if pick in (r["referrer_source"], r["referrer"]))
             return [f"brought {count(row['visitors'])} visitors"]
+
         def name(row: dict) -> str:  # a host, else a named source; direct traffic has neither
             return row["referrer"] or (row["referrer_source"] if row["referrer_source"] != "direct" else "(none)")
 
