@@ -354,5 +354,8 @@
     liveVisitors();
   }
 
-  window.ClearDashboard = { fetchJson: fetchJson, formatValue: formatValue, csrf: csrf };
+  /* paintTable and setState: for panels of their own that paint rows as the table panels do (panels.js). */
+  window.ClearDashboard = {
+    fetchJson: fetchJson, formatValue: formatValue, csrf: csrf, paintTable: paintTable, setState: setState
+  };
 })();
