@@ -182,6 +182,7 @@
           cell.appendChild(link);
         } else {
           cell.textContent = shown;
+          if (index === 0) cell.title = shown; /* the whole label, where a panel's CSS cuts it short */
           if (text === null) cell.classList.add("muted");
         }
         if (index === 0 && barKey && Number(row[barKey]) > 0) {

@@ -288,6 +288,8 @@ def test_screenshots_of_the_panels(chromium, server, viewport, suffix, scheme):
         assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], widget
     screenshot(page, f"panels-{suffix}-{scheme}")
     page.locator(".grid").screenshot(path=str(_shots() / f"panels-grid-{suffix}-{scheme}.png"))
+    for widget in ("outbound-links", "file-downloads", "not-found-pages", "properties"):
+        page.locator(f"#w-{widget}").screenshot(path=str(_shots() / f"panels-{widget}-{suffix}-{scheme}.png"))
     page.locator("[data-widget=realtime]").screenshot(path=str(_shots() / f"panels-realtime-{suffix}-{scheme}.png"))
     assert page.problems == []
 
