@@ -170,6 +170,11 @@ def test_the_dashboard_data_routes_answer_as_the_api(app, panels_data):
     for report, rows in answers.items():
         mine = browser.get(f"/dashboard/acme/shop.example/data/{report}", query_string=params | {"property": "url"})
         assert mine.status_code == 200 and mine.get_json() == {"data": rows}, report
+    # the realtime panel refreshes with the view's filters, a property filter too: the API's answer
+    mine = browser.get("/dashboard/acme/shop.example/data/realtime", query_string={"filter[props.plan]": "free"})
+    theirs = get(app.test_client(), data, "acme", "/stats/realtime",
+                 {"filter[props.plan]": "free", "domain": "shop.example"})  # fmt: skip
+    assert mine.status_code == theirs.status_code == 200 and mine.get_json() == theirs.get_json()
 
 
 def test_the_view_carries_a_property_filter_with_its_chip(app, panels_data):
