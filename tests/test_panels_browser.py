@@ -216,6 +216,7 @@ def test_clicking_a_value_filters_the_whole_dashboard(chromium, server):
     assert page.locator("#w-properties select").input_value() == "plan"  # the panel stays on the filter's property
     assert table(page, "outbound-links") == ranked(
         custom_events(kept), lambda e: e[3].get("url") if e[1] == "Outbound Link: Click" else None)  # fmt: skip
+    page.locator(".filters").screenshot(path=str(_shots() / "panels-property-chip.png"))
     chip.get_by_role("link").click()
     page.wait_for_url(server.url + SITE)
     assert kpis(page)["visitors"] == "6"
