@@ -278,6 +278,13 @@ def m008_props(cur: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def m008_panels(cur: duckdb.DuckDBPyConnection) -> None:
+    """The outbound links, file downloads and 404 pages panels added the `event_prop` and `event_page`
+    dimensions to rollup_dims (no new table): forget the traffic rollups that raw events can rebuild, as
+    m008_props did, so the next query builds them with those rows."""
+    m008_props(cur)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_accounts,
     m002_tracking,
@@ -287,6 +294,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m006_registry,
     m007_rollup_months,
     m008_props,
+    m008_panels,
 )
 
 
