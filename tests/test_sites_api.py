@@ -10,13 +10,17 @@ store's rows. Every test fails on the code before these routes (404 for each rou
 
 from __future__ import annotations
 
+import html
 import json
+import re
+from pathlib import Path
 
 import pytest
 
 from clearanalytics import accounts
 from tests import stats_dataset
-from tests.conftest import make_token, run_cli
+from tests.conftest import PASSWORD, make_token, run_cli
+from tests.dashboard_helpers import login, page_csrf
 from tests.ingest_helpers import CHROME
 from tests.split_helpers import stats_app
 
@@ -387,3 +391,30 @@ def test_the_openapi_document_marks_the_new_operations_as_extensions(account, cl
         assert ability in operation["description"]
     assert "x-extension" not in document["paths"]["/goals"]["get"]
     assert document["paths"]["/goals"]["get"]["summary"] == "All configured goals."
+
+
+def test_the_dashboards_token_form_offers_the_write_abilities_unticked(account, app):
+    browser = app.test_client()
+    assert login(browser, account.email, PASSWORD).status_code == 302
+    tokens = "/dashboard/acme/settings/tokens"
+    form = browser.get(tokens).text
+    for ability in WRITE:
+        assert f'<input type="checkbox" name="abilities" value="{ability}">' in form  # offered, not ticked
+    assert '<input type="checkbox" name="abilities" value="stats:read" checked>' in form
+    made = browser.post(tokens, data={"name": "provisioning", "abilities": ["sites:write"],
+                                      "csrf_token": page_csrf(browser, tokens)})  # fmt: skip
+    assert made.status_code == 201
+    token = html.unescape(re.search(r'<code id="new-token">([^<]+)</code>', made.text).group(1))
+    created = app.test_client().post(f"{API}/sites", headers={"Authorization": f"Bearer {token}"},
+                                     json={"domain": "from-dashboard.example"})  # fmt: skip
+    assert (created.status_code, created.get_json()["domain"]) == (201, "from-dashboard.example")
+
+
+def test_api_md_documents_every_write_route_and_the_plausible_mapping():
+    text = (Path(__file__).resolve().parent.parent / "docs" / "API.md").read_text()
+    for route in ("GET /sites", "POST /sites", "DELETE /sites/{site}", "POST /goals", "DELETE /goals/{goal}"):
+        assert f"`{route}`" in text, route
+    for plausible in ("POST /api/v1/sites", "DELETE /api/v1/sites/:site_id", "PUT /api/v1/sites/goals"):
+        assert plausible in text, plausible
+    for ability in WRITE:
+        assert f"`{ability}`" in text
