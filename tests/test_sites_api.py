@@ -15,14 +15,20 @@ import json
 import re
 from pathlib import Path
 
+import duckdb
 import pytest
+import requests
 
 from clearanalytics import accounts
+from clearanalytics.config import DATABASE_FILE_NAME
 from tests import stats_dataset
+from tests.chstore_helpers import chdb_missing
 from tests.conftest import PASSWORD, make_token, run_cli
 from tests.dashboard_helpers import login, page_csrf
 from tests.ingest_helpers import CHROME
 from tests.split_helpers import stats_app
+from tests.test_split_serve import chdb_url, committed, post_event, setup_account, stored, wait_for
+from tests.test_split_serve import token as cli_token
 
 API = "/api/v1"
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
@@ -418,3 +424,57 @@ def test_api_md_documents_every_write_route_and_the_plausible_mapping():
         assert plausible in text, plausible
     for ability in WRITE:
         assert f"`{ability}`" in text
+
+
+# --- end to end: a real `clearanalytics serve` on each set-up ------------------------------------------
+
+
+@pytest.mark.parametrize("stores", ["duckdb", "split"])
+def test_a_script_provisions_a_site_on_a_running_server_and_removes_it(stores, tmp_path, live_server, request):
+    """The agency's script against `serve`: the site is created, tracked, given a backfilled goal, reported on,
+    and removed with every event row (read from the event store once the server has stopped)."""
+    env: dict[str, str] = {}
+    if stores == "split":
+        if chdb_missing():
+            pytest.skip(chdb_missing())
+        env = {"CLEARANALYTICS_EVENTS_URL": chdb_url(tmp_path),
+               "CLEARANALYTICS_ACCOUNTS_URL": request.getfixturevalue("pg_url")}  # fmt: skip
+    data_dir = tmp_path / "data"
+    setup_account(env, data_dir)
+    script = cli_token(env, data_dir, "stats:read", "goals:read", "sites:write", "goals:write", "metrics:read")
+    server = live_server(data_dir, env=env)
+    auth = {"Authorization": f"Bearer {script}"}
+
+    created = requests.post(f"{server.url}{API}/sites", headers=auth, timeout=30,
+                            data={"domain": "client.example", "timezone": "Europe/Amsterdam"})  # fmt: skip
+    assert created.status_code == 201, created.text
+    site = created.json()
+    for i in range(5):
+        assert post_event(server.url, "pageview", f"/p{i}", "client.example").status_code == 202
+    for _ in range(2):
+        assert post_event(server.url, "Signup", "/p0", "client.example").status_code == 202
+    wait_for(lambda: committed(server, script) == 7, "7 committed events")
+
+    signup = requests.post(f"{server.url}{API}/goals", headers=auth, timeout=60,
+                           json={"domain": "client.example", "type": "event", "event_name": "Signup"})  # fmt: skip
+    assert (signup.status_code, signup.json()["backfilled"]) == (201, 2), signup.text
+    page = requests.post(f"{server.url}{API}/goals", headers=auth, timeout=60,
+                         json={"site_id": "client.example", "goal_type": "page", "page_path": "/p3"})  # fmt: skip
+    assert (page.status_code, page.json()["backfilled"]) == (201, 1), page.text
+    overview = requests.get(f"{server.url}{API}/stats/overview", headers=auth, timeout=30,
+                            params={"domain": "client.example", "period": "24h"}).json()["data"]  # fmt: skip
+    assert (overview["pageviews"], overview["visitors"]) == (5, 1)
+
+    removed = requests.delete(f"{server.url}{API}/sites/client.example", headers=auth, timeout=60)
+    assert removed.status_code == 200, removed.text
+    assert (removed.json()["rows"]["pageviews"], removed.json()["rows"]["events"]) == (5, 2)
+    listed = requests.get(f"{server.url}{API}/sites", headers=auth, timeout=30).json()["data"]
+    assert [s["domain"] for s in listed] == ["example.com"]
+    server.stop()
+    if stores == "split":
+        counts = stored(env["CLEARANALYTICS_EVENTS_URL"], site["id"])["counts"][site["id"]]
+    else:
+        with duckdb.connect(str(data_dir / DATABASE_FILE_NAME), read_only=True) as con:
+            counts = {t: con.execute(f"SELECT count(*) FROM {t} WHERE site_id = ?", [site["id"]]).fetchone()[0]
+                      for t in ("pageviews", "events", "goal_completions")}  # fmt: skip
+    assert counts and not any(counts.values()), counts
