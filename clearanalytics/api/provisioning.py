@@ -70,6 +70,8 @@ def sites_create():
     _require_role("admin", "Adding a site")
     wanted = fields.site_fields(fields.read_body())
     tenant = accounts.get_tenant_by_id(get_cursor(), g.token.tenant_id)
+    if tenant is None:  # removed since the token was checked: the token is dead with it
+        raise ErrorAnswer(401, "Unauthenticated.")
     try:
         with get_db().transaction() as cur:
             site = accounts.create_site(cur, tenant, wanted["domain"], wanted["timezone"], wanted["currency"])
