@@ -155,3 +155,12 @@ def test_m009_adds_the_columns_and_rebuilds_the_traffic_rollups(tmp_path):
     ]
     assert cur.execute("SELECT kind FROM rollup_days").fetchall() == [("goals",)]
     con.close()
+
+
+def test_a_filter_in_array_form_is_refused(client, dataset):
+    """filter[props.NAME][]=x (how a client serializes a list) is no filter we take: 422 naming the key."""
+    response = get(client, dataset, "acme", "/stats/countries", {"filter[props.plan][]": "pro"})
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {
+        "filter[props.plan][]": ["A filter takes one value: filter[DIMENSION]=VALUE."]
+    }
