@@ -90,8 +90,8 @@ def test_serve_with_a_missing_file_stops_with_one_error_line(account, tmp_path):
 
 def _post(server, ip: str, path: str, ua: str = CHROME, **extra) -> None:
     body = {"name": "pageview", "url": f"https://example.com{path}", "domain": "example.com", **extra}
-    response = requests.post(f"{server.url}/api/event", data=json.dumps(body), timeout=10,
-                             headers={"User-Agent": ua, "Content-Type": "text/plain", "X-Forwarded-For": ip})  # fmt: skip
+    headers = {"User-Agent": ua, "Content-Type": "text/plain", "X-Forwarded-For": ip}
+    response = requests.post(f"{server.url}/api/event", data=json.dumps(body), timeout=10, headers=headers)
     assert response.status_code == 202, response.text
 
 
@@ -148,8 +148,9 @@ def test_the_live_route_without_a_file_gives_countries(account):
 
 
 def _line(ts: datetime, ip: str, path: str = "/", **extra) -> str:
+    when = ts.strftime("%Y-%m-%dT%H:%M:%SZ")
     return json.dumps({"name": "pageview", "url": f"https://example.com{path}", "domain": "example.com",
-                       "timestamp": ts.strftime("%Y-%m-%dT%H:%M:%SZ"), "ip": ip, "user_agent": CHROME, **extra})  # fmt: skip
+                       "timestamp": when, "ip": ip, "user_agent": CHROME, **extra})  # fmt: skip
 
 
 def test_import_lines_are_looked_up_and_their_own_location_wins(account, tmp_path, mmdb):
