@@ -109,7 +109,10 @@ EXTENSIONS: tuple[ToolSpec, ...] = (
         r.Locations,
         {
             "level": {"type": "string", "enum": list(LEVELS)},
-            "locations": {"anyOf": [api_data(f"/stats/{report}") for report in LEVELS.values()]},
+            "locations": {
+                "type": "array",
+                "items": {"anyOf": [api_data(f"/stats/{report}")["items"] for report in LEVELS.values()]},
+            },
         },
         locations,
         lists=True,

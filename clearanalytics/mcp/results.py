@@ -320,6 +320,7 @@ BY_TOOL: dict[str, type] = {
     "realtime": Realtime,
     "custom-properties": CustomProperties,
     "entry-exit-pages": EntryExitPages,
+    "locations": Locations,
 }
 
 
