@@ -164,3 +164,22 @@ def test_a_filter_in_array_form_is_refused(client, dataset):
     assert response.get_json()["errors"] == {
         "filter[props.plan][]": ["A filter takes one value: filter[DIMENSION]=VALUE."]
     }
+
+
+def test_the_dashboard_takes_the_location_filters_as_chips(stats_data_dir, stats_setup, request):
+    """filter[country]=DE&filter[city]=Munich on the dashboard page: chips labelled Country and City (a
+    missing label was a 500), and the panels' data routes answer as the API does."""
+    from tests.dashboard_helpers import login
+
+    pg = request.getfixturevalue("pg_server") if stats_setup == "split" else None
+    data_dir, data = stats_data_dir
+    with stats_app(data_dir, data, stats_setup, pg, now=stats_dataset.NOW.isoformat()) as app:
+        client = app.test_client()
+        assert login(client, "owner@acme.test", "correct-horse-battery").status_code == 302
+        query = {"period": "90d", "filter[country]": "DE", "filter[city]": "Munich"}
+        page = client.get("/dashboard/acme/shop.example", query_string=query)
+        assert page.status_code == 200
+        assert "Country" in page.text and "City" in page.text and "Munich" in page.text
+        rows = client.get("/dashboard/acme/shop.example/data/cities", query_string=query).get_json()["data"]
+        expected = LocationExpected(data, ["shop.example"], query, stats_dataset.NOW).cities()
+        assert rows == expected and [r["city"] for r in rows] == ["Munich"]
