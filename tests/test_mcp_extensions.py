@@ -46,7 +46,7 @@ def test_the_extensions_are_listed_after_the_12(served):
     listed = with_session(server.url, data.tokens["acme"], work)
     extensions = ["realtime", "custom-properties", "entry-exit-pages", "locations"]  # locations: test_locations_mcp
     assert [t.name for t in listed.tools] == TOOL_NAMES + extensions
-    assert EXTENSION_TOOLS == extensions
+    assert extensions == EXTENSION_TOOLS
     new = {t.name: t for t in listed.tools[12:]}
     for tool in new.values():
         assert tool.annotations.read_only_hint is True and tool.annotations.destructive_hint is False
