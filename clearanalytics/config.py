@@ -111,6 +111,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("llm_api_key", "", "API key for the LLM provider; never logged or shown."),
     Setting("llm_timeout", 30, "Seconds to wait for each LLM request before falling back to the built-in chat.", int),
     Setting("chat_rate_limit", "20/minute", "AI chat questions allowed per user."),
+    Setting(
+        "plans",
+        False,
+        "Show the plan picker in the dashboard's tenant settings (for operators who sell hosting); off: plans are "
+        "set with `clearanalytics tenant plan` only, and the settings page shows the plan as text.",
+        boolean,
+    ),
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 

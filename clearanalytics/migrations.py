@@ -278,13 +278,20 @@ def m008_props(cur: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-_PAGEVIEW_COLUMNS_BEFORE_M009 = (
+def m008_panels(cur: duckdb.DuckDBPyConnection) -> None:
+    """The outbound links, file downloads and 404 pages panels added the `event_prop` and `event_page`
+    dimensions to rollup_dims (no new table): forget the traffic rollups that raw events can rebuild, as
+    m008_props did, so the next query builds them with those rows."""
+    m008_props(cur)
+
+
+_PAGEVIEW_COLUMNS_BEFORE_M010 = (
     "id, site_id, visitor_hash, session_hash, hostname, pathname, referrer, referrer_source, channel, utm_source, "
     "utm_medium, utm_campaign, utm_term, utm_content, ref, browser, os, device_type, language, duration, scroll_depth"
 )
 
 
-def m009_locations(cur: duckdb.DuckDBPyConnection) -> None:
+def m010_locations(cur: duckdb.DuckDBPyConnection) -> None:
     """Where visitors are (ingest/locations.py): three nullable pageview columns, `country_code` (ISO 3166-1
     alpha-2), `region` (ISO 3166-2) and `city` (an English name); NULL for the rows stored before, whose IPs
     are long gone.
@@ -296,7 +303,7 @@ def m009_locations(cur: duckdb.DuckDBPyConnection) -> None:
     rollup_dims: the traffic rollups raw events can rebuild are forgotten, as m008_props did."""
     cur.execute(
         """
-        CREATE TABLE pageviews_m009 (
+        CREATE TABLE pageviews_m010 (
             id VARCHAR NOT NULL,
             site_id VARCHAR NOT NULL,
             visitor_hash VARCHAR NOT NULL,
@@ -326,11 +333,11 @@ def m009_locations(cur: duckdb.DuckDBPyConnection) -> None:
         """
     )
     cur.execute(
-        f"INSERT INTO pageviews_m009 ({_PAGEVIEW_COLUMNS_BEFORE_M009}, created_at) "
-        f"SELECT {_PAGEVIEW_COLUMNS_BEFORE_M009}, created_at FROM pageviews"
+        f"INSERT INTO pageviews_m010 ({_PAGEVIEW_COLUMNS_BEFORE_M010}, created_at) "
+        f"SELECT {_PAGEVIEW_COLUMNS_BEFORE_M010}, created_at FROM pageviews"
     )
     cur.execute("DROP TABLE pageviews")
-    cur.execute("ALTER TABLE pageviews_m009 RENAME TO pageviews")
+    cur.execute("ALTER TABLE pageviews_m010 RENAME TO pageviews")
     m008_props(cur)
 
 
@@ -343,7 +350,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     m006_registry,
     m007_rollup_months,
     m008_props,
-    m009_locations,
+    m008_panels,
+    m010_locations,
 )
 
 

@@ -1,9 +1,11 @@
 /* ClearAnalytics charts: a small dependency-free SVG line chart with tooltips.
  *
- * ClearChart.line(container, rows, {series, hourly, format, timeZone, title}) draws one line per series
- * (the first with a soft area under it) over evenly spaced buckets. A series whose format
- * differs from the first gets its own scale with labels on the right, so revenue and
- * order counts can share a chart. Pointer moves and the arrow keys (when the chart has
+ * ClearChart.line(container, rows, {series, hourly, interval, partial, format, timeZone, title}) draws
+ * one line per series (the first with a soft area under it) over evenly spaced buckets. A series
+ * whose format differs from the first gets its own scale with labels on the right. `partial` says
+ * the last bucket is still running (today, this week, this hour): its segment is drawn dashed and
+ * its tooltip says "so far", so a chart does not end in a false cliff. `interval` (day, week,
+ * month) names the buckets in labels and tooltips. Pointer moves and the arrow keys (when the chart has
  * focus) move a tooltip from bucket to bucket. Text goes in with textContent only, and
  * positions are set through the CSSOM, which the strict Content-Security-Policy allows.
  * The AI chat panel reuses this file to draw its small charts.
@@ -21,7 +23,8 @@
     return node;
   }
 
-  /* The top of the axis: four equal, round steps (whole steps for counts). */
+  /* The top of the axis: four equal, round steps (whole steps for counts and money, so small amounts
+     never give ticks that round to the same label, "€1 €1 €0"). */
   function niceMax(value, integer) {
     if (!(value > 0)) return integer ? 4 : 1;
     var raw = value / 4;
@@ -38,8 +41,13 @@
 
   /* "2026-02-12" -> "12 Feb" ("Feb 2026" on axes spanning months). Hourly buckets are UTC hours
      ("2026-02-12T14:00:00Z"), shown in the site's timezone when one is given: "09:00". */
-  function bucketLabel(bucket, hourly, long, months, timeZone) {
+  function bucketLabel(bucket, hourly, long, months, timeZone, interval) {
     var text = String(bucket);
+    if (interval === "month" && !hourly) {
+      var ym = text.split("-");
+      return MONTHS[parseInt(ym[1], 10) - 1] + " " + ym[0];
+    }
+    if (interval === "week" && !hourly && long) return "Week of " + bucketLabel(text, false, true, false, timeZone);
     if (hourly || text.indexOf("T") > 0) {
       var moment = new Date(text);
       if (timeZone && !isNaN(moment)) {
@@ -84,7 +92,7 @@
 
     var maxima = series.map(function (s) {
       var top = Math.max.apply(null, rows.map(function (r) { return Number(r[s.key]) || 0; }));
-      return niceMax(top, s.format === "int");
+      return niceMax(top, s.format === "int" || s.format === "money");
     });
     if (!dual) {
       var shared = Math.max.apply(null, maxima);
@@ -92,8 +100,11 @@
     }
     var yAt = function (value, index) { return pad.top + innerH - ((Number(value) || 0) / maxima[index]) * innerH; };
 
+    var unit = options.hourly ? "hour" : options.interval || "day";
+    var partial = Boolean(options.partial) && n > 1;
     var summary = (options.title || "Chart") + ": " + series.map(function (s) { return s.label; }).join(" and ") +
-      " over " + n + (options.hourly ? " hours" : " days") + ". Use the arrow keys to read each value.";
+      " over " + n + " " + unit + "s." + (partial ? " The last " + unit + " is not over yet." : "") +
+      " Use the arrow keys to read each value.";
     var svg = el("svg", {
       viewBox: "0 0 " + width + " " + height, width: width, height: height,
       role: "img", "aria-label": summary, tabindex: "0", class: "cc-svg", focusable: "true",
@@ -102,7 +113,7 @@
     for (var g = 0; g <= 4; g++) {
       var y = pad.top + (innerH * g) / 4;
       el("line", { x1: pad.left, x2: width - pad.right, y1: y, y2: y, class: "cc-grid" }, svg);
-      var left = el("text", { x: pad.left - 6, y: y + 4, class: "cc-axis", "text-anchor": "end" }, svg);
+      var left = el("text", { x: pad.left - 6, y: y + 4, class: "cc-axis cc-y", "text-anchor": "end" }, svg);
       left.textContent = format(maxima[0] * (1 - g / 4), series[0], true);
       if (dual) {
         var right = el("text", { x: width - pad.right + 6, y: y + 4, class: "cc-axis", "text-anchor": "start" }, svg);
@@ -118,7 +129,7 @@
       shown[idx] = true;
       var anchor = idx === 0 ? "start" : idx === n - 1 ? "end" : "middle";
       var label = el("text", { x: xAt(idx), y: height - 6, class: "cc-axis", "text-anchor": anchor }, svg);
-      label.textContent = bucketLabel(rows[idx].date, options.hourly, false, n > 120, options.timeZone);
+      label.textContent = bucketLabel(rows[idx].date, options.hourly, false, n > 120, options.timeZone, options.interval);
     }
 
     series.forEach(function (s, si) {
@@ -130,7 +141,9 @@
           class: "cc-area cc-s0",
         }, svg);
       }
-      el("polyline", { points: points.join(" "), class: "cc-line cc-s" + si }, svg);
+      var solid = partial ? points.slice(0, n - 1) : points;
+      if (solid.length > 1) el("polyline", { points: solid.join(" "), class: "cc-line cc-s" + si }, svg);
+      if (partial) el("polyline", { points: points.slice(n - 2).join(" "), class: "cc-line cc-partial cc-s" + si }, svg);
     });
 
     var guide = el("line", { x1: 0, x2: 0, y1: pad.top, y2: pad.top + innerH, class: "cc-guide", visibility: "hidden" }, svg);
@@ -158,8 +171,14 @@
       });
       tip.textContent = "";
       var head = document.createElement("strong");
-      head.textContent = bucketLabel(row.date, options.hourly, true, false, options.timeZone);
+      head.textContent = bucketLabel(row.date, options.hourly, true, false, options.timeZone, options.interval);
       tip.appendChild(head);
+      if (partial && current === n - 1) {
+        var note = document.createElement("span");
+        note.className = "cc-tip-note";
+        note.textContent = "Incomplete: this " + unit + " so far";
+        tip.appendChild(note);
+      }
       series.forEach(function (s, si) {
         var lineEl = document.createElement("span");
         lineEl.className = "cc-tip-row cc-s" + si;
@@ -203,16 +222,20 @@
   }
 
   /* Redraw on container resize so the chart stays crisp from phone to desktop. */
+  /* One observer per container, drawing whatever was drawn last (a measure toggle redraws with other
+     series; an observer per call would bring the old ones back on the next resize). */
   function responsive(container, rows, options) {
     var chart = line(container, rows, options);
-    var lastWidth = container.clientWidth;
-    if (window.ResizeObserver) {
+    container.ccLast = { rows: rows, options: options };
+    if (window.ResizeObserver && !container.ccObserved) {
+      container.ccObserved = true;
+      var lastWidth = container.clientWidth;
       var timer = null;
       new ResizeObserver(function () {
         if (container.clientWidth === lastWidth) return;
         lastWidth = container.clientWidth;
         clearTimeout(timer);
-        timer = setTimeout(function () { line(container, rows, options); }, 120);
+        timer = setTimeout(function () { line(container, container.ccLast.rows, container.ccLast.options); }, 120);
       }).observe(container);
     }
     return chart;

@@ -18,7 +18,7 @@
   var timeZone = view ? view.dataset.timezone : undefined;
   var PERCENT_POINT_KEYS = { bounce_rate: true, conversion_rate: true, dropoff_rate: true };
 
-  function fetchJson(url, options) {
+  function fetchJson(url, options, whole) {
     options = options || {};
     options.credentials = "same-origin";
     options.headers = Object.assign({ Accept: "application/json", "X-CSRF-Token": csrf }, options.headers || {});
@@ -29,7 +29,7 @@
           error.status = response.status;
           throw error;
         }
-        return body.data;
+        return whole ? body : body.data;
       });
     });
   }
@@ -55,6 +55,19 @@
         }
       default:
         return String(value);
+    }
+  }
+
+  /* Codes shown as names in the reader's language ("de" -> "German"); the code stays the filter's value. */
+  var DISPLAY_KINDS = { language: "language", country: "region" };
+  function displayName(dimension, code) {
+    var kind = DISPLAY_KINDS[dimension];
+    if (!kind || !window.Intl || !Intl.DisplayNames) return code;
+    try {
+      var name = new Intl.DisplayNames(undefined, { type: kind }).of(code);
+      return name && name !== code ? name : code;
+    } catch (e) {
+      return code;
     }
   }
 
@@ -116,15 +129,43 @@
 
   /* --- painters --------------------------------------------------------------------------- */
 
-  function paintKpis(widget, data) {
+  /* Why a card shows no change, or null when it may show one: a figure with nothing to compare
+     (a rate of no visits), a previous period without data ("new"), or one with far less data than
+     this one (a fresh install: a five-digit percentage would only measure the install date). */
+  function noChange(card, data, comparison) {
+    var needs = card.dataset.undefinedWithout;
+    if (needs && !(Number(data[needs]) > 0)) return ["no data in this period", ""];
+    if (!comparison) return null;
+    var unit = comparison.unit;
+    if (comparison.previous_with_data === 0) {
+      return comparison.with_data > 0 ? ["new: no data the period before", ""] : ["no data in this period", ""];
+    }
+    if (!comparison.comparable) {
+      return ["n/a: the period before is incomplete",
+              "The period before has data on " + comparison.previous_with_data + " " + unit + "(s), this one on " +
+              comparison.with_data + ": a change would compare unlike periods."];
+    }
+    return null;
+  }
+
+  function paintKpis(widget, data, comparison) {
     widget.querySelectorAll(".kpi").forEach(function (card) {
       var key = card.dataset.key;
       var fmt = card.dataset.format;
-      card.querySelector("[data-value]").textContent = formatValue(data[key], fmt, false);
+      var needs = card.dataset.undefinedWithout;
+      var undefinedHere = needs && !(Number(data[needs]) > 0);
+      card.querySelector("[data-value]").textContent = undefinedHere ? "–" : formatValue(data[key], fmt, false);
       var changeEl = card.querySelector("[data-change]");
       var change = data[key + "_change"];
       changeEl.textContent = "";
+      changeEl.removeAttribute("title");
       changeEl.classList.remove("up", "down", "good", "bad");
+      var reason = noChange(card, data, comparison);
+      if (reason) {
+        changeEl.textContent = reason[0];
+        if (reason[1]) changeEl.title = reason[1];
+        return;
+      }
       if (change === null || change === undefined) {
         changeEl.textContent = "no previous data";
         return;
@@ -144,7 +185,8 @@
     });
   }
 
-  function paintTable(widget, rows) {
+  function paintTable(widget, rows, _extra, labels) {
+    labels = labels || {};
     var heads = Array.prototype.slice.call(widget.querySelectorAll("thead th"));
     var body = widget.querySelector("tbody");
     body.textContent = "";
@@ -170,7 +212,9 @@
         var fmt = th.dataset.format;
         var raw = row[th.dataset.key];
         var text = formatValue(raw, fmt, false);
-        var shown = text === null ? "(none)" : text;
+        var shown = text === null ? "(none)" : displayName(th.dataset.filter, text);
+        var named = th.dataset.key === "referrer_source" && labels.referrer && labels.referrer[row.referrer];
+        if (named) shown = named;
         if (fmt !== "text") cell.className = "num";
         if (th.classList.contains("secondary")) cell.classList.add("secondary");
         if (th.dataset.filter && view) {
@@ -182,27 +226,48 @@
           cell.appendChild(link);
         } else {
           cell.textContent = shown;
+          if (index === 0) cell.title = shown; /* the whole label, where a panel's CSS cuts it short */
           if (text === null) cell.classList.add("muted");
-        }
-        if (index === 0 && barKey && Number(row[barKey]) > 0) {
-          var bar = document.createElement("span");
-          bar.className = "bar";
-          bar.setAttribute("aria-hidden", "true");
-          bar.style.width = Math.max(1, (Number(row[barKey]) / max) * 100).toFixed(1) + "%";
-          cell.classList.add("has-bar");
-          cell.insertBefore(bar, cell.firstChild);
         }
         tr.appendChild(cell);
       });
+      /* The bar spans the whole row, one track for every row: a 100% row is full whatever the
+         label column's width (a bar inside the label cell looked a third full). */
+      if (barKey && Number(row[barKey]) > 0) {
+        tr.classList.add("ranked");
+        tr.style.setProperty("--share", Math.max(0.5, (Number(row[barKey]) / max) * 100).toFixed(1) + "%");
+      }
       body.appendChild(tr);
     });
     setState(widget, "ready");
   }
 
+  /* A chart whose series measure different things (money and counts) shows one at a time, chosen by
+     the legend's buttons, rather than two y-axes that a reader has to match to their lines. */
+  function chosenSeries(widget, series, redraw) {
+    var legend = widget.querySelector("[data-measures]");
+    if (!legend) return series;
+    var chosen = Number(widget.dataset.measure || 0);
+    legend.querySelectorAll("button[data-measure]").forEach(function (button) {
+      var index = Number(button.dataset.measure);
+      button.setAttribute("aria-pressed", index === chosen ? "true" : "false");
+      button.onclick = function () {
+        widget.dataset.measure = String(index);
+        redraw();
+      };
+    });
+    return [series[chosen]];
+  }
+
   function paintChart(widget, rows) {
-    var series = JSON.parse(widget.dataset.series || "[]");
+    var allSeries = JSON.parse(widget.dataset.series || "[]");
+    var series = chosenSeries(widget, allSeries, function () { paintChart(widget, rows); });
     var target = widget.querySelector("[data-chart]");
-    if (!rows || !rows.length) {
+    var some = (rows || []).some(function (row) {
+      return allSeries.some(function (s) { return Number(row[s.key]) > 0; });
+    });
+    if (!some) {
+      target.textContent = "";
       setState(widget, "empty", "No data for this period.");
       return;
     }
@@ -210,6 +275,8 @@
     window.ClearChart.responsive(target, rows, {
       series: series,
       hourly: hourly,
+      interval: view.dataset.interval,
+      partial: view.dataset.partialLast === "true",
       timeZone: timeZone,
       format: chartFormat,
       title: widget.querySelector("h2").textContent,
@@ -220,7 +287,8 @@
       var table = document.createElement("table");
       table.className = "rows compact";
       var head = table.createTHead().insertRow();
-      [{ label: hourly ? "Hour" : "Date" }].concat(series).forEach(function (s) {
+      var bucketHead = hourly ? "Hour" : { week: "Week", month: "Month" }[view.dataset.interval] || "Date";
+      [{ label: bucketHead }].concat(allSeries).forEach(function (s) {
         var th = document.createElement("th");
         th.scope = "col";
         th.textContent = s.label;
@@ -231,9 +299,9 @@
         var tr = body.insertRow();
         var th = document.createElement("th");
         th.scope = "row";
-        th.textContent = window.ClearChart.bucketLabel(row.date, hourly, true, false, timeZone);
+        th.textContent = window.ClearChart.bucketLabel(row.date, hourly, true, false, timeZone, view.dataset.interval);
         tr.appendChild(th);
-        series.forEach(function (s) {
+        allSeries.forEach(function (s) {
           var td = tr.insertCell();
           td.className = "num";
           td.textContent = formatValue(row[s.key], s.format, false);
@@ -249,12 +317,17 @@
     var painter = PAINTERS[widget.dataset.widget];
     if (!painter) return;
     setState(widget, "loading", "Loading…");
-    var query = viewParams().toString();
-    var url = view.dataset.base + widget.dataset.report + (query ? "?" + query : "");
-    fetchJson(url)
-      .then(function (data) {
+    var params = viewParams();
+    var query = params.toString();
+    if (widget.dataset.widget === "chart" && !hourly) params.set("interval", view.dataset.interval);
+    var url = view.dataset.base + widget.dataset.report + (params.toString() ? "?" + params.toString() : "");
+    var extra = widget.dataset.widget === "kpis"
+      ? fetchJson(view.dataset.base + "comparison" + (query ? "?" + query : "")).catch(function () { return null; })
+      : Promise.resolve(null);
+    Promise.all([fetchJson(url, {}, true), extra])
+      .then(function (found) {
         if (widget.dataset.widget === "kpis") setState(widget, "ready");
-        painter(widget, data);
+        painter(widget, found[0].data, found[1], found[0].labels);
       })
       .catch(function (error) {
         setState(widget, "error", "Could not load this panel: " + error.message, function () { load(widget); });
@@ -354,5 +427,8 @@
     liveVisitors();
   }
 
-  window.ClearDashboard = { fetchJson: fetchJson, formatValue: formatValue, csrf: csrf };
+  /* paintTable and setState: for panels of their own that paint rows as the table panels do (panels.js). */
+  window.ClearDashboard = {
+    fetchJson: fetchJson, formatValue: formatValue, csrf: csrf, paintTable: paintTable, setState: setState
+  };
 })();

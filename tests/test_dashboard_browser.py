@@ -92,7 +92,7 @@ def test_login_numbers_period_site_and_xss(chromium, server):
     page = new_page(chromium, server)
     assert page.url == server.url + SITE
     assert kpis(page) == {"visitors": "3", "pageviews": "4", "bounce_rate": "66.7%", "avg_duration": "33s"}
-    assert page.locator(".kpi[data-key=visitors] [data-change]").inner_text() == "no previous data"
+    assert page.locator(".kpi[data-key=visitors] [data-change]").inner_text() == "new: no data the period before"
     pages = table(page, "pages")
     assert sorted(pages) == sorted(
         [["/", "2", "2", "20s"], [dashboard_dataset.XSS_PATH, "1", "1", "0s"], ["/pricing", "1", "1", "1m 00s"]]
@@ -145,7 +145,9 @@ def test_chart_tooltips_by_pointer_and_keyboard(chromium, server):
     page = new_page(chromium, server)
     page.wait_for_selector(".chart-card[data-report=timeseries] svg")
     svg = page.locator(".chart-card[data-report=timeseries] svg")
-    assert svg.locator("polyline").count() == 2
+    assert svg.locator("polyline:not(.cc-partial)").count() == 2
+    # Today is still running: each line's last segment is dashed, and its tooltip says so.
+    assert svg.locator("polyline.cc-partial").count() == 2
     box = svg.bounding_box()
     page.mouse.move(box["x"] + box["width"] - 20, box["y"] + box["height"] / 2)
     tooltip = page.locator(".chart-card[data-report=timeseries] .cc-tooltip")
@@ -154,6 +156,7 @@ def test_chart_tooltips_by_pointer_and_keyboard(chromium, server):
     svg.focus()
     page.keyboard.press("End")
     last = tooltip.inner_text()
+    assert "Incomplete: this day so far" in last
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")
     two_days_ago = tooltip.inner_text()
@@ -185,7 +188,8 @@ def test_loading_and_error_states_with_retry(chromium, server):
 def test_a_malformed_period_falls_back_for_page_and_panels(chromium, server):
     page = new_page(chromium, server)
     page.goto(SITE + "?period=5y&filter[page]=/")
-    assert "The period field must be one of" in page.locator(".form-error").inner_text()
+    expected = "That period is not one the dashboard knows. Showing last 7 days instead."
+    assert page.locator(".form-error").inner_text() == expected
     numbers = kpis(page)  # 7d, still filtered to "/"
     assert (numbers["visitors"], numbers["pageviews"]) == ("2", "2")
     assert page.problems == []

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from flask import template_rendered
 
+from clearanalytics import accounts
 from tests.conftest import PASSWORD
 from tests.dashboard_helpers import insert_pageview, insert_purchase, login, page_csrf
 
@@ -134,6 +135,7 @@ def test_members_add_change_and_keep_one_owner(client, app, account):
     assert gone.status_code == 302 and gone.headers["Location"].startswith("/login")
 
 
+@pytest.mark.parametrize("app", [{"plans": True}], indirect=True)  # an operator who sells hosting
 def test_tenant_name_and_plan(client):
     tenant = "/dashboard/acme/settings/tenant"
     assert post(client, tenant, {"name": "", "plan": "pro"}).status_code == 422
@@ -144,12 +146,24 @@ def test_tenant_name_and_plan(client):
     assert '<option value="free" selected>' in page
 
 
+def test_without_plans_the_tenant_page_shows_the_plan_and_ignores_a_posted_one(client, app):
+    tenant = "/dashboard/acme/settings/tenant"
+    page = client.get(tenant).text
+    assert 'name="plan"' not in page and "<select" not in page
+    before = re.search(r"Plan: <strong>(\w+)</strong>", page).group(1)
+    other = "business" if before != "business" else "pro"
+    assert post(client, tenant, {"name": "Acme", "plan": other}).status_code == 302
+    with app.extensions["clearanalytics.db"].reading() as cur:
+        assert accounts.require_tenant(cur, "acme").plan == before
+    assert f"Plan: <strong>{before}</strong>" in client.get(tenant).text
+
+
 def test_filter_values_from_the_url_are_escaped(client):
     url = "/dashboard/acme/example.com?filter[page]=/<script>alert(1)</script>&period=bogus"
     insert_needed = client.get(url)
     text = insert_needed.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "<script>alert" not in text
-    assert "The period field must be one of" in text
+    assert "That period is not one the dashboard knows. Showing last 7 days instead." in text
 
 
 def test_data_route_errors_are_json(client):
@@ -231,7 +245,7 @@ def test_goals_created_backfilled_edited_and_deleted(client, app):
     assert event.status_code == 302
 
     edit = f"{goals_url}/{goal_id}"
-    assert "2 completion(s) so far" in client.get(edit).text
+    assert "2 completions so far (all time)" in client.get(edit).text
     saved = post(client, edit, {"name": "Pricing", "match_type": "exact", "path": "/pricing"})
     assert saved.status_code == 302
     row = re.search(rf'<tr data-goal-id="{goal_id}">(.*?)</tr>', client.get(goals_url).text, re.S).group(1)

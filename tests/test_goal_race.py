@@ -160,8 +160,8 @@ def _history(path: Path) -> list[dict]:
 
 def _completions_shown(browser: requests.Session, url: str, goal_id: str) -> int:
     page = browser.get(url + "/dashboard/acme/settings/goals").text
-    row = re.search(rf'data-goal-id="{goal_id}">.*?data-completions>(\d+)<', page, re.S)
-    return int(row.group(1))
+    row = re.search(rf'data-goal-id="{goal_id}">.*?data-completions>([\d,]+)<', page, re.S)
+    return int(row.group(1).replace(",", ""))  # shown with thousands separators
 
 
 def test_a_goal_created_in_the_dashboard_during_a_forwarded_import_counts_every_imported_event(tmp_path, live_server):

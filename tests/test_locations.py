@@ -122,14 +122,15 @@ def test_an_unknown_location_filter_value_is_an_empty_answer_and_a_bad_dimension
     assert response.status_code == 422 and "filter[planet]" in response.get_json()["errors"]
 
 
-def test_m009_adds_the_columns_and_rebuilds_the_traffic_rollups(tmp_path):
-    """A file at m008 (before locations) with rolled-up days: m009 adds the three columns (NULL for old rows)
-    and forgets the traffic rollups raw events can rebuild, so the next report has the location rows."""
+def test_m010_adds_the_columns_and_rebuilds_the_traffic_rollups(tmp_path):
+    """A file migrated up to m008_panels (before locations) with rolled-up days: m010_locations adds the three
+    columns (NULL for old rows) and forgets the traffic rollups raw events can rebuild, so the next report has
+    the location rows."""
     import duckdb
 
     con = duckdb.connect(str(tmp_path / "old.duckdb"))
     cur = con.cursor()
-    migrations.migrate(cur, upto=8)
+    migrations.migrate(cur, upto=len(migrations.MIGRATIONS) - 1)
     cur.execute("INSERT INTO tenants (id, slug, name, created_at) VALUES ('t', 't', 'T', now())")
     cur.execute("INSERT INTO sites (id, tenant_id, domain, timezone, currency, created_at) "
                 "VALUES ('s', 't', 'a.example', 'UTC', 'EUR', now())")  # fmt: skip
@@ -140,7 +141,7 @@ def test_m009_adds_the_columns_and_rebuilds_the_traffic_rollups(tmp_path):
     )
     cur.execute("INSERT INTO rollup_days VALUES ('s', 'traffic', DATE '2026-01-05', now())")
     cur.execute("INSERT INTO rollup_days VALUES ('s', 'goals', DATE '2026-01-05', now())")
-    assert migrations.migrate(cur) == ["m009_locations"]
+    assert migrations.migrate(cur) == ["m010_locations"]
     columns = [
         r[0]
         for r in cur.execute(

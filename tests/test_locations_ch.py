@@ -1,4 +1,4 @@
-"""c003_locations, ClickHouse's side of m009_locations: the three nullable pageview columns, word for word
+"""c003_locations, ClickHouse's side of m010_locations: the three nullable pageview columns, word for word
 with and without a cluster (as tests/test_deploy.py checks c001 and c002), parsed by ClickHouse itself."""
 
 from __future__ import annotations

@@ -120,7 +120,7 @@ def test_retention_deletes_exactly_the_old_rows_and_12m_reports_stay(tmp_path):
             (new_id(), shop.id, "late", "late-s", "shop.example", "/late", None, "direct", "direct")
             + (None,) * 6
             + ("Firefox", "Linux", "desktop", None, 0, 0)
-            + (None,) * 3  # country_code, region, city (m009_locations)
+            + (None,) * 3  # country_code, region, city (m010_locations)
             + (datetime(2026, 1, 10, 12),)
         )
         with db.transaction() as cur:

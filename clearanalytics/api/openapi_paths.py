@@ -14,7 +14,7 @@ import copy
 from clearanalytics.exports.columns import EXTENSION_TABLES, ROUTE_SEGMENTS, TABLES, Column
 from clearanalytics.stats import periods
 from clearanalytics.stats.exports import MAX_CURSOR_LENGTH, MAX_EXPORT_LIMIT
-from clearanalytics.stats.query import FILTER_DIMENSIONS, MAX_LIMIT
+from clearanalytics.stats.query import FILTER_DIMENSIONS, INTERVALS, MAX_LIMIT
 from clearanalytics.stats.registry import api_reports
 from clearanalytics.stats.report import Report
 
@@ -97,6 +97,13 @@ FILTER = {
     "filter[country]=DE, filter[region]=DE-BY, filter[city]=Munich (where the visitor was).",
 }
 STATS_PARAMS = [PERIOD, FROM, TO, DOMAIN, FILTER]
+INTERVAL = query_param(
+    "interval",
+    {"type": "string", "enum": ["hour", *INTERVALS]},
+    "An extension beyond the reference: the bucket. hour for period=24h (its only one); otherwise day "
+    "(default), week or month: the daily figures summed per ISO week (Monday first) or calendar month, each "
+    "bucket dated by its first day within the period.",
+)
 EXPORT_FORMAT = query_param(
     "format", {"type": "string", "enum": ["jsonl", "csv"], "default": "jsonl"}, "Export format."
 )
@@ -121,6 +128,7 @@ EXPORT_TO = query_param("to", {"type": "string", "format": "date"}, "End date, Y
 def _stats_operation(report: Report) -> tuple[str, str, list[dict], dict]:
     """path, summary, extra parameters and response body of one registry report with an API route."""
     params = (STATS_PARAMS if report.periodic else [DOMAIN, FILTER]) + ([limit_param(10)] if report.limit else [])
+    params += [INTERVAL] if report.fill is not None and report.fill.field == "date" else []
     params += [
         {"name": name, "in": "query", "required": True, "schema": {"type": "string", "minLength": 1, "maxLength": 300},
          "description": description}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from clearanalytics import accounts, proxies
 from clearanalytics.dashboard.auth import begin_session, bp
@@ -148,8 +148,11 @@ def tenant_settings(tenant: str):
     errors: dict[str, str] = {}
     form = {"name": g.tenant.name, "plan": g.tenant.plan}
     status = 200
+    plans_shown = bool(current_app.config.get("PLANS"))
     if request.method == "POST":
         form = {k: (request.form.get(k) or "").strip() for k in form}
+        if not plans_shown:  # no picker: a posted plan is not the owner's to change here
+            form["plan"] = g.tenant.plan
         try:
             with get_db().transaction() as cur:
                 g.tenant = accounts.update_tenant(cur, g.tenant, name=form["name"], plan=form["plan"])
@@ -158,7 +161,10 @@ def tenant_settings(tenant: str):
         else:
             flash("Saved the tenant.")
             return redirect(url_for("dashboard.tenant_settings", tenant=tenant))
-    return render_template("settings/tenant.html", form=form, errors=errors, plans=accounts.PLANS), status
+    page = render_template(
+        "settings/tenant.html", form=form, errors=errors, plans=accounts.PLANS, plans_shown=plans_shown
+    )
+    return page, status
 
 
 @bp.route("/dashboard/<tenant>/settings/account", methods=["GET", "POST"])

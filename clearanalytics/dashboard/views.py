@@ -8,16 +8,25 @@ parsed into the Query like the API's, and applied by the stats engine, never in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import g, jsonify, render_template, request, url_for
 
 from clearanalytics import accounts, stats
 from clearanalytics.dashboard.auth import bp
+from clearanalytics.ingest.referrers import network_name
 from clearanalytics.request_scope import get_cursor, get_db
 from clearanalytics.request_scope import now as api_now
-from clearanalytics.stats import periods, registry, site_status
-from clearanalytics.stats.query import FILTER_DIMENSIONS, Query, QueryError, parse_query
+from clearanalytics.stats import comparison, periods, registry, site_status
+from clearanalytics.stats.query import (
+    FILTER_DIMENSIONS,
+    MAX_PROPERTY_NAME,
+    PROPS_PREFIX,
+    Query,
+    QueryError,
+    parse_query,
+    today_in,
+)
 from clearanalytics.storage import store_of
 from clearanalytics.timefmt import iso_utc
 from clearanalytics.web_errors import json_error
@@ -39,7 +48,8 @@ FILTER_LABELS = {
     "region": "Region",
     "city": "City",
 }
-STATE_KEYS = ("period", "from", "to")
+STATE_KEYS = ("period", "from", "to", "interval")
+INTERVAL_LABELS = (("day", "Days"), ("week", "Weeks"), ("month", "Months"))
 
 
 @dataclass(frozen=True)
@@ -50,11 +60,26 @@ class FilterChip:
     remove_url: str
 
 
+def _view_filter(dimension: str) -> bool:
+    """A filter the view carries: a pageview dimension, or a custom property (`props.NAME`, the properties
+    panel's click-to-filter), whose name is checked as the API checks it."""
+    if dimension.startswith(PROPS_PREFIX):
+        return 0 < len(dimension) - len(PROPS_PREFIX) <= MAX_PROPERTY_NAME
+    return dimension in FILTER_DIMENSIONS
+
+
+def filter_label(dimension: str) -> str:
+    """A chip's label: "Property plan" for props.plan."""
+    if dimension.startswith(PROPS_PREFIX):
+        return f"Property {dimension[len(PROPS_PREFIX) :]}"
+    return FILTER_LABELS[dimension]
+
+
 def view_state() -> dict[str, str]:
     """The URL parameters that make up a view: period or from/to, and filter[...]."""
     state = {k: request.args[k] for k in STATE_KEYS if request.args.get(k)}
     for key, value in request.args.items():
-        if key.startswith("filter[") and key.endswith("]") and key[7:-1] in FILTER_DIMENSIONS:
+        if key.startswith("filter[") and key.endswith("]") and _view_filter(key[7:-1]):
             state[key] = value
     return state
 
@@ -67,38 +92,78 @@ def _period_state(state: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in state.items() if k in STATE_KEYS}
 
 
+def chart_interval(query: Query) -> str:
+    """The chart's buckets when the URL names none: days up to a month, weeks up to a quarter, then
+    months, so 12 months draw 13 points rather than 365."""
+    if query.hourly:
+        return "hour"
+    days = (query.date_to - query.date_from).days + 1
+    return "day" if days <= 31 else "week" if days <= 92 else "month"
+
+
+def last_bucket_running(query: Query, site) -> bool:
+    """The period reaches today (or is the last 24 hours): its last bucket is still filling."""
+    return query.hourly or query.date_to >= today_in(site, query.now)
+
+
 def _filter_state(state: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in state.items() if k.startswith("filter[")}
 
 
 def range_label(query: Query) -> str:
+    """The period's name; its dates follow it on the page (once)."""
     if query.period in periods.BY_CODE:
         return periods.BY_CODE[query.period].label
-    return f"{query.date_from.isoformat()} to {query.date_to.isoformat()}"
+    return "Custom range"
+
+
+def plain_error(exc: QueryError, state: dict[str, str]) -> str:
+    """A period the URL got wrong, said for a person rather than as the API's field message."""
+    if exc.field in ("from", "to"):
+        if state.get("from") and state.get("to") and state["from"] > state["to"]:
+            start, end = state["from"], state["to"]
+            return f"The range starts ({start}) after it ends ({end}): pick a start on or before the end."
+        if "ten years" in exc.message:
+            return "A custom range can span at most ten years."
+        if "required" in exc.message:
+            return "Pick both a start and an end date."
+        return "That date could not be read: pick it with the calendar."
+    if exc.field == "interval":
+        return "Those chart buckets are not available for this period."
+    return "That period is not one the dashboard knows."
 
 
 @bp.get("/dashboard/<tenant>/<domain>")
 def analytics(tenant: str, domain: str):
     site = g.site
     state = view_state()
-    error = None
+    error = range_error = typed_range = None
     try:
         query = parse_query(state, [site], now=api_now())
     except QueryError as exc:
-        error = exc.message
-        state = _filter_state(state)  # only period, from and to can be malformed here
+        error = plain_error(exc, state)
+        if exc.field in ("from", "to"):
+            range_error, typed_range = error, (state.get("from", ""), state.get("to", ""))
+        state = _filter_state(state)  # only period, from, to and interval can be malformed here
         query = parse_query(state, [site], now=api_now())
+    interval = state.get("interval") or chart_interval(query)
+    query = replace(query, interval=interval)
     status = store_of(get_db()).installation(site.id, api_now(), cur=get_cursor())
     filters = _filter_state(state)
     chips = [
         FilterChip(
             key[7:-1],
-            FILTER_LABELS[key[7:-1]],
+            filter_label(key[7:-1]),
             value or "(none)",
             analytics_url(**{k: v for k, v in state.items() if k != key}),
         )
         for key, value in sorted(filters.items())
     ]
+    interval_links = (
+        []
+        if query.hourly
+        else [(code, label, analytics_url(**(state | {"interval": code}))) for code, label in INTERVAL_LABELS]
+    )
     period_links = [(p.code, p.label, analytics_url(period=p.code, **filters)) for p in periods.PERIODS]
     site_links = [(s.domain, analytics_url(domain=s.domain, **_period_state(state))) for s in g.sites]
     tenant_links = [
@@ -110,9 +175,13 @@ def analytics(tenant: str, domain: str):
         site=site,
         query=query,
         state=state,
+        interval_links=interval_links,
+        partial_last=last_bucket_running(query, site),
         filters=filters,
         chips=chips,
         error=error,
+        range_error=range_error,
+        typed_range=typed_range,
         status=status,
         period_links=period_links,
         range_label=range_label(query),
@@ -143,6 +212,12 @@ def data(tenant: str, domain: str, report: str):
     if report == "current-visitors":
         query = parse_query({}, [g.site], now=api_now())
         return jsonify(data={"visitors": stats.current_visitors(get_cursor(), query)})
+    if report == "comparison":
+        try:
+            query = parse_query(request.args, [g.site], now=api_now())
+        except QueryError as exc:
+            return json_error(422, exc.message, exc.field)
+        return jsonify(data=comparison.coverage(get_cursor(), query))
     if report == "installation":
         return jsonify(data=installation_json(store_of(get_db()).installation(g.site.id, api_now(), cur=get_cursor())))
     found = stats.REPORTS.get(report)
@@ -152,4 +227,16 @@ def data(tenant: str, domain: str, report: str):
         query = parse_query(request.args, [g.site], now=api_now())
     except QueryError as exc:
         return json_error(422, exc.message, exc.field)
-    return jsonify(data=found(get_cursor(), query))
+    rows = found(get_cursor(), query)
+    labels = _labels(report, rows)
+    return jsonify(data=rows, labels=labels) if labels else jsonify(data=rows)
+
+
+def _labels(report: str, rows) -> dict[str, dict[str, str]]:
+    """Display text for values the dashboard filters by, beside the rows (which stay the API's own):
+    {field: {value: text}}. A social referrer's source is the channel "social" in the API, as the
+    reference has it; a person wants the network's name, keyed here by the referring host."""
+    if report != "referrers":
+        return {}
+    names = {row["referrer"]: network_name(row["referrer"]) for row in rows if row["referrer_source"] == "social"}
+    return {"referrer": {host: name for host, name in names.items() if name}} if any(names.values()) else {}

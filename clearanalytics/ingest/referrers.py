@@ -29,29 +29,35 @@ class Referrer:
     channel: str
 
 
-def _load() -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
-    """Two lookups, each host -> (channel, source): exact/suffix hosts and 'label.*' wildcards."""
-    raw = json.loads(DATA_FILE.read_text())
-    exact: dict[str, tuple[str, str]] = {}
-    wildcard: dict[str, tuple[str, str]] = {}
+Lookup = tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]
 
-    def add(pattern: str, value: tuple[str, str]) -> None:
+
+def _load() -> tuple[Lookup, Lookup]:
+    """Two lookups, each a pair (exact/suffix hosts, 'label.*' wildcards): host -> (channel, source), and
+    a social network's host -> ("social", its name), the name being for people (the dashboard), not stored."""
+    raw = json.loads(DATA_FILE.read_text())
+    sources: Lookup = ({}, {})
+    networks: Lookup = ({}, {})
+
+    def add(lookup: Lookup, pattern: str, value: tuple[str, str]) -> None:
         if pattern.endswith(".*"):
-            wildcard[pattern[:-2]] = value
+            lookup[1][pattern[:-2]] = value
         else:
-            exact[pattern] = value
+            lookup[0][pattern] = value
 
     for engine, hosts in raw["search"].items():
         for host in hosts:
-            add(host, ("organic", engine))
-    for host in raw["social"]:
-        add(host, ("social", "social"))
+            add(sources, host, ("organic", engine))
+    for network, hosts in raw["social"].items():
+        for host in hosts:
+            add(sources, host, ("social", "social"))
+            add(networks, host, ("social", network))
     for host in raw["email"]:
-        add(host, ("email", "email"))
-    return exact, wildcard
+        add(sources, host, ("email", "email"))
+    return sources, networks
 
 
-_EXACT, _WILDCARD = _load()
+(_EXACT, _WILDCARD), _NETWORKS = _load()
 
 
 def host_of(url: str | None) -> str | None:
@@ -75,14 +81,26 @@ def _looks_like_tld(rest: list[str]) -> bool:
 @lru_cache(maxsize=8192)
 def classify_host(host: str) -> tuple[str, str] | None:
     """(channel, source) of a known host or of one of its parent domains, else None."""
+    return _walk(host, (_EXACT, _WILDCARD))
+
+
+def _walk(host: str, lookup: Lookup) -> tuple[str, str] | None:
+    exact, wildcard = lookup
     labels = host.split(".")
     for i in range(len(labels) - 1):
         candidate = ".".join(labels[i:])
-        if candidate in _EXACT:
-            return _EXACT[candidate]
-        if labels[i] in _WILDCARD and _looks_like_tld(labels[i + 1 :]):
-            return _WILDCARD[labels[i]]
+        if candidate in exact:
+            return exact[candidate]
+        if labels[i] in wildcard and _looks_like_tld(labels[i + 1 :]):
+            return wildcard[labels[i]]
     return None
+
+
+@lru_cache(maxsize=4096)
+def network_name(host: str | None) -> str | None:
+    """The social network a referring host belongs to ("t.co" -> "X (Twitter)"), for display only."""
+    found = _walk(host, _NETWORKS) if host else None
+    return found[1] if found else None
 
 
 def is_own_host(host: str, site_domain: str, page_host: str | None) -> bool:

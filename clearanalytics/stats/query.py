@@ -42,6 +42,7 @@ FILTER_DIMENSIONS = {
 PROPS_PREFIX = "props."
 GOAL_FILTER = "goal"
 MAX_PROPERTY_NAME = 300
+INTERVALS = ("day", "week", "month")
 
 
 class QueryError(ValueError):
@@ -88,6 +89,7 @@ class Query:
     filters: tuple[Filter, ...] = ()
     limit: int = 10
     prop_name: str | None = None  # the custom property the properties report lists (`property=NAME`)
+    interval: str = "day"  # the timeseries' bucket: "hour" (24h only), "day", "week" or "month"
 
     @property
     def hourly(self) -> bool:
@@ -208,6 +210,19 @@ def parse_property(params: Mapping[str, str]) -> str | None:
     return None if raw is None else _property_name(raw, "property")
 
 
+def parse_interval(raw: str | None, period: str) -> str:
+    """`interval=` (an extension): hour for 24h; day (default), week or month for the other periods."""
+    if period == "24h":
+        if raw not in (None, "", "hour"):
+            raise QueryError("interval", "The interval field must be hour (or empty) for period=24h.")
+        return "hour"
+    if raw in (None, ""):
+        return "day"
+    if raw not in INTERVALS:
+        raise QueryError("interval", f"The interval field must be one of: {', '.join(INTERVALS)}.")
+    return raw
+
+
 def parse_query(
     params: Mapping[str, str],
     sites: list[Site] | tuple[Site, ...],
@@ -232,14 +247,16 @@ def parse_query(
             raise QueryError("from", "The from field must be a date before or equal to to.")
         if (date_to - date_from).days > 3660:
             raise QueryError("from", "The range from..to may span at most ten years.")
-        return Query(tuple(sites), "custom", date_from, date_to, now, filters, limit, prop)
+        interval = parse_interval(params.get("interval"), "custom")
+        return Query(tuple(sites), "custom", date_from, date_to, now, filters, limit, prop, interval)
     period = params.get("period") or default_period
     if period not in PERIODS:
         raise QueryError("period", f"The period field must be one of: {described_list()}.")
+    interval = parse_interval(params.get("interval"), period)
     if period == "24h":
-        return Query(tuple(sites), period, None, None, now, filters, limit, prop)
+        return Query(tuple(sites), period, None, None, now, filters, limit, prop, interval)
     # Local "today" differs per site; the dates end at the latest of the sites' todays, so
     # that no site's today is cut off, and each site's range is taken in its own timezone.
     reference = max(today_in(site, now) for site in sites) if sites else now.date()
     date_from, date_to = _period_dates(period, reference)
-    return Query(tuple(sites), period, date_from, date_to, now, filters, limit, prop)
+    return Query(tuple(sites), period, date_from, date_to, now, filters, limit, prop, interval)

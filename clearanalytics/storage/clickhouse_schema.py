@@ -312,13 +312,13 @@ def report_table_ddl(database: str, cluster: str = "") -> list[str]:
     return statements
 
 
-LOCATION_COLUMNS = ("country_code", "region", "city")  # ingest/locations.py; DuckDB's m009_locations
+LOCATION_COLUMNS = ("country_code", "region", "city")  # ingest/locations.py; DuckDB's m010_locations
 
 
 def location_ddl(database: str, cluster: str = "") -> list[str]:
     """c003's statements: the three nullable columns before `created_at` in `pageviews` (rows written before
     read NULL: an unknown location). On a cluster the shards' local tables and the Distributed one alike, ON CLUSTER."""
-    after = ("scroll_depth", *LOCATION_COLUMNS)  # before created_at, as DuckDB's m009_locations and the row format
+    after = ("scroll_depth", *LOCATION_COLUMNS)  # before created_at, as DuckDB's m010_locations and the row format
     added = ", ".join(
         f"ADD COLUMN IF NOT EXISTS {name} Nullable(String) AFTER {previous}"
         for previous, name in zip(after, LOCATION_COLUMNS, strict=False)
