@@ -44,6 +44,9 @@ FILTER_LABELS = {
     "os": "OS",
     "device": "Device",
     "language": "Language",
+    "country": "Country",  # codes in the chip (DE, DE-BY); the Locations panel names them in the browser
+    "region": "Region",
+    "city": "City",
 }
 STATE_KEYS = ("period", "from", "to", "interval")
 INTERVAL_LABELS = (("day", "Days"), ("week", "Weeks"), ("month", "Months"))
