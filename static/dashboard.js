@@ -79,6 +79,18 @@
     return formatValue(value, series.format, short);
   }
 
+  /* Country names for ISO codes (locations tables, map, filter chip): the browser's own, no list shipped. */
+  var regionNames = null;
+  function countryName(code) {
+    if (!code) return null;
+    try {
+      regionNames = regionNames || new Intl.DisplayNames(undefined, { type: "region" });
+      return regionNames.of(String(code)) || String(code);
+    } catch (e) {
+      return String(code);
+    }
+  }
+
   /* --- widget states --------------------------------------------------------------------- */
 
   function setState(widget, kind, message, retry) {
@@ -171,6 +183,7 @@
         var raw = row[th.dataset.key];
         var text = formatValue(raw, fmt, false);
         var shown = text === null ? "(none)" : text;
+        if (th.dataset.display === "country") shown = raw ? countryName(raw) : "Unknown";
         if (fmt !== "text") cell.className = "num";
         if (th.classList.contains("secondary")) cell.classList.add("secondary");
         if (th.dataset.filter && view) {
@@ -354,5 +367,7 @@
     liveVisitors();
   }
 
-  window.ClearDashboard = { fetchJson: fetchJson, formatValue: formatValue, csrf: csrf };
+  window.ClearDashboard = {
+    fetchJson: fetchJson, formatValue: formatValue, csrf: csrf, filterUrl: filterUrl, countryName: countryName,
+  };
 })();

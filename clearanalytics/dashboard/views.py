@@ -35,6 +35,9 @@ FILTER_LABELS = {
     "os": "OS",
     "device": "Device",
     "language": "Language",
+    "country": "Country",  # the Locations panel (templates/widgets/locations.html)
+    "region": "Region",
+    "city": "City",
 }
 STATE_KEYS = ("period", "from", "to")
 
