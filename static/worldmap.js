@@ -102,9 +102,10 @@
 
   function caption(box, rows) {
     var known = rows.filter(function (r) { return r.country_code; }).length;
-    box.querySelector("[data-caption]").textContent = known
-      ? "Hover or focus a country for its numbers; click it to filter the view."
-      : "No visitors with a known country in this period.";
+    var touch = window.matchMedia && window.matchMedia("(hover: none)").matches;  // a tap follows the link at once
+    box.querySelector("[data-caption]").textContent = !known ? "No visitors with a known country in this period."
+      : touch ? "Tap a country to filter the view by it; the table has the numbers."
+      : "Hover or focus a country for its numbers; click it to filter the view.";
   }
 
   function setState(box, kind, message) {
