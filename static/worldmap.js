@@ -87,16 +87,16 @@
     var names = missing.map(function (r) { return countryName(r.country_code); });
     if (names.length) notes.push("Too small for the map: " + names.join(", "));
     box.querySelector("[data-map-note]").textContent = notes.join(" · ");
-    svg.addEventListener("mouseover", function (event) { point(box, event.target); });
-    svg.addEventListener("focusin", function (event) { point(box, event.target); });
+    svg.addEventListener("mouseover", function (event) { point(box, event.target, rows); });
+    svg.addEventListener("focusin", function (event) { point(box, event.target, rows); });
     svg.addEventListener("mouseleave", function () { caption(box, rows); });
     svg.addEventListener("focusout", function () { caption(box, rows); });
   }
 
-  /* The caption follows the pointer or the focus: the path itself, or the link around it. */
-  function point(box, target) {
-    var shape = target.closest("[data-code]") || target.querySelector("[data-code]");
-    if (!shape) return;
+  /* The caption follows the pointer or the focus (the path itself, or the link around it); the sea resets it. */
+  function point(box, target, rows) {
+    var shape = target.closest("[data-code]") || (target.matches(".wm-link") ? target.querySelector("[data-code]") : null);
+    if (!shape) return caption(box, rows);
     box.querySelector("[data-caption]").textContent = shape.querySelector("title").textContent;
   }
 
