@@ -278,6 +278,62 @@ def m008_props(cur: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+_PAGEVIEW_COLUMNS_BEFORE_M009 = (
+    "id, site_id, visitor_hash, session_hash, hostname, pathname, referrer, referrer_source, channel, utm_source, "
+    "utm_medium, utm_campaign, utm_term, utm_content, ref, browser, os, device_type, language, duration, scroll_depth"
+)
+
+
+def m009_locations(cur: duckdb.DuckDBPyConnection) -> None:
+    """Where visitors are (ingest/locations.py): three nullable pageview columns, `country_code` (ISO 3166-1
+    alpha-2), `region` (ISO 3166-2) and `city` (an English name); NULL for the rows stored before, whose IPs
+    are long gone.
+
+    The table is rebuilt rather than ALTERed: DuckDB adds a column only at the end, and the row format
+    (ingest/store.py COLUMNS, the spool, `SELECT *`) keeps `created_at` last, as ClickHouse's c003 does with
+    AFTER. A one-time copy in this migration's transaction, in the rows' order (zone maps on created_at stay).
+    The countries, regions and cities reports added the `country`, `region` and `city` dimensions to
+    rollup_dims: the traffic rollups raw events can rebuild are forgotten, as m008_props did."""
+    cur.execute(
+        """
+        CREATE TABLE pageviews_m009 (
+            id VARCHAR NOT NULL,
+            site_id VARCHAR NOT NULL,
+            visitor_hash VARCHAR NOT NULL,
+            session_hash VARCHAR NOT NULL,
+            hostname VARCHAR NOT NULL,
+            pathname VARCHAR NOT NULL,
+            referrer VARCHAR,
+            referrer_source VARCHAR NOT NULL,
+            channel VARCHAR NOT NULL,
+            utm_source VARCHAR,
+            utm_medium VARCHAR,
+            utm_campaign VARCHAR,
+            utm_term VARCHAR,
+            utm_content VARCHAR,
+            ref VARCHAR,
+            browser VARCHAR NOT NULL,
+            os VARCHAR NOT NULL,
+            device_type VARCHAR NOT NULL,
+            language VARCHAR,
+            duration INTEGER NOT NULL DEFAULT 0,
+            scroll_depth INTEGER,
+            country_code VARCHAR,
+            region VARCHAR,
+            city VARCHAR,
+            created_at TIMESTAMP NOT NULL
+        )
+        """
+    )
+    cur.execute(
+        f"INSERT INTO pageviews_m009 ({_PAGEVIEW_COLUMNS_BEFORE_M009}, created_at) "
+        f"SELECT {_PAGEVIEW_COLUMNS_BEFORE_M009}, created_at FROM pageviews"
+    )
+    cur.execute("DROP TABLE pageviews")
+    cur.execute("ALTER TABLE pageviews_m009 RENAME TO pageviews")
+    m008_props(cur)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_accounts,
     m002_tracking,
@@ -287,6 +343,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m006_registry,
     m007_rollup_months,
     m008_props,
+    m009_locations,
 )
 
 

@@ -208,6 +208,10 @@ DIMENSIONS: dict[str, tuple[str, str, str, str]] = {
     "device": ("device_type", "NULL", "NULL", "TRUE"),
     "language": ("language", "NULL", "NULL", "TRUE"),
     "hostname": ("hostname", "NULL", "NULL", "TRUE"),
+    # where visitors are: a region row carries its country, a city row its country and region
+    "country": ("country_code", "NULL", "NULL", "TRUE"),
+    "region": ("country_code", "region", "NULL", "region IS NOT NULL"),
+    "city": ("country_code", "region", "city", "city IS NOT NULL"),
 }
 
 

@@ -25,6 +25,11 @@ BUCKET = Field("date", "string", "YYYY-MM-DD, or YYYY-MM-DDTHH:00:00Z for hourly
 REVENUE = Field("revenue", "number", "Revenue in the site's currency (purchases in another currency left out).")
 TRANSACTIONS = Field("transactions", "int", "Purchases.")
 VISITOR_COLUMN = ("visitors", "Visitors", "int", None)
+# where visitors are (ingest/locations.py): codes only, the dashboard names them (Intl.DisplayNames)
+COUNTRY = Field("country_code", "string?", "ISO 3166-1 alpha-2 country code, such as DE; null when unknown.")
+REGION = Field("region", "string", "ISO 3166-2 region code, such as DE-BY.")
+CITY_REGION = Field("region", "string?", "ISO 3166-2 region code, such as DE-BY; null when unknown.")
+CITY = Field("city", "string", "The city's English name, such as Munich.")
 
 
 def _every_bucket(query, _found: set) -> list[str]:
@@ -228,6 +233,22 @@ RECORDS: tuple[Report, ...] = (
                     position=position, secondary=(count,)),
     ) for name, count, title, which, verb, position in (("entry", "entries", "Entry pages", "first", "entering", 12),
                                                          ("exit", "exits", "Exit pages", "last", "leaving", 14))),
+    # where visitors are (ingest/locations.py); the dashboard's filter keys are "country", "region", "city"
+    *(Report(
+        name, name, f"{title} by visitors with pageviews{note} (an extension beyond the reference).",
+        (*fields, VISITORS, PAGEVIEWS), limit=True, title=title, noun=noun, label_field=fields[-1].name,
+        metric="visitors", extension=True,
+        panel=Panel(name, title, (*columns, VISITOR_COLUMN, ("pageviews", "Pageviews", "int", None)),
+                    position=position, secondary=("pageviews",)),
+    ) for name, title, noun, note, fields, columns, position in (
+        ("countries", "Countries", "country", " (country_code null: an unknown location)", (COUNTRY,),
+         (("country_code", "Country", "text", "country"),), 92),
+        ("regions", "Regions", "region", ", of the pageviews with a known region", (COUNTRY, REGION),
+         (("country_code", "Country", "text", "country"), ("region", "Region", "text", "region")), 94),
+        ("cities", "Cities", "city", ", of the pageviews with a known city", (COUNTRY, CITY_REGION, CITY),
+         (("country_code", "Country", "text", "country"), ("region", "Region", "text", "region"),
+          ("city", "City", "text", "city")), 96),
+    )),
     realtime.RealtimeReport(
         "realtime", "last_30_minutes",  # sql: stats.realtime is the module; stats.last_30_minutes(cur, query)
         "The last 30 minutes: visitors per minute, current visitors, top pages and sources "

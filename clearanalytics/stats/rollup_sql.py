@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from clearanalytics.stats import daily_sql
+from clearanalytics.stats import daily_sql, location_sql
 from clearanalytics.stats.daily_sql import DAILY, Daily, daily  # noqa: F401  (the daily side)
 
 # Every rollup_dims dimension, the pageview columns' and the sessions' (custom properties, entry and exit
@@ -143,6 +143,8 @@ LIMIT $limit
 """,
         "hostname",
     ),
+    # where visitors are: countries, regions, cities (stats/location_sql.py)
+    **{name: Combine(("dims",), sql, dimension) for name, (sql, dimension) in location_sql.COMBINE.items()},
     # One custom property's values: visitors with an event carrying the value, and those events; $values
     # (a list, or NULL for all) narrows to given values (stats/properties.py: the conversion rate's base).
     "properties": Combine(
