@@ -105,7 +105,7 @@
     var touch = window.matchMedia && window.matchMedia("(hover: none)").matches;  // a tap follows the link at once
     box.querySelector("[data-caption]").textContent = !known ? "No visitors with a known country in this period."
       : touch ? "Tap a country to filter the view by it; the table has the numbers."
-      : "Hover or focus a country for its numbers; click it to filter the view.";
+      : "Hover or focus a country for its numbers, click it to filter.";
   }
 
   function setState(box, kind, message) {

@@ -149,7 +149,7 @@ def test_the_map_shades_every_country_with_its_exact_visitors(chromium, server):
     expect(caption).to_have_text(f"Germany: {plural(2, 'visitor')}, {plural(3, 'pageview')}")
     sea = page.locator(".wm-svg").bounding_box()  # the South Pacific: no land there
     page.mouse.move(sea["x"] + 0.04 * sea["width"], sea["y"] + 0.75 * sea["height"])
-    expect(caption).to_have_text("Hover or focus a country for its numbers; click it to filter the view.")
+    expect(caption).to_have_text("Hover or focus a country for its numbers, click it to filter.")
     page.locator(".wm-svg a:has([data-code=FR])").focus()
     expect(caption).to_have_text("France: 1 visitor, 1 pageview")
     assert page.evaluate("document.activeElement.querySelector('[data-code]').dataset.code") == "FR"
@@ -214,6 +214,7 @@ def test_the_tables_switch_between_countries_regions_and_cities(chromium, server
     expected = [[region, NAMES[country], str(v), str(pv)] for (region, country), (v, pv) in regions.items()]
     rows = table(page, "regions")
     assert sorted(rows) == sorted(expected) and rows[0][0] == "US-CA"  # 2 visitors, the others 1
+    page.locator("#w-locations").screenshot(path=str(SCREENSHOTS / "worldmap-regions-tab.png"))
 
     page.keyboard.press("ArrowRight")  # the tabs pattern: focus is on Regions, the arrow moves to Cities
     expect(page.locator("#tab-cities")).to_be_focused()
@@ -230,6 +231,7 @@ def test_the_tables_switch_between_countries_regions_and_cities(chromium, server
     assert (numbers["visitors"], numbers["pageviews"]) == ("1", str(len(munich)))
     page.wait_for_selector("[data-widget=worldmap][data-status=ready]")
     assert {code: s["visitors"] for code, s in map_state(page).items() if s["visitors"]} == {"DE": 1}
+    screenshot(page, "worldmap-filtered-by-city")
     assert page.problems == []
 
 
