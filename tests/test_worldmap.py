@@ -28,6 +28,7 @@ pytest_plugins = ("tests.browser",)
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+XSS_CITY = "<img src=x onerror=alert(1)>"
 # (ip, pathname, minute, country_code, region, city): one day ago in UTC, one visitor per IP (one session each).
 LINES = (
     ("10.1.0.1", "/", 0, "DE", "DE-BY", "Munich"),
@@ -41,9 +42,10 @@ LINES = (
     ("10.1.0.7", "/docs", 25, "XK", None, None),  # Kosovo: "-99" in Natural Earth, XK in the GeoIP databases
     ("10.1.0.8", "/", 30, None, None, None),  # no location on the line, a private address: unknown
     ("10.1.0.9", "/", 35, "SG", None, None),  # Singapore: too small for the 1:110m map, in the table only
+    ("10.1.0.10", "/", 40, "BR", "BR-SP", XSS_CITY),  # a city name is text, never markup
 )
-NAMES = {"DE": "Germany", "US": "United States", "FR": "France", "XK": "Kosovo", "SG": "Singapore"}
-MAP_CODES = {"DE", "US", "FR", "XK"}  # the ones with a shape in static/world-110m.json
+NAMES = {"DE": "Germany", "US": "United States", "FR": "France", "XK": "Kosovo", "SG": "Singapore", "BR": "Brazil"}
+MAP_CODES = {"DE", "US", "FR", "XK", "BR"}  # the ones with a shape in static/world-110m.json
 
 
 def tally(lines, key) -> dict:
@@ -223,6 +225,8 @@ def test_the_tables_switch_between_countries_regions_and_cities(chromium, server
     expected = [[city, NAMES[country], str(v), str(pv)] for (city, country), (v, pv) in cities.items()]
     rows = table(page, "cities")
     assert sorted(rows) == sorted(expected) and rows[0][0] == "San Francisco"
+    assert page.locator("#w-cities tbody a", has_text=XSS_CITY).count() == 1
+    assert page.locator("#w-locations img").count() == 0  # and the dialog handler saw no alert()
 
     page.click("#w-cities tbody a:text-is('Munich')")  # a city row filters the view by that city
     page.wait_for_url(f"**{SITE}?period=7d&filter%5Bcity%5D=Munich")
