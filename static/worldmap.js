@@ -85,7 +85,8 @@
     var notes = [];
     if (unknown) notes.push("Unknown location: " + count(unknown.visitors, "visitor"));
     var names = missing.map(function (r) { return countryName(r.country_code); });
-    if (names.length) notes.push("Too small for the map: " + names.join(", "));
+    var more = names.length > 5 ? " and " + (names.length - 5) + " more (in the table)" : "";
+    if (names.length) notes.push("Too small for the map: " + names.slice(0, 5).join(", ") + more);
     box.querySelector("[data-map-note]").textContent = notes.join(" · ");
     svg.addEventListener("mouseover", function (event) { point(box, event.target, rows); });
     svg.addEventListener("focusin", function (event) { point(box, event.target, rows); });
