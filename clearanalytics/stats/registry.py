@@ -270,8 +270,7 @@ RECORDS: tuple[Report, ...] = (
         name, name, f"{title} by visitors with pageviews{note} (an extension beyond the reference).",
         (*fields, VISITORS, PAGEVIEWS), limit=True, title=title, noun=noun, label_field=fields[-1].name,
         metric="visitors", extension=True,
-        panel=Panel(name, title, (*columns, VISITOR_COLUMN, ("pageviews", "Pageviews", "int", None)),
-                    position=position, secondary=("pageviews",)),
+        panel="widgets/locations.html",  # one panel for the three: a world map beside a table with a tab each
     ) for name, title, noun, note, fields, columns, position in (
         ("countries", "Countries", "country", " (country_code null: an unknown location)", (COUNTRY,),
          (("country_code", "Country", "text", "country"),), 92),
