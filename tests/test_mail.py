@@ -9,7 +9,6 @@ its weekly report falls due on Monday 16 February 2026 at 08:00 local = 13:00 UT
 
 from __future__ import annotations
 
-import signal
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -17,11 +16,11 @@ import pytest
 
 from clearanalytics import accounts
 from clearanalytics.db import Database
-from clearanalytics.mail import content, store
+from clearanalytics.mail import store
 from clearanalytics.mail.periods import Period, latest_due
-from clearanalytics.mail.scheduler import CLOCK_ENV, ReportScheduler
+from clearanalytics.mail.scheduler import ReportScheduler
 from clearanalytics.mail.smtp import Mailer, parse_smtp_url
-from tests.conftest import copy_data_dir, run_cli, run_cli_subprocess
+from tests.conftest import copy_data_dir
 from tests.mail_helpers import SmtpSink, html_cells, parts
 from tests.stats_expected import Expected
 
@@ -74,7 +73,9 @@ def expected_sections(data, domain: str, dates: tuple[str, str], now: datetime) 
         f"Visit duration: {_duration(o['avg_duration'])} ({_rel(o['avg_duration_change'])})",
     ]
     pages = [f"  {p['pathname']}: {p['pageviews']:,} pageviews, {p['visitors']:,} visitors" for p in exp.pages()]
-    sources = [f"  {r['referrer'] or r['referrer_source'].title()}: {r['visitors']:,} visitors" for r in exp.referrers()]
+    sources = [
+        f"  {r['referrer'] or r['referrer_source'].title()}: {r['visitors']:,} visitors" for r in exp.referrers()
+    ]
     goals = [
         f"  {g['name']}: {g['completions']:,} completions, {g['visitors']:,} visitors, {g['conversion_rate']:.1f}% "
         "conversion"
