@@ -12,8 +12,8 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from clearanalytics import accounts
 from clearanalytics.dashboard.auth import bp
 from clearanalytics.mail import store
+from clearanalytics.mail.scheduler import mail_now
 from clearanalytics.request_scope import get_cursor, get_db
-from clearanalytics.request_scope import now as request_now
 from clearanalytics.web_auth import require_member
 
 
@@ -52,10 +52,11 @@ def report_settings(tenant: str):
         else:
             try:
                 threshold = store.validate_threshold(posted["spike_threshold"])
+                # `since` is the scheduler's clock, the one its due times are compared with
                 with get_db().transaction() as cur:
                     store.save_subscription(cur, g.user.id, site.id, weekly=posted["weekly"] == "on",
                                             monthly=posted["monthly"] == "on", threshold=threshold,
-                                            now=request_now())  # fmt: skip
+                                            now=mail_now())  # fmt: skip
             except accounts.AccountError as exc:
                 errors, status = {exc.field: str(exc)}, 422
             else:
