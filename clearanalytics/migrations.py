@@ -297,6 +297,8 @@ MAIL_TABLES = """
     );
     CREATE TABLE report_sends (
         subscription_id VARCHAR NOT NULL,
+        site_id VARCHAR NOT NULL,
+        user_id VARCHAR NOT NULL,
         period VARCHAR NOT NULL,
         claimed_at TIMESTAMP NOT NULL,
         claimed_by VARCHAR NOT NULL,

@@ -61,13 +61,14 @@ def test_a_period_is_claimed_once_and_an_unsent_claim_again_after_the_lease(engi
         db = PgDatabase(request.getfixturevalue("pg_url"))
     try:
         now = datetime(2026, 2, 16, 13, 0)
-        assert store.claim(db, "sub-1", "week:2026-02-09", now, "node-a") is True
-        assert store.claim(db, "sub-1", "week:2026-02-09", now, "node-b") is False  # another node, same moment
-        assert store.claim(db, "sub-1", "week:2026-02-09", now + timedelta(minutes=14), "node-b") is False
-        assert store.claim(db, "sub-1", "week:2026-02-09", now + store.CLAIM_LEASE, "node-b") is True  # died
+        sub = store.Subscription("sub-1", "user-1", "site-1", now, None, None)
+        assert store.claim(db, sub, "week:2026-02-09", now, "node-a") is True
+        assert store.claim(db, sub, "week:2026-02-09", now, "node-b") is False  # another node, same moment
+        assert store.claim(db, sub, "week:2026-02-09", now + timedelta(minutes=14), "node-b") is False
+        assert store.claim(db, sub, "week:2026-02-09", now + store.CLAIM_LEASE, "node-b") is True  # died
         store.mark_sent(db, "sub-1", "week:2026-02-09", now + store.CLAIM_LEASE)
-        assert store.claim(db, "sub-1", "week:2026-02-09", now + timedelta(days=3), "node-c") is False  # sent
-        assert store.claim(db, "sub-1", "month:2026-01", now, "node-a") is True  # another period: its own row
+        assert store.claim(db, sub, "week:2026-02-09", now + timedelta(days=3), "node-c") is False  # sent
+        assert store.claim(db, sub, "month:2026-01", now, "node-a") is True  # another period: its own row
         with db.reading() as cur:
             assert store.sends(cur, "sub-1") == [
                 ("month:2026-01", 1, None),

@@ -47,7 +47,6 @@ def report_settings(tenant: str):
         posted = {k: (request.form.get(k) or "").strip() for k in ("site_id", "weekly", "monthly", "spike_threshold")}
         site = next((s for s in g.sites if s.id == posted["site_id"]), None)
         if site is None:  # another tenant's site, or none: never saved, said next to the form
-            flash("Choose one of this tenant's sites.", "error")
             errors, status = {"site_id": "Choose one of this tenant's sites."}, 422
         else:
             try:

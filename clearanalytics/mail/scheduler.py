@@ -118,7 +118,7 @@ class ReportScheduler:
             if since is None:
                 continue
             period = latest_due(kind, recipient.site.timezone, now)
-            if period.due_at < since or not store.claim(self.db, sub.id, period.key, now, self.node):
+            if period.due_at < since or not store.claim(self.db, sub, period.key, now, self.node):
                 continue
             with self.db.reading() as cur:
                 data = content.collect(cur, recipient.site, period, now)
@@ -140,7 +140,7 @@ class ReportScheduler:
             return []
         window = now.replace(hour=now.hour - now.hour % 6, minute=0, second=0, microsecond=0)
         key = f"spike:{window.strftime('%Y-%m-%dT%H')}"
-        if not store.claim(self.db, sub.id, key, now, self.node):
+        if not store.claim(self.db, sub, key, now, self.node):
             return []
         message = content.spike_message(recipient.site, visitors, sub.spike_threshold, recipient.email, now)
         return [(sub.id, key)] if self._send(message, sub.id, key, now) else []

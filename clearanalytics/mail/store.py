@@ -112,18 +112,19 @@ def recipients(cur: Any) -> list[Recipient]:
     return [Recipient(Subscription(*row[:6]), accounts.Site(*row[6:11]), row[11]) for row in rows]
 
 
-def claim(db: Any, subscription_id: str, period: str, now: datetime, node: str) -> bool:
+def claim(db: Any, sub: Subscription, period: str, now: datetime, node: str) -> bool:
     """Take (subscription, period) for sending: True for exactly one caller, on any number of nodes.
 
     A new row is inserted; an existing one is taken over only if it was never marked sent and its claim
     is older than CLAIM_LEASE. Both are single statements with their condition inside, so two nodes
     racing for the same row cannot both win (PostgreSQL re-checks the UPDATE's WHERE after the lock).
+    The row carries the site and the user too, so that removing either (clearanalytics.deletion) takes it.
     """
     with db.transaction() as cur:
         inserted = cur.execute(
-            "INSERT INTO report_sends VALUES (?, ?, ?, ?, 1, NULL) ON CONFLICT (subscription_id, period) DO NOTHING "
-            "RETURNING subscription_id",
-            [subscription_id, period, now, node],
+            "INSERT INTO report_sends VALUES (?, ?, ?, ?, ?, ?, 1, NULL) "
+            "ON CONFLICT (subscription_id, period) DO NOTHING RETURNING subscription_id",
+            [sub.id, sub.site_id, sub.user_id, period, now, node],
         ).fetchall()
         if inserted:
             return True
@@ -131,7 +132,7 @@ def claim(db: Any, subscription_id: str, period: str, now: datetime, node: str) 
             "UPDATE report_sends SET claimed_at = ?, claimed_by = ?, attempts = attempts + 1 "
             "WHERE subscription_id = ? AND period = ? AND sent_at IS NULL AND claimed_at <= ? "
             "RETURNING subscription_id",
-            [now, node, subscription_id, period, now - CLAIM_LEASE],
+            [now, node, sub.id, period, now - CLAIM_LEASE],
         ).fetchall()
         return bool(retaken)
 
