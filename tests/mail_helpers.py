@@ -4,7 +4,7 @@
 each accepted message as an `email.message.EmailMessage` (parsed with the standard library's email
 package, as a mail reader would). `hold_from=N` makes the N-th DATA (1-based) wait, unanswered, until
 `release()`: the test sees a send in flight (`held.wait()`) and can kill the sender before the server's 250,
-after which the held message is refused (451) and not kept.
+after which the held message is refused (451) and not kept. `refuse=N` answers the first N DATA with 451.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ def free_port() -> int:
 
 
 class SmtpSink:
-    def __init__(self, hold_from: int | None = None, authenticator=None):
+    def __init__(self, hold_from: int | None = None, authenticator=None, refuse: int = 0):
+        self.refuse = refuse  # the first `refuse` DATA commands are answered 451 (a server that is not ready)
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.logins: list[tuple[str, str]] = []
@@ -60,6 +61,8 @@ class SmtpSink:
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self._datas += 1
+        if self._datas <= self.refuse:
+            return "451 Try again later"
         if self.hold_from is not None and self._datas >= self.hold_from and not self._release.is_set():
             self.held.set()
             while not self._release.is_set():

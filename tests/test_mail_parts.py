@@ -214,3 +214,28 @@ def test_the_login_uses_the_urls_user_and_password():
         (received,) = sink.wait_for(1)
     assert logins and logins[0][1:] == ("me@example.org", "p@ss:word")
     assert received["Subject"] == "hello" and received["Auto-Submitted"] == "auto-generated"
+
+
+def test_a_refused_send_is_retried_after_the_lease_and_the_password_is_never_logged(data_dir, caplog):
+    path, data = data_dir
+    db = Database.in_data_dir(path)
+    try:
+        sub = subscribe(db, OWNER, SHOP, monthly=False)
+        with SmtpSink(refuse=1) as sink, caplog.at_level("INFO", logger="clearanalytics.mail"):
+            url = f"smtp://127.0.0.1:{sink.port}"
+            scheduler = ReportScheduler(db, Mailer(parse_smtp_url(url), SENDER))
+            assert scheduler.tick(MONDAY) == []  # the server answered 451: claimed, not sent
+            assert scheduler.tick(MONDAY + timedelta(minutes=5)) == []  # within the lease: left alone
+            assert sink.messages == []
+            assert scheduler.tick(MONDAY + store.CLAIM_LEASE) == [(sub.id, "week:2026-02-09")]
+            (message,) = sink.wait_for(1)
+            secret = ReportScheduler(db, Mailer(parse_smtp_url("smtp://me:hunter2-pw@127.0.0.1:1"), SENDER))
+            secret.start()
+            secret.stop()
+        with db.reading() as cur:
+            assert [(p, n, bool(at)) for p, n, at in store.sends(cur, sub.id)] == [("week:2026-02-09", 2, True)]
+    finally:
+        db.close()
+    assert_report(message, data, SHOP, WEEK, MONDAY + store.CLAIM_LEASE)
+    assert "week:2026-02-09 to owner@acme.test not sent (the server answered 451 Try again later)" in caplog.text
+    assert "smtp://me:***@127.0.0.1:1" in caplog.text and "hunter2" not in caplog.text

@@ -118,7 +118,12 @@ class ReportScheduler:
             if since is None:
                 continue
             period = latest_due(kind, recipient.site.timezone, now)
-            if period.due_at < since or not store.claim(self.db, sub, period.key, now, self.node):
+            if period.due_at < since:
+                continue
+            with self.db.reading() as cur:
+                if not store.open_to_claim(cur, sub.id, period.key, now):  # sent, or another's fresh claim
+                    continue
+            if not store.claim(self.db, sub, period.key, now, self.node):
                 continue
             with self.db.reading() as cur:
                 data = content.collect(cur, recipient.site, period, now)

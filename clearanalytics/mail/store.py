@@ -137,6 +137,16 @@ def claim(db: Any, sub: Subscription, period: str, now: datetime, node: str) -> 
         return bool(retaken)
 
 
+def open_to_claim(cur: Any, subscription_id: str, period: str, now: datetime) -> bool:
+    """Whether claim() could win now, read without writing: the scheduler asks every minute for every
+    subscription, and a write transaction each time would contend with the ingest writer for nothing."""
+    row = cur.execute(
+        "SELECT claimed_at, sent_at FROM report_sends WHERE subscription_id = ? AND period = ?",
+        [subscription_id, period],
+    ).fetchone()
+    return row is None or (row[1] is None and row[0] <= now - CLAIM_LEASE)
+
+
 def mark_sent(db: Any, subscription_id: str, period: str, now: datetime) -> None:
     with db.transaction() as cur:
         cur.execute(
