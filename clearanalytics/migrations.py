@@ -278,6 +278,13 @@ def m008_props(cur: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def m008_panels(cur: duckdb.DuckDBPyConnection) -> None:
+    """The outbound links, file downloads and 404 pages panels added the `event_prop` and `event_page`
+    dimensions to rollup_dims (no new table): forget the traffic rollups that raw events can rebuild, as
+    m008_props did, so the next query builds them with those rows."""
+    m008_props(cur)
+
+
 def m009_mail(cur: duckdb.DuckDBPyConnection) -> None:
     """Email reports (clearanalytics/mail/store.py): who wants which report of which site, and the sends ledger
     keyed by (subscription, period), claimed before sending so that a restart or a second node never repeats one."""
@@ -318,6 +325,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m006_registry,
     m007_rollup_months,
     m008_props,
+    m008_panels,
     m009_mail,
 )
 

@@ -226,7 +226,7 @@
           cell.appendChild(link);
         } else {
           cell.textContent = shown;
-          if (index === 0) cell.title = shown;
+          if (index === 0) cell.title = shown; /* the whole label, where a panel's CSS cuts it short */
           if (text === null) cell.classList.add("muted");
         }
         tr.appendChild(cell);
@@ -427,5 +427,8 @@
     liveVisitors();
   }
 
-  window.ClearDashboard = { fetchJson: fetchJson, formatValue: formatValue, csrf: csrf };
+  /* paintTable and setState: for panels of their own that paint rows as the table panels do (panels.js). */
+  window.ClearDashboard = {
+    fetchJson: fetchJson, formatValue: formatValue, csrf: csrf, paintTable: paintTable, setState: setState
+  };
 })();

@@ -228,6 +228,38 @@ RECORDS: tuple[Report, ...] = (
                     position=position, secondary=(count,)),
     ) for name, count, title, which, verb, position in (("entry", "entries", "Entry pages", "first", "entering", 12),
                                                          ("exit", "exits", "Exit pages", "last", "leaving", 14))),
+    Report(
+        "property-names", "property_names",
+        "The custom properties sent in the period, each with the custom events carrying it, most first "
+        "(an extension beyond the reference).",
+        (Field("property", "string", "The property's name, as the tracker sent it."),
+         Field("events", "int", "Custom events carrying the property.")),
+        limit=True, title="Custom properties", noun="property", label_field="property", metric="events",
+        extension=True, panel="widgets/properties.html",
+    ),
+    *(Report(
+        name, sql,
+        f"{title}: {what}, with visitors and events, most visitors first (an extension beyond the reference).",
+        (Field(key, "string", f"The {noun}."),
+         Field("visitors", "int", f"Unique visitors who sent such a {event!r} event."),
+         Field("events", "int", f"{event!r} events.")),
+        limit=True, title=title, noun=noun, label_field=key, metric="visitors", extension=True,
+        panel=Panel(name, title, ((key, heading, "text", dim), VISITOR_COLUMN, ("events", "Events", "int", None)),
+                    position=position, empty=empty, secondary=("events",)),
+    ) for name, sql, title, what, key, noun, heading, dim, event, position, empty in (
+        ("outbound-links", "outbound_links", "Outbound links", "the `url` of each outbound link clicked", "url",
+         "link's URL", "Link", None, "Outbound Link: Click", 52,
+         "No outbound link clicks in this period. To count them, load the tracker as "
+         "/js/script.outbound-links.js (options combine: script.outbound-links.file-downloads.js)."),
+        ("file-downloads", "file_downloads", "File downloads", "the `url` of each file downloaded", "url",
+         "file's URL", "File", None, "File Download", 54,
+         "No file downloads in this period. To count them, load the tracker as /js/script.file-downloads.js; "
+         'data-downloads="pdf,zip" on its script tag picks the file types.'),
+        ("not-found-pages", "not_found_pages", "404 pages", "the path of each page not found", "pathname",
+         "path of the page not found", "Page", "page", "404", 56,
+         "No 404 pages in this period. To count them, load the tracker as /js/script.404.js and put "
+         '<meta name="clearanalytics" content="404"> in your 404 page (or call clearanalytics(\'404\') there).'),
+    )),
     realtime.RealtimeReport(
         "realtime", "last_30_minutes",  # sql: stats.realtime is the module; stats.last_30_minutes(cur, query)
         "The last 30 minutes: visitors per minute, current visitors, top pages and sources "
