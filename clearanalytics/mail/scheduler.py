@@ -107,8 +107,11 @@ class ReportScheduler:
             for recipient in found:
                 if self._stop.is_set():
                     break
-                sent += self._reports(recipient, now)
-                sent += self._spike(recipient, now)
+                try:
+                    sent += self._reports(recipient, now)
+                    sent += self._spike(recipient, now)
+                except Exception:  # one site's failure (a report, the store) never holds back the others
+                    log.exception("email reports: %s of %s failed", recipient.subscription.id, recipient.site.domain)
         return sent
 
     def _reports(self, recipient: store.Recipient, now: datetime) -> list[tuple[str, str]]:
