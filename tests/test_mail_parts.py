@@ -239,3 +239,16 @@ def test_a_refused_send_is_retried_after_the_lease_and_the_password_is_never_log
     assert_report(message, data, SHOP, WEEK, MONDAY + store.CLAIM_LEASE)
     assert "week:2026-02-09 to owner@acme.test not sent (the server answered 451 Try again later)" in caplog.text
     assert "smtp://me:***@127.0.0.1:1" in caplog.text and "hunter2" not in caplog.text
+
+
+def test_serve_refuses_a_malformed_smtp_url_or_a_missing_sender_in_one_line(account, monkeypatch):
+    from tests.conftest import run_cli_subprocess
+
+    monkeypatch.setenv("CLEARANALYTICS_SMTP_URL", "smtp://mailer:hunter2-pw@mail.example:notaport")
+    result = run_cli_subprocess("serve", "--data-dir", account.data_dir, "--port", "0")
+    expected = "Error: smtp_url has a port that is not a number from 1 to 65535\n"
+    assert (result.returncode, result.stderr) == (1, expected)
+    monkeypatch.setenv("CLEARANALYTICS_SMTP_URL", "smtp://mailer:hunter2-pw@mail.example:587?starttls=true")
+    result = run_cli_subprocess("serve", "--data-dir", account.data_dir, "--port", "0")
+    expected = "Error: no sender address configured: set mail_from (CLEARANALYTICS_MAIL_FROM)\n"
+    assert (result.returncode, result.stderr) == (1, expected)
