@@ -74,6 +74,11 @@ REFERENCES: tuple[Ref, ...] = (
     Ref("api_tokens", "user_id", "user"),
     Ref("sessions", "user_id", "user"),
     Ref("users", "id", "user"),
+    # Email reports (clearanalytics/mail): a user's subscriptions and the ledger of what was sent them.
+    Ref("report_subscriptions", "site_id", "site"),
+    Ref("report_subscriptions", "user_id", "user"),
+    Ref("report_sends", "site_id", "site"),
+    Ref("report_sends", "user_id", "user"),
 )
 
 

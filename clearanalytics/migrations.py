@@ -341,6 +341,37 @@ def m010_locations(cur: duckdb.DuckDBPyConnection) -> None:
     m008_props(cur)
 
 
+def m011_mail(cur: duckdb.DuckDBPyConnection) -> None:
+    """Email reports (clearanalytics/mail/store.py): who wants which report of which site, and the sends ledger
+    keyed by (subscription, period), claimed before sending so that a restart or a second node never repeats one."""
+    cur.execute(MAIL_TABLES)
+
+
+MAIL_TABLES = """
+    CREATE TABLE report_subscriptions (
+        id VARCHAR PRIMARY KEY,
+        user_id VARCHAR NOT NULL,
+        site_id VARCHAR NOT NULL,
+        weekly_since TIMESTAMP,
+        monthly_since TIMESTAMP,
+        spike_threshold INTEGER,
+        created_at TIMESTAMP NOT NULL,
+        UNIQUE (user_id, site_id)
+    );
+    CREATE TABLE report_sends (
+        subscription_id VARCHAR NOT NULL,
+        site_id VARCHAR NOT NULL,
+        user_id VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        claimed_at TIMESTAMP NOT NULL,
+        claimed_by VARCHAR NOT NULL,
+        attempts INTEGER NOT NULL,
+        sent_at TIMESTAMP,
+        PRIMARY KEY (subscription_id, period)
+    );
+"""
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_accounts,
     m002_tracking,
@@ -352,6 +383,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     m008_props,
     m008_panels,
     m010_locations,
+
+
+    m011_mail,
 )
 
 

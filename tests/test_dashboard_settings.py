@@ -187,7 +187,7 @@ def test_every_template_renders(app, client, account):
     try:
         client.get("/dashboard/acme/example.com")
         client.get("/dashboard/acme/example.com?filter[page]=/")
-        for page in ("sites", "goals", "tokens", "members", "tenant", "account"):
+        for page in ("sites", "goals", "tokens", "members", "tenant", "account", "reports"):
             client.get(f"/dashboard/acme/settings/{page}")
         goals_page = client.get("/dashboard/acme/settings/goals").text
         site_id = re.search(r'<option value="([0-9A-Z]+)" selected>', goals_page).group(1)

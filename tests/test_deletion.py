@@ -83,7 +83,29 @@ def build(tmp_path) -> dict:
     imported = _ok("import", lines, "--workers", "1", *d)
     assert "dropped 0" in imported.stderr and "bad lines 0" in imported.stderr, imported.stderr
     _ok("rollups", *d)
+    _subscribe_every_member(data_dir)
     return {"data_dir": data_dir, "tokens": tokens}
+
+
+def _subscribe_every_member(data_dir) -> None:
+    """Every member subscribed to the email reports of each site of their tenants, one week sent each
+    (clearanalytics/mail): a removal must take those rows too."""
+    from clearanalytics.mail import store
+
+    db = Database.in_data_dir(data_dir)
+    try:
+        with db.transaction() as cur:
+            subs = [
+                store.save_subscription(cur, user.id, site.id, weekly=True, monthly=False, threshold=None, now=NOW)
+                for tenant in accounts.list_tenants(cur)
+                for user, _role in accounts.tenant_members(cur, tenant.id)
+                for site in accounts.list_sites(cur, tenant.id)
+            ]
+        for sub in subs:
+            assert store.claim(db, sub, "week:2026-01-05", NOW, "tests")
+            store.mark_sent(db, sub.id, "week:2026-01-05", NOW)
+    finally:
+        db.close()
 
 
 @pytest.fixture(scope="module")

@@ -106,7 +106,14 @@ def p001_accounts(cur: Any) -> None:
     )
 
 
-PG_MIGRATIONS: tuple[PgMigration, ...] = (p001_accounts,)
+def p002_mail(cur: Any) -> None:
+    """Email reports: the same two tables as the DuckDB file's m011_mail, column for column."""
+    from clearanalytics.migrations import MAIL_TABLES
+
+    cur.execute(MAIL_TABLES)
+
+
+PG_MIGRATIONS: tuple[PgMigration, ...] = (p001_accounts, p002_mail)
 
 
 def _version(cur: Any) -> int:
