@@ -278,6 +278,29 @@ def m008_props(cur: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def m009_share(cur: duckdb.DuckDBPyConnection) -> None:
+    """Read-only public links to one site's dashboard (clearanalytics/share_links.py): only a SHA-256 of the
+    link's secret and a scrypt hash of its optional password are stored; `panels` NULL shows every panel,
+    else the comma-separated panel ids; `embed_origins` the space-separated origins that may frame it."""
+    cur.execute(
+        """
+        CREATE TABLE shared_links (
+            id VARCHAR PRIMARY KEY,
+            tenant_id VARCHAR NOT NULL,
+            site_id VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            secret_hash VARCHAR NOT NULL,
+            password_hash VARCHAR,
+            panels VARCHAR,
+            embed_origins VARCHAR NOT NULL,
+            created_by VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            revoked_at TIMESTAMP
+        );
+        """
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_accounts,
     m002_tracking,
@@ -287,6 +310,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m006_registry,
     m007_rollup_months,
     m008_props,
+    m009_share,
 )
 
 

@@ -106,7 +106,29 @@ def p001_accounts(cur: Any) -> None:
     )
 
 
-PG_MIGRATIONS: tuple[PgMigration, ...] = (p001_accounts,)
+def p002_share(cur: Any) -> None:
+    """Shared links, as migrations.m009_share makes them in the DuckDB file."""
+    cur.execute(
+        """
+        CREATE TABLE shared_links (
+            id VARCHAR PRIMARY KEY,
+            tenant_id VARCHAR NOT NULL,
+            site_id VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            secret_hash VARCHAR NOT NULL,
+            password_hash VARCHAR,
+            panels VARCHAR,
+            embed_origins VARCHAR NOT NULL,
+            created_by VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            revoked_at TIMESTAMP
+        );
+        CREATE INDEX shared_links_tenant ON shared_links (tenant_id);
+        """
+    )
+
+
+PG_MIGRATIONS: tuple[PgMigration, ...] = (p001_accounts, p002_share)
 
 
 def _version(cur: Any) -> int:

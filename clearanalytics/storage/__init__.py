@@ -49,7 +49,17 @@ if TYPE_CHECKING:
     from clearanalytics.stats.site_status import Installation
 
 EVENT_TABLES = ("pageviews", "events", "ecommerce_events", "goal_completions")
-ACCOUNT_TABLES = ("tenants", "sites", "users", "memberships", "api_tokens", "goals", "sessions", "salts")
+ACCOUNT_TABLES = (
+    "tenants",
+    "sites",
+    "users",
+    "memberships",
+    "api_tokens",
+    "goals",
+    "sessions",
+    "salts",
+    "shared_links",
+)
 
 
 class StorageConfigError(ConfigError, ValueError):
