@@ -73,7 +73,6 @@ REFERENCES: tuple[Ref, ...] = (
     Ref("memberships", "user_id", "user"),
     Ref("api_tokens", "tenant_id", "tenant"),
     Ref("api_tokens", "user_id", "user"),
-    Ref("shared_links", "tenant_id", "tenant"),
     Ref("sessions", "user_id", "user"),
     Ref("users", "id", "user"),
 )

@@ -281,19 +281,18 @@ def m008_props(cur: duckdb.DuckDBPyConnection) -> None:
 def m009_share(cur: duckdb.DuckDBPyConnection) -> None:
     """Read-only public links to one site's dashboard (clearanalytics/share_links.py): only a SHA-256 of the
     link's secret and a scrypt hash of its optional password are stored; `panels` NULL shows every panel,
-    else the comma-separated panel ids; `embed_origins` the space-separated origins that may frame it."""
+    else the comma-separated panel ids; `embed_origins` the space-separated origins that may frame it. A link's
+    tenant is its site's: it is removed with the site (deletion.REFERENCES), and with a tenant's sites."""
     cur.execute(
         """
         CREATE TABLE shared_links (
             id VARCHAR PRIMARY KEY,
-            tenant_id VARCHAR NOT NULL,
             site_id VARCHAR NOT NULL,
             name VARCHAR NOT NULL,
             secret_hash VARCHAR NOT NULL,
             password_hash VARCHAR,
             panels VARCHAR,
             embed_origins VARCHAR NOT NULL,
-            created_by VARCHAR NOT NULL,
             created_at TIMESTAMP NOT NULL,
             revoked_at TIMESTAMP
         );

@@ -6,8 +6,8 @@ link. The secret is an HMAC of the id under the app's secret key (`link_secret`)
 can show a link's URL again without the database holding it; a changed secret key leaves the old links
 unshowable (and still working: they are checked against the stored hash) until they are revoked.
 An optional password is stored as the users' passwords are (werkzeug scrypt). A link names its
-site and tenant; it is live while it is unrevoked and its site still belongs to that tenant (checked
-on every lookup, so removing the site kills its links however it was removed).
+site, and its tenant is the site's; it is live while it is unrevoked and its site exists (checked on
+every lookup, so removing the site kills its links however it was removed).
 
 `panels` limits what the view shows and which data routes it answers: None is every panel, else a set
 of ids from `panel_ids()` (the registry's table panels and the fixed widgets). `embed_origins` are the
@@ -42,7 +42,7 @@ MAX_ORIGINS = 20
 MIN_PASSWORD = 8
 _ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(?::[0-9]{1,5})?$")
 _COLUMNS = (
-    "l.id, l.tenant_id, l.site_id, l.name, l.password_hash, l.panels, l.embed_origins, l.created_at, l.revoked_at"
+    "l.id, s.tenant_id, l.site_id, l.name, l.password_hash, l.panels, l.embed_origins, l.created_at, l.revoked_at"
 )
 
 
@@ -143,7 +143,6 @@ def validate_origins(raw: str) -> tuple[str, ...]:
 def create_link(
     cur,
     site: Site,
-    created_by: str,
     name: str,
     signing_key: str | bytes,
     password: str | None = None,
@@ -163,10 +162,9 @@ def create_link(
     password_hash = generate_password_hash(password) if password else None
     stored_panels = None if chosen is None else ",".join(sorted(chosen))
     cur.execute(
-        "INSERT INTO shared_links (id, tenant_id, site_id, name, secret_hash, password_hash, panels, embed_origins,"
-        " created_by, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-        [link_id, site.tenant_id, site.id, name, hash_secret(secret), password_hash, stored_panels, " ".join(origins),
-         created_by, now],
+        "INSERT INTO shared_links (id, site_id, name, secret_hash, password_hash, panels, embed_origins, created_at,"
+        " revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+        [link_id, site.id, name, hash_secret(secret), password_hash, stored_panels, " ".join(origins), now],
     )  # fmt: skip
     link = SharedLink(link_id, site.tenant_id, site.id, name, password_hash, chosen, origins, now, None)
     return link, f"{link_id}.{secret}"
@@ -175,7 +173,7 @@ def create_link(
 def list_links(cur, tenant_id: str, signing_key: str | bytes) -> list[tuple[SharedLink, str | None]]:
     """The tenant's links with their URL keys (None: not showable, see link_secret), live first, newest first."""
     rows = cur.execute(
-        f"SELECT {_COLUMNS}, l.secret_hash FROM shared_links l WHERE l.tenant_id = ?"
+        f"SELECT {_COLUMNS}, l.secret_hash FROM shared_links l JOIN sites s ON s.id = l.site_id WHERE s.tenant_id = ?"
         " ORDER BY l.revoked_at IS NOT NULL, l.id DESC",
         [tenant_id],
     ).fetchall()
@@ -185,7 +183,8 @@ def list_links(cur, tenant_id: str, signing_key: str | bytes) -> list[tuple[Shar
 def revoke_link(cur, link_id: str, tenant_id: str) -> SharedLink:
     """Revoke a link of this tenant (AccountError for another tenant's or an unknown one)."""
     row = cur.execute(
-        f"SELECT {_COLUMNS} FROM shared_links l WHERE l.id = ? AND l.tenant_id = ?", [link_id, tenant_id]
+        f"SELECT {_COLUMNS} FROM shared_links l JOIN sites s ON s.id = l.site_id WHERE l.id = ? AND s.tenant_id = ?",
+        [link_id, tenant_id],
     ).fetchone()
     if row is None:
         raise AccountError("id", f"unknown shared link {link_id!r}")
@@ -201,7 +200,7 @@ def verify_key(cur, key: str) -> tuple[SharedLink, Site] | None:
         return None
     row = cur.execute(
         f"SELECT {_COLUMNS}, l.secret_hash, s.id, s.tenant_id, s.domain, s.timezone, s.currency FROM shared_links l"
-        " JOIN sites s ON s.id = l.site_id AND s.tenant_id = l.tenant_id WHERE l.id = ?",
+        " JOIN sites s ON s.id = l.site_id WHERE l.id = ?",
         [link_id],
     ).fetchone()
     if row is None or not hmac.compare_digest(row[9], hash_secret(secret)):

@@ -14,7 +14,7 @@ from html import unescape
 
 import pytest
 
-from clearanalytics import accounts, share_links, stats
+from clearanalytics import accounts, deletion, stats
 from tests import stats_dataset
 from tests.dashboard_helpers import csrf_from, login
 from tests.split_helpers import stats_app
@@ -233,16 +233,18 @@ def test_the_settings_refuse_bad_input_and_viewers(setup):
 
 
 def test_removing_the_site_kills_its_links(setup):
+    """Last in the module: blog.example goes for good."""
     app, owner, _data = setup
     path = create(owner, site="blog.example")
+    link_id = path.removeprefix("/share/").split(".", 1)[0]
     visitor = app.test_client()
     assert visitor.get(path).status_code == 200
-    with app.extensions["clearanalytics.db"].transaction() as cur:  # as if the site row went, whatever removed it
-        cur.execute("UPDATE sites SET tenant_id = ? WHERE domain = ?", ["elsewhere", "blog.example"])
-    try:
-        assert visitor.get(path).status_code == 404
-    finally:
-        with app.extensions["clearanalytics.db"].transaction() as cur:
-            tenant = accounts.require_tenant(cur, "acme")
-            cur.execute("UPDATE sites SET tenant_id = ? WHERE domain = ?", [tenant.id, "blog.example"])
-    assert share_links.report_panel("overview") == "kpis"
+    db = app.extensions["clearanalytics.db"]
+    with db.reading() as cur:
+        site = accounts.get_site(cur, "blog.example")
+    removal = deletion.remove_site(db, site)
+    assert removal.rows["shared_links"] >= 1
+    assert visitor.get(path).status_code == 404
+    with db.reading() as cur:
+        assert cur.execute("SELECT count(*) FROM shared_links WHERE id = ?", [link_id]).fetchone()[0] == 0
+    assert link_id not in owner.get(SETTINGS).text

@@ -74,7 +74,6 @@ def shared_links(tenant: str):
                 link, _key = share_links.create_link(
                     cur,
                     site,
-                    g.user.id,
                     form["name"],
                     current_app.config["SECRET_KEY"],
                     password=request.form.get("password") or None,

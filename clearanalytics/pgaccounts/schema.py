@@ -112,18 +112,16 @@ def p002_share(cur: Any) -> None:
         """
         CREATE TABLE shared_links (
             id VARCHAR PRIMARY KEY,
-            tenant_id VARCHAR NOT NULL,
             site_id VARCHAR NOT NULL,
             name VARCHAR NOT NULL,
             secret_hash VARCHAR NOT NULL,
             password_hash VARCHAR,
             panels VARCHAR,
             embed_origins VARCHAR NOT NULL,
-            created_by VARCHAR NOT NULL,
             created_at TIMESTAMP NOT NULL,
             revoked_at TIMESTAMP
         );
-        CREATE INDEX shared_links_tenant ON shared_links (tenant_id);
+        CREATE INDEX shared_links_site ON shared_links (site_id);
         """
     )
 
