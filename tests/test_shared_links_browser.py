@@ -82,7 +82,7 @@ def test_create_use_leak_nothing_and_revoke(chromium, server):
     url = create_link(owner, "Client A")
     path = urlsplit(url).path
     assert url == server.url + path and re.fullmatch(r"/share/[0-9a-z]+\.[A-Za-z0-9_-]{32}", path)
-    snippet = owner.locator(".share-item", has_text="Client A").locator("[data-share-iframe]").inner_text()
+    snippet = owner.locator(".share-item", has_text="Client A").locator("[data-share-iframe]").text_content()
     assert snippet.startswith(f'<iframe src="{url}?embed=true"')
 
     visitor = watched(new_context(chromium, viewport=DESKTOP, locale="en-US"))  # no account, no cookies
@@ -91,7 +91,7 @@ def test_create_use_leak_nothing_and_revoke(chromium, server):
     visitor.wait_for_selector("#w-pages[data-status=ready]")
     pages = visitor.locator("#w-pages tbody tr th").all_inner_texts()
     assert sorted(p.strip() for p in pages) == sorted(["/", "/pricing", dashboard_dataset.XSS_PATH])
-    visitor.wait_for_selector(".realtime-card[data-status]", state="attached")
+    visitor.wait_for_load_state("networkidle")
     body = visitor.locator("body").inner_text()
     assert "blog.example" not in body and "Settings" not in body and "Log out" not in body
     assert visitor.locator("#ai-chat-slot *").count() == 0 and visitor.locator(".topbar.shared-bar").count() == 1
@@ -150,13 +150,15 @@ def test_a_password_link_opens_only_with_its_password(chromium, server):
     expect(visitor.locator("#share-error")).to_have_text("Wrong password.")
     visitor.fill("#share-password", "open-sesame-42")
     visitor.click("button[type=submit]")
-    assert kpis(visitor)["visitors"] == "4"  # the 30-day default after the redirect
-    visitor.click(".periods a:text-is('7d')")
+    assert visitor.url == url + "?period=7d"  # back to the view it asked for
     assert kpis(visitor) == KPIS_7D
+    visitor.click(".periods a:text-is('30d')")
+    assert kpis(visitor)["visitors"] == "4"
     other = watched(new_context(chromium, viewport=DESKTOP, locale="en-US"))  # the cookie is this browser's
     assert other.goto(url).status == 401
-    # five wrong passwords from one client, then 429 even for the right one
-    for _ in range(5):
+    # five wrong passwords from one client address (both browsers are 127.0.0.1: the first one's counts), then
+    # 429 even for the right one
+    for _ in range(4):
         other.fill("#share-password", "guess-guess")
         other.click("button[type=submit]")
         expect(other.locator("#share-error")).to_have_text("Wrong password.")
@@ -165,7 +167,8 @@ def test_a_password_link_opens_only_with_its_password(chromium, server):
         other.click("button[type=submit]")
     assert posted.value.status == 429
     expect(other.locator("#share-error")).to_contain_text("Too many wrong passwords.")
-    assert visitor.problems == []
+    # the password form answers 401 (the view is not open yet), which Chromium logs; nothing else went wrong
+    assert [p for p in visitor.problems if "status of 401" not in p] == []
 
 
 def test_embedded_in_a_page_of_another_origin(chromium, server, page_server):

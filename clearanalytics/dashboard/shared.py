@@ -22,6 +22,7 @@ questions are: `ATTEMPTS` failures in a moving window, then 429 with Retry-After
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -35,6 +36,7 @@ from clearanalytics.accounts import Site, hash_secret
 from clearanalytics.dashboard import views
 from clearanalytics.request_scope import get_cursor, until_next_write
 from clearanalytics.stats.query import FILTER_DIMENSIONS
+from clearanalytics.stats.report import Panel
 from clearanalytics.web_auth import CONTENT_SECURITY_POLICY, add_session_headers
 from clearanalytics.web_errors import ErrorAnswer, json_error
 
@@ -106,13 +108,18 @@ def view(key: str):
     if g.share_embed:
         context["query_state"] = context["state"] | {"embed": "true"}
     context["panels"] = {
-        group: [(report, panel) for report, panel in pairs if link.shows(panel.id)]
+        group: [(report, _visitor_panel(panel)) for report, panel in pairs if link.shows(panel.id)]
         for group, pairs in context["panels"].items()
     }
     context["widgets"] = tuple(w for w in views.WIDGETS if link.shows(w))
     context["shared"] = {"embed": g.share_embed, "name": link.name}
     data_base = url_for("shared.view", key=key) + "/data/"
     return render_template("analytics.html", data_base=data_base, site_links=[], tenant_links=[], **context)
+
+
+def _visitor_panel(panel: Panel) -> Panel:
+    """The panel as a visitor sees it: an empty panel does not point at settings they cannot open."""
+    return replace(panel, empty=Panel.empty) if "Settings" in panel.empty else panel
 
 
 def _password_page(key: str, link: share_links.SharedLink, error: str | None, status: int, headers=None):
@@ -147,7 +154,8 @@ def unlock(key: str):
     if link.has_password and not share_links.check_password(link, request.form.get("password", "")):
         limiter.hit(limit, "share", *who)
         return _password_page(key, link, "Wrong password.", 401)
-    response = make_response(redirect(url_for("shared.view", key=key, **({"embed": "true"} if g.share_embed else {}))))
+    view_args = request.args.to_dict() | ({"embed": "true"} if g.share_embed else {})  # the view asked for
+    response = make_response(redirect(url_for("shared.view", key=key, **view_args)))
     value = _signer("share-unlock").dumps([link.id, share_links.password_mark(link)])
     secure = proxies.request_is_https()
     response.set_cookie(
