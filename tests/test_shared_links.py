@@ -14,7 +14,7 @@ from html import unescape
 
 import pytest
 
-from clearanalytics import accounts, deletion, stats
+from clearanalytics import accounts, deletion, share_links, stats
 from tests import stats_dataset
 from tests.dashboard_helpers import csrf_from, login
 from tests.split_helpers import stats_app
@@ -248,3 +248,36 @@ def test_removing_the_site_kills_its_links(setup):
     with db.reading() as cur:
         assert cur.execute("SELECT count(*) FROM shared_links WHERE id = ?", [link_id]).fetchone()[0] == 0
     assert link_id not in owner.get(SETTINGS).text
+
+
+# --- several nodes over one PostgreSQL: a revoke on one reaches the others ----------------------------------
+
+
+def _kept_links(node) -> int:
+    """Live links node keeps in its request scope (so a 404 is its cache being dropped, not a miss)."""
+    from clearanalytics import request_scope
+
+    return sum(1 for (ns, key) in request_scope._UNTIL_WRITE if ns == node.accounts.node and key[0] == "shared-link")
+
+
+def test_a_link_revoked_on_one_node_answers_404_on_the_other(pg_url, tmp_path):
+    from tests.test_nodes import _app_node, wait_until
+
+    a = _app_node(pg_url, tmp_path / "a")
+    b = _app_node(pg_url, tmp_path / "b")
+    try:
+        with a.accounts.transaction() as cur:
+            tenant = accounts.create_tenant(cur, "acme", "Acme")
+            site = accounts.create_site(cur, tenant, "a.example")
+            link, key = share_links.create_link(cur, site, "Client", a.app.config["SECRET_KEY"])
+        route = f"/share/{key}/data/overview"
+        assert [b.client.get(route).status_code for _ in range(3)] == [200, 200, 200]
+        assert _kept_links(b) == 1  # B answers from what it keeps
+        with a.accounts.transaction() as cur:
+            share_links.revoke_link(cur, link.id, tenant.id)
+        assert a.client.get(route).status_code == 404  # node A at once
+        wait_until(lambda: b.client.get(route).status_code == 404, "node B to drop the link revoked on node A")
+        assert b.client.get(f"/share/{key}").status_code == 404
+    finally:
+        b.close()
+        a.close()
