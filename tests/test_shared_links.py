@@ -184,6 +184,7 @@ def test_embedding_follows_the_links_origins(setup):
     assert "frame-ancestors 'self' https://client.example http://example.com:8080" in csp
     assert "X-Frame-Options" not in embed.headers
     assert 'class="topbar' not in embed.text and "embed=true" in embed.text  # links keep the embed mode
+    assert f'data-page-url="{path}"' in embed.text and '<input type="hidden" name="embed" value="true">' in embed.text
     plain = visitor.get(path)
     assert "frame-ancestors 'none'" in plain.headers["Content-Security-Policy"]
     assert plain.headers["X-Frame-Options"] == "DENY" and 'class="topbar shared-bar"' in plain.text

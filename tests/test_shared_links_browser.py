@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from tests import dashboard_dataset
-from tests.browser import DESKTOP, expect, new_context
+from tests.browser import DESKTOP, expect, new_context, screenshot
 from tests.conftest import PASSWORD, LiveServer, make_account
 
 pytest_plugins = ("tests.browser",)
@@ -84,11 +84,13 @@ def test_create_use_leak_nothing_and_revoke(chromium, server):
     assert url == server.url + path and re.fullmatch(r"/share/[0-9a-z]+\.[A-Za-z0-9_-]{32}", path)
     snippet = owner.locator(".share-item", has_text="Client A").locator("[data-share-iframe]").text_content()
     assert snippet.startswith(f'<iframe src="{url}?embed=true"')
+    screenshot(owner, "shared-links-settings")
 
     visitor = watched(new_context(chromium, viewport=DESKTOP, locale="en-US"))  # no account, no cookies
     visitor.goto(url + "?period=7d")
     assert kpis(visitor) == KPIS_7D
     visitor.wait_for_selector("#w-pages[data-status=ready]")
+    screenshot(visitor, "shared-view-7d")
     pages = visitor.locator("#w-pages tbody tr th").all_inner_texts()
     assert sorted(p.strip() for p in pages) == sorted(["/", "/pricing", dashboard_dataset.XSS_PATH])
     visitor.wait_for_load_state("networkidle")
@@ -185,10 +187,16 @@ def test_embedded_in_a_page_of_another_origin(chromium, server, page_server):
     expect(frame.locator(".kpis[data-report=overview][data-status=ready]")).to_be_attached()
     values = frame.locator(".kpis[data-report=overview] .kpi [data-value]").all_inner_texts()
     assert values == list(KPIS_7D.values())
+    screenshot(page, "shared-view-embedded")
     assert frame.locator(".topbar").count() == 0  # embed mode: no top bar
     frame.locator(".periods a:text-is('30d')").click()  # its links stay in embed mode, inside the frame
     expect(frame.locator(".kpi[data-key=visitors] [data-value]")).to_have_text("4")
     assert frame.locator(".topbar").count() == 0
+    frame.locator("#w-pages a", has_text="/pricing").click()  # a filter link too
+    expect(frame.locator(".chip[data-filter=page]")).to_be_visible()
+    expect(frame.locator(".kpi[data-key=visitors] [data-value]")).to_have_text("2")
+    shown = page.frame(url=lambda u: "/share/" in u).url
+    assert "embed=true" in shown and "period=30d" in shown and frame.locator(".topbar").count() == 0
 
     refused = watched(context)
     refused.goto(page_server.url("/closed.html"))

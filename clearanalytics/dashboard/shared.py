@@ -105,8 +105,9 @@ def view(key: str):
     if not _unlocked(link):
         return _password_page(key, link, None, 401)
     context = views.view_context(site, _page_url(key))
-    if g.share_embed:
+    if g.share_embed:  # the page's scripts add the view's query to base_url: embed rides in the query
         context["query_state"] = context["state"] | {"embed": "true"}
+        context["base_url"] = url_for("shared.view", key=key)
     context["panels"] = {
         group: [(report, _visitor_panel(panel)) for report, panel in pairs if link.shows(panel.id)]
         for group, pairs in context["panels"].items()
