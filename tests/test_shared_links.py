@@ -233,6 +233,27 @@ def test_the_settings_refuse_bad_input_and_viewers(setup):
     assert app.test_client().get(path).status_code == 200  # still live
 
 
+def test_a_failure_behind_a_link_never_logs_its_secret(setup, monkeypatch, caplog):
+    from clearanalytics.dashboard import views
+
+    app, owner, _data = setup
+    path = create(owner)
+    secret = path.split(".", 1)[1]
+
+    def broken(*_args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(views, "data_answer", broken)
+    monkeypatch.setattr(views, "view_context", broken)
+    visitor = app.test_client()
+    with caplog.at_level("ERROR"):
+        data = visitor.get(f"{path}/data/overview")
+        page = visitor.get(path)
+    assert (data.status_code, data.json) == (500, {"message": "Server Error."})
+    assert page.status_code == 500 and "Traceback" not in page.text
+    assert "unhandled error on GET /share/<key>" in caplog.text and secret not in caplog.text
+
+
 def test_removing_the_site_kills_its_links(setup):
     """Last in the module: blog.example goes for good."""
     app, owner, _data = setup

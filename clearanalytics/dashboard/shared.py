@@ -203,3 +203,15 @@ def _error(exc: HTTPException):
     if request.endpoint == "shared.data":
         return json_error(status, exc.description or "")
     return render_template("error.html", status=status, message=exc.description, shared={"error": True}), status
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception):
+    """A bug, logged by the route's rule: the path holds the link's secret, which is never logged."""
+    if isinstance(exc, HTTPException):
+        return _error(exc)
+    rule = request.url_rule.rule if request.url_rule is not None else "/share/<key>"
+    current_app.logger.error("unhandled error on %s %s", request.method, rule, exc_info=exc)
+    if request.endpoint == "shared.data":
+        return json_error(500, "Server Error.")
+    return render_template("error.html", status=500, message="Something went wrong on our side.", shared={"e": 1}), 500
