@@ -143,6 +143,7 @@ SELECT gen_ulid(epoch_ms(created_at), hash(session_no, j, 'pv')) AS id,
        browser, os, device_type, language,
        CASE WHEN dur < 20 THEN 0 ELSE dur - 20 END::INTEGER AS duration,
        CASE WHEN dur < 20 THEN NULL ELSE (dur * 7) % 101 END::INTEGER AS scroll_depth,
+       NULL AS country_code, NULL AS region, NULL AS city,  -- m010_locations' columns: unknown locations
        created_at
 FROM refs
 WHERE midnight_utc + to_seconds(start_second + j * 240) <= $now

@@ -29,7 +29,12 @@ from clearanalytics.row_locks import held_row
 PLANS = ("free", "pro", "growth", "business")
 AI_PLANS = ("pro", "growth", "business")
 ROLES = ("owner", "admin", "viewer")
-ABILITIES = ("stats:read", "export:read", "goals:read", "mcp:use")  # a tenant's admins grant these; the default
+READ_ABILITIES = ("stats:read", "export:read", "goals:read", "mcp:use")  # the default when none is named
+# Provisioning (/api/v1/sites, POST and DELETE /api/v1/goals): granted only when named, so that no token made
+# before them, and no token made without thinking about it, can add or remove a site or a goal.
+WRITE_ABILITIES = ("sites:write", "goals:write")
+ABILITIES = READ_ABILITIES + WRITE_ABILITIES  # a tenant's admins grant these
+DEFAULT_ABILITIES = READ_ABILITIES
 # Instance-wide (/metrics counts every tenant's traffic), so only the operator grants it, from the CLI, by name.
 OPERATOR_ABILITIES = ("metrics:read",)
 
@@ -153,7 +158,7 @@ def validate_abilities(
     abilities: list[str] | tuple[str, ...] | None, allowed: tuple[str, ...] = ABILITIES
 ) -> tuple[str, ...]:
     if not abilities:
-        return ABILITIES
+        return DEFAULT_ABILITIES
     unknown = [a for a in abilities if a not in allowed]
     if unknown:
         raise AccountError("ability", f"unknown ability {unknown[0]!r}: one of {', '.join(allowed)}")

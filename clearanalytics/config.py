@@ -65,6 +65,12 @@ SETTINGS: tuple[Setting, ...] = (
         "PostgreSQL database for the accounts (postgresql://user:password@host:5432/db), shared by every node; "
         "empty = the DuckDB file. Needs events_url set too (docs/STORAGE.md).",
     ),
+    Setting(
+        "geoip_db",
+        "",
+        "A MaxMind GeoLite2-City or DB-IP Lite City .mmdb file: visitors' regions and cities (and countries); "
+        "empty = countries alone, from the registries' data in the iptocc package (docs/LOCATIONS.md).",
+    ),
     Setting("memory_limit", "256MB", "DuckDB memory_limit for the server process (keeps RSS under 500 MB)."),
     Setting(
         "threads",

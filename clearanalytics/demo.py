@@ -3,7 +3,9 @@
 Deterministic (seeded) so screenshots and docs stay stable. Visits follow a weekly rhythm,
 a slow growth trend and a daytime curve; they come from search, social, newsletters, paid
 campaigns and referrals, on a mix of browsers and devices, read a few pages, sometimes sign
-up and sometimes buy. Nothing here is real: IPs are random addresses from 10.0.0.0/8.
+up and sometimes buy. Nothing here is real: each visitor's IP is a made-up address in a block the
+Regional Internet Registries assign to the visitor's country (demo_locations.py), and the lines name
+the region and city themselves, as an import line may.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from clearanalytics.demo_locations import locate
 
 _WEBKIT = "AppleWebKit/537.36 (KHTML, like Gecko)"
 _SAFARI = "AppleWebKit/605.1.15 (KHTML, like Gecko)"
@@ -98,7 +102,7 @@ def generate(domain: str, days: int = 90, visits_per_day: int = 200, seed: int =
     extra = random.Random(seed * 7919 + 1)  # the panels added later draw apart, so the older lines stay as they were
     now = (now or datetime.now(UTC).replace(tzinfo=None)).replace(microsecond=0)
     order = itertools.count(1)
-    for day_offset in range(days, -1, -1):
+    for day_offset in range(days - 1, -1, -1):
         day_start = (now - timedelta(days=day_offset)).replace(hour=0, minute=0, second=0)
         weekday = day_start.weekday()
         growth = 0.6 + 0.4 * (days - day_offset) / max(days, 1)
@@ -119,11 +123,12 @@ def _visit(rng: random.Random, extra: random.Random, domain: str, start: datetim
            order: Iterator[int], day_key: str) -> Iterator[dict[str, Any]]:  # fmt: skip
     """One visitor's pages from `start` (none after `now`), with what they did on them."""
     base = f"https://{domain}"
-    ip = f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+    octets = (rng.randint(0, 255), rng.randint(0, 255), rng.randint(1, 254))  # the draws of the former 10.x IPs
     ua = _pick(rng, USER_AGENTS)
     referrer, query = _pick(rng, SOURCES)
     language = _pick(rng, LANGUAGES)
-    common = {"domain": domain, "ip": ip, "user_agent": ua}
+    ip, location = locate(language, *octets)
+    common = {"domain": domain, "ip": ip, "user_agent": ua, **location}
     path = _page(rng, _pick(rng, LANDINGS))
     ts = start
     pages = 1 + min(7, int(rng.expovariate(0.8)))

@@ -278,7 +278,70 @@ def m008_props(cur: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def m009_share(cur: duckdb.DuckDBPyConnection) -> None:
+def m008_panels(cur: duckdb.DuckDBPyConnection) -> None:
+    """The outbound links, file downloads and 404 pages panels added the `event_prop` and `event_page`
+    dimensions to rollup_dims (no new table): forget the traffic rollups that raw events can rebuild, as
+    m008_props did, so the next query builds them with those rows."""
+    m008_props(cur)
+
+
+_PAGEVIEW_COLUMNS_BEFORE_M010 = (
+    "id, site_id, visitor_hash, session_hash, hostname, pathname, referrer, referrer_source, channel, utm_source, "
+    "utm_medium, utm_campaign, utm_term, utm_content, ref, browser, os, device_type, language, duration, scroll_depth"
+)
+
+
+def m010_locations(cur: duckdb.DuckDBPyConnection) -> None:
+    """Where visitors are (ingest/locations.py): three nullable pageview columns, `country_code` (ISO 3166-1
+    alpha-2), `region` (ISO 3166-2) and `city` (an English name); NULL for the rows stored before, whose IPs
+    are long gone.
+
+    The table is rebuilt rather than ALTERed: DuckDB adds a column only at the end, and the row format
+    (ingest/store.py COLUMNS, the spool, `SELECT *`) keeps `created_at` last, as ClickHouse's c003 does with
+    AFTER. A one-time copy in this migration's transaction, in the rows' order (zone maps on created_at stay).
+    The countries, regions and cities reports added the `country`, `region` and `city` dimensions to
+    rollup_dims: the traffic rollups raw events can rebuild are forgotten, as m008_props did."""
+    cur.execute(
+        """
+        CREATE TABLE pageviews_m010 (
+            id VARCHAR NOT NULL,
+            site_id VARCHAR NOT NULL,
+            visitor_hash VARCHAR NOT NULL,
+            session_hash VARCHAR NOT NULL,
+            hostname VARCHAR NOT NULL,
+            pathname VARCHAR NOT NULL,
+            referrer VARCHAR,
+            referrer_source VARCHAR NOT NULL,
+            channel VARCHAR NOT NULL,
+            utm_source VARCHAR,
+            utm_medium VARCHAR,
+            utm_campaign VARCHAR,
+            utm_term VARCHAR,
+            utm_content VARCHAR,
+            ref VARCHAR,
+            browser VARCHAR NOT NULL,
+            os VARCHAR NOT NULL,
+            device_type VARCHAR NOT NULL,
+            language VARCHAR,
+            duration INTEGER NOT NULL DEFAULT 0,
+            scroll_depth INTEGER,
+            country_code VARCHAR,
+            region VARCHAR,
+            city VARCHAR,
+            created_at TIMESTAMP NOT NULL
+        )
+        """
+    )
+    cur.execute(
+        f"INSERT INTO pageviews_m010 ({_PAGEVIEW_COLUMNS_BEFORE_M010}, created_at) "
+        f"SELECT {_PAGEVIEW_COLUMNS_BEFORE_M010}, created_at FROM pageviews"
+    )
+    cur.execute("DROP TABLE pageviews")
+    cur.execute("ALTER TABLE pageviews_m010 RENAME TO pageviews")
+    m008_props(cur)
+
+
+def m011_share(cur: duckdb.DuckDBPyConnection) -> None:
     """Read-only public links to one site's dashboard (clearanalytics/share_links.py): only a SHA-256 of the
     link's secret and a scrypt hash of its optional password are stored; `panels` NULL shows every panel,
     else the comma-separated panel ids; `embed_origins` the space-separated origins that may frame it. A link's
@@ -309,7 +372,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     m006_registry,
     m007_rollup_months,
     m008_props,
-    m009_share,
+    m008_panels,
+    m010_locations,
+    m011_share,
 )
 
 

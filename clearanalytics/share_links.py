@@ -36,7 +36,11 @@ FIXED_WIDGETS = (
     ("chart", "Visitors and pageviews chart"),
     ("realtime", "Realtime and current visitors"),
     ("ecommerce", "E-commerce figures and chart"),
+    ("locations", "Locations (map, countries, regions, cities)"),
+    ("properties", "Custom properties"),
 )
+_WIDGET_OF = {f"widgets/{widget}.html": widget for widget, _title in FIXED_WIDGETS}
+_EXTRA_REPORTS = {"comparison": "kpis", "current-visitors": "realtime", "properties": "properties"}
 MAX_NAME = 100
 MAX_ORIGINS = 20
 MIN_PASSWORD = 8
@@ -74,17 +78,14 @@ def panel_ids() -> list[tuple[str, str]]:
 
 def report_panel(report: str) -> str | None:
     """The panel id whose widget asks for `report` on the analytics page; None for a report no panel shows."""
-    if report == "comparison":
-        return "kpis"
-    if report == "current-visitors":
-        return "realtime"
+    if report in _EXTRA_REPORTS:
+        return _EXTRA_REPORTS[report]
     found = registry.REPORTS.get(report)
     if found is None:
         return None
     if isinstance(found.panel, registry.Panel):
         return found.panel.id
-    return {"widgets/kpis.html": "kpis", "widgets/chart.html": "chart", "widgets/realtime.html": "realtime",
-            "widgets/ecommerce.html": "ecommerce"}.get(found.panel or "")  # fmt: skip
+    return _WIDGET_OF.get(found.panel or "")
 
 
 def link_secret(signing_key: str | bytes, link_id: str) -> str:

@@ -101,6 +101,9 @@ def open_stores(settings: Mapping[str, Any], database: Any = None, *, command: b
     from clearanalytics.storage import open_store
 
     address, params = check_settings(settings)
+    from clearanalytics.ingest import locations
+
+    locations.configure(settings.get("GEOIP_DB"))  # the .mmdb checked at start: a fault is one line naming it
     if command:
         ensure_chdb_free(address)
     db = database if database is not None else open_accounts(settings, params)

@@ -1,7 +1,9 @@
 /* ClearAnalytics AI chat panel: the "AI" button at the bottom-right and its conversation.
  *
  * A question is POSTed as JSON (with the page's CSRF token) to the chat route, which answers
- * with newline-delimited JSON events: tool_call, tool_result, text, chart, notice, error, done.
+ * with newline-delimited JSON events: tool_call, tool_result, text, chart, suggestions, notice, error,
+ * done. Suggestions are whole questions (the readings of a part the chat could not read): each is a
+ * button that asks it.
  * The panel paints them as they arrive: the tools used with their arguments, the answer text,
  * and charts, drawn with the dashboard's own ClearChart (chart.js) for lines and HTML bars or
  * tables otherwise. Text goes in with textContent only; sizes are set through the CSSOM, which
@@ -109,6 +111,18 @@
     box.toolSummary.textContent = count === 1 ? "1 tool used" : count + " tools used";
   }
 
+  function addSuggestions(box, questions) {
+    if (!questions || !questions.length) return;
+    var row = node("div", "ai-suggestions", null, box);
+    row.setAttribute("role", "group");
+    row.setAttribute("aria-label", "Did you mean");
+    questions.forEach(function (question) {
+      var choice = node("button", "ai-suggestion", question, row);
+      choice.type = "button";
+      choice.addEventListener("click", function () { if (!submit.disabled) ask(question); });
+    });
+  }
+
   function paintMessage(message) {
     if (message.role === "user") {
       node("p", "ai-text", message.text, messageBox("user"));
@@ -119,12 +133,14 @@
     if (message.notice) node("p", "ai-notice", message.notice, box).setAttribute("role", "status");
     box.text.textContent = message.text || "";
     (message.charts || []).forEach(function (spec) { drawChart(box, spec); });
+    addSuggestions(box, message.suggestions);
   }
 
   function handle(box, event) {
     if (event.type === "tool_call") addToolCall(box, event.name, event.arguments);
     else if (event.type === "text") box.text.textContent += event.delta;
     else if (event.type === "chart") drawChart(box, event.spec);
+    else if (event.type === "suggestions") addSuggestions(box, event.questions);
     else if (event.type === "notice") {
       // A fallback: the built-in answer replaces whatever part of the LLM's answer had arrived.
       box.insertBefore(node("p", "ai-notice", event.message), box.text);

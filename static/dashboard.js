@@ -59,7 +59,7 @@
   }
 
   /* Codes shown as names in the reader's language ("de" -> "German"); the code stays the filter's value. */
-  var DISPLAY_KINDS = { language: "language", country: "region" };
+  var DISPLAY_KINDS = { language: "language" };  /* countries: countryName below */
   function displayName(dimension, code) {
     var kind = DISPLAY_KINDS[dimension];
     if (!kind || !window.Intl || !Intl.DisplayNames) return code;
@@ -90,6 +90,18 @@
 
   function chartFormat(value, series, short) {
     return formatValue(value, series.format, short);
+  }
+
+  /* Country names for ISO codes (locations tables, map, filter chip): the browser's own, no list shipped. */
+  var regionNames = null;
+  function countryName(code) {
+    if (!code) return null;
+    try {
+      regionNames = regionNames || new Intl.DisplayNames(undefined, { type: "region" });
+      return regionNames.of(String(code)) || String(code);
+    } catch (e) {
+      return String(code);
+    }
   }
 
   /* --- widget states --------------------------------------------------------------------- */
@@ -213,6 +225,7 @@
         var raw = row[th.dataset.key];
         var text = formatValue(raw, fmt, false);
         var shown = text === null ? "(none)" : displayName(th.dataset.filter, text);
+        if (th.dataset.display === "country") shown = raw ? countryName(raw) : "Unknown";
         var named = th.dataset.key === "referrer_source" && labels.referrer && labels.referrer[row.referrer];
         if (named) shown = named;
         if (fmt !== "text") cell.className = "num";
@@ -226,7 +239,7 @@
           cell.appendChild(link);
         } else {
           cell.textContent = shown;
-          if (index === 0) cell.title = shown;
+          if (index === 0) cell.title = shown; /* the whole label, where a panel's CSS cuts it short */
           if (text === null) cell.classList.add("muted");
         }
         tr.appendChild(cell);
@@ -427,5 +440,10 @@
     liveVisitors();
   }
 
-  window.ClearDashboard = { fetchJson: fetchJson, formatValue: formatValue, csrf: csrf };
+  /* For panels of their own: paintTable and setState paint rows as the table panels do (panels.js);
+     filterUrl and countryName give the map the table rows' links and names (worldmap.js). */
+  window.ClearDashboard = {
+    fetchJson: fetchJson, formatValue: formatValue, csrf: csrf, paintTable: paintTable, setState: setState,
+    filterUrl: filterUrl, countryName: countryName,
+  };
 })();

@@ -12,8 +12,13 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+from clearanalytics.chat.engine import BuiltinEngine, ChatContext
+from clearanalytics.chat.parser import Intent
+from clearanalytics.chat.unclear import Unclear
 from tests.test_mcp_protocol import TOOL_NAMES
 
 LIST_TOOLS = {"top-pages", "traffic-sources", "device-and-browser", "languages", "campaigns", "ecommerce-products"}
@@ -255,3 +260,83 @@ class FakeProvider:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# --- the golden set: judging the parser's reading of each question ---------------------------------
+
+GOLDEN_PATH = Path(__file__).parent / "chat_golden.json"
+RIGHT, HONEST, WRONG = "right", "honest miss", "wrong"
+COMPARED = ("metric", "facet", "pick", "section", "rank", "series", "shown")
+
+
+def golden() -> dict:
+    return json.loads(GOLDEN_PATH.read_text())
+
+
+def golden_blocks() -> list[tuple[dict, dict]]:
+    """(block settings, case) for every case: the first block (today 2026-03-18) and the dataset block."""
+    data = golden()
+    first = {"today": data["today"], "tenant": data["tenant"], "domains": data["domains"], "site_todays": {}}
+    return [(first, case) for case in data["cases"]] + [(data["dataset"], case) for case in data["dataset"]["cases"]]
+
+
+def read(block: dict, case: dict):
+    """The built-in engine's reading of the case's question, after its history (as a conversation does)."""
+    todays = {domain: date.fromisoformat(day) for domain, day in block.get("site_todays", {}).items()}
+    ctx = ChatContext(block["tenant"], None, date.fromisoformat(block["today"]), block["domains"], [], todays)
+    engine, previous = BuiltinEngine(), None
+    for earlier in case.get("history", []):
+        parsed = engine.parse(earlier, ctx, previous)
+        previous = parsed if isinstance(parsed, Intent) else previous
+    return engine.parse(case["q"], ctx, previous)
+
+
+def judge(block: dict, case: dict) -> tuple[str, str]:
+    """(verdict, why): right; an honest miss (said it did not understand); or wrong (answered something else)."""
+    intent = read(block, case)
+    if "unclear" in case:
+        if isinstance(intent, Unclear):
+            return (RIGHT, "") if intent.part == case["unclear"] else (HONEST, f"unclear {intent.part}")
+        return (HONEST, "help text") if intent is None else (WRONG, f"answered {intent.tool} {intent.arguments}")
+    if intent is None or isinstance(intent, Unclear):
+        return HONEST, "help text" if intent is None else f"unclear {intent.part}: {intent.fragment}"
+    expected_args = {"tenant": block["tenant"], **case["arguments"]} if case["tool"] != "list-sites" else None
+    got = {"tool": intent.tool, "arguments": intent.arguments if expected_args else None}
+    want = {"tool": case["tool"], "arguments": expected_args}
+    for key in COMPARED:
+        if key in case:
+            got[key], want[key] = getattr(intent, key), case[key]
+    if "compare" in case:
+        got["compare"] = intent.compare.arguments() if intent.compare else None
+        want["compare"] = case["compare"]
+    elif intent.tool in ("analytics-overview", "ecommerce-overview"):
+        got["compare"], want["compare"] = intent.compare is not None, False
+    if got == want:
+        return RIGHT, ""
+    return WRONG, "; ".join(f"{k}: got {got[k]!r}, want {want[k]!r}" for k in want if got.get(k) != want[k])
+
+
+def score() -> dict[str, dict]:
+    """Counts per split (tuned, held out, all) and the cases that were not right."""
+    splits: dict[str, dict] = {}
+    for block, case in golden_blocks():
+        verdict, why = judge(block, case)
+        for name in ("held out" if case.get("held_out") else "tuned", "all"):
+            split = splits.setdefault(name, {RIGHT: 0, HONEST: 0, WRONG: 0, "misses": []})
+            split[verdict] += 1
+            if verdict != RIGHT and name != "all":
+                split["misses"].append((case["q"], verdict, why))
+    for split in splits.values():
+        split["total"] = split[RIGHT] + split[HONEST] + split[WRONG]
+        split["accuracy"] = split[RIGHT] / split["total"]
+    return splits
+
+
+if __name__ == "__main__":  # python3 -m tests.chat_support: the golden-set figures docs/CHAT.md quotes
+    for name, split in score().items():
+        print(
+            f"{name:9} {split['total']:4} questions: {split[RIGHT]:4} right ({split['accuracy']:.1%}), "
+            f"{split[HONEST]} honest misses, {split[WRONG]} wrong (silent substitutions)"
+        )
+        for question, verdict, why in split.get("misses", []):
+            print(f"    {verdict}: {question!r} ({why})")

@@ -65,6 +65,10 @@ def ulid_at(moment: datetime) -> str:
     return str(ULID.from_datetime(moment.replace(tzinfo=UTC)))
 
 
+# [5/7] item 1: where the visitor was, picked by row number (the generator's draws stay as they were);
+# a city that needs CSV quoting, and one a spreadsheet would run
+LOCATIONS = [("DE", "DE-BY", "Munich"), (None, None, None), ("US", None, "Washington, D.C."), ("FR", None, None),
+             ("JP", "JP-13", "=Tokyo")]  # fmt: skip
 FORMULAS = ["=1+2", "+SUM(A1)", "-3+4", "@cmd", "\tTabbed", "\rCarriage"]
 TRICKY = 'say "hi", then\nnew line'
 
@@ -94,6 +98,7 @@ def pageview(rng: random.Random, site_id: str, moment: datetime, i: int) -> dict
         "scroll_depth": rng.choice([None, 25, 100]),
         "created_at": moment,
     }
+    row |= dict(zip(("country_code", "region", "city"), LOCATIONS[i % len(LOCATIONS)], strict=True))  # not drawn
     if i % 97 == 0:  # cells a spreadsheet would run, and text that needs CSV quoting
         row["utm_campaign"] = FORMULAS[(i // 97) % len(FORMULAS)]
         row["utm_term"] = TRICKY
@@ -211,7 +216,7 @@ COLUMNS = {
     "pageviews": ["id", "domain", "visitor_hash", "session_hash", "hostname", "pathname", "referrer",
                   "referrer_source", "channel", "utm_source", "utm_medium", "utm_campaign", "utm_term",
                   "utm_content", "ref", "browser", "os", "device_type", "language", "duration", "scroll_depth",
-                  "created_at"],
+                  "country_code", "region", "city", "created_at"],
     "goals": ["id", "domain", "name", "type", "config", "is_active", "created_at", "updated_at"],
     "goal_completions": ["id", "domain", "goal_id", "visitor_hash", "session_hash", "pageview_id", "created_at"],
     "ecommerce_events": ["id", "domain", "visitor_hash", "session_hash", "pageview_id", "event_type",

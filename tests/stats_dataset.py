@@ -100,6 +100,7 @@ def build(seed: int = 20260218) -> Dataset:
             for person in range(rng.randint(1, 5)):
                 _person(rng, data, spec, f"10.{site_no}.{day}.{person}", FIRST_DAY + timedelta(days=day))
     data.raw.sort(key=lambda r: (r["timestamp"], r["seq"]))
+    _locate(data)
     _derive(data)
     return data
 
@@ -173,6 +174,28 @@ def _send(data: Dataset, spec: SiteSpec, ip: str, agent: int, moment: datetime, 
     data.raw.append({k: v for k, v in line.items() if v is not None} | {"seq": len(data.raw)})
 
 
+# Where visitors are ([5/7] item 1), given on the import lines explicitly (their 10.x IPs look up to nothing):
+# (country_code, region, city), a country alone, a region without a city, a city without a region, and None:
+# no location keys on the line at all (an unknown location).
+LOCATIONS = (
+    ("DE", "DE-BY", "Munich"), ("DE", "DE-BE", "Berlin"), ("US", "US-CA", "San Francisco"),
+    ("US", "US-NY", "New York"), ("FR", None, None), ("JP", "JP-13", None), ("NL", None, "Amsterdam"),
+    ("US", "US-CA", "Los Angeles"), None,
+)  # fmt: skip
+
+
+def _locate(data: Dataset) -> None:
+    """Each person's pageview lines get a location picked from their IP, without drawing from the generator
+    (the rest of the dataset stays as it was)."""
+    for raw in data.raw:
+        if raw["name"] != "pageview":
+            continue
+        _, site_no, day, person = (int(part) for part in raw["ip"].split("."))
+        where = LOCATIONS[(day * 3 + person * 5 + site_no) % len(LOCATIONS)]
+        if where is not None:
+            raw.update({k: v for k, v in zip(("country_code", "region", "city"), where, strict=True) if v})
+
+
 def _derive(data: Dataset) -> None:
     """The stored rows, by the documented ingest rules (hand tables, no ingest code)."""
     agents = dict(AGENTS)
@@ -209,6 +232,7 @@ def _derive(data: Dataset) -> None:
                 "utm_medium": utm_triple[1], "utm_campaign": utm_triple[2], "browser": browser, "os": os_name,
                 "device_type": device, "language": languages[raw.get("language")], "duration": raw["duration"],
                 "scroll_depth": raw.get("scroll_depth"),
+                "country_code": raw.get("country_code"), "region": raw.get("region"), "city": raw.get("city"),
                 "created_at": moment,
             }  # fmt: skip
             data.pageviews.append(row)

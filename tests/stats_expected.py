@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 from tests.stats_dataset import Dataset
 
-FILTER_COLUMNS = {"page": "pathname", "source": "referrer_source", "language": "language", "browser": "browser"}
+FILTER_COLUMNS = {"page": "pathname", "source": "referrer_source", "language": "language", "browser": "browser",
+                  "country": "country_code", "region": "region", "city": "city"}  # fmt: skip
 STEPS = (("view_item", "View Product"), ("add_to_cart", "Add to Cart"), ("begin_checkout", "Begin Checkout"),
          ("purchase", "Purchase"))  # fmt: skip
 
@@ -447,3 +448,35 @@ class SessionExpected(Expected):
                  "scroll_depth": mean(sum(p["scroll_depth"] for p in known), len(known))}
                 for path, known in groups.items()]  # fmt: skip
         return sorted(rows, key=lambda r: (-r["pageviews"], r["pathname"]))[: self.limit]
+
+
+class LocationExpected(Expected):
+    """Where visitors are ([5/7] item 1): countries (an unknown location is a row of its own, null), regions and
+    cities (only the pageviews that have one); unique visitors and pageviews per row, most visitors first, then
+    pageviews, then the names (a missing name last)."""
+
+    def _located(self, columns: tuple[str, ...], needed: str | None) -> list[dict]:
+        groups = defaultdict(list)
+        for p in self.fpv:
+            if needed is None or p[needed] is not None:
+                groups[tuple(p[c] for c in columns)].append(p)
+        rows = [dict(zip(columns, key, strict=True)) | {"visitors": len({p["visitor_hash"] for p in found}),
+                                                        "pageviews": len(found)}
+                for key, found in groups.items()]  # fmt: skip
+        name = columns[-1]
+        rest = columns[:-1]
+
+        def order(r):
+            return (-r["visitors"], -r["pageviews"], r[name] is None, r[name] or "",
+                    *((r[c] is None, r[c] or "") for c in rest))  # fmt: skip
+
+        return sorted(rows, key=order)[: self.limit]
+
+    def countries(self) -> list[dict]:
+        return self._located(("country_code",), None)
+
+    def regions(self) -> list[dict]:
+        return self._located(("country_code", "region"), "region")
+
+    def cities(self) -> list[dict]:
+        return self._located(("country_code", "region", "city"), "city")

@@ -15,7 +15,7 @@ page answers for example.com (5) unless asked about all sites (6).
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -73,6 +73,21 @@ def server(tmp_path_factory):
     server.last_week = (monday.date().isoformat(), (monday + timedelta(days=6)).date().isoformat())
     yield server
     server.stop()
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")  # fmt: skip
+
+
+def in_words(first: str, last: str) -> str:
+    """'9–15 March 2026', '23 February – 1 March 2026', '29 December 2025 – 4 January 2026' (docs/CHAT.md)."""
+    a, b = date.fromisoformat(first), date.fromisoformat(last)
+    end = f"{b.day} {MONTHS[b.month - 1]} {b.year}"
+    if a.year != b.year:
+        return f"{a.day} {MONTHS[a.month - 1]} {a.year} – {end}"
+    if a.month != b.month:
+        return f"{a.day} {MONTHS[a.month - 1]} – {end}"
+    return f"{a.day}–{end}"
 
 
 def logged_in(chromium, server, viewport, scheme="light"):
@@ -144,7 +159,8 @@ def test_the_panel_fits_a_phone_and_draws_bars_in_the_dark(chromium, server):
     answer = page.locator(".ai-msg-assistant.ai-done")
     answer.wait_for()
     assert answer.locator(".ai-text").inner_text() == (  # example.com's pages only: no /cart
-        "Top pages on example.com last week by pageviews: / (3), /blog (1), /docs (1), /pricing (1)."
+        "Top pages on example.com last week by pageviews: / (3), /blog (1), /docs (1), /pricing (1). "
+        f"Period: {in_words(*server.last_week)}."
     )
     assert answer.locator(".ai-bar-label").all_inner_texts() == ["/", "/blog", "/docs", "/pricing"]
     box = page.locator("#ai-chat-panel").bounding_box()

@@ -68,7 +68,7 @@ def test_pageviews_in_the_last_30_days_with_the_change(dataset):
     words = "up" if change > 0 else "down"
     assert message["text"] == (
         f"You had {expected['pageviews']:,} pageviews in the last 30 days. "
-        f"That is {words} {abs(change):.1f}% on the previous period."
+        f"That is {words} {abs(change):.1f}% on the previous period. Period: 21 January – 19 February 2026."
     )
 
 
@@ -76,7 +76,7 @@ def test_top_pages_last_month_on_one_site(dataset):
     pages = Expected(dataset[0], ["shop.example"], {"from": "2026-01-01", "to": "2026-01-31", "limit": 3}, NOW).pages()
     message = ask(dataset, "top 3 pages on shop.example last month")
     shown = ", ".join(f"{p['pathname']} ({p['pageviews']:,})" for p in pages)
-    assert message["text"] == f"Top pages on shop.example last month by pageviews: {shown}."
+    assert message["text"] == f"Top pages on shop.example last month by pageviews: {shown}. Period: 1–31 January 2026."
 
 
 def test_bounce_rate_yesterday_is_the_sites_own_yesterday(dataset):

@@ -28,7 +28,10 @@ def test_visitors_last_week_quotes_the_number_and_draws_the_days():
     message, events, calls = ask("How many visitors did I have last week?")
     week = {"tenant": "acme", "from": "2026-03-09", "to": "2026-03-15"}
     assert calls == [("analytics-overview", week), ("daily-breakdown", week)]
-    assert message["text"] == "You had 1,523 visitors last week. That is up 12.5% on the previous period."
+    assert (
+        message["text"]
+        == "You had 1,523 visitors last week. That is up 12.5% on the previous period. Period: 9–15 March 2026."
+    )
     assert message["charts"] == [
         {
             "type": "line",
@@ -62,7 +65,8 @@ def test_a_comparison_calls_the_previous_period_and_uses_the_tools_change():
         ("analytics-overview", {"tenant": "acme", "from": "2026-03-02", "to": "2026-03-08"}),
     ]
     assert message["text"] == (
-        "You had 1,523 visitors last week. The week before it was 1,200: up 12.5% on the week before."
+        "You had 1,523 visitors last week. The week before it was 1,200: up 12.5% on the week before. "
+        "Periods: 9–15 March 2026, against 2–8 March 2026."
     )
     assert message["charts"][0]["labels"] == ["the week before", "last week"]
     assert message["charts"][0]["series"][0]["values"] == [1200, 1523]
@@ -72,20 +76,22 @@ def test_a_named_comparison_period_gets_its_change_computed_from_the_two_numbers
     tools = FixedTools(
         {
             "ecommerce-overview": lambda a: (
-                {"currency": "EUR", "ecommerce": {"revenue": 1000.0}} if a["to"] == "2026-02-28" else None
+                {"currency": "EUR", "ecommerce": {"revenue": 1000.0}} if a["to"] == "2026-02-18" else None
             )
         }
     )
     message, _events, _calls = ask("revenue this month vs last month on shop.example", tools)
     assert message["text"] == (
-        "Your revenue on shop.example this month was 12,450.00 EUR. Last month it was 1,000.00 EUR: "
-        "up 1145.0% on last month."
+        "Your revenue on shop.example this month was 12,450.00 EUR. The first 18 days of last month it was "
+        "1,000.00 EUR: up 1145.0% on the first 18 days of last month. This month is not over yet, so it is "
+        "compared day for day: 18 days each. Periods: 1–18 March 2026, against 1–18 February 2026."
     )
 
 
 def test_rates_and_durations_are_formatted_as_such():
     assert ask("bounce rate last month")[0]["text"] == (
-        "Your bounce rate last month was 42.3%. That is down 3.1 points on the previous period."
+        "Your bounce rate last month was 42.3%. That is down 3.1 points on the previous period. "
+        "Period: 1–28 February 2026."
     )
     assert ask("average visit duration")[0]["text"].startswith(
         "Your average visit duration in the last 7 days was 3m 07s."
@@ -95,27 +101,32 @@ def test_rates_and_durations_are_formatted_as_such():
 def test_breakdowns():
     message, _e, calls = ask("top 5 pages on shop.example")
     assert calls == [("top-pages", {"tenant": "acme", "period": "7d", "domain": "shop.example", "limit": 5})]
-    assert message["text"] == "Top pages on shop.example in the last 7 days by pageviews: / (1,234), /pricing (567)."
+    assert message["text"] == (
+        "Top pages on shop.example in the last 7 days by pageviews: / (1,234), /pricing (567). "
+        "Period: 12–18 March 2026."
+    )
     assert message["charts"][0]["labels"] == ["/", "/pricing"]
     assert ask("which browsers?")[0]["text"] == (
-        "Top browsers in the last 7 days by visitors: Chrome (678), Safari (345)."
+        "Top browsers in the last 7 days by visitors: Chrome (678), Safari (345). Period: 12–18 March 2026."
     )
     assert ask("mobile vs desktop")[0]["charts"][0]["series"][0]["values"] == [678, 456]
     text = ask("where do my visitors come from?")[0]["text"]
     assert text == (
         "Top channels in the last 7 days by visitors: organic (345), social (123). "
-        "Top referring sites: google.com (345)."
+        "Top referring sites: google.com (345). Period: 12–18 March 2026."
     )
-    assert ask("what is my peak hour?")[0]["text"] == "The peak hour in the last 7 days was 14:00 with 60 visitors."
+    assert ask("what is my peak hour?")[0]["text"] == (
+        "The peak hour in the last 7 days was 14:00 with 60 visitors. Period: 12–18 March 2026."
+    )
     assert ask("show me the checkout funnel")[0]["text"] == (
         "The checkout funnel in the last 7 days: View Product: 1,200; Add to Cart: 340 (71.7% drop-off); "
-        "Begin Checkout: 210 (38.2% drop-off); Purchase: 156 (25.7% drop-off)."
+        "Begin Checkout: 210 (38.2% drop-off); Purchase: 156 (25.7% drop-off). Period: 12–18 March 2026."
     )
     assert ask("best-selling products")[0]["text"] == (
-        "Top products in the last 7 days by revenue: Pro Plan Annual (4,788.00 EUR)."
+        "Top products in the last 7 days by revenue: Pro Plan Annual (4,788.00 EUR). Period: 12–18 March 2026."
     )
     assert ask("how many goal completions yesterday")[0]["text"] == (
-        "Goal completions yesterday: Signup Page Visit: 42."
+        "Goal completions yesterday: Signup Page Visit: 42. Period: 17 March 2026."
     )
     assert ask("which sites do I have")[0]["text"] == "You have 2 sites: example.com, shop.example."
 
@@ -136,7 +147,7 @@ def test_a_tool_error_is_reported_not_papered_over():
 
 def test_empty_data_says_so():
     message, _e, _c = ask("top pages", FixedTools({"top-pages": {"pages": []}}))
-    assert message["text"] == "There is no data in the last 7 days for that."
+    assert message["text"] == "There is no data in the last 7 days for that. Period: 12–18 March 2026."
 
 
 def test_the_tenant_argument_is_always_the_sessions_own():

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from clearanalytics.chat.parser import parse_question
+from clearanalytics.chat.unclear import Unclear
 from tests.test_mcp_protocol import TOOL_NAMES
 
 GOLDEN = json.loads((Path(__file__).parent / "chat_golden.json").read_text())
@@ -58,8 +59,10 @@ def test_periods_are_relative_to_the_injected_today():
 
 
 def test_an_impossible_date_is_not_a_period():
+    # It used to become the last 7 days without a word; now the answer says which part was not read.
     intent = parse_question("visitors on 2026-02-30", today=TODAY, tenant="t")
-    assert intent.arguments == {"tenant": "t", "period": "7d"}
+    assert isinstance(intent, Unclear) and intent.part == "period" and intent.fragment == "on 2026-02-30"
+    assert intent.suggestions == ("visitors last week", "visitors this month", "visitors in the last 30 days")
 
 
 def test_odd_numbers_still_give_a_valid_range():

@@ -140,7 +140,7 @@ def test_the_tables_are_merge_trees_by_site_and_time_a_month_per_partition(ch):
         *((f"retained_{t}", "MergeTree", "site_id, day", "") for t in sorted(RETAINED_TABLES)),
         ("schema_version", "MergeTree", "version", ""),
     ]
-    assert ch.migrations == ["c001_event_tables", "c002_data_versions"]
+    assert ch.migrations == ["c001_event_tables", "c002_data_versions", "c003_locations"]
 
 
 def test_times_keep_microseconds_and_a_utc_month(ch):

@@ -17,7 +17,9 @@ VARIANTS = ({"period": "7d"}, {"period": "30d", "filter[page]": "/pricing"}, {"f
 def pinned(stats_data_dir, stats_setup, request):
     data_dir, data = stats_data_dir
     pg = request.getfixturevalue("pg_server") if stats_setup == "split" else None
-    with stats_app(data_dir, data, stats_setup, pg, now=stats_dataset.NOW.isoformat()) as app:
+    with stats_app(
+        data_dir, data, stats_setup, pg, now=stats_dataset.NOW.isoformat(), rate_limit="100000/minute"
+    ) as app:
         client = app.test_client()
         assert login(client, "owner@acme.test", "correct-horse-battery").status_code == 302
         yield app, client, data

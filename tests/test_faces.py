@@ -125,7 +125,7 @@ def test_goals_last_week_through_the_chat_route(pinned):
     wanted = expected_goals(data, ACME, {"from": "2026-02-09", "to": "2026-02-15"}, NOW)
     assert sum(g["completions"] for g in wanted) > 0
     parts = "; ".join(f"{g['name']}: {g['completions']:,}" for g in wanted)
-    assert message["text"] == f"Goal completions last week: {parts}."
+    assert message["text"] == f"Goal completions last week: {parts}. Period: 9–15 February 2026."
     assert message["charts"][0]["series"][0]["values"] == [g["completions"] for g in wanted]
 
 
@@ -175,7 +175,8 @@ def test_yesterday_in_the_chat_is_the_server_clocks_yesterday(pinned):
     assert message["tool_calls"][0]["arguments"] == {"tenant": "acme", "from": "2026-02-18", "to": "2026-02-18"}
     visitors = Expected(data, ACME, {"from": "2026-02-18", "to": "2026-02-18"}, NOW).overview_values()["visitors"]
     assert visitors > 0
-    assert message["text"].startswith(f"You had {visitors:,} visitors yesterday.")
+    noun = "visitor" if visitors == 1 else "visitors"  # the chat's answers agree in number
+    assert message["text"].startswith(f"You had {visitors:,} {noun} yesterday.")
 
 
 # --- typed results --------------------------------------------------------------------------

@@ -44,8 +44,9 @@ def test_the_extensions_are_listed_after_the_12(served):
         return await session.list_tools()
 
     listed = with_session(server.url, data.tokens["acme"], work)
-    assert [t.name for t in listed.tools] == TOOL_NAMES + ["realtime", "custom-properties", "entry-exit-pages"]
-    assert EXTENSION_TOOLS == ["realtime", "custom-properties", "entry-exit-pages"]
+    extensions = ["realtime", "custom-properties", "entry-exit-pages", "locations"]  # locations: test_locations_mcp
+    assert [t.name for t in listed.tools] == TOOL_NAMES + extensions
+    assert extensions == EXTENSION_TOOLS
     new = {t.name: t for t in listed.tools[12:]}
     for tool in new.values():
         assert tool.annotations.read_only_hint is True and tool.annotations.destructive_hint is False

@@ -26,7 +26,7 @@ TOOL_NAMES = [
     "daily-breakdown",
     "hourly-breakdown",
 ]
-EXTENSION_TOOLS = ["realtime", "custom-properties", "entry-exit-pages"]  # listed after the 12 (mcp/extensions.py)
+EXTENSION_TOOLS = ["realtime", "custom-properties", "entry-exit-pages", "locations"]  # after the 12 (mcp/extensions.py)
 LIST_TOOLS = {
     "top-pages",
     "traffic-sources",

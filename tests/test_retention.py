@@ -119,7 +119,9 @@ def test_retention_deletes_exactly_the_old_rows_and_12m_reports_stay(tmp_path):
         late.rows["pageviews"].append(
             (new_id(), shop.id, "late", "late-s", "shop.example", "/late", None, "direct", "direct")
             + (None,) * 6
-            + ("Firefox", "Linux", "desktop", None, 0, 0, datetime(2026, 1, 10, 12))
+            + ("Firefox", "Linux", "desktop", None, 0, 0)
+            + (None,) * 3  # country_code, region, city (m010_locations)
+            + (datetime(2026, 1, 10, 12),)
         )
         with db.transaction() as cur:
             write_records(cur, late)

@@ -17,6 +17,7 @@ from flask import jsonify
 from clearanalytics import __version__, proxies
 from clearanalytics.api import openapi_paths as p
 from clearanalytics.api.auth import bp
+from clearanalytics.api.openapi_writes import write_paths
 
 ERROR = {"type": "object", "properties": {"message": p.TEXT}, "required": ["message"]}
 VALIDATION_ERROR = {
@@ -38,7 +39,7 @@ RATE_HEADERS = {
 ERRORS = {
     "401": ("Unauthenticated", "Missing, malformed, unknown or revoked token.", ERROR),
     "403": ("Forbidden", "The token lacks the ability, or the domain is not one of your sites.", ERROR),
-    "404": ("NotFound", "Unknown goal, or one of another tenant.", ERROR),
+    "404": ("NotFound", "Unknown goal or site, or one of another tenant.", ERROR),
     "422": ("ValidationError", "A parameter is invalid; errors names it.", VALIDATION_ERROR),
     "429": ("TooManyRequests", "Over the rate limit (60 a minute per token by default).", ERROR),
     "500": ("ServerError", "Unexpected error; the body never holds a traceback.", ERROR),
@@ -146,6 +147,8 @@ def _paths() -> dict[str, dict]:
     )  # fmt: skip
     for path, item in paths.items():
         item["get"]["operationId"] = operation_id(path)
+    for path, methods in write_paths().items():  # sites and goals API: extensions, each with its operationId
+        paths.setdefault(path, {}).update(methods)
     return paths
 
 
@@ -163,12 +166,13 @@ def _document() -> dict:
         "info": {
             "title": "ClearAnalytics API",
             "version": __version__,
-            "description": "Aggregated stats, goals and raw exports of your sites. Every request needs "
-            "`Authorization: Bearer TOKEN`; tokens carry abilities (stats:read, goals:read, export:read).",
+            "description": "Aggregated stats, goals and raw exports of your sites, and (extensions) adding and "
+            "removing sites and goals. Every request needs `Authorization: Bearer TOKEN`; tokens carry abilities "
+            "(stats:read, goals:read, export:read, sites:write, goals:write).",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": t} for t in ("stats", "goals", "exports", "meta")],
+        "tags": [{"name": t} for t in ("stats", "goals", "sites", "exports", "meta")],
         "paths": _paths(),
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},

@@ -93,7 +93,8 @@ FILTER = {
     "description": "Filters as filter[DIMENSION]=VALUE, such as filter[page]=/pricing; an empty value "
     "matches a missing one (filter[referrer]= is direct traffic). Another dimension is 422. Extensions beyond "
     "the reference: filter[props.NAME]=VALUE (the sessions with a custom event whose property NAME is VALUE; "
-    "empty: an event without NAME) and filter[goal]=GOAL_ID (the sessions that completed the goal).",
+    "empty: an event without NAME), filter[goal]=GOAL_ID (the sessions that completed the goal), and "
+    "filter[country]=DE, filter[region]=DE-BY, filter[city]=Munich (where the visitor was).",
 }
 STATS_PARAMS = [PERIOD, FROM, TO, DOMAIN, FILTER]
 INTERVAL = query_param(

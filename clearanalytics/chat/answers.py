@@ -58,6 +58,7 @@ FACETS: dict[str, Facet] = {
     "days": Facet("daily-breakdown", "days", "date", "visitors", "day"),
     "hours": Facet("hourly-breakdown", "hours", "hour", "visitors", "hour"),
     "sites": Facet("list-sites", "sites", "domain", "domain", "site"),
+    "properties": Facet("custom-properties", "properties", "value", "visitors", "value"),
 }
 # The figures of the two overview tools: which key of their result holds them.
 TOTALS = {"analytics-overview": "overview", "ecommerce-overview": "ecommerce"}
@@ -88,6 +89,8 @@ def columns(facet: Facet) -> set[str]:
 
 
 def label_of(row: dict, field: str) -> str:
+    if field == "referrer" and not row.get("referrer") and row.get("referrer_source") not in (None, "", "direct"):
+        field = "referrer_source"  # a source with no host (a search engine's app): its name
     if field not in row:
         return "(unknown)"
     value = row[field]
@@ -115,10 +118,18 @@ def fmt(metric: str, value: Any, currency: str | None = None) -> str:
     return f"{int(value):,}"
 
 
+SINGULAR = {"visitors": "visitor", "pageviews": "pageview", "orders": "order", "transactions": "order"}
+
+
+def counted(value: Any, noun: str) -> str:
+    """'1 visitor', '2 visitors': the noun agrees with the number."""
+    return f"{fmt('visitors', value)} {SINGULAR.get(noun, noun) if value == 1 else noun}"
+
+
 def change_words(metric: str, change: Any, against: str = "the previous period") -> str:
     """`*_change` as the tools give it: relative percent for counts and money, points for rates."""
     if change is None:
-        return f"no percentage change can be given, as {against} had none"
+        return f"there is no percentage change, as {against} had none"
     change = float(change)
     unit = " points" if metric in RATES else "%"
     if change == 0:
@@ -163,7 +174,7 @@ def overview_answer(
     value = fmt(metric, data[metric], currency)
     noun = METRIC_WORDS[metric]
     if metric in ("visitors", "pageviews", "transactions"):
-        text = f"You had {value} {noun}{where(domain)} {label}."
+        text = f"You had {counted(data[metric], noun)}{where(domain)} {label}."
     else:
         text = f"Your {noun}{where(domain)} {label} was {value}."
     chart = None
@@ -174,7 +185,8 @@ def overview_answer(
             change = data[f"{metric}_change"]
         else:
             change = computed_change(metric, data[metric], old[metric])
-        text += f": {change_words(metric, change, previous_label)}."
+        words = change_words(metric, change, previous_label)
+        text += f"; {words}." if change is None else f": {words}."
         chart = {
             "type": "bar",
             "title": noun.capitalize(),
@@ -182,13 +194,24 @@ def overview_answer(
             "series": [{"name": noun.capitalize(), "values": [old[metric], data[metric]]}],
         }
     elif f"{metric}_change" in data:
-        text += f" That is {change_words(metric, data[f'{metric}_change'])}."
+        change = data[f"{metric}_change"]
+        if change is None:
+            text += " There is no percentage change, as the previous period had no data."
+        else:
+            text += f" That is {change_words(metric, change)}."
     return text, chart
 
 
 def list_answer(
-    facet: str, metric: str | None, result: dict, label: str, domain: str | None
+    facet: str,
+    metric: str | None,
+    result: dict,
+    label: str,
+    domain: str | None,
+    shown: int | None = None,
+    rank: str = "best",
 ) -> tuple[str, dict | None]:
+    """Top rows of a list; `shown` rows exactly when the question said "top N", "(none)" rows left out."""
     spec = FACETS[facet]
     noun = spec.noun
     rows = rows_of(result, spec)
@@ -203,19 +226,25 @@ def list_answer(
     if not rows or not any(r.get(value_field) for r in rows):
         return f"There is no data{where(domain)} {label} for that.", None
     labels = [campaign_label(r) if facet == "campaigns" else label_of(r, spec.label) for r in rows]
+    if shown and facet not in ("days", "hours", "funnel"):
+        kept = [i for i, name in enumerate(labels) if name not in ("(none)", "- / - / -")][:shown]
+        rows, labels = [rows[i] for i in kept], [labels[i] for i in kept]
     values = [r.get(value_field) or 0 for r in rows]
     word = METRIC_WORDS.get(value_field, value_field.replace("_", " "))
     if facet in ("days", "hours"):
-        return _series_answer(facet, rows, labels, values, word, label, domain)
+        return _series_answer(facet, rows, labels, values, word, label, domain, rank)
     if facet == "funnel":
         return _funnel_answer(rows, labels, values, label, domain)
     currency = structured(result).get("currency")
-    shown = ", ".join(
-        f"{name} ({fmt(value_field, v, currency)})" for name, v in zip(labels[:5], values[:5], strict=False)
+    listed = ", ".join(
+        f"{name} ({fmt(value_field, v, currency)})"
+        for name, v in zip(labels[: shown or 5], values[: shown or 5], strict=False)
     )
-    lead = f"Top {noun}s{where(domain)} {label} by {word}: {shown}."
+    heading = "referring sites" if facet == "referrers" else f"{noun}s"  # the registry's noun is "site"
+    lead = f"Top {heading}{where(domain)} {label} by {word}: {listed}."
     if facet == "sources":
         referrers, by = rows_of(result, FACETS["referrers"]), FACETS["referrers"].label
+        referrers = [r for r in referrers or [] if label_of(r, by) != "(none)"]
         if referrers:
             top = ", ".join(f"{label_of(r, by)} ({fmt('visitors', r.get('visitors'))})" for r in referrers[:3])
             lead += f" Top referring sites: {top}."
@@ -228,14 +257,20 @@ def list_answer(
     return lead, chart
 
 
-def _series_answer(facet, rows, labels, values, word, label, domain) -> tuple[str, dict]:
-    best = max(range(len(values)), key=lambda i: (values[i], -i))
+def _series_answer(facet, rows, labels, values, word, label, domain, rank="best") -> tuple[str, dict]:
+    if rank == "worst":
+        best = min(range(len(values)), key=lambda i: (values[i], i))
+    else:
+        best = max(range(len(values)), key=lambda i: (values[i], -i))
+    count = counted(values[best], word)
     if facet == "hours":
         labels = [f"{int(v):02d}:00" if str(v).isdigit() else v for v in labels]
-        text = f"The peak hour{where(domain)} {label} was {labels[best]} with {fmt('visitors', values[best])} {word}."
+        which = "quietest hour" if rank == "worst" else "peak hour"
+        text = f"The {which}{where(domain)} {label} was {labels[best]} with {count}."
         kind = "bar"
     else:
-        text = f"The busiest day{where(domain)} {label} was {labels[best]} with {fmt('visitors', values[best])} {word}."
+        which = "quietest day" if rank == "worst" else "busiest day"
+        text = f"The {which}{where(domain)} {label} was {labels[best]} with {count}."
         kind = "line"
     chart = {
         "type": kind,

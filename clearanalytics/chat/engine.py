@@ -12,15 +12,30 @@ newline-delimited JSON:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from clearanalytics.chat import answers
-from clearanalytics.chat.parser import CAPABILITIES, Intent, parse_question
+from clearanalytics.chat import answers, replies
+from clearanalytics.chat.parser import Intent, parse_question
 from clearanalytics.chat.tools import ToolResult, ToolRunner, result_text
+from clearanalytics.chat.unclear import Unclear
 
 Event = dict
+CAPABILITIES = (
+    "numbers: visitors, pageviews, bounce rate, visit duration, revenue, orders, average order value, "
+    'conversion rate and goal completions, for a site or one page ("visitors of /pricing")',
+    'breakdowns: top pages (or a section: "the blog posts"), where visitors come from, referrers, browsers, '
+    "operating systems, mobile vs desktop, languages, campaigns, goals, best-selling products, the checkout "
+    "funnel, revenue by source, visitors per day, week or month, the busiest or quietest day and hour, "
+    "custom properties and who is on the site right now",
+    'periods: today, yesterday, this week, last week, this month, last month, "last 30 days", "in March", '
+    '"on the 15th of November", "last Tuesday", "week 7", "Q1", "between 1 and 15 March", "since 2026-02-01", '
+    "this year, last year",
+    'a site ("on shop.example", or "across all my sites") and a comparison ("compared to the week before")',
+    "questions in English, German, French, Spanish or Dutch",
+)
 
 
 @dataclass
@@ -44,6 +59,7 @@ class Transcript:
         self.text: list[str] = []
         self.charts: list[dict] = []
         self.tool_calls: list[dict] = []
+        self.suggestions: list[str] = []
 
     def tool_call(self, name: str, arguments: dict) -> Event:
         self.tool_calls.append({"name": name, "arguments": arguments})
@@ -57,6 +73,11 @@ class Transcript:
         self.charts.append(spec)
         return {"type": "chart", "spec": spec}
 
+    def suggest(self, questions: tuple[str, ...] | list[str]) -> Event:
+        """Readings to offer as buttons (the panel asks the one clicked)."""
+        self.suggestions = list(questions)
+        return {"type": "suggestions", "questions": self.suggestions}
+
     def done(self) -> Event:
         message = {
             "text": "".join(self.text).strip(),  # deltas joined: what the panel showed
@@ -64,6 +85,8 @@ class Transcript:
             "tool_calls": self.tool_calls,
             "engine": self.engine,
         }
+        if self.suggestions:
+            message["suggestions"] = self.suggestions
         return {"type": "done", "message": message}
 
 
@@ -84,10 +107,17 @@ class BuiltinEngine:
         out = Transcript(self.name)
         previous = None  # the conversation's current subject, for follow-ups such as "and last month?"
         for earlier in user_questions(ctx.history):
-            previous = self.parse(earlier, ctx, previous) or previous
+            parsed = self.parse(earlier, ctx, previous)
+            previous = parsed if isinstance(parsed, Intent) else previous
         intent = self.parse(question, ctx, previous)
         if intent is None:
             yield out.say(help_text())
+            yield out.done()
+            return
+        if isinstance(intent, Unclear):
+            yield out.say(intent.message())
+            if intent.suggestions:
+                yield out.suggest(intent.suggestions)
             yield out.done()
             return
 
@@ -99,28 +129,48 @@ class BuiltinEngine:
 
         result = yield from _last(call(intent.tool, intent.arguments))
         if result.get("isError"):
-            yield out.say(f"I asked the {intent.tool} tool, and it said: {result_text(result) or 'an error'}")
+            yield out.say(tool_failed(intent.tool, result))
             yield out.done()
             return
-        text, charts = yield from self._phrase(intent, result, call)
+        text, charts, *more = yield from self._phrase(intent, result, call, ctx.today)
+        if intent.tool not in ("realtime", "list-sites"):  # every answer names the dates it used
+            text += replies.period_note(intent.period, self.today_of(intent, ctx), intent.compare)
         yield out.say(text)
         for spec in charts:
             yield out.chart(spec)
+        if more and more[0]:
+            yield out.suggest(more[0])
         yield out.done()
 
-    def parse(self, question: str, ctx: ChatContext, previous: Intent | None = None) -> Intent | None:
+    def parse(self, question: str, ctx: ChatContext, previous: Intent | None = None) -> Intent | Unclear | None:
         if not question:
             return None
         known = dict(tenant=ctx.tenant, domains=ctx.domains, previous=previous, default_domain=ctx.site)
         intent = parse_question(question, today=ctx.today, **known)
-        own_today = ctx.site_todays.get(intent.domain) if intent and intent.domain else None
+        own_today = ctx.site_todays.get(intent.domain) if isinstance(intent, Intent) and intent.domain else None
         if own_today and own_today != ctx.today:  # "yesterday on shop.example" is that site's yesterday
             intent = parse_question(question, today=own_today, **known)
         return intent
 
-    def _phrase(self, intent: Intent, result: ToolResult, call) -> Iterator[Event | tuple[str, list[dict]]]:
+    @staticmethod
+    def today_of(intent: Intent, ctx: ChatContext) -> date:
+        return ctx.site_todays.get(intent.domain, ctx.today) if intent.domain else ctx.today
+
+    def _phrase(self, intent: Intent, result: ToolResult, call, today: date) -> Iterator[Event | tuple]:
         label = intent.period.label
         domain = answers.ALL_SITES if intent.all_sites else intent.domain  # the answer says which site(s)
+        if intent.tool == "realtime":
+            text, _chart = replies.realtime_answer(result, domain)
+            return text, []
+        if intent.series:
+            return (yield from self._series(intent, result, call, today, label, domain))
+        if intent.pick:
+            text, chart, nearest = replies.pick_answer(intent.facet, intent.metric, intent.pick, result, label, domain)
+            asks = tuple(f"{intent.metric or 'visitors'} of {n} {intent.period.label}" for n in nearest)
+            return text, [chart] if chart else [], asks
+        if intent.section:
+            text, chart, asks = replies.section_answer(intent.section, intent.shown, result, label, domain)
+            return text, [chart] if chart else [], asks
         if intent.tool in ("analytics-overview", "ecommerce-overview"):
             metric = intent.metric or "visitors"
             previous = None
@@ -139,6 +189,11 @@ class BuiltinEngine:
                 intent.compare.label if intent.compare else None,
                 intent.compare_is_preceding,
             )
+            if intent.partial:
+                start, end = intent.period.bounds(today)
+                days = (end - start).days + 1
+                so_far = intent.period.label.capitalize()
+                text += f" {so_far} is not over yet, so it is compared day for day: {days} days each."
             charts = [chart] if chart else []
             if not charts and metric in ("visitors", "pageviews") and intent.period.period != "24h":
                 daily = yield from _last(call("daily-breakdown", intent.arguments))
@@ -150,8 +205,34 @@ class BuiltinEngine:
             text, chart = answers.goals_answer(result, label, domain)
             return text, [chart] if chart else []
         facet = intent.facet or "pages"
-        text, chart = answers.list_answer(facet, intent.metric, result, label, domain)
+        text, chart = answers.list_answer(facet, intent.metric, result, label, domain, intent.shown, intent.rank)
         return text, [chart] if chart else []
+
+    def _series(self, intent: Intent, result: ToolResult, call, today: date, label: str, domain) -> Iterator:
+        """A weekly or monthly series: one overview per calendar week or month (unique visitors do not add up)."""
+        metric = (
+            intent.metric if intent.metric in ("visitors", "pageviews", "bounce_rate", "avg_duration") else "visitors"
+        )
+        rows = []
+        args = {k: v for k, v in intent.arguments.items() if k not in ("period", "from", "to")}
+        for name, first, last in replies.buckets(intent.period, today, intent.series):
+            bucket = yield from _last(
+                call("analytics-overview", {**args, "from": first.isoformat(), "to": last.isoformat()})
+            )
+            if bucket.get("isError"):
+                return tool_failed("analytics-overview", bucket), []
+            rows.append((name, first, last, answers.totals("analytics-overview", bucket)[0]))
+        text, chart = replies.series_answer(metric, rows, label, domain)
+        return text, [chart]
+
+
+def tool_failed(tool: str, result: ToolResult) -> str:
+    """A tool's refusal in its own words ("The domain ... is not one of your sites"); an internal failure
+    in plain words, never its class name ("QueryError") or the database's message."""
+    text = result_text(result) or ""
+    if not text or re.search(r"\b[A-Z]\w*(?:Error|Exception)\b|Traceback", text):
+        return f"The {tool} tool could not answer that just now. Please try again in a moment."
+    return f"I asked the {tool} tool, and it said: {text}"
 
 
 def user_questions(history: list[dict]) -> list[str]:

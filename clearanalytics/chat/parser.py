@@ -15,12 +15,27 @@ The parser never touches data: it only says which tool to call with which argume
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
-from clearanalytics.chat.periods import Period, default_period, parse_period
+from clearanalytics.chat import focus, lexicon
+from clearanalytics.chat.dates import WEEKDAYS, fair_compare
+from clearanalytics.chat.narrowing import narrow, narrowing_unclear, suggest
+from clearanalytics.chat.periods import MONTHS, NUMBER_WORDS, Period, default_period
+from clearanalytics.chat.unclear import TOPICS, Unclear
+from clearanalytics.chat.when import read_periods, split_comparison
 
-LIST_TOOLS = ("top-pages", "traffic-sources", "device-and-browser", "languages", "campaigns", "ecommerce-products")
+LIST_TOOLS = (
+    "top-pages",
+    "traffic-sources",
+    "device-and-browser",
+    "languages",
+    "campaigns",
+    "ecommerce-products",
+    "custom-properties",
+)
+# Facets whose rows may be "(none)" (no referrer, no language): one row more is asked so that top N shows N.
+MAY_HAVE_NONE = ("referrers", "sources", "languages", "campaigns")
 
 
 @dataclass(frozen=True)
@@ -49,13 +64,15 @@ BREAKDOWNS = _rules(
     (
         "hours",
         "hourly-breakdown",
-        r"\bpeak (?:hour|time)s?\b|\bbusiest (?:hour|time)s?\b|\btime of (?:the )?day\b|\bwhat time\b|\bwhich hours?\b"
+        r"\bpeak (?:hour|time)s?\b|\b(?:busiest|best|worst|quietest|slowest) (?:hour|time)s?\b"
+        r"|\btime of (?:the )?day\b|\bwhat time\b|\bwhich hours?\b"
         r"|\bhour of (?:the )?day\b|\bhourly\b|\b(?:by|per|each) hour\b|\bwhen do\b",
     ),
     (
         "days",
         "daily-breakdown",
-        r"\bper day\b|\bdaily\b|\beach day\b|\bby day\b|\bday by day\b|\btrend|\bover time\b|\bbusiest day\b"
+        r"\b(?:worst|quietest|slowest|weakest|strongest|biggest|best|busiest) days?\b|\bper day\b|\bdaily\b"
+        r"|\beach day\b|\bby day\b|\bday by day\b|\btrend|\bover time\b"
         r"|\bwhich day\b|\bbest day\b|\bgraph\b|\bchart\b|\btimeline\b",
     ),
     ("campaigns", "campaigns", r"\bcampaigns?\b|\butm\b|\bnewsletters?\b"),
@@ -67,6 +84,8 @@ BREAKDOWNS = _rules(
         r"\boperating systems?\b|\bos\b|\bwindows\b|\bmacos\b|\blinux\b|\bandroid\b|\bios\b",
     ),
     ("languages", "languages", r"\blanguages?\b|\bspeak\b|\blocales?\b"),
+    ("properties", "custom-properties", r"\bpropert(?:y|ies)\b"),
+    ("referrers", "traffic-sources", r"\breferr(?:er|ers|ing (?:sites?|domains?))\b|\bwho links\b|\bbacklinks?\b"),
     (
         "sources",
         "traffic-sources",
@@ -102,10 +121,6 @@ METRICS = _rules(
     ("visitors", "analytics-overview", r"\bvisitors?\b|\bvisits\b|\busers\b|\bpeople\b|\btraffic\b|\buniques?\b"),
 )
 
-COMPARISON = re.compile(
-    r"\b(?:compared?\s+(?:to|with)|in comparison (?:to|with)|vs\.?|versus|than|relative to|against)\b"
-    r"|\bcompare\b|\bchange[ds]?\b|\bgrow(?:n|th)?\b|\bincrease[ds]?\b|\bdecrease[ds]?\b|\bup or down\b"
-)
 BEFORE = re.compile(r"\bthe (?:day|week|month|year|period) before\b|\bbefore that\b|\bthe previous (?:one|period)\b")
 LIMIT = re.compile(r"\b(?:top|best|first|worst)\s+(?P<n>\d{1,3})\b|\b(?P<m>\d{1,3})\s+(?:most|best|top|biggest)\b")
 DOMAIN = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]\b")
@@ -131,6 +146,12 @@ class Intent:
     compare: Period | None = None
     compare_is_preceding: bool = False  # the compared period is the one the tools' *_change use
     all_sites: bool = False  # the question asked for every site ("across all my sites")
+    rank: str = "best"  # "worst" for the quietest day or hour
+    series: str | None = None  # "week" or "month": one overview per bucket
+    pick: str | None = None  # one row of the facet's list: a page path, a source, a campaign, a device
+    section: str | None = None  # pages under this first path segment ("the blog posts")
+    partial: bool = False  # a period so far, compared with the same number of days of the other
+    shown: int | None = None  # rows to show (top N), when the question says
 
 
 def _first(rules: tuple[Rule, ...], text: str) -> Rule | None:
@@ -141,8 +162,11 @@ def _first(rules: tuple[Rule, ...], text: str) -> Rule | None:
 
 
 def _clean(question: str) -> str:
+    """Lower case, the four other languages in English (lexicon.py), typos mended, punctuation out."""
     text = question.lower().replace("’", "'")
-    text = re.sub(r"[?!,;]", " ", text)
+    text = re.sub(r"[?!;¿¡]|,(?!\s*\d{4})", " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    text = lexicon.fix_typos(lexicon.to_english(text))
     text = re.sub(r"\bpage[ -]views?\b", "pageviews", text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -176,13 +200,6 @@ def _limit(text: str) -> int | None:
     return value if 1 <= value <= 100 else None
 
 
-def _split_comparison(text: str) -> tuple[str, str | None]:
-    match = COMPARISON.search(text)
-    if not match:
-        return text, None
-    return text[: match.start()], text[match.start() :]
-
-
 def parse_question(
     question: str,
     *,
@@ -191,46 +208,109 @@ def parse_question(
     domains: list[str] | tuple[str, ...] = (),
     previous: Intent | None = None,
     default_domain: str | None = None,
-) -> Intent | None:
-    """Map a question to an Intent, or None when it asks for nothing the tools can answer.
+) -> Intent | Unclear | None:
+    """Map a question to an Intent, an Unclear (a part it could not read), or None (nothing it knows).
 
     `previous` is the intent of the conversation's last question: a follow-up that names
-    only a period, a site or a comparison ("and the month before?", "what about on
-    shop.example?") asks the same thing again with that change.
+    only a period, a site, a comparison or a device ("and the month before?", "what about on
+    shop.example?", "only on mobile") asks the same thing again with that change.
     `default_domain` is the site whose page the chat was opened on: a question that names
     no site is about that one (the numbers then match the page), unless it says "all sites".
     """
     text = _clean(question)
     if not text:
         return None
-    main, comparison = _split_comparison(text)
-    period, _span = parse_period(main, today)
-    if period is None and comparison is not None:
-        period, _span = parse_period(text, today)  # "how did last week compare?"
-        compare_period = None
-    else:
-        compare_period, _ = parse_period(comparison, today) if comparison else (None, None)
-    explicit_period = period is not None
-    period = period or default_period()
     domain = find_domain(text, domains)
+    if domain and domain not in domains and re.search(rf"\b(?:from|via|through)\s+{re.escape(domain)}\b", text):
+        domain = None  # "traffic from t.co": a referrer, not a site of yours
+    near = lexicon.nearest(domain, list(domains), cutoff=0.8) if domain and domain not in domains else []
+    if near:  # "shpo.example": a slip of one of your sites, not another site (another is the tool's to refuse)
+        return Unclear(
+            "site", domain, tuple(text.replace(domain, site) for site in near), "It is not one of your sites."
+        )
+    read = read_periods(text, domain, today)
+    if isinstance(read, Unclear):
+        return read
+    period, compare_period, explicit_period = read
+    _main, comparison = split_comparison(text)
     # Dates look like domains to nothing, but a domain can contain words the tables know
     # ("shop.example"), so the tables read the text without it; likewise "all my sites".
     plain = text.replace(domain, " ") if domain else text
+    topic = TOPICS.search(plain)
+    if topic:
+        reason = "Locations are not among the chat's tools yet."
+        return Unclear(
+            "topic",
+            topic.group(0),
+            suggest(period, ("Where do my visitors come from", "What languages do my visitors speak")),
+            reason,
+        )
     all_sites = domain is None and ALL_SITES.search(plain) is not None
-    without = ALL_SITES.sub(" ", plain)
+    words = focus.PATH.sub(" ", plain)  # a path's words are not keywords: "/signup" is a page, not the signups
+    without = ALL_SITES.sub(" ", words)
     breakdown, metric = _first(BREAKDOWNS, without), _first(METRICS, without)
     if all_sites and breakdown is None and metric is None and (previous is None or LIST_SITES.search(plain)):
         all_sites = False  # "show all my sites" lists them; "and across all my sites?" is a follow-up
     if not all_sites:
-        breakdown, metric = _first(BREAKDOWNS, plain), _first(METRICS, plain)
-    if breakdown is None and metric is None:
+        breakdown, metric = _first(BREAKDOWNS, words), _first(METRICS, words)
+    for narrowing in (focus.DEVICE, focus.SOURCE):  # "browsers on mobile", "top pages from google": the rest
+        if narrowing.search(words):  # is the breakdown, the device or source narrows it
+            breakdown = _first(BREAKDOWNS, narrowing.sub(" ", words)) or breakdown
+    if breakdown is None and metric is None and comparison is not None and explicit_period and previous is None:
+        metric = _first(METRICS, "visitors")  # "this week vs last week": the traffic, as the dashboard compares
+    realtime = not explicit_period and focus.REALTIME.search(plain) is not None
+    if realtime and (breakdown is None or breakdown.name in ("pages", "sources", "referrers")):
+        target = domain if domain or all_sites else default_domain
+        return Intent(
+            "realtime",
+            {"tenant": tenant, **({"domain": target} if target else {})},
+            metric.name if metric else None,
+            "realtime",
+            Period("right now"),
+            target,
+            all_sites=all_sites,
+        )
+    device = focus.device(plain)
+    rest = focus.DEVICE.sub(" ", plain)
+    device_only = device is not None and _first(BREAKDOWNS, rest) is None and _first(METRICS, rest) is None
+    if breakdown is None and metric is None and not device:
         moved_back = comparison is not None or BEFORE.search(text) is not None
         if previous is None or not (explicit_period or domain or all_sites or moved_back):
             return None
         named = period if explicit_period else None
         return _follow_up(previous, today, tenant, named, domain, moved_back, all_sites)
+    if device_only and previous is not None:  # "only on mobile": the previous question, narrowed
+        if (
+            previous.tool != "analytics-overview"
+            and previous.facet != "devices"
+            or previous.metric
+            not in (
+                None,
+                "visitors",
+            )
+        ):
+            what = previous.facet or previous.metric or "that"
+            return narrowing_unclear(f"{device} visitors", what, previous.period)
+        breakdown, metric = _rule("devices"), _first(METRICS, "visitors")
+        period = period if explicit_period else previous.period
+        domain = domain or previous.domain
+        all_sites = all_sites or (previous.all_sites and domain is None)
+    period = period or default_period()
     if domain is None and not all_sites:
         domain = default_domain
+    return _intent(
+        text, plain, tenant, today, period, compare_period, comparison, breakdown, metric, domain, all_sites, device
+    )
+
+
+def _rule(name: str) -> Rule:
+    return next(rule for rule in BREAKDOWNS if rule.name == name)
+
+
+def _intent(
+    text, plain, tenant, today, period, compare_period, comparison, breakdown, metric, domain, all_sites, device
+) -> Intent | Unclear:
+    """The Intent of a question whose tool is known: arguments, narrowing, comparison."""
     rule = breakdown or metric
     tool = rule.tool
     facet = breakdown.name if breakdown else None
@@ -240,17 +320,36 @@ def parse_question(
     # breakdown only has visitors and pageviews.
     if facet == "days" and metric and metric.tool == "ecommerce-overview":
         tool, facet = metric.tool, None
+    extra: dict = {}
+    narrowed = narrow(plain, tool, facet, metric.name if metric else None, device, domain, period)
+    if isinstance(narrowed, Unclear):
+        return narrowed
+    if narrowed:
+        tool, facet, extra = narrowed
     arguments: dict = {"tenant": tenant, **period.arguments()}
     if domain:
         arguments["domain"] = domain
     limit = _limit(plain)
+    shown = limit
+    if limit and tool in LIST_TOOLS and facet in MAY_HAVE_NONE and "none" not in plain and "direct" not in plain:
+        limit = min(limit + 1, 100)  # one more, in case one row is "(none)": top 5 then shows 5
+    if tool in LIST_TOOLS and tool != "device-and-browser" and (extra.get("pick") or extra.get("section")):
+        limit = focus.FULL_LIST
     if limit and tool in LIST_TOOLS:
         arguments["limit"] = limit
+    if tool == "custom-properties":
+        arguments["property"] = extra.pop("property")
     if tool == "list-sites":
         arguments, domain = {"tenant": tenant}, None
-    compare = None
+    compare, partial = None, False
     if comparison is not None and tool in ("analytics-overview", "ecommerce-overview"):
         compare = compare_period or period.previous(today)
+        compare, partial = fair_compare(period, compare, compare_period is not None, today)
+    rank = "worst" if focus.WORST.search(plain) else "best"
+    series = focus.series(plain) if tool in ("analytics-overview", "daily-breakdown") else None
+    if series:
+        tool, facet = "analytics-overview", f"{series}s"
+        arguments = {k: v for k, v in arguments.items() if k != "limit"}
     return Intent(
         tool,
         arguments,
@@ -261,6 +360,11 @@ def parse_question(
         compare,
         compare_period is None,
         all_sites,
+        rank=rank,
+        series=series,
+        partial=partial,
+        shown=shown,
+        **extra,
     )
 
 
@@ -275,7 +379,7 @@ def _follow_up(
 ) -> Intent:
     """The previous question again, with a new period, site (or all sites) or comparison."""
     arguments = {k: v for k, v in previous.arguments.items() if k not in ("period", "from", "to", "domain")}
-    if previous.tool == "list-sites":
+    if previous.tool in ("list-sites", "realtime"):
         return previous
     if period is None and compare:  # "and the week before?": the previous question's period, moved back
         period = previous.period.previous(today)
@@ -286,16 +390,16 @@ def _follow_up(
     arguments = {**arguments, "tenant": tenant, **period.arguments()}
     if domain:
         arguments["domain"] = domain
-    return Intent(previous.tool, arguments, previous.metric, previous.facet, period, domain, all_sites=all_sites)
+    return replace(
+        previous,
+        arguments=arguments,
+        period=period,
+        domain=domain,
+        compare=None,
+        compare_is_preceding=False,
+        all_sites=all_sites,
+        partial=False,
+    )
 
 
-CAPABILITIES = (
-    "numbers: visitors, pageviews, bounce rate, visit duration, revenue, orders, average order value, "
-    "conversion rate and goal completions",
-    "breakdowns: top pages, where visitors come from, browsers, operating systems, mobile vs desktop, "
-    "languages, campaigns, goals, best-selling products, the checkout funnel, revenue by source, "
-    "visitors per day and the peak hour",
-    'periods: today, yesterday, this week, last week, this month, last month, "last 30 days", '
-    '"in March", "since 2026-02-01", this year, last year',
-    'a site ("on shop.example", or "across all my sites") and a comparison ("compared to the week before")',
-)
+lexicon.learn([rule.pattern for rule in (*BREAKDOWNS, *METRICS)], [*MONTHS, *WEEKDAYS, *NUMBER_WORDS])

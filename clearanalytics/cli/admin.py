@@ -217,7 +217,8 @@ def token() -> None:
     "abilities",
     multiple=True,
     type=click.Choice(accounts.ABILITIES + accounts.OPERATOR_ABILITIES),
-    help="Repeat for several; when none is given, all but metrics:read (instance-wide, only when named).",
+    help="Repeat for several; when none is given, the read abilities (stats, export, goals, mcp); sites:write,"
+    " goals:write and metrics:read (instance-wide) only when named.",
 )
 def token_create(data_dir: Path, tenant_slug: str, email: str, name: str, abilities: tuple[str, ...]) -> None:
     """Create a token and print its plaintext (only this once) on stdout."""

@@ -138,7 +138,8 @@ def import_command(data_dir: Path, file: Path, domain: str | None, workers: int 
     """Import historical events from a JSONL file through the ingest pipeline.
 
     One JSON object per line: the /api/event payload plus timestamp (ISO 8601), ip and
-    user_agent; pageview lines may carry duration (seconds) and scroll_depth.
+    user_agent; pageview lines may carry duration (seconds), scroll_depth, and country_code,
+    region and city (instead of the location looked up from ip).
     """
     from clearanalytics.ingest.import_workers import ImportWorkerError
     from clearanalytics.ingest.importer import import_file

@@ -20,6 +20,8 @@ ABILITY_HELP = {
     "export:read": "Download raw exports",
     "goals:read": "Read goals and completions",
     "mcp:use": "Connect AI assistants over MCP",
+    "sites:write": "Add and remove sites over the API (removing one needs the owner role)",
+    "goals:write": "Add and remove goals over the API",
 }
 
 
@@ -41,7 +43,7 @@ def _token_rows(tenant_id: str) -> list[tuple[accounts.Token, str]]:
 def tokens(tenant: str):
     errors: dict[str, str] = {}
     created: tuple[accounts.Token, str] | None = None
-    form = {"name": "", "abilities": list(accounts.ABILITIES)}
+    form = {"name": "", "abilities": list(accounts.DEFAULT_ABILITIES)}
     status = 200
     if request.method == "POST":
         form = {"name": (request.form.get("name") or "").strip(), "abilities": request.form.getlist("abilities")}
@@ -55,7 +57,7 @@ def tokens(tenant: str):
                 errors, status = {"abilities" if exc.field == "ability" else exc.field: str(exc)}, 422
             else:
                 status = 201
-                form = {"name": "", "abilities": list(accounts.ABILITIES)}
+                form = {"name": "", "abilities": list(accounts.DEFAULT_ABILITIES)}
     return render_template(
         "settings/tokens.html",
         rows=_token_rows(g.tenant.id),

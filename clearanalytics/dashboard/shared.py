@@ -35,7 +35,6 @@ from clearanalytics import proxies, share_links
 from clearanalytics.accounts import Site, hash_secret
 from clearanalytics.dashboard import views
 from clearanalytics.request_scope import get_cursor, until_next_write
-from clearanalytics.stats.query import FILTER_DIMENSIONS
 from clearanalytics.stats.report import Panel
 from clearanalytics.web_auth import CONTENT_SECURITY_POLICY, add_session_headers
 from clearanalytics.web_errors import ErrorAnswer, json_error
@@ -45,7 +44,7 @@ bp = Blueprint("shared", __name__)
 ATTEMPTS = "5 per 15 minutes"  # wrong passwords per link and client address
 UNLOCK_SECONDS = 12 * 3600  # how long a good password opens the link in that browser
 FORM_SECONDS = 3600
-DATA_ARGS = frozenset(views.STATE_KEYS)
+DATA_ARGS = ("limit", "property")  # what the page's panels send beside the view's state
 
 
 @bp.record_once
@@ -174,11 +173,8 @@ def data(key: str, report: str):
     panel = share_links.report_panel(report)
     if panel is None or not link.shows(panel):
         return json_error(404, "Not found.")
-    args = {
-        k: v
-        for k, v in request.args.items()
-        if k in DATA_ARGS or (k.startswith("filter[") and k.endswith("]") and k[7:-1] in FILTER_DIMENSIONS)
-    }
+    args = views.view_state()  # the period and the filters a view carries; nothing naming a site or tenant
+    args |= {k: request.args[k] for k in DATA_ARGS if request.args.get(k)}
     return views.data_answer(site, report, args)
 
 

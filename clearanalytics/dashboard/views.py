@@ -19,7 +19,15 @@ from clearanalytics.ingest.referrers import network_name
 from clearanalytics.request_scope import get_cursor, get_db
 from clearanalytics.request_scope import now as api_now
 from clearanalytics.stats import comparison, periods, registry, site_status
-from clearanalytics.stats.query import FILTER_DIMENSIONS, Query, QueryError, parse_query, today_in
+from clearanalytics.stats.query import (
+    FILTER_DIMENSIONS,
+    MAX_PROPERTY_NAME,
+    PROPS_PREFIX,
+    Query,
+    QueryError,
+    parse_query,
+    today_in,
+)
 from clearanalytics.storage import store_of
 from clearanalytics.timefmt import iso_utc
 from clearanalytics.web_errors import json_error
@@ -37,11 +45,14 @@ FILTER_LABELS = {
     "os": "OS",
     "device": "Device",
     "language": "Language",
+    "country": "Country",  # codes in the chip (DE, DE-BY); the Locations panel names them in the browser
+    "region": "Region",
+    "city": "City",
 }
 STATE_KEYS = ("period", "from", "to", "interval")
 INTERVAL_LABELS = (("day", "Days"), ("week", "Weeks"), ("month", "Months"))
 # The fixed widgets beside the registry's table panels; a shared link may show only some of them.
-WIDGETS = ("kpis", "chart", "realtime", "ecommerce")
+WIDGETS = ("kpis", "chart", "realtime", "ecommerce", "locations", "properties")
 
 
 @dataclass(frozen=True)
@@ -52,11 +63,26 @@ class FilterChip:
     remove_url: str
 
 
+def _view_filter(dimension: str) -> bool:
+    """A filter the view carries: a pageview dimension, or a custom property (`props.NAME`, the properties
+    panel's click-to-filter), whose name is checked as the API checks it."""
+    if dimension.startswith(PROPS_PREFIX):
+        return 0 < len(dimension) - len(PROPS_PREFIX) <= MAX_PROPERTY_NAME
+    return dimension in FILTER_DIMENSIONS
+
+
+def filter_label(dimension: str) -> str:
+    """A chip's label: "Property plan" for props.plan."""
+    if dimension.startswith(PROPS_PREFIX):
+        return f"Property {dimension[len(PROPS_PREFIX) :]}"
+    return FILTER_LABELS[dimension]
+
+
 def view_state() -> dict[str, str]:
     """The URL parameters that make up a view: period or from/to, and filter[...]."""
     state = {k: request.args[k] for k in STATE_KEYS if request.args.get(k)}
     for key, value in request.args.items():
-        if key.startswith("filter[") and key.endswith("]") and key[7:-1] in FILTER_DIMENSIONS:
+        if key.startswith("filter[") and key.endswith("]") and _view_filter(key[7:-1]):
             state[key] = value
     return state
 
@@ -131,7 +157,7 @@ def view_context(site, page_url: Callable[..., str]) -> dict:
     chips = [
         FilterChip(
             key[7:-1],
-            FILTER_LABELS[key[7:-1]],
+            filter_label(key[7:-1]),
             value or "(none)",
             page_url(**{k: v for k, v in state.items() if k != key}),
         )

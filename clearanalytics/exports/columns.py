@@ -61,6 +61,10 @@ PAGEVIEWS: tuple[Column, ...] = (
     _c("language", "string", "The browser's language, such as en.", nullable=True),
     _c("duration", "integer", "Engaged seconds on the page."),
     _c("scroll_depth", "integer", "Deepest scroll position reached, in percent.", nullable=True),
+    # where the visitor was (an extension beyond the reference's columns, issue [5/7] item 1)
+    _c("country_code", "string", "ISO 3166-1 alpha-2 country code, such as DE; null when unknown.", nullable=True),
+    _c("region", "string", "ISO 3166-2 region code, such as DE-BY; null when unknown.", nullable=True),
+    _c("city", "string", "The city's English name, such as Munich; null when unknown.", nullable=True),
     CREATED_AT,
 )
 

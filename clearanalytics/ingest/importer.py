@@ -1,7 +1,8 @@
 """`clearanalytics import`: historical events from JSONL through the live pipeline, in bulk.
 
 Each line is the ingest payload plus `timestamp` (ISO 8601; naive means UTC), `ip` and
-`user_agent`; a pageview line may also carry `duration` and `scroll_depth`. Lines are
+`user_agent`; a pageview line may also carry `duration`, `scroll_depth` and its own location
+(`country_code`, `region`, `city`: ingest/locations.explicit) instead of the IP's. Lines are
 sorted by time first so that sessions form as they would have live, through sorted runs on
 disk (import_spill) so that memory stays bounded for any file size. Rows are written in
 large batches (EventStore.write_batch; for DuckDB, NumPy arrays it scans), and the report names every bad line.

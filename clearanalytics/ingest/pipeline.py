@@ -1,7 +1,7 @@
 """The ingest pipeline: one event through ordered, named steps, each of which may drop it.
 
     parse -> resolve_site -> drop_bots -> parse_user_agent -> parse_url -> parse_referrer
-          -> derive_language -> derive_visitor -> match_goals -> check_ecommerce -> build_rows
+          -> derive_language -> derive_location -> derive_visitor -> match_goals -> check_ecommerce -> build_rows
 
 A step raises `Dropped(reason)` to discard the event (the reason goes to the
 X-ClearAnalytics-Dropped header and the drop counters) or `PayloadError` for a client
@@ -22,6 +22,7 @@ from typing import Any
 
 from clearanalytics.accounts import Site
 from clearanalytics.db import Database
+from clearanalytics.ingest import locations
 from clearanalytics.ingest.goalmatch import GoalCache, event_goals, pageview_goals
 from clearanalytics.ingest.payload import ECOMMERCE_NAMES, Payload, PayloadError, parse_payload
 from clearanalytics.ingest.referrers import Referrer, classify
@@ -55,6 +56,7 @@ class Event:
     page: PageUrl = None  # type: ignore[assignment]
     referrer: Referrer = None  # type: ignore[assignment]
     language: str | None = None
+    location: locations.Location = locations.UNKNOWN  # (country_code, region, city): derive_location
     visitor_hash: str = ""
     session_hash: str = ""
     id: str = ""
@@ -116,6 +118,15 @@ def primary_language(value: str) -> str | None:
     """'en-US' -> 'en'; also the first entry of an Accept-Language header ('fr-CH, fr;q=0.9')."""
     primary = value.split(",")[0].split(";")[0].strip().split("-")[0].split("_")[0].lower()
     return primary if primary.isalpha() and 2 <= len(primary) <= 3 else None
+
+
+def derive_location(event: Event, ctx: Pipeline) -> None:
+    """Country, region and city of the client IP (pageviews only: the other tables have no such columns).
+    An import line may give its own (locations.explicit); a live payload never can."""
+    if event.payload.name != "pageview":
+        return
+    given = locations.explicit(event.raw) if event.historical else None
+    event.location = given if given is not None else locations.locate(event.ip)
 
 
 def derive_visitor(event: Event, ctx: Pipeline) -> None:
@@ -191,6 +202,7 @@ def build_rows(event: Event, ctx: Pipeline) -> None:
                 event.language,
                 duration,
                 p.scroll_depth,
+                *event.location,
                 ts,
             )  # fmt: skip
         )
@@ -254,6 +266,7 @@ STEPS: tuple[Step, ...] = (
     parse_url,
     parse_referrer,
     derive_language,
+    derive_location,
     derive_visitor,
     match_goals,
     check_ecommerce,

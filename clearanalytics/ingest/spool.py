@@ -15,10 +15,11 @@ from datetime import datetime
 from pathlib import Path
 
 from clearanalytics.db import Database
-from clearanalytics.ingest.store import TABLES, Records
+from clearanalytics.ingest.store import COLUMNS, TABLES, Records
 from clearanalytics.storage import EventStore, store_of
 
 log = logging.getLogger(__name__)
+_PAGEVIEW_WIDTH_BEFORE_M010 = len(COLUMNS["pageviews"]) - 3
 
 
 def encode(records: Records) -> str:
@@ -35,6 +36,8 @@ def decode(line: str) -> Records:
     for table in TABLES:
         for row in doc.get(table, ()):
             row[-1] = datetime.fromisoformat(row[-1])
+            if table == "pageviews" and len(row) == _PAGEVIEW_WIDTH_BEFORE_M010:  # spooled before an upgrade
+                row[-1:-1] = (None, None, None)  # unknown location (country_code, region, city)
             records.rows[table].append(tuple(row))
     records.updates.extend(tuple(u) for u in doc.get("updates", ()))
     return records

@@ -44,6 +44,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "language",
         "duration",
         "scroll_depth",
+        "country_code",  # m010_locations; every row ends with created_at (the writers read it as row[-1])
+        "region",
+        "city",
         "created_at",
     ),  # fmt: skip
     "events": (

@@ -1,4 +1,4 @@
-"""The MCP tools beyond the reference's 12: realtime, custom properties, entry and exit pages.
+"""The MCP tools beyond the reference's 12: realtime, custom properties, entry and exit pages, locations.
 
 Listed after the 12 (tools._registry), read-only like them, and thin in the same way: each calls
 the registry report that answers the matching /api/v1 route (stats/registry.py), on the same
@@ -51,6 +51,22 @@ def entry_exit_pages(cur: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[str,
     return text, r.EntryExitPages(**window(scope), entry_pages=entries, exit_pages=exits)
 
 
+LEVELS = {"country": "countries", "region": "regions", "city": "cities"}  # level -> the registry report
+
+
+def locations(cur: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[str, r.Locations]:
+    level = (scope.choices or {}).get("level", "country")
+    data = stats.REPORTS[LEVELS[level]](cur, scope.query)
+
+    def place(row: dict) -> str:  # codes, as the API gives them: "DE", "DE-BY", "Munich (DE-BY)"
+        if level == "city":
+            return f"{row['city']} ({row['region'] or row['country_code'] or '(unknown)'})"
+        return row[level if level == "region" else "country_code"] or "(unknown)"
+
+    text = f"Visitors by {level} for {where(scope)}: {listing(data, place, 'visitors', 'visitors')}."
+    return text, r.Locations(**window(scope), level=level, locations=data)
+
+
 EXTENSIONS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "realtime",
@@ -83,5 +99,23 @@ EXTENSIONS: tuple[ToolSpec, ...] = (
         {"entry_pages": api_data("/stats/entry-pages"), "exit_pages": api_data("/stats/exit-pages")},
         entry_exit_pages,
         lists=True,
+    ),
+    ToolSpec(
+        "locations",
+        "Locations",
+        "Where visitors are (an extension beyond the reference): unique visitors and pageviews per country "
+        "(ISO 3166-1 alpha-2 code; null is an unknown location), per region (ISO 3166-2, such as DE-BY) or per "
+        "city (English name, with its country and region), most visitors first.",
+        r.Locations,
+        {
+            "level": {"type": "string", "enum": list(LEVELS)},
+            "locations": {
+                "type": "array",
+                "items": {"anyOf": [api_data(f"/stats/{report}")["items"] for report in LEVELS.values()]},
+            },
+        },
+        locations,
+        lists=True,
+        choices=(("level", tuple(LEVELS), "country (the default), region or city: which rows to list."),),
     ),
 )

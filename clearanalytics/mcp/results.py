@@ -279,6 +279,11 @@ class EntryExitPages(Window):
     exit_pages: list[ExitRow]
 
 
+class Locations(Window):
+    level: str  # country, region or city: which of the API's rows `locations` holds
+    locations: list[dict[str, Any]]  # /stats/countries', /stats/regions' or /stats/cities' rows
+
+
 ToolResult = (
     ListSites
     | AnalyticsOverview
@@ -295,6 +300,7 @@ ToolResult = (
     | Realtime
     | CustomProperties
     | EntryExitPages
+    | Locations
 )
 
 # tool name -> its result type: what the chat casts a structuredContent to.
@@ -314,6 +320,7 @@ BY_TOOL: dict[str, type] = {
     "realtime": Realtime,
     "custom-properties": CustomProperties,
     "entry-exit-pages": EntryExitPages,
+    "locations": Locations,
 }
 
 

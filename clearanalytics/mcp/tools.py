@@ -79,6 +79,7 @@ class Scope:
     sites: tuple[Site, ...]
     domain: str | None
     query: Query
+    choices: Mapping[str, str] | None = None  # ToolSpec.choices' values (the locations tool's level)
 
     @property
     def currency(self) -> str | None:
@@ -117,6 +118,7 @@ class ToolSpec:
     report: Report
     lists: bool = False  # takes `limit`
     required: tuple[tuple[str, str], ...] = ()  # (name, description): string arguments needed besides tenant
+    choices: tuple[tuple[str, tuple[str, ...], str], ...] = ()  # (name, values, description): optional, 1st default
 
     def __post_init__(self) -> None:
         own = results.own_keys(self.result)
@@ -163,6 +165,8 @@ class ToolSpec:
             }
         for name, description in self.required:
             properties[name] = {"type": "string", "description": description}
+        for name, values, about in self.choices:  # e.g. the locations tool's level
+            properties[name] = {"type": "string", "enum": [*values], "default": values[0], "description": about}
         required = ["tenant", *(name for name, _ in self.required)]  # e.g. custom-properties' property
         return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
 
@@ -335,11 +339,17 @@ def check_arguments(
         if not isinstance(value, str) or not value:
             raise ToolError(name, f"The {name} argument is required: {description}")
         params[name] = value
+    chosen = {}
+    for name, values, _description in spec.choices:
+        value = arguments.get(name, values[0])
+        if value not in values:
+            raise ToolError(name, f"The {name} argument must be one of: {', '.join(values)} (got {value!r}).")
+        chosen[name] = value
     try:
         query = parse_query(params, sites, now=now, default_limit=DEFAULT_LIMIT)
     except QueryError as exc:  # from/to are checked here; the rest above
         raise ToolError(exc.field, exc.message) from None
-    return Scope(tenant, sites, domain, query)
+    return Scope(tenant, sites, domain, query, chosen)
 
 
 def resolve_tenant(cur: duckdb.DuckDBPyConnection, caller: Caller, slug: Any) -> Tenant:

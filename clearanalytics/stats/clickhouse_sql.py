@@ -252,8 +252,9 @@ LIMIT {limit:UInt32}
 }
 
 
-# daily_sql.SESSION_DIMENSIONS in ClickHouse's dialect: a custom property's (name, value) pairs, and each
-# session's first and last path (ties by id, as DuckDB's row_number orders them).
+# daily_sql.OWN_DIMENSIONS in ClickHouse's dialect: a custom property's (name, value) pairs (also per event
+# name), custom events per (name, path), and each session's first and last path (ties by id, as DuckDB's
+# row_number orders them).
 _NULL = "CAST(NULL AS Nullable(String))"
 OWN_DAILY: dict[str, str] = {
     "scroll": f"""
@@ -267,6 +268,18 @@ GROUP BY k_site, k_day, v1, v2, v3
 SELECT {{site}} AS k_site, day AS k_day, 'prop' AS dimension, kv.1 AS v1, kv.2 AS v2, {_NULL} AS v3,
        toInt64(uniqExact(visitor_hash)) AS visitors, toInt64(count()) AS pageviews, toInt64(0) AS total_duration
 FROM ev ARRAY JOIN JSONExtractKeysAndValues(props, 'String') AS kv
+GROUP BY k_site, k_day, v1, v2, v3
+""",
+    "event_prop": """
+SELECT {site} AS k_site, day AS k_day, 'event_prop' AS dimension, name AS v1, kv.1 AS v2, kv.2 AS v3,
+       toInt64(uniqExact(visitor_hash)) AS visitors, toInt64(count()) AS pageviews, toInt64(0) AS total_duration
+FROM ev ARRAY JOIN JSONExtractKeysAndValues(props, 'String') AS kv
+GROUP BY k_site, k_day, v1, v2, v3
+""",
+    "event_page": f"""
+SELECT {{site}} AS k_site, day AS k_day, 'event_page' AS dimension, name AS v1, pathname AS v2, {_NULL} AS v3,
+       toInt64(uniqExact(visitor_hash)) AS visitors, toInt64(count()) AS pageviews, toInt64(0) AS total_duration
+FROM ev
 GROUP BY k_site, k_day, v1, v2, v3
 """,
     **{

@@ -208,6 +208,10 @@ DIMENSIONS: dict[str, tuple[str, str, str, str]] = {
     "device": ("device_type", "NULL", "NULL", "TRUE"),
     "language": ("language", "NULL", "NULL", "TRUE"),
     "hostname": ("hostname", "NULL", "NULL", "TRUE"),
+    # where visitors are: a region row carries its country, a city row its country and region
+    "country": ("country_code", "NULL", "NULL", "TRUE"),
+    "region": ("country_code", "region", "NULL", "region IS NOT NULL"),
+    "city": ("country_code", "region", "city", "city IS NOT NULL"),
 }
 
 
@@ -218,6 +222,11 @@ DIMENSIONS: dict[str, tuple[str, str, str, str]] = {
 #   pageviews with a known scroll depth (NULL: the tracker never reported one);
 # - prop: v1 the custom property's name, v2 its value; visitors with a custom event carrying that pair,
 #   and in `pageviews` those events (props are an object of string values: ingest/payload.py);
+# - event_prop: v1 a custom event's name, v2 a property's name, v3 its value; visitors with an event of that
+#   name carrying that pair, and in `pageviews` those events (the outbound links and file downloads panels:
+#   `url` of `Outbound Link: Click` and `File Download`, stats/event_panels.py);
+# - event_page: v1 a custom event's name, v2 the path it was sent from; visitors and, in `pageviews`, the
+#   events (the 404 pages panel: the paths of `404` events, whatever props the site sends with them);
 # - entry, exit: v1 the path of each session's first (last) pageview in range, ties by id; visitors, and
 #   in `pageviews` the sessions entering (leaving) there. A session lies in one local day (its visitor hash
 #   does), so these sum per (site, local day) like every other dimension; with filters they are the
@@ -238,6 +247,24 @@ GROUP BY ALL
 SELECT {site} AS site_id, {day} AS day, 'prop' AS dimension, kv.key AS v1, kv.value AS v2, NULL::VARCHAR AS v3,
        count(DISTINCT visitor_hash) AS visitors, count(*) AS pageviews, 0 AS total_duration
 FROM (SELECT *, unnest(map_entries(json_transform(props, '"MAP(VARCHAR, VARCHAR)"'))) AS kv FROM dev) pairs
+GROUP BY ALL
+""",
+    ),
+    "event_prop": (
+        ("dev",),
+        """
+SELECT {site} AS site_id, {day} AS day, 'event_prop' AS dimension, name AS v1, kv.key AS v2, kv.value AS v3,
+       count(DISTINCT visitor_hash) AS visitors, count(*) AS pageviews, 0 AS total_duration
+FROM (SELECT *, unnest(map_entries(json_transform(props, '"MAP(VARCHAR, VARCHAR)"'))) AS kv FROM dev) pairs
+GROUP BY ALL
+""",
+    ),
+    "event_page": (
+        ("dev",),
+        """
+SELECT {site} AS site_id, {day} AS day, 'event_page' AS dimension, name AS v1, pathname AS v2, NULL::VARCHAR AS v3,
+       count(DISTINCT visitor_hash) AS visitors, count(*) AS pageviews, 0 AS total_duration
+FROM dev
 GROUP BY ALL
 """,
     ),

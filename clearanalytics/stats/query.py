@@ -33,6 +33,9 @@ FILTER_DIMENSIONS = {
     "os": "os",
     "device": "device_type",
     "language": "language",
+    "country": "country_code",  # the visitor's location (ingest/locations.py): ISO codes and a city name
+    "region": "region",
+    "city": "city",
 }
 # Session filters (stats/session_filters.py): the pageviews of sessions with an event carrying a custom
 # property's value (`props.NAME`), or with a completion of a goal (`goal`, the goal's id).
@@ -180,6 +183,8 @@ def parse_filters(params: Mapping[str, str]) -> tuple[Filter, ...]:
     for key, value in params.items():
         if key.startswith("filter[") and key.endswith("]"):
             dimension = key[7:-1]
+            if key.endswith("[]"):  # filter[props.NAME][]=...: the array form, which no filter takes
+                raise QueryError(key, "A filter takes one value: filter[DIMENSION]=VALUE.")
             if dimension == GOAL_FILTER:
                 if not value:
                     raise QueryError(key, "The goal filter needs a goal id (GET /api/v1/goals lists them).")

@@ -25,6 +25,11 @@ BUCKET = Field("date", "string", "YYYY-MM-DD, or YYYY-MM-DDTHH:00:00Z for hourly
 REVENUE = Field("revenue", "number", "Revenue in the site's currency (purchases in another currency left out).")
 TRANSACTIONS = Field("transactions", "int", "Purchases.")
 VISITOR_COLUMN = ("visitors", "Visitors", "int", None)
+# where visitors are (ingest/locations.py): codes only, the dashboard names them (Intl.DisplayNames)
+COUNTRY = Field("country_code", "string?", "ISO 3166-1 alpha-2 country code, such as DE; null when unknown.")
+REGION = Field("region", "string", "ISO 3166-2 region code, such as DE-BY.")
+CITY_REGION = Field("region", "string?", "ISO 3166-2 region code, such as DE-BY; null when unknown.")
+CITY = Field("city", "string", "The city's English name, such as Munich.")
 
 
 def _every_bucket(query, _found: set) -> list[str]:
@@ -228,6 +233,53 @@ RECORDS: tuple[Report, ...] = (
                     position=position, secondary=(count,)),
     ) for name, count, title, which, verb, position in (("entry", "entries", "Entry pages", "first", "entering", 12),
                                                          ("exit", "exits", "Exit pages", "last", "leaving", 14))),
+    Report(
+        "property-names", "property_names",
+        "The custom properties sent in the period, each with the custom events carrying it, most first "
+        "(an extension beyond the reference).",
+        (Field("property", "string", "The property's name, as the tracker sent it."),
+         Field("events", "int", "Custom events carrying the property.")),
+        limit=True, title="Custom properties", noun="property", label_field="property", metric="events",
+        extension=True, panel="widgets/properties.html",
+    ),
+    *(Report(
+        name, sql,
+        f"{title}: {what}, with visitors and events, most visitors first (an extension beyond the reference).",
+        (Field(key, "string", f"The {noun}."),
+         Field("visitors", "int", f"Unique visitors who sent such a {event!r} event."),
+         Field("events", "int", f"{event!r} events.")),
+        limit=True, title=title, noun=noun, label_field=key, metric="visitors", extension=True,
+        panel=Panel(name, title, ((key, heading, "text", dim), VISITOR_COLUMN, ("events", "Events", "int", None)),
+                    position=position, empty=empty, secondary=("events",)),
+    ) for name, sql, title, what, key, noun, heading, dim, event, position, empty in (
+        ("outbound-links", "outbound_links", "Outbound links", "the `url` of each outbound link clicked", "url",
+         "link's URL", "Link", None, "Outbound Link: Click", 52,
+         "No outbound link clicks in this period. To count them, load the tracker as "
+         "/js/script.outbound-links.js (options combine: script.outbound-links.file-downloads.js)."),
+        ("file-downloads", "file_downloads", "File downloads", "the `url` of each file downloaded", "url",
+         "file's URL", "File", None, "File Download", 54,
+         "No file downloads in this period. To count them, load the tracker as /js/script.file-downloads.js; "
+         'data-downloads="pdf,zip" on its script tag picks the file types.'),
+        ("not-found-pages", "not_found_pages", "404 pages", "the path of each page not found", "pathname",
+         "path of the page not found", "Page", "page", "404", 56,
+         "No 404 pages in this period. To count them, load the tracker as /js/script.404.js and put "
+         '<meta name="clearanalytics" content="404"> in your 404 page (or call clearanalytics(\'404\') there).'),
+    )),
+    # where visitors are (ingest/locations.py); the dashboard's filter keys are "country", "region", "city"
+    *(Report(
+        name, name, f"{title} by visitors with pageviews{note} (an extension beyond the reference).",
+        (*fields, VISITORS, PAGEVIEWS), limit=True, title=title, noun=noun, label_field=fields[-1].name,
+        metric="visitors", extension=True,
+        panel="widgets/locations.html",  # one panel for the three: a world map beside a table with a tab each
+    ) for name, title, noun, note, fields, columns, position in (
+        ("countries", "Countries", "country", " (country_code null: an unknown location)", (COUNTRY,),
+         (("country_code", "Country", "text", "country"),), 92),
+        ("regions", "Regions", "region", ", of the pageviews with a known region", (COUNTRY, REGION),
+         (("country_code", "Country", "text", "country"), ("region", "Region", "text", "region")), 94),
+        ("cities", "Cities", "city", ", of the pageviews with a known city", (COUNTRY, CITY_REGION, CITY),
+         (("country_code", "Country", "text", "country"), ("region", "Region", "text", "region"),
+          ("city", "City", "text", "city")), 96),
+    )),
     realtime.RealtimeReport(
         "realtime", "last_30_minutes",  # sql: stats.realtime is the module; stats.last_30_minutes(cur, query)
         "The last 30 minutes: visitors per minute, current visitors, top pages and sources "

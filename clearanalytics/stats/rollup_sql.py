@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from clearanalytics.stats import daily_sql
+from clearanalytics.stats import daily_sql, location_sql
 from clearanalytics.stats.daily_sql import DAILY, Daily, daily  # noqa: F401  (the daily side)
 
 # Every rollup_dims dimension, the pageview columns' and the sessions' (custom properties, entry and exit
@@ -143,6 +143,8 @@ LIMIT $limit
 """,
         "hostname",
     ),
+    # where visitors are: countries, regions, cities (stats/location_sql.py)
+    **{name: Combine(("dims",), sql, dimension) for name, (sql, dimension) in location_sql.COMBINE.items()},
     # One custom property's values: visitors with an event carrying the value, and those events; $values
     # (a list, or NULL for all) narrows to given values (stats/properties.py: the conversion rate's base).
     "properties": Combine(
@@ -158,6 +160,35 @@ LIMIT $limit
 """,
         "prop",
     ),
+    # The property picker's names: events carrying each, summed over its values (one value per event, so
+    # exact); no visitors, which the per-value rows would count once per value.
+    "property_names": Combine(
+        ("dims",),
+        """
+SELECT v1 AS property, sum(pageviews) AS events FROM parts_dims WHERE dimension = 'prop'
+GROUP BY v1 ORDER BY events DESC, property ASC LIMIT $limit
+""",
+        "prop",
+    ),
+    # Ready-made panels: `url` values of one tracker event (static/tracker/*.js), the paths of `404` events.
+    **{
+        sql: Combine(
+            ("dims",),
+            f"""
+SELECT {value} AS {column}, sum(visitors) AS visitors, sum(pageviews) AS events
+FROM parts_dims WHERE dimension = '{dimension}' AND v1 = '{event}'{narrow}
+GROUP BY {value}
+ORDER BY visitors DESC, events DESC, {column} ASC
+LIMIT $limit
+""",
+            dimension,
+        )
+        for sql, dimension, event, narrow, value, column in (
+            ("outbound_links", "event_prop", "Outbound Link: Click", " AND v2 = 'url'", "v3", "url"),
+            ("file_downloads", "event_prop", "File Download", " AND v2 = 'url'", "v3", "url"),
+            ("not_found_pages", "event_page", "404", "", "v2", "pathname"),
+        )
+    },
     # pageviews with a known scroll depth, their visitors and the sum of their depths (in total_duration)
     "scroll_depth": Combine(
         ("dims",),

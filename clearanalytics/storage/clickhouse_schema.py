@@ -312,6 +312,29 @@ def report_table_ddl(database: str, cluster: str = "") -> list[str]:
     return statements
 
 
+LOCATION_COLUMNS = ("country_code", "region", "city")  # ingest/locations.py; DuckDB's m010_locations
+
+
+def location_ddl(database: str, cluster: str = "") -> list[str]:
+    """c003's statements: the three nullable columns before `created_at` in `pageviews` (rows written before
+    read NULL: an unknown location). On a cluster the shards' local tables and the Distributed one alike, ON CLUSTER."""
+    after = ("scroll_depth", *LOCATION_COLUMNS)  # before created_at, as DuckDB's m010_locations and the row format
+    added = ", ".join(
+        f"ADD COLUMN IF NOT EXISTS {name} Nullable(String) AFTER {previous}"
+        for previous, name in zip(after, LOCATION_COLUMNS, strict=False)
+    )
+    tables = ["pageviews"] if not cluster else [f"pageviews{LOCAL_SUFFIX}", "pageviews"]
+    return [f"ALTER TABLE {database}.{table}{_on(cluster)} {added}" for table in tables]
+
+
+def c003_locations(client: Any, database: str, cluster: str = "") -> None:
+    """Where visitors are: `country_code`, `region` and `city` on pageviews (ALTER ... IF NOT EXISTS: safe to
+    run again). Kept report rows need nothing: each node keeps them in memory per dimension, so the new
+    `country`, `region` and `city` dimensions start empty on every node."""
+    for statement in location_ddl(database, cluster):
+        client.command(statement)
+
+
 _CH_TYPES = {"BIGINT": "Int64", "INTEGER": "Int32", "HUGEINT": "Int64", "VARCHAR": "Nullable(String)"}
 
 
@@ -332,7 +355,7 @@ RETAINED_COLUMNS = _retained_columns()
 
 
 ClickHouseMigration = Callable[..., None]  # (client, database, cluster)
-MIGRATIONS: tuple[ClickHouseMigration, ...] = (c001_event_tables, c002_data_versions)
+MIGRATIONS: tuple[ClickHouseMigration, ...] = (c001_event_tables, c002_data_versions, c003_locations)
 
 
 def migrate(client: Any, database: str, cluster: str = "") -> list[str]:

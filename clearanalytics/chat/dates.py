@@ -1,0 +1,251 @@
+"""Named dates and ranges on top of periods.RULES: a day, a weekday, a week number, a quarter, "between X and Y".
+
+These are tried before the older rules of periods.py, so that "between the 1st of March and
+the 15th of March" is one range and not the month of March. A day named without a year is
+the most recent one on or before today ("November 15" in March 2026 is 2025-11-15). A date
+that can be read two ways ("03/04": 3 April or 4 March) is not guessed: `Ambiguous` carries
+both readings, and the chat offers them as buttons.
+
+Everything here also answers `dates_of(period, today)`: the dates a period covers, in words,
+which every answer quotes ("last week (9–15 March 2026)").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from clearanalytics.chat.periods import MONTH_NAMES, MONTHS, Period, _month_end
+from clearanalytics.chat.periods import parse_period as parse_older
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+ORDINAL_QUARTERS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+
+
+class Ambiguous(ValueError):
+    """A date with two readings (day/month or month/day): the chat asks which one was meant."""
+
+    def __init__(self, fragment: str, readings: list[date]):
+        super().__init__(fragment)
+        self.fragment = fragment
+        self.readings = readings
+
+
+_ISO = r"\d{4}-\d{2}-\d{2}"
+_ORD = r"\d{1,2}(?:st|nd|rd|th)?"
+_MON = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_YEAR = r"(?:,?\s+\d{4})?"
+# one day, in any of the ways people write it (English, or what lexicon.py made of another language)
+DAY = (
+    rf"(?:{_ISO}|(?:the\s+)?{_ORD}\.?\s+(?:of\s+)?{_MON}{_YEAR}|{_MON}\s+(?:the\s+)?{_ORD}\b{_YEAR}"
+    rf"|\d{{1,2}}\.\d{{1,2}}\.(?:\d{{4}}\b)?|\d{{1,2}}/\d{{1,2}}(?:/\d{{4}})?\b)"
+)
+
+
+def _recent(month: int, day: int, today: date) -> date:
+    """The most recent such day on or before today (this year's, else last year's)."""
+    candidate = date(today.year, month, day)
+    return candidate if candidate <= today else date(today.year - 1, month, day)
+
+
+def parse_day(text: str, today: date) -> date:
+    """One DAY phrase as a date; ValueError when impossible, Ambiguous when it reads two ways."""
+    text = text.strip()
+    if re.fullmatch(_ISO, text):
+        return date.fromisoformat(text)
+    year_match = re.search(r"\b(\d{4})$", text)
+    year = int(year_match.group(1)) if year_match else None
+    body = text[: year_match.start()].rstrip(" ,/.") if year_match else text
+    numeric = re.fullmatch(r"(\d{1,2})([./])(\d{1,2})\.?", body)
+    if numeric:
+        first, sep, second = int(numeric.group(1)), numeric.group(2), int(numeric.group(3))
+        if sep == ".":  # 15.11. is day.month wherever it is written that way
+            return date(year, second, first) if year else _recent(second, first, today)
+        readings = []
+        for month, day in ((second, first), (first, second)):
+            try:
+                readings.append(date(year, month, day) if year else _recent(month, day, today))
+            except ValueError:
+                continue
+        readings = sorted(set(readings))
+        if not readings:
+            raise ValueError(text)
+        if len(readings) > 1:
+            raise Ambiguous(text, readings)
+        return readings[0]
+    month_name = re.search(_MON, body)
+    number = re.search(r"\d{1,2}", body)
+    if not month_name or not number:
+        raise ValueError(text)
+    month, day = MONTHS[month_name.group(0).rstrip(".")], int(number.group(0))
+    return date(year, month, day) if year else _recent(month, day, today)
+
+
+def day_words(day: date) -> str:
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def dates_of(start: date, end: date) -> str:
+    """'9–15 March 2026', '28 February – 6 March 2026', '18 March 2026': the dates an answer used."""
+    if start == end:
+        return day_words(start)
+    if start.year != end.year:
+        return f"{day_words(start)} – {day_words(end)}"
+    if start.month != end.month:
+        return f"{start.day} {MONTH_NAMES[start.month - 1]} – {day_words(end)}"
+    return f"{start.day}–{day_words(end)}"
+
+
+def _on_day(match: re.Match, today: date) -> Period:
+    day = parse_day(match.group("a"), today)
+    return Period(f"on {day_words(day)}", date_from=day, date_to=day)
+
+
+def _between(match: re.Match, today: date) -> Period:
+    start, end = sorted((parse_day(match.group("a"), today), parse_day(match.group("b"), today)))
+    if match.group("a") and not re.search(r"\d{4}", match.group("a")) and start.year < end.year:
+        pass  # "between December 20 and January 5": already across the new year by _recent
+    return Period(f"from {day_words(start)} to {day_words(end)}", date_from=start, date_to=end)
+
+
+def _since(match: re.Match, today: date) -> Period:
+    start = parse_day(match.group("a"), today)
+    return Period(f"since {day_words(start)}", date_from=start, date_to=max(start, today))
+
+
+def _month_span(match: re.Match, today: date) -> Period:
+    first, last = MONTHS[match.group("m1")], MONTHS[match.group("m2")]
+    year = int(match.group("year")) if match.group("year") else (today.year if last <= today.month else today.year - 1)
+    start_year = year if first <= last else year - 1
+    start, end = date(start_year, first, 1), _month_end(year, last)
+    label = f"from {MONTH_NAMES[first - 1]} to {MONTH_NAMES[last - 1]} {year}"
+    return Period(label, date_from=start, date_to=min(end, today))
+
+
+def _weekday(match: re.Match, today: date) -> Period:
+    wanted = WEEKDAYS.index(match.group("wd"))
+    back = (today.weekday() - wanted) % 7
+    if match.group("which") == "last" and back == 0:
+        back = 7  # "last Tuesday" said on a Tuesday is a week ago
+    day = today - timedelta(days=back)
+    return Period(f"on {WEEKDAYS[wanted].capitalize()}, {day_words(day)}", date_from=day, date_to=day)
+
+
+def _iso_week(match: re.Match, today: date) -> Period:
+    number = int(match.group("w"))
+    year = int(match.group("year")) if match.group("year") else today.year
+    start = date.fromisocalendar(year, number, 1)
+    if not match.group("year") and start > today:
+        year -= 1
+        start = date.fromisocalendar(year, number, 1)
+    end = start + timedelta(days=6)
+    return Period(f"in week {number} of {year}", date_from=start, date_to=min(end, today) if start <= today else end)
+
+
+def _quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    return date(year, 3 * quarter - 2, 1), _month_end(year, 3 * quarter)
+
+
+def _quarter(match: re.Match, today: date) -> Period:
+    which = match.group("which")
+    current = (today.month - 1) // 3 + 1
+    if which in ("this", "current"):
+        year, quarter = today.year, current
+    elif which in ("last", "previous"):
+        year, quarter = (today.year, current - 1) if current > 1 else (today.year - 1, 4)
+    else:
+        quarter = int(match.group("q")) if match.group("q") else ORDINAL_QUARTERS[match.group("qw")]
+        year = int(match.group("year")) if match.group("year") else today.year
+        if not match.group("year") and _quarter_bounds(year, quarter)[0] > today:
+            year -= 1
+    start, end = _quarter_bounds(year, quarter)
+    label = {"this": "this quarter", "current": "this quarter"}.get(which or "", f"in Q{quarter} {year}")
+    return Period(label, date_from=start, date_to=min(end, today) if start <= today else end)
+
+
+def _year(match: re.Match, today: date) -> Period:
+    year = int(match.group("y"))
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    return Period(f"in {year}", date_from=start, date_to=min(end, today) if start <= today else end)
+
+
+def _ago(match: re.Match, today: date) -> Period:
+    n, unit = int(match.group("n")), match.group("unit")
+    if unit.startswith("day"):
+        day = today - timedelta(days=n)
+        return Period(f"{n} day{'s' if n != 1 else ''} ago, on {day_words(day)}", date_from=day, date_to=day)
+    if unit.startswith("week"):
+        start = today - timedelta(days=today.weekday() + 7 * n)
+        return Period(f"{n} week{'s' if n != 1 else ''} ago", date_from=start, date_to=start + timedelta(days=6))
+    year, month = divmod(today.year * 12 + today.month - 1 - n, 12)
+    start = date(year, month + 1, 1)
+    return Period(f"in {MONTH_NAMES[month]} {year}", date_from=start, date_to=_month_end(year, month + 1))
+
+
+_WD = r"(?P<wd>" + "|".join(WEEKDAYS) + r")"
+_M1 = r"(?P<m1>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")"
+_M2 = r"(?P<m2>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")"
+
+YEAR = re.compile(r"(?:\b(?:in|during|for|of)\s+(?:the\s+year\s+)?|(?<![\w./-]))(?P<y>(?:19|20)\d{2})\b(?![-/.]\d)")
+RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple(
+    (re.compile(pattern), resolver)
+    for pattern, resolver in (
+        (rf"\b(?:between|from)\s+(?P<a>{DAY})\s+(?:and|to|until|till|-)\s+(?P<b>{DAY})", _between),
+        (rf"\b(?P<a>{DAY})\s*(?:\.\.|to|until|till|–|-)\s*(?P<b>{DAY})", _between),
+        (rf"\b(?:since|from|after)\s+(?P<a>{DAY})", _since),
+        (rf"\b(?:between|from)\s+{_M1}\s+(?:and|to|until|till|-)\s+{_M2}(?:\s+(?P<year>\d{{4}}))?\b", _month_span),
+        (
+            r"\b(?:(?P<which>last|this|current|previous)\s+)?(?:q(?P<q>[1-4])|(?P<qw>first|second|third|fourth|1st|2nd|3rd|4th)"
+            r"\s+quarter)(?:\s+(?:of\s+)?(?P<year>\d{4}))?\b",
+            _quarter,
+        ),
+        (r"\b(?P<which>last|this|current|previous)\s+quarter\b(?P<q>)(?P<qw>)(?P<year>)", _quarter),
+        (
+            r"\b(?:calendar\s+)?week\s+(?:number\s+|no\.?\s+|#)?(?P<w>\d{1,2})(?:\s+(?:of\s+)?(?P<year>\d{4}))?\b",
+            _iso_week,
+        ),
+        (rf"\b(?:(?P<which>last|this|on|past|previous)\s+)?{_WD}\b", _weekday),
+        (r"\b(?P<n>\d{1,3})\s+(?P<unit>days?|weeks?|months?)\s+ago\b", _ago),
+        (rf"(?<![\d-])(?:\bon\s+)?(?P<a>{DAY})", _on_day),
+    )
+)
+
+
+def parse_period(text: str, today: date) -> tuple[Period | None, tuple[int, int] | None]:
+    """The first period phrase: the named dates here first, then periods.RULES; Ambiguous passes through."""
+    for pattern, resolver in RULES:
+        match = pattern.search(text)
+        if match:
+            try:
+                return resolver(match, today), match.span()
+            except Ambiguous:
+                raise
+            except (ValueError, KeyError):  # 30 February, week 60: not a period we can use
+                raise Unreadable(match.group(0)) from None
+    found = parse_older(text, today)
+    if found[0] is None:  # a bare year last: "in March 2025" is the month's, read by the older rules
+        match = YEAR.search(text)
+        if match:
+            return _year(match, today), match.span()
+    return found
+
+
+class Unreadable(ValueError):
+    """A phrase that looks like a date but is none (2026-02-30, week 60): never replaced by a default."""
+
+    def __init__(self, fragment: str):
+        super().__init__(fragment)
+        self.fragment = fragment.strip()
+
+
+def fair_compare(period: Period, compare: Period, named: bool, today: date) -> tuple[Period, bool]:
+    """A period so far against a whole one: the same number of days from the start of each."""
+    start, end = period.bounds(today)
+    other_start, other_end = compare.bounds(today)
+    days = (end - start).days + 1
+    if not named or end != today or (other_end - other_start).days + 1 <= days:
+        return compare, False
+    cut = min(other_start + timedelta(days=days - 1), other_end)
+    label = f"the first {days} days of {compare.label}" if days > 1 else f"the first day of {compare.label}"
+    return Period(label, date_from=other_start, date_to=cut), True

@@ -1,0 +1,264 @@
+"""What narrows a question: one row (a page, a source, a campaign, a device), a section of pages, a
+ranking direction (best or worst), a series interval (weekly, monthly), "right now", a property.
+
+The tools take no filters, so a narrowed question is answered from the tool's full list (up to
+its 100 rows): "bounce ... of /pricing" reads the row of /pricing; "the blog posts" keeps the
+rows under /blog. A narrowing no list can answer ("browsers on mobile") is not understood,
+never dropped: the parser turns it into an unclear.Unclear.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from clearanalytics.chat.lexicon import nearest
+
+FULL_LIST = 100  # the tools' maximum limit: a row or a section is looked for among these
+
+REALTIME = re.compile(
+    r"\bright now\b|\bat the moment\b|\bcurrently\b|\bonline now\b|\bjust now\b|\blive\b|\bcurrent visitors\b"
+    r"|\bon (?:the |my )?site now\b|\bnow\b|\bthis minute\b|\blast (?:30|thirty) minutes\b"
+)
+WORST = re.compile(r"\bworst\b|\bquietest\b|\bslowest\b|\bleast (?:busy|visited|traffic)\b|\blowest\b|\bweakest\b")
+SERIES = (
+    ("week", re.compile(r"\bweekly\b|\bper week\b|\bby week\b|\beach week\b|\bweek by week\b|\bevery week\b")),
+    ("month", re.compile(r"\bmonthly\b|\bper month\b|\bby month\b|\beach month\b|\bmonth by month\b")),
+)
+PATH = re.compile(r"(?<![\w.:/])(/[\w\-./%]*)")
+NOT_A_SECTION = set(
+    [
+        "top",
+        "most",
+        "popular",
+        "visited",
+        "viewed",
+        "best",
+        "worst",
+        "my",
+        "our",
+        "which",
+        "what",
+        "the",
+        "all",
+        "landing",
+        "entry",
+        "exit",
+        "error",
+        "product",
+        "these",
+        "those",
+        "many",
+        "other",
+        "first",
+        "home",
+        "new",
+        "old",
+        "your",
+        "their",
+        "some",
+        "any",
+        "each",
+        "every",
+        "busiest",
+        "biggest",
+        "main",
+        "recent",
+        "new",
+        "latest",
+        "web",
+        "static",
+        "individual",
+        "following",
+        "visitors",
+        "views",
+        "pageviews",
+        "unique",
+        "single",
+    ]
+)
+SECTION = (
+    re.compile(r"\b(?P<name>[a-z][a-z0-9-]{2,})\s+(?:posts|articles|section)\b"),
+    re.compile(r"\bpages?\s+(?:under|below|beneath)\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+)(?:\s+section)?\b"),
+    re.compile(r"\bpages?\s+in\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+\s+section)\b"),
+)
+DEVICE = re.compile(
+    r"\b(?:on|from|via|using)\s+(?:a\s+|the\s+)?(?P<a>mobile|desktops?|tablets?|phones?|smartphones?)\b"
+    r"|\b(?:only|just) (?:on )?(?P<b>mobile|desktops?|tablets?)\b"
+    r"|\b(?P<c>mobile|desktop|tablet)\s+(?:users|visitors|traffic)\b"
+)
+SOURCE = re.compile(
+    r"\b(?:from|via|through)\s+(?P<s>[a-z0-9][\w.-]*[a-z0-9])\b"
+    r"|\b(?:did|does|do)\s+(?P<t>[a-z0-9][\w.-]*[a-z0-9])\s+(?:send|bring|drive|refer|generate)\b"
+)
+NOT_A_SOURCE = set(
+    [
+        "i",
+        "we",
+        "you",
+        "they",
+        "it",
+        "that",
+        "this",
+        "the",
+        "my",
+        "our",
+        "a",
+        "an",
+        "all",
+        "last",
+        "this",
+        "previous",
+        "past",
+        "today",
+        "yesterday",
+        "google-ish",
+        "where",
+        "which",
+        "what",
+        "each",
+        "every",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "since",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mobile",
+        "desktop",
+        "tablet",
+        "phones",
+    ]
+)
+CAMPAIGN = re.compile(r"\b(?:the\s+)?(?P<c>[\w-]+)\s+campaign\b|\bcampaign\s+[\"']?(?P<d>[\w-]+)")
+NOT_A_CAMPAIGN = set(
+    [
+        "the",
+        "my",
+        "our",
+        "a",
+        "best",
+        "worst",
+        "top",
+        "which",
+        "what",
+        "each",
+        "every",
+        "utm",
+        "email",
+        "last",
+        "this",
+        "any",
+        "all",
+        "your",
+        "newsletter",
+        "new",
+    ]
+)
+PROPERTY = (
+    re.compile(r"\bpropert(?:y|ies)\s+[\"']?(?P<p>[\w-]+)"),
+    re.compile(r"[\"']?(?P<p>[\w-]+)[\"']?\s+property\b"),
+)
+NOT_A_PROPERTY = set(
+    ["custom", "the", "a", "which", "my", "this", "each", "every", "what", "your", "our", "by", "per", "of", "for"]
+)
+
+
+def device(text: str) -> str | None:
+    match = DEVICE.search(text)
+    if not match:
+        return None
+    word = (match.group("a") or match.group("b") or match.group("c")).rstrip("s")
+    return {"phone": "mobile", "smartphone": "mobile"}.get(word, word)
+
+
+def source(text: str, sites: tuple[str, ...]) -> str | None:
+    for match in SOURCE.finditer(text):
+        name = match.group("s") or match.group("t")
+        if name in NOT_A_SOURCE or name.isdigit() or any(d == name or d.split(".")[0] == name for d in sites):
+            continue
+        return name
+    return None
+
+
+def campaign(text: str) -> str | None:
+    match = CAMPAIGN.search(text)
+    if not match:
+        return None
+    name = match.group("c") or match.group("d")
+    return None if name in NOT_A_CAMPAIGN or name.isdigit() else name
+
+
+def section(text: str) -> str | None:
+    """'blog' for "the blog posts" or "pages under /blog"; None when the words are the tables' own."""
+    for pattern in SECTION:
+        for match in pattern.finditer(text):
+            name = match.group("name").lstrip("/").removesuffix(" section")
+            if name and name not in NOT_A_SECTION:
+                return name
+    return None
+
+
+def prop(text: str) -> str | None:
+    """The property named: "property author", "the author property"."""
+    for pattern in PROPERTY:
+        for match in pattern.finditer(text):
+            if match.group("p") not in NOT_A_PROPERTY:
+                return match.group("p")
+    return None
+
+
+def series(text: str) -> str | None:
+    for interval, pattern in SERIES:
+        if pattern.search(text):
+            return interval
+    return None
+
+
+@dataclass(frozen=True)
+class Found:
+    """The rows a narrowing kept, or the nearest labels when nothing matched."""
+
+    rows: list[dict]
+    nearest: list[str]
+
+
+def find_row(rows: list[dict], fields: tuple[str, ...], needle: str) -> Found:
+    """Rows whose label equals the needle (case-insensitive), else contains it; else the nearest labels."""
+    needle = needle.lower().strip()
+    labels = [(row, [str(row.get(f) or "").lower() for f in fields]) for row in rows]
+    exact = [row for row, names in labels if needle in names or needle.strip("/") in [n.strip("/") for n in names]]
+    if exact:
+        return Found(exact[:1], [])
+    contains = [row for row, names in labels if any(needle in n and n for n in names)]
+    if contains:
+        return Found(contains[:1], [])
+    choices = sorted({n for _row, names in labels for n in names if n})
+    return Found([], nearest(needle, choices))
+
+
+def in_section(rows: list[dict], name: str) -> Found:
+    """Pages whose first path segment is the section; else the nearest first segments of the site's pages."""
+
+    def first(row: dict) -> str:
+        parts = str(row.get("pathname") or "").strip("/").split("/")
+        return parts[0].lower() if parts else ""
+
+    kept = [row for row in rows if first(row) == name or first(row) == name.rstrip("s") or first(row) + "s" == name]
+    if kept:
+        return Found(kept, [])
+    return Found([], nearest(name, sorted({first(r) for r in rows if first(r)})))

@@ -1,0 +1,190 @@
+"""German, French, Spanish and Dutch questions, and small typos, turned into the English the tables read.
+
+The parser has one table of intents (parser.py, periods.py, dates.py), in English. A question
+in another language is first rewritten phrase by phrase into that English ("Besucher letzte
+Woche" -> "visitors last week"), longest phrases first, so every language reaches the same
+intents and the same tools. Answers stay in English (a decision: one set of templates that the
+tests render for every branch).
+
+Typos: a word the vocabulary does not know is replaced by its nearest vocabulary word when
+rapidfuzz's similarity is high ("vistors" -> "visitors", "yesturday" -> "yesterday"); short
+words, numbers, domains and paths are never touched.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA, Levenshtein
+
+from clearanalytics.chat.phrases import NAMES, PHRASES
+
+_COMPILED = tuple((re.compile(pattern), english) for pattern, english in PHRASES)
+_NAME = re.compile(r"(?<![\w-])(" + "|".join(sorted(map(re.escape, NAMES), key=len, reverse=True)) + r")(?![\w-])")
+
+
+def to_english(text: str) -> str:
+    """The lower-cased question with the four languages' phrases and names in English; English unchanged."""
+    for pattern, english in _COMPILED:
+        text = pattern.sub(english, text)
+    text = re.sub(r"\bbetween (\S+(?: \S+){0,3}?) (?:und|et|y|en) ", r"between \1 and ", text)
+    text = _NAME.sub(lambda m: NAMES[m.group(1)], text)
+    text = re.sub(r"\b(between|and|to|from|since)\s+on\s+", r"\1 ", text)  # "entre le 10 ..." -> "between 10 ..."
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# Words the tables know (filled by parser.py from its own patterns) and everyday words never "corrected".
+VOCABULARY: set[str] = set()
+KEEP = set(
+    [
+        "what",
+        "which",
+        "where",
+        "when",
+        "how",
+        "many",
+        "much",
+        "does",
+        "have",
+        "there",
+        "their",
+        "about",
+        "from",
+        "with",
+        "this",
+        "that",
+        "these",
+        "those",
+        "your",
+        "mine",
+        "show",
+        "list",
+        "give",
+        "tell",
+        "were",
+        "was",
+        "been",
+        "being",
+        "into",
+        "over",
+        "under",
+        "than",
+        "then",
+        "them",
+        "they",
+        "will",
+        "would",
+        "could",
+        "should",
+        "only",
+        "also",
+        "just",
+        "more",
+        "most",
+        "less",
+        "least",
+        "best",
+        "worst",
+        "each",
+        "every",
+        "some",
+        "any",
+        "all",
+        "and",
+        "the",
+        "for",
+        "are",
+        "you",
+        "our",
+        "ours",
+        "visited",
+        "visit",
+        "site",
+        "sites",
+        "page",
+        "pages",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "days",
+        "hours",
+        "hour",
+        "day",
+        "time",
+        "between",
+        "since",
+        "until",
+        "compared",
+        "versus",
+        "before",
+        "after",
+        "first",
+        "last",
+        "previous",
+        "past",
+        "current",
+        "today",
+        "yesterday",
+        "quarter",
+        "number",
+        "right",
+        "now",
+        "live",
+        "online",
+        "people",
+        "users",
+        "traffic",
+        "data",
+        "numbers",
+        "stats",
+        "statistics",
+        "analytics",
+        "please",
+        "thanks",
+        "hello",
+        "weather",
+        "joke",
+    ]
+)
+
+
+CANONICAL = (
+    "visitors pageviews bounce duration revenue orders transactions browsers devices languages campaigns referrers"
+    " sources channels products funnel conversion goals pages hourly daily weekly monthly yesterday today week month"
+    " year quarter between since compared average mobile desktop tablet operating systems checkout referrals"
+    " signups completions newsletter popular visited traffic busiest quietest worst properties property"
+)
+
+
+def learn(patterns: list[re.Pattern], words: list[str]) -> None:
+    """The vocabulary typos are mended towards: the parser tables' own words, the period words and CANONICAL."""
+    VOCABULARY.update(CANONICAL.split(), words)
+    for pattern in patterns:
+        VOCABULARY.update(re.findall(r"[a-z]{4,}", re.sub(r"\\[a-zA-Z]", " ", pattern.pattern)))
+
+
+def _token_fix(token: str) -> str:
+    if len(token) < 5 or not token.isalpha() or token in VOCABULARY or token in KEEP:
+        return token
+    plural_of_known = token.endswith("s") and token[:-1] in VOCABULARY and not token[:-1].endswith("s")
+    if token + "s" in VOCABULARY or token + "es" in VOCABULARY or plural_of_known:
+        return token  # a singular or plural of a known word ("campaign"), not a typo
+    cutoff = 0.749 if len(token) >= 8 else 0.799  # two slips in a long word, one in a short one (float-safe)
+    # OSA: a swapped pair of letters ("reveune") is one slip, as people make them
+    found = process.extractOne(token, VOCABULARY, scorer=OSA.normalized_similarity, score_cutoff=cutoff)
+    return found[0] if found else token
+
+
+def fix_typos(text: str) -> str:
+    """Each unknown word of five letters or more replaced by its nearest vocabulary word, if one is close."""
+    return re.sub(r"\S+", lambda m: _token_fix(m.group(0)), text)
+
+
+def nearest(word: str, choices: list[str], limit: int = 3, cutoff: float = 0.5) -> list[str]:
+    """The choices nearest to `word` (e.g. a site's page paths for a misspelled one), best first."""
+    found = process.extract(word, choices, scorer=Levenshtein.normalized_similarity, limit=limit, score_cutoff=cutoff)
+    return [choice for choice, _score, _index in found]

@@ -1,0 +1,81 @@
+"""Questions about one row or one section of a list, and the narrowings no list can answer.
+
+The tools take no filters: "visitors of /pricing" reads the /pricing row of top-pages (asked
+for its 100 rows), "revenue from google" the google row of revenue by source, "the blog
+posts" the pages under /blog. A narrowing that no list holds ("browsers on mobile", "revenue
+by campaign", "bounce rate of /pricing") is an Unclear with the readings it can answer.
+"""
+
+from __future__ import annotations
+
+from clearanalytics.chat import focus
+from clearanalytics.chat.periods import Period, default_period
+from clearanalytics.chat.unclear import Unclear
+
+
+def suggest(period: Period | None, questions: tuple[str, ...]) -> tuple[str, ...]:
+    """Whole questions to offer, each with the period of the question that was not understood."""
+    words = (period or default_period()).label
+    return tuple(f"{q} {words}" for q in questions)
+
+
+def narrowing_unclear(what: str, facet: str, period: Period | None) -> Unclear:
+    """A narrowing the tools have no filter for ("browsers on mobile"): the two halves it can answer apart."""
+    topic = facet.replace("_", " ")
+    reason = f"the tools cannot narrow {topic} down to {what} yet."
+    return Unclear("filter", what, suggest(period, ("visitors by device", topic)), reason)
+
+
+def narrow(
+    plain: str,
+    tool: str,
+    facet: str | None,
+    metric_name: str | None,
+    device: str | None,
+    domain: str | None,
+    period: Period | None = None,
+):
+    """(tool, facet, extra) for a question about one row or section; an Unclear when no list can answer it."""
+    section = focus.section(plain) if facet == "pages" else None
+    if section:
+        return "top-pages", "pages", {"section": section}
+    path = focus.PATH.search(plain)
+    if path and (facet in (None, "pages")) and tool in ("analytics-overview", "top-pages"):
+        if metric_name in ("bounce_rate",):
+            reason = (
+                "The tools give a bounce rate per site, not per page; "
+                "for one page I can give visitors, pageviews and average time."
+            )
+            page = path.group(1)
+            return Unclear(
+                "metric", f"bounce rate of {page}", (f"visitors of {page}", f"average time on {page}"), reason
+            )
+        return "top-pages", "pages", {"pick": path.group(1)}
+    if device and facet not in (None, "devices"):
+        return narrowing_unclear(f"{device} visitors", facet, period)
+    if device:
+        if metric_name not in (None, "visitors"):
+            return narrowing_unclear(f"{device} visitors", metric_name, period)
+        return "device-and-browser", "devices", {"pick": device}
+    campaign = focus.campaign(plain) if facet == "campaigns" else None
+    if facet == "campaigns" and metric_name in ("revenue", "transactions", "avg_order_value"):
+        reason = "Revenue is split by source in the tools, not by campaign."
+        return Unclear(
+            "metric", "revenue by campaign", ("revenue by source last month", "best campaigns last month"), reason
+        )
+    if campaign:
+        return "campaigns", "campaigns", {"pick": campaign}
+    source = focus.source(plain, (domain,) if domain else ())
+    if source and facet in (None, "sources", "referrers", "revenue_by_source"):
+        if metric_name in ("revenue", "transactions") or facet == "revenue_by_source":
+            return "ecommerce-products", "revenue_by_source", {"pick": source}
+        if metric_name in (None, "visitors") and facet != "revenue_by_source":
+            return "traffic-sources", "referrers", {"pick": source}
+    if source and facet in ("pages", "browsers", "operating_systems", "devices", "languages", "hours", "days"):
+        return narrowing_unclear(f"visitors from {source}", facet, period)
+    if tool == "custom-properties":
+        name = focus.prop(plain)
+        if not name:
+            return Unclear("topic", "property", (), "Name the property, for example: visitors by property author.")
+        return tool, "properties", {"property": name}
+    return None

@@ -1,0 +1,107 @@
+"""Never substitute silently: the parts of a question the parser could not read, and the readings it offers.
+
+The parser used to answer "visitors on 2026-02-30" or "visitors at Christmas" for the last 7
+days without a word. Now any date-like word left over after the period rules ran, a date that
+reads two ways, a topic the tools do not have (countries) or a filter they cannot apply
+("browsers on mobile") gives an `Unclear`: which part was not understood, in the user's words,
+and up to three whole questions it can answer, which the panel shows as buttons.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from clearanalytics.chat.periods import MONTHS
+
+PARTS = ("period", "metric", "page", "source", "site", "filter", "topic")  # PART_WORDS below
+
+
+@dataclass(frozen=True)
+class Unclear:
+    """What was not understood (`part`, one of PARTS; `fragment`, the words) and readings to offer."""
+
+    part: str
+    fragment: str
+    suggestions: tuple[str, ...] = ()
+    reason: str = ""  # a sentence on why, when it is not simply "I could not read it"
+
+    def message(self) -> str:
+        """The answer, from one template per kind of part (tests render each)."""
+        if self.part == "filter":
+            text = f'I understood "{self.fragment}", but {self.reason}'
+        elif self.part in ("metric", "topic"):
+            text = f'I cannot answer "{self.fragment}" yet. {self.reason}'
+        else:
+            text = f'I could not read {PART_WORDS[self.part]} in your question: "{self.fragment}".'
+            if self.reason:
+                text += f" {self.reason}"
+        if self.suggestions:
+            text += " Did you mean one of these?" if len(self.suggestions) > 1 else " Did you mean this?"
+        else:
+            text += " Try asking it another way."
+        return text
+
+
+PART_WORDS = {
+    "period": "the period",
+    "metric": "the figure asked for",
+    "page": "the page",
+    "source": "the source",
+    "site": "the site",
+    "filter": "the filter",
+    "topic": "the topic",
+}
+_MONTH_WORDS = "|".join(sorted((m for m in MONTHS if m not in ("may", "mar")), key=len, reverse=True))
+# Words that name a time: if one is left after the period rules ran, the period was not understood.
+PERIODISH = re.compile(
+    r"(?<![\w-])(?:"
+    rf"\b(?:{_MONTH_WORDS})\b|\b(?:in|of|during|for)\s+may\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b"
+    r"|\bquarters?\b|\bq[1-4]\b|\bweek\s*#?\d+\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}[./]\d{1,2}\b|\b\d{4}-\d{1,2}-\d{1,2}\b"
+    r"|\b(?:19|20)\d{2}\b|\bago\b|\bweekends?\b|\btomorrow\b|\bnext (?:week|month|year)\b|\btonight\b"
+    r"|\bmornings?\b|\bevenings?\b|\bafternoons?\b|\bnights?\b|\bchristmas\b|\beaster\b|\bholidays?\b"
+    r"|\bsummer\b|\bwinter\b|\bspring\b|\bautumn\b|\bfortnight\b|\bdecade\b|\bsince\b|\bbetween\b"
+    r")(?![\w-])"
+)
+# Topics no tool has (yet): answered as not understood, never as something else.
+TOPICS = re.compile(
+    r"\bcountr(?:y|ies)\b|\bcities\b|\bcity\b|\bregions?\b|\blocations?\b|\bgeograph|\bmap\b"
+    r"|\bgermany\b|\bfrance\b|\bspain\b|\bnetherlands\b|\bunited states\b|\busa\b|\bcanada\b|\bjapan\b"
+    r"|\bländer\b|\bland\b|\blanden\b|\bpays\b|\bpaís(?:es)?\b|\bpaises\b|\bstädte\b|\bstadt\b|\bsteden\b"
+    r"|\bstad\b|\bvilles?\b|\bciudad(?:es)?\b|\bdeutschland\b|\ballemagne\b|\balemania\b|\bduitsland\b"
+    r"|\bfrankreich\b|\bfrancia\b|\bfrankrijk\b|\bspanien\b|\bespagne\b|\bespaña\b|\bspanje\b"
+    r"|\bniederlande\b|\bpays-bas\b|\bpaíses bajos\b|\bnederland\b"
+    r"|\bscreen (?:size|resolution)s?\b|\bage\b|\bgender\b|\bincome level\b"
+)
+
+
+def leftover_period(text: str, spans: list[tuple[int, int] | None]) -> str | None:
+    """A date-like word outside the parts the period rules read, or None."""
+    masked = text
+    for span in spans:
+        if span:
+            masked = masked[: span[0]] + " " * (span[1] - span[0]) + masked[span[1] :]
+    match = PERIODISH.search(masked)
+    if not match:
+        return None
+    end = match.end()
+    while True:  # the whole run of date words ("since december", "next month"), so a reading replaces all of it
+        more = PERIODISH.match(masked, end + 1) if masked[end : end + 1] == " " else None
+        if not more:
+            return masked[match.start() : end]
+        end = more.end()
+
+
+def with_period(question: str, fragment: str, replacements: list[str]) -> tuple[str, ...]:
+    """The question again with the unread period swapped for each reading it can answer."""
+    found = []
+    for replacement in replacements:
+        spot = re.search(r"(?:\b(?:at|on|in|during|for|of|over|from)\s+)?(?:the\s+)?" + re.escape(fragment), question)
+        if fragment and spot:
+            candidate = question[: spot.start()] + replacement + question[spot.end() :]
+        else:
+            candidate = f"{question.rstrip(' ?')} {replacement}"
+        candidate = re.sub(r"\s+", " ", candidate).strip()
+        if candidate not in found:
+            found.append(candidate)
+    return tuple(found[:3])

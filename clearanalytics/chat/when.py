@@ -1,0 +1,62 @@
+"""The period and the compared period of a question, or what could not be read of them (an Unclear).
+
+The question is split at its comparison word ("compared to", "vs"); each side's first period
+phrase is read by dates.parse_period. A date-like word left over, a date that reads two ways or
+one that does not exist is an unclear.Unclear naming it, with readings to offer: never the
+default period. The default (the last 7 days) is only for a question that names no period, and
+the answer then says its dates.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from clearanalytics.chat.dates import Ambiguous, Unreadable, parse_period
+from clearanalytics.chat.periods import Period
+from clearanalytics.chat.unclear import Unclear, leftover_period, with_period
+
+COMPARISON = re.compile(
+    r"\b(?:compared?\s+(?:to|with)|in comparison (?:to|with)|vs\.?|versus|than|relative to|against)\b"
+    r"|\bcompare\b|\bchange[ds]?\b|\bgrow(?:n|th)?\b|\bincrease[ds]?\b|\bdecrease[ds]?\b|\bup or down\b"
+)
+
+
+def split_comparison(text: str) -> tuple[str, str | None]:
+    match = COMPARISON.search(text)
+    if not match:
+        return text, None
+    return text[: match.start()], text[match.start() :]
+
+
+def read_periods(text: str, domain: str | None, today: date) -> tuple[Period | None, Period | None, bool] | Unclear:
+    """The question's period and compared period (or None), and whether the period was named.
+
+    Whatever looks like a date and was not read (a leftover month name, "at Christmas", a date
+    that reads two ways or does not exist) is an Unclear, never the default period.
+    """
+    masked = text.replace(domain, " " * len(domain)) if domain else text
+    main, comparison = split_comparison(masked)
+    try:
+        period, span = parse_period(main, today)
+        compare_period, compare_span = None, None
+        if period is None and comparison is not None:
+            period, span = parse_period(masked, today)  # "how did last week compare?"
+        elif comparison:
+            compare_period, compare_span = parse_period(comparison, today)
+            if compare_span:
+                compare_span = (compare_span[0] + len(main), compare_span[1] + len(main))
+    except Ambiguous as exc:
+        readings = [f"on {day.isoformat()}" for day in exc.readings]
+        return Unclear(
+            "period", exc.fragment, with_period(text, exc.fragment, readings), "It reads as more than one date."
+        )
+    except Unreadable as exc:
+        return Unclear("period", exc.fragment, with_period(text, exc.fragment, SOON), "It is not a date I can use.")
+    leftover = leftover_period(masked, [span, compare_span])
+    if leftover:
+        return Unclear("period", leftover, with_period(text, leftover, SOON))
+    return period, compare_period, period is not None
+
+
+SOON = ["last week", "this month", "in the last 30 days"]

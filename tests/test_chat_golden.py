@@ -1,0 +1,263 @@
+"""The chat's golden set (tests/chat_golden.json): every question's reading, and its numbers on the stats dataset.
+
+Three verdicts per question (tests/chat_support.judge): right; an honest miss (the chat said it
+did not understand); wrong (it answered something else: a silent substitution). The tuned
+questions must all be right. The held-out ones are scored, not tuned: their accuracy is what
+docs/CHAT.md reports (`python3 -m tests.chat_support` prints it).
+
+The dataset block is then asked of the real engine on the real MCP registry over the stats
+dataset imported through `clearanalytics import`; the numbers an answer must quote are computed
+here by tests/stats_expected.py (plain Python over the raw events), never read from the tools.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+from app_helpers import app_on
+from stats_dataset import NOW
+from stats_expected import Expected
+
+from clearanalytics import accounts
+from clearanalytics.chat.engine import BuiltinEngine, ChatContext
+from clearanalytics.chat.tools import RegistryRunner, TenantTools
+from clearanalytics.stats.query import today_in
+from tests.chat_support import HONEST, RIGHT, WRONG, golden, golden_blocks, judge, read, score
+from tests.test_faces import expected_goals
+
+BLOCKS = golden_blocks()
+TUNED = [(b, c) for b, c in BLOCKS if not c.get("held_out")]
+DATASET = golden()["dataset"]
+ACME = DATASET["domains"]
+
+
+def test_the_golden_set_is_big_varied_and_keeps_a_held_out_quarter():
+    cases = [c for _b, c in BLOCKS]
+    assert len(cases) >= 250
+    held = [c for c in cases if c.get("held_out")]
+    assert len(held) >= len(cases) / 4
+    languages = Counter(c.get("lang", "en") for c in cases)
+    assert all(languages[lang] >= 20 for lang in ("de", "fr", "es", "nl")), languages
+    held_languages = Counter(c.get("lang", "en") for c in held)
+    assert all(held_languages[lang] >= 5 for lang in ("de", "fr", "es", "nl")), held_languages
+    assert sum(1 for c in cases if "unclear" in c) >= 20  # the questions it must not answer as something else
+
+
+@pytest.mark.parametrize(("block", "case"), TUNED, ids=[c["q"] or "empty" for _b, c in TUNED])
+def test_tuned_question(block, case):
+    verdict, why = judge(block, case)
+    assert verdict == RIGHT, why
+
+
+# The held-out batch's first and only scoring (docs/CHAT.md): 114 of 125 right, 5 honest misses and 6
+# wrong readings. Nothing was tuned against it afterwards; these bounds only let the figures improve.
+HELD_OUT_WRONG_AT_FIRST_RUN = 6
+
+
+def test_held_out_accuracy_and_silent_substitutions():
+    splits = score()
+    assert splits["tuned"][WRONG] == 0
+    assert splits["held out"]["accuracy"] >= 0.9, splits["held out"]["misses"]
+    assert splits["held out"][WRONG] <= HELD_OUT_WRONG_AT_FIRST_RUN, splits["held out"]["misses"]
+
+
+def test_every_offered_reading_is_itself_understood():
+    """A button the chat offers must be a question it answers, not another "I could not read"."""
+    offered = 0
+    for block, case in BLOCKS:
+        intent = read(block, case)
+        for suggestion in getattr(intent, "suggestions", ()):
+            again = read(block, {"q": suggestion})
+            assert again is not None and not hasattr(again, "part"), (case["q"], suggestion, again)
+            offered += 1
+    assert offered >= 20
+
+
+# --- the numbers, on the stats dataset -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dataset(stats_import_data_dir):
+    data_dir, data = stats_import_data_dir
+    with app_on(data_dir, now=NOW) as app:
+        yield data, app
+
+
+def ask(dataset, case: dict) -> dict:
+    """The built-in engine on the MCP registry, in-process, after the case's history."""
+    _data, app = dataset
+    with app.extensions["clearanalytics.db"].reading() as cur:
+        tenant = accounts.get_tenant(cur, "acme")
+        user = accounts.get_user(cur, "owner@acme.test")
+        sites = accounts.list_sites(cur, tenant.id)
+        todays = {s.domain: today_in(s, NOW) for s in sites}
+        assert {d: t.isoformat() for d, t in todays.items()} == DATASET["site_todays"]
+        tools = TenantTools(RegistryRunner(cur, tenant.id, user.id, now=NOW), "acme")
+        ctx = ChatContext("acme", tools, max(todays.values()), [s.domain for s in sites], [], todays)
+        engine = BuiltinEngine()
+        for earlier in case.get("history", []):
+            message = list(engine.run(earlier, ctx))[-1]["message"]
+            ctx.history += [{"role": "user", "text": earlier}, {"role": "assistant", **message}]
+        return list(engine.run(case["q"], ctx))[-1]["message"]
+
+
+def count(value) -> str:
+    return f"{int(value):,}"
+
+
+def shown(metric: str, value) -> str:
+    """How an answer writes a figure (written here from docs/CHAT.md, not imported from answers.py)."""
+    if metric in ("bounce_rate", "conversion_rate"):
+        return f"{float(value):.1f}%"
+    if metric in ("revenue", "avg_order_value"):
+        return f"{float(value):,.2f} EUR"
+    if metric == "avg_duration":
+        seconds = int(value)
+        return f"{seconds // 60}m {seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+    return count(value)
+
+
+def expected(case: dict, **params) -> Expected:
+    args = {k: v for k, v in case["arguments"].items() if k != "domain"} | params
+    domains = [case["arguments"]["domain"]] if "domain" in case["arguments"] else ACME
+    return Expected(DATASET_DATA[0], domains, args, NOW)
+
+
+DATASET_DATA: list = []
+
+
+def weeks_or_months(first: date, last: date, interval: str) -> list[tuple[date, date]]:
+    out, cursor = [], first
+    while cursor <= last:
+        if interval == "week":
+            end = cursor + timedelta(days=6 - cursor.weekday())
+        else:
+            end = (cursor.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        out.append((cursor, min(end, last)))
+        cursor = min(end, last) + timedelta(days=1)
+    return out
+
+
+def wanted(case: dict) -> list[str]:
+    """The figures (as written) the answer to `case` must contain, in order."""
+    tool, facet, metric, pick = case["tool"], case.get("facet"), case.get("metric"), case.get("pick")
+    if tool == "analytics-overview" and case.get("series"):
+        args = case["arguments"]
+        spans = weeks_or_months(date.fromisoformat(args["from"]), date.fromisoformat(args["to"]), case["series"])
+        return [
+            shown(metric, expected(case, **{"from": a.isoformat(), "to": b.isoformat()}).overview_values()[metric])
+            for a, b in spans
+        ]
+    if tool in ("analytics-overview", "ecommerce-overview"):
+        values = "overview_values" if tool == "analytics-overview" else "ecommerce_values"
+        figures = [shown(metric, getattr(expected(case), values)()[metric])]
+        if "compare" in case:
+            figures.append(shown(metric, getattr(expected(case, **case["compare"]), values)()[metric]))
+        return figures
+    if tool in ("daily-breakdown", "hourly-breakdown"):
+        rows = expected(case).timeseries() if tool == "daily-breakdown" else expected(case).hours()
+        column = metric if metric in ("visitors", "pageviews") else "visitors"
+        values = [r[column] for r in rows]
+        index = values.index(min(values) if case.get("rank") == "worst" else max(values))
+        label = rows[index]["date"] if tool == "daily-breakdown" else f"{rows[index]['hour']:02d}:00"
+        return [f"{label} with {count(values[index])}"]
+    if tool == "top-pages":
+        rows = expected(case, limit=100).pages()
+        if pick:
+            row = next((r for r in rows if r["pathname"] == pick), None)
+            return ["I found no page"] if row is None else [shown(metric or "pageviews", row[metric or "pageviews"])]
+        if case.get("section"):
+            rows = [r for r in rows if r["pathname"].strip("/").split("/")[0] == case["section"]]
+        rows = (
+            rows[: case.get("shown") or 5] if case.get("section") else expected(case).pages()[: case.get("shown") or 5]
+        )
+        return [f"{r['pathname']} ({count(r['pageviews'])})" for r in rows]
+    if facet == "referrers":
+        rows = expected(case).referrers()
+        if pick:
+            row = next(r for r in rows if pick in (r["referrer_source"], r["referrer"]))
+            return [f"brought {count(row['visitors'])} visitors"]
+
+        def name(row: dict) -> str:  # a host, else a named source; direct traffic has neither
+            return row["referrer"] or (row["referrer_source"] if row["referrer_source"] != "direct" else "(none)")
+
+        if case.get("shown"):  # top N: N named rows, "(none)" not counted
+            rows = [r for r in rows if name(r) != "(none)"][: case["shown"]]
+        return [f"{name(r)} ({count(r['visitors'])})" for r in rows[:5]]
+    if facet == "sources":
+        rows = expected(case).channels()[: case.get("shown") or 5]
+        return [f"{r['channel']} ({count(r['visitors'])})" for r in rows]
+    if facet == "revenue_by_source":
+        rows = expected(case, limit=100).revenue_by_source()
+        if pick:
+            return [shown("revenue", next(r for r in rows if r["source"] == pick)["revenue"])]
+        return [f"{r['source']} ({shown('revenue', r['revenue'])})" for r in rows[:5]]
+    if facet in ("devices", "browsers", "operating_systems", "languages"):
+        column = {"devices": "device_type", "browsers": "browser", "operating_systems": "os"}.get(facet, "language")
+        rows = expected(case, limit=100).breakdown(column, column)
+        if pick:
+            row = next((r for r in rows if r[column] == pick), None)
+            return ["I found no device type"] if row is None else [f"{count(row['visitors'])} visitors on {pick}"]
+        rows = [r for r in rows if r[column]][: case.get("shown") or 5]
+        return [f"{r[column]} ({count(r['visitors'])})" for r in rows]
+    if facet == "campaigns":
+        rows = expected(case, limit=100).campaigns()
+        if pick:
+            return [f"brought {count(next(r for r in rows if r['utm_campaign'] == pick)['visitors'])} visitors"]
+        rows = rows[: case.get("shown") or 5]
+        return [f"{r['utm_source'] or '-'} / {r['utm_medium'] or '-'} / {r['utm_campaign'] or '-'}" for r in rows]
+    if facet == "products":
+        rows = expected(case).products()[: case.get("shown") or 5]
+        return [f"{r['item_name']} ({shown('revenue', r['revenue'])})" for r in rows]
+    if facet == "funnel":
+        return [f"{r['label']}: {count(r['visitors'])}" for r in expected(case).funnel()]
+    if facet == "goals":
+        domains = [case["arguments"]["domain"]] if "domain" in case["arguments"] else ACME
+        goals = expected_goals(DATASET_DATA[0], domains, case["arguments"], NOW)
+        return [f"{g['name']}: {count(g['completions'])}" for g in goals]
+    if facet == "sites":
+        return [f"You have {len(ACME)} sites"]
+    return []  # realtime (no traffic in the dataset's last 30 minutes), custom properties: the reading is checked
+
+
+# The numbers of every question the chat reads right (a misreading is counted by score() as wrong or a miss).
+NUMBERED = [
+    c
+    for c in DATASET["cases"]
+    if "unclear" not in c and c["tool"] not in ("realtime", "custom-properties") and judge(DATASET, c)[0] == RIGHT
+]
+
+
+@pytest.mark.parametrize("case", NUMBERED, ids=[f"{c.get('lang', 'en')}: {c['q']}" for c in NUMBERED])
+def test_the_answer_quotes_the_independently_computed_numbers(dataset, case):
+    DATASET_DATA[:] = [dataset[0]]
+    message = ask(dataset, case)
+    call = message["tool_calls"][0]
+    assert call == {"name": case["tool"], "arguments": {"tenant": "acme", **case["arguments"]}}
+    figures = wanted(case)
+    assert figures, case
+    position = 0
+    for figure in figures:  # each figure, in the order the answer gives them
+        found = message["text"].find(figure, position)
+        assert found >= 0, (figure, message["text"])
+        position = found
+    assert "Error" not in message["text"]
+
+
+UNCLEAR = [c for c in DATASET["cases"] if "unclear" in c and judge(DATASET, c)[0] == RIGHT]
+
+
+@pytest.mark.parametrize("case", UNCLEAR, ids=[f"{c.get('lang', 'en')}: {c['q']}" for c in UNCLEAR])
+def test_what_it_cannot_read_it_says_and_calls_no_tool(dataset, case):
+    message = ask(dataset, case)
+    assert message["tool_calls"] == []
+    assert message["text"].startswith(("I could not read", "I cannot answer", "I understood")), message["text"]
+    assert message.get("suggestions") or "Try asking it another way." in message["text"]
+
+
+def test_scores_add_up():
+    splits = score()
+    assert splits["all"]["total"] == len(BLOCKS)
+    assert splits["all"][RIGHT] + splits["all"][HONEST] + splits["all"][WRONG] == len(BLOCKS)

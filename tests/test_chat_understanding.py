@@ -1,0 +1,340 @@
+"""Issue [6/7]'s chat items, each through the built-in engine over fixed tool results (tests/chat_support.FixedTools).
+
+Every template branch is rendered here with its exact sentence: what was not understood (each
+part), one row, a section, a series, right now, a fair comparison, no percentage change, a
+tool's refusal and an internal failure. On the code before this issue each of these failed:
+the unreadable date answered for the last 7 days, "(none)" took one of the top N, "this month
+vs last month" compared 18 days with 28, and the no-change sentence read "That is no
+percentage change can be given...".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from chat_support import FixedTools
+
+from clearanalytics.chat.engine import BuiltinEngine, ChatContext
+from clearanalytics.chat.parser import parse_question
+from clearanalytics.chat.unclear import PART_WORDS, Unclear
+
+TODAY = date(2026, 3, 18)  # a Wednesday
+REFERRERS = {
+    "channels": [{"channel": "direct", "visitors": 50, "pageviews": 60}],
+    "referrers": [
+        {"referrer_source": "direct", "referrer": None, "visitors": 50},
+        {"referrer_source": "google", "referrer": "google.com", "visitors": 30},
+        {"referrer_source": "social", "referrer": "t.co", "visitors": 20},
+        {"referrer_source": "referral", "referrer": "blog.friend.example", "visitors": 1},
+    ],
+}
+PAGES = {
+    "pages": [
+        {"pathname": "/", "visitors": 890, "pageviews": 1234, "avg_duration": 45},
+        {"pathname": "/blog/b", "visitors": 5, "pageviews": 9, "avg_duration": 30},
+        {"pathname": "/blog/a", "visitors": 1, "pageviews": 1, "avg_duration": 75},
+        {"pathname": "/pricing", "visitors": 456, "pageviews": 567, "avg_duration": 120},
+    ]
+}
+REALTIME = {
+    "realtime": {
+        "current_visitors": 1,
+        "visitors": 1,
+        "pageviews": 3,
+        "minutes": [],
+        "pages": [{"pathname": "/", "visitors": 1, "pageviews": 3}],
+        "sources": [],
+    }
+}
+NO_CHANGE = {
+    "overview": {
+        "visitors": 12,
+        "pageviews": 20,
+        "bounce_rate": 40.0,
+        "avg_duration": 61,
+        "visitors_change": None,
+        "pageviews_change": None,
+        "bounce_rate_change": None,
+        "avg_duration_change": None,
+    }
+}
+
+
+def ask(question: str, overrides: dict | None = None, history: list[str] = ()):
+    tools = FixedTools({"traffic-sources": REFERRERS, "top-pages": PAGES, "realtime": REALTIME, **(overrides or {})})
+    ctx = ChatContext("acme", tools, TODAY, ["example.com", "shop.example"])
+    engine = BuiltinEngine()
+    for earlier in history:
+        message = list(engine.run(earlier, ctx))[-1]["message"]
+        ctx.history += [{"role": "user", "text": earlier}, {"role": "assistant", **message}]
+    tools.calls.clear()
+    events = list(engine.run(question, ctx))
+    return events[-1]["message"], events, tools.calls
+
+
+# --- 1. never substitute silently ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "buttons"),
+    [
+        (
+            "visitors on 2026-02-30",
+            'I could not read the period in your question: "on 2026-02-30". It is not a date I can use. '
+            "Did you mean one of these?",
+            ["visitors last week", "visitors this month", "visitors in the last 30 days"],
+        ),
+        (
+            "visitors on 03/04",
+            'I could not read the period in your question: "03/04". It reads as more than one date. '
+            "Did you mean one of these?",
+            ["visitors on 2025-04-03", "visitors on 2026-03-04"],
+        ),
+        (
+            "pageviews since Christmas",
+            'I could not read the period in your question: "since christmas". Did you mean one of these?',
+            ["pageviews last week", "pageviews this month", "pageviews in the last 30 days"],
+        ),
+        (
+            "browsers on mobile last month",
+            'I understood "mobile visitors", but the tools cannot narrow browsers down to mobile visitors yet. '
+            "Did you mean one of these?",
+            ["visitors by device last month", "browsers last month"],
+        ),
+        (
+            "bounce rate of /pricing",
+            'I cannot answer "bounce rate of /pricing" yet. The tools give a bounce rate per site, not per page; '
+            "for one page I can give visitors, pageviews and average time. Did you mean one of these?",
+            ["visitors of /pricing", "average time on /pricing"],
+        ),
+        (
+            "visitors from Germany",
+            'I cannot answer "germany" yet. Locations are not among the chat\'s tools yet. Did you mean one of these?',
+            [
+                "Where do my visitors come from in the last 7 days",
+                "What languages do my visitors speak in the last 7 days",
+            ],
+        ),
+        (
+            "visitors on shpo.example last week",
+            'I could not read the site in your question: "shpo.example". It is not one of your sites. '
+            "Did you mean this?",
+            ["visitors on shop.example last week"],
+        ),
+        (
+            "revenue by campaign",
+            'I cannot answer "revenue by campaign" yet. Revenue is split by source in the tools, not by campaign. '
+            "Did you mean one of these?",
+            ["revenue by source last month", "best campaigns last month"],
+        ),
+    ],
+)
+def test_what_is_not_understood_is_said_with_readings_as_buttons_and_no_tool_is_called(question, text, buttons):
+    message, events, calls = ask(question)
+    assert calls == []
+    assert message["text"] == text
+    assert message["suggestions"] == buttons
+    assert {"type": "suggestions", "questions": buttons} in events
+
+
+def test_every_part_has_a_sentence():
+    for part in PART_WORDS:
+        sentence = Unclear(part, "x", ("a", "b")).message()
+        assert '"x"' in sentence and sentence.endswith("Did you mean one of these?")
+    assert Unclear("period", "x", ("a",)).message().endswith("Did you mean this?")
+    assert Unclear("topic", "property", (), "Name the property.").message() == (
+        'I cannot answer "property" yet. Name the property. Try asking it another way.'
+    )
+
+
+def test_every_data_answer_names_its_dates():
+    for question, dates in (
+        ("visitors", "Period: 12–18 March 2026."),
+        ("top pages last week", "Period: 9–15 March 2026."),
+        ("revenue this year", "Period: 1 January – 18 March 2026."),
+        ("visitors in the last 12 months", "Period: 19 March 2025 – 18 March 2026."),
+        ("visitors between 28 December 2025 and 3 January 2026", "Period: 28 December 2025 – 3 January 2026."),
+    ):
+        assert ask(question)[0]["text"].endswith(dates), question
+    # a period whose words hold the dates is not repeated
+    assert ask("visitors on the 15th of November")[0]["text"].startswith(
+        "You had 1,523 visitors on 15 November 2025. That is up 12.5% on the previous period."
+    )
+
+
+# --- 2. named dates, best and worst, top N, one row, a section, series, right now ------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "arguments"),
+    [
+        ("visitors on the 15th of November", {"from": "2025-11-15", "to": "2025-11-15"}),
+        ("visitors November 15", {"from": "2025-11-15", "to": "2025-11-15"}),
+        ("visitors on 15.11.", {"from": "2025-11-15", "to": "2025-11-15"}),
+        ("visitors last Tuesday", {"from": "2026-03-17", "to": "2026-03-17"}),
+        ("visitors last Wednesday", {"from": "2026-03-11", "to": "2026-03-11"}),  # said on a Wednesday
+        ("visitors in week 10", {"from": "2026-03-02", "to": "2026-03-08"}),
+        ("visitors in Q4 2025", {"from": "2025-10-01", "to": "2025-12-31"}),
+        ("visitors this quarter", {"from": "2026-01-01", "to": "2026-03-18"}),
+        ("visitors between March 1 and March 10", {"from": "2026-03-01", "to": "2026-03-10"}),
+        ("visitors from January to February", {"from": "2026-01-01", "to": "2026-02-28"}),
+        ("visitors in 2025", {"from": "2025-01-01", "to": "2025-12-31"}),
+        ("visitors 3 days ago", {"from": "2026-03-15", "to": "2026-03-15"}),
+    ],
+)
+def test_named_days_and_ranges(question, arguments):
+    intent = parse_question(question, today=TODAY, tenant="t")
+    assert intent.arguments == {"tenant": "t", **arguments}
+
+
+def test_best_and_worst_day_and_hour():
+    assert ask("worst day last month")[0]["text"] == (
+        "The quietest day last month was 2026-02-12 with 234 visitors. Period: 1–28 February 2026."
+    )
+    assert ask("quietest hour yesterday")[0]["text"] == (
+        "The quietest hour yesterday was 00:00 with 10 visitors. Period: 17 March 2026."
+    )
+
+
+def test_top_n_is_honoured_and_none_is_not_one_of_them():
+    message, _events, calls = ask("top 2 referrers last week")
+    assert calls == [("traffic-sources", {"tenant": "acme", "from": "2026-03-09", "to": "2026-03-15", "limit": 3})]
+    assert (
+        message["text"]
+        == "Top referring sites last week by visitors: google.com (30), t.co (20). Period: 9–15 March 2026."
+    )
+
+
+def test_one_row_of_a_list():
+    assert ask("how much traffic from google last week")[0]["text"] == (
+        "google brought 30 visitors last week. Period: 9–15 March 2026."
+    )
+    assert ask("pageviews of /pricing last week")[0]["text"] == (
+        "/pricing had 567 pageviews last week. Period: 9–15 March 2026."
+    )
+    assert ask("average time on /blog/a last week")[0]["text"] == (
+        "The average time on /blog/a last week was 1m 15s. Period: 9–15 March 2026."
+    )
+    assert ask("revenue from google last month")[0]["text"] == (
+        "google brought 5,670.00 EUR in revenue from 72 orders last month. Period: 1–28 February 2026."
+    )
+    assert ask("visitors from the feb-2026 campaign")[0]["text"] == (
+        "newsletter / email / feb-2026 brought 234 visitors in the last 7 days. Period: 12–18 March 2026."
+    )
+    assert ask("visitors on mobile last week")[0]["text"] == (
+        "You had 456 visitors on mobile last week. Period: 9–15 March 2026."
+    )
+    message, _events, _calls = ask("visitors of /pricng last week")  # not a page: the site's nearest
+    assert message["text"] == 'I found no page matching "/pricng" last week. Period: 9–15 March 2026.'
+    assert message["suggestions"] == ["visitors of /pricing last week"]
+
+
+def test_a_section_of_pages():
+    message, _events, calls = ask("top blog posts last week")
+    assert calls[0][1]["limit"] == 100
+    assert message["text"] == (
+        "Top pages under /blog last week by pageviews: /blog/b (9), /blog/a (1). Period: 9–15 March 2026."
+    )
+
+
+def test_weekly_series_is_one_overview_per_calendar_week():
+    message, _events, calls = ask("visitors weekly last month")
+    weeks = [(a["from"], a["to"]) for _n, a in calls[1:]]
+    assert weeks == [
+        ("2026-02-01", "2026-02-01"),
+        ("2026-02-02", "2026-02-08"),
+        ("2026-02-09", "2026-02-15"),
+        ("2026-02-16", "2026-02-22"),
+        ("2026-02-23", "2026-02-28"),
+    ]
+    assert message["text"].startswith("Visitors per week last month: 1 February 2026: 1,523; 2–8 February 2026: 1,523;")
+
+
+def test_right_now_is_the_realtime_report():
+    message, _events, calls = ask("how many visitors right now?")
+    assert calls == [("realtime", {"tenant": "acme"})]
+    assert message["text"] == (
+        "Right now (a pageview in the last 5 minutes) there is 1 visitor. "
+        "In the last 30 minutes: 1 visitor and 3 pageviews. Top pages: / (1)."
+    )
+
+
+# --- 3. partial periods compared fairly ------------------------------------------------------------
+
+
+def test_this_month_so_far_against_the_same_days_of_last_month():
+    previous = {"overview": {"visitors": 1000}}
+    tools = {"analytics-overview": lambda a: previous if a.get("from") == "2026-02-01" else None}
+    message, _events, calls = ask("visitors this month vs last month", tools)
+    assert calls[1] == ("analytics-overview", {"tenant": "acme", "from": "2026-02-01", "to": "2026-02-18"})
+    assert message["text"] == (
+        "You had 1,523 visitors this month. The first 18 days of last month it was 1,000: up 52.3% on the first "
+        "18 days of last month. This month is not over yet, so it is compared day for day: 18 days each. "
+        "Periods: 1–18 March 2026, against 1–18 February 2026."
+    )
+
+
+# --- 4. four more languages and typos --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many visitors last week?",
+        "Wie viele Besucher hatte ich letzte Woche?",
+        "Combien de visiteurs la semaine dernière ?",
+        "¿Cuántos visitantes tuve la semana pasada?",
+        "Hoeveel bezoekers had ik vorige week?",
+        "how many vistors last weeek",
+    ],
+)
+def test_the_same_question_in_five_languages_and_with_typos(question):
+    intent = parse_question(question, today=TODAY, tenant="t")
+    assert (intent.tool, intent.arguments, intent.metric) == (
+        "analytics-overview",
+        {"tenant": "t", "from": "2026-03-09", "to": "2026-03-15"},
+        "visitors",
+    )
+
+
+# --- 5. follow-ups keep the context ------------------------------------------------------------------
+
+
+def test_only_on_mobile_and_the_week_before_keep_the_subject():
+    _m, _e, calls = ask("only on mobile", history=["visitors last week"])
+    assert calls == [("device-and-browser", {"tenant": "acme", "from": "2026-03-09", "to": "2026-03-15"})]
+    message, _e, calls = ask("and the week before?", history=["visitors last week", "only on mobile"])
+    assert calls == [("device-and-browser", {"tenant": "acme", "from": "2026-03-02", "to": "2026-03-08"})]
+    assert message["text"] == "You had 456 visitors on mobile the week before. Period: 2–8 March 2026."
+    message, _e, calls = ask("und die Woche davor?", history=["Besucher letzte Woche"])
+    assert calls[0] == ("analytics-overview", {"tenant": "acme", "from": "2026-03-02", "to": "2026-03-08"})
+
+
+# --- 6. grammatical answers; no internal class names -------------------------------------------------
+
+
+def test_no_percentage_change_reads_as_a_sentence():
+    text = ask("visitors last week", {"analytics-overview": NO_CHANGE})[0]["text"]
+    assert text == (
+        "You had 12 visitors last week. There is no percentage change, as the previous period had no data. "
+        "Period: 9–15 March 2026."
+    )
+    assert "That is no" not in text
+
+
+def test_an_internal_failure_is_said_in_words_without_its_class_name():
+    failure = ValueError("QueryError: Binder Error: Referenced column x not found")
+    message, _events, _calls = ask("visitors last week", {"analytics-overview": failure})
+    assert (
+        message["text"] == "The analytics-overview tool could not answer that just now. Please try again in a moment."
+    )
+    refusal = ValueError("The domain other.example is not one of your sites.")
+    assert ask("visitors on other.example", {"analytics-overview": refusal})[0]["text"] == (
+        "I asked the analytics-overview tool, and it said: The domain other.example is not one of your sites."
+    )
+
+
+def test_one_is_singular():
+    one = {"overview": {**NO_CHANGE["overview"], "visitors": 1, "visitors_change": 0.0}}
+    assert ask("visitors yesterday", {"analytics-overview": one})[0]["text"].startswith("You had 1 visitor yesterday.")
