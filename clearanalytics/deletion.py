@@ -64,6 +64,7 @@ REFERENCES: tuple[Ref, ...] = (
     Ref("goals", "site_id", "site"),
     Ref("goals", "id", "goal"),
     Ref("salts", "site_id", "site"),
+    Ref("shared_links", "site_id", "site"),
     Ref("sites", "id", "site"),
     Ref("sites", "tenant_id", "tenant"),
     # Tenants and users, and what ties them together.

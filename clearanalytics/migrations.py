@@ -372,6 +372,28 @@ MAIL_TABLES = """
 """
 
 
+def m012_share(cur: duckdb.DuckDBPyConnection) -> None:
+    """Read-only public links to one site's dashboard (clearanalytics/share_links.py): only a SHA-256 of the
+    link's secret and a scrypt hash of its optional password are stored; `panels` NULL shows every panel,
+    else the comma-separated panel ids; `embed_origins` the space-separated origins that may frame it. A link's
+    tenant is its site's: it is removed with the site (deletion.REFERENCES), and with a tenant's sites."""
+    cur.execute(
+        """
+        CREATE TABLE shared_links (
+            id VARCHAR PRIMARY KEY,
+            site_id VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            secret_hash VARCHAR NOT NULL,
+            password_hash VARCHAR,
+            panels VARCHAR,
+            embed_origins VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            revoked_at TIMESTAMP
+        );
+        """
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_accounts,
     m002_tracking,
@@ -383,9 +405,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     m008_props,
     m008_panels,
     m010_locations,
-
-
     m011_mail,
+    m012_share,
 )
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from clearanalytics import accounts, deletion
+from clearanalytics import accounts, deletion, share_links
 from clearanalytics.db import Database
 from tests.conftest import PASSWORD, copy_data_dir, make_account, run_cli
 from tests.dashboard_helpers import login, page_csrf
@@ -78,6 +78,15 @@ def build(tmp_path) -> dict:
     for domain in SITES:
         _ok("goal", "add", "--site", domain, "--name", "Signup page", "--path", "/signup", *d)
         _ok("goal", "add", "--site", domain, "--name", "Signup", "--event", "signup", *d)
+    db = Database.in_data_dir(data_dir)
+    try:  # a shared link per site (there is no CLI command for them)
+        with db.transaction() as cur:
+            for domain in SITES:
+                share_links.create_link(
+                    cur, accounts.get_site(cur, domain), f"Link {domain}", "key", password="pw-long-1"
+                )
+    finally:
+        db.close()
     lines = tmp_path / "events.jsonl"
     lines.write_text("".join(json.dumps(doc) + "\n" for domain in SITES for doc in _lines(domain)))
     imported = _ok("import", lines, "--workers", "1", *d)

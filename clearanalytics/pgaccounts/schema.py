@@ -113,7 +113,29 @@ def p002_mail(cur: Any) -> None:
     cur.execute(MAIL_TABLES)
 
 
-PG_MIGRATIONS: tuple[PgMigration, ...] = (p001_accounts, p002_mail)
+
+
+def p003_share(cur: Any) -> None:
+    """Shared links, as migrations.m009_share makes them in the DuckDB file."""
+    cur.execute(
+        """
+        CREATE TABLE shared_links (
+            id VARCHAR PRIMARY KEY,
+            site_id VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            secret_hash VARCHAR NOT NULL,
+            password_hash VARCHAR,
+            panels VARCHAR,
+            embed_origins VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            revoked_at TIMESTAMP
+        );
+        CREATE INDEX shared_links_site ON shared_links (site_id);
+        """
+    )
+
+
+PG_MIGRATIONS: tuple[PgMigration, ...] = (p001_accounts, p002_mail, p003_share)
 
 
 def _version(cur: Any) -> int:
