@@ -113,8 +113,6 @@ def p002_mail(cur: Any) -> None:
     cur.execute(MAIL_TABLES)
 
 
-
-
 def p003_share(cur: Any) -> None:
     """Shared links, as migrations.m009_share makes them in the DuckDB file."""
     cur.execute(
