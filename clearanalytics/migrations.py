@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from clearanalytics.account_ddl import MAIL_TABLES, SHARED_LINKS_TABLE
+
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 
 
@@ -347,51 +349,12 @@ def m011_mail(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute(MAIL_TABLES)
 
 
-MAIL_TABLES = """
-    CREATE TABLE report_subscriptions (
-        id VARCHAR PRIMARY KEY,
-        user_id VARCHAR NOT NULL,
-        site_id VARCHAR NOT NULL,
-        weekly_since TIMESTAMP,
-        monthly_since TIMESTAMP,
-        spike_threshold INTEGER,
-        created_at TIMESTAMP NOT NULL,
-        UNIQUE (user_id, site_id)
-    );
-    CREATE TABLE report_sends (
-        subscription_id VARCHAR NOT NULL,
-        site_id VARCHAR NOT NULL,
-        user_id VARCHAR NOT NULL,
-        period VARCHAR NOT NULL,
-        claimed_at TIMESTAMP NOT NULL,
-        claimed_by VARCHAR NOT NULL,
-        attempts INTEGER NOT NULL,
-        sent_at TIMESTAMP,
-        PRIMARY KEY (subscription_id, period)
-    );
-"""
-
-
 def m012_share(cur: duckdb.DuckDBPyConnection) -> None:
     """Read-only public links to one site's dashboard (clearanalytics/share_links.py): only a SHA-256 of the
     link's secret and a scrypt hash of its optional password are stored; `panels` NULL shows every panel,
     else the comma-separated panel ids; `embed_origins` the space-separated origins that may frame it. A link's
     tenant is its site's: it is removed with the site (deletion.REFERENCES), and with a tenant's sites."""
-    cur.execute(
-        """
-        CREATE TABLE shared_links (
-            id VARCHAR PRIMARY KEY,
-            site_id VARCHAR NOT NULL,
-            name VARCHAR NOT NULL,
-            secret_hash VARCHAR NOT NULL,
-            password_hash VARCHAR,
-            panels VARCHAR,
-            embed_origins VARCHAR NOT NULL,
-            created_at TIMESTAMP NOT NULL,
-            revoked_at TIMESTAMP
-        );
-        """
-    )
+    cur.execute(SHARED_LINKS_TABLE)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
