@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 
 from clearanalytics.chat.periods import MONTH_NAMES, MONTHS, Period, _month_end
 from clearanalytics.chat.periods import parse_period as parse_older
+from clearanalytics.chat.unclear import NAMED_DAYS
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ORDINAL_QUARTERS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
@@ -213,7 +215,16 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
 
 
 def parse_period(text: str, today: date) -> tuple[Period | None, tuple[int, int] | None]:
+    """The first period phrase and its span, its words kept in the Period (a follow-up reads them again)."""
+    period, span = _first_period(text, today)
+    if period is None or span is None:
+        return period, span
+    return replace(period, words=text[span[0] : span[1]].strip()), span
+
+
+def _first_period(text: str, today: date) -> tuple[Period | None, tuple[int, int] | None]:
     """The first period phrase: the named dates here first, then periods.RULES; Ambiguous passes through."""
+    text = NAMED_DAYS.sub(lambda m: " " * len(m.group(0)), text)  # "black friday" is no friday: left unread
     for pattern, resolver in RULES:
         match = pattern.search(text)
         if match:

@@ -144,6 +144,8 @@ NOT_A_SOURCE = set(
         "phones",
     ]
 )
+# A number or a date ("from 2026-01-05 until ...", "from 15.11.", "from the 5th"): the period's, never a source.
+DATE_LIKE = re.compile(r"[\d./-]+|\d{1,2}(?:st|nd|rd|th)")
 CAMPAIGN = re.compile(r"\b(?:the\s+)?(?P<c>[\w-]+)\s+campaign\b|\bcampaign\s+[\"']?(?P<d>[\w-]+)")
 NOT_A_CAMPAIGN = set(
     [
@@ -189,7 +191,9 @@ def device(text: str) -> str | None:
 def source(text: str, sites: tuple[str, ...]) -> str | None:
     for match in SOURCE.finditer(text):
         name = match.group("s") or match.group("t")
-        if name in NOT_A_SOURCE or name.isdigit() or any(d == name or d.split(".")[0] == name for d in sites):
+        if name in NOT_A_SOURCE or DATE_LIKE.fullmatch(name):
+            continue
+        if any(d == name or d.split(".")[0] == name for d in sites):
             continue
         return name
     return None

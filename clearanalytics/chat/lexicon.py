@@ -30,7 +30,8 @@ def to_english(text: str) -> str:
         text = pattern.sub(english, text)
     text = re.sub(r"\bbetween (\S+(?: \S+){0,3}?) (?:und|et|y|en) ", r"between \1 and ", text)
     text = _NAME.sub(lambda m: NAMES[m.group(1)], text)
-    text = re.sub(r"\b(between|and|to|from|since)\s+on\s+", r"\1 ", text)  # "entre le 10 ..." -> "between 10 ..."
+    # "entre le 10 ..." -> "between on 10" -> "between 10"; only before a number, so "and on mobile" keeps its "on"
+    text = re.sub(r"\b(between|and|to|from|since)\s+on\s+(?=\d)", r"\1 ", text)
     return re.sub(r"\s+", " ", text).strip()
 
 

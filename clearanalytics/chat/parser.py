@@ -19,11 +19,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from clearanalytics.chat import focus, lexicon
-from clearanalytics.chat.dates import WEEKDAYS, fair_compare
+from clearanalytics.chat.dates import WEEKDAYS, fair_compare, parse_period
 from clearanalytics.chat.narrowing import narrow, narrowing_unclear, suggest
 from clearanalytics.chat.periods import MONTHS, NUMBER_WORDS, Period, default_period
 from clearanalytics.chat.unclear import TOPICS, Unclear
-from clearanalytics.chat.when import read_periods, split_comparison
+from clearanalytics.chat.when import COMPARISON, read_periods, split_comparison
 
 LIST_TOOLS = (
     "top-pages",
@@ -383,6 +383,11 @@ def _follow_up(
         return previous
     if period is None and compare:  # "and the week before?": the previous question's period, moved back
         period = previous.period.previous(today)
+    if period is None and previous.period.words:  # "yesterday", asked again of another site: that site's yesterday
+        try:
+            period = parse_period(previous.period.words, today)[0]
+        except ValueError:  # read once, it always reads again; should it not, the period as it was
+            period = None
     period = period or previous.period
     if not all_sites:
         domain = domain or previous.domain
@@ -402,4 +407,16 @@ def _follow_up(
     )
 
 
-lexicon.learn([rule.pattern for rule in (*BREAKDOWNS, *METRICS)], [*MONTHS, *WEEKDAYS, *NUMBER_WORDS])
+# The words of every table the parser reads, not only the tools': a typo is mended towards them, and a
+# word of theirs is never "mended" into another ("compare" is the comparison's, not a slip of "compared").
+lexicon.learn(
+    [
+        *(rule.pattern for rule in (*BREAKDOWNS, *METRICS)),
+        COMPARISON,
+        BEFORE,
+        focus.REALTIME,
+        focus.WORST,
+        *(pattern for _interval, pattern in focus.SERIES),
+    ],
+    [*MONTHS, *WEEKDAYS, *NUMBER_WORDS],
+)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from clearanalytics.accounts import Site
@@ -94,6 +94,8 @@ class Period:
     period: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    # The words it was read from ("yesterday"), to read again against another site's today in a follow-up.
+    words: str | None = field(default=None, compare=False)
 
     def arguments(self) -> dict[str, str]:
         if self.period:

@@ -41,6 +41,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bam (\d)", r"on \1"),
     (r"\bam\b", "on"),
     (r"\bbis\b", "to"),
+    (r"\bvon\b", "from"),  # "Besucher von google", "von 1. März bis ...": as "from" in English
     (r"\bnur auf\b|\bnur\b", "only on"),
     (r"\bseitenaufrufe\b|\bseitenansichten\b|\baufrufe\b", "pageviews"),
     (r"\bbesucher(?:innen|n)?\b|\bbesuche\b|\bnutzer\b", "visitors"),

@@ -53,9 +53,19 @@ PART_WORDS = {
     "topic": "the topic",
 }
 _MONTH_WORDS = "|".join(sorted((m for m in MONTHS if m not in ("may", "mar")), key=len, reverse=True))
+# Days known by a name, not a date ("Black Friday" is no Friday of ours): the date rules skip them (a weekday
+# inside one is not that weekday) and, left over, they make the period not understood.
+NAMED_DAYS = re.compile(
+    r"\b(?:black|cyber|good|holy|ash|easter|palm|super bowl|giving)\s+(?:monday|tuesday|wednesday|thursday|friday"
+    r"|saturday|sunday|week(?:end)?)\b|\bboxing day\b|\bthanksgiving\b|\bhalloween\b|\bvalentine'?s?(?: day)?\b"
+    r"|\bnew year'?s?(?: eve| day)?\b|\b(?:mother|father|labou?r|memorial|independence|prime|singles)'?s? day\b"
+    r"|\bkarfreitag\b|\bostern\b|\bweihnachten\b|\bpfingsten\b|\bsilvester\b|\bnoël\b|\bpâques\b"
+    r"|\bnavidad\b|\bsemana santa\b|\bnochevieja\b|\bkerst(?:mis)?\b|\bpasen\b|\boudejaars(?:avond|dag)\b"
+)
 # Words that name a time: if one is left after the period rules ran, the period was not understood.
 PERIODISH = re.compile(
     r"(?<![\w-])(?:"
+    rf"{NAMED_DAYS.pattern}|"
     rf"\b(?:{_MONTH_WORDS})\b|\b(?:in|of|during|for)\s+may\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b"
     r"|\bquarters?\b|\bq[1-4]\b|\bweek\s*#?\d+\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}[./]\d{1,2}\b|\b\d{4}-\d{1,2}-\d{1,2}\b"
     r"|\b(?:19|20)\d{2}\b|\bago\b|\bweekends?\b|\btomorrow\b|\bnext (?:week|month|year)\b|\btonight\b"

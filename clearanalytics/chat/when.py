@@ -41,7 +41,13 @@ def read_periods(text: str, domain: str | None, today: date) -> tuple[Period | N
         period, span = parse_period(main, today)
         compare_period, compare_span = None, None
         if period is None and comparison is not None:
-            period, span = parse_period(masked, today)  # "how did last week compare?"
+            # "how did last week compare?"; "compare visitors this month with last month": the comparison word
+            # comes first, so the first period is the question's and a second one after it the compared one
+            period, span = parse_period(masked, today)
+            if span:
+                compare_period, compare_span = parse_period(masked[span[1] :], today)
+                if compare_span:
+                    compare_span = (compare_span[0] + span[1], compare_span[1] + span[1])
         elif comparison:
             compare_period, compare_span = parse_period(comparison, today)
             if compare_span:
