@@ -27,6 +27,8 @@ pytest_plugins = ("tests.browser",)
 SITE = "/dashboard/acme/example.com"
 AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0"
 DAYS_AGO = (1, *range(1, 11), 35, 200, 200)  # the first: from t.co, in German
+LONG_HOST = "shop.eu-west.partner-agency-clients.example.com"
+LONG_PATH = "/blog/a-very-long-article-title-about-privacy-first-analytics-for-small-shops"
 
 
 def lines(today) -> list[dict]:
@@ -38,6 +40,10 @@ def lines(today) -> list[dict]:
         rows.append({"name": "pageview", "url": f"https://example.com{path}", "domain": "example.com",
                      "timestamp": moment.isoformat() + "Z", "ip": f"10.1.0.{n + 1}", "user_agent": AGENT,
                      **extra})  # fmt: skip
+    # 400 days ago (outside every period above, seen only through a custom range): a long path and hostname.
+    moment = today - timedelta(days=400) + timedelta(hours=12)
+    rows.append({"name": "pageview", "url": f"https://{LONG_HOST}{LONG_PATH}", "domain": "example.com",
+                 "timestamp": moment.isoformat() + "Z", "ip": "10.1.1.1", "user_agent": AGENT})  # fmt: skip
     for n, value in enumerate((1.50, 0.25)):
         moment = today - timedelta(days=2) + timedelta(hours=14, minutes=n)
         item = {"item_id": "X", "item_name": "Sticker", "price": value, "quantity": 1}
@@ -56,7 +62,9 @@ def server(tmp_path_factory):
     path = data_dir.parent / "lines.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in lines(today)))
     result = run_cli("import", "--data-dir", data_dir, path)
-    assert result.exit_code == 0 and "accepted 16, dropped 0, bad lines 0" in result.output, result.output
+    assert result.exit_code == 0 and "accepted 17, dropped 0, bad lines 0" in result.output, result.output
+    added = run_cli("site", "add", "--data-dir", data_dir, "--tenant", "acme", "empty.example")
+    assert added.exit_code == 0, added.output  # a site without data shows the tracking snippet
     live = LiveServer(data_dir).start()
     live.today = today.date()
     yield live
@@ -228,3 +236,32 @@ def test_the_theme_button_pins_light_or_dark_over_the_system(chromium, server):
     assert page.evaluate("document.documentElement.dataset.theme") is None
     assert page.evaluate(background) == light
     assert page.problems == []
+
+
+def test_on_a_phone_long_labels_end_in_an_ellipsis_not_a_mid_word_break(chromium, server):
+    day = (server.today - timedelta(days=400)).isoformat()
+    page = open_view(chromium, server, f"?from={day}&to={day}", viewport=PHONE)
+    for panel, text in (("pages", LONG_PATH), ("hostnames", LONG_HOST)):
+        page.wait_for_selector(f"#w-{panel}[data-status=ready]")
+        label = page.locator(f"#w-{panel} tbody th").first
+        assert label.inner_text() == text
+        style = label.evaluate("e => [getComputedStyle(e).whiteSpace, getComputedStyle(e).textOverflow]")
+        assert style == ["nowrap", "ellipsis"], panel
+        lines = label.evaluate("e => e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight)")
+        assert lines < 2, panel
+        cut = label.evaluate("e => e.scrollWidth > e.clientWidth")
+        assert cut, panel  # too long for a 390 px phone: cut with an ellipsis, the whole text in the title
+        assert label.locator("a").get_attribute("title").endswith(text)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_on_a_phone_the_tracking_snippet_scrolls_instead_of_breaking_script_js(chromium, server):
+    page = open_view(chromium, server, viewport=PHONE)
+    page.goto("/dashboard/acme/empty.example")
+    code = page.locator("#snippet-code")
+    assert "/js/script.js" in code.inner_text()
+    box = page.locator(".snippet pre")
+    assert box.evaluate("e => getComputedStyle(e).whiteSpace") == "pre"
+    assert box.evaluate("e => e.scrollWidth > e.clientWidth")  # one line, scrolled sideways inside its box
+    assert code.inner_text().count("\n") == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
