@@ -102,7 +102,9 @@ def test_goatcounter_export_gives_the_files_totals(account, tmp_path):
     campaigns = _api(account.data_dir, account.token, "/stats/campaigns", **period)
     got |= {("utm", r["utm_source"]): r["visitors"] for r in campaigns}
     assert got == expected["sources"]
-    stored = query_rows(account.data_dir, "SELECT country_code, region, visitor_hash FROM pageviews ORDER BY created_at")
+    stored = query_rows(
+        account.data_dir, "SELECT country_code, region, visitor_hash FROM pageviews ORDER BY created_at"
+    )
     assert [s[:2] for s in stored][:4] == [("US", "US-CA"), ("US", "US-CA"), ("DE", None), ("DE", None)]
     assert all(S1 not in s[2] and S2 not in s[2] for s in stored)  # the session ids are hashed, never stored
     events = query_rows(account.data_dir, "SELECT name FROM events")
@@ -142,3 +144,20 @@ def test_goatcounter_rows_are_the_importers_lines(account, tmp_path):
         "ip": f"goatcounter-session:{S2}", "user_agent": FIREFOX, "country_code": "DE", "region": None,
     }  # fmt: skip
     json.dumps(row)
+
+
+def test_a_day_with_native_data_keeps_it_whole(account, tmp_path):
+    native = tmp_path / "native.jsonl"
+    native.write_text(json.dumps({"name": "pageview", "url": "https://example.com/native", "domain": "example.com",
+                                  "timestamp": "2026-03-03T12:00:00Z", "ip": "192.0.2.9", "user_agent": CHROME}) + "\n")  # fmt: skip
+    assert run_cli("import", "--data-dir", account.data_dir, native, "--workers", "1").exit_code == 0
+    path = tmp_path / "export.csv"
+    _write(path, ROWS)
+    result = run_cli("import-goatcounter", "--data-dir", account.data_dir, path, "--site", account.site)
+    assert result.exit_code == 0, result.output
+    assert "accepted 6, dropped 3 (bot: 1, day-has-native-data: 2)" in result.stderr
+    expected = _expected(path)["timeseries"] | {"2026-03-03": (1, 1)}  # the native day, not the export's
+    series = _api(account.data_dir, account.token, "/stats/timeseries", **{"from": "2026-03-01", "to": "2026-03-03"})
+    assert {r["date"]: (r["visitors"], r["pageviews"]) for r in series} == expected
+    pages = _api(account.data_dir, account.token, "/stats/pages", **{"from": "2026-03-03", "to": "2026-03-03"})
+    assert [(r["pathname"], r["pageviews"]) for r in pages] == [("/native", 1)]

@@ -20,7 +20,8 @@ def import_goatcounter_command(data_dir: Path, file: Path, domain: str) -> None:
     """Import GoatCounter's CSV export (gzipped or not) through the ingest pipeline.
 
     Each row is one pageview or event; the visitor is GoatCounter's Session column, hashed with the
-    site's salts like an IP (never stored). Bot rows are dropped. The whole file is checked first: a
+    site's salts like an IP (never stored). Bot rows are dropped, and so are the rows of a day that
+    already has pageviews of the site (that day keeps its own data). The whole file is checked first: a
     bad header or row stops the import with its line and field, and nothing is stored.
     """
     from clearanalytics.ingest.goatcounter import GoatCounterError, check_file, import_goatcounter
@@ -29,12 +30,12 @@ def import_goatcounter_command(data_dir: Path, file: Path, domain: str) -> None:
         with db.reading() as cur:
             site = _site(cur, domain)
         try:
-            total = check_file(file, site.domain)
+            total, _ = check_file(file, site.domain, site.timezone)
         except GoatCounterError as exc:
             raise CliError(str(exc)) from None
         with click.progressbar(length=total, label="Importing", file=sys.stderr) as bar:
             try:
-                report = import_goatcounter(db, file, site.domain, progress=bar.update)
+                report = import_goatcounter(db, file, site, progress=bar.update)
             except GoatCounterError as exc:  # the file changed since it was checked
                 raise CliError(str(exc)) from None
     dropped = sum(report.dropped.values())

@@ -12,7 +12,8 @@ of that day and the row's user agent, exactly as it would an IP; the session id 
 `UserAgent` empty: then `Browser` and `System` ("Chrome 120", "macOS 14") name the browser and OS, and the
 screen width gives the device type (ingest/useragent.given_agent).
 `Location` ("DE" or "US-CA") gives the country and region. The whole file is checked before one row is
-stored, so a bad file imports nothing.
+stored, so a bad file imports nothing. A day (in the site's timezone) that already has pageviews of the site
+keeps its own data whole: the export's rows of that day are skipped, so no day counts both trackers.
 """
 
 from __future__ import annotations
@@ -22,14 +23,17 @@ import gzip
 import io
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from clearanalytics.accounts import Site
 from clearanalytics.db import Database
 from clearanalytics.ingest.importer import ImportReport, import_documents
-from clearanalytics.storage import EventStore
+from clearanalytics.ingest.visitors import local_day
+from clearanalytics.stats.query import Query
+from clearanalytics.storage import EventStore, store_of
 
 VERSION = "2"
 HEADER = [
@@ -141,20 +145,39 @@ def _location(value: str, bad: Callable[[str, str], GoatCounterError]) -> tuple[
     return country, f"{country}-{region}" if region else None
 
 
-def check_file(path: Path, domain: str) -> int:
-    """Every row checked before anything is stored: the row count, or the first bad line as GoatCounterError."""
-    count = 0
-    for line, row in rows(path):
-        to_document(line, row, domain)
-        count += 1
-    return count
-
-
-def documents(path: Path, domain: str, report: ImportReport) -> Iterator[tuple[int, dict[str, Any]]]:
+def check_file(path: Path, domain: str, timezone: str = "UTC") -> tuple[int, set[date]]:
+    """Every row checked before anything is stored: (row count, the site's local days of the rows),
+    or the first bad line as GoatCounterError."""
+    count, days = 0, set()
     for line, row in rows(path):
         doc = to_document(line, row, domain)
+        if doc is not None:
+            days.add(_day(doc, timezone))
+        count += 1
+    return count, days
+
+
+def _day(doc: dict[str, Any], timezone: str) -> date:
+    return local_day(datetime.fromisoformat(doc["timestamp"]).replace(tzinfo=None), timezone)
+
+
+def native_days(db: Database, store: EventStore, site: Site, days: set[date]) -> set[date]:
+    """The days among `days` on which the site already has pageviews: those keep their own data, whole."""
+    if not days:
+        return set()
+    query = Query((site,), "custom", min(days), max(days), datetime.now(UTC).replace(tzinfo=None))
+    with db.reading() as cur:
+        series = store.run_report(query, "timeseries", cur=cur)
+    return {date.fromisoformat(str(r["bucket"])[:10]) for r in series if r["pageviews"]} & days
+
+
+def documents(path: Path, site: Site, skip: set[date], report: ImportReport) -> Iterator[tuple[int, dict[str, Any]]]:
+    for line, row in rows(path):
+        doc = to_document(line, row, site.domain)
         if doc is None:
             report.dropped["bot"] += 1
+        elif _day(doc, site.timezone) in skip:
+            report.dropped["day-has-native-data"] += 1
         else:
             yield line, doc
 
@@ -162,13 +185,16 @@ def documents(path: Path, domain: str, report: ImportReport) -> Iterator[tuple[i
 def import_goatcounter(
     db: Database,
     path: Path,
-    domain: str,
+    site: Site,
     progress: Callable[[int], None] | None = None,
     store: EventStore | None = None,
 ) -> ImportReport:
-    """Check the whole file, then import it; the report counts GoatCounter's bot rows as dropped."""
-    check_file(path, domain)
-    bots = ImportReport()
-    report = import_documents(db, documents(path, domain, bots), domain, progress, store=store)
-    report.dropped.update(bots.dropped)
+    """Check the whole file, then import the rows of days without native data; the report counts
+    GoatCounter's bot rows and the rows of native days as dropped."""
+    store = store or store_of(db)
+    _, days = check_file(path, site.domain, site.timezone)
+    skipped = ImportReport()
+    skip = native_days(db, store, site, days)
+    report = import_documents(db, documents(path, site, skip, skipped), site.domain, progress, store=store)
+    report.dropped.update(skipped.dropped)
     return report
