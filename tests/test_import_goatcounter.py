@@ -7,7 +7,7 @@ import csv
 import gzip
 import io
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import datetime
 
 from tests.app_helpers import app_on
@@ -148,8 +148,9 @@ def test_goatcounter_rows_are_the_importers_lines(account, tmp_path):
 
 def test_a_day_with_native_data_keeps_it_whole(account, tmp_path):
     native = tmp_path / "native.jsonl"
-    native.write_text(json.dumps({"name": "pageview", "url": "https://example.com/native", "domain": "example.com",
-                                  "timestamp": "2026-03-03T12:00:00Z", "ip": "192.0.2.9", "user_agent": CHROME}) + "\n")  # fmt: skip
+    line = {"name": "pageview", "url": "https://example.com/native", "domain": "example.com",
+            "timestamp": "2026-03-03T12:00:00Z", "ip": "192.0.2.9", "user_agent": CHROME}  # fmt: skip
+    native.write_text(json.dumps(line) + "\n")
     assert run_cli("import", "--data-dir", account.data_dir, native, "--workers", "1").exit_code == 0
     path = tmp_path / "export.csv"
     _write(path, ROWS)

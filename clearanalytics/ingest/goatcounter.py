@@ -8,8 +8,9 @@ first field carries the version digit, then one row per hit with these 14 fields
 A row becomes one line of the JSONL importer (ingest/importer.py), so it goes through the same pipeline as
 a live event: bots dropped, the referrer classified, goals matched, 30-minute sessions formed. GoatCounter
 exports no IP address, so the visitor is its `Session` column: the pipeline hashes it, with the site's salt
-of that day and the row's user agent, exactly as it would an IP; the session id itself is never stored. Exports since GoatCounter 2.0 leave
-`UserAgent` empty: then `Browser` and `System` ("Chrome 120", "macOS 14") name the browser and OS, and the
+of that day and the row's user agent, exactly as it would an IP; the session id itself is never stored.
+Exports since GoatCounter 2.0 leave `UserAgent` empty: then `Browser` and `System` ("Chrome 120",
+"macOS 14") name the browser and OS, and the
 screen width gives the device type (ingest/useragent.given_agent).
 `Location` ("DE" or "US-CA") gives the country and region. The whole file is checked before one row is
 stored, so a bad file imports nothing. A day (in the site's timezone) that already has pageviews of the site
@@ -53,7 +54,7 @@ def open_text(path: Path) -> io.TextIOBase:
     """The export as GoatCounter serves it (gzipped) or unpacked."""
     with Path(path).open("rb") as fh:
         gzipped = fh.read(2) == b"\x1f\x8b"
-    raw = gzip.open(path, "rb") if gzipped else Path(path).open("rb")
+    raw = gzip.open(path, "rb") if gzipped else Path(path).open("rb")  # noqa: SIM115 - closed by the wrapper
     return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
 
 
