@@ -162,3 +162,12 @@ def test_a_day_with_native_data_keeps_it_whole(account, tmp_path):
     assert {r["date"]: (r["visitors"], r["pageviews"]) for r in series} == expected
     pages = _api(account.data_dir, account.token, "/stats/pages", **{"from": "2026-03-03", "to": "2026-03-03"})
     assert [(r["pathname"], r["pageviews"]) for r in pages] == [("/native", 1)]
+
+
+def test_an_export_without_user_agents_keeps_browser_os_and_device(account, tmp_path):
+    """GoatCounter 2.x exports leave UserAgent empty: its Browser/System names and the screen width are used."""
+    path = tmp_path / "export.csv"
+    _write(path, [ROWS[5], [*ROWS[6][:4], "Chrome 120", "Android 14", *ROWS[6][6:10], "390,0,3", *ROWS[6][11:]]])
+    assert run_cli("import-goatcounter", "--data-dir", account.data_dir, path, "--site", account.site).exit_code == 0
+    rows = query_rows(account.data_dir, "SELECT browser, os, device_type FROM pageviews ORDER BY created_at")
+    assert rows == [("Safari", "macOS", "desktop"), ("Chrome", "Android", "mobile")]
