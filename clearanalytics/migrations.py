@@ -341,6 +341,45 @@ def m010_locations(cur: duckdb.DuckDBPyConnection) -> None:
     m008_props(cur)
 
 
+def m011_imports(cur: duckdb.DuckDBPyConnection) -> None:
+    """Imported daily aggregates (ingest/plausible.py, stats/imported.py): Plausible's export holds per-day
+    sums, not events, so they get tables of their own beside the rollups and keep out of every rebuild.
+    `imports` lists each import (deleted as one); `imported_totals` and `imported_dims` have the columns
+    of rollup_totals and rollup_dims, so the reports add them to the closed days' parts unchanged."""
+    cur.execute(
+        """
+        CREATE TABLE imports (
+            id VARCHAR PRIMARY KEY,
+            site_id VARCHAR NOT NULL,
+            source VARCHAR NOT NULL,
+            file_name VARCHAR NOT NULL,
+            first_day DATE,
+            last_day DATE,
+            days INTEGER NOT NULL,
+            created_at TIMESTAMP NOT NULL
+        )
+        """
+    )
+    cur.execute(
+        """
+        CREATE TABLE imported_totals (
+            import_id VARCHAR NOT NULL, site_id VARCHAR NOT NULL, day DATE NOT NULL,
+            visitors BIGINT NOT NULL, pageviews BIGINT NOT NULL, sessions BIGINT NOT NULL,
+            bounces BIGINT NOT NULL, total_duration BIGINT NOT NULL
+        )
+        """
+    )
+    cur.execute(
+        """
+        CREATE TABLE imported_dims (
+            import_id VARCHAR NOT NULL, site_id VARCHAR NOT NULL, day DATE NOT NULL,
+            dimension VARCHAR NOT NULL, v1 VARCHAR, v2 VARCHAR, v3 VARCHAR,
+            visitors BIGINT NOT NULL, pageviews BIGINT NOT NULL, total_duration BIGINT NOT NULL
+        )
+        """
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_accounts,
     m002_tracking,
@@ -352,6 +391,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m008_props,
     m008_panels,
     m010_locations,
+    m011_imports,
 )
 
 

@@ -1,0 +1,109 @@
+"""Imported daily aggregates (ingest/plausible.py) in the reports: days without native data, never both.
+
+The seam is the rollup read (stats/rollups.py): a report over closed days adds its parts from
+`rollup_<table>` (stored closed days) and the open days' rows; here a third source joins
+`parts_totals` and `parts_dims`: the rows of `imported_totals` / `imported_dims` on the query's closed
+days for which the site has no native pageview (no rollup_totals row with pageviews, which the build
+has made by then: the three traffic tables are one rollup kind). Imported rows are never written to
+the rollup tables, so no rebuild, invalidation or retention run can touch or double them, and deleting
+an import is deleting its rows.
+
+Only what the rollups answer can include them: a filtered query (imported rows are per day and per
+dimension, not per session, so no filter can be applied to them), the 24h period and periods of open
+days only are answered from raw events and leave imported days out. The DuckDB store only: the
+ClickHouse store refuses the import (docs/SWITCHING.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clearanalytics.stats import rollup_sql
+from clearanalytics.stats.query import Query
+from clearanalytics.stats.rollup_plan import Plan
+
+TABLES = ("totals", "dims")
+HEADER = "X-ClearAnalytics-Imported"  # "true" on an API answer whose figures include imported days
+
+
+def param(table: str, column: str) -> str:
+    return f"imported_{table}_{column}"
+
+
+def rollup_parts(report: str) -> list[str]:
+    """rollup_sql.rollup_parts with the imported rows added to parts_totals and parts_dims."""
+    combine = rollup_sql.COMBINE[report]
+    parts = [rollup_sql.CLOSED, rollup_sql.CLOSED_MONTHS] if rollup_sql.uses_months(report) else [rollup_sql.CLOSED]
+    for table in combine.tables:
+        sources = [rollup_sql.stored_rows(report, table), rollup_sql.given_rows(table)]
+        if table in TABLES:
+            sources.append(rollup_sql.given_rows(table).replace("$open_", "$imported_"))
+        parts.append(f"parts_{table} AS (\n" + "\nUNION ALL\n".join(sources) + "\n)")
+    return parts
+
+
+def _rows_sql(table: str, dimension: str | None) -> str:
+    columns = ", ".join(f"i.{c}" for c in ("site_id", "day") + rollup_sql.COLUMNS[table])
+    narrow = " AND i.dimension = $imported_dimension" if table == "dims" and dimension else ""
+    return f"""
+SELECT {columns} FROM imported_{table} i
+JOIN (SELECT unnest($imported_sites::VARCHAR[]) AS site_id, unnest($imported_from::DATE[]) AS day_from,
+             unnest($imported_to::DATE[]) AS day_to) k
+  ON i.site_id = k.site_id AND i.day BETWEEN k.day_from AND k.day_to{narrow}
+WHERE NOT EXISTS (SELECT 1 FROM rollup_totals t WHERE t.site_id = i.site_id AND t.day = i.day AND t.pageviews > 0)
+"""
+
+
+def _spans(split: Plan) -> dict[str, list]:
+    return {
+        "imported_sites": [s for s, _, _ in split.closed],
+        "imported_from": [f for _, f, _ in split.closed],
+        "imported_to": [t for _, _, t in split.closed],
+    }
+
+
+def params(conn, report: str, split: Plan) -> dict[str, list]:
+    """The imported rows of the report's tables on the split's closed days without native data, as lists."""
+    from clearanalytics.stats.engine import execute_rows
+
+    combine = rollup_sql.COMBINE[report]
+    found: dict[str, list] = {}
+    for table in combine.tables:
+        if table not in TABLES:
+            continue
+        dimension = combine.dimension if table == "dims" else None
+        values: dict[str, Any] = _spans(split) | {"imported_dimension": dimension}
+        rows = execute_rows(conn, _rows_sql(table, dimension), values)
+        names = ("site_id", "day") + rollup_sql.COLUMNS[table]
+        columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in names]
+        found |= {param(table, name): column for name, column in zip(names, columns, strict=True)}
+    return found
+
+
+def included(cur, query: Query) -> bool:
+    """Whether a report of `query` answered from rollups includes imported days: an unfiltered query over
+    closed days some of which have imported totals and no native pageview."""
+    from clearanalytics.stats import rollups
+    from clearanalytics.stats.engine import execute_rows
+
+    split = rollups.plan(query)
+    if split is None:
+        return False
+    try:
+        rows = execute_rows(cur, f"SELECT count(*) FROM ({_rows_sql('totals', None)})", _spans(split))
+    except Exception:  # noqa: BLE001 - a store without the imported tables (ClickHouse's) has no imports
+        return False
+    return bool(rows[0][0])
+
+
+def in_answer(report_sql: str, query: Query) -> bool:
+    """Whether the app's answer of a report (rollup_sql.COMBINE name) to `query` includes imported days:
+    what the API's X-ClearAnalytics-Imported header says. False on a store other than DuckDB."""
+    from flask import current_app
+
+    combine = rollup_sql.COMBINE.get(report_sql)
+    store = current_app.extensions.get("clearanalytics.store")
+    if combine is None or not set(combine.tables) & set(TABLES) or getattr(store, "name", None) != "duckdb":
+        return False
+    with store.db.reading() as cur:
+        return included(cur, query)
