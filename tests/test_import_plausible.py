@@ -76,8 +76,8 @@ def _read(path, table) -> list[dict]:
 
 def _native(account, tmp_path) -> None:
     """One native visitor with two pageviews of /native on NATIVE_DAY."""
-    lines = [{"name": "pageview", "url": "https://example.com/native", "domain": "example.com",
-              "timestamp": f"{NATIVE_DAY}T12:0{m}:00Z", "ip": "192.0.2.9", "user_agent": CHROME} for m in (0, 1)]  # fmt: skip
+    base = {"name": "pageview", "url": "https://example.com/native", "domain": "example.com", "ip": "192.0.2.9"}
+    lines = [base | {"timestamp": f"{NATIVE_DAY}T12:0{m}:00Z", "user_agent": CHROME} for m in (0, 1)]
     path = tmp_path / "native.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
     assert run_cli("import", "--data-dir", account.data_dir, path, "--workers", "1").exit_code == 0
