@@ -10,9 +10,12 @@ import json
 from collections import defaultdict
 from datetime import datetime
 
+import duckdb
+
 from tests.app_helpers import app_on
 from tests.conftest import run_cli
 from tests.ingest_helpers import CHROME, FIREFOX, query_rows
+from tests.test_split_serve import chdb_url, cli, needs_chdb, setup_account, stored
 
 HEADER = ["2Path", "Title", "Event", "UserAgent", "Browser", "System", "Session", "Bot", "Referrer",
           "Referrer scheme", "Screen size", "Location", "FirstVisit", "Date"]  # fmt: skip
@@ -171,3 +174,21 @@ def test_an_export_without_user_agents_keeps_browser_os_and_device(account, tmp_
     assert run_cli("import-goatcounter", "--data-dir", account.data_dir, path, "--site", account.site).exit_code == 0
     rows = query_rows(account.data_dir, "SELECT browser, os, device_type FROM pageviews ORDER BY created_at")
     assert rows == [("Safari", "macOS", "desktop"), ("Chrome", "Android", "mobile")]
+
+
+@needs_chdb
+def test_goatcounter_import_on_the_clickhouse_store(tmp_path):
+    """The same calls as `import` (the pipeline, write_batch) and the timeseries report: they work on chdb too."""
+    events_url = chdb_url(tmp_path)
+    env = {"CLEARANALYTICS_EVENTS_URL": events_url}
+    data_dir = tmp_path / "data"
+    setup_account(env, data_dir)
+    path = tmp_path / "export.csv"
+    _write(path, ROWS)
+    done = cli(env, "import-goatcounter", path, "--site", "example.com", "--data-dir", data_dir)
+    assert done.returncode == 0 and "accepted 8, dropped 1 (bot: 1)" in done.stderr, done.stderr
+    with duckdb.connect(str(data_dir / "clearanalytics.duckdb"), read_only=True) as conn:
+        site_id = conn.execute("SELECT id FROM sites").fetchone()[0]
+    assert stored(events_url, site_id)["counts"][site_id]["pageviews"] == 7
+    again = cli(env, "import-goatcounter", path, "--site", "example.com", "--data-dir", data_dir)
+    assert "accepted 0, dropped 9 (bot: 1, day-has-native-data: 8)" in again.stderr, again.stderr  # once only

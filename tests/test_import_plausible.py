@@ -13,6 +13,7 @@ from datetime import datetime
 from tests.app_helpers import app_on
 from tests.conftest import run_cli
 from tests.ingest_helpers import CHROME
+from tests.test_split_serve import chdb_url, cli, needs_chdb, setup_account
 
 SUFFIX = "_20260301_20260303.csv"
 # CSVWithNames headers as export_queries selects them (a map select's keys come in sorted order)
@@ -183,3 +184,31 @@ def test_bad_plausible_files_name_file_line_and_column_and_store_nothing(account
     (tmp_path / "not.zip").write_text("hello")
     result = run_cli("import-plausible", "--data-dir", account.data_dir, tmp_path / "not.zip", "--site", account.site)
     assert result.exit_code == 1 and "not.zip: not a ZIP file" in result.stderr
+
+
+def test_site_reset_erases_the_imports_too(account, tmp_path):
+    path = tmp_path / "export.zip"
+    _zip(path)
+    assert run_cli("import-plausible", "--data-dir", account.data_dir, path, "--site", account.site).exit_code == 0
+    result = run_cli("site", "reset", "--data-dir", account.data_dir, account.site, "--yes")
+    assert result.exit_code == 0, result.output
+    assert run_cli("imports", "list", "--data-dir", account.data_dir, "--site", account.site).stdout == ""
+    overview, flag = _get(account.data_dir, account.token, "/stats/overview", **PERIOD)
+    assert (overview["visitors"], overview["pageviews"], flag) == (0, 0, None)
+
+
+@needs_chdb
+def test_the_clickhouse_store_refuses_in_one_line(tmp_path):
+    """Imported aggregates live beside DuckDB's rollups; a data dir on ClickHouse (chdb) says so, stores nothing."""
+    env = {"CLEARANALYTICS_EVENTS_URL": chdb_url(tmp_path)}
+    data_dir = tmp_path / "data"
+    setup_account(env, data_dir)
+    path = tmp_path / "export.zip"
+    _zip(path)
+    done = cli(env, "import-plausible", path, "--site", "example.com", "--data-dir", data_dir)
+    assert (done.returncode, done.stderr) == (
+        1,
+        "Error: the clickhouse event store cannot hold imported aggregates yet (DuckDB only)\n",
+    )
+    done = cli(env, "imports", "list", "--site", "example.com", "--data-dir", data_dir)
+    assert done.returncode == 1 and "cannot hold imported aggregates" in done.stderr
