@@ -141,6 +141,13 @@ def test_plausible_export_gives_the_files_totals_native_day_wins(account, tmp_pa
     browsers, _ = _get(data_dir, token, "/stats/browsers", **PERIOD)
     assert {r["browser"]: r["visitors"] for r in browsers} == {"Firefox": 6, "Chrome": 4 + 1}  # + the native one
 
+    entries, flag = _get(data_dir, token, "/stats/entry-pages", **PERIOD)
+    assert {r["pathname"]: (r["visitors"], r["entries"]) for r in entries} == {"/": (10, 12), "/native": (1, 1)}
+    countries, _ = _get(data_dir, token, "/stats/countries", **PERIOD)
+    assert {r["country_code"]: r["visitors"] for r in countries} == {"DE": 6, "US": 4, None: 1}
+    languages, flag = _get(data_dir, token, "/stats/languages", **PERIOD)  # not in Plausible's export
+    assert flag is None
+
     # only the native day: no imported figure, no header
     native, flag = _get(data_dir, token, "/stats/overview", **{"from": NATIVE_DAY, "to": NATIVE_DAY})
     assert (native["visitors"], native["pageviews"], flag) == (1, 2, None)

@@ -23,6 +23,13 @@ from clearanalytics.stats.query import Query
 from clearanalytics.stats.rollup_plan import Plan
 
 TABLES = ("totals", "dims")
+# The reports imported rows can answer truly: Plausible's files give their numbers per day. Not the goal
+# conversions (whose denominator would count visitors whose completions are unknown), nor the breakdowns
+# Plausible does not export (languages, channels, hostnames, cities, properties, scroll depth).
+REPORTS = frozenset({
+    "overview", "timeseries", "pages", "referrers", "campaigns", "browsers",
+    "operating_systems", "devices", "countries", "regions", "entry_pages", "exit_pages",
+})  # fmt: skip
 HEADER = "X-ClearAnalytics-Imported"  # "true" on an API answer whose figures include imported days
 
 
@@ -36,7 +43,7 @@ def rollup_parts(report: str) -> list[str]:
     parts = [rollup_sql.CLOSED, rollup_sql.CLOSED_MONTHS] if rollup_sql.uses_months(report) else [rollup_sql.CLOSED]
     for table in combine.tables:
         sources = [rollup_sql.stored_rows(report, table), rollup_sql.given_rows(table)]
-        if table in TABLES:
+        if table in TABLES and report in REPORTS:
             sources.append(rollup_sql.given_rows(table).replace("$open_", "$imported_"))
         parts.append(f"parts_{table} AS (\n" + "\nUNION ALL\n".join(sources) + "\n)")
     return parts
@@ -69,7 +76,7 @@ def params(conn, report: str, split: Plan) -> dict[str, list]:
     combine = rollup_sql.COMBINE[report]
     found: dict[str, list] = {}
     for table in combine.tables:
-        if table not in TABLES:
+        if table not in TABLES or report not in REPORTS:
             continue
         dimension = combine.dimension if table == "dims" else None
         values: dict[str, Any] = _spans(split) | {"imported_dimension": dimension}
@@ -80,20 +87,22 @@ def params(conn, report: str, split: Plan) -> dict[str, list]:
     return found
 
 
-def included(cur, query: Query) -> bool:
-    """Whether a report of `query` answered from rollups includes imported days: an unfiltered query over
-    closed days some of which have imported totals and no native pageview."""
+def included(cur, query: Query, report: str) -> bool:
+    """Whether `report`'s answer to `query` from rollups includes imported rows: an unfiltered query over
+    closed days that have imported rows of the report's tables (and dimension) and no native pageview."""
     from clearanalytics.stats import rollups
     from clearanalytics.stats.engine import execute_rows
 
     split = rollups.plan(query)
-    if split is None:
+    if split is None or report not in REPORTS:
         return False
-    try:
-        rows = execute_rows(cur, f"SELECT count(*) FROM ({_rows_sql('totals', None)})", _spans(split))
-    except Exception:  # noqa: BLE001 - a store without the imported tables (ClickHouse's) has no imports
-        return False
-    return bool(rows[0][0])
+    combine = rollup_sql.COMBINE[report]
+    for table in (t for t in combine.tables if t in TABLES):
+        dimension = combine.dimension if table == "dims" else None
+        sql = f"SELECT count(*) FROM ({_rows_sql(table, dimension)})"
+        if execute_rows(cur, sql, _spans(split) | {"imported_dimension": dimension})[0][0]:
+            return True
+    return False
 
 
 def in_answer(report_sql: str, query: Query) -> bool:
@@ -101,9 +110,8 @@ def in_answer(report_sql: str, query: Query) -> bool:
     what the API's X-ClearAnalytics-Imported header says. False on a store other than DuckDB."""
     from flask import current_app
 
-    combine = rollup_sql.COMBINE.get(report_sql)
     store = current_app.extensions.get("clearanalytics.store")
-    if combine is None or not set(combine.tables) & set(TABLES) or getattr(store, "name", None) != "duckdb":
+    if report_sql not in REPORTS or getattr(store, "name", None) != "duckdb":
         return False
     with store.db.reading() as cur:
-        return included(cur, query)
+        return included(cur, query, report_sql)
