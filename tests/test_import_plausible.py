@@ -219,3 +219,27 @@ def test_the_clickhouse_store_refuses_in_one_line(tmp_path):
     )
     done = cli(env, "imports", "list", "--site", "example.com", "--data-dir", data_dir)
     assert done.returncode == 1 and "cannot hold imported aggregates" in done.stderr
+
+
+def test_the_dashboard_says_when_imported_days_are_in_or_left_out(account, tmp_path):
+    from tests.conftest import PASSWORD
+    from tests.dashboard_helpers import login
+
+    path = tmp_path / "export.zip"
+    _zip(path)  # no native data at all: the dashboard shows the imported days, not the empty state
+    assert run_cli("import-plausible", "--data-dir", account.data_dir, path, "--site", account.site).exit_code == 0
+    base = f"/dashboard/{account.tenant}/{account.site}"
+    with app_on(account.data_dir, now=datetime(2026, 3, 10, 12)) as app:
+        client = app.test_client()
+        assert login(client, account.email, PASSWORD).status_code == 302
+        page = client.get(base, query_string=PERIOD).text
+        assert "These figures include days imported from Plausible" in page and 'data-report="overview"' in page
+        filtered = client.get(base, query_string=PERIOD | {"filter[page]": "/"}).text
+        assert "Days imported from Plausible are left out while a filter is set" in filtered
+        other = client.get(base, query_string={"from": "2026-02-01", "to": "2026-02-10"}).text
+        assert "imported from Plausible" not in other
+        data = client.get(base + "/data/timeseries", query_string=PERIOD)
+        assert data.headers["X-ClearAnalytics-Imported"] == "true"
+        assert [r["pageviews"] for r in data.get_json()["data"]] == [25, 9, 11]  # no native day here
+        languages = client.get(base + "/data/languages", query_string=PERIOD)
+        assert "X-ClearAnalytics-Imported" not in languages.headers
