@@ -13,7 +13,7 @@ from datetime import datetime
 from tests.app_helpers import app_on
 from tests.conftest import run_cli
 from tests.ingest_helpers import CHROME
-from tests.test_split_serve import chdb_url, cli, needs_chdb, setup_account
+from tests.test_split_serve import chdb_url, cli, needs_chdb, setup_account, token
 
 SUFFIX = "_20260301_20260303.csv"
 # CSVWithNames headers as export_queries selects them (a map select's keys come in sorted order)
@@ -243,3 +243,32 @@ def test_the_dashboard_says_when_imported_days_are_in_or_left_out(account, tmp_p
         assert [r["pageviews"] for r in data.get_json()["data"]] == [25, 9, 11]  # no native day here
         languages = client.get(base + "/data/languages", query_string=PERIOD)
         assert "X-ClearAnalytics-Imported" not in languages.headers
+
+
+def test_a_running_server_takes_the_commands_and_forgets_a_deleted_import_at_once(tmp_path, live_server):
+    """Commands forwarded to a running server (its control socket): the list, and a delete that its kept
+    answers do not outlive. (PostgreSQL accounts need a ClickHouse event store, which refuses imports.)"""
+    import requests
+
+    env: dict[str, str] = {}
+    data_dir = tmp_path / "data"
+    setup_account(env, data_dir)
+    path = tmp_path / "export.zip"
+    _zip(path)
+    done = cli(env, "import-plausible", path, "--site", "example.com", "--data-dir", data_dir)
+    assert done.returncode == 0, done.stderr
+    import_id = done.stdout.strip()
+    api_token = token(env, data_dir, "stats:read")
+    server = live_server(data_dir, env=env)
+
+    def series():
+        answer = requests.get(server.url + "/api/v1/stats/timeseries", params=PERIOD, timeout=30,
+                              headers={"Authorization": f"Bearer {api_token}"})  # fmt: skip
+        assert answer.status_code == 200, answer.text
+        return [r["pageviews"] for r in answer.json()["data"]], answer.headers.get("X-ClearAnalytics-Imported")
+
+    assert series() == ([25, 9, 11], "true")
+    listed = cli(env, "imports", "list", "--site", "example.com", "--data-dir", data_dir)  # forwarded
+    assert listed.stdout.startswith(import_id + "\tplausible\t2026-03-01\t2026-03-03\t3\t"), listed.stderr
+    assert cli(env, "imports", "delete", import_id, "--data-dir", data_dir).returncode == 0
+    assert series() == ([0, 0, 0], None)
