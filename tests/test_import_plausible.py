@@ -272,3 +272,13 @@ def test_a_running_server_takes_the_commands_and_forgets_a_deleted_import_at_onc
     assert listed.stdout.startswith(import_id + "\tplausible\t2026-03-01\t2026-03-03\t3\t"), listed.stderr
     assert cli(env, "imports", "delete", import_id, "--data-dir", data_dir).returncode == 0
     assert series() == ([0, 0, 0], None)
+
+
+def test_move_to_clickhouse_refuses_a_data_dir_with_imports(account, tmp_path):
+    path = tmp_path / "export.zip"
+    _zip(path)
+    assert run_cli("import-plausible", "--data-dir", account.data_dir, path, "--site", account.site).exit_code == 0
+    result = run_cli("move", "--data-dir", account.data_dir, "--events-url", f"chdb://{tmp_path / 'ch'}?database=x")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: the data dir holds 1 import(s) of Plausible data"), result.stderr
+    assert not (tmp_path / "ch").exists()  # refused before any target was opened
