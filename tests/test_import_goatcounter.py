@@ -123,6 +123,7 @@ def test_goatcounter_bad_files_name_line_and_field_and_store_nothing(account, tm
         (HEADER, [ROWS[0], [*ROWS[1][:11], "California", *ROWS[1][12:]]], "line 3: Location: must be a country"),
         (HEADER, [[*ROWS[0][:2], "maybe", *ROWS[0][3:]]], "line 2: Event: must be true or false"),
         (HEADER, [["", *ROWS[0][1:]]], "line 2: Path: is required"),
+        (HEADER, [ROWS[0], ["/" + "a" * 3000, *ROWS[1][1:]]], "line 3: Path: must be at most 2000 characters"),
     ]
     for number, (header, rows, message) in enumerate(cases):
         path = tmp_path / f"bad{number}.csv"

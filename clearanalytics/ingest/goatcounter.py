@@ -32,6 +32,8 @@ from urllib.parse import quote
 from clearanalytics.accounts import Site
 from clearanalytics.db import Database
 from clearanalytics.ingest.importer import ImportReport, import_documents
+from clearanalytics.ingest.payload import PayloadError, parse_payload
+from clearanalytics.ingest.urls import BadUrl, parse_page_url
 from clearanalytics.ingest.visitors import local_day
 from clearanalytics.stats.query import Query
 from clearanalytics.storage import EventStore, store_of
@@ -153,9 +155,22 @@ def check_file(path: Path, domain: str, timezone: str = "UTC") -> tuple[int, set
     for line, row in rows(path):
         doc = to_document(line, row, domain)
         if doc is not None:
+            _as_the_pipeline_will(line, doc)
             days.add(_day(doc, timezone))
         count += 1
     return count, days
+
+
+def _as_the_pipeline_will(line: int, doc: dict[str, Any]) -> None:
+    """The pipeline's own payload and URL checks, now, so that no row fails half-way through the import."""
+    fields = {"url": "Path", "name": "Path", "referrer": "Referrer"}
+    try:
+        payload = parse_payload(dict(doc), historical=True)
+        parse_page_url(payload.url, payload.hash_routing)
+    except PayloadError as exc:
+        raise GoatCounterError(f"line {line}: {fields.get(exc.field, exc.field)}: {exc}") from None
+    except BadUrl as exc:
+        raise GoatCounterError(f"line {line}: Path: {exc}") from None
 
 
 def _day(doc: dict[str, Any], timezone: str) -> date:
