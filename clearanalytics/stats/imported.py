@@ -110,8 +110,17 @@ def in_answer(report_sql: str, query: Query) -> bool:
     what the API's X-ClearAnalytics-Imported header says. False on a store other than DuckDB."""
     from flask import current_app
 
+    from clearanalytics.request_scope import until_next_write
+
     store = current_app.extensions.get("clearanalytics.store")
     if report_sql not in REPORTS or getattr(store, "name", None) != "duckdb":
+        return False
+
+    def any_imports() -> bool:
+        with store.db.reading() as cur:
+            return bool(cur.execute("SELECT EXISTS (SELECT 1 FROM imports)").fetchone()[0])
+
+    if not until_next_write("imports-exist", any_imports, keep=lambda _: True):  # most data dirs: none, one read
         return False
     with store.db.reading() as cur:
         return included(cur, query, report_sql)
