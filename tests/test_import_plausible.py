@@ -282,3 +282,13 @@ def test_move_to_clickhouse_refuses_a_data_dir_with_imports(account, tmp_path):
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: the data dir holds 1 import(s) of Plausible data"), result.stderr
     assert not (tmp_path / "ch").exists()  # refused before any target was opened
+
+
+def test_a_rollup_rebuild_neither_drops_nor_doubles_imported_days(account, tmp_path):
+    path = tmp_path / "export.zip"
+    _zip(path)
+    assert run_cli("import-plausible", "--data-dir", account.data_dir, path, "--site", account.site).exit_code == 0
+    before, _ = _get(account.data_dir, account.token, "/stats/timeseries", **PERIOD)
+    assert run_cli("rollups", "--data-dir", account.data_dir).exit_code == 0
+    after, flag = _get(account.data_dir, account.token, "/stats/timeseries", **PERIOD)
+    assert after == before and [r["pageviews"] for r in after] == [25, 9, 11] and flag == "true"
