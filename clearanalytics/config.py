@@ -118,6 +118,13 @@ SETTINGS: tuple[Setting, ...] = (
         "set with `clearanalytics tenant plan` only, and the settings page shows the plan as text.",
         boolean,
     ),
+    Setting(
+        "smtp_url",
+        "",
+        "SMTP server for email reports: smtp://user:password@host:587?starttls=true, or smtps://user:password@host:465 "
+        "(TLS from the start); empty = no email reports. The password is never logged or shown (docs/EMAIL.md).",
+    ),
+    Setting("mail_from", "", "From address of email reports, e.g. ClearAnalytics <reports@example.com>."),
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -60,7 +60,7 @@ REFERENCES: tuple[Ref, ...] = (
     *(Ref(f"rollup_{table}_months", "site_id", "site", stats=True) for table in rollup_sql.COLUMNS),
     Ref("rollup_goals", "goal_id", "goal", stats=True),
     Ref("rollup_goals_months", "goal_id", "goal", stats=True),
-    # Imported aggregates (import-plausible, migrations.m011_imports): stats, deleted with the site's events.
+    # Imported aggregates (import-plausible, migrations.m013_imports): stats, deleted with the site's events.
     Ref("imports", "site_id", "site", stats=True),
     Ref("imported_totals", "site_id", "site", stats=True),
     Ref("imported_dims", "site_id", "site", stats=True),
@@ -68,6 +68,7 @@ REFERENCES: tuple[Ref, ...] = (
     Ref("goals", "site_id", "site"),
     Ref("goals", "id", "goal"),
     Ref("salts", "site_id", "site"),
+    Ref("shared_links", "site_id", "site"),
     Ref("sites", "id", "site"),
     Ref("sites", "tenant_id", "tenant"),
     # Tenants and users, and what ties them together.
@@ -78,6 +79,11 @@ REFERENCES: tuple[Ref, ...] = (
     Ref("api_tokens", "user_id", "user"),
     Ref("sessions", "user_id", "user"),
     Ref("users", "id", "user"),
+    # Email reports (clearanalytics/mail): a user's subscriptions and the ledger of what was sent them.
+    Ref("report_subscriptions", "site_id", "site"),
+    Ref("report_subscriptions", "user_id", "user"),
+    Ref("report_sends", "site_id", "site"),
+    Ref("report_sends", "user_id", "user"),
 )
 
 

@@ -102,7 +102,7 @@ def generate(domain: str, days: int = 90, visits_per_day: int = 200, seed: int =
     extra = random.Random(seed * 7919 + 1)  # the panels added later draw apart, so the older lines stay as they were
     now = (now or datetime.now(UTC).replace(tzinfo=None)).replace(microsecond=0)
     order = itertools.count(1)
-    for day_offset in range(days, -1, -1):
+    for day_offset in range(days - 1, -1, -1):
         day_start = (now - timedelta(days=day_offset)).replace(hour=0, minute=0, second=0)
         weekday = day_start.weekday()
         growth = 0.6 + 0.4 * (days - day_offset) / max(days, 1)

@@ -341,42 +341,70 @@ def m010_locations(cur: duckdb.DuckDBPyConnection) -> None:
     m008_props(cur)
 
 
-def m011_imports(cur: duckdb.DuckDBPyConnection) -> None:
-    """Imported daily aggregates (ingest/plausible.py, stats/imported.py): Plausible's export holds per-day
-    sums, not events, so they get tables of their own beside the rollups and keep out of every rebuild.
-    `imports` lists each import (deleted as one); `imported_totals` and `imported_dims` have the columns
-    of rollup_totals and rollup_dims, so the reports add them to the closed days' parts unchanged."""
+def m011_mail(cur: duckdb.DuckDBPyConnection) -> None:
+    """Email reports (clearanalytics/mail/store.py): who wants which report of which site, and the sends ledger
+    keyed by (subscription, period), claimed before sending so that a restart or a second node never repeats one."""
+    cur.execute(MAIL_TABLES)
+
+
+MAIL_TABLES = """
+    CREATE TABLE report_subscriptions (
+        id VARCHAR PRIMARY KEY,
+        user_id VARCHAR NOT NULL,
+        site_id VARCHAR NOT NULL,
+        weekly_since TIMESTAMP,
+        monthly_since TIMESTAMP,
+        spike_threshold INTEGER,
+        created_at TIMESTAMP NOT NULL,
+        UNIQUE (user_id, site_id)
+    );
+    CREATE TABLE report_sends (
+        subscription_id VARCHAR NOT NULL,
+        site_id VARCHAR NOT NULL,
+        user_id VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        claimed_at TIMESTAMP NOT NULL,
+        claimed_by VARCHAR NOT NULL,
+        attempts INTEGER NOT NULL,
+        sent_at TIMESTAMP,
+        PRIMARY KEY (subscription_id, period)
+    );
+"""
+
+
+def m012_share(cur: duckdb.DuckDBPyConnection) -> None:
+    """Read-only public links to one site's dashboard (clearanalytics/share_links.py): only a SHA-256 of the
+    link's secret and a scrypt hash of its optional password are stored; `panels` NULL shows every panel,
+    else the comma-separated panel ids; `embed_origins` the space-separated origins that may frame it. A link's
+    tenant is its site's: it is removed with the site (deletion.REFERENCES), and with a tenant's sites."""
     cur.execute(
         """
-        CREATE TABLE imports (
+        CREATE TABLE shared_links (
             id VARCHAR PRIMARY KEY,
             site_id VARCHAR NOT NULL,
-            source VARCHAR NOT NULL,
-            file_name VARCHAR NOT NULL,
-            first_day DATE,
-            last_day DATE,
-            days INTEGER NOT NULL,
-            created_at TIMESTAMP NOT NULL
-        )
+            name VARCHAR NOT NULL,
+            secret_hash VARCHAR NOT NULL,
+            password_hash VARCHAR,
+            panels VARCHAR,
+            embed_origins VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            revoked_at TIMESTAMP
+        );
         """
     )
+
+
+def m013_imports(cur: duckdb.DuckDBPyConnection) -> None:
+    """Imported daily aggregates (ingest/plausible.py, stats/imported.py): tables of their own beside the rollups,
+    out of every rebuild; `imported_totals`/`imported_dims` have rollup_totals'/rollup_dims' columns plus import_id."""
+    ids, sums = "import_id VARCHAR NOT NULL, site_id VARCHAR NOT NULL, day DATE NOT NULL", "BIGINT NOT NULL"
     cur.execute(
-        """
-        CREATE TABLE imported_totals (
-            import_id VARCHAR NOT NULL, site_id VARCHAR NOT NULL, day DATE NOT NULL,
-            visitors BIGINT NOT NULL, pageviews BIGINT NOT NULL, sessions BIGINT NOT NULL,
-            bounces BIGINT NOT NULL, total_duration BIGINT NOT NULL
-        )
-        """
-    )
-    cur.execute(
-        """
-        CREATE TABLE imported_dims (
-            import_id VARCHAR NOT NULL, site_id VARCHAR NOT NULL, day DATE NOT NULL,
-            dimension VARCHAR NOT NULL, v1 VARCHAR, v2 VARCHAR, v3 VARCHAR,
-            visitors BIGINT NOT NULL, pageviews BIGINT NOT NULL, total_duration BIGINT NOT NULL
-        )
-        """
+        "CREATE TABLE imports (id VARCHAR PRIMARY KEY, site_id VARCHAR NOT NULL, source VARCHAR NOT NULL, file_name "
+        "VARCHAR NOT NULL, first_day DATE, last_day DATE, days INTEGER NOT NULL, created_at TIMESTAMP NOT NULL);"
+        f"CREATE TABLE imported_totals ({ids}, visitors {sums}, pageviews {sums}, sessions {sums}, bounces {sums}, "
+        f"total_duration {sums});"
+        f"CREATE TABLE imported_dims ({ids}, dimension VARCHAR NOT NULL, v1 VARCHAR, v2 VARCHAR, v3 VARCHAR, "
+        f"visitors {sums}, pageviews {sums}, total_duration {sums})"
     )
 
 
@@ -391,7 +419,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     m008_props,
     m008_panels,
     m010_locations,
-    m011_imports,
+    m011_mail,
+    m012_share,
+    m013_imports,
 )
 
 

@@ -305,7 +305,7 @@ def test_viewer_cannot_open_admin_settings(chromium, server):
         assert page.locator("h1").inner_text() == "Not allowed"
     page.goto("/dashboard/acme/settings")
     assert page.url.endswith("/settings/account")
-    assert page.locator(".settings-nav a").all_inner_texts() == ["My account"]
+    assert page.locator(".settings-nav a").all_inner_texts() == ["Email reports", "My account"]
 
 
 @pytest.mark.parametrize(

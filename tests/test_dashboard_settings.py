@@ -187,7 +187,7 @@ def test_every_template_renders(app, client, account):
     try:
         client.get("/dashboard/acme/example.com")
         client.get("/dashboard/acme/example.com?filter[page]=/")
-        for page in ("sites", "goals", "tokens", "members", "tenant", "account"):
+        for page in ("sites", "goals", "tokens", "shared-links", "members", "tenant", "account", "reports"):
             client.get(f"/dashboard/acme/settings/{page}")
         goals_page = client.get("/dashboard/acme/settings/goals").text
         site_id = re.search(r'<option value="([0-9A-Z]+)" selected>', goals_page).group(1)
@@ -201,6 +201,9 @@ def test_every_template_renders(app, client, account):
         site_id = re.search(r"settings/sites/([0-9A-Z]+)", client.get("/dashboard/acme/settings/sites").text).group(1)
         client.get(f"/dashboard/acme/settings/sites/{site_id}")
         client.get("/dashboard/acme/settings/danger")
+        links = "/dashboard/acme/settings/shared-links"
+        post(client, links, {"site": "example.com", "name": "L", "password": "long-enough", "all_panels": "on"})
+        app.test_client().get(re.search(r"data-share-url>[^<]*(/share/[^<]+)<", client.get(links).text).group(1))
         client.get("/dashboard/acme/nosuch.example")
         app.test_client().get("/login")
         # The empty state appears for a site without data.

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from clearanalytics import accounts, deletion
+from clearanalytics import accounts, deletion, share_links
 from clearanalytics.db import Database
 from tests.conftest import PASSWORD, copy_data_dir, make_account, run_cli
 from tests.dashboard_helpers import login, page_csrf
@@ -79,6 +79,15 @@ def build(tmp_path) -> dict:
     for domain in SITES:
         _ok("goal", "add", "--site", domain, "--name", "Signup page", "--path", "/signup", *d)
         _ok("goal", "add", "--site", domain, "--name", "Signup", "--event", "signup", *d)
+    db = Database.in_data_dir(data_dir)
+    try:  # a shared link per site (there is no CLI command for them)
+        with db.transaction() as cur:
+            for domain in SITES:
+                share_links.create_link(
+                    cur, accounts.get_site(cur, domain), f"Link {domain}", "key", password="pw-long-1"
+                )
+    finally:
+        db.close()
     lines = tmp_path / "events.jsonl"
     lines.write_text("".join(json.dumps(doc) + "\n" for domain in SITES for doc in _lines(domain)))
     imported = _ok("import", lines, "--workers", "1", *d)
@@ -88,7 +97,29 @@ def build(tmp_path) -> dict:
         _plausible_zip(export)
         _ok("import-plausible", export, "--site", domain, *d)
     _ok("rollups", *d)
+    _subscribe_every_member(data_dir)
     return {"data_dir": data_dir, "tokens": tokens}
+
+
+def _subscribe_every_member(data_dir) -> None:
+    """Every member subscribed to the email reports of each site of their tenants, one week sent each
+    (clearanalytics/mail): a removal must take those rows too."""
+    from clearanalytics.mail import store
+
+    db = Database.in_data_dir(data_dir)
+    try:
+        with db.transaction() as cur:
+            subs = [
+                store.save_subscription(cur, user.id, site.id, weekly=True, monthly=False, threshold=None, now=NOW)
+                for tenant in accounts.list_tenants(cur)
+                for user, _role in accounts.tenant_members(cur, tenant.id)
+                for site in accounts.list_sites(cur, tenant.id)
+            ]
+        for sub in subs:
+            assert store.claim(db, sub, "week:2026-01-05", NOW, "tests")
+            store.mark_sent(db, sub.id, "week:2026-01-05", NOW)
+    finally:
+        db.close()
 
 
 @pytest.fixture(scope="module")

@@ -225,6 +225,7 @@ def test_a_chunk_is_a_top_n_that_reads_a_small_part_of_a_large_table(tmp_path):
             cur.execute(
                 "INSERT INTO pageviews SELECT printf('%08d', i) || repeat('0', 18), ?, 'v', 's', 'h', '/', NULL, "
                 "'direct', 'direct', NULL, NULL, NULL, NULL, NULL, NULL, 'Chrome', 'macOS', 'desktop', NULL, 0, NULL, "
+                "NULL, NULL, NULL, "  # country_code, region, city
                 "TIMESTAMP '2026-01-01' + to_seconds(i) FROM range(?) t(i) ORDER BY i",
                 [site_id, rows],
             )

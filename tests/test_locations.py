@@ -105,14 +105,19 @@ def test_the_dataset_has_every_kind_of_location(dataset):
     assert "JP-13" not in {r["region"] for r in expected.cities()}
 
 
-def test_the_reports_are_extensions_with_a_table_panel():
+def test_the_reports_are_extensions_sharing_the_locations_panel():
+    """One panel for the three (a map beside a table with a tab each: tests/test_worldmap.py drives it)."""
+    from pathlib import Path
+
     from clearanalytics.stats import registry
 
-    for name, position in (("countries", 92), ("regions", 94), ("cities", 96)):
+    template = (Path(__file__).resolve().parent.parent / "templates" / "widgets" / "locations.html").read_text()
+    for name in ("countries", "regions", "cities"):
         report = registry.REPORTS[name]
         assert report.extension and report.api and report.mcp is None
-        assert report.panel.position == position and report.panel.id == name
-    assert [c[3] for c in registry.REPORTS["cities"].panel.columns[:3]] == ["country", "region", "city"]
+        assert report.panel == "widgets/locations.html" and f'("{name}", ' in template  # its tab
+    for dim in ("country", "region", "city"):  # each table's filter dimension
+        assert f'"text", "{dim}", ' in template
 
 
 def test_an_unknown_location_filter_value_is_an_empty_answer_and_a_bad_dimension_still_422(client, dataset):
@@ -130,8 +135,8 @@ def test_m010_adds_the_columns_and_rebuilds_the_traffic_rollups(tmp_path):
 
     con = duckdb.connect(str(tmp_path / "old.duckdb"))
     cur = con.cursor()
-    m010 = migrations.MIGRATIONS.index(migrations.m010_locations)  # later migrations come after it
-    migrations.migrate(cur, upto=m010)
+    before = migrations.MIGRATIONS.index(migrations.m010_locations)  # migrations after it may follow
+    migrations.migrate(cur, upto=before)
     cur.execute("INSERT INTO tenants (id, slug, name, created_at) VALUES ('t', 't', 'T', now())")
     cur.execute("INSERT INTO sites (id, tenant_id, domain, timezone, currency, created_at) "
                 "VALUES ('s', 't', 'a.example', 'UTC', 'EUR', now())")  # fmt: skip
@@ -142,8 +147,7 @@ def test_m010_adds_the_columns_and_rebuilds_the_traffic_rollups(tmp_path):
     )
     cur.execute("INSERT INTO rollup_days VALUES ('s', 'traffic', DATE '2026-01-05', now())")
     cur.execute("INSERT INTO rollup_days VALUES ('s', 'goals', DATE '2026-01-05', now())")
-    assert migrations.migrate(cur) == [m.__name__ for m in migrations.MIGRATIONS[m010:]]
-    assert migrations.MIGRATIONS[m010].__name__ == "m010_locations"
+    assert migrations.migrate(cur) == [m.__name__ for m in migrations.MIGRATIONS[before:]]
     columns = [
         r[0]
         for r in cur.execute(

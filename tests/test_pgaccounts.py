@@ -20,7 +20,7 @@ from clearanalytics.config import ConfigError
 from clearanalytics.db import Database
 from clearanalytics.migrations import SchemaTooNewError
 from clearanalytics.pgaccounts import AccountsConfigError, PgDatabase, parse_accounts_url, to_psycopg
-from clearanalytics.pgaccounts.schema import LEDGER
+from clearanalytics.pgaccounts.schema import LEDGER, PG_MIGRATIONS
 from clearanalytics.storage import ACCOUNT_TABLES
 from clearanalytics.web_auth import verify_token
 from tests.conftest import PASSWORD, run_cli_subprocess
@@ -126,13 +126,16 @@ def test_the_adapter_runs_both_placeholder_styles_and_literal_percents_on_postgr
 # --- the schema: its own migrations and ledger, the DuckDB file's accounts tables column for column --------
 
 
+PG_NAMES = [m.__name__ for m in PG_MIGRATIONS]  # p001_accounts, then one per accounts change (p002_mail: email reports)
+
+
 def _columns(cur, sql: str, table: str) -> list[str]:
     return [r[0] for r in cur.execute(sql, [table]).fetchall()]
 
 
 def test_the_accounts_schema_matches_the_duckdb_files_column_for_column(pg_url, tmp_path):
     db = PgDatabase(pg_url)
-    assert db.applied_migrations == ["p001_accounts"]
+    assert db.applied_migrations == PG_NAMES
     duck = Database(tmp_path / "c.duckdb")
     order = "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position"
     with db.reading() as pg, duck.reading() as dk:
@@ -142,7 +145,9 @@ def test_the_accounts_schema_matches_the_duckdb_files_column_for_column(pg_url, 
         assert [t[0] for t in tables] == sorted([*ACCOUNT_TABLES, LEDGER])
         for table in ACCOUNT_TABLES:
             assert _columns(pg, order, table) == _columns(dk, order, table), table
-        assert pg.execute(f"SELECT version, name FROM {LEDGER}").fetchall() == [(1, "p001_accounts")]
+        assert pg.execute(f"SELECT version, name FROM {LEDGER} ORDER BY version").fetchall() == list(
+            enumerate(PG_NAMES, 1)
+        )
     duck.close()
     db.close()
     again = PgDatabase(pg_url)
@@ -163,9 +168,9 @@ def test_two_nodes_starting_at_once_migrate_the_accounts_once(pg_url):
         t.start()
     for t in threads:
         t.join(60)
-    assert sorted(d.applied_migrations for d in opened) == [[], ["p001_accounts"]]
+    assert sorted(d.applied_migrations for d in opened) == [[], PG_NAMES]
     with opened[0].reading() as cur:
-        assert cur.execute(f"SELECT count(*) FROM {LEDGER}").fetchone() == (1,)
+        assert cur.execute(f"SELECT count(*) FROM {LEDGER}").fetchone() == (len(PG_NAMES),)
     for d in opened:
         d.close()
 
@@ -173,8 +178,8 @@ def test_two_nodes_starting_at_once_migrate_the_accounts_once(pg_url):
 def test_an_accounts_database_from_a_newer_version_is_refused(pg_url):
     PgDatabase(pg_url).close()
     with PgDatabase(pg_url).transaction() as cur:
-        cur.execute(f"INSERT INTO {LEDGER} VALUES (2, 'p002_future', now())")
-    with pytest.raises(SchemaTooNewError, match=r"schema 2, this version knows 1"):
+        cur.execute(f"INSERT INTO {LEDGER} VALUES (?, 'p999_future', now())", [len(PG_NAMES) + 1])
+    with pytest.raises(SchemaTooNewError, match=rf"schema {len(PG_NAMES) + 1}, this version knows {len(PG_NAMES)}"):
         PgDatabase(pg_url)
 
 
@@ -451,7 +456,8 @@ def test_removing_members_and_a_tenant_deletes_the_same_rows_on_both_engines(eng
         removal = deletion.plan_tenant_removal(cur, team["beta"])  # its last member goes with it
         assert removal.deleted_users == ["viewer@example.com"]
         deletion.apply(cur, removal)
-        assert removal.rows == {"api_tokens": 1, "memberships": 1, "sessions": 0, "sites": 0, "tenants": 1, "users": 1}
+        assert removal.rows == {"api_tokens": 1, "memberships": 1, "report_sends": 0, "report_subscriptions": 0,
+                                "sessions": 0, "sites": 0, "tenants": 1, "users": 1}  # fmt: skip
         assert _left(cur) == {
             "tenants": [("acme",)],
             "users": [("owner@example.com",)],

@@ -11,7 +11,7 @@ import click
 from clearanalytics.cli import CliError, data_dir_option, main, prepare_data_dir
 from clearanalytics.cli.admin import ensure_account
 from clearanalytics.cli.control import ControlServer
-from clearanalytics.config import SETTINGS_BY_NAME, load_config
+from clearanalytics.config import SETTINGS_BY_NAME, ConfigError, load_config
 from clearanalytics.db import DatabaseLockedError
 from clearanalytics.permissions import restrict_umask
 from clearanalytics.serve_channel import install_channel
@@ -50,6 +50,13 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
         app = create_app({"data_dir": str(data_dir), "threads": threads})
     except (DatabaseLockedError, EventStoreInUseError) as exc:
         raise CliError(str(exc)) from None
+    from clearanalytics.mail.scheduler import scheduler_for
+
+    try:
+        reports = scheduler_for(app.extensions["clearanalytics.db"], app.config)  # None: smtp_url unset
+    except ConfigError as exc:
+        close_stores(app.extensions["clearanalytics.db"], app.extensions["clearanalytics.store"])
+        raise CliError(str(exc)) from None
     pool = admission.install(app)  # `threads` workers, `request_queue` waiting, the rest 503
     try:
         server = waitress.create_server(
@@ -73,6 +80,8 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
     control.start()
     retention = RetentionTimer(app.extensions["clearanalytics.db"], store=app.extensions["clearanalytics.store"])
     retention.start()
+    if reports is not None:
+        reports.start()  # email reports (docs/EMAIL.md): claimed before sending, so a restart repeats none
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"ClearAnalytics listening on http://{shown_host}:{server.effective_port}", err=False)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
@@ -82,6 +91,8 @@ def run_server(data_dir: Path, host: str, port: int, threads: int | None) -> Non
         pass
     finally:
         retention.stop()
+        if reports is not None:
+            reports.stop()
         _shut_down(app, server, control)
 
 

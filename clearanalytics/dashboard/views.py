@@ -8,6 +8,7 @@ parsed into the Query like the API's, and applied by the stats engine, never in 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from flask import g, jsonify, render_template, request, url_for
@@ -50,6 +51,8 @@ FILTER_LABELS = {
 }
 STATE_KEYS = ("period", "from", "to", "interval")
 INTERVAL_LABELS = (("day", "Days"), ("week", "Weeks"), ("month", "Months"))
+# The fixed widgets beside the registry's table panels; a shared link may show only some of them.
+WIDGETS = ("kpis", "chart", "realtime", "ecommerce", "locations", "properties")
 
 
 @dataclass(frozen=True)
@@ -133,9 +136,11 @@ def plain_error(exc: QueryError, state: dict[str, str]) -> str:
     return "That period is not one the dashboard knows."
 
 
-@bp.get("/dashboard/<tenant>/<domain>")
-def analytics(tenant: str, domain: str):
-    site = g.site
+def view_context(site, page_url: Callable[..., str]) -> dict:
+    """What the analytics view of `site` shows, whoever looks: the period, its filters and their links.
+
+    `page_url(**state)` is the view's own URL with that state: the dashboard's, or a shared link's
+    (dashboard/shared.py), so both faces render the same page from one implementation."""
     state = view_state()
     error = range_error = typed_range = None
     try:
@@ -148,50 +153,60 @@ def analytics(tenant: str, domain: str):
         query = parse_query(state, [site], now=api_now())
     interval = state.get("interval") or chart_interval(query)
     query = replace(query, interval=interval)
-    status = store_of(get_db()).installation(site.id, api_now(), cur=get_cursor())
     filters = _filter_state(state)
     chips = [
         FilterChip(
             key[7:-1],
             filter_label(key[7:-1]),
             value or "(none)",
-            analytics_url(**{k: v for k, v in state.items() if k != key}),
+            page_url(**{k: v for k, v in state.items() if k != key}),
         )
         for key, value in sorted(filters.items())
     ]
     interval_links = (
         []
         if query.hourly
-        else [(code, label, analytics_url(**(state | {"interval": code}))) for code, label in INTERVAL_LABELS]
+        else [(code, label, page_url(**(state | {"interval": code}))) for code, label in INTERVAL_LABELS]
     )
-    period_links = [(p.code, p.label, analytics_url(period=p.code, **filters)) for p in periods.PERIODS]
-    site_links = [(s.domain, analytics_url(domain=s.domain, **_period_state(state))) for s in g.sites]
+    return {
+        "site": site,
+        "query": query,
+        "state": state,
+        "query_state": state,
+        "interval_links": interval_links,
+        "partial_last": last_bucket_running(query, site),
+        "filters": filters,
+        "chips": chips,
+        "error": error,
+        "range_error": range_error,
+        "typed_range": typed_range,
+        "status": store_of(get_db()).installation(site.id, api_now(), cur=get_cursor()),
+        "period_links": [(p.code, p.label, page_url(period=p.code, **filters)) for p in periods.PERIODS],
+        "range_label": range_label(query),
+        "base_url": page_url(),
+        "clear_url": page_url(**_period_state(state)),
+        "panels": {group: registry.panels(group) for group in ("main", "ecommerce")},
+        "widgets": WIDGETS,
+        "shared": None,
+        "imported": _imported_note(query),
+    }
+
+
+@bp.get("/dashboard/<tenant>/<domain>")
+def analytics(tenant: str, domain: str):
+    site = g.site
+    context = view_context(site, analytics_url)
+    site_links = [(s.domain, analytics_url(domain=s.domain, **_period_state(context["state"]))) for s in g.sites]
     tenant_links = [
         (t.name, url_for("dashboard.tenant_home", tenant=t.slug), t.slug == g.tenant.slug)
         for t, _role in accounts.user_tenants(get_cursor(), g.user.id)
     ]
     return render_template(
         "analytics.html",
-        site=site,
-        query=query,
-        state=state,
-        interval_links=interval_links,
-        partial_last=last_bucket_running(query, site),
-        filters=filters,
-        chips=chips,
-        error=error,
-        range_error=range_error,
-        typed_range=typed_range,
-        status=status,
-        period_links=period_links,
-        range_label=range_label(query),
         site_links=site_links,
         tenant_links=tenant_links,
         data_base=url_for("dashboard.analytics", tenant=g.tenant.slug, domain=site.domain) + "/data/",
-        base_url=analytics_url(),
-        clear_url=analytics_url(**_period_state(state)),
-        panels={group: registry.panels(group) for group in ("main", "ecommerce")},
-        imported=_imported_note(query),
+        **context,
     )
 
 
@@ -217,22 +232,27 @@ def installation_json(status: site_status.Installation) -> dict:
 @bp.get("/dashboard/<tenant>/<domain>/data/<path:report>")
 def data(tenant: str, domain: str, report: str):
     """One widget's numbers, as JSON, straight from the report registry (any report, panel or not)."""
+    return data_answer(g.site, report, request.args)
+
+
+def data_answer(site, report: str, args: Mapping[str, str]):
+    """Report `report` of `site` for the view's `args`: the one data route of the dashboard and of shared links."""
     if report == "current-visitors":
-        query = parse_query({}, [g.site], now=api_now())
+        query = parse_query({}, [site], now=api_now())
         return jsonify(data={"visitors": stats.current_visitors(get_cursor(), query)})
     if report == "comparison":
         try:
-            query = parse_query(request.args, [g.site], now=api_now())
+            query = parse_query(args, [site], now=api_now())
         except QueryError as exc:
             return json_error(422, exc.message, exc.field)
         return jsonify(data=comparison.coverage(get_cursor(), query))
     if report == "installation":
-        return jsonify(data=installation_json(store_of(get_db()).installation(g.site.id, api_now(), cur=get_cursor())))
+        return jsonify(data=installation_json(store_of(get_db()).installation(site.id, api_now(), cur=get_cursor())))
     found = stats.REPORTS.get(report)
     if found is None:
         return json_error(404, f"Unknown report {report!r}.")
     try:
-        query = parse_query(request.args, [g.site], now=api_now())
+        query = parse_query(args, [site], now=api_now())
     except QueryError as exc:
         return json_error(422, exc.message, exc.field)
     rows = found(get_cursor(), query)

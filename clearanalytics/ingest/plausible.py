@@ -3,7 +3,7 @@
 The ZIP is Plausible's own (plausible/analytics, lib/plausible/exports.ex `export_queries`): one
 CSVWithNames file per `imported_*` table, named `imported_<table>.csv` or, for a date range,
 `imported_<table>_YYYYMMDD_YYYYMMDD.csv`. The rows are per-day sums, not events, so they cannot go
-through the pipeline: they become rows of `imported_totals` and `imported_dims` (migrations.m011_imports),
+through the pipeline: they become rows of `imported_totals` and `imported_dims` (migrations.m013_imports),
 whose columns are rollup_totals' and rollup_dims', and the reports add them to the closed days that
 have no native data (stats/imported.py). Columns are read by their header names (extra ones ignored),
 so the same reader takes exports of older and newer Plausible versions that kept these names.

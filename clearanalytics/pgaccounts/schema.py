@@ -106,7 +106,34 @@ def p001_accounts(cur: Any) -> None:
     )
 
 
-PG_MIGRATIONS: tuple[PgMigration, ...] = (p001_accounts,)
+def p002_mail(cur: Any) -> None:
+    """Email reports: the same two tables as the DuckDB file's m011_mail, column for column."""
+    from clearanalytics.migrations import MAIL_TABLES
+
+    cur.execute(MAIL_TABLES)
+
+
+def p003_share(cur: Any) -> None:
+    """Shared links, as migrations.m009_share makes them in the DuckDB file."""
+    cur.execute(
+        """
+        CREATE TABLE shared_links (
+            id VARCHAR PRIMARY KEY,
+            site_id VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            secret_hash VARCHAR NOT NULL,
+            password_hash VARCHAR,
+            panels VARCHAR,
+            embed_origins VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            revoked_at TIMESTAMP
+        );
+        CREATE INDEX shared_links_site ON shared_links (site_id);
+        """
+    )
+
+
+PG_MIGRATIONS: tuple[PgMigration, ...] = (p001_accounts, p002_mail, p003_share)
 
 
 def _version(cur: Any) -> int:

@@ -271,14 +271,10 @@ RECORDS: tuple[Report, ...] = (
         (*fields, VISITORS, PAGEVIEWS), limit=True, title=title, noun=noun, label_field=fields[-1].name,
         metric="visitors", extension=True,
         panel="widgets/locations.html",  # one panel for the three: a world map beside a table with a tab each
-    ) for name, title, noun, note, fields, columns, position in (
-        ("countries", "Countries", "country", " (country_code null: an unknown location)", (COUNTRY,),
-         (("country_code", "Country", "text", "country"),), 92),
-        ("regions", "Regions", "region", ", of the pageviews with a known region", (COUNTRY, REGION),
-         (("country_code", "Country", "text", "country"), ("region", "Region", "text", "region")), 94),
-        ("cities", "Cities", "city", ", of the pageviews with a known city", (COUNTRY, CITY_REGION, CITY),
-         (("country_code", "Country", "text", "country"), ("region", "Region", "text", "region"),
-          ("city", "City", "text", "city")), 96),
+    ) for name, title, noun, note, fields in (
+        ("countries", "Countries", "country", " (country_code null: an unknown location)", (COUNTRY,)),
+        ("regions", "Regions", "region", ", of the pageviews with a known region", (COUNTRY, REGION)),
+        ("cities", "Cities", "city", ", of the pageviews with a known city", (COUNTRY, CITY_REGION, CITY)),
     )),
     realtime.RealtimeReport(
         "realtime", "last_30_minutes",  # sql: stats.realtime is the module; stats.last_30_minutes(cur, query)

@@ -50,6 +50,8 @@ if TYPE_CHECKING:
 
 EVENT_TABLES = ("pageviews", "events", "ecommerce_events", "goal_completions")
 ACCOUNT_TABLES = ("tenants", "sites", "users", "memberships", "api_tokens", "goals", "sessions", "salts")
+ACCOUNT_TABLES += ("shared_links",)  # shared links (clearanalytics/dashboard/share_links.py)
+ACCOUNT_TABLES += ("report_subscriptions", "report_sends")  # email reports (clearanalytics/mail)
 
 
 class StorageConfigError(ConfigError, ValueError):
