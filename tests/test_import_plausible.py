@@ -246,8 +246,8 @@ def test_the_dashboard_says_when_imported_days_are_in_or_left_out(account, tmp_p
 
 
 def test_a_running_server_takes_the_commands_and_forgets_a_deleted_import_at_once(tmp_path, live_server):
-    """Commands forwarded to a running server (its control socket): the list, and a delete that its kept
-    answers do not outlive. (PostgreSQL accounts need a ClickHouse event store, which refuses imports.)"""
+    """Commands forwarded to a running server (its control socket): an import and a delete that its kept
+    answers do not outlive, and the list. (PostgreSQL accounts need a ClickHouse event store, which refuses imports.)"""
     import requests
 
     env: dict[str, str] = {}
@@ -255,9 +255,6 @@ def test_a_running_server_takes_the_commands_and_forgets_a_deleted_import_at_onc
     setup_account(env, data_dir)
     path = tmp_path / "export.zip"
     _zip(path)
-    done = cli(env, "import-plausible", path, "--site", "example.com", "--data-dir", data_dir)
-    assert done.returncode == 0, done.stderr
-    import_id = done.stdout.strip()
     api_token = token(env, data_dir, "stats:read")
     server = live_server(data_dir, env=env)
 
@@ -267,6 +264,10 @@ def test_a_running_server_takes_the_commands_and_forgets_a_deleted_import_at_onc
         assert answer.status_code == 200, answer.text
         return [r["pageviews"] for r in answer.json()["data"]], answer.headers.get("X-ClearAnalytics-Imported")
 
+    assert series() == ([0, 0, 0], None)  # read, and kept, before the import
+    done = cli(env, "import-plausible", path, "--site", "example.com", "--data-dir", data_dir)  # forwarded
+    assert done.returncode == 0, done.stderr
+    import_id = done.stdout.strip()
     assert series() == ([25, 9, 11], "true")
     listed = cli(env, "imports", "list", "--site", "example.com", "--data-dir", data_dir)  # forwarded
     assert listed.stdout.startswith(import_id + "\tplausible\t2026-03-01\t2026-03-03\t3\t"), listed.stderr

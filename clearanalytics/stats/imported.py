@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from clearanalytics.db import write_version
 from clearanalytics.stats import rollup_sql
 from clearanalytics.stats.query import Query
 from clearanalytics.stats.rollup_plan import Plan
@@ -69,18 +70,32 @@ def _spans(split: Plan) -> dict[str, list]:
     }
 
 
-def params(conn, report: str, split: Plan) -> dict[str, list]:
+_PRESENT: dict[str, tuple[int, bool]] = {}  # database path -> (write_version, whether it holds any import)
+
+
+def _any_imports(conn, path: str) -> bool:
+    """Whether the database holds an import, read once per write: most hold none, and a rollup read then
+    costs nothing more. One process writes a DuckDB file, so its write_version sees every import."""
+    version = write_version(path)
+    known = _PRESENT.get(path)
+    if known is None or known[0] != version:
+        known = _PRESENT[path] = (version, bool(conn.execute("SELECT EXISTS (SELECT 1 FROM imports)").fetchone()[0]))
+    return known[1]
+
+
+def params(conn, report: str, split: Plan, path: str) -> dict[str, list]:
     """The imported rows of the report's tables on the split's closed days without native data, as lists."""
     from clearanalytics.stats.engine import execute_rows
 
     combine = rollup_sql.COMBINE[report]
     found: dict[str, list] = {}
+    present = report in REPORTS and _any_imports(conn, path)
     for table in combine.tables:
         if table not in TABLES or report not in REPORTS:
             continue
         dimension = combine.dimension if table == "dims" else None
         values: dict[str, Any] = _spans(split) | {"imported_dimension": dimension}
-        rows = execute_rows(conn, _rows_sql(table, dimension), values)
+        rows = execute_rows(conn, _rows_sql(table, dimension), values) if present else []
         names = ("site_id", "day") + rollup_sql.COLUMNS[table]
         columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in names]
         found |= {param(table, name): column for name, column in zip(names, columns, strict=True)}

@@ -204,7 +204,7 @@ def _read(conn, path: str, query: Query, report: str, split: Plan, extra: dict) 
     params |= {"limit": query.limit, "query_sites": query.site_ids} | engine.GOALS_UNKNOWN | extra
     for table in rollup_sql.COMBINE[report].tables:
         params |= _open_rows(conn, _normal(path), report, table, pieces, version)
-    params |= imported.params(conn, report, split)  # days without native data (stats/imported.py)
+    params |= imported.params(conn, report, split, path)  # days without native data (stats/imported.py)
     return engine.execute(conn, _statement(report), params)
 
 
