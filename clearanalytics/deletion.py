@@ -60,6 +60,10 @@ REFERENCES: tuple[Ref, ...] = (
     *(Ref(f"rollup_{table}_months", "site_id", "site", stats=True) for table in rollup_sql.COLUMNS),
     Ref("rollup_goals", "goal_id", "goal", stats=True),
     Ref("rollup_goals_months", "goal_id", "goal", stats=True),
+    # Imported aggregates (import-plausible, migrations.m013_imports): stats, deleted with the site's events.
+    Ref("imports", "site_id", "site", stats=True),
+    Ref("imported_totals", "site_id", "site", stats=True),
+    Ref("imported_dims", "site_id", "site", stats=True),
     # The site itself, its settings and its visitor-hash salts.
     Ref("goals", "site_id", "site"),
     Ref("goals", "id", "goal"),
@@ -127,7 +131,7 @@ class Removal:
 
 def _on_event_side(table: str) -> bool:
     """Event rows and what is derived from them: deleted by the event store (clearanalytics.storage)."""
-    return table in EVENT_TABLES or table.startswith("rollup_")
+    return table in EVENT_TABLES or table.startswith(("rollup_", "imported_")) or table == "imports"
 
 
 def _refs(stats_only: bool) -> list[Ref]:

@@ -357,6 +357,20 @@ def m012_share(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute(SHARED_LINKS_TABLE)
 
 
+def m013_imports(cur: duckdb.DuckDBPyConnection) -> None:
+    """Imported daily aggregates (ingest/plausible.py, stats/imported.py): tables of their own beside the rollups,
+    out of every rebuild; `imported_totals`/`imported_dims` have rollup_totals'/rollup_dims' columns plus import_id."""
+    ids, sums = "import_id VARCHAR NOT NULL, site_id VARCHAR NOT NULL, day DATE NOT NULL", "BIGINT NOT NULL"
+    cur.execute(
+        "CREATE TABLE imports (id VARCHAR PRIMARY KEY, site_id VARCHAR NOT NULL, source VARCHAR NOT NULL, file_name "
+        "VARCHAR NOT NULL, first_day DATE, last_day DATE, days INTEGER NOT NULL, created_at TIMESTAMP NOT NULL);"
+        f"CREATE TABLE imported_totals ({ids}, visitors {sums}, pageviews {sums}, sessions {sums}, bounces {sums}, "
+        f"total_duration {sums});"
+        f"CREATE TABLE imported_dims ({ids}, dimension VARCHAR NOT NULL, v1 VARCHAR, v2 VARCHAR, v3 VARCHAR, "
+        f"visitors {sums}, pageviews {sums}, total_duration {sums})"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_accounts,
     m002_tracking,
@@ -370,6 +384,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m010_locations,
     m011_mail,
     m012_share,
+    m013_imports,
 )
 
 

@@ -20,6 +20,7 @@ from clearanalytics.db import Database
 from tests.conftest import PASSWORD, copy_data_dir, make_account, run_cli
 from tests.dashboard_helpers import login, page_csrf
 from tests.ingest_helpers import CHROME, IngestClient
+from tests.test_import_plausible import _zip as _plausible_zip
 
 NOW = datetime.now(UTC).replace(tzinfo=None)
 # domain -> (tenant, pageviews on closed days, custom "signup" events, purchases (transaction, value))
@@ -91,6 +92,10 @@ def build(tmp_path) -> dict:
     lines.write_text("".join(json.dumps(doc) + "\n" for domain in SITES for doc in _lines(domain)))
     imported = _ok("import", lines, "--workers", "1", *d)
     assert "dropped 0" in imported.stderr and "bad lines 0" in imported.stderr, imported.stderr
+    for domain in SITES:  # imported aggregates (import-plausible) are stats of their site too
+        export = tmp_path / f"{domain}.zip"
+        _plausible_zip(export)
+        _ok("import-plausible", export, "--site", domain, *d)
     _ok("rollups", *d)
     _subscribe_every_member(data_dir)
     return {"data_dir": data_dir, "tokens": tokens}

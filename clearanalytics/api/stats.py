@@ -15,6 +15,7 @@ from clearanalytics.accounts import Site
 from clearanalytics.api.auth import bp, tenant_sites
 from clearanalytics.request_scope import get_cursor
 from clearanalytics.request_scope import now as api_now
+from clearanalytics.stats import imported
 from clearanalytics.stats.registry import api_reports
 from clearanalytics.web_auth import require_token
 from clearanalytics.web_errors import json_error
@@ -35,7 +36,10 @@ def _stats_view(report: stats.Report):
             if not request.args.get(name):
                 raise stats.QueryError(name, f"The {name} field is required.")
         query = request_query(tenant_sites(request.args.get("domain")))
-        return jsonify(data=report(get_cursor(), query))
+        response = jsonify(data=report(get_cursor(), query))
+        if imported.in_answer(report.sql, query):  # days of an import-plausible without native data
+            response.headers[imported.HEADER] = "true"
+        return response
 
     view.__name__ = "stats_" + report.name.replace("/", "_").replace("-", "_")
     view.__doc__ = f"GET /api/v1{report.path}: {report.summary}"

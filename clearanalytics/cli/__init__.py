@@ -148,4 +148,4 @@ def main() -> None:
     restrict_umask()  # the database, its WAL, the spool and the key are private whatever the caller's umask
 
 
-from clearanalytics.cli import admin, maintenance, move, removal, reports, rollups, serve, tracking  # noqa: E402,F401  (registers commands)
+from clearanalytics.cli import admin, imports, maintenance, move, removal, reports, rollups, serve, tracking  # noqa: E402,F401  (registers commands)

@@ -81,6 +81,17 @@ def _first_line(exc: BaseException, secret: str = "") -> str:
 # --- the source: the data dir's DuckDB file ------------------------------------------------------
 
 
+def _refuse_imports(db: Database) -> None:
+    """Imported aggregates (import-plausible) live beside DuckDB's rollups; ClickHouse has no such tables."""
+    with db.reading() as cur:
+        count = cur.execute("SELECT count(*) FROM imports").fetchone()[0]
+    if count:
+        raise CliError(
+            f"the data dir holds {count} import(s) of Plausible data, which the ClickHouse store cannot hold; "
+            "delete them first (clearanalytics imports list / delete) or keep the DuckDB store"
+        )
+
+
 @contextmanager
 def _source(data_dir: Path) -> Iterator[Database]:
     """The data dir's database, held for the whole move; refused while a server holds it."""
@@ -396,6 +407,8 @@ def move_command(
     if not events_url and not accounts_url:
         raise CliError("give --events-url, --accounts-url or both")
     with _source(data_dir) as db:
+        if events_url:
+            _refuse_imports(db)
         accounts = AccountsTarget(accounts_url) if accounts_url else None
         try:
             events = EventsTarget(events_url) if events_url else None

@@ -18,7 +18,7 @@ from clearanalytics.dashboard.auth import bp
 from clearanalytics.ingest.referrers import network_name
 from clearanalytics.request_scope import get_cursor, get_db
 from clearanalytics.request_scope import now as api_now
-from clearanalytics.stats import comparison, periods, registry, site_status
+from clearanalytics.stats import comparison, imported, periods, registry, site_status
 from clearanalytics.stats.query import (
     FILTER_DIMENSIONS,
     MAX_PROPERTY_NAME,
@@ -188,6 +188,7 @@ def view_context(site, page_url: Callable[..., str]) -> dict:
         "panels": {group: registry.panels(group) for group in ("main", "ecommerce")},
         "widgets": WIDGETS,
         "shared": None,
+        "imported": _imported_note(query),
     }
 
 
@@ -207,6 +208,13 @@ def analytics(tenant: str, domain: str):
         data_base=url_for("dashboard.analytics", tenant=g.tenant.slug, domain=site.domain) + "/data/",
         **context,
     )
+
+
+def _imported_note(query) -> str | None:
+    """The view's note on imported days (stats/imported.py): included, or left out by a filter."""
+    if imported.in_answer("overview", replace(query, filters=())):
+        return "left out" if query.filters else "included"
+    return None
 
 
 def installation_json(status: site_status.Installation) -> dict:
@@ -249,7 +257,10 @@ def data_answer(site, report: str, args: Mapping[str, str]):
         return json_error(422, exc.message, exc.field)
     rows = found(get_cursor(), query)
     labels = _labels(report, rows)
-    return jsonify(data=rows, labels=labels) if labels else jsonify(data=rows)
+    response = jsonify(data=rows, labels=labels) if labels else jsonify(data=rows)
+    if imported.in_answer(found.sql, query):
+        response.headers[imported.HEADER] = "true"
+    return response
 
 
 def _labels(report: str, rows) -> dict[str, dict[str, str]]:

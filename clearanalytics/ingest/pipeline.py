@@ -29,7 +29,7 @@ from clearanalytics.ingest.referrers import Referrer, classify
 from clearanalytics.ingest.state import MAX_PAGEVIEW_SECONDS, Engagements, SiteCache
 from clearanalytics.ingest.store import Records, ulid_at
 from clearanalytics.ingest.urls import BadUrl, PageUrl, parse_page_url
-from clearanalytics.ingest.useragent import Agent, parse_agent
+from clearanalytics.ingest.useragent import Agent, given_agent, parse_agent
 from clearanalytics.ingest.visitors import Salts, Sessions, local_day, visitor_hash
 from clearanalytics.storage import EventStore, store_of
 
@@ -84,7 +84,8 @@ def resolve_site(event: Event, ctx: Pipeline) -> None:
 
 
 def drop_bots(event: Event, ctx: Pipeline) -> None:
-    event.agent = parse_agent(event.user_agent or "")
+    given = given_agent(event.raw) if event.historical and not event.user_agent else None
+    event.agent = given or parse_agent(event.user_agent or "")
     if event.agent.is_bot:
         raise Dropped("bot")
 

@@ -73,3 +73,31 @@ def parse_agent(ua: str) -> Agent:
         _device_type(ua, os_family, device),
         is_bot,
     )
+
+
+def given_agent(raw: dict) -> Agent | None:
+    """An import line's own browser and OS (GoatCounter exports names, not the user-agent string).
+
+    Only for a historical line whose user_agent is empty: `browser` and `os` as "Chrome 120", "macOS 14"
+    (a trailing version is dropped), `screen_width` for the device type (Plausible's breakpoints:
+    under 576 mobile, under 992 tablet). None when the line names no browser.
+    """
+    browser = raw.get("browser")
+    if not isinstance(browser, str) or not browser.strip():
+        return None
+    os_name = raw.get("os") if isinstance(raw.get("os"), str) else ""
+    browser, os_name = _unversioned(browser) or "Unknown", _unversioned(os_name) or "Unknown"
+    os_name = OS_NAMES.get(os_name, os_name)
+    width = raw.get("screen_width")
+    if isinstance(width, int) and width > 0:
+        device = "mobile" if width < 576 else "tablet" if width < 992 else "desktop"
+    else:
+        device = "mobile" if os_name in MOBILE_OS else "desktop"
+    return Agent(BROWSER_NAMES.get(browser, browser)[:64], os_name[:64], device, False)
+
+
+def _unversioned(name: str) -> str:
+    words = name.split()
+    while words and words[-1][:1].isdigit():
+        words.pop()
+    return " ".join(words)

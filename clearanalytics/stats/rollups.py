@@ -41,7 +41,7 @@ import duckdb
 
 from clearanalytics.db import Database, write_lock, write_version
 from clearanalytics.health import needs_reopen
-from clearanalytics.stats import engine, prelude, rollup_build, rollup_plan, rollup_sql
+from clearanalytics.stats import engine, imported, prelude, rollup_build, rollup_plan, rollup_sql
 from clearanalytics.stats.flights import Flights
 from clearanalytics.stats.query import Query, today_in
 from clearanalytics.stats.rollup_cache import CACHE, _database_path, _normal, runs
@@ -204,12 +204,13 @@ def _read(conn, path: str, query: Query, report: str, split: Plan, extra: dict) 
     params |= {"limit": query.limit, "query_sites": query.site_ids} | engine.GOALS_UNKNOWN | extra
     for table in rollup_sql.COMBINE[report].tables:
         params |= _open_rows(conn, _normal(path), report, table, pieces, version)
+    params |= imported.params(conn, report, split, path)  # days without native data (stats/imported.py)
     return engine.execute(conn, _statement(report), params)
 
 
 @cache
 def _statement(report: str) -> str:
-    return prelude.statement(set(), rollup_sql.rollup_parts(report), rollup_sql.COMBINE[report].sql)
+    return prelude.statement(set(), imported.rollup_parts(report), rollup_sql.COMBINE[report].sql)
 
 
 def _open_rows(conn, path: str, report: str, table: str, pieces: list, version: int) -> dict[str, list]:

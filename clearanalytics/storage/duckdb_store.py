@@ -294,14 +294,16 @@ def keep_from(accounts_cur: Any, site_id: str, cutoff_day: date) -> None:
 
 
 def _event_side_tables(cur: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]:
-    """table -> its id columns (site_id, goal_id) for the raw event tables and every rollup table.
+    """table -> its id columns (site_id, goal_id) for the raw event tables, every rollup table and the
+    imported aggregates (import-plausible).
 
     Read from the catalog, so a new rollup table is covered without a line here.
     """
     rows = cur.execute(
         "SELECT table_name, list(column_name ORDER BY column_name) FROM duckdb_columns() "
         "WHERE database_name = current_database() AND schema_name = 'main' "
-        "AND (list_contains($raw::VARCHAR[], table_name) OR table_name LIKE 'rollup\\_%' ESCAPE '\\') "
+        "AND (list_contains($raw::VARCHAR[], table_name) OR table_name LIKE 'rollup\\_%' ESCAPE '\\' "
+        "OR table_name LIKE 'imported\\_%' ESCAPE '\\' OR table_name = 'imports') "
         "AND column_name IN ('site_id', 'goal_id') GROUP BY table_name",
         {"raw": list(EVENT_TABLES)},
     ).fetchall()

@@ -1,0 +1,141 @@
+"""Imported daily aggregates (ingest/plausible.py) in the reports: days without native data, never both.
+
+The seam is the rollup read (stats/rollups.py): a report over closed days adds its parts from
+`rollup_<table>` (stored closed days) and the open days' rows; here a third source joins
+`parts_totals` and `parts_dims`: the rows of `imported_totals` / `imported_dims` on the query's closed
+days for which the site has no native pageview (no rollup_totals row with pageviews, which the build
+has made by then: the three traffic tables are one rollup kind). Imported rows are never written to
+the rollup tables, so no rebuild, invalidation or retention run can touch or double them, and deleting
+an import is deleting its rows.
+
+Only what the rollups answer can include them: a filtered query (imported rows are per day and per
+dimension, not per session, so no filter can be applied to them), the 24h period and periods of open
+days only are answered from raw events and leave imported days out. The DuckDB store only: the
+ClickHouse store refuses the import (docs/SWITCHING.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clearanalytics.db import write_version
+from clearanalytics.stats import rollup_sql
+from clearanalytics.stats.query import Query
+from clearanalytics.stats.rollup_plan import Plan
+
+TABLES = ("totals", "dims")
+# The reports imported rows can answer truly: Plausible's files give their numbers per day. Not the goal
+# conversions (whose denominator would count visitors whose completions are unknown), nor the breakdowns
+# Plausible does not export (languages, channels, hostnames, cities, properties, scroll depth).
+REPORTS = frozenset({
+    "overview", "timeseries", "pages", "referrers", "campaigns", "browsers",
+    "operating_systems", "devices", "countries", "regions", "entry_pages", "exit_pages",
+})  # fmt: skip
+HEADER = "X-ClearAnalytics-Imported"  # "true" on an API answer whose figures include imported days
+
+
+def param(table: str, column: str) -> str:
+    return f"imported_{table}_{column}"
+
+
+def rollup_parts(report: str) -> list[str]:
+    """rollup_sql.rollup_parts with the imported rows added to parts_totals and parts_dims."""
+    combine = rollup_sql.COMBINE[report]
+    parts = [rollup_sql.CLOSED, rollup_sql.CLOSED_MONTHS] if rollup_sql.uses_months(report) else [rollup_sql.CLOSED]
+    for table in combine.tables:
+        sources = [rollup_sql.stored_rows(report, table), rollup_sql.given_rows(table)]
+        if table in TABLES and report in REPORTS:
+            sources.append(rollup_sql.given_rows(table).replace("$open_", "$imported_"))
+        parts.append(f"parts_{table} AS (\n" + "\nUNION ALL\n".join(sources) + "\n)")
+    return parts
+
+
+def _rows_sql(table: str, dimension: str | None) -> str:
+    columns = ", ".join(f"i.{c}" for c in ("site_id", "day") + rollup_sql.COLUMNS[table])
+    narrow = " AND i.dimension = $imported_dimension" if table == "dims" and dimension else ""
+    return f"""
+SELECT {columns} FROM imported_{table} i
+JOIN (SELECT unnest($imported_sites::VARCHAR[]) AS site_id, unnest($imported_from::DATE[]) AS day_from,
+             unnest($imported_to::DATE[]) AS day_to) k
+  ON i.site_id = k.site_id AND i.day BETWEEN k.day_from AND k.day_to{narrow}
+WHERE NOT EXISTS (SELECT 1 FROM rollup_totals t WHERE t.site_id = i.site_id AND t.day = i.day AND t.pageviews > 0)
+"""
+
+
+def _spans(split: Plan) -> dict[str, list]:
+    return {
+        "imported_sites": [s for s, _, _ in split.closed],
+        "imported_from": [f for _, f, _ in split.closed],
+        "imported_to": [t for _, _, t in split.closed],
+    }
+
+
+_PRESENT: dict[str, tuple[int, bool]] = {}  # database path -> (write_version, whether it holds any import)
+
+
+def _any_imports(conn, path: str) -> bool:
+    """Whether the database holds an import, read once per write: most hold none, and a rollup read then
+    costs nothing more. One process writes a DuckDB file, so its write_version sees every import."""
+    version = write_version(path)
+    known = _PRESENT.get(path)
+    if known is None or known[0] != version:
+        known = _PRESENT[path] = (version, bool(conn.execute("SELECT EXISTS (SELECT 1 FROM imports)").fetchone()[0]))
+    return known[1]
+
+
+def params(conn, report: str, split: Plan, path: str) -> dict[str, list]:
+    """The imported rows of the report's tables on the split's closed days without native data, as lists."""
+    from clearanalytics.stats.engine import execute_rows
+
+    combine = rollup_sql.COMBINE[report]
+    found: dict[str, list] = {}
+    present = report in REPORTS and _any_imports(conn, path)
+    for table in combine.tables:
+        if table not in TABLES or report not in REPORTS:
+            continue
+        dimension = combine.dimension if table == "dims" else None
+        values: dict[str, Any] = _spans(split) | {"imported_dimension": dimension}
+        rows = execute_rows(conn, _rows_sql(table, dimension), values) if present else []
+        names = ("site_id", "day") + rollup_sql.COLUMNS[table]
+        columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in names]
+        found |= {param(table, name): column for name, column in zip(names, columns, strict=True)}
+    return found
+
+
+def included(cur, query: Query, report: str) -> bool:
+    """Whether `report`'s answer to `query` from rollups includes imported rows: an unfiltered query over
+    closed days that have imported rows of the report's tables (and dimension) and no native pageview."""
+    from clearanalytics.stats import rollups
+    from clearanalytics.stats.engine import execute_rows
+
+    split = rollups.plan(query)
+    if split is None or report not in REPORTS:
+        return False
+    combine = rollup_sql.COMBINE[report]
+    for table in (t for t in combine.tables if t in TABLES):
+        dimension = combine.dimension if table == "dims" else None
+        sql = f"SELECT count(*) FROM ({_rows_sql(table, dimension)})"
+        if execute_rows(cur, sql, _spans(split) | {"imported_dimension": dimension})[0][0]:
+            return True
+    return False
+
+
+def in_answer(report_sql: str, query: Query) -> bool:
+    """Whether the app's answer of a report (rollup_sql.COMBINE name) to `query` includes imported days:
+    what the API's X-ClearAnalytics-Imported header says. False on a store other than DuckDB."""
+    from flask import current_app
+
+    from clearanalytics.request_scope import until_next_write
+
+    store = current_app.extensions.get("clearanalytics.store")
+    if report_sql not in REPORTS or getattr(store, "name", None) != "duckdb":
+        return False
+
+    def any_imports() -> bool:
+        with store.db.reading() as cur:
+            return bool(cur.execute("SELECT EXISTS (SELECT 1 FROM imports)").fetchone()[0])
+
+    if not until_next_write("imports-exist", any_imports, keep=lambda _: True):  # most data dirs: none, one read
+        return False
+    with store.db.reading() as cur:
+        return included(cur, query, report_sql)
