@@ -10,7 +10,7 @@ import click
 from clearanalytics.cli import CliError, data_dir_option, database, info, main
 from clearanalytics.cli.control import ClientPath
 from clearanalytics.cli.tracking import _site
-from clearanalytics.stats.rollup_cache import CACHE
+from clearanalytics.stats import imported
 from clearanalytics.storage import store_of
 
 
@@ -70,7 +70,7 @@ def import_plausible_command(data_dir: Path, file: Path, domain: str) -> None:
             raise CliError(str(exc)) from None
         with _events(db).transaction() as cur:
             import_id, days = plausible.store(cur, site, parsed, file.name)
-            CACHE.invalidate(cur, site.id, parsed.totals, ("traffic",))
+            imported.days_changed(cur, site.id, parsed.totals)
     info(f"import {import_id}: {days} days for {site.domain} from {len(parsed.files)} files")
     click.echo(import_id)
 
@@ -117,14 +117,6 @@ def imports_delete(data_dir: Path, import_id: str) -> None:
     with database(data_dir) as db:
         _refuse_other_stores(db)
         with _events(db).transaction() as cur:
-            found = cur.execute("SELECT site_id FROM imports WHERE id = ?", [import_id]).fetchone()
-            if found is None:
+            if imported.delete_import(cur, import_id) is None:
                 raise CliError(f"no import {import_id!r}; see `clearanalytics imports list --site DOMAIN`")
-            days = [
-                d for (d,) in cur.execute("SELECT day FROM imported_totals WHERE import_id = ?", [import_id]).fetchall()
-            ]
-            for table in ("imported_totals", "imported_dims"):
-                cur.execute(f"DELETE FROM {table} WHERE import_id = ?", [import_id])
-            cur.execute("DELETE FROM imports WHERE id = ?", [import_id])
-            CACHE.invalidate(cur, found[0], days, ("traffic",))
     info(f"deleted import {import_id}")

@@ -138,17 +138,18 @@ def migrate(conn: Any, upto: int | None = None) -> list[str]:
 
     applied: list[str] = []
     target = len(PG_MIGRATIONS) if upto is None else upto
-    for number in range(1, target + 1):
-        with conn.transaction():
-            cur = PgCursor(conn.cursor())
-            cur.execute("SELECT pg_advisory_xact_lock(?)", [MIGRATION_LOCK])
-            version = _version(cur)
-            if version > len(PG_MIGRATIONS):
-                raise SchemaTooNewError(version, len(PG_MIGRATIONS))
-            if version >= number:
-                continue
+    # One transaction under one lock for the whole run: a second node starting at the same moment waits, then
+    # finds every migration applied (per-migration locks let two nodes take turns, each applying some), and a
+    # failing migration leaves the ledger as it was (PostgreSQL's DDL is transactional).
+    with conn.transaction():
+        cur = PgCursor(conn.cursor())
+        cur.execute("SELECT pg_advisory_xact_lock(?)", [MIGRATION_LOCK])
+        version = _version(cur)
+        if version > len(PG_MIGRATIONS):
+            raise SchemaTooNewError(version, len(PG_MIGRATIONS))
+        for number in range(version + 1, target + 1):
             migration = PG_MIGRATIONS[number - 1]
             migration(cur)
             cur.execute(f"INSERT INTO {LEDGER} VALUES (?, ?, now() AT TIME ZONE 'UTC')", [number, migration.__name__])
-        applied.append(migration.__name__)
+            applied.append(migration.__name__)
     return applied

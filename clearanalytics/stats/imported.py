@@ -139,3 +139,24 @@ def in_answer(report_sql: str, query: Query) -> bool:
         return False
     with store.db.reading() as cur:
         return included(cur, query, report_sql)
+
+
+def days_changed(cur: Any, site_id: str, days: list) -> None:
+    """An import stored or deleted: the kept answers over those days are stale (the rollup cache is
+    this package's to drive: tests/test_onedef.py)."""
+    from clearanalytics.stats.rollup_cache import CACHE
+
+    CACHE.invalidate(cur, site_id, days, ("traffic",))
+
+
+def delete_import(cur: Any, import_id: str) -> str | None:
+    """Delete one import's rows; the site's id, or None when there is no such import."""
+    found = cur.execute("SELECT site_id FROM imports WHERE id = ?", [import_id]).fetchone()
+    if found is None:
+        return None
+    days = [d for (d,) in cur.execute("SELECT day FROM imported_totals WHERE import_id = ?", [import_id]).fetchall()]
+    for table in ("imported_totals", "imported_dims"):
+        cur.execute(f"DELETE FROM {table} WHERE import_id = ?", [import_id])
+    cur.execute("DELETE FROM imports WHERE id = ?", [import_id])
+    days_changed(cur, found[0], days)
+    return found[0]
