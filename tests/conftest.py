@@ -369,6 +369,19 @@ def stats_setup(request) -> str:
 
 
 @pytest.fixture(scope="module")
+def oracle_client(stats_data_dir, stats_setup, request):
+    """A test client over the stats dataset on the module's set-up (`stats_setup`), its clock pinned to the
+    dataset's NOW and the token rate limit out of the way: what the oracle modules compare the API with."""
+    from tests import stats_dataset
+    from tests.split_helpers import stats_app
+
+    pg = request.getfixturevalue("pg_server") if stats_setup == "split" else None
+    data_dir, data = stats_data_dir
+    with stats_app(data_dir, data, stats_setup, pg, now=stats_dataset.NOW, rate_limit="100000/minute") as app:
+        yield app.test_client()
+
+
+@pytest.fixture(scope="module")
 def stats_import_data_dir(_stats_imported, tmp_path_factory) -> tuple[Path, Dataset]:
     """The stats dataset's raw traffic through `clearanalytics import` (the whole ingest path), copied per module."""
     template, data = _stats_imported

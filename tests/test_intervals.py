@@ -14,7 +14,6 @@ from decimal import Decimal
 import pytest
 
 from tests import stats_dataset
-from tests.split_helpers import stats_app
 from tests.stats_expected import Expected
 
 SCOPES = {("acme", None): ["shop.example", "blog.example"], ("rival", None): ["rival.example"]}
@@ -28,11 +27,8 @@ def dataset(stats_data_dir):
 
 
 @pytest.fixture(scope="module")
-def client(stats_data_dir, stats_setup, request):
-    pg = request.getfixturevalue("pg_server") if stats_setup == "split" else None
-    data_dir, data = stats_data_dir
-    with stats_app(data_dir, data, stats_setup, pg, now=stats_dataset.NOW, rate_limit="100000/minute") as app:
-        yield app.test_client()
+def client(oracle_client):
+    return oracle_client
 
 
 def get(client, dataset, tenant: str, path: str, params: dict):

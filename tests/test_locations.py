@@ -49,11 +49,8 @@ def dataset(stats_data_dir):
 
 
 @pytest.fixture(scope="module")
-def client(stats_data_dir, stats_setup, request):
-    pg = request.getfixturevalue("pg_server") if stats_setup == "split" else None
-    data_dir, data = stats_data_dir
-    with stats_app(data_dir, data, stats_setup, pg, now=stats_dataset.NOW, rate_limit="100000/minute") as app:
-        yield app.test_client()
+def client(oracle_client):
+    return oracle_client
 
 
 def _id(params: dict) -> str:
