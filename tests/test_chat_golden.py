@@ -18,7 +18,7 @@ from datetime import date, timedelta
 import pytest
 from app_helpers import app_on
 from stats_dataset import NOW
-from stats_expected import Expected
+from stats_expected import Expected, LocationExpected
 
 from clearanalytics import accounts
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext
@@ -241,11 +241,35 @@ def wanted(case: dict) -> list[str]:
         return [f"{g['name']}: {count(g['completions'])}" for g in goals]
     if facet == "sites":
         return [f"You have {len(ACME)} sites"]
+    if tool == "locations":
+        return located(case)
     return []  # realtime (no traffic in the dataset's last 30 minutes), custom properties: the reading is checked
 
 
+# The English names of the dataset's countries (tests/stats_dataset.py LOCATIONS), written here by hand.
+COUNTRY_NAMES = {"DE": "Germany", "US": "United States", "FR": "France", "JP": "Japan", "NL": "Netherlands"}
+
+
+def located(case: dict) -> list[str]:
+    """A country's visitors, or the top rows of countries, regions or cities, with an unknown place left out."""
+    args = {k: v for k, v in case["arguments"].items() if k not in ("domain", "level")} | {"limit": 100}
+    domains = [case["arguments"]["domain"]] if "domain" in case["arguments"] else ACME
+    found = LocationExpected(DATASET_DATA[0], domains, args, NOW)
+    if case.get("pick"):
+        row = next((r for r in found.countries() if r["country_code"] == case["pick"]), None)
+        name = COUNTRY_NAMES.get(case["pick"], case["pick"])
+        return [f"I found no visitors from {name}"] if row is None else [f"{count(row['visitors'])} visitors from"]
+    column = {"countries": "country_code", "regions": "region", "cities": "city"}[case["facet"]]
+    rows = [r for r in getattr(found, case["facet"])() if r[column]][: case.get("shown") or 5]
+    names = [COUNTRY_NAMES[r[column]] if column == "country_code" else r[column] for r in rows]
+    return [f"{name} ({count(r['visitors'])})" for name, r in zip(names, rows, strict=True)]
+
+
 # A list the independent computation finds empty (no product sold this week) must be said to have no data.
-EMPTY_SAYS_SO = ("pages", "referrers", "sources", "devices", "browsers", "operating_systems", "languages", "products")
+EMPTY_SAYS_SO = (
+    "pages", "referrers", "sources", "devices", "browsers", "operating_systems", "languages", "products",
+    "countries", "regions", "cities",
+)  # fmt: skip
 
 
 # The numbers of every question the chat reads right (a misreading is counted by score() as wrong or a miss).

@@ -109,12 +109,21 @@ def ask(question: str, overrides: dict | None = None, history: list[str] = ()):
             ["visitors of /pricing", "average time on /pricing"],
         ),
         (
-            "visitors from Germany",
-            'I cannot answer "germany" yet. Locations are not among the chat\'s tools yet. Did you mean one of these?',
-            [
-                "Where do my visitors come from in the last 7 days",
-                "What languages do my visitors speak in the last 7 days",
-            ],
+            "screen sizes of my visitors",
+            'I cannot answer "screen sizes" yet. No tool of the chat has that yet. Did you mean one of these?',
+            ["visitors by country in the last 7 days", "visitors by device in the last 7 days"],
+        ),
+        (
+            "top pages in Germany last week",
+            'I understood "visitors from Germany", but the tools cannot narrow pages down to visitors from Germany '
+            "yet. Did you mean one of these?",
+            ["visitors from Germany last week", "pages last week"],
+        ),
+        (
+            "visitors during Oktoberfest",
+            'I could not read the period in your question: "oktoberfest". It is no word I know. '
+            "Did you mean one of these?",
+            ["visitors last week", "visitors this month", "visitors in the last 30 days"],
         ),
         (
             "visitors on shpo.example last week",

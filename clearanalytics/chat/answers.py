@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from clearanalytics.chat import places
 from clearanalytics.mcp import results
 
 METRIC_WORDS = {
@@ -40,6 +41,7 @@ class Facet:
     label: str
     value: str
     noun: str
+    fields: tuple[str, ...] = ()  # the rows' fields when results.py does not type them (the locations tool's)
 
 
 FACETS: dict[str, Facet] = {
@@ -59,7 +61,12 @@ FACETS: dict[str, Facet] = {
     "hours": Facet("hourly-breakdown", "hours", "hour", "visitors", "hour"),
     "sites": Facet("list-sites", "sites", "domain", "domain", "site"),
     "properties": Facet("custom-properties", "properties", "value", "visitors", "value"),
+    "countries": Facet("locations", "locations", "country_code", "visitors", "country", ("visitors", "pageviews")),
+    "regions": Facet("locations", "locations", "region", "visitors", "region", ("visitors", "pageviews")),
+    "cities": Facet("locations", "locations", "city", "visitors", "city", ("visitors", "pageviews")),
 }
+PLURALS = {"country": "countries", "city": "cities"}
+PLACES = ("countries", "regions", "cities")
 # The figures of the two overview tools: which key of their result holds them.
 TOTALS = {"analytics-overview": "overview", "ecommerce-overview": "ecommerce"}
 
@@ -84,8 +91,9 @@ def rows_of(result: dict, facet: Facet) -> list[dict] | None:
 
 
 def columns(facet: Facet) -> set[str]:
-    """The fields of the facet's rows, as results.py types them."""
-    return set(results.row_type(results.BY_TOOL[facet.tool], facet.key).__annotations__)
+    """The fields of the facet's rows, as results.py types them (or the facet lists them)."""
+    row = results.row_type(results.BY_TOOL[facet.tool], facet.key)
+    return set(row.__annotations__) if row is not None else {facet.label, *facet.fields}
 
 
 def label_of(row: dict, field: str) -> str:
@@ -95,6 +103,17 @@ def label_of(row: dict, field: str) -> str:
         return "(unknown)"
     value = row[field]
     return "(none)" if value in (None, "") else str(value)
+
+
+def row_label(facet: str, row: dict) -> str:
+    """How a row of the facet is named: campaigns by source / medium / campaign, countries by name."""
+    if facet == "campaigns":
+        return campaign_label(row)
+    if facet == "countries":
+        return places.country_name(row.get("country_code"))
+    if facet in ("regions", "cities") and not row.get(FACETS[facet].label):
+        return "(unknown)"
+    return label_of(row, FACETS[facet].label)
 
 
 def campaign_label(row: dict) -> str:
@@ -225,9 +244,9 @@ def list_answer(
         return f"You have {len(rows)} site{'s' if len(rows) != 1 else ''}: {names}.", None
     if not rows or not any(r.get(value_field) for r in rows):
         return f"There is no data{where(domain)} {label} for that.", None
-    labels = [campaign_label(r) if facet == "campaigns" else label_of(r, spec.label) for r in rows]
-    if shown and facet not in ("days", "hours", "funnel"):
-        kept = [i for i, name in enumerate(labels) if name not in ("(none)", "- / - / -")][:shown]
+    labels = [row_label(facet, r) for r in rows]
+    if (shown or facet in PLACES) and facet not in ("days", "hours", "funnel"):  # named places only
+        kept = [i for i, name in enumerate(labels) if name not in ("(none)", "(unknown)", "- / - / -")][:shown]
         rows, labels = [rows[i] for i in kept], [labels[i] for i in kept]
     values = [r.get(value_field) or 0 for r in rows]
     word = METRIC_WORDS.get(value_field, value_field.replace("_", " "))
@@ -240,7 +259,7 @@ def list_answer(
         f"{name} ({fmt(value_field, v, currency)})"
         for name, v in zip(labels[: shown or 5], values[: shown or 5], strict=False)
     )
-    heading = "referring sites" if facet == "referrers" else f"{noun}s"  # the registry's noun is "site"
+    heading = "referring sites" if facet == "referrers" else PLURALS.get(noun, f"{noun}s")  # referrers: "site"
     lead = f"Top {heading}{where(domain)} {label} by {word}: {listed}."
     if facet == "sources":
         referrers, by = rows_of(result, FACETS["referrers"]), FACETS["referrers"].label
@@ -250,7 +269,7 @@ def list_answer(
             lead += f" Top referring sites: {top}."
     chart = {
         "type": "bar",
-        "title": f"{noun.capitalize()}s by {word}",
+        "title": f"{PLURALS.get(noun, noun + 's').capitalize()} by {word}",
         "labels": labels,
         "series": [{"name": word.capitalize(), "values": values}],
     }

@@ -29,7 +29,7 @@ CAPABILITIES = (
     'breakdowns: top pages (or a section: "the blog posts"), where visitors come from, referrers, browsers, '
     "operating systems, mobile vs desktop, languages, campaigns, goals, best-selling products, the checkout "
     "funnel, revenue by source, visitors per day, week or month, the busiest or quietest day and hour, "
-    "custom properties and who is on the site right now",
+    'custom properties, countries, regions and cities ("visitors from France"), and who is on the site right now',
     'periods: today, yesterday, this week, last week, this month, last month, "last 30 days", "in March", '
     '"on the 15th of November", "last Tuesday", "week 7", "Q1", "between 1 and 15 March", "since 2026-02-01", '
     "this year, last year",

@@ -85,7 +85,7 @@ SECTION = (
 DEVICE = re.compile(
     r"\b(?:on|from|via|using)\s+(?:a\s+|the\s+)?(?P<a>mobile|desktops?|tablets?|phones?|smartphones?)\b"
     r"|\b(?:only|just) (?:on )?(?P<b>mobile|desktops?|tablets?)\b"
-    r"|\b(?P<c>mobile|desktop|tablet)\s+(?:users|visitors|traffic)\b"
+    r"|\b(?P<c>mobile|desktop|tablet|phone|smartphone)\s+(?:users|visitors|traffic)\b"
 )
 SOURCE = re.compile(
     r"\b(?:from|via|through)\s+(?P<s>[a-z0-9][\w.-]*[a-z0-9])\b"

@@ -21,6 +21,11 @@ from rapidfuzz.distance import OSA, Levenshtein
 from clearanalytics.chat.phrases import NAMES, PHRASES
 
 _COMPILED = tuple((re.compile(pattern), english) for pattern, english in PHRASES)
+# The four languages' own words (from the phrase tables and month and weekday names): a typo in a German,
+# French, Spanish or Dutch question ("Besuchre", "bezoekkers") is mended towards these before translation.
+FOREIGN = {
+    word for pattern, _english in PHRASES for word in re.findall(r"[^\W\d_]{4,}", re.sub(r"\\[a-zA-Z]", " ", pattern))
+} | set(NAMES)
 _NAME = re.compile(r"(?<![\w-])(" + "|".join(sorted(map(re.escape, NAMES), key=len, reverse=True)) + r")(?![\w-])")
 
 
@@ -158,6 +163,7 @@ CANONICAL = (
     " sources channels products funnel conversion goals pages hourly daily weekly monthly yesterday today week month"
     " year quarter between since compared average mobile desktop tablet operating systems checkout referrals"
     " signups completions newsletter popular visited traffic busiest quietest worst properties property"
+    " country countries city cities region regions location locations"
 )
 
 
@@ -178,6 +184,27 @@ def _token_fix(token: str) -> str:
     # OSA: a swapped pair of letters ("reveune") is one slip, as people make them
     found = process.extractOne(token, VOCABULARY, scorer=OSA.normalized_similarity, score_cutoff=cutoff)
     return found[0] if found else token
+
+
+def fix_foreign_typos(text: str) -> str:
+    """In a question that has a word of the four languages' tables, each unknown word mended towards them.
+
+    Only then: an English question is never "mended" into French ("visitors" is close to "visiteurs").
+    """
+    tokens = re.findall(r"[^\W\d_]+", text)
+    if not any(token in FOREIGN and token not in VOCABULARY and token not in KEEP for token in tokens):
+        return text
+
+    def mend(token: str) -> str:
+        if len(token) < 5 or not token.isalpha() or token in FOREIGN or token in VOCABULARY or token in KEEP:
+            return token
+        if any(token[:cut] in FOREIGN for cut in range(len(token) - 3, len(token))):
+            return token  # an ending the tables write as a pattern ("tage(?:n)?", "compar(?:ado|ada)")
+        cutoff = 0.749 if len(token) >= 8 else 0.799
+        found = process.extractOne(token, FOREIGN, scorer=OSA.normalized_similarity, score_cutoff=cutoff)
+        return found[0] if found else token
+
+    return re.sub(r"\S+", lambda m: mend(m.group(0)), text)
 
 
 def fix_typos(text: str) -> str:

@@ -8,7 +8,7 @@ by campaign", "bounce rate of /pricing") is an Unclear with the readings it can 
 
 from __future__ import annotations
 
-from clearanalytics.chat import focus
+from clearanalytics.chat import focus, places
 from clearanalytics.chat.periods import Period, default_period
 from clearanalytics.chat.unclear import Unclear
 
@@ -19,11 +19,11 @@ def suggest(period: Period | None, questions: tuple[str, ...]) -> tuple[str, ...
     return tuple(f"{q} {words}" for q in questions)
 
 
-def narrowing_unclear(what: str, facet: str, period: Period | None) -> Unclear:
+def narrowing_unclear(what: str, facet: str, period: Period | None, split: str = "visitors by device") -> Unclear:
     """A narrowing the tools have no filter for ("browsers on mobile"): the two halves it can answer apart."""
     topic = facet.replace("_", " ")
     reason = f"the tools cannot narrow {topic} down to {what} yet."
-    return Unclear("filter", what, suggest(period, ("visitors by device", topic)), reason)
+    return Unclear("filter", what, suggest(period, (split, topic)), reason)
 
 
 def narrow(
@@ -36,6 +36,9 @@ def narrow(
     period: Period | None = None,
 ):
     """(tool, facet, extra) for a question about one row or section; an Unclear when no list can answer it."""
+    country = places.find_country(plain)
+    if country:
+        return _country(country[0], tool, facet, metric_name, device, period)
     section = focus.section(plain) if facet == "pages" else None
     if section:
         return "top-pages", "pages", {"section": section}
@@ -79,3 +82,12 @@ def narrow(
             return Unclear("topic", "property", (), "Name the property, for example: visitors by property author.")
         return tool, "properties", {"property": name}
     return None
+
+
+def _country(code: str, tool: str, facet: str | None, metric_name: str | None, device: str | None, period):
+    """One country's row of the locations list; any other figure or list of one country cannot be given."""
+    name = places.country_name(code)
+    if facet in (None, "countries") and metric_name in (None, "visitors", "pageviews") and not device:
+        return "locations", "countries", {"pick": code}
+    what = f"{device} visitors" if device else (facet or metric_name or "visitors")
+    return narrowing_unclear(f"visitors from {name}", what, period, f"visitors from {name}")

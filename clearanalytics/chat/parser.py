@@ -18,12 +18,12 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 
-from clearanalytics.chat import focus, lexicon
+from clearanalytics.chat import focus, lexicon, places, unread
 from clearanalytics.chat.dates import WEEKDAYS, fair_compare, parse_period
 from clearanalytics.chat.narrowing import narrow, narrowing_unclear, suggest
 from clearanalytics.chat.periods import MONTHS, NUMBER_WORDS, Period, default_period
-from clearanalytics.chat.unclear import TOPICS, Unclear
-from clearanalytics.chat.when import COMPARISON, read_periods, split_comparison
+from clearanalytics.chat.unclear import TOPICS, Unclear, with_period
+from clearanalytics.chat.when import COMPARISON, SOON, read_periods, split_comparison
 
 LIST_TOOLS = (
     "top-pages",
@@ -33,9 +33,12 @@ LIST_TOOLS = (
     "campaigns",
     "ecommerce-products",
     "custom-properties",
+    "locations",
 )
-# Facets whose rows may be "(none)" (no referrer, no language): one row more is asked so that top N shows N.
-MAY_HAVE_NONE = ("referrers", "sources", "languages", "campaigns")
+# Facets whose rows may be "(none)" (no referrer, no language, an unknown location): one row more is asked
+# so that top N shows N.
+MAY_HAVE_NONE = ("referrers", "sources", "languages", "campaigns", "countries", "regions", "cities")
+LEVELS = {"countries": "country", "regions": "region", "cities": "city"}  # facet -> the locations tool's level
 
 
 @dataclass(frozen=True)
@@ -72,10 +75,19 @@ BREAKDOWNS = _rules(
         "days",
         "daily-breakdown",
         r"\b(?:worst|quietest|slowest|weakest|strongest|biggest|best|busiest) days?\b|\bper day\b|\bdaily\b"
-        r"|\beach day\b|\bby day\b|\bday by day\b|\btrend|\bover time\b"
+        r"|\beach day\b|\bby day\b|\bday by day\b|\btrend|\bover time\b|\bleast busy days?\b"
         r"|\bwhich day\b|\bbest day\b|\bgraph\b|\bchart\b|\btimeline\b",
     ),
     ("campaigns", "campaigns", r"\bcampaigns?\b|\butm\b|\bnewsletters?\b"),
+    ("cities", "locations", r"\bcit(?:y|ies)\b|\btowns?\b"),
+    ("regions", "locations", r"\bregions?\b|\bprovinces?\b|\b(?:by|per|which|what) states?\b"),
+    (
+        "countries",
+        "locations",
+        r"\bcountr(?:y|ies)\b|\blocations?\b|\bgeograph|\bmap\b|\bnationalit"
+        r"|\bwhere (?:are|is|were) (?:my |our |the )?(?:visitors|users|people) (?:located|based|from)\b"
+        r"|\bwhere do (?:my |our |the )?(?:visitors|users|people) live\b",
+    ),
     ("devices", "device-and-browser", r"\bmobile\b|\bdesktops?\b|\btablets?\b|\bdevices?\b|\bphones?\b"),
     ("browsers", "device-and-browser", r"\bbrowsers?\b|\bchrome\b|\bfirefox\b|\bsafari\b|\bedge\b"),
     (
@@ -106,7 +118,7 @@ METRICS = _rules(
         "avg_duration",
         "analytics-overview",
         r"\b(?:visit|session|average|avg)\s+(?:duration|length|time)\b|\btime on (?:the )?site\b|\bhow long\b"
-        r"|\bduration\b|\bengag",
+        r"|\bduration\b|\bengag|\btime spent\b",
     ),
     ("avg_order_value", "ecommerce-overview", r"\baverage order value\b|\baov\b|\bbasket size\b|\baverage order\b"),
     (
@@ -166,7 +178,7 @@ def _clean(question: str) -> str:
     text = question.lower().replace("’", "'")
     text = re.sub(r"[?!;¿¡]|,(?!\s*\d{4})", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
-    text = lexicon.fix_typos(lexicon.to_english(text))
+    text = lexicon.fix_typos(lexicon.to_english(lexicon.fix_foreign_typos(text)))
     text = re.sub(r"\bpage[ -]views?\b", "pageviews", text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -238,11 +250,11 @@ def parse_question(
     plain = text.replace(domain, " ") if domain else text
     topic = TOPICS.search(plain)
     if topic:
-        reason = "Locations are not among the chat's tools yet."
+        reason = "No tool of the chat has that yet."
         return Unclear(
             "topic",
             topic.group(0),
-            suggest(period, ("Where do my visitors come from", "What languages do my visitors speak")),
+            suggest(period, ("visitors by country", "visitors by device")),
             reason,
         )
     all_sites = domain is None and ALL_SITES.search(plain) is not None
@@ -298,9 +310,22 @@ def parse_question(
     period = period or default_period()
     if domain is None and not all_sites:
         domain = default_domain
-    return _intent(
+    intent = _intent(
         text, plain, tenant, today, period, compare_period, comparison, breakdown, metric, domain, all_sites, device
     )
+    if isinstance(intent, Intent) and not explicit_period and intent.tool != "list-sites":
+        return _unread(text, intent) or intent
+    return intent
+
+
+def _unread(text: str, intent: Intent) -> Unclear | None:
+    """A word no table read, in a question answered for the default period: that period is not said to be it."""
+    country = places.find_country(text)
+    names = (intent.domain, intent.pick, intent.section, intent.arguments.get("property"), country and country[1])
+    word = unread.unread_word(focus.PATH.sub(" ", text), tuple(name or "" for name in names))
+    if word is None:
+        return None
+    return Unclear("period", word, with_period(text, word, SOON), "It is no word I know.")
 
 
 def _rule(name: str) -> Rule:
@@ -339,6 +364,8 @@ def _intent(
         arguments["limit"] = limit
     if tool == "custom-properties":
         arguments["property"] = extra.pop("property")
+    if tool == "locations":
+        arguments["level"] = LEVELS[facet]
     if tool == "list-sites":
         arguments, domain = {"tenant": tenant}, None
     compare, partial = None, False
@@ -418,5 +445,5 @@ lexicon.learn(
         focus.WORST,
         *(pattern for _interval, pattern in focus.SERIES),
     ],
-    [*MONTHS, *WEEKDAYS, *NUMBER_WORDS],
+    [*MONTHS, *WEEKDAYS, *NUMBER_WORDS, *places.single_words()],
 )

@@ -16,6 +16,9 @@ PHRASES: tuple[tuple[str, str], ...] = (
     ),
     (r"\b(?:auf|sur|en|op)\s+(?:dem\s+|le\s+|el\s+|de\s+)?(?:desktop|ordinateur|escritorio|computer)\b", "on desktop"),
     (r"\b(?:nach|par|por|per) (?:quellen?|sources?|fuentes?|bronn?e?n?)\b", "by source"),
+    # Spanish quarters before the French bare "trimestre" below
+    (r"\bel trimestre pasado\b", "last quarter"),
+    (r"\beste trimestre\b", "this quarter"),
     # --- German ---
     (r"\bim vergleich zu(?:r|m)?\b|\bverglichen mit\b|\bgegenüber\b", "compared to"),
     (r"\bdie woche davor\b|\bvorwoche\b", "the week before"),
@@ -55,7 +58,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(?:meistbesuchte(?:n)?|beliebteste(?:n)?|top)[ -]seiten\b", "top pages"),
     (r"\bseiten\b|\bseite\b", "pages"),
     (r"\b(?:nach|pro) (?:land|ländern)\b|\baus welchen ländern\b", "by country"),
-    (r"\bwoher kommen\b|\bquellen\b|\bverweise\b|\bverweisquellen\b", "sources"),
+    (r"\bwoher (?:kommen|kamen|kommt|kam)\b|\bwoher\b|\bquellen\b|\bverweise\b|\bverweisquellen\b", "sources"),
     (r"\bbetriebssysteme?\b", "operating systems"),
     (r"\bgeräte(?:typen)?\b|\bgerät\b", "devices"),
     (r"\bmobil\b|\bhandy\b", "mobile"),
@@ -91,6 +94,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\ben ce moment\b|\bmaintenant\b|\bactuellement\b", "right now"),
     (r"\bentre\b", "between"),
     (r"\bdepuis\b", "since"),
+    (r"\bpar semaine\b|\bhebdomadaires?\b", "per week"),  # before the bare word: "par semaine" is a series
     (r"\bsemaine\b", "week"),
     (r"\ble (\d)", r"on \1"),
     (r"\bau\b", "to"),
@@ -112,7 +116,6 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\blangues\b", "languages"),
     (r"\bproduits\b|\bproduit\b", "products"),
     (r"\bpar jour\b|\bjournali(?:er|ère)s?\b", "per day"),
-    (r"\bpar semaine\b|\bhebdomadaires?\b", "per week"),
     (r"\bpar mois\b|\bmensuel(?:le)?s?\b", "per month"),
     (r"\bheure de pointe\b|\bheure la plus chargée\b", "peak hour"),
     (r"\bmeilleur jour\b", "best day"),
@@ -129,8 +132,6 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\beste mes\b", "this month"),
     (r"\bel año pasado\b|\baño pasado\b", "last year"),
     (r"\beste año\b", "this year"),
-    (r"\bel trimestre pasado\b", "last quarter"),
-    (r"\beste trimestre\b", "this quarter"),
     (r"\blos últimos (\d+) días\b|\blos ultimos (\d+) dias\b", r"last \1\2 days"),
     (r"\blas últimas (\d+) semanas\b", r"last \1 weeks"),
     (r"\blos últimos (\d+) meses\b", r"last \1 months"),
@@ -138,6 +139,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bayer\b", "yesterday"),
     (r"\bahora mismo\b|\bahora\b|\ben este momento\b", "right now"),
     (r"\bdesde\b", "since"),
+    (r"\bpor semana\b|\bsemanal(?:es)?\b", "per week"),  # before the bare word: "por semana" is a series
     (r"\bsemana\b", "week"),
     (r"\bel (\d+) de\b", r"on \1"),
     (r"\bsolo en\b|\bsólo en\b", "only on"),
@@ -161,7 +163,6 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bcampañas\b", "campaigns"),
     (r"\bproductos\b", "products"),
     (r"\bpor día\b|\bpor dia\b|\bdiari[oa]s?\b", "per day"),
-    (r"\bpor semana\b|\bsemanal(?:es)?\b", "per week"),
     (r"\bpor mes\b|\bmensual(?:es)?\b", "per month"),
     (r"\bhora punta\b|\bhora pico\b", "peak hour"),
     (r"\bmejor día\b", "best day"),
@@ -203,7 +204,8 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bdoelen\b|\bdoel\b", "goals"),
     (r"\b(?:populairste|meest bezochte) pagina's\b", "top pages"),
     (r"\bpagina's\b|\bpagina\b", "pages"),
-    (r"\bwaar komen\b.*\bvandaan\b|\bbronnen\b|\bverwijzers\b", "sources"),
+    (r"\bwaar (?:komen|kwamen|komt|kwam)\b|\bbronnen\b|\bverwijzers\b", "sources"),
+    (r"\bvandaan\b", " "),  # the end of "waar komen ... vandaan": the words between keep their meaning
     (r"\bbesturingssystemen\b", "operating systems"),
     (r"\bapparaten\b|\btoestellen\b", "devices"),
     (r"\bmobiel\b", "mobile"),
@@ -217,6 +219,13 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bslechtste dag\b|\brustigste dag\b", "worst day"),
     (r"\bhoeveel\b", "how many"),
     (r"\bmijn sites\b|\bmijn websites\b", "my sites"),
+    # --- across the four: where visitors are (after each language's own "by country" rows) ---
+    (
+        r"\b(?:bundesländern|bundesländer|bundesland|regionen|régions?|regiones|región|regio's|regio|provincies)\b",
+        "regions",
+    ),
+    (r"\b(?:städten|städte|stadt|villes?|ciudad(?:es)?|steden|stad)\b", "cities"),
+    (r"\b(?:ländern|länder|land|pays|países|paises|país|pais|landen)\b", "countries"),
 )
 # Month and weekday names of the four languages, to the English the date rules read.
 NAMES = {

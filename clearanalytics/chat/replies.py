@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from clearanalytics.chat import answers, focus
+from clearanalytics.chat import answers, focus, places
 from clearanalytics.chat.dates import dates_of
 from clearanalytics.chat.periods import MONTH_NAMES, Period, _month_end
 
@@ -19,6 +19,7 @@ PICK_FIELDS = {
     "revenue_by_source": ("source",),
     "campaigns": ("utm_campaign", "utm_source"),
     "devices": ("device_type",),
+    "countries": ("country_code",),
 }
 PICK_NOUNS = {
     "pages": "page",
@@ -26,6 +27,7 @@ PICK_NOUNS = {
     "revenue_by_source": "source",
     "campaigns": "campaign",
     "devices": "device type",
+    "countries": "country",
 }
 
 
@@ -48,6 +50,8 @@ def pick_answer(facet: str, metric: str | None, needle: str, result: dict, label
     rows = answers.rows_of(result, spec) or []
     found = focus.find_row(rows, PICK_FIELDS[facet], needle)
     where = answers.where(domain)
+    if not found.rows and facet == "countries":
+        return f"I found no visitors from {places.country_name(needle)}{where} {label}.", None, ()
     if not found.rows:
         noun = PICK_NOUNS.get(facet, "row")
         text = f'I found no {noun} matching "{needle}"{where} {label}.'
@@ -71,6 +75,10 @@ def pick_answer(facet: str, metric: str | None, needle: str, result: dict, label
     visitors = answers.counted(row.get("visitors") or 0, "visitors")
     if facet == "devices":
         return f"You had {visitors} on {name}{where} {label}.", None, ()
+    if facet == "countries":
+        pageviews = answers.counted(row.get("pageviews") or 0, "pageviews")
+        name = places.country_name(name)
+        return f"You had {visitors} from {name}{where} {label}, with {pageviews}.", None, ()
     return f"{name} brought {visitors}{where} {label}.", None, ()
 
 

@@ -61,6 +61,12 @@ NAMED_DAYS = re.compile(
     r"|\bnew year'?s?(?: eve| day)?\b|\b(?:mother|father|labou?r|memorial|independence|prime|singles)'?s? day\b"
     r"|\bkarfreitag\b|\bostern\b|\bweihnachten\b|\bpfingsten\b|\bsilvester\b|\bnoël\b|\bpâques\b"
     r"|\bnavidad\b|\bsemana santa\b|\bnochevieja\b|\bkerst(?:mis)?\b|\bpasen\b|\boudejaars(?:avond|dag)\b"
+    r"|\bchristmas (?:eve|day)\b|\bheilig(?:er )?abend\b|\bneujahr(?:stag)?\b|\bostermontag\b|\bpfingstmontag\b"
+    r"|\bhimmelfahrt\b|\bfronleichnam\b|\ballerheiligen\b|\bkarneval\b|\bfasching\b|\brosenmontag\b"
+    r"|\bnouvel an\b|\bjour de l'an\b|\bréveillon\b|\bsaint[- ]sylvestre\b|\bsaint[- ]valentin\b|\bpentecôte\b"
+    r"|\btoussaint\b|\bmardi gras\b|\bnochebuena\b|\baño nuevo\b|\breyes\b|\bsan valent[ií]n\b|\bcarnaval\b"
+    r"|\bnieuwjaar(?:sdag)?\b|\bkerstavond\b|\b(?:eerste|tweede) kerstdag\b|\bkoningsdag\b|\bbevrijdingsdag\b"
+    r"|\bsinterklaas\b|\bvalentijn(?:sdag)?\b|\bpinksteren\b|\bhemelvaart(?:sdag)?\b|\bramadan\b|\bhanukkah\b"
 )
 # Words that name a time: if one is left after the period rules ran, the period was not understood.
 PERIODISH = re.compile(
@@ -71,18 +77,18 @@ PERIODISH = re.compile(
     r"|\b(?:19|20)\d{2}\b|\bago\b|\bweekends?\b|\btomorrow\b|\bnext (?:week|month|year)\b|\btonight\b"
     r"|\bmornings?\b|\bevenings?\b|\bafternoons?\b|\bnights?\b|\bchristmas\b|\beaster\b|\bholidays?\b"
     r"|\bsummer\b|\bwinter\b|\bspring\b|\bautumn\b|\bfortnight\b|\bdecade\b|\bsince\b|\bbetween\b"
+    # part of a period ("the end of January": January alone would be read) and vague times, in the five languages
+    r"|\b(?:the\s+)?(?:end|beginning|start|middle|first half|second half)\s+of\b|\bmid-?\w*|\bearly\b|\blate\b"
+    r"|\blately\b|\brecent(?:ly)?\b|\bseasons?\b|\bother day\b|\ba while\b|\bthese days\b|\bweekdays?\b"
+    r"|\b(?:business|working) days?\b|\bbank holidays?\b|\bhours? ago\b|\bminutes? ago\b|\bovermorrow\b"
+    r"|\bende\b|\banfang\b|\bmitte\b|\bmorgen\b|\bübermorgen\b|\bwochenende\b|\bfeiertage?n?\b|\bferien\b"
+    r"|\bfin\b|\bdébut\b|\bdemain\b|\bweek-end\b|\bvacances\b|\bfinales\b|\bprincipios\b|\bmediados\b"
+    r"|\bmañana\b|\bfin de semana\b|\bvacaciones\b|\beind\b|\bbegin\b|\bmidden\b|\bmorgen\b|\bweekend\b"
+    r"|\bvakantie\b|\bfeestdag(?:en)?\b"
     r")(?![\w-])"
 )
-# Topics no tool has (yet): answered as not understood, never as something else.
-TOPICS = re.compile(
-    r"\bcountr(?:y|ies)\b|\bcities\b|\bcity\b|\bregions?\b|\blocations?\b|\bgeograph|\bmap\b"
-    r"|\bgermany\b|\bfrance\b|\bspain\b|\bnetherlands\b|\bunited states\b|\busa\b|\bcanada\b|\bjapan\b"
-    r"|\bländer\b|\bland\b|\blanden\b|\bpays\b|\bpaís(?:es)?\b|\bpaises\b|\bstädte\b|\bstadt\b|\bsteden\b"
-    r"|\bstad\b|\bvilles?\b|\bciudad(?:es)?\b|\bdeutschland\b|\ballemagne\b|\balemania\b|\bduitsland\b"
-    r"|\bfrankreich\b|\bfrancia\b|\bfrankrijk\b|\bspanien\b|\bespagne\b|\bespaña\b|\bspanje\b"
-    r"|\bniederlande\b|\bpays-bas\b|\bpaíses bajos\b|\bnederland\b"
-    r"|\bscreen (?:size|resolution)s?\b|\bage\b|\bgender\b|\bincome level\b"
-)
+# Topics no tool has: answered as not understood, never as something else (locations have a tool: places.py).
+TOPICS = re.compile(r"\bscreen (?:size|resolution)s?\b|\bage\b|\bgender\b|\bincome level\b")
 
 
 def leftover_period(text: str, spans: list[tuple[int, int] | None]) -> str | None:

@@ -1,0 +1,86 @@
+"""Countries named in a question, in the chat's five languages, and the names its answers give them.
+
+The locations tool speaks ISO 3166-1 codes ("FR"); people write "France", "Frankreich", "Francia",
+"Frankrijk" or "the US". The names come from pycountry (the ISO 3166 list with the iso-codes
+project's translations), in English, German, French, Spanish and Dutch, plus the everyday names no
+standard lists ("USA", "UK", "Holland"). A name that is also a common English word in questions
+("Chad", "Jersey", "Georgia", "Turkey") is left out rather than misread.
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+from functools import cache
+
+import pycountry
+
+LANGUAGES = ("de", "fr", "es", "nl")  # besides English: the chat's other languages (chat/phrases.py)
+EVERYDAY = {
+    "usa": "US", "us": "US", "u.s.": "US", "u.s.a.": "US", "america": "US", "the states": "US",
+    "uk": "GB", "u.k.": "GB", "britain": "GB", "great britain": "GB", "england": "GB", "scotland": "GB",
+    "wales": "GB", "holland": "NL", "south korea": "KR", "korea": "KR", "north korea": "KP", "russia": "RU",
+    "vietnam": "VN", "czech republic": "CZ", "iran": "IR", "syria": "SY", "bolivia": "BO", "venezuela": "VE",
+    "tanzania": "TZ", "moldova": "MD", "taiwan": "TW", "laos": "LA", "ee.uu.": "US", "eeuu": "US",
+    "vereinigte staaten": "US", "états-unis": "US", "etats-unis": "US", "estados unidos": "US",
+    "verenigde staten": "US", "großbritannien": "GB", "grande-bretagne": "GB", "reino unido": "GB",
+    "verenigd koninkrijk": "GB", "deutschland": "DE", "españa": "ES", "espana": "ES",
+}  # fmt: skip
+# Names that are everyday words in a question about a website, or a US state: never read as a country.
+NOT_COUNTRIES = {"chad", "jersey", "georgia", "turkey", "guinea", "china town", "man", "isle of man", "niger"}
+
+
+AFTER_A_PREPOSITION = re.compile(r"\b(?:from|in|aus|de|desde|uit|van|en)\s+(?:the\s+)?$")
+
+
+@cache
+def _names() -> dict[str, str]:
+    """Lower-cased name -> alpha-2 code, from every language's names, the part before ", " included."""
+    found: dict[str, str] = {}
+    translations = [lambda s: s] + [
+        gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang]).gettext for lang in LANGUAGES
+    ]
+    for country in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, None)
+            for translate in translations if value else ():
+                name = translate(value).lower()
+                for form in (name, name.split(", ")[0], re.sub(r"\s*\(.*\)", "", name)):
+                    found.setdefault(form.strip(), country.alpha_2)
+    found.update(EVERYDAY)
+    return {name: code for name, code in found.items() if name not in NOT_COUNTRIES and len(name) >= 2}
+
+
+@cache
+def _pattern() -> re.Pattern:
+    names = sorted(_names(), key=len, reverse=True)  # longest first: "south korea" before "korea"
+    return re.compile(r"(?<![\w./-])(?:the\s+)?(" + "|".join(map(re.escape, names)) + r")(?![\w-]|\.\w)")
+
+
+def find_country(text: str) -> tuple[str, str] | None:
+    """(alpha-2 code, the words as written) of the first country the lower-cased text names, or None.
+
+    "us" alone is read only in capitals' place, after a preposition ("from the US", "in us"): the
+    pronoun "us" ("how do people find us") is never a country.
+    """
+    for match in _pattern().finditer(text):
+        word = match.group(1)
+        if word == "us" and not AFTER_A_PREPOSITION.search(text[: match.start(1)]):
+            continue
+        return _names()[word], match.group(0)
+    return None
+
+
+def single_words() -> list[str]:
+    """The one-word names, for the typo vocabulary: a country is never "mended" into another word."""
+    return [name for name in _names() if name.isalpha()]
+
+
+def country_name(code: str | None) -> str:
+    """The English name of an alpha-2 code ("France"), the code itself if unknown, "(unknown)" for None."""
+    if not code:
+        return "(unknown)"
+    country = pycountry.countries.get(alpha_2=code.upper())
+    if country is None:
+        return code
+    return getattr(country, "common_name", None) or country.name

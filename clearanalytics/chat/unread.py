@@ -1,0 +1,70 @@
+"""Words no table read, in a question answered for the default period: perhaps a period in words we lack.
+
+A question with no period is answered for the last 7 days, and the answer says so in dates. But
+"visitors at Sinterklaas" or "Besucher am Brückentag" names a time the tables do not know: answered
+for the last 7 days, that would be a silent substitution. So when the period was not named and a
+word of the question is in no table of the parser (its vocabulary, the four languages' phrase
+words, everyday words of the five languages), the period is said to be not understood, with the
+readings it can answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from clearanalytics.chat import lexicon
+
+# Everyday words of four letters or more that carry no period, metric or breakdown (five languages, after
+# lexicon.to_english has rewritten the tables' phrases).
+_EVERYDAY_LINES = (
+    "visits visiting visitor unique uniques total overall count counts amount numbers much many show shows",
+    "tell give list want need know like please could would should what which where when whose whom have",
+    "having does doing done made make makes come comes came coming look looking looked find found people",
+    "folks there here been being were that this these those them they their your yours ours mine with",
+    "from into onto about over under than then just only also even still some most more less any every",
+    "each other another such very really quite pretty roughly approximately about site sites website",
+    "websites page pages blog shop store domain domains online hits time times number figure figures stats",
+    "statistics analytics data report overview summary breakdown split grouped group rank ranked ranking",
+    "compare compared comparison against versus same were gave gets getting able okay good great bad",
+    "doing going well best worst main mostly please thanks thank hello help",
+    "gab gibt hatte hatten habe haben wurde wurden waren sind eine einen einem einer meine meinen meiner",
+    "unsere unserer unseren welche welcher welches wieviele viele insgesamt alle allen zeig zeige zeigen",
+    "bitte nach über unter wird mehr meisten gesamt besucht kamen kommen kommt",
+    "combien quel quelle quels quelles avons avez avait ont eu sont était étaient notre nos mes mon",
+    "cette ces avec dans pour sur tous toutes total montre montrez donne donnez merci plus moins",
+    "cuántas cuántos cuál cuáles tuve tuvimos tuvo hubo hay son fue fueron nuestro nuestra nuestros mis",
+    "todos todas para sobre entre muestra muestrame dame gracias más menos desde hasta",
+    "hoeveel welke hadden heb hebben hebt waren zijn onze mijn alle voor over naar laat toon geef",
+    "bedankt meer minder totaal bezocht kwamen komen komt",
+    "during within across through throughout around again almost nearly exactly since until till while",
+    "whole entire full altogether together both either neither none nothing something anything everything",
+    "stay stays stayed spend spent use uses used using perform performed performing common popular usual",
+    "typical frequent visit view viewed seen open opened read reading click clicked land landed arrive arrived",
+    "nutzen nutzt benutzen verwenden verwendet genutzt bleiben bleibt verbringen utilisent utilisé utilisés",
+    "utilisent restent passent usan usado usada utilizan utilizado quedan pasan gebruiken gebruikt blijven",
+    "brengen bekeken gezien",
+)
+EVERYDAY = frozenset(word for line in _EVERYDAY_LINES for word in line.split())
+WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def unread_word(text: str, read: tuple[str, ...] = ()) -> str | None:
+    """The first word of four letters or more that no table knows, or None; `read` holds the question's own
+    names the parser took (a domain, a page, a section, a picked row), which are not words of a table."""
+    taken = " ".join(read).lower()
+    for word in WORD.findall(text):
+        if _known(word) or word in taken or known_form(word):
+            continue
+        return word
+    return None
+
+
+def known_form(word: str) -> bool:
+    """A plural, a verb form or an inflected word of the vocabulary ("visited", "browsers", "bezoekers")."""
+    if any(_known(word + ending) for ending in ("s", "es")):
+        return True  # the singular of a known plural ("browser", "campaign")
+    return any(_known(word[:cut]) for cut in range(max(4, len(word) - 3), len(word)))
+
+
+def _known(word: str) -> bool:
+    return word in lexicon.VOCABULARY or word in lexicon.KEEP or word in lexicon.FOREIGN or word in EVERYDAY
