@@ -133,6 +133,11 @@ def count(value) -> str:
     return f"{int(value):,}"
 
 
+def visitors(value) -> str:
+    """'1 visitor', '2 visitors', as a sentence says them."""
+    return f"{count(value)} visitor{'' if int(value) == 1 else 's'}"
+
+
 def shown(metric: str, value) -> str:
     """How an answer writes a figure (written here from docs/CHAT.md, not imported from answers.py)."""
     if metric in ("bounce_rate", "conversion_rate"):
@@ -203,8 +208,8 @@ def wanted(case: dict) -> list[str]:
     if facet == "referrers":
         rows = expected(case).referrers()
         if pick:
-            row = next(r for r in rows if pick in (r["referrer_source"], r["referrer"]))
-            return [f"brought {count(row['visitors'])} visitors"]
+            row = next((r for r in rows if pick in (r["referrer_source"], r["referrer"])), None)
+            return ["I found no source"] if row is None else [f"brought {visitors(row['visitors'])}"]
 
         def name(row: dict) -> str:  # a host, else a named source; direct traffic has neither
             return row["referrer"] or (row["referrer_source"] if row["referrer_source"] != "direct" else "(none)")
@@ -218,20 +223,22 @@ def wanted(case: dict) -> list[str]:
     if facet == "revenue_by_source":
         rows = expected(case, limit=100).revenue_by_source()
         if pick:
-            return [shown("revenue", next(r for r in rows if r["source"] == pick)["revenue"])]
+            row = next((r for r in rows if r["source"] == pick), None)
+            return ["I found no source"] if row is None else [shown("revenue", row["revenue"])]
         return [f"{r['source']} ({shown('revenue', r['revenue'])})" for r in rows[:5]]
     if facet in ("devices", "browsers", "operating_systems", "languages"):
         column = {"devices": "device_type", "browsers": "browser", "operating_systems": "os"}.get(facet, "language")
         rows = expected(case, limit=100).breakdown(column, column)
         if pick:
             row = next((r for r in rows if r[column] == pick), None)
-            return ["I found no device type"] if row is None else [f"{count(row['visitors'])} visitors on {pick}"]
+            return ["I found no device type"] if row is None else [f"{visitors(row['visitors'])} on {pick}"]
         rows = [r for r in rows if r[column]][: case.get("shown") or 5]
         return [f"{r[column]} ({count(r['visitors'])})" for r in rows]
     if facet == "campaigns":
         rows = expected(case, limit=100).campaigns()
         if pick:
-            return [f"brought {count(next(r for r in rows if r['utm_campaign'] == pick)['visitors'])} visitors"]
+            row = next((r for r in rows if r["utm_campaign"] == pick), None)
+            return ["I found no campaign"] if row is None else [f"brought {visitors(row['visitors'])}"]
         rows = rows[: case.get("shown") or 5]
         return [f"{r['utm_source'] or '-'} / {r['utm_medium'] or '-'} / {r['utm_campaign'] or '-'}" for r in rows]
     if facet == "products":
@@ -251,7 +258,11 @@ def wanted(case: dict) -> list[str]:
 
 
 # The English names of the dataset's countries (tests/stats_dataset.py LOCATIONS), written here by hand.
-COUNTRY_NAMES = {"DE": "Germany", "US": "United States", "FR": "France", "JP": "Japan", "NL": "Netherlands"}
+COUNTRY_NAMES = {
+    "DE": "Germany", "US": "United States", "FR": "France", "JP": "Japan", "NL": "Netherlands", "BR": "Brazil",
+    "GB": "United Kingdom", "ES": "Spain", "IT": "Italy", "CA": "Canada", "CH": "Switzerland", "AT": "Austria",
+    "BE": "Belgium", "MX": "Mexico", "AU": "Australia", "IN": "India", "SE": "Sweden", "PL": "Poland",
+}  # fmt: skip
 
 
 def located(case: dict) -> list[str]:
@@ -262,7 +273,7 @@ def located(case: dict) -> list[str]:
     if case.get("pick"):
         row = next((r for r in found.countries() if r["country_code"] == case["pick"]), None)
         name = COUNTRY_NAMES.get(case["pick"], case["pick"])
-        return [f"I found no visitors from {name}"] if row is None else [f"{count(row['visitors'])} visitors from"]
+        return [f"I found no visitors from {name}"] if row is None else [f"{visitors(row['visitors'])} from {name}"]
     column = {"countries": "country_code", "regions": "region", "cities": "city"}[case["facet"]]
     rows = [r for r in getattr(found, case["facet"])() if r[column]][: case.get("shown") or 5]
     names = [COUNTRY_NAMES[r[column]] if column == "country_code" else r[column] for r in rows]
@@ -272,7 +283,7 @@ def located(case: dict) -> list[str]:
 # A list the independent computation finds empty (no product sold this week) must be said to have no data.
 EMPTY_SAYS_SO = (
     "pages", "referrers", "sources", "devices", "browsers", "operating_systems", "languages", "products",
-    "countries", "regions", "cities",
+    "countries", "regions", "cities", "revenue_by_source",
 )  # fmt: skip
 
 

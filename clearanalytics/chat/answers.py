@@ -248,6 +248,8 @@ def list_answer(
     if (shown or facet in PLACES) and facet not in ("days", "hours", "funnel"):  # named places only
         kept = [i for i, name in enumerate(labels) if name not in ("(none)", "(unknown)", "- / - / -")][:shown]
         rows, labels = [rows[i] for i in kept], [labels[i] for i in kept]
+        if not rows:  # only direct traffic, only unknown places: nothing named to list
+            return f"There is no data{where(domain)} {label} for that.", None
     values = [r.get(value_field) or 0 for r in rows]
     word = METRIC_WORDS.get(value_field, value_field.replace("_", " "))
     if facet in ("days", "hours"):

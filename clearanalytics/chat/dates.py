@@ -116,6 +116,29 @@ def _since(match: re.Match, today: date) -> Period:
     return Period(f"since {day_words(start)}", date_from=start, date_to=max(start, today))
 
 
+def _since_month(match: re.Match, today: date) -> Period:
+    """ "since December": from the 1st of the latest December (this year's if it has begun) to today."""
+    month = MONTHS[match.group("m1")]
+    year = int(match.group("year")) if match.group("year") else (today.year if month <= today.month else today.year - 1)
+    start = date(year, month, 1)
+    return Period(f"since 1 {MONTH_NAMES[month - 1]} {year}", date_from=start, date_to=max(start, today))
+
+
+def _since_weekday(match: re.Match, today: date) -> Period:
+    """ "since Monday": from the latest Monday (today, said on a Monday) to today."""
+    day = today - timedelta(days=(today.weekday() - WEEKDAYS.index(match.group("wd"))) % 7)
+    return Period(f"since {WEEKDAYS[day.weekday()].capitalize()}, {day_words(day)}", date_from=day, date_to=today)
+
+
+def _day_span(match: re.Match, today: date) -> Period:
+    """ "between 1 and 10 February", "from the 3rd to the 9th of March": two days of one month."""
+    year = f" {match.group('year')}" if match.group("year") else ""
+    first, last = (parse_day(f"{match.group(k)} {match.group('m1')}{year}", today) for k in ("d1", "d2"))
+    if first > last:
+        raise ValueError("a reversed range")
+    return Period(f"from {day_words(first)} to {day_words(last)}", date_from=first, date_to=last)
+
+
 def _month_span(match: re.Match, today: date) -> Period:
     first, last = MONTHS[match.group("m1")], MONTHS[match.group("m2")]
     year = int(match.group("year")) if match.group("year") else (today.year if last <= today.month else today.year - 1)
@@ -137,10 +160,7 @@ def _weekday(match: re.Match, today: date) -> Period:
 def _iso_week(match: re.Match, today: date) -> Period:
     number = int(match.group("w"))
     year = int(match.group("year")) if match.group("year") else today.year
-    start = date.fromisocalendar(year, number, 1)
-    if not match.group("year") and start > today:
-        year -= 1
-        start = date.fromisocalendar(year, number, 1)
+    start = date.fromisocalendar(year, number, 1)  # this year's week; one still to come is in the future
     end = start + timedelta(days=6)
     return Period(f"in week {number} of {year}", date_from=start, date_to=min(end, today) if start <= today else end)
 
@@ -193,10 +213,20 @@ YEAR = re.compile(r"(?:\b(?:in|during|for|of)\s+(?:the\s+year\s+)?|(?<![\w./-]))
 RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple(
     (re.compile(pattern), resolver)
     for pattern, resolver in (
-        (rf"\b(?:between|from)\s+(?P<a>{DAY})\s+(?:and|to|until|till|-)\s+(?P<b>{DAY})", _between),
-        (rf"\b(?P<a>{DAY})\s*(?:\.\.|to|until|till|–|-)\s*(?P<b>{DAY})", _between),
+        (rf"\b(?:between|from)\s+(?P<a>{DAY})\s+(?:and|to|until|till|through|thru|-)\s+(?P<b>{DAY})", _between),
+        (rf"\b(?P<a>{DAY})\s*(?:\.\.|to|until|till|through|thru|–|-)\s*(?P<b>{DAY})", _between),
         (rf"\b(?:since|from|after)\s+(?P<a>{DAY})", _since),
-        (rf"\b(?:between|from)\s+{_M1}\s+(?:and|to|until|till|-)\s+{_M2}(?:\s+(?P<year>\d{{4}}))?\b", _month_span),
+        (
+            rf"\b(?:between|from)\s+(?:the\s+)?(?P<d1>\d{{1,2}})(?:st|nd|rd|th|\.)?\s+(?:and|to|until|till|through|-)\s+"
+            rf"(?:the\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th|\.)?\s+(?:of\s+)?{_M1}(?:\s+(?P<year>\d{{4}}))?\b",
+            _day_span,
+        ),
+        (rf"\bsince\s+(?:the\s+(?:start|beginning)\s+of\s+)?{_M1}(?:\s+(?P<year>\d{{4}}))?\b", _since_month),
+        (rf"\bsince\s+(?:last\s+)?{_WD}\b", _since_weekday),
+        (
+            rf"\b(?:between|from)\s+{_M1}\s+(?:and|to|until|till|through|thru|-)\s+{_M2}(?:\s+(?P<year>\d{{4}}))?\b",
+            _month_span,
+        ),
         (
             r"\b(?:(?P<which>last|this|current|previous)\s+)?(?:q(?P<q>[1-4])|(?P<qw>first|second|third|fourth|1st|2nd|3rd|4th)"
             r"\s+quarter)(?:\s+(?:of\s+)?(?P<year>\d{4}))?\b",

@@ -18,9 +18,13 @@ FULL_LIST = 100  # the tools' maximum limit: a row or a section is looked for am
 
 REALTIME = re.compile(
     r"\bright now\b|\bat the moment\b|\bcurrently\b|\bonline now\b|\bjust now\b|\blive\b|\bcurrent visitors\b"
-    r"|\bon (?:the |my )?site now\b|\bnow\b|\bthis minute\b|\blast (?:30|thirty) minutes\b"
+    r"|\bon (?:the |my )?site now\b|\bnow\b|\bthis minute\b|\blast (?:30|thirty) minutes\b|\b(?:at )?this moment\b"
+    r"|\breal[- ]?time\b"
 )
-WORST = re.compile(r"\bworst\b|\bquietest\b|\bslowest\b|\bleast (?:busy|visited|traffic)\b|\blowest\b|\bweakest\b")
+WORST = re.compile(
+    r"\bworst\b|\bquietest\b|\bslowest\b|\bleast (?:busy|visited|traffic|visitors|pageviews|visits)\b|\blowest\b"
+    r"|\bweakest\b|\bfewest\b|\bcalmest\b"
+)
 SERIES = (
     ("week", re.compile(r"\bweekly\b|\bper week\b|\bby week\b|\beach week\b|\bweek by week\b|\bevery week\b")),
     ("month", re.compile(r"\bmonthly\b|\bper month\b|\bby month\b|\beach month\b|\bmonth by month\b")),
@@ -75,17 +79,26 @@ NOT_A_SECTION = set(
         "pageviews",
         "unique",
         "single",
+        "des",
+        "les",
+        "los",
+        "las",
+        "del",
+        "die",
+        "der",
+        "het",
+        "een",
     ]
 )
 SECTION = (
-    re.compile(r"\b(?P<name>[a-z][a-z0-9-]{2,})\s+(?:posts|articles|section)\b"),
+    re.compile(r"\b(?P<name>[a-z][a-z0-9-]{2,})\s+(?:posts|articles|section|pages)\b"),
     re.compile(r"\bpages?\s+(?:under|below|beneath)\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+)(?:\s+section)?\b"),
     re.compile(r"\bpages?\s+in\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+\s+section)\b"),
 )
 DEVICE = re.compile(
-    r"\b(?:on|from|via|using)\s+(?:a\s+|the\s+)?(?P<a>mobile|desktops?|tablets?|phones?|smartphones?)\b"
+    r"\b(?:on|from|via|using|used|use|with)\s+(?:a\s+|an\s+|the\s+)?(?P<a>mobile|desktops?|tablets?|phones?|smartphones?)\b"
     r"|\b(?:only|just) (?:on )?(?P<b>mobile|desktops?|tablets?)\b"
-    r"|\b(?P<c>mobile|desktop|tablet|phone|smartphone)\s+(?:users|visitors|traffic)\b"
+    r"|\b(?P<c>mobile|desktop|tablet|phone|smartphone)[\s-]+(?:users|visitors|traffic)\b"
 )
 SOURCE = re.compile(
     r"\b(?:from|via|through)\s+(?P<s>[a-z0-9][\w.-]*[a-z0-9])\b"
@@ -142,6 +155,13 @@ NOT_A_SOURCE = set(
         "desktop",
         "tablet",
         "phones",
+        "in",
+        "on",
+        "at",
+        "during",
+        "for",
+        "week",
+        "the",
     ]
 )
 # A number or a date ("from 2026-01-05 until ...", "from 15.11.", "from the 5th"): the period's, never a source.
@@ -169,6 +189,17 @@ NOT_A_CAMPAIGN = set(
         "your",
         "newsletter",
         "new",
+        "die",
+        "der",
+        "la",
+        "le",
+        "el",
+        "de",
+        "het",
+        "een",
+        "une",
+        "un",
+        "una",
     ]
 )
 PROPERTY = (
@@ -200,11 +231,15 @@ def source(text: str, sites: tuple[str, ...]) -> str | None:
 
 
 def campaign(text: str) -> str | None:
-    match = CAMPAIGN.search(text)
-    if not match:
-        return None
-    name = match.group("c") or match.group("d")
-    return None if name in NOT_A_CAMPAIGN or name.isdigit() else name
+    """The campaign named: "the brand campaign", "campaign brand" ("die Kampagne brand": its article is none)."""
+    for match in CAMPAIGN.finditer(text):
+        for name in (match.group("c"), match.group("d")):
+            if name and name not in NOT_A_CAMPAIGN and not name.isdigit():
+                return name
+        after = re.match(r"\s*[\"']?([\w-]+)", text[match.end() :]) if match.group("c") else None
+        if after and after.group(1) not in NOT_A_CAMPAIGN and not after.group(1).isdigit():
+            return after.group(1)  # "die campaign brand": the article came first, the name follows
+    return None
 
 
 def section(text: str) -> str | None:

@@ -20,6 +20,8 @@ from rapidfuzz.distance import OSA, Levenshtein
 
 from clearanalytics.chat.phrases import NAMES, PHRASES
 
+_MONTH_NAMES = "january|february|march|april|may|june|july|august|september|october|november|december"
+_OF_MONTH = re.compile(rf"(?<![\d.]\s)(?<!\d)\b(?:de|du|van|im)\s+({_MONTH_NAMES})\b")
 _COMPILED = tuple((re.compile(pattern), english) for pattern, english in PHRASES)
 # The four languages' own words (from the phrase tables and month and weekday names): a typo in a German,
 # French, Spanish or Dutch question ("Besuchre", "bezoekkers") is mended towards these before translation.
@@ -35,6 +37,9 @@ def to_english(text: str) -> str:
         text = pattern.sub(english, text)
     text = re.sub(r"\bbetween (\S+(?: \S+){0,3}?) (?:und|et|y|en) ", r"between \1 and ", text)
     text = _NAME.sub(lambda m: NAMES[m.group(1)], text)
+    # "jeudi dernier", "el jueves pasado" -> "thursday last": the English order, "last thursday"
+    text = re.sub(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday) last\b", r"last \1", text)
+    text = _OF_MONTH.sub(r"in \1", text)  # "qué día de enero": in January (a date keeps "1 de enero" as it is)
     # "entre le 10 ..." -> "between on 10" -> "between 10"; only before a number, so "and on mobile" keeps its "on"
     text = re.sub(r"\b(between|and|to|from|since)\s+on\s+(?=\d)", r"\1 ", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -174,6 +179,17 @@ def learn(patterns: list[re.Pattern], words: list[str]) -> None:
         VOCABULARY.update(re.findall(r"[a-z]{4,}", re.sub(r"\\[a-zA-Z]", " ", pattern.pattern)))
 
 
+def _sorted(words: set[str]) -> list[str]:
+    """The words in one order: among equally near words the first wins, whatever the process's hash seed."""
+    known = _SORTED.get(id(words))
+    if known is None or known[0] != len(words):  # the vocabulary only grows (learn)
+        known = _SORTED[id(words)] = (len(words), sorted(words))
+    return known[1]
+
+
+_SORTED: dict[int, tuple[int, list[str]]] = {}
+
+
 def _token_fix(token: str) -> str:
     if len(token) < 5 or not token.isalpha() or token in VOCABULARY or token in KEEP:
         return token
@@ -182,7 +198,7 @@ def _token_fix(token: str) -> str:
         return token  # a singular or plural of a known word ("campaign"), not a typo
     cutoff = 0.749 if len(token) >= 8 else 0.799  # two slips in a long word, one in a short one (float-safe)
     # OSA: a swapped pair of letters ("reveune") is one slip, as people make them
-    found = process.extractOne(token, VOCABULARY, scorer=OSA.normalized_similarity, score_cutoff=cutoff)
+    found = process.extractOne(token, _sorted(VOCABULARY), scorer=OSA.normalized_similarity, score_cutoff=cutoff)
     return found[0] if found else token
 
 
@@ -201,7 +217,7 @@ def fix_foreign_typos(text: str) -> str:
         if any(token[:cut] in FOREIGN for cut in range(len(token) - 3, len(token))):
             return token  # an ending the tables write as a pattern ("tage(?:n)?", "compar(?:ado|ada)")
         cutoff = 0.749 if len(token) >= 8 else 0.799
-        found = process.extractOne(token, FOREIGN, scorer=OSA.normalized_similarity, score_cutoff=cutoff)
+        found = process.extractOne(token, _sorted(FOREIGN), scorer=OSA.normalized_similarity, score_cutoff=cutoff)
         return found[0] if found else token
 
     return re.sub(r"\S+", lambda m: mend(m.group(0)), text)

@@ -15,15 +15,15 @@ The parser never touches data: it only says which tool to call with which argume
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
-from clearanalytics.chat import focus, lexicon, places, unread
-from clearanalytics.chat.dates import WEEKDAYS, fair_compare, parse_period
+from clearanalytics.chat import focus, follow, lexicon, places
+from clearanalytics.chat.dates import WEEKDAYS, fair_compare
 from clearanalytics.chat.narrowing import narrow, narrowing_unclear, suggest
 from clearanalytics.chat.periods import MONTHS, NUMBER_WORDS, Period, default_period
-from clearanalytics.chat.unclear import TOPICS, Unclear, with_period
-from clearanalytics.chat.when import COMPARISON, SOON, read_periods, split_comparison
+from clearanalytics.chat.unclear import TOPICS, WEATHER, Unclear
+from clearanalytics.chat.when import COMPARISON, read_periods, split_comparison
 
 LIST_TOOLS = (
     "top-pages",
@@ -60,6 +60,7 @@ BREAKDOWNS = _rules(
         "revenue_by_source",
         "ecommerce-products",
         r"\b(?:revenue|sales|money|orders)\b.*\b(?:by|per|from|each)\b.*\b(?:sources?|channels?|referrers?)\b"
+        r"|\b(?:revenue|sales|money|orders)\b.*\bcomes? from\b"
         r"|\b(?:sources?|channels?|referrers?)\b.*\b(?:drive|drives|bring|brings|generate|generates|make|makes)\b"
         r".*\b(?:revenue|sales|money|orders)\b",
     ),
@@ -69,14 +70,15 @@ BREAKDOWNS = _rules(
         "hourly-breakdown",
         r"\bpeak (?:hour|time)s?\b|\b(?:busiest|best|worst|quietest|slowest) (?:hour|time)s?\b"
         r"|\btime of (?:the )?day\b|\bwhat time\b|\bwhich hours?\b"
-        r"|\bhour of (?:the )?day\b|\bhourly\b|\b(?:by|per|each) hour\b|\bwhen do\b",
+        r"|\bhour of (?:the )?day\b|\bhourly\b|\b(?:by|per|each) hour\b|\bwhen do\b|\bwhat hour\b"
+        r"|\bmost active (?:hour|time)s?\b|\b(?:traffic|visitors|visits) peak(?:ed|s)?\b",
     ),
     (
         "days",
         "daily-breakdown",
         r"\b(?:worst|quietest|slowest|weakest|strongest|biggest|best|busiest) days?\b|\bper day\b|\bdaily\b"
         r"|\beach day\b|\bby day\b|\bday by day\b|\btrend|\bover time\b|\bleast busy days?\b"
-        r"|\bwhich day\b|\bbest day\b|\bgraph\b|\bchart\b|\btimeline\b",
+        r"|\bwhich day\b|\bbest day\b|\bgraph\b|\bchart\b|\btimeline\b|\btop days?\b|\bmost active days?\b",
     ),
     ("campaigns", "campaigns", r"\bcampaigns?\b|\butm\b|\bnewsletters?\b"),
     ("cities", "locations", r"\bcit(?:y|ies)\b|\btowns?\b"),
@@ -118,7 +120,7 @@ METRICS = _rules(
         "avg_duration",
         "analytics-overview",
         r"\b(?:visit|session|average|avg)\s+(?:duration|length|time)\b|\btime on (?:the )?site\b|\bhow long\b"
-        r"|\bduration\b|\bengag|\btime spent\b",
+        r"|\bduration\b|\bengag|\btime spent\b|\btime\b.*\bspen[dt]\b|\bspen[dt]\b.*\btime\b",
     ),
     ("avg_order_value", "ecommerce-overview", r"\baverage order value\b|\baov\b|\bbasket size\b|\baverage order\b"),
     (
@@ -126,14 +128,24 @@ METRICS = _rules(
         "ecommerce-overview",
         r"\bconversion rate\b|\bconvert(?:s|ing)?\b|\bpercentage of visitors (?:buy|who buy)",
     ),
-    ("revenue", "ecommerce-overview", r"\brevenue\b|\bsales\b|\bturnover\b|\bearn|\bmoney\b|\bincome\b|\bsold for\b"),
+    (
+        "revenue",
+        "ecommerce-overview",
+        r"\brevenue\b|\bsales\b|\bturnover\b|\bearn|\bmoney\b|\bincome\b|\bsold for\b|\bhow much did (?:we|i) sell\b",
+    ),
     ("transactions", "ecommerce-overview", r"\borders?\b|\btransactions?\b|\bpurchases?\b|\bbought\b"),
     ("goal_completions", "goals", r"\bgoal completions?\b|\bcompletions?\b|\bconversions\b"),
     ("pageviews", "analytics-overview", r"\bpage ?views?\b|\bviews\b|\bhits\b|\bpage impressions\b"),
     ("visitors", "analytics-overview", r"\bvisitors?\b|\bvisits\b|\busers\b|\bpeople\b|\btraffic\b|\buniques?\b"),
 )
 
-BEFORE = re.compile(r"\bthe (?:day|week|month|year|period) before\b|\bbefore that\b|\bthe previous (?:one|period)\b")
+BEFORE = re.compile(
+    r"\bthe (?:day|week|month|year|period) before\b|\bbefore that\b|\bthe previous (?:one|period)\b"
+    r"|\bthe (?:day|week|month|year) prior\b"
+)
+# A follow-up ("and ...", "what about ..."): it keeps the previous question's period and site unless it names them.
+FOLLOW_UP = re.compile(r"^(?:and|what about|how about|also|plus)\b")
+PREVIOUS_UNIT = re.compile(r"\bthe previous (day|week|month|year)\b")
 LIMIT = re.compile(r"\b(?:top|best|first|worst)\s+(?P<n>\d{1,3})\b|\b(?P<m>\d{1,3})\s+(?:most|best|top|biggest)\b")
 DOMAIN = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]\b")
 # "across all my sites", "on all sites", "every site", "all websites", "all my domains": the whole tenant
@@ -232,6 +244,8 @@ def parse_question(
     text = _clean(question)
     if not text:
         return None
+    if previous is not None and FOLLOW_UP.match(text):  # "and the previous week?": the one before the last answer's
+        text = PREVIOUS_UNIT.sub(r"the \1 before", text)
     domain = find_domain(text, domains)
     if domain and domain not in domains and re.search(rf"\b(?:from|via|through)\s+{re.escape(domain)}\b", text):
         domain = None  # "traffic from t.co": a referrer, not a site of yours
@@ -248,7 +262,7 @@ def parse_question(
     # Dates look like domains to nothing, but a domain can contain words the tables know
     # ("shop.example"), so the tables read the text without it; likewise "all my sites".
     plain = text.replace(domain, " ") if domain else text
-    topic = TOPICS.search(plain)
+    topic = TOPICS.search(plain) or (WEATHER.search(plain) if _first(METRICS, plain) else None)
     if topic:
         reason = "No tool of the chat has that yet."
         return Unclear(
@@ -285,12 +299,19 @@ def parse_question(
     device = focus.device(plain)
     rest = focus.DEVICE.sub(" ", plain)
     device_only = device is not None and _first(BREAKDOWNS, rest) is None and _first(METRICS, rest) is None
+    country = places.find_country(plain)
+    if breakdown is None and metric is None and not device and country:  # "and from France?": its visitors
+        if previous is not None and not follow.country_narrows(previous):
+            what = previous.facet or previous.metric or "that"
+            name = places.country_name(country[0])
+            return narrowing_unclear(f"visitors from {name}", what, previous.period, f"visitors from {name}")
+        metric = _first(METRICS, "visitors")
     if breakdown is None and metric is None and not device:
         moved_back = comparison is not None or BEFORE.search(text) is not None
         if previous is None or not (explicit_period or domain or all_sites or moved_back):
             return None
         named = period if explicit_period else None
-        return _follow_up(previous, today, tenant, named, domain, moved_back, all_sites)
+        return follow.follow_up(previous, today, tenant, named, domain, moved_back, all_sites)
     if device_only and previous is not None:  # "only on mobile": the previous question, narrowed
         if (
             previous.tool != "analytics-overview"
@@ -307,6 +328,9 @@ def parse_question(
         period = period if explicit_period else previous.period
         domain = domain or previous.domain
         all_sites = all_sites or (previous.all_sites and domain is None)
+    if previous is not None and not explicit_period and FOLLOW_UP.match(text):  # "and by city?": the same period
+        period, explicit_period = previous.period, True
+        domain = domain or (None if all_sites else previous.domain)
     period = period or default_period()
     if domain is None and not all_sites:
         domain = default_domain
@@ -314,18 +338,8 @@ def parse_question(
         text, plain, tenant, today, period, compare_period, comparison, breakdown, metric, domain, all_sites, device
     )
     if isinstance(intent, Intent) and not explicit_period and intent.tool != "list-sites":
-        return _unread(text, intent) or intent
+        return follow.unread_period(text, intent) or intent
     return intent
-
-
-def _unread(text: str, intent: Intent) -> Unclear | None:
-    """A word no table read, in a question answered for the default period: that period is not said to be it."""
-    country = places.find_country(text)
-    names = (intent.domain, intent.pick, intent.section, intent.arguments.get("property"), country and country[1])
-    word = unread.unread_word(focus.PATH.sub(" ", text), tuple(name or "" for name in names))
-    if word is None:
-        return None
-    return Unclear("period", word, with_period(text, word, SOON), "It is no word I know.")
 
 
 def _rule(name: str) -> Rule:
@@ -395,45 +409,7 @@ def _intent(
     )
 
 
-def _follow_up(
-    previous: Intent,
-    today: date,
-    tenant: str,
-    period: Period | None,
-    domain: str | None,
-    compare: bool,
-    all_sites: bool = False,
-) -> Intent:
-    """The previous question again, with a new period, site (or all sites) or comparison."""
-    arguments = {k: v for k, v in previous.arguments.items() if k not in ("period", "from", "to", "domain")}
-    if previous.tool in ("list-sites", "realtime"):
-        return previous
-    if period is None and compare:  # "and the week before?": the previous question's period, moved back
-        period = previous.period.previous(today)
-    if period is None and previous.period.words:  # "yesterday", asked again of another site: that site's yesterday
-        try:
-            period = parse_period(previous.period.words, today)[0]
-        except ValueError:  # read once, it always reads again; should it not, the period as it was
-            period = None
-    period = period or previous.period
-    if not all_sites:
-        domain = domain or previous.domain
-        all_sites = previous.all_sites and domain is None
-    arguments = {**arguments, "tenant": tenant, **period.arguments()}
-    if domain:
-        arguments["domain"] = domain
-    return replace(
-        previous,
-        arguments=arguments,
-        period=period,
-        domain=domain,
-        compare=None,
-        compare_is_preceding=False,
-        all_sites=all_sites,
-        partial=False,
-    )
-
-
+lexicon.KEEP.update(places.single_words())  # a country's name is never "mended", nor anything mended into one
 # The words of every table the parser reads, not only the tools': a typo is mended towards them, and a
 # word of theirs is never "mended" into another ("compare" is the comparison's, not a slip of "compared").
 lexicon.learn(
@@ -445,5 +421,5 @@ lexicon.learn(
         focus.WORST,
         *(pattern for _interval, pattern in focus.SERIES),
     ],
-    [*MONTHS, *WEEKDAYS, *NUMBER_WORDS, *places.single_words()],
+    [*MONTHS, *WEEKDAYS, *NUMBER_WORDS],
 )

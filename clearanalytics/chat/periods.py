@@ -212,6 +212,10 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
         (rf"\b(?:since|from|after)\s+(?P<a>{_ISO})", _since),
         (rf"\b(?:on\s+)?(?P<a>{_ISO})\b", _on_day),
         (r"\btoday\b|\bso far today\b", _fixed("today", lambda t: (t, t))),
+        (
+            r"\b(?:the\s+)?day before yesterday\b",
+            _fixed("the day before yesterday", lambda t: (t - timedelta(days=2), t - timedelta(days=2))),
+        ),
         (r"\byesterday\b", _fixed("yesterday", lambda t: (t - timedelta(days=1), t - timedelta(days=1)))),
         (r"\b(?:last|past)\s+24\s*h(?:ours?|rs?)?\b|\blast day\b", lambda _m, _t: named_period("24h")),
         (rf"\b(?:last|past|previous)\s+{_N}\s+(?P<unit>hours?|days?|weeks?|months?)\b", _last_n),

@@ -16,13 +16,80 @@ PHRASES: tuple[tuple[str, str], ...] = (
     ),
     (r"\b(?:auf|sur|en|op)\s+(?:dem\s+|le\s+|el\s+|de\s+)?(?:desktop|ordinateur|escritorio|computer)\b", "on desktop"),
     (r"\b(?:nach|par|por|per) (?:quellen?|sources?|fuentes?|bronn?e?n?)\b", "by source"),
+    (r"\b(?:the\s+)?(?:home ?page|front ?page|start ?page)\b", "page /"),
+    (
+        r"\b(?:les |los |las |die |de )?(\d{1,3}) (?:meilleur(?:e)?s|mejores|besten|beste|populairste"
+        r"|plus visitées)\b",
+        r"top \1",
+    ),
+    (r"\bvorgestern\b|\bavant-hier\b|\banteayer\b|\beergisteren\b", "the day before yesterday"),
+    (
+        r"\b(?:auf|sur|en|op)\s+(?:dem\s+|le\s+|la\s+|el\s+|de\s+|het\s+|une?\s+)?(?:tablets?|tablettes?"
+        r"|tabletas?)\b",
+        "on tablet",
+    ),
+    (r"\btablet-?(?:besucher|bezoekers|nutzer)\b", "tablet visitors"),
+    (r"\bmobiele?-?bezoekers\b|\b(?:handy|mobil)-?(?:besucher|nutzer)\b", "mobile visitors"),
+    (r"\bmobilgeräte?n?\b", "mobile"),
+    (r"\b(?:nur|seulement|uniquement|solo|sólo|alleen|enkel)\b", "only"),
+    (
+        r"\b(?:venant|provenant|en provenance) d(?:e |')|\büber\b(?=\s+[\w-]+\.[a-z])|\büber (?=google|bing"
+        r"|twitter|facebook|linkedin|reddit|newsletter)",
+        "from ",
+    ),
+    (
+        r"\bdesde\s+(?!(?:el\s+|la\s+)?(?:\d|lunes|martes|miércoles|jueves|viernes|sábado|domingo|enero"
+        r"|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|ayer|hoy"
+        r"|principios|finales))",
+        "from ",
+    ),
+    (r"\bréférents\b|\breferentes\b|\bverwijzers\b", "referrers"),
+    (r"\bkampagne\b|\bcampagne\b|\bcampaña\b", "campaign"),
+    (
+        r"\bentonnoir(?: de (?:commande|conversion|paiement|achat))?\b|\bembudo(?: de (?:compra|conversión"
+        r"|pago))?\b|\b(?:afreken)?trechter\b|\b(?:kauf|checkout-?)?trichter\b",
+        "checkout funnel",
+    ),
+    (r"\bleute\b|\bpersonen\b|\bmenschen\b|\bgens\b|\bpersonnes\b|\bpersonas\b|\bgente\b|\bmensen\b", "people"),
+    (r"\btägliche[nrs]?\b|\bdagelijkse\b|\bquotidien(?:ne)?s?\b", "daily"),
+    (r"\bwöchentliche[nrs]?\b|\bwekelijkse\b", "weekly"),
+    (r"\bmonatliche[nrs]?\b|\bmaandelijkse\b", "monthly"),
+    (r"\ban welchem tag\b|\bwelche(?:r|n)? tag\b|\bquel jour\b|\bqué día\b|\bwelke dag\b", "which day"),
+    (r"\bruhigste(?:r|n)? stunde\b|\bheure la plus calme\b|\bhora más tranquila\b|\brustigste uur\b", "quietest hour"),
+    (r"\bruhigste(?:r|n)? tag\b|\bjour le plus calme\b|\bdía más tranquilo\b", "quietest day"),
+    (r"\bjour le plus chargé\b|\bdía (?:con )?más (?:visitas|tráfico)\b", "busiest day"),
+    (
+        r"\bzielabschlüsse\b|\bzielerreichungen\b|\bdoelconversies\b|\bconversions? d'objectifs?\b"
+        r"|\bconversiones de objetivos?\b",
+        "goal completions",
+    ),
+    (r"\bwelche\b|\bquels\b|\bquelles\b|\bqué\b|\bwelke\b", "which"),
+    (r"\bsitios(?: web)?\b|\bwebseiten\b", "sites"),
+    (r"\beigenschaft\b|\bpropriété\b|\bpropiedad\b|\beigenschap\b", "property"),
+    (r"\b(?:premier|1er|1e|primer|eerste|ersten|erste)s? (?:trimestre|kwartaal|quartal)\b", "q1"),
+    (r"\b(?:deuxième|second|2e|segundo|tweede|zweiten|zweite)s? (?:trimestre|kwartaal|quartal)\b", "q2"),
+    (r"\b(?:troisième|3e|tercer|derde|dritten|dritte)s? (?:trimestre|kwartaal|quartal)\b", "q3"),
+    (r"\b(?:quatrième|4e|cuarto|vierde|vierten|vierte)s? (?:trimestre|kwartaal|quartal)\b", "q4"),
+    (r"\bfrente al?\b", "compared to"),
+    (r"\b(q[1-4]) (?:de|del|van|von|des) (\d{4})\b", r"\1 \2"),
+    (r"\bentre el (\d+)(?![\d]| de)", r"between \1"),
+    (r"\bvom (\d)", r"from \1"),
+    (r"\bbis zum\b|\bbis\b", "to"),
+    (
+        r"\b(?:les |des )?articles? (?:du|de la|de) (blog|docs?|news)\b|\b(?:los )?artículos del (blog"
+        r"|docs?)\b",
+        r"\1\2 posts",
+    ),
+    (r"\bblog-?artikel(?:n|en)?\b|\bblogposts\b|\bblogberichten\b", "blog posts"),
+    (r"\b(?:page d'accueil|página (?:de )?inicio|página principal|startseite|homepagina|startpagina)\b", "page /"),
     # Spanish quarters before the French bare "trimestre" below
     (r"\bel trimestre pasado\b", "last quarter"),
     (r"\beste trimestre\b", "this quarter"),
     # --- German ---
     (r"\bim vergleich zu(?:r|m)?\b|\bverglichen mit\b|\bgegenüber\b", "compared to"),
     (r"\bdie woche davor\b|\bvorwoche\b", "the week before"),
-    (r"\bder monat davor\b|\bden monat davor\b|\bvormonat\b", "the month before"),
+    (r"\bder monat davor\b|\bden monat davor\b", "the month before"),
+    (r"\bvormonat\b", "the previous month"),
     (r"\bletzte(?:n|r|s)? woche\b|\bvergangene(?:n)? woche\b", "last week"),
     (r"\bdiese(?:n|r)? woche\b", "this week"),
     (r"\bletzte(?:n|r|s)? monat\b|\bvergangene(?:n)? monat\b", "last month"),

@@ -72,8 +72,8 @@ def find_country(text: str) -> tuple[str, str] | None:
 
 
 def single_words() -> list[str]:
-    """The one-word names, for the typo vocabulary: a country is never "mended" into another word."""
-    return [name for name in _names() if name.isalpha()]
+    """The names' words, for the typo vocabulary: a country ("Verenigde Staten") is never "mended" into another."""
+    return sorted({word for name in _names() for word in name.split() if word.isalpha()})
 
 
 def country_name(code: str | None) -> str:

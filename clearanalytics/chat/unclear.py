@@ -84,11 +84,17 @@ PERIODISH = re.compile(
     r"|\bende\b|\banfang\b|\bmitte\b|\bmorgen\b|\bübermorgen\b|\bwochenende\b|\bfeiertage?n?\b|\bferien\b"
     r"|\bfin\b|\bdébut\b|\bdemain\b|\bweek-end\b|\bvacances\b|\bfinales\b|\bprincipios\b|\bmediados\b"
     r"|\bmañana\b|\bfin de semana\b|\bvacaciones\b|\beind\b|\bbegin\b|\bmidden\b|\bmorgen\b|\bweekend\b"
-    r"|\bvakantie\b|\bfeestdag(?:en)?\b"
+    r"|\bvakantie\b|\bfeestdag(?:en)?\b|\bnext\b|\bcoming\b|\bupcoming\b"
     r")(?![\w-])"
 )
 # Topics no tool has: answered as not understood, never as something else (locations have a tool: places.py).
-TOPICS = re.compile(r"\bscreen (?:size|resolution)s?\b|\bage\b|\bgender\b|\bincome level\b")
+TOPICS = re.compile(
+    r"\bscreen (?:size|resolution)s?\b|\bages?\b|\bage (?:group|distribution|range)s?\b|\bhow old\b|\bgender\b"
+    r"|\bhousehold income\b|\bincome (?:level|bracket|group)s?\b|\baltersverteilung\b|\balter\b|\bâge\b|\bedad(?:es)?\b"
+    r"|\bleeftijd\b|\bgeschlecht\b|\bsexe\b|\bgénero\b|\bgeslacht\b|\beinkommen\b"
+)
+# The weather, asked beside a figure ("did the weather affect traffic"): no tool has it. Alone it is small talk.
+WEATHER = re.compile(r"\bweather\b|\bwetter\b|\bmétéo\b|\bclima\b|\bweer\b|\brain(?:y|ed)?\b|\bsnow(?:ed)?\b")
 
 
 def leftover_period(text: str, spans: list[tuple[int, int] | None]) -> str | None:

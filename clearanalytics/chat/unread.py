@@ -45,6 +45,7 @@ _EVERYDAY_LINES = (
     "brengen bekeken gezien",
 )
 EVERYDAY = frozenset(word for line in _EVERYDAY_LINES for word in line.split())
+lexicon.KEEP.update(EVERYDAY)  # everyday words are words: never "mended" into a table's ("spend" is no "speed")
 WORD = re.compile(r"[^\W\d_]{4,}")
 
 

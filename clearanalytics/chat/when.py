@@ -13,12 +13,14 @@ import re
 from datetime import date
 
 from clearanalytics.chat.dates import Ambiguous, Unreadable, parse_period
-from clearanalytics.chat.periods import Period
+from clearanalytics.chat.periods import MONTHS, Period
 from clearanalytics.chat.unclear import Unclear, leftover_period, with_period
 
 COMPARISON = re.compile(
     r"\b(?:compared?\s+(?:to|with)|in comparison (?:to|with)|vs\.?|versus|than|relative to|against)\b"
     r"|\bcompare\b|\bchange[ds]?\b|\bgrow(?:n|th)?\b|\bincrease[ds]?\b|\bdecrease[ds]?\b|\bup or down\b"
+    r"|\bgo(?:ne)? (?:up|down)\b|\bwent (?:up|down)\b|\bgrew\b|\brise\b|\brose\b|\bdrop(?:ped)?\b|\bfell\b"
+    r"|\bdecline[ds]?\b"
 )
 
 
@@ -49,6 +51,7 @@ def read_periods(text: str, domain: str | None, today: date) -> tuple[Period | N
                 if compare_span:
                     compare_span = (compare_span[0] + span[1], compare_span[1] + span[1])
         elif comparison:
+            comparison = BARE_MONTH.sub(r"\1in \2", comparison)  # "compared to December": that month
             compare_period, compare_span = parse_period(comparison, today)
             if compare_span:
                 compare_span = (compare_span[0] + len(main), compare_span[1] + len(main))
@@ -62,7 +65,30 @@ def read_periods(text: str, domain: str | None, today: date) -> tuple[Period | N
     leftover = leftover_period(masked, [span, compare_span])
     if leftover:
         return Unclear("period", leftover, with_period(text, leftover, SOON))
+    if comparison and compare_period is None and period is not None:
+        compare_period = unit_before(comparison, period, today)
+    for read in (period, compare_period):
+        if read is not None and read.bounds(today)[0] > today:  # "next Tuesday", "2026-03-10": nothing to count
+            fragment = read.words or read.label
+            return Unclear("period", fragment, with_period(text, fragment, SOON), "It is in the future.")
     return period, compare_period, period is not None
 
 
+UNIT_BEFORE = re.compile(r"\bthe previous (?P<a>week|month|quarter|year)\b")
+
+
+def unit_before(comparison: str, period: Period, today: date) -> Period | None:
+    """ "this month compared to the previous month" ("Vormonat"): the calendar month before, not the 19 days before
+    ("the week before" stays the immediately preceding days, as the tools' *_change)."""
+    match = UNIT_BEFORE.search(comparison)
+    if not match or not (period.words or "").startswith("this "):
+        return None
+    return parse_period(f"last {match.group('a')}", today)[0]
+
+
 SOON = ["last week", "this month", "in the last 30 days"]
+BARE_MONTH = re.compile(
+    r"^(\W*(?:compared?\s+(?:to|with)|vs\.?|versus|against|than)\s+)("
+    + "|".join(m for m in sorted(MONTHS, key=len, reverse=True) if len(m) > 3)
+    + r")\b"
+)

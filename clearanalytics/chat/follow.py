@@ -1,0 +1,75 @@
+"""Follow-up questions ("and the week before?", "and by city?", "and from France?") and the unread-word guard.
+
+A follow-up asks the conversation's previous question again with one change: a period, a site, a
+comparison, a breakdown or a country. Its period and site are the previous ones unless it names
+its own. A question with no period and a word no table read is not answered for the default period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import TYPE_CHECKING
+
+from clearanalytics.chat import focus, places, unread
+from clearanalytics.chat.dates import parse_period
+from clearanalytics.chat.periods import Period
+from clearanalytics.chat.unclear import Unclear, with_period
+from clearanalytics.chat.when import SOON
+
+if TYPE_CHECKING:
+    from clearanalytics.chat.parser import Intent
+
+
+def country_narrows(previous: Intent) -> bool:
+    """Whether "and from France?" can narrow the previous question: its visitors or pageviews, or its countries."""
+    return previous.facet in (None, "countries") and previous.metric in (None, "visitors", "pageviews")
+
+
+def follow_up(
+    previous: Intent,
+    today: date,
+    tenant: str,
+    period: Period | None,
+    domain: str | None,
+    compare: bool,
+    all_sites: bool = False,
+) -> Intent:
+    """The previous question again, with a new period, site (or all sites) or comparison."""
+    arguments = {k: v for k, v in previous.arguments.items() if k not in ("period", "from", "to", "domain")}
+    if previous.tool in ("list-sites", "realtime"):
+        return previous
+    if period is None and compare:  # "and the week before?": the previous question's period, moved back
+        period = previous.period.previous(today)
+    if period is None and previous.period.words:  # "yesterday", asked again of another site: that site's yesterday
+        try:
+            period = parse_period(previous.period.words, today)[0]
+        except ValueError:  # read once, it always reads again; should it not, the period as it was
+            period = None
+    period = period or previous.period
+    if not all_sites:
+        domain = domain or previous.domain
+        all_sites = previous.all_sites and domain is None
+    arguments = {**arguments, "tenant": tenant, **period.arguments()}
+    if domain:
+        arguments["domain"] = domain
+    return replace(
+        previous,
+        arguments=arguments,
+        period=period,
+        domain=domain,
+        compare=None,
+        compare_is_preceding=False,
+        all_sites=all_sites,
+        partial=False,
+    )
+
+
+def unread_period(text: str, intent: Intent) -> Unclear | None:
+    """A word no table read, in a question answered for the default period: that period is not said to be it."""
+    country = places.find_country(text)
+    names = (intent.domain, intent.pick, intent.section, intent.arguments.get("property"), country and country[1])
+    word = unread.unread_word(focus.PATH.sub(" ", text), tuple(name or "" for name in names))
+    if word is None:
+        return None
+    return Unclear("period", word, with_period(text, word, SOON), "It is no word I know.")
