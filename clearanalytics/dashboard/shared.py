@@ -25,24 +25,23 @@ import time
 from dataclasses import replace
 
 from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, url_for
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from limits import parse as parse_limit
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import HTTPException
 
-from clearanalytics import proxies, share_links
-from clearanalytics.accounts import Site, hash_secret
+from clearanalytics import proxies, share_access, share_links
+from clearanalytics.accounts import Site
 from clearanalytics.dashboard import views
-from clearanalytics.request_scope import get_cursor, until_next_write
 from clearanalytics.stats.report import Panel
 from clearanalytics.web_auth import CONTENT_SECURITY_POLICY, add_session_headers
-from clearanalytics.web_errors import ErrorAnswer, json_error
+from clearanalytics.web_errors import json_error
 
 bp = Blueprint("shared", __name__)
 
 ATTEMPTS = "5 per 15 minutes"  # wrong passwords per link and client address
-UNLOCK_SECONDS = 12 * 3600  # how long a good password opens the link in that browser
+UNLOCK_SECONDS = share_access.UNLOCK_SECONDS
 FORM_SECONDS = 3600
 DATA_ARGS = ("limit", "property")  # what the page's panels send beside the view's state
 
@@ -53,35 +52,10 @@ def _setup(state) -> None:
 
 
 def _live(key: str) -> tuple[share_links.SharedLink, Site]:
-    """The live link `key` names and its site, or 404 (unknown, revoked and malformed look alike)."""
-    found = until_next_write(
-        ("shared-link", hash_secret(key)),  # no secret kept as a key
-        lambda: share_links.verify_key(get_cursor(), key),
-        keep=lambda value: value is not None,
-    )
-    if found is None:
-        raise ErrorAnswer(404, "Not found.")
+    """The live link `key` names and its site, or 404 (share_access.live_link)."""
+    found = share_access.live_link(key)
     g.share_link = found[0]
     return found
-
-
-def _signer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
-
-
-def _cookie_name(link: share_links.SharedLink) -> str:
-    return f"ca_share_{link.id}"
-
-
-def _unlocked(link: share_links.SharedLink) -> bool:
-    if not link.has_password:
-        return True
-    raw = request.cookies.get(_cookie_name(link), "")
-    try:
-        found = _signer("share-unlock").loads(raw, max_age=UNLOCK_SECONDS)
-    except BadSignature:
-        return False
-    return found == [link.id, share_links.password_mark(link)]
 
 
 def _embed() -> bool:
@@ -101,7 +75,7 @@ def _page_url(key: str):
 def view(key: str):
     link, site = _live(key)
     g.share_embed = _embed()
-    if not _unlocked(link):
+    if not share_access.unlocked(link):
         return _password_page(key, link, None, 401)
     context = views.view_context(site, _page_url(key))
     if g.share_embed:  # the page's scripts add the view's query to base_url: embed rides in the query
@@ -112,9 +86,18 @@ def view(key: str):
         for group, pairs in context["panels"].items()
     }
     context["widgets"] = tuple(w for w in views.WIDGETS if link.shows(w))
-    context["shared"] = {"embed": g.share_embed, "name": link.name}
+    context["shared"] = {"embed": g.share_embed, "name": link.name, "chat": _chat_panel(key, link, site)}
     data_base = url_for("shared.view", key=key) + "/data/"
     return render_template("analytics.html", data_base=data_base, site_links=[], tenant_links=[], **context)
+
+
+def _chat_panel(key: str, link: share_links.SharedLink, site: Site) -> dict | None:
+    """The chat panel's URLs and form token on a link whose chat is open (chat/share.py answers them), else None."""
+    if not share_access.chat_open(link):
+        return None
+    ask = url_for("share_chat.ask", key=key)
+    reset = url_for("share_chat.reset", key=key)
+    return {"ask": ask, "reset": reset, "token": share_access.chat_token(link), "site": site.domain}
 
 
 def _visitor_panel(panel: Panel) -> Panel:
@@ -123,7 +106,7 @@ def _visitor_panel(panel: Panel) -> Panel:
 
 
 def _password_page(key: str, link: share_links.SharedLink, error: str | None, status: int, headers=None):
-    token = _signer("share-form").dumps(link.id)
+    token = share_access.signer("share-form").dumps(link.id)
     page = render_template(
         "shared_password.html", key=key, form_token=token, error=error, embed=_embed(), shared={"embed": _embed()}
     )
@@ -140,7 +123,7 @@ def unlock(key: str):
     link, _site = _live(key)
     g.share_embed = _embed()
     try:
-        form_link = _signer("share-form").loads(request.form.get("form_token", ""), max_age=FORM_SECONDS)
+        form_link = share_access.signer("share-form").loads(request.form.get("form_token", ""), max_age=FORM_SECONDS)
     except BadSignature:
         form_link = None
     if form_link != link.id:  # this link's own form, recently: the page is reached without a session
@@ -156,10 +139,11 @@ def unlock(key: str):
         return _password_page(key, link, "Wrong password.", 401)
     view_args = request.args.to_dict() | ({"embed": "true"} if g.share_embed else {})  # the view asked for
     response = make_response(redirect(url_for("shared.view", key=key, **view_args)))
-    value = _signer("share-unlock").dumps([link.id, share_links.password_mark(link)])
+    value = share_access.signer("share-unlock").dumps([link.id, share_links.password_mark(link)])
     secure = proxies.request_is_https()
+    name = share_access.cookie_name(link)
     response.set_cookie(
-        _cookie_name(link), value, max_age=UNLOCK_SECONDS, path=url_for("shared.view", key=key), httponly=True,
+        name, value, max_age=UNLOCK_SECONDS, path=url_for("shared.view", key=key), httponly=True,
         secure=secure, samesite="None" if secure else "Lax",  # framed on another site: only over HTTPS
     )  # fmt: skip
     return response
@@ -168,7 +152,7 @@ def unlock(key: str):
 @bp.get("/share/<key>/data/<path:report>")
 def data(key: str, report: str):
     link, site = _live(key)
-    if not _unlocked(link):
+    if not share_access.unlocked(link):
         return json_error(401, "This shared link needs its password.")
     panel = share_links.report_panel(report)
     if panel is None or not link.shows(panel):
