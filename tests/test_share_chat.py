@@ -163,7 +163,9 @@ def test_a_chat_link_answers_with_its_sites_numbers(setup):
     pages = Expected(data, ["shop.example"], LAST_WEEK, stats_dataset.NOW).pages()
     top = answer_of(visitor, path, "top pages last week", token)
     assert pages[0]["pathname"] in top["text"] and f"{pages[0]['pageviews']:,}" in json.dumps(top), top
-    assert_nothing_leaks([message, top])
+    sites = answer_of(visitor, path, "which sites do I have?", token)
+    assert "shop.example" in sites["text"], sites["text"]
+    assert_nothing_leaks([message, top, sites])
 
 
 def test_another_site_all_sites_or_a_hidden_panel_get_a_refusal_and_no_data(setup):

@@ -1,7 +1,8 @@
 """The shared view: one site's analytics page and its data routes, reached by a shared link alone.
 
-    GET  /share/<key>                   the page (the dashboard's analytics.html, without settings, chat,
-                                        switchers or the panels the link leaves out); `?embed=true` without
+    GET  /share/<key>                   the page (the dashboard's analytics.html, without settings,
+                                        switchers or the panels the link leaves out, and without the chat
+                                        unless the link allows it: chat/share.py); `?embed=true` without
                                         the top bar, for an iframe
     POST /share/<key>                   the link's password; a good one sets an unlock cookie for this link
     GET  /share/<key>/data/<report>     one panel's numbers, as the dashboard's data route answers them
@@ -11,7 +12,7 @@ the dashboard gets nothing more here. Every request looks the link up again (kep
 request_scope.until_next_write, so a revoke answers 404 at the very next request), and the site is the
 link's own: no URL part names a site or tenant. The data route answers only the reports behind the
 panels the link shows (share_links.report_panel) and reads only the period and filter parameters the
-page sends.
+page sends. The checks the link's chat makes too (the live link, the unlock cookie) are share_access's.
 
 Headers are the dashboard's (web_auth.add_session_headers), except that an embed page of a link with
 allowed origins may be framed by them (`frame-ancestors`, and no X-Frame-Options, which knows no list).
