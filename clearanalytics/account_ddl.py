@@ -38,3 +38,5 @@ SHARED_LINKS_TABLE = """
         revoked_at TIMESTAMP
     );
 """
+
+SHARED_LINKS_CHAT = "ALTER TABLE shared_links ADD COLUMN allow_chat BOOLEAN NOT NULL DEFAULT FALSE"

@@ -50,13 +50,14 @@ def create_app(config: dict[str, Any] | None = None, database: Database | None =
     from clearanalytics import ingest, metrics, proxies
     from clearanalytics.api import bp as api_bp
     from clearanalytics.chat.routes import bp as chat_bp
+    from clearanalytics.chat.share import bp as share_chat_bp
     from clearanalytics.dashboard import bp as dashboard_bp
     from clearanalytics.dashboard.shared import bp as shared_bp
     from clearanalytics.mcp import bp as mcp_bp
     from clearanalytics.tracker import bp as tracker_bp
 
     proxies.init_app(app)  # before ingest: one trusted-proxy list, read by ingest and the dashboard
-    for blueprint in (tracker_bp, api_bp, mcp_bp, dashboard_bp, shared_bp, chat_bp):
+    for blueprint in (tracker_bp, api_bp, mcp_bp, dashboard_bp, shared_bp, chat_bp, share_chat_bp):
         app.register_blueprint(blueprint)
     ingest.init_app(app, db)
     metrics.init_app(app)  # after ingest: its WSGI wrapper times the ingest fast path too

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from clearanalytics.account_ddl import MAIL_TABLES, SHARED_LINKS_TABLE
+from clearanalytics.account_ddl import MAIL_TABLES, SHARED_LINKS_CHAT, SHARED_LINKS_TABLE
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 
@@ -371,6 +371,11 @@ def m013_imports(cur: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def m014_sharechat(cur: duckdb.DuckDBPyConnection) -> None:
+    """A shared link may let its visitors use the chat, on its site and panels only (chat/share.py); off by default."""
+    cur.execute(SHARED_LINKS_CHAT)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_accounts,
     m002_tracking,
@@ -385,6 +390,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m011_mail,
     m012_share,
     m013_imports,
+    m014_sharechat,
 )
 
 

@@ -12,6 +12,7 @@ every lookup, so removing the site kills its links however it was removed).
 `panels` limits what the view shows and which data routes it answers: None is every panel, else a set
 of ids from `panel_ids()` (the registry's table panels and the fixed widgets). `embed_origins` are the
 origins that may frame the view (`Content-Security-Policy: frame-ancestors`); none by default.
+`allow_chat` lets the view show the chat, which answers from the link's site and panels only (off by default).
 
 Every function takes a cursor, written in the SQL both accounts stores read (DuckDB and PostgreSQL).
 """
@@ -46,8 +47,10 @@ MAX_ORIGINS = 20
 MIN_PASSWORD = 8
 _ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(?::[0-9]{1,5})?$")
 _COLUMNS = (
-    "l.id, s.tenant_id, l.site_id, l.name, l.password_hash, l.panels, l.embed_origins, l.created_at, l.revoked_at"
+    "l.id, s.tenant_id, l.site_id, l.name, l.password_hash, l.panels, l.embed_origins, l.created_at, l.revoked_at,"
+    " l.allow_chat"
 )
+_FIELDS = 10  # the columns of _COLUMNS, which _row reads
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class SharedLink:
     embed_origins: tuple[str, ...]
     created_at: datetime
     revoked_at: datetime | None
+    allow_chat: bool = False  # its visitors may ask the chat, about its site and panels only (chat/share.py)
 
     @property
     def has_password(self) -> bool:
@@ -104,7 +108,7 @@ def url_key(signing_key: str | bytes, link: SharedLink, secret_hash: str) -> str
 def _row(row: tuple) -> SharedLink:
     panels = None if row[5] is None else frozenset(p for p in row[5].split(",") if p)
     origins = tuple(o for o in (row[6] or "").split(" ") if o)
-    return SharedLink(row[0], row[1], row[2], row[3], row[4], panels, origins, row[7], row[8])
+    return SharedLink(row[0], row[1], row[2], row[3], row[4], panels, origins, row[7], row[8], bool(row[9]))
 
 
 # --- validation -----------------------------------------------------------------------
@@ -149,6 +153,7 @@ def create_link(
     password: str | None = None,
     panels: list[str] | None = None,
     embed_origins: str = "",
+    allow_chat: bool = False,
 ) -> tuple[SharedLink, str]:
     """Create a link to `site` and return it with its URL key `<id>.<secret>` (only the secret's hash is stored)."""
     name = (name or "").strip()
@@ -164,10 +169,11 @@ def create_link(
     stored_panels = None if chosen is None else ",".join(sorted(chosen))
     cur.execute(
         "INSERT INTO shared_links (id, site_id, name, secret_hash, password_hash, panels, embed_origins, created_at,"
-        " revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-        [link_id, site.id, name, hash_secret(secret), password_hash, stored_panels, " ".join(origins), now],
+        " revoked_at, allow_chat) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+        [link_id, site.id, name, hash_secret(secret), password_hash, stored_panels, " ".join(origins), now,
+         bool(allow_chat)],
     )  # fmt: skip
-    link = SharedLink(link_id, site.tenant_id, site.id, name, password_hash, chosen, origins, now, None)
+    link = SharedLink(link_id, site.tenant_id, site.id, name, password_hash, chosen, origins, now, None, allow_chat)
     return link, f"{link_id}.{secret}"
 
 
@@ -178,7 +184,7 @@ def list_links(cur, tenant_id: str, signing_key: str | bytes) -> list[tuple[Shar
         " ORDER BY l.revoked_at IS NOT NULL, l.id DESC",
         [tenant_id],
     ).fetchall()
-    return [(link, url_key(signing_key, link, r[9])) for r in rows for link in (_row(r[:9]),)]
+    return [(link, url_key(signing_key, link, r[_FIELDS])) for r in rows for link in (_row(r[:_FIELDS]),)]
 
 
 def revoke_link(cur, link_id: str, tenant_id: str) -> SharedLink:
@@ -189,7 +195,7 @@ def revoke_link(cur, link_id: str, tenant_id: str) -> SharedLink:
     ).fetchone()
     if row is None:
         raise AccountError("id", f"unknown shared link {link_id!r}")
-    if row[8] is None:
+    if row[8] is None:  # revoked_at
         cur.execute("UPDATE shared_links SET revoked_at = ? WHERE id = ?", [utcnow(), link_id])
     return _row(row)
 
@@ -204,12 +210,12 @@ def verify_key(cur, key: str) -> tuple[SharedLink, Site] | None:
         " JOIN sites s ON s.id = l.site_id WHERE l.id = ?",
         [link_id],
     ).fetchone()
-    if row is None or not hmac.compare_digest(row[9], hash_secret(secret)):
+    if row is None or not hmac.compare_digest(row[_FIELDS], hash_secret(secret)):
         return None
-    link = _row(row[:9])
+    link = _row(row[:_FIELDS])
     if link.revoked_at is not None:
         return None
-    return link, Site(*row[10:15])
+    return link, Site(*row[_FIELDS + 1 : _FIELDS + 6])
 
 
 def check_password(link: SharedLink, password: str) -> bool:

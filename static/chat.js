@@ -14,7 +14,8 @@
 
   var root = document.querySelector("[data-chat]");
   if (!root) return;
-  var csrf = (document.querySelector("meta[name=csrf-token]") || {}).content || "";
+  // A shared link's page has no session: its panel carries the link's own chat token instead.
+  var csrf = root.dataset.csrf || (document.querySelector("meta[name=csrf-token]") || {}).content || "";
   var button = root.querySelector(".ai-chat-button");
   var panel = root.querySelector(".ai-chat-panel");
   var log = root.querySelector(".ai-chat-log");

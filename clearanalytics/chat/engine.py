@@ -49,6 +49,7 @@ class ChatContext:
     history: list[dict] = field(default_factory=list)  # [{"role": "user"|"assistant", "text": ...}]
     site_todays: dict[str, date] = field(default_factory=dict)  # each site's local today, when they differ
     site: str | None = None  # the site whose analytics page the chat was opened on: the default for questions
+    shared: bool = False  # a shared link's visitor (chat/share.py): `site` is the only site there is
 
 
 class Transcript:

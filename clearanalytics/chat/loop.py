@@ -32,6 +32,12 @@ def system_prompt(ctx: ChatContext) -> str:
             f"that site (pass domain={ctx.site}) and say so; only when they ask about all their sites, omit "
             "`domain`."
         )
+    if ctx.shared and ctx.site:  # a visitor of a shared link: one site, some panels, no account
+        current = (
+            f" The user is a visitor of a read-only shared view of {ctx.site}: answer only about {ctx.site} "
+            f"(always pass domain={ctx.site}) and only with the tools given; when a question is about another "
+            "site, all sites or something those tools do not cover, say plainly that this shared view cannot answer it."
+        )
     return (
         "You are the analytics assistant inside ClearAnalytics, a privacy-first web analytics dashboard. "
         f"Today is {ctx.today.isoformat()}. The user's sites: {sites}. "

@@ -107,12 +107,14 @@ def _conversation_key() -> tuple[str, str]:
     return session["sid"], g.chat_tenant.id  # present: _guard found its live session
 
 
-def _rate_limited() -> Response | None:
+def rate_limited(*who: str) -> Response | None:
+    """A 429 when `who` (a user's id; ("share", link id) on a shared link) asked too often, else None.
+    One limiter and one setting (CHAT_RATE_LIMIT) for every chat."""
     limiter: MovingWindowRateLimiter = current_app.extensions["clearanalytics.chat.limiter"]
     limit = parse_limit(current_app.config.get("CHAT_RATE_LIMIT") or "20/minute")
-    if limiter.hit(limit, "chat", g.chat_user.id):
+    if limiter.hit(limit, "chat", *who):
         return None
-    reset = limiter.get_window_stats(limit, "chat", g.chat_user.id).reset_time
+    reset = limiter.get_window_stats(limit, "chat", *who).reset_time
     response = json_error(429, "Too many questions; wait a moment and ask again.")
     response.headers["Retry-After"] = str(max(1, int(reset - time.time()) + 1))
     return response
@@ -131,8 +133,8 @@ def reset(tenant: str):
     return jsonify(data={"messages": []})
 
 
-@bp.post("/dashboard/<tenant>/chat")
-def ask(tenant: str):
+def read_question() -> tuple[dict, str] | Response:
+    """The request's JSON body and its question (stripped), or the 400/422 answer naming the field."""
     try:
         body = safeinput.loads(request.get_data())
     except safeinput.InputError as exc:
@@ -144,6 +146,15 @@ def ask(tenant: str):
         return json_error(422, "The question field is required.", "question")
     if len(question) > MAX_QUESTION:
         return json_error(422, f"The question may be at most {MAX_QUESTION} characters.", "question")
+    return body, question.strip()
+
+
+@bp.post("/dashboard/<tenant>/chat")
+def ask(tenant: str):
+    read = read_question()
+    if isinstance(read, Response):
+        return read
+    body, question = read
     user, tenant_row = g.chat_user, g.chat_tenant
     sites = accounts.list_sites(get_cursor(), tenant_row.id)
     site = body.get("site")  # the domain of the analytics page the panel is on, if any
@@ -153,7 +164,7 @@ def ask(tenant: str):
         site = pick_site(sites, site).domain if site and site.strip() else None
     except UnknownDomain:
         return json_error(422, "The site field must be one of this tenant's sites.", "site")
-    limited = _rate_limited()
+    limited = rate_limited(g.chat_user.id)
     if limited is not None:
         return limited
     key = _conversation_key()
@@ -161,7 +172,6 @@ def ask(tenant: str):
     now = api_now()  # the API's and MCP route's clock: the same "today" for the same numbers
     today, site_todays = todays(sites, now)
     config, app = current_app.config, current_app._get_current_object()
-    question = question.strip()
 
     def generate() -> Iterator[str]:
         cur = get_db().cursor()

@@ -48,7 +48,8 @@ def _rows() -> list[dict]:
 
 
 def _empty_form() -> dict:
-    return {"site": g.sites[0].domain if g.sites else "", "name": "", "panels": None, "embed_origins": ""}
+    return {"site": g.sites[0].domain if g.sites else "", "name": "", "panels": None, "embed_origins": "",
+            "allow_chat": False}  # fmt: skip
 
 
 @bp.route("/dashboard/<tenant>/settings/shared-links", methods=["GET", "POST"])
@@ -65,6 +66,7 @@ def shared_links(tenant: str):
             "name": (request.form.get("name") or "").strip(),
             "panels": None if every else chosen,
             "embed_origins": request.form.get("embed_origins") or "",
+            "allow_chat": request.form.get("allow_chat") == "on",
         }
         site = next((s for s in g.sites if s.domain == accounts.domain_key(form["site"])), None)
         try:
@@ -79,6 +81,7 @@ def shared_links(tenant: str):
                     password=request.form.get("password") or None,
                     panels=form["panels"],
                     embed_origins=form["embed_origins"],
+                    allow_chat=form["allow_chat"],
                 )
         except accounts.AccountError as exc:
             errors, status = {exc.field: str(exc)}, 422

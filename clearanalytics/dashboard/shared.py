@@ -1,7 +1,8 @@
 """The shared view: one site's analytics page and its data routes, reached by a shared link alone.
 
-    GET  /share/<key>                   the page (the dashboard's analytics.html, without settings, chat,
-                                        switchers or the panels the link leaves out); `?embed=true` without
+    GET  /share/<key>                   the page (the dashboard's analytics.html, without settings,
+                                        switchers or the panels the link leaves out, and without the chat
+                                        unless the link allows it: chat/share.py); `?embed=true` without
                                         the top bar, for an iframe
     POST /share/<key>                   the link's password; a good one sets an unlock cookie for this link
     GET  /share/<key>/data/<report>     one panel's numbers, as the dashboard's data route answers them
@@ -11,7 +12,7 @@ the dashboard gets nothing more here. Every request looks the link up again (kep
 request_scope.until_next_write, so a revoke answers 404 at the very next request), and the site is the
 link's own: no URL part names a site or tenant. The data route answers only the reports behind the
 panels the link shows (share_links.report_panel) and reads only the period and filter parameters the
-page sends.
+page sends. The checks the link's chat makes too (the live link, the unlock cookie) are share_access's.
 
 Headers are the dashboard's (web_auth.add_session_headers), except that an embed page of a link with
 allowed origins may be framed by them (`frame-ancestors`, and no X-Frame-Options, which knows no list).
@@ -25,24 +26,23 @@ import time
 from dataclasses import replace
 
 from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, url_for
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from limits import parse as parse_limit
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import HTTPException
 
-from clearanalytics import proxies, share_links
-from clearanalytics.accounts import Site, hash_secret
+from clearanalytics import proxies, share_access, share_links
+from clearanalytics.accounts import Site
 from clearanalytics.dashboard import views
-from clearanalytics.request_scope import get_cursor, until_next_write
 from clearanalytics.stats.report import Panel
 from clearanalytics.web_auth import CONTENT_SECURITY_POLICY, add_session_headers
-from clearanalytics.web_errors import ErrorAnswer, json_error
+from clearanalytics.web_errors import json_error
 
 bp = Blueprint("shared", __name__)
 
 ATTEMPTS = "5 per 15 minutes"  # wrong passwords per link and client address
-UNLOCK_SECONDS = 12 * 3600  # how long a good password opens the link in that browser
+UNLOCK_SECONDS = share_access.UNLOCK_SECONDS
 FORM_SECONDS = 3600
 DATA_ARGS = ("limit", "property")  # what the page's panels send beside the view's state
 
@@ -53,35 +53,10 @@ def _setup(state) -> None:
 
 
 def _live(key: str) -> tuple[share_links.SharedLink, Site]:
-    """The live link `key` names and its site, or 404 (unknown, revoked and malformed look alike)."""
-    found = until_next_write(
-        ("shared-link", hash_secret(key)),  # no secret kept as a key
-        lambda: share_links.verify_key(get_cursor(), key),
-        keep=lambda value: value is not None,
-    )
-    if found is None:
-        raise ErrorAnswer(404, "Not found.")
+    """The live link `key` names and its site, or 404 (share_access.live_link)."""
+    found = share_access.live_link(key)
     g.share_link = found[0]
     return found
-
-
-def _signer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
-
-
-def _cookie_name(link: share_links.SharedLink) -> str:
-    return f"ca_share_{link.id}"
-
-
-def _unlocked(link: share_links.SharedLink) -> bool:
-    if not link.has_password:
-        return True
-    raw = request.cookies.get(_cookie_name(link), "")
-    try:
-        found = _signer("share-unlock").loads(raw, max_age=UNLOCK_SECONDS)
-    except BadSignature:
-        return False
-    return found == [link.id, share_links.password_mark(link)]
 
 
 def _embed() -> bool:
@@ -101,7 +76,7 @@ def _page_url(key: str):
 def view(key: str):
     link, site = _live(key)
     g.share_embed = _embed()
-    if not _unlocked(link):
+    if not share_access.unlocked(link):
         return _password_page(key, link, None, 401)
     context = views.view_context(site, _page_url(key))
     if g.share_embed:  # the page's scripts add the view's query to base_url: embed rides in the query
@@ -112,9 +87,18 @@ def view(key: str):
         for group, pairs in context["panels"].items()
     }
     context["widgets"] = tuple(w for w in views.WIDGETS if link.shows(w))
-    context["shared"] = {"embed": g.share_embed, "name": link.name}
+    context["shared"] = {"embed": g.share_embed, "name": link.name, "chat": _chat_panel(key, link, site)}
     data_base = url_for("shared.view", key=key) + "/data/"
     return render_template("analytics.html", data_base=data_base, site_links=[], tenant_links=[], **context)
+
+
+def _chat_panel(key: str, link: share_links.SharedLink, site: Site) -> dict | None:
+    """The chat panel's URLs and form token on a link whose chat is open (chat/share.py answers them), else None."""
+    if not share_access.chat_open(link):
+        return None
+    ask = url_for("share_chat.ask", key=key)
+    reset = url_for("share_chat.reset", key=key)
+    return {"ask": ask, "reset": reset, "token": share_access.chat_token(link), "site": site.domain}
 
 
 def _visitor_panel(panel: Panel) -> Panel:
@@ -123,7 +107,7 @@ def _visitor_panel(panel: Panel) -> Panel:
 
 
 def _password_page(key: str, link: share_links.SharedLink, error: str | None, status: int, headers=None):
-    token = _signer("share-form").dumps(link.id)
+    token = share_access.signer("share-form").dumps(link.id)
     page = render_template(
         "shared_password.html", key=key, form_token=token, error=error, embed=_embed(), shared={"embed": _embed()}
     )
@@ -140,7 +124,7 @@ def unlock(key: str):
     link, _site = _live(key)
     g.share_embed = _embed()
     try:
-        form_link = _signer("share-form").loads(request.form.get("form_token", ""), max_age=FORM_SECONDS)
+        form_link = share_access.signer("share-form").loads(request.form.get("form_token", ""), max_age=FORM_SECONDS)
     except BadSignature:
         form_link = None
     if form_link != link.id:  # this link's own form, recently: the page is reached without a session
@@ -156,10 +140,11 @@ def unlock(key: str):
         return _password_page(key, link, "Wrong password.", 401)
     view_args = request.args.to_dict() | ({"embed": "true"} if g.share_embed else {})  # the view asked for
     response = make_response(redirect(url_for("shared.view", key=key, **view_args)))
-    value = _signer("share-unlock").dumps([link.id, share_links.password_mark(link)])
+    value = share_access.signer("share-unlock").dumps([link.id, share_links.password_mark(link)])
     secure = proxies.request_is_https()
+    name = share_access.cookie_name(link)
     response.set_cookie(
-        _cookie_name(link), value, max_age=UNLOCK_SECONDS, path=url_for("shared.view", key=key), httponly=True,
+        name, value, max_age=UNLOCK_SECONDS, path=url_for("shared.view", key=key), httponly=True,
         secure=secure, samesite="None" if secure else "Lax",  # framed on another site: only over HTTPS
     )  # fmt: skip
     return response
@@ -168,7 +153,7 @@ def unlock(key: str):
 @bp.get("/share/<key>/data/<path:report>")
 def data(key: str, report: str):
     link, site = _live(key)
-    if not _unlocked(link):
+    if not share_access.unlocked(link):
         return json_error(401, "This shared link needs its password.")
     panel = share_links.report_panel(report)
     if panel is None or not link.shows(panel):

@@ -311,14 +311,31 @@ def check_arguments(
 ) -> Scope:
     """Validate `arguments` against the tool's input schema, then the caller's rights."""
     arguments = dict(arguments or {})
+    check_known(spec, arguments)
+    tenant = resolve_tenant(cur, caller, arguments.get("tenant"))
+    return scope_for(tenant, tuple(accounts.list_sites(cur, tenant.id)), spec, arguments, now=now)
+
+
+def check_known(spec: ToolSpec, arguments: Mapping[str, Any]) -> None:
+    """ToolError for an argument the tool's input schema does not have."""
     allowed = set(spec.input_schema()["properties"])
     unknown = sorted(set(arguments) - allowed)
     if unknown:
         raise ToolError(
             unknown[0], f"Unknown argument {unknown[0]!r} for {spec.name}; it accepts: {', '.join(sorted(allowed))}."
         )
-    tenant = resolve_tenant(cur, caller, arguments.get("tenant"))
-    sites = tuple(accounts.list_sites(cur, tenant.id))
+
+
+def scope_for(
+    tenant: Tenant,
+    sites: tuple[Site, ...],
+    spec: ToolSpec,
+    arguments: Mapping[str, Any],
+    *,
+    now: datetime | None = None,
+) -> Scope:
+    """The checked call for a tenant already resolved, over `sites` (all its sites, or the one a shared link shows:
+    chat/share_tools.py); `tenant` is not read from `arguments`."""
     domain = resolve_domain(sites, arguments.get("domain"), tenant)
     if domain is not None:
         sites = tuple(s for s in sites if s.domain == domain)

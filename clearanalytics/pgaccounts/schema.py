@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from clearanalytics.account_ddl import MAIL_TABLES, SHARED_LINKS_TABLE
+from clearanalytics.account_ddl import MAIL_TABLES, SHARED_LINKS_CHAT, SHARED_LINKS_TABLE
 from clearanalytics.migrations import SchemaTooNewError
 
 LEDGER = "accounts_schema_version"
@@ -118,7 +118,12 @@ def p003_share(cur: Any) -> None:
     cur.execute("CREATE INDEX shared_links_site ON shared_links (site_id)")
 
 
-PG_MIGRATIONS: tuple[PgMigration, ...] = (p001_accounts, p002_mail, p003_share)
+def p004_sharechat(cur: Any) -> None:
+    """A shared link's chat switch, as migrations.m014_sharechat adds it in the DuckDB file."""
+    cur.execute(SHARED_LINKS_CHAT)
+
+
+PG_MIGRATIONS: tuple[PgMigration, ...] = (p001_accounts, p002_mail, p003_share, p004_sharechat)
 
 
 def _version(cur: Any) -> int:
