@@ -389,8 +389,9 @@ def move_command(
 
     Either URL may be given alone: only that side moves (the other stays in the data dir). The
     server must be stopped; a spool it left is committed first. Accounts are copied in one
-    PostgreSQL transaction; events per table, site and month. Then both sides are compared per
-    table and per site (rows, distinct ids, summed durations and values) and the settings to use
+    PostgreSQL transaction; events per table, site and month, then Plausible imports (import-plausible)
+    one by one with their ids. Then both sides are compared per table and per site (rows, distinct
+    ids, summed durations and values; imports, their rows and sums) and the settings to use
     are printed on stdout (CLEARANALYTICS_EVENTS_URL=..., CLEARANALYTICS_ACCOUNTS_URL=..., any
     password shown as ***). Targets must be empty; if a move stopped part-way, run it again with
     --resume: complete chunks are kept, partial ones copied again. The data dir is left as it was.
