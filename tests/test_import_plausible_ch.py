@@ -272,3 +272,57 @@ def test_chdb_parses_the_cluster_statements():
             assert text.startswith("CREATE TABLE IF NOT EXISTS ca.") and "ON CLUSTER events" in text, text
     finally:
         client.close()
+
+
+@needs_chdb
+def test_a_node_shows_its_own_import_at_once_and_another_nodes_after_open_seconds(tmp_path, monkeypatch):
+    """Two stores on one ClickHouse database (two nodes). The node that imports or deletes answers with it at
+    once; the other within OPEN_SECONDS (the reports' clock moved by hand), through the site's data version."""
+    from types import SimpleNamespace
+
+    from clearanalytics import accounts
+    from clearanalytics.db import Database
+    from clearanalytics.ingest import plausible
+    from clearanalytics.stats import parse_query
+    from clearanalytics.storage import clickhouse_reports
+    from clearanalytics.storage.clickhouse_store import ClickHouseEventStore
+
+    clock = [1000.0]
+    monkeypatch.setattr(clickhouse_reports, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    events_url = _events_url()
+    house = make_account(tmp_path / "house")
+    with _on(events_url):
+        _native(house, tmp_path)
+    path = tmp_path / "export.zip"
+    _zip(path)
+    db = Database.in_data_dir(house.data_dir)
+    a_node = ClickHouseEventStore(parse_events_url(events_url), db)
+    b_node = ClickHouseEventStore(parse_events_url(events_url), db)
+    try:
+        with db.reading() as cur:
+            site = accounts.get_site(cur, house.site)
+        query = parse_query(PERIOD, [site], now=NOW)
+
+        def seen(node) -> tuple[list, bool]:
+            rows = node.run_report(query, "timeseries")  # the report's own rows: days with data, unordered
+            return sorted((str(r["bucket"]), r["visitors"], r["pageviews"]) for r in rows), node.includes_imported(
+                query, "timeseries"
+            )
+
+        native_only = ([(NATIVE_DAY, 1, 2)], False)
+        assert seen(a_node) == seen(b_node) == native_only
+        item = plausible.as_import(site, plausible.read_zip(path), path.name)
+        b_node.write_import(item)
+        assert seen(b_node) == (BY_HAND, True)  # its own write: at once
+        assert seen(a_node) == native_only  # within OPEN_SECONDS: what A read
+        clock[0] += clickhouse_reports.OPEN_SECONDS
+        assert seen(a_node) == (BY_HAND, True)
+        assert a_node.delete_import(item.id) == site.id
+        assert seen(a_node) == native_only
+        clock[0] += clickhouse_reports.OPEN_SECONDS
+        assert seen(b_node) == native_only
+        assert a_node.list_imports(site.id) == b_node.list_imports(site.id) == []
+    finally:
+        a_node.close()
+        b_node.close()
+        db.close()
