@@ -326,3 +326,36 @@ def test_a_node_shows_its_own_import_at_once_and_another_nodes_after_open_second
         a_node.close()
         b_node.close()
         db.close()
+
+
+@needs_chdb
+def test_a_server_on_clickhouse_takes_the_forwarded_commands(tmp_path, live_server):
+    """`serve` on chdb holds the directory: import-plausible, imports list and delete are forwarded to it over the
+    control socket (its own store writes them), and its API answers with the imported days, then without."""
+    import requests
+
+    from tests.test_split_serve import chdb_url, cli, setup_account, token
+
+    env = {"CLEARANALYTICS_EVENTS_URL": chdb_url(tmp_path)}  # a directory of its own: the server's process opens it
+    data_dir = tmp_path / "data"
+    setup_account(env, data_dir)
+    path = tmp_path / "export.zip"
+    _zip(path)
+    api_token = token(env, data_dir, "stats:read")
+    server = live_server(data_dir, env=env)
+
+    def series():
+        answer = requests.get(server.url + "/api/v1/stats/timeseries", params=PERIOD, timeout=30,
+                              headers={"Authorization": f"Bearer {api_token}"})  # fmt: skip
+        assert answer.status_code == 200, answer.text
+        return [r["pageviews"] for r in answer.json()["data"]], answer.headers.get(imported.HEADER)
+
+    assert series() == ([0, 0, 0], None)
+    done = cli(env, "import-plausible", path, "--site", "example.com", "--data-dir", data_dir)
+    assert done.returncode == 0, done.stderr
+    import_id = done.stdout.strip()
+    assert series() == ([25, 9, 11], "true")  # no native day here: every imported day counts
+    listed = cli(env, "imports", "list", "--site", "example.com", "--data-dir", data_dir)
+    assert listed.stdout.startswith(import_id + "\tplausible\t2026-03-01\t2026-03-03\t3\texport.zip\t"), listed.stderr
+    assert cli(env, "imports", "delete", import_id, "--data-dir", data_dir).returncode == 0
+    assert series() == ([0, 0, 0], None)
