@@ -14,9 +14,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-# the rows' columns after (import_id, site_id): rollup_sql.COLUMNS["totals"] and ["dims"] after the day
-TOTALS = ("day", "visitors", "pageviews", "sessions", "bounces", "total_duration")
-DIMS = ("day", "dimension", "v1", "v2", "v3", "visitors", "pageviews", "total_duration")
+from clearanalytics.stats import rollup_sql
+
+# the rows' columns after (import_id, site_id): the day, then rollup_totals' and rollup_dims' columns
+TOTALS = ("day", *rollup_sql.COLUMNS["totals"])
+DIMS = ("day", *rollup_sql.COLUMNS["dims"])
 IMPORT_COLUMNS = ("id", "site_id", "source", "file_name", "first_day", "last_day", "days", "created_at")
 LISTED = ("id", "source", "first_day", "last_day", "days", "file_name", "created_at")  # `imports list`'s columns
 _TYPES = {"day": "DATE", "dimension": "VARCHAR", "v1": "VARCHAR", "v2": "VARCHAR", "v3": "VARCHAR"}
