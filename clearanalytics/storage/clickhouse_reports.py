@@ -7,7 +7,8 @@ rows). The combine step (sums, ordering, ties, NULLS LAST, LIMIT, the goals' zer
 in-memory DuckDB over those rows, as the very text the DuckDB store runs, so the two engines cannot
 drift apart in how a report orders or rounds. The rows cross as Arrow tables, no Python loop.
 
-The reports without a daily form (engine.SINGLE) run whole in ClickHouse.
+The reports without a daily form (engine.SINGLE) run whole in ClickHouse. Imported days (import-plausible)
+join the closed days' read as on DuckDB, by stats/imported.py's rule and SQL (clickhouse_imports.py).
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ How ClickHouse's guarantees map onto the seam's (docs/STORAGE.md, "ClickHouse st
   lock (the one its transactions hold), so within a process a batch is settled against the
   goals and sites either before or after a change, never in between. Several nodes need the
   accounts store's own lock (PostgreSQL, later in [4/7]).
+- Imported aggregates (import-plausible) are the mixin ClickHouseImports' (clickhouse_imports.py): tables of
+  their own, each import and deletion a write into the site's past (a `data_versions` row).
 """
 
 from __future__ import annotations
