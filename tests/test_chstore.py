@@ -135,12 +135,15 @@ def test_the_tables_are_merge_trees_by_site_and_time_a_month_per_partition(ch):
         ("ecommerce_events", "MergeTree", *month),
         ("events", "MergeTree", *month),
         ("goal_completions", "MergeTree", *month),
+        ("imported_dims", "MergeTree", "site_id, day", ""),  # c004_imports
+        ("imported_totals", "MergeTree", "site_id, day", ""),
+        ("imports", "MergeTree", "site_id, id", ""),
         ("pageview_engagements", "MergeTree", *month),
         ("pageviews", "MergeTree", *month),
         *((f"retained_{t}", "MergeTree", "site_id, day", "") for t in sorted(RETAINED_TABLES)),
         ("schema_version", "MergeTree", "version", ""),
     ]
-    assert ch.migrations == ["c001_event_tables", "c002_data_versions", "c003_locations"]
+    assert ch.migrations == ["c001_event_tables", "c002_data_versions", "c003_locations", "c004_imports"]
 
 
 def test_times_keep_microseconds_and_a_utc_month(ch):

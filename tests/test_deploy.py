@@ -62,7 +62,8 @@ DEFAULT_MIGRATE_SHA256 = "016edf7d5b082194dfdc84336c25fbc84a31bf0a17be8f126bb69c
 
 def test_without_a_cluster_the_ddl_is_unchanged():
     client = Recorder()
-    assert migrate(client, "clearanalytics") == ["c001_event_tables", "c002_data_versions", "c003_locations"]
+    assert migrate(client, "clearanalytics") == ["c001_event_tables", "c002_data_versions", "c003_locations",
+                                                 "c004_imports"]  # fmt: skip
     c001 = [s for s in client.sent if not isinstance(s, str)][0]  # c002 came after the recording: left out
     before_c002 = client.sent[: client.sent.index(c001) + 1]
     text = "".join(repr(s if isinstance(s, str) else ("insert", s[1])) + "\n" for s in before_c002)
@@ -77,11 +78,12 @@ def test_without_a_cluster_the_ddl_is_unchanged():
 
 def test_cluster_ddl_word_for_word():
     client = Recorder()
-    assert migrate(client, "ca", cluster="events") == ["c001_event_tables", "c002_data_versions", "c003_locations"]
+    assert migrate(client, "ca", cluster="events") == ["c001_event_tables", "c002_data_versions", "c003_locations",
+                                                       "c004_imports"]  # fmt: skip
     sent = client.sent
     c002_end = sent.index(
         ("insert", "ca.schema_version", (2, "c002_data_versions"))
-    )  # c003: tests/test_locations_ch.py
+    )  # c003: tests/test_locations_ch.py, c004: tests/test_import_plausible_ch.py
     retained = [f"retained_{t}" for t in RETAINED_COLUMNS]
     names = [s.split(" ON CLUSTER")[0].removeprefix("CREATE TABLE IF NOT EXISTS ") for s in sent[14:c002_end]]
     assert names == ["ca.data_versions", *(n for t in retained for n in (f"ca.{t}_local", f"ca.{t}"))]

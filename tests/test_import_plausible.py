@@ -13,7 +13,7 @@ from datetime import datetime
 from tests.app_helpers import app_on
 from tests.conftest import run_cli
 from tests.ingest_helpers import CHROME
-from tests.test_split_serve import chdb_url, cli, needs_chdb, setup_account, token
+from tests.test_split_serve import cli, setup_account, token
 
 SUFFIX = "_20260301_20260303.csv"
 # CSVWithNames headers as export_queries selects them (a map select's keys come in sorted order)
@@ -204,23 +204,6 @@ def test_site_reset_erases_the_imports_too(account, tmp_path):
     assert (overview["visitors"], overview["pageviews"], flag) == (0, 0, None)
 
 
-@needs_chdb
-def test_the_clickhouse_store_refuses_in_one_line(tmp_path):
-    """Imported aggregates live beside DuckDB's rollups; a data dir on ClickHouse (chdb) says so, stores nothing."""
-    env = {"CLEARANALYTICS_EVENTS_URL": chdb_url(tmp_path)}
-    data_dir = tmp_path / "data"
-    setup_account(env, data_dir)
-    path = tmp_path / "export.zip"
-    _zip(path)
-    done = cli(env, "import-plausible", path, "--site", "example.com", "--data-dir", data_dir)
-    assert (done.returncode, done.stderr) == (
-        1,
-        "Error: the clickhouse event store cannot hold imported aggregates yet (DuckDB only)\n",
-    )
-    done = cli(env, "imports", "list", "--site", "example.com", "--data-dir", data_dir)
-    assert done.returncode == 1 and "cannot hold imported aggregates" in done.stderr
-
-
 def test_the_dashboard_says_when_imported_days_are_in_or_left_out(account, tmp_path):
     from tests.conftest import PASSWORD
     from tests.dashboard_helpers import login
@@ -247,7 +230,7 @@ def test_the_dashboard_says_when_imported_days_are_in_or_left_out(account, tmp_p
 
 def test_a_running_server_takes_the_commands_and_forgets_a_deleted_import_at_once(tmp_path, live_server):
     """Commands forwarded to a running server (its control socket): an import and a delete that its kept
-    answers do not outlive, and the list. (PostgreSQL accounts need a ClickHouse event store, which refuses imports.)"""
+    answers do not outlive, and the list. (On the ClickHouse store: tests/test_import_plausible_ch.py.)"""
     import requests
 
     env: dict[str, str] = {}
@@ -273,16 +256,6 @@ def test_a_running_server_takes_the_commands_and_forgets_a_deleted_import_at_onc
     assert listed.stdout.startswith(import_id + "\tplausible\t2026-03-01\t2026-03-03\t3\t"), listed.stderr
     assert cli(env, "imports", "delete", import_id, "--data-dir", data_dir).returncode == 0
     assert series() == ([0, 0, 0], None)
-
-
-def test_move_to_clickhouse_refuses_a_data_dir_with_imports(account, tmp_path):
-    path = tmp_path / "export.zip"
-    _zip(path)
-    assert run_cli("import-plausible", "--data-dir", account.data_dir, path, "--site", account.site).exit_code == 0
-    result = run_cli("move", "--data-dir", account.data_dir, "--events-url", f"chdb://{tmp_path / 'ch'}?database=x")
-    assert result.exit_code == 1
-    assert result.stderr.startswith("Error: the data dir holds 1 import(s) of Plausible data"), result.stderr
-    assert not (tmp_path / "ch").exists()  # refused before any target was opened
 
 
 def test_a_rollup_rebuild_neither_drops_nor_doubles_imported_days(account, tmp_path):

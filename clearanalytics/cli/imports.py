@@ -10,7 +10,6 @@ import click
 from clearanalytics.cli import CliError, data_dir_option, database, info, main
 from clearanalytics.cli.control import ClientPath
 from clearanalytics.cli.tracking import _site
-from clearanalytics.stats import imported
 from clearanalytics.storage import store_of
 
 
@@ -54,35 +53,24 @@ def import_goatcounter_command(data_dir: Path, file: Path, domain: str) -> None:
 def import_plausible_command(data_dir: Path, file: Path, domain: str) -> None:
     """Import Plausible CE's "Export data" ZIP (daily aggregates of its imported_* CSV files).
 
-    The days are stored as one import, apart from events; reports use an imported day only where the
-    site has no pageview of its own that day, and only when no filter is set. The whole ZIP is checked
-    first: a bad file stops with its name, line and column, and nothing is stored. DuckDB event store only.
+    The days are stored as one import, apart from events (in the event store: the DuckDB file or
+    ClickHouse); reports use an imported day only where the site has no pageview of its own that day,
+    and only when no filter is set. The whole ZIP is checked first: a bad file stops with its name,
+    line and column, and nothing is stored.
     """
     from clearanalytics.ingest import plausible
 
     with database(data_dir) as db:
-        _refuse_other_stores(db)
         with db.reading() as cur:
             site = _site(cur, domain)
         try:
             parsed = plausible.read_zip(file)
         except plausible.PlausibleError as exc:
             raise CliError(str(exc)) from None
-        with _events(db).transaction() as cur:
-            import_id, days = plausible.store(cur, site, parsed, file.name)
-            imported.days_changed(cur, site.id, parsed.totals)
-    info(f"import {import_id}: {days} days for {site.domain} from {len(parsed.files)} files")
-    click.echo(import_id)
-
-
-def _refuse_other_stores(db) -> None:
-    if store_of(db).name != "duckdb":  # the imported tables live beside DuckDB's rollups (docs/SWITCHING.md)
-        raise CliError(f"the {store_of(db).name} event store cannot hold imported aggregates yet (DuckDB only)")
-
-
-def _events(db):
-    """The DuckDB file that holds the events, the rollups and the imported tables (accounts may be elsewhere)."""
-    return store_of(db).db
+        item = plausible.as_import(site, parsed, file.name)
+        store_of(db).write_import(item)
+    info(f"import {item.id}: {item.days} days for {site.domain} from {len(parsed.files)} files")
+    click.echo(item.id)
 
 
 @main.group("imports")
@@ -96,17 +84,11 @@ def imports_group() -> None:
 def imports_list(data_dir: Path, domain: str) -> None:
     """List a site's imports: id, source, first and last day, days, file, imported at (tab-separated)."""
     with database(data_dir) as db:
-        _refuse_other_stores(db)
         with db.reading() as cur:
             site = _site(cur, domain)
-        with _events(db).reading() as cur:
-            rows = cur.execute(
-                "SELECT id, source, first_day, last_day, days, file_name, created_at FROM imports "
-                "WHERE site_id = ? ORDER BY created_at, id",
-                [site.id],
-            ).fetchall()
-    for row in rows:
-        click.echo("\t".join("" if v is None else str(v) for v in row))
+        found = store_of(db).list_imports(site.id)
+    for item in found:
+        click.echo("\t".join("" if v is None else str(v) for v in item.listed()))
 
 
 @imports_group.command("delete")
@@ -115,8 +97,6 @@ def imports_list(data_dir: Path, domain: str) -> None:
 def imports_delete(data_dir: Path, import_id: str) -> None:
     """Delete one import and all its imported rows (the site's own events are not touched)."""
     with database(data_dir) as db:
-        _refuse_other_stores(db)
-        with _events(db).transaction() as cur:
-            if imported.delete_import(cur, import_id) is None:
-                raise CliError(f"no import {import_id!r}; see `clearanalytics imports list --site DOMAIN`")
+        if store_of(db).delete_import(import_id) is None:
+            raise CliError(f"no import {import_id!r}; see `clearanalytics imports list --site DOMAIN`")
     info(f"deleted import {import_id}")

@@ -14,11 +14,13 @@ What it does, in order (docs/CLI.md, docs/DEPLOYMENT.md "Moving to ClickHouse an
 4. Events: each of the four event tables in chunks of one site and one month (the ClickHouse
    partition), each chunk in batches of `--batch-rows` rows. The pageviews' engagement is already
    folded into their DuckDB rows, so `pageview_engagements` stays empty.
-5. The days before a site's `retained_from` (retention kept only DuckDB's daily rollups of them): those
+5. Imported aggregates (import-plausible), each import with its id (cli/move_imports.py).
+6. The days before a site's `retained_from` (retention kept only DuckDB's daily rollups of them): those
    rollup rows into the store's `retained_<table>`, the cutoff into `data_versions`.
-6. Verifies both sides: per table and per site, the row count, the count of distinct ids, and a sum
-   (pageview durations, e-commerce values); per table for the accounts (per site for goals and salts).
-7. Prints the settings to use on stdout, the password shown as `***`.
+7. Verifies both sides: per table and per site, the row count, the count of distinct ids, and a sum
+   (pageview durations, e-commerce values); per table for the accounts (per site for goals and salts);
+   per site the imports, their rows and summed visitors and pageviews.
+8. Prints the settings to use on stdout, the password shown as `***`.
 
 Safe to re-run: with `--resume`, accounts equal to the source's are left as they are (they were
 committed at once), and each event chunk is compared by its count: a chunk already complete is
@@ -39,7 +41,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from clearanalytics.cli import CliError, data_dir_option, in_server, info, main
+from clearanalytics.cli import CliError, data_dir_option, in_server, info, main, move_imports
 from clearanalytics.config import DATABASE_FILE_NAME, load_config
 from clearanalytics.db import Database, DatabaseLockedError
 from clearanalytics.ingest.store import COLUMNS
@@ -79,17 +81,6 @@ def _first_line(exc: BaseException, secret: str = "") -> str:
 
 
 # --- the source: the data dir's DuckDB file ------------------------------------------------------
-
-
-def _refuse_imports(db: Database) -> None:
-    """Imported aggregates (import-plausible) live beside DuckDB's rollups; ClickHouse has no such tables."""
-    with db.reading() as cur:
-        count = cur.execute("SELECT count(*) FROM imports").fetchone()[0]
-    if count:
-        raise CliError(
-            f"the data dir holds {count} import(s) of Plausible data, which the ClickHouse store cannot hold; "
-            "delete them first (clearanalytics imports list / delete) or keep the DuckDB store"
-        )
 
 
 @contextmanager
@@ -398,8 +389,9 @@ def move_command(
 
     Either URL may be given alone: only that side moves (the other stays in the data dir). The
     server must be stopped; a spool it left is committed first. Accounts are copied in one
-    PostgreSQL transaction; events per table, site and month. Then both sides are compared per
-    table and per site (rows, distinct ids, summed durations and values) and the settings to use
+    PostgreSQL transaction; events per table, site and month, then Plausible imports (import-plausible)
+    one by one with their ids. Then both sides are compared per table and per site (rows, distinct
+    ids, summed durations and values; imports, their rows and sums) and the settings to use
     are printed on stdout (CLEARANALYTICS_EVENTS_URL=..., CLEARANALYTICS_ACCOUNTS_URL=..., any
     password shown as ***). Targets must be empty; if a move stopped part-way, run it again with
     --resume: complete chunks are kept, partial ones copied again. The data dir is left as it was.
@@ -407,8 +399,6 @@ def move_command(
     if not events_url and not accounts_url:
         raise CliError("give --events-url, --accounts-url or both")
     with _source(data_dir) as db:
-        if events_url:
-            _refuse_imports(db)
         accounts = AccountsTarget(accounts_url) if accounts_url else None
         try:
             events = EventsTarget(events_url) if events_url else None
@@ -419,13 +409,16 @@ def move_command(
         try:
             with db.reading() as cur:
                 if events is not None and not resume:  # both refusals before either side writes
-                    _refuse_non_empty("events", events.address.describe(), events.counts())
+                    held = events.counts() | move_imports.counts(events)
+                    _refuse_non_empty("events", events.address.describe(), held)
                 if accounts is not None:
                     _move_accounts(cur, accounts, resume)
                 if events is not None:
                     _move_events(cur, events, resume, batch_rows)
+                    move_imports.copy(cur, events, resume)  # Plausible's daily aggregates (import-plausible)
                 retained = _move_retained(cur, events) if events is not None else []
                 differences = _verify(cur, accounts, events)
+                differences += move_imports.differences(cur, events) if events is not None else []
         finally:
             for target in (accounts, events):
                 if target is not None:

@@ -3,14 +3,16 @@
 The ZIP is Plausible's own (plausible/analytics, lib/plausible/exports.ex `export_queries`): one
 CSVWithNames file per `imported_*` table, named `imported_<table>.csv` or, for a date range,
 `imported_<table>_YYYYMMDD_YYYYMMDD.csv`. The rows are per-day sums, not events, so they cannot go
-through the pipeline: they become rows of `imported_totals` and `imported_dims` (migrations.m013_imports),
-whose columns are rollup_totals' and rollup_dims', and the reports add them to the closed days that
-have no native data (stats/imported.py). Columns are read by their header names (extra ones ignored),
-so the same reader takes exports of older and newer Plausible versions that kept these names.
+through the pipeline: they become one import (storage/imports.py), rows of `imported_totals` and
+`imported_dims` whose columns are rollup_totals' and rollup_dims', written by the site's event store
+(DuckDB: migrations.m013_imports; ClickHouse: clickhouse_schema.c004_imports), and the reports add them
+to the closed days that have no native data (stats/imported.py). Columns are read by their header
+names (extra ones ignored), so the same reader takes exports of older and newer Plausible versions
+that kept these names.
 
-A file is checked whole before anything is written, and written in one transaction: a bad ZIP stores
-nothing. `imported_custom_events` is read for its check only (goals here are defined per site, so its
-event names have no goal to count toward).
+A file is checked whole before anything is written: a bad ZIP stores nothing. `imported_custom_events`
+is read for its check only (goals here are defined per site, so its event names have no goal to count
+toward).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pathlib import Path
 
 from clearanalytics.accounts import Site
 from clearanalytics.db import new_id
+from clearanalytics.storage.imports import StoredImport
 
 _NAME = re.compile(r"^(?:.*/)?(imported_[a-z_]+?)(?:_\d{8}_\d{8})?\.csv$")
 # table -> the columns read (besides `date`); a file may have more (Plausible adds some over versions)
@@ -170,27 +173,12 @@ def _path(value: str) -> str:
     return value if value.startswith("/") else "/" + value
 
 
-def store(cur, site: Site, parsed: Parsed, file_name: str, now: datetime | None = None) -> tuple[str, int]:
-    """Write one import in the caller's transaction: (its id, its days)."""
-    import_id = new_id()
+def as_import(site: Site, parsed: Parsed, file_name: str, now: datetime | None = None) -> StoredImport:
+    """The parsed export as one import of `site` (a new id), which its event store writes (EventStore.write_import)."""
     days = sorted(parsed.totals)
-    now = now or datetime.now(UTC).replace(tzinfo=None)
-    cur.execute(
-        "INSERT INTO imports (id, site_id, source, file_name, first_day, last_day, days, created_at) "
-        "VALUES (?, ?, 'plausible', ?, ?, ?, ?, ?)",
-        [import_id, site.id, file_name[:200], days[0] if days else None, days[-1] if days else None, len(days), now],
-    )
-    totals = [(import_id, site.id, day, *sums) for day, sums in sorted(parsed.totals.items())]
-    _insert(cur, "imported_totals", ("VARCHAR", "VARCHAR", "DATE") + ("BIGINT",) * 5, totals)
-    dims = [(import_id, site.id, day, dim, v1, v2, v3, *sums) for (day, dim, v1, v2, v3), sums in parsed.dims.items()]
-    _insert(cur, "imported_dims", ("VARCHAR", "VARCHAR", "DATE") + ("VARCHAR",) * 4 + ("BIGINT",) * 3, dims)
-    return import_id, len(days)
-
-
-def _insert(cur, table: str, types: tuple[str, ...], rows: list[tuple]) -> None:
-    """All rows in one statement, one list parameter per column (executemany is a statement per row)."""
-    if not rows:
-        return
-    columns = [list(column) for column in zip(*rows, strict=True)]
-    values = ", ".join(f"unnest(${i + 1}::{t}[])" for i, t in enumerate(types))
-    cur.execute(f"INSERT INTO {table} SELECT {values}", columns)
+    totals = [(day, *sums) for day, sums in sorted(parsed.totals.items())]
+    dims = [(day, dim, v1, v2, v3, *sums) for (day, dim, v1, v2, v3), sums in parsed.dims.items()]
+    return StoredImport(
+        new_id(), site.id, "plausible", file_name[:200], days[0] if days else None, days[-1] if days else None,
+        len(days), now or datetime.now(UTC).replace(tzinfo=None), totals=totals, dims=dims,
+    )  # fmt: skip

@@ -10,8 +10,12 @@ an import is deleting its rows.
 
 Only what the rollups answer can include them: a filtered query (imported rows are per day and per
 dimension, not per session, so no filter can be applied to them), the 24h period and periods of open
-days only are answered from raw events and leave imported days out. The DuckDB store only: the
-ClickHouse store refuses the import (docs/SWITCHING.md).
+days only are answered from raw events and leave imported days out.
+
+Both event stores: the ClickHouse store keeps its closed days' rows in an in-memory DuckDB database under
+the same table names and reads them with the same statement (storage/clickhouse_reports.py); it reads its
+imported rows from ClickHouse (storage/clickhouse_imports.py), registers them under these tables' names
+and applies `rows_params` there, so the rule and the SQL that applies it are this module's, once.
 """
 
 from __future__ import annotations
@@ -84,12 +88,18 @@ def _any_imports(conn, path: str) -> bool:
 
 
 def params(conn, report: str, split: Plan, path: str) -> dict[str, list]:
-    """The imported rows of the report's tables on the split's closed days without native data, as lists."""
+    """The imported rows of the report's tables on the split's closed days without native data, as lists
+    (DuckDB: the database at `path`, whose imports are looked for once per write)."""
+    return rows_params(conn, report, split, present=report in REPORTS and _any_imports(conn, path))
+
+
+def rows_params(conn, report: str, split: Plan, present: bool = True) -> dict[str, list]:
+    """`params` on a connection that has `imported_totals`, `imported_dims` and `rollup_totals` relations
+    (ClickHouse: its kept rows and the imported rows registered under those names); `present` False: no rows."""
     from clearanalytics.stats.engine import execute_rows
 
     combine = rollup_sql.COMBINE[report]
     found: dict[str, list] = {}
-    present = report in REPORTS and _any_imports(conn, path)
     for table in combine.tables:
         if table not in TABLES or report not in REPORTS:
             continue
@@ -120,25 +130,21 @@ def included(cur, query: Query, report: str) -> bool:
     return False
 
 
+def included_in(db, query: Query, report: str) -> bool:
+    """`included` on the DuckDB file of `db`: nothing read when it holds no import (most: one dict lookup)."""
+    if report not in REPORTS:
+        return False
+    with db.reading() as cur:
+        return _any_imports(cur, str(db.path)) and included(cur, query, report)
+
+
 def in_answer(report_sql: str, query: Query) -> bool:
     """Whether the app's answer of a report (rollup_sql.COMBINE name) to `query` includes imported days:
-    what the API's X-ClearAnalytics-Imported header says. False on a store other than DuckDB."""
+    what the API's X-ClearAnalytics-Imported header says; the app's event store answers (includes_imported)."""
     from flask import current_app
 
-    from clearanalytics.request_scope import until_next_write
-
     store = current_app.extensions.get("clearanalytics.store")
-    if report_sql not in REPORTS or getattr(store, "name", None) != "duckdb":
-        return False
-
-    def any_imports() -> bool:
-        with store.db.reading() as cur:
-            return bool(cur.execute("SELECT EXISTS (SELECT 1 FROM imports)").fetchone()[0])
-
-    if not until_next_write("imports-exist", any_imports, keep=lambda _: True):  # most data dirs: none, one read
-        return False
-    with store.db.reading() as cur:
-        return included(cur, query, report_sql)
+    return report_sql in REPORTS and store is not None and store.includes_imported(query, report_sql)
 
 
 def days_changed(cur: Any, site_id: str, days: list) -> None:

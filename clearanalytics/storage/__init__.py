@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from clearanalytics.stats.exports import ExportPage
     from clearanalytics.stats.query import Query
     from clearanalytics.stats.site_status import Installation
+    from clearanalytics.storage.imports import StoredImport
 
 EVENT_TABLES = ("pageviews", "events", "ecommerce_events", "goal_completions")
 ACCOUNT_TABLES = ("tenants", "sites", "users", "memberships", "api_tokens", "goals", "sessions", "salts")
@@ -254,6 +255,26 @@ class EventStore(ABC):
         store's database; otherwise call it after that transaction commits. A store that keeps
         nothing per local day (the default) needs nothing.
         """
+
+    # -- imported aggregates (import-plausible: storage/imports.py, stats/imported.py) --
+
+    @abstractmethod
+    def write_import(self, item: StoredImport) -> None:
+        """Store one import whole, apart from the events; what is derived or kept for its days is dropped, so
+        the reports add its days at once (only where the site has no native pageview: stats/imported.py)."""
+
+    @abstractmethod
+    def list_imports(self, site_id: str) -> list[StoredImport]:
+        """The site's imports, oldest first, without their rows (`imports list`)."""
+
+    @abstractmethod
+    def delete_import(self, import_id: str) -> str | None:
+        """Delete one import and its rows; the site's id, or None when there is no such import."""
+
+    @abstractmethod
+    def includes_imported(self, query: Query, report: str) -> bool:
+        """Whether this store's answer of `report` (a rollup_sql.COMBINE name) to `query` includes imported
+        days: the API's X-ClearAnalytics-Imported header and the dashboard's note (stats/imported.in_answer)."""
 
     # -- the parallel importer --
 

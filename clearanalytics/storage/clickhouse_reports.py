@@ -7,7 +7,8 @@ rows). The combine step (sums, ordering, ties, NULLS LAST, LIMIT, the goals' zer
 in-memory DuckDB over those rows, as the very text the DuckDB store runs, so the two engines cannot
 drift apart in how a report orders or rounds. The rows cross as Arrow tables, no Python loop.
 
-The reports without a daily form (engine.SINGLE) run whole in ClickHouse.
+The reports without a daily form (engine.SINGLE) run whole in ClickHouse. Imported days (import-plausible)
+join the closed days' read as on DuckDB, by stats/imported.py's rule and SQL (clickhouse_imports.py).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
-from clearanalytics.stats import clickhouse_sql, engine, prelude, rollup_plan, rollup_sql, rollups
+from clearanalytics.stats import clickhouse_sql, engine, imported, prelude, rollup_plan, rollup_sql, rollups
 from clearanalytics.stats.query import Query, SiteRange
 from clearanalytics.stats.rollup_plan import Plan
+from clearanalytics.storage.clickhouse_imports import ImportedRows
 from clearanalytics.storage.clickhouse_kept import KeptDays
 from clearanalytics.storage.clickhouse_schema import DATA_VERSIONS
 
@@ -50,6 +52,7 @@ class ClickHouseReports:
         self.client = client
         self.db = database
         self.kept = KeptDays()
+        self.imported = ImportedRows(client, database)
         self._open_lock = threading.Lock()
         # (table, dimension, light, ranges) -> (read at, the rows as lists)
         self._open: dict[tuple, tuple[float, dict[str, list]]] = {}
@@ -97,26 +100,50 @@ class ClickHouseReports:
 
     def _kept(self, query: Query, report: str, split: Plan, extra: dict) -> list[dict[str, Any]]:
         """Closed days from the rows this node keeps (built at the day grain once per data version), open
-        days at the day grain, read by the very statement the DuckDB store reads its rollups with."""
+        days at the day grain, read by the very statement the DuckDB store reads its rollups with; imported
+        days where the sites have no native pageview (storage/clickhouse_imports.py)."""
         combine = rollup_sql.COMBINE[report]
         versions = self.versions([site_id for site_id, _, _ in split.closed])
         zones = {site.id: site.timezone for site in query.sites}
         for table in combine.tables:
-            dimension = combine.dimension if table == "dims" else None
             for site_id, first, last in split.closed:
-                version, retained_from = versions.get(site_id, (0, None))
-
-                def build(a, b, table=table, site_id=site_id, timezone=zones[site_id], retained_from=retained_from):
-                    return self._closed_days(query, report, table, site_id, timezone, a, b, retained_from)
-
-                key = (table, dimension, site_id)
-                changes = lambda site_id=site_id: self.changes(site_id)  # noqa: E731
-                self.kept.ensure(key, zones[site_id], first, last, version, build, changes)
+                self._ensure(query, report, table, (site_id, first, last), versions, zones)
         params = rollup_plan.closed_params(split, rollup_sql.uses_months(report))
         params |= {"limit": query.limit, "query_sites": query.site_ids} | engine.GOALS_UNKNOWN | extra
         for table in combine.tables:
             params |= self._open_rows(query, report, table, split.open)
+        params |= self._imported(query, report, split, versions, zones)
         return engine.execute(self.kept.cursor(), _rollup_statement(report), params)
+
+    def _ensure(self, query: Query, report: str, table: str, span: tuple, versions: dict, zones: dict) -> None:
+        """Keep the daily rows of `report`'s `table` for one site's closed days `span` (site_id, first, last)."""
+        site_id, first, last = span
+        dimension = rollup_sql.COMBINE[report].dimension if table == "dims" else None
+        version, retained_from = versions.get(site_id, (0, None))
+
+        def build(a, b):
+            return self._closed_days(query, report, table, site_id, zones[site_id], a, b, retained_from)
+
+        changes = lambda: self.changes(site_id)  # noqa: E731
+        self.kept.ensure((table, dimension, site_id), zones[site_id], first, last, version, build, changes)
+
+    def _imported(self, query: Query, report: str, split: Plan, versions: dict, zones: dict) -> dict[str, list]:
+        """imported.rows_params over the kept rows; the native days are the kept rollup_totals (overview's)."""
+
+        def ensure(site_id: str, first: date, last: date) -> None:
+            self._ensure(query, "overview", "totals", (site_id, first, last), versions, zones)
+
+        return self.imported.params(self.kept.cursor(), report, split, versions, ensure)
+
+    def imported_in(self, query: Query, report: str) -> bool:
+        """Whether the answer of `report` to `query` includes imported days (stats/imported.in_answer)."""
+        split = rollups.plan(query)
+        if split is None or report not in imported.REPORTS:
+            return False
+        versions = self.versions([site_id for site_id, _, _ in split.closed])
+        zones = {site.id: site.timezone for site in query.sites}
+        found = self._imported(query, report, split, versions, zones)
+        return any(column for name, column in found.items() if name.endswith("_site_id"))
 
     def _open_rows(self, query: Query, report: str, table: str, ranges: tuple[SiteRange, ...]) -> dict[str, list]:
         """The open days' rows of `table` as rollup_sql.given_rows' list parameters: read live, and kept
@@ -256,8 +283,9 @@ class ClickHouseReports:
 
 @cache
 def _rollup_statement(report: str) -> str:
-    """The DuckDB store's rollup read (stats/rollups.py): stored closed days and months, open days as lists."""
-    return prelude.statement(set(), rollup_sql.rollup_parts(report), rollup_sql.COMBINE[report].sql)
+    """The DuckDB store's rollup read (stats/rollups.py): stored closed days and months, open days and
+    imported days as lists."""
+    return prelude.statement(set(), imported.rollup_parts(report), rollup_sql.COMBINE[report].sql)
 
 
 def _parts_of(table: str, grain: str) -> str:

@@ -335,6 +335,54 @@ def c003_locations(client: Any, database: str, cluster: str = "") -> None:
         client.command(statement)
 
 
+IMPORTS = "imports"  # one row per import (storage/imports.py); its daily rows in imported_totals / imported_dims
+_IMPORTED = {
+    "imported_totals": "visitors Int64, pageviews Int64, sessions Int64, bounces Int64, total_duration Int64",
+    "imported_dims": "dimension String, v1 Nullable(String), v2 Nullable(String), v3 Nullable(String), "
+    "visitors Int64, pageviews Int64, total_duration Int64",
+}
+
+
+IMPORTED_TABLES = (IMPORTS, *_IMPORTED)
+
+
+def import_table_ddl(database: str, cluster: str = "") -> list[str]:
+    """c004's statements. On a cluster `imports` is one table every server holds a replica of (like
+    `data_versions`: a node looks a site's imports up in it), and the daily rows are sharded by site like
+    the events, so the shard that answers a site's reports holds its imported rows."""
+    listed = (
+        "(id String, site_id String, source String, file_name String, first_day Nullable(Date), "
+        f"last_day Nullable(Date), days Int32, created_at {_TIME})"
+    )
+    engine = _replicated(f"/clickhouse/tables/all/{database}/{IMPORTS}") if cluster else "MergeTree"
+    table = f"{database}.{IMPORTS}{_on(cluster)}"
+    statements = [f"CREATE TABLE IF NOT EXISTS {table} {listed} ENGINE = {engine} ORDER BY (site_id, id)"]
+    for name, sums in _IMPORTED.items():
+        columns = f"(import_id String, site_id String, day Date, {sums})"
+        if not cluster:
+            statements.append(
+                f"CREATE TABLE IF NOT EXISTS {database}.{name} {columns} ENGINE = MergeTree ORDER BY (site_id, day)"
+            )
+            continue
+        local = f"{name}{LOCAL_SUFFIX}"
+        path = f"/clickhouse/tables/{{shard}}/{database}/{local}"
+        statements += [
+            f"CREATE TABLE IF NOT EXISTS {database}.{local}{_on(cluster)} {columns} "
+            f"ENGINE = {_replicated(path)} ORDER BY (site_id, day)",
+            f"CREATE TABLE IF NOT EXISTS {database}.{name}{_on(cluster)} {columns} "
+            f"ENGINE = Distributed('{cluster}', '{database}', '{local}', {SHARDING_KEY})",
+        ]
+    return statements
+
+
+def c004_imports(client: Any, database: str, cluster: str = "") -> None:
+    """Imported daily aggregates (import-plausible), DuckDB's m013_imports: `imports`, and `imported_totals` /
+    `imported_dims` with the rollup tables' columns after the import id, the site and the day. Reports add
+    them to the closed days without native pageviews (stats/imported.py, storage/clickhouse_imports.py)."""
+    for statement in import_table_ddl(database, cluster):
+        client.command(statement)
+
+
 _CH_TYPES = {"BIGINT": "Int64", "INTEGER": "Int32", "HUGEINT": "Int64", "VARCHAR": "Nullable(String)"}
 
 
@@ -355,7 +403,7 @@ RETAINED_COLUMNS = _retained_columns()
 
 
 ClickHouseMigration = Callable[..., None]  # (client, database, cluster)
-MIGRATIONS: tuple[ClickHouseMigration, ...] = (c001_event_tables, c002_data_versions, c003_locations)
+MIGRATIONS: tuple[ClickHouseMigration, ...] = (c001_event_tables, c002_data_versions, c003_locations, c004_imports)
 
 
 def migrate(client: Any, database: str, cluster: str = "") -> list[str]:

@@ -19,6 +19,8 @@ How ClickHouse's guarantees map onto the seam's (docs/STORAGE.md, "ClickHouse st
   lock (the one its transactions hold), so within a process a batch is settled against the
   goals and sites either before or after a change, never in between. Several nodes need the
   accounts store's own lock (PostgreSQL, later in [4/7]).
+- Imported aggregates (import-plausible) are the mixin ClickHouseImports' (clickhouse_imports.py): tables of
+  their own, each import and deletion a write into the site's past (a `data_versions` row).
 """
 
 from __future__ import annotations
@@ -35,10 +37,12 @@ from clearanalytics.db import Database
 from clearanalytics.ingest.store import COLUMNS, TABLES, Records
 from clearanalytics.storage import EVENT_TABLES, EventStore, ImportPart
 from clearanalytics.storage.clickhouse_exports import ClickHouseReads
+from clearanalytics.storage.clickhouse_imports import ClickHouseImports
 from clearanalytics.storage.clickhouse_reports import ClickHouseReports
 from clearanalytics.storage.clickhouse_schema import (
     DATA_VERSIONS,
     ENGAGEMENTS,
+    IMPORTED_TABLES,
     RETAINED_COLUMNS,
     EventsURL,
     connect,
@@ -53,8 +57,8 @@ if TYPE_CHECKING:
 _T = "DateTime64(6, 'UTC')"  # every time parameter names its zone: the server's own never applies
 _DELETE = {"lightweight_deletes_sync": 2}  # a DELETE returns once its rows are gone on every replica
 _ENGAGED_COLUMNS = ("pageview_id", "site_id", "created_at", "duration", "scroll_depth")
-# deleted with their sites: the engagement rows, and the retained days' report rows
-DERIVED_TABLES = (ENGAGEMENTS, *(f"retained_{t}" for t in RETAINED_COLUMNS))
+# deleted with their sites: the engagement rows, the retained days' report rows and the imports (c004_imports)
+DERIVED_TABLES = (ENGAGEMENTS, *(f"retained_{t}" for t in RETAINED_COLUMNS), *IMPORTED_TABLES)
 # A pageview's engaged totals: the greatest of its own and its engagement rows' (e); a NULL scroll is unknown.
 _DURATION = "greatest(p.duration, coalesce(e.duration, 0))"
 _SCROLL = (
@@ -74,7 +78,7 @@ def _set(name: str) -> str:
     return f"(SELECT arrayJoin({{{name}:Array(String)}}))"
 
 
-class ClickHouseEventStore(ClickHouseReads, EventStore):  # the exports and status reads: clickhouse_exports
+class ClickHouseEventStore(ClickHouseReads, ClickHouseImports, EventStore):  # clickhouse_exports, clickhouse_imports
     name = "clickhouse"
 
     def __init__(self, address: EventsURL, accounts: Database, client: Any = None):

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from clearanalytics.stats.exports import ExportPage
     from clearanalytics.stats.query import Query
     from clearanalytics.stats.site_status import Installation
+    from clearanalytics.storage.imports import StoredImport
 
 
 class DuckDBEventStore(EventStore):
@@ -242,6 +243,33 @@ class DuckDBEventStore(EventStore):
                 return
             first_day = first.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(site.timezone)).date()
             rollups.build(cur, Query((site,), "custom", first_day, cutoff_day - timedelta(days=1), now))
+
+    # -- imported aggregates (storage/imports.py, stats/imported.py) --
+
+    def write_import(self, item: StoredImport) -> None:
+        from clearanalytics.stats import imported
+        from clearanalytics.storage.imports import write_duckdb
+
+        with self.db.transaction() as cur:
+            write_duckdb(cur, item)
+            imported.days_changed(cur, item.site_id, [row[0] for row in item.totals])  # kept answers over them
+
+    def list_imports(self, site_id: str) -> list[StoredImport]:
+        from clearanalytics.storage.imports import read_duckdb
+
+        with self.db.reading() as cur:
+            return read_duckdb(cur, site_id)
+
+    def delete_import(self, import_id: str) -> str | None:
+        from clearanalytics.stats import imported
+
+        with self.db.transaction() as cur:
+            return imported.delete_import(cur, import_id)
+
+    def includes_imported(self, query: Query, report: str) -> bool:
+        from clearanalytics.stats import imported
+
+        return imported.included_in(self.db, query, report)
 
     # -- the parallel importer --
 
