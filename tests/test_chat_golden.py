@@ -57,6 +57,8 @@ TUNED_HONEST_MISSES = {
     "bounce rate last month compared to December",
     "Besucher zwischen dem 5. und 11. Januar",
     "visiteurs depuis le 1er février",
+    "how much did the newsletter earn us this month?",
+    "omzett vorige week",
 }
 
 
