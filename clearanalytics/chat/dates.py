@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
-from clearanalytics.chat.periods import MONTH_NAMES, MONTHS, Period, _month_end
+from clearanalytics.chat.periods import MONTH_NAMES, MONTHS, NUMBER_WORDS, Period, _month_end
 from clearanalytics.chat.periods import parse_period as parse_older
 from clearanalytics.chat.unclear import NAMED_DAYS
 
@@ -193,7 +193,7 @@ def _year(match: re.Match, today: date) -> Period:
 
 
 def _ago(match: re.Match, today: date) -> Period:
-    n, unit = int(match.group("n")), match.group("unit")
+    n, unit = NUMBER_WORDS.get(match.group("n")) or int(match.group("n")), match.group("unit")
     if unit.startswith("day"):
         day = today - timedelta(days=n)
         return Period(f"{n} day{'s' if n != 1 else ''} ago, on {day_words(day)}", date_from=day, date_to=day)
@@ -206,6 +206,7 @@ def _ago(match: re.Match, today: date) -> Period:
 
 
 _WD = r"(?P<wd>" + "|".join(WEEKDAYS) + r")"
+_NUMBER_WORDS = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _M1 = r"(?P<m1>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")"
 _M2 = r"(?P<m2>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")"
 
@@ -222,7 +223,7 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
             _day_span,
         ),
         (rf"\bsince\s+(?:the\s+(?:start|beginning)\s+of\s+)?{_M1}(?:\s+(?P<year>\d{{4}}))?\b", _since_month),
-        (rf"\bsince\s+(?:last\s+)?{_WD}\b", _since_weekday),
+        (rf"\bsince\s+(?:last\s+|el\s+|le\s+|dem\s+)?{_WD}\b", _since_weekday),
         (
             rf"\b(?:between|from)\s+{_M1}\s+(?:and|to|until|till|through|thru|-)\s+{_M2}(?:\s+(?P<year>\d{{4}}))?\b",
             _month_span,
@@ -238,7 +239,7 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
             _iso_week,
         ),
         (rf"\b(?:(?P<which>last|this|on|past|previous)\s+)?{_WD}\b", _weekday),
-        (r"\b(?P<n>\d{1,3})\s+(?P<unit>days?|weeks?|months?)\s+ago\b", _ago),
+        (rf"\b(?P<n>\d{{1,3}}|{_NUMBER_WORDS})\s+(?P<unit>days?|weeks?|months?)\s+ago\b", _ago),
         (rf"(?<![\d-])(?:\bon\s+)?(?P<a>{DAY})", _on_day),
     )
 )

@@ -19,7 +19,7 @@ FULL_LIST = 100  # the tools' maximum limit: a row or a section is looked for am
 REALTIME = re.compile(
     r"\bright now\b|\bat the moment\b|\bcurrently\b|\bonline now\b|\bjust now\b|\blive\b|\bcurrent visitors\b"
     r"|\bon (?:the |my )?site now\b|\bnow\b|\bthis minute\b|\blast (?:30|thirty) minutes\b|\b(?:at )?this moment\b"
-    r"|\breal[- ]?time\b"
+    r"|\breal[- ]?time\b|\b(?:current(?:ly)? )?active (?:users|visitors)\b"
 )
 WORST = re.compile(
     r"\bworst\b|\bquietest\b|\bslowest\b|\bleast (?:busy|visited|traffic|visitors|pageviews|visits)\b|\blowest\b"
@@ -83,6 +83,11 @@ NOT_A_SECTION = set(
         "les",
         "los",
         "las",
+        "alle",
+        "toutes",
+        "todas",
+        "tous",
+        "todos",
         "del",
         "die",
         "der",
@@ -96,13 +101,16 @@ SECTION = (
     re.compile(r"\bpages?\s+in\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+\s+section)\b"),
 )
 DEVICE = re.compile(
-    r"\b(?:on|from|via|using|used|use|with)\s+(?:a\s+|an\s+|the\s+)?(?P<a>mobile|desktops?|tablets?|phones?|smartphones?)\b"
-    r"|\b(?:only|just) (?:on )?(?P<b>mobile|desktops?|tablets?)\b"
+    r"\b(?:on|from|via|using|used|use|with|per)\s+(?:a\s+|an\s+|the\s+)?(?P<a>mobile|desktops?|tablets?|phones?|smartphones?)\b"
+    r"|\b(?:only|just) (?:on )?(?:the |les |de |die )?(?P<b>mobile|desktops?|tablets?)\b"
+    r"|\b(?P<e>mobile|desktops?|tablets?)(?: users| visitors)? only\b"
     r"|\b(?P<c>mobile|desktop|tablet|phone|smartphone)[\s-]+(?:users|visitors|traffic)\b"
 )
 SOURCE = re.compile(
     r"\b(?:from|via|through)\s+(?P<s>[a-z0-9][\w.-]*[a-z0-9])\b"
-    r"|\b(?:did|does|do)\s+(?P<t>[a-z0-9][\w.-]*[a-z0-9])\s+(?:send|bring|drive|refer|generate)\b"
+    r"|\b(?:did|does|do)\s+(?P<t>[a-z0-9][\w.-]*[a-z0-9])\s+(?:send|bring|drive|refer|generate|make)\b"
+    r"|\b(?P<u>google|bing|duckduckgo|yahoo|ecosia|baidu|yandex|facebook|twitter|linkedin|reddit|instagram|youtube"
+    r"|pinterest|t\.co)\b(?!\s+(?:ads|analytics|search console))"
 )
 NOT_A_SOURCE = set(
     [
@@ -200,14 +208,23 @@ NOT_A_CAMPAIGN = set(
         "une",
         "un",
         "una",
+        "stats",
+        "statistics",
+        "performance",
+        "results",
+        "data",
+        "numbers",
+        "report",
     ]
 )
-PROPERTY = (
-    re.compile(r"\bpropert(?:y|ies)\s+[\"']?(?P<p>[\w-]+)"),
+PROPERTY = (  # "the plan property" first: "property breakdown" names no property
     re.compile(r"[\"']?(?P<p>[\w-]+)[\"']?\s+property\b"),
+    re.compile(r"\bpropert(?:y|ies)\s+[\"']?(?P<p>[\w-]+)"),
 )
 NOT_A_PROPERTY = set(
     ["custom", "the", "a", "which", "my", "this", "each", "every", "what", "your", "our", "by", "per", "of", "for"]
+    + ["breakdown", "values", "value", "stats", "data", "have", "has", "last", "this", "in", "on", "report"]
+    + ["der", "die", "das", "la", "le", "el", "de", "het", "par", "por", "per", "nach", "une", "una", "een"]
 )
 
 
@@ -215,14 +232,18 @@ def device(text: str) -> str | None:
     match = DEVICE.search(text)
     if not match:
         return None
-    word = (match.group("a") or match.group("b") or match.group("c")).rstrip("s")
+    word = (match.group("a") or match.group("b") or match.group("c") or match.group("e")).rstrip("s")
     return {"phone": "mobile", "smartphone": "mobile"}.get(word, word)
 
 
+MONTH_WORDS = {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
+
+
 def source(text: str, sites: tuple[str, ...]) -> str | None:
+    """The referrer named: "from google", "did t.co send", or a well-known source by its name ("google visits")."""
     for match in SOURCE.finditer(text):
-        name = match.group("s") or match.group("t")
-        if name in NOT_A_SOURCE or DATE_LIKE.fullmatch(name):
+        name = match.group("s") or match.group("t") or match.group("u")
+        if name in NOT_A_SOURCE or name in MONTH_WORDS or DATE_LIKE.fullmatch(name):
             continue
         if any(d == name or d.split(".")[0] == name for d in sites):
             continue
@@ -283,7 +304,7 @@ def find_row(rows: list[dict], fields: tuple[str, ...], needle: str) -> Found:
     exact = [row for row, names in labels if needle in names or needle.strip("/") in [n.strip("/") for n in names]]
     if exact:
         return Found(exact[:1], [])
-    contains = [row for row, names in labels if any(needle in n and n for n in names)]
+    contains = [row for row, names in labels if needle.strip("/") and any(needle in n and n for n in names)]
     if contains:
         return Found(contains[:1], [])
     choices = sorted({n for _row, names in labels for n in names if n})

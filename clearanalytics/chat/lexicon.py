@@ -39,6 +39,7 @@ def to_english(text: str) -> str:
     text = _NAME.sub(lambda m: NAMES[m.group(1)], text)
     # "jeudi dernier", "el jueves pasado" -> "thursday last": the English order, "last thursday"
     text = re.sub(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday) last\b", r"last \1", text)
+    text = re.sub(rf"(\d)\.?\s+(?:de|van|du|des)\s+({_MONTH_NAMES})\b", r"\1 \2", text)  # "18 de enero"
     text = _OF_MONTH.sub(r"in \1", text)  # "qué día de enero": in January (a date keeps "1 de enero" as it is)
     # "entre le 10 ..." -> "between on 10" -> "between 10"; only before a number, so "and on mobile" keeps its "on"
     text = re.sub(r"\b(between|and|to|from|since)\s+on\s+(?=\d)", r"\1 ", text)
@@ -190,6 +191,16 @@ def _sorted(words: set[str]) -> list[str]:
 _SORTED: dict[int, tuple[int, list[str]]] = {}
 
 
+def _nearest(token: str, words: set[str], cutoff: float) -> str:
+    """The nearest word; among equally near ones, one as long as the slip (a swap keeps the length), then the first."""
+    found = process.extract(token, _sorted(words), scorer=OSA.normalized_similarity, score_cutoff=cutoff, limit=8)
+    if not found:
+        return token
+    best = max(score for _word, score, _index in found)
+    ties = [word for word, score, _index in found if score == best]
+    return next((word for word in ties if len(word) == len(token)), ties[0])
+
+
 def _token_fix(token: str) -> str:
     if len(token) < 5 or not token.isalpha() or token in VOCABULARY or token in KEEP:
         return token
@@ -198,8 +209,11 @@ def _token_fix(token: str) -> str:
         return token  # a singular or plural of a known word ("campaign"), not a typo
     cutoff = 0.749 if len(token) >= 8 else 0.799  # two slips in a long word, one in a short one (float-safe)
     # OSA: a swapped pair of letters ("reveune") is one slip, as people make them
-    found = process.extractOne(token, _sorted(VOCABULARY), scorer=OSA.normalized_similarity, score_cutoff=cutoff)
-    return found[0] if found else token
+    return _nearest(token, VOCABULARY, cutoff)
+
+
+# Short words of the four languages too ("hoy", "ayer" is four): enough to know a question is not English.
+FOREIGN_SHORT = {"hoy", "aus", "uit", "van", "des", "les", "los", "las", "del", "une", "een", "het", "wie", "qué"}
 
 
 def fix_foreign_typos(text: str) -> str:
@@ -208,7 +222,8 @@ def fix_foreign_typos(text: str) -> str:
     Only then: an English question is never "mended" into French ("visitors" is close to "visiteurs").
     """
     tokens = re.findall(r"[^\W\d_]+", text)
-    if not any(token in FOREIGN and token not in VOCABULARY and token not in KEEP for token in tokens):
+    if not any((token in FOREIGN or token in FOREIGN_SHORT) and token not in VOCABULARY and token not in KEEP
+               for token in tokens):  # fmt: skip
         return text
 
     def mend(token: str) -> str:
@@ -216,9 +231,10 @@ def fix_foreign_typos(text: str) -> str:
             return token
         if any(token[:cut] in FOREIGN for cut in range(len(token) - 3, len(token))):
             return token  # an ending the tables write as a pattern ("tage(?:n)?", "compar(?:ado|ada)")
+        if any(token + ending in FOREIGN for ending in ("s", "es", "n", "en", "e")):
+            return token  # the base of a word the tables write with its ending optional ("villes?")
         cutoff = 0.749 if len(token) >= 8 else 0.799
-        found = process.extractOne(token, _sorted(FOREIGN), scorer=OSA.normalized_similarity, score_cutoff=cutoff)
-        return found[0] if found else token
+        return _nearest(token, FOREIGN, cutoff)
 
     return re.sub(r"\S+", lambda m: mend(m.group(0)), text)
 

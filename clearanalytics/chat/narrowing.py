@@ -39,7 +39,8 @@ def narrow(
     country = places.find_country(plain)
     if country:
         return _country(country[0], tool, facet, metric_name, device, period)
-    section = focus.section(plain) if facet == "pages" else None
+    pages_asked = facet in ("pages", None) and metric_name in (None, "pageviews", "visitors")
+    section = focus.section(plain) if pages_asked else None
     if section:
         return "top-pages", "pages", {"section": section}
     path = focus.PATH.search(plain)
@@ -61,6 +62,8 @@ def narrow(
             return narrowing_unclear(f"{device} visitors", metric_name, period)
         return "device-and-browser", "devices", {"pick": device}
     campaign = focus.campaign(plain) if facet == "campaigns" else None
+    if facet == "campaigns" and metric_name in ("revenue", "transactions") and not campaign and "newsletter" in plain:
+        return "ecommerce-products", "revenue_by_source", {"pick": "newsletter"}  # the newsletter is a source too
     if facet == "campaigns" and metric_name in ("revenue", "transactions", "avg_order_value"):
         reason = "Revenue is split by source in the tools, not by campaign."
         return Unclear(
@@ -69,6 +72,8 @@ def narrow(
     if campaign:
         return "campaigns", "campaigns", {"pick": campaign}
     source = focus.source(plain, (domain,) if domain else ())
+    if source and metric_name not in (None, "visitors", "pageviews", "revenue", "transactions"):
+        return narrowing_unclear(f"visitors from {source}", metric_name, period)  # "bounce rate for google traffic"
     if source and facet in (None, "sources", "referrers", "revenue_by_source"):
         if metric_name in ("revenue", "transactions") or facet == "revenue_by_source":
             return "ecommerce-products", "revenue_by_source", {"pick": source}

@@ -22,6 +22,7 @@ from clearanalytics.chat import focus, follow, lexicon, places
 from clearanalytics.chat.dates import WEEKDAYS, fair_compare
 from clearanalytics.chat.narrowing import narrow, narrowing_unclear, suggest
 from clearanalytics.chat.periods import MONTHS, NUMBER_WORDS, Period, default_period
+from clearanalytics.chat.tables import BREAKDOWNS, METRICS, Rule
 from clearanalytics.chat.unclear import TOPICS, WEATHER, Unclear
 from clearanalytics.chat.when import COMPARISON, read_periods, split_comparison
 
@@ -41,112 +42,27 @@ MAY_HAVE_NONE = ("referrers", "sources", "languages", "campaigns", "countries", 
 LEVELS = {"countries": "country", "regions": "region", "cities": "city"}  # facet -> the locations tool's level
 
 
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    tool: str
-    pattern: re.Pattern
-
-
-def _rules(*rows: tuple[str, str, str]) -> tuple[Rule, ...]:
-    return tuple(Rule(name, tool, re.compile(pattern)) for name, tool, pattern in rows)
-
-
-# Breakdowns, most specific first: "revenue by source" before "revenue", "checkout" before "pages".
-BREAKDOWNS = _rules(
-    ("sites", "list-sites", r"\b(?:which|what|list|show)\b.*\b(?:sites|websites|domains)\b|\bmy (?:web)?sites\b"),
-    ("funnel", "ecommerce-products", r"\bfunnel\b|\bcheckout\b|\bdrop.?offs?\b|\babandon|\bcart\b"),
-    (
-        "revenue_by_source",
-        "ecommerce-products",
-        r"\b(?:revenue|sales|money|orders)\b.*\b(?:by|per|from|each)\b.*\b(?:sources?|channels?|referrers?)\b"
-        r"|\b(?:revenue|sales|money|orders)\b.*\bcomes? from\b"
-        r"|\b(?:sources?|channels?|referrers?)\b.*\b(?:drive|drives|bring|brings|generate|generates|make|makes)\b"
-        r".*\b(?:revenue|sales|money|orders)\b",
-    ),
-    ("products", "ecommerce-products", r"\bproducts?\b|\bbest.?sell|\bitems?\b|\bwhat sells\b|\bsold\b"),
-    (
-        "hours",
-        "hourly-breakdown",
-        r"\bpeak (?:hour|time)s?\b|\b(?:busiest|best|worst|quietest|slowest) (?:hour|time)s?\b"
-        r"|\btime of (?:the )?day\b|\bwhat time\b|\bwhich hours?\b"
-        r"|\bhour of (?:the )?day\b|\bhourly\b|\b(?:by|per|each) hour\b|\bwhen do\b|\bwhat hour\b"
-        r"|\bmost active (?:hour|time)s?\b|\b(?:traffic|visitors|visits) peak(?:ed|s)?\b",
-    ),
-    (
-        "days",
-        "daily-breakdown",
-        r"\b(?:worst|quietest|slowest|weakest|strongest|biggest|best|busiest) days?\b|\bper day\b|\bdaily\b"
-        r"|\beach day\b|\bby day\b|\bday by day\b|\btrend|\bover time\b|\bleast busy days?\b"
-        r"|\bwhich day\b|\bbest day\b|\bgraph\b|\bchart\b|\btimeline\b|\btop days?\b|\bmost active days?\b",
-    ),
-    ("campaigns", "campaigns", r"\bcampaigns?\b|\butm\b|\bnewsletters?\b"),
-    ("cities", "locations", r"\bcit(?:y|ies)\b|\btowns?\b"),
-    ("regions", "locations", r"\bregions?\b|\bprovinces?\b|\b(?:by|per|which|what) states?\b"),
-    (
-        "countries",
-        "locations",
-        r"\bcountr(?:y|ies)\b|\blocations?\b|\bgeograph|\bmap\b|\bnationalit"
-        r"|\bwhere (?:are|is|were) (?:my |our |the )?(?:visitors|users|people) (?:located|based|from)\b"
-        r"|\bwhere do (?:my |our |the )?(?:visitors|users|people) live\b",
-    ),
-    ("devices", "device-and-browser", r"\bmobile\b|\bdesktops?\b|\btablets?\b|\bdevices?\b|\bphones?\b"),
-    ("browsers", "device-and-browser", r"\bbrowsers?\b|\bchrome\b|\bfirefox\b|\bsafari\b|\bedge\b"),
-    (
-        "operating_systems",
-        "device-and-browser",
-        r"\boperating systems?\b|\bos\b|\bwindows\b|\bmacos\b|\blinux\b|\bandroid\b|\bios\b",
-    ),
-    ("languages", "languages", r"\blanguages?\b|\bspeak\b|\blocales?\b"),
-    ("properties", "custom-properties", r"\bpropert(?:y|ies)\b"),
-    ("referrers", "traffic-sources", r"\breferr(?:er|ers|ing (?:sites?|domains?))\b|\bwho links\b|\bbacklinks?\b"),
-    (
-        "sources",
-        "traffic-sources",
-        r"\bwhere\b.*\bcome from\b|\breferr|\bsources?\b|\bchannels?\b|\bsearch engines?\b|\bgoogle\b|\bsocial\b"
-        r"|\bwho links\b|\bhow do (?:people|visitors|users) find\b|\bfind (?:me|us)\b|\bbacklinks?\b",
-    ),
-    ("goals", "goals", r"\bgoals?\b|\bconversions\b|\bsign.?ups?\b|\bconverted\b"),
-    (
-        "pages",
-        "top-pages",
-        r"\bpages?\b|\burls?\b|\bposts?\b|\barticles?\b|\bpaths?\b|\bcontent\b|\bmost (?:visited|viewed|popular)\b",
-    ),
-)
-
-METRICS = _rules(
-    ("bounce_rate", "analytics-overview", r"\bbounce"),
-    (
-        "avg_duration",
-        "analytics-overview",
-        r"\b(?:visit|session|average|avg)\s+(?:duration|length|time)\b|\btime on (?:the )?site\b|\bhow long\b"
-        r"|\bduration\b|\bengag|\btime spent\b|\btime\b.*\bspen[dt]\b|\bspen[dt]\b.*\btime\b",
-    ),
-    ("avg_order_value", "ecommerce-overview", r"\baverage order value\b|\baov\b|\bbasket size\b|\baverage order\b"),
-    (
-        "conversion_rate",
-        "ecommerce-overview",
-        r"\bconversion rate\b|\bconvert(?:s|ing)?\b|\bpercentage of visitors (?:buy|who buy)",
-    ),
-    (
-        "revenue",
-        "ecommerce-overview",
-        r"\brevenue\b|\bsales\b|\bturnover\b|\bearn|\bmoney\b|\bincome\b|\bsold for\b|\bhow much did (?:we|i) sell\b",
-    ),
-    ("transactions", "ecommerce-overview", r"\borders?\b|\btransactions?\b|\bpurchases?\b|\bbought\b"),
-    ("goal_completions", "goals", r"\bgoal completions?\b|\bcompletions?\b|\bconversions\b"),
-    ("pageviews", "analytics-overview", r"\bpage ?views?\b|\bviews\b|\bhits\b|\bpage impressions\b"),
-    ("visitors", "analytics-overview", r"\bvisitors?\b|\bvisits\b|\busers\b|\bpeople\b|\btraffic\b|\buniques?\b"),
-)
-
 BEFORE = re.compile(
     r"\bthe (?:day|week|month|year|period) before\b|\bbefore that\b|\bthe previous (?:one|period)\b"
     r"|\bthe (?:day|week|month|year) prior\b"
 )
 # A follow-up ("and ...", "what about ..."): it keeps the previous question's period and site unless it names them.
-FOLLOW_UP = re.compile(r"^(?:and|what about|how about|also|plus)\b")
+FOLLOW_UP = re.compile(r"^(?:and|what about|how about|also|plus)\b|\binstead\b")
+
+
+def referred(text: str, domain: str) -> bool:
+    """Whether another domain is named as a source ("from t.co", "referred by x.example", "did t.co send")."""
+    name = re.escape(domain)
+    before = rf"\b(?:from|via|through|referred by|brought by|attributed to|sent by|came from|par|de|desde)\s+{name}"
+    return re.search(rf"{before}|\b(?:did|does|do)\s+{name}\s+(?:send|bring|refer|drive|make)\b", text) is not None
+
+
+ONLY = re.compile(r"^(?:and |but |now )?(?:only|just)\b")
 PREVIOUS_UNIT = re.compile(r"\bthe previous (day|week|month|year)\b")
-LIMIT = re.compile(r"\b(?:top|best|first|worst)\s+(?P<n>\d{1,3})\b|\b(?P<m>\d{1,3})\s+(?:most|best|top|biggest)\b")
+LIMIT = re.compile(
+    r"\b(?:top|best|first|worst)\s+(?P<n>\d{1,3})\b"
+    r"|\b(?P<m>\d{1,3})\s+(?:most|best|top|biggest|main|largest|leading|principal|biggest|highest)\b"
+)
 DOMAIN = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]\b")
 # "across all my sites", "on all sites", "every site", "all websites", "all my domains": the whole tenant
 ALL_SITES = re.compile(
@@ -188,7 +104,7 @@ def _first(rules: tuple[Rule, ...], text: str) -> Rule | None:
 def _clean(question: str) -> str:
     """Lower case, the four other languages in English (lexicon.py), typos mended, punctuation out."""
     text = question.lower().replace("’", "'")
-    text = re.sub(r"[?!;¿¡]|,(?!\s*\d{4})", " ", text)
+    text = re.sub(r"[?!;:¿¡]|,(?!\s*\d{4})", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
     text = lexicon.fix_typos(lexicon.to_english(lexicon.fix_foreign_typos(text)))
     text = re.sub(r"\bpage[ -]views?\b", "pageviews", text)
@@ -244,7 +160,7 @@ def parse_question(
     text = _clean(question)
     if not text:
         return None
-    if previous is not None and FOLLOW_UP.match(text):  # "and the previous week?": the one before the last answer's
+    if previous is not None and FOLLOW_UP.search(text):  # "and the previous week?": the one before the last answer's
         text = PREVIOUS_UNIT.sub(r"the \1 before", text)
     domain = find_domain(text, domains)
     if domain and domain not in domains and re.search(rf"\b(?:from|via|through)\s+{re.escape(domain)}\b", text):
@@ -254,6 +170,10 @@ def parse_question(
         return Unclear(
             "site", domain, tuple(text.replace(domain, site) for site in near), "It is not one of your sites."
         )
+    if domain and domain not in domains and referred(text, domain):
+        # "did t.co send", "referred by blog.friend.example": another domain named as a source is a referrer
+        named = rf"(?:\b(?:from|via|through|by|to|par|de|did)\s+)?{re.escape(domain)}"
+        text, domain = re.sub(named, f"from {domain}", text), None
     read = read_periods(text, domain, today)
     if isinstance(read, Unclear):
         return read
@@ -298,14 +218,27 @@ def parse_question(
         )
     device = focus.device(plain)
     rest = focus.DEVICE.sub(" ", plain)
-    device_only = device is not None and _first(BREAKDOWNS, rest) is None and _first(METRICS, rest) is None
+    rest_metric = _first(METRICS, rest)
+    only = previous is not None and ONLY.match(text) is not None  # "only tablet users": the users are the narrowing's
+    device_only = (
+        device is not None
+        and _first(BREAKDOWNS, rest) is None
+        and (rest_metric is None or (only and rest_metric.name == "visitors"))
+    )
     country = places.find_country(plain)
+    narrowing_follow_up = previous is not None and (FOLLOW_UP.search(text) or ONLY.match(text))
+    if country and narrowing_follow_up and not explicit_period and not follow.country_narrows(previous):
+        name = places.country_name(country[0])
+        what = previous.facet or previous.metric or "that"
+        return narrowing_unclear(f"visitors from {name}", what, previous.period, f"visitors from {name}")
     if breakdown is None and metric is None and not device and country:  # "and from France?": its visitors
         if previous is not None and not follow.country_narrows(previous):
             what = previous.facet or previous.metric or "that"
             name = places.country_name(country[0])
             return narrowing_unclear(f"visitors from {name}", what, previous.period, f"visitors from {name}")
         metric = _first(METRICS, "visitors")
+    if breakdown is None and metric is None and focus.section(plain):  # "what's popular in the docs section"
+        breakdown = _rule("pages")
     if breakdown is None and metric is None and not device:
         moved_back = comparison is not None or BEFORE.search(text) is not None
         if previous is None or not (explicit_period or domain or all_sites or moved_back):
@@ -328,7 +261,7 @@ def parse_question(
         period = period if explicit_period else previous.period
         domain = domain or previous.domain
         all_sites = all_sites or (previous.all_sites and domain is None)
-    if previous is not None and not explicit_period and FOLLOW_UP.match(text):  # "and by city?": the same period
+    if previous is not None and not explicit_period and FOLLOW_UP.search(text):  # "and by city?": the same period
         period, explicit_period = previous.period, True
         domain = domain or (None if all_sites else previous.domain)
     period = period or default_period()

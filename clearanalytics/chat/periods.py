@@ -248,6 +248,8 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
         (r"\bpast\s+year\b|\blast twelve months\b", lambda _m, _t: named_period("12m")),
         (rf"\b(?:in|during|for|of)\s+{_MONTH}(?:\s+(?P<year>\d{{4}}))?\b", _month_in_words),
         (rf"\b{_MONTH}\s+(?P<year>\d{{4}})\b", _month_in_words),
+        # a month named alone ("what did January look like", "February vs January"): May and "mar" are words too
+        (rf"(?<![\d.] )(?<![\w-])(?!may\b|mar\b){_MONTH}(?![\w-])(?!\s+\d)(?P<year>)", _month_in_words),
     )
 )
 

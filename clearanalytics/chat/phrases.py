@@ -22,6 +22,98 @@ PHRASES: tuple[tuple[str, str], ...] = (
         r"|plus visitées)\b",
         r"top \1",
     ),
+    (r"^(?:now |ok |okay |and )?(?:the )?same (?:thing |again )?(?:but )?(?:for|on|with)\s+", "and "),
+    (r"\b(?:am|den|der) tag davor\b|\bla veille\b|\bel día anterior\b|\bde dag ervoor\b", "the day before"),
+    (r"^(?:und|et|y)\b", "and"),
+    (r"\b(?:tag|jour|día|dia|dag) (?:für|après|a|voor|na) (?:tag|jour|día|dia|dag)\b", "day by day"),
+    (r"\b(?:woche|semaine|semana|week) (?:für|après|a|na) (?:woche|semaine|semana|week)\b", "week by week"),
+    (
+        r"\b(?:zu welcher|um welche|à quelle|a qué|op welk|op welke) (?:uhrzeit|stunde|heure|hora|uur|tijd)\b",
+        "at what hour",
+    ),
+    (r"\b(?:die |le |los |las |de )?(?:wenigsten|moins de|menos|minste)\b", "the fewest"),
+    (r"\bhora (?:de|con) más (?:tráfico|visitas|visitantes)\b", "busiest hour"),
+    (r"\b(?:am meisten los|le plus de|meeste)\b|\bmás (?=visitantes|visitas|tráfico|páginas)", "the most "),
+    (
+        r"\b(?:einer?|un|une|una|een) (?=(?:tag|jour|día|dia|dag|woche|semaine|semana|week|monat|mois|mes"
+        r"|maand)\w*\b)",
+        "1 ",
+    ),
+    (
+        r"\b(?:zwei|deux|dos|twee) (?=(?:tag|jour|día|dia|dag|woche|semaine|semana|week|monat|mois|mes"
+        r"|maand)\w*\b)",
+        "2 ",
+    ),
+    (
+        r"\b(?:drei|trois|tres|drie) (?=(?:tag|jour|día|dia|dag|woche|semaine|semana|week|monat|mois|mes"
+        r"|maand)\w*\b)",
+        "3 ",
+    ),
+    (
+        r"\bvor (\d+) tag(?:en|e)?\b|\bil y a (\d+) jours?\b|\bhace (\d+) d[ií]as?\b"
+        r"|\b(\d+) dag(?:en)? geleden\b",
+        r"\1\2\3\4 days ago",
+    ),
+    (
+        r"\bvor (\d+) wochen?\b|\bil y a (\d+) semaines?\b|\bhace (\d+) semanas?\b|\b(\d+) weken? geleden\b",
+        r"\1\2\3\4 weeks ago",
+    ),
+    (
+        r"\bvor (\d+) monat(?:en|e)?\b|\bil y a (\d+) mois\b|\bhace (\d+) mes(?:es)?\b"
+        r"|\b(\d+) maand(?:en)? geleden\b",
+        r"\1\2\3\4 months ago",
+    ),
+    (r"\bces (\d+) derniers jours\b", r"last \1 days"),
+    (r"\bdel (\d{1,2}) al (\d{1,2})\b", r"from \1 to \2"),
+    (r"\bdu (\d{1,2}) au (\d{1,2})\b", r"from \1 to \2"),
+    (r"\bvan (\d{1,2}) tot (\d{1,2})\b", r"from \1 to \2"),
+    (
+        r"\b(?:venus?|venues?|arrivés?|llegaron|vinieron|kamen|kwamen|gekommen|gekomen)\s+(?:de|von|van|aus"
+        r"|uit|desde)\b",
+        "came from",
+    ),
+    (r"\b(?:bringen|rapportent|apportent|generan|aportan|leveren(?: op)?|opleveren|brengen)\b", "bring"),
+    (
+        r"\b(?:die |les |los |las |de )?(\d{1,3}) (?:wichtigsten|größten|principaux|principales|belangrijkste"
+        r"|grootste)\b",
+        r"top \1",
+    ),
+    (r"\b(?:los |las )?(\d{1,3}) (\w+) principales\b", r"top \1 \2"),
+    (
+        r"\bthe (?!home|landing|entry|exit|error|first|last|top|main|product|same|whole|front|start|most"
+        r"|best)([a-z][\w-]+) page\b",
+        r"page /\1",
+    ),
+    (r"\b(?:kanäle|canaux|canales|kanalen)(?: principales)?\b", "channels"),
+    (
+        r"\b(?:alle meine|tous mes|toutes mes|todos mis|todas mis|al mijn|alle mijn) (?:sites|websites|sitios"
+        r"|webs)\b",
+        "all my sites",
+    ),
+    (r"\b(?:toutes les|todas las|alle) (?:pages|páginas|seiten|pagina's)\b", "all pages"),
+    (r"\b(?:unter|sous|bajo|onder)\b", "under"),
+    (
+        r"\b(?:utilisé|usado|utilizado|gebruikt|benutzt|genutzt)\s+(?:un |una |een |einen |ein )?(?:ordinateur"
+        r"|ordenador|computer|desktop|pc)\b",
+        "used a desktop",
+    ),
+    (
+        r"\b(?:en|sur|op|am|auf|per|mit|avec|con|met)\s+(?:el |le |un |una |een |dem |einem )?(?:ordinateur"
+        r"|ordenador|computer|pc|desktop)\b",
+        "on desktop",
+    ),
+    (r"\btablet-?gebruikers\b", "tablet users"),
+    (r"\b(?:les |las |los |de |die )?(?:tablettes?|tabletas?)\b", "tablets"),
+    (r"\bmuéstrame\b|\bmontre-moi\b|\bzeig mir\b|\btoon me\b", "show me"),
+    (
+        r"\btemps moyen(?: passé)?\b|\btiempo medio\b|\bgemiddelde tijd\b|\bdurchschnittliche zeit\b"
+        r"|\bverweildauer\b",
+        "average time",
+    ),
+    (r"\babbrechen\b|\bbrechen\b.*\bab\b|\babandonnent\b|\babandonan\b|\bhaken\b.*\baf\b|\bafhaken\b", "abandon"),
+    (r"\b(?:frauen|männer|femmes|hommes|mujeres|hombres|vrouwen|mannen)\b", "gender"),
+    (r"\bcomparad[oa]s? con\b", "compared to"),
+    (r"\bniederlanden\b", "netherlands"),
     (r"\bvorgestern\b|\bavant-hier\b|\banteayer\b|\beergisteren\b", "the day before yesterday"),
     (
         r"\b(?:auf|sur|en|op)\s+(?:dem\s+|le\s+|la\s+|el\s+|de\s+|het\s+|une?\s+)?(?:tablets?|tablettes?"
@@ -292,7 +384,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
         "regions",
     ),
     (r"\b(?:städten|städte|stadt|villes?|ciudad(?:es)?|steden|stad)\b", "cities"),
-    (r"\b(?:ländern|länder|land|pays|países|paises|país|pais|landen)\b", "countries"),
+    (r"(?<![\w-])(?:ländern|länder|land|pays|países|paises|país|pais|landen)(?![\w-])(?! bajos)", "countries"),
 )
 # Month and weekday names of the four languages, to the English the date rules read.
 NAMES = {

@@ -91,7 +91,8 @@ PERIODISH = re.compile(
 TOPICS = re.compile(
     r"\bscreen (?:size|resolution)s?\b|\bages?\b|\bage (?:group|distribution|range)s?\b|\bhow old\b|\bgender\b"
     r"|\bhousehold income\b|\bincome (?:level|bracket|group)s?\b|\baltersverteilung\b|\balter\b|\bâge\b|\bedad(?:es)?\b"
-    r"|\bleeftijd\b|\bgeschlecht\b|\bsexe\b|\bgénero\b|\bgeslacht\b|\beinkommen\b"
+    r"|\bleeftijd\b|\bgeschlecht\b|\bsexe\b|\bgénero\b|\bgeslacht\b|\beinkommen\b|\bmale\b|\bfemale\b|\bmen\b"
+    r"|\bwomen\b"
 )
 # The weather, asked beside a figure ("did the weather affect traffic"): no tool has it. Alone it is small talk.
 WEATHER = re.compile(r"\bweather\b|\bwetter\b|\bmétéo\b|\bclima\b|\bweer\b|\brain(?:y|ed)?\b|\bsnow(?:ed)?\b")

@@ -43,6 +43,9 @@ _EVERYDAY_LINES = (
     "nutzen nutzt benutzen verwenden verwendet genutzt bleiben bleibt verbringen utilisent utilisé utilisés",
     "utilisent restent passent usan usado usada utilizan utilizado quedan pasan gebruiken gebruikt blijven",
     "brengen bekeken gezien",
+    "break down instead buyers shoppers customers acheteurs clients compradores clientes käufer kunden kopers klanten",
+    "processus proceso prozess proces process",
+    "referred attributed brought sent linked",
 )
 EVERYDAY = frozenset(word for line in _EVERYDAY_LINES for word in line.split())
 lexicon.KEEP.update(EVERYDAY)  # everyday words are words: never "mended" into a table's ("spend" is no "speed")

@@ -20,7 +20,7 @@ COMPARISON = re.compile(
     r"\b(?:compared?\s+(?:to|with)|in comparison (?:to|with)|vs\.?|versus|than|relative to|against)\b"
     r"|\bcompare\b|\bchange[ds]?\b|\bgrow(?:n|th)?\b|\bincrease[ds]?\b|\bdecrease[ds]?\b|\bup or down\b"
     r"|\bgo(?:ne)? (?:up|down)\b|\bwent (?:up|down)\b|\bgrew\b|\brise\b|\brose\b|\bdrop(?:ped)?\b|\bfell\b"
-    r"|\bdecline[ds]?\b"
+    r"|\bdecline[ds]?\b|\b(?:is|are|was|were) (?:\w+ ){1,3}(?:up|down)\b"
 )
 
 
@@ -65,6 +65,8 @@ def read_periods(text: str, domain: str | None, today: date) -> tuple[Period | N
     leftover = leftover_period(masked, [span, compare_span])
     if leftover:
         return Unclear("period", leftover, with_period(text, leftover, SOON))
+    if comparison and period is not None and SAME_LENGTH_BEFORE.search(comparison):
+        compare_period = period.previous(today)  # "the last 14 days vs the previous 14 days": the 14 before
     if comparison and compare_period is None and period is not None:
         compare_period = unit_before(comparison, period, today)
     for read in (period, compare_period):
@@ -74,16 +76,23 @@ def read_periods(text: str, domain: str | None, today: date) -> tuple[Period | N
     return period, compare_period, period is not None
 
 
-UNIT_BEFORE = re.compile(r"\bthe previous (?P<a>week|month|quarter|year)\b")
+SAME_LENGTH_BEFORE = re.compile(r"\bthe (?:previous|prior|preceding) (?:\d+|\w+) (?:days|weeks|months)\b")
+THIS_UNIT = re.compile(r"^this (week|month|quarter|year)$")
 
 
 def unit_before(comparison: str, period: Period, today: date) -> Period | None:
-    """ "this month compared to the previous month" ("Vormonat"): the calendar month before, not the 19 days before
-    ("the week before" stays the immediately preceding days, as the tools' *_change)."""
-    match = UNIT_BEFORE.search(comparison)
-    if not match or not (period.words or "").startswith("this "):
-        return None
-    return parse_period(f"last {match.group('a')}", today)[0]
+    """The compared period a comparison implies without a date of its own (docs/CHAT.md, "fair comparisons").
+
+    "the previous 14 days": the 14 days before. "this month compared to the previous month" (Vormonat), "this
+    week vs the week before", "is revenue up this week?": the calendar unit before, which the parser then cuts to
+    as many days as this one has so far. Otherwise None: the immediately preceding days, as the tools' *_change.
+    """
+    if SAME_LENGTH_BEFORE.search(comparison):  # "the last 14 days vs the previous 14 days"
+        return period.previous(today)
+    this = THIS_UNIT.match(period.words or "")
+    if this and not parse_period(comparison.replace(this.group(0), " "), today)[0]:  # "is revenue up this week?"
+        return parse_period(f"last {this.group(1)}", today)[0]
+    return None
 
 
 SOON = ["last week", "this month", "in the last 30 days"]

@@ -1,0 +1,126 @@
+"""The parser's two tables: what to break the data down by (BREAKDOWNS) and the number asked for (METRICS).
+
+Each row is (name, tool, pattern); parser.py tries them in order, first match wins, so the most specific
+row comes first ("revenue by source" before "revenue", "checkout" before "pages"). To teach the chat a new
+phrasing, add a pattern here (or a phrase in phrases.py for the other languages) and a golden question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    tool: str
+    pattern: re.Pattern
+
+
+def _rules(*rows: tuple[str, str, str]) -> tuple[Rule, ...]:
+    return tuple(Rule(name, tool, re.compile(pattern)) for name, tool, pattern in rows)
+
+
+# Breakdowns, most specific first: "revenue by source" before "revenue", "checkout" before "pages".
+BREAKDOWNS = _rules(
+    (
+        "sites",
+        "list-sites",
+        r"^(?!.*\blink(?:ed|s|ing)?\b)"  # "which sites linked to us" are referrers
+        r"(?:.*\b(?:which|what|list|show)\b.*\b(?:sites|websites|domains)\b|.*\bmy (?:web)?sites\b"
+        r"|.*\bhow many (?:web)?sites\b)",
+    ),
+    ("funnel", "ecommerce-products", r"\bfunnel\b|\bcheckout\b|\bdrop.?offs?\b|\babandon|\bcart\b"),
+    (
+        "revenue_by_source",
+        "ecommerce-products",
+        r"\b(?:revenue|sales|money|orders)\b.*\b(?:by|per|from|each)\b.*\b(?:sources?|channels?|referrers?)\b"
+        r"|\b(?:revenue|sales|money|orders)\b.*\bcomes? from\b"
+        r"|\b(?:sources?|channels?|referrers?)\b.*\b(?:brought|bringing|made|generated|drove|earned)\b"
+        r".*\b(?:revenue|sales|money|orders)\b"
+        r"|\b(?:sources?|channels?|referrers?)\b.*\b(?:drive|drives|bring|brings|generate|generates|make|makes)\b"
+        r".*\b(?:revenue|sales|money|orders)\b",
+    ),
+    ("products", "ecommerce-products", r"\bproducts?\b|\bbest.?sell|\bitems?\b|\bwhat sells\b|\bsold\b"),
+    (
+        "hours",
+        "hourly-breakdown",
+        r"\bpeak (?:hour|time)s?\b|\b(?:busiest|best|worst|quietest|slowest) (?:hour|time)s?\b"
+        r"|\btime of (?:the )?day\b|\bwhat time\b|\bwhich hours?\b"
+        r"|\bhour of (?:the )?day\b|\bhourly\b|\b(?:by|per|each) hour\b|\bwhen do\b|\bwhat hour\b"
+        r"|\bmost active (?:hour|time)s?\b|\b(?:traffic|visitors|visits) peak(?:ed|s)?\b|\bduring the day\b"
+        r"|\bwhen is (?:traffic|it) (?:highest|lowest|busiest|quietest)\b",
+    ),
+    (
+        "days",
+        "daily-breakdown",
+        r"\b(?:worst|quietest|slowest|weakest|strongest|biggest|best|busiest) days?\b|\bper day\b|\bdaily\b"
+        r"|\beach day\b|\bby day\b|\bday[- ]by[- ]day\b|\btrend|\bover time\b|\bleast busy days?\b"
+        r"|\bwhich day\b|\bbest day\b|\bgraph\b|\bchart\b|\btimeline\b|\btop days?\b|\bmost active days?\b"
+        r"|\bleast (?:visited|active) days?\b",
+    ),
+    ("campaigns", "campaigns", r"\bcampaigns?\b|\butm\b|\bnewsletters?\b"),
+    ("cities", "locations", r"\bcit(?:y|ies)\b|\btowns?\b"),
+    ("regions", "locations", r"\bregions?\b|\bprovinces?\b|\b(?:by|per|which|what) states?\b"),
+    (
+        "countries",
+        "locations",
+        r"\bcountr(?:y|ies)\b|\blocations?\b|\bgeograph|\bmap\b|\bnationalit"
+        r"|\bwhere (?:are|is|were) (?:my |our |the )?(?:visitors|users|people) (?:located|based|from)\b"
+        r"|\bwhere do (?:my |our |the )?(?:visitors|users|people) live\b",
+    ),
+    ("devices", "device-and-browser", r"\bmobile\b|\bdesktops?\b|\btablets?\b|\bdevices?\b|\bphones?\b"),
+    ("browsers", "device-and-browser", r"\bbrowsers?\b|\bchrome\b|\bfirefox\b|\bsafari\b|\bedge\b"),
+    (
+        "operating_systems",
+        "device-and-browser",
+        r"\boperating systems?\b|\bos\b|\bwindows\b|\bmacos\b|\blinux\b|\bandroid\b|\bios\b",
+    ),
+    ("languages", "languages", r"\blanguages?\b|\bspeak\b|\blocales?\b"),
+    ("properties", "custom-properties", r"\bpropert(?:y|ies)\b"),
+    (
+        "referrers",
+        "traffic-sources",
+        r"\breferr(?:er|ers|ing (?:sites?|domains?))\b|\bwho links\b|\bbacklinks?\b"
+        r"|\b(?:sites?|who|which sites) (?:linked|link|links|linking) to (?:us|me|my site)\b",
+    ),
+    (
+        "sources",
+        "traffic-sources",
+        r"\bwhere\b.*\bcome from\b|\breferr|\bsources?\b|\bchannels?\b|\bsearch engines?\b|\bgoogle\b|\bsocial\b"
+        r"|\bwho links\b|\bhow do (?:people|visitors|users) find\b|\bfind (?:me|us)\b|\bbacklinks?\b",
+    ),
+    ("goals", "goals", r"\bgoals?\b|\bconversions\b|\bsign.?ups?\b|\bconverted\b"),
+    (
+        "pages",
+        "top-pages",
+        r"\bpages?\b|\burls?\b|\bposts?\b|\barticles?\b|\bpaths?\b|\bcontent\b|\bmost (?:visited|viewed|popular)\b",
+    ),
+)
+
+METRICS = _rules(
+    ("bounce_rate", "analytics-overview", r"\bbounce"),
+    (
+        "avg_duration",
+        "analytics-overview",
+        r"\b(?:visit|session|average|avg)\s+(?:duration|length|time)\b|\btime on (?:the )?site\b|\bhow long\b"
+        r"|\bduration\b|\bengag|\btime spent\b|\btime\b.*\bspen[dt]\b|\bspen[dt]\b.*\btime\b",
+    ),
+    ("avg_order_value", "ecommerce-overview", r"\baverage order value\b|\baov\b|\bbasket size\b|\baverage order\b"),
+    (
+        "conversion_rate",
+        "ecommerce-overview",
+        r"\bconversion rate\b|\bconvert(?:s|ing)?\b|\bpercentage of visitors (?:buy|who buy)",
+    ),
+    (
+        "revenue",
+        "ecommerce-overview",
+        r"\brevenue\b|\bsales\b|\bturnover\b|\bearn|\bmoney\b|\bincome\b|\bsold for\b|\bhow much did (?:we|i) sell\b"
+        r"|\bma[dk]e (?:us|me)\b",
+    ),
+    ("transactions", "ecommerce-overview", r"\borders?\b|\btransactions?\b|\bpurchases?\b|\bbought\b"),
+    ("goal_completions", "goals", r"\bgoal completions?\b|\bcompletions?\b|\bconversions\b"),
+    ("pageviews", "analytics-overview", r"\bpage ?views?\b|\bviews\b|\bhits\b|\bpage impressions\b"),
+    ("visitors", "analytics-overview", r"\bvisitors?\b|\bvisits\b|\busers\b|\bpeople\b|\btraffic\b|\buniques?\b"),
+)
