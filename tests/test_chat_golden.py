@@ -59,6 +59,7 @@ TUNED_HONEST_MISSES = {
     "visiteurs depuis le 1er février",
     "how much did the newsletter earn us this month?",
     "omzett vorige week",
+    "desktop only",
 }
 
 
