@@ -206,6 +206,8 @@ def wanted(case: dict) -> list[str]:
             return ["I found no page"] if row is None else [shown(metric or "pageviews", row[metric or "pageviews"])]
         if case.get("section"):
             rows = [r for r in rows if r["pathname"].strip("/").split("/")[0] == case["section"]]
+            if not rows:
+                return [f"I found no pages under /{case['section']}"]
         rows = (
             rows[: case.get("shown") or 5] if case.get("section") else expected(case).pages()[: case.get("shown") or 5]
         )
@@ -250,7 +252,10 @@ def wanted(case: dict) -> list[str]:
         rows = expected(case).products()[: case.get("shown") or 5]
         return [f"{r['item_name']} ({shown('revenue', r['revenue'])})" for r in rows]
     if facet == "funnel":
-        return [f"{r['label']}: {count(r['visitors'])}" for r in expected(case).funnel()]
+        steps = expected(case).funnel()
+        if not any(r["visitors"] for r in steps):
+            return ["There is no data"]
+        return [f"{r['label']}: {count(r['visitors'])}" for r in steps]
     if facet == "goals":
         domains = [case["arguments"]["domain"]] if "domain" in case["arguments"] else ACME
         goals = expected_goals(DATASET_DATA[0], domains, case["arguments"], NOW)
@@ -267,6 +272,8 @@ COUNTRY_NAMES = {
     "DE": "Germany", "US": "United States", "FR": "France", "JP": "Japan", "NL": "Netherlands", "BR": "Brazil",
     "GB": "United Kingdom", "ES": "Spain", "IT": "Italy", "CA": "Canada", "CH": "Switzerland", "AT": "Austria",
     "BE": "Belgium", "MX": "Mexico", "AU": "Australia", "IN": "India", "SE": "Sweden", "PL": "Poland",
+    "AR": "Argentina", "PT": "Portugal", "IE": "Ireland", "DK": "Denmark", "NO": "Norway", "FI": "Finland",
+    "CN": "China", "KR": "South Korea", "NZ": "New Zealand", "ZA": "South Africa", "CO": "Colombia",
 }  # fmt: skip
 
 

@@ -157,6 +157,13 @@ def _weekday(match: re.Match, today: date) -> Period:
     return Period(f"on {WEEKDAYS[wanted].capitalize()}, {day_words(day)}", date_from=day, date_to=day)
 
 
+def _weekday_last_week(match: re.Match, today: date) -> Period:
+    """ "Wednesday of last week": that weekday in the Monday-to-Sunday week before this one."""
+    wanted = WEEKDAYS.index(match.group("wd") or match.group("wd2"))
+    day = today - timedelta(days=today.weekday() + 7 - wanted)
+    return Period(f"on {WEEKDAYS[wanted].capitalize()}, {day_words(day)}", date_from=day, date_to=day)
+
+
 def _iso_week(match: re.Match, today: date) -> Period:
     number = int(match.group("w"))
     year = int(match.group("year")) if match.group("year") else today.year
@@ -206,6 +213,7 @@ def _ago(match: re.Match, today: date) -> Period:
 
 
 _WD = r"(?P<wd>" + "|".join(WEEKDAYS) + r")"
+_WD2 = r"(?P<wd2>" + "|".join(WEEKDAYS) + r")"
 _NUMBER_WORDS = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _M1 = r"(?P<m1>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")"
 _M2 = r"(?P<m2>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")"
@@ -221,6 +229,10 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
             rf"\b(?:between|from)\s+(?:the\s+)?(?P<d1>\d{{1,2}})(?:st|nd|rd|th|\.)?\s+(?:and|to|until|till|through|-)\s+"
             rf"(?:the\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th|\.)?\s+(?:of\s+)?{_M1}(?:\s+(?P<year>\d{{4}}))?\b",
             _day_span,
+        ),
+        (
+            rf"\b{_M1}\s+(?:through|thru|to|until|till|-)\s+{_M2}(?:\s+(?P<year>\d{{4}}))?\b",
+            _month_span,
         ),
         (rf"\bsince\s+(?:the\s+(?:start|beginning)\s+of\s+)?{_M1}(?:\s+(?P<year>\d{{4}}))?\b", _since_month),
         (rf"\bsince\s+(?:last\s+|el\s+|le\s+|dem\s+)?{_WD}\b", _since_weekday),
@@ -238,6 +250,7 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
             r"\b(?:calendar\s+)?week\s+(?:number\s+|no\.?\s+|#)?(?P<w>\d{1,2})(?:\s+(?:of\s+)?(?P<year>\d{4}))?\b",
             _iso_week,
         ),
+        (rf"\b(?:on\s+)?{_WD}\s+(?:of\s+)?last\s+week\b|\blast\s+week'?s\s+{_WD2}\b", _weekday_last_week),
         (rf"\b(?:(?P<which>last|this|on|past|previous)\s+)?{_WD}\b", _weekday),
         (rf"\b(?P<n>\d{{1,3}}|{_NUMBER_WORDS})\s+(?P<unit>days?|weeks?|months?)\s+ago\b", _ago),
         (rf"(?<![\d-])(?:\bon\s+)?(?P<a>{DAY})", _on_day),

@@ -22,12 +22,13 @@ REALTIME = re.compile(
     r"|\breal[- ]?time\b|\b(?:current(?:ly)? )?active (?:users|visitors)\b"
 )
 WORST = re.compile(
-    r"\bworst\b|\bquietest\b|\bslowest\b|\bleast (?:busy|visited|traffic|visitors|pageviews|visits)\b|\blowest\b"
-    r"|\bweakest\b|\bfewest\b|\bcalmest\b"
+    r"\bquietest\b|\bworst\b|\bquietest\b|\bslowest\b|\bleast (?:busy|visited|traffic|visitors|pageviews"
+    r"|visits)\b|\blowest\b"
+    r"|\bweakest\b|\bfewest\b|\bcalmest\b|\bdeadest\b"
 )
 SERIES = (
-    ("week", re.compile(r"\bweekly\b|\bper week\b|\bby week\b|\beach week\b|\bweek by week\b|\bevery week\b")),
-    ("month", re.compile(r"\bmonthly\b|\bper month\b|\bby month\b|\beach month\b|\bmonth by month\b")),
+    ("week", re.compile(r"\bweekly\b|\bper week\b|\bby week\b|\beach week\b|\bweek (?:by|over) week\b|\bevery week\b")),
+    ("month", re.compile(r"\bmonthly\b|\bper month\b|\bby month\b|\beach month\b|\bmonth (?:by|over) month\b")),
 )
 PATH = re.compile(r"(?<![\w.:/])(/[\w\-./%]*)")
 NOT_A_SECTION = set(
@@ -97,14 +98,19 @@ NOT_A_SECTION = set(
 )
 SECTION = (
     re.compile(r"\b(?P<name>[a-z][a-z0-9-]{2,})\s+(?:posts|articles|section|pages)\b"),
+    re.compile(r"(?<![\w.])(?P<name>/[\w-]+)/\*"),
     re.compile(r"\bpages?\s+(?:under|below|beneath)\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+)(?:\s+section)?\b"),
     re.compile(r"\bpages?\s+in\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+\s+section)\b"),
 )
 DEVICE = re.compile(
-    r"\b(?:on|from|via|using|used|use|with|per)\s+(?:a\s+|an\s+|the\s+)?(?P<a>mobile|desktops?|tablets?|phones?|smartphones?)\b"
+    r"\b(?:on|from|via|using|used|use|with|per)\s+(?:a\s+|an\s+|the\s+)?(?P<a>mobile|desktops?|tablets?|phones?"
+    r"|smartphones?)\b"
     r"|\b(?:only|just) (?:on )?(?:the |les |de |die )?(?P<b>mobile|desktops?|tablets?)\b"
     r"|\b(?P<e>mobile|desktops?|tablets?)(?: users| visitors)? only\b"
-    r"|\b(?P<c>mobile|desktop|tablet|phone|smartphone)[\s-]+(?:users|visitors|traffic)\b"
+    r"|\b(?P<c>mobile|desktop|tablet|phone|smartphone)[\s-]+(?:users|visitors|traffic|share)\b"
+    r"|\b(?:users|visitors|people) (?:on |de |van |von |of |with |mit )?(?:the |their |a |an )?(?P<f>mobile"
+    r"|desktops?|tablets?|phones?)\b"
+    r"|\b(?P<g>ipads?|iphones?)\b"
 )
 SOURCE = re.compile(
     r"\b(?:from|via|through)\s+(?P<s>[a-z0-9][\w.-]*[a-z0-9])\b"
@@ -232,16 +238,19 @@ def device(text: str) -> str | None:
     match = DEVICE.search(text)
     if not match:
         return None
-    word = (match.group("a") or match.group("b") or match.group("c") or match.group("e")).rstrip("s")
-    return {"phone": "mobile", "smartphone": "mobile"}.get(word, word)
+    word = next(match.group(g) for g in "abcefg" if match.group(g)).rstrip("s")
+    return {"phone": "mobile", "smartphone": "mobile", "iphone": "mobile", "ipad": "tablet"}.get(word, word)
 
 
 MONTH_WORDS = {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
 
 
 def source(text: str, sites: tuple[str, ...]) -> str | None:
-    """The referrer named: "from google", "did t.co send", or a well-known source by its name ("google visits")."""
-    for match in SOURCE.finditer(text):
+    """The referrer named: "from google", "did t.co send", or a well-known source by its name ("google visits").
+
+    A name with a dot wins over a bare one ("twitter link t.co": t.co is the referrer row)."""
+    found = [m for m in SOURCE.finditer(text) if "." in (m.group("s") or m.group("t") or m.group("u") or "")]
+    for match in found + list(SOURCE.finditer(text)):
         name = match.group("s") or match.group("t") or match.group("u")
         if name in NOT_A_SOURCE or name in MONTH_WORDS or DATE_LIKE.fullmatch(name):
             continue
@@ -263,12 +272,16 @@ def campaign(text: str) -> str | None:
     return None
 
 
+NUMBERISH = re.compile(r"^(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)$")
+
+
 def section(text: str) -> str | None:
     """'blog' for "the blog posts" or "pages under /blog"; None when the words are the tables' own."""
     for pattern in SECTION:
         for match in pattern.finditer(text):
             name = match.group("name").lstrip("/").removesuffix(" section")
-            if name and name not in NOT_A_SECTION:
+            words = (name, name.split("-")[0])
+            if name and not any(word in NOT_A_SECTION for word in words) and not NUMBERISH.match(name):
                 return name
     return None
 

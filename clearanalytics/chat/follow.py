@@ -7,8 +7,9 @@ its own. A question with no period and a word no table read is not answered for 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from clearanalytics.chat import focus, places, unread
@@ -19,6 +20,27 @@ from clearanalytics.chat.when import SOON
 
 if TYPE_CHECKING:
     from clearanalytics.chat.parser import Intent
+
+
+def calendar_before(period: Period, today: date) -> Period | None:
+    """A whole calendar month's month before ("and the one before that?" after November is October), else None."""
+    start, end = period.bounds(today)
+    if start.day != 1 or (end + timedelta(days=1)).day != 1 or start.month != end.month:
+        return None
+    last = start - timedelta(days=1)
+    return Period(f"in {last:%B %Y}", date_from=last.replace(day=1), date_to=last)
+
+
+PER_NAME = re.compile(r"\b(?:per|by|grouped by|split by|broken down by)\s+(?:the\s+)?(?P<p>[a-z][\w-]{2,})\b")
+
+
+def property_named(text: str) -> str | None:
+    """ "visits per author": the word after "per" or "by" when no table knows it (a custom property's name)."""
+    for match in PER_NAME.finditer(text):
+        name = match.group("p")
+        if not unread.known_word(name):
+            return name
+    return None
 
 
 def country_narrows(previous: Intent) -> bool:
@@ -40,7 +62,7 @@ def follow_up(
     if previous.tool in ("list-sites", "realtime"):
         return previous
     if period is None and compare:  # "and the week before?": the previous question's period, moved back
-        period = previous.period.previous(today)
+        period = calendar_before(previous.period, today) or previous.period.previous(today)
     if period is None and previous.period.words:  # "yesterday", asked again of another site: that site's yesterday
         try:
             period = parse_period(previous.period.words, today)[0]

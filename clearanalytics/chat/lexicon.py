@@ -40,7 +40,20 @@ def to_english(text: str) -> str:
     # "jeudi dernier", "el jueves pasado" -> "thursday last": the English order, "last thursday"
     text = re.sub(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday) last\b", r"last \1", text)
     text = re.sub(rf"(\d)\.?\s+(?:de|van|du|des)\s+({_MONTH_NAMES})\b", r"\1 \2", text)  # "18 de enero"
-    text = _OF_MONTH.sub(r"in \1", text)  # "qué día de enero": in January (a date keeps "1 de enero" as it is)
+    text = _OF_MONTH.sub(r"in \1", text)
+    text = re.sub(rf"\b({_MONTH_NAMES})\s+(?:de|del|van|von)\s+(\d{{4}})\b", r"\1 \2", text)  # "diciembre de 2025"
+    text = re.sub(r"\b(\d{1,2})(?:er|e)\b", r"\1", text)  # "le 1er février"
+    # "le vendredi 6 février", "Friday the 13th of February": the date says the day; its weekday is no second period
+    text = re.sub(
+        rf"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+(?=(?:the\s+)?\d{{1,2}}"
+        rf"(?:st|nd|rd|th|\.)?\s+(?:of\s+)?(?:{_MONTH_NAMES})\b)",
+        "",
+        text,
+    )
+    short = "jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec"
+    text = re.sub(
+        rf"\b(\d{{1,2}})\s*[-–]\s*(\d{{1,2}})\s+({_MONTH_NAMES}|{short})\b", r"between \1 and \2 \3", text
+    )  # "qué día de enero": in January (a date keeps "1 de enero" as it is)
     # "entre le 10 ..." -> "between on 10" -> "between 10"; only before a number, so "and on mobile" keeps its "on"
     text = re.sub(r"\b(between|and|to|from|since)\s+on\s+(?=\d)", r"\1 ", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -192,13 +205,12 @@ _SORTED: dict[int, tuple[int, list[str]]] = {}
 
 
 def _nearest(token: str, words: set[str], cutoff: float) -> str:
-    """The nearest word; among equally near ones, one as long as the slip (a swap keeps the length), then the first."""
+    """The nearest word: fewest slips; among equally near ones, one as long as the slip (a swap keeps the length)."""
     found = process.extract(token, _sorted(words), scorer=OSA.normalized_similarity, score_cutoff=cutoff, limit=8)
     if not found:
         return token
-    best = max(score for _word, score, _index in found)
-    ties = [word for word, score, _index in found if score == best]
-    return next((word for word in ties if len(word) == len(token)), ties[0])
+    # fewest slips first (the similarity favours longer words), then the slip's own length, then alphabetical
+    return min((OSA.distance(token, word), abs(len(word) - len(token)), word) for word, _score, _index in found)[2]
 
 
 def _token_fix(token: str) -> str:
@@ -216,6 +228,9 @@ def _token_fix(token: str) -> str:
 FOREIGN_SHORT = {"hoy", "aus", "uit", "van", "des", "les", "los", "las", "del", "une", "een", "het", "wie", "qué"}
 
 
+ENDINGS = {"n", "en", "e", "s", "es", "r", "er", "ern", "em", "o", "a", "os", "as", "ado", "ada", "ados", "adas"}
+
+
 def fix_foreign_typos(text: str) -> str:
     """In a question that has a word of the four languages' tables, each unknown word mended towards them.
 
@@ -229,14 +244,20 @@ def fix_foreign_typos(text: str) -> str:
     def mend(token: str) -> str:
         if len(token) < 5 or not token.isalpha() or token in FOREIGN or token in VOCABULARY or token in KEEP:
             return token
-        if any(token[:cut] in FOREIGN for cut in range(len(token) - 3, len(token))):
+        if any(token[:cut] in FOREIGN and token[cut:] in ENDINGS for cut in range(len(token) - 3, len(token))):
             return token  # an ending the tables write as a pattern ("tage(?:n)?", "compar(?:ado|ada)")
         if any(token + ending in FOREIGN for ending in ("s", "es", "n", "en", "e")):
             return token  # the base of a word the tables write with its ending optional ("villes?")
         cutoff = 0.749 if len(token) >= 8 else 0.799
         return _nearest(token, FOREIGN, cutoff)
 
-    return re.sub(r"\S+", lambda m: mend(m.group(0)), text)
+    read = [match.span() for pattern, _english in _COMPILED for match in pattern.finditer(text)]
+
+    def mend_unread(match: re.Match) -> str:  # a word inside a phrase the tables read as it is is no slip
+        inside = any(start <= match.start() and match.end() <= end for start, end in read)
+        return match.group(0) if inside else mend(match.group(0))
+
+    return re.sub(r"\S+", mend_unread, text)
 
 
 def fix_typos(text: str) -> str:

@@ -8,9 +8,13 @@ by campaign", "bounce rate of /pricing") is an Unclear with the readings it can 
 
 from __future__ import annotations
 
+import re
+
 from clearanalytics.chat import focus, places
 from clearanalytics.chat.periods import Period, default_period
 from clearanalytics.chat.unclear import Unclear
+
+PER_PAGE = re.compile(r"\b(?:per|by|for each|each) page\b")
 
 
 def suggest(period: Period | None, questions: tuple[str, ...]) -> tuple[str, ...]:
@@ -45,15 +49,14 @@ def narrow(
         return "top-pages", "pages", {"section": section}
     path = focus.PATH.search(plain)
     if path and (facet in (None, "pages")) and tool in ("analytics-overview", "top-pages"):
-        if metric_name in ("bounce_rate",):
+        if metric_name in ("bounce_rate", "conversion_rate"):
             reason = (
-                "The tools give a bounce rate per site, not per page; "
+                f"The tools give a {metric_name.replace('_', ' ')} per site, not per page; "
                 "for one page I can give visitors, pageviews and average time."
             )
             page = path.group(1)
-            return Unclear(
-                "metric", f"bounce rate of {page}", (f"visitors of {page}", f"average time on {page}"), reason
-            )
+            what = f"{metric_name.replace('_', ' ')} of {page}"
+            return Unclear("metric", what, (f"visitors of {page}", f"average time on {page}"), reason)
         return "top-pages", "pages", {"pick": path.group(1)}
     if device and facet not in (None, "devices"):
         return narrowing_unclear(f"{device} visitors", facet, period)
@@ -61,6 +64,14 @@ def narrow(
         if metric_name not in (None, "visitors"):
             return narrowing_unclear(f"{device} visitors", metric_name, period)
         return "device-and-browser", "devices", {"pick": device}
+    if facet == "campaigns" and metric_name in ("conversion_rate", "bounce_rate", "avg_order_value"):
+        name = metric_name.replace("_", " ")
+        reason = f"The tools give no {name} per campaign."
+        return Unclear("metric", f"{name} of a campaign", ("best campaigns last month",), reason)
+    if facet == "pages" and metric_name in ("bounce_rate", "conversion_rate") and PER_PAGE.search(plain):
+        name = metric_name.replace("_", " ")
+        reason = f"The tools give a {name} per site, not per page."
+        return Unclear("metric", f"{name} per page", (f"{name} last week", "top pages last week"), reason)
     campaign = focus.campaign(plain) if facet == "campaigns" else None
     if facet == "campaigns" and metric_name in ("revenue", "transactions") and not campaign and "newsletter" in plain:
         return "ecommerce-products", "revenue_by_source", {"pick": "newsletter"}  # the newsletter is a source too
@@ -69,6 +80,8 @@ def narrow(
         return Unclear(
             "metric", "revenue by campaign", ("revenue by source last month", "best campaigns last month"), reason
         )
+    if campaign and re.search(r"\bpages\b", plain):  # "top pages for people who came via the brand campaign"
+        return narrowing_unclear(f"visitors of the {campaign} campaign", "pages", period, "campaigns")
     if campaign:
         return "campaigns", "campaigns", {"pick": campaign}
     source = focus.source(plain, (domain,) if domain else ())

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from clearanalytics.chat import focus, follow, lexicon, places
+from clearanalytics.chat import focus, follow, lexicon, places, unread
 from clearanalytics.chat.dates import WEEKDAYS, fair_compare
 from clearanalytics.chat.narrowing import narrow, narrowing_unclear, suggest
 from clearanalytics.chat.periods import MONTHS, NUMBER_WORDS, Period, default_period
@@ -43,7 +43,7 @@ LEVELS = {"countries": "country", "regions": "region", "cities": "city"}  # face
 
 
 BEFORE = re.compile(
-    r"\bthe (?:day|week|month|year|period) before\b|\bbefore that\b|\bthe previous (?:one|period)\b"
+    r"\bthe (?:day|week|month|year|period) before\b|\bbefore that\b|\bthe previous (?:one|period)\b|\bpreceding that\b"
     r"|\bthe (?:day|week|month|year) prior\b"
 )
 # A follow-up ("and ...", "what about ..."): it keeps the previous question's period and site unless it names them.
@@ -53,15 +53,25 @@ FOLLOW_UP = re.compile(r"^(?:and|what about|how about|also|plus)\b|\binstead\b")
 def referred(text: str, domain: str) -> bool:
     """Whether another domain is named as a source ("from t.co", "referred by x.example", "did t.co send")."""
     name = re.escape(domain)
-    before = rf"\b(?:from|via|through|referred by|brought by|attributed to|sent by|came from|par|de|desde)\s+{name}"
-    return re.search(rf"{before}|\b(?:did|does|do)\s+{name}\s+(?:send|bring|refer|drive|make)\b", text) is not None
+    words = r"from|via|through|referred by|brought by|attributed to|sent by|came from|link|par|de|desde"
+    before = rf"\b(?:{words})\s+{name}"
+    verbs = r"send|sent|bring|refer|drive|make|geschickt|gestuurd"
+    sent = rf"\b(?:did|does|do|has|hat|heeft|a)\s+{name}\b.{{0,40}}\b(?:{verbs})\b"
+    spanish = rf"\b(?:mandó|envió|mandaron|trajo)\s+{name}"
+    return re.search(f"{before}|{sent}|{spanish}", text) is not None
 
 
+WHICH = re.compile(r"\b(?:which|what)\s+(?P<n>[a-z][\w-]{3,})\b")
+NOW_FIRST = re.compile(
+    r"^(?:and |ok |okay |so )?(?:right )?now,? (?=only|just|by|per|for|the|split|break|same|on|\w+ only)"
+)
 ONLY = re.compile(r"^(?:and |but |now )?(?:only|just)\b")
 PREVIOUS_UNIT = re.compile(r"\bthe previous (day|week|month|year)\b")
+_COUNT = r"\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty"
 LIMIT = re.compile(
-    r"\b(?:top|best|first|worst)\s+(?P<n>\d{1,3})\b"
-    r"|\b(?P<m>\d{1,3})\s+(?:most|best|top|biggest|main|largest|leading|principal|biggest|highest)\b"
+    rf"\b(?:top|best|first|worst)\s+(?P<n>{_COUNT})\b"
+    rf"|\b(?P<m>{_COUNT})\s+(?:most|best|top|biggest|main|largest|leading|principal|highest|busiest|popular)\b"
+    rf"|\bwhich (?P<w>\d{{1,3}}|two|three|four|five|ten)\b"
 )
 DOMAIN = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]\b")
 # "across all my sites", "on all sites", "every site", "all websites", "all my domains": the whole tenant
@@ -70,7 +80,10 @@ ALL_SITES = re.compile(
     r"|\bacross\s+(?:my\s+|our\s+|the\s+)?(?:web)?(?:sites|domains)\b|\b(?:all|every) sites? combined\b"
 )
 LIST_SITES = re.compile(r"\b(?:which|list|show)\b|\bwhat (?:are )?(?:all )?(?:my |our )?(?:web)?(?:sites|domains)\b")
-SITE_PREFIX = re.compile(r"\b(?:on|for|at|of|from)\s+(?:the\s+)?(?P<name>[a-z0-9][a-z0-9-]*)(?:\s+site)?\b")
+SITE_PREFIX = re.compile(
+    r"\b(?:on|for|at|of|from)\s+(?:the\s+)?(?P<name>[a-z0-9][a-z0-9-]*)(?:\s+site)?\b"
+    r"|\b(?P<name2>[a-z0-9][a-z0-9-]*)\s+site\b"
+)
 
 
 @dataclass(frozen=True)
@@ -126,7 +139,7 @@ def find_domain(text: str, domains: list[str] | tuple[str, ...]) -> str | None:
                 return domain
         return candidate
     for match in SITE_PREFIX.finditer(text):
-        hits = [d for d in known if d.split(".")[0] == match.group("name")]
+        hits = [d for d in known if d.split(".")[0] == (match.group("name") or match.group("name2"))]
         if len(hits) == 1:
             return hits[0]
     return None
@@ -136,7 +149,8 @@ def _limit(text: str) -> int | None:
     match = LIMIT.search(text)
     if not match:
         return None
-    value = int(match.group("n") or match.group("m"))
+    word = match.group("n") or match.group("m") or match.group("w")
+    value = NUMBER_WORDS.get(word) or int(word)
     return value if 1 <= value <= 100 else None
 
 
@@ -162,6 +176,8 @@ def parse_question(
         return None
     if previous is not None and FOLLOW_UP.search(text):  # "and the previous week?": the one before the last answer's
         text = PREVIOUS_UNIT.sub(r"the \1 before", text)
+    if previous is not None:  # "now the referrers", "ok now only mobile": "now" starts the sentence, not realtime
+        text = NOW_FIRST.sub("", text)
     domain = find_domain(text, domains)
     if domain and domain not in domains and re.search(rf"\b(?:from|via|through)\s+{re.escape(domain)}\b", text):
         domain = None  # "traffic from t.co": a referrer, not a site of yours
@@ -199,8 +215,9 @@ def parse_question(
         all_sites = False  # "show all my sites" lists them; "and across all my sites?" is a follow-up
     if not all_sites:
         breakdown, metric = _first(BREAKDOWNS, words), _first(METRICS, words)
+    named = {focus.DEVICE: focus.device(words), focus.SOURCE: focus.source(words, ())}
     for narrowing in (focus.DEVICE, focus.SOURCE):  # "browsers on mobile", "top pages from google": the rest
-        if narrowing.search(words):  # is the breakdown, the device or source narrows it
+        if named[narrowing]:  # is the breakdown, the device or source narrows it ("from which" names none)
             breakdown = _first(BREAKDOWNS, narrowing.sub(" ", words)) or breakdown
     if breakdown is None and metric is None and comparison is not None and explicit_period and previous is None:
         metric = _first(METRICS, "visitors")  # "this week vs last week": the traffic, as the dashboard compares
@@ -227,6 +244,9 @@ def parse_question(
     )
     country = places.find_country(plain)
     narrowing_follow_up = previous is not None and (FOLLOW_UP.search(text) or ONLY.match(text))
+    source = focus.source(words, tuple(domains)) if previous is not None and ONLY.match(text) else None
+    if source and not explicit_period and previous.facet not in (None, "sources", "referrers", "revenue_by_source"):
+        return narrowing_unclear(f"visitors from {source}", previous.facet, previous.period, f"visitors from {source}")
     if country and narrowing_follow_up and not explicit_period and not follow.country_narrows(previous):
         name = places.country_name(country[0])
         what = previous.facet or previous.metric or "that"
@@ -237,6 +257,14 @@ def parse_question(
             name = places.country_name(country[0])
             return narrowing_unclear(f"visitors from {name}", what, previous.period, f"visitors from {name}")
         metric = _first(METRICS, "visitors")
+    asked = WHICH.search(words) if breakdown is None else None
+    if asked and not unread.known_word(asked.group("n")):  # "which plans did people click on": no table has plans
+        reason = "No tool of the chat has that yet."
+        offers = suggest(period, ("visitors by country", "visitors by device"))
+        return Unclear("topic", asked.group("n"), offers, reason)
+    prop = follow.property_named(plain) if breakdown is None else None
+    if prop:  # "visits per author": a name no table knows, after "per" or "by", is a custom property
+        breakdown, plain = _rule("properties"), f"property {prop} {plain}"
     if breakdown is None and metric is None and focus.section(plain):  # "what's popular in the docs section"
         breakdown = _rule("pages")
     if breakdown is None and metric is None and not device:
@@ -261,7 +289,7 @@ def parse_question(
         period = period if explicit_period else previous.period
         domain = domain or previous.domain
         all_sites = all_sites or (previous.all_sites and domain is None)
-    if previous is not None and not explicit_period and FOLLOW_UP.search(text):  # "and by city?": the same period
+    if previous is not None and not explicit_period:  # in a conversation, "top pages" keeps the period asked about
         period, explicit_period = previous.period, True
         domain = domain or (None if all_sites else previous.domain)
     period = period or default_period()

@@ -121,6 +121,12 @@ class Period:
         return Period(words, date_from=start - timedelta(days=days), date_to=start - timedelta(days=1))
 
 
+def _month_back(today: date, months: int) -> tuple[date, date]:
+    """The calendar month `months` before this one."""
+    start = _months_back(today.replace(day=1), months)
+    return start, _month_end(start.year, start.month)
+
+
 def range_period(label: str, start: date, end: date, today: date) -> Period:
     """An explicit range, shown as the matching enum when it is one (N days ending today)."""
     end = min(end, today) if start <= today else end
@@ -212,6 +218,14 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
         (rf"\b(?:since|from|after)\s+(?P<a>{_ISO})", _since),
         (rf"\b(?:on\s+)?(?P<a>{_ISO})\b", _on_day),
         (r"\btoday\b|\bso far today\b", _fixed("today", lambda t: (t, t))),
+        (
+            r"\b(?:the\s+)?week before last\b",
+            _fixed("the week before last", lambda t: (_week_start(t) - timedelta(14), _week_start(t) - timedelta(8))),
+        ),
+        (
+            r"\b(?:the\s+)?month before last\b",
+            _fixed("the month before last", lambda t: _month_back(t, 2)),
+        ),
         (
             r"\b(?:the\s+)?day before yesterday\b",
             _fixed("the day before yesterday", lambda t: (t - timedelta(days=2), t - timedelta(days=2))),

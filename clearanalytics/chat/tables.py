@@ -27,26 +27,32 @@ BREAKDOWNS = _rules(
     (
         "sites",
         "list-sites",
-        r"^(?!.*\blink(?:ed|s|ing)?\b)"  # "which sites linked to us" are referrers
+        r"^(?!.*\b(?:link(?:ed|s|ing)?|sent|send|sends|referr\w*|brought)\b)"  # "which sites sent visitors": referrers
         r"(?:.*\b(?:which|what|list|show)\b.*\b(?:sites|websites|domains)\b|.*\bmy (?:web)?sites\b"
         r"|.*\bhow many (?:web)?sites\b)",
     ),
-    ("funnel", "ecommerce-products", r"\bfunnel\b|\bcheckout\b|\bdrop.?offs?\b|\babandon|\bcart\b"),
+    ("funnel", "ecommerce-products", r"\bfunnel\b|\bcheckout\b|\bdrop.?offs?\b|\babandon|\bcarts?\b"),
     (
         "revenue_by_source",
         "ecommerce-products",
         r"\b(?:revenue|sales|money|orders)\b.*\b(?:by|per|from|each)\b.*\b(?:sources?|channels?|referrers?)\b"
         r"|\b(?:revenue|sales|money|orders)\b.*\bcomes? from\b"
+        r"|\bfrom which (?:sources?|channels?|referrers?)\b.*\b(?:revenue|money|sales)\b"
         r"|\b(?:sources?|channels?|referrers?)\b.*\b(?:brought|bringing|made|generated|drove|earned)\b"
         r".*\b(?:revenue|sales|money|orders)\b"
         r"|\b(?:sources?|channels?|referrers?)\b.*\b(?:drive|drives|bring|brings|generate|generates|make|makes)\b"
         r".*\b(?:revenue|sales|money|orders)\b",
     ),
-    ("products", "ecommerce-products", r"\bproducts?\b|\bbest.?sell|\bitems?\b|\bwhat sells\b|\bsold\b"),
+    (
+        "products",
+        "ecommerce-products",
+        r"\bproducts?\b|\bbest.?sell|\bitems?\b|\bwhat sells\b|\bsold\b|\bwhat did (?:customers|people|visitors"
+        r"|they) buy\b",
+    ),
     (
         "hours",
         "hourly-breakdown",
-        r"\bpeak (?:hour|time)s?\b|\b(?:busiest|best|worst|quietest|slowest) (?:hour|time)s?\b"
+        r"\bpeak (?:hour|time)s?\b|\b(?:busiest|best|worst|quietest|slowest|deadest) (?:hour|time)s?\b"
         r"|\btime of (?:the )?day\b|\bwhat time\b|\bwhich hours?\b"
         r"|\bhour of (?:the )?day\b|\bhourly\b|\b(?:by|per|each) hour\b|\bwhen do\b|\bwhat hour\b"
         r"|\bmost active (?:hour|time)s?\b|\b(?:traffic|visitors|visits) peak(?:ed|s)?\b|\bduring the day\b"
@@ -57,8 +63,9 @@ BREAKDOWNS = _rules(
         "daily-breakdown",
         r"\b(?:worst|quietest|slowest|weakest|strongest|biggest|best|busiest) days?\b|\bper day\b|\bdaily\b"
         r"|\beach day\b|\bby day\b|\bday[- ]by[- ]day\b|\btrend|\bover time\b|\bleast busy days?\b"
-        r"|\bwhich day\b|\bbest day\b|\bgraph\b|\bchart\b|\btimeline\b|\btop days?\b|\bmost active days?\b"
-        r"|\bleast (?:visited|active) days?\b",
+        r"|\bwhich day\b|\bwhat day\b|\brecord day\b|\bbest day\b|\bgraph\b|\bchart\b|\btimeline\b"
+        r"|\btop days?\b|\bmost active days?\b"
+        r"|\bleast (?:visited|active) days?\b|\bday with the (?:lowest|highest|most|fewest|least)\b",
     ),
     ("campaigns", "campaigns", r"\bcampaigns?\b|\butm\b|\bnewsletters?\b"),
     ("cities", "locations", r"\bcit(?:y|ies)\b|\btowns?\b"),
@@ -83,7 +90,8 @@ BREAKDOWNS = _rules(
         "referrers",
         "traffic-sources",
         r"\breferr(?:er|ers|ing (?:sites?|domains?))\b|\bwho links\b|\bbacklinks?\b"
-        r"|\b(?:sites?|who|which sites) (?:linked|link|links|linking) to (?:us|me|my site)\b",
+        r"|\b(?:sites?|domains?)\b.*\b(?:sent|send|sends|referred|brought)\b"
+        r"|\b(?:sites?|who|which sites) (?:linked|link|links|linking) to (?:us|me|my site)\b|\blinking to (?:us|me)\b",
     ),
     (
         "sources",
@@ -95,7 +103,8 @@ BREAKDOWNS = _rules(
     (
         "pages",
         "top-pages",
-        r"\bpages?\b|\burls?\b|\bposts?\b|\barticles?\b|\bpaths?\b|\bcontent\b|\bmost (?:visited|viewed|popular)\b",
+        r"\bpages?\b(?! ?(?:views?|impressions))|\burls?\b|\bposts?\b|\barticles?\b|\bpaths?\b|\bcontent\b"
+        r"|\bmost (?:visited|viewed|popular)\b",
     ),
 )
 
@@ -111,7 +120,9 @@ METRICS = _rules(
     (
         "conversion_rate",
         "ecommerce-overview",
-        r"\bconversion rate\b|\bconvert(?:s|ing)?\b|\bpercentage of visitors (?:buy|who buy)",
+        r"\bconversion rate\b|\bconvert(?:s|ing)?\b|\bpercentage of visitors (?:buy|who buy)"
+        r"|\b(?:what|which) (?:%|percent|percentage|share|part) of (?:visitors|people|users) (?:bought|buy"
+        r"|purchased|ordered)",
     ),
     (
         "revenue",
@@ -121,6 +132,11 @@ METRICS = _rules(
     ),
     ("transactions", "ecommerce-overview", r"\borders?\b|\btransactions?\b|\bpurchases?\b|\bbought\b"),
     ("goal_completions", "goals", r"\bgoal completions?\b|\bcompletions?\b|\bconversions\b"),
-    ("pageviews", "analytics-overview", r"\bpage ?views?\b|\bviews\b|\bhits\b|\bpage impressions\b"),
-    ("visitors", "analytics-overview", r"\bvisitors?\b|\bvisits\b|\busers\b|\bpeople\b|\btraffic\b|\buniques?\b"),
+    ("pageviews", "analytics-overview", r"\bpage ?views?\b|\bviews\b|\bhits\b|\bpage impressions\b|\bviewed\b"),
+    (
+        "visitors",
+        "analytics-overview",
+        r"\bvisitors?\b|\bvisits\b|\busers\b|\bpeople\b|\btraffic\b|\buniques?\b|\banyone\b|\banybody\b"
+        r"|\bfolks\b|\bppl\b|\bhow busy\b",
+    ),
 )

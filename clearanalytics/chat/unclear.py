@@ -65,7 +65,8 @@ NAMED_DAYS = re.compile(
     r"|\bhimmelfahrt\b|\bfronleichnam\b|\ballerheiligen\b|\bkarneval\b|\bfasching\b|\brosenmontag\b"
     r"|\bnouvel an\b|\bjour de l'an\b|\bréveillon\b|\bsaint[- ]sylvestre\b|\bsaint[- ]valentin\b|\bpentecôte\b"
     r"|\btoussaint\b|\bmardi gras\b|\bnochebuena\b|\baño nuevo\b|\breyes\b|\bsan valent[ií]n\b|\bcarnaval\b"
-    r"|\bnieuwjaar(?:sdag)?\b|\bkerstavond\b|\b(?:eerste|tweede) kerstdag\b|\bkoningsdag\b|\bbevrijdingsdag\b"
+    r"|\boster\w+\b|\bnieuwjaar(?:sdag)?\b|\bkerstavond\b|\b(?:eerste|tweede) kerstdag\b|\bkoningsdag\b"
+    r"|\bbevrijdingsdag\b"
     r"|\bsinterklaas\b|\bvalentijn(?:sdag)?\b|\bpinksteren\b|\bhemelvaart(?:sdag)?\b|\bramadan\b|\bhanukkah\b"
 )
 # Words that name a time: if one is left after the period rules ran, the period was not understood.
@@ -73,7 +74,8 @@ PERIODISH = re.compile(
     r"(?<![\w-])(?:"
     rf"{NAMED_DAYS.pattern}|"
     rf"\b(?:{_MONTH_WORDS})\b|\b(?:in|of|during|for)\s+may\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b"
-    r"|\bquarters?\b|\bq[1-4]\b|\bweek\s*#?\d+\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}[./]\d{1,2}\b|\b\d{4}-\d{1,2}-\d{1,2}\b"
+    r"|\bquarters?\b|\bq[1-4]\b|\bweek\s*#?\d+\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}[./]\d{1,2}\b"
+    r"|\b\d{4}-\d{1,2}-\d{1,2}\b"
     r"|\b(?:19|20)\d{2}\b|\bago\b|\bweekends?\b|\btomorrow\b|\bnext (?:week|month|year)\b|\btonight\b"
     r"|\bmornings?\b|\bevenings?\b|\bafternoons?\b|\bnights?\b|\bchristmas\b|\beaster\b|\bholidays?\b"
     r"|\bsummer\b|\bwinter\b|\bspring\b|\bautumn\b|\bfortnight\b|\bdecade\b|\bsince\b|\bbetween\b"
@@ -92,7 +94,8 @@ TOPICS = re.compile(
     r"\bscreen (?:size|resolution)s?\b|\bages?\b|\bage (?:group|distribution|range)s?\b|\bhow old\b|\bgender\b"
     r"|\bhousehold income\b|\bincome (?:level|bracket|group)s?\b|\baltersverteilung\b|\balter\b|\bâge\b|\bedad(?:es)?\b"
     r"|\bleeftijd\b|\bgeschlecht\b|\bsexe\b|\bgénero\b|\bgeslacht\b|\beinkommen\b|\bmale\b|\bfemale\b|\bmen\b"
-    r"|\bwomen\b"
+    r"|\bwomen\b|\bhoe oud\b|\bwie alt\b|\bquel âge\b|\bqué edad\b|\beducation\b|\bmarital\b|\bhotter\b|\bcolder\b"
+    r"|\btemperature\b"
 )
 # The weather, asked beside a figure ("did the weather affect traffic"): no tool has it. Alone it is small talk.
 WEATHER = re.compile(r"\bweather\b|\bwetter\b|\bmétéo\b|\bclima\b|\bweer\b|\brain(?:y|ed)?\b|\bsnow(?:ed)?\b")
@@ -108,18 +111,24 @@ def leftover_period(text: str, spans: list[tuple[int, int] | None]) -> str | Non
     if not match:
         return None
     end = match.end()
-    while True:  # the whole run of date words ("since december", "next month"), so a reading replaces all of it
-        more = PERIODISH.match(masked, end + 1) if masked[end : end + 1] == " " else None
+    while True:  # the whole run of date words ("since december", "between christmas day and new year's eve")
+        joined = JOIN.match(masked, end)
+        more = PERIODISH.match(masked, joined.end()) if joined else None
         if not more:
             return masked[match.start() : end]
         end = more.end()
+
+
+JOIN = re.compile(r" (?:(?:and|to|until|till|through|-) )?")
 
 
 def with_period(question: str, fragment: str, replacements: list[str]) -> tuple[str, ...]:
     """The question again with the unread period swapped for each reading it can answer."""
     found = []
     for replacement in replacements:
-        spot = re.search(r"(?:\b(?:at|on|in|during|for|of|over|from)\s+)?(?:the\s+)?" + re.escape(fragment), question)
+        year = r"(?:,?\s+(?:of\s+)?(?:19|20)\d{2}\b)?"  # "New Year's Day 2026": the year goes with the day
+        before = r"(?:\b(?:at|on|in|during|for|of|over|from)\s+)?(?:the\s+)?"
+        spot = re.search(before + re.escape(fragment) + year, question)
         if fragment and spot:
             candidate = question[: spot.start()] + replacement + question[spot.end() :]
         else:

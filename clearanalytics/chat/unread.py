@@ -45,7 +45,9 @@ _EVERYDAY_LINES = (
     "brengen bekeken gezien",
     "break down instead buyers shoppers customers acheteurs clients compradores clientes käufer kunden kopers klanten",
     "processus proceso prozess proces process",
-    "referred attributed brought sent linked",
+    "referred attributed brought sent linked realtime share improve improved gedraaid draaien gemaakt",
+    "normally usually normalmente généralement normalerweise normaal meestal normalement",
+    "entró entraron entrado around rond autour alrededor",
 )
 EVERYDAY = frozenset(word for line in _EVERYDAY_LINES for word in line.split())
 lexicon.KEEP.update(EVERYDAY)  # everyday words are words: never "mended" into a table's ("spend" is no "speed")
@@ -61,6 +63,14 @@ def unread_word(text: str, read: tuple[str, ...] = ()) -> str | None:
             continue
         return word
     return None
+
+
+def known_word(word: str) -> bool:
+    """Whether a table, the everyday words or a period word knows the word, in any of its forms."""
+    return _known(word) or known_form(word) or word in PERIOD_WORDS
+
+
+PERIOD_WORDS = {"day", "days", "week", "weeks", "month", "months", "year", "years", "hour", "hours", "quarter"}
 
 
 def known_form(word: str) -> bool:

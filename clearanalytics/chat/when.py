@@ -10,7 +10,7 @@ the answer then says its dates.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from clearanalytics.chat.dates import Ambiguous, Unreadable, parse_period
 from clearanalytics.chat.periods import MONTHS, Period
@@ -20,7 +20,8 @@ COMPARISON = re.compile(
     r"\b(?:compared?\s+(?:to|with)|in comparison (?:to|with)|vs\.?|versus|than|relative to|against)\b"
     r"|\bcompare\b|\bchange[ds]?\b|\bgrow(?:n|th)?\b|\bincrease[ds]?\b|\bdecrease[ds]?\b|\bup or down\b"
     r"|\bgo(?:ne)? (?:up|down)\b|\bwent (?:up|down)\b|\bgrew\b|\brise\b|\brose\b|\bdrop(?:ped)?\b|\bfell\b"
-    r"|\bdecline[ds]?\b|\b(?:is|are|was|were) (?:\w+ ){1,3}(?:up|down)\b"
+    r"|\bdecline[ds]?\b|\b(?:is|are|was|were) (?:\w+ ){1,3}(?:up|down)\b|\bimprove[ds]?\b|\bworsen(?:ed)?\b"
+    r"|\bmore \w+ than\b|\bfewer \w+ than\b|\bmeer \w+ dan\b"
 )
 
 
@@ -65,7 +66,10 @@ def read_periods(text: str, domain: str | None, today: date) -> tuple[Period | N
     leftover = leftover_period(masked, [span, compare_span])
     if leftover:
         return Unclear("period", leftover, with_period(text, leftover, SOON))
-    if comparison and period is not None and SAME_LENGTH_BEFORE.search(comparison):
+    if comparison and period is not None and SAME_DAY_LAST_WEEK.search(comparison):
+        start, end = period.bounds(today)  # "yesterday compared with the same day last week"
+        compare_period = Period("a week earlier", date_from=start - timedelta(days=7), date_to=end - timedelta(days=7))
+    elif comparison and period is not None and SAME_LENGTH_BEFORE.search(comparison):
         compare_period = period.previous(today)  # "the last 14 days vs the previous 14 days": the 14 before
     if comparison and compare_period is None and period is not None:
         compare_period = unit_before(comparison, period, today)
@@ -77,6 +81,7 @@ def read_periods(text: str, domain: str | None, today: date) -> tuple[Period | N
 
 
 SAME_LENGTH_BEFORE = re.compile(r"\bthe (?:previous|prior|preceding) (?:\d+|\w+) (?:days|weeks|months)\b")
+SAME_DAY_LAST_WEEK = re.compile(r"\bthe same day (?:of )?(?:last|the previous|the week before)(?: week)?\b")
 THIS_UNIT = re.compile(r"^this (week|month|quarter|year)$")
 
 
@@ -89,6 +94,9 @@ def unit_before(comparison: str, period: Period, today: date) -> Period | None:
     """
     if SAME_LENGTH_BEFORE.search(comparison):  # "the last 14 days vs the previous 14 days"
         return period.previous(today)
+    if SAME_DAY_LAST_WEEK.search(comparison):  # "yesterday compared with the same day last week"
+        start, end = period.bounds(today)
+        return Period("a week earlier", date_from=start - timedelta(days=7), date_to=end - timedelta(days=7))
     this = THIS_UNIT.match(period.words or "")
     if this and not parse_period(comparison.replace(this.group(0), " "), today)[0]:  # "is revenue up this week?"
         return parse_period(f"last {this.group(1)}", today)[0]
