@@ -225,7 +225,9 @@ def wanted(case: dict) -> list[str]:
             rows = [r for r in rows if name(r) != "(none)"][: case["shown"]]
         return [f"{name(r)} ({count(r['visitors'])})" for r in rows[:5]]
     if facet == "sources":
-        rows = expected(case).channels()[: case.get("shown") or 5]
+        rows = [r for r in expected(case).channels() if r["visitors"]][: case.get("shown") or 5]
+        if not rows:
+            return ["There is no data"]
         return [f"{r['channel']} ({count(r['visitors'])})" for r in rows]
     if facet == "revenue_by_source":
         rows = expected(case, limit=100).revenue_by_source()
@@ -295,7 +297,7 @@ def located(case: dict) -> list[str]:
 # A list the independent computation finds empty (no product sold this week) must be said to have no data.
 EMPTY_SAYS_SO = (
     "pages", "referrers", "sources", "devices", "browsers", "operating_systems", "languages", "products",
-    "countries", "regions", "cities", "revenue_by_source",
+    "countries", "regions", "cities", "revenue_by_source", "campaigns",
 )  # fmt: skip
 
 

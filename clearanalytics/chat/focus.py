@@ -19,7 +19,8 @@ FULL_LIST = 100  # the tools' maximum limit: a row or a section is looked for am
 REALTIME = re.compile(
     r"\bright now\b|\bat the moment\b|\bcurrently\b|\bonline now\b|\bjust now\b|\blive\b|\bcurrent visitors\b"
     r"|\bon (?:the |my )?site now\b|\bnow\b|\bthis minute\b|\blast (?:30|thirty) minutes\b|\b(?:at )?this moment\b"
-    r"|\breal[- ]?time\b|\b(?:current(?:ly)? )?active (?:users|visitors)\b"
+    r"|\breal[- ]?time\b|\b(?:current(?:ly)? )?active (?:users|visitors)\b|\bcurrent (?:number of )?visitors\b"
+    r"|\bin the (?:last|past) (?:\d+|few|couple of) min(?:ute)?s\b"
 )
 WORST = re.compile(
     r"\bquietest\b|\bworst\b|\bquietest\b|\bslowest\b|\bleast (?:busy|visited|traffic|visitors|pageviews"
@@ -84,6 +85,12 @@ NOT_A_SECTION = set(
         "les",
         "los",
         "las",
+        "leading",
+        "principal",
+        "largest",
+        "highest",
+        "common",
+        "frequent",
         "alle",
         "toutes",
         "todas",
@@ -99,7 +106,9 @@ NOT_A_SECTION = set(
 SECTION = (
     re.compile(r"\b(?P<name>[a-z][a-z0-9-]{2,})\s+(?:posts|articles|section|pages)\b"),
     re.compile(r"(?<![\w.])(?P<name>/[\w-]+)/\*"),
-    re.compile(r"\bpages?\s+(?:under|below|beneath)\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+)(?:\s+section)?\b"),
+    re.compile(
+        r"\b(?:pages?|everything)\s+(?:under|below|beneath)\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+)(?:\s+section)?\b"
+    ),
     re.compile(r"\bpages?\s+in\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+\s+section)\b"),
 )
 DEVICE = re.compile(
@@ -180,7 +189,7 @@ NOT_A_SOURCE = set(
 )
 # A number or a date ("from 2026-01-05 until ...", "from 15.11.", "from the 5th"): the period's, never a source.
 DATE_LIKE = re.compile(r"[\d./-]+|\d{1,2}(?:st|nd|rd|th)")
-CAMPAIGN = re.compile(r"\b(?:the\s+)?(?P<c>[\w-]+)\s+campaign\b|\bcampaign\s+[\"']?(?P<d>[\w-]+)")
+CAMPAIGN = re.compile(r"\b(?:the\s+)?(?P<c>[\w-]+?)[\s-]+campaign\b|\bcampaign\s+[\"']?(?P<d>[\w-]+)")
 NOT_A_CAMPAIGN = set(
     [
         "the",
@@ -216,6 +225,15 @@ NOT_A_CAMPAIGN = set(
         "una",
         "stats",
         "statistics",
+        "of",
+        "for",
+        "in",
+        "on",
+        "per",
+        "by",
+        "about",
+        "overview",
+        "summary",
         "performance",
         "results",
         "data",

@@ -43,6 +43,12 @@ def property_named(text: str) -> str | None:
     return None
 
 
+def compared(previous: Intent, today: date) -> Intent:
+    """The previous figure against the period before it ("how does that compare with the week before it?")."""
+    before = calendar_before(previous.period, today) or previous.period.previous(today)
+    return replace(previous, compare=before, compare_is_preceding=before == previous.period.previous(today))
+
+
 def country_narrows(previous: Intent) -> bool:
     """Whether "and from France?" can narrow the previous question: its visitors or pageviews, or its countries."""
     return previous.facet in (None, "countries") and previous.metric in (None, "visitors", "pageviews")

@@ -182,7 +182,7 @@ CANONICAL = (
     " sources channels products funnel conversion goals pages hourly daily weekly monthly yesterday today week month"
     " year quarter between since compared average mobile desktop tablet operating systems checkout referrals"
     " signups completions newsletter popular visited traffic busiest quietest worst properties property"
-    " country countries city cities region regions location locations"
+    " country countries city cities region regions location locations campaign"
 )
 
 

@@ -48,7 +48,8 @@ def narrow(
     if section:
         return "top-pages", "pages", {"section": section}
     path = focus.PATH.search(plain)
-    if path and (facet in (None, "pages")) and tool in ("analytics-overview", "top-pages"):
+    rate = tool == "ecommerce-overview" and metric_name == "conversion_rate"  # "conversion rate of /docs"
+    if path and (facet in (None, "pages")) and (tool in ("analytics-overview", "top-pages") or rate):
         if metric_name in ("bounce_rate", "conversion_rate"):
             reason = (
                 f"The tools give a {metric_name.replace('_', ' ')} per site, not per page; "

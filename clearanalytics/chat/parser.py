@@ -53,17 +53,18 @@ FOLLOW_UP = re.compile(r"^(?:and|what about|how about|also|plus)\b|\binstead\b")
 def referred(text: str, domain: str) -> bool:
     """Whether another domain is named as a source ("from t.co", "referred by x.example", "did t.co send")."""
     name = re.escape(domain)
-    words = r"from|via|through|referred by|brought by|attributed to|sent by|came from|link|par|de|desde"
+    words = r"from|via|through|referred by|brought by|attributed to|sent by|came from|link|par|de|desde|van|von|uit|aus"
     before = rf"\b(?:{words})\s+{name}"
     verbs = r"send|sent|bring|refer|drive|make|geschickt|gestuurd"
     sent = rf"\b(?:did|does|do|has|hat|heeft|a)\s+{name}\b.{{0,40}}\b(?:{verbs})\b"
     spanish = rf"\b(?:mandó|envió|mandaron|trajo)\s+{name}"
-    return re.search(f"{before}|{sent}|{spanish}", text) is not None
+    subject = rf"(?<![\w.]){name}\s+(?:traffic|visitors|visits|referrals)\b"  # "t.co traffic"
+    return re.search(f"{before}|{sent}|{spanish}|{subject}", text) is not None
 
 
 WHICH = re.compile(r"\b(?:which|what)\s+(?P<n>[a-z][\w-]{3,})\b")
 NOW_FIRST = re.compile(
-    r"^(?:and |ok |okay |so )?(?:right )?now,? (?=only|just|by|per|for|the|split|break|same|on|\w+ only)"
+    r"^(?:and |ok |okay |so )?(?:right )?now,? (?=only|just|by|per|for|the|split|break|same|on|do|across|\w+ only)"
 )
 ONLY = re.compile(r"^(?:and |but |now )?(?:only|just)\b")
 PREVIOUS_UNIT = re.compile(r"\bthe previous (day|week|month|year)\b")
@@ -272,6 +273,9 @@ def parse_question(
         if previous is None or not (explicit_period or domain or all_sites or moved_back):
             return None
         named = period if explicit_period else None
+        overview = previous.tool in ("analytics-overview", "ecommerce-overview")
+        if comparison is not None and not explicit_period and overview:
+            return follow.compared(previous, today)  # "how does that compare with the week before?"
         return follow.follow_up(previous, today, tenant, named, domain, moved_back, all_sites)
     if device_only and previous is not None:  # "only on mobile": the previous question, narrowed
         if (
@@ -291,6 +295,8 @@ def parse_question(
         all_sites = all_sites or (previous.all_sites and domain is None)
     if previous is not None and not explicit_period:  # in a conversation, "top pages" keeps the period asked about
         period, explicit_period = previous.period, True
+        if metric is None and FOLLOW_UP.search(text) and previous.metric in ("visitors", "pageviews"):
+            metric = next(rule for rule in METRICS if rule.name == previous.metric)  # "what about the /docs page?"
         domain = domain or (None if all_sites else previous.domain)
     period = period or default_period()
     if domain is None and not all_sites:

@@ -29,9 +29,14 @@ BREAKDOWNS = _rules(
         "list-sites",
         r"^(?!.*\b(?:link(?:ed|s|ing)?|sent|send|sends|referr\w*|brought)\b)"  # "which sites sent visitors": referrers
         r"(?:.*\b(?:which|what|list|show)\b.*\b(?:sites|websites|domains)\b|.*\bmy (?:web)?sites\b"
-        r"|.*\bhow many (?:web)?sites\b)",
+        r"|.*\bhow many (?:web)?sites\b|.*\b(?:every|all) (?:web)?sites?\b.*\baccount\b|.*\btracked (?:domains|sites)\b"
+        r"|.*\bmy domains\b|.*\bin my account\b)",
     ),
-    ("funnel", "ecommerce-products", r"\bfunnel\b|\bcheckout\b|\bdrop.?offs?\b|\babandon|\bcarts?\b"),
+    (
+        "funnel",
+        "ecommerce-products",
+        r"\bfunnel\b|\bcheckout\b|\bdrop.?offs?\b|\babandon|\bcarts?\b|\bdrop(?:ped)? out\b",
+    ),
     (
         "revenue_by_source",
         "ecommerce-products",

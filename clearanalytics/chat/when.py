@@ -19,7 +19,8 @@ from clearanalytics.chat.unclear import Unclear, leftover_period, with_period
 COMPARISON = re.compile(
     r"\b(?:compared?\s+(?:to|with)|in comparison (?:to|with)|vs\.?|versus|than|relative to|against)\b"
     r"|\bcompare\b|\bchange[ds]?\b|\bgrow(?:n|th)?\b|\bincrease[ds]?\b|\bdecrease[ds]?\b|\bup or down\b"
-    r"|\bgo(?:ne)? (?:up|down)\b|\bwent (?:up|down)\b|\bgrew\b|\brise\b|\brose\b|\bdrop(?:ped)?\b|\bfell\b"
+    r"|\bgo(?:ne)? (?:up|down)\b|\bwent (?:up|down)\b|\bgrew\b|\brise\b|\brose\b|\bfell\b"
+    r"|\bdrop(?:ped)?\b(?! by| in| out| off)"
     r"|\bdecline[ds]?\b|\b(?:is|are|was|were) (?:\w+ ){1,3}(?:up|down)\b|\bimprove[ds]?\b|\bworsen(?:ed)?\b"
     r"|\bmore \w+ than\b|\bfewer \w+ than\b|\bmeer \w+ dan\b"
 )
