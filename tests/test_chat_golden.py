@@ -54,12 +54,15 @@ TUNED_HONEST_MISSES = {
     "which plans did people click on this month",
     "bounce rate among US visitors",
     "was yesterday's dip because of the weather",
-    "el día más flojo de esta semana",
     "propiedad personalizada plan, semana pasada",
-    "en de week daarvoor?",
     "toppagina's voor bezoekers uit Frankrijk",
     "what's the education level of my audience",
     "how do the plan values break down since Jan 1",
+    "how about the feb-2026 one?",
+    "chiffre d'afaires ce mois-ci",
+    "scroll depth on the pricing page",
+    "which plan values were clicked on Sunday",
+    "which plan values were clicked this month",
 }
 
 
@@ -72,9 +75,9 @@ def test_tuned_question(block, case):
         assert verdict == RIGHT, why
 
 
-# Held-out batch C's first and only scoring (docs/CHAT.md): 206 of 221 right (93.2%), 9 honest misses and
-# 6 wrong readings. Nothing was tuned against it afterwards; these bounds only let the figures improve.
-HELD_OUT_WRONG_AT_FIRST_RUN = 6
+# Held-out batch H's first and only scoring (docs/CHAT.md): 997 of 1101 right (90.6%), 52 honest misses and
+# 52 wrong readings. Nothing was tuned against it afterwards; these bounds only let the figures improve.
+HELD_OUT_WRONG_AT_FIRST_RUN = 52
 
 
 def test_held_out_accuracy_and_silent_substitutions():
@@ -84,10 +87,15 @@ def test_held_out_accuracy_and_silent_substitutions():
     assert splits["held out"][WRONG] <= HELD_OUT_WRONG_AT_FIRST_RUN, splits["held out"]["misses"]
 
 
-# Held-out batch C found two honest misses whose offered readings are themselves not understood (the date
-# was read only in part, so the reading keeps "of february" or "1er february"); docs/CHAT.md lists them.
-# Not tuned away (the batch stays held out): they are the only exceptions, and none may be added.
-OFFERS_NOT_UNDERSTOOD = {"visitors on Friday the 13th of February", "visiteurs depuis le 1er février"}
+# Held-out batch H found four honest misses whose offered readings are themselves not understood (the period
+# was read only in part, so the reading keeps the rest of it: "past last week", "this month 4 2025"); docs/CHAT.md
+# lists them. Not tuned away (the batch stays held out): they are the only exceptions, and none may be added.
+OFFERS_NOT_UNDERSTOOD = {
+    "least busy hour past fortnight",
+    "visitors in quater 4 2025",
+    "pageviews from France by day",
+    "visitors from the start of December to the end of January",
+}
 
 
 def test_every_offered_reading_is_itself_understood():
