@@ -112,6 +112,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("llm_timeout", 30, "Seconds to wait for each LLM request before falling back to the built-in chat.", int),
     Setting("chat_rate_limit", "20/minute", "AI chat questions allowed per user."),
     Setting(
+        "share_rate_limit",
+        "300/minute",
+        "Requests to a shared link's data routes allowed per link and client address (a page load makes about 20).",
+    ),
+    Setting(
         "plans",
         False,
         "Show the plan picker in the dashboard's tenant settings (for operators who sell hosting); off: plans are "

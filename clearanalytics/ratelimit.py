@@ -30,14 +30,19 @@ from clearanalytics.web_auth import request_token
 WAIT_STATUSES = frozenset({429, 503})
 
 
+LIMIT_SETTINGS = ("rate_limit", "chat_rate_limit", "share_rate_limit")
+
+
 def check_rate_limit_setting(app: Flask) -> None:
-    """A RATE_LIMIT the limiter cannot read fails at start, rather than as a 500 on every request."""
-    try:
-        parse_limit(str(app.config["RATE_LIMIT"]))
-    except ValueError:
-        raise ConfigError(
-            f"rate_limit must look like '60/minute' or '1000 per hour', not {app.config['RATE_LIMIT']!r}"
-        ) from None
+    """A rate limit setting the limiter cannot read fails at start, rather than as a 500 on every request."""
+    for name in LIMIT_SETTINGS:
+        value = app.config.get(name.upper())
+        if value is None:
+            continue
+        try:
+            parse_limit(str(value))
+        except ValueError:
+            raise ConfigError(f"{name} must look like '60/minute' or '1000 per hour', not {value!r}") from None
 
 
 def token_limiter(app: Flask, name: str, path_prefix: str) -> Limiter:

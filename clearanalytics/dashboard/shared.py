@@ -17,7 +17,9 @@ page sends. The checks the link's chat makes too (the live link, the unlock cook
 Headers are the dashboard's (web_auth.add_session_headers), except that an embed page of a link with
 allowed origins may be framed by them (`frame-ancestors`, and no X-Frame-Options, which knows no list).
 Password attempts are throttled per link and client address with the `limits` library, as the chat's
-questions are: `ATTEMPTS` failures in a moving window, then 429 with Retry-After.
+questions are: `ATTEMPTS` failures in a moving window, then 429 with Retry-After. The data route has a
+budget of its own per link and client address (the `share_rate_limit` setting), so a link in the open
+cannot be used to load the server without end: past it, 429 with Retry-After and a JSON message.
 """
 
 from __future__ import annotations
@@ -155,12 +157,29 @@ def data(key: str, report: str):
     link, site = _live(key)
     if not share_access.unlocked(link):
         return json_error(401, "This shared link needs its password.")
+    busy = _over_budget(link)
+    if busy is not None:
+        return busy
     panel = share_links.report_panel(report)
     if panel is None or not link.shows(panel):
         return json_error(404, "Not found.")
     args = views.view_state()  # the period and the filters a view carries; nothing naming a site or tenant
     args |= {k: request.args[k] for k in DATA_ARGS if request.args.get(k)}
     return views.data_answer(site, report, args)
+
+
+def _over_budget(link: share_links.SharedLink):
+    """A 429 when this client asked this link's data routes more than `share_rate_limit` allows, else None."""
+    limiter: MovingWindowRateLimiter = current_app.extensions["clearanalytics.share_throttle"]
+    limit = parse_limit(str(current_app.config.get("SHARE_RATE_LIMIT") or "300/minute"))
+    who = (link.id, proxies.client_address())
+    if limiter.hit(limit, "share-data", *who):
+        return None
+    reset = limiter.get_window_stats(limit, "share-data", *who).reset_time
+    wait = max(1, int(reset - time.time()) + 1)
+    response = json_error(429, f"Too many requests to this shared link; try again in {wait} second(s).")
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @bp.after_request
