@@ -228,10 +228,19 @@ def test_the_dashboard_says_when_imported_days_are_in_or_left_out(account, tmp_p
         assert "X-ClearAnalytics-Imported" not in languages.headers
 
 
+def served_series(url: str, api_token: str) -> tuple[list[int], str | None]:
+    """A running server's pageviews per day over PERIOD, and its X-ClearAnalytics-Imported header."""
+    import requests
+
+    answer = requests.get(url + "/api/v1/stats/timeseries", params=PERIOD, timeout=30,
+                          headers={"Authorization": f"Bearer {api_token}"})  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    return [r["pageviews"] for r in answer.json()["data"]], answer.headers.get("X-ClearAnalytics-Imported")
+
+
 def test_a_running_server_takes_the_commands_and_forgets_a_deleted_import_at_once(tmp_path, live_server):
     """Commands forwarded to a running server (its control socket): an import and a delete that its kept
     answers do not outlive, and the list. (On the ClickHouse store: tests/test_import_plausible_ch.py.)"""
-    import requests
 
     env: dict[str, str] = {}
     data_dir = tmp_path / "data"
@@ -242,10 +251,7 @@ def test_a_running_server_takes_the_commands_and_forgets_a_deleted_import_at_onc
     server = live_server(data_dir, env=env)
 
     def series():
-        answer = requests.get(server.url + "/api/v1/stats/timeseries", params=PERIOD, timeout=30,
-                              headers={"Authorization": f"Bearer {api_token}"})  # fmt: skip
-        assert answer.status_code == 200, answer.text
-        return [r["pageviews"] for r in answer.json()["data"]], answer.headers.get("X-ClearAnalytics-Imported")
+        return served_series(server.url, api_token)
 
     assert series() == ([0, 0, 0], None)  # read, and kept, before the import
     done = cli(env, "import-plausible", path, "--site", "example.com", "--data-dir", data_dir)  # forwarded

@@ -26,7 +26,7 @@ from tests.app_helpers import app_on
 from tests.chstore_helpers import chdb_directory, chdb_missing
 from tests.conftest import make_account, run_cli
 from tests.test_deploy import Recorder
-from tests.test_import_plausible import NATIVE_DAY, PERIOD, _native, _zip
+from tests.test_import_plausible import NATIVE_DAY, PERIOD, _native, _zip, served_series
 
 NOW = datetime(2026, 3, 10, 12)
 REPORTS = [r for r in api_reports() if r.sql in imported.REPORTS]
@@ -332,7 +332,6 @@ def test_a_node_shows_its_own_import_at_once_and_another_nodes_after_open_second
 def test_a_server_on_clickhouse_takes_the_forwarded_commands(tmp_path, live_server):
     """`serve` on chdb holds the directory: import-plausible, imports list and delete are forwarded to it over the
     control socket (its own store writes them), and its API answers with the imported days, then without."""
-    import requests
 
     from tests.test_split_serve import chdb_url, cli, setup_account, token
 
@@ -345,10 +344,7 @@ def test_a_server_on_clickhouse_takes_the_forwarded_commands(tmp_path, live_serv
     server = live_server(data_dir, env=env)
 
     def series():
-        answer = requests.get(server.url + "/api/v1/stats/timeseries", params=PERIOD, timeout=30,
-                              headers={"Authorization": f"Bearer {api_token}"})  # fmt: skip
-        assert answer.status_code == 200, answer.text
-        return [r["pageviews"] for r in answer.json()["data"]], answer.headers.get(imported.HEADER)
+        return served_series(server.url, api_token)
 
     assert series() == ([0, 0, 0], None)
     done = cli(env, "import-plausible", path, "--site", "example.com", "--data-dir", data_dir)

@@ -267,9 +267,8 @@ def source(text: str, sites: tuple[str, ...]) -> str | None:
     """The referrer named: "from google", "did t.co send", or a well-known source by its name ("google visits").
 
     A name with a dot wins over a bare one ("twitter link t.co": t.co is the referrer row)."""
-    found = [m for m in SOURCE.finditer(text) if "." in (m.group("s") or m.group("t") or m.group("u") or "")]
-    for match in found + list(SOURCE.finditer(text)):
-        name = match.group("s") or match.group("t") or match.group("u")
+    names = [match.group("s") or match.group("t") or match.group("u") for match in SOURCE.finditer(text)]
+    for name in sorted(names, key=lambda name: "." not in name):  # stable: the text's order within each kind
         if name in NOT_A_SOURCE or name in MONTH_WORDS or DATE_LIKE.fullmatch(name):
             continue
         if any(d == name or d.split(".")[0] == name for d in sites):
