@@ -46,7 +46,8 @@ def test_the_golden_set_is_big_varied_and_keeps_a_held_out_quarter():
 
 
 # The tuned questions that may stay honest misses (docs/CHAT.md), but never turn wrong: the honest misses of the
-# earlier held-out batches that the fixes after their scoring did not reach.
+# earlier held-out batches that the fixes after their scoring did not reach (batch H's from "how much did t.co" on;
+# most are questions no tool can answer, read as not understood with another part named than the writer's).
 TUNED_HONEST_MISSES = {
     "top pags this month",
     "desktop only",
@@ -63,6 +64,32 @@ TUNED_HONEST_MISSES = {
     "scroll depth on the pricing page",
     "which plan values were clicked on Sunday",
     "which plan values were clicked this month",
+    "how much did t.co bring in last month",
+    "which plan do visitors pick (custom property) in January",
+    "author custom prop in december",
+    "show me the top 3 only",
+    "can I get that per week",
+    "and for the brand one?",
+    "how many did t.co send that month",
+    "which ones were people using last month though",
+    "how many pageviews since mondy",
+    "Bonjour, petite question : combien de visiteures la semaine dernière stp merci",
+    "scroll depth of my visitors",
+    "show me a heatmap of the homepage",
+    "what's the weather in Berlin",
+    "how many emails did we send",
+    "what's our server uptime",
+    "which visitors are returning customers",
+    "how many sessions had rage clicks",
+    "write me a poem about analytics",
+    "what's the stock price of Google",
+    "what is the IP address of my top visitor",
+    "how many newsletter subscribers do we have",
+    "what's our customer lifetime value",
+    "toppagina's voor mobiele bezoekers",
+    "schermresolutie van de bezoekers",
+    "how many of my visitors use an ad blocker",
+    "what happened on feb 1st, visitors wise",
 }
 
 
@@ -87,24 +114,11 @@ def test_held_out_accuracy_and_silent_substitutions():
     assert splits["held out"][WRONG] <= HELD_OUT_WRONG_AT_FIRST_RUN, splits["held out"]["misses"]
 
 
-# Held-out batch H found four honest misses whose offered readings are themselves not understood (the period
-# was read only in part, so the reading keeps the rest of it: "past last week", "this month 4 2025"); docs/CHAT.md
-# lists them. Not tuned away (the batch stays held out): they are the only exceptions, and none may be added.
-OFFERS_NOT_UNDERSTOOD = {
-    "least busy hour past fortnight",
-    "visitors in quater 4 2025",
-    "pageviews from France by day",
-    "visitors from the start of December to the end of January",
-}
-
-
 def test_every_offered_reading_is_itself_understood():
     """A button the chat offers must be a question it answers, not another "I could not read"."""
     offered = 0
     for block, case in BLOCKS:
         intent = read(block, case)
-        if case["q"] in OFFERS_NOT_UNDERSTOOD:
-            continue
         for suggestion in getattr(intent, "suggestions", ()):
             again = read(block, {"q": suggestion})
             assert again is not None and not hasattr(again, "part"), (case["q"], suggestion, again)

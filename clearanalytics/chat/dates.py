@@ -241,8 +241,8 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
             _month_span,
         ),
         (
-            r"\b(?:(?P<which>last|this|current|previous)\s+)?(?:q(?P<q>[1-4])|(?P<qw>first|second|third|fourth|1st|2nd|3rd|4th)"
-            r"\s+quarter)(?:\s+(?:of\s+)?(?P<year>\d{4}))?\b",
+            r"\b(?:(?P<which>last|this|current|previous)\s+)?(?:(?:q|quarter\s+)(?P<q>[1-4])"
+            r"|(?P<qw>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter)(?:\s+(?:of\s+)?(?P<year>\d{4}))?\b",
             _quarter,
         ),
         (r"\b(?P<which>last|this|current|previous)\s+quarter\b(?P<q>)(?P<qw>)(?P<year>)", _quarter),

@@ -25,11 +25,23 @@ REALTIME = re.compile(
 WORST = re.compile(
     r"\bquietest\b|\bworst\b|\bquietest\b|\bslowest\b|\bleast (?:busy|visited|traffic|visitors|pageviews"
     r"|visits)\b|\blowest\b"
-    r"|\bweakest\b|\bfewest\b|\bcalmest\b|\bdeadest\b"
+    r"|\bweakest\b|\bfewest\b|\bcalmest\b|\bdead(?:est)?\b"
 )
 SERIES = (
-    ("week", re.compile(r"\bweekly\b|\bper week\b|\bby week\b|\beach week\b|\bweek (?:by|over) week\b|\bevery week\b")),
-    ("month", re.compile(r"\bmonthly\b|\bper month\b|\bby month\b|\beach month\b|\bmonth (?:by|over) month\b")),
+    (
+        "week",
+        re.compile(
+            r"\bweekly\b|\b(?:per|by|each|every) (?:calendar )?week\b|\bweek[- ](?:by|over|on)[- ]week\b"
+            r"|\b(?:split|broken|divided|grouped) (?:up )?(?:by|into|in) weeks\b"
+        ),
+    ),
+    (
+        "month",
+        re.compile(
+            r"\bmonthly\b|\b(?:per|by|each|every) (?:calendar )?month\b|\bmonth[- ](?:by|over|on)[- ]month\b"
+            r"|\b(?:split|broken|divided|grouped) (?:up )?(?:by|into|in) months\b"
+        ),
+    ),
 )
 PATH = re.compile(r"(?<![\w.:/])(/[\w\-./%]*)")
 NOT_A_SECTION = set(
@@ -78,6 +90,12 @@ NOT_A_SECTION = set(
         "following",
         "visitors",
         "views",
+        "read",
+        "mejores",
+        "meilleures",
+        "besten",
+        "allen",
+        "beste",
         "pageviews",
         "unique",
         "single",
@@ -110,16 +128,20 @@ SECTION = (
         r"\b(?:pages?|everything)\s+(?:under|below|beneath)\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+)(?:\s+section)?\b"
     ),
     re.compile(r"\bpages?\s+in\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+\s+section)\b"),
+    re.compile(r"\b(?:under|below|beneath)\s+(?P<name>/[\w-]+)(?![\w/])"),  # "what did people read under /docs"
+    re.compile(r"\b(?:posts|articles|entries)\s+(?:on|in|of|from)\s+(?:the|my|our)\s+(?P<name>[a-z][\w-]+)\b"),
 )
 DEVICE = re.compile(
     r"\b(?:on|from|via|using|used|use|with|per)\s+(?:a\s+|an\s+|the\s+)?(?P<a>mobile|desktops?|tablets?|phones?"
     r"|smartphones?)\b"
     r"|\b(?:only|just) (?:on )?(?:the |les |de |die )?(?P<b>mobile|desktops?|tablets?)\b"
     r"|\b(?P<e>mobile|desktops?|tablets?)(?: users| visitors)? only\b"
-    r"|\b(?P<c>mobile|desktop|tablet|phone|smartphone)[\s-]+(?:users|visitors|traffic|share)\b"
+    r"|\b(?P<c>mobile|desktop|tablet|phone|smartphone)[\s-]+(?:users|visitors|traffic|share|crowd|people|folks|audience)\b"
     r"|\b(?:users|visitors|people) (?:on |de |van |von |of |with |mit )?(?:the |their |a |an )?(?P<f>mobile"
     r"|desktops?|tablets?|phones?)\b"
     r"|\b(?P<g>ipads?|iphones?)\b"
+    r"|\b(?:nutz\w*|benutz\w*|verwend\w*|gebruik\w*|utilis\w*|us(?:an|aron|aba|aban)|utiliz\w*)\b(?:\s+[\w-]+){0,3}?"
+    r"\s+(?:ein|eine|een|un|une|una|an?)\s+(?P<h>mobile|desktops?|tablets?|phones?|smartphones?)\b"
 )
 SOURCE = re.compile(
     r"\b(?:from|via|through)\s+(?P<s>[a-z0-9][\w.-]*[a-z0-9])\b"
@@ -183,6 +205,9 @@ NOT_A_SOURCE = set(
         "at",
         "during",
         "for",
+        "visitors",
+        "users",
+        "people",
         "week",
         "the",
     ]
@@ -256,7 +281,7 @@ def device(text: str) -> str | None:
     match = DEVICE.search(text)
     if not match:
         return None
-    word = next(match.group(g) for g in "abcefg" if match.group(g)).rstrip("s")
+    word = next(match.group(g) for g in "abcefgh" if match.group(g)).rstrip("s")
     return {"phone": "mobile", "smartphone": "mobile", "iphone": "mobile", "ipad": "tablet"}.get(word, word)
 
 

@@ -12,8 +12,30 @@ import re
 
 from clearanalytics.chat import focus, places
 from clearanalytics.chat.periods import Period, default_period
+from clearanalytics.chat.tables import BREAKDOWNS
 from clearanalytics.chat.unclear import Unclear
 
+CROSSED_BY_CAMPAIGN = (
+    "pages",
+    "countries",
+    "cities",
+    "regions",
+    "devices",
+    "browsers",
+    "operating_systems",
+    "languages",
+)
+CROSSED_BY_SOURCE = (
+    "pages",
+    "browsers",
+    "operating_systems",
+    "devices",
+    "languages",
+    "hours",
+    "days",
+    "cities",
+    "regions",
+)
 PER_PAGE = re.compile(r"\b(?:per|by|for each|each) page\b")
 
 
@@ -27,7 +49,11 @@ def narrowing_unclear(what: str, facet: str, period: Period | None, split: str =
     """A narrowing the tools have no filter for ("browsers on mobile"): the two halves it can answer apart."""
     topic = facet.replace("_", " ")
     reason = f"the tools cannot narrow {topic} down to {what} yet."
-    return Unclear("filter", what, suggest(period, (split, topic)), reason)
+    return Unclear("filter", what, suggest(period, (split, ASKED_AS.get(facet, topic))), reason)
+
+
+# A facet's name that is no question by itself ("days"): the question that asks for it.
+ASKED_AS = {"days": "visitors per day", "hours": "visitors by hour", "avg_duration": "average visit duration"}
 
 
 def narrow(
@@ -69,6 +95,11 @@ def narrow(
         name = metric_name.replace("_", " ")
         reason = f"The tools give no {name} per campaign."
         return Unclear("metric", f"{name} of a campaign", ("best campaigns last month",), reason)
+    if facet == "pages" and metric_name in ("revenue", "transactions", "avg_order_value"):  # "revenue per page"
+        reason = "Revenue is split by source and by product in the tools, not by page."
+        return Unclear(
+            "metric", "revenue per page", ("revenue by source last month", "top products last month"), reason
+        )
     if facet == "pages" and metric_name in ("bounce_rate", "conversion_rate") and PER_PAGE.search(plain):
         name = metric_name.replace("_", " ")
         reason = f"The tools give a {name} per site, not per page."
@@ -81,8 +112,13 @@ def narrow(
         return Unclear(
             "metric", "revenue by campaign", ("revenue by source last month", "best campaigns last month"), reason
         )
-    if campaign and re.search(r"\bpages\b", plain):  # "top pages for people who came via the brand campaign"
-        return narrowing_unclear(f"visitors of the {campaign} campaign", "pages", period, "campaigns")
+    crossing = next(
+        (rule.name for rule in BREAKDOWNS if rule.name in CROSSED_BY_CAMPAIGN and rule.pattern.search(plain)), None
+    )
+    if (
+        campaign and crossing
+    ):  # "top pages for people who came via the brand campaign", "countries for the brand campaign"
+        return narrowing_unclear(f"visitors of the {campaign} campaign", crossing, period, "campaigns")
     if campaign:
         return "campaigns", "campaigns", {"pick": campaign}
     source = focus.source(plain, (domain,) if domain else ())
@@ -93,7 +129,9 @@ def narrow(
             return "ecommerce-products", "revenue_by_source", {"pick": source}
         if metric_name in (None, "visitors") and facet != "revenue_by_source":
             return "traffic-sources", "referrers", {"pick": source}
-    if source and facet in ("pages", "browsers", "operating_systems", "devices", "languages", "hours", "days"):
+    if source and facet in ("sources", "referrers") and metric_name == "pageviews":  # the lists count visitors
+        return narrowing_unclear(f"visitors from {source}", "pageviews", period)
+    if source and facet in (*CROSSED_BY_SOURCE, "countries"):
         return narrowing_unclear(f"visitors from {source}", facet, period)
     if tool == "custom-properties":
         name = focus.prop(plain)

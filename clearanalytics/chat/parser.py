@@ -82,7 +82,8 @@ ALL_SITES = re.compile(
 )
 LIST_SITES = re.compile(r"\b(?:which|list|show)\b|\bwhat (?:are )?(?:all )?(?:my |our )?(?:web)?(?:sites|domains)\b")
 SITE_PREFIX = re.compile(
-    r"\b(?:on|for|at|of|from)\s+(?:the\s+)?(?P<name>[a-z0-9][a-z0-9-]*)(?:\s+site)?\b"
+    r"\b(?:on|for|at|of|from)\s+(?:the\s+)?(?P<name>[a-z0-9][a-z0-9-]*)(?!\s+(?:posts?|articles?|entries|section)\b)"
+    r"(?:\s+site)?\b"
     r"|\b(?P<name2>[a-z0-9][a-z0-9-]*)\s+site\b"
 )
 
@@ -140,6 +141,8 @@ def find_domain(text: str, domains: list[str] | tuple[str, ...]) -> str | None:
                 return domain
         return candidate
     for match in SITE_PREFIX.finditer(text):
+        if re.search(r"\b(?:posts|articles|entries)\s+$", text[: match.start()]):
+            continue  # "articles on the blog": the blog's section of pages, not the blog site
         hits = [d for d in known if d.split(".")[0] == (match.group("name") or match.group("name2"))]
         if len(hits) == 1:
             return hits[0]

@@ -37,8 +37,34 @@ FIRST: tuple[tuple[str, str], ...] = (
     (r"\byday\b|\byest\b", "yesterday"),
     (r"\bpages? (?:got|were|was|get|have been) viewed\b|\bpages viewed\b", "pageviews"),
     (r"\bwie lange (?:blieben|bleiben|verweilen|verweilten)\b", "how long"),
+    (r"\bcuánto tiempo (?:pasa|pasan|pasó|pasaron|se queda|se quedan|permanece|permanecen)\b", "how long"),
+    (r"\bcombien de temps (?:passent|passe|restent|reste|ont passé|sont restés)\b", "how long"),
+    (r"\bhoe lang (?:blijven|bleven|blijft|bleef|zitten|zaten)\b", "how long"),
     (r"\ben tiempo real\b|\ben temps réel\b|\bin echtzeit\b|\bin realtime\b|\bop dit moment\b", "right now"),
     (r"\bplus de (\w+)(.*?) que\b", r"more \1\2 than"),
+    (r"\bmás (\w+)(.*?) que\b", r"more \1\2 than"),
+    (r"\b(?:über|unter) (?:dem|den|der) (?=(?:letzten|vorigen|vorherigen|vergangenen)\b)", "compared to "),
+    (r"\bmonth[- ]to[- ]date\b|\bmtd\b", "this month"),
+    (r"\bcw ?(\d{1,2})\b", r"week \1"),  # "cw 5": calendar week 5
+    (r"\bfrom the (?:start|beginning) of (\w+) (?:to|until|till|through) the end of (\w+)\b", r"from \1 to \2"),
+    (r"\b(?:the |this |past |last |previous )?fortnight\b", "last 14 days"),
+    (r"\b(?:verdiend|verdienden|verdient|gagné|gagnés|ganado|ganamos|verdient|verdienten)\b", "earned"),
+    (r"\bconv\.? rate\b|\bconv\.? rates\b", "conversion rate"),
+    (r"\bcombien de fois\b", "how many pageviews"),
+    (r"\b(?:le )?temps passé (?:sur|dans)\b", "time spent on"),
+    (r"\bcuántas vistas\b", "how many views"),
+    (r"\b(?:im |in the )?laufenden monat\b", "this month"),
+    (r"\b(?:in der |in the )?laufenden woche\b", "this week"),
+    (r"\b(?:im |in the )?laufenden jahr\b", "this year"),
+    (r"\bcustom props?\b", "custom property"),
+    (r"\bpor navegador(?:es)?\b", "by browser"),
+    (r"\b(uit|in|naar) de vs\b", r"\1 de verenigde staten"),  # the Dutch "VS" is the United States, not "versus"
+    (r"\b(?:auf allen seiten|sur toutes les pages|en todas las páginas|op alle pagina'?s)\b", "in total"),
+    (
+        r"^(?:can you |could you |please )?(?:limit|restrict|narrow|filter) (?:that|it|this|them|those)(?: down)? to\b",
+        "only",
+    ),
+    (r"^(?:quédate|quedémonos|déjame) (?:solo|sólo|solamente) (?:con )?(?:los |las )?(?:de )?", "only "),
     (r"\b(?:hoger|lager|meer|minder) (.*?)\bdan\b", r"more \1 than"),
     (r"\bmehr (\w+)(.*?) als\b", r"more \1\2 than"),
     (r"\bcontre\b|\btegenover\b", "versus"),
@@ -52,6 +78,15 @@ FIRST: tuple[tuple[str, str], ...] = (
         "on mobile",
     ),
     (r"\b(?:auf|sur|en|op)\s+(?:dem\s+|le\s+|el\s+|de\s+)?(?:desktop|ordinateur|escritorio|computer)\b", "on desktop"),
+    (
+        r"\b(?:vom|desde el|desde un|desde|depuis un|depuis l'|vanaf een|vanaf de|vanaf)\s*"
+        r"(?:desktop|ordinateur|escritorio|computer)\b",
+        "from desktop",
+    ),
+    (r"\b(?:vom|desde una|desde|depuis une|vanaf een|vanaf)\s+(?:tablet|tableta|tablette)\b", "from tablet"),
+    (r"\b(?:welche|welcher|jede|jeder) quellen?\b", "which source"),
+    (r"\bbrachten?\b", "brought"),
+    (r"\b\w+'s (?=[a-z0-9-]+\.[a-z]{2,}\b)", ""),  # "from twitter's t.co": the domain is the source
     (r"\b(?:nach|par|por|per) (?:quellen?|sources?|fuentes?|bronn?e?n?)\b", "by source"),
     (r"\b(?:the\s+)?(?:home ?page|front ?page|start ?page)\b", "page /"),
     (
@@ -63,7 +98,24 @@ FIRST: tuple[tuple[str, str], ...] = (
     (r"\b(?:am|den|der) tag davor\b|\bla veille\b|\bel día anterior\b|\bde dag ervoor\b", "the day before"),
     (r"^(?:und|et|y)\b", "and"),
     (r"\b(?:tag|jour|día|dia|dag) (?:für|après|a|voor|na) (?:tag|jour|día|dia|dag)\b", "day by day"),
-    (r"\b(?:woche|semaine|semana|week) (?:für|après|a|na) (?:woche|semaine|semana|week)\b", "week by week"),
+    (
+        r"\b(?:woche|semaine|semana|week) (?:für|après|par|a|por|na|voor) (?:woche|semaine|semana|week)\b",
+        "week by week",
+    ),
+    (r"\b(?:monat|mois|mes|maand) (?:für|après|par|a|por|na|voor) (?:monat|mois|mes|maand)\b", "month by month"),
+    (r"\b(?:aufgeteilt|aufgeschlüsselt|gegliedert) nach wochen\b|\buitgesplitst per week\b", "by week"),
+    (r"\b(?:aufgeteilt|aufgeschlüsselt|gegliedert) nach monaten\b|\buitgesplitst per maand\b", "by month"),
+    (r"\b(?:de |van |für |pour )?(?:cada día|elke dag|jeden tag|chaque jour)\b", "each day"),
+    (r"\bechtzeit-?|\btemps réel\b|\btiempo real\b", "realtime "),
+    (
+        r"\b(?:se sont |s'est |se son )?inscrits?\b|\b(?:se )?(?:ha|han|habían) registrado\b|\bse registr(?:ó|aron)\b",
+        "signed up",
+    ),
+    (
+        r"\b(?:hat |haben )?sich ((?:\w+ ){0,3})(?:angemeldet|registriert)\b"
+        r"|\b(?:hebben |heeft )?zich ((?:\w+ ){0,3})(?:aangemeld|ingeschreven|geregistreerd)\b",
+        r"signed up \1\2",
+    ),
     (
         r"\b(?:zu welcher|um welche|à quelle|a qué|op welk|op welke) (?:uhrzeit|stunde|heure|hora|uur|tijd)\b",
         "at what hour",

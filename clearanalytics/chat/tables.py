@@ -30,7 +30,7 @@ BREAKDOWNS = _rules(
         r"^(?!.*\b(?:link(?:ed|s|ing)?|sent|send|sends|referr\w*|brought)\b)"  # "which sites sent visitors": referrers
         r"(?:.*\b(?:which|what|list|show)\b.*\b(?:sites|websites|domains)\b|.*\bmy (?:web)?sites\b"
         r"|.*\bhow many (?:web)?sites\b|.*\b(?:every|all) (?:web)?sites?\b.*\baccount\b|.*\btracked (?:domains|sites)\b"
-        r"|.*\bmy domains\b|.*\bin my account\b)",
+        r"|.*\bmy domains\b|.*\bin my account\b|(?:list |show )?(?:my |all )?(?:web)?sites(?: pls| please)?$)",
     ),
     (
         "funnel",
@@ -60,6 +60,7 @@ BREAKDOWNS = _rules(
         r"\bpeak (?:hour|time)s?\b|\b(?:busiest|best|worst|quietest|slowest|deadest) (?:hour|time)s?\b"
         r"|\btime of (?:the )?day\b|\bwhat time\b|\bwhich hours?\b"
         r"|\bhour of (?:the )?day\b|\bhourly\b|\b(?:by|per|each) hour\b|\bwhen do\b|\bwhat hour\b"
+        r"|\bleast (?:busy|active|visited) (?:hour|time)s?\b"
         r"|\bmost active (?:hour|time)s?\b|\b(?:traffic|visitors|visits) peak(?:ed|s)?\b|\bduring the day\b"
         r"|\bwhen is (?:traffic|it) (?:highest|lowest|busiest|quietest)\b",
     ),
@@ -67,7 +68,8 @@ BREAKDOWNS = _rules(
         "days",
         "daily-breakdown",
         r"\b(?:worst|quietest|slowest|weakest|strongest|biggest|best|busiest) days?\b|\bper day\b|\bdaily\b"
-        r"|\beach day\b|\bby day\b|\bday[- ]by[- ]day\b|\btrend|\bover time\b|\bleast busy days?\b"
+        r"|\beach day\b|\bevery day\b|\bper-day\b|\bby day\b|\bday[- ]by[- ]day\b|\btrend|\bover time\b"
+        r"|\bleast busy days?\b"
         r"|\bwhich day\b|\bwhat day\b|\brecord day\b|\bbest day\b|\bgraph\b|\bchart\b|\btimeline\b"
         r"|\btop days?\b|\bmost active days?\b"
         r"|\bleast (?:visited|active) days?\b|\bday with the (?:lowest|highest|most|fewest|least)\b",
@@ -104,7 +106,7 @@ BREAKDOWNS = _rules(
         r"\bwhere\b.*\bcome from\b|\breferr|\bsources?\b|\bchannels?\b|\bsearch engines?\b|\bgoogle\b|\bsocial\b"
         r"|\bwho links\b|\bhow do (?:people|visitors|users) find\b|\bfind (?:me|us)\b|\bbacklinks?\b",
     ),
-    ("goals", "goals", r"\bgoals?\b|\bconversions\b|\bsign.?ups?\b|\bconverted\b"),
+    ("goals", "goals", r"\bgoals?\b|\bconversions\b|\bsign.?ups?\b|\bsign(?:ed|ing) up\b|\bconverted\b"),
     (
         "pages",
         "top-pages",
@@ -125,7 +127,7 @@ METRICS = _rules(
     (
         "conversion_rate",
         "ecommerce-overview",
-        r"\bconversion rate\b|\bconvert(?:s|ing)?\b|\bpercentage of visitors (?:buy|who buy)"
+        r"\bconversion rate\b|(?<!goals )(?<!goal )\bconvert(?:s|ing)?\b|\bpercentage of visitors (?:buy|who buy)"
         r"|\b(?:what|which) (?:%|percent|percentage|share|part) of (?:visitors|people|users) (?:bought|buy"
         r"|purchased|ordered)",
     ),
@@ -133,7 +135,7 @@ METRICS = _rules(
         "revenue",
         "ecommerce-overview",
         r"\brevenue\b|\bsales\b|\bturnover\b|\bearn|\bmoney\b|\bincome\b|\bsold for\b|\bhow much did (?:we|i) sell\b"
-        r"|\bma[dk]e (?:us|me)\b",
+        r"|\bma[dk]e (?:us|me)\b|\bhow much (?:did|does|has) [\w.-]+ (?:bring|brought|make|made) in\b",
     ),
     ("transactions", "ecommerce-overview", r"\borders?\b|\btransactions?\b|\bpurchases?\b|\bbought\b"),
     ("goal_completions", "goals", r"\bgoal completions?\b|\bcompletions?\b|\bconversions\b"),

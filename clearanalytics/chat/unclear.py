@@ -86,7 +86,7 @@ PERIODISH = re.compile(
     r"|\bende\b|\banfang\b|\bmitte\b|\bmorgen\b|\bübermorgen\b|\bwochenende\b|\bfeiertage?n?\b|\bferien\b"
     r"|\bfin\b|\bdébut\b|\bdemain\b|\bweek-end\b|\bvacances\b|\bfinales\b|\bprincipios\b|\bmediados\b"
     r"|\bmañana\b|\bfin de semana\b|\bvacaciones\b|\beind\b|\bbegin\b|\bmidden\b|\bmorgen\b|\bweekend\b"
-    r"|\bvakantie\b|\bfeestdag(?:en)?\b|\bnext\b|\bcoming\b|\bupcoming\b"
+    r"|\bvakantie\b|\bfeestdag(?:en)?\b|\bnext\b|\bcoming (?:week|month|year|days|weekend)\b|\bupcoming\b"
     r")(?![\w-])"
 )
 # Topics no tool has: answered as not understood, never as something else (locations have a tool: places.py).
@@ -95,7 +95,8 @@ TOPICS = re.compile(
     r"|\bhousehold income\b|\bincome (?:level|bracket|group)s?\b|\baltersverteilung\b|\balter\b|\bâge\b|\bedad(?:es)?\b"
     r"|\bleeftijd\b|\bgeschlecht\b|\bsexe\b|\bgénero\b|\bgeslacht\b|\beinkommen\b|\bmale\b|\bfemale\b|\bmen\b"
     r"|\bwomen\b|\bhoe oud\b|\bwie alt\b|\bquel âge\b|\bqué edad\b|\beducation\b|\bmarital\b|\bhotter\b|\bcolder\b"
-    r"|\btemperature\b"
+    r"|\btemperature\b|\b(?:page )?load (?:speed|times?)\b|\bpage ?speed\b|\bcore web vitals\b|\bclick[- ]?through\b"
+    r"|\bctr\b|\bad spend\b|\bcost per click\b|\bcpc\b|\bimpressions\b(?<!page impressions)"
 )
 # The weather, asked beside a figure ("did the weather affect traffic"): no tool has it. Alone it is small talk.
 WEATHER = re.compile(r"\bweather\b|\bwetter\b|\bmétéo\b|\bclima\b|\bweer\b|\brain(?:y|ed)?\b|\bsnow(?:ed)?\b")

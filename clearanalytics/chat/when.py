@@ -22,7 +22,8 @@ COMPARISON = re.compile(
     r"|\bgo(?:ne)? (?:up|down)\b|\bwent (?:up|down)\b|\bgrew\b|\brise\b|\brose\b|\bfell\b"
     r"|\bdrop(?:ped)?\b(?! by| in| out| off)"
     r"|\bdecline[ds]?\b|\b(?:is|are|was|were) (?:\w+ ){1,3}(?:up|down)\b|\bimprove[ds]?\b|\bworsen(?:ed)?\b"
-    r"|\bmore \w+ than\b|\bfewer \w+ than\b|\bmeer \w+ dan\b"
+    r"|\bmore \w+ than\b|\bfewer \w+ than\b|\bmeer \w+ dan\b|\bahead of\b|\bbehind\b"
+    r"|\b(?:above|below)\b(?!\s+(?:the\s+)?/)"
 )
 
 
@@ -52,6 +53,9 @@ def read_periods(text: str, domain: str | None, today: date) -> tuple[Period | N
                 compare_period, compare_span = parse_period(masked[span[1] :], today)
                 if compare_span:
                     compare_span = (compare_span[0] + span[1], compare_span[1] + span[1])
+                else:  # "better than last year? visitors ytd": the other period came first
+                    blanked = masked[: span[0]] + " " * (span[1] - span[0]) + masked[span[1] :]
+                    compare_period, compare_span = parse_period(blanked, today)
         elif comparison:
             comparison = BARE_MONTH.sub(r"\1in \2", comparison)  # "compared to December": that month
             compare_period, compare_span = parse_period(comparison, today)
