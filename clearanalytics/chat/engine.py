@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from clearanalytics.chat import answers, replies
-from clearanalytics.chat.parser import Intent, parse_question
+from clearanalytics.chat import answers, guards, replies
+from clearanalytics.chat.parser import Intent, clean_question, parse_question
 from clearanalytics.chat.tools import ToolResult, ToolRunner, result_text
 from clearanalytics.chat.unclear import Unclear
 
@@ -151,6 +151,8 @@ class BuiltinEngine:
         own_today = ctx.site_todays.get(intent.domain) if isinstance(intent, Intent) and intent.domain else None
         if own_today and own_today != ctx.today:  # "yesterday on shop.example" is that site's yesterday
             intent = parse_question(question, today=own_today, **known)
+        if isinstance(intent, Intent):  # a device, source or period the question names must be in the reading
+            intent = guards.left_out(clean_question(question), intent, own_today or ctx.today) or intent
         return intent
 
     @staticmethod

@@ -38,7 +38,7 @@ def to_english(text: str) -> str:
     text = re.sub(r"\bbetween (\S+(?: \S+){0,3}?) (?:und|et|y|en) ", r"between \1 and ", text)
     text = _NAME.sub(lambda m: NAMES[m.group(1)], text)
     # "jeudi dernier", "el jueves pasado" -> "thursday last": the English order, "last thursday"
-    text = re.sub(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday) last\b", r"last \1", text)
+    text = re.sub(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday) last\b(?! week)", r"last \1", text)
     text = re.sub(rf"(\d)\.?\s+(?:de|van|du|des)\s+({_MONTH_NAMES})\b", r"\1 \2", text)  # "18 de enero"
     text = _OF_MONTH.sub(r"in \1", text)
     text = re.sub(rf"\b({_MONTH_NAMES})\s+(?:de|del|van|von)\s+(\d{{4}})\b", r"\1 \2", text)  # "diciembre de 2025"

@@ -116,7 +116,7 @@ def _first(rules: tuple[Rule, ...], text: str) -> Rule | None:
     return None
 
 
-def _clean(question: str) -> str:
+def clean_question(question: str) -> str:
     """Lower case, the four other languages in English (lexicon.py), typos mended, punctuation out."""
     text = question.lower().replace("’", "'")
     text = re.sub(r"[?!;:¿¡]|,(?!\s*\d{4})", " ", text)
@@ -175,7 +175,7 @@ def parse_question(
     `default_domain` is the site whose page the chat was opened on: a question that names
     no site is about that one (the numbers then match the page), unless it says "all sites".
     """
-    text = _clean(question)
+    text = clean_question(question)
     if not text:
         return None
     if previous is not None and FOLLOW_UP.search(text):  # "and the previous week?": the one before the last answer's

@@ -70,6 +70,7 @@ def read_periods(text: str, domain: str | None, today: date) -> tuple[Period | N
         return Unclear("period", exc.fragment, with_period(text, exc.fragment, SOON), "It is not a date I can use.")
     leftover = leftover_period(masked, [span, compare_span])
     if leftover:
+        leftover = _with_read_words(masked, leftover, span)
         return Unclear("period", leftover, with_period(text, leftover, SOON))
     if comparison and period is not None and SAME_DAY_LAST_WEEK.search(comparison):
         start, end = period.bounds(today)  # "yesterday compared with the same day last week"
@@ -83,6 +84,14 @@ def read_periods(text: str, domain: str | None, today: date) -> tuple[Period | N
             fragment = read.words or read.label
             return Unclear("period", fragment, with_period(text, fragment, SOON), "It is in the future.")
     return period, compare_period, period is not None
+
+
+def _with_read_words(text: str, leftover: str, span: tuple[int, int] | None) -> str:
+    """ "next Tuesday": the unread word with the period words right after it, so an offer replaces them all."""
+    at = text.find(leftover)
+    if leftover in ("next", "upcoming") and span and at >= 0 and not text[at + len(leftover) : span[0]].strip():
+        return text[at : span[1]]
+    return leftover
 
 
 SAME_LENGTH_BEFORE = re.compile(r"\bthe (?:previous|prior|preceding) (?:\d+|\w+) (?:days|weeks|months)\b")

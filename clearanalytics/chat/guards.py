@@ -1,0 +1,108 @@
+"""Names a question holds that its reading leaves out: said as not understood, never answered without them.
+
+The tables read "visitors on mobile last week" with its device. A phrasing they do not know ("wie viele
+nutzten ein Tablet", "the desktop crowd") can leave the device behind, and the answer would then be about
+every visitor: a silent substitution. So once a question is read, each device, each well-known source and
+each second period it names must be in the reading (as its row, its list or its compared period). One
+that is not makes the question an Unclear naming it, with readings the chat does answer.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from clearanalytics.chat.dates import parse_period
+from clearanalytics.chat.narrowing import suggest
+from clearanalytics.chat.parser import Intent
+from clearanalytics.chat.periods import Period
+from clearanalytics.chat.unclear import Unclear
+
+DEVICE_WORD = re.compile(r"\b(mobile|desktops?|tablets?|phones?|smartphones?|iphones?|ipads?)\b")
+DEVICE_OF = {"phone": "mobile", "smartphone": "mobile", "iphone": "mobile", "ipad": "tablet"}
+SOURCE_NAME = re.compile(
+    r"\b(google|bing|duckduckgo|yahoo|ecosia|baidu|yandex|facebook|twitter|linkedin|reddit|instagram|youtube"
+    r"|pinterest|t\.co)\b(?!\s+(?:ads|analytics|search console))"
+)
+SOURCE_FACETS = ("sources", "referrers", "revenue_by_source")
+NOT_NARROWED = ("list-sites", "realtime")
+# A figure asked for in words the tables may not have read: (its words, the metrics and lists that answer it, the
+# question to offer). "cuánto tiempo pasa la gente en /signup" must not be answered with /signup's visitors.
+FIGURES = (
+    (
+        re.compile(
+            r"\b(?:how long|how much time|tiempo|temps|zeit|tijd|dauer|durée|duración|duur|stay|stayed|stays"
+            r"|spend|spent|lang|lange|long)\b"
+        ),
+        ("avg_duration", "hours"),
+        "average visit duration",
+    ),
+    (re.compile(r"\b(?:bounce\w*|rebond\w*|rebote\w*|absprung\w*|weggeklikt)"), ("bounce_rate",), "bounce rate"),
+    (
+        re.compile(r"\b(?:revenue|umsatz|chiffre d'affaires|ingresos|omzet|money|sales|earned|euros?|dollars?)\b"),
+        ("revenue", "transactions", "avg_order_value", "conversion_rate", "revenue_by_source", "products", "funnel"),
+        "revenue",
+    ),
+)
+
+
+def left_out(text: str, intent: Intent, today: date) -> Unclear | None:
+    """An Unclear for the first figure, device, source or second period of `text` (cleaned) the intent leaves out."""
+    if intent.tool in NOT_NARROWED:
+        return None
+    found = _figure(text, intent) or _device(text, intent) or _source(text, intent)
+    return found or _second_period(text, intent, today)
+
+
+def _figure(text: str, intent: Intent) -> Unclear | None:
+    for words, answered_by, offer in FIGURES:
+        named = words.search(text)
+        if named and intent.metric not in answered_by and intent.facet not in answered_by:
+            reason = f"It seems to ask for the {offer}, but I could not read the question around it."
+            return Unclear("metric", named.group(0), suggest(intent.period, (offer,)), reason)
+    return None
+
+
+def _device(text: str, intent: Intent) -> Unclear | None:
+    named = {DEVICE_OF.get(word.rstrip("s"), word.rstrip("s")) for word in DEVICE_WORD.findall(text)}
+    if len(named) != 1:  # none, or "mobile vs desktop": the device list itself
+        return None
+    device = named.pop()
+    if intent.pick == device or (intent.facet == "devices" and intent.pick is None and "share" in text):
+        return None
+    reason = f"I could not tell what {device} has to do with the rest of the question."
+    return Unclear("filter", device, suggest(intent.period, (f"{device} visitors", "visitors by device")), reason)
+
+
+def _source(text: str, intent: Intent) -> Unclear | None:
+    named = set(SOURCE_NAME.findall(text))
+    if len(named) != 1:
+        return None
+    source = named.pop()
+    if intent.pick == source or intent.facet in SOURCE_FACETS or intent.tool == "campaigns":
+        return None
+    reason = f"I could not tell what {source} has to do with the rest of the question."
+    offers = suggest(intent.period, (f"visitors from {source}", "top sources"))
+    return Unclear("filter", source, offers, reason)
+
+
+def _second_period(text: str, intent: Intent, today: date) -> Unclear | None:
+    """A second period named beside the one read ("is this week's revenue ahead of last week's"), not compared."""
+    if intent.compare is not None:
+        return None
+    first, span = parse_period(text, today)
+    if not span:
+        return None
+    blanked = text[: span[0]] + " " * (span[1] - span[0]) + text[span[1] :]
+    second, other = parse_period(blanked, today)
+    if not other or _nested(first, second, today):
+        return None  # "Tuesday of this week", "week 2 this year": one period said in two parts
+    fragment = text[other[0] : other[1]]
+    words = intent.metric.replace("_", " ") if intent.metric else "visitors"
+    offers = (f"{words} {first.label}", f"{words} {second.label}")
+    return Unclear("period", fragment, offers, "It names a second period, and I could not tell what it is for.")
+
+
+def _nested(first: Period, second: Period, today: date) -> bool:
+    (a, b), (c, d) = first.bounds(today), second.bounds(today)
+    return (a, b) == (c, d) or (c <= a and b <= d) or (a <= c and d <= b)
