@@ -13,6 +13,7 @@ import re
 from datetime import date
 
 from clearanalytics.chat.dates import parse_period
+from clearanalytics.chat.focus import PATH
 from clearanalytics.chat.narrowing import suggest
 from clearanalytics.chat.parser import Intent
 from clearanalytics.chat.periods import Period
@@ -37,6 +38,11 @@ FIGURES = (
         ("avg_duration", "hours"),
         "average visit duration",
     ),
+    (
+        re.compile(r"\bsign(?:ed|ing)? ?ups?\b|\bregist(?:ered|ration)|\binscri|\banmeld|\baangemeld|\baanmelding"),
+        ("goals", "goal_completions"),
+        "goals",
+    ),
     (re.compile(r"\b(?:bounce\w*|rebond\w*|rebote\w*|absprung\w*|weggeklikt)"), ("bounce_rate",), "bounce rate"),
     (
         re.compile(r"\b(?:revenue|umsatz|chiffre d'affaires|ingresos|omzet|money|sales|earned|euros?|dollars?)\b"),
@@ -50,6 +56,7 @@ def left_out(text: str, intent: Intent, today: date) -> Unclear | None:
     """An Unclear for the first figure, device, source or second period of `text` (cleaned) the intent leaves out."""
     if intent.tool in NOT_NARROWED:
         return None
+    text = PATH.sub(" ", text)  # a page's words are its name: "/signup" asks for no signups
     found = _figure(text, intent) or _device(text, intent) or _source(text, intent)
     return found or _second_period(text, intent, today)
 
