@@ -26,6 +26,9 @@ LEFT_OUT = [
     ("pageviews this week, and what about last week", ("analytics-overview", None), "period", "last week"),
     ("wie viel Zeit verbringen Besucher auf /pricing", ("top-pages", "/pricing"), "metric", "zeit"),
     ("how much time do folks put in on /pricing", ("top-pages", "/pricing"), "metric", "how much time"),
+    ("browsers of the newsletter readers last month", ("campaigns", None), "filter", "browsers"),
+    ("top pages per country last week", ("locations", None), "filter", "pages"),
+    ("countries of the people who bought products", ("ecommerce-products", None), "filter", "countries"),
 ]
 
 

@@ -17,6 +17,7 @@ from clearanalytics.chat.focus import PATH
 from clearanalytics.chat.narrowing import suggest
 from clearanalytics.chat.parser import Intent
 from clearanalytics.chat.periods import Period
+from clearanalytics.chat.tables import BREAKDOWNS
 from clearanalytics.chat.unclear import Unclear
 
 DEVICE_WORD = re.compile(r"\b(mobile|desktops?|tablets?|phones?|smartphones?|iphones?|ipads?)\b")
@@ -27,6 +28,14 @@ SOURCE_NAME = re.compile(
 )
 SOURCE_FACETS = ("sources", "referrers", "revenue_by_source")
 NOT_NARROWED = ("list-sites", "realtime")
+# Lists that are one list, or one tool's sides, for the second-list guard: naming both is asking for one.
+ONE_LIST = (
+    {"sources", "referrers", "revenue_by_source"},
+    {"funnel", "products"},
+    {"countries", "regions", "cities"},
+    {"devices", "browsers", "operating_systems"},
+)
+LIST_QUESTION = {"days": "visitors per day", "hours": "visitors by hour", "funnel": "checkout funnel"}
 # A figure asked for in words the tables may not have read: (its words, the metrics and lists that answer it, the
 # question to offer). "cuánto tiempo pasa la gente en /signup" must not be answered with /signup's visitors.
 FIGURES = (
@@ -57,7 +66,7 @@ def left_out(text: str, intent: Intent, today: date) -> Unclear | None:
     if intent.tool in NOT_NARROWED:
         return None
     text = PATH.sub(" ", text)  # a page's words are its name: "/signup" asks for no signups
-    found = _figure(text, intent) or _device(text, intent) or _source(text, intent)
+    found = _figure(text, intent) or _device(text, intent) or _source(text, intent) or _second_list(text, intent)
     return found or _second_period(text, intent, today)
 
 
@@ -91,6 +100,31 @@ def _source(text: str, intent: Intent) -> Unclear | None:
     reason = f"I could not tell what {source} has to do with the rest of the question."
     offers = suggest(intent.period, (f"visitors from {source}", "top sources"))
     return Unclear("filter", source, offers, reason)
+
+
+def _second_list(text: str, intent: Intent) -> Unclear | None:
+    """A second list named beside the one answered ("top countries for the brand campaign"): the tools cannot cross
+    two lists, so answering one of them would drop the other."""
+    named = {rule.name for rule in BREAKDOWNS if rule.pattern.search(text)} - {"sites"}
+    if intent.facet not in named:
+        return None
+    others = named - {intent.facet} - next((group for group in ONE_LIST if intent.facet in group), set())
+    if not others:
+        return None
+    other = sorted(others)[0]
+    reason = f"the tools cannot split {_words(intent.facet)} by {_words(other)} yet."
+    offers = suggest(
+        intent.period,
+        (
+            LIST_QUESTION.get(intent.facet, f"top {_words(intent.facet)}"),
+            LIST_QUESTION.get(other, f"top {_words(other)}"),
+        ),
+    )
+    return Unclear("filter", _words(other), offers, reason)
+
+
+def _words(facet: str) -> str:
+    return facet.replace("_", " ")
 
 
 def _second_period(text: str, intent: Intent, today: date) -> Unclear | None:
