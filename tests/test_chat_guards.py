@@ -22,7 +22,7 @@ CTX = ChatContext("acme", None, TODAY, DOMAINS, [], {})
 
 LEFT_OUT = [
     # (question, what the parser alone answers, part, fragment)
-    ("wie viele Besucher surften im Januar mit einem Tablet", ("device-and-browser", None), "filter", "tablet"),
+    ("wie viele Besucher hatten im Januar ein Tablet", ("device-and-browser", None), "filter", "tablet"),
     ("pageviews this week, and what about last week", ("analytics-overview", None), "period", "last week"),
     ("wie viel Zeit verbringen Besucher auf /pricing", ("top-pages", "/pricing"), "metric", "zeit"),
     ("how much time do folks put in on /pricing", ("top-pages", "/pricing"), "metric", "how much time"),

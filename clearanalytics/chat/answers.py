@@ -237,6 +237,8 @@ def list_answer(
     if rows is None:
         return "The tool returned no rows I can read.", None
     value_field = metric if metric in columns(spec) else spec.value
+    if value_field != spec.value and facet not in ("days", "hours", "funnel"):  # "top pages by visitors": ranked so
+        rows = sorted(rows, key=lambda row: -(row.get(value_field) or 0))
     if facet == "sites":
         if not rows:
             return "You have no sites yet.", None

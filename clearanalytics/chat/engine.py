@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from clearanalytics.chat import answers, guards, replies
@@ -144,6 +144,14 @@ class BuiltinEngine:
         yield out.done()
 
     def parse(self, question: str, ctx: ChatContext, previous: Intent | None = None) -> Intent | Unclear | None:
+        """The reading of a question; when it is not understood, only the offers the chat itself understands."""
+        read = self._read(question, ctx, previous)
+        if isinstance(read, Unclear) and read.suggestions:  # an offer is a button: it must be a question we answer
+            kept = tuple(s for s in read.suggestions if isinstance(self._read(s, ctx, previous), Intent))
+            read = replace(read, suggestions=kept)
+        return read
+
+    def _read(self, question: str, ctx: ChatContext, previous: Intent | None) -> Intent | Unclear | None:
         if not question:
             return None
         known = dict(tenant=ctx.tenant, domains=ctx.domains, previous=previous, default_domain=ctx.site)

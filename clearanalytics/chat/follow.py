@@ -13,10 +13,10 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from clearanalytics.chat import focus, places, unread
-from clearanalytics.chat.dates import parse_period
+from clearanalytics.chat.dates import fair_compare, parse_period
 from clearanalytics.chat.periods import Period
 from clearanalytics.chat.unclear import Unclear, with_period
-from clearanalytics.chat.when import SOON
+from clearanalytics.chat.when import SOON, THIS_UNIT
 
 if TYPE_CHECKING:
     from clearanalytics.chat.parser import Intent
@@ -43,8 +43,15 @@ def property_named(text: str) -> str | None:
     return None
 
 
-def compared(previous: Intent, today: date) -> Intent:
-    """The previous figure against the period before it ("how does that compare with the week before it?")."""
+def compared(previous: Intent, today: date, against: Period | None = None) -> Intent:
+    """The previous figure against the period before it ("how does that compare with the week before it?"), or
+    against the one named ("compare that with last month"), cut to as many days as the previous one has so far."""
+    this = THIS_UNIT.match(previous.period.words or "")
+    if against is None and this:  # this month so far: against last month's same days (docs/CHAT.md)
+        against = parse_period(f"last {this.group(1)}", today)[0]
+    if against is not None:
+        cut, partial = fair_compare(previous.period, against, True, today)
+        return replace(previous, compare=cut, compare_is_preceding=False, partial=partial)
     before = calendar_before(previous.period, today) or previous.period.previous(today)
     return replace(previous, compare=before, compare_is_preceding=before == previous.period.previous(today))
 

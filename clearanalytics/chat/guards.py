@@ -16,7 +16,7 @@ from clearanalytics.chat.dates import parse_period
 from clearanalytics.chat.focus import PATH
 from clearanalytics.chat.narrowing import suggest
 from clearanalytics.chat.parser import Intent
-from clearanalytics.chat.periods import Period
+from clearanalytics.chat.periods import NUMBER_WORDS, Period
 from clearanalytics.chat.tables import BREAKDOWNS
 from clearanalytics.chat.unclear import Unclear
 
@@ -28,6 +28,8 @@ SOURCE_NAME = re.compile(
 )
 SOURCE_FACETS = ("sources", "referrers", "revenue_by_source")
 NOT_NARROWED = ("list-sites", "realtime")
+# A number standing alone ("the 8 countries", "drei"): "one" is mostly a pronoun ("quick one", "that one").
+NUMBER = re.compile(rf"(?<![\w.\-/])(\d{{1,3}}|{'|'.join(w for w in NUMBER_WORDS if w != 'one')})(?![\w.\-/])")
 # Lists that are one list, or one tool's sides, for the second-list guard: naming both is asking for one.
 ONE_LIST = (
     {"sources", "referrers", "revenue_by_source"},
@@ -42,7 +44,7 @@ FIGURES = (
     (
         re.compile(
             r"\b(?:how long|how much time|tiempo|temps|zeit|tijd|dauer|durée|duración|duur|stay|stayed|stays"
-            r"|spend|spent|lang|lange|long)\b"
+            r"|spend(?! per order)|spent(?! per order)|lang|lange|long)\b"
         ),
         ("avg_duration", "hours"),
         "average visit duration",
@@ -67,7 +69,7 @@ def left_out(text: str, intent: Intent, today: date) -> Unclear | None:
         return None
     text = PATH.sub(" ", text)  # a page's words are its name: "/signup" asks for no signups
     found = _figure(text, intent) or _device(text, intent) or _source(text, intent) or _second_list(text, intent)
-    return found or _second_period(text, intent, today)
+    return found or _second_period(text, intent, today) or _number(text, intent, today)
 
 
 def _figure(text: str, intent: Intent) -> Unclear | None:
@@ -142,6 +144,29 @@ def _second_period(text: str, intent: Intent, today: date) -> Unclear | None:
     words = intent.metric.replace("_", " ") if intent.metric else "visitors"
     offers = (f"{words} {first.label}", f"{words} {second.label}")
     return Unclear("period", fragment, offers, "It names a second period, and I could not tell what it is for.")
+
+
+def _number(text: str, intent: Intent, today: date) -> Unclear | None:
+    """A number outside the periods read that is neither the rows asked for nor a period's length in days:
+    "the four countries with the most visitors", "in den letzten 24 Stunden" left unread."""
+    if intent.domain:
+        text = text.replace(intent.domain, " ")
+    for _ in range(3):  # the question's periods, and a compared one
+        _period, span = parse_period(text, today)
+        if not span:
+            break
+        text = text[: span[0]] + " " * (span[1] - span[0]) + text[span[1] :]
+    used = {intent.shown, intent.arguments.get("limit")}
+    for period in (intent.period, intent.compare):  # "the last 14 days vs the 14 days before"
+        if period is not None:
+            start, end = period.bounds(today)
+            used.add((end - start).days + 1)
+    for match in NUMBER.finditer(text):
+        number = match.group(1)
+        if (int(number) if number.isdigit() else NUMBER_WORDS[number]) not in used:
+            reason = "I could not tell what the number is for."
+            return Unclear("filter", number, (), reason)
+    return None
 
 
 def _nested(first: Period, second: Period, today: date) -> bool:

@@ -55,7 +55,8 @@ def to_english(text: str) -> str:
         rf"\b(\d{{1,2}})\s*[-–]\s*(\d{{1,2}})\s+({_MONTH_NAMES}|{short})\b", r"between \1 and \2 \3", text
     )  # "qué día de enero": in January (a date keeps "1 de enero" as it is)
     # "entre le 10 ..." -> "between on 10" -> "between 10"; only before a number, so "and on mobile" keeps its "on"
-    text = re.sub(r"\b(between|and|to|from|since)\s+on\s+(?=\d)", r"\1 ", text)
+    text = re.sub(r"\b(between|and|to|since)\s+on\s+(?=\d)", r"\1 ", text)
+    text = re.sub(r"(?<!come )(?<!came )\bfrom\s+on\s+(?=\d)", "from ", text)  # "where did it come from on 12 Jan"
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -67,6 +67,8 @@ def narrow(
 ):
     """(tool, facet, extra) for a question about one row or section; an Unclear when no list can answer it."""
     country = places.find_country(plain)
+    if country and focus.PATH.search(plain):  # "pageviews of /pricing from visitors in Japan"
+        return narrowing_unclear(f"visitors from {places.country_name(country[0])}", "pages", period)
     if country:
         return _country(country[0], tool, facet, metric_name, device, period)
     pages_asked = facet in ("pages", None) and metric_name in (None, "pageviews", "visitors")

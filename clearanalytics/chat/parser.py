@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from clearanalytics.chat import focus, follow, lexicon, places, unread
-from clearanalytics.chat.dates import WEEKDAYS, fair_compare
+from clearanalytics.chat.dates import WEEKDAYS, fair_compare, parse_period
 from clearanalytics.chat.narrowing import narrow, narrowing_unclear, suggest
 from clearanalytics.chat.periods import MONTHS, NUMBER_WORDS, Period, default_period
 from clearanalytics.chat.tables import BREAKDOWNS, METRICS, Rule
@@ -55,7 +55,7 @@ def referred(text: str, domain: str) -> bool:
     name = re.escape(domain)
     words = r"from|via|through|referred by|brought by|attributed to|sent by|came from|link|par|de|desde|van|von|uit|aus"
     before = rf"\b(?:{words})\s+{name}"
-    verbs = r"send|sent|bring|refer|drive|make|geschickt|gestuurd"
+    verbs = r"send|sent|bring|refer|drive|make|earn|earned|generate|geschickt|gestuurd"
     sent = rf"\b(?:did|does|do|has|hat|heeft|a)\s+{name}\b.{{0,40}}\b(?:{verbs})\b"
     spanish = rf"\b(?:mandó|envió|mandaron|trajo)\s+{name}"
     subject = rf"(?<![\w.]){name}\s+(?:traffic|visitors|visits|referrals)\b"  # "t.co traffic"
@@ -64,8 +64,10 @@ def referred(text: str, domain: str) -> bool:
 
 WHICH = re.compile(r"\b(?:which|what)\s+(?P<n>[a-z][\w-]{3,})\b")
 NOW_FIRST = re.compile(
-    r"^(?:and |ok |okay |so )?(?:right )?now,? (?=only|just|by|per|for|the|split|break|same|on|do|across|\w+ only)"
+    r"^(?:and |ok |okay |so )?(?:right )?now,? (?:please )?"
+    r"(?=only|just|by|per|for|the|split|break|same|on|do|across|\w+ only)"
 )
+SAME_FOR = re.compile(r"^(?:now |ok |okay |and )?(?:do |show )?(?:the )?same (?:thing )?(?:for|with)\b")
 ONLY = re.compile(r"^(?:and |but |now )?(?:only|just)\b")
 PREVIOUS_UNIT = re.compile(r"\bthe previous (day|week|month|year)\b")
 _COUNT = r"\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty"
@@ -73,6 +75,8 @@ LIMIT = re.compile(
     rf"\b(?:top|best|first|worst)\s+(?P<n>{_COUNT})\b"
     rf"|\b(?P<m>{_COUNT})\s+(?:most|best|top|biggest|main|largest|leading|principal|highest|busiest|popular)\b"
     rf"|\bwhich (?P<w>\d{{1,3}}|two|three|four|five|ten)\b"
+    rf"|\b(?:the|die|de|los|las|les) (?P<k>{_COUNT}) (?:\w+ ){{1,2}}?(?:with|mit|met|con|avec) (?:the )?"
+    r"(?:most|highest|biggest|largest|fewest|lowest)\b"
 )
 DOMAIN = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]\b")
 # "across all my sites", "on all sites", "every site", "all websites", "all my domains": the whole tenant
@@ -153,7 +157,7 @@ def _limit(text: str) -> int | None:
     match = LIMIT.search(text)
     if not match:
         return None
-    word = match.group("n") or match.group("m") or match.group("w")
+    word = match.group("n") or match.group("m") or match.group("w") or match.group("k")
     value = NUMBER_WORDS.get(word) or int(word)
     return value if 1 <= value <= 100 else None
 
@@ -183,9 +187,9 @@ def parse_question(
     if previous is not None:  # "now the referrers", "ok now only mobile": "now" starts the sentence, not realtime
         text = NOW_FIRST.sub("", text)
     domain = find_domain(text, domains)
-    if domain and domain not in domains and re.search(rf"\b(?:from|via|through)\s+{re.escape(domain)}\b", text):
-        domain = None  # "traffic from t.co": a referrer, not a site of yours
     near = lexicon.nearest(domain, list(domains), cutoff=0.8) if domain and domain not in domains else []
+    if domain and domain not in domains and re.search(rf"\b(?:from|via|through)\s+{re.escape(domain)}\b", text):
+        domain = None if not near else domain  # "traffic from t.co": a referrer, not a site of yours
     if near:  # "shpo.example": a slip of one of your sites, not another site (another is the tool's to refuse)
         return Unclear(
             "site", domain, tuple(text.replace(domain, site) for site in near), "It is not one of your sites."
@@ -279,6 +283,9 @@ def parse_question(
         overview = previous.tool in ("analytics-overview", "ecommerce-overview")
         if comparison is not None and not explicit_period and overview:
             return follow.compared(previous, today)  # "how does that compare with the week before?"
+        if comparison is not None and overview and compare_period is None and not parse_period(_main, today)[0]:
+            against = None if BEFORE.search(text) else period  # "compare that with last month": the named one
+            return follow.compared(previous, today, against)
         return follow.follow_up(previous, today, tenant, named, domain, moved_back, all_sites)
     if device_only and previous is not None:  # "only on mobile": the previous question, narrowed
         if (
@@ -298,8 +305,12 @@ def parse_question(
         all_sites = all_sites or (previous.all_sites and domain is None)
     if previous is not None and not explicit_period:  # in a conversation, "top pages" keeps the period asked about
         period, explicit_period = previous.period, True
-        if metric is None and FOLLOW_UP.search(text) and previous.metric in ("visitors", "pageviews"):
+        over_time = breakdown is not None and breakdown.name in ("days", "hours")  # "break that down per day"
+        asked_again = FOLLOW_UP.search(text) and (breakdown is None or focus.PATH.search(text))  # not a new list
+        if metric is None and (asked_again or over_time) and previous.metric in ("visitors", "pageviews"):
             metric = next(rule for rule in METRICS if rule.name == previous.metric)  # "what about the /docs page?"
+        if breakdown is None and SAME_FOR.search(text) and previous.facet in ("days", "hours"):
+            breakdown = _rule(previous.facet)  # "do the same for pageviews": the daily list again, of pageviews
         domain = domain or (None if all_sites else previous.domain)
     period = period or default_period()
     if domain is None and not all_sites:

@@ -5,12 +5,17 @@ forms whose order matters ("avant-hier" before "hier", "par semaine" before "sem
 
 from __future__ import annotations
 
+from clearanalytics.chat.phrase_forms import FORMS
+
 # (pattern, English); regular expressions over the lower-cased question, tried in order, before phrases.PHRASES'.
 FIRST: tuple[tuple[str, str], ...] = (
     (r"\b(?:zwei|deux|dos|twee)\b(?!-)", "2"),
     (r"\b(?:drei|trois|tres|drie)\b(?!-)", "3"),
     (r"\b(?:vier|quatre|cuatro)\b(?!-)", "4"),
     (r"\b(?:fünf|cinq|cinco|vijf)\b(?!-)", "5"),
+    (r"\b(?:sechs|seis|zes)\b(?!-)", "6"),
+    (r"\b(?:sieben|sept|siete|zeven)\b(?!-)", "7"),
+    (r"\b(?:acht|huit|ocho)\b(?!-)", "8"),
     (r"\b(?:zehn|dix|diez|tien)\b(?!-)", "10"),
     (r"\bwks?\b", "week"),
     (r"\bpvs?\b", "pageviews"),
@@ -46,6 +51,52 @@ FIRST: tuple[tuple[str, str], ...] = (
     (r"\b(?:über|unter) (?:dem|den|der) (?=(?:letzten|vorigen|vorherigen|vergangenen)\b)", "compared to "),
     (r"\bmonth[- ]to[- ]date\b|\bmtd\b", "this month"),
     (r"\bcw ?(\d{1,2})\b", r"week \1"),  # "cw 5": calendar week 5
+    *FORMS,  # phrase_forms.py: words and forms the blind batches H and I found
+    (r"\bbesuchern\b", "visitors"),
+    (r"\bden meisten\b", "the most"),
+    (r"\b(?:in der )?(\d{1,2})\. kalenderwoche\b", r"week \1"),
+    (r"\ben s(\d{1,2})\b", r"in week \1"),  # "pages vues en S3"
+    (r"\b(?:semana|semaine|woche|week) (?:número|numero|numéro|nummer|n°|no\.?|nr\.?)\s?(\d{1,2})\b", r"week \1"),
+    (r"\bweeknummer (\d{1,2})\b", r"week \1"),
+    (r"\b(?:au |el |en el |le )?t([1-4])\b", r"q\1"),  # trimestre: "T4 2025"
+    (r"\bdu (\d{1,2})(?:er)? au (\d{1,2})\b", r"from \1 to \2"),
+    (r"\bvan (\d{1,2}) (?:t/m|tot en met|tot) (\d{1,2})\b", r"from \1 to \2"),
+    (r"\bavg\.? order value\b", "average order value"),
+    (r"\btop-(\d{1,2})-", r"top \1 "),
+    (r"\bam schwächsten\b", "weakest"),
+    (r"\b(?:c'était|c'est|était) (?:le|la) plus calme\b", "was quietest"),
+    (r"\bje woche\b", "per week"),
+    (r"\bje monat\b", "per month"),
+    (r"\bje tag\b", "per day"),
+    (r"\bnach monaten\b", "by month"),
+    (r"\bnach wochen\b", "by week"),
+    (r"\bnach tagen\b", "by day"),
+    (
+        r"\b(?:unterhalb von|unterhalb|unter|dentro de|en la sección|sous|dans la rubrique|la rubrique|onder)"
+        r"\s+(?=/)",
+        "under ",
+    ),
+    (r"\bcombien de ca\b", "how much revenue"),
+    (r"^ca\b|\b(?:le|du|de) ca\b", "revenue"),
+    (r"\b(?:ont|avaient) rapporté\b", "brought"),
+    (r"\bd'où vient (?:notre |le |mon )?(chiffre d'affaires|ca)\b", r"where does \1 come from"),
+    (r"\bjour record\b|\bdía récord\b|\brekorddag\b|\brekordtag\b", "record day"),
+    (r"\b(?:jour|día|dag|tag) (?:avec|con|met|mit) (?:le |la |de |dem |den )?", "day with "),
+    (r"\bl'ensemble de (?:mes|nos) sites\b|\btous mes sites\b", "all my sites"),
+    (r"\bmeilleures ventes\b", "best-selling products"),
+    (r"\b(?:por artículo|par article|per artikel|pro artikel)\b", "by product"),
+    (r"\bconvertis?\b", "converted"),
+    (r"\bau jour le jour\b", "day by day"),
+    (
+        r"\b(?:respecto|con respecto|en comparación con|comparado con) (?:al|a la|con el|con la|el|la) "
+        r"(?:anterior|previo|previa)\b",
+        "compared to the one before",
+    ),
+    (r"\bde dónde (?:vinieron|vino|llegaron)\b", "sources"),
+    (r"\benviaron\b|\benvió\b|\bmandaron\b", "sent"),
+    (r"\b(?:uitgesplitst |opgesplitst )?(?:naar|per) (?:verkeers)?bron(?:nen)?\b", "by source"),
+    (r"\b(?:uitgesplitst |opgesplitst )?(?:naar|per) eigenschap\b", "by property"),
+    (r"\bcompáralo con\b|\bvergelijk (?:dat|het) met\b|\bcompare avec\b", "compare that with"),
     (r"\bfrom the (?:start|beginning) of (\w+) (?:to|until|till|through) the end of (\w+)\b", r"from \1 to \2"),
     (r"\b(?:the |this |past |last |previous )?fortnight\b", "last 14 days"),
     (r"\b(?:verdiend|verdienden|verdient|gagné|gagnés|ganado|ganamos|verdient|verdienten)\b", "earned"),
@@ -108,7 +159,8 @@ FIRST: tuple[tuple[str, str], ...] = (
     (r"\b(?:de |van |für |pour )?(?:cada día|elke dag|jeden tag|chaque jour)\b", "each day"),
     (r"\bechtzeit-?|\btemps réel\b|\btiempo real\b", "realtime "),
     (
-        r"\b(?:se sont |s'est |se son )?inscrits?\b|\b(?:se )?(?:ha|han|habían) registrado\b|\bse registr(?:ó|aron)\b",
+        r"\b(?:se sont |s'est |se son )?inscrits?\b|\b(?:se )?(?:ha|han|habían) registrado\b"
+        r"|\bse registr(?:ó|aron)\b(?! más| menos| \d)",
         "signed up",
     ),
     (

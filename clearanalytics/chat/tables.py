@@ -30,7 +30,9 @@ BREAKDOWNS = _rules(
         r"^(?!.*\b(?:link(?:ed|s|ing)?|sent|send|sends|referr\w*|brought)\b)"  # "which sites sent visitors": referrers
         r"(?:.*\b(?:which|what|list|show)\b.*\b(?:sites|websites|domains)\b|.*\bmy (?:web)?sites\b"
         r"|.*\bhow many (?:web)?sites\b|.*\b(?:every|all) (?:web)?sites?\b.*\baccount\b|.*\btracked (?:domains|sites)\b"
-        r"|.*\bmy domains\b|.*\bin my account\b|(?:list |show )?(?:my |all )?(?:web)?sites(?: pls| please)?$)",
+        r"|.*\bhow many domains\b|.*\bdomains i can\b|.*\bmore than one site\b|.*\bmeiner websites\b"
+        r"|.*\bcombien de sites\b|.*\bmis webs\b|.*\bmy domains\b|.*\bin my account\b"
+        r"|(?:list |show )?(?:my |all )?(?:web)?sites(?: pls| please)?$)",
     ),
     (
         "funnel",
@@ -40,8 +42,10 @@ BREAKDOWNS = _rules(
     (
         "revenue_by_source",
         "ecommerce-products",
+        r"\b(?:earn\w*|revenue|money)\b.*\beach source\b|"
         r"\b(?:revenue|sales|money|orders)\b.*\b(?:by|per|from|each)\b.*\b(?:sources?|channels?|referrers?)\b"
         r"|\b(?:revenue|sales|money|orders)\b.*\bcomes? from\b"
+        r"|\bwhere does (?:our |my |the )?(?:revenue|money|sales) come from\b"
         r"|\bfrom which (?:sources?|channels?|referrers?)\b.*\b(?:revenue|money|sales)\b"
         r"|\b(?:sources?|channels?|referrers?)\b.*\b(?:brought|bringing|made|generated|drove|earned)\b"
         r".*\b(?:revenue|sales|money|orders)\b"
@@ -72,7 +76,7 @@ BREAKDOWNS = _rules(
         r"|\bleast busy days?\b"
         r"|\bwhich day\b|\bwhat day\b|\brecord day\b|\bbest day\b|\bgraph\b|\bchart\b|\btimeline\b"
         r"|\btop days?\b|\bmost active days?\b"
-        r"|\bleast (?:visited|active) days?\b|\bday with the (?:lowest|highest|most|fewest|least)\b",
+        r"|\bleast (?:visited|active) days?\b|\bday with (?:the )+(?:lowest|highest|most|fewest|least)\b",
     ),
     ("campaigns", "campaigns", r"\bcampaigns?\b|\butm\b|\bnewsletters?\b"),
     ("cities", "locations", r"\bcit(?:y|ies)\b|\btowns?\b"),
@@ -80,7 +84,7 @@ BREAKDOWNS = _rules(
     (
         "countries",
         "locations",
-        r"\bcountr(?:y|ies)\b|\blocations?\b|\bgeograph|\bmap\b|\bnationalit"
+        r"\bcountr(?:y|ies)\b|\blocations?\b|\bgeograph|\bmap\b|\bnationalit|\bwhere in the world\b"
         r"|\bwhere (?:are|is|were) (?:my |our |the )?(?:visitors|users|people) (?:located|based|from)\b"
         r"|\bwhere do (?:my |our |the )?(?:visitors|users|people) live\b",
     ),
@@ -91,22 +95,23 @@ BREAKDOWNS = _rules(
         "device-and-browser",
         r"\boperating systems?\b|\bos\b|\bwindows\b|\bmacos\b|\blinux\b|\bandroid\b|\bios\b",
     ),
-    ("languages", "languages", r"\blanguages?\b|\bspeak\b|\blocales?\b"),
-    ("properties", "custom-properties", r"\bpropert(?:y|ies)\b"),
+    ("languages", "languages", r"\blanguages?\b|(?<!as we )\bspeak\b|\blocales?\b"),
+    ("properties", "custom-properties", r"\bpropert(?:y|ies)\b|\b(?:which|what) [\w-]+ values\b"),
     (
         "referrers",
         "traffic-sources",
-        r"\breferr(?:er|ers|ing (?:sites?|domains?))\b|\bwho links\b|\bbacklinks?\b"
+        r"\breferr(?:er|ers|ing (?:(?:web)?sites?|domains?))\b|\bwho links\b|\bbacklinks?\b"
         r"|\b(?:sites?|domains?)\b.*\b(?:sent|send|sends|referred|brought)\b"
         r"|\b(?:sites?|who|which sites) (?:linked|link|links|linking) to (?:us|me|my site)\b|\blinking to (?:us|me)\b",
     ),
     (
         "sources",
         "traffic-sources",
-        r"\bwhere\b.*\bcome from\b|\breferr|\bsources?\b|\bchannels?\b|\bsearch engines?\b|\bgoogle\b|\bsocial\b"
+        r"\bwhere\b.*\bcome from\b|\bwhere\b.*\b(?:get|got|gets|getting)\b.*\btraffic from\b"
+        r"|\breferr|\bsources?\b|\bchannels?\b|\bsearch engines?\b|\bgoogle\b|\bsocial\b"
         r"|\bwho links\b|\bhow do (?:people|visitors|users) find\b|\bfind (?:me|us)\b|\bbacklinks?\b",
     ),
-    ("goals", "goals", r"\bgoals?\b|\bconversions\b|\bsign.?ups?\b|\bsign(?:ed|ing) up\b|\bconverted\b"),
+    ("goals", "goals", r"\bgoals?\b|\bcta\b|\bconversions\b|\bsign.?ups?\b|\bsign(?:ed|ing) up\b|\bconverted\b"),
     (
         "pages",
         "top-pages",
@@ -123,7 +128,12 @@ METRICS = _rules(
         r"\b(?:visit|session|average|avg)\s+(?:duration|length|time)\b|\btime on (?:the )?site\b|\bhow long\b"
         r"|\bduration\b|\bengag|\btime spent\b|\btime\b.*\bspen[dt]\b|\bspen[dt]\b.*\btime\b",
     ),
-    ("avg_order_value", "ecommerce-overview", r"\baverage order value\b|\baov\b|\bbasket size\b|\baverage order\b"),
+    (
+        "avg_order_value",
+        "ecommerce-overview",
+        r"\baverage order value\b|\baov\b|\bbasket size\b|\baverage order\b|\bspen[dt] per order\b"
+        r"|\baverage basket\b|\bbasket (?:value|worth)\b",
+    ),
     (
         "conversion_rate",
         "ecommerce-overview",

@@ -67,7 +67,7 @@ NAMED_DAYS = re.compile(
     r"|\btoussaint\b|\bmardi gras\b|\bnochebuena\b|\baño nuevo\b|\breyes\b|\bsan valent[ií]n\b|\bcarnaval\b"
     r"|\boster\w+\b|\bnieuwjaar(?:sdag)?\b|\bkerstavond\b|\b(?:eerste|tweede) kerstdag\b|\bkoningsdag\b"
     r"|\bbevrijdingsdag\b"
-    r"|\bsinterklaas\b|\bvalentijn(?:sdag)?\b|\bpinksteren\b|\bhemelvaart(?:sdag)?\b|\bramadan\b|\bhanukkah\b"
+    r"|\bferia\b|\bfestival\b|\bfiesta\b|\bkermis\b|\bsinterklaas\b|\bvalentijn(?:sdag)?\b|\bpinksteren\b|\bhemelvaart(?:sdag)?\b|\bramadan\b|\bhanukkah\b"
 )
 # Words that name a time: if one is left after the period rules ran, the period was not understood.
 PERIODISH = re.compile(
@@ -96,6 +96,7 @@ TOPICS = re.compile(
     r"|\bleeftijd\b|\bgeschlecht\b|\bsexe\b|\bgénero\b|\bgeslacht\b|\beinkommen\b|\bmale\b|\bfemale\b|\bmen\b"
     r"|\bwomen\b|\bhoe oud\b|\bwie alt\b|\bquel âge\b|\bqué edad\b|\beducation\b|\bmarital\b|\bhotter\b|\bcolder\b"
     r"|\btemperature\b|\b(?:page )?load (?:speed|times?)\b|\bpage ?speed\b|\bcore web vitals\b|\bclick[- ]?through\b"
+    r"|\boutbound (?:links?|clicks?)\b|\bexternal links?\b|\bisps?\b|\binternet (?:service )?providers?\b"
     r"|\bctr\b|\bad spend\b|\bcost per click\b|\bcpc\b|\bimpressions\b(?<!page impressions)"
 )
 # The weather, asked beside a figure ("did the weather affect traffic"): no tool has it. Alone it is small talk.
