@@ -61,9 +61,9 @@ def test_tuned_question(block, case):
         assert verdict == RIGHT, why
 
 
-# Held-out batch H's first and only scoring (docs/CHAT.md): 997 of 1101 right (90.6%), 52 honest misses and
-# 52 wrong readings. Nothing was tuned against it afterwards; these bounds only let the figures improve.
-HELD_OUT_WRONG_AT_FIRST_RUN = 52
+# Held-out batch J's first and only scoring (docs/CHAT.md): 1857 of 2040 right (91.0%), 135 honest misses and
+# 48 wrong readings. Nothing was tuned against it afterwards; these bounds only let the figures improve.
+HELD_OUT_WRONG_AT_FIRST_RUN = 48
 
 
 def test_held_out_accuracy_and_silent_substitutions():
@@ -74,12 +74,13 @@ def test_held_out_accuracy_and_silent_substitutions():
 
 
 def test_every_offered_reading_is_itself_understood():
-    """A button the chat offers must be a question it answers, not another "I could not read"."""
+    """A button the chat offers must be a question it answers, not another "I could not read"; clicked, it is asked
+    in the same conversation, so it is read after the same history."""
     offered = 0
     for block, case in BLOCKS:
         intent = read(block, case)
         for suggestion in getattr(intent, "suggestions", ()):
-            again = read(block, {"q": suggestion})
+            again = read(block, {"q": suggestion, "history": case.get("history", [])})
             assert again is not None and not hasattr(again, "part"), (case["q"], suggestion, again)
             offered += 1
     assert offered >= 20
