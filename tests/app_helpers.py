@@ -45,3 +45,8 @@ def close_app(app: Flask) -> None:
     if service is not None:
         service.close()
     app.extensions["clearanalytics.db"].close()
+
+
+def tampered(secret: str) -> str:
+    """The secret with its last character changed: "x" unless it already ends in "x" (then it would be itself)."""
+    return secret[:-1] + ("y" if secret.endswith("x") else "x")

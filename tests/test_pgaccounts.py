@@ -23,6 +23,7 @@ from clearanalytics.pgaccounts import AccountsConfigError, PgDatabase, parse_acc
 from clearanalytics.pgaccounts.schema import LEDGER, PG_MIGRATIONS
 from clearanalytics.storage import ACCOUNT_TABLES
 from clearanalytics.web_auth import verify_token
+from tests.app_helpers import tampered
 from tests.conftest import PASSWORD, run_cli_subprocess
 
 # --- the URL: checked before anything connects, one line, never the password ------------------------------
@@ -243,7 +244,7 @@ def test_an_api_token_is_created_hashed_verified_and_revoked_on_postgresql(pgdb)
         ]  # fmt: skip
         assert verify_token(cur, plaintext) == token
         assert verify_token(cur, plaintext).abilities == ("stats:read", "export:read")
-        assert verify_token(cur, f"{token.id}|{secret[:-1]}x") is None
+        assert verify_token(cur, f"{token.id}|{tampered(secret)}") is None
         assert verify_token(cur, f"01NOTATOKEN|{secret}") is None
     with pgdb.transaction() as cur:
         revoked = accounts.revoke_token(cur, token.id, tenant.id)

@@ -24,6 +24,7 @@ from clearanalytics.chat.share_tools import SHARED_TENANT, TOOL_PANELS, ShareToo
 from clearanalytics.mcp import tools as registry
 from clearanalytics.migrations import MIGRATIONS, migrate
 from tests import stats_dataset
+from tests.app_helpers import tampered
 from tests.dashboard_helpers import csrf_from, login
 from tests.split_helpers import stats_app
 from tests.stats_expected import Expected
@@ -316,7 +317,8 @@ def test_the_chat_routes_open_nothing_with_another_links_parts_site_or_token(set
     other_id, other_secret = other.removeprefix("/share/").split(".", 1)
     visitor = app.test_client()
     token, other_token = chat_token(visitor, path), chat_token(visitor, other)
-    for wrong in (f"{other_id}.{secret}", f"{link_id}.{other_secret}", f"{link_id}.{secret[:-1]}x", link_id, "x" * 300):
+    wrongs = (f"{other_id}.{secret}", f"{link_id}.{other_secret}", f"{link_id}.{tampered(secret)}", link_id, "x" * 300)
+    for wrong in wrongs:
         assert chat_routes(visitor, f"/share/{wrong}", token) == NOT_FOUND, wrong
     # another link's token, none, or a forged one: refused before anything runs
     for bad in (other_token, "", "forged"):

@@ -16,6 +16,7 @@ import pytest
 
 from clearanalytics import accounts, deletion, share_links, stats
 from tests import stats_dataset
+from tests.app_helpers import tampered
 from tests.dashboard_helpers import csrf_from, login
 from tests.split_helpers import stats_app
 from tests.stats_expected import Expected
@@ -123,7 +124,7 @@ def test_the_links_credential_opens_no_other_face_site_tenant_or_link(setup):
     assert visitor.post("/mcp/analytics", json=call, headers=bearer).status_code == 401
     # another link's id with this link's secret, and this id with a changed secret, open nothing
     other_id = other.removeprefix("/share/").split(".", 1)[0]
-    for wrong in (f"{other_id}.{secret}", f"{link_id}.{secret[:-1]}x", link_id, f"{link_id}.", "x" * 300):
+    for wrong in (f"{other_id}.{secret}", f"{link_id}.{tampered(secret)}", link_id, f"{link_id}.", "x" * 300):
         assert visitor.get(f"/share/{wrong}").status_code == 404, wrong
         assert visitor.get(f"/share/{wrong}/data/overview").status_code == 404, wrong
     # the secret is not in the database: only its hash is
