@@ -19,7 +19,7 @@ FULL_LIST = 100  # the tools' maximum limit: a row or a section is looked for am
 REALTIME = re.compile(
     r"\bright now\b|\bat the moment\b|\bcurrently\b|\bonline now\b|\bjust now\b|\blive\b|\bcurrent visitors\b"
     r"|\bon (?:the |my )?site now\b|\bnow\b|\bthis minute\b|\blast (?:30|thirty) minutes\b|\b(?:at )?this moment\b"
-    r"|\bthis (?:very )?second\b|\bas we speak\b|\bcurrent visitor(?: count)?s?\b|\b(?:en|in) vivo\b"
+    r"|\bthis (?:very )?second\b|\bas we speak\b|\bcurrent visitor(?: count)?s?\b|\b(?:en|in) (?:vivo|directo)\b"
     r"|\breal[- ]?time\b|\b(?:current(?:ly)? )?active (?:users|visitors)\b|\bcurrent (?:number of )?visitors\b"
     r"|\bin the (?:last|past) (?:\d+|few|couple of) min(?:ute)?s\b"
 )
@@ -205,6 +205,8 @@ NOT_A_SOURCE = set(
         "on",
         "at",
         "during",
+        "between",
+        "from",
         "over",
         "so",
         "now",
@@ -274,6 +276,7 @@ NOT_A_CAMPAIGN = set(
 )
 PROPERTY = (  # "the plan property" first: "property breakdown" names no property
     re.compile(r"(?P<p>[\w-]+)\s+custom\s+(?:property|prop)\b"),
+    re.compile(r"\b(?:per|by)\s+(?P<p>[\w-]+)\s+\(custom\b"),
     re.compile(r"\b(?:which|what) (?P<p>[\w-]+) values\b"),
     re.compile(r"[\"']?(?P<p>[\w-]+)[\"']?\s+property\b"),
     re.compile(r"\bpropert(?:y|ies)\s+[\"']?(?P<p>[\w-]+)"),
@@ -283,6 +286,7 @@ NOT_A_PROPERTY = set(
     + ["breakdown", "values", "value", "stats", "data", "have", "has", "last", "this", "in", "on", "report"]
     + ["der", "die", "das", "la", "le", "el", "de", "het", "par", "por", "per", "nach", "une", "una", "een"]
     + ["show", "list", "give", "me", "van", "von", "des", "del", "waarden", "werte", "valeurs", "valores"]
+    + ["volgens", "según", "selon", "laut"]
 )
 
 
@@ -341,7 +345,8 @@ def prop(text: str) -> str | None:
     """The property named: "property author", "the author property"."""
     for pattern in PROPERTY:
         for match in pattern.finditer(text):
-            if match.group("p") not in NOT_A_PROPERTY:
+            listed = re.search(r"\b(?:y|and|und|et|en|o|or)\s+$", text[: match.start()])  # "free, pro y team? ..."
+            if match.group("p") not in NOT_A_PROPERTY and not listed:
                 return match.group("p")
     return None
 

@@ -97,6 +97,10 @@ def narrow(
         name = metric_name.replace("_", " ")
         reason = f"The tools give no {name} per campaign."
         return Unclear("metric", f"{name} of a campaign", ("best campaigns last month",), reason)
+    if facet in CROSSED_BY_SOURCE[1:] + ("countries",) and metric_name in ("revenue", "transactions"):
+        reason = f"Revenue is split by source and by product in the tools, not by {facet.replace('_', ' ')}."
+        offers = ("revenue by source last month", f"top {facet.replace('_', ' ')} last month")
+        return Unclear("metric", f"revenue by {facet.replace('_', ' ')}", offers, reason)
     if facet == "pages" and metric_name in ("revenue", "transactions", "avg_order_value"):  # "revenue per page"
         reason = "Revenue is split by source and by product in the tools, not by page."
         return Unclear(

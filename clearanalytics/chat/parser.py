@@ -15,7 +15,7 @@ The parser never touches data: it only says which tool to call with which argume
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from clearanalytics.chat import focus, follow, lexicon, places, unread
@@ -57,7 +57,8 @@ def referred(text: str, domain: str) -> bool:
     before = rf"\b(?:{words})\s+{name}"
     verbs = r"send|sent|bring|refer|drive|make|earn|earned|generate|geschickt|gestuurd"
     sent = rf"\b(?:did|does|do|has|hat|heeft|a)\s+{name}\b.{{0,40}}\b(?:{verbs})\b"
-    spanish = rf"\b(?:mandó|envió|mandaron|trajo)\s+{name}"
+    spanish = rf"\b(?:mandó|envió|mandaron|trajo|stuurde|stuurden)\s+(?:\w+\s+){{0,2}}{name}"
+    spanish += rf"|{name}\s+(?:nous\s+)?a(?:-t-il)?\s+envoyé"  # "blog.friend.example nous a-t-il envoyé du monde"
     subject = rf"(?<![\w.]){name}\s+(?:traffic|visitors|visits|referrals)\b"  # "t.co traffic"
     return re.search(f"{before}|{sent}|{spanish}|{subject}", text) is not None
 
@@ -67,6 +68,7 @@ NOW_FIRST = re.compile(
     r"^(?:and |ok |okay |so )?(?:right )?now,? (?:please )?"
     r"(?=only|just|by|per|for|the|split|break|same|on|do|across|\w+ only)"
 )
+RANKED = re.compile(r"\b(?:best|busiest|strongest|biggest|top|peak|highest|most)\b|" + focus.WORST.pattern)
 SAME_FOR = re.compile(r"^(?:now |ok |okay |and )?(?:do |show )?(?:the )?same (?:thing )?(?:for|with)\b")
 ONLY = re.compile(r"^(?:and |but |now )?(?:only|just)\b")
 PREVIOUS_UNIT = re.compile(r"\bthe previous (day|week|month|year)\b")
@@ -194,7 +196,8 @@ def parse_question(
         return Unclear(
             "site", domain, tuple(text.replace(domain, site) for site in near), "It is not one of your sites."
         )
-    if domain and domain not in domains and referred(text, domain):
+    sourced = previous is not None and previous.facet in ("sources", "referrers", "revenue_by_source")
+    if domain and domain not in domains and (referred(text, domain) or sourced):  # "what about t.co" after sources
         # "did t.co send", "referred by blog.friend.example": another domain named as a source is a referrer
         named = rf"(?:\b(?:from|via|through|by|to|par|de|did)\s+)?{re.escape(domain)}"
         text, domain = re.sub(named, f"from {domain}", text), None
@@ -277,8 +280,12 @@ def parse_question(
         breakdown = _rule("pages")
     if breakdown is None and metric is None and not device:
         moved_back = comparison is not None or BEFORE.search(text) is not None
-        if previous is None or not (explicit_period or domain or all_sites or moved_back):
+        source = focus.source(words, tuple(domains)) if sourced else None  # "and bing?" after google
+        ranked = previous is not None and previous.facet in ("days", "hours") and RANKED.search(text) is not None
+        if previous is None or not (explicit_period or domain or all_sites or moved_back or source or ranked):
             return None
+        if ranked and not (explicit_period or domain or all_sites):  # "and the quietest one?" after the busiest day
+            return replace(previous, rank="worst" if focus.WORST.search(text) else "best")
         named = period if explicit_period else None
         overview = previous.tool in ("analytics-overview", "ecommerce-overview")
         if comparison is not None and not explicit_period and overview:
@@ -286,7 +293,8 @@ def parse_question(
         if comparison is not None and overview and compare_period is None and not parse_period(_main, today)[0]:
             against = None if BEFORE.search(text) else period  # "compare that with last month": the named one
             return follow.compared(previous, today, against)
-        return follow.follow_up(previous, today, tenant, named, domain, moved_back, all_sites)
+        asked = follow.follow_up(previous, today, tenant, named, domain, moved_back, all_sites)
+        return replace(asked, pick=source) if source and previous.pick else asked
     if device_only and previous is not None:  # "only on mobile": the previous question, narrowed
         if (
             previous.tool != "analytics-overview"

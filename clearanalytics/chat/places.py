@@ -40,7 +40,7 @@ EVERYDAY = {
 NOT_COUNTRIES = {"chad", "jersey", "georgia", "turkey", "guinea", "china town", "man", "isle of man", "niger"}
 
 
-AFTER_A_PREPOSITION = re.compile(r"\b(?:from|in|aus|de|desde|uit|van|en)\s+(?:the\s+)?$")
+AFTER_A_PREPOSITION = re.compile(r"\b(?:from|in|aus|de|desde|uit|van|en)\s+(?:the\s+)?$|^the\s+$")
 
 
 @cache

@@ -31,7 +31,8 @@ BREAKDOWNS = _rules(
         r"(?:.*\b(?:which|what|list|show)\b.*\b(?:sites|websites|domains)\b|.*\bmy (?:web)?sites\b"
         r"|.*\bhow many (?:web)?sites\b|.*\b(?:every|all) (?:web)?sites?\b.*\baccount\b|.*\btracked (?:domains|sites)\b"
         r"|.*\bhow many domains\b|.*\bdomains i can\b|.*\bmore than one site\b|.*\bmeiner websites\b"
-        r"|.*\bcombien de sites\b|.*\bmis webs\b|.*\bmy domains\b|.*\bin my account\b"
+        r"|.*\bsites (?:on|in) (?:this|my) account\b|.*\bwebsites i own\b|.*\bother sites besides\b"
+        r"|.*\bsites do i have\b|.*\bcombien de sites\b|.*\bmis webs\b|.*\bmy domains\b|.*\bin my account\b"
         r"|(?:list |show )?(?:my |all )?(?:web)?sites(?: pls| please)?$)",
     ),
     (
@@ -55,7 +56,8 @@ BREAKDOWNS = _rules(
     (
         "products",
         "ecommerce-products",
-        r"\bproducts?\b|\bbest.?sell|\bitems?\b|\bwhat sells\b|\bsold\b|\bwhat did (?:customers|people|visitors"
+        r"\bproducts?\b|\bbest.?sell|\bbiggest sellers\b|\bwhat did (?:we|i) sell\b|\bitems?\b|\bwhat sells\b|\bsold\b"
+        r"|\bwhat did (?:customers|people|visitors"
         r"|they) buy\b",
     ),
     (
@@ -65,6 +67,8 @@ BREAKDOWNS = _rules(
         r"|\btime of (?:the )?day\b|\bwhat time\b|\bwhich hours?\b"
         r"|\bhour of (?:the )?day\b|\bhourly\b|\b(?:by|per|each) hour\b|\bwhen do\b|\bwhat hour\b"
         r"|\bleast (?:busy|active|visited) (?:hour|time)s?\b"
+        r"|\b(?:lowest|highest|least|most|busiest|quietest|slowest|best|worst)[- ]"
+        r"(?:traffic|visited|visitor)[- ]hours?\b"
         r"|\bmost active (?:hour|time)s?\b|\b(?:traffic|visitors|visits) peak(?:ed|s)?\b|\bduring the day\b"
         r"|\bwhen is (?:traffic|it) (?:highest|lowest|busiest|quietest)\b",
     ),
@@ -72,11 +76,13 @@ BREAKDOWNS = _rules(
         "days",
         "daily-breakdown",
         r"\b(?:worst|quietest|slowest|weakest|strongest|biggest|best|busiest) days?\b|\bper day\b|\bdaily\b"
+        r"|\b(?:lowest|highest|least|most|busiest|quietest|slowest|best|worst)[- ]"
+        r"(?:traffic|visited|visitor)[- ]days?\b"
         r"|\beach day\b|\bevery day\b|\bper-day\b|\bby day\b|\bday[- ]by[- ]day\b|\btrend|\bover time\b"
         r"|\bleast busy days?\b"
         r"|\bwhich day\b|\bwhat day\b|\brecord day\b|\bbest day\b|\bgraph\b|\bchart\b|\btimeline\b"
         r"|\btop days?\b|\bmost active days?\b"
-        r"|\bleast (?:visited|active) days?\b|\bday with (?:the )+(?:lowest|highest|most|fewest|least)\b",
+        r"|\bleast (?:visited|active) days?\b|\bday with (?:\w+ )?(?:the )+(?:lowest|highest|most|fewest|least)\b",
     ),
     ("campaigns", "campaigns", r"\bcampaigns?\b|\butm\b|\bnewsletters?\b"),
     ("cities", "locations", r"\bcit(?:y|ies)\b|\btowns?\b"),
@@ -101,7 +107,7 @@ BREAKDOWNS = _rules(
         "referrers",
         "traffic-sources",
         r"\breferr(?:er|ers|ing (?:(?:web)?sites?|domains?))\b|\bwho links\b|\bbacklinks?\b"
-        r"|\b(?:sites?|domains?)\b.*\b(?:sent|send|sends|referred|brought)\b"
+        r"|\b(?:(?:web)?sites?|domains?)\b.*\b(?:sent|send|sends|referred|brought)\b"
         r"|\b(?:sites?|who|which sites) (?:linked|link|links|linking) to (?:us|me|my site)\b|\blinking to (?:us|me)\b",
     ),
     (
@@ -115,7 +121,7 @@ BREAKDOWNS = _rules(
     (
         "pages",
         "top-pages",
-        r"\bpages?\b(?! ?(?:views?|impressions))|\burls?\b|\bposts?\b|\barticles?\b|\bpaths?\b|\bcontent\b"
+        r"\bpages?\b(?! ?(?:views?|impressions)\b)|\burls?\b|\bposts?\b|\barticles?\b|\bpaths?\b|\bcontent\b"
         r"|\bmost (?:visited|viewed|popular)\b",
     ),
 )
