@@ -13,6 +13,7 @@ import json
 import threading
 import time
 from datetime import date
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -292,7 +293,27 @@ def read(block: dict, case: dict):
 
 
 def judge(block: dict, case: dict) -> tuple[str, str]:
-    """(verdict, why): right; an honest miss (said it did not understand); or wrong (answered something else)."""
+    """(verdict, why): right; an honest miss (said it did not understand); or wrong (answered something else).
+
+    Kept per block and case: the golden test asks it of every case several times (its lists, score())."""
+    return _judged(json.dumps([block.get("today"), block.get("site_todays"), case], sort_keys=True))
+
+
+@cache
+def _judged(key: str) -> tuple[str, str]:
+    (today, site_todays, case) = json.loads(key)
+    block = next(
+        b for b, c in golden_blocks_cached() if b.get("today") == today and b.get("site_todays") == site_todays
+    )
+    return _judge(block, case)
+
+
+@cache
+def golden_blocks_cached() -> tuple[tuple[dict, dict], ...]:
+    return tuple(golden_blocks())
+
+
+def _judge(block: dict, case: dict) -> tuple[str, str]:
     intent = read(block, case)
     if "unclear" in case:
         if isinstance(intent, Unclear):

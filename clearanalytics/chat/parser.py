@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 
 from clearanalytics.chat import focus, follow, lexicon, places, unread
 from clearanalytics.chat.dates import WEEKDAYS, fair_compare, parse_period
@@ -122,8 +123,12 @@ def _first(rules: tuple[Rule, ...], text: str) -> Rule | None:
     return None
 
 
+@lru_cache(maxsize=16384)
 def clean_question(question: str) -> str:
-    """Lower case, the four other languages in English (lexicon.py), typos mended, punctuation out."""
+    """Lower case, the four other languages in English (lexicon.py), typos mended, punctuation out.
+
+    Kept per text: some 600 phrase rows run over each question, and a conversation reads it again (the guards,
+    the offers, a follow-up's history)."""
     text = question.lower().replace("’", "'")
     text = re.sub(r"[?!;:¿¡]|,(?!\s*\d{4})", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
