@@ -88,10 +88,11 @@ def test_bounce_rate_yesterday_is_the_sites_own_yesterday(dataset):
     )
 
 
-def test_another_tenants_site_is_refused_by_the_tool(dataset):
+def test_another_tenants_site_is_refused_before_any_tool(dataset):
     message = ask(dataset, "visitors on rival.example")
-    assert message["text"].startswith("I asked the analytics-overview tool, and it said: The domain")
-    assert "rival.example" in message["text"] and message["charts"] == []
+    assert message["text"].startswith('I could not read the site in your question: "rival.example". It is not one')
+    assert message["tool_calls"] == [] and message["charts"] == []
+    assert sorted(message["suggestions"]) == ["visitors on blog.example", "visitors on shop.example"]
 
 
 def test_revenue_this_month(dataset):

@@ -141,7 +141,7 @@ def test_a_question_it_cannot_map_lists_what_it_can_answer_and_calls_nothing():
 
 def test_a_tool_error_is_reported_not_papered_over():
     tools = FixedTools({"analytics-overview": ValueError("This domain is not one of your sites.")})
-    message, _events, _calls = ask("visitors on other.example", tools)
+    message, _events, _calls = ask("visitors on shop.example", tools)
     assert message["text"] == "I asked the analytics-overview tool, and it said: This domain is not one of your sites."
 
 

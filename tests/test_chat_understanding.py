@@ -339,7 +339,7 @@ def test_an_internal_failure_is_said_in_words_without_its_class_name():
         message["text"] == "The analytics-overview tool could not answer that just now. Please try again in a moment."
     )
     refusal = ValueError("The domain other.example is not one of your sites.")
-    assert ask("visitors on other.example", {"analytics-overview": refusal})[0]["text"] == (
+    assert ask("visitors on shop.example", {"analytics-overview": refusal})[0]["text"] == (
         "I asked the analytics-overview tool, and it said: The domain other.example is not one of your sites."
     )
 

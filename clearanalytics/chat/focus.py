@@ -20,6 +20,7 @@ REALTIME = re.compile(
     r"\bright now\b|\bat the moment\b|\bcurrently\b|\bonline now\b|\bjust now\b|\blive\b|\bcurrent visitors\b"
     r"|\bon (?:the |my )?site now\b|\bnow\b|\bthis minute\b|\blast (?:30|thirty) minutes\b|\b(?:at )?this moment\b"
     r"|\bthis (?:very )?second\b|\bas we speak\b|\bcurrent visitor(?: count)?s?\b|\b(?:en|in) (?:vivo|directo)\b"
+    r"|\busers online\b|\bonline users\b|\bcurrent users\b"
     r"|\breal[- ]?time\b|\b(?:current(?:ly)? )?active (?:users|visitors)\b|\bcurrent (?:number of )?visitors\b"
     r"|\bin the (?:last|past) (?:\d+|few|couple of) min(?:ute)?s\b"
 )
@@ -205,6 +206,7 @@ NOT_A_SOURCE = set(
         "on",
         "at",
         "during",
+        "by",
         "between",
         "from",
         "over",
@@ -286,7 +288,7 @@ NOT_A_PROPERTY = set(
     + ["breakdown", "values", "value", "stats", "data", "have", "has", "last", "this", "in", "on", "report"]
     + ["der", "die", "das", "la", "le", "el", "de", "het", "par", "por", "per", "nach", "une", "una", "een"]
     + ["show", "list", "give", "me", "van", "von", "des", "del", "waarden", "werte", "valeurs", "valores"]
-    + ["volgens", "según", "selon", "laut"]
+    + ["volgens", "según", "selon", "laut", "auf", "sur", "op"]
 )
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from clearanalytics.chat import focus, places, unread
 from clearanalytics.chat.dates import fair_compare, parse_period
 from clearanalytics.chat.periods import Period
+from clearanalytics.chat.tables import BREAKDOWNS, METRICS, Rule
 from clearanalytics.chat.unclear import Unclear, with_period
 from clearanalytics.chat.when import SOON, THIS_UNIT
 
@@ -31,7 +32,9 @@ def calendar_before(period: Period, today: date) -> Period | None:
     return Period(f"in {last:%B %Y}", date_from=last.replace(day=1), date_to=last)
 
 
-PER_NAME = re.compile(r"\b(?:per|by|grouped by|split by|broken down by)\s+(?:the\s+)?(?P<p>[a-z][\w-]{2,})\b")
+PER_NAME = re.compile(
+    r"\b(?:per|by|je|par|por|grouped by|split by|broken down by)\s+(?:the\s+)?(?P<p>[a-z][\w-]{2,})\b"
+)
 
 
 def property_named(text: str) -> str | None:
@@ -54,6 +57,17 @@ def compared(previous: Intent, today: date, against: Period | None = None) -> In
         return replace(previous, compare=cut, compare_is_preceding=False, partial=partial)
     before = calendar_before(previous.period, today) or previous.period.previous(today)
     return replace(previous, compare=before, compare_is_preceding=before == previous.period.previous(today))
+
+
+def sources_again(previous: Intent, breakdown: Rule, source: str | None) -> tuple[Rule | None, Rule | None]:
+    """(breakdown, metric) of a follow-up that names sources: "and from google?" after a source's row asks for
+    another row (no list of its own); "where did it come from?" after a revenue answer, revenue by source."""
+    if previous.facet in ("sources", "referrers", "revenue_by_source") and source:
+        return None, None
+    if previous.metric in ("revenue", "transactions"):
+        by_source = next(rule for rule in BREAKDOWNS if rule.name == "revenue_by_source")
+        return by_source, next(rule for rule in METRICS if rule.name == "revenue")
+    return breakdown, None
 
 
 def country_narrows(previous: Intent) -> bool:

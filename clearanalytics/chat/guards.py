@@ -27,6 +27,8 @@ SOURCE_NAME = re.compile(
     r"|pinterest|t\.co)\b(?!\s+(?:ads|analytics|search console))"
 )
 SOURCE_FACETS = ("sources", "referrers", "revenue_by_source")
+BROWSER_WORD = re.compile(r"\b(chrome|firefox|safari|edge|opera)\b")
+NARROWS = re.compile(r"\b(?:only|just|filter|users|visitors|people)\b")
 NOT_NARROWED = ("list-sites", "realtime")
 # A number standing alone ("the 8 countries", "drei"): "one" is mostly a pronoun ("quick one", "that one").
 NUMBER = re.compile(rf"(?<![\w.\-/])(\d{{1,3}}|{'|'.join(w for w in NUMBER_WORDS if w != 'one')})(?![\w.\-/])")
@@ -68,7 +70,8 @@ def left_out(text: str, intent: Intent, today: date) -> Unclear | None:
     if intent.tool in NOT_NARROWED:
         return None
     text = PATH.sub(" ", text)  # a page's words are its name: "/signup" asks for no signups
-    found = _figure(text, intent) or _device(text, intent) or _source(text, intent) or _second_list(text, intent)
+    found = _figure(text, intent) or _device(text, intent) or _browser(text, intent) or _source(text, intent)
+    found = found or _second_list(text, intent)
     return found or _second_period(text, intent, today) or _number(text, intent, today)
 
 
@@ -90,6 +93,18 @@ def _device(text: str, intent: Intent) -> Unclear | None:
         return None
     reason = f"I could not tell what {device} has to do with the rest of the question."
     return Unclear("filter", device, suggest(intent.period, (f"{device} visitors", "visitors by device")), reason)
+
+
+def _browser(text: str, intent: Intent) -> Unclear | None:
+    """One browser named ("just Safari users"): the tools list browsers, they do not narrow anything to one."""
+    named = set(BROWSER_WORD.findall(text))
+    if len(named) != 1:
+        return None
+    browser = named.pop()
+    if (intent.pick or "").lower() == browser or (intent.facet == "browsers" and not NARROWS.search(text)):
+        return None
+    reason = f"the tools cannot narrow {intent.facet or intent.metric or 'that'} down to {browser} users yet."
+    return Unclear("filter", f"{browser} users", suggest(intent.period, ("visitors by browser",)), reason)
 
 
 def _source(text: str, intent: Intent) -> Unclear | None:

@@ -97,6 +97,15 @@ def narrow(
         name = metric_name.replace("_", " ")
         reason = f"The tools give no {name} per campaign."
         return Unclear("metric", f"{name} of a campaign", ("best campaigns last month",), reason)
+    if path and facet not in (None, "pages"):  # "languages of visitors who landed on /pricing"
+        return narrowing_unclear(f"visitors of {path.group(1)}", facet, period)
+    rates = ("bounce_rate", "avg_duration", "conversion_rate", "avg_order_value")
+    per_list = ("browsers", "operating_systems", "devices", "languages", "cities", "regions", "countries", "campaigns")
+    crossed = facet in per_list or facet in ("sources", "referrers") and not focus.source(plain, ())
+    if crossed and metric_name in rates:
+        name, per = metric_name.replace("_", " "), facet.replace("_", " ")
+        reason = f"The tools give a {name} per site, not per one of the {per}."
+        return Unclear("metric", f"{name} per {per}", (f"{name} last month", f"top {per} last month"), reason)
     if facet in CROSSED_BY_SOURCE[1:] + ("countries",) and metric_name in ("revenue", "transactions"):
         reason = f"Revenue is split by source and by product in the tools, not by {facet.replace('_', ' ')}."
         offers = ("revenue by source last month", f"top {facet.replace('_', ' ')} last month")

@@ -55,10 +55,11 @@ def referred(text: str, domain: str) -> bool:
     """Whether another domain is named as a source ("from t.co", "referred by x.example", "did t.co send")."""
     name = re.escape(domain)
     words = r"from|via|through|referred by|brought by|attributed to|sent by|came from|link|par|de|desde|van|von|uit|aus"
+    words += r"|referidas por|referidos por"
     before = rf"\b(?:{words})\s+{name}"
-    verbs = r"send|sent|bring|refer|drive|make|earn|earned|generate|geschickt|gestuurd"
+    verbs = r"send|sent|bring|refer|drive|make|earn|earned|generate|geschickt|gestuurd|doorgestuurd|enviado"
     sent = rf"\b(?:did|does|do|has|hat|heeft|a)\s+{name}\b.{{0,40}}\b(?:{verbs})\b"
-    spanish = rf"\b(?:mandó|envió|mandaron|trajo|stuurde|stuurden)\s+(?:\w+\s+){{0,2}}{name}"
+    spanish = rf"\b(?:mandó|envió|enviado|mandaron|trajo|stuurde|stuurden)\s+(?:\w+\s+){{0,2}}{name}"
     spanish += rf"|{name}\s+(?:nous\s+)?a(?:-t-il)?\s+envoyé"  # "blog.friend.example nous a-t-il envoyé du monde"
     subject = rf"(?<![\w.]){name}\s+(?:traffic|visitors|visits|referrals)\b"  # "t.co traffic"
     return re.search(f"{before}|{sent}|{spanish}|{subject}", text) is not None
@@ -206,6 +207,10 @@ def parse_question(
         # "did t.co send", "referred by blog.friend.example": another domain named as a source is a referrer
         named = rf"(?:\b(?:from|via|through|by|to|par|de|did)\s+)?{re.escape(domain)}"
         text, domain = re.sub(named, f"from {domain}", text), None
+    if domain and domain not in domains and domains and default_domain is None:  # "visitors on rival.example"
+        # (opened on a site's page, the chat leaves the refusal to the tools, which name the page's site)
+        offers = tuple(text.replace(domain, site) for site in domains)
+        return Unclear("site", domain, offers, "It is not one of your sites.")
     read = read_periods(text, domain, today)
     if isinstance(read, Unclear):
         return read
@@ -231,6 +236,8 @@ def parse_question(
         all_sites = False  # "show all my sites" lists them; "and across all my sites?" is a follow-up
     if not all_sites:
         breakdown, metric = _first(BREAKDOWNS, words), _first(METRICS, words)
+    if previous is not None and metric is None and breakdown is not None and breakdown.name in ("sources", "referrers"):
+        breakdown, metric = follow.sources_again(previous, breakdown, focus.source(words, tuple(domains)))
     named = {focus.DEVICE: focus.device(words), focus.SOURCE: focus.source(words, ())}
     for narrowing in (focus.DEVICE, focus.SOURCE):  # "browsers on mobile", "top pages from google": the rest
         if named[narrowing]:  # is the breakdown, the device or source narrows it ("from which" names none)
@@ -263,6 +270,9 @@ def parse_question(
     source = focus.source(words, tuple(domains)) if previous is not None and ONLY.match(text) else None
     if source and not explicit_period and previous.facet not in (None, "sources", "referrers", "revenue_by_source"):
         return narrowing_unclear(f"visitors from {source}", previous.facet, previous.period, f"visitors from {source}")
+    page = focus.PATH.search(plain) if previous is not None and ONLY.match(text) else None
+    if page and previous.facet not in (None, "pages"):  # "only for the pricing page" after the browsers
+        return narrowing_unclear(f"visitors of {page.group(1)}", previous.facet, previous.period)
     if country and narrowing_follow_up and not explicit_period and not follow.country_narrows(previous):
         name = places.country_name(country[0])
         what = previous.facet or previous.metric or "that"
@@ -278,7 +288,7 @@ def parse_question(
         reason = "No tool of the chat has that yet."
         offers = suggest(period, ("visitors by country", "visitors by device"))
         return Unclear("topic", asked.group("n"), offers, reason)
-    prop = follow.property_named(plain) if breakdown is None else None
+    prop = follow.property_named(plain) if breakdown is None or breakdown.name == "goals" else None
     if prop:  # "visits per author": a name no table knows, after "per" or "by", is a custom property
         breakdown, plain = _rule("properties"), f"property {prop} {plain}"
     if breakdown is None and metric is None and focus.section(plain):  # "what's popular in the docs section"

@@ -14,6 +14,8 @@ import re
 from functools import cache
 
 import pycountry
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 LANGUAGES = ("de", "fr", "es", "nl")  # besides English: the chat's other languages (chat/phrases.py)
 EVERYDAY = {
@@ -78,6 +80,20 @@ def find_country(text: str) -> tuple[str, str] | None:
         if word == "us" and not AFTER_A_PREPOSITION.search(text[: match.start(1)]):
             continue
         return _names()[word], match.group(0)
+    return _misspelt(text)
+
+
+FROM_A_PLACE = re.compile(r"\b(?:from|in|aus|uit|desde|van)\s+(?:the\s+)?([^\W\d_]{5,})\b")
+
+
+def _misspelt(text: str) -> tuple[str, str] | None:
+    """ "visitors from germnay": a one-word country a letter or two off, after "from" or "in" (never a source's or
+    a month's name: those are read before this, and the cut-off keeps "from google" from being Georgia)."""
+    names = [name for name in _names() if " " not in name and len(name) >= 5]
+    for match in FROM_A_PLACE.finditer(text):
+        near = process.extractOne(match.group(1), names, scorer=OSA.normalized_similarity, score_cutoff=0.8)
+        if near:
+            return _names()[near[0]], match.group(1)
     return None
 
 

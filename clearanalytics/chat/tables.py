@@ -38,7 +38,7 @@ BREAKDOWNS = _rules(
     (
         "funnel",
         "ecommerce-products",
-        r"\bfunnel\b|\bcheckout\b|\bdrop.?offs?\b|\babandon|\bcarts?\b|\bdrop(?:ped)? out\b",
+        r"\bfunnel\b|\bcheckout\b(?! conversion)|\bdrop.?offs?\b|\babandon|\bcarts?\b|\bdrop(?:ped)? out\b",
     ),
     (
         "revenue_by_source",
@@ -47,7 +47,7 @@ BREAKDOWNS = _rules(
         r"\b(?:revenue|sales|money|orders)\b.*\b(?:by|per|from|each)\b.*\b(?:sources?|channels?|referrers?)\b"
         r"|\b(?:revenue|sales|money|orders)\b.*\bcomes? from\b"
         r"|\bwhere does (?:our |my |the )?(?:revenue|money|sales) come from\b"
-        r"|\bfrom which (?:sources?|channels?|referrers?)\b.*\b(?:revenue|money|sales)\b"
+        r"|\bfrom which (?:sources?|channels?|referrers?)\b.*\b(?:revenue|money|sales|earn\w*)\b"
         r"|\b(?:sources?|channels?|referrers?)\b.*\b(?:brought|bringing|made|generated|drove|earned)\b"
         r".*\b(?:revenue|sales|money|orders)\b"
         r"|\b(?:sources?|channels?|referrers?)\b.*\b(?:drive|drives|bring|brings|generate|generates|make|makes)\b"
@@ -138,7 +138,7 @@ METRICS = _rules(
         "avg_order_value",
         "ecommerce-overview",
         r"\baverage order value\b|\baov\b|\bbasket size\b|\baverage order\b|\bspen[dt] per order\b"
-        r"|\baverage basket\b|\bbasket (?:value|worth)\b",
+        r"|\baverage basket\b|\bbasket (?:value|worth)\b|\btypical order\b|\border worth\b|\bper order\b",
     ),
     (
         "conversion_rate",

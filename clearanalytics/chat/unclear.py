@@ -67,7 +67,8 @@ NAMED_DAYS = re.compile(
     r"|\btoussaint\b|\bmardi gras\b|\bnochebuena\b|\baño nuevo\b|\breyes\b|\bsan valent[ií]n\b|\bcarnaval\b"
     r"|\boster\w+\b|\bnieuwjaar(?:sdag)?\b|\bkerstavond\b|\b(?:eerste|tweede) kerstdag\b|\bkoningsdag\b"
     r"|\bbevrijdingsdag\b"
-    r"|\bpasen\b|\bpaasmaandag\b|\bworld cup\b|\bolympics\b|\bolympische\b"
+    r"|\bwent out\b|\bpasen\b|\bpaasmaandag\b|\bpuente\b|\bsoldes\b|\bmonth[- ]end\b|\bq[5-9]\b|\bold days\b"
+    r"|\bworld cup\b|\bolympics\b|\bolympische\b"
     r"|\bferia\b|\bfestival\b|\bfiesta\b|\bkermis\b|\bsinterklaas\b|\bvalentijn(?:sdag)?\b|\bpinksteren\b|\bhemelvaart(?:sdag)?\b|\bramadan\b|\bhanukkah\b"
 )
 # Words that name a time: if one is left after the period rules ran, the period was not understood.
@@ -98,7 +99,8 @@ TOPICS = re.compile(
     r"|\bwomen\b|\bhoe oud\b|\bwie alt\b|\bquel âge\b|\bqué edad\b|\beducation\b|\bmarital\b|\bhotter\b|\bcolder\b"
     r"|\btemperature\b|\b(?:page )?load (?:speed|times?)\b|\bpage ?speed\b|\bcore web vitals\b|\bclick[- ]?through\b"
     r"|\bverdienen (?:meine|unsere|die) (?:besucher|kunden|nutzer)\b|\bvisitors earn\b"
-    r"|\bearn\w* (?:meine|my|our|unsere) (?:visitors|users|customers)\b"
+    r"|\bearn\w* (?:meine|my|our|unsere|mijn|mes|mis) (?:visitors|users|customers)\b|\bvpns?\b|\bkinder\b"
+    r"|\bchildren\b|\bkids\b|\bshipping\b|\bversandkosten\b|\bfrais de port\b|\bgastos de envío\b|\bverzendkosten\b"
     r"|\boutbound (?:links?|clicks?)\b|\bexternal links?\b|\bisps?\b|\binternet (?:service )?providers?\b"
     r"|\bctr\b|\bad spend\b|\bcost per click\b|\bcpc\b|\bimpressions\b(?<!page impressions)"
 )

@@ -22,7 +22,8 @@ COMPARISON = re.compile(
     r"|\bgo(?:ne)? (?:up|down)\b|\bwent (?:up|down)\b|\bgrew\b|\brise\b|\brose\b|\bfell\b"
     r"|\bdrop(?:ped)?\b(?! by| in| out| off)"
     r"|\bdecline[ds]?\b|\b(?:is|are|was|were) (?:\w+ ){1,3}(?:up|down)\b|\bimprove[ds]?\b|\bworsen(?:ed)?\b"
-    r"|\bmore \w+ than\b|\bfewer \w+ than\b|\bmeer \w+ dan\b|\bahead of\b|\bbehind\b|\b(?:better|worse) than\b"
+    r"|\bmore \w+ than\b|\bfewer \w+ than\b|\bmeer \w+ dan\b|\bahead of\b"
+    r"|\bbehind\b(?! (?:it|that|this|them))|\b(?:better|worse) than\b"
     r"|\b(?:above|below)\b(?!\s+(?:the\s+)?/)"
 )
 
