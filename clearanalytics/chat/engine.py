@@ -234,6 +234,8 @@ class BuiltinEngine:
                 return tool_failed("analytics-overview", bucket), []
             rows.append((name, first, last, answers.totals("analytics-overview", bucket)[0]))
         text, chart = replies.series_answer(metric, rows, label, domain)
+        if rows and rows[0][1] > intent.period.bounds(today)[0]:  # the last 26 buckets of a longer period
+            text += f" (The last {len(rows)} {intent.series}s of the period are shown; ask for less for the rest.)"
         return text, [chart]
 
 

@@ -292,9 +292,16 @@ NOT_A_PROPERTY = set(
 )
 
 
+CANONICAL_DEVICE = {"phone": "mobile", "smartphone": "mobile", "iphone": "mobile", "ipad": "tablet"}
+
+
 def device(text: str) -> str | None:
+    """The one device a question narrows to; none when it names two ("mobile and desktop": the device list)."""
     match = DEVICE.search(text)
-    if not match:
+    named = {
+        CANONICAL_DEVICE.get(w, w) for w in re.findall(r"\b(mobile|desktop|tablet|phone|smartphone|iphone|ipad)", text)
+    }
+    if not match or len(named) > 1:
         return None
     word = next(match.group(g) for g in "abcefgh" if match.group(g)).rstrip("s")
     return {"phone": "mobile", "smartphone": "mobile", "iphone": "mobile", "ipad": "tablet"}.get(word, word)

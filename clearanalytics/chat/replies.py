@@ -121,11 +121,12 @@ def realtime_answer(result: dict, domain: str | None) -> tuple[str, dict | None]
 
 
 def buckets(period: Period, today: date, interval: str) -> list[tuple[str, date, date]]:
-    """The calendar weeks (Monday to Sunday) or months that the period touches, clipped to it; at most 26."""
+    """The calendar weeks (Monday to Sunday) or months that the period touches, clipped to it; the last 26 of them
+    (a year in weeks is 53: the recent half is the one asked about, and the answer says which it shows)."""
     start, end = period.bounds(today)
     out = []
     cursor = start - timedelta(days=start.weekday()) if interval == "week" else start.replace(day=1)
-    while cursor <= end and len(out) < 26:
+    while cursor <= end:
         if interval == "week":
             last = cursor + timedelta(days=6)
             name = f"week of {max(cursor, start).isoformat()}"
@@ -134,7 +135,10 @@ def buckets(period: Period, today: date, interval: str) -> list[tuple[str, date,
             name = f"{MONTH_NAMES[cursor.month - 1]} {cursor.year}"
         out.append((name, max(cursor, start), min(last, end)))
         cursor = last + timedelta(days=1)
-    return out
+    return out[-SERIES_BUCKETS:]
+
+
+SERIES_BUCKETS = 26
 
 
 def series_answer(metric: str, rows: list[tuple[str, date, date, dict]], label: str, domain: str | None):

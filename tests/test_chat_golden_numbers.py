@@ -1,0 +1,258 @@
+"""The chat's golden set (tests/chat_golden.json), its numbers: every question the chat reads right, asked of the
+real engine on the real MCP registry over the stats dataset imported through `clearanalytics import`; the figures
+the answer must quote are computed here by tests/stats_expected.py (plain Python over the raw events), never read
+from the tools. Apart from the readings (tests/test_chat_golden.py) so that the two run on separate workers.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from app_helpers import app_on
+from stats_dataset import NOW
+from stats_expected import Expected, LocationExpected
+
+from clearanalytics import accounts
+from clearanalytics.chat.engine import BuiltinEngine, ChatContext
+from clearanalytics.chat.tools import RegistryRunner, TenantTools
+from clearanalytics.stats.query import today_in
+from tests.chat_support import RIGHT, golden, judge
+from tests.test_faces import expected_goals
+
+DATASET = golden()["dataset"]
+ACME = DATASET["domains"]
+
+
+# --- the numbers, on the stats dataset -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dataset(stats_import_data_dir):
+    data_dir, data = stats_import_data_dir
+    with app_on(data_dir, now=NOW) as app:
+        yield data, app
+
+
+def ask(dataset, case: dict) -> dict:
+    """The built-in engine on the MCP registry, in-process, after the case's history."""
+    _data, app = dataset
+    with app.extensions["clearanalytics.db"].reading() as cur:
+        tenant = accounts.get_tenant(cur, "acme")
+        user = accounts.get_user(cur, "owner@acme.test")
+        sites = accounts.list_sites(cur, tenant.id)
+        todays = {s.domain: today_in(s, NOW) for s in sites}
+        assert {d: t.isoformat() for d, t in todays.items()} == DATASET["site_todays"]
+        tools = TenantTools(RegistryRunner(cur, tenant.id, user.id, now=NOW), "acme")
+        ctx = ChatContext("acme", tools, max(todays.values()), [s.domain for s in sites], [], todays)
+        engine = BuiltinEngine()
+        for earlier in case.get("history", []):
+            message = list(engine.run(earlier, ctx))[-1]["message"]
+            ctx.history += [{"role": "user", "text": earlier}, {"role": "assistant", **message}]
+        return list(engine.run(case["q"], ctx))[-1]["message"]
+
+
+def count(value) -> str:
+    return f"{int(value):,}"
+
+
+def visitors(value) -> str:
+    """'1 visitor', '2 visitors', as a sentence says them."""
+    return f"{count(value)} visitor{'' if int(value) == 1 else 's'}"
+
+
+def shown(metric: str, value) -> str:
+    """How an answer writes a figure (written here from docs/CHAT.md, not imported from answers.py)."""
+    if metric in ("bounce_rate", "conversion_rate"):
+        return f"{float(value):.1f}%"
+    if metric in ("revenue", "avg_order_value"):
+        return f"{float(value):,.2f} EUR"
+    if metric == "avg_duration":
+        seconds = int(value)
+        return f"{seconds // 60}m {seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+    return count(value)
+
+
+def expected(case: dict, **params) -> Expected:
+    args = {k: v for k, v in case["arguments"].items() if k != "domain"} | params
+    domains = [case["arguments"]["domain"]] if "domain" in case["arguments"] else ACME
+    return Expected(DATASET_DATA[0], domains, args, NOW)
+
+
+DATASET_DATA: list = []
+
+
+def weeks_or_months(first: date, last: date, interval: str) -> list[tuple[date, date]]:
+    out, cursor = [], first
+    while cursor <= last:
+        if interval == "week":
+            end = cursor + timedelta(days=6 - cursor.weekday())
+        else:
+            end = (cursor.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        out.append((cursor, min(end, last)))
+        cursor = min(end, last) + timedelta(days=1)
+    return out[-26:]  # the answer shows the last 26 buckets of a longer period (docs/CHAT.md)
+
+
+def wanted(case: dict, answer: str = "") -> list[str]:
+    """The figures (as written) the answer to `case` must contain, in order. A case that names no metric for one
+    page, a day or an hour is checked in the figure the answer gives ("had 89 visitors", "with 2 pageviews")."""
+    tool, facet, metric, pick = case["tool"], case.get("facet"), case.get("metric"), case.get("pick")
+    said = "pageviews" if "pageview" in answer else "visitors"
+    if tool == "analytics-overview" and case.get("series"):
+        window = expected(case).window  # "period": "12m" too, as the stats engine resolves it
+        spans = weeks_or_months(window.date_from, window.date_to, case["series"])
+        return [
+            shown(metric, expected(case, **{"from": a.isoformat(), "to": b.isoformat()}).overview_values()[metric])
+            for a, b in spans
+        ]
+    if tool in ("analytics-overview", "ecommerce-overview"):
+        values = "overview_values" if tool == "analytics-overview" else "ecommerce_values"
+        figures = [shown(metric, getattr(expected(case), values)()[metric])]
+        if "compare" in case:
+            figures.append(shown(metric, getattr(expected(case, **case["compare"]), values)()[metric]))
+        return figures
+    if tool in ("daily-breakdown", "hourly-breakdown"):
+        rows = expected(case).timeseries() if tool == "daily-breakdown" else expected(case).hours()
+        column = metric if metric in ("visitors", "pageviews") else said
+        values = [r[column] for r in rows]
+        if not any(values):  # a period before the dataset: said to have no data, no day named
+            return ["There is no data"]
+        index = values.index(min(values) if case.get("rank") == "worst" else max(values))
+        label = rows[index]["date"] if tool == "daily-breakdown" else f"{rows[index]['hour']:02d}:00"
+        return [f"{label} with {count(values[index])}"]
+    if tool == "top-pages":
+        rows = expected(case, limit=100).pages()
+        if pick:
+            row = next((r for r in rows if r["pathname"] == pick), None)
+            return ["I found no page"] if row is None else [shown(metric or said, row[metric or said])]
+        if case.get("section"):
+            rows = [r for r in rows if r["pathname"].strip("/").split("/")[0] == case["section"]]
+            if not rows:
+                return [f"I found no pages under /{case['section']}"]
+        rows = (
+            rows[: case.get("shown") or 5] if case.get("section") else expected(case).pages()[: case.get("shown") or 5]
+        )
+        return [f"{r['pathname']} ({count(r['pageviews'])})" for r in rows]
+    if facet == "referrers":
+        rows = expected(case).referrers()
+        if pick:
+            row = next((r for r in rows if pick in (r["referrer_source"], r["referrer"])), None)
+            return ["I found no source"] if row is None else [f"brought {visitors(row['visitors'])}"]
+
+        def name(row: dict) -> str:  # a host, else a named source; direct traffic has neither
+            return row["referrer"] or (row["referrer_source"] if row["referrer_source"] != "direct" else "(none)")
+
+        if case.get("shown"):  # top N: N named rows, "(none)" not counted
+            rows = [r for r in rows if name(r) != "(none)"][: case["shown"]]
+        return [f"{name(r)} ({count(r['visitors'])})" for r in rows[:5]]
+    if facet == "sources":
+        rows = [r for r in expected(case).channels() if r["visitors"]][: case.get("shown") or 5]
+        if not rows:
+            return ["There is no data"]
+        return [f"{r['channel']} ({count(r['visitors'])})" for r in rows]
+    if facet == "revenue_by_source":
+        rows = expected(case, limit=100).revenue_by_source()
+        if pick:
+            row = next((r for r in rows if r["source"] == pick), None)
+            return ["I found no source"] if row is None else [shown("revenue", row["revenue"])]
+        return [f"{r['source']} ({shown('revenue', r['revenue'])})" for r in rows[:5]]
+    if facet in ("devices", "browsers", "operating_systems", "languages"):
+        column = {"devices": "device_type", "browsers": "browser", "operating_systems": "os"}.get(facet, "language")
+        rows = expected(case, limit=100).breakdown(column, column)
+        if pick:
+            row = next((r for r in rows if r[column] == pick), None)
+            return ["I found no device type"] if row is None else [f"{visitors(row['visitors'])} on {pick}"]
+        rows = [r for r in rows if r[column]][: case.get("shown") or 5]
+        return [f"{r[column]} ({count(r['visitors'])})" for r in rows]
+    if facet == "campaigns":
+        rows = expected(case, limit=100).campaigns()
+        if pick:
+            row = next((r for r in rows if r["utm_campaign"] == pick), None)
+            return ["I found no campaign"] if row is None else [f"brought {visitors(row['visitors'])}"]
+        rows = rows[: case.get("shown") or 5]
+        return [f"{r['utm_source'] or '-'} / {r['utm_medium'] or '-'} / {r['utm_campaign'] or '-'}" for r in rows]
+    if facet == "products":
+        rows = expected(case).products()[: case.get("shown") or 5]
+        return [f"{r['item_name']} ({shown('revenue', r['revenue'])})" for r in rows]
+    if facet == "funnel":
+        steps = expected(case).funnel()
+        if not any(r["visitors"] for r in steps):
+            return ["There is no data"]
+        return [f"{r['label']}: {count(r['visitors'])}" for r in steps]
+    if facet == "goals":
+        domains = [case["arguments"]["domain"]] if "domain" in case["arguments"] else ACME
+        goals = expected_goals(DATASET_DATA[0], domains, case["arguments"], NOW)
+        return [f"{g['name']}: {count(g['completions'])}" for g in goals]
+    if facet == "sites":
+        return [f"You have {len(ACME)} sites"]
+    if tool == "locations":
+        return located(case)
+    return []  # realtime (no traffic in the dataset's last 30 minutes), custom properties: the reading is checked
+
+
+# The English names of the dataset's countries (tests/stats_dataset.py LOCATIONS), written here by hand.
+COUNTRY_NAMES = {
+    "DE": "Germany", "US": "United States", "FR": "France", "JP": "Japan", "NL": "Netherlands", "BR": "Brazil",
+    "GB": "United Kingdom", "ES": "Spain", "IT": "Italy", "CA": "Canada", "CH": "Switzerland", "AT": "Austria",
+    "BE": "Belgium", "MX": "Mexico", "AU": "Australia", "IN": "India", "SE": "Sweden", "PL": "Poland",
+    "AR": "Argentina", "PT": "Portugal", "IE": "Ireland", "DK": "Denmark", "NO": "Norway", "FI": "Finland",
+    "CN": "China", "KR": "South Korea", "NZ": "New Zealand", "ZA": "South Africa", "CO": "Colombia",
+}  # fmt: skip
+
+
+def located(case: dict) -> list[str]:
+    """A country's visitors, or the top rows of countries, regions or cities, with an unknown place left out."""
+    args = {k: v for k, v in case["arguments"].items() if k not in ("domain", "level")} | {"limit": 100}
+    domains = [case["arguments"]["domain"]] if "domain" in case["arguments"] else ACME
+    found = LocationExpected(DATASET_DATA[0], domains, args, NOW)
+    if case.get("pick"):
+        row = next((r for r in found.countries() if r["country_code"] == case["pick"]), None)
+        name = COUNTRY_NAMES.get(case["pick"], case["pick"])
+        return [f"I found no visitors from {name}"] if row is None else [f"{visitors(row['visitors'])} from {name}"]
+    column = {"countries": "country_code", "regions": "region", "cities": "city"}[case["facet"]]
+    rows = [r for r in getattr(found, case["facet"])() if r[column]][: case.get("shown") or 5]
+    names = [COUNTRY_NAMES[r[column]] if column == "country_code" else r[column] for r in rows]
+    return [f"{name} ({count(r['visitors'])})" for name, r in zip(names, rows, strict=True)]
+
+
+# A list the independent computation finds empty (no product sold this week) must be said to have no data.
+EMPTY_SAYS_SO = (
+    "pages", "referrers", "sources", "devices", "browsers", "operating_systems", "languages", "products",
+    "countries", "regions", "cities", "revenue_by_source", "campaigns",
+)  # fmt: skip
+
+
+# The numbers of every question the chat reads right (a misreading is counted by score() as wrong or a miss).
+NUMBERED = [
+    c
+    for c in DATASET["cases"]
+    if "unclear" not in c and c["tool"] not in ("realtime", "custom-properties") and judge(DATASET, c)[0] == RIGHT
+]
+
+
+@pytest.mark.parametrize("case", NUMBERED, ids=[f"{c.get('lang', 'en')}: {c['q']}" for c in NUMBERED])
+def test_the_answer_quotes_the_independently_computed_numbers(dataset, case):
+    DATASET_DATA[:] = [dataset[0]]
+    message = ask(dataset, case)
+    call = message["tool_calls"][0]
+    assert call == {"name": case["tool"], "arguments": {"tenant": "acme", **case["arguments"]}}
+    figures = wanted(case, message["text"]) or (["There is no data"] if case.get("facet") in EMPTY_SAYS_SO else [])
+    assert figures, case
+    position = 0
+    for figure in figures:  # each figure, in the order the answer gives them
+        found = message["text"].find(figure, position)
+        assert found >= 0, (figure, message["text"])
+        position = found
+    assert "Error" not in message["text"]
+
+
+UNCLEAR = [c for c in DATASET["cases"] if "unclear" in c and judge(DATASET, c)[0] == RIGHT]
+
+
+@pytest.mark.parametrize("case", UNCLEAR, ids=[f"{c.get('lang', 'en')}: {c['q']}" for c in UNCLEAR])
+def test_what_it_cannot_read_it_says_and_calls_no_tool(dataset, case):
+    message = ask(dataset, case)
+    assert message["tool_calls"] == []
+    assert message["text"].startswith(("I could not read", "I cannot answer", "I understood")), message["text"]
+    assert message.get("suggestions") or "Try asking it another way." in message["text"]
