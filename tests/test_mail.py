@@ -9,6 +9,7 @@ its weekly report falls due on Monday 16 February 2026 at 08:00 local = 13:00 UT
 
 from __future__ import annotations
 
+import copy
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -36,7 +37,7 @@ JANUARY = ("2026-01-01", "2026-01-31")
 def data_dir(_stats_loaded, tmp_path) -> tuple[Path, object]:
     """A fresh copy of the stats dataset's data dir per test (the ledger is written)."""
     template, data = _stats_loaded
-    return copy_data_dir(template, tmp_path / "data"), data
+    return copy_data_dir(template, tmp_path / "data"), copy.deepcopy(data)  # its tokens are renewed in a split app
 
 
 def subscribe(db, email: str, domain: str, *, weekly=True, monthly=True, threshold=None, since=SINCE):

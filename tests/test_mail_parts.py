@@ -3,6 +3,7 @@ login and the password, and the claim that makes a period go out once (on the Du
 
 from __future__ import annotations
 
+import copy
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -26,7 +27,7 @@ SENDER = "reports@example.org"
 @pytest.fixture
 def data_dir(_stats_loaded, tmp_path):
     template, data = _stats_loaded
-    return copy_data_dir(template, tmp_path / "data"), data
+    return copy_data_dir(template, tmp_path / "data"), copy.deepcopy(data)  # its tokens are renewed in a split app
 
 
 # --- the same reports with the accounts in PostgreSQL and the events in ClickHouse ----------------------

@@ -8,6 +8,7 @@ killed (SIGKILL) after the first report was sent and the second was claimed but 
 
 from __future__ import annotations
 
+import copy
 import signal
 from datetime import timedelta
 from pathlib import Path
@@ -27,7 +28,7 @@ SENDER = "ClearAnalytics <reports@example.org>"
 @pytest.fixture
 def data_dir(_stats_loaded, tmp_path) -> tuple[Path, object]:
     template, data = _stats_loaded
-    return copy_data_dir(template, tmp_path / "data"), data
+    return copy_data_dir(template, tmp_path / "data"), copy.deepcopy(data)  # its tokens are renewed in a split app
 
 
 def _env(sink: SmtpSink, now) -> dict[str, str]:
