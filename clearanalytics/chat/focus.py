@@ -293,18 +293,21 @@ NOT_A_PROPERTY = set(
 
 
 CANONICAL_DEVICE = {"phone": "mobile", "smartphone": "mobile", "iphone": "mobile", "ipad": "tablet"}
+DEVICE_WORD = re.compile(r"\b(mobile|desktop|tablet|phone|smartphone|iphone|ipad)s?\b")
+
+
+def devices_named(text: str) -> set[str]:
+    """The device types a text names, each once ("iPad or tablet" is one: tablet)."""
+    return {CANONICAL_DEVICE.get(word, word) for word in DEVICE_WORD.findall(text)}
 
 
 def device(text: str) -> str | None:
     """The one device a question narrows to; none when it names two ("mobile and desktop": the device list)."""
     match = DEVICE.search(text)
-    named = {
-        CANONICAL_DEVICE.get(w, w) for w in re.findall(r"\b(mobile|desktop|tablet|phone|smartphone|iphone|ipad)", text)
-    }
-    if not match or len(named) > 1:
+    if not match or len(devices_named(text)) > 1:
         return None
     word = next(match.group(g) for g in "abcefgh" if match.group(g)).rstrip("s")
-    return {"phone": "mobile", "smartphone": "mobile", "iphone": "mobile", "ipad": "tablet"}.get(word, word)
+    return CANONICAL_DEVICE.get(word, word)
 
 
 MONTH_WORDS = {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}

@@ -13,15 +13,13 @@ import re
 from datetime import date
 
 from clearanalytics.chat.dates import parse_period
-from clearanalytics.chat.focus import PATH
+from clearanalytics.chat.focus import PATH, devices_named
 from clearanalytics.chat.narrowing import suggest
 from clearanalytics.chat.parser import Intent
 from clearanalytics.chat.periods import NUMBER_WORDS, Period
 from clearanalytics.chat.tables import BREAKDOWNS
 from clearanalytics.chat.unclear import Unclear
 
-DEVICE_WORD = re.compile(r"\b(mobile|desktops?|tablets?|phones?|smartphones?|iphones?|ipads?)\b")
-DEVICE_OF = {"phone": "mobile", "smartphone": "mobile", "iphone": "mobile", "ipad": "tablet"}
 SOURCE_NAME = re.compile(
     r"\b(google|bing|duckduckgo|yahoo|ecosia|baidu|yandex|facebook|twitter|linkedin|reddit|instagram|youtube"
     r"|pinterest|t\.co)\b(?!\s+(?:ads|analytics|search console))"
@@ -85,7 +83,7 @@ def _figure(text: str, intent: Intent) -> Unclear | None:
 
 
 def _device(text: str, intent: Intent) -> Unclear | None:
-    named = {DEVICE_OF.get(word.rstrip("s"), word.rstrip("s")) for word in DEVICE_WORD.findall(text)}
+    named = devices_named(text)
     if len(named) != 1:  # none, or "mobile vs desktop": the device list itself
         return None
     device = named.pop()
