@@ -99,11 +99,12 @@ def wanted(case: dict, answer: str = "") -> list[str]:
     page, a day or an hour is checked in the figure the answer gives ("had 89 visitors", "with 2 pageviews")."""
     tool, facet, metric, pick = case["tool"], case.get("facet"), case.get("metric"), case.get("pick")
     said = "pageviews" if "pageview" in answer else "visitors"
-    if tool == "analytics-overview" and case.get("series"):
+    if case.get("series"):
         window = expected(case).window  # "period": "12m" too, as the stats engine resolves it
         spans = weeks_or_months(window.date_from, window.date_to, case["series"])
+        values = "overview_values" if tool == "analytics-overview" else "ecommerce_values"
         return [
-            shown(metric, expected(case, **{"from": a.isoformat(), "to": b.isoformat()}).overview_values()[metric])
+            shown(metric, getattr(expected(case, **{"from": a.isoformat(), "to": b.isoformat()}), values)()[metric])
             for a, b in spans
         ]
     if tool in ("analytics-overview", "ecommerce-overview"):

@@ -221,19 +221,17 @@ class BuiltinEngine:
 
     def _series(self, intent: Intent, result: ToolResult, call, today: date, label: str, domain) -> Iterator:
         """A weekly or monthly series: one overview per calendar week or month (unique visitors do not add up)."""
-        metric = (
-            intent.metric if intent.metric in ("visitors", "pageviews", "bounce_rate", "avg_duration") else "visitors"
-        )
+        tool = intent.tool if intent.tool == "ecommerce-overview" else "analytics-overview"
+        metric = intent.metric or ("revenue" if tool == "ecommerce-overview" else "visitors")
         rows = []
         args = {k: v for k, v in intent.arguments.items() if k not in ("period", "from", "to")}
         for name, first, last in replies.buckets(intent.period, today, intent.series):
-            bucket = yield from _last(
-                call("analytics-overview", {**args, "from": first.isoformat(), "to": last.isoformat()})
-            )
+            bucket = yield from _last(call(tool, {**args, "from": first.isoformat(), "to": last.isoformat()}))
             if bucket.get("isError"):
-                return tool_failed("analytics-overview", bucket), []
-            rows.append((name, first, last, answers.totals("analytics-overview", bucket)[0]))
-        text, chart = replies.series_answer(metric, rows, label, domain)
+                return tool_failed(tool, bucket), []
+            figures, currency = answers.totals(tool, bucket)
+            rows.append((name, first, last, figures))
+        text, chart = replies.series_answer(metric, rows, label, domain, currency)
         if rows and rows[0][1] > intent.period.bounds(today)[0]:  # the last 26 buckets of a longer period
             text += f" (The last {len(rows)} {intent.series}s of the period are shown; ask for less for the rest.)"
         return text, [chart]

@@ -227,6 +227,11 @@ DATE_LIKE = re.compile(r"[\d./-]+|\d{1,2}(?:st|nd|rd|th)")
 CAMPAIGN = re.compile(r"\b(?:the\s+)?(?P<c>[\w-]+?)[\s-]+campaign\b|\bcampaign\s+[\"']?(?P<d>[\w-]+)")
 NOT_A_CAMPAIGN = set(
     [
+        "breakdown",
+        "performance",
+        "results",
+        "totals",
+        "summary",
         "the",
         "my",
         "our",

@@ -36,13 +36,16 @@ PER_NAME = re.compile(
     r"\b(?:per|by|je|par|por|grouped by|split by|broken down by)\s+(?:the\s+)?(?P<p>[a-z][\w-]{2,})\b"
 )
 
+# "por autor", "par auteur": the property most sites send under its English name (Plausible's own example)
+AUTHOR = {word: "author" for word in ("autor", "autores", "autoren", "auteur", "auteurs")}
+
 
 def property_named(text: str) -> str | None:
     """ "visits per author": the word after "per" or "by" when no table knows it (a custom property's name)."""
     for match in PER_NAME.finditer(text):
         name = match.group("p")
         if not unread.known_word(name):
-            return name
+            return AUTHOR.get(name, name)
     return None
 
 

@@ -141,13 +141,15 @@ def buckets(period: Period, today: date, interval: str) -> list[tuple[str, date,
 SERIES_BUCKETS = 26
 
 
-def series_answer(metric: str, rows: list[tuple[str, date, date, dict]], label: str, domain: str | None):
+def series_answer(
+    metric: str, rows: list[tuple[str, date, date, dict]], label: str, domain: str | None, currency: str | None = None
+):
     """(text, chart): one overview per bucket; partial first and last buckets are named by their dates."""
     noun = answers.METRIC_WORDS[metric]
     values = [figures.get(metric) or 0 for *_rest, figures in rows]
     names = [name for name, *_rest in rows]
     parts = "; ".join(
-        f"{dates_of(first, last)}: {answers.fmt(metric, value)}"
+        f"{dates_of(first, last)}: {answers.fmt(metric, value, currency)}"
         for (_name, first, last, _f), value in zip(rows, values, strict=True)
     )
     interval = "week" if names and names[0].startswith("week") else "month"

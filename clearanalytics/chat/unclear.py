@@ -103,7 +103,22 @@ TOPICS = re.compile(
     r"|\bchildren\b|\bkids\b|\bshipping\b|\bversandkosten\b|\bfrais de port\b|\bgastos de envío\b|\bverzendkosten\b"
     r"|\boutbound (?:links?|clicks?)\b|\bexternal links?\b|\bisps?\b|\binternet (?:service )?providers?\b"
     r"|\bctr\b|\bad spend\b|\bcost per click\b|\bcpc\b|\bimpressions\b(?<!page impressions)"
+    # what analytics does not record: other tools' data, people's details, the business's books
+    r"|\b(?:session )?recordings?\b|\bheat ?maps?\b|\bcarte de chaleur\b|\bscroll(?:ing)? depth\b|\bscrolltiefe\b"
+    r"|\bprofondeur de scroll\b|\bscrolling\b|\bssl\b|\bcertificates?\b|\b(?:support[- ])?tickets?\b"
+    r"|\bsubscribers?\b|\babonnés\b|\bfollowers?\b|\bfollower count\b|\bseo\b|\bkeywords?\b"
+    r"|\bkeyword rankings?\b|\bsearch terms?\b|\bsuchbegriffe\b|\bmots-clés\b|\bpalabras clave\b|\bzoekwoorden\b"
+    r"|\binventory\b|\bstock\b|\blagerbestand\b|\bvoorraad\b|\brefunds?\b|\bretouren\b|\bdevoluciones\b"
+    r"|\bopen rate\b|\bnps\b|\bnet promoter\b|\ba/b tests?\b|\bcpu\b|\bserver load\b|\bsalar(?:y|ies)\b"
+    r"|\bad ?blockers?\b|\bphone numbers?\b|\be-?mail ?address(?:es)?\b|\be-?mailadres\b|\btheir (?:names|emails?)\b"
+    r"|\bnames of (?:the |my |our )?(?:visitors|users|customers|people)\b|\bcrash(?:es| reports?)\b|\bstudents?\b"
+    r"|\breligi(?:on|ón)\b|\bgeloof\b|\bprofit\b|\btax(?:es)?\b|\bcompetitors?\b|\bconcurrent(?:ie)?\b"
+    r"|\bcompetencia\b|\bcohorts?\b|\bretention\b|\binvoices?\b|\bparcels?\b|\bpersonal details\b"
+    r"|\bmarried\b|\bgetrouwd\b|\bleft-handed\b|\blinkshandig\b|\bhond\b|\bdogs?\b|\bcontact ?form\b"
+    r"|\be-?mails?\b|\bcontactformulier\b|\bpartij\b|\bradio ?(?:ads?|reclame)\b|\bradioreclame\b|\bopleidingsniveau\b"
 )
+# Words of TOPICS no typo is mended away from ("religion" is no slip of "region").
+TOPIC_WORDS = ("religion", "religión", "geloof", "email", "emails", "tickets", "refunds", "heatmap", "heatmaps")
 # The weather, asked beside a figure ("did the weather affect traffic"): no tool has it. Alone it is small talk.
 WEATHER = re.compile(r"\bweather\b|\bwetter\b|\bmétéo\b|\bclima\b|\bweer\b|\brain(?:y|ed)?\b|\bsnow(?:ed)?\b")
 
