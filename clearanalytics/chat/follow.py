@@ -33,7 +33,10 @@ def calendar_before(period: Period, today: date) -> Period | None:
 
 
 PER_NAME = re.compile(
-    r"\b(?:per|by|je|par|por|grouped by|split by|broken down by)\s+(?:the\s+)?(?P<p>[a-z][\w-]{2,})\b"
+    r"\b(?:per|by|je|nach|par|por|grouped by|split by|broken down by)\s+(?:the\s+)?(?P<p>[a-z][\w-]{2,})\b"
+    # "list authors by visitors", "plan de los usuarios": a name no table knows, said of the visitors
+    r"|^(?:list|rank) (?P<q>[a-z][\w-]{2,}?)s? by (?:visitors|pageviews)\b"
+    r"|^(?P<r>[a-z][\w-]{2,}) (?:de los usuarios|van de gebruikers)\b"
 )
 
 # "por autor", "par auteur": the property most sites send under its English name (Plausible's own example)
@@ -43,7 +46,7 @@ AUTHOR = {word: "author" for word in ("autor", "autores", "autoren", "auteur", "
 def property_named(text: str) -> str | None:
     """ "visits per author": the word after "per" or "by" when no table knows it (a custom property's name)."""
     for match in PER_NAME.finditer(text):
-        name = match.group("p")
+        name = match.group("p") or match.group("q") or match.group("r")
         if not unread.known_word(name):
             return AUTHOR.get(name, name)
     return None

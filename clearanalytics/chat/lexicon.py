@@ -211,7 +211,14 @@ def _nearest(token: str, words: set[str], cutoff: float) -> str:
     if not found:
         return token
     # fewest slips first (the similarity favours longer words), then the slip's own length, then alphabetical
-    return min((OSA.distance(token, word), abs(len(word) - len(token)), word) for word, _score, _index in found)[2]
+    # among equally near words a date word first ("gesten" is yesterday's "gestern", not "besten"; "novmbre" November)
+    return min(
+        (OSA.distance(token, word), word not in DATE_WORDS, abs(len(word) - len(token)), word)
+        for word, _score, _index in found
+    )[3]
+
+
+DATE_WORDS = {word for word, english in NAMES.items() if english in _MONTH_NAMES or english.endswith("day")} | {"gestern", "vorgestern", "heute", "ayer", "anteayer", "gisteren", "eergisteren", "vandaag"}
 
 
 def _token_fix(token: str) -> str:

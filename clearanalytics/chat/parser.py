@@ -76,11 +76,13 @@ ONLY = re.compile(r"^(?:and |but |now )?(?:only|just)\b")
 PREVIOUS_UNIT = re.compile(r"\bthe previous (day|week|month|year)\b")
 _COUNT = r"\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty"
 LIMIT = re.compile(
-    rf"\b(?:top|best|first|worst)\s+(?P<n>{_COUNT})\b"
+    rf"\b(?:top|best|first|worst|highest|leading|strongest|biggest|largest|busiest|most popular)\s+(?P<n>{_COUNT})\b"
     rf"|\b(?P<m>{_COUNT})\s+(?:most|best|top|biggest|main|largest|leading|principal|highest|busiest|popular)\b"
     rf"|\bwhich (?P<w>\d{{1,3}}|two|three|four|five|ten)\b"
     rf"|\b(?:the|die|de|los|las|les) (?P<k>{_COUNT}) (?:\w+ ){{1,2}}?(?:with|mit|met|con|avec) (?:the )?"
     r"(?:most|highest|biggest|largest|fewest|lowest)\b"
+    rf"|\b(?:the|die|de|los|las|les) (?P<j>{_COUNT}) (?:[\w'-]+ ){{1,3}}?(?:sending|bringing|that|qui|que|die|welche)"
+    r"\b.*?\b(?:most|highest|biggest|mieux|más|meisten|meeste|vaakst|best)\b"
 )
 DOMAIN = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]\b")
 # "across all my sites", "on all sites", "every site", "all websites", "all my domains": the whole tenant
@@ -165,7 +167,7 @@ def _limit(text: str) -> int | None:
     match = LIMIT.search(text)
     if not match:
         return None
-    word = match.group("n") or match.group("m") or match.group("w") or match.group("k")
+    word = next(match.group(g) for g in "nmwkj" if match.group(g))
     value = NUMBER_WORDS.get(word) or int(word)
     return value if 1 <= value <= 100 else None
 

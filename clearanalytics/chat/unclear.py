@@ -67,6 +67,9 @@ NAMED_DAYS = re.compile(
     r"|\btoussaint\b|\bmardi gras\b|\bnochebuena\b|\baño nuevo\b|\breyes\b|\bsan valent[ií]n\b|\bcarnaval\b"
     r"|\boster\w+\b|\bnieuwjaar(?:sdag)?\b|\bkerstavond\b|\b(?:eerste|tweede) kerstdag\b|\bkoningsdag\b"
     r"|\bbevrijdingsdag\b"
+    r"|\b(?:during|around|in the run-up to|run-up to|while|tijdens|durante|pendant|während) (?:the |our |my |las |les "
+    r"|la |le |de |die |der |mijn |mes |mis |meine )?(?:big |last |laatste |dernière |última |letzte )?(?:sale|event"
+    r"|launch|product launch|vacation|campaign|campagne|actieweek|rebajas|uitverkoop|soldes|promo\w*)\b"
     r"|\bwent out\b|\bpasen\b|\bpaasmaandag\b|\bpuente\b|\bsoldes\b|\bmonth[- ]end\b|\bq[5-9]\b|\bold days\b"
     r"|\bworld cup\b|\bolympics\b|\bolympische\b"
     r"|\bferia\b|\bfestival\b|\bfiesta\b|\bkermis\b|\bsinterklaas\b|\bvalentijn(?:sdag)?\b|\bpinksteren\b|\bhemelvaart(?:sdag)?\b|\bramadan\b|\bhanukkah\b"
@@ -77,7 +80,7 @@ PERIODISH = re.compile(
     rf"{NAMED_DAYS.pattern}|"
     rf"\b(?:{_MONTH_WORDS})\b|\b(?:in|of|during|for)\s+may\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b"
     r"|\bquarters?\b|\bq[1-4]\b|\bweek\s*#?\d+\b|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}[./]\d{1,2}\b"
-    r"|\b\d{4}-\d{1,2}-\d{1,2}\b"
+    r"|\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}-\d{1,2}\b"
     r"|\b(?:19|20)\d{2}\b|\bago\b|\bweekends?\b|\btomorrow\b|\bnext (?:week|month|year)\b|\btonight\b"
     r"|\bmornings?\b|\bevenings?\b|\bafternoons?\b|\bnights?\b|\bchristmas\b|\beaster\b|\bholidays?\b"
     r"|\bsummer\b|\bwinter\b|\bspring\b|\bautumn\b|\bfortnight\b|\bdecade\b|\bsince\b|\bbetween\b"
@@ -118,7 +121,7 @@ TOPICS = re.compile(
     r"|\be-?mails?\b|\bcontactformulier\b|\bpartij\b|\bradio ?(?:ads?|reclame)\b|\bradioreclame\b|\bopleidingsniveau\b"
 )
 # Words of TOPICS no typo is mended away from ("religion" is no slip of "region").
-TOPIC_WORDS = ("religion", "religión", "geloof", "email", "emails", "tickets", "refunds", "heatmap", "heatmaps")
+TOPIC_WORDS = ("vacation", "religion", "religión", "geloof", "email", "emails", "tickets", "refunds", "heatmap", "heatmaps")
 # The weather, asked beside a figure ("did the weather affect traffic"): no tool has it. Alone it is small talk.
 WEATHER = re.compile(r"\bweather\b|\bwetter\b|\bmétéo\b|\bclima\b|\bweer\b|\brain(?:y|ed)?\b|\bsnow(?:ed)?\b")
 

@@ -24,7 +24,7 @@ COMPARISON = re.compile(
     r"|\bdecline[ds]?\b|\b(?:is|are|was|were) (?:\w+ ){1,3}(?:up|down)\b|\bimprove[ds]?\b|\bworsen(?:ed)?\b"
     r"|\bmore \w+ than\b|\bfewer \w+ than\b|\bmeer \w+ dan\b|\bahead of\b"
     r"|\bbehind\b(?! (?:it|that|this|them))|\b(?:better|worse) than\b"
-    r"|\b(?:above|below)\b(?!\s+(?:the\s+)?/)"
+    r"|\b(?:above|below)\b(?!\s+(?:the\s+)?/)|\bfor comparison\b"
 )
 
 
