@@ -24,7 +24,11 @@ if TYPE_CHECKING:
 
 
 def calendar_before(period: Period, today: date) -> Period | None:
-    """A whole calendar month's month before ("and the one before that?" after November is October), else None."""
+    """A whole calendar month's month before ("and the one before that?" after November is October), the whole
+    week, month or year before this one so far ("¿y la semana anterior?" after this week is last week), else None."""
+    this = THIS_UNIT.match(period.words or "")
+    if this:
+        return parse_period(f"last {this.group(1)}", today)[0]
     start, end = period.bounds(today)
     if start.day != 1 or (end + timedelta(days=1)).day != 1 or start.month != end.month:
         return None
@@ -36,7 +40,7 @@ PER_NAME = re.compile(
     r"\b(?:per|by|je|nach|par|por|grouped by|split by|broken down by)\s+(?:the\s+)?(?P<p>[a-z][\w-]{2,})\b"
     # "list authors by visitors", "plan de los usuarios": a name no table knows, said of the visitors
     r"|^(?:list|rank) (?P<q>[a-z][\w-]{2,}?)s? by (?:visitors|pageviews)\b"
-    r"|^(?P<r>[a-z][\w-]{2,}) (?:de los usuarios|van de gebruikers)\b"
+    r"|^(?P<r>[a-z][\w-]{2,}) (?:de los|van de) (?:users|visitors)\b"
 )
 
 # "por autor", "par auteur": the property most sites send under its English name (Plausible's own example)

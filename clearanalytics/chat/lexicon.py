@@ -268,6 +268,15 @@ def fix_foreign_typos(text: str) -> str:
     return re.sub(r"\S+", mend_unread, text)
 
 
+def swapped_known(word: str) -> str | None:
+    """The known word that `word` is with two neighbouring letters swapped ("pyas": "pays"), if any."""
+    for i in range(len(word) - 1):
+        swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        if swapped != word and (swapped in VOCABULARY or swapped in FOREIGN):
+            return swapped
+    return None
+
+
 def fix_typos(text: str) -> str:
     """Each unknown word of five letters or more replaced by its nearest vocabulary word, if one is close."""
     return re.sub(r"\S+", lambda m: _token_fix(m.group(0)), text)

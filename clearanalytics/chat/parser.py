@@ -291,6 +291,8 @@ def parse_question(
         offers = suggest(period, ("visitors by country", "visitors by device"))
         return Unclear("topic", asked.group("n"), offers, reason)
     prop = follow.property_named(plain) if breakdown is None or breakdown.name == "goals" else None
+    if prop and lexicon.swapped_known(prop):  # "visiteurs par pyas": a slip of "pays", not a property "pyas"
+        return Unclear("topic", prop, (), f'Did you mean "{lexicon.swapped_known(prop)}"? Please ask again.')
     if prop:  # "visits per author": a name no table knows, after "per" or "by", is a custom property
         breakdown, plain = _rule("properties"), f"property {prop} {plain}"
     if breakdown is None and metric is None and focus.section(plain):  # "what's popular in the docs section"
@@ -307,11 +309,19 @@ def parse_question(
         overview = previous.tool in ("analytics-overview", "ecommerce-overview")
         if comparison is not None and not explicit_period and overview:
             return follow.compared(previous, today)  # "how does that compare with the week before?"
-        if comparison is not None and overview and compare_period is None and not parse_period(_main, today)[0]:
+        against_named = comparison is not None and "for comparison" in comparison  # "last week for comparison"
+        if comparison is not None and overview and compare_period is None and (
+            against_named or not parse_period(_main, today)[0]
+        ):
             against = None if BEFORE.search(text) else period  # "compare that with last month": the named one
             return follow.compared(previous, today, against)
         asked = follow.follow_up(previous, today, tenant, named, domain, moved_back, all_sites)
-        return replace(asked, pick=source) if source and previous.pick else asked
+        if source and (previous.pick or previous.facet == "referrers"):  # "did t.co send any?" after the referrers
+            return replace(asked, pick=source, arguments={**asked.arguments, "limit": focus.FULL_LIST})
+        series = focus.series(plain) if asked.tool in ("analytics-overview", "ecommerce-overview") else None
+        if series:  # "and monthly for the whole of last year?": the same figure as a series
+            return replace(asked, series=series, facet=f"{series}s")
+        return asked
     if device_only and previous is not None:  # "only on mobile": the previous question, narrowed
         if (
             previous.tool != "analytics-overview"
