@@ -132,3 +132,13 @@ def unread_period(text: str, intent: Intent) -> Unclear | None:
     if word is None:
         return None
     return Unclear("period", word, with_period(text, word, SOON), "It is no word I know.")
+
+
+def reshaped(previous: Intent, series: str | None, limit: int | None, listed: bool, none_row: bool) -> Intent | None:
+    """ "only the top 3", "per week instead": the previous answer again, cut to N rows or as a series; else None."""
+    if series and previous.tool in ("analytics-overview", "ecommerce-overview"):
+        return replace(previous, series=series, facet=f"{series}s")
+    if limit and listed and previous.facet not in ("days", "hours") and not previous.pick:
+        rows = min(limit + 1, 100) if none_row else limit  # one more, in case one row is "(none)"
+        return replace(previous, arguments={**previous.arguments, "limit": rows}, shown=limit)
+    return None

@@ -218,7 +218,16 @@ def _nearest(token: str, words: set[str], cutoff: float) -> str:
     )[3]
 
 
-DATE_WORDS = {word for word, english in NAMES.items() if english in _MONTH_NAMES or english.endswith("day")} | {"gestern", "vorgestern", "heute", "ayer", "anteayer", "gisteren", "eergisteren", "vandaag"}
+DATE_WORDS = {word for word, english in NAMES.items() if english in _MONTH_NAMES or english.endswith("day")} | {
+    "gestern",
+    "vorgestern",
+    "heute",
+    "ayer",
+    "anteayer",
+    "gisteren",
+    "eergisteren",
+    "vandaag",
+}
 
 
 def _token_fix(token: str) -> str:

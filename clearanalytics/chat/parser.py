@@ -77,7 +77,7 @@ PREVIOUS_UNIT = re.compile(r"\bthe previous (day|week|month|year)\b")
 _COUNT = r"\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty"
 LIMIT = re.compile(
     rf"\b(?:top|best|first|worst|highest|leading|strongest|biggest|largest|busiest|most popular)\s+(?P<n>{_COUNT})\b"
-    rf"|\b(?P<m>{_COUNT})\s+(?:most|best|top|biggest|main|largest|leading|principal|highest|busiest|popular)\b"
+    rf"|\b(?P<m>{_COUNT})\s+(?:most|best|top|biggest|main|largest|leading|principal|highest|busiest|popular|strongest)\b"
     rf"|\bwhich (?P<w>\d{{1,3}}|two|three|four|five|ten)\b"
     rf"|\b(?:the|die|de|los|las|les) (?P<k>{_COUNT}) (?:\w+ ){{1,2}}?(?:with|mit|met|con|avec) (?:the )?"
     r"(?:most|highest|biggest|largest|fewest|lowest)\b"
@@ -301,6 +301,11 @@ def parse_question(
         moved_back = comparison is not None or BEFORE.search(text) is not None
         source = focus.source(words, tuple(domains)) if sourced else None  # "and bing?" after google
         ranked = previous is not None and previous.facet in ("days", "hours") and RANKED.search(text) is not None
+        if previous is not None and not (explicit_period or domain or all_sites):  # "only the top 3", "per week"
+            listed, none_row = previous.tool in LIST_TOOLS, previous.facet in MAY_HAVE_NONE
+            again = follow.reshaped(previous, focus.series(plain), _limit(plain), listed, none_row)
+            if again is not None:
+                return again
         if previous is None or not (explicit_period or domain or all_sites or moved_back or source or ranked):
             return None
         if ranked and not (explicit_period or domain or all_sites):  # "and the quietest one?" after the busiest day
@@ -310,8 +315,11 @@ def parse_question(
         if comparison is not None and not explicit_period and overview:
             return follow.compared(previous, today)  # "how does that compare with the week before?"
         against_named = comparison is not None and "for comparison" in comparison  # "last week for comparison"
-        if comparison is not None and overview and compare_period is None and (
-            against_named or not parse_period(_main, today)[0]
+        if (
+            comparison is not None
+            and overview
+            and compare_period is None
+            and (against_named or not parse_period(_main, today)[0])
         ):
             against = None if BEFORE.search(text) else period  # "compare that with last month": the named one
             return follow.compared(previous, today, against)

@@ -213,15 +213,42 @@ FORMS: tuple[tuple[str, str], ...] = (
     (r"\bwarenkorb\b", "cart"),
     # Batch L's forms (scored once, then tuned: docs/CHAT.md)
     # ordinal weeks of the year: "la deuxième semaine de l'année", "de zesde week van het jaar"
-    (r"\b(?:la )?(?:premi[eè]re) semaine de l'année\b|\b(?:de )?eerste week van het jaar\b|\b(?:la )?primera semana del año\b|\b(?:die |der )?ersten? woche des jahres\b", "week 1"),
-    (r"\b(?:la )?(?:deuxi[eè]me|seconde) semaine de l'année\b|\b(?:de )?tweede week van het jaar\b|\b(?:la )?segunda semana del año\b|\b(?:die |der )?zweiten? woche des jahres\b", "week 2"),
-    (r"\b(?:la )?(?:troisi[eè]me) semaine de l'année\b|\b(?:de )?derde week van het jaar\b|\b(?:la )?tercera semana del año\b|\b(?:die |der )?dritten? woche des jahres\b", "week 3"),
-    (r"\b(?:la )?(?:quatri[eè]me) semaine de l'année\b|\b(?:de )?vierde week van het jaar\b|\b(?:la )?cuarta semana del año\b|\b(?:die |der )?vierten? woche des jahres\b", "week 4"),
-    (r"\b(?:la )?(?:cinqui[eè]me) semaine de l'année\b|\b(?:de )?vijfde week van het jaar\b|\b(?:la )?quinta semana del año\b|\b(?:die |der )?fünften? woche des jahres\b", "week 5"),
-    (r"\b(?:la )?(?:sixi[eè]me) semaine de l'année\b|\b(?:de )?zesde week van het jaar\b|\b(?:la )?sexta semana del año\b|\b(?:die |der )?sechsten? woche des jahres\b", "week 6"),
-    (r"\b(?:la )?(?:septi[eè]me) semaine de l'année\b|\b(?:de )?zevende week van het jaar\b|\b(?:la )?s[eé]ptima semana del año\b|\b(?:die |der )?siebten? woche des jahres\b", "week 7"),
-    (r"\b(?:la )?(?:huiti[eè]me) semaine de l'année\b|\b(?:de )?achtste week van het jaar\b|\b(?:la )?octava semana del año\b|\b(?:die |der )?achten? woche des jahres\b", "week 8"),
-    (r"\b(?:(?:in )?the )?(?:last|past) 24 ?h\b|\b(?:las )?últimas 24 ?h\b|\b(?:les )?dernières 24 ?h\b|\b(?:den )?letzten 24 ?h\b|\b(?:de )?laatste 24 ?u\b", "in the last 24 hours"),
+    (
+        r"\b(?:la )?(?:premi[eè]re) semaine de l'année\b|\b(?:de )?eerste week van het jaar\b|\b(?:la )?primera semana del año\b|\b(?:die |der )?ersten? woche des jahres\b",
+        "week 1",
+    ),
+    (
+        r"\b(?:la )?(?:deuxi[eè]me|seconde) semaine de l'année\b|\b(?:de )?tweede week van het jaar\b|\b(?:la )?segunda semana del año\b|\b(?:die |der )?zweiten? woche des jahres\b",
+        "week 2",
+    ),
+    (
+        r"\b(?:la )?(?:troisi[eè]me) semaine de l'année\b|\b(?:de )?derde week van het jaar\b|\b(?:la )?tercera semana del año\b|\b(?:die |der )?dritten? woche des jahres\b",
+        "week 3",
+    ),
+    (
+        r"\b(?:la )?(?:quatri[eè]me) semaine de l'année\b|\b(?:de )?vierde week van het jaar\b|\b(?:la )?cuarta semana del año\b|\b(?:die |der )?vierten? woche des jahres\b",
+        "week 4",
+    ),
+    (
+        r"\b(?:la )?(?:cinqui[eè]me) semaine de l'année\b|\b(?:de )?vijfde week van het jaar\b|\b(?:la )?quinta semana del año\b|\b(?:die |der )?fünften? woche des jahres\b",
+        "week 5",
+    ),
+    (
+        r"\b(?:la )?(?:sixi[eè]me) semaine de l'année\b|\b(?:de )?zesde week van het jaar\b|\b(?:la )?sexta semana del año\b|\b(?:die |der )?sechsten? woche des jahres\b",
+        "week 6",
+    ),
+    (
+        r"\b(?:la )?(?:septi[eè]me) semaine de l'année\b|\b(?:de )?zevende week van het jaar\b|\b(?:la )?s[eé]ptima semana del año\b|\b(?:die |der )?siebten? woche des jahres\b",
+        "week 7",
+    ),
+    (
+        r"\b(?:la )?(?:huiti[eè]me) semaine de l'année\b|\b(?:de )?achtste week van het jaar\b|\b(?:la )?octava semana del año\b|\b(?:die |der )?achten? woche des jahres\b",
+        "week 8",
+    ),
+    (
+        r"\b(?:(?:in )?the )?(?:last|past) 24 ?h\b|\b(?:las )?últimas 24 ?h\b|\b(?:les )?dernières 24 ?h\b|\b(?:den )?letzten 24 ?h\b|\b(?:de )?laatste 24 ?u\b",
+        "in the last 24 hours",
+    ),
     (r"\bvisit[a]s (?:a|de|en) (?=/)", "pageviews of "),
     (r"(?<!la )\bsemana pasada\b", "last week"),
     (r"\b(?:que|respecto a|frente a|comparado con) (?:la|el) (?:anterior|pasad[ao])\b", "compared to the previous one"),
@@ -292,14 +319,44 @@ FORMS: tuple[tuple[str, str], ...] = (
     (r"\bvendemos\b(?= more)|^verkopen we\b|^verkochten we\b", "revenue"),
     (r"\b(?:hoeveel|how many) (?:hebben we|heeft ([\w.-]+))\b(.*?)\b(?:verkocht|sold)\b", r"how much revenue \1\2"),
     (r"\bdaly\b", "daily"),
-    (r"\bschermresolutie\b|\bbildschirmauflösung\b|\brésolution d'écran\b|\bresolución de pantalla\b", "screen resolution"),
+    (r"\b(?:meine|mes|mis|mijn) (?:projekte|projets|proyectos|projecten)\b", "my sites"),
+    (r"\bübersicht der sites\b|\baperçu des sites\b|\blistado de (?:webs|sitios)\b", "overview of the sites"),
+    (r"\b(?:sitios|sites) (?:de|in) (?:mi|mijn) (?:cuenta|account)\b", "sites in my account"),
+    (r"\btodos los sitios\b|\balle sites\b|\btous (?:les|mes) sites\b|\balle domains\b", "all sites"),
+    (r"\bdie besten (\d+)\b", r"the best \1"),
+    (r"\b(\d+) (.{3,30}?) principales\b", r"\1 main \2"),
+    (r"\bqui ont le mieux marché\b", "that did best"),
+    (r"^quarter(?:ly)? (?:numbers|figures|report)\b", ""),
+    (r"\b(?:el |del )?trimestre anterior\b|\bafgelopen kwartaal\b", "last quarter"),
+    (
+        r"\b(?:del |el )?último trimestre (?:de |del )?(\d{4})\b|\b(?:het )?laatste kwartaal van (\d{4})\b"
+        r"|\b(?:au |le )?dernier trimestre (\d{4})\b|\b(?:im )?letzten quartal (\d{4})\b",
+        r"q4 \1\2\3\4",
+    ),
+    (
+        r"\ben lo que llevamos de trimestre\b|\bdepuis le début du trimestre\b|\bqué tal va el trimestre\b",
+        "this quarter",
+    ),
+    (r"\s*\(q[1-4]\)", ""),
+    (r"\bvendid[oa]s\b|\bse vendieron\b|\bverkochten we\b|\bverkochte\b|\bvendus\b|\bgingen (?:\w+ )?weg\b", "sold"),
+    (r"\bproductranking\b|\bproduktliste\b|\bproduktperformance\b", "products"),
+    (
+        r"\bschermresolutie\b|\bbildschirmauflösung\b|\brésolution d'écran\b|\bresolución de pantalla\b",
+        "screen resolution",
+    ),
     (r"\bwochee+\b", "woche"),
     (r"\b(?:alle )?aufgerufenen seiten\b", "pages"),
-    (r"^(?:(?:would|could|can) you )?(?:please )?(?:narrow|limit|restrict|filter) (?:that|it|this)(?: down)? to\b", "only"),
+    (
+        r"^(?:(?:would|could|can) you )?(?:please )?(?:narrow|limit|restrict|filter) (?:that|it|this)(?: down)? to\b",
+        "only",
+    ),
     (r"\bfinde\b", "weekend"),
     (r"(?<![\w/])so(?= de los\b)", "operating systems"),
     (r"\bañadió al carrito y luego compró\b|\blegden iets in het winkelmandje en rekenden af\b", "checkout funnel"),
     (r"\bhebben kinderen\b|\bnamen van de bezoekers\b", "personal details"),
-    (r"\bqué porcentaje de visitantes compró\b|\bwelk percentage van de bezoekers kocht(?: iets)?\b", "conversion rate"),
+    (
+        r"\bqué porcentaje de visitantes compró\b|\bwelk percentage van de bezoekers kocht(?: iets)?\b",
+        "conversion rate",
+    ),
     (r"\bvisitantes belgas\b", "visitors from belgium"),
 )

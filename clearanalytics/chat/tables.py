@@ -33,7 +33,11 @@ BREAKDOWNS = _rules(
         r"|.*\bhow many domains\b|.*\bdomains i can\b|.*\bmore than one site\b|.*\bmeiner websites\b"
         r"|.*\bsites (?:on|in) (?:this|my) account\b|.*\bwebsites i own\b|.*\bother sites besides\b"
         r"|.*\bsites do i have\b|.*\bcombien de sites\b|.*\bmis webs\b|.*\bmy domains\b|.*\bin my account\b"
-        r"|(?:list |show )?(?:my |all )?(?:web)?sites(?: pls| please)?$)",
+        r"|(?:list |show )?(?:my |all )?(?:web)?sites(?: pls| please)?$|.*\bsites? list\b"
+        r"|^(?:list |show )?(?:me )?all (?:web)?(?:sites|domains)(?: please| pls| graag| por favor)?$"
+        r"|.*\b(?:domains|sites) i (?:track|manage|have|own)\b|.*\btracking (?:any )?other (?:domains|sites)\b"
+        r"|^dashboard (?:web)?sites$|.*\bwebsites\b.*\blist them\b|.*\boverview of (?:the |my )?sites\b"
+        r"|.*\bsites (?:on|in) my account\b)",
     ),
     (
         "funnel",
@@ -122,7 +126,7 @@ BREAKDOWNS = _rules(
         "pages",
         "top-pages",
         r"\bpages?\b(?! ?(?:views?|impressions)\b)|\burls?\b|\bposts?\b|\barticles?\b|\bpaths?\b|\bcontent\b"
-        r"|\bmost (?:visited|viewed|popular)\b",
+        r"|\bmost (?:visited|viewed|popular)\b(?! \d)",
     ),
 )
 
