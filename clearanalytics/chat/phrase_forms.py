@@ -212,41 +212,9 @@ FORMS: tuple[tuple[str, str], ...] = (
     ),
     (r"\bwarenkorb\b", "cart"),
     # Batch L's forms (scored once, then tuned: docs/CHAT.md)
-    # ordinal weeks of the year: "la deuxième semaine de l'année", "de zesde week van het jaar"
     (
-        r"\b(?:la )?(?:premi[eè]re) semaine de l'année\b|\b(?:de )?eerste week van het jaar\b|\b(?:la )?primera semana del año\b|\b(?:die |der )?ersten? woche des jahres\b",
-        "week 1",
-    ),
-    (
-        r"\b(?:la )?(?:deuxi[eè]me|seconde) semaine de l'année\b|\b(?:de )?tweede week van het jaar\b|\b(?:la )?segunda semana del año\b|\b(?:die |der )?zweiten? woche des jahres\b",
-        "week 2",
-    ),
-    (
-        r"\b(?:la )?(?:troisi[eè]me) semaine de l'année\b|\b(?:de )?derde week van het jaar\b|\b(?:la )?tercera semana del año\b|\b(?:die |der )?dritten? woche des jahres\b",
-        "week 3",
-    ),
-    (
-        r"\b(?:la )?(?:quatri[eè]me) semaine de l'année\b|\b(?:de )?vierde week van het jaar\b|\b(?:la )?cuarta semana del año\b|\b(?:die |der )?vierten? woche des jahres\b",
-        "week 4",
-    ),
-    (
-        r"\b(?:la )?(?:cinqui[eè]me) semaine de l'année\b|\b(?:de )?vijfde week van het jaar\b|\b(?:la )?quinta semana del año\b|\b(?:die |der )?fünften? woche des jahres\b",
-        "week 5",
-    ),
-    (
-        r"\b(?:la )?(?:sixi[eè]me) semaine de l'année\b|\b(?:de )?zesde week van het jaar\b|\b(?:la )?sexta semana del año\b|\b(?:die |der )?sechsten? woche des jahres\b",
-        "week 6",
-    ),
-    (
-        r"\b(?:la )?(?:septi[eè]me) semaine de l'année\b|\b(?:de )?zevende week van het jaar\b|\b(?:la )?s[eé]ptima semana del año\b|\b(?:die |der )?siebten? woche des jahres\b",
-        "week 7",
-    ),
-    (
-        r"\b(?:la )?(?:huiti[eè]me) semaine de l'année\b|\b(?:de )?achtste week van het jaar\b|\b(?:la )?octava semana del año\b|\b(?:die |der )?achten? woche des jahres\b",
-        "week 8",
-    ),
-    (
-        r"\b(?:(?:in )?the )?(?:last|past) 24 ?h\b|\b(?:las )?últimas 24 ?h\b|\b(?:les )?dernières 24 ?h\b|\b(?:den )?letzten 24 ?h\b|\b(?:de )?laatste 24 ?u\b",
+        r"\b(?:(?:in )?the )?(?:last|past) 24 ?h\b|\b(?:las )?últimas 24 ?h\b"
+        r"|\b(?:les )?dernières 24 ?h\b|\b(?:den )?letzten 24 ?h\b|\b(?:de )?laatste 24 ?u\b",
         "in the last 24 hours",
     ),
     (r"\bvisit[a]s (?:a|de|en) (?=/)", "pageviews of "),
@@ -286,7 +254,8 @@ FORMS: tuple[tuple[str, str], ...] = (
     (r"\b(?:sales|team|board|client) meeting (?:coming up|tomorrow|today)\b\.?", ""),
     (r"\b(?:is )?(?:anybody|anyone|someone|somebody) online\b", "visitors right now"),
     (
-        r"\b(?:lowest|highest|best|worst|top|busiest|quietest|slowest)[- ](?:pageviews?|page view|visit(?:s)?)[- ]days?\b",
+        r"\b(?:lowest|highest|best|worst|top|busiest|quietest|slowest)[- ]"
+        r"(?:pageviews?|page view|visit(?:s)?)[- ]days?\b",
         r"\g<0> per day",
     ),
     (r"\b(?:in|for|over) (\d{4}) per (month|week)\b", r"in \1 per \2"),
@@ -359,4 +328,27 @@ FORMS: tuple[tuple[str, str], ...] = (
         "conversion rate",
     ),
     (r"\bvisitantes belgas\b", "visitors from belgium"),
+)
+
+# Ordinal weeks of the year: "la deuxième semaine de l'année", "de zesde week van het jaar", "die zweite Woche".
+_ORDINALS = (
+    ("premi[eè]re", "eerste", "primera", "ersten?"),
+    ("deuxi[eè]me|seconde", "tweede", "segunda", "zweiten?"),
+    ("troisi[eè]me", "derde", "tercera", "dritten?"),
+    ("quatri[eè]me", "vierde", "cuarta", "vierten?"),
+    ("cinqui[eè]me", "vijfde", "quinta", "fünften?"),
+    ("sixi[eè]me", "zesde", "sexta", "sechsten?"),
+    ("septi[eè]me", "zevende", "s[eé]ptima", "siebten?"),
+    ("huiti[eè]me", "achtste", "octava", "achten?"),
+)
+FORMS = (
+    *(
+        (
+            rf"\b(?:la )?(?:{fr}) semaine de l'année\b|\b(?:de )?{nl} week van het jaar\b"
+            rf"|\b(?:la )?{es} semana del año\b|\b(?:die |der )?{de} woche des jahres\b",
+            f"week {number}",
+        )
+        for number, (fr, nl, es, de) in enumerate(_ORDINALS, start=1)
+    ),
+    *FORMS,
 )
