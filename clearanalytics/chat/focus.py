@@ -282,11 +282,11 @@ NOT_A_CAMPAIGN = set(
     ]
 )
 PROPERTY = (  # "the plan property" first: "property breakdown" names no property
-    re.compile(r"(?P<p>[\w-]+)\s+custom\s+(?:property|prop)\b"),
+    re.compile(r"[\"']?(?P<p>[\w/~-]+)[\"']?\s+custom\s+(?:property|prop)\b"),
     re.compile(r"\b(?:per|by)\s+(?P<p>[\w-]+)\s+\(custom\b"),
     re.compile(r"\b(?:which|what) (?P<p>[\w-]+) values\b"),
     re.compile(r"[\"']?(?P<p>[\w-]+)[\"']?\s+property\b"),
-    re.compile(r"\bpropert(?:y|ies)\s+[\"']?(?P<p>[\w-]+)"),
+    re.compile(r"\bpropert(?:y|ies)\s+[\"']?(?P<p>[\w/~-]+)"),
 )
 NOT_A_PROPERTY = set(
     ["custom", "the", "a", "which", "my", "this", "each", "every", "what", "your", "our", "by", "per", "of", "for"]

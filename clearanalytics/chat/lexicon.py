@@ -230,7 +230,21 @@ DATE_WORDS = {word for word, english in NAMES.items() if english in _MONTH_NAMES
 }
 
 
+# Four-letter slips of the few short words questions hinge on ("mnth", "yaer", "ordr", "hire" for "hier"):
+# mended only towards these, and only when the first letter agrees.
+SHORT_WORDS = ("month", "year", "order", "hour")
+
+
+def _short_fix(token: str) -> str:
+    if token in VOCABULARY or token in KEEP or token in FOREIGN or token in ("oder", "yeah", "ohne"):
+        return token  # German "oder" is no "order"
+    near = [word for word in SHORT_WORDS if word[0] == token[0] and OSA.distance(token, word) == 1]
+    return near[0] if len(near) == 1 else token
+
+
 def _token_fix(token: str) -> str:
+    if len(token) == 4 and token.isalpha():
+        return _short_fix(token)
     if len(token) < 5 or not token.isalpha() or token in VOCABULARY or token in KEEP:
         return token
     plural_of_known = token.endswith("s") and token[:-1] in VOCABULARY and not token[:-1].endswith("s")

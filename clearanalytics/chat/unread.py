@@ -44,7 +44,7 @@ _EVERYDAY_LINES = (
     "utilisent restent passent usan usado usada utilizan utilizado quedan pasan gebruiken gebruikt blijven",
     "brengen bekeken gezien",
     "break down instead buyers shoppers customers acheteurs clients compradores clientes käufer kunden kopers klanten",
-    "processus proceso prozess proces process",
+    "processus proceso prozess proces process translation translations",
     "referred attributed brought sent linked realtime share improve improved gedraaid draaien gemaakt",
     "normally usually normalmente généralement normalerweise normaal meestal normalement",
     "entró entraron entrado around rond autour alrededor",
