@@ -303,7 +303,8 @@ FORMS: tuple[tuple[str, str], ...] = (
     (r"\bin der zeit vom\b", "from"),
     (r"\b(?:la )?page d'inscription (?=/)", ""),
     (
-        r"\b(?:visiteurs|usuarios|visitantes|bezoekers) (?:actifs|activos|actieve)\b(?! (?:le|la|el|de|en|sur|ce|cette))",
+        r"\b(?:visiteurs|usuarios|visitantes|bezoekers) (?:actifs|activos|actieve)\b"
+        r"(?! (?:le|la|el|de|en|sur|ce|cette))",
         "visitors right now",
     ),
     (r"\bon a vendu pour combien\b", "revenue"),

@@ -155,7 +155,8 @@ METRICS = _rules(
         "revenue",
         "ecommerce-overview",
         r"\brevenue\b|\bsales\b|\bturnover\b|\bearn|\bmoney\b|\bincome\b|\bsold for\b|\bhow much did (?:we|i) sell\b"
-        r"|\bma[dk]e (?:us|me)\b|\bhow much did (?:we|i) make\b|\bhow much (?:did|does|has) [\w.-]+ (?:bring|brought|make|made) in\b",
+        r"|\bma[dk]e (?:us|me)\b|\bhow much did (?:we|i) make\b"
+        r"|\bhow much (?:did|does|has) [\w.-]+ (?:bring|brought|make|made) in\b",
     ),
     ("transactions", "ecommerce-overview", r"\borders?\b|\btransactions?\b|\bpurchases?\b|\bbought\b"),
     ("goal_completions", "goals", r"\bgoal completions?\b|\bcompletions?\b|\bconversions\b"),
