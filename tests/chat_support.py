@@ -308,13 +308,27 @@ def _judged(key: str) -> tuple[str, str]:
     return _judge(block, case)
 
 
+def reading(block: dict, case: dict):
+    """read(), kept per block and case: the numbers test asks it again of every question the judge read."""
+    return _reading(json.dumps([block.get("today"), block.get("site_todays"), case], sort_keys=True))
+
+
+@cache
+def _reading(key: str):
+    (today, site_todays, case) = json.loads(key)
+    block = next(
+        b for b, c in golden_blocks_cached() if b.get("today") == today and b.get("site_todays") == site_todays
+    )
+    return read(block, case)
+
+
 @cache
 def golden_blocks_cached() -> tuple[tuple[dict, dict], ...]:
     return tuple(golden_blocks())
 
 
 def _judge(block: dict, case: dict) -> tuple[str, str]:
-    intent = read(block, case)
+    intent = reading(block, case)
     if "unclear" in case:
         if isinstance(intent, Unclear):
             return (RIGHT, "") if intent.part == case["unclear"] else (HONEST, f"unclear {intent.part}")

@@ -17,7 +17,7 @@ from clearanalytics import accounts
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext
 from clearanalytics.chat.tools import RegistryRunner, TenantTools
 from clearanalytics.stats.query import today_in
-from tests.chat_support import RIGHT, golden, judge
+from tests.chat_support import RIGHT, golden, judge, reading
 from tests.test_faces import expected_goals
 
 DATASET = golden()["dataset"]
@@ -224,12 +224,26 @@ EMPTY_SAYS_SO = (
 )  # fmt: skip
 
 
-# The numbers of every question the chat reads right (a misreading is counted by score() as wrong or a miss).
-NUMBERED = [
-    c
-    for c in DATASET["cases"]
-    if "unclear" not in c and c["tool"] not in ("realtime", "custom-properties") and judge(DATASET, c)[0] == RIGHT
-]
+def one_per_reading(cases: list[dict]) -> list[dict]:
+    """The first question of each distinct reading. The engine's answer is a function of its reading (the whole
+    Intent: tool, arguments, period, rank, series, ...), and tests/test_chat_golden.py checks every question's
+    reading, so the numbers of each reading are checked once: 5,427 answers for the 11,612 questions read right
+    on the day this was written, half the time on the suite's busiest worker."""
+    first: dict[str, dict] = {}
+    for case in cases:
+        first.setdefault(repr(reading(DATASET, case)), case)
+    return list(first.values())
+
+
+# The numbers of every reading of a question the chat reads right (a misreading is counted by score() as wrong or
+# a miss).
+NUMBERED = one_per_reading(
+    [
+        c
+        for c in DATASET["cases"]
+        if "unclear" not in c and c["tool"] not in ("realtime", "custom-properties") and judge(DATASET, c)[0] == RIGHT
+    ]
+)
 
 
 @pytest.mark.parametrize("case", NUMBERED, ids=[f"{c.get('lang', 'en')}: {c['q']}" for c in NUMBERED])
