@@ -346,6 +346,10 @@ def _judge(block: dict, case: dict) -> tuple[str, str]:
         want["compare"] = case["compare"]
     elif intent.tool in ("analytics-overview", "ecommerce-overview"):
         got["compare"], want["compare"] = intent.compare is not None, False
+    if intent.tool in ("analytics-overview", "ecommerce-overview") and "series" not in case:
+        got["series"], want["series"] = intent.series, None  # a total asked, not one figure per week or month
+    if intent.tool == "top-pages" and not (intent.pick or intent.section):  # the list's order: pageviews by default
+        got["order"], want["order"] = intent.metric or "pageviews", case.get("metric") or "pageviews"
     if got == want:
         return RIGHT, ""
     return WRONG, "; ".join(f"{k}: got {got[k]!r}, want {want[k]!r}" for k in want if got.get(k) != want[k])

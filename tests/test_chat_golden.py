@@ -48,11 +48,12 @@ def test_tuned_question(block, case):
         assert verdict == RIGHT, why
 
 
-# Held-out batch L's first and only scoring (docs/CHAT.md): 2876 of 3560 right (80.8%), 489 honest misses and
-# 195 wrong readings. The target is 90% right and no wrong reading; L meets neither, and the bounds hold the figures
-# it was scored at, so they can only improve. Nothing was tuned against L afterwards.
-HELD_OUT_ACCURACY_AT_FIRST_RUN = 2876 / 3560
-HELD_OUT_WRONG_AT_FIRST_RUN = 195
+# Held-out batch M's first and only scoring (docs/CHAT.md): 4503 of 5527 right (81.5%), 666 honest misses and
+# 358 wrong readings, with the judge that also holds a total to be no series and a page list to its order. The target
+# is 90% right and no wrong reading; M meets neither, and the bounds hold the figures it was scored at, so they can
+# only improve. Nothing was tuned against M afterwards (one rule made for a tuned H question moved 42 of its verdicts).
+HELD_OUT_ACCURACY_AT_FIRST_RUN = 4503 / 5527
+HELD_OUT_WRONG_AT_FIRST_RUN = 358
 
 
 def test_held_out_accuracy_and_silent_substitutions():

@@ -288,6 +288,12 @@ FORMS: tuple[tuple[str, str], ...] = (
     (r"\bvendemos\b(?= more)|^verkopen we\b|^verkochten we\b", "revenue"),
     (r"\b(?:hoeveel|how many) (?:hebben we|heeft ([\w.-]+))\b(.*?)\b(?:verkocht|sold)\b", r"how much revenue \1\2"),
     (r"\bdaly\b", "daily"),
+    # "for the weekly report: how many visitors in March": the report's rhythm, not a weekly series
+    (
+        r"\b(?:the |my |our |a |this )?(?:weekly|monthly|quarterly|wöchentlichen|monatlichen) (report|update|deck"
+        r"|meeting|recap|review|newsletter|summary|check-in|bericht|rapport|informe|rapportage)\b",
+        r"the \1",
+    ),
     (r"\bwent out on\b", "on"),
     (r"^what happened (?=(?:on|in) .*\bspecifically\b)|\bspecifically\b", ""),
     (r"\brolling (\d+)[- ]days? window\b", r"last \1 days"),
