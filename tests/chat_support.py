@@ -9,7 +9,10 @@ OpenAI Chat Completions and Anthropic Messages; each records the requests it rec
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import tempfile
 import threading
 import time
 from datetime import date
@@ -296,7 +299,45 @@ def judge(block: dict, case: dict) -> tuple[str, str]:
     """(verdict, why): right; an honest miss (said it did not understand); or wrong (answered something else).
 
     Kept per block and case: the golden test asks it of every case several times (its lists, score())."""
-    return _judged(json.dumps([block.get("today"), block.get("site_todays"), case], sort_keys=True))
+    key = _key(block, case)
+    shared = shared_verdicts().get(key)
+    return (shared[0], shared[1]) if shared else _judged(key)
+
+
+def reading_key(block: dict, case: dict) -> str:
+    """The reading of a case as text (repr of the whole Intent): equal for questions the engine answers alike."""
+    key = _key(block, case)
+    shared = shared_verdicts().get(key)
+    return shared[2] if shared else repr(_reading(key))
+
+
+def _key(block: dict, case: dict) -> str:
+    return json.dumps([block.get("today"), block.get("site_todays"), case], sort_keys=True)
+
+
+@cache
+def shared_verdicts() -> dict[str, list[str]]:
+    """Every golden case's [verdict, why, reading], read once per test run and shared by the xdist workers.
+
+    Both golden test files need every verdict (some 20,000 readings, most of a minute); the first worker to ask
+    reads them under a file lock and writes them to the run's temp file, the other loads that file. Outside
+    xdist, nothing is shared and each verdict is read when asked."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run:
+        return {}
+    path = Path(tempfile.gettempdir()) / f"clearanalytics-golden-verdicts-{run}.json"
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            return json.loads(path.read_text())
+        verdicts = {}
+        for block, case in golden_blocks_cached():
+            key = _key(block, case)
+            verdicts[key] = [*_judged(key), repr(_reading(key))]
+        partial = path.with_suffix(".part")
+        partial.write_text(json.dumps(verdicts))
+        partial.replace(path)
+        return verdicts
 
 
 @cache
@@ -309,8 +350,8 @@ def _judged(key: str) -> tuple[str, str]:
 
 
 def reading(block: dict, case: dict):
-    """read(), kept per block and case: the numbers test asks it again of every question the judge read."""
-    return _reading(json.dumps([block.get("today"), block.get("site_todays"), case], sort_keys=True))
+    """read(), kept per block and case."""
+    return _reading(_key(block, case))
 
 
 @cache

@@ -39,13 +39,20 @@ def test_the_golden_set_is_big_varied_and_keeps_a_held_out_quarter():
 TUNED_HONEST_MISSES = set(json.loads((Path(__file__).parent / "chat_honest_misses.json").read_text())["questions"])
 
 
-@pytest.mark.parametrize(("block", "case"), TUNED, ids=[c["q"] or "empty" for _b, c in TUNED])
-def test_tuned_question(block, case):
-    verdict, why = judge(block, case)
-    if case["q"] in TUNED_HONEST_MISSES:
-        assert verdict in (RIGHT, HONEST), why
-    else:
-        assert verdict == RIGHT, why
+# The tuned questions in groups of 100, each group one test that names every question it finds not read right: one
+# test per question cost the suite more in pytest's own bookkeeping (14,000 tests) than in reading them.
+GROUPS = [TUNED[start : start + 100] for start in range(0, len(TUNED), 100)]
+
+
+@pytest.mark.parametrize("group", GROUPS, ids=[f"{g[0][1]['q'][:40]} (+{len(g) - 1})" for g in GROUPS])
+def test_tuned_questions(group):
+    failed = []
+    for block, case in group:
+        verdict, why = judge(block, case)
+        allowed = (RIGHT, HONEST) if case["q"] in TUNED_HONEST_MISSES else (RIGHT,)
+        if verdict not in allowed:
+            failed.append(f"{case['q']!r}: {verdict} ({why})")
+    assert not failed, "\n".join(failed)
 
 
 # Held-out batch M's first and only scoring (docs/CHAT.md): 4503 of 5527 right (81.5%), 666 honest misses and

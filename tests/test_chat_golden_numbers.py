@@ -17,7 +17,7 @@ from clearanalytics import accounts
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext
 from clearanalytics.chat.tools import RegistryRunner, TenantTools
 from clearanalytics.stats.query import today_in
-from tests.chat_support import RIGHT, golden, judge, reading
+from tests.chat_support import RIGHT, golden, judge, reading_key
 from tests.test_faces import expected_goals
 
 DATASET = golden()["dataset"]
@@ -232,7 +232,7 @@ def one_per_reading(cases: list[dict]) -> list[dict]:
     on the day this was written, half the time on the suite's busiest worker."""
     first: dict[str, dict] = {}
     for case in cases:
-        first.setdefault(repr(reading(DATASET, case)), case)
+        first.setdefault(reading_key(DATASET, case), case)
     return list(first.values())
 
 

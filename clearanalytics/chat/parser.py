@@ -24,7 +24,7 @@ from clearanalytics.chat.dates import WEEKDAYS, fair_compare, parse_period
 from clearanalytics.chat.narrowing import narrow, narrowing_unclear, suggest
 from clearanalytics.chat.periods import MONTHS, NUMBER_WORDS, Period, default_period
 from clearanalytics.chat.tables import BREAKDOWNS, METRICS, Rule
-from clearanalytics.chat.unclear import TOPIC_WORDS, TOPICS, WEATHER, Unclear
+from clearanalytics.chat.unclear import TOPICS, WEATHER, Unclear
 from clearanalytics.chat.when import COMPARISON, read_periods, split_comparison
 
 LIST_TOOLS = (
@@ -433,8 +433,6 @@ def _intent(
     )
 
 
-# The topics no tool has keep their words ("religion" is no slip of "region"); no typo is mended into them.
-lexicon.KEEP.update(TOPIC_WORDS)
 lexicon.KEEP.update(places.single_words())  # a country's name is never "mended", nor anything mended into one
 # The words of every table the parser reads, not only the tools': a typo is mended towards them, and a
 # word of theirs is never "mended" into another ("compare" is the comparison's, not a slip of "compared").

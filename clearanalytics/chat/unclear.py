@@ -120,19 +120,6 @@ TOPICS = re.compile(
     r"|\bmarried\b|\bgetrouwd\b|\bleft-handed\b|\blinkshandig\b|\bhond\b|\bdogs?\b|\bcontact ?form\b"
     r"|\be-?mails?\b|\bcontactformulier\b|\bpartij\b|\bradio ?(?:ads?|reclame)\b|\bradioreclame\b|\bopleidingsniveau\b"
 )
-# Words of TOPICS no typo is mended away from ("religion" is no slip of "region").
-TOPIC_WORDS = (
-    "vacation",
-    "religion",
-    "religión",
-    "geloof",
-    "email",
-    "emails",
-    "tickets",
-    "refunds",
-    "heatmap",
-    "heatmaps",
-)
 # The weather, asked beside a figure ("did the weather affect traffic"): no tool has it. Alone it is small talk.
 WEATHER = re.compile(r"\bweather\b|\bwetter\b|\bmétéo\b|\bclima\b|\bweer\b|\brain(?:y|ed)?\b|\bsnow(?:ed)?\b")
 
