@@ -342,10 +342,7 @@ def shared_verdicts() -> dict[str, list[str]]:
 
 @cache
 def _judged(key: str) -> tuple[str, str]:
-    (today, site_todays, case) = json.loads(key)
-    block = next(
-        b for b, c in golden_blocks_cached() if b.get("today") == today and b.get("site_todays") == site_todays
-    )
+    block, case = _unkeyed(key)
     return _judge(block, case)
 
 
@@ -356,11 +353,17 @@ def reading(block: dict, case: dict):
 
 @cache
 def _reading(key: str):
+    block, case = _unkeyed(key)
+    return read(block, case)
+
+
+def _unkeyed(key: str) -> tuple[dict, dict]:
+    """The block and case a _key() names."""
     (today, site_todays, case) = json.loads(key)
     block = next(
         b for b, c in golden_blocks_cached() if b.get("today") == today and b.get("site_todays") == site_todays
     )
-    return read(block, case)
+    return block, case
 
 
 @cache
