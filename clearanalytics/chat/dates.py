@@ -19,6 +19,7 @@ from datetime import date, timedelta
 
 from clearanalytics.chat.periods import MONTH_NAMES, MONTHS, NUMBER_WORDS, Period, _month_end
 from clearanalytics.chat.periods import parse_period as parse_older
+from clearanalytics.chat.quick import Quick
 from clearanalytics.chat.unclear import NAMED_DAYS
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -220,7 +221,7 @@ _M2 = r"(?P<m2>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")"
 
 YEAR = re.compile(r"(?:\b(?:in|during|for|of)\s+(?:the\s+year\s+)?|(?<![\w./-]))(?P<y>(?:19|20)\d{2})\b(?![-/.]\d)")
 RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple(
-    (re.compile(pattern), resolver)
+    (Quick(pattern), resolver)
     for pattern, resolver in (
         (rf"\b(?:between|from)\s+(?P<a>{DAY})\s+(?:and|to|until|till|through|thru|-)\s+(?P<b>{DAY})", _between),
         (rf"\b(?P<a>{DAY})\s*(?:\.\.|to|until|till|through|thru|–|-)\s*(?P<b>{DAY})", _between),

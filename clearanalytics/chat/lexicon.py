@@ -19,10 +19,11 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 
 from clearanalytics.chat.phrases import NAMES, PHRASES
+from clearanalytics.chat.quick import Quick
 
 _MONTH_NAMES = "january|february|march|april|may|june|july|august|september|october|november|december"
 _OF_MONTH = re.compile(rf"(?<![\d.]\s)(?<!\d)\b(?:de|du|van|im)\s+({_MONTH_NAMES})\b")
-_COMPILED = tuple((re.compile(pattern), english) for pattern, english in PHRASES)
+_COMPILED = tuple((Quick(pattern), english) for pattern, english in PHRASES)
 # The four languages' own words (from the phrase tables and month and weekday names): a typo in a German,
 # French, Spanish or Dutch question ("Besuchre", "bezoekkers") is mended towards these before translation.
 FOREIGN = {
@@ -33,8 +34,9 @@ _NAME = re.compile(r"(?<![\w-])(" + "|".join(sorted(map(re.escape, NAMES), key=l
 
 def to_english(text: str) -> str:
     """The lower-cased question with the four languages' phrases and names in English; English unchanged."""
-    for pattern, english in _COMPILED:
-        text = pattern.sub(english, text)
+    for row, english in _COMPILED:
+        if row.could_match(text):
+            text = row.compiled.sub(english, text)
     text = re.sub(r"\bbetween (\S+(?: \S+){0,3}?) (?:und|et|y|en) ", r"between \1 and ", text)
     text = _NAME.sub(lambda m: NAMES[m.group(1)], text)
     # "jeudi dernier", "el jueves pasado" -> "thursday last": the English order, "last thursday"
@@ -284,7 +286,9 @@ def fix_foreign_typos(text: str) -> str:
         cutoff = 0.749 if len(token) >= 8 else 0.799
         return _nearest(token, FOREIGN, cutoff)
 
-    read = [match.span() for pattern, _english in _COMPILED for match in pattern.finditer(text)]
+    read = [
+        match.span() for row, _english in _COMPILED if row.could_match(text) for match in row.compiled.finditer(text)
+    ]
 
     def mend_unread(match: re.Match) -> str:  # a word inside a phrase the tables read as it is is no slip
         inside = any(start <= match.start() and match.end() <= end for start, end in read)

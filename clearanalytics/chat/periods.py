@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from clearanalytics.accounts import Site
+from clearanalytics.chat.quick import Quick
 from clearanalytics.stats import periods as named
 from clearanalytics.stats.query import parse_query, today_in
 
@@ -211,7 +212,7 @@ _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")"
 
 # (pattern, resolver); tried in order, first match wins.
 RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple(
-    (re.compile(pattern), resolver)
+    (Quick(pattern), resolver)
     for pattern, resolver in (
         (rf"\b(?:between|from)\s+(?P<a>{_ISO})\s+(?:and|to|until|-)\s+(?P<b>{_ISO})", _between),
         (rf"\b(?P<a>{_ISO})\s*(?:\.\.|to|until)\s*(?P<b>{_ISO})", _between),

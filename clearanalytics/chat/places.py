@@ -89,12 +89,17 @@ FROM_A_PLACE = re.compile(r"\b(?:from|in|aus|uit|desde|van)\s+(?:the\s+)?([^\W\d
 def _misspelt(text: str) -> tuple[str, str] | None:
     """ "visitors from germnay": a one-word country a letter or two off, after "from" or "in" (never a source's or
     a month's name: those are read before this, and the cut-off keeps "from google" from being Georgia)."""
-    names = [name for name in _names() if " " not in name and len(name) >= 5]
     for match in FROM_A_PLACE.finditer(text):
-        near = process.extractOne(match.group(1), names, scorer=OSA.normalized_similarity, score_cutoff=0.8)
+        near = process.extractOne(match.group(1), _one_words(), scorer=OSA.normalized_similarity, score_cutoff=0.8)
         if near:
             return _names()[near[0]], match.group(1)
     return None
+
+
+@cache
+def _one_words() -> list[str]:
+    """The one-word names of five letters or more, the ones a slip is mended towards."""
+    return [name for name in _names() if " " not in name and len(name) >= 5]
 
 
 def single_words() -> list[str]:

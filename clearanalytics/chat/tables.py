@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from clearanalytics.chat.quick import Quick
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -19,7 +21,7 @@ class Rule:
 
 
 def _rules(*rows: tuple[str, str, str]) -> tuple[Rule, ...]:
-    return tuple(Rule(name, tool, re.compile(pattern)) for name, tool, pattern in rows)
+    return tuple(Rule(name, tool, Quick(pattern)) for name, tool, pattern in rows)  # type: ignore[arg-type]
 
 
 # Breakdowns, most specific first: "revenue by source" before "revenue", "checkout" before "pages".
