@@ -311,13 +311,20 @@ def reading_key(block: dict, case: dict) -> str:
     return shared[2] if shared else repr(_reading(key))
 
 
+def offers(block: dict, case: dict) -> list[str]:
+    """The questions the reading of a case offers as buttons (an Unclear's suggestions), none for the others."""
+    key = _key(block, case)
+    shared = shared_verdicts().get(key)
+    return shared[3] if shared else list(getattr(_reading(key), "suggestions", ()))
+
+
 def _key(block: dict, case: dict) -> str:
     return json.dumps([block.get("today"), block.get("site_todays"), case], sort_keys=True)
 
 
 @cache
-def shared_verdicts() -> dict[str, list[str]]:
-    """Every golden case's [verdict, why, reading], read once per test run and shared by the xdist workers.
+def shared_verdicts() -> dict[str, list]:
+    """Every golden case's [verdict, why, reading, offers], read once per test run and shared by the xdist workers.
 
     Both golden test files need every verdict (some 20,000 readings, most of a minute); the first worker to ask
     reads them under a file lock and writes them to the run's temp file, the other loads that file. Outside
@@ -333,7 +340,8 @@ def shared_verdicts() -> dict[str, list[str]]:
         verdicts = {}
         for block, case in golden_blocks_cached():
             key = _key(block, case)
-            verdicts[key] = [*_judged(key), repr(_reading(key))]
+            intent = _reading(key)
+            verdicts[key] = [*_judged(key), repr(intent), list(getattr(intent, "suggestions", ()))]
         partial = path.with_suffix(".part")
         partial.write_text(json.dumps(verdicts))
         partial.replace(path)

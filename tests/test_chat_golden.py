@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.chat_support import HONEST, RIGHT, WRONG, golden_blocks, judge, read, score
+from tests.chat_support import HONEST, RIGHT, WRONG, golden_blocks, judge, offers, read, score
 
 BLOCKS = golden_blocks()
 TUNED = [(b, c) for b, c in BLOCKS if not c.get("held_out")]
@@ -75,8 +75,7 @@ def test_every_offered_reading_is_itself_understood():
     in the same conversation, so it is read after the same history."""
     offered = 0
     for block, case in BLOCKS:
-        intent = read(block, case)
-        for suggestion in getattr(intent, "suggestions", ()):
+        for suggestion in offers(block, case):
             again = read(block, {"q": suggestion, "history": case.get("history", [])})
             assert again is not None and not hasattr(again, "part"), (case["q"], suggestion, again)
             offered += 1
