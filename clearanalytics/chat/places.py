@@ -17,6 +17,8 @@ import pycountry
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from clearanalytics.chat import demonyms
+
 LANGUAGES = ("de", "fr", "es", "nl")  # besides English: the chat's other languages (chat/phrases.py)
 EVERYDAY = {
     "usa": "US", "us": "US", "u.s.": "US", "u.s.a.": "US", "america": "US", "the states": "US",
@@ -27,16 +29,6 @@ EVERYDAY = {
     "vereinigte staaten": "US", "états-unis": "US", "etats-unis": "US", "estados unidos": "US",
     "verenigde staten": "US", "großbritannien": "GB", "grande-bretagne": "GB", "reino unido": "GB",
     "verenigd koninkrijk": "GB", "deutschland": "DE", "españa": "ES", "espana": "ES", "belgië": "BE",
-    # people of a country, as questions name them ("Japanese customers", "visiteurs japonais")
-    "japanese": "JP", "japonais": "JP", "japoneses": "JP", "japanse": "JP", "japanische": "JP", "japanischen": "JP",
-    "german": "DE", "germans": "DE", "allemands": "DE", "alemanes": "DE", "duitse": "DE", "deutsche": "DE",
-    "deutschen": "DE", "french": "FR", "français": "FR", "franceses": "FR", "franse": "FR", "französische": "FR",
-    "französischen": "FR", "american": "US", "americans": "US", "américains": "US", "americanos": "US",
-    "amerikaanse": "US", "amerikanische": "US", "amerikanischen": "US", "british": "GB", "dutch": "NL",
-    "néerlandais": "NL", "holandeses": "NL", "nederlandse": "NL", "niederländische": "NL", "spanish": "ES",
-    "espagnols": "ES", "españoles": "ES", "spaanse": "ES", "spanische": "ES", "italian": "IT", "canadian": "CA",
-    "brazilian": "BR", "indian": "IN", "chinese": "CN", "australian": "AU", "swiss": "CH", "austrian": "AT",
-    "belgian": "BE", "swedish": "SE", "polish": "PL", "mexican": "MX",
 }  # fmt: skip
 # Names that are everyday words in a question about a website, or a US state: never read as a country.
 NOT_COUNTRIES = {"chad", "jersey", "georgia", "turkey", "guinea", "china town", "man", "isle of man", "niger"}
@@ -60,6 +52,7 @@ def _names() -> dict[str, str]:
                 for form in (name, name.split(", ")[0], re.sub(r"\s*\(.*\)", "", name)):
                     found.setdefault(form.strip(), country.alpha_2)
     found.update(EVERYDAY)
+    found.update(demonyms.forms())
     return {name: code for name, code in found.items() if name not in NOT_COUNTRIES and len(name) >= 2}
 
 
