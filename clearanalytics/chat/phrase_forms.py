@@ -382,6 +382,29 @@ FORMS: tuple[tuple[str, str], ...] = (
     (r"\bwelk tijdstip\b", "which hour"),
     (r"\b(?:origen|procedencia) del (?:tr[á]f[i]co|traffic)\b", "traffic sources"),
     (r"\bde d[óo]nde llega el (?:tr[á]f[i]co|traffic)\b", "where does the traffic come from"),
+    # "30d", "past 10d": a number of days as a dashboard's period picker writes it
+    (r"\b(?:in |over |for )?(?:the )?(?:last|past) (\d{1,3}) ?d\b", r"last \1 days"),
+    (r"(?<![\w/.-])(?<!prior )(?<!previous )(\d{1,3})d\b(?!-)", r"last \1 days"),  # "prior 7d": a comparison's
+    (r"\b(?:purchase |shop |ecommerce |e-commerce )?conv(?:ersion)?\.? ?(?:%|pct|percent(?:age)?)", "conversion rate"),
+    (r"\bavg\.? session dur(?:ation|\.)?(?= |$)|\bsession length\b", "average visit duration"),
+    # halves of a year: "H2 2025", "the first half of 2025"
+    (r"\b(?:the )?(?:h1|first [h]alf)(?: of)? (\d{4})\b", r"from 1 january \1 to 30 june \1"),
+    (r"\b(?:the )?(?:h2|second [h]alf)(?: of)? (\d{4})\b", r"from 1 july \1 to 31 december \1"),
+    (r"\bagainst (?:their|our|my|his|her|the client's) own (?:records|numbers|figures|data|books)\b", " "),
+    (r"\bfrom (week|month|day) to (?:\1)\b", r"per \1"),
+    (r"\bput (.{3,60}?) (?:side by side )?with\b(?= (?:the|last|previous)\b)", r"\1 compared to"),
+    (r"\btop(\d{1,2})\b", r"top \1"),
+    # weekdays as calendars shorten them ("Mon" is left out: it is French for "my"); "Tue 10 Feb" is read as a date
+    *(
+        (rf"(?<![\w/.-]){short}\.?(?![\w/-])(?!,? \d)(?! (?:on|in|at|down)\b)", day)
+        for short, day in (
+            ("tues?", "tuesday"),
+            ("wed", "wednesday"),
+            ("thu(?:rs?)?", "thursday"),
+            ("fri", "friday"),
+            ("sat", "saturday"),
+        )
+    ),  # fmt: skip
 )
 
 # Ordinal weeks of the year: "la deuxième semaine de l'année", "de zesde week van het jaar", "die zweite Woche".
