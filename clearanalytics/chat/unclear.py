@@ -53,6 +53,24 @@ PART_WORDS = {
     "topic": "the topic",
 }
 _MONTH_WORDS = "|".join(sorted((m for m in MONTHS if m not in ("may", "mar")), key=len, reverse=True))
+# Any other event after "during" ("pendant la Coupe du monde", "tijdens de solden"): the words after it are neither
+# period words nor a period the rules read (masked with spaces when leftover_period looks for what is left).
+_PERIOD_LEAD = (
+    r"(?:(?:the|this|last|past|previous|same|first|second|third|fourth|each|every|whole|entire|calendar|current|la|le"
+    r"|el|les|las|los|in|de|het|die|der|das|den|l') ?)*"
+)
+_PERIOD_WORD = (
+    r"(?:days?|weeks?|weekend|months?|years?|quarter|night|morning|afternoon|evening|hours?|period|time|\d+|january"
+    r"|february|march|april|may|june|july|august|september|october|november|december|monday|tuesday|wednesday"
+    r"|thursday|friday|saturday|sunday|q[1-4]|semaine|mois|ann[ée]e|jour|semana|mes|año|d[ií]a|maand|jaar|dag"
+    r"|woche|monat|jahr|tag|kw|cw|wk|that|it|this|those|these|which|what|checkout|cart|panier|paiement|visit"
+    r"|session)\b"
+)
+_EVENT_AFTER_DURING = (
+    r"\b(?:during|tijdens|durante|pendant|während) (?:the |el |la |le |les |de |het |die |der |das |den |our |my "
+    rf"|nos |nuestr[ao]s? |onze |unsere[nm]? )?(?!{_PERIOD_LEAD}(?:{_PERIOD_WORD}|\s{{2,}}|\s*$))"
+    r"[^\W\d]\w+(?: [^\W\d]\w+){0,2}"
+)
 # Days known by a name, not a date ("Black Friday" is no Friday of ours): the date rules skip them (a weekday
 # inside one is not that weekday) and, left over, they make the period not understood.
 NAMED_DAYS = re.compile(
@@ -72,6 +90,7 @@ NAMED_DAYS = re.compile(
     r"|launch|product launch|vacation|campaign|campagne|actieweek|rebajas|uitverkoop|soldes|promo\w*)\b"
     r"|\bwent out\b|\bpasen\b|\bpaasmaandag\b|\bpuente\b|\bsoldes\b|\bmonth[- ]end\b|\bq[5-9]\b|\bold days\b"
     r"|\bworld cup\b|\bolympics\b|\bolympische\b"
+    rf"|{_EVENT_AFTER_DURING}"
     r"|\bferia\b|\bfestival\b|\bfiesta\b|\bkermis\b|\bsinterklaas\b|\bvalentijn(?:sdag)?\b|\bpinksteren\b|\bhemelvaart(?:sdag)?\b|\bramadan\b|\bhanukkah\b"
 )
 # Words that name a time: if one is left after the period rules ran, the period was not understood.
