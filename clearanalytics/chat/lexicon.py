@@ -237,12 +237,12 @@ DATE_WORDS = {word for word, english in NAMES.items() if english in _MONTH_NAMES
 
 # Four-letter slips of the few short words questions hinge on ("mnth", "yaer", "ordr", "hire" for "hier"):
 # mended only towards these, and only when the first letter agrees.
-SHORT_WORDS = ("month", "year", "order", "hour")
+SHORT_WORDS = ("month", "year", "order", "hour", "days", "pages", "today", "peak", "week")
 
 
 def _short_fix(token: str) -> str:
-    if token in VOCABULARY or token in KEEP or token in FOREIGN or token in ("oder", "yeah", "ohne"):
-        return token  # German "oder" is no "order"
+    if token in VOCABULARY or token in KEEP or token in FOREIGN or token in ("oder", "yeah", "ohne", "toda", "weer"):
+        return token  # German "oder" is no "order", Spanish "toda" no "today", Dutch "weer" no "week"
     near = [word for word in SHORT_WORDS if word[0] == token[0] and OSA.distance(token, word) == 1]
     return near[0] if len(near) == 1 else token
 

@@ -394,6 +394,12 @@ FORMS: tuple[tuple[str, str], ...] = (
     (r"\bfrom (week|month|day) to (?:\1)\b", r"per \1"),
     (r"\bput (.{3,60}?) (?:side by side )?with\b(?= (?:the|last|previous)\b)", r"\1 compared to"),
     (r"\btop(\d{1,2})\b", r"top \1"),
+    (r"\bwtd\b|\bweek to date\b", "this week"),
+    (r"\bqtd\b|\bquarter to date\b", "this quarter"),
+    (r"\bguests on the site\b|\bpersons visiting\b|\bpeople visiting\b", "visitors"),
+    (r"^(?:stats|numbers|figures) (?:for|on) (/\S*)", r"visitors of \1"),
+    (r"^how did (/\S*) do\b", r"visitors of \1"),
+    (r"^(aut[h]or|pl[a]n|cta/position~) values\b", r"visitors by \1"),  # "[h]": no word typos are mended towards
     # weekdays as calendars shorten them ("Mon" is left out: it is French for "my"); "Tue 10 Feb" is read as a date
     *(
         (rf"(?<![\w/.-]){short}\.?(?![\w/-])(?!,? \d)(?! (?:on|in|at|down)\b)", day)
