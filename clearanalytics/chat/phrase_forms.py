@@ -394,6 +394,12 @@ FORMS: tuple[tuple[str, str], ...] = (
     (r"\bfrom (week|month|day) to (?:\1)\b", r"per \1"),
     (r"\bput (.{3,60}?) (?:side by side )?with\b(?= (?:the|last|previous)\b)", r"\1 compared to"),
     (r"\btop(\d{1,2})\b", r"top \1"),
+    (r"\bprev\.? (day|week|month|year|quarter)\b", r"last \1"),
+    (
+        r"\bfor (?:the client's|the client|my|our|the|a|their) (?:quarterly|monthly|weekly|annual|yearly) (?:slides?"
+        r"|reports?|deck|update|review|summary|meeting|call|newsletter)\b",
+        " ",
+    ),
     (r"\bwtd\b|\bweek to date\b", "this week"),
     (r"\bqtd\b|\bquarter to date\b", "this quarter"),
     (r"\bguests on the site\b|\bpersons visiting\b|\bpeople visiting\b", "visitors"),
