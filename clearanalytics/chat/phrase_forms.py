@@ -395,6 +395,18 @@ FORMS: tuple[tuple[str, str], ...] = (
     (r"\bput (.{3,60}?) (?:side by side )?with\b(?= (?:the|last|previous)\b)", r"\1 compared to"),
     (r"\btop(\d{1,2})\b", r"top \1"),
     (r"\bprev\.? (day|week|month|year|quarter)\b", r"last \1"),
+    (r"\b(\d{1,2}) ?mos?\b", r"\1 months"),
+    (r"\bsept\.?(?= \d|$)", "september"),
+    (r"(?<=[a-z\d] )'(\d{2})\b", r"20\1"),  # "november '25", "Q4 '25"
+    # what a person says around the question, about whom it is for: no part of what is asked
+    (
+        r"\b(?:i'm|i am|we're|we are) (?:drafting|writing|preparing|putting together) an? (?:e-?m[a]il|note|message"
+        r"|report|deck|update|summary) (?:to|for) (?:the|a|my|our) (?:client|boss|manager|team|board)\b",
+        " ",
+    ),
+    (r"\bwe're planning when to post\b|\bit would help (?:us )?with (?:scheduling|planning)\b", " "),
+    (r"\bthe client (?:is asking|wants to know|asked|is wondering) (?:whether|if) [^.?!]*", " "),
+    (r"\bthe client (?:mostly |mainly |really )?cares (?:most )?about [^.?!]*", " "),
     (
         r"\bfor (?:the client's|the client|my|our|the|a|their) (?:quarterly|monthly|weekly|annual|yearly) (?:slides?"
         r"|reports?|deck|update|review|summary|meeting|call|newsletter)\b",

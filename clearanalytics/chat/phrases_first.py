@@ -225,7 +225,7 @@ FIRST: tuple[tuple[str, str], ...] = (
     (r"\b(?:los |las )?(\d{1,3}) (\w+) principales\b", r"top \1 \2"),
     (
         r"\bthe (?!home|landing|entry|exit|error|first|last|top|main|product|same|whole|front|start|most"
-        r"|best)([a-z][\w-]+) page\b",
+        r"|best|total|overall|combined|number|daily|weekly|monthly)([a-z][\w-]+) page\b(?! ?v\w{3,5}\b| hits\b)",
         r"page /\1",
     ),
     (r"\b(?:kanäle|canaux|canales|kanalen)(?: principales)?\b", "channels"),
