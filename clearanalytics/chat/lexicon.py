@@ -261,7 +261,28 @@ def _token_fix(token: str) -> str:
 
 
 # Short words of the four languages too ("hoy", "ayer" is four): enough to know a question is not English.
-FOREIGN_SHORT = {"hoy", "aus", "uit", "van", "des", "les", "los", "las", "del", "une", "een", "het", "wie", "qué"}
+FOREIGN_SHORT = {
+    "hoy",
+    "aus",
+    "uit",
+    "van",
+    "des",
+    "les",
+    "los",
+    "las",
+    "del",
+    "une",
+    "een",
+    "het",
+    "wie",
+    "qué",
+    "im",
+    "vom",
+    "zum",
+    "beim",
+    "aux",
+    "du",
+}
 
 
 ENDINGS = {"n", "en", "e", "s", "es", "r", "er", "ern", "em", "o", "a", "os", "as", "ado", "ada", "ados", "adas"}

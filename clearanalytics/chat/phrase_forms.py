@@ -396,7 +396,6 @@ FORMS: tuple[tuple[str, str], ...] = (
     (r"\btop(\d{1,2})\b", r"top \1"),
     (r"\bprev\.? (day|week|month|year|quarter)\b", r"last \1"),
     (r"\b(\d{1,2}) ?mos?\b", r"\1 months"),
-    (r"\bsept\.?(?= \d|$)", "september"),
     (r"(?<=[a-z\d] )'(\d{2})\b", r"20\1"),  # "november '25", "Q4 '25"
     # what a person says around the question, about whom it is for: no part of what is asked
     (
@@ -418,6 +417,30 @@ FORMS: tuple[tuple[str, str], ...] = (
     (r"^(?:stats|numbers|figures) (?:for|on) (/\S*)", r"visitors of \1"),
     (r"^how did (/\S*) do\b", r"visitors of \1"),
     (r"^(aut[h]or|pl[a]n|cta/position~) values\b", r"visitors by \1"),  # "[h]": no word typos are mended towards
+    (r"\b(since|from|until|to|on|seit|bis) (?:the|dem) (?=\d{1,2}[./]\d)", r"\1 "),  # "seit dem 10.02."
+    (r"\bdie (?:wichtigsten|besten|gr[ö]ßten|st[ä]rksten|main|best|biggest) (\d{1,2})\b", r"top \1"),
+    (r"\b(?:les )?(\d{1,2}) (\w+) (?:les plus (?:fr[é]quent|visit|import|utilis)\w*|dominant\w*)", r"top \1 \2"),
+    (r"\b(?:les )?(\d{1,2}) (\w+) qui nous (?:visitent|envoient|apportent) le plus\b", r"top \1 \2"),
+    (r"\bsur (?:les )?(\d{1,3}) (?:derniers )?jours(?: glissants)?\b|\b(\d{1,3}) jours glissants\b", r"last \1\2 days"),
+    (r"(?<!taux de )(?<!bounce )\brebond\b", "bounce rate"),
+    (r"\b(?:le )?jour le plus (?:creux|mort|calme)\b", "quietest day"),
+    (
+        r"\b(?:l')?heure la plus (?:creuse|morte|calme)\b|\bl'heure o[ù] il y a le moins de monde\b"
+        r"|\bschw[ä]chste stunde\b",
+        "quietest hour",
+    ),
+    (r"\bcombien de monde\b", "how many visitors"),
+    (r"^audience\b", "visitors"),
+    (
+        r"\bd'(octobre|novembre|d[é]cembre|janvier|f[é]vrier|mars|avril|mai|juin|juillet|ao[û]t|septembre) [àa] ",
+        r"from \1 to ",
+    ),
+    (r"\bist gr?ad wer online\b|\bist gerade (?:wer|jemand) online\b", "visitors right now"),
+    (r"\bbrowseranteile?\b", "browsers"),
+    (r"\bzielerreichung(?:en)?\b", "goals"),
+    (r"\bim aktuellen quartal\b|\baktuelle[sn]? quartal\b", "this quarter"),
+    (r"\bdurchschnittsbestellwert\b|\bwarenkorbwert im schnitt\b", "average order value"),
+    (r"\b(?:week|woche|kw|semaine|semana) (\d{1,2})/(\d{4})\b", r"week \1 of \2"),
     # weekdays as calendars shorten them ("Mon" is left out: it is French for "my"); "Tue 10 Feb" is read as a date
     *(
         (rf"(?<![\w/.-]){short}\.?(?![\w/-])(?!,? \d)(?! (?:on|in|at|down)\b)", day)

@@ -14,6 +14,7 @@ FIRST: tuple[tuple[str, str], ...] = (
     (r"\b(?:vier|quatre|cuatro)\b(?!-)", "4"),
     (r"\b(?:fünf|cinq|cinco|vijf)\b(?!-)", "5"),
     (r"\b(?:sechs|seis|zes)\b(?!-)", "6"),
+    (r"\bsept\.?(?= (?:19|20)\d\d\b|$)", "september"),  # "sept 2025" is a month; French "sept" a number
     (r"\b(?:sieben|sept|siete|zeven)\b(?!-)", "7"),
     (r"\b(?:acht|huit|ocho)\b(?!-)", "8"),
     (r"\b(?:zehn|dix|diez|tien)\b(?!-)", "10"),
