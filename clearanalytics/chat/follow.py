@@ -37,7 +37,8 @@ def calendar_before(period: Period, today: date) -> Period | None:
 
 
 PER_NAME = re.compile(
-    r"\b(?:per|by|je|nach|par|por|grouped by|split by|broken down by)\s+(?:the\s+)?(?P<p>[a-z][\w-]{2,})\b"
+    r"\b(?:per|by|je|nach|par|por|grouped by|split by|broken down by)\s+(?:the\s+)?(?P<p>[a-z][\w-]{2,}(?:/[\w/-]*~?)?)"
+    r"(?![\w/~-])"
     # "list authors by visitors", "plan de los usuarios": a name no table knows, said of the visitors
     r"|^(?:list|rank) (?P<q>[a-z][\w-]{2,}?)s? by (?:visitors|pageviews)\b"
     r"|^(?P<r>[a-z][\w-]{2,}) (?:de los|van de) (?:users|visitors)\b"

@@ -123,7 +123,7 @@ BREAKDOWNS = _rules(
         r"|\breferr|\bsources?\b|\bchannels?\b|\bsearch engines?\b|\bgoogle\b|\bsocial\b"
         r"|\bwho links\b|\bhow do (?:people|visitors|users) find\b|\bfind (?:me|us)\b|\bbacklinks?\b",
     ),
-    ("goals", "goals", r"\bgoals?\b|\bcta\b|\bconversions\b|\bsign.?ups?\b|\bsign(?:ed|ing) up\b|\bconverted\b"),
+    ("goals", "goals", r"\bgoals?\b|\bcta\b(?!/)|\bconversions\b|\bsign.?ups?\b|\bsign(?:ed|ing) up\b|\bconverted\b"),
     (
         "pages",
         "top-pages",
