@@ -441,6 +441,50 @@ FORMS: tuple[tuple[str, str], ...] = (
     (r"\bim aktuellen quartal\b|\baktuelle[sn]? quartal\b", "this quarter"),
     (r"\bdurchschnittsbestellwert\b|\bwarenkorbwert im schnitt\b", "average order value"),
     (r"\b(?:week|woche|kw|semaine|semana) (\d{1,2})/(\d{4})\b", r"week \1 of \2"),
+    # French, Spanish and Dutch forms of batch M
+    (r"\bl'ann[ée]e pass[ée]e\b", "last year"),
+    (r"\b(?:du |le )?mois en cours\b", "this month"),
+    (r"\bl'ann[ée]e en cours\b", "this year"),
+    (r"\b(?:de )?la semaine derni?ere\b", "last week"),
+    (r"\baujourd'?hui\b", "today"),
+    (r"\bafgelopen 24 ?u(?:ur)?\b", "last 24 hours"),
+    (r"\b(?:meilleure|pire) journ[ée]e du mois\b", "best day this month"),
+    (r"\bde la semaine vs (?:la )?semaine pr[ée]c[ée]dente\b", "this week vs last week"),
+    (r"\b[àa] la semaine\b(?! derni| pass| pr[ée]c| d'avant)|\bhebdo\b", "per week"),
+    (r"\bjourn[ée]e par journ[ée]e\b", "per day"),
+    (r"\bavec le max de\b", "with the most"),
+    (r"\bla plus morte\b|\bhet kalmst\b", "quietest"),
+    (r"\b(?:liep|was) (.{2,30}?) het slechtst\b", r"was worst \1"),
+    (r"\b(?:de )?(\w+) week van (?:dit|het) jaar\b", r"the \1 week of the year"),
+    (r"\b(?:la )?1re semaine de (\d{4})\b", r"week 1 of \1"),
+    (r"\bhet vk\b|\bhet verenigd koninkrijk\b", "the uk"),
+    (
+        r"\bwaar (?:komen|kwamen) de (?:bezoekers|visitors)\b((?:(?! van |\.).)*?)\bvandaan\b"
+        r"(?!\s*\(?(?:landen|land|steden|stad|regio))",
+        r"where did the visitors come from\1",
+    ),
+    (r"\bcu[áa]nto dinero trajo (\S+)", r"how much revenue did \1 bring"),
+    (r"\bcu[áa]ntas ventas\b", "how many orders"),
+    (r"\bfor our (?:online |web )?sales\b", " "),
+    (r"\bla peor hora\b", "the worst hour"),
+    (r"\bqu[ée] navegador usan m[áa]s\b", "which browsers do"),
+    (r"\baltas de usuarios\b", "signups"),
+    (r"\ben cada pl[a]n\b", "by plan"),  # "[a]": "plan" stays a word no table knows (a property's name)
+    (r"\bprocedencia geogr[áa]fica\b", "countries"),
+    (r"\bvendimos m[áa]s en (\w+) que en (\w+)\b", r"revenue in \1 compared to \2"),
+    (r"\b(?:hebben|hadden) we (.{3,30}?) (?:beter|meer|slechter|minder) verkocht dan\b", r"revenue \1 compared to"),
+    (r"\bhoe verhouden (?:de |het )?(.{3,60}?) zich tot\b", r"\1 compared to"),
+    (r"\bschreven zich\b(.*?)\bin\b", r"signed up\1"),
+    (r"\balle websites die ik (?:track|volg|bijhoud)\b|\bmis p[áa]ginas web(?: registradas)?\b", "my sites"),
+    (r"\bbrowsertaal\b", "languages"),
+    (r"\b(?:les )?(\d{1,2}) sites qui nous envoient le plus(?: de (?:monde|visiteurs|trafic))?\b", r"top \1 referrers"),
+    (r"\bde la home\b|\bla home\b", "page /"),
+    (r"\bune commande valait combien en moyenne\b", "average order value"),
+    (
+        r"\bquelle source g[ée]n[èe]re le plus de (?:revenus|ventes|chiffre d'affaires|ca)\b"
+        r"|\bqu[ée] (?:canal|fuente) genera m[áa]s (?:ventas|ingresos|dinero)\b",
+        "revenue by source",
+    ),
     # weekdays as calendars shorten them ("Mon" is left out: it is French for "my"); "Tue 10 Feb" is read as a date
     *(
         (rf"(?<![\w/.-]){short}\.?(?![\w/-])(?!,? \d)(?! (?:on|in|at|down)\b)", day)
