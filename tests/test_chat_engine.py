@@ -132,11 +132,22 @@ def test_breakdowns():
 
 
 def test_a_question_it_cannot_map_lists_what_it_can_answer_and_calls_nothing():
-    message, _events, calls = ask("what's the weather in Paris?")
+    message, _events, calls = ask("what can you do?")
     assert calls == []
     assert message["text"].startswith("I could not match that question")
     assert "top pages" in message["text"] and "last month" in message["text"]
     assert message["charts"] == []
+
+
+def test_a_topic_no_tool_has_is_named_and_calls_nothing():
+    """A question naming no figure the tables know but a word they do not: that word is said, with readings to
+    offer, instead of the general help text."""
+    message, _events, calls = ask("what's the weather in Paris?")
+    assert calls == []
+    assert (
+        message["text"] == 'I cannot answer "weather" yet. No tool of the chat has that yet. Did you mean one of these?'
+    )
+    assert message["suggestions"] == ["visitors in the last 7 days", "top pages in the last 7 days"]
 
 
 def test_a_tool_error_is_reported_not_papered_over():

@@ -121,8 +121,7 @@ def ask(question: str, overrides: dict | None = None, history: list[str] = ()):
         ),
         (
             "visitors during Oktoberfest",
-            'I could not read the period in your question: "oktoberfest". It is no word I know. '
-            "Did you mean one of these?",
+            'I could not read the period in your question: "during oktoberfest". Did you mean one of these?',
             ["visitors last week", "visitors this month", "visitors in the last 30 days"],
         ),
         (

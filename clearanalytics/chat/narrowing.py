@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 
-from clearanalytics.chat import focus, places
+from clearanalytics.chat import focus, places, unread
 from clearanalytics.chat.periods import Period, default_period
 from clearanalytics.chat.tables import BREAKDOWNS
-from clearanalytics.chat.unclear import Unclear
+from clearanalytics.chat.unclear import WEATHER, Unclear
 
 CROSSED_BY_CAMPAIGN = (
     "pages",
@@ -43,6 +43,16 @@ def suggest(period: Period | None, questions: tuple[str, ...]) -> tuple[str, ...
     """Whole questions to offer, each with the period of the question that was not understood."""
     words = (period or default_period()).label
     return tuple(f"{q} {words}" for q in questions)
+
+
+def unknown_topic(text: str, period: Period | None) -> Unclear | None:
+    """A question that names no figure or list the tables know, but a word they do not ("server uptime", "churn"):
+    that word is the topic no tool has, said as such, instead of the help text (None) for a question with none."""
+    weather = WEATHER.search(text)  # "the weather in Paris": the weather is what is asked, not Paris
+    word = weather.group(0) if weather else unread.unread_word(text)
+    if word is None:
+        return None
+    return Unclear("topic", word, suggest(period, ("visitors", "top pages")), "No tool of the chat has that yet.")
 
 
 def narrowing_unclear(what: str, facet: str, period: Period | None, split: str = "visitors by device") -> Unclear:

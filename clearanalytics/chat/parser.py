@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from clearanalytics.chat import focus, follow, lexicon, places, unread
 from clearanalytics.chat.dates import WEEKDAYS, fair_compare, parse_period
-from clearanalytics.chat.narrowing import narrow, narrowing_unclear, suggest
+from clearanalytics.chat.narrowing import narrow, narrowing_unclear, suggest, unknown_topic
 from clearanalytics.chat.periods import MONTHS, NUMBER_WORDS, Period, default_period
 from clearanalytics.chat.tables import BREAKDOWNS, METRICS, Rule
 from clearanalytics.chat.unclear import TOPICS, WEATHER, Unclear
@@ -307,7 +307,7 @@ def parse_question(
             if again is not None:
                 return again
         if previous is None or not (explicit_period or domain or all_sites or moved_back or source or ranked):
-            return None
+            return unknown_topic(plain, period)
         if ranked and not (explicit_period or domain or all_sites):  # "and the quietest one?" after the busiest day
             return replace(previous, rank="worst" if focus.WORST.search(text) else "best")
         named = period if explicit_period else None
