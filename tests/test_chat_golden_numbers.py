@@ -216,7 +216,8 @@ COUNTRY_NAMES = {
     "BE": "Belgium", "MX": "Mexico", "AU": "Australia", "IN": "India", "SE": "Sweden", "PL": "Poland",
     "AR": "Argentina", "PT": "Portugal", "IE": "Ireland", "DK": "Denmark", "NO": "Norway", "FI": "Finland",
     "CN": "China", "KR": "South Korea", "NZ": "New Zealand", "ZA": "South Africa", "CO": "Colombia",
-    "PE": "Peru", "VE": "Venezuela", "CL": "Chile",
+    "PE": "Peru", "VE": "Venezuela", "CL": "Chile", "UY": "Uruguay", "RU": "Russian Federation", "GR": "Greece",
+    "CZ": "Czechia",
 }  # fmt: skip
 
 

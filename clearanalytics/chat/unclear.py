@@ -64,7 +64,7 @@ _PERIOD_WORD = (
     r"|february|march|april|may|june|july|august|september|october|november|december|monday|tuesday|wednesday"
     r"|thursday|friday|saturday|sunday|q[1-4]|semaine|mois|ann[ée]e|jour|semana|mes|año|d[ií]a|maand|jaar|dag"
     r"|woche|monat|jahr|tag|kw|cw|wk|that|it|this|those|these|which|what|checkout|cart|panier|paiement|visit"
-    r"|session)\b"
+    r"|session)\b(?!-)"
 )
 _EVENT_AFTER_DURING = (
     r"\b(?:during|tijdens|durante|pendant|während) (?:the |el |la |le |les |de |het |die |der |das |den |our |my "
@@ -91,6 +91,11 @@ NAMED_DAYS = re.compile(
     r"|\bwent out\b|\bpasen\b|\bpaasmaandag\b|\bpuente\b|\bsoldes\b|\bmonth[- ]end\b|\bq[5-9]\b|\bold days\b"
     r"|\bworld cup\b|\bolympics\b|\bolympische\b"
     rf"|{_EVENT_AFTER_DURING}"
+    r"|\bwhen we (?:were|launched|went|did|had|ran|got)\b|\bcuando lanzamos\b|\bhace bastante\b"
+    r"|\bthe (?:day|week|month) (?:after|before) the (?:newsletter|launch|sale|campaign)\b"
+    r"|\bna onze laatste nieuwsbrief\b"
+    r"|\bd[ií]a de la madre\b|\bd[ií]a del padre\b|\bf[êe]te des (?:m[èe]res|p[èe]res)\b|\bmoederdag\b|\bvaderdag\b"
+    r"|\bmuttertag\b|\bvatertag\b|\btuesday gras\b"
     r"|\bferia\b|\bfestival\b|\bfiesta\b|\bkermis\b|\bsinterklaas\b|\bvalentijn(?:sdag)?\b|\bpinksteren\b|\bhemelvaart(?:sdag)?\b|\bramadan\b|\bhanukkah\b"
 )
 # Words that name a time: if one is left after the period rules ran, the period was not understood.
@@ -138,6 +143,10 @@ TOPICS = re.compile(
     r"|\bcompetencia\b|\bcohorts?\b|\bretention\b|\binvoices?\b|\bparcels?\b|\bpersonal details\b"
     r"|\bmarried\b|\bgetrouwd\b|\bleft-handed\b|\blinkshandig\b|\bhond\b|\bdogs?\b|\bcontact ?form\b"
     r"|\be-?mails?\b|\bcontactformulier\b|\bpartij\b|\bradio ?(?:ads?|reclame)\b|\bradioreclame\b|\bopleidingsniveau\b"
+    # paid ads' own figures, newsletter reads, returns, scrolling, load speed, people's details (batch M)
+    r"|\b(?:google |facebook |meta |bing )?ads\b(?! campaigns?\b)|\banuncios\b|\bklickrate\b|\bopen rates\b"
+    r"|\bread (?:our|the) newsletter\b|\bnewsletter (?:opens|reads)\b|\breturned\b|\bscrolled\b|\bchargement\b"
+    r"|\bshoe sizes?\b|\bcorreos?\b|\bgewinn\b|\bbeneficio\b|\bb[ée]n[ée]fice\b|\bwinst\b"
 )
 # The weather, asked beside a figure ("did the weather affect traffic"): no tool has it. Alone it is small talk.
 WEATHER = re.compile(r"\bweather\b|\bwetter\b|\bmétéo\b|\bclima\b|\bweer\b|\brain(?:y|ed)?\b|\bsnow(?:ed)?\b")
