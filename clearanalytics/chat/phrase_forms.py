@@ -455,7 +455,6 @@ FORMS: tuple[tuple[str, str], ...] = (
     (r"\bavec le max de\b", "with the most"),
     (r"\bla plus morte\b|\bhet kalmst\b", "quietest"),
     (r"\b(?:liep|was) (.{2,30}?) het slechtst\b", r"was worst \1"),
-    (r"\b(?:de )?(\w+) week van (?:dit|het) jaar\b", r"the \1 week of the year"),
     (r"\b(?:la )?1re semaine de (\d{4})\b", r"week 1 of \1"),
     (r"\bhet vk\b|\bhet verenigd koninkrijk\b", "the uk"),
     (
@@ -472,7 +471,6 @@ FORMS: tuple[tuple[str, str], ...] = (
     (r"\ben cada pl[a]n\b", "by plan"),  # "[a]": "plan" stays a word no table knows (a property's name)
     (r"\bprocedencia geogr[áa]fica\b", "countries"),
     (r"\bvendimos m[áa]s en (\w+) que en (\w+)\b", r"revenue in \1 compared to \2"),
-    (r"\b(?:hebben|hadden) we (.{3,30}?) (?:beter|meer|slechter|minder) verkocht dan\b", r"revenue \1 compared to"),
     (r"\bhoe verhouden (?:de |het )?(.{3,60}?) zich tot\b", r"\1 compared to"),
     (r"\bschreven zich\b(.*?)\bin\b", r"signed up\1"),
     (r"\balle websites die ik (?:track|volg|bijhoud)\b|\bmis p[áa]ginas web(?: registradas)?\b", "my sites"),
@@ -510,6 +508,11 @@ FORMS: tuple[tuple[str, str], ...] = (
     (r"\b(?:los )?(\d{1,2}) referidos principales\b", r"top \1 referrers"),
     (r"\bpropri[ée]t[ée]e? personnalis[ée]e\b|\bpropiedad personalizada\b", "custom property"),
     (r"\bquiero ver mis sitios\b|\bsitios disponibles\b|\bqu[ée] dominios estoy midiendo\b", "list my sites"),
+    (r"\b(?:im|in) (?:bereich|abschnitt) /(\w+)\b|\bde la secci[óo]n (\w+)\b", r"in the \1\2 section"),
+    (r"\b(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) pass[ée]\b", r"\1 dernier"),
+    (r"\ble jour o[ù] on a eu le moins de\b", "the quietest day for"),
+    (r"\bjourn[ée]e avec le max de\b", "the busiest day for"),
+    (r"\ble plus bas\b", "lowest"),
     # weekdays as calendars shorten them ("Mon" is left out: it is French for "my"); "Tue 10 Feb" is read as a date
     *(
         (rf"(?<![\w/.-]){short}\.?(?![\w/-])(?!,? \d)(?! (?:on|in|at|down)\b)", day)
@@ -537,7 +540,7 @@ _ORDINALS = (
 FORMS = (
     *(
         (
-            rf"\b(?:la )?(?:{fr}) semaine de l'année\b|\b(?:de )?{nl} week van het jaar\b"
+            rf"\b(?:la )?(?:{fr}) semaine de l'année\b|\b(?:de )?{nl} week van (?:het|dit) jaar\b"
             rf"|\b(?:la )?{es} semana del año\b|\b(?:die |der )?{de} woche des jahres\b",
             f"week {number}",
         )

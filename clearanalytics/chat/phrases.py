@@ -221,6 +221,17 @@ PHRASES: tuple[tuple[str, str], ...] = (
     ),
     (r"\b(?:städten|städte|stadt|villes?|ciudad(?:es)?|steden|stad)\b", "cities"),
     (r"(?<![\w-])(?:ländern|länder|land|pays|países|paises|país|pais|landen)(?![\w-])(?! bajos)", "countries"),
+    # --- last, over the English the rows above wrote ---
+    # "is X up this month", "nos commandes augmentent-elles cette semaine": against the same days of the one before
+    (
+        r"(?<!sign )(?<!signed )(?<!signing )(?<!pop )(?<!show )(?<!shows )(?<!showed )(?<!went )(?<!turn )"
+        r"(?<!turned )\b(?:up|growing|rising|increasing|augmentent(?:-elles)?|augmente(?:-t-il)?"
+        r"|progresse|progressent|groeit|groeien|steigt|steigen|aumenta|aumentan|crece|crecen)\b(?: on (?:the )?site)?"
+        r" this (week|month|year|quarter)\b",
+        r"this \1 vs last \1",
+    ),
+    (r"\bdu mois\b(?! (?:dernier|pass|prochain|d'avant|de\b|d'))", "this month"),
+    (r"\b(?:hebben|hadden) we (.{3,30}?) (?:better|more|beter|meer) sold dan\b", r"revenue \1 compared to"),
 )
 # Month and weekday names of the four languages, to the English the date rules read.
 NAMES = {
