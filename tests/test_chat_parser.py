@@ -71,3 +71,12 @@ def test_odd_numbers_still_give_a_valid_range():
     intent = parse_question("visitors in the last 0 days", today=TODAY, tenant="t")
     assert intent.arguments == {"tenant": "t", "from": "2026-03-18", "to": "2026-03-18"}
     assert parse_question("top 0 pages", today=TODAY, tenant="t").arguments == {"tenant": "t", "period": "7d"}
+
+
+def test_a_follow_up_naming_a_site_after_the_realtime_count_asks_it_for_that_site():
+    """The realtime answer has no dates: a follow-up that keeps "its period" once crashed on them (batch N)."""
+    known = {"today": TODAY, "tenant": GOLDEN["tenant"], "domains": GOLDEN["domains"]}
+    realtime = parse_question("anyone on the site right now?", **known)
+    assert realtime.tool == "realtime"
+    again = parse_question("what about shop.example, anyone there?", previous=realtime, **known)
+    assert (again.tool, again.arguments) == ("realtime", {"tenant": GOLDEN["tenant"], "domain": "shop.example"})

@@ -331,21 +331,16 @@ def parse_question(
             return replace(asked, series=series, facet=f"{series}s")
         return asked
     if device_only and previous is not None:  # "only on mobile": the previous question, narrowed
-        if (
-            previous.tool != "analytics-overview"
-            and previous.facet != "devices"
-            or previous.metric
-            not in (
-                None,
-                "visitors",
-            )
-        ):
+        counted = previous.metric in (None, "visitors")
+        if (previous.tool != "analytics-overview" and previous.facet != "devices") or not counted:
             what = previous.facet or previous.metric or "that"
             return narrowing_unclear(f"{device} visitors", what, previous.period)
         breakdown, metric = _rule("devices"), _first(METRICS, "visitors")
         period = period if explicit_period else previous.period
         domain = domain or previous.domain
         all_sites = all_sites or (previous.all_sites and domain is None)
+    if previous is not None and previous.tool == "realtime" and not explicit_period:  # "and on shop.example?": who
+        return replace(previous, arguments={"tenant": tenant, **({"domain": domain} if domain else {})}, domain=domain)
     if previous is not None and not explicit_period:  # in a conversation, "top pages" keeps the period asked about
         period, explicit_period = previous.period, True
         over_time = breakdown is not None and breakdown.name in ("days", "hours")  # "break that down per day"
