@@ -68,7 +68,7 @@ def referred(text: str, domain: str) -> bool:
 WHICH = re.compile(r"\b(?:which|what)\s+(?P<n>[a-z][\w-]{3,})\b")
 NOW_FIRST = re.compile(
     r"^(?:and |ok |okay |so )?(?:right )?now,? (?:please )?"
-    r"(?=only|just|by|per|for|the|split|break|same|on|do|across|\w+ only)"
+    r"(?=only|just|by|per|for|the|split|break|same|on|do|across|\w+ only|dame|los|las|la|el|give|show)"
 )
 RANKED = re.compile(r"\b(?:best|busiest|strongest|biggest|top|peak|highest|most)\b|" + focus.WORST.pattern)
 SAME_FOR = re.compile(r"^(?:now |ok |okay |and )?(?:do |show )?(?:the )?same (?:thing )?(?:for|with)\b")
@@ -92,7 +92,8 @@ ALL_SITES = re.compile(
 )
 LIST_SITES = re.compile(r"\b(?:which|list|show)\b|\bwhat (?:are )?(?:all )?(?:my |our )?(?:web)?(?:sites|domains)\b")
 SITE_PREFIX = re.compile(
-    r"\b(?:on|for|at|of|from)\s+(?:the\s+)?(?P<name>[a-z0-9][a-z0-9-]*)(?!\s+(?:posts?|articles?|entries|section)\b)"
+    r"\b(?:on|for|at|of|from)\s+(?:the\s+)?(?P<name>[a-z0-9][a-z0-9-]*)"
+    r"(?!\s+(?:posts?|articles?|entries|section|conversion|revenue|sales|orders)\b)"
     r"(?:\s+site)?\b"
     r"|\b(?P<name2>[a-z0-9][a-z0-9-]*)\s+site\b"
 )

@@ -93,7 +93,7 @@ NAMED_DAYS = re.compile(
     rf"|{_EVENT_AFTER_DURING}"
     r"|\bwhen we (?:were|launched|went|did|had|ran|got)\b|\bcuando lanzamos\b|\bhace bastante\b"
     r"|\bthe (?:day|week|month) (?:after|before) the (?:newsletter|launch|sale|campaign)\b"
-    r"|\bna onze laatste nieuwsbrief\b"
+    r"|\bna onze laatste (?:nieuwsbrief|newsletter)\b|\b(?:during|in) the (?:\w+ )?sales\b"
     r"|\bd[ií]a de la madre\b|\bd[ií]a del padre\b|\bf[êe]te des (?:m[èe]res|p[èe]res)\b|\bmoederdag\b|\bvaderdag\b"
     r"|\bmuttertag\b|\bvatertag\b|\btuesday gras\b"
     r"|\bferia\b|\bfestival\b|\bfiesta\b|\bkermis\b|\bsinterklaas\b|\bvalentijn(?:sdag)?\b|\bpinksteren\b|\bhemelvaart(?:sdag)?\b|\bramadan\b|\bhanukkah\b"
@@ -147,6 +147,7 @@ TOPICS = re.compile(
     r"|\b(?:google |facebook |meta |bing )?ads\b(?! campaigns?\b)|\banuncios\b|\bklickrate\b|\bopen rates\b"
     r"|\bread (?:our|the) newsletter\b|\bnewsletter (?:opens|reads)\b|\breturned\b|\bscrolled\b|\bchargement\b"
     r"|\bshoe sizes?\b|\bcorreos?\b|\bgewinn\b|\bbeneficio\b|\bb[ée]n[ée]fice\b|\bwinst\b"
+    r"|\blos que compran\b|\brevenue (?:de la|of the|for the) page\b|\bp[áa]gina con m[áa]s revenue\b"
 )
 # The weather, asked beside a figure ("did the weather affect traffic"): no tool has it. Alone it is small talk.
 WEATHER = re.compile(r"\bweather\b|\bwetter\b|\bmétéo\b|\bclima\b|\bweer\b|\brain(?:y|ed)?\b|\bsnow(?:ed)?\b")
