@@ -232,6 +232,12 @@ PHRASES: tuple[tuple[str, str], ...] = (
     ),
     (r"\bdu mois\b(?! (?:dernier|pass|prochain|d'avant|de\b|d'))", "this month"),
     (r"\b(?:hebben|hadden) we (.{3,30}?) (?:better|more|beter|meer) sold dan\b", r"revenue \1 compared to"),
+    (r"\b(this (?:week|month|year|quarter)),? (?:up )?(?:to|until|till) (?:today|now)\b", r"\1"),
+    (r"\bcitys\b", "cities"),
+    (r"\bvues de la page\b", "pageviews of page"),
+    (r"\bwith le max de\b", "with the most"),
+    (r"\bvan (campaign)\b", r"of \1"),
+    (r"\bwhich sources leverden\b(.*?)\bde the most revenue op\b", r"revenue by source\1"),
 )
 # Month and weekday names of the four languages, to the English the date rules read.
 NAMES = {
