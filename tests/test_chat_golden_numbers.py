@@ -148,6 +148,10 @@ def wanted(case: dict, answer: str = "") -> list[str]:
             rows = [r for r in rows if r["pathname"].strip("/").split("/")[0] == case["section"]]
             if not rows:
                 return [f"I found no pages under /{case['section']}"]
+        if case.get("metric") in ("visitors", "avg_duration") and not case.get("section"):
+            # ranked by another figure: of every page, ties in pageviews order (the pages' own order)
+            ranked = sorted(rows, key=lambda r: -r[case["metric"]])[: case.get("shown") or 5]
+            return [f"{r['pathname']} ({shown(case['metric'], r[case['metric']])})" for r in ranked]
         rows = (
             rows[: case.get("shown") or 5] if case.get("section") else expected(case).pages()[: case.get("shown") or 5]
         )
@@ -165,10 +169,11 @@ def wanted(case: dict, answer: str = "") -> list[str]:
             rows = [r for r in rows if name(r) != "(none)"][: case["shown"]]
         return [f"{name(r)} ({count(r['visitors'])})" for r in rows[:5]]
     if facet == "sources":
-        rows = [r for r in expected(case).channels() if r["visitors"]][: case.get("shown") or 5]
+        column = "pageviews" if metric == "pageviews" or "by pageviews" in answer else "visitors"  # "pvs by source"
+        rows = sorted((r for r in expected(case).channels() if r["visitors"]), key=lambda r: -r[column])
         if not rows:
             return ["There is no data"]
-        return [f"{r['channel']} ({count(r['visitors'])})" for r in rows]
+        return [f"{r['channel']} ({count(r[column])})" for r in rows[: case.get("shown") or 5]]
     if facet == "revenue_by_source":
         rows = expected(case, limit=100).revenue_by_source()
         if pick:
@@ -217,7 +222,7 @@ COUNTRY_NAMES = {
     "AR": "Argentina", "PT": "Portugal", "IE": "Ireland", "DK": "Denmark", "NO": "Norway", "FI": "Finland",
     "CN": "China", "KR": "South Korea", "NZ": "New Zealand", "ZA": "South Africa", "CO": "Colombia",
     "PE": "Peru", "VE": "Venezuela", "CL": "Chile", "UY": "Uruguay", "RU": "Russian Federation", "GR": "Greece",
-    "CZ": "Czechia",
+    "CZ": "Czechia", "NG": "Nigeria", "PH": "Philippines", "LU": "Luxembourg", "MA": "Morocco", "EC": "Ecuador",
 }  # fmt: skip
 
 

@@ -392,8 +392,9 @@ def _intent(
     shown = limit
     if limit and tool in LIST_TOOLS and facet in MAY_HAVE_NONE and "none" not in plain and "direct" not in plain:
         limit = min(limit + 1, 100)  # one more, in case one row is "(none)": top 5 then shows 5
-    if tool in LIST_TOOLS and tool != "device-and-browser" and (extra.get("pick") or extra.get("section")):
-        limit = focus.FULL_LIST
+    wide = extra.get("pick") or extra.get("section") or (tool == "top-pages" and metric and metric.name != "pageviews")
+    if tool in LIST_TOOLS and tool != "device-and-browser" and wide:  # a row, a section, pages ranked by visitors:
+        limit = focus.FULL_LIST  # looked for among them all, as the tool orders pages by pageviews only
     if limit and tool in LIST_TOOLS:
         arguments["limit"] = limit
     if tool == "custom-properties":
