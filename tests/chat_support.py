@@ -15,6 +15,7 @@ import os
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from datetime import date
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -305,10 +306,19 @@ def judge(block: dict, case: dict) -> tuple[str, str]:
 
 
 def reading_key(block: dict, case: dict) -> str:
-    """The reading of a case as text (repr of the whole Intent): equal for questions the engine answers alike."""
+    """The reading of a case as text (the whole Intent, answered_as): equal for questions the engine answers alike."""
     key = _key(block, case)
     shared = shared_verdicts().get(key)
-    return shared[2] if shared else repr(_reading(key))
+    return shared[2] if shared else answered_as(_reading(key))
+
+
+def answered_as(reading) -> str:
+    """A reading as text, without the words its periods were read from: the answer uses a period's label and dates,
+    never its words (those are kept to read it again in a follow-up), so "last week" and "vorige week" answer alike."""
+    kept = {
+        name: replace(period, words=None) for name in ("period", "compare") if (period := getattr(reading, name, None))
+    }
+    return repr(replace(reading, **kept) if kept else reading)
 
 
 def offers(block: dict, case: dict) -> list[str]:
@@ -341,7 +351,7 @@ def shared_verdicts() -> dict[str, list]:
         for block, case in golden_blocks_cached():
             key = _key(block, case)
             intent = _reading(key)
-            verdicts[key] = [*_judged(key), repr(intent), list(getattr(intent, "suggestions", ()))]
+            verdicts[key] = [*_judged(key), answered_as(intent), list(getattr(intent, "suggestions", ()))]
         partial = path.with_suffix(".part")
         partial.write_text(json.dumps(verdicts))
         partial.replace(path)
