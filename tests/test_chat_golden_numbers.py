@@ -270,12 +270,7 @@ NUMBERED = one_per_reading(
 )
 
 
-# Half of them here, the other half in tests/test_chat_golden_numbers_b.py: --dist loadfile keeps a file on one
-# worker, and one file of 8,000 answers was the suite's longest (half of CI's 15 minutes on its worker).
-HALF = NUMBERED[0::2]
-
-
-@pytest.mark.parametrize("case", HALF, ids=[f"{c.get('lang', 'en')}: {c['q']}" for c in HALF])
+@pytest.mark.parametrize("case", NUMBERED, ids=[f"{c.get('lang', 'en')}: {c['q']}" for c in NUMBERED])
 def test_the_answer_quotes_the_independently_computed_numbers(dataset, case):
     check_numbers(dataset, case)
 
