@@ -300,16 +300,13 @@ def judge(block: dict, case: dict) -> tuple[str, str]:
     """(verdict, why): right; an honest miss (said it did not understand); or wrong (answered something else).
 
     Kept per block and case: the golden test asks it of every case several times (its lists, score())."""
-    key = _key(block, case)
-    shared = shared_verdicts().get(key)
-    return (shared[0], shared[1]) if shared else _judged(key)
+    verdict, why, _answered, _offers = _entry(block, case)
+    return verdict, why
 
 
 def reading_key(block: dict, case: dict) -> str:
     """The reading of a case as text (the whole Intent, answered_as): equal for questions the engine answers alike."""
-    key = _key(block, case)
-    shared = shared_verdicts().get(key)
-    return shared[2] if shared else answered_as(_reading(key))
+    return _entry(block, case)[2]
 
 
 def answered_as(reading) -> str:
@@ -323,9 +320,19 @@ def answered_as(reading) -> str:
 
 def offers(block: dict, case: dict) -> list[str]:
     """The questions the reading of a case offers as buttons (an Unclear's suggestions), none for the others."""
+    return _entry(block, case)[3]
+
+
+def _entry(block: dict, case: dict) -> list:
+    """[verdict, why, reading as answered, offers]: the run's shared record, else read here."""
     key = _key(block, case)
-    shared = shared_verdicts().get(key)
-    return shared[3] if shared else list(getattr(_reading(key), "suggestions", ()))
+    return shared_verdicts().get(key) or _record(key)
+
+
+@cache
+def _record(key: str) -> list:
+    intent = _reading(key)
+    return [*_judged(key), answered_as(intent), list(getattr(intent, "suggestions", ()))]
 
 
 def _key(block: dict, case: dict) -> str:
@@ -350,8 +357,7 @@ def shared_verdicts() -> dict[str, list]:
         verdicts = {}
         for block, case in golden_blocks_cached():
             key = _key(block, case)
-            intent = _reading(key)
-            verdicts[key] = [*_judged(key), answered_as(intent), list(getattr(intent, "suggestions", ()))]
+            verdicts[key] = _record(key)
         partial = path.with_suffix(".part")
         partial.write_text(json.dumps(verdicts))
         partial.replace(path)
