@@ -343,25 +343,39 @@ def _key(block: dict, case: dict) -> str:
 def shared_verdicts() -> dict[str, list]:
     """Every golden case's [verdict, why, reading, offers], read once per test run and shared by the xdist workers.
 
-    Both golden test files need every verdict (some 20,000 readings, most of a minute); the first worker to ask
-    reads them under a file lock and writes them to the run's temp file, the other loads that file. Outside
-    xdist, nothing is shared and each verdict is read when asked."""
+    Both golden test files need every verdict (some 27,000 readings, most of a minute), and every worker collects
+    both. The cases are cut into one shard per worker; each worker reads its own shard first and then the others,
+    each shard under its own file lock: the first to take a shard reads and writes it, a later one loads the file.
+    So the workers read in parallel, and a worker that is late (or gone) costs only its shard, read by another.
+    Outside xdist, nothing is shared and each verdict is read when asked."""
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
     if not run:
         return {}
-    path = Path(tempfile.gettempdir()) / f"clearanalytics-golden-verdicts-{run}.json"
+    count = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    own = int(worker[2:]) % count if worker[2:].isdigit() else 0
+    cases = golden_blocks_cached()
+    verdicts: dict[str, list] = {}
+    for shard in [*range(own, count), *range(own)]:
+        path = Path(tempfile.gettempdir()) / f"clearanalytics-golden-{run}-{shard}-of-{count}.json"
+        verdicts.update(_shard(path, cases[shard::count]))
+    return verdicts
+
+
+def _shard(path: Path, cases: tuple[tuple[dict, dict], ...]) -> dict[str, list]:
+    """One shard's records: loaded when another worker wrote it, else read here and written for the others."""
     with open(path.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if path.exists():
             return json.loads(path.read_text())
-        verdicts = {}
-        for block, case in golden_blocks_cached():
+        records = {}
+        for block, case in cases:
             key = _key(block, case)
-            verdicts[key] = _record(key)
+            records[key] = _record(key)
         partial = path.with_suffix(".part")
-        partial.write_text(json.dumps(verdicts))
+        partial.write_text(json.dumps(records))
         partial.replace(path)
-        return verdicts
+        return records
 
 
 @cache

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from tests.stats_dataset import Dataset
@@ -56,6 +57,12 @@ def local(moment: datetime, timezone: str) -> datetime:
     return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone))
 
 
+@cache
+def local_day(moment: datetime, timezone: str) -> date:
+    """local(...).date(), kept: the same events are placed in the same timezones for every window the tests ask."""
+    return local(moment, timezone).date()
+
+
 @dataclass(frozen=True)
 class Window:
     """A resolved period: inclusive local dates, or a half-open UTC hour range for 24h."""
@@ -68,12 +75,12 @@ class Window:
     def holds(self, moment: datetime, timezone: str) -> bool:
         if self.start is not None:
             return self.start <= moment < self.end
-        return self.date_from <= local(moment, timezone).date() <= self.date_to
+        return self.date_from <= local_day(moment, timezone) <= self.date_to
 
     def bucket(self, moment: datetime, timezone: str) -> str:
         if self.start is not None:
             return moment.strftime("%Y-%m-%dT%H:00:00Z")
-        return local(moment, timezone).date().isoformat()
+        return local_day(moment, timezone).isoformat()
 
     def buckets(self) -> list[str]:
         if self.start is not None:
