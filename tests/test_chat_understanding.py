@@ -189,6 +189,14 @@ def test_every_data_answer_names_its_dates():
         ("visitors from January to February", {"from": "2026-01-01", "to": "2026-02-28"}),
         ("visitors in 2025", {"from": "2025-01-01", "to": "2025-12-31"}),
         ("visitors 3 days ago", {"from": "2026-03-15", "to": "2026-03-15"}),
+        ("visitors jan 5-11", {"from": "2026-01-05", "to": "2026-01-11"}),  # read as 5 January alone before
+        ("visitors from March 3 to 9, 2025", {"from": "2025-03-03", "to": "2025-03-09"}),
+        ("visitors jan 5 - feb 3", {"from": "2026-01-05", "to": "2026-02-03"}),
+        ("visitors in the second half of January", {"from": "2026-01-16", "to": "2026-01-31"}),  # the whole month
+        ("visitantes la primera quincena de febrero", {"from": "2026-02-01", "to": "2026-02-15"}),
+        ("Besucher in der zweiten Hälfte des Januars", {"from": "2026-01-16", "to": "2026-01-31"}),
+        ("bezoekers in de eerste helft van 2025", {"from": "2025-01-01", "to": "2025-06-30"}),
+        ("visiteurs hierr", {"from": "2026-03-17", "to": "2026-03-17"}),  # a key held too long: the last 7 days
     ],
 )
 def test_named_days_and_ranges(question, arguments):
@@ -317,6 +325,20 @@ def test_only_on_mobile_and_the_week_before_keep_the_subject():
     assert message["text"] == "You had 456 visitors on mobile the week before. Period: 2–8 March 2026."
     message, _e, calls = ask("und die Woche davor?", history=["Besucher letzte Woche"])
     assert calls[0] == ("analytics-overview", {"tenant": "acme", "from": "2026-03-02", "to": "2026-03-08"})
+
+
+def test_the_quarter_or_month_before_moves_back_from_the_last_answer_and_asked_first_is_not_understood():
+    for question in ("and the quarter before?", "¿y el trimestre anterior?"):  # Q4 2025 was read before: today's
+        _m, _e, calls = ask(question, history=["visitors in Q3 2025"])
+        assert calls[0] == ("analytics-overview", {"tenant": "acme", "from": "2025-04-01", "to": "2025-06-30"})
+    _m, _e, calls = ask("dasselbe für den Vormonat", history=["Seitenaufrufe im Januar"])  # January itself before
+    assert calls[0] == ("analytics-overview", {"tenant": "acme", "from": "2025-12-01", "to": "2025-12-31"})
+    message, _e, calls = ask("visitors the month before")  # the last 7 days before: nothing to go back from
+    assert calls == []
+    assert message["text"] == (
+        'I could not read the period in your question: "the month before". There is no earlier period to go back '
+        "from. Did you mean one of these?"
+    )
 
 
 # --- 6. grammatical answers; no internal class names -------------------------------------------------

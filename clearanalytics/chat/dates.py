@@ -140,6 +140,25 @@ def _day_span(match: re.Match, today: date) -> Period:
     return Period(f"from {day_words(first)} to {day_words(last)}", date_from=first, date_to=last)
 
 
+def _half_month(match: re.Match, today: date) -> Period:
+    """ "the second half of January" (days 16 to the end), "la primera quincena de enero" (days 1 to 15)."""
+    month = MONTHS[match.group("m1")]
+    year = int(match.group("year")) if match.group("year") else (today.year if month <= today.month else today.year - 1)
+    first = match.group("half") in ("first", "1st")
+    start = date(year, month, 1 if first else 16)
+    end = date(year, month, 15) if first else _month_end(year, month)
+    label = f"in the {'first' if first else 'second'} half of {MONTH_NAMES[month - 1]} {year}"
+    return Period(label, date_from=start, date_to=min(end, today) if start <= today else end)
+
+
+def _half_year(match: re.Match, today: date) -> Period:
+    """ "the first half of 2025" (January to June), "the second half of 2025" (July to December)."""
+    year, first = int(match.group("y")), match.group("half") in ("first", "1st")
+    start, end = date(year, 1 if first else 7, 1), date(year, 6, 30) if first else date(year, 12, 31)
+    label = f"in the {'first' if first else 'second'} half of {year}"
+    return Period(label, date_from=start, date_to=min(end, today) if start <= today else end)
+
+
 def _month_span(match: re.Match, today: date) -> Period:
     first, last = MONTHS[match.group("m1")], MONTHS[match.group("m2")]
     year = int(match.group("year")) if match.group("year") else (today.year if last <= today.month else today.year - 1)
@@ -218,6 +237,7 @@ _WD2 = r"(?P<wd2>" + "|".join(WEEKDAYS) + r")"
 _NUMBER_WORDS = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _M1 = r"(?P<m1>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")"
 _M2 = r"(?P<m2>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")"
+_MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
 
 YEAR = re.compile(r"(?:\b(?:in|during|for|of)\s+(?:the\s+year\s+)?|(?<![\w./-]))(?P<y>(?:19|20)\d{2})\b(?![-/.]\d)")
 RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple(
@@ -225,6 +245,11 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
     for pattern, resolver in (
         (rf"\b(?:between|from)\s+(?P<a>{DAY})\s+(?:and|to|until|till|through|thru|-)\s+(?P<b>{DAY})", _between),
         (rf"\b(?P<a>{DAY})\s*(?:\.\.|to|until|till|through|thru|–|-)\s*(?P<b>{DAY})", _between),
+        (  # "Jan 5-11", "March 3 to 9, 2025": a month, then two of its days
+            rf"\b{_M1}\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:-|–|to|through|thru|until|till)\s*"
+            rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*(?:{_MONTH_WORDS}|[./:]\d))(?:,?\s+(?P<year>\d{{4}}))?",
+            _day_span,
+        ),
         (rf"\b(?:since|from|after)\s+(?P<a>{DAY})", _since),
         (
             rf"\b(?:between|from)\s+(?:the\s+)?(?P<d1>\d{{1,2}})(?:st|nd|rd|th|\.)?\s+(?:and|to|until|till|through|-)\s+"
@@ -235,6 +260,11 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
             rf"\b{_M1}\s+(?:through|thru|to|until|till|-)\s+{_M2}(?:\s+(?P<year>\d{{4}}))?\b",
             _month_span,
         ),
+        (
+            rf"\b(?P<half>first|second|1st|2nd)\s+half\s+of\s+(?:the\s+month\s+of\s+)?{_M1}(?:\s+(?P<year>\d{{4}}))?\b",
+            _half_month,
+        ),
+        (r"\b(?P<half>first|second|1st|2nd)\s+half\s+of\s+(?:the\s+year\s+)?(?P<y>(?:19|20)\d{2})\b", _half_year),
         (rf"\bsince\s+(?:the\s+(?:start|beginning)\s+of\s+)?{_M1}(?:\s+(?P<year>\d{{4}}))?\b", _since_month),
         (rf"\bsince\s+(?:last\s+|el\s+|le\s+|dem\s+)?{_WD}\b", _since_weekday),
         (

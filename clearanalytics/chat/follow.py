@@ -17,23 +17,29 @@ from clearanalytics.chat.dates import fair_compare, parse_period
 from clearanalytics.chat.periods import Period
 from clearanalytics.chat.tables import BREAKDOWNS, METRICS, Rule
 from clearanalytics.chat.unclear import Unclear, with_period
-from clearanalytics.chat.when import SOON, THIS_UNIT
+from clearanalytics.chat.when import SOON, THIS_UNIT, UNIT_BEFORE
 
 if TYPE_CHECKING:
     from clearanalytics.chat.parser import Intent
 
 
 def calendar_before(period: Period, today: date) -> Period | None:
-    """A whole calendar month's month before ("and the one before that?" after November is October), the whole
-    week, month or year before this one so far ("¿y la semana anterior?" after this week is last week), else None."""
+    """A whole calendar month's or quarter's month or quarter before ("and the one before that?" after November is
+    October, "¿y el trimestre anterior?" after Q3 is Q2), the whole week, month or year before this one so far ("¿y la
+    semana anterior?" after this week is last week), else None."""
     this = THIS_UNIT.match(period.words or "")
     if this:
         return parse_period(f"last {this.group(1)}", today)[0]
     start, end = period.bounds(today)
-    if start.day != 1 or (end + timedelta(days=1)).day != 1 or start.month != end.month:
+    if start.day != 1 or (end + timedelta(days=1)).day != 1:
         return None
     last = start - timedelta(days=1)
-    return Period(f"in {last:%B %Y}", date_from=last.replace(day=1), date_to=last)
+    if start.month == end.month:
+        return Period(f"in {last:%B %Y}", date_from=last.replace(day=1), date_to=last)
+    if start.month % 3 == 1 and end.month == start.month + 2 and start.year == end.year:  # a calendar quarter
+        first = last.replace(day=1, month=last.month - 2)
+        return Period(f"in Q{(first.month + 2) // 3} {first.year}", date_from=first, date_to=last)
+    return None
 
 
 PER_NAME = re.compile(
@@ -126,7 +132,14 @@ def follow_up(
 
 
 def unread_period(text: str, intent: Intent) -> Unclear | None:
-    """A word no table read, in a question answered for the default period: that period is not said to be it."""
+    """A word no table read, in a question answered for the default period: that period is not said to be it. So is
+    "the month before" asked first: there is no period before it to count back from."""
+    moved_back = UNIT_BEFORE.search(text)
+    if moved_back:
+        fragment = moved_back.group(0)
+        return Unclear(
+            "period", fragment, with_period(text, fragment, SOON), "There is no earlier period to go back from."
+        )
     country = places.find_country(text)
     names = (intent.domain, intent.pick, intent.section, intent.arguments.get("property"), country and country[1])
     word = unread.unread_word(focus.PATH.sub(" ", text), tuple(name or "" for name in names))

@@ -302,6 +302,8 @@ def fix_foreign_typos(text: str) -> str:
     def mend(token: str) -> str:
         if len(token) < 5 or not token.isalpha() or token in FOREIGN or token in VOCABULARY or token in KEEP:
             return token
+        if token[-1] == token[-2] and (token[:-1] in FOREIGN or token[:-1] in FOREIGN_SHORT):
+            return token[:-1]  # a key held too long ("hierr"): not the word with an ending
         if any(token[:cut] in FOREIGN and token[cut:] in ENDINGS for cut in range(len(token) - 3, len(token))):
             return token  # an ending the tables write as a pattern ("tage(?:n)?", "compar(?:ado|ada)")
         if any(token + ending in FOREIGN for ending in ("s", "es", "n", "en", "e")):

@@ -44,8 +44,8 @@ LEVELS = {"countries": "country", "regions": "region", "cities": "city"}  # face
 
 
 BEFORE = re.compile(
-    r"\bthe (?:day|week|month|year|period) before\b|\bbefore that\b|\bthe previous (?:one|period)\b|\bpreceding that\b"
-    r"|\bthe (?:day|week|month|year) prior\b"
+    r"\bthe (?:day|week|month|quarter|year|period) before\b|\bbefore that\b|\bthe previous (?:one|period)\b"
+    r"|\bpreceding that\b|\bthe (?:day|week|month|year) prior\b"
 )
 # A follow-up ("and ...", "what about ..."): it keeps the previous question's period and site unless it names them.
 FOLLOW_UP = re.compile(r"^(?:and|what about|how about|also|plus)\b|\binstead\b")
@@ -73,7 +73,7 @@ NOW_FIRST = re.compile(
 RANKED = re.compile(r"\b(?:best|busiest|strongest|biggest|top|peak|highest|most)\b|" + focus.WORST.pattern)
 SAME_FOR = re.compile(r"^(?:now |ok |okay |and )?(?:do |show )?(?:the )?same (?:thing )?(?:for|with)\b")
 ONLY = re.compile(r"^(?:and |but |now )?(?:only|just)\b")
-PREVIOUS_UNIT = re.compile(r"\bthe previous (day|week|month|year)\b")
+PREVIOUS_UNIT = re.compile(r"\bthe previous (day|week|month|quarter|year)\b")
 _COUNT = r"\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty"
 LIMIT = re.compile(
     rf"\b(?:top|best|first|worst|highest|leading|strongest|biggest|largest|busiest|most popular)\s+(?P<n>{_COUNT})\b"

@@ -10,8 +10,8 @@ from clearanalytics.chat.phrase_forms_m import FORMS_M
 
 FORMS: tuple[tuple[str, str], ...] = (
     (
-        r"^(?:jetzt|nun|maintenant|ahora|nu) (?:bitte |svp |por favor )?(?:dasselbe|das gleiche|la même chose"
-        r"|lo mismo|hetzelfde) (?:für|pour|para|en|voor|bei|op|sur)\s+",
+        r"^(?:(?:jetzt|nun|maintenant|ahora|nu) (?:bitte |svp |por favor )?)?(?:dasselbe|das gleiche|la même chose"
+        r"|lo mismo|hetzelfde) (?:für (?:den |die |das )?|pour|para|en|voor|bei|op|sur)\s*",
         "and ",
     ),
     (r"\bseitenaufrufen\b", "pageviews"),
@@ -325,7 +325,8 @@ FORMS: tuple[tuple[str, str], ...] = (
     (r"\b(\d+) (.{3,30}?) principales\b", r"\1 main \2"),
     (r"\bqui ont le mieux marché\b", "that did best"),
     (r"^quarter(?:ly)? (?:numbers|figures|report)\b", ""),
-    (r"\b(?:el |del )?trimestre anterior\b|\bafgelopen kwartaal\b", "last quarter"),
+    (r"\b(?:el |del )?trimestre anterior\b", "the previous quarter"),  # "¿y el trimestre anterior?": before that one
+    (r"\bafgelopen kwartaal\b", "last quarter"),
     (
         r"\b(?:del |el )?último trimestre (?:de |del )?(\d{4})\b|\b(?:het )?laatste kwartaal van (\d{4})\b"
         r"|\b(?:au |le )?dernier trimestre (\d{4})\b|\b(?:im )?letzten quartal (\d{4})\b",

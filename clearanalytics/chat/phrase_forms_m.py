@@ -164,6 +164,17 @@ FORMS_M: tuple[tuple[str, str], ...] = (
     (r"\ble jour o[ù] on a eu le moins de\b", "the quietest day for"),
     (r"\bjourn[ée]e avec le max de\b", "the busiest day for"),
     (r"\ble plus bas\b", "lowest"),
+    # half a month or a year: "la segunda quincena de enero", "die zweite Hälfte des Januars", "eerste helft van 2025"
+    (
+        r"\b(?:la |el )?primera quincena de\b|\b(?:la )?premi[èe]re quinzaine de\b"
+        r"|\b(?:die |der )?ersten? h[äa]lfte (?:des|vom|von)\b|\b(?:de )?eerste helft van\b",
+        "the first half of",
+    ),
+    (
+        r"\b(?:la |el )?segunda quincena de\b|\b(?:la )?(?:deuxi[èe]me|seconde) quinzaine de\b"
+        r"|\b(?:die |der )?zweiten? h[äa]lfte (?:des|vom|von)\b|\b(?:de )?tweede helft van\b",
+        "the second half of",
+    ),
     # weekdays as calendars shorten them ("Mon" is left out: it is French for "my"); "Tue 10 Feb" is read as a date
     *(
         (rf"(?<![\w/.-]){short}\.?(?![\w/-])(?!,? \d)(?! (?:on|in|at|down)\b)", day)

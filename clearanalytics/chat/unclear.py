@@ -64,7 +64,7 @@ _PERIOD_WORD = (
     r"|february|march|april|may|june|july|august|september|october|november|december|monday|tuesday|wednesday"
     r"|thursday|friday|saturday|sunday|q[1-4]|semaine|mois|ann[ée]e|jour|semana|mes|año|d[ií]a|maand|jaar|dag"
     r"|woche|monat|jahr|tag|kw|cw|wk|that|it|this|those|these|which|what|checkout|cart|panier|paiement|visit"
-    r"|session)\b(?!-)"
+    r"|session|half)\b(?!-)"
 )
 _EVENT_AFTER_DURING = (
     r"\b(?:during|tijdens|durante|pendant|während) (?:the |el |la |le |les |de |het |die |der |das |den |our |my "

@@ -69,7 +69,8 @@ def read_periods(text: str, domain: str | None, today: date) -> tuple[Period | N
         )
     except Unreadable as exc:
         return Unclear("period", exc.fragment, with_period(text, exc.fragment, SOON), "It is not a date I can use.")
-    leftover = leftover_period(masked, [span, compare_span])
+    before = UNIT_BEFORE.search(masked)  # "and the quarter before?": a follow-up's move back, not a date left unread
+    leftover = leftover_period(masked, [span, compare_span, before and before.span()])
     if leftover:
         leftover = _with_read_words(masked, leftover, span)
         return Unclear("period", leftover, with_period(text, leftover, SOON))
@@ -95,6 +96,7 @@ def _with_read_words(text: str, leftover: str, span: tuple[int, int] | None) -> 
     return leftover
 
 
+UNIT_BEFORE = re.compile(r"\bthe (?:day|week|month|quarter|year) (?:before|prior)\b")
 SAME_LENGTH_BEFORE = re.compile(r"\bthe (?:previous|prior|preceding) (?:\d+|\w+) (?:days|weeks|months)\b")
 SAME_DAY_LAST_WEEK = re.compile(r"\bthe same day (?:of )?(?:last|the previous|the week before)(?: week)?\b")
 THIS_UNIT = re.compile(r"^this (week|month|quarter|year)$")
