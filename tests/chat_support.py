@@ -305,15 +305,18 @@ def judge(block: dict, case: dict) -> tuple[str, str]:
 
 
 def reading_key(block: dict, case: dict) -> str:
-    """The reading of a case as text (the whole Intent, answered_as): equal for questions the engine answers alike."""
+    """The reading of a case as text (answered_as): equal for questions whose answers give the same figures."""
     return _entry(block, case)[2]
 
 
 def answered_as(reading) -> str:
-    """A reading as text, without the words its periods were read from: the answer uses a period's label and dates,
-    never its words (those are kept to read it again in a follow-up), so "last week" and "vorige week" answer alike."""
+    """A reading as text, as far as its figures go: without its periods' words and labels. The figures come from the
+    tool calls and the reading's other fields; a period's words are kept only to read it again in a follow-up, and its
+    label only names it in the sentence, so "last week", "vorige week" and "9-15 February" give the same figures."""
     kept = {
-        name: replace(period, words=None) for name in ("period", "compare") if (period := getattr(reading, name, None))
+        name: replace(period, words=None, label="")
+        for name in ("period", "compare")
+        if (period := getattr(reading, name, None))
     }
     return repr(replace(reading, **kept) if kept else reading)
 
@@ -375,7 +378,17 @@ def _shard(path: Path, cases: tuple[tuple[dict, dict], ...]) -> dict[str, list]:
         partial = path.with_suffix(".part")
         partial.write_text(json.dumps(records))
         partial.replace(path)
+        WRITTEN.extend((path, path.with_suffix(".lock")))
         return records
+
+
+WRITTEN: list[Path] = []  # this worker's shard files, removed when its session ends (conftest.pytest_sessionfinish)
+
+
+def remove_written_shards() -> None:
+    """Every worker has collected (and so loaded every shard) before any runs a test: by the end, none is needed."""
+    for path in WRITTEN:
+        path.unlink(missing_ok=True)
 
 
 @cache

@@ -43,7 +43,7 @@ def _rebuild(cur, sites) -> None:
     assert rollups.build(cur, query) == 3 * len(sites) * (query.date_to - query.date_from).days - 3 * len(sites)
 
 
-def test_small_chunks_store_the_same_rows_as_one_chunk_per_month(generated, monkeypatch, caplog):
+def test_small_chunks_store_the_same_rows_as_one_chunk_per_month(generated, monkeypatch):
     with generated.reading() as cur:
         sites = accounts.list_sites(cur)
         monkeypatch.setattr(rollup_build, "CHUNK_ROWS", 10**9)
@@ -53,7 +53,8 @@ def test_small_chunks_store_the_same_rows_as_one_chunk_per_month(generated, monk
         _rebuild(cur, sites)
         assert _stored(cur) == monthly
         assert sum(len(rows) for rows in monthly.values()) > 10_000
-        compare_all(cur, sites, generate.NOW, caplog)
+        # The rows are the same whatever the chunks, so every report is too: that the reports from these rows equal
+        # the raw answers is compared (compare_all) by the monthly rows test below, on this same dataset.
         assert_served_by_rollups(cur, sites, generate.NOW)
 
 
