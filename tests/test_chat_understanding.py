@@ -220,6 +220,16 @@ def test_top_n_is_honoured_and_none_is_not_one_of_them():
         message["text"]
         == "Top referring sites last week by visitors: google.com (30), t.co (20). Period: 9–15 March 2026."
     )
+    _m, _e, calls = ask("Our account director asked. Top 2 referrers last week")  # "director" asks no "direct" row
+    assert calls[0][1]["limit"] == 3
+
+
+def test_a_campaign_named_before_its_kind_and_visitors_new_or_returning_are_no_tools():
+    message, _e, _calls = ask("How did the feb-2026 newsletter campaign do last week?")  # "do" was its name before
+    assert message["text"] == "newsletter / email / feb-2026 brought 234 visitors last week. Period: 9–15 March 2026."
+    for question in ("orders from new visitors this week", "how many returning visitors last week"):
+        message, _e, calls = ask(question)  # answered for all visitors before
+        assert calls == [] and message["text"].startswith("I cannot answer"), message["text"]
 
 
 def test_one_row_of_a_list():

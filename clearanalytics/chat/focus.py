@@ -338,10 +338,21 @@ def campaign(text: str) -> str | None:
         for name in (match.group("c"), match.group("d")):
             if name and name not in NOT_A_CAMPAIGN and not name.isdigit():
                 return name
+        before = (
+            re.search(r"(?<![\w-])([\w-]*(?:\d[\w-]*-|-[\w-]*\d)[\w-]*)\s+$", text[: match.start("c")])
+            if match.group("c")
+            else None
+        )
+        if before:  # "the feb-2026 newsletter campaign": a name, with its date, before the kind of campaign
+            return before.group(1)
         after = re.match(r"\s*[\"']?([\w-]+)", text[match.end() :]) if match.group("c") else None
-        if after and after.group(1) not in NOT_A_CAMPAIGN and not after.group(1).isdigit():
+        if after and after.group(1) not in NOT_A_CAMPAIGN | DOING and not after.group(1).isdigit():
             return after.group(1)  # "die campaign brand": the article came first, the name follows
     return None
+
+
+# What a campaign does in a question ("how did the newsletter campaign do"): no name after "campaign".
+DOING = {"do", "did", "does", "doing", "go", "went", "perform", "performed", "bring", "brought", "work", "worked"}
 
 
 NUMBERISH = re.compile(r"^(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)$")

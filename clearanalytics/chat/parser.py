@@ -41,6 +41,7 @@ LIST_TOOLS = (
 # so that top N shows N.
 MAY_HAVE_NONE = ("referrers", "sources", "languages", "campaigns", "countries", "regions", "cities")
 LEVELS = {"countries": "country", "regions": "region", "cities": "city"}  # facet -> the locations tool's level
+NONE_ASKED = re.compile(r"\b(?:none|direct(?:ly)?)\b")  # "top 5 sources including direct": "(none)" is one of them
 
 
 BEFORE = re.compile(
@@ -390,7 +391,7 @@ def _intent(
         arguments["domain"] = domain
     limit = _limit(plain)
     shown = limit
-    if limit and tool in LIST_TOOLS and facet in MAY_HAVE_NONE and "none" not in plain and "direct" not in plain:
+    if limit and tool in LIST_TOOLS and facet in MAY_HAVE_NONE and not NONE_ASKED.search(plain):  # not "director"
         limit = min(limit + 1, 100)  # one more, in case one row is "(none)": top 5 then shows 5
     wide = extra.get("pick") or extra.get("section") or (tool == "top-pages" and metric and metric.name != "pageviews")
     if tool in LIST_TOOLS and tool != "device-and-browser" and wide:  # a row, a section, pages ranked by visitors:

@@ -148,6 +148,10 @@ TOPICS = re.compile(
     r"|\bread (?:our|the) newsletter\b|\bnewsletter (?:opens|reads)\b|\breturned\b|\bscrolled\b|\bchargement\b"
     r"|\bshoe sizes?\b|\bcorreos?\b|\bgewinn\b|\bbeneficio\b|\bb[ée]n[ée]fice\b|\bwinst\b"
     r"|\blos que compran\b|\brevenue (?:de la|of the|for the) page\b|\bp[áa]gina con m[áa]s revenue\b"
+    # new against returning visitors: no visitor is known again from one day to the next (daily salts, TRACKING.md)
+    r"|\b(?:new|returning|repeat|recurring|first[- ]time|nouveaux|nuevos|neuen?|nieuwe|wiederkehrenden?|terugkerende)"
+    r" (?:visitors|users|customers|visiteurs|visitantes|besucher|bezoekers)\b"
+    r"|\b(?:visitors|visiteurs|visitantes) (?:nouveaux|nuevos|récurrents|recurrentes|returning)\b"
 )
 # The weather, asked beside a figure ("did the weather affect traffic"): no tool has it. Alone it is small talk.
 WEATHER = re.compile(r"\bweather\b|\bwetter\b|\bmétéo\b|\bclima\b|\bweer\b|\brain(?:y|ed)?\b|\bsnow(?:ed)?\b")
