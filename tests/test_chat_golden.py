@@ -80,7 +80,7 @@ def test_the_list_of_questions_still_wrong_only_shrinks():
     verdicts = {case["q"]: judge(block, case)[0] for block, case in BLOCKS if case["q"] in STILL_WRONG}
     assert set(verdicts) == STILL_WRONG
     assert [q for q, verdict in verdicts.items() if verdict == RIGHT] == []
-    assert len(STILL_WRONG) <= 36  # batch M had 47 when N was scored; 9 were read right and 2 honest after fixes
+    assert len(STILL_WRONG) <= 35  # batch M had 47 when N was scored; 10 were read right and 2 honest after fixes
 
 
 def test_every_offered_reading_is_itself_understood():

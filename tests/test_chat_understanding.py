@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from chat_support import FixedTools
+from chat_support import FixedTools, read
 
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext
 from clearanalytics.chat.parser import parse_question
@@ -230,6 +230,15 @@ def test_a_campaign_named_before_its_kind_and_visitors_new_or_returning_are_no_t
     for question in ("orders from new visitors this week", "how many returning visitors last week"):
         message, _e, calls = ask(question)  # answered for all visitors before
         assert calls == [] and message["text"].startswith("I cannot answer"), message["text"]
+
+
+def test_thanks_before_a_follow_up_is_no_part_of_it():
+    block = {"today": TODAY.isoformat(), "tenant": "acme", "domains": ["example.com"]}
+    reading = read(block, {"q": "Thanks, and now by author, please", "history": ["visitors by plan this month"]})
+    assert (reading.tool, reading.arguments) == (  # "now" was read as realtime
+        "custom-properties",
+        {"tenant": "acme", "from": "2026-03-01", "to": "2026-03-18", "property": "author"},
+    )
 
 
 def test_one_row_of_a_list():

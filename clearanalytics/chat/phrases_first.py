@@ -9,6 +9,13 @@ from clearanalytics.chat.phrase_forms import FORMS
 
 # (pattern, English); regular expressions over the lower-cased question, tried in order, before phrases.PHRASES'.
 FIRST: tuple[tuple[str, str], ...] = (
+    # thanks before a follow-up ("Thanks, and now by author"): its "now" is the sentence's, not realtime
+    (
+        r"^(?:thanks(?: a lot)?|thank you|lovely|perfect|brilliant|awesome|excellent|great|merci|danke|gracias|bedankt)"
+        r"(?: that'?s (?:helpful|great|useful|perfect))? (?=(?:and|now|could|can|would|please|only|also|same|show"
+        r"|split|what|how|which|where)\b)",
+        "",
+    ),
     (r"\b(?:zwei|deux|dos|twee)\b(?!-)", "2"),
     (r"\b(?:drei|trois|tres|drie)\b(?!-)", "3"),
     (r"\b(?:vier|quatre|cuatro)\b(?!-)", "4"),
