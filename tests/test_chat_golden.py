@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.chat_support import HONEST, RIGHT, WRONG, golden_blocks, judge, offers, read, score
+from tests.chat_support import HONEST, RIGHT, WRONG, golden_blocks, in_groups, judge, offers, read, score
 
 BLOCKS = golden_blocks()
 TUNED = [(b, c) for b, c in BLOCKS if not c.get("held_out")]
@@ -45,7 +45,7 @@ STILL_WRONG = set(_LISTED["still_wrong"])
 
 # The tuned questions in groups of 100, each group one test that names every question it finds not read right: one
 # test per question cost the suite more in pytest's own bookkeeping (14,000 tests) than in reading them.
-GROUPS = [TUNED[start : start + 100] for start in range(0, len(TUNED), 100)]
+GROUPS = in_groups(TUNED, 100)
 
 
 @pytest.mark.parametrize("group", GROUPS, ids=[f"{g[0][1]['q'][:40]} (+{len(g) - 1})" for g in GROUPS])

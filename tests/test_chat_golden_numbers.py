@@ -21,7 +21,7 @@ from clearanalytics import accounts
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext
 from clearanalytics.chat.tools import RegistryRunner, TenantTools
 from clearanalytics.stats.query import today_in
-from tests.chat_support import RIGHT, golden, judge, reading_key
+from tests.chat_support import RIGHT, golden, in_groups, judge, reading_key
 from tests.test_faces import expected_goals
 
 DATASET = golden()["dataset"]
@@ -280,12 +280,6 @@ NUMBERED = one_per_reading(
 )
 
 
-def in_groups(cases: list[dict], size: int = 50) -> list[list[dict]]:
-    """Cases in groups, each group one test that names every case it finds wrong: one test per case cost the suite
-    more in pytest's and xdist's bookkeeping (some 10,000 reports) than the smaller answers cost to check."""
-    return [cases[start : start + size] for start in range(0, len(cases), size)]
-
-
 def group_id(group: list[dict]) -> str:
     return f"{group[0].get('lang', 'en')}: {group[0]['q'][:40]} (+{len(group) - 1})"
 
@@ -301,7 +295,7 @@ def failures(check, dataset, group: list[dict]) -> str:
     return "\n".join(found)
 
 
-NUMBERED_GROUPS = in_groups(NUMBERED)
+NUMBERED_GROUPS = in_groups(NUMBERED, 50)
 
 
 @pytest.mark.parametrize("group", NUMBERED_GROUPS, ids=[group_id(g) for g in NUMBERED_GROUPS])
@@ -328,7 +322,7 @@ def check_numbers(dataset, case: dict) -> None:
 
 # What it cannot read, once per reading: the message and its buttons are the Unclear's (its part, words and offers).
 UNCLEAR = one_per_reading([c for c in DATASET["cases"] if "unclear" in c and judge(DATASET, c)[0] == RIGHT])
-UNCLEAR_GROUPS = in_groups(UNCLEAR)
+UNCLEAR_GROUPS = in_groups(UNCLEAR, 50)
 
 
 @pytest.mark.parametrize("group", UNCLEAR_GROUPS, ids=[group_id(g) for g in UNCLEAR_GROUPS])

@@ -25,7 +25,7 @@ from clearanalytics.chat.narrowing import narrow, narrowing_unclear, suggest, un
 from clearanalytics.chat.periods import MONTHS, NUMBER_WORDS, Period, default_period
 from clearanalytics.chat.tables import BREAKDOWNS, METRICS, Rule
 from clearanalytics.chat.unclear import TOPICS, WEATHER, Unclear
-from clearanalytics.chat.when import COMPARISON, read_periods, split_comparison
+from clearanalytics.chat.when import COMPARISON, UNIT_BEFORE, read_periods, split_comparison
 
 LIST_TOOLS = (
     "top-pages",
@@ -45,8 +45,7 @@ NONE_ASKED = re.compile(r"\b(?:none|direct(?:ly)?)\b")  # "top 5 sources includi
 
 
 BEFORE = re.compile(
-    r"\bthe (?:day|week|month|quarter|year|period) before\b|\bbefore that\b|\bthe previous (?:one|period)\b"
-    r"|\bpreceding that\b|\bthe (?:day|week|month|year) prior\b"
+    rf"{UNIT_BEFORE.pattern}|\bthe period before\b|\bbefore that\b|\bthe previous (?:one|period)\b|\bpreceding that\b"
 )
 # A follow-up ("and ...", "what about ..."): it keeps the previous question's period and site unless it names them.
 FOLLOW_UP = re.compile(r"^(?:and|what about|how about|also|plus)\b|\binstead\b")
