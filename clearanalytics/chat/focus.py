@@ -27,7 +27,8 @@ REALTIME = re.compile(
 WORST = re.compile(
     r"\bquietest\b|\bworst\b|\bquietest\b|\bslowest\b|\bleast (?:busy|visited|traffic|visitors|pageviews"
     r"|visits)\b|\blowest\b"
-    r"|\bweakest\b|\bfewest\b|\bcalmest\b|\bdead(?:est)?\b"
+    r"|\bweakest\b|\bfewest\b|\bcalmest\b|\bdead(?:est)?\b|\bmost sl[o]w\b|\bnobody\b|\bno one\b|\bla plus creuse\b"
+    r"|\bla plus calme\b|\bplus calme\b"
 )
 SERIES = (
     (
@@ -279,6 +280,7 @@ NOT_A_CAMPAIGN = set(
         "data",
         "numbers",
         "report",
+        *("day", "week", "month", "quarter", "year", "today", "yesterday"),  # "last week: campaign brand"
     ]
 )
 PROPERTY = (  # "the plan property" first: "property breakdown" names no property

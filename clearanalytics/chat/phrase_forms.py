@@ -7,6 +7,7 @@ question and its English. Kept apart so that each table stays a size one can rea
 from __future__ import annotations
 
 from clearanalytics.chat.phrase_forms_m import FORMS_M
+from clearanalytics.chat.phrase_forms_n import FORMS_N
 
 FORMS: tuple[tuple[str, str], ...] = (
     (
@@ -382,4 +383,5 @@ FORMS = (
     ),
     *FORMS,
     *FORMS_M,
+    *FORMS_N,
 )

@@ -6,6 +6,7 @@ forms whose order matters ("avant-hier" before "hier", "par semaine" before "sem
 from __future__ import annotations
 
 from clearanalytics.chat.phrase_forms import FORMS
+from clearanalytics.chat.phrase_forms_n import FIRST_N
 
 # (pattern, English); regular expressions over the lower-cased question, tried in order, before phrases.PHRASES'.
 FIRST: tuple[tuple[str, str], ...] = (
@@ -16,6 +17,7 @@ FIRST: tuple[tuple[str, str], ...] = (
         r"|split|what|how|which|where)\b)",
         "",
     ),
+    *FIRST_N,
     (r"\b(?:zwei|deux|dos|twee)\b(?!-)", "2"),
     (r"\b(?:drei|trois|tres|drie)\b(?!-)", "3"),
     (r"\b(?:vier|quatre|cuatro)\b(?!-)", "4"),
@@ -262,7 +264,10 @@ FIRST: tuple[tuple[str, str], ...] = (
         r"|\bverweildauer\b",
         "average time",
     ),
-    (r"\babbrechen\b|\bbrechen\b.*\bab\b|\babandonnent\b|\babandonan\b|\bhaken\b.*\baf\b|\bafhaken\b", "abandon"),
+    (
+        r"\babbrechen\b|\bbrechen\b(.*)\bab\b|\babandonnent\b|\babandonan\b|\bhaken\b(.*)\baf\b|\bafhaken\b",
+        r"abandon\1\2",
+    ),
     (r"\b(?:frauen|männer|femmes|hommes|mujeres|hombres|vrouwen|mannen)\b", "gender"),
     (r"\bcomparad[oa]s? con\b", "compared to"),
     (r"\bniederlanden\b", "netherlands"),

@@ -98,6 +98,21 @@ NAMED_DAYS = re.compile(
     r"|\bmuttertag\b|\bvatertag\b|\btuesday gras\b"
     r"|\bferia\b|\bfestival\b|\bfiesta\b|\bkermis\b|\bsinterklaas\b|\bvalentijn(?:sdag)?\b|\bpinksteren\b|\bhemelvaart(?:sdag)?\b|\bramadan\b|\bhanukkah\b"
 )
+# A period in short or foreign forms no rule read ("last yr", "this qtr", "l30d", "W7", "heuer", "vorige mnd", "le mois
+# passé"): left over, it is a period not understood, never the default period. Whole English forms ("this year") are
+# not here: they are read inside others ("Q4 last year").
+_SHORT_UNITS = r"yrs?|qtrs?|mos?|mths?|wks?"
+_FOREIGN_UNITS = r"mnd|maand|jaar|kwartaal|monat|jahr|woche|quartal|mois|année|semaine|trimestre|mes|año|semana"
+_SHORT_PERIODS = (
+    rf"\b(?:last|this|past|previous|prev|prior|current)\s+(?:{_SHORT_UNITS})\b"
+    r"|\b(?:last|this|previous|prior|current) calendar (?:week|month|year|quarter)\b"
+    rf"|\b(?:vorige|vorig|afgelopen|deze|dit|letzte[nmrs]?|diese[nmrs]?|vergangene[nmrs]?|dernière|dernier|cette|ce"
+    rf"|este|esta|pasad[oa])\s+(?:{_FOREIGN_UNITS}|{_SHORT_UNITS})\b"
+    rf"|\b(?:{_FOREIGN_UNITS})\s+(?:passée?s?|dernière?|pasad[oa]|glissante?)\b"
+    r"|\b(?:ytd|qtd|mtd|wtd)\b|\b(?:year|quarter|month|week)[- ]to[- ]date\b"
+    r"|\bl\d{1,3}d\b|\b\d{1,3} ?(?:h|hrs?)\b|\b\d{1,2}m\b|\b(?:wk|cw|kw)\s?\d{1,2}\b|\b[ws]\d{1,2}\b"
+    r"|\bheuer\b|\bfeber\b|\bonwards?\b"
+)
 # Words that name a time: if one is left after the period rules ran, the period was not understood.
 PERIODISH = re.compile(
     r"(?<![\w-])(?:"
@@ -116,6 +131,7 @@ PERIODISH = re.compile(
     r"|\bfin\b|\bdébut\b|\bdemain\b|\bweek-end\b|\bvacances\b|\bfinales\b|\bprincipios\b|\bmediados\b"
     r"|\bmañana\b|\bfin de semana\b|\bvacaciones\b|\beind\b|\bbegin\b|\bmidden\b|\bmorgen\b|\bweekend\b"
     r"|\bvakantie\b|\bfeestdag(?:en)?\b|\bnext\b|\bcoming (?:week|month|year|days|weekend)\b|\bupcoming\b"
+    rf"|{_SHORT_PERIODS}"
     r")(?![\w-])"
 )
 # Topics no tool has: answered as not understood, never as something else (locations have a tool: places.py).

