@@ -35,6 +35,20 @@ FORMS_N: tuple[tuple[str, str], ...] = (
     (r"\b(?:d[ií]a|journ[ée]e|jour) r[ée]cord\b|\bjourn[ée]e la plus forte\b|\bstraffste dag\b", "busiest day"),
     (r"\bbusiest date\b", "busiest day"),
     (r"\ble jour o[ùu] (?:il y a eu|on a eu|nous avons eu) le plus de\b", "the busiest day for"),
+    # a report's rhythm, with a word between ("for the monthly client deck", "for our weekly stand-up"): no series
+    (
+        r"\b(?:weekly|monthly|quarterly) (?:client |team |board |management |sales )?(report|update|deck|meeting"
+        r"|stand-?up|sync|call|recap|review|slides?)\b",
+        r"the \1",
+    ),
+    (r"\b(?:no |without (?:a |the )?)charts?(?: (?:needed|please|required|necessary))?\b", " "),
+    (r"\b(last|this|previous) (week|month|quarter|year)'s\b", r"\1 \2"),
+    (r"\bstate[- ]?wise\b|\bper state\b|\bby state\b", "by region"),
+    (r"\bday[- ]?wise\b", "per day"),
+    (r"\bbrowser lang(?:uage)?s\b|\bin welke t[a]al staat de browser(?: van)?\b", "languages of"),
+    (r"\b(?:e-?commerce |shop |purchase )?cr\b(?!-)", "conversion rate"),
+    (r"\bconversion rate (?:of|for) (?:our |my |the |all )?goals\b|\btaux de conversion des objectifs\b", "goals"),
+    (r"\bwhich websites refer\b|\bwhich sites refer\b", "which referrers send"),
     # German, French, Spanish and Dutch periods the tables lacked
     (r"\bheuer\b|\bheuriges jahr\b", "this year"),
     (r"\bfeb(?:er)\b", "february"),  # written so that "feber" is no word of the tables: "febero" is febrero
@@ -50,15 +64,44 @@ FORMS_N: tuple[tuple[str, str], ...] = (
 FIRST_N: tuple[tuple[str, str], ...] = (
     (r"\ben lo que va (?:de|del) (?:año|ano)\b", "this year"),
     (
-        r"\b(?:en )?qu[ée] (?:horario|hora) (?:tuvimos|hubo|entra|entr[óo]|vino|llega) (?:m[áa]s|la mayor)\b",
+        r"\b(?:en )?qu[ée] (?:horario|hora) (?:tuvimos|hubo|entra|entr[óo]|vino|lleg[a]) (?:m[áa]s|la mayor)\b",
         "busiest hour for",
     ),
     (
-        r"\b(?:en )?qu[ée] (?:horario|hora) (?:tuvimos|hubo|entra|entr[óo]|vino|llega) (?:menos|la menor)\b",
+        r"\b(?:en )?qu[ée] (?:horario|hora) (?:tuvimos|hubo|entra|entr[óo]|vino|lleg[a]) (?:menos|la menor)\b",
         "quietest hour for",
     ),
     (r"\ben lo que va (?:de|del) mes\b", "this month"),
     (r"\bseit jahresbeginn\b|\bseit (?:dem )?anfang des jahres\b", "this year"),
+    (r"\bquatre-vingt-dix\b", "90"),
+    (r"\bquatre-vingts?\b", "80"),
+    # pages viewed, said with a verb: "hoe vaak werden onze pagina's bekeken", "wie oft wurden Seiten aufgerufen"
+    (
+        r"\bhoe vaak (?:werden|zijn) (?:onze |de )?pagina'?s\b(.*?)\bbekeken\b"
+        r"|\bhoeveel pagina'?s zijn er\b(.*?)\bbekeken\b|\bwie oft wurden\b(.*?)\bseiten aufgerufen\b",
+        r"pageviews \1\2\3",
+    ),
+    (r"\bvistas de p[áa]gina\b", "pageviews"),
+    (
+        r"\bwie gro(?:ß|ss) war der warenkorb\b(.*?)\bim durchschnitt\b|\bwie gro(?:ß|ss) war der warenkorb\b",
+        r"average order value \1",
+    ),
+    (r"\bwie gut haben die besucher\b(.*?)\bkonvertiert\b", r"conversion rate \1"),
+    (r"\bhoeveel procent van de bezoekers kocht\b(.*?)\biets\b", r"conversion rate \1"),
+    (r"\bvalor promedio por (?:orden|pedido|compra)\b", "valor medio del pedido"),
+    (r"\btasa de conversion\b", "tasa de conversión"),
+    (r"\bse (?:dio|dieron|han dado|ha dado) de alta\b|\bdarse de alta\b", "se registraron"),
+    (r"\bwelche websites verlinken\b(.*?)\bauf uns\b|\bquels sites renvoient vers nous\b", r"which referrers \1"),
+    (r"\bwelke websites verwezen\b(.*?)\bnaar ons\b|\bqui nous envoie du trafic\b", r"which referrers \1"),
+    (r"\bdesde qu[ée] dispositivos? nos visit[a]n\b", "which devices"),
+    (r"\ben qu[ée] idiomas? navegan\b", "which languages"),
+    (r"\bla semaine d'encore avant\b", "la semaine précédente"),
+    (
+        r"\b(?:le|la|les) (.+?) (?:a|ont)-t-(?:il|elle|ils|elles) (?:baiss[ée]|augment[ée]|diminu[ée]|progress[ée])\b",
+        r"is \1 up",
+    ),
+    (r"\b(?:g[a]at|g[a]an|ging) (?:de |het )?(.+?) omhoog\b", r"is \1 up"),
+    (r"\b(?:is|zijn) (?:de |het )?(.+?) aan het groeien\b", r"is \1 up"),
     # "vom 2. Februar", "vom 28.1.": a day; "vom 2. bis 9. Februar" stays a range
     (r"\bvom(?= \d{1,2}\.)(?!.*\b(?:bis|-)\b)", "am"),
 )

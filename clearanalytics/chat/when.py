@@ -97,8 +97,8 @@ def _with_read_words(text: str, leftover: str, span: tuple[int, int] | None) -> 
 
 
 UNIT_BEFORE = re.compile(r"\bthe (?:day|week|month|quarter|year) (?:before|prior)\b")
-SAME_LENGTH_BEFORE = re.compile(r"\bthe (?:previous|prior|preceding) (?:\d+|\w+) (?:days|weeks|months)\b")
-SAME_DAY_LAST_WEEK = re.compile(r"\bthe same day (?:of )?(?:last|the previous|the week before)(?: week)?\b")
+SAME_LENGTH_BEFORE = re.compile(r"\b(?:the )?(?:previous|prior|preceding|prev) (?:\d+|\w+) ?(?:days|weeks|months|d)\b")
+SAME_DAY_LAST_WEEK = re.compile(r"\b(?:the )?same day (?:of )?(?:last|the previous|the week before)(?: week)?\b")
 THIS_UNIT = re.compile(r"^this (week|month|quarter|year)$")
 
 
