@@ -35,7 +35,10 @@ FORMS_M: tuple[tuple[str, str], ...] = (
     (r"\bde d[óo]nde llega el (?:tr[á]f[i]co|traffic)\b", "where does the traffic come from"),
     # "30d", "past 10d": a number of days as a dashboard's period picker writes it
     (r"\b(?:in |over |for )?(?:the )?(?:last|past) (\d{1,3}) ?d\b", r"last \1 days"),
-    (r"(?<![\w/.-])(?<!prior )(?<!previous )(?<!prev )(\d{1,3})d\b(?!-)", r"last \1 days"),  # "prior 7d": a comparison's
+    (
+        r"(?<![\w/.-])(?<!prior )(?<!previous )(?<!prev )(\d{1,3})d\b(?!-)",
+        r"last \1 days",
+    ),  # "prior 7d": a comparison's
     (r"\b(?:purchase |shop |ecommerce |e-commerce )?conv(?:ersion)?\.? ?(?:%|pct|percent(?:age)?)", "conversion rate"),
     (r"\bavg\.? session dur(?:ation|\.)?(?= |$)|\bsession length\b", "average visit duration"),
     # halves of a year: "H2 2025", "the first half of 2025"

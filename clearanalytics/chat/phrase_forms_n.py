@@ -49,6 +49,33 @@ FORMS_N: tuple[tuple[str, str], ...] = (
     (r"\b(?:e-?commerce |shop |purchase )?cr\b(?!-)", "conversion rate"),
     (r"\bconversion rate (?:of|for) (?:our |my |the |all )?goals\b|\btaux de conversion des objectifs\b", "goals"),
     (r"\bwhich websites refer\b|\bwhich sites refer\b", "which referrers send"),
+    # one figure per day: "for every single day", "date wise", "views/day"
+    (r"\b(?:for |on )?every single day\b|\bdate[- ]?wise\b", "per day"),
+    (r"\b(views|visitors|pageviews|uniques)/day\b", r"\1 per day"),
+    # revenue by source, said from either end
+    (
+        r"\bsource[- ]?wise revenue\b|\bsource revenue\b|\brevenue attribution\b|\bsources ranked by revenue\b"
+        r"|\b(?:which|what) (?:traffic )?(?:sources?|channels?) (?:gave|brought|generated|drove|sent) (?:us )?"
+        r"(?:the most )?(?:revenue|sales|money)\b|\bfrom which (?:traffic )?sources did (?:the|our) sales come\b"
+        r"|\bwhere (?:our|the) sales came from\b",
+        "revenue by source",
+    ),
+    (r"\b(?:what|how much) did (?:the |our )?([\w.-]+) bring in\b", r"revenue from \1"),
+    (r"\bhow much money came in from orders\b|\btotal amount we earned from sales\b", "revenue"),
+    (r"\bhow much we sold\b(.*?)\bin money\b", r"revenue \1"),
+    (r"\baverage check\b", "average order value"),
+    (
+        r"\bhow many (?:%|percent) of visitors (?:buy|bought|purchase[ds]?)\b"
+        r"|\bout of all visitors how many (?:%|percent) made a purchase\b",
+        "conversion rate",
+    ),
+    (r"\bthis very minute\b|\brt visitors\b", "right now"),
+    (r"\butm_campaign=([\w-]+)", r"the \1 campaign"),
+    (
+        r"\b(jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)[a-z]*-(jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+        r" (\d{4})\b",
+        r"from \1 to \2 \3",
+    ),
     # German, French, Spanish and Dutch periods the tables lacked
     (r"\bheuer\b|\bheuriges jahr\b", "this year"),
     (r"\bfeb(?:er)\b", "february"),  # written so that "feber" is no word of the tables: "febero" is febrero
@@ -102,6 +129,26 @@ FIRST_N: tuple[tuple[str, str], ...] = (
     ),
     (r"\b(?:g[a]at|g[a]an|ging) (?:de |het )?(.+?) omhoog\b", r"is \1 up"),
     (r"\b(?:is|zijn) (?:de |het )?(.+?) aan het groeien\b", r"is \1 up"),
+    (r"\ban j[e]dem (?:einzelnen )?tag\b|\btages[üu]bersicht\b|\bjornada a jornada\b|\bpar journ[ée]e\b", "per day"),
+    (r"\bfacturaci[óo]n desglosada por origen\b", "revenue by source"),
+    (r"\bcombien (?:la |le )?([\w.-]+) a rapport[ée]\b", r"revenue from \1"),
+    (r"\b(?:le )?montant moyen d'une commande\b|\bdurchschnittliche[rn]? warenkorb\b", "average order value"),
+    (r"\b(?:le )?montant total des commandes(?: encaiss[ée]es)?\b", "revenue"),
+    (r"\bwie viel prozent der besucher haben\b(.*?)\b(?:etwas )?(?:bestellt|gekauft)\b", r"conversion rate \1"),
+    (r"\b[àa] l'heure actuelle\b", "right now"),
+    (r"\bvd (week|maand|jaar) tot nu toe\b", r"deze \1"),
+    (r"\bnatel\b|\bcellulaire\b|\bgsm(?:-gebruikers)?\b", "mobile"),
+    (r"\bpreisseite\b", "/pricing"),
+    (r"^a ver,? ", ""),
+    (r"\bpar valeur de (\w+)\b", r"par \1"),
+    (
+        r"\b(?:all |toutes les |las |les )?(?:pages|p[áa]ginas|pagina'?s) (?:de |in de |in )?/(blog|docs)"
+        r"(?:/|-sectie)?(?= |$)|\ball /(blog|docs)/? pages\b",
+        r"pages under /\1\2",
+    ),
+    (r"\bpages de docs?\b", "pages under /docs"),
+    (r"\bquel article rapporte le plus\b", "best-selling products"),
+    (r"\bajoutent au panier puis passent commande\b", "checkout funnel"),
     # "vom 2. Februar", "vom 28.1.": a day; "vom 2. bis 9. Februar" stays a range
     (r"\bvom(?= \d{1,2}\.)(?!.*\b(?:bis|-)\b)", "am"),
 )
