@@ -60,8 +60,33 @@ def _query(scope, params: dict) -> dict:
     return params | ({"domain": scope[1]} if scope[1] else {})
 
 
-@pytest.mark.parametrize("scope", list(SCOPES))
-@pytest.mark.parametrize("params", PROPERTY_CASES, ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()) or "7d")
+def _id(params: dict) -> str:
+    return "&".join(f"{k}={v}" for k, v in params.items()) or "7d"
+
+
+def paired(scopes: dict, everything: tuple[dict, ...]) -> list:
+    """Every case over acme's two sites (both timezones in one answer), on both set-ups, and the cases each single
+    scope is given in `scopes` (each case once among them): the 3 x N cross product repeated acme's scope."""
+    chosen = {("acme", None): everything} | scopes
+    return [pytest.param(scope, p, id=f"{scope[0]}-{scope[1] or 'all'}-{_id(p)}") for scope in chosen
+            for p in chosen[scope]]  # fmt: skip
+
+
+# A single site narrows the report to one site (one timezone), rival to another tenant's rows; each takes three of
+# the cases, together all nine, so that each case is answered for one site alone too (rival's from 12m rollups).
+PROPERTY_SCOPES = {
+    ("acme", "shop.example"): (PROPERTY_CASES[0], PROPERTY_CASES[3], PROPERTY_CASES[6]),
+    ("acme", "blog.example"): (PROPERTY_CASES[1], PROPERTY_CASES[4], PROPERTY_CASES[7]),
+    ("rival", None): (PROPERTY_CASES[2], PROPERTY_CASES[5], PROPERTY_CASES[8]),
+}
+# The session filters over shop.example alone and over rival (a goal of acme's matches nothing there: empty reports).
+FILTER_SCOPES = {
+    ("acme", "shop.example"): (FILTER_CASES[0], FILTER_CASES[2], FILTER_CASES[4]),
+    ("rival", None): (FILTER_CASES[1], FILTER_CASES[3], FILTER_CASES[5]),
+}
+
+
+@pytest.mark.parametrize("scope,params", paired(PROPERTY_SCOPES, PROPERTY_CASES))
 def test_properties_report_matches_the_reference(client, dataset, scope, params):
     expected = SessionExpected(dataset, SCOPES[scope], params, stats_dataset.NOW)
     for name in ("plan", POSITION):
@@ -82,8 +107,7 @@ def test_the_dataset_gives_the_properties_report_something_to_show(dataset):
     assert rates and any(0 < r < 100 for r in rates)
 
 
-@pytest.mark.parametrize("params", FILTER_CASES, ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()))
-@pytest.mark.parametrize("scope", [("acme", None), ("acme", "shop.example"), ("rival", None)])
+@pytest.mark.parametrize("scope,params", paired(FILTER_SCOPES, FILTER_CASES))
 def test_session_filters_apply_to_every_report(client, dataset, scope, params):
     expected = SessionExpected(dataset, SCOPES[scope], params, stats_dataset.NOW)
     assert expected.fpv or scope != ("acme", None)  # every case keeps some pageviews of acme's two sites
