@@ -49,6 +49,13 @@ FORMS_N: tuple[tuple[str, str], ...] = (
     (r"\b(?:e-?commerce |shop |purchase )?cr\b(?!-)", "conversion rate"),
     (r"\bconversion rate (?:of|for) (?:our |my |the |all )?goals\b|\btaux de conversion des objectifs\b", "goals"),
     (r"\bwhich websites refer\b|\bwhich sites refer\b", "which referrers send"),
+    # one figure per week or month: "uniques/week", "month wise", "mo by mo", "week to week"
+    (r"(?<=[a-z])/(week|month)\b", r" per \1"),
+    (r"\bmonth[- ]?wise\b|\bmo by mo\b|\bmonth by month\b", "per month"),
+    (r"\bweek[- ]?wise\b|\b(?<!from )week to week\b|\bevery week\b", "per week"),
+    (r"\bhttps? ?//", ""),
+    (r"\bde (\d{1,3}) (?=\w+ met de (?:the most|meeste)\b)", r"top \1 "),
+    (r"\bchanged per (week|month)\b", r"per \1"),
     # one figure per day: "for every single day", "date wise", "views/day"
     (r"\b(?:for |on )?every single day\b|\bdate[- ]?wise\b", "per day"),
     (r"\b(views|visitors|pageviews|uniques)/day\b", r"\1 per day"),
@@ -62,7 +69,7 @@ FORMS_N: tuple[tuple[str, str], ...] = (
     ),
     (r"\b(?:what|how much) did (?:the |our )?([\w.-]+) bring in\b", r"revenue from \1"),
     (r"\bhow much money came in from orders\b|\btotal amount we earned from sales\b", "revenue"),
-    (r"\bhow much we sold\b(.*?)\bin money\b", r"revenue \1"),
+    (r"\bhow much we sold\b(.*?),? in (?:money|revenue)\b", r"revenue \1"),
     (r"\baverage check\b", "average order value"),
     (
         r"\bhow many (?:%|percent) of visitors (?:buy|bought|purchase[ds]?)\b"
@@ -129,6 +136,15 @@ FIRST_N: tuple[tuple[str, str], ...] = (
     ),
     (r"\b(?:g[a]at|g[a]an|ging) (?:de |het )?(.+?) omhoog\b", r"is \1 up"),
     (r"\b(?:is|zijn) (?:de |het )?(.+?) aan het groeien\b", r"is \1 up"),
+    (
+        r"\bthe shop's\b|\bdid the shop (?:take|get|make|do)\b|\bder shop\b(?![.-])",
+        "on the shop site",
+    ),
+    (r"\bmonatsverlauf\b|\bmaandoverzicht\b", "per month"),
+    (r"\bvon woche zu woche\b", "per week"),
+    (r"\bwelche (\d+|\w+) websites haben uns\b(.*?)\bgeschickt\b", r"top \1 referrers \2"),
+    (r"\bde d[óo]nde llegan (?:las visitas|los visitantes)\b", "where do visitors come from"),
+    (r"\b(?:van )?al mijn domeinen(?: bij elkaar)?\b|\b(?:de )?todos mis dominios\b", "across all my sites"),
     (r"\ban j[e]dem (?:einzelnen )?tag\b|\btages[üu]bersicht\b|\bjornada a jornada\b|\bpar journ[ée]e\b", "per day"),
     (r"\bfacturaci[óo]n desglosada por origen\b", "revenue by source"),
     (r"\bcombien (?:la |le )?([\w.-]+) a rapport[ée]\b", r"revenue from \1"),

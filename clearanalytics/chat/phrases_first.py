@@ -271,7 +271,10 @@ FIRST: tuple[tuple[str, str], ...] = (
     (r"\b(?:frauen|männer|femmes|hommes|mujeres|hombres|vrouwen|mannen)\b", "gender"),
     (r"\bcomparad[oa]s? con\b", "compared to"),
     (r"\bniederlanden\b", "netherlands"),
-    (r"\b(?:les|los|las|die|de) (\d{1,3}) (?=.*\b(?:les plus|más|am häufigsten|meest|meiste|häufigsten))", r"top \1 "),
+    (
+        r"\b(?:les|los|las|die|de) (\d{1,3}) (?=.*\b(?:les plus|más|am häufigsten|meeste?|meiste|häufigsten))",
+        r"top \1 ",
+    ),
     (r"\b(\d{1,3}) (?:häufigsten|meistbesuchten|beliebtesten|meistgenutzten|populairste)\b", r"top \1"),
     (r"\bsemana santa\b", "holy week"),
     (

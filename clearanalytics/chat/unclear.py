@@ -111,7 +111,9 @@ _SHORT_PERIODS = (
     rf"|\b(?:{_FOREIGN_UNITS})\s+(?:passée?s?|dernière?|pasad[oa]|glissante?)\b"
     r"|\b(?:ytd|qtd|mtd|wtd)\b|\b(?:year|quarter|month|week)[- ]to[- ]date\b"
     r"|\bl\d{1,3}d\b|\b\d{1,3} ?(?:h|hrs?)\b|\b\d{1,2}m\b|\b(?:wk|cw|kw)\s?\d{1,2}\b|\b[ws]\d{1,2}\b"
-    r"|\bheuer\b|\bfeber\b|\bonwards?\b"
+    r"|\bheuer\b|\bfeber\b|\bonwards?\b|\bl'[ée]t[ée]\b|\bcet [ée]t[ée]\b|\b[ée]t[ée] (?:dernier|pass[ée])\b"
+    r"|\bverano\b|\bsommer\b|\bzomer\b|\bhiver\b|\binvierno\b"
+    r"|\bprintemps\b|\bprimavera\b|\bfr[üu]hling\b|\bautomne\b|\boto[ñn]o\b|\bherbst\b|\bherfst\b"
 )
 # Words that name a time: if one is left after the period rules ran, the period was not understood.
 PERIODISH = re.compile(
