@@ -381,6 +381,14 @@ FORMS = (
         )
         for number, (fr, nl, es, de) in enumerate(_ORDINALS, start=1)
     ),
+    *(  # "la quinta semana de 2026", "de eerste week van 2026": that ISO week of that year
+        (
+            rf"\b(?:la )?(?:{fr}) semaine de (\d{{4}})\b|\b(?:de )?{nl} week van (\d{{4}})\b"
+            rf"|\b(?:la )?{es} semana de(?:l)? (\d{{4}})\b|\b(?:die |der )?{de} woche (?:von |in )?(\d{{4}})\b",
+            rf"week {number} of \1\2\3\4",
+        )
+        for number, (fr, nl, es, de) in enumerate(_ORDINALS, start=1)
+    ),
     *FORMS,
     *FORMS_M,
     *FORMS_N,

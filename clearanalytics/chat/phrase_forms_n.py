@@ -96,6 +96,7 @@ FORMS_N: tuple[tuple[str, str], ...] = (
 
 # Rows tried first of all (phrases_first.FIRST), before the words they hold are read one by one.
 FIRST_N: tuple[tuple[str, str], ...] = (
+    (r"\bavant hier\b", "avant-hier"),
     (r"\ben lo que va (?:de|del) (?:año|ano)\b", "this year"),
     (
         r"\b(?:en )?qu[ée] (?:horario|hora) (?:tuvimos|hubo|entra|entr[óo]|vino|lleg[a]) (?:m[áa]s|la mayor)\b",

@@ -112,7 +112,11 @@ _SHORT_PERIODS = (
     r"|\b(?:ytd|qtd|mtd|wtd)\b|\b(?:year|quarter|month|week)[- ]to[- ]date\b"
     r"|\bl\d{1,3}d\b|\b\d{1,3} ?(?:h|hrs?)\b|\b\d{1,2}m\b|\b(?:wk|cw|kw)\s?\d{1,2}\b|\b[ws]\d{1,2}\b"
     r"|\bheuer\b|\bfeber\b|\bonwards?\b|\bl'[ée]t[ée]\b|\bcet [ée]t[ée]\b|\b[ée]t[ée] (?:dernier|pass[ée])\b"
-    r"|\bverano\b|\bsommer\b|\bzomer\b|\bhiver\b|\binvierno\b"
+    r"|\b[ée]t[ée] last\b|\bfrom [ée]t[ée]\b|\bverano\b|\bsommer\b|\bzomer\b|\bhiver\b|\binvierno\b"
+    # days named by an event: shopping days, holidays, a relaunch
+    r"|\bprime day\b|\bhot sale\b|\bcyber monday\b|\bmother'?s day\b|\bfather'?s day\b|\bmoederdag\b|\bvaderdag\b"
+    r"|\bmuttertag\b|\bvatertag\b|\bf[êe]te des (?:m[èe]res|p[èe]res)\b|\bd[íi]a de la madre\b|\bd[íi]a del padre\b"
+    r"|\beid\b|\bramadan\b|\bdiwali\b|\bthanksgiving\b|\brelaunch\b|\bsale week\b"
     r"|\bprintemps\b|\bprimavera\b|\bfr[üu]hling\b|\bautomne\b|\boto[ñn]o\b|\bherbst\b|\bherfst\b"
 )
 # Words that name a time: if one is left after the period rules ran, the period was not understood.
