@@ -38,6 +38,7 @@ PEOPLE = {
     "CO": ("colombian|colombians", "kolumbianisch", "colombien", "colombian-", "colombiaanse"),
     "PE": ("peruvian|peruvians", "peruanisch", "péruvien|peruvien", "peruan-", "peruaanse"),
     "UY": ("uruguayan|uruguayans", "uruguayisch", "uruguayen", "uruguay-", "uruguayaanse"),
+    "NG": ("nigerian|nigerians", "nigerianisch", "nigérian|nigerian", "nigerian-", "nigeriaanse"),
     "EC": ("ecuadorian|ecuadorians", "ecuadorianisch", "équatorien|equatorien", "ecuatorian-", "ecuadoraanse"),
     "VE": ("venezuelan|venezuelans", "venezolanisch", "vénézuélien|venezuelien", "venezolan-", "venezolaanse"),
     "KR": ("south korean|south koreans|korean|koreans", "südkoreanisch|koreanisch", "coréen|coreen", "corean-",

@@ -149,6 +149,7 @@ TOPICS = re.compile(
     r"|\btemperature\b|\b(?:page )?load (?:speed|times?)\b|\bpage ?speed\b|\bcore web vitals\b|\bclick[- ]?through\b"
     r"|\bverdienen (?:meine|unsere|die) (?:besucher|kunden|nutzer)\b|\bvisitors earn\b"
     r"|\bearn\w* (?:meine|my|our|unsere|mijn|mes|mis) (?:visitors|users|customers)\b|\bvpns?\b|\bkinder\b"
+    r"|\bbacklinks?\b|\bdelivery (?:status|times?)\b|\bdeliver(?:y|ed|ies)\b"
     r"|\bchildren\b|\bkids\b|\bshipping\b|\bversandkosten\b|\bfrais de port\b|\bgastos de envío\b|\bverzendkosten\b"
     r"|\boutbound (?:links?|clicks?)\b|\bexternal links?\b|\bisps?\b|\binternet (?:service )?providers?\b"
     r"|\bctr\b|\bad spend\b|\bcost per click\b|\bcpc\b|\bimpressions\b(?<!page impressions)"
