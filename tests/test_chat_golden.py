@@ -38,8 +38,8 @@ def test_the_golden_set_is_big_varied_and_keeps_a_held_out_quarter():
 # earlier held-out batches that the fixes after their scoring did not reach.
 _LISTED = json.loads((Path(__file__).parent / "chat_honest_misses.json").read_text())
 TUNED_HONEST_MISSES = set(_LISTED["questions"])
-# Batch M's questions still read wrong (docs/CHAT.md): the list can only shrink, and no other tuned question may
-# read wrong.
+# Batches M's and N's questions still read wrong (docs/CHAT.md): the list can only shrink, and no other tuned question
+# may read wrong.
 STILL_WRONG = set(_LISTED["still_wrong"])
 
 
@@ -60,11 +60,11 @@ def test_tuned_questions(group):
     assert not failed, "\n".join(failed)
 
 
-# Held-out batch N's first and only scoring (docs/CHAT.md): 6106 of 7195 right (84.9%), 698 honest misses and
-# 391 wrong readings. The target is 90% right and no wrong reading; N meets neither, and the bounds hold the figures it
-# was scored at, so they can only improve. Nothing is tuned against N.
-HELD_OUT_ACCURACY_AT_FIRST_RUN = 6106 / 7195
-HELD_OUT_WRONG_AT_FIRST_RUN = 391
+# Held-out batch O's first and only scoring (docs/CHAT.md): 8234 of 9147 right (90.0%), 592 honest misses and
+# 321 wrong readings. The target is 90% right and no wrong reading; O meets the first and not the second, and the
+# bounds hold the figures it was scored at, so they can only improve. Nothing is tuned against O.
+HELD_OUT_ACCURACY_AT_FIRST_RUN = 8234 / 9147
+HELD_OUT_WRONG_AT_FIRST_RUN = 321
 
 
 def test_held_out_accuracy_and_silent_substitutions():
@@ -76,11 +76,15 @@ def test_held_out_accuracy_and_silent_substitutions():
 
 
 def test_the_list_of_questions_still_wrong_only_shrinks():
-    """Every listed question is in the golden set and still not right: one read right is taken off the list."""
-    verdicts = {case["q"]: judge(block, case)[0] for block, case in BLOCKS if case["q"] in STILL_WRONG}
+    """Every listed question is in the golden set and still not right: one read right is taken off the list. A question
+    asked after different earlier ones ("et sur blog.example ?") is right when every one of its cases is."""
+    verdicts: dict[str, set[str]] = {}
+    for block, case in BLOCKS:
+        if case["q"] in STILL_WRONG:
+            verdicts.setdefault(case["q"], set()).add(judge(block, case)[0])
     assert set(verdicts) == STILL_WRONG
-    assert [q for q, verdict in verdicts.items() if verdict == RIGHT] == []
-    assert len(STILL_WRONG) <= 35  # batch M had 47 when N was scored; 10 were read right and 2 honest after fixes
+    assert [q for q, found in verdicts.items() if found == {RIGHT}] == []
+    assert len(STILL_WRONG) <= 118  # M's 35 left (47 when N was scored) and N's 83 left (382 when O was scored)
 
 
 def test_every_offered_reading_is_itself_understood():
