@@ -25,6 +25,7 @@ from clearanalytics.ingest.importer import import_file
 from clearanalytics.ingest.store import Records, write_records
 from clearanalytics.stats import rollup_sql, rollups
 from tests import stats_dataset
+from tests.conftest import copy_data_dir
 
 PERIODS = (
     {"period": "12m"},
@@ -78,10 +79,28 @@ def imported(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory):
+def rolled_up(tmp_path_factory) -> Path:
+    """The generator's year of traffic with every kind of rollup built by queries at generate.NOW, closed: the
+    build (seconds per site-year, whatever the traffic) is done once here, and each test that reads or writes
+    the dataset takes a copy (the copy's path is new, so no answer or open day kept for this one is reused)."""
     data_dir = tmp_path_factory.mktemp("rollups-gen") / "data"
     generate.generate(data_dir, 30_000, seed=7, memory_limit="500MB")
     db = Database.in_data_dir(data_dir)
+    try:
+        with db.reading() as cur:
+            query = stats.parse_query({"period": "12m"}, accounts.list_sites(cur), now=generate.NOW)
+            for name in stats.REPORTS:
+                stats.run(name, cur, query)
+            built = cur.execute("SELECT DISTINCT kind FROM rollup_days ORDER BY kind").fetchall()
+        assert built == [("ecommerce",), ("goals",), ("traffic",)]
+    finally:
+        db.close()
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def generated(rolled_up, tmp_path_factory):
+    db = Database.in_data_dir(copy_data_dir(rolled_up, tmp_path_factory.mktemp("rollups-gen-read") / "data"))
     yield db
     db.close()
 
@@ -123,10 +142,8 @@ def _overview(cur, sites, now) -> tuple[dict, dict]:
     return fast, raw
 
 
-def test_writes_to_closed_days_rebuild_their_rollups(tmp_path, caplog):
-    data_dir = tmp_path / "data"
-    generate.generate(data_dir, 5_000, seed=3, memory_limit="500MB")
-    db = Database.in_data_dir(data_dir)
+def test_writes_to_closed_days_rebuild_their_rollups(rolled_up, tmp_path, caplog):
+    db = Database.in_data_dir(copy_data_dir(rolled_up, tmp_path / "data"))
     try:
         with db.reading() as cur:
             sites = accounts.list_sites(cur)
@@ -258,11 +275,9 @@ def test_rollups_command_builds_closed_days_ahead_of_queries(tmp_path):
     assert len({n for _, n in kinds}) == 1 and kinds[0][1] > 3 * 365
 
 
-def test_open_days_are_read_again_after_every_write(tmp_path):
+def test_open_days_are_read_again_after_every_write(rolled_up, tmp_path):
     """The open days' rows are kept between queries (db.write_version): any commit must refresh them."""
-    data_dir = tmp_path / "data"
-    generate.generate(data_dir, 3_000, seed=11, memory_limit="500MB")
-    db = Database.in_data_dir(data_dir)
+    db = Database.in_data_dir(copy_data_dir(rolled_up, tmp_path / "data"))
     try:
         with db.reading() as cur:
             sites = accounts.list_sites(cur)
