@@ -65,6 +65,7 @@ def referred(text: str, domain: str) -> bool:
     return re.search(f"{before}|{sent}|{spanish}|{subject}", text) is not None
 
 
+BY_VISITORS = re.compile(r"\b(?:unique )?visitors\b|\buniques?\b|\busers\b")  # a page list ranked by them
 WHICH = re.compile(r"\b(?:which|what)\s+(?P<n>[a-z][\w-]{3,})\b")
 NOW_FIRST = re.compile(
     r"^(?:and |ok |okay |so )?(?:right )?now,? (?:please )?"
@@ -392,6 +393,8 @@ def _intent(
     shown = limit
     if limit and tool in LIST_TOOLS and facet in MAY_HAVE_NONE and not NONE_ASKED.search(plain):  # not "director"
         limit = min(limit + 1, 100)  # one more, in case one row is "(none)": top 5 then shows 5
+    if tool == "top-pages" and metric and metric.name == "visitors" and not (extra.get("pick") or extra.get("section")):
+        metric = metric if BY_VISITORS.search(plain) else None  # "which pages got the most visits": by pageviews
     wide = extra.get("pick") or extra.get("section") or (tool == "top-pages" and metric and metric.name != "pageviews")
     if tool in LIST_TOOLS and tool != "device-and-browser" and wide:  # a row, a section, pages ranked by visitors:
         limit = focus.FULL_LIST  # looked for among them all, as the tool orders pages by pageviews only
