@@ -124,14 +124,14 @@ NOT_A_SECTION = set(
         "een",
     ]
 )
-SECTION = (
-    re.compile(r"\b(?P<name>[a-z][a-z0-9-]{2,})\s+(?:posts|articles|section|pages)\b"),
+SECTION = (  # a path named first: "how did pages under /docs do" names docs, not "did"
     re.compile(r"(?<![\w.])(?P<name>/[\w-]+)/\*"),
     re.compile(
         r"\b(?:pages?|everything)\s+(?:under|below|beneath)\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+)(?:\s+section)?\b"
     ),
     re.compile(r"\bpages?\s+in\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+\s+section)\b"),
     re.compile(r"\b(?:under|below|beneath)\s+(?P<name>/[\w-]+)(?![\w/])"),  # "what did people read under /docs"
+    re.compile(r"\b(?P<name>[a-z][a-z0-9-]{2,})\s+(?:posts|articles|section|pages)\b"),
     re.compile(r"\b(?:posts|articles|entries)\s+(?:on|in|of|from)\s+(?:the|my|our)\s+(?P<name>[a-z][\w-]+)\b"),
 )
 DEVICE = re.compile(
