@@ -27,7 +27,8 @@ REALTIME = re.compile(
 WORST = re.compile(
     r"\bquietest\b|\bworst\b|\bquietest\b|\bslowest\b|\bleast (?:busy|visited|traffic|visitors|pageviews"
     r"|visits)\b|\blowest\b"
-    r"|\bweakest\b|\bfewest\b|\bcalmest\b|\bdead(?:est)?\b|\bmost sl[o]w\b|\bnobody\b|\bno one\b|\bla plus creuse\b"
+    r"|\bweakest\b|\bfewest\b|\bcalmest\b|\bdead(?:est)?\b|\bmost sl[o]w\b|\bnobody\b|\bno one\b"
+    r"|\bla plus creuse\b|\ble plus d[ée]sert\b"
     r"|\bla plus calme\b|\bplus calme\b"
 )
 SERIES = (

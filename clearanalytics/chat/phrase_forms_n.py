@@ -49,6 +49,13 @@ FORMS_N: tuple[tuple[str, str], ...] = (
     (r"\b(?:e-?commerce |shop |purchase )?cr\b(?!-)", "conversion rate"),
     (r"\bconversion rate (?:of|for) (?:our |my |the |all )?goals\b|\btaux de conversion des objectifs\b", "goals"),
     (r"\bwhich websites refer\b|\bwhich sites refer\b", "which referrers send"),
+    # the same days a year before: "ytd vs last year ytd", "ytd aov vs ly"
+    (r"\b(?:last year|ly) (?:ytd|to date)\b|\b(?:ytd|year to date) last year\b", "last year"),
+    (r"\bvs\.? ly\b", "vs last year"),
+    (
+        r"\bzum vergleich\b|\bbitte vergleichen\b|\bpara comparar\b|\bter vergelijking\b|\bpour comparer\b",
+        "for comparison",
+    ),
     # one figure per week or month: "uniques/week", "month wise", "mo by mo", "week to week"
     (r"(?<=[a-z])/(week|month)\b", r" per \1"),
     (r"\bmonth[- ]?wise\b|\bmo by mo\b|\bmonth by month\b", "per month"),
@@ -56,7 +63,12 @@ FORMS_N: tuple[tuple[str, str], ...] = (
     (r"\bhttps? ?//", ""),
     (r"\bde (\d{1,3}) (?=\w+ met de (?:the most|meeste)\b)", r"top \1 "),
     (r"\bchanged per (week|month)\b", r"per \1"),
-    (r"\blangs\b", "languages"),
+    (r"\blangs\b(?! (?:op|bij|de|het|gekomen|komen)\b)", "languages"),  # Dutch "kwam langs op de site" is no list
+    (r"\b(?:from |for )?([a-z]+ \d{1,2}(?:st|nd|rd|th)?) to date\b", r"since \1"),
+    (r"\b(?:web)?sites sending us\b", "referrers sending us"),
+    (r"\bstaedte\b", "cities"),
+    (r"\bper pagina\b", "per page"),
+    (r"\bdesde el m[óo]vil\b|\bdesde (?:el )?celular\b", "on mobile"),
     (r"\bdid (?:the )?orders ship\b", "shipping"),
     # one figure per day: "for every single day", "date wise", "views/day"
     (r"\b(?:for |on )?every single day\b|\bdate[- ]?wise\b", "per day"),
@@ -98,6 +110,9 @@ FORMS_N: tuple[tuple[str, str], ...] = (
 
 # Rows tried first of all (phrases_first.FIRST), before the words they hold are read one by one.
 FIRST_N: tuple[tuple[str, str], ...] = (
+    (r"\bles (\d{1,2}) sites qui nous (?:envoient|ramènent|amènent)\b", r"top \1 referrers"),
+    (r"\bsites qui nous (?:envoient|ramènent|amènent)\b", "referrers"),
+    (r"\bde d[óo]nde (?:vinieron|vienen|llegaron|salieron) las ventas\b", "revenue by source"),
     (r"\bavant hier\b", "avant-hier"),
     (r"\ben lo que va (?:de|del) (?:año|ano)\b", "this year"),
     (

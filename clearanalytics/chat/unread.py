@@ -55,7 +55,19 @@ EVERYDAY = frozenset(word for line in _EVERYDAY_LINES for word in line.split())
 # Period words the typo mender must leave as they are ("Mitte Jänner" is no "bitte", "Moederdag" no "donderdag"): the
 # period rules then say they could not read them.
 lexicon.KEEP.update(
-    ["mitte", "moederdag", "vaderdag", "muttertag", "vatertag", "relaunch", "ramadan", "diwali", "prime", "status"]
+    [
+        "mitte",
+        "moederdag",
+        "vaderdag",
+        "muttertag",
+        "vatertag",
+        "relaunch",
+        "ramadan",
+        "diwali",
+        "prime",
+        "status",
+        "stehen",
+    ]
 )
 lexicon.KEEP.update(EVERYDAY)  # everyday words are words: never "mended" into a table's ("spend" is no "speed")
 WORD = re.compile(r"[^\W\d_]{4,}")
