@@ -478,5 +478,6 @@ if __name__ == "__main__":  # python3 -m tests.chat_support: the golden-set figu
             f"{name:9} {split['total']:4} questions: {split[RIGHT]:4} right ({split['accuracy']:.1%}), "
             f"{split[HONEST]} honest misses, {split[WRONG]} wrong (silent substitutions)"
         )
-        for question, verdict, why in split.get("misses", []):
-            print(f"    {verdict}: {question!r} ({why})")
+        if name == "tuned":  # the held-out batch's misses are not shown: nothing is tuned against them
+            for question, verdict, why in split.get("misses", []):
+                print(f"    {verdict}: {question!r} ({why})")
