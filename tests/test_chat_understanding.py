@@ -360,6 +360,37 @@ def test_the_quarter_or_month_before_moves_back_from_the_last_answer_and_asked_f
     )
 
 
+def test_a_period_in_a_short_or_foreign_form_is_read_or_said_unread_never_the_last_7_days():
+    """Batch N found 77 questions answered for the default 7 days because a period form no rule read was left over
+    ("last yr", "heuer", "vorige mnd"): N's forms are read now, and a form still unread is said to be."""
+    read_as = {
+        "visitors last yr": ("analytics-overview", {"from": "2025-01-01", "to": "2025-12-31"}),
+        "Verweildauer heuer": ("analytics-overview", {"from": "2026-01-01", "to": "2026-03-18"}),
+        "omzet vorige mnd": ("ecommerce-overview", {"from": "2026-02-01", "to": "2026-02-28"}),
+        "le mois passé, combien de visiteurs": ("analytics-overview", {"from": "2026-02-01", "to": "2026-02-28"}),
+        "uniques l30d": ("analytics-overview", {"period": "30d"}),
+        "rev 24h": ("ecommerce-overview", {"period": "24h"}),
+        "visitors in W7": ("analytics-overview", {"from": "2026-02-09", "to": "2026-02-15"}),
+        "bounce rate quarter-to-date": ("analytics-overview", {"from": "2026-01-01", "to": "2026-03-18"}),
+        "Bounce Rate vom 2. Feber": ("analytics-overview", {"from": "2026-02-02", "to": "2026-02-02"}),
+    }
+    for question, (tool, arguments) in read_as.items():
+        _message, _events, calls = ask(question)
+        assert calls[:1] == [(tool, {"tenant": "acme", **arguments})], question
+    unread = {
+        "bezoekers deze jaar": "deze jaar",  # Dutch says "dit jaar"
+        "visitors last calendar decade": "decade",
+        "omzet op Moederdag": "moederdag",  # the typo mender made it "donderdag", a Thursday
+        "Umsatz Mitte Jänner": "mitte",  # and this "bitte"
+        "ingresos del Prime Day": "prime day",
+        "commandes par mois depuis l'été dernier": "from été",
+    }
+    for question, fragment in unread.items():
+        message, _events, calls = ask(question)
+        assert calls == [], question
+        assert message["text"].startswith(f'I could not read the period in your question: "{fragment}".'), question
+
+
 # --- 6. grammatical answers; no internal class names -------------------------------------------------
 
 
