@@ -392,13 +392,12 @@ def stats_import_data_dir(_stats_imported, tmp_path_factory) -> tuple[Path, Data
 # 2026-12-06): handed to xdist's workers first, so that --dist loadfile does not start one of them when the other
 # workers are nearly done and the run waits on it alone. The rest keep their order.
 LONGEST_FIRST = (
-    "test_chat_golden_numbers.py", "test_openapi.py", "test_mcp_tools.py",
-    "test_durability.py", "test_chat_golden.py", "test_rollups.py", "test_export_speed.py", "test_faces.py",
-    "test_api_stats.py", "test_import_plausible_ch.py", "test_rollup_build.py", "test_dashboard_browser.py",
-    "test_properties.py", "test_split_serve.py", "test_panels_browser.py", "test_mcp_extensions.py",
-    "test_deletion.py", "test_locations_mcp.py", "test_dashboard_readability.py", "test_tracker_browser.py",
-    "test_retention.py", "test_goal_race.py", "test_open_pieces.py", "test_backup.py", "test_realtime.py",
-    "test_shared_links_browser.py", "test_onedef.py", "test_api_stats_import.py", "test_locations.py",
+    "test_chat_golden_numbers.py", "test_split_serve.py", "test_openapi.py", "test_rollup_build.py",
+    "test_dashboard_browser.py", "test_rollups.py", "test_durability.py", "test_panels_browser.py", "test_backup.py",
+    "test_import_plausible_ch.py", "test_dashboard_readability.py", "test_shared_links_browser.py",
+    "test_worldmap.py", "test_security_auth.py", "test_goal_race.py", "test_properties.py", "test_locations.py",
+    "test_mcp_tools.py", "test_faces.py", "test_api_stats.py", "test_mcp_extensions.py", "test_retention.py",
+    "test_tracker_browser.py", "test_realtime.py", "test_chat_quick.py", "test_chat_golden.py",
 )  # fmt: skip
 
 
