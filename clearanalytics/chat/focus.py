@@ -25,11 +25,11 @@ REALTIME = re.compile(
     r"|\bin the (?:last|past) (?:\d+|few|couple of) min(?:ute)?s\b"
 )
 WORST = re.compile(
-    r"\bquietest\b|\bworst\b|\bquietest\b|\bslowest\b|\bleast (?:busy|visited|traffic|visitors|pageviews"
+    r"\bquietest\b|\bworst\b|\bslowest\b|\bleast (?:busy|visited|traffic|visitors|pageviews"
     r"|visits)\b|\blowest\b"
     r"|\bweakest\b|\bfewest\b|\bcalmest\b|\bdead(?:est)?\b|\bmost sl[o]w\b|\bnobody\b|\bno one\b"
     r"|\bla plus creuse\b|\ble plus d[ée]sert\b"
-    r"|\bla plus calme\b|\bplus calme\b"
+    r"|\bplus calme\b"
 )
 SERIES = (
     (

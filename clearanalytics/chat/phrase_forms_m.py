@@ -65,8 +65,8 @@ FORMS_M: tuple[tuple[str, str], ...] = (
         r"|reports?|deck|update|review|summary|meeting|call|newsletter)\b",
         " ",
     ),
-    (r"\bwtd\b|\bweek to date\b", "this week"),
-    (r"\bqtd\b|\bquarter to date\b", "this quarter"),
+    (r"\bwtd\b", "this week"),  # "week to date": phrase_forms_n reads every unit to date
+    (r"\bqtd\b", "this quarter"),
     (r"\bguests on the site\b|\bpersons visiting\b|\bpeople visiting\b", "visitors"),
     (r"^(?:stats|numbers|figures) (?:for|on) (/\S*)", r"visitors of \1"),
     (r"^how did (/\S*) do\b", r"visitors of \1"),
