@@ -29,6 +29,13 @@ SITES = {
     "shop.example.com": ("acme", 4, 1, (("S1", 7.0),)),
     "beta.org": ("beta", 5, 1, (("B1", 12.0),)),
 }
+# The dated lines fall on the three days up to the last day of last month (or up to five days ago,
+# if that is earlier), so that a whole closed month holds them: the monthly rollup tables then hold
+# rows of every site whatever today's date is. All of it is within 90 days, the period the server
+# checks read. (Five to seven days ago, as before, left December's first week with no monthly row.)
+_CLOSED_DAY = min(NOW - timedelta(days=5), NOW.replace(day=1) - timedelta(days=1)).replace(
+    hour=10, minute=0, second=0, microsecond=0
+)
 # email -> {tenant: role}; the first owner of acme is made by make_account.
 MEMBERS = {
     "owner@beta.org": {"beta": "owner"},
@@ -45,14 +52,14 @@ def _lines(domain: str) -> list[dict]:
         return {"name": name, "url": url + path, "domain": domain, "timestamp": at.isoformat() + "Z",
                 "ip": f"192.0.2.{i + 1}", "user_agent": CHROME, **extra}  # fmt: skip
 
-    day = NOW.replace(hour=10, minute=0, second=0, microsecond=0)
-    docs = [line("pageview", "/signup" if i % 2 else "/", day - timedelta(days=5 + i % 3), i) for i in range(visits)]
+    day = _CLOSED_DAY
+    docs = [line("pageview", "/signup" if i % 2 else "/", day - timedelta(days=i % 3), i) for i in range(visits)]
     docs.append(line("pageview", "/", NOW - timedelta(minutes=5), 99))  # today: an open day, a kept salt
-    docs += [line("signup", "/signup", day - timedelta(days=5, minutes=-i), i) for i in range(signups)]
+    docs += [line("signup", "/signup", day + timedelta(minutes=i), i) for i in range(signups)]
     for i, (txn, value) in enumerate(purchases):
         item = {"item_id": f"sku-{i}", "item_name": f"Item {i}", "price": value, "quantity": 1}
         ecommerce = {"transaction_id": txn, "value": value, "currency": "EUR", "items": [item]}
-        docs.append(line("purchase", "/thanks", day - timedelta(days=6, minutes=-i), i, ecommerce=ecommerce))
+        docs.append(line("purchase", "/thanks", day - timedelta(days=1, minutes=-i), i, ecommerce=ecommerce))
     return docs
 
 
@@ -310,10 +317,10 @@ def _api(server, token: str, path: str, **params) -> requests.Response:
 
 
 def _numbers(server, token: str, domain: str | None = None) -> tuple:
-    """(pageviews, visitors) of the last 30 days (closed days come from the rollups), and purchases and revenue."""
+    """(pageviews, visitors) of the last 90 days (closed days come from the rollups), and purchases and revenue."""
     scope = {"domain": domain} if domain else {}
-    overview = _api(server, token, "stats/overview", period="30d", **scope)
-    ecommerce = _api(server, token, "stats/ecommerce/overview", period="30d", **scope)
+    overview = _api(server, token, "stats/overview", period="90d", **scope)
+    ecommerce = _api(server, token, "stats/ecommerce/overview", period="90d", **scope)
     assert overview.status_code == ecommerce.status_code == 200, (overview.text, ecommerce.text)
     o, e = overview.json()["data"], ecommerce.json()["data"]
     return o["pageviews"], o["visitors"], e["transactions"], float(e["revenue"])
@@ -327,9 +334,9 @@ def _expected(*domains: str) -> tuple:
 
 
 def _completions(server, token: str, goals: dict) -> dict:
-    """(of example.com?, goal name) -> completions in the last 30 days."""
+    """(of example.com?, goal name) -> completions in the last 90 days."""
     return {
-        key: _api(server, token, f"goals/{goal_id}/completions", period="30d").json()["meta"]["total"]
+        key: _api(server, token, f"goals/{goal_id}/completions", period="90d").json()["meta"]["total"]
         for key, goal_id in goals.items()
     }
 
