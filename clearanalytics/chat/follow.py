@@ -103,8 +103,10 @@ def follow_up(
 ) -> Intent:
     """The previous question again, with a new period, site (or all sites) or comparison."""
     arguments = {k: v for k, v in previous.arguments.items() if k not in ("period", "from", "to", "domain")}
-    if previous.tool in ("list-sites", "realtime"):
+    if previous.tool == "list-sites":
         return previous
+    if previous.tool == "realtime":
+        return realtime_again(previous, tenant, domain, all_sites)
     if period is None and compare:  # "and the week before?": the previous question's period, moved back
         period = calendar_before(previous.period, today) or previous.period.previous(today)
     if period is None and previous.period.words:  # "yesterday", asked again of another site: that site's yesterday
@@ -156,3 +158,24 @@ def reshaped(previous: Intent, series: str | None, limit: int | None, listed: bo
         rows = min(limit + 1, 100) if none_row else limit  # one more, in case one row is "(none)"
         return replace(previous, arguments={**previous.arguments, "limit": rows}, shown=limit)
     return None
+
+
+def realtime_again(previous: Intent, tenant: str, domain: str | None, all_sites: bool) -> Intent:
+    """Who is on a site right now, asked again of another site ("and on the blog site?"), of them all ("and across
+    all my sites?"), or of a figure ("now pageviews"): the same site unless another is named."""
+    target = None if all_sites else domain or previous.domain
+    arguments = {"tenant": tenant, **({"domain": target} if target else {})}
+    return replace(previous, arguments=arguments, domain=target, all_sites=all_sites)
+
+
+def series_kept(previous: Intent | None, intent: Intent | Unclear, listed: bool) -> Intent | Unclear:
+    """A figure asked after a series ("and unique visitors?" after "orders per week in Q4"): one figure per week or
+    month again, unless the follow-up names a list of its own, or the same figure ("and how much revenue?" after the
+    revenue per month: its total)."""
+    if previous is None or not previous.series or listed or isinstance(intent, Unclear) or intent.series:
+        return intent
+    if intent.metric == previous.metric:
+        return intent
+    if intent.tool not in ("analytics-overview", "ecommerce-overview") or intent.compare is not None:
+        return intent
+    return replace(intent, series=previous.series, facet=previous.facet)

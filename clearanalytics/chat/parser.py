@@ -69,10 +69,14 @@ BY_VISITORS = re.compile(r"\b(?:unique )?visitors\b|\buniques?\b|\busers\b")  # 
 WHICH = re.compile(r"\b(?:which|what)\s+(?P<n>[a-z][\w-]{3,})\b")
 NOW_FIRST = re.compile(
     r"^(?:and |ok |okay |so )?(?:right )?now,? (?:please )?"
-    r"(?=only|just|by|per|for|the|split|break|same|on|do|across|\w+ only|dame|los|las|la|el|give|show)"
+    r"(?=only|just|by|per|for|the|split|break|same|on|do|across|\w+ only|dame|los|las|la|el|give|show|"
+    r"unique|page|bounce|time|orders|sales|revenue|conversion|visitors|aov|average|transactions)"
 )
 RANKED = re.compile(r"\b(?:best|busiest|strongest|biggest|top|peak|highest|most)\b|" + focus.WORST.pattern)
-SAME_FOR = re.compile(r"^(?:now |ok |okay |and )?(?:do |show )?(?:the )?same (?:thing )?(?:for|with)\b")
+# "do the same for pageviews", "and pageviews?" ("same for X" reads "and X"): a figure asked again of the same list
+SAME_FOR = re.compile(
+    r"^(?:now |ok |okay |and )?(?:do |show )?(?:the )?same (?:thing )?(?:for|with)\b|" + FOLLOW_UP.pattern
+)
 ONLY = re.compile(r"^(?:and |but |now )?(?:only|just)\b")
 PREVIOUS_UNIT = re.compile(r"\bthe previous (day|week|month|quarter|year)\b")
 _COUNT = r"\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty"
@@ -225,13 +229,8 @@ def parse_question(
     plain = text.replace(domain, " ") if domain else text
     topic = TOPICS.search(plain) or (WEATHER.search(plain) if _first(METRICS, plain) else None)
     if topic:
-        reason = "No tool of the chat has that yet."
-        return Unclear(
-            "topic",
-            topic.group(0),
-            suggest(period, ("visitors by country", "visitors by device")),
-            reason,
-        )
+        offers = suggest(period, ("visitors by country", "visitors by device"))
+        return Unclear("topic", topic.group(0), offers, "No tool of the chat has that yet.")
     all_sites = domain is None and ALL_SITES.search(plain) is not None
     words = focus.PATH.sub(" ", plain)  # a path's words are not keywords: "/signup" is a page, not the signups
     without = ALL_SITES.sub(" ", words)
@@ -326,7 +325,7 @@ def parse_question(
             against = None if BEFORE.search(text) else period  # "compare that with last month": the named one
             return follow.compared(previous, today, against)
         asked = follow.follow_up(previous, today, tenant, named, domain, moved_back, all_sites)
-        if source and (previous.pick or previous.facet == "referrers"):  # "did t.co send any?" after the referrers
+        if source and (previous.pick or previous.facet in ("referrers", "sources")):  # "did t.co send any?"
             return replace(asked, pick=source, arguments={**asked.arguments, "limit": focus.FULL_LIST})
         series = focus.series(plain) if asked.tool in ("analytics-overview", "ecommerce-overview") else None
         if series:  # "and monthly for the whole of last year?": the same figure as a series
@@ -342,7 +341,7 @@ def parse_question(
         domain = domain or previous.domain
         all_sites = all_sites or (previous.all_sites and domain is None)
     if previous is not None and previous.tool == "realtime" and not explicit_period:  # "and on shop.example?": who
-        return replace(previous, arguments={"tenant": tenant, **({"domain": domain} if domain else {})}, domain=domain)
+        return follow.realtime_again(previous, tenant, domain, all_sites)
     if previous is not None and not explicit_period:  # in a conversation, "top pages" keeps the period asked about
         period, explicit_period = previous.period, True
         over_time = breakdown is not None and breakdown.name in ("days", "hours")  # "break that down per day"
@@ -358,6 +357,7 @@ def parse_question(
     intent = _intent(
         text, plain, tenant, today, period, compare_period, comparison, breakdown, metric, domain, all_sites, device
     )
+    intent = follow.series_kept(previous, intent, breakdown is not None)
     if isinstance(intent, Intent) and not explicit_period and intent.tool != "list-sites":
         return follow.unread_period(text, intent) or intent
     return intent

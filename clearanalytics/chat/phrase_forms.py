@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from clearanalytics.chat.phrase_forms_m import FORMS_M
 from clearanalytics.chat.phrase_forms_n import FORMS_N
+from clearanalytics.chat.phrase_forms_o import FORMS_O
 
 FORMS: tuple[tuple[str, str], ...] = (
     (
@@ -392,4 +393,5 @@ FORMS = (
     *FORMS,
     *FORMS_M,
     *FORMS_N,
+    *FORMS_O,
 )

@@ -1,0 +1,162 @@
+"""Words and forms of the five languages that blind golden batch O asked and the tables lacked.
+
+Rows as in phrase_forms.FORMS, which takes these after batch N's: a regular expression over the lower-cased question
+and its English. Each is a rule in every language the form was asked in, not one question's patch.
+"""
+
+from __future__ import annotations
+
+# What a shop is called beside its figures, never the site: "the shop conversion rate", "our shop manager".
+_NOT_THE_SITE = (
+    r"(?![.-]\w|['’]s)(?! (?:site|manager|owner|owners|team|staff|conversion|cr|page|pages|category|section)\b)"
+)
+
+FORMS_O: tuple[tuple[str, str], ...] = (
+    # the shop as a person names it, in the five languages: the site whose first label is "shop" (the site rule)
+    (rf"\b(?:our|the|my) (?:online |web ?)?(?:store|shop)\b{_NOT_THE_SITE}", "the shop site"),
+    (r"\b(?:de|en|desde) (?:la|nuestra|mi) tienda(?: online| en l[íi]nea)?\b|\bla tienda\b", "on the shop site"),
+    (r"\b(?:de|sur|dans) (?:la|notre|ma) boutique(?: en ligne)?\b|\bla boutique\b(?! \w+\.)", "on the shop site"),
+    (
+        r"(?<!\bdag )\b(?:van|in|op|bij) (?:de|onze|mijn) (?:web)?winkel\b|\b(?:van|in|op) (?:de"
+        r"|onze) webshop\b",
+        "on the shop site",
+    ),
+    (
+        r"\b(?:in|von|bei) (?:unserem|unserm|meinem|dem) (?:online-?)?(?:shop|laden)\b"
+        r"|\bunser(?:es)? shops?\b",
+        "on the shop site",
+    ),
+    # who is there now, said in more ways
+    (r"\bin di[e]s[e]m (?:moment|augenblick)\b", "right now"),
+    (r"\bcurrent number of (people|visitors|users)\b", r"\1 right now"),
+    (r"\b(?:visiteurs|utilisateurs|internautes|personnes|gens) (?:actifs|en ligne)\b", "visitors right now"),
+    (r"\by a(?:-t-il)? (?:des gens|du monde|quelqu'un)\b(.*?) l[àa]$", r"visitors\1 right now"),
+    (r"\b(?:nu )?(?:mensen |bezoekers )?aan het (?:br[o]wsen|s[u]rfen)\b", "visitors right now"),
+    # where the visitors came from, said without "did", in the past, or as people translate it
+    (r"\bwhere\b(.{1,40}?)\bcame from\b", r"where did\1 come from"),
+    (r"\bfrom where (?:do |did |does )?(?:come|came|comes)\b", "where did people come from"),
+    (r"\bwhere comes? (?!from)(.{1,40}?) from\b", r"where did \1 come from"),
+    (r"\bl12m\b", "last 12 months"),
+    (r"\bhow much (?:did )?(we|the shop site|they) (?:sold|sell)\b", r"how much revenue did \1 make"),
+    (r"\buv\b", "unique visitors"),
+    (r"\b(visitors|pageviews|pv|orders|revenue|sales) mon\b(?!\s*\d)", r"\1 monday"),
+    # comparisons in Dutch as people shorten them
+    (r"\bt\.o\.v\.?(?= )", "compared to"),
+    (r"\bvergelijk(?: dat| dit| het)? met\b", "compare with"),
+    (r"\bhoe verhoudt (?:zich )?(?:dat|dit|het) (?:zich )?tot\b", "how does that compare with"),
+    (r"\bhoe verhoudt (?:zich )?(.{1,60}?) zich tot\b", r"\1 compared to"),
+)
+
+# Before each language's own rows (phrases_first.FIRST, after batch N's): the forms whose words those rows would
+# translate one by one.
+
+# A day of a month said in words ("the twenty fourth of january", "february second"): the month's day as a number.
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+_ORDINALS = [
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+    "twentieth",
+]
+_DAYS_IN_WORDS = [
+    *((word, n) for n, word in enumerate(_ORDINALS, 1)),
+    *((f"twenty[- ]?{word}", 20 + n) for n, word in enumerate(_ORDINALS[:9], 1)),
+    ("thirtieth", 30),
+    ("thirty[- ]?first", 31),
+]
+_DAY_OF_MONTH: tuple[tuple[str, str], ...] = tuple(
+    (rf"\b(?:(?:the )?{word}(?: day)? of ({_MONTH})|({_MONTH}) (?:the )?{word})\b", rf"\1\2 {n}")
+    for word, n in sorted(_DAYS_IN_WORDS, key=lambda row: -len(row[0]))
+)
+
+FIRST_O: tuple[tuple[str, str], ...] = (
+    *_DAY_OF_MONTH,
+    (r"\bel primero de\b", "el 1 de"),
+    # Spanish periods: "antes de ayer" (and the Mexican "antier") is the day before yesterday; "en lo que va de"
+    (r"\bantes de ayer\b|\bant[i]er\b", "anteayer"),
+    (r"\ben lo que va (?:de la|del|de) semana\b", "this week"),
+    (r"\ben lo que va (?:del|de) mes\b", "this month"),
+    (r"\ben lo que va (?:del|de) trimestre\b", "this quarter"),
+    # a list of days, and its busiest and quietest day, in Spanish
+    (r"\bcada d[ií]a\b", "per day"),
+    (r"\b(?:el )?d[ií]a (?:con|que tuvo|de) m[áa]s (?:gente|visitas|visitantes|tr[áa]fico)\b", "the busiest day"),
+    (r"\b(?:el )?d[ií]a (?:con|que tuvo|de) menos (?:gente|visitas|visitantes|tr[áa]fico)\b", "the quietest day"),
+    (r"\bel d[ií]a m[áa]s (?:bajo|flojo|tranquilo)(?: en (?:visitas|visitantes))?\b", "the quietest day"),
+    (r"\bel d[ií]a m[áa]s (?:alto|fuerte)(?: en (?:visitas|visitantes))?\b", "the busiest day"),
+    (r"\bqu[ée] d[ií]a tuvo m[áa]s (?:visitas|visitantes|gente)\b", "the busiest day"),
+    # the sites that send visitors, as the four languages name them
+    (
+        r"\bverwijzende (?:domeinen|sites|websites)\b|\bwelke (?:sites|websites"
+        r"|domeinen) verwijzen (?:naar ons)?",
+        "referrers",
+    ),
+    (r"\b(?:welche )?domains? (?:die )?(?:verweisen|verlinken) auf uns\b", "referrers"),
+    (r"\bdominios de referencia\b", "referrers"),
+    (r"\breferer\b", "referrers"),
+    # revenue by source, asked from either end
+    (r"\bumsatz (?:pro|nach|je) (?:quelle|kanal)\b", "revenue by source"),
+    (
+        r"\b(?:ingresos|facturaci[óo]n|ventas) (?:seg[úu]n|por) (?:la )?(?:fuente"
+        r"|origen)(?: del tr[áa]fico)?\b",
+        "revenue by source",
+    ),
+    (
+        r"\bqu[ée] fuente(?: de tr[áa]fico)? gen[e]r[óo] m[áa]s (?:ingresos|ventas"
+        r"|facturaci[óo]n)\b",
+        "revenue by source",
+    ),
+    (
+        r"\bquelle source (?:rapporte|a rapport[ée]|g[ée]n[èe]re|a g[ée]n[ée]r[ée]) le plus (?:de )?"
+        r"(?:ca|chiffre d'affaires|revenus?)\b",
+        "revenue by source",
+    ),
+    (
+        r"\bwelke bronn?(?:en)? (?:leverde|leverden|brachten"
+        r"|bracht)\b(.{0,40}?) (?:de )?meeste omzet(?: op)?",
+        r"revenue by source \1",
+    ),
+    (r"\buit welke bron kwam de omzet\b", "revenue by source"),
+    (r"\bgemiddelde verblijfsduur\b", "average visit duration"),
+    # where the visitors, or the money, came from: "d'où venait le trafic", "de dónde llegó la gente"
+    (
+        r"\bd'o[ùu] (?:vient|venait|viennent) (?:le ca|(?:le|notre) chiffre d'affaires|l'argent|les ventes"
+        r"|le revenu)\b",
+        "revenue by source",
+    ),
+    (
+        r"\bde d[óo]nde (?:viene|vino|sale|sali[óo]) (?:el dinero|la plata|la facturaci[óo]n"
+        r"|los ingresos)\b",
+        "revenue by source",
+    ),
+    (
+        r"\bd'o[ùu] (?:venai(?:t|ent)|viennent|vient|arriv(?:ent|aient|ait|e))(?:-(?:ils|elles|on))?"
+        r"(?: (?:le trafic|les visiteurs|les gens|les internautes|le monde))?\b",
+        "traffic sources",
+    ),
+    (
+        r"\bde d[óo]nde (?:lleg[óo]|llegaron|vino|vinieron|llega|llegan|entr[óo]|entraron|vienen|viene)"
+        r"(?: (?:la gente|las visitas|los visitantes|el tr[áa]fico|los usuarios))?\b",
+        "traffic sources",
+    ),
+    (
+        r"\bwaar (?:kwamen|komen|kwam|komt) (?:de |onze )?(?:bezoekers|mensen|het verkeer|de traffic)?"
+        r"\b(.{0,60}?) ?vandaan\b(?! ?\(?(?:landen|land)\b)",
+        r"traffic sources \1",
+    ),
+)
