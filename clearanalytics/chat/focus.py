@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from clearanalytics.chat import unread
 from clearanalytics.chat.lexicon import nearest
 
 FULL_LIST = 100  # the tools' maximum limit: a row or a section is looked for among these
@@ -288,8 +289,8 @@ PROPERTY = (  # "the plan property" first: "property breakdown" names no propert
     re.compile(r"[\"']?(?P<p>[\w/~-]+)[\"']?\s+custom\s+(?:property|prop)\b"),
     re.compile(r"\b(?:per|by)\s+(?P<p>[\w-]+)\s+\(custom\b"),
     re.compile(r"\b(?:which|what) (?P<p>[\w-]+) values\b"),
-    re.compile(r"[\"']?(?P<p>[\w-]+)[\"']?\s+property\b"),
-    re.compile(r"\bpropert(?:y|ies)\s+[\"']?(?P<p>[\w/~-]+)"),
+    _NAME_BEFORE := re.compile(r"[\"']?(?P<p>[\w-]+)[\"']?\s+property\b"),
+    _NAME_AFTER := re.compile(r"\bpropert(?:y|ies)\s+[\"']?(?P<p>[\w/~-]+)"),
 )
 NOT_A_PROPERTY = set(
     ["custom", "the", "a", "which", "my", "this", "each", "every", "what", "your", "our", "by", "per", "of", "for"]
@@ -319,6 +320,22 @@ def device(text: str) -> str | None:
 
 
 MONTH_WORDS = {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
+
+
+def referred(text: str, domain: str) -> bool:
+    """Whether another domain is named as a source ("from t.co", "referred by x.example", "did t.co send")."""
+    name = re.escape(domain)
+    words = r"from|via|through|referred by|brought by|attributed to|sent by|came from|link|par|de|desde|van|von|uit|aus"
+    words += r"|referidas por|referidos por"
+    before = rf"\b(?:{words})\s+{name}"
+    verbs = r"send|sent|bring|refer|drive|make|earn|earned|generate|geschickt|gestuurd|doorgestuurd|enviado"
+    sent = rf"\b(?:did|does|do|has|hat|heeft|a)\s+{name}\b.{{0,40}}\b(?:{verbs})\b"
+    spanish = rf"\b(?:mandó|envió|enviado|mandaron|trajo|stuurde|stuurden)\s+(?:\w+\s+){{0,2}}{name}"
+    spanish += rf"|{name}\s+(?:nous\s+)?a(?:-t-il)?\s+envoyé"  # "blog.friend.example nous a-t-il envoyé du monde"
+    subject = rf"(?<![\w.]){name}\s+(?:traffic|visitors|visits|referrals)\b"  # "t.co traffic"
+    # "visitantes de miweb.com", "CA de monsite.fr": the figures of a site (not one of yours), not from it
+    owner = rf"(?<!verwezen )\b(?:visitors|revenue|referrers|pageviews|orders) (?:de|van|del|des|du) {name}"
+    return re.search(f"{before}|{sent}|{spanish}|{subject}", text) is not None and not re.search(owner, text)
 
 
 def source(text: str, sites: tuple[str, ...]) -> str | None:
@@ -373,13 +390,21 @@ def section(text: str) -> str | None:
 
 
 def prop(text: str) -> str | None:
-    """The property named: "property author", "the author property"."""
-    for pattern in PROPERTY:
-        for match in pattern.finditer(text):
-            listed = re.search(r"\b(?:y|and|und|et|en|o|or)\s+$", text[: match.start()])  # "free, pro y team? ..."
-            if match.group("p") not in NOT_A_PROPERTY and not listed:
-                return match.group("p")
-    return None
+    """The property named: "property author", "the author property"; "last quarter, property category" names
+    category (a word the tables know before "property" is the sentence's, when a name follows it)."""
+    found = [
+        (n, match.group("p"))
+        for n, pattern in enumerate(PROPERTY)
+        for match in pattern.finditer(text)
+        if match.group("p") not in NOT_A_PROPERTY
+        and not re.search(r"\b(?:y|and|und|et|en|o|or)\s+$", text[: match.start()])  # "free, pro y team? ..."
+    ]
+    if not found:
+        return None
+    kind, name = found[0]
+    if PROPERTY[kind] is _NAME_BEFORE and (unread.known_word(name) or re.fullmatch(r"q[1-4]|\d+", name)):
+        return next((after for n, after in found if PROPERTY[n] is _NAME_AFTER), name)
+    return name
 
 
 def series(text: str) -> str | None:

@@ -51,20 +51,6 @@ BEFORE = re.compile(
 FOLLOW_UP = re.compile(r"^(?:and|what about|how about|also|plus)\b|\binstead\b")
 
 
-def referred(text: str, domain: str) -> bool:
-    """Whether another domain is named as a source ("from t.co", "referred by x.example", "did t.co send")."""
-    name = re.escape(domain)
-    words = r"from|via|through|referred by|brought by|attributed to|sent by|came from|link|par|de|desde|van|von|uit|aus"
-    words += r"|referidas por|referidos por"
-    before = rf"\b(?:{words})\s+{name}"
-    verbs = r"send|sent|bring|refer|drive|make|earn|earned|generate|geschickt|gestuurd|doorgestuurd|enviado"
-    sent = rf"\b(?:did|does|do|has|hat|heeft|a)\s+{name}\b.{{0,40}}\b(?:{verbs})\b"
-    spanish = rf"\b(?:mandó|envió|enviado|mandaron|trajo|stuurde|stuurden)\s+(?:\w+\s+){{0,2}}{name}"
-    spanish += rf"|{name}\s+(?:nous\s+)?a(?:-t-il)?\s+envoyé"  # "blog.friend.example nous a-t-il envoyé du monde"
-    subject = rf"(?<![\w.]){name}\s+(?:traffic|visitors|visits|referrals)\b"  # "t.co traffic"
-    return re.search(f"{before}|{sent}|{spanish}|{subject}", text) is not None
-
-
 BY_VISITORS = re.compile(r"\b(?:unique )?visitors\b|\buniques?\b|\busers\b")  # a page list ranked by them
 WHICH = re.compile(r"\b(?:which|what)\s+(?P<n>[a-z][\w-]{3,})\b")
 NOW_FIRST = re.compile(
@@ -211,7 +197,7 @@ def parse_question(
             "site", domain, tuple(text.replace(domain, site) for site in near), "It is not one of your sites."
         )
     sourced = previous is not None and previous.facet in ("sources", "referrers", "revenue_by_source")
-    if domain and domain not in domains and (referred(text, domain) or sourced):  # "what about t.co" after sources
+    if domain and domain not in domains and (focus.referred(text, domain) or sourced):  # "what about t.co" then
         # "did t.co send", "referred by blog.friend.example": another domain named as a source is a referrer
         named = rf"(?:\b(?:from|via|through|by|to|par|de|did)\s+)?{re.escape(domain)}"
         text, domain = re.sub(named, f"from {domain}", text), None
@@ -326,7 +312,9 @@ def parse_question(
             return follow.compared(previous, today, against)
         asked = follow.follow_up(previous, today, tenant, named, domain, moved_back, all_sites)
         if source and (previous.pick or previous.facet in ("referrers", "sources")):  # "did t.co send any?"
-            return replace(asked, pick=source, arguments={**asked.arguments, "limit": focus.FULL_LIST})
+            arguments = {**asked.arguments, "limit": focus.FULL_LIST}
+            facet = "referrers" if asked.facet == "sources" else asked.facet  # one source's row: of the referrers
+            return replace(asked, pick=source, facet=facet, arguments=arguments)
         series = focus.series(plain) if asked.tool in ("analytics-overview", "ecommerce-overview") else None
         if series:  # "and monthly for the whole of last year?": the same figure as a series
             return replace(asked, series=series, facet=f"{series}s")

@@ -28,10 +28,10 @@ FORMS_O: tuple[tuple[str, str], ...] = (
     ),
     # who is there now, said in more ways
     (r"\bin di[e]s[e]m (?:moment|augenblick)\b", "right now"),
-    (r"\bcurrent number of (people|visitors|users)\b", r"\1 right now"),
+    (r"\bcurrent number of (people|visitors|us[e]rs)\b", r"\1 right now"),
     (r"\b(?:visiteurs|utilisateurs|internautes|personnes|gens) (?:actifs|en ligne)\b", "visitors right now"),
     (r"\by a(?:-t-il)? (?:des gens|du monde|quelqu'un)\b(.*?) l[àa]$", r"visitors\1 right now"),
-    (r"\b(?:nu )?(?:mensen |bezoekers )?aan het (?:br[o]wsen|s[u]rfen)\b", "visitors right now"),
+    (r"\b(?:nu )?(?:mensen |bezoekers )?aan het (?:br[o]w[s]en|s[u]r[f]en)\b", "visitors right now"),
     # where the visitors came from, said without "did", in the past, or as people translate it
     (r"\bwhere\b(.{1,40}?)\bcame from\b", r"where did\1 come from"),
     (r"\bfrom where (?:do |did |does )?(?:come|came|comes)\b", "where did people come from"),
@@ -40,6 +40,24 @@ FORMS_O: tuple[tuple[str, str], ...] = (
     (r"\bhow much (?:did )?(we|the shop site|they) (?:sold|sell)\b", r"how much revenue did \1 make"),
     (r"\buv\b", "unique visitors"),
     (r"\b(visitors|pageviews|pv|orders|revenue|sales) mon\b(?!\s*\d)", r"\1 monday"),
+    # figures and lists said in more ways
+    (r"(?<!average )(?<!avg )(?<!avg\. )\btime on page\b", "average time on page"),
+    (r"\bkeep (?:people|visitors|users) (?:the )?longest\b", "by average time on page"),
+    (r"\bppl\b", "people"),
+    (r"\bwhat (?:are|do|did|were) (?:people|customers) (?:buying|buy|bought)\b", "which products are people buying"),
+    (r"\bpeak (?:traffic |v[i]sitor )?(hour|day)\b", r"busiest \1"),
+    (r"\bmost (?:quiet|calm)\b", "quietest"),
+    (
+        r"\b(?:which|what) (day|hour) (?:did we have|we had|had) (?:less|fewer) (?:visitors|traffic|vis[i]ts)\b",
+        r"quietest \1",
+    ),
+    (r"\b(?:did |do )?we (?:sell|sold) more\b", "is revenue up"),
+    (
+        r"\b(last (week|month|quarter|year)) (vs\.?|versus|compared (?:to|with)|against) "
+        r"(?:the )?previous (?:one|\2)\b",
+        r"\1 \3 the \2 before last",
+    ),
+    (r"\bper iso week\b", "per week"),
     # comparisons in Dutch as people shorten them
     (r"\bt\.o\.v\.?(?= )", "compared to"),
     (r"\bvergelijk(?: dat| dit| het)? met\b", "compare with"),
@@ -95,8 +113,8 @@ FIRST_O: tuple[tuple[str, str], ...] = (
     (r"\ben lo que va (?:del|de) trimestre\b", "this quarter"),
     # a list of days, and its busiest and quietest day, in Spanish
     (r"\bcada d[ií]a\b", "per day"),
-    (r"\b(?:el )?d[ií]a (?:con|que tuvo|de) m[áa]s (?:gente|visitas|visitantes|tr[áa]fico)\b", "the busiest day"),
-    (r"\b(?:el )?d[ií]a (?:con|que tuvo|de) menos (?:gente|visitas|visitantes|tr[áa]fico)\b", "the quietest day"),
+    (r"\b(?:el )?d[ií]a (?:con|que tuvo|de) m[áa]s (?:gente|visitas|visitantes|tr[áa]f[i]co)\b", "the busiest day"),
+    (r"\b(?:el )?d[ií]a (?:con|que tuvo|de) menos (?:gente|visitas|visitantes|tr[áa]f[i]co)\b", "the quietest day"),
     (r"\bel d[ií]a m[áa]s (?:bajo|flojo|tranquilo)(?: en (?:visitas|visitantes))?\b", "the quietest day"),
     (r"\bel d[ií]a m[áa]s (?:alto|fuerte)(?: en (?:visitas|visitantes))?\b", "the busiest day"),
     (r"\bqu[ée] d[ií]a tuvo m[áa]s (?:visitas|visitantes|gente)\b", "the busiest day"),
@@ -113,11 +131,11 @@ FIRST_O: tuple[tuple[str, str], ...] = (
     (r"\bumsatz (?:pro|nach|je) (?:quelle|kanal)\b", "revenue by source"),
     (
         r"\b(?:ingresos|facturaci[óo]n|ventas) (?:seg[úu]n|por) (?:la )?(?:fuente"
-        r"|origen)(?: del tr[áa]fico)?\b",
+        r"|origen)(?: del tr[áa]f[i]co)?\b",
         "revenue by source",
     ),
     (
-        r"\bqu[ée] fuente(?: de tr[áa]fico)? gen[e]r[óo] m[áa]s (?:ingresos|ventas"
+        r"\bqu[ée] fuente(?: de tr[áa]f[i]co)? gen[e]r[óo] m[áa]s (?:ingresos|ventas"
         r"|facturaci[óo]n)\b",
         "revenue by source",
     ),
@@ -140,18 +158,18 @@ FIRST_O: tuple[tuple[str, str], ...] = (
         "revenue by source",
     ),
     (
-        r"\bde d[óo]nde (?:viene|vino|sale|sali[óo]) (?:el dinero|la plata|la facturaci[óo]n"
+        r"\bde d[óo]nde (?:viene|vino|sale|sal[i][óo]) (?:el dinero|la plata|la facturaci[óo]n"
         r"|los ingresos)\b",
         "revenue by source",
     ),
     (
-        r"\bd'o[ùu] (?:venai(?:t|ent)|viennent|vient|arriv(?:ent|aient|ait|e))(?:-(?:ils|elles|on))?"
+        r"\bd'o[ùu] (?:ven[a]i(?:t|ent)|viennent|vient|arr[i]v(?:ent|a[i]ent|ait|e))(?:-(?:ils|elles|on))?"
         r"(?: (?:le trafic|les visiteurs|les gens|les internautes|le monde))?\b",
         "traffic sources",
     ),
     (
         r"\bde d[óo]nde (?:lleg[óo]|llegaron|vino|vinieron|llega|llegan|entr[óo]|entraron|vienen|viene)"
-        r"(?: (?:la gente|las visitas|los visitantes|el tr[áa]fico|los usuarios))?\b",
+        r"(?: (?:la gente|las visitas|los visitantes|el tr[áa]f[i]co|los usuarios))?\b",
         "traffic sources",
     ),
     (
@@ -159,4 +177,44 @@ FIRST_O: tuple[tuple[str, str], ...] = (
         r"\b(.{0,60}?) ?vandaan\b(?! ?\(?(?:landen|land)\b)",
         r"traffic sources \1",
     ),
+    # German, Dutch, Spanish and French forms the tables lacked
+    (r"\bl(?:ae|ä)n[d]er der (?:besucher|nutzer)\b", "visitors by country"),
+    (r"\bwochen(?:ü|ue)bersicht\b", "per week"),
+    (r"\bmonats(?:ü|ue)bersicht\b", "per month"),
+    (r"\bvorigen? woche\b", "last week"),
+    (r"\bl[e]zte\b", "letzte"),
+    (
+        r"\bwelche seiten (?:tracke|verfolge|beobachte|habe) ich\b"
+        r"|\b(?:was f(?:ü|ue)r )?seiten habe ich (?:hier )?(?:eingerichtet|angelegt|hinz[u]gef(?:ü|ue)gt)\b",
+        "which sites do i have",
+    ),
+    (r"\bwie viel prozent der (?:besucher|nutzer) kaufen(?: etwas)?\b", "conversion rate"),
+    (r"\bhat sich\b(.{1,50}?)\bverbessert\b", r"has\1 improved"),
+    (r"\bhoe laat komen (?:de )?meeste (?:bezoekers|mensen)\b", "busiest hour"),
+    (r"\bcu[áa]ntas veces se vieron las p[áa]ginas\b", "pageviews"),
+    (r"\bcu[áa]n[t]os minutos se quedan(?: los (?:usuarios|visitantes))?\b", "average visit duration"),
+    (r"\bvalor promedio de la orden\b|\bvalor medio del pedido\b", "average order value"),
+    (r"\bp[áa]gina de inicio\b", "homepage"),
+    (r"\b(?:los |les )?posts d(?:el|u) blog\b", "blog posts"),
+    (r"\bp[áa]ginas de la secci[óo]n /?([\w-]+)", r"pages in the \1 section"),
+    (r"\bcu[áa]nto vendimos gracias a\b", "revenue from"),
+    (r"\blas (\d+|\w+) p[áa]ginas con m[áa]s visitas\b", r"top \1 pages"),
+    (r"\btipos? de dispositivos?\b", "devices"),
+    (r"\bqu[ée] sistemas? operativos? usan\b", "which operating systems"),
+    (r"\b[óo]rd[e]nes\b", "orders"),
+    (
+        r"\b(?:crecieron|cre[c]i[óo]|subieron|sub[i][óo]) (?:las |los |el |la )?"
+        r"(vis[i]tas|visitantes|ventas|pedidos|ingresos)\b"
+        r"(?! (?:en|de|del) \w+ (?:respecto|frente|comparad))",
+        r"is \1 up",
+    ),
+    (r"\bvendimos m[áa]s\b", "is revenue up"),
+    (r"\bdiferencia de (\w+) entre (\w+) y (\w+)\b", r"\1 \2 vs \3"),
+    (r"\ba p[a]rtir del?\b", "since"),
+    (r"\bcombien (?:a|ont) rapport[ée] (?:la |le |les )?([\w-]+)", r"revenue from \1"),
+    # Dutch periods no rule reads: said to be unread, never the last 7 days
+    (r"\been tijdje geleden\b", "a while ago"),
+    (r"\bde komende (?:dagen|weken|maanden)\b", "the coming days"),
+    (r"\bgoede vrijdag\b", "good friday"),
+    (r"\btijdens het wk\b", "during the world cup"),
 )

@@ -156,7 +156,8 @@ TOPICS = re.compile(
     # what analytics does not record: other tools' data, people's details, the business's books
     r"|\b(?:session )?recordings?\b|\bheat ?maps?\b|\bcarte de chaleur\b|\bscroll(?:ing)? depth\b|\bscrolltiefe\b"
     r"|\bprofondeur de scroll\b|\bscrolling\b|\bssl\b|\bcertificates?\b|\b(?:support[- ])?tickets?\b"
-    r"|\bsubscribers?\b|\babonnés\b|\bfollowers?\b|\bfollower count\b|\bseo\b|\bkeywords?\b"
+    r"|\bsubscribers?\b|\babonnés\b|\bfollowers?\b|\bseguidores\b|\bfollower count\b|\bseo\b|\bkeywords?\b"
+    r"|\bip(?: address(?:es)?)?s?\b|\bunsubscri\w*|\bsales leads\b|\bbots?\b|\breviews\b"
     r"|\bkeyword rankings?\b|\bsearch terms?\b|\bsuchbegriffe\b|\bmots-clés\b|\bpalabras clave\b|\bzoekwoorden\b"
     r"|\binventory\b|\bstock\b|\blagerbestand\b|\bvoorraad\b|\brefunds?\b|\bretouren\b|\bdevoluciones\b"
     r"|\bopen rate\b|\bnps\b|\bnet promoter\b|\ba/b tests?\b|\bcpu\b|\bserver load\b|\bsalar(?:y|ies)\b"

@@ -70,6 +70,8 @@ lexicon.KEEP.update(
     ]
 )
 lexicon.KEEP.update(EVERYDAY)  # everyday words are words: never "mended" into a table's ("spend" is no "speed")
+# Topics no tool has are words too: "women" is no slip of the Dutch "komen" (unclear.TOPICS then says so)
+lexicon.KEEP.update(["women", "woman", "men", "leads", "bots", "reviews", "unsubscribed", "seguidores"])
 WORD = re.compile(r"[^\W\d_]{4,}")
 
 
