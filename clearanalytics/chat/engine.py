@@ -133,7 +133,7 @@ class BuiltinEngine:
             yield out.say(tool_failed(intent.tool, result))
             yield out.done()
             return
-        text, charts, *more = yield from self._phrase(intent, result, call, ctx.today)
+        text, charts, *more = yield from self._phrase(intent, result, call, self.today_of(intent, ctx))
         if intent.tool not in ("realtime", "list-sites"):  # every answer names the dates it used
             text += replies.period_note(intent.period, self.today_of(intent, ctx), intent.compare)
         yield out.say(text)

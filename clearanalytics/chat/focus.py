@@ -158,6 +158,7 @@ NOT_A_SOURCE = set(
     [
         "i",
         "we",
+        "much",
         "you",
         "they",
         "it",
@@ -231,6 +232,7 @@ CAMPAIGN = re.compile(r"\b(?:the\s+)?(?P<c>[\w-]+?)[\s-]+campaign\b|\bcampaign\s
 NOT_A_CAMPAIGN = set(
     [
         "breakdown",
+        "did",
         "performance",
         "results",
         "totals",
@@ -392,18 +394,12 @@ def section(text: str) -> str | None:
 def prop(text: str) -> str | None:
     """The property named: "property author", "the author property"; "last quarter, property category" names
     category (a word the tables know before "property" is the sentence's, when a name follows it)."""
-    found = [
-        (n, match.group("p"))
-        for n, pattern in enumerate(PROPERTY)
-        for match in pattern.finditer(text)
-        if match.group("p") not in NOT_A_PROPERTY
-        and not re.search(r"\b(?:y|and|und|et|en|o|or)\s+$", text[: match.start()])  # "free, pro y team? ..."
-    ]
-    if not found:
-        return None
-    kind, name = found[0]
-    if PROPERTY[kind] is _NAME_BEFORE and (unread.known_word(name) or re.fullmatch(r"q[1-4]|\d+", name)):
-        return next((after for n, after in found if PROPERTY[n] is _NAME_AFTER), name)
+    listed = re.compile(r"\b(?:y|and|und|et|en|o|or)\s+$")  # "free, pro y team? ...": a list of values
+    found = [(p, m.group("p")) for p in PROPERTY for m in p.finditer(text) if not listed.search(text[: m.start()])]
+    found = [(pattern, name) for pattern, name in found if name not in NOT_A_PROPERTY]
+    first, name = found[0] if found else (None, None)
+    if first is _NAME_BEFORE and (unread.known_word(name) or re.fullmatch(r"q[1-4]", name)):
+        return next((after for pattern, after in found if pattern is _NAME_AFTER), name)
     return name
 
 

@@ -11,6 +11,10 @@ _NOT_THE_SITE = (
     r"(?![.-]\w|['’]s)(?! (?:site|manager|owner|owners|team|staff|conversion|cr|page|pages|category|section)\b)"
 )
 
+# A week number in words ("week seven"): its number, which the week rules read.
+_NUMBERS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
+_WEEK_IN_WORDS = tuple((rf"\b(week|wk) {word}\b(?! opzichte)", rf"\1 {n}") for n, word in enumerate(_NUMBERS, 1))
+
 FORMS_O: tuple[tuple[str, str], ...] = (
     # the shop as a person names it, in the five languages: the site whose first label is "shop" (the site rule)
     (rf"\b(?:our|the|my) (?:online |web ?)?(?:store|shop)\b{_NOT_THE_SITE}", "the shop site"),
@@ -58,6 +62,7 @@ FORMS_O: tuple[tuple[str, str], ...] = (
         r"\1 \3 the \2 before last",
     ),
     (r"\bper iso week\b", "per week"),
+    *_WEEK_IN_WORDS,
     # comparisons in Dutch as people shorten them
     (r"\bt\.o\.v\.?(?= )", "compared to"),
     (r"\bvergelijk(?: dat| dit| het)? met\b", "compare with"),
