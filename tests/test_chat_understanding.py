@@ -418,3 +418,29 @@ def test_an_internal_failure_is_said_in_words_without_its_class_name():
 def test_one_is_singular():
     one = {"overview": {**NO_CHANGE["overview"], "visitors": 1, "visitors_change": 0.0}}
     assert ask("visitors yesterday", {"analytics-overview": one})[0]["text"].startswith("You had 1 visitor yesterday.")
+
+
+def test_a_kept_reading_is_the_reading_of_its_own_tenant_sites_day_and_earlier_subject():
+    """The engine keeps its last readings (engine.parse): the same words asked by another tenant, of other sites, on
+    another day or after another question must each be read afresh, never handed another's reading."""
+    engine, tools = BuiltinEngine(), FixedTools({})
+    acme = ChatContext("acme", tools, TODAY, ["example.com", "shop.example"])
+    beta = ChatContext("beta", tools, TODAY, ["beta.org"])
+    later = ChatContext("acme", tools, date(2026, 4, 2), ["example.com", "shop.example"])
+    first, again = engine.parse("visitors yesterday", acme), engine.parse("visitors yesterday", acme)
+    assert first is again and first.arguments == {"tenant": "acme", "from": "2026-03-17", "to": "2026-03-17"}
+    assert engine.parse("visitors yesterday", beta).arguments["tenant"] == "beta"
+    assert engine.parse("visitors yesterday", later).arguments == {
+        "tenant": "acme",
+        "from": "2026-04-01",
+        "to": "2026-04-01",
+    }
+    after_week = engine.parse("and pageviews?", acme, engine.parse("visitors last week", acme))
+    after_month = engine.parse("and pageviews?", acme, engine.parse("visitors last month", acme))
+    assert (after_week.arguments["from"], after_month.arguments["from"]) == ("2026-03-09", "2026-02-01")
+    assert engine.parse("visitors on beta.org", acme).part == "site"  # beta's site is not acme's, kept or not
+    assert engine.parse("visitors on beta.org", beta).arguments == {
+        "tenant": "beta",
+        "period": "7d",
+        "domain": "beta.org",
+    }

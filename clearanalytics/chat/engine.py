@@ -13,6 +13,8 @@ newline-delimited JSON:
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -101,6 +103,11 @@ def help_text() -> str:
     )
 
 
+READINGS_KEPT = 4096
+_READINGS: OrderedDict[tuple, Intent | Unclear | None] = OrderedDict()  # the last readings, most recent last
+_READINGS_LOCK = threading.Lock()
+
+
 class BuiltinEngine:
     name = "builtin"
 
@@ -144,7 +151,24 @@ class BuiltinEngine:
         yield out.done()
 
     def parse(self, question: str, ctx: ChatContext, previous: Intent | None = None) -> Intent | Unclear | None:
-        """The reading of a question; when it is not understood, only the offers the chat itself understands."""
+        """The reading of a question; when it is not understood, only the offers the chat itself understands.
+
+        Kept per question, context and earlier subject (a reading is a pure function of them): a conversation reads
+        its history again at every turn, and an offer is read once to be kept and again when clicked."""
+        key = (question, ctx.tenant, ctx.today, tuple(ctx.domains), tuple(sorted(ctx.site_todays.items())), ctx.site)
+        key += (repr(previous),)
+        with _READINGS_LOCK:
+            if key in _READINGS:
+                _READINGS.move_to_end(key)
+                return _READINGS[key]
+        read = self._parse(question, ctx, previous)
+        with _READINGS_LOCK:
+            _READINGS[key] = read
+            if len(_READINGS) > READINGS_KEPT:
+                _READINGS.popitem(last=False)
+        return read
+
+    def _parse(self, question: str, ctx: ChatContext, previous: Intent | None) -> Intent | Unclear | None:
         read = self._read(question, ctx, previous)
         if isinstance(read, Unclear) and read.suggestions:  # an offer is a button: it must be a question we answer
             kept = tuple(s for s in read.suggestions if isinstance(self._read(s, ctx, previous), Intent))
