@@ -294,6 +294,7 @@ PROPERTY = (  # "the plan property" first: "property breakdown" names no propert
     _NAME_BEFORE := re.compile(r"[\"']?(?P<p>[\w-]+)[\"']?\s+property\b"),
     _NAME_AFTER := re.compile(r"\bpropert(?:y|ies)\s+[\"']?(?P<p>[\w/~-]+)"),
 )
+LISTED = re.compile(r"\b(?:y|and|und|et|en|o|or)\s+$")  # "free, pro y team? ...": a name among listed values
 NOT_A_PROPERTY = set(
     ["custom", "the", "a", "which", "my", "this", "each", "every", "what", "your", "our", "by", "per", "of", "for"]
     + ["breakdown", "values", "value", "stats", "data", "have", "has", "last", "this", "in", "on", "report"]
@@ -394,8 +395,7 @@ def section(text: str) -> str | None:
 def prop(text: str) -> str | None:
     """The property named: "property author", "the author property"; "last quarter, property category" names
     category (a word the tables know before "property" is the sentence's, when a name follows it)."""
-    listed = re.compile(r"\b(?:y|and|und|et|en|o|or)\s+$")  # "free, pro y team? ...": a list of values
-    found = [(p, m.group("p")) for p in PROPERTY for m in p.finditer(text) if not listed.search(text[: m.start()])]
+    found = [(p, m.group("p")) for p in PROPERTY for m in p.finditer(text) if not LISTED.search(text[: m.start()])]
     found = [(pattern, name) for pattern, name in found if name not in NOT_A_PROPERTY]
     first, name = found[0] if found else (None, None)
     if first is _NAME_BEFORE and (unread.known_word(name) or re.fullmatch(r"q[1-4]", name)):

@@ -102,11 +102,11 @@ def follow_up(
     all_sites: bool = False,
 ) -> Intent:
     """The previous question again, with a new period, site (or all sites) or comparison."""
-    arguments = {k: v for k, v in previous.arguments.items() if k not in ("period", "from", "to", "domain")}
     if previous.tool == "list-sites":
         return previous
     if previous.tool == "realtime":
         return realtime_again(previous, tenant, domain, all_sites)
+    arguments = {k: v for k, v in previous.arguments.items() if k not in ("period", "from", "to", "domain")}
     if period is None and compare:  # "and the week before?": the previous question's period, moved back
         period = calendar_before(previous.period, today) or previous.period.previous(today)
     if period is None and previous.period.words:  # "yesterday", asked again of another site: that site's yesterday
