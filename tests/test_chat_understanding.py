@@ -310,6 +310,33 @@ def test_this_month_so_far_against_the_same_days_of_last_month():
     )
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "do we have more visitors than last month?",
+        "on a plus de visiteurs que le mois dernier ?",
+        "visitors vs last month",
+    ],
+)
+def test_more_than_last_month_asks_about_this_month_so_far(question):
+    """The one period named is the compared one (it read "last month against December" before)."""
+    reading = read({"today": TODAY.isoformat(), "tenant": "acme", "domains": ["example.com"]}, {"q": question})
+    assert reading.arguments == {"tenant": "acme", "from": "2026-03-01", "to": "2026-03-18"}
+    assert reading.compare.arguments() == {"from": "2026-02-01", "to": "2026-02-18"}
+
+
+def test_a_little_word_before_a_kind_of_row_is_not_its_name():
+    """ "por campaña" named a campaign "por", "I was wondering: campaign breakdown" one called "wondering"."""
+    block = {"today": TODAY.isoformat(), "tenant": "acme", "domains": ["example.com"]}
+    for question in ("visitantes por campaña el mes pasado", "I was wondering: campaign breakdown last month"):
+        reading = read(block, {"q": question})
+        assert (reading.tool, reading.pick, reading.arguments) == (
+            "campaigns",
+            None,
+            {"tenant": "acme", "from": "2026-02-01", "to": "2026-02-28"},
+        ), question
+
+
 # --- 4. four more languages and typos --------------------------------------------------------------
 
 

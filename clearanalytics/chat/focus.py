@@ -37,18 +37,26 @@ SERIES = (
         "week",
         re.compile(
             r"\bweekly\b|\b(?:per|by|each|every) (?:calendar )?week\b|\bweek[- ](?:by|over|on)[- ]week\b"
-            r"|\b(?:split|broken|divided|grouped) (?:up )?(?:by|into|in) weeks\b"
+            r"|\b(?:split(?:ting)?|broken|divided|dividing|grouped|grouping)(?: (?:it|that|this|them))?"
+            r" (?:up )?(?:by|into|in) weeks\b"
         ),
     ),
     (
         "month",
         re.compile(
             r"\bmonthly\b|\b(?:per|by|each|every) (?:calendar )?month\b|\bmonth[- ](?:by|over|on)[- ]month\b"
-            r"|\b(?:split|broken|divided|grouped) (?:up )?(?:by|into|in) months\b"
+            r"|\b(?:split(?:ting)?|broken|divided|dividing|grouped|grouping)(?: (?:it|that|this|them))?"
+            r" (?:up )?(?:by|into|in) months\b"
         ),
     ),
 )
 PATH = re.compile(r"(?<![\w.:/])(/[\w\-./%]*)")
+# The four languages' little words the translation leaves ("visitantes por campaña" -> "visitors por campaign"): the
+# word before a kind of row ("por campaign", "que pages") is never that row's name.
+FUNCTION_WORDS = frozenset(
+    ["por", "par", "pro", "que", "qué", "quels", "quelles", "quel", "quelle", "welke", "welche", "welcher", "cuáles"]
+    + ["cuál", "los", "las", "les", "des", "del", "het", "een"]
+)
 NOT_A_SECTION = set(
     [
         "top",
@@ -156,6 +164,7 @@ SOURCE = re.compile(
 )
 NOT_A_SOURCE = set(
     [
+        *("if", "or", "and", "so", "then", "there", "here"),  # "where did they come from, if you don't mind"
         "i",
         "we",
         "much",
@@ -347,7 +356,7 @@ def source(text: str, sites: tuple[str, ...]) -> str | None:
     A name with a dot wins over a bare one ("twitter link t.co": t.co is the referrer row)."""
     names = [match.group("s") or match.group("t") or match.group("u") for match in SOURCE.finditer(text)]
     for name in sorted(names, key=lambda name: "." not in name):  # stable: the text's order within each kind
-        if name in NOT_A_SOURCE or name in MONTH_WORDS or DATE_LIKE.fullmatch(name):
+        if _a_word(name, NOT_A_SOURCE) or name in MONTH_WORDS or DATE_LIKE.fullmatch(name):
             continue
         if any(d == name or d.split(".")[0] == name for d in sites):
             continue
@@ -359,7 +368,7 @@ def campaign(text: str) -> str | None:
     """The campaign named: "the brand campaign", "campaign brand" ("die Kampagne brand": its article is none)."""
     for match in CAMPAIGN.finditer(text):
         for name in (match.group("c"), match.group("d")):
-            if name and name not in NOT_A_CAMPAIGN and not name.isdigit():
+            if name and not name.isdigit() and not _a_word(name, NOT_A_CAMPAIGN, known=True):
                 return name
         before = (
             re.search(r"(?<![\w-])([\w-]*(?:\d[\w-]*-|-[\w-]*\d)[\w-]*)\s+$", text[: match.start("c")])
@@ -369,9 +378,15 @@ def campaign(text: str) -> str | None:
         if before:  # "the feb-2026 newsletter campaign": a name, with its date, before the kind of campaign
             return before.group(1)
         after = re.match(r"\s*[\"']?([\w-]+)", text[match.end() :]) if match.group("c") else None
-        if after and after.group(1) not in NOT_A_CAMPAIGN | DOING and not after.group(1).isdigit():
+        if after and not _a_word(after.group(1), NOT_A_CAMPAIGN | DOING, known=True) and not after.group(1).isdigit():
             return after.group(1)  # "die campaign brand": the article came first, the name follows
     return None
+
+
+def _a_word(name: str, not_names: set[str], known: bool = False) -> bool:
+    """Whether `name` is a word of the sentence rather than a row's name; with `known`, any word a table knows ("I was
+    wondering: campaign breakdown" names no campaign "wondering")."""
+    return name in not_names or name in FUNCTION_WORDS or (known and unread.known_word(name))
 
 
 # What a campaign does in a question ("how did the newsletter campaign do"): no name after "campaign".
@@ -387,7 +402,7 @@ def section(text: str) -> str | None:
         for match in pattern.finditer(text):
             name = match.group("name").lstrip("/").removesuffix(" section")
             words = (name, name.split("-")[0])
-            if name and not any(word in NOT_A_SECTION for word in words) and not NUMBERISH.match(name):
+            if name and not any(_a_word(word, NOT_A_SECTION) for word in words) and not NUMBERISH.match(name):
                 return name
     return None
 

@@ -13,6 +13,7 @@ words, numbers, domains and paths are never touched.
 
 from __future__ import annotations
 
+import heapq
 import re
 
 from rapidfuzz import process
@@ -24,15 +25,35 @@ from clearanalytics.chat.quick import Quick
 _MONTH_NAMES = "january|february|march|april|may|june|july|august|september|october|november|december"
 _OF_MONTH = re.compile(rf"(?<![\d.]\s)(?<!\d)\b(?:de|du|van|im)\s+({_MONTH_NAMES})\b")
 _COMPILED = tuple((Quick(pattern), english) for pattern, english in PHRASES)
-# Each row's needles as a set, and every needle once: a text's needles are found once, and a row is tried when it
-# shares one with them (Quick.could_match, without a call per row: some 1,300 rows run over each question).
+# Each row's needles as a set; and each needle's rows, so a text's needles, found once, name the rows to try (some
+# 1,300 rows run over each question, and a question has a few of their needles).
 _ROW_NEEDLES = tuple(frozenset(row.needles) for row, _english in _COMPILED)
-_NEEDLES = tuple(sorted({needle for needles in _ROW_NEEDLES for needle in needles if needle}))
+_ROWS_OF: dict[str, list[int]] = {}
+for _index, _needles in enumerate(_ROW_NEEDLES):
+    for _needle in _needles:
+        _ROWS_OF.setdefault(_needle, []).append(_index)
+# The needles by their first two letters, one-letter ones apart: a text's needles are then found in one pass over
+# its letters instead of a search of the text for each of some 1,900 needles.
+_ONE_LETTER = tuple(needle for needle in _ROWS_OF if len(needle) == 1)
+_BY_PAIR: dict[str, tuple[str, ...]] = {}
+for _needle in sorted(_ROWS_OF, key=len):
+    if len(_needle) > 1:
+        _BY_PAIR[_needle[:2]] = (*_BY_PAIR.get(_needle[:2], ()), _needle)
 
 
 def _present(text: str) -> set[str]:
     """The needles the text contains, and the empty one, which every text does."""
-    return {needle for needle in _NEEDLES if needle in text} | {""}
+    found = {needle for needle in _ONE_LETTER if needle in text}
+    found.add("")
+    for at in range(len(text) - 1):
+        for needle in _BY_PAIR.get(text[at : at + 2], ()):
+            if text.startswith(needle, at):
+                found.add(needle)
+    return found
+
+
+def _rows_after(needles: set[str], row: int) -> list[int]:
+    return [index for needle in needles for index in _ROWS_OF.get(needle, ()) if index > row]
 
 
 # The four languages' own words (from the phrase tables and month and weekday names): a typo in a German,
@@ -46,12 +67,20 @@ _NAME = re.compile(r"(?<![\w-])(" + "|".join(sorted(map(re.escape, NAMES), key=l
 def to_english(text: str) -> str:
     """The lower-cased question with the four languages' phrases and names in English; English unchanged."""
     present = _present(text)
-    for (row, english), needles in zip(_COMPILED, _ROW_NEEDLES, strict=True):
-        if needles.isdisjoint(present):
+    waiting = _rows_after(present, -1)  # the rows to try, in their order: a row that changes the text adds the rows
+    heapq.heapify(waiting)  # of the needles it brought in after it ("sitio" -> "site" may make an English row apply)
+    tried = -1
+    while waiting:
+        index = heapq.heappop(waiting)
+        if index == tried:
             continue
+        tried = index
+        row, english = _COMPILED[index]
         changed = row.compiled.sub(english, text)
         if changed != text:
-            text, present = changed, _present(changed)
+            text, before, present = changed, present, _present(changed)
+            for later in _rows_after(present - before, index):
+                heapq.heappush(waiting, later)
     text = re.sub(r"\bbetween (\S+(?: \S+){0,3}?) (?:und|et|y|en) ", r"between \1 and ", text)
     text = _NAME.sub(lambda m: NAMES[m.group(1)], text)
     # "jeudi dernier", "el jueves pasado" -> "thursday last": the English order, "last thursday"
@@ -326,10 +355,8 @@ def fix_foreign_typos(text: str) -> str:
         cutoff = 0.749 if len(token) >= 8 else 0.799
         return _nearest(token, FOREIGN, cutoff)
 
-    present = _present(text)
-    pairs = zip(_COMPILED, _ROW_NEEDLES, strict=True)
-    rows = (row for (row, _english), needles in pairs if not needles.isdisjoint(present))
-    read = [match.span() for row in rows for match in row.compiled.finditer(text)]
+    rows = sorted(set(_rows_after(_present(text), -1)))
+    read = [match.span() for index in rows for match in _COMPILED[index][0].compiled.finditer(text)]
 
     def mend_unread(match: re.Match) -> str:  # a word inside a phrase the tables read as it is is no slip
         inside = any(start <= match.start() and match.end() <= end for start, end in read)

@@ -205,7 +205,7 @@ def parse_question(
         # (opened on a site's page, the chat leaves the refusal to the tools, which name the page's site)
         offers = tuple(text.replace(domain, site) for site in domains)
         return Unclear("site", domain, offers, "It is not one of your sites.")
-    read = read_periods(text, domain, today)
+    read = read_periods(text, domain, today, first=previous is None)
     if isinstance(read, Unclear):
         return read
     period, compare_period, explicit_period = read

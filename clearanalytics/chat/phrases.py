@@ -100,7 +100,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bdurée (?:moyenne )?(?:de|des) visites?\b", "visit duration"),
     (r"\bpanier moyen\b|\bvaleur moyenne (?:de|des) commandes?\b", "average order value"),
     (r"\btaux de conversion\b", "conversion rate"),
-    (r"\bchiffre d'affaires\b|\brevenus?\b|\bventes\b", "revenue"),
+    (r"\bchiffre d'affaires\b|\brevenus?\b|\bventes\b|(?<=\b(?:en|le|du) )ca\b", "revenue"),
     (r"\bcommandes\b|\bcommande\b|\bachats\b", "orders"),
     (r"\bobjectifs\b|\bobjectif\b|\binscriptions\b", "goals"),
     (r"\bpages les plus (?:visitées|vues|populaires)\b|\bmeilleures pages\b", "top pages"),

@@ -13,9 +13,9 @@ from clearanalytics.chat.phrase_forms_o import FIRST_O
 FIRST: tuple[tuple[str, str], ...] = (
     # thanks before a follow-up ("Thanks, and now by author"): its "now" is the sentence's, not realtime
     (
-        r"^(?:thanks(?: a lot)?|thank you|lovely|perfect|brilliant|awesome|excellent|great|merci|danke|gracias|bedankt)"
-        r"(?: that'?s (?:helpful|great|useful|perfect))? (?=(?:and|now|could|can|would|please|only|also|same|show"
-        r"|split|what|how|which|where)\b)",
+        r"^(?:(?:thanks(?: a lot)?|thank you|lovely|perfect|brilliant|awesome|excellent|great|merci|danke|gracias"
+        r"|bedankt)(?: that'?s (?:helpful|great|useful|perfect))?[. -]+)+"
+        r"(?=(?:and|now|could|can|would|please|only|also|same|show|split|what|how|which|where)\b)",
         "",
     ),
     *FIRST_N,

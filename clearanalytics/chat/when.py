@@ -35,8 +35,11 @@ def split_comparison(text: str) -> tuple[str, str | None]:
     return text[: match.start()], text[match.start() :]
 
 
-def read_periods(text: str, domain: str | None, today: date) -> tuple[Period | None, Period | None, bool] | Unclear:
-    """The question's period and compared period (or None), and whether the period was named.
+def read_periods(
+    text: str, domain: str | None, today: date, first: bool = True
+) -> tuple[Period | None, Period | None, bool] | Unclear:
+    """The question's period and compared period (or None), and whether the period was named; `first` for a question
+    that follows no answer (a follow-up's "compared to last month?" compares the answer's period instead).
 
     Whatever looks like a date and was not read (a leftover month name, "at Christmas", a date
     that reads two ways or does not exist) is an Unclear, never the default period.
@@ -57,6 +60,8 @@ def read_periods(text: str, domain: str | None, today: date) -> tuple[Period | N
                 else:  # "better than last year? visitors ytd": the other period came first
                     blanked = masked[: span[0]] + " " * (span[1] - span[0]) + masked[span[1] :]
                     compare_period, compare_span = parse_period(blanked, today)
+                if first and compare_span is None and THAN.fullmatch(masked[len(main) : span[0]]):
+                    period, compare_period = _current_against(period, today)  # "more visitors than last month?"
         elif comparison:
             comparison = BARE_MONTH.sub(r"\1in \2", comparison)  # "compared to December": that month
             compare_period, compare_span = parse_period(comparison, today)
@@ -94,6 +99,24 @@ def _with_read_words(text: str, leftover: str, span: tuple[int, int] | None) -> 
     if leftover in ("next", "upcoming") and span and at >= 0 and not text[at + len(leftover) : span[0]].strip():
         return text[at : span[1]]
     return leftover
+
+
+THAN = re.compile(
+    r"\W*(?:(?:more|fewer|less|meer) \w+ |(?:better|worse) )?(?:than|dan|vs\.?|versus|compared? (?:to|with)|against"
+    r"|relative to|ahead of|behind)(?: the)?\W*"
+)
+LAST_UNIT = re.compile(r"^(?:last|previous) (week|month|quarter|year)$")
+
+
+def _current_against(period: Period, today: date) -> tuple[Period, Period | None]:
+    """ "more visitors than last month?": the one period named is the compared one, and the question is about the
+    current one (this month so far, which the parser then compares with as many days of last month). A period not
+    a unit before the current one stays the question's: (period, None)."""
+    unit = LAST_UNIT.match(period.words or "")
+    words = f"this {unit.group(1)}" if unit else "today" if period.words == "yesterday" else None
+    if words is None:
+        return period, None
+    return parse_period(words, today)[0], period
 
 
 UNIT_BEFORE = re.compile(r"\bthe (?:day|week|month|quarter|year) (?:before|prior)\b")

@@ -24,6 +24,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import duckdb
@@ -222,8 +223,16 @@ def list_tool_models() -> list[types.Tool]:
 
 
 def list_tools() -> list[dict[str, Any]]:
-    """The tool definitions in MCP wire shape (camelCase keys), e.g. to hand to an LLM provider."""
-    return [tool.model_dump(by_alias=True, mode="json", exclude_none=True) for tool in list_tool_models()]
+    """The tool definitions in MCP wire shape (camelCase keys), e.g. to hand to an LLM provider. The definitions are
+    the code's and never change in a process, so they are built once (the chat asks at every tool call, and building
+    them, pydantic models with schemas from the result types, took 2 ms): the dicts are shared, and a caller that
+    changes one copies it first (as chat.tools.TenantTools does)."""
+    return list(_tools_on_the_wire())
+
+
+@cache
+def _tools_on_the_wire() -> tuple[dict[str, Any], ...]:
+    return tuple(tool.model_dump(by_alias=True, mode="json", exclude_none=True) for tool in list_tool_models())
 
 
 def call_tool(
