@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from clearanalytics.chat import unread
 from clearanalytics.chat.lexicon import nearest
+from clearanalytics.chat.not_names import FUNCTION_WORDS, NOT_A_CAMPAIGN, NOT_A_PROPERTY, NOT_A_SECTION, NOT_A_SOURCE
 
 FULL_LIST = 100  # the tools' maximum limit: a row or a section is looked for among these
 
@@ -32,11 +33,13 @@ WORST = re.compile(
     r"|\bla plus creuse\b|\ble plus d[ée]sert\b"
     r"|\bplus calme\b"
 )
+# A report, meeting or review that comes every week or month: "prepping the monthly shop report" asks for no series.
+_NO_SERIES = r"(?!(?: \w+)? (?:report|meeting|review|budget|newsletter|update|call|check-?in)s?\b)"
 SERIES = (
     (
         "week",
         re.compile(
-            r"\bweekly\b|\b(?:per|by|each|every) (?:calendar )?week\b|\bweek[- ](?:by|over|on)[- ]week\b"
+            rf"\bweekly\b{_NO_SERIES}|\b(?:per|by|each|every) (?:calendar )?week\b|\bweek[- ](?:by|over|on)[- ]week\b"
             r"|\b(?:split(?:ting)?|broken|divided|dividing|grouped|grouping)(?: (?:it|that|this|them))?"
             r" (?:up )?(?:by|into|in) weeks\b"
         ),
@@ -44,96 +47,14 @@ SERIES = (
     (
         "month",
         re.compile(
-            r"\bmonthly\b|\b(?:per|by|each|every) (?:calendar )?month\b|\bmonth[- ](?:by|over|on)[- ]month\b"
+            rf"\bmonthly\b{_NO_SERIES}|\b(?:per|by|each|every) (?:calendar )?month\b"
+            r"|\bmonth[- ](?:by|over|on)[- ]month\b"
             r"|\b(?:split(?:ting)?|broken|divided|dividing|grouped|grouping)(?: (?:it|that|this|them))?"
             r" (?:up )?(?:by|into|in) months\b"
         ),
     ),
 )
 PATH = re.compile(r"(?<![\w.:/])(/[\w\-./%]*)")
-# The four languages' little words the translation leaves ("visitantes por campaña" -> "visitors por campaign"): the
-# word before a kind of row ("por campaign", "que pages") is never that row's name.
-FUNCTION_WORDS = frozenset(
-    ["por", "par", "pro", "que", "qué", "quels", "quelles", "quel", "quelle", "welke", "welche", "welcher", "cuáles"]
-    + ["cuál", "los", "las", "les", "des", "del", "het", "een"]
-)
-NOT_A_SECTION = set(
-    [
-        "top",
-        "most",
-        "popular",
-        "visited",
-        "viewed",
-        "best",
-        "worst",
-        "my",
-        "our",
-        "which",
-        "what",
-        "the",
-        "all",
-        "landing",
-        "entry",
-        "exit",
-        "error",
-        "product",
-        "these",
-        "those",
-        "many",
-        "other",
-        "first",
-        "home",
-        "new",
-        "old",
-        "your",
-        "their",
-        "some",
-        "any",
-        "each",
-        "every",
-        "busiest",
-        "biggest",
-        "main",
-        "recent",
-        "new",
-        "latest",
-        "web",
-        "static",
-        "individual",
-        "following",
-        "visitors",
-        "views",
-        "read",
-        "mejores",
-        "meilleures",
-        "besten",
-        "allen",
-        "beste",
-        "pageviews",
-        "unique",
-        "single",
-        "des",
-        "les",
-        "los",
-        "las",
-        "leading",
-        "principal",
-        "largest",
-        "highest",
-        "common",
-        "frequent",
-        "alle",
-        "toutes",
-        "todas",
-        "tous",
-        "todos",
-        "del",
-        "die",
-        "der",
-        "het",
-        "een",
-    ]
-)
 SECTION = (  # a path named first: "how did pages under /docs do" names docs, not "did"
     re.compile(r"(?<![\w.])(?P<name>/[\w-]+)/\*"),
     re.compile(
@@ -162,140 +83,9 @@ SOURCE = re.compile(
     r"|\b(?P<u>google|bing|duckduckgo|yahoo|ecosia|baidu|yandex|facebook|twitter|linkedin|reddit|instagram|youtube"
     r"|pinterest|t\.co)\b(?!\s+(?:ads|analytics|search console))"
 )
-NOT_A_SOURCE = set(
-    [
-        *("if", "or", "and", "so", "then", "there", "here"),  # "where did they come from, if you don't mind"
-        "i",
-        "we",
-        "much",
-        "you",
-        "they",
-        "it",
-        "that",
-        "this",
-        "the",
-        "my",
-        "our",
-        "a",
-        "an",
-        "all",
-        "last",
-        "this",
-        "previous",
-        "past",
-        "today",
-        "yesterday",
-        "google-ish",
-        "where",
-        "which",
-        "what",
-        "each",
-        "every",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "since",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "mobile",
-        "desktop",
-        "tablet",
-        "phones",
-        "in",
-        "on",
-        "at",
-        "during",
-        "by",
-        "between",
-        "from",
-        "over",
-        "so",
-        "now",
-        "there",
-        "here",
-        "for",
-        "visitors",
-        "users",
-        "people",
-        "week",
-        "the",
-    ]
-)
 # A number or a date ("from 2026-01-05 until ...", "from 15.11.", "from the 5th"): the period's, never a source.
 DATE_LIKE = re.compile(r"[\d./-]+|\d{1,2}(?:st|nd|rd|th)")
 CAMPAIGN = re.compile(r"\b(?:the\s+)?(?P<c>[\w-]+?)[\s-]+campaign\b|\bcampaign\s+[\"']?(?P<d>[\w-]+)")
-NOT_A_CAMPAIGN = set(
-    [
-        "breakdown",
-        "did",
-        "performance",
-        "results",
-        "totals",
-        "summary",
-        "the",
-        "my",
-        "our",
-        "a",
-        "best",
-        "worst",
-        "top",
-        "which",
-        "what",
-        "each",
-        "every",
-        "utm",
-        "email",
-        "last",
-        "this",
-        "any",
-        "all",
-        "your",
-        "newsletter",
-        "new",
-        "die",
-        "der",
-        "la",
-        "le",
-        "el",
-        "de",
-        "het",
-        "een",
-        "une",
-        "un",
-        "una",
-        "stats",
-        "statistics",
-        "of",
-        "for",
-        "in",
-        "on",
-        "per",
-        "by",
-        "about",
-        "overview",
-        "summary",
-        "performance",
-        "results",
-        "data",
-        "numbers",
-        "report",
-        *("day", "week", "month", "quarter", "year", "today", "yesterday"),  # "last week: campaign brand"
-    ]
-)
 PROPERTY = (  # "the plan property" first: "property breakdown" names no property
     re.compile(r"[\"']?(?P<p>[\w/~-]+)[\"']?\s+custom\s+(?:property|prop)\b"),
     re.compile(r"\b(?:per|by)\s+(?P<p>[\w-]+)\s+\(custom\b"),
@@ -304,13 +94,6 @@ PROPERTY = (  # "the plan property" first: "property breakdown" names no propert
     _NAME_AFTER := re.compile(r"\bpropert(?:y|ies)\s+[\"']?(?P<p>[\w/~-]+)"),
 )
 LISTED = re.compile(r"\b(?:y|and|und|et|en|o|or)\s+$")  # "free, pro y team? ...": a name among listed values
-NOT_A_PROPERTY = set(
-    ["custom", "the", "a", "which", "my", "this", "each", "every", "what", "your", "our", "by", "per", "of", "for"]
-    + ["breakdown", "values", "value", "stats", "data", "have", "has", "last", "this", "in", "on", "report"]
-    + ["der", "die", "das", "la", "le", "el", "de", "het", "par", "por", "per", "nach", "une", "una", "een"]
-    + ["show", "list", "give", "me", "van", "von", "des", "del", "waarden", "werte", "valeurs", "valores"]
-    + ["volgens", "según", "selon", "laut", "auf", "sur", "op"]
-)
 
 
 CANONICAL_DEVICE = {"phone": "mobile", "smartphone": "mobile", "iphone": "mobile", "ipad": "tablet"}

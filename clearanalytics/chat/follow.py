@@ -76,6 +76,16 @@ def compared(previous: Intent, today: date, against: Period | None = None) -> In
     return replace(previous, compare=before, compare_is_preceding=before == previous.period.previous(today))
 
 
+def week_back(previous: Intent, today: date) -> Period:
+    """ "compare it with the same day last week": the previous answer's days, a week earlier."""
+    start, end = previous.period.bounds(today)
+    return Period("a week earlier", date_from=start - timedelta(days=7), date_to=end - timedelta(days=7))
+
+
+# Figures the daily list has besides the counts: "per day", after "bounce rate this week", is the bounce rate per day.
+DAILY_RATES = ("bounce_rate", "avg_duration")
+
+
 def sources_again(previous: Intent, breakdown: Rule, source: str | None) -> tuple[Rule | None, Rule | None]:
     """(breakdown, metric) of a follow-up that names sources: "and from google?" after a source's row asks for
     another row (no list of its own); "where did it come from?" after a revenue answer, revenue by source."""
@@ -85,6 +95,15 @@ def sources_again(previous: Intent, breakdown: Rule, source: str | None) -> tupl
         by_source = next(rule for rule in BREAKDOWNS if rule.name == "revenue_by_source")
         return by_source, next(rule for rule in METRICS if rule.name == "revenue")
     return breakdown, None
+
+
+NEWSLETTER = re.compile(r"\b(?:from )?(?:the |our )?newsletters?\b")
+
+
+def newsletter_as_source(words: str, breakdown: Rule | None) -> bool:
+    """Whether "and from the newsletter?", asked after one source's row, names another source (the newsletter's
+    row) rather than the campaigns list its word alone would be."""
+    return breakdown is not None and breakdown.name == "campaigns" and not re.search(r"\bcampaigns?\b|\butm\b", words)
 
 
 def country_narrows(previous: Intent) -> bool:

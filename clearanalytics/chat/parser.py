@@ -25,7 +25,7 @@ from clearanalytics.chat.narrowing import narrow, narrowing_unclear, suggest, un
 from clearanalytics.chat.periods import MONTHS, NUMBER_WORDS, Period, default_period
 from clearanalytics.chat.tables import BREAKDOWNS, METRICS, Rule
 from clearanalytics.chat.unclear import TOPICS, WEATHER, Unclear
-from clearanalytics.chat.when import COMPARISON, UNIT_BEFORE, read_periods, split_comparison
+from clearanalytics.chat.when import COMPARISON, SAME_DAY_LAST_WEEK, UNIT_BEFORE, read_periods, split_comparison
 
 LIST_TOOLS = (
     "top-pages",
@@ -86,7 +86,7 @@ SITE_PREFIX = re.compile(
     r"\b(?:on|for|at|of|from)\s+(?:the\s+)?(?P<name>[a-z0-9][a-z0-9-]*)"
     r"(?!\s+(?:posts?|articles?|entries|section|conversion|revenue|sales|orders)\b)"
     r"(?:\s+site)?\b"
-    r"|\b(?P<name2>[a-z0-9][a-z0-9-]*)\s+site\b"
+    r"|\b(?P<name2>[a-z0-9][a-z0-9-]*)(?:\s+|-)site\b"
 )
 
 
@@ -149,7 +149,8 @@ def find_domain(text: str, domains: list[str] | tuple[str, ...]) -> str | None:
     for match in SITE_PREFIX.finditer(text):
         if re.search(r"\b(?:posts|articles|entries)\s+$", text[: match.start()]):
             continue  # "articles on the blog": the blog's section of pages, not the blog site
-        hits = [d for d in known if d.split(".")[0] == (match.group("name") or match.group("name2"))]
+        name = (match.group("name") or match.group("name2")).removesuffix("-site")  # "de shop-site"
+        hits = [d for d in known if d.split(".")[0] == name]
         if len(hits) == 1:
             return hits[0]
     return None
@@ -200,7 +201,11 @@ def parse_question(
     if domain and domain not in domains and (focus.referred(text, domain) or sourced):  # "what about t.co" then
         # "did t.co send", "referred by blog.friend.example": another domain named as a source is a referrer
         named = rf"(?:\b(?:from|via|through|by|to|par|de|did)\s+)?{re.escape(domain)}"
-        text, domain = re.sub(named, f"from {domain}", text), None
+        text, referrer = re.sub(named, f"from {domain}", text), domain
+        mine = find_domain(
+            text.replace(referrer, " "), domains
+        )  # "did blog.friend.example send anyone to blog.example"
+        domain = mine if mine in domains else None
     if domain and domain not in domains and domains and default_domain is None:  # "visitors on rival.example"
         # (opened on a site's page, the chat leaves the refusal to the tools, which name the page's site)
         offers = tuple(text.replace(domain, site) for site in domains)
@@ -225,6 +230,9 @@ def parse_question(
         all_sites = False  # "show all my sites" lists them; "and across all my sites?" is a follow-up
     if not all_sites:
         breakdown, metric = _first(BREAKDOWNS, words), _first(METRICS, words)
+    if sourced and previous.pick and follow.newsletter_as_source(words, breakdown):
+        words = plain = follow.NEWSLETTER.sub("from newsletter", words)  # "and from the newsletter?" after google's
+        breakdown = None
     if previous is not None and metric is None and breakdown is not None and breakdown.name in ("sources", "referrers"):
         breakdown, metric = follow.sources_again(previous, breakdown, focus.source(words, tuple(domains)))
     named = {focus.DEVICE: focus.device(words), focus.SOURCE: focus.source(words, ())}
@@ -300,7 +308,8 @@ def parse_question(
         named = period if explicit_period else None
         overview = previous.tool in ("analytics-overview", "ecommerce-overview")
         if comparison is not None and not explicit_period and overview:
-            return follow.compared(previous, today)  # "how does that compare with the week before?"
+            week_back = follow.week_back(previous, today) if SAME_DAY_LAST_WEEK.search(comparison) else None
+            return follow.compared(previous, today, week_back)  # "how does that compare with the week before?"
         against_named = comparison is not None and "for comparison" in comparison  # "last week for comparison"
         if (
             comparison is not None
@@ -334,7 +343,8 @@ def parse_question(
         period, explicit_period = previous.period, True
         over_time = breakdown is not None and breakdown.name in ("days", "hours")  # "break that down per day"
         asked_again = FOLLOW_UP.search(text) and (breakdown is None or focus.PATH.search(text))  # not a new list
-        if metric is None and (asked_again or over_time) and previous.metric in ("visitors", "pageviews"):
+        kept = ("visitors", "pageviews") + (follow.DAILY_RATES if over_time and breakdown.name == "days" else ())
+        if metric is None and (asked_again or over_time) and previous.metric in kept:
             metric = next(rule for rule in METRICS if rule.name == previous.metric)  # "what about the /docs page?"
         if breakdown is None and SAME_FOR.search(text) and previous.facet in ("days", "hours"):
             breakdown = _rule(previous.facet)  # "do the same for pageviews": the daily list again, of pageviews

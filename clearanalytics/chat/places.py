@@ -65,12 +65,12 @@ def _pattern() -> re.Pattern:
 def find_country(text: str) -> tuple[str, str] | None:
     """(alpha-2 code, the words as written) of the first country the lower-cased text names, or None.
 
-    "us" alone is read only in capitals' place, after a preposition ("from the US", "in us"): the
-    pronoun "us" ("how do people find us") is never a country.
+    "us" alone is read only in capitals' place, after a preposition ("from the US", "in us") or "the" ("how's the US
+    looking"): the pronoun "us" ("how do people find us") is never a country.
     """
     for match in _pattern().finditer(text):
         word = match.group(1)
-        if word == "us" and not AFTER_A_PREPOSITION.search(text[: match.start(1)]):
+        if word == "us" and match.group(0) == word and not AFTER_A_PREPOSITION.search(text[: match.start(1)]):
             continue
         return _names()[word], match.group(0)
     return _misspelt(text)

@@ -45,6 +45,9 @@ def read_periods(
     that reads two ways or does not exist) is an Unclear, never the default period.
     """
     masked = text.replace(domain, " " * len(domain)) if domain else text
+    same_day = SAME_DAY_LAST_WEEK.search(masked)  # "the same day last week" is the compared day, not last week
+    if same_day:
+        masked = masked[: same_day.start()] + " " * len(same_day.group(0)) + masked[same_day.end() :]
     main, comparison = split_comparison(masked)
     try:
         period, span = parse_period(main, today)
@@ -79,7 +82,7 @@ def read_periods(
     if leftover:
         leftover = _with_read_words(masked, leftover, span)
         return Unclear("period", leftover, with_period(text, leftover, SOON))
-    if comparison and period is not None and SAME_DAY_LAST_WEEK.search(comparison):
+    if comparison and period is not None and same_day:
         start, end = period.bounds(today)  # "yesterday compared with the same day last week"
         compare_period = Period("a week earlier", date_from=start - timedelta(days=7), date_to=end - timedelta(days=7))
     elif comparison and period is not None and SAME_LENGTH_BEFORE.search(comparison):
