@@ -337,6 +337,18 @@ def test_a_little_word_before_a_kind_of_row_is_not_its_name():
         ), question
 
 
+def test_a_page_asked_after_a_figure_is_that_figure_of_the_page_or_said_to_be_none():
+    """ "and for /pricing?" said "I cannot answer 'pricing'"; after a revenue it would have been the page's visitors."""
+    block = {"today": TODAY.isoformat(), "tenant": "acme", "domains": ["example.com"]}
+    duration = read(block, {"q": "and for /pricing?", "history": ["average visit duration last week"]})
+    assert (duration.tool, duration.pick, duration.metric) == ("top-pages", "/pricing", "avg_duration")
+    for earlier in ("revenue last week", "bounce rate last week"):
+        unclear = read(block, {"q": "and for /pricing?", "history": [earlier]})
+        assert isinstance(unclear, Unclear) and unclear.fragment.endswith("of /pricing"), unclear
+    first = read(block, {"q": "revenue of /pricing last week"})  # it was the revenue of every page
+    assert isinstance(first, Unclear) and first.reason.endswith("not by page."), first
+
+
 # --- 4. four more languages and typos --------------------------------------------------------------
 
 

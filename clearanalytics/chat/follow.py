@@ -82,8 +82,14 @@ def week_back(previous: Intent, today: date) -> Period:
     return Period("a week earlier", date_from=start - timedelta(days=7), date_to=end - timedelta(days=7))
 
 
-# Figures the daily list has besides the counts: "per day", after "bounce rate this week", is the bounce rate per day.
-DAILY_RATES = ("bounce_rate", "avg_duration")
+def kept_metrics(breakdown: Rule | None, over_time: bool) -> tuple[str, ...]:
+    """The previous figures a follow-up asks again of its list: the counts; the daily list's rates too ("per day",
+    after "bounce rate this week"); any, of a page ("and for /pricing?": its figure, or that there is none per page)."""
+    if over_time and breakdown is not None and breakdown.name == "days":
+        return ("visitors", "pageviews", "bounce_rate", "avg_duration")
+    if breakdown is not None and breakdown.name == "pages":  # its figure for one page, or said not to be one
+        return tuple(rule.name for rule in METRICS)
+    return ("visitors", "pageviews")
 
 
 def sources_again(previous: Intent, breakdown: Rule, source: str | None) -> tuple[Rule | None, Rule | None]:

@@ -87,7 +87,12 @@ def narrow(
         return "top-pages", "pages", {"section": section}
     path = focus.PATH.search(plain)
     rate = tool == "ecommerce-overview" and metric_name == "conversion_rate"  # "conversion rate of /docs"
-    if path and (facet in (None, "pages")) and (tool in ("analytics-overview", "top-pages") or rate):
+    money = metric_name in ("revenue", "transactions", "avg_order_value")  # "revenue of /pricing"
+    if path and (facet in (None, "pages")) and (tool in ("analytics-overview", "top-pages") or rate or money):
+        if money:
+            reason = "Revenue is split by source and by product in the tools, not by page."
+            offers = ("revenue by source last month", f"visitors of {path.group(1)}")
+            return Unclear("metric", f"{metric_name.replace('_', ' ')} of {path.group(1)}", offers, reason)
         if metric_name in ("bounce_rate", "conversion_rate"):
             reason = (
                 f"The tools give a {metric_name.replace('_', ' ')} per site, not per page; "

@@ -292,6 +292,9 @@ def parse_question(
         breakdown, plain = _rule("properties"), f"property {prop} {plain}"
     if breakdown is None and metric is None and focus.section(plain):  # "what's popular in the docs section"
         breakdown = _rule("pages")
+    page_again = previous is not None and breakdown is None and focus.PATH.search(plain) and not device
+    if page_again:
+        breakdown = _rule("pages")  # "and for /pricing?": that page's row of the figure asked before
     if breakdown is None and metric is None and not device:
         moved_back = comparison is not None or BEFORE.search(text) is not None
         source = focus.source(words, tuple(domains)) if sourced else None  # "and bing?" after google
@@ -343,8 +346,8 @@ def parse_question(
         period, explicit_period = previous.period, True
         over_time = breakdown is not None and breakdown.name in ("days", "hours")  # "break that down per day"
         asked_again = FOLLOW_UP.search(text) and (breakdown is None or focus.PATH.search(text))  # not a new list
-        kept = ("visitors", "pageviews") + (follow.DAILY_RATES if over_time and breakdown.name == "days" else ())
-        if metric is None and (asked_again or over_time) and previous.metric in kept:
+        kept = follow.kept_metrics(breakdown, over_time)
+        if metric is None and (asked_again or over_time or page_again) and previous.metric in kept:
             metric = next(rule for rule in METRICS if rule.name == previous.metric)  # "what about the /docs page?"
         if breakdown is None and SAME_FOR.search(text) and previous.facet in ("days", "hours"):
             breakdown = _rule(previous.facet)  # "do the same for pageviews": the daily list again, of pageviews

@@ -109,6 +109,26 @@ _DAY_OF_MONTH: tuple[tuple[str, str], ...] = tuple(
 )
 
 FIRST_O: tuple[tuple[str, str], ...] = (
+    # (and forms that listed wrong readings of M, N and O showed, each a rule in every language)
+    # Dutch "en" starting a follow-up is "and", never the Spanish or French "in": "en van de homepage?"
+    (r"^en (?=(?:van|voor|op|wat|hoe|nu|dan|de|het|alleen|per|ook)\b|/)", "and "),
+    # the same day a week before, in the four languages
+    (r"\b(?:la m[êe]me journ[ée]e|le m[êe]me jour)\b", "the same day"),
+    (r"\bel mismo d[íi]a(?: de)?\b", "the same day"),
+    (r"\b(?:am )?(?:selben|gleichen) tag(?: der)?\b", "the same day"),
+    (r"\bdezelfde dag(?: van)?\b", "the same day"),
+    (r"\bcompar(?:ar|[áa]rame|er|ez)\b", "compare"),  # the verb itself, never mended into "compared"
+    # "with the one before", of a period named ("con las de la anterior", "avec la précédente")
+    (r"\bcon (?:las|los) de (?:la|el) anterior\b", "with the one before"),
+    (r"(?<!compar[ée] )\bavec (?:celle|celui) (?:d'avant|pr[ée]c[ée]dente?)\b", "with the one before"),
+    (r"(?<!verglichen )\bmit (?:der|dem) davor\b", "with the one before"),
+    (r"(?<!vergeleken )\bmet (?:die|het) (?:daarvoor|ervoor)\b", "with the one before"),
+    # how many pages they viewed is the pageviews, not the list of pages
+    (
+        r"\b(?:how many|cu[áa]ntas|combien de) p[áa]g(?:es|inas) (?:did |have |were )?(?:they |people |visitors |we )?"
+        r"(?:view(?:ed)?|see|seen|saw|visit(?:ed)?|look at|read|vieron|visitaron|vues|consult[ée]es)\b",
+        "how many pageviews",
+    ),
     *_DAY_OF_MONTH,
     (r"\bel primero de\b", "el 1 de"),
     # Spanish periods: "antes de ayer" (and the Mexican "antier") is the day before yesterday; "en lo que va de"
