@@ -349,6 +349,18 @@ def test_a_page_asked_after_a_figure_is_that_figure_of_the_page_or_said_to_be_no
     assert isinstance(first, Unclear) and first.reason.endswith("not by page."), first
 
 
+def test_a_figure_asked_after_one_row_is_that_rows_figure_or_said_to_be_none():
+    """ "what about pageviews?" after the visitors of /pricing, from google or on mobile answered the whole site's."""
+    block = {"today": TODAY.isoformat(), "tenant": "acme", "domains": ["example.com"]}
+    page = read(block, {"q": "ok, and pageviews?", "history": ["visitors on /pricing last week"]})
+    assert (page.tool, page.pick, page.metric) == ("top-pages", "/pricing", "pageviews")
+    assert page.arguments == {"tenant": "acme", "limit": 100, "from": "2026-03-09", "to": "2026-03-15"}
+    for earlier, row in (("visitors from google last week", "visitors from google"), ("visitors on mobile", "mobile")):
+        unclear = read(block, {"q": "what about pageviews?", "history": [earlier]})
+        assert isinstance(unclear, Unclear) and unclear.fragment.startswith(row.split()[0]), unclear
+    assert isinstance(read(block, {"q": "Which page has the highest bounce rate?"}), Unclear)
+
+
 # --- 4. four more languages and typos --------------------------------------------------------------
 
 

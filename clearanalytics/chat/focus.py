@@ -241,3 +241,36 @@ def in_section(rows: list[dict], name: str) -> Found:
     if kept:
         return Found(kept, [])
     return Found([], nearest(name, sorted({first(r) for r in rows if first(r)})))
+
+
+DOMAIN = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]\b")
+SITE_PREFIX = re.compile(
+    r"\b(?:on|for|at|of|from)\s+(?:the\s+)?(?P<name>[a-z0-9][a-z0-9-]*)"
+    r"(?!\s+(?:posts?|articles?|entries|section|conversion|revenue|sales|orders)\b)"
+    r"(?:\s+site)?\b"
+    r"|\b(?P<name2>[a-z0-9][a-z0-9-]*)(?:\s+|-)site\b"
+)
+
+
+def find_domain(text: str, domains: list[str] | tuple[str, ...]) -> str | None:
+    """A site named in the question: a full domain, or a known site by its first label ("on shop")."""
+    known = [d.lower() for d in domains]
+    for match in DOMAIN.finditer(text):
+        candidate = match.group(0).removeprefix("www.")
+        if re.fullmatch(r"[\d.]+", candidate):
+            continue
+        if candidate in known or not known:
+            return candidate
+        # a prefix of a known domain ("shop.example" for "shop.example.com")
+        for domain in known:
+            if domain.startswith(candidate + "."):
+                return domain
+        return candidate
+    for match in SITE_PREFIX.finditer(text):
+        if re.search(r"\b(?:posts|articles|entries)\s+$", text[: match.start()]):
+            continue  # "articles on the blog": the blog's section of pages, not the blog site
+        name = (match.group("name") or match.group("name2")).removesuffix("-site")  # "de shop-site"
+        hits = [d for d in known if d.split(".")[0] == name]
+        if len(hits) == 1:
+            return hits[0]
+    return None

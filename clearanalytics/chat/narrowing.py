@@ -8,7 +8,7 @@ by campaign", "bounce rate of /pricing") is an Unclear with the readings it can 
 
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 
 from clearanalytics.chat import focus, places, unread
 from clearanalytics.chat.periods import Period, default_period
@@ -36,7 +36,6 @@ CROSSED_BY_SOURCE = (
     "cities",
     "regions",
 )
-PER_PAGE = re.compile(r"\b(?:per|by|for each|each) page\b")
 
 
 def suggest(period: Period | None, questions: tuple[str, ...]) -> tuple[str, ...]:
@@ -130,7 +129,7 @@ def narrow(
         return Unclear(
             "metric", "revenue per page", ("revenue by source last month", "top products last month"), reason
         )
-    if facet == "pages" and metric_name in ("bounce_rate", "conversion_rate") and PER_PAGE.search(plain):
+    if facet == "pages" and metric_name in ("bounce_rate", "conversion_rate"):
         name = metric_name.replace("_", " ")
         reason = f"The tools give a {name} per site, not per page."
         return Unclear("metric", f"{name} per page", (f"{name} last week", "top pages last week"), reason)
@@ -178,3 +177,33 @@ def _country(code: str, tool: str, facet: str | None, metric_name: str | None, d
         return "locations", "countries", {"pick": code}
     what = f"{device} visitors" if device else (facet or metric_name or "visitors")
     return narrowing_unclear(f"visitors from {name}", what, period, f"visitors from {name}")
+
+
+# Lists whose one row ("visitors on /pricing", "from google", "on mobile") a figure asked next is asked of.
+ROW_LISTS = ("pages", "devices", "sources", "referrers", "countries", "regions", "cities", "browsers")
+ROW_LISTS += ("operating_systems", "languages")
+PAGE_FIGURES = ("visitors", "pageviews", "avg_duration")
+
+
+def figure_of_row(asked, metric_name: str):
+    """ "what about pageviews?" after the visitors of /pricing: the page's pageviews. A figure the row's list does not
+    have (a page's bounce rate, google's pageviews) is said to be none, never the whole site's figure instead."""
+    pick, words = asked.pick, metric_name.replace("_", " ")
+    if asked.facet == "pages":
+        if metric_name in PAGE_FIGURES:
+            return replace(asked, metric=metric_name)
+        reason = (
+            "Revenue is split by source and by product in the tools, not by page."
+            if metric_name in ("revenue", "transactions", "avg_order_value")
+            else f"The tools give a {words} per site, not per page; for one page I can give visitors, pageviews and "
+            "average time."
+        )
+        return Unclear("metric", f"{words} of {pick}", (f"visitors of {pick}", f"average time on {pick}"), reason)
+    if metric_name == "visitors":
+        return replace(asked, metric=metric_name)
+    row = f"{pick} visitors" if asked.facet == "devices" else f"visitors from {_row_name(asked)}"
+    return narrowing_unclear(row, metric_name, asked.period, ASKED_AS.get(asked.facet, f"top {asked.facet}"))
+
+
+def _row_name(asked) -> str:
+    return places.country_name(asked.pick) if asked.facet == "countries" else asked.pick

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from clearanalytics.chat import focus, follow, lexicon, places, unread
 from clearanalytics.chat.dates import WEEKDAYS, fair_compare, parse_period
-from clearanalytics.chat.narrowing import narrow, narrowing_unclear, suggest, unknown_topic
+from clearanalytics.chat.narrowing import ROW_LISTS, figure_of_row, narrow, narrowing_unclear, suggest, unknown_topic
 from clearanalytics.chat.periods import MONTHS, NUMBER_WORDS, Period, default_period
 from clearanalytics.chat.tables import BREAKDOWNS, METRICS, Rule
 from clearanalytics.chat.unclear import TOPICS, WEATHER, Unclear
@@ -48,7 +48,9 @@ BEFORE = re.compile(
     rf"{UNIT_BEFORE.pattern}|\bthe period before\b|\bbefore that\b|\bthe previous (?:one|period)\b|\bpreceding that\b"
 )
 # A follow-up ("and ...", "what about ..."): it keeps the previous question's period and site unless it names them.
-FOLLOW_UP = re.compile(r"^(?:and|what about|how about|also|plus)\b|\binstead\b")
+FOLLOW_UP = re.compile(
+    r"^(?:(?:ok(?:ay)?|so|right|cool|oh|hm+|um+) )?(?:and|what about|how about|also|plus)\b|\binstead\b"
+)
 
 
 BY_VISITORS = re.compile(r"\b(?:unique )?visitors\b|\buniques?\b|\busers\b")  # a page list ranked by them
@@ -75,19 +77,12 @@ LIMIT = re.compile(
     rf"|\b(?:the|die|de|los|las|les) (?P<j>{_COUNT}) (?:[\w'-]+ ){{1,3}}?(?:sending|bringing|that|qui|que|die|welche)"
     r"\b.*?\b(?:most|highest|biggest|mieux|más|meisten|meeste|vaakst|best)\b"
 )
-DOMAIN = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]\b")
 # "across all my sites", "on all sites", "every site", "all websites", "all my domains": the whole tenant
 ALL_SITES = re.compile(
     r"\b(?:all|every|each)\s+(?:of\s+)?(?:my\s+|our\s+|the\s+)?(?:web)?(?:sites?|domains?)\b"
     r"|\bacross\s+(?:my\s+|our\s+|the\s+)?(?:web)?(?:sites|domains)\b|\b(?:all|every) sites? combined\b"
 )
 LIST_SITES = re.compile(r"\b(?:which|list|show)\b|\bwhat (?:are )?(?:all )?(?:my |our )?(?:web)?(?:sites|domains)\b")
-SITE_PREFIX = re.compile(
-    r"\b(?:on|for|at|of|from)\s+(?:the\s+)?(?P<name>[a-z0-9][a-z0-9-]*)"
-    r"(?!\s+(?:posts?|articles?|entries|section|conversion|revenue|sales|orders)\b)"
-    r"(?:\s+site)?\b"
-    r"|\b(?P<name2>[a-z0-9][a-z0-9-]*)(?:\s+|-)site\b"
-)
 
 
 @dataclass(frozen=True)
@@ -132,30 +127,6 @@ def clean_question(question: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def find_domain(text: str, domains: list[str] | tuple[str, ...]) -> str | None:
-    """A site named in the question: a full domain, or a known site by its first label ("on shop")."""
-    known = [d.lower() for d in domains]
-    for match in DOMAIN.finditer(text):
-        candidate = match.group(0).removeprefix("www.")
-        if re.fullmatch(r"[\d.]+", candidate):
-            continue
-        if candidate in known or not known:
-            return candidate
-        # a prefix of a known domain ("shop.example" for "shop.example.com")
-        for domain in known:
-            if domain.startswith(candidate + "."):
-                return domain
-        return candidate
-    for match in SITE_PREFIX.finditer(text):
-        if re.search(r"\b(?:posts|articles|entries)\s+$", text[: match.start()]):
-            continue  # "articles on the blog": the blog's section of pages, not the blog site
-        name = (match.group("name") or match.group("name2")).removesuffix("-site")  # "de shop-site"
-        hits = [d for d in known if d.split(".")[0] == name]
-        if len(hits) == 1:
-            return hits[0]
-    return None
-
-
 def _limit(text: str) -> int | None:
     match = LIMIT.search(text)
     if not match:
@@ -189,7 +160,7 @@ def parse_question(
         text = PREVIOUS_UNIT.sub(r"the \1 before", text)
     if previous is not None:  # "now the referrers", "ok now only mobile": "now" starts the sentence, not realtime
         text = NOW_FIRST.sub("", text)
-    domain = find_domain(text, domains)
+    domain = focus.find_domain(text, domains)
     near = lexicon.nearest(domain, list(domains), cutoff=0.8) if domain and domain not in domains else []
     if domain and domain not in domains and re.search(rf"\b(?:from|via|through)\s+{re.escape(domain)}\b", text):
         domain = None if not near else domain  # "traffic from t.co": a referrer, not a site of yours
@@ -202,7 +173,7 @@ def parse_question(
         # "did t.co send", "referred by blog.friend.example": another domain named as a source is a referrer
         named = rf"(?:\b(?:from|via|through|by|to|par|de|did)\s+)?{re.escape(domain)}"
         text, referrer = re.sub(named, f"from {domain}", text), domain
-        mine = find_domain(
+        mine = focus.find_domain(
             text.replace(referrer, " "), domains
         )  # "did blog.friend.example send anyone to blog.example"
         domain = mine if mine in domains else None
@@ -342,6 +313,10 @@ def parse_question(
         all_sites = all_sites or (previous.all_sites and domain is None)
     if previous is not None and previous.tool == "realtime" and not explicit_period:  # "and on shop.example?": who
         return follow.realtime_again(previous, tenant, domain, all_sites)
+    row_only = previous is not None and previous.pick and previous.facet in ROW_LISTS and not (device or country)
+    if row_only and metric is not None and breakdown is None and FOLLOW_UP.search(text):  # "what about pageviews?"
+        asked = follow.follow_up(previous, today, tenant, period if explicit_period else None, domain, False)
+        return figure_of_row(asked, metric.name)
     if previous is not None and not explicit_period:  # in a conversation, "top pages" keeps the period asked about
         period, explicit_period = previous.period, True
         over_time = breakdown is not None and breakdown.name in ("days", "hours")  # "break that down per day"
