@@ -92,12 +92,17 @@ def kept_metrics(breakdown: Rule | None, over_time: bool) -> tuple[str, ...]:
     return ("visitors", "pageviews")
 
 
-def sources_again(previous: Intent, breakdown: Rule, source: str | None) -> tuple[Rule | None, Rule | None]:
+PEOPLE = re.compile(r"\b(?:they|people|visitors|users)\b")  # "where did they come from?" after a revenue: the people
+
+
+def sources_again(
+    previous: Intent, breakdown: Rule, source: str | None, text: str = ""
+) -> tuple[Rule | None, Rule | None]:
     """(breakdown, metric) of a follow-up that names sources: "and from google?" after a source's row asks for
     another row (no list of its own); "where did it come from?" after a revenue answer, revenue by source."""
     if previous.facet in ("sources", "referrers", "revenue_by_source") and source:
         return None, None
-    if previous.metric in ("revenue", "transactions"):
+    if previous.metric in ("revenue", "transactions") and not (previous.metric == "revenue" and PEOPLE.search(text)):
         by_source = next(rule for rule in BREAKDOWNS if rule.name == "revenue_by_source")
         return by_source, next(rule for rule in METRICS if rule.name == "revenue")
     return breakdown, None

@@ -269,6 +269,8 @@ def _nearest(token: str, words: set[str], cutoff: float) -> str:
 
 
 DATE_WORDS = {word for word, english in NAMES.items() if english in _MONTH_NAMES or english.endswith("day")} | {
+    *_MONTH_NAMES.split("|"),
+    *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
     "gestern",
     "vorgestern",
     "heute",

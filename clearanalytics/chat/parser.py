@@ -169,7 +169,8 @@ def parse_question(
             "site", domain, tuple(text.replace(domain, site) for site in near), "It is not one of your sites."
         )
     sourced = previous is not None and previous.facet in ("sources", "referrers", "revenue_by_source")
-    if domain and domain not in domains and (focus.referred(text, domain) or sourced):  # "what about t.co" then
+    as_site = re.search(rf"\b(?:on|at|same(?: \w+)? for)\s+{re.escape(domain)}", text) if domain else None
+    if domain and domain not in domains and (focus.referred(text, domain) or (sourced and not as_site)):
         # "did t.co send", "referred by blog.friend.example": another domain named as a source is a referrer
         named = rf"(?:\b(?:from|via|through|by|to|par|de|did)\s+)?{re.escape(domain)}"
         text, referrer = re.sub(named, f"from {domain}", text), domain
@@ -205,7 +206,7 @@ def parse_question(
         words = plain = follow.NEWSLETTER.sub("from newsletter", words)  # "and from the newsletter?" after google's
         breakdown = None
     if previous is not None and metric is None and breakdown is not None and breakdown.name in ("sources", "referrers"):
-        breakdown, metric = follow.sources_again(previous, breakdown, focus.source(words, tuple(domains)))
+        breakdown, metric = follow.sources_again(previous, breakdown, focus.source(words, tuple(domains)), words)
     named = {focus.DEVICE: focus.device(words), focus.SOURCE: focus.source(words, ())}
     for narrowing in (focus.DEVICE, focus.SOURCE):  # "browsers on mobile", "top pages from google": the rest
         if named[narrowing]:  # is the breakdown, the device or source narrows it ("from which" names none)

@@ -117,6 +117,8 @@ _SHORT_PERIODS = (
     r"|\bprime day\b|\bhot sale\b|\bcyber monday\b|\bmother'?s day\b|\bfather'?s day\b|\bmoederdag\b|\bvaderdag\b"
     r"|\bmuttertag\b|\bvatertag\b|\bf[êe]te des (?:m[èe]res|p[èe]res)\b|\bd[íi]a de la madre\b|\bd[íi]a del padre\b"
     r"|\beid\b|\bramadan\b|\bdiwali\b|\bthanksgiving\b|\brelaunch\b|\bsale week\b"
+    r"|\b(?:after|before|since|during) (?:the |our |my )?(?:tv|radio) (?:ad|spot|commercial)s?\b"
+    r"|\bpodcast(?:[- ](?:auftritt|episode|interview|appearance))?\b"
     r"|\bprintemps\b|\bprimavera\b|\bfr[üu]hling\b|\bautomne\b|\boto[ñn]o\b|\bherbst\b|\bherfst\b"
 )
 # Words that name a time: if one is left after the period rules ran, the period was not understood.
@@ -158,6 +160,7 @@ TOPICS = re.compile(
     r"|\bprofondeur de scroll\b|\bscrolling\b|\bssl\b|\bcertificates?\b|\b(?:support[- ])?tickets?\b"
     r"|\bsubscribers?\b|\babonnés\b|\bfollowers?\b|\bseguidores\b|\bfollower count\b|\bseo\b|\bkeywords?\b"
     r"|\bip(?: address(?:es)?)?s?\b|\bunsubscri\w*|\bsales leads\b|\bbots?\b|\breviews\b"
+    r"|\bleads\b(?=.*\b(?:call|called|calls|contact(?:ed)?|sales reps?|crm)\b)"
     r"|\bkeyword rankings?\b|\bsearch terms?\b|\bsuchbegriffe\b|\bmots-clés\b|\bpalabras clave\b|\bzoekwoorden\b"
     r"|\binventory\b|\bstock\b|\blagerbestand\b|\bvoorraad\b|\brefunds?\b|\bretouren\b|\bdevoluciones\b"
     r"|\bopen rate\b|\bnps\b|\bnet promoter\b|\ba/b tests?\b|\bcpu\b|\bserver load\b|\bsalar(?:y|ies)\b"
