@@ -327,6 +327,8 @@ FOREIGN_SHORT = {
     "vom",
     "zum",
     "beim",
+    "tag",
+    "kw",
     "aux",
     "du",
 }

@@ -229,5 +229,5 @@ NOT_A_PROPERTY = set(
     + ["breakdown", "values", "value", "stats", "data", "have", "has", "last", "this", "in", "on", "report"]
     + ["der", "die", "das", "la", "le", "el", "de", "het", "par", "por", "per", "nach", "une", "una", "een"]
     + ["show", "list", "give", "me", "van", "von", "des", "del", "waarden", "werte", "valeurs", "valores"]
-    + ["volgens", "según", "selon", "laut", "auf", "sur", "op"]
+    + ["volgens", "según", "selon", "laut", "auf", "sur", "op", "dat", "dit", "das", "eso", "esto", "ça", "cela"]
 )

@@ -123,6 +123,9 @@ FIRST_O: tuple[tuple[str, str], ...] = (
     (r"(?<!compar[ée] )\bavec (?:celle|celui) (?:d'avant|pr[ée]c[ée]dente?)\b", "with the one before"),
     (r"(?<!verglichen )\bmit (?:der|dem) davor\b", "with the one before"),
     (r"(?<!vergeleken )\bmet (?:die|het) (?:daarvoor|ervoor)\b", "with the one before"),
+    (r"\bsyst[èe]mes? d'exploitation\b", "operating systems"),
+    (r"\b(?:sont|étaient) revenu(?:e|s|es)?\b", "came back"),  # people came back, not "revenus" (revenue)
+    (r"\bcu[áa]nto (?:se )?(?:vendi[óo]|vendieron|ha vendido|han vendido)\b", "how much revenue did"),
     # how many pages they viewed is the pageviews, not the list of pages
     (
         r"\b(?:how many|cu[áa]ntas|combien de) p[áa]g(?:es|inas) (?:did |have |were )?(?:they |people |visitors |we )?"

@@ -179,6 +179,8 @@ TOPICS = re.compile(
     r"|\b(?:new|returning|repeat|recurring|first[- ]time|nouveaux|nuevos|neuen?|nieuwe|wiederkehrenden?|terugkerende)"
     r" (?:visitors|users|customers|visiteurs|visitantes|besucher|bezoekers)\b"
     r"|\b(?:visitors|visiteurs|visitantes) (?:nouveaux|nuevos|récurrents|recurrentes|returning)\b"
+    r"|\b(?:visitors|people|users|customers) (?:came|come|coming) back\b"
+    r"|\b(?:visitors|people|users) (?:returned|return)(?: (?:several|many|more than once|again))?\b"
 )
 # The weather, asked beside a figure ("did the weather affect traffic"): no tool has it. Alone it is small talk.
 WEATHER = re.compile(r"\bweather\b|\bwetter\b|\bmétéo\b|\bclima\b|\bweer\b|\brain(?:y|ed)?\b|\bsnow(?:ed)?\b")
