@@ -139,7 +139,7 @@ def source(text: str, sites: tuple[str, ...]) -> str | None:
     A name with a dot wins over a bare one ("twitter link t.co": t.co is the referrer row)."""
     names = [match.group("s") or match.group("t") or match.group("u") for match in SOURCE.finditer(text)]
     for name in sorted(names, key=lambda name: "." not in name):  # stable: the text's order within each kind
-        if _a_word(name, NOT_A_SOURCE) or name in MONTH_WORDS or DATE_LIKE.fullmatch(name):
+        if is_a_word(name, NOT_A_SOURCE) or name in MONTH_WORDS or DATE_LIKE.fullmatch(name):
             continue
         if any(d == name or d.split(".")[0] == name for d in sites):
             continue
@@ -151,7 +151,7 @@ def campaign(text: str) -> str | None:
     """The campaign named: "the brand campaign", "campaign brand" ("die Kampagne brand": its article is none)."""
     for match in CAMPAIGN.finditer(text):
         for name in (match.group("c"), match.group("d")):
-            if name and not name.isdigit() and not _a_word(name, NOT_A_CAMPAIGN, known=True):
+            if name and not name.isdigit() and not is_a_word(name, NOT_A_CAMPAIGN, known=True):
                 return name
         before = (
             re.search(r"(?<![\w-])([\w-]*(?:\d[\w-]*-|-[\w-]*\d)[\w-]*)\s+$", text[: match.start("c")])
@@ -161,12 +161,12 @@ def campaign(text: str) -> str | None:
         if before:  # "the feb-2026 newsletter campaign": a name, with its date, before the kind of campaign
             return before.group(1)
         after = re.match(r"\s*[\"']?([\w-]+)", text[match.end() :]) if match.group("c") else None
-        if after and not _a_word(after.group(1), NOT_A_CAMPAIGN | DOING, known=True) and not after.group(1).isdigit():
+        if after and not is_a_word(after.group(1), NOT_A_CAMPAIGN | DOING, known=True) and not after.group(1).isdigit():
             return after.group(1)  # "die campaign brand": the article came first, the name follows
     return None
 
 
-def _a_word(name: str, not_names: set[str], known: bool = False) -> bool:
+def is_a_word(name: str, not_names: set[str], known: bool = False) -> bool:
     """Whether `name` is a word of the sentence rather than a row's name; with `known`, any word a table knows ("I was
     wondering: campaign breakdown" names no campaign "wondering")."""
     return name in not_names or name in FUNCTION_WORDS or (known and unread.known_word(name))
@@ -185,7 +185,7 @@ def section(text: str) -> str | None:
         for match in pattern.finditer(text):
             name = match.group("name").lstrip("/").removesuffix(" section")
             words = (name, name.split("-")[0])
-            if name and not any(_a_word(word, NOT_A_SECTION) for word in words) and not NUMBERISH.match(name):
+            if name and not any(is_a_word(word, NOT_A_SECTION) for word in words) and not NUMBERISH.match(name):
                 return name
     return None
 

@@ -76,6 +76,34 @@ def compared(previous: Intent, today: date, against: Period | None = None) -> In
     return replace(previous, compare=before, compare_is_preceding=before == previous.period.previous(today))
 
 
+SOURCE_LISTS = ("referrers", "sources", "revenue_by_source")  # "how much from google?" after one: google's row
+SAME_LAST_YEAR = re.compile(
+    r"\bthe same (?:day|week|month|quarter|period|days|weeks) (?:of )?(?:last|the previous) year\b"
+)
+
+
+def year_back(period: Period, today: date) -> Period:
+    """ "and the same month last year?": the previous answer's days, a year earlier (28 February for a 29th)."""
+    start, end = period.bounds(today)
+    start, end = (_a_year_before(day) for day in (start, end))
+    return parse_period(f"from {start.isoformat()} to {end.isoformat()}", today)[0]  # its label says the dates
+
+
+def _a_year_before(day: date) -> date:
+    return day.replace(year=day.year - 1, day=min(day.day, 28)) if day.month == 2 else day.replace(year=day.year - 1)
+
+
+CAMPAIGN_DOING = re.compile(r"\bhow did (?:the )?(?P<name>[\w-]+) (?=(?:do|perform|go)\b)")
+
+
+def campaign_named(previous: Intent, text: str) -> str:
+    """ "and how did feb-2026 do?" after the campaigns: the feb-2026 campaign (a name no table knows)."""
+    named = CAMPAIGN_DOING.search(text) if previous.tool == "campaigns" else None
+    if named is None or focus.is_a_word(named.group("name"), focus.NOT_A_CAMPAIGN, known=True):
+        return text
+    return text[: named.start()] + f"how did the {named.group('name')} campaign " + text[named.end() :]
+
+
 def week_back(previous: Intent, today: date) -> Period:
     """ "compare it with the same day last week": the previous answer's days, a week earlier."""
     start, end = previous.period.bounds(today)

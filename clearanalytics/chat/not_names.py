@@ -167,6 +167,7 @@ NOT_A_SOURCE = set(
 
 NOT_A_CAMPAIGN = set(
     [
+        *("it", "they", "that", "those", "these", "we", "you", "he", "she"),  # "how did it do?"
         "breakdown",
         "did",
         "performance",

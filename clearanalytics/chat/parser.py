@@ -160,6 +160,7 @@ def parse_question(
         text = PREVIOUS_UNIT.sub(r"the \1 before", text)
     if previous is not None:  # "now the referrers", "ok now only mobile": "now" starts the sentence, not realtime
         text = NOW_FIRST.sub("", text)
+        text = follow.campaign_named(previous, text)
     domain = focus.find_domain(text, domains)
     near = lexicon.nearest(domain, list(domains), cutoff=0.8) if domain and domain not in domains else []
     if domain and domain not in domains and re.search(rf"\b(?:from|via|through)\s+{re.escape(domain)}\b", text):
@@ -186,6 +187,8 @@ def parse_question(
     if isinstance(read, Unclear):
         return read
     period, compare_period, explicit_period = read
+    if previous is not None and follow.SAME_LAST_YEAR.search(text):  # "and the same month last year?"
+        period, compare_period = follow.year_back(previous.period, today), None
     _main, comparison = split_comparison(text)
     # Dates look like domains to nothing, but a domain can contain words the tables know
     # ("shop.example"), so the tables read the text without it; likewise "all my sites".
@@ -295,7 +298,7 @@ def parse_question(
             against = None if BEFORE.search(text) else period  # "compare that with last month": the named one
             return follow.compared(previous, today, against)
         asked = follow.follow_up(previous, today, tenant, named, domain, moved_back, all_sites)
-        if source and (previous.pick or previous.facet in ("referrers", "sources")):  # "did t.co send any?"
+        if source and (previous.pick or previous.facet in follow.SOURCE_LISTS):  # "did t.co send any?"
             arguments = {**asked.arguments, "limit": focus.FULL_LIST}
             facet = "referrers" if asked.facet == "sources" else asked.facet  # one source's row: of the referrers
             return replace(asked, pick=source, facet=facet, arguments=arguments)

@@ -149,7 +149,9 @@ METRICS = _rules(
     (
         "conversion_rate",
         "ecommerce-overview",
-        r"\bconversion rate\b|(?<!goals )(?<!goal )\bconvert(?:s|ing)?\b|\bpercentage of visitors (?:buy|who buy)"
+        r"\bconversion rate\b"
+        r"|(?<!goals )(?<!goal )\bconvert(?:s|ing)?\b(?! (?:on|in|into) (?:our |the |my |a )?goals?\b)"
+        r"|\bpercentage of visitors (?:buy|who buy)"
         r"|\b(?:what|which) (?:%|percent|percentage|share|part) of (?:visitors|people|users) (?:bought|buy"
         r"|purchased|ordered)",
     ),

@@ -63,6 +63,9 @@ def read_periods(
                 else:  # "better than last year? visitors ytd": the other period came first
                     blanked = masked[: span[0]] + " " * (span[1] - span[0]) + masked[span[1] :]
                     compare_period, compare_span = parse_period(blanked, today)
+                    if compare_span and BETWEEN.search(masked[compare_span[1] : span[0]]):  # "dec vs nov 2025"
+                        period, compare_period = compare_period, period  # the one before "vs" is the question's
+                        span, compare_span = compare_span, span
                 if first and compare_span is None and THAN.fullmatch(masked[len(main) : span[0]]):
                     period, compare_period = _current_against(period, today)  # "more visitors than last month?"
         elif comparison:
@@ -104,6 +107,7 @@ def _with_read_words(text: str, leftover: str, span: tuple[int, int] | None) -> 
     return leftover
 
 
+BETWEEN = re.compile(r"\b(?:than|vs\.?|versus|against|compared (?:to|with))\b")
 THAN = re.compile(
     r"\W*(?:(?:more|fewer|less|meer) \w+ |(?:better|worse) )?(?:than|dan|vs\.?|versus|compared? (?:to|with)|against"
     r"|relative to|ahead of|behind)(?: the)?\W*"
