@@ -108,6 +108,18 @@ _DAY_OF_MONTH: tuple[tuple[str, str], ...] = tuple(
     for word, n in sorted(_DAYS_IN_WORDS, key=lambda row: -len(row[0]))
 )
 
+# A German day of the month in words ("am sechsten Februar"): its number, as "am 6. Februar" is read.
+_GERMAN_ONES = ["ersten", "zweiten", "dritten", "vierten", "fünften", "sechsten", "siebten", "achten", "neunten"]
+_GERMAN_DAYS = [*_GERMAN_ONES, "zehnten", "elften", "zwölften", "dreizehnten", "vierzehnten", "fünfzehnten"]
+_GERMAN_DAYS += ["sechzehnten", "siebzehnten", "achtzehnten", "neunzehnten", "zwanzigsten"]
+_GERMAN_UNITS = ["ein", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun"]
+_GERMAN_WORDS = {word: n for n, word in enumerate(_GERMAN_DAYS, 1)} | {"dreißigsten": 30, "einunddreißigsten": 31}
+_GERMAN_WORDS |= {f"{unit}undzwanzigsten": 20 + n for n, unit in enumerate(_GERMAN_UNITS, 1)}
+_GERMAN_DAY_OF_MONTH = tuple(  # (no month names here: a pattern's words join the typo mender's, "ueber" is no "feber")
+    (rf"\bam {word} (?=[^\W\d_]+\b)", f"am {n}. ")
+    for word, n in sorted(_GERMAN_WORDS.items(), key=lambda row: -len(row[0]))
+)
+
 FIRST_O: tuple[tuple[str, str], ...] = (
     # (and forms that listed wrong readings of M, N and O showed, each a rule in every language)
     # Dutch "en" starting a follow-up is "and", never the Spanish or French "in": "en van de homepage?"
@@ -133,6 +145,14 @@ FIRST_O: tuple[tuple[str, str], ...] = (
         "how many pageviews",
     ),
     *_DAY_OF_MONTH,
+    *_GERMAN_DAY_OF_MONTH,
+    # where people stay longest is the pages by visit duration
+    (
+        r"\b(?:rest(?:ent|e)(?:-ils| les gens)?|se quedan|bleiben|blijven)"
+        r" (?:le plus l[o]ngt[e]mps|m[áa]s ti[e]mpo|am l[äa]ngsten|het l[a]ngst)\b",
+        "spend the most time",
+    ),
+    (r"\b(?:st[a]y|st[a]ys|st[a]yed|rem[a]in|rem[a]ins) (?:the )?l[o]ngest\b", "spend the most time"),
     (r"\bel primero de\b", "el 1 de"),
     # Spanish periods: "antes de ayer" (and the Mexican "antier") is the day before yesterday; "en lo que va de"
     (r"\bantes de ayer\b|\bant[i]er\b", "anteayer"),
