@@ -93,7 +93,8 @@ PROPERTY = (  # "the plan property" first: "property breakdown" names no propert
     _NAME_BEFORE := re.compile(r"[\"']?(?P<p>[\w-]+)[\"']?\s+property\b"),
     _NAME_AFTER := re.compile(r"\bpropert(?:y|ies)\s+[\"']?(?P<p>[\w/~-]+)"),
 )
-LISTED = re.compile(r"\b(?:y|and|und|et|en|o|or)\s+$")  # "free, pro y team? ...": a name among listed values
+# "free, pro y team? ...", "header vs footer": a name among listed values
+LISTED = re.compile(r"\b(?:y|and|und|et|en|o|or|ou|oder|vs\.?|versus)\s+$")
 
 
 CANONICAL_DEVICE = {"phone": "mobile", "smartphone": "mobile", "iphone": "mobile", "ipad": "tablet"}
@@ -139,6 +140,7 @@ def source(text: str, sites: tuple[str, ...]) -> str | None:
     A name with a dot wins over a bare one ("twitter link t.co": t.co is the referrer row)."""
     names = [match.group("s") or match.group("t") or match.group("u") for match in SOURCE.finditer(text)]
     for name in sorted(names, key=lambda name: "." not in name):  # stable: the text's order within each kind
+        name = re.sub(r"-(?:traffic|visits|visitors|verkehr|trafic|tr[áa]fico|verkeer)$", "", name)  # "t.co-Traffic"
         if is_a_word(name, NOT_A_SOURCE) or name in MONTH_WORDS or DATE_LIKE.fullmatch(name):
             continue
         if any(d == name or d.split(".")[0] == name for d in sites):

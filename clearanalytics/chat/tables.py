@@ -143,8 +143,9 @@ METRICS = _rules(
     (
         "avg_order_value",
         "ecommerce-overview",
-        r"\baverage order value\b|\baov\b|\bbasket size\b|\baverage order\b|\bspen[dt] per order\b"
-        r"|\baverage basket\b|\bbasket (?:value|worth)\b|\btypical order\b|\border worth\b|\bper order\b",
+        r"\baverage order value\b|\bavg\.? order value\b|\baov\b|\bbasket size\b|\baverage order\b"
+        r"|\bspen[dt] per order\b|\baverage basket\b|\bbasket (?:value|worth)\b|\btypical order\b|\border worth\b"
+        r"|\bper order\b",
     ),
     (
         "conversion_rate",
