@@ -25,7 +25,7 @@ SOURCE_NAME = re.compile(
     r"|pinterest|t\.co)\b(?!\s+(?:ads|analytics|search console))"
 )
 SOURCE_FACETS = ("sources", "referrers", "revenue_by_source")
-BROWSER_WORD = re.compile(r"\b(chrome|firefox|safari|edge|opera)\b")
+BROWSER_WORD = re.compile(r"\b(chrome|firefox|safari|edge|opera|android|ios|linux|macos)\b")  # and systems
 NARROWS = re.compile(r"\b(?:only|just|filter|users|visitors|people)\b")
 NOT_NARROWED = ("list-sites", "realtime")
 # A number standing alone ("the 8 countries", "drei"): "one" is mostly a pronoun ("quick one", "that one").
@@ -99,9 +99,13 @@ def _browser(text: str, intent: Intent) -> Unclear | None:
     if len(named) != 1:
         return None
     browser = named.pop()
+    system = browser in ("android", "ios", "linux", "macos")  # a system's row is in the systems' list, as asked
+    if system and intent.facet == "operating_systems":
+        return None
     if (intent.pick or "").lower() == browser or (intent.facet == "browsers" and not NARROWS.search(text)):
         return None
-    reason = f"the tools cannot narrow {intent.facet or intent.metric or 'that'} down to {browser} users yet."
+    what = (intent.facet or intent.metric or "that").replace("_", " ")
+    reason = f"the tools cannot narrow {what} down to {browser} users yet."
     return Unclear("filter", f"{browser} users", suggest(intent.period, ("visitors by browser",)), reason)
 
 

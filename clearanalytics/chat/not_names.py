@@ -94,6 +94,7 @@ NOT_A_SECTION = set(
 NOT_A_SOURCE = set(
     [
         *("if", "or", "and", "so", "then", "there", "here"),  # "where did they come from, if you don't mind"
+        *("those", "these", "them"),  # "what revenue did those bring in?"
         "i",
         "we",
         "much",

@@ -136,6 +136,10 @@ FIRST_O: tuple[tuple[str, str], ...] = (
     (r"(?<!verglichen )\bmit (?:der|dem) davor\b", "with the one before"),
     (r"(?<!vergeleken )\bmet (?:die|het) (?:daarvoor|ervoor)\b", "with the one before"),
     (r"\bsyst[èe]mes? d'exploitation\b", "operating systems"),
+    (r"^que ceux (?:sur|qui utilisent|avec)\b", "only those on"),  # "que ceux sur Safari"
+    # the figure the last answer gave, named again as the thing asked about ("the orders that made up that revenue")
+    (r"\b(?:made|make|makes) up (?:that|this|the|those) (?:revenue|sales|money)\b", "made up"),
+    (r"\b(?:did|do) (?:those|they|these|that|it) (?:bring in|br[i]ng|generate|make)\b", "did those make"),
     (r"\b(?:sont|étaient) revenu(?:e|s|es)?\b", "came back"),  # people came back, not "revenus" (revenue)
     (r"\bcu[áa]nto (?:se )?(?:vendi[óo]|vendieron|ha vendido|han vendido)\b", "how much revenue did"),
     # how many pages they viewed is the pageviews, not the list of pages
