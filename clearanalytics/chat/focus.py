@@ -85,7 +85,10 @@ SOURCE = re.compile(
 )
 # A number or a date ("from 2026-01-05 until ...", "from 15.11.", "from the 5th"): the period's, never a source.
 DATE_LIKE = re.compile(r"[\d./-]+|\d{1,2}(?:st|nd|rd|th)")
-CAMPAIGN = re.compile(r"\b(?:the\s+)?(?P<c>[\w-]+?)[\s-]+campaign\b|\bcampaign\s+[\"']?(?P<d>[\w-]+)")
+CAMPAIGN = re.compile(
+    r"\b(?:the\s+)?(?P<c>[\w-]+?)[\s-]+campaign\b|\bcampaign\s+[\"']?(?P<d>[\w-]+)"
+    r"|\b(?P<c2>[a-z]+-[\w-]*\d[\w-]*|\w*\d[\w-]*-[\w-]+)\s+utm\b"  # "feb-2026 utm results"
+)
 PROPERTY = (  # "the plan property" first: "property breakdown" names no property
     re.compile(r"[\"']?(?P<p>[\w/~-]+)[\"']?\s+custom\s+(?:property|prop)\b"),
     re.compile(r"\b(?:per|by)\s+(?P<p>[\w-]+)\s+\(custom\b"),
@@ -152,7 +155,7 @@ def source(text: str, sites: tuple[str, ...]) -> str | None:
 def campaign(text: str) -> str | None:
     """The campaign named: "the brand campaign", "campaign brand" ("die Kampagne brand": its article is none)."""
     for match in CAMPAIGN.finditer(text):
-        for name in (match.group("c"), match.group("d")):
+        for name in (match.group("c"), match.group("d"), match.group("c2")):
             if name and not name.isdigit() and not is_a_word(name, NOT_A_CAMPAIGN, known=True):
                 return name
         before = (

@@ -137,6 +137,7 @@ FIRST_O: tuple[tuple[str, str], ...] = (
     (r"(?<!vergeleken )\bmet (?:die|het) (?:daarvoor|ervoor)\b", "with the one before"),
     (r"\bsyst[èe]mes? d'exploitation\b", "operating systems"),
     (r"^que ceux (?:sur|qui utilisent|avec)\b", "only those on"),  # "que ceux sur Safari"
+    (r"\bel d[ií]a (?:que|en que|con) m[áa]s p[áa]ginas(?: se vieron| vistas)?\b", "the day with the most pageviews"),
     # the figure the last answer gave, named again as the thing asked about ("the orders that made up that revenue")
     (r"\b(?:made|make|makes) up (?:that|this|the|those) (?:revenue|sales|money)\b", "made up"),
     (r"\b(?:did|do) (?:those|they|these|that|it) (?:bring in|br[i]ng|generate|make)\b", "did those make"),

@@ -116,7 +116,7 @@ _SHORT_PERIODS = (
     # days named by an event: shopping days, holidays, a relaunch
     r"|\bprime day\b|\bhot sale\b|\bcyber monday\b|\bmother'?s day\b|\bfather'?s day\b|\bmoederdag\b|\bvaderdag\b"
     r"|\bmuttertag\b|\bvatertag\b|\bf[êe]te des (?:m[èe]res|p[èe]res)\b|\bd[íi]a de la madre\b|\bd[íi]a del padre\b"
-    r"|\beid\b|\bramadan\b|\bdiwali\b|\bthanksgiving\b|\brelaunch\b|\bsale week\b"
+    r"|\beid\b|\bramadan\b|\bdiwali\b|\bthanksgiving\b|\brelaunch\b|\bsale week\b|\bweek van (?:de|het) \w+"
     r"|\b(?:after|before|since|during) (?:the |our |my )?(?:tv|radio) (?:ad|spot|commercial)s?\b"
     r"|\bpodcast(?:[- ](?:auftritt|episode|interview|appearance))?\b"
     r"|\bprintemps\b|\bprimavera\b|\bfr[üu]hling\b|\bautomne\b|\boto[ñn]o\b|\bherbst\b|\bherfst\b"
