@@ -279,3 +279,16 @@ def find_domain(text: str, domains: list[str] | tuple[str, ...]) -> str | None:
         if len(hits) == 1:
             return hits[0]
     return None
+
+
+SOLD = re.compile(
+    r"\b(?:revenue|sales|orders) (?:of|de|des|for|von|van|del) (?:the |les |las |los |die |de |la |le |het )?"
+    r"(?P<name>[^\W\d_][\w-]{2,})\b(?![\w-]* (?:campaign|utm|property|page|site|week|month|quarter|year)\b)"
+)
+
+
+def product_sold(text: str) -> bool:
+    """Whether the revenue or orders asked are of a thing no table names ("ventas de camisetas", "sales of mugs"):
+    a product, whose row is in the products list (the shop's whole revenue would leave it out)."""
+    named = SOLD.search(text)
+    return named is not None and not is_a_word(named.group("name"), NOT_A_SOURCE, known=True)

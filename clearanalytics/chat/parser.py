@@ -214,6 +214,9 @@ def parse_question(
     for narrowing in (focus.DEVICE, focus.SOURCE):  # "browsers on mobile", "top pages from google": the rest
         if named[narrowing]:  # is the breakdown, the device or source narrows it ("from which" names none)
             breakdown = _first(BREAKDOWNS, narrowing.sub(" ", words)) or breakdown
+    money = metric is not None and metric.name in ("revenue", "transactions")
+    if breakdown is None and money and focus.product_sold(words):
+        breakdown = _rule("products")  # "ventas de camisetas en diciembre": the products, with the shirts' row
     if breakdown is None and metric is None and comparison is not None and explicit_period and previous is None:
         metric = _first(METRICS, "visitors")  # "this week vs last week": the traffic, as the dashboard compares
     realtime = not explicit_period and focus.REALTIME.search(plain) is not None

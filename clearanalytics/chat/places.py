@@ -76,7 +76,7 @@ def find_country(text: str) -> tuple[str, str] | None:
     return _misspelt(text)
 
 
-FROM_A_PLACE = re.compile(r"\b(?:from|in|aus|uit|desde|van)\s+(?:the\s+)?([^\W\d_]{5,})\b")
+FROM_A_PLACE = re.compile(r"\b(?:from|in|aus|uit|desde|van|(?<=visitors )de)\s+(?:the\s+)?([^\W\d_]{5,})\b")
 
 
 def _misspelt(text: str) -> tuple[str, str] | None:
