@@ -38,6 +38,9 @@ CROSSED_BY_SOURCE = (
 )
 
 
+RATE_WORDS = {"avg_order_value": "average order value", "avg_duration": "average visit duration"}
+
+
 def suggest(period: Period | None, questions: tuple[str, ...]) -> tuple[str, ...]:
     """Whole questions to offer, each with the period of the question that was not understood."""
     words = (period or default_period()).label
@@ -115,10 +118,11 @@ def narrow(
         return narrowing_unclear(f"visitors of {path.group(1)}", facet, period)
     rates = ("bounce_rate", "avg_duration", "conversion_rate", "avg_order_value")
     per_list = ("browsers", "operating_systems", "devices", "languages", "cities", "regions", "countries", "campaigns")
+    per_list += ("products",)  # a product's row has its revenue, quantity and orders only
     crossed = facet in per_list or facet in ("sources", "referrers") and not focus.source(plain, ())
     if crossed and metric_name in rates:
-        name, per = metric_name.replace("_", " "), facet.replace("_", " ")
-        reason = f"The tools give a {name} per site, not per one of the {per}."
+        name, per = RATE_WORDS.get(metric_name, metric_name.replace("_", " ")), facet.replace("_", " ")
+        reason = f"The tools give {'an' if name[0] in 'aeiou' else 'a'} {name} per site, not per one of the {per}."
         return Unclear("metric", f"{name} per {per}", (f"{name} last month", f"top {per} last month"), reason)
     if facet in CROSSED_BY_SOURCE[1:] + ("countries",) and metric_name in ("revenue", "transactions"):
         reason = f"Revenue is split by source and by product in the tools, not by {facet.replace('_', ' ')}."

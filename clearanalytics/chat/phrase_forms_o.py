@@ -137,6 +137,10 @@ FIRST_O: tuple[tuple[str, str], ...] = (
     (r"(?<!vergeleken )\bmet (?:die|het) (?:daarvoor|ervoor)\b", "with the one before"),
     (r"\bsyst[èe]mes? d'exploitation\b", "operating systems"),
     (r"^que ceux (?:sur|qui utilisent|avec)\b", "only those on"),  # "que ceux sur Safari"
+    (  # "le mug, il s'est vendu combien de fois": the sales of the mug
+        r"\b(?:le|la|les) ([\w-]+),? (?:il|elle|ils|elles) (?:s'est|se sont) vendue?s? combien de fois\b",
+        r"sales of \1",
+    ),
     (r"\bel d[ií]a (?:que|en que|con) m[áa]s p[áa]ginas(?: se vieron| vistas)?\b", "the day with the most pageviews"),
     # the figure the last answer gave, named again as the thing asked about ("the orders that made up that revenue")
     (r"\b(?:made|make|makes) up (?:that|this|the|those) (?:revenue|sales|money)\b", "made up"),
