@@ -136,13 +136,14 @@ def sources_again(
     return breakdown, None
 
 
+CAMPAIGN_WORD = re.compile(r"\bcampaigns?\b|\butm\b")  # a newsletter named without it may be a source or news
 NEWSLETTER = re.compile(r"\b(?:from )?(?:the |our )?newsletters?\b")
 
 
 def newsletter_as_source(words: str, breakdown: Rule | None) -> bool:
     """Whether "and from the newsletter?", asked after one source's row, names another source (the newsletter's
     row) rather than the campaigns list its word alone would be."""
-    return breakdown is not None and breakdown.name == "campaigns" and not re.search(r"\bcampaigns?\b|\butm\b", words)
+    return breakdown is not None and breakdown.name == "campaigns" and not CAMPAIGN_WORD.search(words)
 
 
 def country_narrows(previous: Intent) -> bool:

@@ -8,6 +8,7 @@ by campaign", "bounce rate of /pricing") is an Unclear with the readings it can 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from clearanalytics.chat import focus, places, unread
@@ -84,7 +85,9 @@ def narrow(
     if country:
         return _country(country[0], tool, facet, metric_name, device, period)
     pages_asked = facet in ("pages", None) and metric_name in (None, "pageviews", "visitors")
-    section = focus.section(plain) if pages_asked else None
+    page = focus.PATH.search(plain)  # "bezoekers van het blogartikel /blog/hello": the page, not the blog section
+    one_page = page is not None and re.fullmatch(r"/[\w.%-]+/[\w.%-]+/?", page.group(1)) is not None
+    section = focus.section(plain) if pages_asked and not one_page else None
     if section:
         return "top-pages", "pages", {"section": section}
     path = focus.PATH.search(plain)

@@ -220,6 +220,8 @@ def parse_question(
     if breakdown is None and metric is None and comparison is not None and explicit_period and previous is None:
         metric = _first(METRICS, "visitors")  # "this week vs last week": the traffic, as the dashboard compares
     realtime = not explicit_period and focus.REALTIME.search(plain) is not None
+    if realtime and breakdown is not None and breakdown.name == "campaigns" and not follow.CAMPAIGN_WORD.search(plain):
+        breakdown = None  # "we just sent the newsletter - how many people are on the site right now?"
     if realtime and (breakdown is None or breakdown.name in ("pages", "sources", "referrers")):
         target = domain if domain or all_sites else default_domain
         return Intent(
