@@ -328,6 +328,8 @@ def parse_question(
         return figure_of_row(asked, metric.name)
     if previous is not None and not explicit_period:  # in a conversation, "top pages" keeps the period asked about
         period, explicit_period = previous.period, True
+        if breakdown is not None and BEFORE.search(text):  # "same daily view for the week before that?"
+            period = follow.calendar_before(previous.period, today) or previous.period.previous(today)
         over_time = breakdown is not None and breakdown.name in ("days", "hours")  # "break that down per day"
         asked_again = FOLLOW_UP.search(text) and (breakdown is None or focus.PATH.search(text))  # not a new list
         kept = follow.kept_metrics(breakdown, over_time)
