@@ -26,6 +26,7 @@ import atexit
 import copy
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -399,6 +400,14 @@ LONGEST_FIRST = (
     "test_mcp_tools.py", "test_faces.py", "test_api_stats.py", "test_mcp_extensions.py", "test_retention.py",
     "test_tracker_browser.py", "test_realtime.py", "test_chat_quick.py", "test_chat_golden.py",
 )  # fmt: skip
+
+
+# Tests stop servers and imports with SIGINT, as Ctrl-C does. A test run started in the background of a
+# non-interactive shell inherits SIGINT ignored, and so would every process it starts (a process keeps an ignored
+# SIGINT across exec, as a background job should): the signal would never arrive. The run's own processes take
+# Python's handler back, so the processes they start get the default disposition.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_sessionfinish(session):
