@@ -104,12 +104,6 @@ def campaign_named(previous: Intent, text: str) -> str:
     return text[: named.start()] + f"how did the {named.group('name')} campaign " + text[named.end() :]
 
 
-def week_back(previous: Intent, today: date) -> Period:
-    """ "compare it with the same day last week": the previous answer's days, a week earlier."""
-    start, end = previous.period.bounds(today)
-    return Period("a week earlier", date_from=start - timedelta(days=7), date_to=end - timedelta(days=7))
-
-
 def kept_metrics(breakdown: Rule | None, over_time: bool) -> tuple[str, ...]:
     """The previous figures a follow-up asks again of its list: the counts; the daily list's rates too ("per day",
     after "bounce rate this week"); any, of a page ("and for /pricing?": its figure, or that there is none per page)."""

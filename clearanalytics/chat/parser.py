@@ -25,7 +25,14 @@ from clearanalytics.chat.narrowing import ROW_LISTS, figure_of_row, narrow, narr
 from clearanalytics.chat.periods import MONTHS, NUMBER_WORDS, Period, default_period
 from clearanalytics.chat.tables import BREAKDOWNS, METRICS, Rule
 from clearanalytics.chat.unclear import TOPICS, WEATHER, Unclear
-from clearanalytics.chat.when import COMPARISON, SAME_DAY_LAST_WEEK, UNIT_BEFORE, read_periods, split_comparison
+from clearanalytics.chat.when import (
+    COMPARISON,
+    SAME_DAY_LAST_WEEK,
+    UNIT_BEFORE,
+    read_periods,
+    split_comparison,
+    week_earlier,
+)
 
 LIST_TOOLS = (
     "top-pages",
@@ -291,8 +298,9 @@ def parse_question(
         named = period if explicit_period else None
         overview = previous.tool in ("analytics-overview", "ecommerce-overview")
         if comparison is not None and not explicit_period and overview:
-            week_back = follow.week_back(previous, today) if SAME_DAY_LAST_WEEK.search(comparison) else None
-            return follow.compared(previous, today, week_back)  # "how does that compare with the week before?"
+            same_day = SAME_DAY_LAST_WEEK.search(comparison)  # "compare it with the same day last week"
+            against = week_earlier(previous.period, today) if same_day else None  # else "with the week before?"
+            return follow.compared(previous, today, against)
         against_named = comparison is not None and "for comparison" in comparison  # "last week for comparison"
         if (
             comparison is not None

@@ -86,8 +86,7 @@ def read_periods(
         leftover = _with_read_words(masked, leftover, span)
         return Unclear("period", leftover, with_period(text, leftover, SOON))
     if comparison and period is not None and same_day:
-        start, end = period.bounds(today)  # "yesterday compared with the same day last week"
-        compare_period = Period("a week earlier", date_from=start - timedelta(days=7), date_to=end - timedelta(days=7))
+        compare_period = week_earlier(period, today)  # "yesterday compared with the same day last week"
     elif comparison and period is not None and SAME_LENGTH_BEFORE.search(comparison):
         compare_period = period.previous(today)  # "the last 14 days vs the previous 14 days": the 14 before
     if comparison and compare_period is None and period is not None:
@@ -132,6 +131,12 @@ SAME_DAY_LAST_WEEK = re.compile(r"\b(?:the )?same day (?:of )?(?:last|the previo
 THIS_UNIT = re.compile(r"^this (week|month|quarter|year)$")
 
 
+def week_earlier(period: Period, today: date) -> Period:
+    """The same days a week earlier: "the same day last week" of a day, or of the answer's days in a follow-up."""
+    start, end = period.bounds(today)
+    return Period("a week earlier", date_from=start - timedelta(days=7), date_to=end - timedelta(days=7))
+
+
 def unit_before(comparison: str, period: Period, today: date) -> Period | None:
     """The compared period a comparison implies without a date of its own (docs/CHAT.md, "fair comparisons").
 
@@ -142,8 +147,7 @@ def unit_before(comparison: str, period: Period, today: date) -> Period | None:
     if SAME_LENGTH_BEFORE.search(comparison):  # "the last 14 days vs the previous 14 days"
         return period.previous(today)
     if SAME_DAY_LAST_WEEK.search(comparison):  # "yesterday compared with the same day last week"
-        start, end = period.bounds(today)
-        return Period("a week earlier", date_from=start - timedelta(days=7), date_to=end - timedelta(days=7))
+        return week_earlier(period, today)
     this = THIS_UNIT.match(period.words or "")
     if this and not parse_period(comparison.replace(this.group(0), " "), today)[0]:  # "is revenue up this week?"
         return parse_period(f"last {this.group(1)}", today)[0]
