@@ -126,8 +126,10 @@ def _since_month(match: re.Match, today: date) -> Period:
 
 
 def _since_weekday(match: re.Match, today: date) -> Period:
-    """ "since Monday": from the latest Monday (today, said on a Monday) to today."""
+    """ "since Monday": from the latest Monday (today, said on a Monday; "since last Monday" is a week before)."""
     day = today - timedelta(days=(today.weekday() - WEEKDAYS.index(match.group("wd"))) % 7)
+    if day == today and re.match(r"since\s+last\b", match.group(0)):
+        day -= timedelta(days=7)
     return Period(f"since {WEEKDAYS[day.weekday()].capitalize()}, {day_words(day)}", date_from=day, date_to=today)
 
 

@@ -121,6 +121,13 @@ def device(text: str) -> str | None:
 MONTH_WORDS = {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
 
 
+# Sources known by name, whose domain with "visitors" after it is the source's row ("t.co visitors").
+WELL_KNOWN = re.compile(
+    r"^(?:www\.)?(?:t\.co|(?:google|bing|duckduckgo|yahoo|ecosia|facebook|twitter|linkedin|reddit|instagram|youtube"
+    r"|pinterest|news\.ycombinator|lnkd|x)\.[a-z.]+)$"
+)
+
+
 def referred(text: str, domain: str) -> bool:
     """Whether another domain is named as a source ("from t.co", "referred by x.example", "did t.co send")."""
     name = re.escape(domain)
@@ -131,10 +138,19 @@ def referred(text: str, domain: str) -> bool:
     sent = rf"\b(?:did|does|do|has|hat|heeft|a)\s+{name}\b.{{0,40}}\b(?:{verbs})\b"
     spanish = rf"\b(?:mandó|envió|enviado|mandaron|trajo|stuurde|stuurden)\s+(?:\w+\s+){{0,2}}{name}"
     spanish += rf"|{name}\s+(?:nous\s+)?a(?:-t-il)?\s+envoyé"  # "blog.friend.example nous a-t-il envoyé du monde"
-    subject = rf"(?<![\w.]){name}\s+(?:traffic|visitors|visits|referrals)\b"  # "t.co traffic"
-    # "visitantes de miweb.com", "CA de monsite.fr": the figures of a site (not one of yours), not from it
+    # "t.co traffic", "t.co visitors"; an unknown domain's visitors are that site's ("acme.com visitors")
+    subject = rf"(?<![\w.]){name}\s+(?:traffic|referrals)\b"
+    subject += rf"|(?<![\w.]){name}\s+(?:visitors|visits)\b" if WELL_KNOWN.search(domain) else ""
+    return re.search(f"{before}|{sent}|{spanish}|{subject}", text) is not None and not of_a_site(text, domain)
+
+
+def of_a_site(text: str, domain: str) -> bool:
+    """Whether a domain is named as the site whose figures are asked ("visitantes de miweb.com", "CA de monsite.fr",
+    "the traffic sources of x.com"), not as where visitors came from."""
+    name = re.escape(domain)
     owner = rf"(?<!verwezen )\b(?:visitors|revenue|referrers|pageviews|orders) (?:de|van|del|des|du) {name}"
-    return re.search(f"{before}|{sent}|{spanish}|{subject}", text) is not None and not re.search(owner, text)
+    owner += rf"|\b(?:traffic[- ]sources|sources) (?:from|of|de|van|von|du|des|del) {name}"
+    return re.search(owner, text) is not None
 
 
 def source(text: str, sites: tuple[str, ...]) -> str | None:
@@ -201,9 +217,20 @@ def prop(text: str) -> str | None:
     found = [(p, m.group("p")) for p in PROPERTY for m in p.finditer(text) if not LISTED.search(text[: m.start()])]
     found = [(pattern, name) for pattern, name in found if name not in NOT_A_PROPERTY]
     first, name = found[0] if found else (None, None)
-    if first is _NAME_BEFORE and (unread.known_word(name) or re.fullmatch(r"q[1-4]", name)):
-        return next((after for pattern, after in found if pattern is _NAME_AFTER), name)
+    after = next((after for pattern, after in found if pattern is _NAME_AFTER), None)
+    if first in (_NAME_BEFORE, PROPERTY[0]) and (unread.known_word(name) or re.fullmatch(r"q[1-4]|\d+", name)):
+        return after or name
+    if after and _a_name(after) and (first is PROPERTY[0] or (first is _NAME_BEFORE and not _a_name(name))):
+        return after  # "I added custom property author", "in week 6, property plan"
     return name
+
+
+def _a_name(word: str) -> bool:
+    """Whether a word beside "property" can be a property's name: not a word of the sentence, a period or a number
+    ("plan property so far", "plan property ytd", "plan prop q4")."""
+    if is_a_word(word, NOT_A_PROPERTY | DOING, known=True) or re.fullmatch(r"q[1-4]|[yqmw]td|\d+", word):
+        return False
+    return word not in ("so", "far", "as", "is", "was", "were", "are", "and", "or", "we", "you", "i", "it", "there")
 
 
 def series(text: str) -> str | None:
@@ -279,6 +306,13 @@ def find_domain(text: str, domains: list[str] | tuple[str, ...]) -> str | None:
         if len(hits) == 1:
             return hits[0]
     return None
+
+
+def slip_of_site(domain: str | None, domains: list[str] | tuple[str, ...]) -> list[str]:
+    """Your sites that a domain not yours is a slip of: "shpo.example", or one with a suffix ("shop.example.de")."""
+    if not domain or domain in domains:
+        return []
+    return [d for d in domains if domain.startswith(d + ".")] or nearest(domain, list(domains), cutoff=0.8)
 
 
 SOLD = re.compile(

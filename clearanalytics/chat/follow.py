@@ -134,9 +134,14 @@ CAMPAIGN_WORD = re.compile(r"\bcampaigns?\b|\butm\b")  # a newsletter named with
 NEWSLETTER = re.compile(r"\b(?:from )?(?:the |our )?newsletters?\b")
 
 
-def newsletter_as_source(words: str, breakdown: Rule | None) -> bool:
+def newsletter_as_source(words: str, breakdown: Rule | None, previous: Intent, sourced: bool) -> bool:
     """Whether "and from the newsletter?", asked after one source's row, names another source (the newsletter's
-    row) rather than the campaigns list its word alone would be."""
+    row) rather than the campaigns list its word alone would be; so does "how much of that came from the
+    newsletter?" after the revenue (the newsletter's row of the revenue by source)."""
+    after_row = sourced and previous.pick is not None
+    after_money = previous.tool == "ecommerce-overview" and previous.metric in ("revenue", "transactions")
+    if not (after_row or (after_money and re.search(r"\bcame from (?:the |our )?newsletter", words))):
+        return False
     return breakdown is not None and breakdown.name == "campaigns" and not CAMPAIGN_WORD.search(words)
 
 
@@ -232,3 +237,15 @@ def series_kept(previous: Intent | None, intent: Intent | Unclear, listed: bool)
     if intent.tool not in ("analytics-overview", "ecommerce-overview") or intent.compare is not None:
         return intent
     return replace(intent, series=previous.series, facet=previous.facet)
+
+
+# The row answered, said again: "how long did people stay on it?", "and on that page?"
+ON_THE_ROW = re.compile(r"\b(?:on|of|for|from|about) (?:it|that(?: page| one)?|this page|there)\b|\bthat page\b")
+
+
+def row_figure_asked(previous: Intent, text: str, breakdown, follow_up: bool) -> bool:
+    """A figure asked of the one row answered: "what about pageviews?", "and the average time on page?" (the pages'
+    own figure, of that page), "how long did people stay on it?"."""
+    if not (follow_up or ON_THE_ROW.search(text)):
+        return False
+    return breakdown is None or (breakdown.name == previous.facet == "pages" and not focus.PATH.search(text))

@@ -13,7 +13,7 @@ import re
 from datetime import date
 
 from clearanalytics.chat.dates import parse_period
-from clearanalytics.chat.focus import PATH, devices_named
+from clearanalytics.chat.focus import DOMAIN, PATH, devices_named
 from clearanalytics.chat.narrowing import suggest
 from clearanalytics.chat.parser import Intent
 from clearanalytics.chat.periods import NUMBER_WORDS, Period
@@ -69,7 +69,8 @@ def left_out(text: str, intent: Intent, today: date) -> Unclear | None:
         return None
     text = PATH.sub(" ", text)  # a page's words are its name: "/signup" asks for no signups
     found = _figure(text, intent) or _device(text, intent) or _browser(text, intent) or _source(text, intent)
-    found = found or _second_list(text, intent)
+    found = found or _second_list(text, intent) or _domain(text, intent) or _compared_with_itself(intent, today)
+    found = found or _buyers(text, intent)
     return found or _second_period(text, intent, today) or _number(text, intent, today)
 
 
@@ -119,6 +120,44 @@ def _source(text: str, intent: Intent) -> Unclear | None:
     reason = f"I could not tell what {source} has to do with the rest of the question."
     offers = suggest(intent.period, (f"visitors from {source}", "top sources"))
     return Unclear("filter", source, offers, reason)
+
+
+def _domain(text: str, intent: Intent) -> Unclear | None:
+    """A domain named that the reading holds neither as its site nor as its row ("Pageviews von meinshop24.de",
+    "acme.com visitors"): the answer would be about your own sites, as if the name had not been said."""
+    held = [intent.domain or "", (intent.pick or "").lower()]
+    for match in DOMAIN.finditer(text):
+        name = match.group(0).removeprefix("www.")
+        if re.fullmatch(r"[\d.]+", name) or any(name == h or (h and h in name) for h in held):
+            continue
+        reason = "It is not one of your sites, and I could not read it as a source of visitors."
+        return Unclear("site", name, suggest(intent.period, ("visitors", "top sources")), reason)
+    return None
+
+
+BUYERS = re.compile(
+    r"\b(?:people|those|visitors|users|customers|ones) who (?:bought|purchased|ordered)\b"
+    r"|\b(?:los|las) que compraron\b|\bceux qui ont (?:achet[ée]|command[ée])\b|\bdie (?:etwas )?gekauft haben\b"
+    r"|\bdie (?:iets )?(?:kochten|gekocht)\b"
+)
+
+
+def _buyers(text: str, intent: Intent) -> Unclear | None:
+    """Visitors narrowed to those who bought ("operating systems of the people who bought"): no tool keeps them."""
+    named = BUYERS.search(text)
+    if not named or intent.tool in ("ecommerce-overview", "ecommerce-products"):
+        return None
+    what = (intent.facet or intent.metric or "visitors").replace("_", " ")
+    reason = f"the tools cannot narrow {what} down to the visitors who bought something."
+    return Unclear("filter", named.group(0), suggest(intent.period, (f"top {what}", "top products")), reason)
+
+
+def _compared_with_itself(intent: Intent, today: date) -> Unclear | None:
+    """A comparison whose two periods are one ("last week than the week before" read twice as last week)."""
+    if intent.compare is None or intent.compare.bounds(today) != intent.period.bounds(today):
+        return None
+    reason = "I read the same period on both sides of the comparison, so I could not tell what to compare it with."
+    return Unclear("period", intent.period.label, suggest(intent.period, ("visitors",)), reason)
 
 
 def _second_list(text: str, intent: Intent) -> Unclear | None:

@@ -388,7 +388,8 @@ def swapped_known(word: str) -> str | None:
 
 def fix_typos(text: str) -> str:
     """Each unknown word of five letters or more replaced by its nearest vocabulary word, if one is close."""
-    return re.sub(r"\S+", lambda m: _token_fix(m.group(0)), text)
+    # (a property's name is its own word, never mended: "property theme" is no slip of "them")
+    return re.sub(r"(?<!\S)(?<!property )(?<!prop )\S+", lambda m: _token_fix(m.group(0)), text)
 
 
 def nearest(word: str, choices: list[str], limit: int = 3, cutoff: float = 0.5) -> list[str]:

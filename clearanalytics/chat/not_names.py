@@ -93,7 +93,7 @@ NOT_A_SECTION = set(
 
 NOT_A_SOURCE = set(
     [
-        *("if", "or", "and", "so", "then", "there", "here"),  # "where did they come from, if you don't mind"
+        *("if", "or", "and", "so", "then", "there", "here", "calendar"),  # "from there, if you don't mind"
         *("those", "these", "them"),  # "what revenue did those bring in?"
         "i",
         "we",
@@ -232,4 +232,5 @@ NOT_A_PROPERTY = set(
     + ["der", "die", "das", "la", "le", "el", "de", "het", "par", "por", "per", "nach", "une", "una", "een"]
     + ["show", "list", "give", "me", "van", "von", "des", "del", "waarden", "werte", "valeurs", "valores"]
     + ["volgens", "según", "selon", "laut", "auf", "sur", "op", "dat", "dit", "das", "eso", "esto", "ça", "cela"]
+    + ["site", "shop", "blog", "account"]  # "... for the shop site, custom property": the site, not a name
 )

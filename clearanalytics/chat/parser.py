@@ -65,7 +65,7 @@ WHICH = re.compile(r"\b(?:which|what)\s+(?P<n>[a-z][\w-]{3,})\b")
 NOW_FIRST = re.compile(
     r"^(?:and |ok |okay |so )?(?:right )?now,? (?:please )?"
     r"(?=only|just|by|per|for|the|split|break|same|on|do|across|\w+ only|dame|los|las|la|el|give|show|"
-    r"unique|page|bounce|time|orders|sales|revenue|conversion|visitors|aov|average|transactions)"
+    r"unique|page|bounce|time|orders|sales|revenue|conversion|visitors|aov|average|transactions|[\w-]+\.[a-z]{2,}\b)"
 )
 RANKED = re.compile(r"\b(?:best|busiest|strongest|biggest|top|peak|highest|most)\b|" + focus.WORST.pattern)
 # "do the same for pageviews", "and pageviews?" ("same for X" reads "and X"): a figure asked again of the same list
@@ -169,8 +169,13 @@ def parse_question(
         text = NOW_FIRST.sub("", text)
         text = follow.campaign_named(previous, text)
     domain = focus.find_domain(text, domains)
-    near = lexicon.nearest(domain, list(domains), cutoff=0.8) if domain and domain not in domains else []
-    if domain and domain not in domains and re.search(rf"\b(?:from|via|through)\s+{re.escape(domain)}\b", text):
+    near = focus.slip_of_site(domain, domains)
+    if (
+        domain
+        and domain not in domains
+        and re.search(rf"\b(?:from|via|through)\s+{re.escape(domain)}\b", text)
+        and (not focus.of_a_site(text, domain))
+    ):
         domain = None if not near else domain  # "traffic from t.co": a referrer, not a site of yours
     if near:  # "shpo.example": a slip of one of your sites, not another site (another is the tool's to refuse)
         return Unclear(
@@ -212,7 +217,7 @@ def parse_question(
         all_sites = False  # "show all my sites" lists them; "and across all my sites?" is a follow-up
     if not all_sites:
         breakdown, metric = _first(BREAKDOWNS, words), _first(METRICS, words)
-    if sourced and previous.pick and follow.newsletter_as_source(words, breakdown):
+    if previous is not None and follow.newsletter_as_source(words, breakdown, previous, sourced):
         words = plain = follow.NEWSLETTER.sub("from newsletter", words)  # "and from the newsletter?" after google's
         breakdown = None
     if previous is not None and metric is None and breakdown is not None and breakdown.name in ("sources", "referrers"):
@@ -331,7 +336,7 @@ def parse_question(
     if previous is not None and previous.tool == "realtime" and not explicit_period:  # "and on shop.example?": who
         return follow.realtime_again(previous, tenant, domain, all_sites)
     row_only = previous is not None and previous.pick and previous.facet in ROW_LISTS and not (device or country)
-    if row_only and metric is not None and breakdown is None and FOLLOW_UP.search(text):  # "what about pageviews?"
+    if row_only and metric and follow.row_figure_asked(previous, text, breakdown, FOLLOW_UP.search(text) is not None):
         asked = follow.follow_up(previous, today, tenant, period if explicit_period else None, domain, False)
         return figure_of_row(asked, metric.name)
     if previous is not None and not explicit_period:  # in a conversation, "top pages" keeps the period asked about

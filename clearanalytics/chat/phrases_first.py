@@ -8,6 +8,7 @@ from __future__ import annotations
 from clearanalytics.chat.phrase_forms import FORMS
 from clearanalytics.chat.phrase_forms_n import FIRST_N
 from clearanalytics.chat.phrase_forms_o import FIRST_O
+from clearanalytics.chat.phrase_forms_p import FIRST_P
 
 # (pattern, English); regular expressions over the lower-cased question, tried in order, before phrases.PHRASES'.
 FIRST: tuple[tuple[str, str], ...] = (
@@ -20,6 +21,7 @@ FIRST: tuple[tuple[str, str], ...] = (
     ),
     *FIRST_N,
     *FIRST_O,
+    *FIRST_P,
     (r"\b(?:zwei|deux|dos|twee)\b(?!-)", "2"),
     (r"\b(?:drei|trois|tres|drie)\b(?!-)", "3"),
     (r"\b(?:vier|quatre|cuatro)\b(?!-)", "4"),

@@ -85,6 +85,7 @@ NAMED_DAYS = re.compile(
     r"|\btoussaint\b|\bmardi gras\b|\bnochebuena\b|\baño nuevo\b|\breyes\b|\bsan valent[ií]n\b|\bcarnaval\b"
     r"|\boster\w+\b|\bnieuwjaar(?:sdag)?\b|\bkerstavond\b|\b(?:eerste|tweede) kerstdag\b|\bkoningsdag\b"
     r"|\bbevrijdingsdag\b"
+    rf"|\b(?:during|over|in|for) (?:the|our) (?:{_MONTH_WORDS}) sales?\b"  # "during the January sale": not January
     r"|\b(?:during|around|in the run-up to|run-up to|while|tijdens|durante|pendant|während) (?:the |our |my |las |les "
     r"|la |le |de |die |der |mijn |mes |mis |meine )?(?:big |last |laatste |dernière |última |letzte )?(?:sale|event"
     r"|launch|product launch|vacation|campaign|campagne|actieweek|rebajas|uitverkoop|soldes|promo\w*)\b"
@@ -120,6 +121,11 @@ _SHORT_PERIODS = (
     r"|\b(?:after|before|since|during) (?:the |our |my )?(?:tv|radio) (?:ad|spot|commercial)s?\b"
     r"|\bpodcast(?:[- ](?:auftritt|episode|interview|appearance))?\b"
     r"|\bprintemps\b|\bprimavera\b|\bfr[üu]hling\b|\bautomne\b|\boto[ñn]o\b|\bherbst\b|\bherfst\b"
+    # (batch P) after a mailing, an article, a relaunch; a named sale, a match, national days, the new year
+    r"|\bnach (?:the|dem|der|unserem|unserer) [\w-]*(?:versand|artikel|auftritt|bericht|beitrag|relaunch|launch)\b"
+    r"|\brepublic day\b|\bnational day\b|\b(?:after|since) (?:the |our )?\w+ went live\b"
+    r"|\b(?:after|since|before) (?:the |our )?(?:redesign|relaunch|migration)\b|\bpartido\b|\bwedstrijd\b"
+    r"|\boud en nieuw\b|\bvoorjaar\b|\bnajaar\b"
 )
 # Words that name a time: if one is left after the period rules ran, the period was not understood.
 PERIODISH = re.compile(
@@ -150,7 +156,7 @@ TOPICS = re.compile(
     r"|\bwomen\b|\bhoe oud\b|\bwie alt\b|\bquel âge\b|\bqué edad\b|\beducation\b|\bmarital\b|\bhotter\b|\bcolder\b"
     r"|\btemperature\b|\b(?:page )?load (?:speed|times?)\b|\bpage ?speed\b|\bcore web vitals\b|\bclick[- ]?through\b"
     r"|\bverdienen (?:meine|unsere|die) (?:besucher|kunden|nutzer)\b|\bvisitors earn\b"
-    r"|\bearn\w* (?:meine|my|our|unsere|mijn|mes|mis) (?:visitors|users|customers)\b|\bvpns?\b|\bkinder\b"
+    r"|\bearn\w* (?:meine|my|our|unsere|mijn|onze|mes|nos|mis) (?:visitors|users|customers)\b|\bvpns?\b|\bkinder\b"
     r"|\bbacklinks?\b|\bdelivery (?:status|times?)\b|\bdeliver(?:y|ed|ies)\b"
     r"|\bchildren\b|\bkids\b|\bshipping\b|\bversandkosten\b|\bfrais de port\b|\bgastos de envío\b|\bverzendkosten\b"
     r"|\boutbound (?:links?|clicks?)\b|\bexternal links?\b|\bisps?\b|\binternet (?:service )?providers?\b"
@@ -168,7 +174,7 @@ TOPICS = re.compile(
     r"|\bnames of (?:the |my |our )?(?:visitors|users|customers|people)\b|\bcrash(?:es| reports?)\b|\bstudents?\b"
     r"|\breligi(?:on|ón)\b|\bgeloof\b|\bprofit\b|\btax(?:es)?\b|\bcompetitors?\b|\bconcurrent(?:ie)?\b"
     r"|\bcompetencia\b|\bcohorts?\b|\bretention\b|\binvoices?\b|\bparcels?\b|\bpersonal details\b"
-    r"|\bmarried\b|\bgetrouwd\b|\bleft-handed\b|\blinkshandig\b|\bhond\b|\bdogs?\b|\bcontact ?form\b"
+    r"|\bmarried\b|\bgetrouwd\b|\bleft-handed\b|\blinkshandig\b|\bhond\b|\bdogs?\b|\bperros?\b|\bcontact ?form\b"
     r"|\be-?mails?\b|\bcontactformulier\b|\bpartij\b|\bradio ?(?:ads?|reclame)\b|\bradioreclame\b|\bopleidingsniveau\b"
     # paid ads' own figures, newsletter reads, returns, scrolling, load speed, people's details (batch M)
     r"|\b(?:google |facebook |meta |bing )?ads\b(?! campaigns?\b)|\banuncios\b|\bklickrate\b|\bopen rates\b"
@@ -181,6 +187,14 @@ TOPICS = re.compile(
     r"|\b(?:visitors|visiteurs|visitantes) (?:nouveaux|nuevos|récurrents|recurrentes|returning)\b"
     r"|\b(?:visitors|people|users|customers) (?:came|come|coming) back\b"
     r"|\b(?:visitors|people|users) (?:returned|return)(?: (?:several|many|more than once|again))?\b"
+    # (batch P) visitors' income, refunds, newsletter opens, calls, search words, ad spend, accounts, rankings, likes
+    r"|\bincome of\b|\baverage income\b|\bverdienen (?:onze|mijn|de) (?:bezoekers|klanten)\b|\brefunded\b"
+    r"|\bopened (?:the|our|my) newsletter\b|\bont ouvert (?:la|notre) newsletter\b|\bsearch (?:words|queries)\b"
+    r"|\b(?:phoned|called) (?:us|the shop site|our (?:shop|store|office))\b|\bpublicidad\b|\bpublicit[ée]\b"
+    r"|\badvertising (?:spend|costs?|budget)\b|\bpremium (?:account|accounts|users|members)\b|\bcuenta premium\b"
+    r"|\b(?:position|ranking|posici[óo]n) (?:sur|on|in|en) google\b|\blikes\b|\breviennent\b|\bvuelven\b"
+    r"|\b(?:clientes|clients|klanten|kunden|customers) (?:nuevos|nouveaux|nieuwe|neue|new)\b"
+    r"|\b(?:nuevos|nouveaux|nieuwe|neue) (?:clientes|clients|klanten|kunden)\b"
 )
 # The weather, asked beside a figure ("did the weather affect traffic"): no tool has it. Alone it is small talk.
 WEATHER = re.compile(r"\bweather\b|\bwetter\b|\bmétéo\b|\bclima\b|\bweer\b|\brain(?:y|ed)?\b|\bsnow(?:ed)?\b")
