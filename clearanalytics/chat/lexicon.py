@@ -113,6 +113,7 @@ KEEP = set(
         # words of topics no tool has (unclear.TOPICS), never mended away: "religion" is no slip of "region"
         *("vacation", "religion", "religión", "geloof", "email", "emails", "tickets", "refunds", "heatmaps"),
         "chance",  # "when you get a chance" is no "change" (a comparison)
+        *("geben", "cares", "davon"),  # "was geben Kunden aus" is no "gegen", "cares" no "carts", "davon" no "favor"
         *("bastante", "cuando", "lanzamos", "madre", "padre"),  # Spanish words no typo of a table's
         "what",
         "which",
@@ -378,11 +379,13 @@ def fix_foreign_typos(text: str) -> str:
 
 
 def swapped_known(word: str) -> str | None:
-    """The known word that `word` is with two neighbouring letters swapped ("pyas": "pays"), if any."""
-    for i in range(len(word) - 1):
-        swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-        if swapped != word and (swapped in VOCABULARY or swapped in FOREIGN):
-            return swapped
+    """The known word that `word` is with two neighbouring letters swapped ("pyas": "pays", "régoin": "région"), or
+    with a letter doubled ("villle": "ville"), if any; a known word's plural counts ("régions" makes "région")."""
+    swaps = [word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)]
+    doubled = [word[:i] + word[i + 1 :] for i in range(1, len(word)) if word[i] == word[i - 1]] if len(word) > 4 else []
+    for candidate in (*swaps, *doubled):
+        if candidate != word and any(form in VOCABULARY or form in FOREIGN for form in (candidate, candidate + "s")):
+            return candidate
     return None
 
 

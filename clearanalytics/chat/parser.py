@@ -412,7 +412,8 @@ def _intent(
         compare, partial = fair_compare(period, compare, compare_period is not None, today)
     rank = "worst" if focus.WORST.search(plain) else "best"
     series = focus.series(plain) if tool in ("analytics-overview", "daily-breakdown", "ecommerce-overview") else None
-    if series:
+    if series:  # "how did it change month by month": the series shows the change, no compared period was named
+        compare, partial = (None, False) if compare_period is None else (compare, partial)
         tool, facet = tool if tool == "ecommerce-overview" else "analytics-overview", f"{series}s"
         arguments = {k: v for k, v in arguments.items() if k != "limit"}
     return Intent(

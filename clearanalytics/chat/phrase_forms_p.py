@@ -141,6 +141,9 @@ FIRST_P: tuple[tuple[str, str], ...] = (
     (r"\bvergelijken met\b|\bhoe verhoudt\b(.*?)\bzich tot\b", r"\1 compared to"),
     (r"\b(?:naast|tegenover) (?=de (?:week|maand|periode|\d+ dagen) (?:daarvoor|ervoor))", "compared to "),
     (r"\bde periode (?:ervoor|daarvoor)\b", "the period before"),
+    (r"\bde maand daarvoor\b", "the month before"),
+    (r"\bde week daarvoor\b", "the week before"),
+    (r"\bhet jaar (?:ervoor|daarvoor)\b", "the year before"),
     (r"\bde (\d+) dagen (?:ervoor|daarvoor)\b", r"the \1 days before"),
     (r"\ben semaine (\d)", r"in week \1"),
 )
