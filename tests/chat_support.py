@@ -272,6 +272,7 @@ class FakeProvider:
 GOLDEN_PATH = Path(__file__).parent / "chat_golden.json"
 RIGHT, HONEST, WRONG = "right", "honest miss", "wrong"
 COMPARED = ("metric", "facet", "pick", "section", "rank", "series", "shown")
+ALWAYS_COMPARED = ("pick", "section")  # compared even when a case does not name them: then there must be none
 
 
 def in_groups(items: list, size: int) -> list[list]:
@@ -440,8 +441,8 @@ def _judge(block: dict, case: dict) -> tuple[str, str]:
     got = {"tool": intent.tool, "arguments": intent.arguments if expected_args else None}
     want = {"tool": case["tool"], "arguments": expected_args}
     for key in COMPARED:
-        if key in case:
-            got[key], want[key] = getattr(intent, key), case[key]
+        if key in case or key in ALWAYS_COMPARED:  # a row or section read that the question did not name narrows it
+            got[key], want[key] = getattr(intent, key), case.get(key)
     if "compare" in case:
         got["compare"] = intent.compare.arguments() if intent.compare else None
         want["compare"] = case["compare"]

@@ -60,11 +60,13 @@ def test_tuned_questions(group):
     assert not failed, "\n".join(failed)
 
 
-# Held-out batch P's first and only scoring (docs/CHAT.md): 11305 of 12263 right (92.2%), 691 honest misses and
-# 267 wrong readings. The target is 90% right and no wrong reading; P meets the first and not the second, and the
-# bounds hold the figures it was scored at, so they can only improve. Nothing is tuned against P.
-HELD_OUT_ACCURACY_AT_FIRST_RUN = 11305 / 12263
-HELD_OUT_WRONG_AT_FIRST_RUN = 267
+# Held-out batch Q's first and only scoring (docs/CHAT.md): 15769 of 17172 right (91.8%), 1046 honest misses and
+# 357 wrong readings; with the judge that compares a row or section even where a case names none (chat_support
+# ALWAYS_COMPARED, after the numbers check found two readings with a section no one asked for), 15767 right and 359
+# wrong. The target is 90% right and no wrong reading; Q meets the first and not the second, and the bounds hold the
+# figures it was scored at, so they can only improve. Nothing is tuned against Q.
+HELD_OUT_ACCURACY_AT_FIRST_RUN = 15767 / 17172
+HELD_OUT_WRONG_AT_FIRST_RUN = 359
 
 
 def test_held_out_accuracy_and_silent_substitutions():

@@ -235,7 +235,7 @@ COUNTRY_NAMES = {
     "PE": "Peru", "VE": "Venezuela", "CL": "Chile", "UY": "Uruguay", "RU": "Russian Federation", "GR": "Greece",
     "CZ": "Czechia", "NG": "Nigeria", "PH": "Philippines", "LU": "Luxembourg", "MA": "Morocco", "EC": "Ecuador",
     "EG": "Egypt", "BD": "Bangladesh", "SN": "Senegal", "BO": "Bolivia", "CR": "Costa Rica", "ID": "Indonesia",
-    "PK": "Pakistan", "PY": "Paraguay", "SA": "Saudi Arabia",
+    "PK": "Pakistan", "PY": "Paraguay", "SA": "Saudi Arabia", "AE": "United Arab Emirates", "LI": "Liechtenstein",
 }  # fmt: skip
 
 
