@@ -38,7 +38,7 @@ def test_the_golden_set_is_big_varied_and_keeps_a_held_out_quarter():
 # earlier held-out batches that the fixes after their scoring did not reach.
 _LISTED = json.loads((Path(__file__).parent / "chat_honest_misses.json").read_text())
 TUNED_HONEST_MISSES = set(_LISTED["questions"])
-# Batches M's, N's and O's questions still read wrong (docs/CHAT.md): the list can only shrink, and no other tuned
+# Batches M's to P's questions still read wrong (docs/CHAT.md): the list can only shrink, and no other tuned
 # question may read wrong.
 STILL_WRONG = set(_LISTED["still_wrong"])
 

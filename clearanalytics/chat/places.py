@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gettext
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import pycountry
 from rapidfuzz import process
@@ -62,6 +62,7 @@ def _pattern() -> re.Pattern:
     return re.compile(r"(?<![\w./-])(?:the\s+)?(" + "|".join(map(re.escape, names)) + r")(?![\w-]|\.\w)")
 
 
+@lru_cache(maxsize=8192)  # asked of one text several times a question (the parser, the follow-ups, the narrowing)
 def find_country(text: str) -> tuple[str, str] | None:
     """(alpha-2 code, the words as written) of the first country the lower-cased text names, or None.
 
