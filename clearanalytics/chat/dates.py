@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
+from functools import lru_cache
 
 from clearanalytics.chat.periods import MONTH_NAMES, MONTHS, NUMBER_WORDS, Period, _month_end
 from clearanalytics.chat.periods import parse_period as parse_older
@@ -291,8 +292,12 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
 )
 
 
+@lru_cache(maxsize=16384)
 def parse_period(text: str, today: date) -> tuple[Period | None, tuple[int, int] | None]:
-    """The first period phrase and its span, its words kept in the Period (a follow-up reads them again)."""
+    """The first period phrase and its span, its words kept in the Period (a follow-up reads them again).
+
+    Kept per text and day (a Period is frozen): a question's text is searched for periods several times (the
+    period, the compared one, the guards' second period, the numbers left over)."""
     period, span = _first_period(text, today)
     if period is None or span is None:
         return period, span
