@@ -141,6 +141,9 @@ def referred(text: str, domain: str) -> bool:
     # "t.co traffic", "t.co visitors"; an unknown domain's visitors are that site's ("acme.com visitors")
     subject = rf"(?<![\w.]){name}\s+(?:traffic|referrals)\b"
     subject += rf"|(?<![\w.]){name}\s+(?:visitors|visits)\b" if WELL_KNOWN.search(domain) else ""
+    subject += rf"|(?<![\w.]){name}\s+(?:visitors|visits)\s+(?:referid[oa]s|referred|r[ée]f[ée]r[ée]e?s)\b"
+    subject += rf"|(?<![\w.]){name}\s+(?:brings?|brought|nous envoie|nous a apport[ée])\b|\bpor\s+{name}\b"
+    subject += rf"|\b(?:hat|heeft)\s+{name}\b.{{0,40}}\b(?:gebracht|gestuurd|geschickt)\b"
     return re.search(f"{before}|{sent}|{spanish}|{subject}", text) is not None and not of_a_site(text, domain)
 
 

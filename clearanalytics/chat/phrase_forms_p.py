@@ -32,7 +32,7 @@ FIRST_P: tuple[tuple[str, str], ...] = (
     (r"\bsortiert nach\b|\btri[ée]e?s? par\b|\bordenad[oa]s? por\b|\bgesorteerd op\b", "sorted by"),
     (r"\bwie viel davon\b", "how much of that"),
     (r"\bkam über (?:den|die|das) (?=newsletter)", "came from the "),
-    (r"\bventes du (?=mug|t-s[h]irt|p[o]ster)", "sales of the "),
+    (r"\bventes du (?=mug|t-s[h]irt|pos[t]er)", "sales of the "),
     *_MONTH_SHORT,
     # periods said in ways no rule read
     (r"\bverleden week\b", "last week"),
@@ -41,13 +41,25 @@ FIRST_P: tuple[tuple[str, str], ...] = (
     (r"\bystd\b|\byest\b", "yesterday"),
     (r"\b(?:qtr|quarter) to date\b|\bqtd\b", "this quarter"),
     (
-        r"\b(in|since|for|d[u]ring) sept\.?(?= |$)(?! (?:jours|derniers|dernières|semaines|mois|días|dagen))",
+        r"\b(in|since|for|du[r]ing) sept\.?(?= |$)(?! (?:jours|derniers|dernières|semaines|mois|días|dagen))",
         r"\1 september",
     ),
     (r"\bmth by mth\b|\bmonth by mth\b", "month by month"),
     (r"\b(?:del|este) mes\b(?! (?:pasado|anterior|de|que|en))", "this month"),
     (r"\b(?:till|until|up to|to) now\b", "to today"),
     (r"\b(?:am )?(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag) der vorwoche\b", r"\1 last week"),
+    (r"\b(?:in )?der vorwoche\b", "last week"),
+    (r"\b(?:im |des )?vorquartals?\b", "last quarter"),
+    (r"\b(?:ces|les|des) (?:deux|2) derni[èe]res semaines\b", "the last 14 days"),
+    (r"\bnonante\b", "90"),
+    (r"\bseptante\b", "70"),
+    (r"\b(?:van )?het huidige kwartaal\b", "this quarter"),
+    (r"\b(?:van )?de huidige (maand|week)\b", r"this \1"),
+    (r"\bspitsuur\b", "peak hour"),
+    (r"\btop sel[l]ers?\b|\bb[e]st ?sel[l]ers?\b", "best-selling products"),
+    (r"\bwho'?s on[l]ine\b|\bwho is on[l]ine\b", "who is on the site right now"),
+    (r"\b(?:all |the )?(?:web[s]it[e]s|s[i]tes) (?:tra[c]ked|i h[a]ve con[n]ec[t]ed|in t[h]is wor[k]spa[c]e|n[a]mes?)\b"
+     r"|\bs[i]te n[a]mes\b", "which sites do i have"),
     # figures
     (r"\bconversie[- ]?rate\b|\bconversieratio\b", "conversion rate"),
     (r"(?<!de )(?<!tasa )\bconversión\b(?! de (?:objetivos|metas))|\bla conversi[óo]n\b(?! de)", "conversion rate"),
@@ -59,18 +71,18 @@ FIRST_P: tuple[tuple[str, str], ...] = (
     (r"\bhow much (?:have|did|do) (?:we|i) sold?\b", "how much revenue did we make"),
     (r"\b(?:nombre de )?vues de pages?\b", "pageviews"),
     (r"\bcombien de pages (?:ont été|ont ete|sont) (?:consultées|consultees|vues)\b", "how many pageviews"),
-    (r"\bhow many pages (?:were|got|have been) (?:l[o]oked at|viewed|seen|o[p]ened)\b", "how many pageviews"),
+    (r"\bhow many pages (?:were|got|have been) (?:lo[o]ked at|viewed|seen|op[e]ned)\b", "how many pageviews"),
     (r"\bwhat time (?:do )?(?:people|ppl|visitors|users) sp[e]nd\b", "how long do visitors stay"),
-    (r"\br[a]cked up\b", "had"),
+    (r"\bra[c]ked up\b", "had"),
     (r"\b(compare|comparer|compar[ée]) ca\b", r"\1 revenue"),  # French "CA", chiffre d'affaires
     (r"(?<=\s)ca$", "revenue"),
     # best and worst, a day's or an hour's
     (r"\b(?:der |die |das )?schlechtesten?\b", "the worst"),
     (r"\b(?:scoorde|liep|deed)\b(.{0,40}?)\bhet slechtst\b", r"was\1 the worst"),
     (r"\bhet slechtst\b", "the worst"),
-    (r"\bless (visitors|traffic|people|ppl|pageviews|v[i]sits)\b(?!.*\bt[h]an\b)", r"the fewest \1"),
+    (r"\bless (visitors|traffic|people|ppl|pageviews|vi[s]its)\b(?!.*\bt[h]an\b)", r"the fewest \1"),
     (r"\ba [ée]t[ée] le plus (?:mort|creux|calme)\b", "was the quietest"),
-    (r"\bça t[o]urne le moins\b|\bca t[o]urne le moins\b", "it is quietest"),
+    (r"\bça to[u]rne le moins\b|\bca to[u]rne le moins\b", "it is quietest"),
     (r"\ble plus gros jour\b|\ble jour le plus gros\b", "the busiest day"),
     (r"\bwaht\b", "what"),
     (r"\bhora (?:de|con) (?:m[áa]ximo|m[áa]s) (?:tr[áa]fico|visitas|gente|visitantes)\b", "peak hour"),
@@ -92,7 +104,7 @@ FIRST_P: tuple[tuple[str, str], ...] = (
     (r"\bfrom where (?:do |did |does )?\b(.{1,40}?)\bcomes?\b", r"where did \1 come from"),
     (r"\bwhere from (?:do |did |does )?\b(.{1,40}?)\bcomes?\b", r"where did \1 come from"),
     (r"\bde d[óo]nde nos llegan (?:las visitas|los visitantes|el tr[áa]fico)\b", "where do visitors come from"),
-    (r"\bc[o]mment les gens nous trouvent\b", "where do visitors come from"),
+    (r"\bcom[m]ent les gens nous trouvent\b", "where do visitors come from"),
     (
         r"\b(?:quels )?(?:domaines|sites(?: externes)?) (?:nous )?(?:renvoient|envoient|redirigent)\b(?: (?:vers nous"
         r"|des visiteurs|du trafic|du monde))?",
@@ -112,7 +124,7 @@ FIRST_P: tuple[tuple[str, str], ...] = (
     # the checkout funnel, products
     (r"\bjusqu'au paiement\b|\bajoutent au panier puis ach[èe]tent\b", "checkout funnel"),
     (r"\bde la fiche produit [àa] l'achat\b", "the checkout funnel"),
-    (r"\bventes du mug, du t-s[h]irt et du p[o]ster\b", "sales of every product"),
+    (r"\bventes du mug, du t-s[h]irt et du pos[t]er\b", "sales of every product"),
     (r"\bquels articles ont [ée]t[ée] les plus achet[ée]s\b", "best-selling products"),
     (r"\bproductoverzicht(?: met omzet)?\b", "products"),
     # who is there now
@@ -121,7 +133,7 @@ FIRST_P: tuple[tuple[str, str], ...] = (
     (r"\b(?:visitantes|usuarios|gente) (?:online|en l[íi]nea)\b", "visitors right now"),
     (r"\bpropri[ée]t[ée] (?:p[e]rso|personnalis[ée]e)\b", "custom property"),
     # the account's sites
-    (r"\bdo (?:we|i) have (?:b[o]th|all|our|my) sites c[o]nnected\b", "which sites do i have"),
+    (r"\bdo (?:we|i) have (?:b[o]th|all|our|my) sites con[n]ec[t]ed\b", "which sites do i have"),
     (r"\bcombien de sites\b", "how many sites"),
     (r"\bles sites que je (?:peux|vois|g[èe]re)\b", "my sites"),
     (r"\boverzicht van (?:al )?(?:mijn |onze |de )?(?:alle )?sites\b", "my sites"),
