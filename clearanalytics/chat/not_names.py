@@ -10,6 +10,7 @@ from __future__ import annotations
 # word before a kind of row ("por campaign", "que pages") is never that row's name.
 FUNCTION_WORDS = frozenset(
     ["por", "par", "pro", "que", "qué", "quels", "quelles", "quel", "quelle", "welke", "welche", "welcher", "cuáles"]
+    + ["welchen", "welches", "welchem"]
     + ["cuál", "los", "las", "les", "des", "del", "het", "een"]
 )
 

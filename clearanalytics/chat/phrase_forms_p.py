@@ -20,6 +20,7 @@ _MONTH_SHORT = tuple(
 
 FIRST_P: tuple[tuple[str, str], ...] = (
     (r"\bam l[äa]ngsten\b", "the longest"),  # before "am" is "on" ("am 28.01.2026 am längsten")
+    (r"\bbleiben (?=(?:die |unsere )?(?:leute|besucher|nutzer))", "stay "),
     (r"^(?:je voudrais|j'aimerais|je veux|je souhaite) savoir\b", ""),
     (r"\b(?:in het |het )?voorjaar\b", "in spring"),
     (r"\b(?:rond |met )?oud en nieuw\b", "around new year's eve"),
