@@ -96,8 +96,11 @@ FIRST_P: tuple[tuple[str, str], ...] = (
     (r"\busan?(?= (?:la|el|los|las|mis|tus|sus|nuestros) )", "use"),
     (r"\btop sel[l]ers?\b|\bb[e]st ?sel[l]ers?\b", "best-selling products"),
     (r"\bwho'?s on[l]ine\b|\bwho is on[l]ine\b", "who is on the site right now"),
-    (r"\b(?:all |the )?(?:web[s]it[e]s|s[i]tes) (?:tra[c]ked|i h[a]ve con[n]ec[t]ed|in t[h]is wor[k]spa[c]e|n[a]mes?)\b"
-     r"|\bs[i]te n[a]mes\b", "which sites do i have"),
+    (
+        r"\b(?:all |the )?(?:web[s]it[e]s|s[i]tes) (?:tra[c]ked|i h[a]ve con[n]ec[t]ed|in t[h]is wor[k]spa[c]e|n[a]mes?)\b"
+        r"|\bs[i]te n[a]mes\b",
+        "which sites do i have",
+    ),
     # figures
     (r"\bconversie[- ]?rate\b|\bconversieratio\b", "conversion rate"),
     (r"(?<!de )(?<!tasa )\bconversión\b(?! de (?:objetivos|metas))|\bla conversi[óo]n\b(?! de)", "conversion rate"),
