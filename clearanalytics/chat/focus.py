@@ -228,12 +228,19 @@ def prop(text: str) -> str | None:
     return name
 
 
+# Words beside "property" that are the sentence's, never a property's name ("plan property so far")
+_NOT_BESIDE_PROPERTY = frozenset(
+    NOT_A_PROPERTY
+    | DOING
+    | {"so", "far", "as", "is", "was", "were", "are", "and", "or", "we", "you", "i", "it"}
+    | {"there"}
+)
+
+
 def _a_name(word: str) -> bool:
     """Whether a word beside "property" can be a property's name: not a word of the sentence, a period or a number
     ("plan property so far", "plan property ytd", "plan prop q4")."""
-    if is_a_word(word, NOT_A_PROPERTY | DOING, known=True) or re.fullmatch(r"q[1-4]|[yqmw]td|\d+", word):
-        return False
-    return word not in ("so", "far", "as", "is", "was", "were", "are", "and", "or", "we", "you", "i", "it", "there")
+    return not (is_a_word(word, _NOT_BESIDE_PROPERTY, known=True) or re.fullmatch(r"q[1-4]|[yqmw]td|\d+", word))
 
 
 def series(text: str) -> str | None:

@@ -97,8 +97,8 @@ FIRST_P: tuple[tuple[str, str], ...] = (
     (r"\btop sel[l]ers?\b|\bb[e]st ?sel[l]ers?\b", "best-selling products"),
     (r"\bwho'?s on[l]ine\b|\bwho is on[l]ine\b", "who is on the site right now"),
     (
-        r"\b(?:all |the )?(?:web[s]it[e]s|s[i]tes) (?:tra[c]ked|i h[a]ve con[n]ec[t]ed|in t[h]is wor[k]spa[c]e|n[a]mes?)\b"
-        r"|\bs[i]te n[a]mes\b",
+        r"\b(?:all |the )?(?:web[s]it[e]s|s[i]tes) (?:tra[c]ked|i h[a]ve con[n]ec[t]ed|in t[h]is wor[k]spa[c]e"
+        r"|n[a]mes?)\b|\bs[i]te n[a]mes\b",
         "which sites do i have",
     ),
     # figures
