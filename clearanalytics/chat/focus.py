@@ -93,7 +93,7 @@ PROPERTY = (  # "the plan property" first: "property breakdown" names no propert
     re.compile(r"[\"']?(?P<p>[\w/~-]+)[\"']?\s+custom\s+(?:property|prop)\b"),
     re.compile(r"\b(?:per|by)\s+(?P<p>[\w-]+)\s+\(custom\b"),
     re.compile(r"\b(?:which|what) (?P<p>[\w-]+) values\b"),
-    _NAME_BEFORE := re.compile(r"[\"']?(?P<p>[\w-]+)[\"']?\s+property\b"),
+    _NAME_BEFORE := re.compile(r"[\"']?(?P<p>[\w/~-]+)[\"']?\s+property\b"),
     _NAME_AFTER := re.compile(r"\bpropert(?:y|ies)\s+[\"']?(?P<p>[\w/~-]+)"),
 )
 # "free, pro y team? ...", "header vs footer": a name among listed values
@@ -331,8 +331,24 @@ SOLD = re.compile(
 )
 
 
+# "mug sales", "poster sales this week": a thing's sales said with its name first
+SOLD_AFTER = re.compile(r"^(?:the |our |my )?(?P<name>[^\W\d_][\w-]{2,}) sales\b")
+
+
 def product_sold(text: str) -> bool:
-    """Whether the revenue or orders asked are of a thing no table names ("ventas de camisetas", "sales of mugs"):
-    a product, whose row is in the products list (the shop's whole revenue would leave it out)."""
-    named = SOLD.search(text)
-    return named is not None and not is_a_word(named.group("name"), NOT_A_SOURCE, known=True)
+    """Whether the revenue or orders asked are of a thing no table names ("ventas de camisetas", "sales of mugs",
+    "poster sales"): a product, whose row is in the products list (the shop's whole revenue would leave it out).
+    A thing's name is checked as it is, not in its forms: "poster" is no form of "post"."""
+    return any(
+        not _a_table_word(named.group("name")) for named in (SOLD.search(text), SOLD_AFTER.search(text)) if named
+    )
+
+
+def _a_table_word(name: str) -> bool:
+    if name in DOING or name in _ASKING:  # "did sales grow", "pull sales last month": no product's name
+        return True
+    return is_a_word(name, NOT_A_SOURCE) or any(unread.known_exactly(word) for word in (name, name.removesuffix("s")))
+
+
+_ASKING_LINE = "pull show get give list check see report track view find tell fetch grab total gross net"
+_ASKING = frozenset(_ASKING_LINE.split(" "))

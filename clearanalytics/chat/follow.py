@@ -17,29 +17,80 @@ from clearanalytics.chat.dates import fair_compare, parse_period
 from clearanalytics.chat.periods import Period
 from clearanalytics.chat.tables import BREAKDOWNS, METRICS, Rule
 from clearanalytics.chat.unclear import Unclear, with_period
-from clearanalytics.chat.when import SOON, THIS_UNIT, UNIT_BEFORE
+from clearanalytics.chat.when import SAME_DAY_LAST_WEEK, SOON, THIS_UNIT, UNIT_BEFORE, week_earlier
 
 if TYPE_CHECKING:
     from clearanalytics.chat.parser import Intent
 
 
 def calendar_before(period: Period, today: date) -> Period | None:
-    """A whole calendar month's or quarter's month or quarter before ("and the one before that?" after November is
-    October, "¿y el trimestre anterior?" after Q3 is Q2), the whole week, month or year before this one so far ("¿y la
-    semana anterior?" after this week is last week), else None."""
+    """A whole calendar week's, month's, quarter's or year's unit before ("and the one before that?" after November is
+    October, "¿y el trimestre anterior?" after Q3 is Q2), also of one still running ("and the quarter before?" after
+    Q1 2026 so far is Q4 2025, "the week before that?" after week 8 so far is week 7); the whole week, month or year
+    before this one so far ("¿y la semana anterior?" after this week is last week); else None."""
     this = THIS_UNIT.match(period.words or "")
     if this:
         return parse_period(f"last {this.group(1)}", today)[0]
     start, end = period.bounds(today)
-    if start.day != 1 or (end + timedelta(days=1)).day != 1:
-        return None
+    unit = _calendar_unit(period.words or "", start, end, today)
     last = start - timedelta(days=1)
-    if start.month == end.month:
+    if unit == "week":
+        return Period("the week before", date_from=start - timedelta(days=7), date_to=last)
+    if unit == "month":
         return Period(f"in {last:%B %Y}", date_from=last.replace(day=1), date_to=last)
-    if start.month % 3 == 1 and end.month == start.month + 2 and start.year == end.year:  # a calendar quarter
+    if unit == "quarter":
         first = last.replace(day=1, month=last.month - 2)
         return Period(f"in Q{(first.month + 2) // 3} {first.year}", date_from=first, date_to=last)
+    if unit == "year":
+        return Period(f"in {last.year}", date_from=last.replace(month=1, day=1), date_to=last)
     return None
+
+
+def _calendar_unit(words: str, start: date, end: date, today: date) -> str | None:
+    """The calendar unit a period is, whole or so far (cut at today): "week", "month", "quarter", "year" or None."""
+    so_far = end == today
+    if (
+        WEEK_WORD.search(words)
+        and start.weekday() == 0
+        and ((end - start).days == 6 or (so_far and end < start + timedelta(days=7)))
+    ):
+        return "week"
+    if start.day != 1 or not (so_far or (end + timedelta(days=1)).day == 1) or start.year != end.year:
+        return None
+    if YEAR_WORDS.fullmatch(words) and start.month == 1 and (so_far or end.month == 12):
+        return "year"
+    if start.month == end.month:
+        return "month"
+    quarter_end = start.month + 2
+    if start.month % 3 == 1 and (
+        end.month == quarter_end or (so_far and end.month < quarter_end and QUARTER_WORD.search(words))
+    ):
+        return "quarter"
+    return None
+
+
+WEEK_WORD = re.compile(r"\bweek\b")
+QUARTER_WORD = re.compile(r"\bq[1-4]\b|\bquarter\b")
+YEAR_WORDS = re.compile(r"(?:in )?(?:19|20)\d\d")
+
+
+def _dates(start: date, end: date, today: date) -> Period:
+    return parse_period(f"from {start.isoformat()} to {end.isoformat()}", today)[0]  # its label says the dates
+
+
+# A follow-up ("and ...", "what about ..."): it keeps the previous question's period and site unless it names them.
+FOLLOW_UP = re.compile(
+    r"^(?:(?:ok(?:ay)?|so|right|cool|oh|hm+|um+) )?(?:and|what about|how about|also|plus)\b|\binstead\b"
+)
+PREVIOUS_UNIT = re.compile(r"\bthe previous (day|week|month|quarter|year)\b")
+
+
+def previous_unit_moved(text: str, previous: Intent | None) -> str:
+    """ "and the previous week?", "vs the previous week?" after an answer: the week before that answer's, not the
+    week before this one (asked first, "the previous week" is last week)."""
+    if previous is not None and (FOLLOW_UP.search(text) or text.startswith(("vs", "versus", "compared"))):
+        return PREVIOUS_UNIT.sub(r"the \1 before", text)
+    return text
 
 
 PER_NAME = re.compile(
@@ -78,15 +129,19 @@ def compared(previous: Intent, today: date, against: Period | None = None) -> In
 
 SOURCE_LISTS = ("referrers", "sources", "revenue_by_source")  # "how much from google?" after one: google's row
 SAME_LAST_YEAR = re.compile(
-    r"\bthe same (?:day|week|month|quarter|period|days|weeks) (?:of )?(?:last|the previous) year\b"
+    r"\b(?:the )?same (?:day|week|month|quarter|period|days|weeks) (?:of )?(?:last|the previous) year\b"
 )
+
+
+def same_day_moved(previous: Intent, text: str, today: date) -> Period | None:
+    """ "and the same day the week before?" after a day: that day a week earlier (no period named: None)."""
+    return week_earlier(previous.period, today) if SAME_DAY_LAST_WEEK.search(text) else None
 
 
 def year_back(period: Period, today: date) -> Period:
     """ "and the same month last year?": the previous answer's days, a year earlier (28 February for a 29th)."""
     start, end = period.bounds(today)
-    start, end = (_a_year_before(day) for day in (start, end))
-    return parse_period(f"from {start.isoformat()} to {end.isoformat()}", today)[0]  # its label says the dates
+    return _dates(_a_year_before(start), _a_year_before(end), today)
 
 
 def _a_year_before(day: date) -> date:

@@ -391,11 +391,40 @@ def swapped_known(word: str) -> str | None:
 
 def fix_typos(text: str) -> str:
     """Each unknown word of five letters or more replaced by its nearest vocabulary word, if one is close."""
-    # (a property's name is its own word, never mended: "property theme" is no slip of "them")
-    return re.sub(r"(?<!\S)(?<!property )(?<!prop )\S+", lambda m: _token_fix(m.group(0)), text)
+    # (a property's name is its own word, never mended: "property theme", "the theme property" are no slip of "them")
+    return re.sub(r"(?<!\S)(?<!property )(?<!prop )(?!\S+ prop(?:erty)?\b)\S+", lambda m: _token_fix(m.group(0)), text)
 
 
 def nearest(word: str, choices: list[str], limit: int = 3, cutoff: float = 0.5) -> list[str]:
     """The choices nearest to `word` (e.g. a site's page paths for a misspelled one), best first."""
     found = process.extract(word, choices, scorer=Levenshtein.normalized_similarity, limit=limit, score_cutoff=cutoff)
     return [choice for choice, _score, _index in found]
+
+
+# Greetings, thanks and asides that open a question before a comma or colon ("Bonjour, propriété author ...",
+# "Petite question : ...", "Pour le reporting : ..."), in the five languages: none names a period, figure or row.
+_OPENER_LINES = (
+    "hi hello hey hallo hoi hola buenas bonjour bonsoir salut coucou allô allo moin servus there all",
+    "again ok okay oké so well um hmm ah oh right alright cool great nice perfect thanks thank you danke",
+    "merci gracias bedankt dank je please bitte svp stp quick question quickie petite une un pregunta",
+    "rápida rapida vraagje snelle vraag kurze frage eine dis-moi dites-moi dime oye mira zeg even checken",
+    "rapidement reporting report rapport bericht informe pour le la el de het der die den for für para",
+    "voor the my mi mon ma mijn mein meine boss chef jefe baas is asking asks wants veut quiere wil will",
+    "wissen savoir saber weten to good morning guten morgen buenos días dias goedemorgen bonne journée",
+    "sorry désolé perdón pardon hey team got it interesting understood gotcha awesome excellent lovely",
+    "brilliant ja oui sí si yes yeah yep super genial gut bien top that's that helpful useful hiya heya",
+    "howdy yo",
+)
+_OPENER_WORDS = frozenset(word for line in _OPENER_LINES for word in line.split(" "))
+_OPENER = re.compile(r"^(?P<opener>[^\W\d_](?:[^\W\d_]|[' -]){0,40}?)\s*[,:.!]\s+(?=\S)")
+
+
+def drop_opener(text: str) -> str:
+    """The question without a greeting or aside before its first comma or colon: "bonjour" or "reporting" is no
+    property's or section's name ("Bonjour, propriété author" asks for author)."""
+    for _ in range(2):  # "Great, that's helpful. Only the desktop visitors"
+        match = _OPENER.match(text)
+        if not (match and all(word in _OPENER_WORDS for word in re.findall(r"[^\W\d_][\w'-]*", match.group("opener")))):
+            break
+        text = text[match.end() :]
+    return text

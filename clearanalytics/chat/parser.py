@@ -54,10 +54,7 @@ NONE_ASKED = re.compile(r"\b(?:none|direct(?:ly)?)\b")  # "top 5 sources includi
 BEFORE = re.compile(
     rf"{UNIT_BEFORE.pattern}|\bthe period before\b|\bbefore that\b|\bthe previous (?:one|period)\b|\bpreceding that\b"
 )
-# A follow-up ("and ...", "what about ..."): it keeps the previous question's period and site unless it names them.
-FOLLOW_UP = re.compile(
-    r"^(?:(?:ok(?:ay)?|so|right|cool|oh|hm+|um+) )?(?:and|what about|how about|also|plus)\b|\binstead\b"
-)
+FOLLOW_UP = follow.FOLLOW_UP
 
 
 BY_VISITORS = re.compile(r"\b(?:unique )?visitors\b|\buniques?\b|\busers\b")  # a page list ranked by them
@@ -73,7 +70,6 @@ SAME_FOR = re.compile(
     r"^(?:now |ok |okay |and )?(?:do |show )?(?:the )?same (?:thing )?(?:for|with)\b|" + FOLLOW_UP.pattern
 )
 ONLY = re.compile(r"^(?:and |but |now )?(?:only|just)\b")
-PREVIOUS_UNIT = re.compile(r"\bthe previous (day|week|month|quarter|year)\b")
 _COUNT = r"\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty"
 LIMIT = re.compile(
     rf"\b(?:top|best|first|worst|highest|leading|strongest|biggest|largest|busiest|most popular)\s+(?P<n>{_COUNT})\b"
@@ -126,7 +122,7 @@ def clean_question(question: str) -> str:
 
     Kept per text: some 600 phrase rows run over each question, and a conversation reads it again (the guards,
     the offers, a follow-up's history)."""
-    text = question.lower().replace("’", "'")
+    text = lexicon.drop_opener(question.lower().replace("’", "'"))
     text = re.sub(r"[?!;:¿¡]|,(?!\s*\d{4})", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
     text = lexicon.fix_typos(lexicon.to_english(lexicon.fix_foreign_typos(text)))
@@ -163,8 +159,7 @@ def parse_question(
     text = clean_question(question)
     if not text:
         return None
-    if previous is not None and FOLLOW_UP.search(text):  # "and the previous week?": the one before the last answer's
-        text = PREVIOUS_UNIT.sub(r"the \1 before", text)
+    text = follow.previous_unit_moved(text, previous)  # "and the previous week?": the one before the last answer's
     if previous is not None:  # "now the referrers", "ok now only mobile": "now" starts the sentence, not realtime
         text = NOW_FIRST.sub("", text)
         text = follow.campaign_named(previous, text)
@@ -300,7 +295,7 @@ def parse_question(
             return unknown_topic(plain, period)
         if ranked and not (explicit_period or domain or all_sites):  # "and the quietest one?" after the busiest day
             return replace(previous, rank="worst" if focus.WORST.search(text) else "best")
-        named = period if explicit_period else None
+        named = period if explicit_period else follow.same_day_moved(previous, text, today)
         overview = previous.tool in ("analytics-overview", "ecommerce-overview")
         if comparison is not None and not explicit_period and overview:
             same_day = SAME_DAY_LAST_WEEK.search(comparison)  # "compare it with the same day last week"

@@ -9,6 +9,7 @@ from clearanalytics.chat.phrase_forms import FORMS
 from clearanalytics.chat.phrase_forms_n import FIRST_N
 from clearanalytics.chat.phrase_forms_o import FIRST_O
 from clearanalytics.chat.phrase_forms_p import FIRST_P
+from clearanalytics.chat.phrase_forms_q import FIRST_Q
 
 # (pattern, English); regular expressions over the lower-cased question, tried in order, before phrases.PHRASES'.
 FIRST: tuple[tuple[str, str], ...] = (
@@ -22,6 +23,7 @@ FIRST: tuple[tuple[str, str], ...] = (
     *FIRST_N,
     *FIRST_O,
     *FIRST_P,
+    *FIRST_Q,
     (r"\b(?:zwei|deux|dos|twee)\b(?!-)", "2"),
     (r"\b(?:drei|trois|tres|drie)\b(?!-)", "3"),
     (r"\b(?:vier|quatre|cuatro)\b(?!-)", "4"),

@@ -42,7 +42,7 @@ _EVERYDAY_LINES = (
     "typical frequent visit view viewed seen open opened read reading click clicked land landed arrive arrived",
     "nutzen nutzt benutzen verwenden verwendet genutzt bleiben bleibt verbringen utilisent utilisé utilisés",
     "utilisent restent passent usan usado usada utilizan utilizado quedan pasan gebruiken gebruikt blijven",
-    "brengen bekeken gezien",
+    "brengen bekeken gezien geven geeft gegeven",
     "break down instead buyers shoppers customers acheteurs clients compradores clientes käufer kunden kopers klanten",
     "processus proceso prozess proces process translation translations",
     "referred attributed brought sent linked realtime share improve improved gedraaid draaien gemaakt",
@@ -99,6 +99,11 @@ def known_form(word: str) -> bool:
     if any(_known(word + ending) for ending in ("s", "es")):
         return True  # the singular of a known plural ("browser", "campaign")
     return any(_known(word[:cut]) for cut in range(max(4, len(word) - 3), len(word)))
+
+
+def known_exactly(word: str) -> bool:
+    """Whether a table or the everyday words know the word as it is (no forms: "poster" is not "post" + "er")."""
+    return _known(word)
 
 
 def _known(word: str) -> bool:
