@@ -81,6 +81,7 @@ def _dates(start: date, end: date, today: date) -> Period:
 # A follow-up ("and ...", "what about ..."): it keeps the previous question's period and site unless it names them.
 FOLLOW_UP = re.compile(
     r"^(?:(?:ok(?:ay)?|so|right|cool|oh|hm+|um+) )?(?:and|what about|how about|also|plus)\b|\binstead\b"
+    r"|\b(?:too|as well|tho|though)$"  # "can you give me pageviews too?": the same answer, another figure
 )
 PREVIOUS_UNIT = re.compile(r"\bthe previous (day|week|month|quarter|year)\b")
 
@@ -295,7 +296,10 @@ def series_kept(previous: Intent | None, intent: Intent | Unclear, listed: bool)
 
 
 # The row answered, said again: "how long did people stay on it?", "and on that page?"
-ON_THE_ROW = re.compile(r"\b(?:on|of|for|from|about) (?:it|that(?: page| one)?|this page|there)\b|\bthat page\b")
+ON_THE_ROW = re.compile(
+    r"\b(?:on|of|for|from|about) (?:it|that(?: page| one)?|this page|there)\b|\bthat page\b"
+    r"|\bdid (?:it|that page) (?:make|bring|earn)\b"
+)
 
 
 def row_figure_asked(previous: Intent, text: str, breakdown, follow_up: bool) -> bool:

@@ -73,7 +73,8 @@ ONLY = re.compile(r"^(?:and |but |now )?(?:only|just)\b")
 _COUNT = r"\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty"
 LIMIT = re.compile(
     rf"\b(?:top|best|first|worst|highest|leading|strongest|biggest|largest|busiest|most popular)\s+(?P<n>{_COUNT})\b"
-    rf"|\b(?P<m>{_COUNT})\s+(?:most|best|top|biggest|main|largest|leading|principal|highest|busiest|popular|strongest)\b"
+    r"(?! (?:days?|weeks?|months?|years?|quarters?|hours?)\b(?! \d))"
+    rf"|(?<![-/.\d])\b(?P<m>{_COUNT})\s+(?:most|best|top|biggest|main|largest|leading|principal|highest|busiest|popular|strongest)\b"
     rf"|\bwhich (?P<w>\d{{1,3}}|two|three|four|five|ten)\b"
     rf"|\b(?:the|die|de|los|las|les) (?P<k>{_COUNT}) (?:\w+ ){{1,2}}?(?:with|mit|met|con|avec) (?:the )?"
     r"(?:most|highest|biggest|largest|fewest|lowest)\b"
@@ -171,7 +172,8 @@ def parse_question(
         and re.search(rf"\b(?:from|via|through)\s+{re.escape(domain)}\b", text)
         and (not focus.of_a_site(text, domain))
     ):
-        domain = None if not near else domain  # "traffic from t.co": a referrer, not a site of yours
+        mine = focus.find_domain(text.replace(domain, " "), domains)  # "... from t.co on the shop site": that site
+        domain = domain if near else mine if mine in domains else None  # "traffic from t.co": a referrer, not yours
     if near:  # "shpo.example": a slip of one of your sites, not another site (another is the tool's to refuse)
         return Unclear(
             "site", domain, tuple(text.replace(domain, site) for site in near), "It is not one of your sites."

@@ -78,28 +78,36 @@ FIRST_Q: tuple[tuple[str, str], ...] = (
     *_NEXT,
     (r"\bthis coming (week|month|\w+day)\b", r"next \1"),
     (r"\bdans (?:quinze|huit|\d+) jours\b", "in the next 15 days"),  # a time still to come
+    (
+        r"\b(?:tijdens|w[äa]hrend|pendant|durante) (?:de |het |der |die |des |la |le |el )?"
+        r"(?:dag|tag|jour|d[íi]a|week|woche|semaine|semana) (?:van|der|des|de|del) (?:de |het |la |el )?[a-z]\w+",
+        "during the event",
+    ),  # fmt: skip
+    (r"\btop pages viewed on\b|\bp[áa]ginas vis[t]as por los usuarios de\b", "top pages on"),
     (r"\b(?:el |la )?(semana|mes|lunes|martes|miércoles|jueves|viernes|sábado|domingo) que viene\b", r"next \1"),
     (r"\bim monat davor\b|\bden monat davor\b", "the month before"),
     # "plus de CA que l'an dernier", "mehr als letzte Woche", "más que la semana pasada": more or fewer than a period
     (
         r"\b(?:on fait |on a fait |on a eu |avons-nous eu )?(plus|moins) (?:de ([\w' ]{1,30}?) )?que "
-        r"(?=la |le |l'|les |hier|avant)",
+        r"(?=la |le |l'|les |hier|avant|last |the |yesterday)",
         r"\1 \2 than ",
     ),  # fmt: skip
-    (r"\bthe fewest (\w+) que (?=la |le |l'|les |hier|avant)", r"fewer \1 than "),
+    (r"\bthe fewest (\w+) que (?=la |le |l'|les |hier|avant|last |the |yesterday)", r"fewer \1 than "),
     (r"\bplus (?=\S* ?t[h]an\b)", "more "),
     (r"\bmoins (?=\S* ?t[h]an\b)", "fewer "),
     (
-        rf"\b(m[áa]s|menos|mejor o peor|mejor|peor) (?:de )?{_ONE_WORD}que (?=la |el |los |las |ayer|antes)",
+        rf"\b(m[áa]s|menos|mejor o peor|mejor|peor) (?:de )?{_ONE_WORD}que "
+        r"(?=la |el |los |las |ayer|antes|last |the |yesterday)",
         r"\1 \2than ",
     ),
     (
         rf"\b(mehr|weniger|besser|schlechter) {_ONE_WORD}als "
-        r"(?=letzte|vorige|vergangene|im |am |gestern|vorgestern|de[nmr] |die )",
+        r"(?=letzte|vorige|vergangene|im |am |gestern|vorgestern|de[nmr] |die |last |the |yesterday)",
         r"\1 \2than ",
     ),  # fmt: skip
     (
-        rf"\b(meer|minder|beter|slechter) {_ONE_WORD}dan (?=vorige|afgelopen|gisteren|eergisteren|de |het )",
+        rf"\b(meer|minder|beter|slechter) {_ONE_WORD}dan "
+        r"(?=vorige|afgelopen|gisteren|eergisteren|de |het |last |the |yesterday)",
         r"\1 \2than ",
     ),
     (r"\b(?:m[áa]s|mehr|meer)(?= (?:\S+ )?t[h]an\b)", "more"),
@@ -110,6 +118,24 @@ FIRST_Q: tuple[tuple[str, str], ...] = (
     ),
     (r"\b(?:mejor|besser|beter)(?= (?:\S+ )?t[h]an\b)", "better"),
     (r"\b(?:peor|schlechter|slechter)(?= (?:\S+ )?t[h]an\b)", "worse"),
+    (r"\bhow many ([\w-]+) (?:did|have|has|do) (?:we|i|you|the shop) sell\b", r"how many \1 sold"),
+    (r"\b(?:kun|kan|wil|zou) je\b|\bkunt u\b", "can you"),  # Dutch "je" is no German "je" (per)
+    (r"\bwie oft wurde\b(.*?)\bbestellt\b", r"how many orders\1"),
+    (r"\bwie viel haben wir\b(.*?)\beingenommen\b", r"how much revenue\1"),
+    (r"\bwie viel prozent (?:sind|haben)\b(.*?)\b(?:sofort )?(?:wieder )?abgesprungen\b", r"bounce rate\1"),
+    (
+        r"\bfrom where (?:do |did )?(?:people|visitors|users|ppl) (?:arrive|arrived|come|came)\b",
+        "where did visitors come from",
+    ),
+    (r"\b[üu]ber (?:handys?|smartphones?|mobilger[äa]te)\b", "on mobile"),
+    (r"\bletzten? (\d+) wochen\b", r"last \1 weeks"),
+    (
+        r"\bqu[ée] p[áa]gina tiene (?:el |la )?(?:rebote|tasa de rebote|bounce rate) m[áa]s alt[oa]\b",
+        "which page has the highest bounce rate",
+    ),  # fmt: skip
+    (r"\btasa de rebote por p[áa]gina\b|\btaux de rebond par page\b", "bounce rate per page"),
+    (r"\bwelke (?:blog)?pagina heeft het hoogste bouncepercentage\b", "which page has the highest bounce rate"),
+    (r"\bseitenranking nach absprungrate\b", "pages by bounce rate"),
     # figures
     (r"\bwie viel hat (?:eine|jede) bestellung\b(.*?)\bim schnitt gebracht\b", r"average order value\1"),
     (r"\baverage value (?:of|per) (?:one |an |ea[c]h |the )?orders?\b", "average order value"),
@@ -147,12 +173,11 @@ FIRST_Q: tuple[tuple[str, str], ...] = (
     (r"\bslechtste campagne op\b", "worst campaign on"),
     (r"\bslechtste campagne\b", "worst campaign"),
     (r"\bthe (\d{1,2}) (?=(?:best|top|most|biggest|largest)\b)", r"the top \1 "),  # "October the 3 best": no date
+    (r"\bthe day with (?:the )?more (?:pageviews|page views)\b", "the busiest day for pageviews"),
     (r"\bthe day with (?:the )?more (traffic|visitors|pageviews|page views|vis[i]ts)\b", r"the busiest day"),
     (r"\bthe day with (?:the )?less (traffic|visitors|pageviews|page views|vis[i]ts)\b", r"the day with the fewest \1"),
-    (
-        r"\bel d[íi]a con m[áa]s (?:pageviews|p[áa]ginas vis[t]as|vis[i]tas|tr[áa]fico|vis[i]tan[t]es)\b",
-        "the busiest day",
-    ),
+    (r"\bel d[íi]a con m[áa]s (?:pageviews|p[áa]ginas vis[t]as)\b", "the busiest day for pageviews"),
+    (r"\bel d[íi]a con m[áa]s (?:vis[i]tas|tr[áa]fico|vis[i]tan[t]es)\b", "the busiest day"),
     (
         r"\b(?:en )?qu[ée] p[áa]gina se queda m[áa]s (?:la gente|el usuario|los usuarios|los vis[i]tan[t]es)\b",
         "pages by average time on page",
@@ -168,6 +193,7 @@ FIRST_Q: tuple[tuple[str, str], ...] = (
     (r"\bhoeveel mensen gingen van winkelmandje naar aankoop\b", "checkout funnel"),
     # sites, pages and sections
     (r"\bc[ôo]t[ée] boutique\b", "on the shop"),
+    (r"^(?:on|in) the (shop|store|blog) (?=conversion|revenue|sales|orders)", r"on the \1 site "),
     (r"\b([a-z0-9-]+) dot (com|net|org|de|fr|nl|es|io|co|shop|store)\b", r"\1.\2"),
     (r"\bsl[a]sh (?=[a-z])", "/"),
     (r"\b(?:la )?sec[t]ion /", "pages under /"),

@@ -195,6 +195,14 @@ TOPICS = re.compile(
     r"|\b(?:position|ranking|posici[óo]n) (?:sur|on|in|en) google\b|\blikes\b|\breviennent\b|\bvuelven\b"
     r"|\b(?:clientes|clients|klanten|kunden|customers) (?:nuevos|nouveaux|nieuwe|neue|new)\b"
     r"|\b(?:nuevos|nouveaux|nieuwe|neue) (?:clientes|clients|klanten|kunden)\b"
+    # (batch Q) visitors who came back or came first, logins, sales taxes, reviews, shares, ratings, buyers' rows
+    r"|\bkamen\b.{0,30}\bzurück\b|\bvolvieron\b|\bkwamen\b.{0,30}\bterug\b|\bfid[èe]les\b|\breturning visitor"
+    r"|\bnew and which are old\b|\bneukunden\b|\bbestandskunden\b|\bzum (?:first|ersten) mal\b|\blogged[- ]in\b"
+    r"|\bvat\b|\biva\b|\bbtw (?:moeten|betalen|afdragen|over|op)\b|\bmwst\b|\btva\b|\bmehrwertsteuer\b"
+    r"|\bre[sñ]e[ñn]as\b|\bbewertungen\b"
+    r"|\bpartag[ée]\w*|\bdeelden\b|\bgeteilt\b|\bcompartieron\b|\bnote google\b|\bgoogle (?:rating|bewertung)\b"
+    r"|\b[a-z]+-speaking (?:visitors|users|people)\b|\bcountries (?:kaufen|buy|bought)\b|\bqui ont achet[ée]\b"
+    r"|\bcompran los\b"
 )
 # The weather, asked beside a figure ("did the weather affect traffic"): no tool has it. Alone it is small talk.
 WEATHER = re.compile(r"\bweather\b|\bwetter\b|\bmétéo\b|\bclima\b|\bweer\b|\brain(?:y|ed)?\b|\bsnow(?:ed)?\b")

@@ -67,6 +67,10 @@ lexicon.KEEP.update(
         "prime",
         "status",
         "stehen",
+        "summer",
+        "winter",
+        "spring",
+        "autumn",
     ]
 )
 lexicon.KEEP.update(EVERYDAY)  # everyday words are words: never "mended" into a table's ("spend" is no "speed")
