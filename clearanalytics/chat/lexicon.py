@@ -24,7 +24,43 @@ from clearanalytics.chat.quick import Quick
 
 _MONTH_NAMES = "january|february|march|april|may|june|july|august|september|october|november|december"
 _OF_MONTH = re.compile(rf"(?<![\d.]\s)(?<!\d)\b(?:de|du|van|im)\s+({_MONTH_NAMES})\b")
-_COMPILED = tuple((Quick(pattern), english) for pattern, english in PHRASES)
+# Accents are often left out when typing ("ultimos dias", "duree", "Jaenner" aside): each accented letter of a row
+# also matches its plain letter, except in the little words whose accent tells two words apart ("où" and "ou",
+# "là" and "la", "qué" and "que").
+_ACCENT_KEPT = {"où", "là", "à", "qué", "él", "tú", "sí", "sé", "dé", "ça"}
+_BASE = {accented: plain for plain, letters in (
+    ("a", "áàâäã"), ("e", "éèêë"), ("i", "íìîï"), ("o", "óòôöõ"), ("u", "úùûü"), ("n", "ñ"), ("c", "ç"),
+) for accented in letters}  # fmt: skip
+
+
+def accent_free(pattern: str) -> str:
+    """The pattern with each accented letter outside the kept little words also matching its plain letter."""
+    out, in_class, at = [], False, 0
+    while at < len(pattern):
+        char = pattern[at]
+        if char == "\\":
+            out.append(pattern[at : at + 2])
+            at += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        elif char in _BASE:
+            word = re.match(r"[^\W\d_]*", pattern[at:]).group(0)
+            start = at - len(re.search(r"[^\W\d_]*$", pattern[:at]).group(0))
+            start += start > 0 and pattern[start - 1] == "\\"  # "\\bmás": the "b" is the escape's
+            whole = pattern[start:at] + word
+            if in_class:
+                char += _BASE[char]
+            elif whole not in _ACCENT_KEPT and not whole.endswith("ión"):  # "conversión" plain is English
+                char = f"[{char}{_BASE[char]}]"
+        out.append(char)
+        at += 1
+    return "".join(out)
+
+
+_COMPILED = tuple((Quick(accent_free(pattern)), english) for pattern, english in PHRASES)
 # Each row's needles as a set; and each needle's rows, so a text's needles, found once, name the rows to try (some
 # 1,300 rows run over each question, and a question has a few of their needles).
 _ROW_NEEDLES = tuple(frozenset(row.needles) for row, _english in _COMPILED)
@@ -61,7 +97,18 @@ def _rows_after(needles: set[str], row: int) -> list[int]:
 FOREIGN = {
     word for pattern, _english in PHRASES for word in re.findall(r"[^\W\d_]{4,}", re.sub(r"\\[a-zA-Z]", " ", pattern))
 } | set(NAMES)
-_NAME = re.compile(r"(?<![\w-])(" + "|".join(sorted(map(re.escape, NAMES), key=len, reverse=True)) + r")(?![\w-])")
+_NAME = re.compile(
+    r"(?<![\w-])("
+    + "|".join(accent_free(re.escape(name)) for name in sorted(NAMES, key=len, reverse=True))
+    + r")(?![\w-])"
+)
+_PLAIN_NAMES = {"".join(_BASE.get(char, char) for char in name): english for name, english in NAMES.items()}
+
+
+_BY_LIST = re.compile(
+    r"\b(?:por|par|nach|pro|je|per) (?=(?:countries|country|devices|device|browsers|browser|operating systems|sources"
+    r"|referrers|cities|city|regions|region|languages|language|campaigns|hours|hour)\b)"
+)
 
 
 def to_english(text: str) -> str:
@@ -82,11 +129,14 @@ def to_english(text: str) -> str:
             for later in _rows_after(present - before, index):
                 heapq.heappush(waiting, later)
     text = re.sub(r"\bbetween (\S+(?: \S+){0,3}?) (?:und|et|y|en) ", r"between \1 and ", text)
-    text = _NAME.sub(lambda m: NAMES[m.group(1)], text)
+    text = _NAME.sub(
+        lambda m: NAMES.get(m.group(1)) or _PLAIN_NAMES["".join(_BASE.get(c, c) for c in m.group(1))], text
+    )
     # "jeudi dernier", "el jueves pasado" -> "thursday last": the English order, "last thursday"
     text = re.sub(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday) last\b(?! week)", r"last \1", text)
     text = re.sub(rf"(\d)\.?\s+(?:de|van|du|des)\s+({_MONTH_NAMES})\b", r"\1 \2", text)  # "18 de enero"
     text = _OF_MONTH.sub(r"in \1", text)
+    text = _BY_LIST.sub("by ", text)  # "desglose por countries", "répartition par regions": by that list
     text = re.sub(rf"\b({_MONTH_NAMES})\s+(?:de|del|van|von)\s+(\d{{4}})\b", r"\1 \2", text)  # "diciembre de 2025"
     text = re.sub(r"\b(\d{1,2})(?:er|e)\b", r"\1", text)  # "le 1er février"
     # "le vendredi 6 février", "Friday the 13th of February": the date says the day; its weekday is no second period
@@ -97,8 +147,12 @@ def to_english(text: str) -> str:
         text,
     )
     short = "jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec"
-    text = re.sub(
-        rf"\b(\d{{1,2}})\s*[-–]\s*(\d{{1,2}})\s+({_MONTH_NAMES}|{short})\b", r"between \1 and \2 \3", text
+    text = re.sub(rf"\b(\d{{1,2}})\s*[-–]\s*(\d{{1,2}})\s+({_MONTH_NAMES}|{short})\b", r"between \1 and \2 \3", text)
+    text = re.sub(  # "1 t/m 31 october", "goals 1 to 15 january": a range, not its last day
+        rf"(?<!from )(?<!between )(?<!\d )\b(\d{{1,2}}) (?:to|t/m|tm|tot|bis|until|till) (\d{{1,2}}) "
+        rf"({_MONTH_NAMES})\b",
+        r"between \1 and \2 \3",
+        text,
     )  # "qué día de enero": in January (a date keeps "1 de enero" as it is)
     # "entre le 10 ..." -> "between on 10" -> "between 10"; only before a number, so "and on mobile" keeps its "on"
     text = re.sub(r"\b(between|and|to|since)\s+on\s+(?=\d)", r"\1 ", text)

@@ -46,7 +46,7 @@ FIRST_P: tuple[tuple[str, str], ...] = (
         r"\1 september",
     ),
     (r"\bmth by mth\b|\bmonth by mth\b", "month by month"),
-    (r"\b(?:del|este) mes\b(?! (?:pasado|anterior|de|que|en))", "this month"),
+    (r"\b(?:del|este) mes\b(?! (?:pas\w*|anterior|ant\w*|de|que|en))", "this month"),
     (r"\b(?:till|until|up to|to) now\b", "to today"),
     (r"\b(?:am )?(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag) der vorwoche\b", r"\1 last week"),
     (r"\b(?:in )?der vorwoche\b", "last week"),

@@ -42,8 +42,8 @@ _SAME_LAST_YEAR = tuple(
     (
         rf"\b(?:(?:im|am|in der|die|den|der) )?(?:gleichen|selben) (?:{units})(?: des| im| vom)? (?:letzten jahres"
         rf"|vorjahres|vorjahr|letztes jahr|letzten jahr)\b|\b(?:le |la )?m[êe]me (?:{units}) (?:de )?(?:l'an dernier"
-        rf"|l'ann[ée]e derni[èe]re|l'an pass[ée])\b|\b(?:el |la )?mism[oa] (?:{units}) (?:del|el) a[ñn]o (?:pasado"
-        rf"|anterior)\b|\b(?:de)?zelfde (?:{units}) (?:van )?(?:vorig jaar|het vorige jaar)\b",
+        rf"|l'ann[ée]e der[n]i[èe]re|l'an pas[s][ée])\b|\b(?:el |la )?mis[m][oa] (?:{units}) (?:del|el) a[ñn]o "
+        rf"(?:pasado|anterior)\b|\b(?:de)?zelfde (?:{units}) (?:van )?(?:vorig jaar|het vorige jaar)\b",
         f"the same {unit} last year",
     )
     for unit, units in _UNITS.items()
@@ -72,9 +72,12 @@ FIRST_Q: tuple[tuple[str, str], ...] = (
     *_DAY_SHORT,
     # periods
     (r"\b2day\b", "today"),
-    (r"\bla semaine pass[ée]e?\b", "last week"),
-    (r"\ble mois pass[ée]\b", "last month"),
-    (r"\bl'ann[ée]e pass[ée]e?\b|\bl'an pass[ée]\b", "last year"),
+    (r"\b(?:en )?(?:los |las )?(?:[úu]lti[m][oa]s|pas[a]d[oa]s) (\d+) d[íi]as\b", r"the last \1 days"),
+    (r"\b(?:en )?(?:los |las )?(?:[úu]lti[m][oa]s|pas[a]d[oa]s) (\d+) semanas\b", r"the last \1 weeks"),
+    (r"\b(?:en )?(?:los |las )?(?:[úu]lti[m][oa]s|pas[a]d[oa]s) (\d+) meses\b", r"the last \1 months"),
+    (r"\bla semaine pas[s][ée]e?\b", "last week"),
+    (r"\ble mois pas[s][ée]\b", "last month"),
+    (r"\bl'ann[ée]e pas[s][ée]e?\b|\bl'an pas[s][ée]\b", "last year"),
     *_NEXT,
     (r"\bthis coming (week|month|\w+day)\b", r"next \1"),
     (r"\bdans (?:quinze|huit|\d+) jours\b", "in the next 15 days"),  # a time still to come
@@ -127,7 +130,7 @@ FIRST_Q: tuple[tuple[str, str], ...] = (
         r"\bfrom where (?:do |did )?(?:people|visitors|users|ppl) (?:arrive|arrived|come|came)\b",
         "where did visitors come from",
     ),
-    (r"\b[üu]ber (?:handys?|smartphones?|mobilger[äa]te)\b", "on mobile"),
+    (r"\b[üu]ber (?:handys?|smartphones?|mob[i]lge[r][äa]te)\b", "on mobile"),
     (r"\bletzten? (\d+) wochen\b", r"last \1 weeks"),
     (
         r"\bqu[ée] p[áa]gina tiene (?:el |la )?(?:rebote|tasa de rebote|bounce rate) m[áa]s alt[oa]\b",
@@ -136,13 +139,43 @@ FIRST_Q: tuple[tuple[str, str], ...] = (
     (r"\btasa de rebote por p[áa]gina\b|\btaux de rebond par page\b", "bounce rate per page"),
     (r"\bwelke (?:blog)?pagina heeft het hoogste bouncepercentage\b", "which page has the highest bounce rate"),
     (r"\bseitenranking nach absprungrate\b", "pages by bounce rate"),
+    (
+        r"\bd'o[ùu] (?:provient|vient|viennent|arrive) (?:notre |le |nos )?(?:trafic|visiteurs|visites)\b",
+        "where do visitors come from",
+    ),
+    (
+        r"\bde d[óo]nde (?:sal[i][óo]|sale|vino|viene|llega|lle[g][óo]) (?:el |nuestro )?tr[áa]fico\b",
+        "where do visitors come from",
+    ),
+    (r"\bvaleur moy[e]n+e des commandes\b", "average order value"),
+    (r"\bde semaine en semaine\b", "week by week"),
+    (r"\bde mois en mois\b", "month by month"),
+    (r"\bcu[áa]ntas p[áa]ginas se (?:visitaron|vieron)(?: en total)?\b", "how many pageviews"),
+    (r"\bvistas de la p[áa]gina (?=/)", "pageviews of "),
+    (r"\bqu[ée] d[íi]a se vieron menos p[áa]ginas\b", "which day had the fewest pageviews"),
+    (r"\bqu[ée] d[íi]a se vieron m[áa]s p[áa]ginas\b", "which day had the most pageviews"),
+    (r"\bqu[ée] d[íi]a hubo m[áa]s (?:tr[áa]fico|visitas|visitantes|gente)\b", "which was the busiest day"),
+    (r"\bqu[ée] d[íi]a hubo menos (?:tr[áa]fico|visitas|visitantes|gente)\b", "which was the quietest day"),
+    (r"\b(?:las )?p[áa]ginas vistas (?:cada|por) mes\b", "pageviews per month"),
+    (r"\b(?:las )?p[áa]ginas vistas (?:cada|por) semana\b", "pageviews per week"),
+    (r"\bqu[ée] pl[a]nes tienen (?:los usuarios|los clientes|la gente)\b", "plan property"),
+    (r"\b(?:nuestra|la|mi) tienda(?: online| en l[íi]nea)?\b", "the shop site"),
+    (r"\ben qu[ée] paso se (?:perdieron|pierden|van) (?:los compradores|los clientes|la gente)\b", "checkout funnel"),
+    (
+        r"\ben qu[ée] paso del (?:carrito|checkout|pago) se (?:va|van|pierde|pierden|perdieron|fue|fueron)\b",
+        "checkout funnel",
+    ),
+    (r"\brespecto (?:a|de|al)\b", "compared to"),
+    (r"\b(?:los |las )?(\d+) d[íi]as anteriores\b", r"the previous \1 days"),
+    (r"\b(?:en )?el sitio del blog\b", "on the blog site"),
+    (r"\b(?:en )?el sitio de la tienda\b", "on the shop site"),
     # figures
     (r"\bwie viel hat (?:eine|jede) bestellung\b(.*?)\bim schnitt gebracht\b", r"average order value\1"),
     (r"\baverage value (?:of|per) (?:one |an |ea[c]h |the )?orders?\b", "average order value"),
     (r"\bviews of (?:the )?pages\b", "pageviews"),
     (r"\bc[o]nvo rate\b", "conversion rate"),
     (r"\brev[e]nu[e]s\b", "revenue"),
-    (r"\bporcentaje de conversi[óo]n\b", "conversion rate"),
+    (r"\bporcentaje de con[v]ers[i][óo]n\b", "conversion rate"),
     (r"\bdu[r]ee moy[e]ne\b", "durée moyenne"),
     (
         r"(?<![\w.])ca(?= (?:par|sur|ce|cette|en|du|hier|aujourd'hui|vs|depuis|au|des|total|moyen|les|le|la|t[h]an)\b)",
@@ -150,7 +183,7 @@ FIRST_Q: tuple[tuple[str, str], ...] = (
     ),
     (r"\b(?:on fait|on a fait|faisons-nous) plus de ca\b", "more revenue"),
     (r"\bca par (source|canal|provenance)\b", "revenue by source"),
-    (r"\bnombre de visiteurs instantan[ée]\b|\bvisiteurs instantan[ée]s?\b", "visitors right now"),
+    (r"\bnombre de visiteurs ins[t]ant[a]n[ée]\b|\bvisiteurs ins[t]ant[a]n[ée]s?\b", "visitors right now"),
     # breakdowns
     (r"\b(?:nach|pro|je) kalenderwochen?\b", "per week"),
     (r"\bherkunftsl[äa]nder\b", "countries"),
@@ -160,16 +193,17 @@ FIRST_Q: tuple[tuple[str, str], ...] = (
     (r"\bwhich pages (?:were|are|got) (?:viewed|vis[i]ted|seen|read) (?:the )?most\b", "most viewed pages"),
     (r"\bfrom what source (?:come|came|comes) the (?:sales|revenue|orders)\b", "revenue by source"),
     (
-        r"\bqu[ée] (?:fuentes?|canal(?:es)?) (?:nos )?(?:trajeron|trajo|g[e]ner[óo]|generaron) (?:m[áa]s )?ingresos\b",
+        r"\bqu[ée] (?:fuentes?|canal(?:es)?)(?: de tr[áa]fico)? (?:nos )?(?:trajeron|trajo|g[e]ner[óo]|generaron) "
+        r"(?:m[áa]s )?ingresos\b",
         "revenue by source",
     ),
     (r"\bquelle source a g[ée]n[ée]r[ée] le plus de (?:ventes|chiffre d'affaires|revenus)\b", "revenue by source"),
     (
-        r"\b(?:vis[i]teurs|vis[i]tes) par heure\b|\br[ée]part[i]tion horaire(?: du trafic| des visites)?\b",
+        r"\b(?:vis[i]teurs|vis[i]tes) par heure\b|\br[ée]par[t][i]tion horaire(?: du trafic| des visites)?\b",
         "visitors per hour",
     ),
-    (r"\bde chaque journ[ée]e\b|\bpar journ[ée]e\b", "per day"),
-    (r"\b(?:est-il|est|était|a été) le moins fr[ée]quent[ée]e?\b", "is the quietest"),
+    (r"\bde chaque jou[r]n[ée]e\b|\bpar jou[r]n[ée]e\b", "per day"),
+    (r"\b(?:est-il|est|était|a été) le moins fr[ée]que[n]t[ée]e?\b", "is the quietest"),
     (r"\bslechtste campagne op\b", "worst campaign on"),
     (r"\bslechtste campagne\b", "worst campaign"),
     (r"\bthe (\d{1,2}) (?=(?:best|top|most|biggest|largest)\b)", r"the top \1 "),  # "October the 3 best": no date
@@ -179,7 +213,7 @@ FIRST_Q: tuple[tuple[str, str], ...] = (
     (r"\bel d[íi]a con m[áa]s (?:pageviews|p[áa]ginas vis[t]as)\b", "the busiest day for pageviews"),
     (r"\bel d[íi]a con m[áa]s (?:vis[i]tas|tr[áa]fico|vis[i]tan[t]es)\b", "the busiest day"),
     (
-        r"\b(?:en )?qu[ée] p[áa]gina se queda m[áa]s (?:la gente|el usuario|los usuarios|los vis[i]tan[t]es)\b",
+        r"\b(?:en )?qu[ée] p[áa]ginas? se queda m[áa]s (?:la gente|el usuario|los usuarios|los vis[i]tan[t]es)\b",
         "pages by average time on page",
     ),  # fmt: skip
     (
