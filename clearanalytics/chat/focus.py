@@ -332,7 +332,10 @@ SOLD = re.compile(
 
 
 # "mug sales", "poster sales this week": a thing's sales said with its name first
-SOLD_AFTER = re.compile(r"^(?:the |our |my )?(?P<name>[^\W\d_][\w-]{2,}) sales\b")
+SOLD_AFTER = re.compile(
+    r"(?:^|\b(?:get|see|show|share|send|need|want) (?:me )?)(?:the |our |my )?(?P<name>[^\W\d_][\w-]{2,}) sales\b"
+    r"(?! revenue)"
+)
 
 
 def product_sold(text: str) -> bool:

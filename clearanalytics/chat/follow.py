@@ -17,7 +17,7 @@ from clearanalytics.chat.dates import fair_compare, parse_period
 from clearanalytics.chat.periods import Period
 from clearanalytics.chat.tables import BREAKDOWNS, METRICS, Rule
 from clearanalytics.chat.unclear import Unclear, with_period
-from clearanalytics.chat.when import SAME_DAY_LAST_WEEK, SOON, THIS_UNIT, UNIT_BEFORE, week_earlier
+from clearanalytics.chat.when import COMPARISON, SAME_DAY_LAST_WEEK, SOON, THIS_UNIT, UNIT_BEFORE, week_earlier
 
 if TYPE_CHECKING:
     from clearanalytics.chat.parser import Intent
@@ -57,8 +57,8 @@ def _calendar_unit(words: str, start: date, end: date, today: date) -> str | Non
         return "week"
     if start.day != 1 or not (so_far or (end + timedelta(days=1)).day == 1) or start.year != end.year:
         return None
-    if YEAR_WORDS.fullmatch(words) and start.month == 1 and (so_far or end.month == 12):
-        return "year"
+    if start.month == 1 and ((end.month == 12 and end.day == 31) or (so_far and YEAR_WORDS.fullmatch(words))):
+        return "year"  # a whole calendar year ("last year", "during 2025"), or one so far named by its number
     if start.month == end.month:
         return "month"
     quarter_end = start.month + 2
@@ -84,13 +84,15 @@ FOLLOW_UP = re.compile(
     r"|\b(?:too|as well|tho|though)$"  # "can you give me pageviews too?": the same answer, another figure
 )
 PREVIOUS_UNIT = re.compile(r"\bthe previous (day|week|month|quarter|year)\b")
+PREVIOUS_SPAN = re.compile(r"\b(?:the )?(?:previous|prior|preceding) \d+ (?:days|weeks|months)\b")
 
 
 def previous_unit_moved(text: str, previous: Intent | None) -> str:
     """ "and the previous week?", "vs the previous week?" after an answer: the week before that answer's, not the
     week before this one (asked first, "the previous week" is last week)."""
-    if previous is not None and (FOLLOW_UP.search(text) or text.startswith(("vs", "versus", "compared"))):
-        return PREVIOUS_UNIT.sub(r"the \1 before", text)
+    if previous is not None and (FOLLOW_UP.search(text) or COMPARISON.search(text)):
+        text = PREVIOUS_UNIT.sub(r"the \1 before", text)
+        return PREVIOUS_SPAN.sub("the period before", text)  # "vs the previous 12 days?" after the last 12 days
     return text
 
 

@@ -16,6 +16,12 @@ FUNCTION_WORDS = frozenset(
 
 NOT_A_SECTION = set(
     [
+        "share",
+        "check",
+        "give",
+        "need",
+        "send",
+        "provide",
         "top",
         "most",
         "popular",
