@@ -57,7 +57,7 @@ _COMING = {
 }  # fmt: skip
 _NEXT = tuple(
     (
-        rf"\b(?:(?:die|den|der|das|de|het|am|im) )?(?:kommenden?|nächsten?|nachsten?|komende|volgende) (?:{words})\b",
+        rf"\b(?:(?:die|den|der|das|de|het|am|im) )?(?:kommenden?|nächsten?|nachsten?|komende|volgende?) (?:{words})\b",
         f"next {unit}",
     )
     for unit, words in _COMING.items()
