@@ -40,7 +40,7 @@ _UNITS = {
 }  # fmt: skip
 _SAME_LAST_YEAR = tuple(
     (
-        rf"\b(?:(?:im|am|in der|die|den|der) )?(?:gleichen|selben) (?:{units})(?: des| im| vom)? (?:letzten jahres"
+        rf"\b(?:(?:im|am|in der|die|den|der) )?(?:gleichen?|selben?) (?:{units})(?: des| im| vom)? (?:letzten jahres"
         rf"|vorjahres|vorjahr|letztes jahr|letzten jahr)\b|\b(?:le |la )?m[êe]me (?:{units}) (?:de )?(?:l'an dernier"
         rf"|l'ann[ée]e der[n]i[èe]re|l'an pas[s][ée])\b|\b(?:el |la )?mis[m][oa] (?:{units}) (?:del|el) a[ñn]o "
         rf"(?:pasado|anterior)\b|\b(?:de)?zelfde (?:{units}) (?:van )?(?:vorig jaar|het vorige jaar)\b",

@@ -50,7 +50,7 @@ _EVERYDAY_LINES = (
     "dato jefe armando reporte sacarme ayudas gustaría gustaria deme cuales cuál cual como cómo estuvo venimos",
     "pourriez-vous pourriez pouvez peux alors rebonjour vérifier verifier d'avance c'était pareil",
     "vraagje snel kort thx dank alsjeblieft alstublieft eigenlijk amai klant kannst sagen zeig",
-    "urgently urgent asap kindly regards",
+    "urgently urgent asap kindly regards regáleme",
     "break down instead buyers shoppers customers acheteurs clients compradores clientes käufer kunden kopers klanten",
     "processus proceso prozess proces process translation translations",
     "referred attributed brought sent linked realtime share improve improved gedraaid draaien gemaakt",
@@ -84,6 +84,8 @@ lexicon.KEEP.update(
 lexicon.KEEP.update(EVERYDAY)  # everyday words are words: never "mended" into a table's ("spend" is no "speed")
 # Topics no tool has are words too: "women" is no slip of the Dutch "komen" (unclear.TOPICS then says so)
 lexicon.KEEP.update(["women", "woman", "men", "leads", "bots", "reviews", "unsubscribed", "seguidores"])
+# Sources' own names are names: "linkedin" is no slip of "linked"
+lexicon.KEEP.update(["linkedin", "facebook", "instagram", "youtube", "twitter", "reddit", "pinterest", "tiktok"])
 WORD = re.compile(r"[^\W\d_]{4,}")
 
 

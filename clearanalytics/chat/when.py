@@ -109,9 +109,9 @@ def _with_read_words(text: str, leftover: str, span: tuple[int, int] | None) -> 
 
 BETWEEN = re.compile(r"\b(?:than|vs\.?|versus|against|compared (?:to|with))\b")
 THAN = re.compile(
-    r"\W*(?:(?:more|fewer|less|meer) \w+ |(?:better|worse) |(?:improved?|increased|decreased|declined|dropped|grown"
-    r"|grew|risen|rose|fallen|fell|changed?|(?:gone|went) (?:up|down)) )?(?:than|dan|vs\.?|versus|compared? (?:to|with)"
-    r"|against|relative to|ahead of|behind)(?: the)?\W*"
+    r"\W*(?:(?:more|fewer|less|meer) \w+ |(?:better|worse|higher|lower) |(?:improved?|increased|decreased|declined"
+    r"|dropped|grown|grew|risen|rose|fallen|fell|changed?|(?:gone|went) (?:up|down)) )?(?:than|dan|vs\.?|versus"
+    r"|compared? (?:to|with)|against|relative to|ahead of|behind)(?: the)?\W*"
 )
 LAST_UNIT = re.compile(r"^(?:last|previous) (week|month|quarter|year)$")
 
