@@ -228,11 +228,17 @@ def prop(text: str) -> str | None:
     return name
 
 
+# Verbs that ask for something: no product's name ("pull sales"), no property's ("pull property author")
+_ASKING_LINE = "pull show get give list check see report track view find tell fetch grab total gross net"
+_ASKING = frozenset(_ASKING_LINE.split(" "))
+
+
 # Words beside "property" that are the sentence's, never a property's name ("plan property so far")
 _NOT_BESIDE_PROPERTY = frozenset(
     NOT_A_PROPERTY
     | DOING
-    | {"so", "far", "as", "is", "was", "were", "are", "and", "or", "we", "you", "i", "it"}
+    | {"so", "far", "as", "is", "was", "were", "are", "and", "or", "we", "you", "i", "it", "-"}
+    | _ASKING
     | {"there"}
 )
 
@@ -351,7 +357,3 @@ def _a_table_word(name: str) -> bool:
     if name in DOING or name in _ASKING:  # "did sales grow", "pull sales last month": no product's name
         return True
     return is_a_word(name, NOT_A_SOURCE) or any(unread.known_exactly(word) for word in (name, name.removesuffix("s")))
-
-
-_ASKING_LINE = "pull show get give list check see report track view find tell fetch grab total gross net"
-_ASKING = frozenset(_ASKING_LINE.split(" "))

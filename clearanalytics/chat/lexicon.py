@@ -19,47 +19,13 @@ import re
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 
+from clearanalytics.chat.accents import BASE, accent_free
+from clearanalytics.chat.phrase_forms_r import ENGLISH_R
 from clearanalytics.chat.phrases import NAMES, PHRASES
 from clearanalytics.chat.quick import Quick
 
 _MONTH_NAMES = "january|february|march|april|may|june|july|august|september|october|november|december"
 _OF_MONTH = re.compile(rf"(?<![\d.]\s)(?<!\d)\b(?:de|du|van|im)\s+({_MONTH_NAMES})\b")
-# Accents are often left out when typing ("ultimos dias", "duree", "Jaenner" aside): each accented letter of a row
-# also matches its plain letter, except in the little words whose accent tells two words apart ("où" and "ou",
-# "là" and "la", "qué" and "que").
-_ACCENT_KEPT = {"où", "là", "à", "qué", "él", "tú", "sí", "sé", "dé", "ça"}
-_BASE = {accented: plain for plain, letters in (
-    ("a", "áàâäã"), ("e", "éèêë"), ("i", "íìîï"), ("o", "óòôöõ"), ("u", "úùûü"), ("n", "ñ"), ("c", "ç"),
-) for accented in letters}  # fmt: skip
-
-
-def accent_free(pattern: str) -> str:
-    """The pattern with each accented letter outside the kept little words also matching its plain letter."""
-    out, in_class, at = [], False, 0
-    while at < len(pattern):
-        char = pattern[at]
-        if char == "\\":
-            out.append(pattern[at : at + 2])
-            at += 2
-            continue
-        if char == "[" and not in_class:
-            in_class = True
-        elif char == "]" and in_class:
-            in_class = False
-        elif char in _BASE:
-            word = re.match(r"[^\W\d_]*", pattern[at:]).group(0)
-            start = at - len(re.search(r"[^\W\d_]*$", pattern[:at]).group(0))
-            start += start > 0 and pattern[start - 1] == "\\"  # "\\bmás": the "b" is the escape's
-            whole = pattern[start:at] + word
-            if in_class:
-                char += _BASE[char]
-            elif whole not in _ACCENT_KEPT and not whole.endswith("ión"):  # "conversión" plain is English
-                char = f"[{char}{_BASE[char]}]"
-        out.append(char)
-        at += 1
-    return "".join(out)
-
-
 _COMPILED = tuple((Quick(accent_free(pattern)), english) for pattern, english in PHRASES)
 # Each row's needles as a set; and each needle's rows, so a text's needles, found once, name the rows to try (some
 # 1,300 rows run over each question, and a question has a few of their needles).
@@ -94,15 +60,19 @@ def _rows_after(needles: set[str], row: int) -> list[int]:
 
 # The four languages' own words (from the phrase tables and month and weekday names): a typo in a German,
 # French, Spanish or Dutch question ("Besuchre", "bezoekkers") is mended towards these before translation.
+_ENGLISH_ROWS = {pattern for pattern, _english in ENGLISH_R}  # rows of English words only
 FOREIGN = {
-    word for pattern, _english in PHRASES for word in re.findall(r"[^\W\d_]{4,}", re.sub(r"\\[a-zA-Z]", " ", pattern))
+    word
+    for pattern, _english in PHRASES
+    if pattern not in _ENGLISH_ROWS
+    for word in re.findall(r"[^\W\d_]{4,}", re.sub(r"\\[a-zA-Z]", " ", pattern))
 } | set(NAMES)
 _NAME = re.compile(
     r"(?<![\w-])("
     + "|".join(accent_free(re.escape(name)) for name in sorted(NAMES, key=len, reverse=True))
     + r")(?![\w-])"
 )
-_PLAIN_NAMES = {"".join(_BASE.get(char, char) for char in name): english for name, english in NAMES.items()}
+_PLAIN_NAMES = {"".join(BASE.get(char, char) for char in name): english for name, english in NAMES.items()}
 
 
 _BY_LIST = re.compile(
@@ -129,9 +99,7 @@ def to_english(text: str) -> str:
             for later in _rows_after(present - before, index):
                 heapq.heappush(waiting, later)
     text = re.sub(r"\bbetween (\S+(?: \S+){0,3}?) (?:und|et|y|en) ", r"between \1 and ", text)
-    text = _NAME.sub(
-        lambda m: NAMES.get(m.group(1)) or _PLAIN_NAMES["".join(_BASE.get(c, c) for c in m.group(1))], text
-    )
+    text = _NAME.sub(lambda m: NAMES.get(m.group(1)) or _PLAIN_NAMES["".join(BASE.get(c, c) for c in m.group(1))], text)
     # "jeudi dernier", "el jueves pasado" -> "thursday last": the English order, "last thursday"
     text = re.sub(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday) last\b(?! week)", r"last \1", text)
     text = re.sub(rf"(\d)\.?\s+(?:de|van|du|des)\s+({_MONTH_NAMES})\b", r"\1 \2", text)  # "18 de enero"
@@ -453,32 +421,3 @@ def nearest(word: str, choices: list[str], limit: int = 3, cutoff: float = 0.5) 
     """The choices nearest to `word` (e.g. a site's page paths for a misspelled one), best first."""
     found = process.extract(word, choices, scorer=Levenshtein.normalized_similarity, limit=limit, score_cutoff=cutoff)
     return [choice for choice, _score, _index in found]
-
-
-# Greetings, thanks and asides that open a question before a comma or colon ("Bonjour, propriété author ...",
-# "Petite question : ...", "Pour le reporting : ..."), in the five languages: none names a period, figure or row.
-_OPENER_LINES = (
-    "hi hello hey hallo hoi hola buenas bonjour bonsoir salut coucou allô allo moin servus there all",
-    "again ok okay oké so well um hmm ah oh right alright cool great nice perfect thanks thank you danke",
-    "merci gracias bedankt dank je please bitte svp stp quick question quickie petite une un pregunta",
-    "rápida rapida vraagje snelle vraag kurze frage eine dis-moi dites-moi dime oye mira zeg even checken",
-    "rapidement reporting report rapport bericht informe pour le la el de het der die den for für para",
-    "voor the my mi mon ma mijn mein meine boss chef jefe baas is asking asks wants veut quiere wil will",
-    "wissen savoir saber weten to good morning guten morgen buenos días dias goedemorgen bonne journée",
-    "sorry désolé perdón pardon hey team got it interesting understood gotcha awesome excellent lovely",
-    "brilliant ja oui sí si yes yeah yep super genial gut bien top that's that helpful useful hiya heya",
-    "howdy yo",
-)
-_OPENER_WORDS = frozenset(word for line in _OPENER_LINES for word in line.split(" "))
-_OPENER = re.compile(r"^(?P<opener>[^\W\d_](?:[^\W\d_]|[' -]){0,40}?)\s*[,:.!]\s+(?=\S)")
-
-
-def drop_opener(text: str) -> str:
-    """The question without a greeting or aside before its first comma or colon: "bonjour" or "reporting" is no
-    property's or section's name ("Bonjour, propriété author" asks for author)."""
-    for _ in range(2):  # "Great, that's helpful. Only the desktop visitors"
-        match = _OPENER.match(text)
-        if not (match and all(word in _OPENER_WORDS for word in re.findall(r"[^\W\d_][\w'-]*", match.group("opener")))):
-            break
-        text = text[match.end() :]
-    return text

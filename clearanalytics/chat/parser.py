@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
-from clearanalytics.chat import focus, follow, lexicon, places, unread
+from clearanalytics.chat import focus, follow, lexicon, openers, places, unread
 from clearanalytics.chat.dates import WEEKDAYS, fair_compare, parse_period
 from clearanalytics.chat.narrowing import ROW_LISTS, figure_of_row, narrow, narrowing_unclear, suggest, unknown_topic
 from clearanalytics.chat.periods import MONTHS, NUMBER_WORDS, Period, default_period
@@ -123,7 +123,7 @@ def clean_question(question: str) -> str:
 
     Kept per text: some 600 phrase rows run over each question, and a conversation reads it again (the guards,
     the offers, a follow-up's history)."""
-    text = lexicon.drop_opener(question.lower().replace("’", "'"))
+    text = openers.drop_opener(question.lower().replace("’", "'"))
     text = re.sub(r"[?!;:¿¡]|,(?!\s*\d{4})", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
     text = lexicon.fix_typos(lexicon.to_english(lexicon.fix_foreign_typos(text)))

@@ -26,11 +26,15 @@ FIRST_R: tuple[tuple[str, str], ...] = (
     (r"\bles (\d+) semaines pas[s][ée]es\b", r"the last \1 weeks"),
     (r"\bles (\d+) mois pas[s][ée]s\b", r"the last \1 months"),
     (r"\bdu d[ée]but (?:de |d')(\w+) [àa] la fin (?:de |d')(\w+)", r"from \1 to \2"),
-    (r"\bvoorbije (week|maand|jaar|kwartaal)\b", r"vorige \1"),
+    (
+        r"\bvoorbije (week|maand|jaar|kwartaal|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag)\b",
+        r"vorige \1",
+    ),
     (r"\bvoorbije\b", "laatste"),
     (r"\bvanaf\b(?! \S+\.)(?!.*\b(?:tot|t/m|tm|until|to)\b)", "since"),
     (r"\b(?:in |tijdens )?de solden\b|\bpendant les soldes\b|\b(?:durante|en) las rebajas\b", "during the sale"),
     (r"\b(?:en )?el d[íi]a de pago\b", "during the event"),
+    (r"\bde laatste keer dat\b.*", "during the event"),
     (r"\been (dag|week|maand) eerder\b", r"the \1 before"),
     (r"\b(?:eine|einen) (woche|tag|monat) fr[üu]her\b", r"the \1 before"),
     (r"\bvorletzten monat\b", "the month before last"),
@@ -244,6 +248,61 @@ FIRST_R: tuple[tuple[str, str], ...] = (
     (r"\bplus [ée]lev[ée]e? que\b", "higher than"),
     (r"\bsi je regarde\b", "what about"),
     (r"\bla veille\b", "the day before"),
+    # Dutch, third round
+    (
+        r"^de (?:web)?shop:|\b(?:op|bij|voor) (?:de|onze) (?:web)?shop\b(?![.\w-])"
+        r"|\b(?:in |van )?onze (?:web)?shop\b(?![.\w-])|\bde webshop\b",
+        "on the shop site",
+    ),
+    (r"\bwelke ((?:\w+ )?)(?:sites|websites|domeinen) (?:stuurden|brachten)\b", r"which \1referrers sent"),
+    (r"\bvan welke sites kwamen (?:de )?bezoekers\b", "which referrers sent visitors"),
+    (
+        r"\bwelk percentage van de bezoekers bestelde\b|\bhoeveel procent van de bezoekers werd\b(.*?)\bklant\b",
+        r"conversion rate\1",
+    ),  # fmt: skip
+    (r"\bhoeveel mensen hebben de chat gebruikt\b", "how many people used the chat"),
+    (r"\bhoeveel verkopen kwamen er via de campagne\b", "revenue per campaign"),
+    (r"\bresultaten campagne (\S+)", r"the \1 campaign"),
+    (r"\bop een (?:computer|laptop|pc)\b", "on desktop"),
+    (r"\bokt\b\.?", "oktober"),
+    (r"\bde voorpagina\b", "the homepage"),
+    (r"\bde slapste\b|\bhet slapst\b", "the quietest"),
+    (r"\bwaar kwam de omzet\b(.*?)\bvandaan\b", r"revenue by source\1"),
+    (r"\bwelke verkeersbronnen leverden\b(.*?)\b(?:de meeste )?omzet\b", r"revenue by source\1"),
+    (r"\bhoeveel keer werd er\b(.*?)\been pagina geopend\b", r"how many pageviews\1"),
+    (r"\bhoeveel keer werd (?:het artikel |de pagina )?(/\S*)(.*?)\bgeopend\b", r"pageviews of \1\2"),
+    # politeness, asked of the chat
+    (r"\bwie sah (?:die |der |das )?(?!woche|monat|tag|jahr|quartal)(.+?) aus\b", r"\1"),
+    (r"\bnenn mir\b|\bkannst du mir sagen,?\b", "show me"),
+    (r"\bin vergelijking met\b", "compared to"),
+)
+
+# English rows: their words are English, so they never join the foreign typo mender's vocabulary
+# (lexicon.FOREIGN leaves them out: "reading" in a row made "leading" a slip of it)
+ENGLISH_R: tuple[tuple[str, str], ...] = (
+    # English, second round
+    (
+        r"\bwhat sites are sending (?:traffic|visitors|people)\b|\bwhich other websites linked people to the site\b",
+        "which referrers",
+    ),  # fmt: skip
+    (
+        r"\bwhat share of (?:the )?visitors placed an order\b|\bwhat percentage of people actually bought\b",
+        "conversion rate",
+    ),
+    (r"\b(?:avg|average) order size\b", "average order value"),
+    (r"\bdid anyone buy anything\b", "how many orders"),
+    (r"\bdid anyone buy the ([\w-]+)\b", r"sales of the \1"),
+    (r"\bincome from sales\b", "revenue"),
+    (r"\b(?:mug|t-shirt|poster)(?:, (?:mug|t-shirt|poster))* and (?:mug|t-shirt|poster) sales\b", "products sold"),
+    (
+        r"\bhow did people end up on the site\b|\bwhat sends people to the site\b|\bwhere did folks find the site\b",
+        "where did visitors come from",
+    ),  # fmt: skip
+    (r"\bwhat hours do people visit\b", "visitors per hour"),
+    (r"\bwhat pages keep people reading longest\b", "pages by average time on page"),
+    (r"\b(?:phones or computers|computers or phones)\b", "which devices"),
+    (r"(?<!from )\bmonth to month\b", "month by month"),
+    (r"(?:(?<=\d)|(?<=days)|(?<=week)|(?<=month)|(?<=year)|(?<=quarter)) / (?=[a-z])", ", "),  # "Q3 2025 / visitors"
     # English of other countries (R's writers from India, Nigeria, the Philippines, Brazil, Italy, Poland)
     (r"\bsource-wise (?:sales|revenue)\b", "revenue by source"),
     (r"\b(?:sku|product|item)-wise (?:sales|revenue)\b", "products sold"),
@@ -272,8 +331,4 @@ FIRST_R: tuple[tuple[str, str], ...] = (
     (r"\bhow much did the (\S+) campaign (?:sell|make|earn|bring)\b", "revenue per campaign"),
     (r"\ball saints'? day\b", "during the event"),
     (r"\b(?:before|after|since) the pr[i]ce ch[a]nge\b", "during the event"),
-    # politeness, asked of the chat
-    (r"\bwie sah (?:die |der |das )?(?!woche|monat|tag|jahr|quartal)(.+?) aus\b", r"\1"),
-    (r"\bnenn mir\b|\bkannst du mir sagen,?\b", "show me"),
-    (r"\bin vergelijking met\b", "compared to"),
 )

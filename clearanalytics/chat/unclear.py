@@ -203,7 +203,8 @@ TOPICS = re.compile(
     r"|\bpartag[ée]\w*|\bdeelden\b|\bgeteilt\b|\bcompartieron\b|\bnote google\b|\bgoogle (?:rating|bewertung)\b"
     r"|\b[a-z]+-speaking (?:visitors|users|people)\b|\bcountries (?:kaufen|buy|bought)\b|\bqui ont achet[ée]\b"
     r"|\bcompran los\b|\b404\b|\berror(?:es|s)?\b|\brepitieron\b|\brepeat (?:customers|buyers|purchases)\b"
-    r"|\bvolgers\b|\bdieron like\b|\bbought again\b|\bmore than once\b|\bgst\b|\bhow fast\b|\bthink of\b|\bopinions?\b"
+    r"|\bvolgers\b|\bused the chat\b|\bdieron like\b|\bbought again\b|\bmore than once\b|\bgst\b|\bhow fast\b"
+    r"|\bthink of\b|\bopinions?\b"
 )
 # The weather, asked beside a figure ("did the weather affect traffic"): no tool has it. Alone it is small talk.
 WEATHER = re.compile(r"\bweather\b|\bwetter\b|\bmétéo\b|\bclima\b|\bweer\b|\brain(?:y|ed)?\b|\bsnow(?:ed)?\b")

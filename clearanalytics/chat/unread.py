@@ -50,7 +50,7 @@ _EVERYDAY_LINES = (
     "dato jefe armando reporte sacarme ayudas gustaría gustaria deme cuales cuál cual como cómo estuvo venimos",
     "pourriez-vous pourriez pouvez peux alors rebonjour vérifier verifier d'avance c'était pareil",
     "vraagje snel kort thx dank alsjeblieft alstublieft eigenlijk amai klant kannst sagen zeig",
-    "urgently urgent asap kindly regards regáleme",
+    "urgently urgent asap kindly regards regáleme type types kind kinds",
     "break down instead buyers shoppers customers acheteurs clients compradores clientes käufer kunden kopers klanten",
     "processus proceso prozess proces process translation translations",
     "referred attributed brought sent linked realtime share improve improved gedraaid draaien gemaakt",
