@@ -38,7 +38,7 @@ def test_the_golden_set_is_big_varied_and_keeps_a_held_out_quarter():
 # earlier held-out batches that the fixes after their scoring did not reach.
 _LISTED = json.loads((Path(__file__).parent / "chat_honest_misses.json").read_text())
 TUNED_HONEST_MISSES = set(_LISTED["questions"])
-# Batches M's to P's questions still read wrong (docs/CHAT.md): the list can only shrink, and no other tuned
+# Batches M's to R's questions still read wrong (docs/CHAT.md): the list can only shrink, and no other tuned
 # question may read wrong.
 STILL_WRONG = set(_LISTED["still_wrong"])
 
@@ -60,13 +60,13 @@ def test_tuned_questions(group):
     assert not failed, "\n".join(failed)
 
 
-# Held-out batch Q's first and only scoring (docs/CHAT.md): 15769 of 17172 right (91.8%), 1046 honest misses and
-# 357 wrong readings; with the judge that compares a row or section even where a case names none (chat_support
-# ALWAYS_COMPARED, after the numbers check found two readings with a section no one asked for), 15767 right and 359
-# wrong. The target is 90% right and no wrong reading; Q meets the first and not the second, and the bounds hold the
-# figures it was scored at, so they can only improve. Nothing is tuned against Q.
-HELD_OUT_ACCURACY_AT_FIRST_RUN = 15767 / 17172
-HELD_OUT_WRONG_AT_FIRST_RUN = 359
+# Held-out batch S's first and only scoring (docs/CHAT.md), at 8c28ffc: 27440 of 30924 right (88.7%), 2541 honest
+# misses, 942 wrong readings and one question whose history crashed the parser (a device named with nothing asked of
+# it reached the tool choice with no figure or list; it is now said not to be understood). The target is 90% right
+# and no wrong reading; S meets neither, and the bounds hold the figures it was scored at, so they can only improve.
+# Nothing is tuned against S.
+HELD_OUT_ACCURACY_AT_FIRST_RUN = 27440 / 30924
+HELD_OUT_WRONG_AT_FIRST_RUN = 942 + 1
 
 
 def test_held_out_accuracy_and_silent_substitutions():
@@ -86,7 +86,7 @@ def test_the_list_of_questions_still_wrong_only_shrinks():
             verdicts.setdefault(case["q"], set()).add(judge(block, case)[0])
     assert set(verdicts) == STILL_WRONG
     assert [q for q, found in verdicts.items() if found == {RIGHT}] == []
-    assert len(STILL_WRONG) <= 108  # M, N and O: 108 when P was scored (M and N 93 when O was, O 321 at its scoring)
+    assert len(STILL_WRONG) <= 350  # A-R when S was scored (A-P 44 when R was written, R 1,011 at its scoring)
 
 
 def test_every_offered_reading_is_itself_understood():

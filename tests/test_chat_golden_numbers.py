@@ -196,8 +196,11 @@ def wanted(case: dict, answer: str = "") -> list[str]:
         if pick:
             row = next((r for r in rows if r[column] == pick), None)
             return ["I found no device type"] if row is None else [f"{visitors(row['visitors'])} on {pick}"]
-        rows = [r for r in rows if r[column]][: case.get("shown") or 5]
-        return [f"{r[column]} ({count(r['visitors'])})" for r in rows]
+        named = [r for r in rows if r[column]][: case.get("shown") or 5]
+        unnamed = [r for r in rows if not r[column] and r["visitors"]]
+        if not named and unnamed:  # only visitors whose language (device, ...) is unknown: that one row
+            return [f"(none) ({count(unnamed[0]['visitors'])})"]
+        return [f"{r[column]} ({count(r['visitors'])})" for r in named]
     if facet == "campaigns":
         rows = expected(case, limit=100).campaigns()
         if pick:
@@ -236,6 +239,10 @@ COUNTRY_NAMES = {
     "CZ": "Czechia", "NG": "Nigeria", "PH": "Philippines", "LU": "Luxembourg", "MA": "Morocco", "EC": "Ecuador",
     "EG": "Egypt", "BD": "Bangladesh", "SN": "Senegal", "BO": "Bolivia", "CR": "Costa Rica", "ID": "Indonesia",
     "PK": "Pakistan", "PY": "Paraguay", "SA": "Saudi Arabia", "AE": "United Arab Emirates", "LI": "Liechtenstein",
+    "CI": "Côte d'Ivoire", "CM": "Cameroon", "DZ": "Algeria", "GH": "Ghana", "HR": "Croatia", "HU": "Hungary",
+    "KE": "Kenya", "LK": "Sri Lanka", "MY": "Malaysia", "NP": "Nepal", "QA": "Qatar", "RO": "Romania",
+    "SG": "Singapore", "SI": "Slovenia", "SK": "Slovakia", "SR": "Suriname", "TH": "Thailand", "TN": "Tunisia",
+    "TR": "Türkiye",
 }  # fmt: skip
 
 

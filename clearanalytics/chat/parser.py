@@ -351,6 +351,8 @@ def parse_question(
     period = period or default_period()
     if domain is None and not all_sites:
         domain = default_domain
+    if breakdown is None and metric is None:  # a device or a name and nothing asked of it: not understood
+        return unknown_topic(plain, period)
     intent = _intent(
         text, plain, tenant, today, period, compare_period, comparison, breakdown, metric, domain, all_sites, device
     )
