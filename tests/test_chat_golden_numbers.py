@@ -307,12 +307,9 @@ def failures(check, dataset, group: list[dict]) -> str:
 
 
 NUMBERED_GROUPS = in_groups(NUMBERED, 50)
-# Every other group here, the rest in test_chat_golden_numbers_half.py: the suite runs a file on one worker
-# (--dist loadfile), and this check is the longest file; in two, both workers share it.
-HERE = NUMBERED_GROUPS[::2]
 
 
-@pytest.mark.parametrize("group", HERE, ids=[group_id(g) for g in HERE])
+@pytest.mark.parametrize("group", NUMBERED_GROUPS, ids=[group_id(g) for g in NUMBERED_GROUPS])
 def test_the_answer_quotes_the_independently_computed_numbers(dataset, group):
     failed = failures(check_numbers, dataset, group)
     assert not failed, failed
