@@ -354,14 +354,12 @@ class Expected:
         return sorted(rows, key=lambda r: (-r["visitors"], r["channel"]))
 
     def hours(self) -> list[dict]:
-        def hour(p):
-            return local(p["created_at"], self.sites[p["site_id"]]["timezone"]).hour
-
-        return [
-            {"hour": h, "visitors": len({p["visitor_hash"] for p in self.fpv if hour(p) == h}),
-             "pageviews": sum(1 for p in self.fpv if hour(p) == h)}
-            for h in range(24)
-        ]  # fmt: skip
+        visitors, pageviews = defaultdict(set), defaultdict(int)
+        for p in self.fpv:  # each pageview's local hour found once, not once per hour of the day
+            hour = local(p["created_at"], self.sites[p["site_id"]]["timezone"]).hour
+            visitors[hour].add(p["visitor_hash"])
+            pageviews[hour] += 1
+        return [{"hour": h, "visitors": len(visitors[h]), "pageviews": pageviews[h]} for h in range(24)]
 
     def goal_conversions(self) -> list[dict]:
         rows = []

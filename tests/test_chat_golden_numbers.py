@@ -10,6 +10,7 @@ import copy
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from typing import ClassVar
 
 import pytest
@@ -69,7 +70,7 @@ class RememberingRunner(RegistryRunner):
 def ask(dataset, case: dict) -> dict:
     """The built-in engine on the MCP registry, in-process, after the case's history."""
     _data, app, acme = dataset
-    with app.extensions["clearanalytics.db"].reading() as cur:
+    with app.app_context(), app.extensions["clearanalytics.db"].reading() as cur:  # as a request: the app's store
         tools = TenantTools(RememberingRunner(cur, acme.tenant.id, acme.user.id, now=NOW), "acme")
         ctx = ChatContext("acme", tools, max(acme.todays.values()), list(acme.todays), [], acme.todays)
         engine = BuiltinEngine()
@@ -103,7 +104,34 @@ def shown(metric: str, value) -> str:
 def expected(case: dict, **params) -> Expected:
     args = {k: v for k, v in case["arguments"].items() if k != "domain"} | params
     domains = [case["arguments"]["domain"]] if "domain" in case["arguments"] else ACME
-    return Expected(DATASET_DATA[0], domains, args, NOW)
+    return _expected(tuple(domains), json.dumps(args, sort_keys=True))
+
+
+@cache
+def _expected(domains: tuple[str, ...], args: str) -> Expected:
+    """One Expected per set of sites and arguments, its reports each computed once: the answers of many questions
+    share a period and a list (the dataset does not change here)."""
+    return KeptReports(DATASET_DATA[0], list(domains), json.loads(args), NOW)
+
+
+class KeptReports(Expected):
+    """An Expected whose reports wanted() asks keep their answer (wanted() only reads them)."""
+
+    KEPT = ("overview_values", "ecommerce_values", "timeseries", "hours", "pages", "referrers", "channels",
+            "revenue_by_source", "breakdown", "campaigns", "products", "funnel")  # fmt: skip
+
+    def __getattribute__(self, name: str):
+        found = super().__getattribute__(name)
+        if name not in KeptReports.KEPT:
+            return found
+        answers = super().__getattribute__("__dict__").setdefault("_answers", {})
+
+        def kept(*args: str):
+            if (name, args) not in answers:
+                answers[(name, args)] = found(*args)
+            return answers[(name, args)]
+
+        return kept
 
 
 DATASET_DATA: list = []
