@@ -200,6 +200,51 @@ def test_a_live_batch_keeps_the_closed_days_known_complete_and_a_closed_day_writ
         _answers(cur, sites)
 
 
+def test_a_period_inside_one_found_complete_is_not_checked_again_until_a_closed_day_inside_it_is_written(
+    db, monkeypatch
+):
+    """Once the last 90 days were found complete, "the last 7 days" or 1-14 of a month inside them read the
+    rollups without asking rollup_build.missing again; a period reaching before them is checked. A write
+    into a closed day inside the 90 days makes every period be checked again, and counted with the write."""
+    from clearanalytics.stats import rollup_build
+
+    checked: list[tuple] = []
+    real = rollup_build.missing
+
+    def counted(conn, split, *args, **kwargs):
+        checked.append(split)
+        return real(conn, split, *args, **kwargs)
+
+    monkeypatch.setattr(rollup_build, "missing", counted)
+
+    def visitors(cur, sites, params: dict) -> int:
+        query = stats.parse_query(params, sites, now=generate.NOW)
+        found = stats.run("overview", cur, query)
+        with rollups.raw_only():
+            assert stats.run("overview", cur, query) == found  # equal to raw events, whatever was skipped
+        return found["pageviews"]
+
+    with db.reading() as cur:
+        sites = accounts.list_sites(cur)
+        today = max(rollups.today_in(site, generate.NOW) for site in sites)
+        inside = {"from": (today - timedelta(days=40)).isoformat(), "to": (today - timedelta(days=27)).isoformat()}
+        visitors(cur, sites, {"period": "90d"})
+        checked.clear()
+        visitors(cur, sites, {"period": "7d"})
+        before = visitors(cur, sites, inside)
+        assert checked == []  # both inside the 90 days found complete: no completeness check
+        visitors(cur, sites, {"period": "12m"})
+        assert len(checked) >= 1  # reaches before them: checked
+        old = _a_pageview_like(cur, sites[0], hours_ago=24 * 30)
+    generation = CACHE.generation
+    _commit_copy(db, old, "inside", created_at=old[-1])
+    assert CACHE.generation > generation
+    checked.clear()
+    with db.reading() as cur:
+        assert visitors(cur, sites, inside) == before + 1  # the new pageview, 30 days ago, is counted
+    assert len(checked) >= 1
+
+
 def test_an_erased_site_leaves_no_recent_answer_behind(db):
     """A recent answer may be handed out while another request computes the fresh one; never one of a
     site whose stats were reset or removed (invalidate_site drops them at once)."""

@@ -3,10 +3,11 @@
 `CACHE` (one per process: DuckDB lets one process write a file, and every key starts with the
 database's path) keeps three things, each only as an optimisation that a fresh process can do without:
 
-- which (database, closed days, kinds) it found complete, valid while its `generation` stands still:
-  every invalidation in this process (the only one that can write the file) moves it, so a repeated
-  query skips the rollup_days check. A check whose snapshot began before the last invalidating
-  transaction committed is not remembered (see note_complete);
+- which (database, kinds, site) closed spans it found complete, valid while its `generation` stands
+  still: every invalidation in this process (the only one that can write the file) moves it, so a
+  query whose closed days lie inside spans found complete (the same period again, or "last week"
+  after "the last 12 months") skips the rollup_days check. A check whose snapshot began before the
+  last invalidating transaction committed is not remembered (see note_complete);
 - the open days' rows per (database, table, dimension, light, site, local day): a *piece*, tagged
   with the database's write version (db.write_version) when it was read. Every write records which
   (site, days, kinds) it touched (`_forget`, the same call that invalidates the rollups); a piece
@@ -51,6 +52,7 @@ BACKOFF_MAX = 900.0
 _MEMO_SIZE = 512
 PIECES_KEPT = 8192  # open-day pieces: tables and breakdowns x sites x 2 days
 ANSWERS_KEPT = 2048  # whole rollup answers: reports x periods x sites asked for
+SPANS_KEPT = 16  # complete closed spans per database, kinds and site: the widest asked recently
 TOUCHES_KEPT = 1024  # writes remembered per database; past that, every kept piece is dropped
 
 
@@ -65,7 +67,7 @@ def strict() -> bool:
 class RollupCache:
     def __init__(self) -> None:
         self.generation = 0
-        self._complete: dict[tuple, int] = {}
+        self._complete: dict[tuple, tuple[tuple[date, date, int], ...]] = {}  # (path, kinds, site) -> spans
         self._pieces: dict[tuple, tuple[int, list[tuple]]] = {}
         self._answers: dict[tuple, tuple[int, list, float]] = {}
         self._reads: dict[tuple, tuple[str, dict]] = {}  # shape -> (a report, {open piece: when read})
@@ -82,15 +84,30 @@ class RollupCache:
     # --- what a query may skip --------------------------------------------------------------------
 
     def known_complete(self, key: tuple) -> bool:
-        return self._complete.get(key) == self.generation
+        """Whether every (site, first, last) closed span of `key` (path, spans, kinds) lies inside a span of that
+        site found complete for the same kinds since the last invalidation. A span's days and whole months are
+        then among those checked (rollup_build.missing)."""
+        path, closed, kinds = key
+        generation = self.generation
+        return bool(closed) and all(
+            any(f <= first and last <= t and g == generation for f, t, g in self._complete.get((path, kinds, site), ()))
+            for site, first, last in closed
+        )
 
     def note_complete(self, key: tuple, generation: int, path: str, version: int) -> None:
-        """Remember `key` complete, as checked by a read whose snapshot began at write `version`.
+        """Remember the spans of `key` complete, as checked by a read whose snapshot began at write `version`.
 
         Not when an invalidation came since `generation`, nor when the transaction of the last
         invalidation had not committed before that snapshot began: the snapshot could not see it."""
-        if generation == self.generation and version > self._unsettled.get(_normal(path), -1):
-            _remember(self._complete, key, generation)
+        if generation != self.generation or version <= self._unsettled.get(_normal(path), -1):
+            return
+        _, closed, kinds = key
+        for site, first, last in closed:
+            kept = self._complete.get((path, kinds, site), ())
+            if any(f <= first and last <= t and g == generation for f, t, g in kept):
+                continue
+            wider = [(f, t, g) for f, t, g in kept if g == generation and not (first <= f and t <= last)]
+            _remember(self._complete, (path, kinds, site), (*wider[-(SPANS_KEPT - 1) :], (first, last, generation)))
 
     def piece(self, key: tuple, kind: str) -> list[tuple] | None:
         """The kept rows of `key` (path, table, dimension, light, site_id, day), or None when a write of
