@@ -384,7 +384,7 @@ def resolve_tenant(cur: duckdb.DuckDBPyConnection, caller: Caller, slug: Any) ->
         raise ToolError("tenant", "The tenant argument is required: your tenant slug, e.g. 'acme'.")
     slug = slug.strip().lower()
     own = accounts.get_tenant_by_id(cur, caller.tenant_id)
-    tenant = accounts.get_tenant(cur, slug)
+    tenant = own if own is not None and own.slug == slug else accounts.get_tenant(cur, slug)  # one read, mostly
     if tenant is None or accounts.get_role(cur, tenant.id, caller.user_id) is None:
         hint = f" Your tenant is {own.slug!r}." if own and accounts.get_role(cur, own.id, caller.user_id) else ""
         raise ToolError("tenant", f"You are not a member of tenant {slug!r}.{hint}")
