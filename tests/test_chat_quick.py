@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
 from clearanalytics.chat import dates, lexicon, parser, periods, tables
-from clearanalytics.chat.quick import Quick
+from clearanalytics.chat.quick import Quick, Words
 from tests.chat_support import golden_blocks, read
 
 
@@ -85,3 +85,22 @@ def test_a_quick_pattern_answers_as_its_compiled_pattern():
     assert row.sub(r"previous \1", "last month and last year") == "previous month and previous year"
     assert [m.group(1) for m in row.finditer("last week, last month")] == ["week", "month"]
     assert row.pattern == r"\blast (\w+)" and row.flags == re.compile(r"x").flags  # the rest passes through
+
+
+@settings(max_examples=300, database=None, derandomize=True, deadline=None)
+@given(
+    st.lists(st.text(alphabet="abé .'-", min_size=1, max_size=5), min_size=1, max_size=12),
+    st.text(alphabet="abé .'-x", max_size=30),
+)
+def test_words_finds_each_word_a_text_contains_overlapping_and_nested(words, text):
+    """Words.present is `{w for w in words if w in text}`: words inside others ("ab" in "aab"), starting at the
+    same place ("a", "ab", "abé"), overlapping ("aba" and "bab" in "ababab"), and the pattern's own characters."""
+    assert Words(words).present(text) == {word for word in words if word in text}
+
+
+def test_the_phrase_rows_needles_are_found_as_by_searching_for_each():
+    """The lexicon's needles (some 2,500) in 2,000 golden questions, as written and after translation."""
+    texts = [case["q"].lower() for _block, case in random.Random(7).sample(golden_blocks(), 1000)]
+    texts += [lexicon.to_english(text) for text in texts]
+    for text in texts:
+        assert lexicon._present(text) == {needle for needle in lexicon._ROWS_OF if needle in text} | {""}, text

@@ -13,7 +13,7 @@ match needs) keeps the empty word, which every text contains: it is always searc
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 try:
@@ -96,3 +96,48 @@ def _in_item(op: Any, value: Any) -> Needles | None:
         least, _most, inner = value
         return _in_sequence(list(inner)) if least >= 1 else None
     return None  # anchors, classes, lookarounds, any character: nothing certain
+
+
+class Words:
+    """Which of many words a text contains, in one pass of the regex engine over it.
+
+    The words form a trie, compiled to one pattern that finds the longest word starting at each
+    place (a lookahead, so the places overlap); the shorter words starting there are prefixes of it,
+    looked up in a set. A pass per text instead of a Python loop over its letters: the phrase rows'
+    needles (lexicon.py) are found again after every row that changes a question."""
+
+    def __init__(self, words: Iterable[str]):
+        self.words = frozenset(word for word in words if word)
+        self.lengths = sorted({len(word) for word in self.words})
+        self.pattern = re.compile(f"(?=({_trie_pattern(self.words)}))", re.DOTALL)
+
+    def present(self, text: str) -> set[str]:
+        found = set()
+        for match in self.pattern.finditer(text):
+            longest, at = match.group(1), match.start()
+            found.add(longest)
+            for length in self.lengths:
+                if length >= len(longest):
+                    break
+                if text[at : at + length] in self.words:
+                    found.add(text[at : at + length])
+        return found
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    root: dict = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _node_pattern(root)
+
+
+def _node_pattern(node: dict) -> str:
+    """A trie node's pattern: its longest continuation first, and nothing when a word ends here."""
+    branches = [re.escape(char) + _node_pattern(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    return f"(?:{body})?" if "" in node else body
