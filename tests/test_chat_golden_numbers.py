@@ -19,6 +19,7 @@ from stats_dataset import NOW
 from stats_expected import Expected, LocationExpected
 
 from clearanalytics import accounts
+from clearanalytics.chat import engine as chat_engine
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext
 from clearanalytics.chat.tools import RegistryRunner, TenantTools
 from clearanalytics.stats.query import today_in
@@ -27,6 +28,9 @@ from tests.test_faces import expected_goals
 
 DATASET = golden()["dataset"]
 ACME = DATASET["domains"]
+# The engine keeps every reading here, not its last 4,096: the verdicts this worker reads at collection (below) are
+# then not read again when their questions are asked (their context, history and all, is the same).
+chat_engine.READINGS_KEPT = 200_000
 
 
 # --- the numbers, on the stats dataset -----------------------------------------------------------
@@ -50,6 +54,7 @@ def dataset(stats_import_data_dir):
             user = accounts.get_user(cur, "owner@acme.test")
             todays = {s.domain: today_in(s, NOW) for s in accounts.list_sites(cur, tenant.id)}
         assert {d: t.isoformat() for d, t in todays.items()} == DATASET["site_todays"]
+        todays = {domain: todays[domain] for domain in ACME}  # in the golden block's order, as its readings were
         yield data, app, Acme(tenant, user, todays)
 
 
