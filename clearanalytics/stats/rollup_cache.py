@@ -90,7 +90,7 @@ class RollupCache:
         path, closed, kinds = key
         generation = self.generation
         return bool(closed) and all(
-            any(f <= first and last <= t and g == generation for f, t, g in self._complete.get((path, kinds, site), ()))
+            _covers(self._complete.get((path, kinds, site), ()), first, last, generation)
             for site, first, last in closed
         )
 
@@ -104,7 +104,7 @@ class RollupCache:
         _, closed, kinds = key
         for site, first, last in closed:
             kept = self._complete.get((path, kinds, site), ())
-            if any(f <= first and last <= t and g == generation for f, t, g in kept):
+            if _covers(kept, first, last, generation):
                 continue
             wider = [(f, t, g) for f, t, g in kept if g == generation and not (first <= f and t <= last)]
             _remember(self._complete, (path, kinds, site), (*wider[-(SPANS_KEPT - 1) :], (first, last, generation)))
@@ -368,6 +368,11 @@ class RollupCache:
     def _bump(self) -> None:
         self.generation += 1
         self._complete.clear()
+
+
+def _covers(spans: Iterable[tuple[date, date, int]], first: date, last: date, generation: int) -> bool:
+    """Whether one of the (first, last, generation) spans of this generation holds first..last."""
+    return any(f <= first and last <= t and g == generation for f, t, g in spans)
 
 
 def _names_site(key: tuple, site_id: str) -> bool:
