@@ -1,4 +1,4 @@
-"""Stats latency at period=12m: every report from rollups, beside the same report as raw DuckDB SQL.
+"""Stats latency at period=12m (or --period): every report from rollups, beside the same report as raw DuckDB SQL.
 
     python -m bench query --pageviews 10000000 --data-dir /tmp/ca-10m
 
@@ -106,7 +106,7 @@ def _bench_duckdb(args: argparse.Namespace, group: Group | None = None) -> Group
         raw_bytes = disk_bytes(args.data_dir)
         with db.reading() as cur:
             sites = accounts.list_sites(cur)
-            query = stats.parse_query({"period": "12m"}, sites, now=now)
+            query = stats.parse_query({"period": args.period}, sites, now=now)
             started = time.perf_counter()
             for name in stats.REPORTS:
                 stats.run(name, cur, query)
@@ -116,7 +116,7 @@ def _bench_duckdb(args: argparse.Namespace, group: Group | None = None) -> Group
         group.facts.update({
             "rows": counts,
             "memory_limit": memory_limit + ("" if args.memory_limit else " (the default)"),
-            "period": f"12m ({query.date_from} to {query.date_to}), all 3 sites, now = {now}",
+            "period": f"{args.period} ({query.date_from} to {query.date_to}), all 3 sites, now = {now}",
             "first run of all reports" + (" (rollups kept from an earlier run)" if args.warm else
                                           " (builds a year of rollups)"): f"{build:.1f} s",
             "bytes on disk per pageview (raw tables)": round(raw_bytes / counts["pageviews"], 1),
@@ -155,7 +155,7 @@ def _bench_duckdb(args: argparse.Namespace, group: Group | None = None) -> Group
                 "SELECT goal_id, site_id FROM goal_completions GROUP BY ALL ORDER BY count(*) DESC LIMIT 1"
             ).fetchone()
             goal = get_goal(cur, goal_id)
-            own = stats.parse_query({"period": "12m", "limit": "50"}, [s for s in sites if s.id == site_id], now=now)
+            own = stats.parse_query({"period": args.period, "limit": "50"}, [s for s in sites if s.id == site_id], now=now)
             (own_range,) = own.ranges()
             raw_params = [goal_id, own_range.start, own_range.end]
             cur.execute(RAW_COMPLETIONS, raw_params).fetchall()
@@ -221,6 +221,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the queries' clock: the generator's end of data (fixed) or this machine's clock (real)",
     )
     parser.add_argument("--warm", action="store_true", help="keep rollups built by an earlier run")
+    parser.add_argument("--period", default="12m", help="the reports' period (the API's period= values)")
     parser.add_argument(
         "--backend",
         choices=("duckdb", "clickhouse"),

@@ -21,7 +21,7 @@ from bench import generate
 from clearanalytics import accounts, stats
 from clearanalytics.ingest import store
 from clearanalytics.metrics import METRICS_KEY
-from clearanalytics.stats import engine, prelude, rollup_plan, rollup_sql, rollups
+from clearanalytics.stats import engine, prelude, rollup_plan, rollup_read, rollup_sql, rollups
 from clearanalytics.stats.daily_sql import DAILY
 from clearanalytics.stats.rollup_cache import CACHE, STRICT_ENV, RollupFailure
 from tests.app_helpers import new_app
@@ -64,7 +64,7 @@ def test_a_rollup_report_has_no_second_sql_file_and_both_paths_run_its_one_daily
         query = stats.parse_query(params, sites, now=generate.NOW)
         for report, combine in rollup_sql.COMBINE.items():
             live, _ = engine.compose(query, report)
-            stored = "\n".join(rollup_sql.rollup_parts(report))
+            stored = "\n".join(rollup_read.parts(report))
             grain = rollup_sql.grain_of(report, query.hourly)
             for table in combine.tables:
                 daily = rollup_sql.daily(table, combine.dimension if table == "dims" else None, table in combine.light)
@@ -129,6 +129,33 @@ def test_hourly_buckets_sum_the_same_daily_sql_at_the_hour_grain(app):
         )
         series = {r["date"]: (r["visitors"], r["pageviews"]) for r in stats.timeseries(cur, query) if r["pageviews"]}
     assert series == expected and sum(p for _, p in series.values()) > 0
+
+
+def test_a_rollup_read_states_only_the_sources_it_has_rows_from_and_answers_as_raw(app, monkeypatch):
+    """A week: one band of daily rows and the open days; twelve months: both bands, monthly rows and the open days;
+    no import in either. The answers equal the raw events'."""
+    run: list[str] = []
+    whole = rollup_read.statement
+    monkeypatch.setattr(rollup_read, "statement", lambda report, params: run.append(whole(report, params)) or run[-1])
+    with app.extensions["clearanalytics.db"].reading() as cur:
+        for period, sources in (("7d", {"band2", "open"}), ("12m", {"band1", "band2", "months", "open"})):
+            query = _query(cur, {"period": period})
+            rows = stats.pages(cur, query)
+            assert rows and run, period
+            sql = run.pop()
+            stated = {
+                "band1": "$band1_first" in sql,
+                "band2": "$band2_first" in sql,
+                "months": "rollup_dims_months" in sql,
+                "open": "$open_dims_site_id" in sql,
+                "imported": "$imported_" in sql,
+            }
+            assert {name for name, found in stated.items() if found} == sources, period
+            with rollups.raw_only():
+                assert stats.pages(cur, query) == rows, period
+    assert rollup_read.parts("overview", frozenset()) == [
+        "parts_totals AS (\n" + rollup_sql.given_rows("totals") + "\n)"
+    ]  # no source: the open days' lists, empty
 
 
 # --- 2. one cache, invalidated through the store ---------------------------------------------------

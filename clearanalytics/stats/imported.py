@@ -42,18 +42,6 @@ def param(table: str, column: str) -> str:
     return f"imported_{table}_{column}"
 
 
-def rollup_parts(report: str) -> list[str]:
-    """rollup_sql.rollup_parts with the imported rows added to parts_totals and parts_dims."""
-    combine = rollup_sql.COMBINE[report]
-    parts = [rollup_sql.CLOSED, rollup_sql.CLOSED_MONTHS] if rollup_sql.uses_months(report) else [rollup_sql.CLOSED]
-    for table in combine.tables:
-        sources = [rollup_sql.stored_rows(report, table), rollup_sql.given_rows(table)]
-        if table in TABLES and report in REPORTS:
-            sources.append(rollup_sql.given_rows(table).replace("$open_", "$imported_"))
-        parts.append(f"parts_{table} AS (\n" + "\nUNION ALL\n".join(sources) + "\n)")
-    return parts
-
-
 def _rows_sql(table: str, dimension: str | None) -> str:
     columns = ", ".join(f"i.{c}" for c in ("site_id", "day") + rollup_sql.COLUMNS[table])
     narrow = " AND i.dimension = $imported_dimension" if table == "dims" and dimension else ""

@@ -78,7 +78,7 @@ def closed_params(split: Plan, months: bool) -> dict[str, Any]:
     }
 
 
-_NO_DAYS = (date(1970, 1, 1), date(1970, 1, 1))  # a band that holds no rollup row
+NO_DAYS = (date(1970, 1, 1), date(1970, 1, 1))  # a band that holds no rollup row
 
 
 def _bands(spans, first_month: date | None) -> dict[str, date]:
@@ -89,13 +89,13 @@ def _bands(spans, first_month: date | None) -> dict[str, date]:
     tail = [c for c in spans if c not in head]
     band1, band2 = _band(head), _band(tail)
     if head and tail and band2[0] <= band1[1]:  # overlapping: one band of all
-        band1, band2 = _band(spans), _NO_DAYS
+        band1, band2 = _band(spans), NO_DAYS
     return {"band1_first": band1[0], "band1_last": band1[1], "band2_first": band2[0], "band2_last": band2[1]}
 
 
 def _band(spans) -> tuple[date, date]:
     if not spans:
-        return _NO_DAYS
+        return NO_DAYS
     return min(c[1] for c in spans), max(c[2] for c in spans)
 
 

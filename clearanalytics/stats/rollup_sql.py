@@ -394,27 +394,27 @@ def uses_months(report: str) -> bool:
     return COMBINE[report].grain != "bucket"
 
 
-def stored_rows(report: str, table: str) -> str:
-    """The rows of `table` stored for the closed days (relation `closed`), and for a report that may
-    read them, the monthly rows of the closed months (relation `closed_months`)."""
+def stored_rows(report: str, table: str) -> dict[str, str]:
+    """The rows of `table` stored for the closed days (relation `closed`), one SELECT per source: "band1" and
+    "band2" (daily rows), and for a report that may read them "months" (the monthly rows of relation
+    `closed_months`). rollup_read.py unions those a read has rows from."""
     dimension = COMBINE[report].dimension if table == "dims" else None
     narrow = f" AND x.dimension = '{dimension}'" if dimension else ""
     columns = ", ".join(f"x.{c}" for c in ("site_id", "day") + COLUMNS[table])
     # Scanned once per band (two disjoint constant ranges, see rollup_plan._bands): DuckDB skips the row
     # groups outside it (zone maps), as for raw events.
-    days = "\nUNION ALL\n".join(
-        f"SELECT {columns} FROM rollup_{table} x\n"
+    sources = {
+        band: f"SELECT {columns} FROM rollup_{table} x\n"
         f"    JOIN closed k ON x.site_id = k.site_id AND x.day BETWEEN k.day_from AND k.day_to{narrow}\n"
         f"    WHERE x.day BETWEEN ${band}_first AND ${band}_last"
         for band in ("band1", "band2")
-    )
-    if not uses_months(report):
-        return days
-    months = (
-        f"SELECT {columns} FROM rollup_{table}_months x\n"
-        f"    JOIN closed_months m ON x.site_id = m.site_id AND x.day = m.month{narrow}"
-    )
-    return f"{days}\nUNION ALL\n{months}"
+    }
+    if uses_months(report):
+        sources["months"] = (
+            f"SELECT {columns} FROM rollup_{table}_months x\n"
+            f"    JOIN closed_months m ON x.site_id = m.site_id AND x.day = m.month{narrow}"
+        )
+    return sources
 
 
 def month_rows(table: str) -> str:
@@ -438,12 +438,3 @@ SELECT site_id, day, {", ".join(COLUMNS[table])} FROM (
 def live_parts(report: str, grain: str) -> list[str]:
     """`parts_<table>` of a live answer: every day (or hour, or site, or the whole range) computed live."""
     return [f"parts_{t} AS (\n{_daily_of(report, t).text(grain).strip()}\n)" for t in COMBINE[report].tables]
-
-
-def rollup_parts(report: str) -> list[str]:
-    """`closed` (and `closed_months`), then `parts_<table>` of a rollup answer: stored closed days and
-    months, then the open days' rows passed in as parameters (rollups.py reads and keeps them per site and day)."""
-    parts = [CLOSED, CLOSED_MONTHS] if uses_months(report) else [CLOSED]
-    for table in COMBINE[report].tables:
-        parts.append(f"parts_{table} AS (\n{stored_rows(report, table)}\nUNION ALL\n{given_rows(table)}\n)")
-    return parts

@@ -33,7 +33,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import date, datetime, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +40,7 @@ import duckdb
 
 from clearanalytics.db import Database, write_lock, write_version
 from clearanalytics.health import needs_reopen
-from clearanalytics.stats import engine, imported, prelude, rollup_build, rollup_plan, rollup_sql
+from clearanalytics.stats import engine, imported, prelude, rollup_build, rollup_plan, rollup_read, rollup_sql
 from clearanalytics.stats.flights import Flights
 from clearanalytics.stats.query import Query, today_in
 from clearanalytics.stats.rollup_cache import CACHE, _database_path, _normal, runs
@@ -205,12 +204,7 @@ def _read(conn, path: str, query: Query, report: str, split: Plan, extra: dict) 
     for table in rollup_sql.COMBINE[report].tables:
         params |= _open_rows(conn, _normal(path), report, table, pieces, version)
     params |= imported.params(conn, report, split, path)  # days without native data (stats/imported.py)
-    return engine.execute(conn, _statement(report), params)
-
-
-@cache
-def _statement(report: str) -> str:
-    return prelude.statement(set(), imported.rollup_parts(report), rollup_sql.COMBINE[report].sql)
+    return engine.execute(conn, rollup_read.statement(report, params), params)
 
 
 def _open_rows(conn, path: str, report: str, table: str, pieces: list, version: int) -> dict[str, list]:

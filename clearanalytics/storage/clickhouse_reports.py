@@ -17,10 +17,9 @@ import threading
 import time
 from dataclasses import replace
 from datetime import date, timedelta
-from functools import cache
 from typing import Any
 
-from clearanalytics.stats import clickhouse_sql, engine, imported, prelude, rollup_plan, rollup_sql, rollups
+from clearanalytics.stats import clickhouse_sql, engine, imported, rollup_plan, rollup_read, rollup_sql, rollups
 from clearanalytics.stats.query import Query, SiteRange
 from clearanalytics.stats.rollup_plan import Plan
 from clearanalytics.storage.clickhouse_imports import ImportedRows
@@ -113,7 +112,7 @@ class ClickHouseReports:
         for table in combine.tables:
             params |= self._open_rows(query, report, table, split.open)
         params |= self._imported(query, report, split, versions, zones)
-        return engine.execute(self.kept.cursor(), _rollup_statement(report), params)
+        return engine.execute(self.kept.cursor(), rollup_read.statement(report, params), params)
 
     def _ensure(self, query: Query, report: str, table: str, span: tuple, versions: dict, zones: dict) -> None:
         """Keep the daily rows of `report`'s `table` for one site's closed days `span` (site_id, first, last)."""
@@ -279,13 +278,6 @@ class ClickHouseReports:
             parameters={"sites": site_ids},
         ).result_rows
         return {site_id: (int(n), retained_from) for site_id, n, retained_from in rows}
-
-
-@cache
-def _rollup_statement(report: str) -> str:
-    """The DuckDB store's rollup read (stats/rollups.py): stored closed days and months, open days and
-    imported days as lists."""
-    return prelude.statement(set(), imported.rollup_parts(report), rollup_sql.COMBINE[report].sql)
 
 
 def _parts_of(table: str, grain: str) -> str:
