@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from chat_support import FakeProvider, FixedTools
-from conftest import make_account
+from conftest import REPO_ROOT, cli_env, make_account
 from dashboard_helpers import session_for
 
 from clearanalytics import accounts
@@ -193,3 +195,26 @@ def test_the_panel_partial_renders_for_ai_plans_only(chat):
         assert 'data-site="example.com"' in render_template_string(template, chat_site="example.com")
         g.tenant = accounts.Tenant(g.tenant.id, "acme", "Acme", "free")
         assert render_template_string(template).strip() == ""
+
+
+def test_the_app_is_made_without_the_engine_and_its_first_question_loads_it(account):
+    """The engine's patterns are compiled on the first question, not at every server's start (chat/routes.py)."""
+    script = f"""
+import sys
+from clearanalytics.app import create_app
+app = create_app({{"data_dir": {str(account.data_dir)!r}, "llm_provider": ""}})  # as `serve` makes it
+print("clearanalytics.chat.engine" in sys.modules, "clearanalytics.chat.lexicon" in sys.modules)
+from tests.dashboard_helpers import session_for
+from clearanalytics import accounts
+with app.extensions["clearanalytics.db"].reading() as cur:
+    user = accounts.get_user(cur, {account.email!r})
+client = app.test_client()
+session_for(app, client, user.id, "t")
+answer = client.post("/dashboard/acme/chat", json={{"question": "visitors today?"}}, headers={{"X-CSRF-Token": "t"}})
+done = '"type": "done"' in answer.get_data(as_text=True)
+print(answer.status_code, "clearanalytics.chat.engine" in sys.modules, done)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=cli_env(), cwd=REPO_ROOT
+    )
+    assert result.stdout.splitlines() == ["False False", "200 True True"], result.stderr[-3000:]

@@ -23,6 +23,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, session, stream_with_context
 from limits import parse as parse_limit
@@ -30,14 +31,15 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from clearanalytics import accounts, safeinput
-from clearanalytics.chat.engine import BuiltinEngine, ChatContext
-from clearanalytics.chat.loop import fallback, run_llm
 from clearanalytics.chat.periods import todays
 from clearanalytics.chat.providers import ProviderError, make_provider
 from clearanalytics.chat.tools import RegistryRunner, TenantTools
 from clearanalytics.request_scope import get_cursor, get_db
 from clearanalytics.request_scope import now as api_now
 from clearanalytics.web_auth import UnknownDomain, add_session_headers, member, pick_site
+
+if TYPE_CHECKING:
+    from clearanalytics.chat.engine import ChatContext
 from clearanalytics.web_errors import json_error
 
 bp = Blueprint("chat", __name__)
@@ -178,7 +180,7 @@ def ask(tenant: str):
         try:
             tools = TenantTools(make_runner(app, cur, tenant_row.id, user.id, now), tenant_row.slug)
             domains = [s.domain for s in sites]
-            ctx = ChatContext(tenant_row.slug, tools, today, domains, conversations.get(key), site_todays, site)
+            ctx = context()(tenant_row.slug, tools, today, domains, conversations.get(key), site_todays, site)
             for event in run_engine(config, question, ctx):
                 if event["type"] == "done":
                     answer = event["message"]
@@ -201,8 +203,20 @@ def make_runner(app, cursor, tenant_id: str, user_id: str, now=None):
     return RegistryRunner(cursor, tenant_id, user_id, now=now)
 
 
+def context() -> type[ChatContext]:
+    """The engine's context class. The engine (chat/engine.py and the parser) is imported on the first question,
+    not when the app is made: compiling its some 2,000 patterns took about a second of every server's start
+    (docs/PERFORMANCE.md), and most processes (CLI commands, tests, a server restarted) never get a question."""
+    from clearanalytics.chat.engine import ChatContext
+
+    return ChatContext
+
+
 def run_engine(config, question: str, ctx: ChatContext) -> Iterator[dict]:
     """The configured LLM with its tool loop, or the built-in engine; a misconfigured LLM falls back too."""
+    from clearanalytics.chat.engine import BuiltinEngine
+    from clearanalytics.chat.loop import fallback, run_llm
+
     try:
         provider = make_provider(config)
     except ProviderError as exc:

@@ -28,9 +28,8 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, stream_
 from werkzeug.exceptions import HTTPException
 
 from clearanalytics import accounts, proxies, share_access
-from clearanalytics.chat.engine import ChatContext
 from clearanalytics.chat.periods import todays
-from clearanalytics.chat.routes import Conversations, rate_limited, read_question, run_engine
+from clearanalytics.chat.routes import Conversations, context, rate_limited, read_question, run_engine
 from clearanalytics.chat.share_tools import SHARED_TENANT, ShareTools
 from clearanalytics.request_scope import get_cursor, get_db
 from clearanalytics.request_scope import now as api_now
@@ -143,7 +142,7 @@ def ask(key: str):
         try:
             tools = ShareTools(cur, link, site, tenant, now)
             history = conversations.get(conversation)
-            ctx = ChatContext(SHARED_TENANT, tools, today, [site.domain], history, site_todays, site.domain, True)
+            ctx = context()(SHARED_TENANT, tools, today, [site.domain], history, site_todays, site.domain, True)
             for event in run_engine(config, question, ctx):
                 if event["type"] == "done":
                     answer = event["message"]
