@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, g
+from flask import current_app, g, has_app_context
 
 from clearanalytics.db import Database
 from clearanalytics.invalidation import freshness
@@ -72,3 +72,9 @@ def until_next_write(key: Hashable, compute: Callable[[], Any], *, keep: Callabl
                 _UNTIL_WRITE.clear()
             _UNTIL_WRITE[full_key] = (version, read_at, value)
     return value
+
+
+def kept_in_request(key: Hashable, compute: Callable[[], Any], *, keep: Callable[[Any], bool] = bool) -> Any:
+    """`until_next_write` inside a request (an app context); outside one (a CLI command, a script) compute() each
+    time, as no commit there would tell the value apart from a stale one."""
+    return until_next_write(key, compute, keep=keep) if has_app_context() else compute()

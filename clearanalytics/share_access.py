@@ -59,7 +59,7 @@ def chat_open(link: share_links.SharedLink) -> bool:
     if not link.allow_chat:
         return False
     tenant = until_next_write(
-        ("shared-link-tenant", link.tenant_id), lambda: accounts.get_tenant_by_id(get_cursor(), link.tenant_id)
+        ("tenant", link.tenant_id), lambda: accounts.get_tenant_by_id(get_cursor(), link.tenant_id)
     )
     return tenant is not None and tenant.plan in accounts.AI_PLANS
 

@@ -27,12 +27,12 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import duckdb
-from flask import current_app, g, has_app_context, request, session
+from flask import current_app, g, request, session
 
 from clearanalytics import accounts, sessions
 from clearanalytics.accounts import Site, Tenant, Token, User
 from clearanalytics.db import utcnow
-from clearanalytics.request_scope import get_cursor, get_db, until_next_write
+from clearanalytics.request_scope import get_cursor, get_db, kept_in_request, until_next_write
 from clearanalytics.web_errors import ErrorAnswer
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -273,11 +273,12 @@ def pick_sites(sites: Iterable[Site], domain: str | None) -> list[Site]:
 
 def resolve_sites(cur: duckdb.DuckDBPyConnection, tenant_id: str, domain: str | None) -> list[Site]:
     """The tenant's sites a request may read: all of them, or the one `domain` names (UnknownDomain else)."""
-    if has_app_context():  # a request: the tenant's sites are kept until the next commit
-        sites = until_next_write(("sites", tenant_id), lambda: tuple(accounts.list_sites(cur, tenant_id)), keep=_always)
-    else:
-        sites = accounts.list_sites(cur, tenant_id)
-    return pick_sites(list(sites), domain)
+    return pick_sites(list(tenant_sites(cur, tenant_id)), domain)
+
+
+def tenant_sites(cur: duckdb.DuckDBPyConnection, tenant_id: str) -> tuple[Site, ...]:
+    """All the tenant's sites; in a request, kept until the next commit (request_scope.kept_in_request)."""
+    return kept_in_request(("sites", tenant_id), lambda: tuple(accounts.list_sites(cur, tenant_id)), keep=_always)
 
 
 def _always(_value: Any) -> bool:

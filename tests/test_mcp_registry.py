@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 
 import jsonschema
 import pytest
+from flask import Flask
 
 from clearanalytics import accounts
 from clearanalytics.api.openapi import openapi_document
@@ -63,8 +65,19 @@ def test_an_unknown_tool_raises_for_the_caller_to_report(db):
     assert str(caught.value) == "Unknown tool: 'drop-tables'."
 
 
-def test_a_removed_member_and_a_free_plan_are_refused_in_process_too(db):
+@pytest.mark.parametrize("in_request", [False, True], ids=["no-app", "in-a-request"])
+def test_a_removed_member_and_a_free_plan_are_refused_in_process_too(db, in_request):
+    """In a request the tenant, the role and the sites are kept until the next commit: both changes are commits."""
     who = caller(db)
+    app = Flask(__name__)
+    app.extensions["clearanalytics.db"] = db
+    with app.app_context() if in_request else nullcontext():
+        with db.reading() as cur:
+            assert tools.call_tool(cur, who, "list-sites", {"tenant": "acme"})["isError"] is False  # now kept
+        _refused_after_each_change(db, who)
+
+
+def _refused_after_each_change(db, who) -> None:
     with db.transaction() as cur:
         accounts.update_tenant(cur, accounts.get_tenant(cur, "acme"), plan="free")
     with db.reading() as cur:

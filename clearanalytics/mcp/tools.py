@@ -33,9 +33,10 @@ import mcp_types as types
 from clearanalytics import accounts
 from clearanalytics.accounts import Site, Tenant
 from clearanalytics.mcp import results
+from clearanalytics.request_scope import kept_in_request
 from clearanalytics.stats import periods
 from clearanalytics.stats.query import MAX_LIMIT, Query, QueryError, parse_query
-from clearanalytics.web_auth import UnknownDomain, pick_sites
+from clearanalytics.web_auth import UnknownDomain, pick_sites, tenant_sites
 
 DEFAULT_LIMIT = 10
 
@@ -322,7 +323,7 @@ def check_arguments(
     arguments = dict(arguments or {})
     check_known(spec, arguments)
     tenant = resolve_tenant(cur, caller, arguments.get("tenant"))
-    return scope_for(tenant, tuple(accounts.list_sites(cur, tenant.id)), spec, arguments, now=now)
+    return scope_for(tenant, tenant_sites(cur, tenant.id), spec, arguments, now=now)
 
 
 def check_known(spec: ToolSpec, arguments: Mapping[str, Any]) -> None:
@@ -383,10 +384,10 @@ def resolve_tenant(cur: duckdb.DuckDBPyConnection, caller: Caller, slug: Any) ->
     if not isinstance(slug, str) or not slug.strip():
         raise ToolError("tenant", "The tenant argument is required: your tenant slug, e.g. 'acme'.")
     slug = slug.strip().lower()
-    own = accounts.get_tenant_by_id(cur, caller.tenant_id)
-    tenant = own if own is not None and own.slug == slug else accounts.get_tenant(cur, slug)  # one read, mostly
-    if tenant is None or accounts.get_role(cur, tenant.id, caller.user_id) is None:
-        hint = f" Your tenant is {own.slug!r}." if own and accounts.get_role(cur, own.id, caller.user_id) else ""
+    own = kept_in_request(("tenant", caller.tenant_id), lambda: accounts.get_tenant_by_id(cur, caller.tenant_id))
+    tenant = own if own is not None and own.slug == slug else accounts.get_tenant(cur, slug)  # no read, mostly
+    if tenant is None or _role(cur, tenant.id, caller.user_id) is None:
+        hint = f" Your tenant is {own.slug!r}." if own and _role(cur, own.id, caller.user_id) else ""
         raise ToolError("tenant", f"You are not a member of tenant {slug!r}.{hint}")
     if own is None or tenant.id != own.id:
         raise ToolError(
@@ -400,6 +401,11 @@ def resolve_tenant(cur: duckdb.DuckDBPyConnection, caller: Caller, slug: Any) ->
             f"Tenant {slug!r} is on the {tenant.plan} plan; AI Search needs the Pro, Growth or Business plan.",
         )
     return tenant
+
+
+def _role(cur: duckdb.DuckDBPyConnection, tenant_id: str, user_id: str) -> str | None:
+    """The user's role in the tenant; in a request kept until the next commit, which a removal is."""
+    return kept_in_request(("role", tenant_id, user_id), lambda: accounts.get_role(cur, tenant_id, user_id))
 
 
 def resolve_domain(sites: tuple[Site, ...], raw: Any, tenant: Tenant) -> str | None:
