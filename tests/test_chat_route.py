@@ -201,8 +201,9 @@ def test_the_app_is_made_without_the_engine_and_its_first_question_loads_it(acco
     """The engine's patterns are compiled on the first question, not at every server's start (chat/routes.py)."""
     script = f"""
 import sys
-from clearanalytics.app import create_app
-app = create_app({{"data_dir": {str(account.data_dir)!r}, "llm_provider": ""}})  # as `serve` makes it
+from pathlib import Path
+from tests.app_helpers import new_app
+app = new_app(Path({str(account.data_dir)!r}), llm_provider="")  # create_app, as `serve` makes it
 print("clearanalytics.chat.engine" in sys.modules, "clearanalytics.chat.lexicon" in sys.modules)
 from tests.dashboard_helpers import session_for
 from clearanalytics import accounts
