@@ -198,13 +198,14 @@ def test_the_panel_partial_renders_for_ai_plans_only(chat):
 
 
 def test_the_app_is_made_without_the_engine_and_its_first_question_loads_it(account):
-    """The engine's patterns are compiled on the first question, not at every server's start (chat/routes.py)."""
+    """The engine's patterns are compiled on the first question, not at every server's start (chat/routes.py); the MCP
+    SDK's models are imported on the first MCP request (mcp/routes.py)."""
     script = f"""
 import sys
 from pathlib import Path
 from tests.app_helpers import new_app
 app = new_app(Path({str(account.data_dir)!r}), llm_provider="")  # create_app, as `serve` makes it
-print("clearanalytics.chat.engine" in sys.modules, "clearanalytics.chat.lexicon" in sys.modules)
+print(*(name in sys.modules for name in ("clearanalytics.chat.engine", "clearanalytics.chat.lexicon", "mcp_types")))
 from tests.dashboard_helpers import session_for
 from clearanalytics import accounts
 with app.extensions["clearanalytics.db"].reading() as cur:
@@ -218,4 +219,4 @@ print(answer.status_code, "clearanalytics.chat.engine" in sys.modules, done)
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, env=cli_env(), cwd=REPO_ROOT
     )
-    assert result.stdout.splitlines() == ["False False", "200 True True"], result.stderr[-3000:]
+    assert result.stdout.splitlines() == ["False False False", "200 True True"], result.stderr[-3000:]

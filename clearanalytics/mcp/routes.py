@@ -19,7 +19,7 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 
 from clearanalytics import accounts
-from clearanalytics.mcp import protocol, tools
+from clearanalytics.mcp import tools
 from clearanalytics.ratelimit import token_limiter
 from clearanalytics.request_scope import get_cursor
 from clearanalytics.request_scope import now as api_now
@@ -58,6 +58,8 @@ def analytics():
     raw = request.stream.read(MAX_BODY_BYTES + 1)
     if len(raw) > MAX_BODY_BYTES:
         return json_error(413, f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+    from clearanalytics.mcp import protocol  # the SDK's models: on the first MCP request, not at every start
+
     status, body = protocol.answer(raw, request.headers.get("MCP-Protocol-Version"), run_tool)
     if body is None:
         return Response(status=status)

@@ -7,11 +7,10 @@ dashboard's AI chat run the very same code path with the same tenant and plan ch
     run_tool(cursor, Caller(tenant_id, user_id), name, arguments, now=...) -> Answer (typed result)
     call_tool(cursor, Caller(tenant_id, user_id), name, arguments, now=...) -> CallToolResult dict
 
-Every mistake an assistant can make in its arguments (an unknown period, a limit out of
-range, a domain or tenant that is not the caller's) comes back as a tool result with
-`isError: true` and a message naming the argument, so that the model can correct itself;
-only an unknown tool name raises (`UnknownToolError`), which the MCP route turns into the
-protocol's -32602 error as the specification asks.
+Every mistake an assistant can make in its arguments (an unknown period, a limit out of range, a domain
+or tenant that is not the caller's) comes back as a tool result with `isError: true` and a message naming
+the argument, so that the model can correct itself; only an unknown tool name raises (`UnknownToolError`),
+which the MCP route turns into the protocol's -32602 error as the specification asks.
 
 Isolation rule: a caller is bound to exactly one tenant (a token's own tenant, or the
 tenant a dashboard user is looking at). The `tenant` argument must name that tenant, the
@@ -25,10 +24,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import mcp_types as types
 
 from clearanalytics import accounts
 from clearanalytics.accounts import Site, Tenant
@@ -37,6 +35,9 @@ from clearanalytics.request_scope import kept_in_request
 from clearanalytics.stats import periods
 from clearanalytics.stats.query import MAX_LIMIT, Query, QueryError, parse_query
 from clearanalytics.web_auth import UnknownDomain, pick_sites, tenant_sites
+
+if TYPE_CHECKING:  # the SDK's pydantic models are imported where a wire answer is built (routes.py says why)
+    import mcp_types as types
 
 DEFAULT_LIMIT = 10
 
@@ -184,6 +185,8 @@ class ToolSpec:
         }
 
     def definition(self) -> types.Tool:
+        import mcp_types as types
+
         return types.Tool(
             name=self.name,
             title=self.title,
@@ -259,6 +262,8 @@ def call_tool_model(
     now: datetime | None = None,
 ) -> types.CallToolResult:
     """The typed answer as MCP sends it: the summary, the same result as JSON text, and as structuredContent."""
+    import mcp_types as types
+
     try:
         answer = run_tool(cur, caller, name, arguments, now=now)
     except ToolError as exc:
@@ -305,6 +310,8 @@ def window(scope: Scope) -> dict[str, Any]:
 
 
 def error_result(message: str) -> types.CallToolResult:
+    import mcp_types as types
+
     return types.CallToolResult(content=[types.TextContent(text=message)], is_error=True)
 
 
