@@ -107,9 +107,11 @@ def _on_day(match: re.Match, today: date) -> Period:
 
 
 def _between(match: re.Match, today: date) -> Period:
-    start, end = sorted((parse_day(match.group("a"), today), parse_day(match.group("b"), today)))
-    if match.group("a") and not re.search(r"\d{4}", match.group("a")) and start.year < end.year:
-        pass  # "between December 20 and January 5": already across the new year by _recent
+    """The last day is the most recent one; a first day without a year the most recent one on or before it: "from 3
+    March to 5 April" said on 18 March is 2025's span, not 5 April 2025 to 3 March 2026; "between December 20 and
+    January 5" crosses the new year."""
+    end = parse_day(match.group("b"), today)
+    start, end = sorted((parse_day(match.group("a"), end if not re.search(r"\d{4}", match.group("a")) else today), end))
     return Period(f"from {day_words(start)} to {day_words(end)}", date_from=start, date_to=end)
 
 
@@ -187,9 +189,20 @@ def _weekday_last_week(match: re.Match, today: date) -> Period:
     return Period(f"on {WEEKDAYS[wanted].capitalize()}, {day_words(day)}", date_from=day, date_to=day)
 
 
+# A week's or quarter's year, before it ("2025 week 44", "2025 Q2") or after it ("week 48, 2025", "Q2 of 2025",
+# "week 51 van 2025": an "of" the translation left).
+_YEAR_FIRST = r"(?:(?P<y0>(?:19|20)\d{2})[\s,]+)?"
+_YEAR_AFTER = r"(?:,?\s+(?:(?:of|in|van|von|de|del|du)\s+)?(?P<year>(?:19|20)\d{2}))?"
+
+
+def _year_of(match: re.Match, today: date) -> int:
+    year = match.group("year") or match.groupdict().get("y0")
+    return int(year) if year else today.year
+
+
 def _iso_week(match: re.Match, today: date) -> Period:
     number = int(match.group("w"))
-    year = int(match.group("year")) if match.group("year") else today.year
+    year = _year_of(match, today)
     start = date.fromisocalendar(year, number, 1)  # this year's week; one still to come is in the future
     end = start + timedelta(days=6)
     return Period(f"in week {number} of {year}", date_from=start, date_to=min(end, today) if start <= today else end)
@@ -208,8 +221,8 @@ def _quarter(match: re.Match, today: date) -> Period:
         year, quarter = (today.year, current - 1) if current > 1 else (today.year - 1, 4)
     else:
         quarter = int(match.group("q")) if match.group("q") else ORDINAL_QUARTERS[match.group("qw")]
-        year = int(match.group("year")) if match.group("year") else today.year
-        if not match.group("year") and _quarter_bounds(year, quarter)[0] > today:
+        year = _year_of(match, today)
+        if not (match.group("year") or match.group("y0")) and _quarter_bounds(year, quarter)[0] > today:
             year -= 1
     start, end = _quarter_bounds(year, quarter)
     label = {"this": "this quarter", "current": "this quarter"}.get(which or "", f"in Q{quarter} {year}")
@@ -275,13 +288,13 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
             _month_span,
         ),
         (
-            r"\b(?:(?P<which>last|this|current|previous)\s+)?(?:(?:q|quarter\s+)(?P<q>[1-4])"
-            r"|(?P<qw>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter)(?:\s+(?:of\s+)?(?P<year>\d{4}))?\b",
+            rf"\b{_YEAR_FIRST}(?:(?P<which>last|this|current|previous)\s+)?(?:(?:q|quarter\s+)(?P<q>[1-4])"
+            rf"|(?P<qw>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter){_YEAR_AFTER}\b",
             _quarter,
         ),
         (r"\b(?P<which>last|this|current|previous)\s+quarter\b(?P<q>)(?P<qw>)(?P<year>)", _quarter),
         (
-            r"\b(?:calendar\s+)?week\s+(?:number\s+|no\.?\s+|#)?(?P<w>\d{1,2})(?:\s+(?:of\s+)?(?P<year>\d{4}))?\b",
+            rf"\b{_YEAR_FIRST}(?:calendar\s+)?week\s+(?:number\s+|no\.?\s+|#)?(?P<w>\d{{1,2}}){_YEAR_AFTER}\b",
             _iso_week,
         ),
         (rf"\b(?:on\s+)?{_WD}\s+(?:of\s+)?last\s+week\b|\blast\s+week'?s\s+{_WD2}\b", _weekday_last_week),

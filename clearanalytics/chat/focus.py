@@ -55,6 +55,23 @@ SERIES = (
     ),
 )
 PATH = re.compile(r"(?<![\w.:/])(/[\w\-./%]*)")
+# "cities / past 6 weeks", "Golas / 2024": a slash between a word and a period separates them, as a comma does; after
+# a word that leads to a page ("visitors of / last week", "visitas a /") or before any other word ("did / get", "/ in
+# KW 52", "/ la semaine 01") it is the home page.
+_SLASH = re.compile(
+    r"([\w']+) / (?=(?:past|last|this|previous|yesterday|today|q[1-4]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+    r"|\d))"
+)
+_BEFORE_HOME = frozenset({
+    "of", "on", "to", "for", "at", "in", "from", "page", "path", "url", "the", "home", "de", "van", "von", "sur", "auf",
+    "op", "en", "a", "la", "le", "des", "du", "del", "zu", "für", "pour", "para", "por", "voor", "naar",
+})  # fmt: skip
+
+
+def slash_separators(text: str) -> str:
+    return _SLASH.sub(lambda m: m.group(0) if m.group(1) in _BEFORE_HOME else m.group(1) + " ", text)
+
+
 SECTION = (  # a path named first: "how did pages under /docs do" names docs, not "did"
     re.compile(r"(?<![\w.])(?P<name>/[\w-]+)/\*"),
     re.compile(

@@ -99,6 +99,12 @@ def to_english(text: str) -> str:
     text = _OF_MONTH.sub(r"in \1", text)
     text = _BY_LIST.sub("by ", text)  # "desglose por countries", "répartition par regions": by that list
     text = re.sub(rf"\b({_MONTH_NAMES})\s+(?:de|del|van|von)\s+(\d{{4}})\b", r"\1 \2", text)  # "diciembre de 2025"
+    text = re.sub(  # "del 22 de diciembre de 2025 al 4 de enero", "du 3 mars au 5 avril": from one day to another
+        rf"\b(?:del|du|van)\s+(\d{{1,2}} (?:{_MONTH_NAMES})(?: \d{{4}})?)\s+(?:al|au|tot|t/m)\s+"
+        rf"(?=\d{{1,2}} (?:{_MONTH_NAMES}))",
+        r"from \1 to ",
+        text,
+    )
     text = re.sub(r"\b(\d{1,2})(?:er|e)\b", r"\1", text)  # "le 1er février"
     # "le vendredi 6 février", "Friday the 13th of February": the date says the day; its weekday is no second period
     text = re.sub(
@@ -115,8 +121,9 @@ def to_english(text: str) -> str:
         r"between \1 and \2 \3",
         text,
     )  # "qué día de enero": in January (a date keeps "1 de enero" as it is)
-    # "entre le 10 ..." -> "between on 10" -> "between 10"; only before a number, so "and on mobile" keeps its "on"
-    text = re.sub(r"\b(between|and|to|since)\s+on\s+(?=\d)", r"\1 ", text)
+    # "entre le 10 ..." -> "between on 10" -> "between 10", "y el 2025-12-24" -> "and 2025-12-24"; only before a
+    # number, so "and on mobile" keeps its "on"
+    text = re.sub(r"\b(between|and|to|since)\s+(?:on|el|le)\s+(?=\d)", r"\1 ", text)
     text = re.sub(r"(?<!come )(?<!came )\bfrom\s+on\s+(?=\d)", "from ", text)  # "where did it come from on 12 Jan"
     return re.sub(r"\s+", " ", text).strip()
 

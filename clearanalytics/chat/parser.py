@@ -124,7 +124,7 @@ def clean_question(question: str) -> str:
     Kept per text: some 600 phrase rows run over each question, and a conversation reads it again (the guards,
     the offers, a follow-up's history)."""
     text = openers.drop_opener(question.lower().replace("’", "'"))
-    text = re.sub(r"[?!;:¿¡]|,(?!\s*\d{4})", " ", text)
+    text = focus.slash_separators(re.sub(r"[?!;:¿¡]|,(?!\s*\d{4})", " ", text))
     text = re.sub(r"\s+", " ", text).strip()
     text = lexicon.fix_typos(lexicon.to_english(lexicon.fix_foreign_typos(text)))
     text = re.sub(r"\bpage[ -]views?\b", "pageviews", text)

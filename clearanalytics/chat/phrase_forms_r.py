@@ -100,6 +100,7 @@ FIRST_R: tuple[tuple[str, str], ...] = (
     (r"\bin welcher sprache\b", "in which languages"),
     (r"\blangues? des visiteurs\b", "languages"),
     (r"\ble plus tranquille\b", "the quietest"),
+    (r"\bqu[ée] hora tuvo m[áa]s\b", "which hour had the most"),
     (r"\bpor hora\b", "per hour"),
     (r"\bqu[ée] d[íi]a tuvo m[áa]s p[áa]ginas vistas\b", "which day had the most pageviews"),
     (r"\bde qu[ée] fuentes vienen los ingresos\b", "revenue by source"),

@@ -32,7 +32,8 @@ FIRST: tuple[tuple[str, str], ...] = (
     (r"\b(?:vier|quatre|cuatro)\b(?!-)", "4"),
     (r"\b(?:fünf|cinq|cinco|vijf)\b(?!-)", "5"),
     (r"\b(?:sechs|seis|zes)\b(?!-)", "6"),
-    (r"\bsept\.?(?= (?:19|20)\d\d\b|$)", "september"),  # "sept 2025" is a month; French "sept" a number
+    # "sept 2025", "sept 3", "3 sept" are the month (in French too, beside a day); French "sept" alone a number
+    (r"\bsept\.?(?= (?:19|20)\d\d\b| \d{1,2}(?:st|nd|rd|th)?\b|$)|(?<=\d )sept\b\.?", "september"),
     (r"\b(?:sieben|sept|siete|zeven)\b(?!-)", "7"),
     (r"\b(?:acht|huit|ocho)\b(?!-)", "8"),
     (r"\b(?:zehn|dix|diez|tien)\b(?!-)", "10"),
