@@ -64,7 +64,9 @@ def test_tuned_questions(group):
 # misses, 942 wrong readings and one question whose history crashed the parser (a device named with nothing asked of
 # it reached the tool choice with no figure or list; it is now said not to be understood). The target is 90% right
 # and no wrong reading; S meets neither, and the bounds hold the figures it was scored at, so they can only improve.
-# Nothing is tuned against S.
+# Since 2026-12-07 16:25 S's failures are being fixed (it is no longer blind) while batch T, written blind by eight
+# fresh writers after that scoring, waits outside the set for its own one scoring (docs/CHAT.md); these bounds stay
+# as S's floor until T replaces it as the held-out batch.
 HELD_OUT_ACCURACY_AT_FIRST_RUN = 27440 / 30924
 HELD_OUT_WRONG_AT_FIRST_RUN = 942 + 1
 
@@ -86,7 +88,7 @@ def test_the_list_of_questions_still_wrong_only_shrinks():
             verdicts.setdefault(case["q"], set()).add(judge(block, case)[0])
     assert set(verdicts) == STILL_WRONG
     assert [q for q, found in verdicts.items() if found == {RIGHT}] == []
-    assert len(STILL_WRONG) <= 350  # A-R when S was scored (A-P 44 when R was written, R 1,011 at its scoring)
+    assert len(STILL_WRONG) <= 349  # A-R (350 when S was scored; A-P 44 when R was written, R 1,011 at its scoring)
 
 
 def test_every_offered_reading_is_itself_understood():
