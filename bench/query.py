@@ -155,7 +155,8 @@ def _bench_duckdb(args: argparse.Namespace, group: Group | None = None) -> Group
                 "SELECT goal_id, site_id FROM goal_completions GROUP BY ALL ORDER BY count(*) DESC LIMIT 1"
             ).fetchone()
             goal = get_goal(cur, goal_id)
-            own = stats.parse_query({"period": args.period, "limit": "50"}, [s for s in sites if s.id == site_id], now=now)
+            own_site = [s for s in sites if s.id == site_id]
+            own = stats.parse_query({"period": args.period, "limit": "50"}, own_site, now=now)
             (own_range,) = own.ranges()
             raw_params = [goal_id, own_range.start, own_range.end]
             cur.execute(RAW_COMPLETIONS, raw_params).fetchall()
