@@ -110,8 +110,8 @@ def _between(match: re.Match, today: date) -> Period:
     """The last day is the most recent one; a first day without a year the most recent one on or before it: "from 3
     March to 5 April" said on 18 March is 2025's span, not 5 April 2025 to 3 March 2026; "between December 20 and
     January 5" crosses the new year."""
-    end = parse_day(match.group("b"), today)
-    start, end = sorted((parse_day(match.group("a"), end if not re.search(r"\d{4}", match.group("a")) else today), end))
+    first, end = match.group("a"), parse_day(match.group("b"), today)
+    start, end = sorted((parse_day(first, today if re.search(r"\d{4}", first) else end), end))
     return Period(f"from {day_words(start)} to {day_words(end)}", date_from=start, date_to=end)
 
 
@@ -195,14 +195,14 @@ _YEAR_FIRST = r"(?:(?P<y0>(?:19|20)\d{2})[\s,]+)?"
 _YEAR_AFTER = r"(?:,?\s+(?:(?:of|in|van|von|de|del|du)\s+)?(?P<year>(?:19|20)\d{2}))?"
 
 
-def _year_of(match: re.Match, today: date) -> int:
+def _named_year(match: re.Match) -> int | None:
     year = match.group("year") or match.groupdict().get("y0")
-    return int(year) if year else today.year
+    return int(year) if year else None
 
 
 def _iso_week(match: re.Match, today: date) -> Period:
     number = int(match.group("w"))
-    year = _year_of(match, today)
+    year = _named_year(match) or today.year
     start = date.fromisocalendar(year, number, 1)  # this year's week; one still to come is in the future
     end = start + timedelta(days=6)
     return Period(f"in week {number} of {year}", date_from=start, date_to=min(end, today) if start <= today else end)
@@ -221,8 +221,9 @@ def _quarter(match: re.Match, today: date) -> Period:
         year, quarter = (today.year, current - 1) if current > 1 else (today.year - 1, 4)
     else:
         quarter = int(match.group("q")) if match.group("q") else ORDINAL_QUARTERS[match.group("qw")]
-        year = _year_of(match, today)
-        if not (match.group("year") or match.group("y0")) and _quarter_bounds(year, quarter)[0] > today:
+        named = _named_year(match)
+        year = named or today.year
+        if named is None and _quarter_bounds(year, quarter)[0] > today:
             year -= 1
     start, end = _quarter_bounds(year, quarter)
     label = {"this": "this quarter", "current": "this quarter"}.get(which or "", f"in Q{quarter} {year}")

@@ -37,10 +37,10 @@ from clearanalytics.chat.tools import RegistryRunner, TenantTools
 from clearanalytics.request_scope import get_cursor, get_db
 from clearanalytics.request_scope import now as api_now
 from clearanalytics.web_auth import UnknownDomain, add_session_headers, member, pick_site
-
-if TYPE_CHECKING:
-    from clearanalytics.chat.engine import ChatContext
 from clearanalytics.web_errors import json_error
+
+if TYPE_CHECKING:  # the engine is imported on the first question (context() says why)
+    from clearanalytics.chat.engine import ChatContext
 
 bp = Blueprint("chat", __name__)
 

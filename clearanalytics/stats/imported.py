@@ -38,6 +38,11 @@ REPORTS = frozenset({
 HEADER = "X-ClearAnalytics-Imported"  # "true" on an API answer whose figures include imported days
 
 
+def joins(report: str, table: str) -> bool:
+    """Whether imported rows join `report`'s parts of `table` (rollup_read.py unions them there)."""
+    return table in TABLES and report in REPORTS
+
+
 def param(table: str, column: str) -> str:
     return f"imported_{table}_{column}"
 
@@ -89,7 +94,7 @@ def rows_params(conn, report: str, split: Plan, present: bool = True) -> dict[st
     combine = rollup_sql.COMBINE[report]
     found: dict[str, list] = {}
     for table in combine.tables:
-        if table not in TABLES or report not in REPORTS:
+        if not joins(report, table):
             continue
         dimension = combine.dimension if table == "dims" else None
         values: dict[str, Any] = _spans(split) | {"imported_dimension": dimension}

@@ -29,7 +29,7 @@ def sources(report: str, params: dict[str, Any]) -> frozenset[tuple[str, str]]:
             "band2": params["band2_first"] != NO_DAYS[0],
             "months": rollup_sql.uses_months(report) and bool(params["month_sites"]),
             "open": bool(params[rollup_sql.open_param(table, "site_id")]),
-            "imported": _imports(report, table) and bool(params.get(imported.param(table, "site_id"))),
+            "imported": imported.joins(report, table) and bool(params.get(imported.param(table, "site_id"))),
         }
         found |= {(table, source) for source, rows in given.items() if rows}
     return frozenset(found)
@@ -41,7 +41,7 @@ def statement(report: str, params: dict[str, Any]) -> str:
 
 
 @cache
-def _statement(report: str, present: frozenset[tuple[str, str]] | None) -> str:
+def _statement(report: str, present: frozenset[tuple[str, str]]) -> str:
     return prelude.statement(set(), parts(report, present), rollup_sql.COMBINE[report].sql)
 
 
@@ -63,10 +63,6 @@ def parts(report: str, present: frozenset[tuple[str, str]] | None = None) -> lis
 
 def _branches(report: str, table: str) -> dict[str, str]:
     branches = rollup_sql.stored_rows(report, table) | {"open": rollup_sql.given_rows(table)}
-    if _imports(report, table):
+    if imported.joins(report, table):
         branches["imported"] = rollup_sql.given_rows(table).replace("$open_", "$imported_")
     return branches
-
-
-def _imports(report: str, table: str) -> bool:
-    return table in imported.TABLES and report in imported.REPORTS
