@@ -442,6 +442,44 @@ def test_a_period_in_a_short_or_foreign_form_is_read_or_said_unread_never_the_la
         assert message["text"].startswith(f'I could not read the period in your question: "{fragment}".'), question
 
 
+def _reading(question: str):
+    intent = parse_question(question, today=TODAY, tenant="acme", domains=["example.com", "shop.example"])
+    assert not isinstance(intent, Unclear) and intent is not None, (question, intent)
+    compare = intent.compare.bounds(TODAY) if intent.compare else None
+    return intent.tool, {k: v for k, v in intent.arguments.items() if k != "tenant"}, compare
+
+
+def test_batch_s_forms_read_as_their_writers_meant():
+    """Forms batch S's writers used that no rule read (docs/CHAT.md): each was an honest miss or, worse, another
+    question answered ("ça donne quoi" read as revenue, "je cherche" as a property "cherche")."""
+    march, february = {"from": "2026-03-01", "to": "2026-03-18"}, (date(2026, 2, 1), date(2026, 2, 18))
+    read_as = {
+        "visitors between July 2025 and January 2026": (
+            "analytics-overview", {"from": "2025-07-01", "to": "2026-01-31"}, None),
+        "did traffic drop compared to last month": ("analytics-overview", march, february),
+        "is AOV up vs last month?": ("ecommerce-overview", march, february),
+        "pageviews last year against the year before": (
+            "analytics-overview", {"from": "2025-01-01", "to": "2025-12-31"}, (date(2024, 1, 1), date(2024, 12, 31))),
+        "plan breakdown last week": (
+            "custom-properties", {"from": "2026-03-09", "to": "2026-03-15", "property": "plan"}, None),
+        "how do plans split this month": ("custom-properties", {**march, "property": "plan"}, None),
+        "hmm values of cta/position~ yesterday": (
+            "custom-properties", {"from": "2026-03-17", "to": "2026-03-17", "property": "cta/position~"}, None),
+        "Ça donne quoi le nb de pages vues hier": (
+            "analytics-overview", {"from": "2026-03-17", "to": "2026-03-17"}, None),
+        "je cherche les ventes depuis dimanche": (
+            "ecommerce-overview", {"from": "2026-03-15", "to": "2026-03-18"}, None),
+        "Besucher letzte 2 Monate": ("analytics-overview", {"from": "2026-01-19", "to": "2026-03-18"}, None),
+        "heure creuse du 1er au 15 février": ("hourly-breakdown", {"from": "2026-02-01", "to": "2026-02-15"}, None),
+        "el día más muerto de la semana pasada": ("daily-breakdown", {"from": "2026-03-09", "to": "2026-03-15"}, None),
+        "Wie oft wurde die Tasse letzte Woche verkauft?": (
+            "ecommerce-products", {"from": "2026-03-09", "to": "2026-03-15"}, None),
+    }  # fmt: skip
+    for question, expected in read_as.items():
+        assert _reading(question) == expected, question
+    assert parse_question("operating system split", today=TODAY, tenant="acme").tool == "device-and-browser"
+
+
 # --- 6. grammatical answers; no internal class names -------------------------------------------------
 
 

@@ -165,11 +165,16 @@ def _half_year(match: re.Match, today: date) -> Period:
 
 
 def _month_span(match: re.Match, today: date) -> Period:
+    """ "from July to September", "between July 2025 and January 2026": a first month with its own year starts in
+    that year (a span that would end before it begins is read with its months the other way round)."""
     first, last = MONTHS[match.group("m1")], MONTHS[match.group("m2")]
     year = int(match.group("year")) if match.group("year") else (today.year if last <= today.month else today.year - 1)
-    start_year = year if first <= last else year - 1
-    start, end = date(start_year, first, 1), _month_end(year, last)
-    label = f"from {MONTH_NAMES[first - 1]} to {MONTH_NAMES[last - 1]} {year}"
+    named_first = match.groupdict().get("year1")
+    start_year = int(named_first) if named_first else (year if first <= last else year - 1)
+    start, end = sorted((date(start_year, first, 1), date(year, last, 1)))
+    end = _month_end(end.year, end.month)
+    first_words = MONTH_NAMES[start.month - 1] + (f" {start.year}" if named_first and start.year != end.year else "")
+    label = f"from {first_words} to {MONTH_NAMES[end.month - 1]} {end.year}"
     return Period(label, date_from=start, date_to=min(end, today))
 
 
@@ -274,7 +279,7 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
             _day_span,
         ),
         (
-            rf"\b{_M1}\s+(?:through|thru|to|until|till|-)\s+{_M2}(?:\s+(?P<year>\d{{4}}))?\b",
+            rf"\b{_M1}(?:\s+(?P<year1>\d{{4}}))?\s+(?:through|thru|to|until|till|-)\s+{_M2}(?:\s+(?P<year>\d{{4}}))?\b",
             _month_span,
         ),
         (
@@ -285,7 +290,8 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
         (rf"\bsince\s+(?:the\s+(?:start|beginning)\s+of\s+)?{_M1}(?:\s+(?P<year>\d{{4}}))?\b", _since_month),
         (rf"\bsince\s+(?:last\s+|el\s+|le\s+|dem\s+)?{_WD}\b", _since_weekday),
         (
-            rf"\b(?:between|from)\s+{_M1}\s+(?:and|to|until|till|through|thru|-)\s+{_M2}(?:\s+(?P<year>\d{{4}}))?\b",
+            rf"\b(?:between|from)\s+{_M1}(?:\s+(?P<year1>\d{{4}}))?\s+(?:and|to|until|till|through|thru|-)\s+{_M2}"
+            rf"(?:\s+(?P<year>\d{{4}}))?\b",
             _month_span,
         ),
         (

@@ -235,7 +235,11 @@ def prop(text: str) -> str | None:
     """The property named: "property author", "the author property"; "last quarter, property category" names
     category (a word the tables know before "property" is the sentence's, when a name follows it)."""
     found = [(p, m.group("p")) for p in PROPERTY for m in p.finditer(text) if not LISTED.search(text[: m.start()])]
-    found = [(pattern, name) for pattern, name in found if name not in NOT_A_PROPERTY]
+    found = [  # "por plan (property) ayer": a period after "property" is the sentence's
+        (pattern, name)
+        for pattern, name in found
+        if name not in NOT_A_PROPERTY and not (pattern is _NAME_AFTER and name in _PERIOD_WORDS)
+    ]
     first, name = found[0] if found else (None, None)
     after = next((after for pattern, after in found if pattern is _NAME_AFTER), None)
     if first in (_NAME_BEFORE, PROPERTY[0]) and (unread.known_word(name) or re.fullmatch(r"q[1-4]|\d+", name)):
@@ -244,6 +248,8 @@ def prop(text: str) -> str | None:
         return after  # "I added custom property author", "in week 6, property plan"
     return name
 
+
+_PERIOD_WORDS = frozenset(("yesterday", "today", "tomorrow", "now", "ytd", "mtd"))  # never a property's name
 
 # Verbs that ask for something: no product's name ("pull sales"), no property's ("pull property author")
 _ASKING_LINE = "pull show get give list check see report track view find tell fetch grab total gross net"

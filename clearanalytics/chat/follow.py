@@ -102,16 +102,28 @@ PER_NAME = re.compile(
     # "list authors by visitors", "plan de los usuarios": a name no table knows, said of the visitors
     r"|^(?:list|rank) (?P<q>[a-z][\w-]{2,}?)s? by (?:visitors|pageviews)\b"
     r"|^(?P<r>[a-z][\w-]{2,}) (?:de los|van de) (?:users|visitors)\b"
+    # "values of plan", "values of cta/position~": the values a name took (phrase_forms_s writes the other forms so)
+    r"|\bvalues of (?:the )?(?P<s>[a-z][\w-]{2,}(?:/[\w/-]*~?)?)(?![\w/~-])"
+    # "plan breakdown", "author-wise split", "plan values": a name no table knows, before the word for its values
+    r"|(?<!propert)(?<!property )\b(?P<t>[a-z][\w-]{2,}(?:/[\w/-]*~?)?)(?:[- ]wise)? "
+    r"(?:(?:breakdown|breakdwon|split)(?! by\b)|values\b(?! of\b))"
 )
 
 # "por autor", "par auteur": the property most sites send under its English name (Plausible's own example)
 AUTHOR = {word: "author" for word in ("autor", "autores", "autoren", "auteur", "auteurs")}
 
 
+def _singular(name: str | None) -> str | None:
+    """ "how do plans split": the property is "plan" (a name's plural, not "status" or "class")."""
+    return name[:-1] if name and re.search(r"[^sui]s$", name) else name
+
+
 def property_named(text: str) -> str | None:
     """ "visits per author": the word after "per" or "by" when no table knows it (a custom property's name)."""
     for match in PER_NAME.finditer(text):
-        name = match.group("p") or match.group("q") or match.group("r")
+        name = (
+            match.group("p") or match.group("q") or match.group("r") or match.group("s") or _singular(match.group("t"))
+        )
         if not unread.known_word(name):
             return AUTHOR.get(name, name)
     return None

@@ -21,6 +21,7 @@ from rapidfuzz.distance import OSA, Levenshtein
 
 from clearanalytics.chat.accents import BASE, accent_free
 from clearanalytics.chat.phrase_forms_r import ENGLISH_R
+from clearanalytics.chat.phrase_forms_s import ENGLISH_S
 from clearanalytics.chat.phrases import NAMES, PHRASES
 from clearanalytics.chat.quick import Quick, Words
 
@@ -53,7 +54,7 @@ def _rows_after(needles: set[str], row: int) -> list[int]:
 
 # The four languages' own words (from the phrase tables and month and weekday names): a typo in a German,
 # French, Spanish or Dutch question ("Besuchre", "bezoekkers") is mended towards these before translation.
-_ENGLISH_ROWS = {pattern for pattern, _english in ENGLISH_R}  # rows of English words only
+_ENGLISH_ROWS = {pattern for pattern, _english in (*ENGLISH_R, *ENGLISH_S)}  # rows of English words only
 FOREIGN = {
     word
     for pattern, _english in PHRASES

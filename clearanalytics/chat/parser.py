@@ -407,7 +407,8 @@ def _intent(
         arguments, domain = {"tenant": tenant}, None
     compare, partial = None, False
     if comparison is not None and tool in ("analytics-overview", "ecommerce-overview"):
-        compare = compare_period or period.previous(today)
+        unit_before = UNIT_BEFORE.search(comparison) and follow.calendar_before(period, today)  # "vs the year before"
+        compare = compare_period or unit_before or period.previous(today)
         compare, partial = fair_compare(period, compare, compare_period is not None, today)
     rank = "worst" if focus.WORST.search(plain) else "best"
     series = focus.series(plain) if tool in ("analytics-overview", "daily-breakdown", "ecommerce-overview") else None

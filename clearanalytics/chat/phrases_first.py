@@ -11,6 +11,7 @@ from clearanalytics.chat.phrase_forms_o import FIRST_O
 from clearanalytics.chat.phrase_forms_p import FIRST_P
 from clearanalytics.chat.phrase_forms_q import FIRST_Q
 from clearanalytics.chat.phrase_forms_r import ENGLISH_R, FIRST_R
+from clearanalytics.chat.phrase_forms_s import ENGLISH_S, FIRST_S
 
 # (pattern, English); regular expressions over the lower-cased question, tried in order, before phrases.PHRASES'.
 FIRST: tuple[tuple[str, str], ...] = (
@@ -27,6 +28,8 @@ FIRST: tuple[tuple[str, str], ...] = (
     *FIRST_Q,
     *FIRST_R,
     *ENGLISH_R,
+    *FIRST_S,
+    *ENGLISH_S,
     (r"\b(?:zwei|deux|dos|twee)\b(?!-)", "2"),
     (r"\b(?:drei|trois|tres|drie)\b(?!-)", "3"),
     (r"\b(?:vier|quatre|cuatro)\b(?!-)", "4"),

@@ -108,10 +108,12 @@ def _with_read_words(text: str, leftover: str, span: tuple[int, int] | None) -> 
 
 
 BETWEEN = re.compile(r"\b(?:than|vs\.?|versus|against|compared (?:to|with))\b")
-THAN = re.compile(
-    r"\W*(?:(?:more|fewer|less|meer) \w+ |(?:better|worse|higher|lower) |(?:improved?|increased|decreased|declined"
-    r"|dropped|grown|grew|risen|rose|fallen|fell|changed?|(?:gone|went) (?:up|down)) )?(?:than|dan|vs\.?|versus"
-    r"|compared? (?:to|with)|against|relative to|ahead of|behind)(?: the)?\W*"
+THAN = re.compile(  # "more visitors than", "is traffic down vs", "did orders drop compared to": then one period
+    r"\W*(?:(?:is|are|was|were|did|has|have) (?:[\w.-]+ ){1,4}?)?"
+    r"(?:(?:more|fewer|less|meer) \w+ |(?:better|worse|higher|lower|longer|shorter|up|down|up or down) "
+    r"|(?:improved?|increased?|decreased?|declined?|dropped|drop|grown|grow|grew|risen|rise|rose|fallen|fall|fell"
+    r"|changed?|(?:go|gone|went) (?:up|down)) )?(?:than|dan|vs\.?|versus"
+    r"|compared? (?:to|with)|in comparison (?:to|with)|against|relative to|ahead of|behind)(?: the)?\W*"
 )
 LAST_UNIT = re.compile(r"^(?:last|previous) (week|month|quarter|year)$")
 
