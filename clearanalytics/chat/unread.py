@@ -58,6 +58,7 @@ _EVERYDAY_LINES = (
     "entró entraron entrado around rond autour alrededor",
     "venaient venait viennent venus venue vienen vinieron kwamen kamen table tables pasen wetter",
     "naviguent navegan pendant durante tijdens während puente kinder soldes prend prends prendre apart",
+    "pull",  # (batch S) "pull referrers" asks for them
 )
 EVERYDAY = frozenset(word for line in _EVERYDAY_LINES for word in line.split())
 # Period words the typo mender must leave as they are ("Mitte Jänner" is no "bitte", "Moederdag" no "donderdag"): the
