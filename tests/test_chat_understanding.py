@@ -472,6 +472,11 @@ def test_batch_s_forms_read_as_their_writers_meant():
         "Besucher letzte 2 Monate": ("analytics-overview", {"from": "2026-01-19", "to": "2026-03-18"}, None),
         "heure creuse du 1er au 15 février": ("hourly-breakdown", {"from": "2026-02-01", "to": "2026-02-15"}, None),
         "el día más muerto de la semana pasada": ("daily-breakdown", {"from": "2026-03-09", "to": "2026-03-15"}, None),
+        "visitors Sep-Nov": ("analytics-overview", {"from": "2025-09-01", "to": "2025-11-30"}, None),
+        "bounce rate last twenty days": ("analytics-overview", {"from": "2026-02-27", "to": "2026-03-18"}, None),
+        "Conversion Rate vom 1.–7. Februar": ("ecommerce-overview", {"from": "2026-02-01", "to": "2026-02-07"}, None),
+        "Eine höhere Conversion Rate als letztes Jahr?": (
+            "ecommerce-overview", {"from": "2026-01-01", "to": "2026-03-18"}, (date(2025, 1, 1), date(2025, 3, 18))),
         "Wie oft wurde die Tasse letzte Woche verkauft?": (
             "ecommerce-products", {"from": "2026-03-09", "to": "2026-03-15"}, None),
     }  # fmt: skip

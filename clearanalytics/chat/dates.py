@@ -279,7 +279,8 @@ RULES: tuple[tuple[re.Pattern, Callable[[re.Match, date], Period]], ...] = tuple
             _day_span,
         ),
         (
-            rf"\b{_M1}(?:\s+(?P<year1>\d{{4}}))?\s+(?:through|thru|to|until|till|-)\s+{_M2}(?:\s+(?P<year>\d{{4}}))?\b",
+            rf"\b{_M1}(?:\s+(?P<year1>\d{{4}}))?(?:\s+(?:through|thru|to|until|till)\s+|\s*[-–]\s*){_M2}"
+            rf"(?:\s+(?P<year>\d{{4}}))?\b",
             _month_span,
         ),
         (

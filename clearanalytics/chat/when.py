@@ -110,9 +110,10 @@ def _with_read_words(text: str, leftover: str, span: tuple[int, int] | None) -> 
 BETWEEN = re.compile(r"\b(?:than|vs\.?|versus|against|compared (?:to|with))\b")
 THAN = re.compile(  # "more visitors than", "is traffic down vs", "did orders drop compared to": then one period
     r"\W*(?:(?:is|are|was|were|did|has|have) (?:[\w.-]+ ){1,4}?)?"
-    r"(?:(?:more|fewer|less|meer) \w+ |(?:better|worse|higher|lower|longer|shorter|up|down|up or down) "
+    r"(?:(?:a |an )?(?:more|fewer|less|meer|better|worse|higher|lower|longer|shorter) (?:[\w.-]+ ){0,3}?"
+    r"|(?:up|down|up or down) "
     r"|(?:improved?|increased?|decreased?|declined?|dropped|drop|grown|grow|grew|risen|rise|rose|fallen|fall|fell"
-    r"|changed?|(?:go|gone|went) (?:up|down)) )?(?:than|dan|vs\.?|versus"
+    r"|changed?|(?:go|gone|went) (?:up|down)) (?:[\w.-]+ ){0,4}?)?(?:than|dan|vs\.?|versus"
     r"|compared? (?:to|with)|in comparison (?:to|with)|against|relative to|ahead of|behind)(?: the)?\W*"
 )
 LAST_UNIT = re.compile(r"^(?:last|previous) (week|month|quarter|year)$")
