@@ -238,7 +238,9 @@ def prop(text: str) -> str | None:
     found = [  # "por plan (property) ayer": a period after "property" is the sentence's
         (pattern, name)
         for pattern, name in found
-        if name not in NOT_A_PROPERTY and not (pattern is _NAME_AFTER and name in _PERIOD_WORDS)
+        if name not in NOT_A_PROPERTY
+        and not (pattern is _NAME_AFTER and name in _PERIOD_WORDS)
+        and not _A_DATE.fullmatch(name)
     ]
     first, name = found[0] if found else (None, None)
     after = next((after for pattern, after in found if pattern is _NAME_AFTER), None)
@@ -250,6 +252,7 @@ def prop(text: str) -> str | None:
 
 
 _PERIOD_WORDS = frozenset(("yesterday", "today", "tomorrow", "now", "ytd", "mtd"))  # never a property's name
+_A_DATE = re.compile(r"[\d/.-]+")  # "op 25/9: eigenschap author": a date before "property" is no name
 
 # Verbs that ask for something: no product's name ("pull sales"), no property's ("pull property author")
 _ASKING_LINE = "pull show get give list check see report track view find tell fetch grab total gross net"

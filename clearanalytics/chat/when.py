@@ -114,7 +114,7 @@ THAN = re.compile(  # "more visitors than", "is traffic down vs", "did orders dr
     r"|(?:up|down|up or down) "
     r"|(?:improved?|increased?|decreased?|declined?|dropped|drop|grown|grow|grew|risen|rise|rose|fallen|fall|fell"
     r"|changed?|(?:go|gone|went) (?:up|down)) (?:[\w.-]+ ){0,4}?)?(?:than|dan|vs\.?|versus"
-    r"|compared? (?:to|with)|in comparison (?:to|with)|against|relative to|ahead of|behind)(?: the)?\W*"
+    r"|compared? (?:to|with)|in comparison (?:to|with)|against|relative to|ahead of|behind)(?: in)?(?: the)?\W*"
 )
 LAST_UNIT = re.compile(r"^(?:last|previous) (week|month|quarter|year)$")
 
