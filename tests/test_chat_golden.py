@@ -38,7 +38,7 @@ def test_the_golden_set_is_big_varied_and_keeps_a_held_out_quarter():
 # earlier held-out batches that the fixes after their scoring did not reach.
 _LISTED = json.loads((Path(__file__).parent / "chat_honest_misses.json").read_text())
 TUNED_HONEST_MISSES = set(_LISTED["questions"])
-# Batches M's to R's questions still read wrong (docs/CHAT.md): the list can only shrink, and no other tuned
+# Batches M's to S's questions still read wrong (docs/CHAT.md): the list can only shrink, and no other tuned
 # question may read wrong.
 STILL_WRONG = set(_LISTED["still_wrong"])
 
@@ -60,15 +60,13 @@ def test_tuned_questions(group):
     assert not failed, "\n".join(failed)
 
 
-# Held-out batch S's first and only scoring (docs/CHAT.md), at 8c28ffc: 27440 of 30924 right (88.7%), 2541 honest
-# misses, 942 wrong readings and one question whose history crashed the parser (a device named with nothing asked of
-# it reached the tool choice with no figure or list; it is now said not to be understood). The target is 90% right
-# and no wrong reading; S meets neither, and the bounds hold the figures it was scored at, so they can only improve.
-# Since 2026-12-07 16:25 S's failures are being fixed (it is no longer blind) while batch T, written blind by eight
-# fresh writers after that scoring, waits outside the set for its own one scoring (docs/CHAT.md); these bounds stay
-# as S's floor until T replaces it as the held-out batch.
-HELD_OUT_ACCURACY_AT_FIRST_RUN = 27440 / 30924
-HELD_OUT_WRONG_AT_FIRST_RUN = 942 + 1
+# Held-out batch T's first and only scoring (docs/CHAT.md), at c09a66f: 39703 of 42851 right (92.7%), 2202 honest
+# misses, 946 wrong readings, no crash. It was written blind by eight fresh writers while S's failures were fixed,
+# merged after those fixes and scored once, counts only. The target is 90% right and no wrong reading: T meets the
+# first and not the second, and the bounds hold the figures it was scored at, so they can only improve. (S, the batch
+# before, read 27440 of 30924 right at its one scoring, 88.7%; it is tuned now, "was_held_out": "S".)
+HELD_OUT_ACCURACY_AT_FIRST_RUN = 39703 / 42851
+HELD_OUT_WRONG_AT_FIRST_RUN = 946
 
 
 def test_held_out_accuracy_and_silent_substitutions():
@@ -88,7 +86,7 @@ def test_the_list_of_questions_still_wrong_only_shrinks():
             verdicts.setdefault(case["q"], set()).add(judge(block, case)[0])
     assert set(verdicts) == STILL_WRONG
     assert [q for q, found in verdicts.items() if found == {RIGHT}] == []
-    assert len(STILL_WRONG) <= 318  # A-R (350 when S was scored; A-P 44 when R was written, R 1,011 at its scoring)
+    assert len(STILL_WRONG) <= 719  # A-S: 318 of A-R and 401 of S when T was scored (S 942 at its own scoring)
 
 
 def test_every_offered_reading_is_itself_understood():

@@ -275,7 +275,7 @@ COUNTRY_NAMES = {
     "CI": "Côte d'Ivoire", "CM": "Cameroon", "DZ": "Algeria", "GH": "Ghana", "HR": "Croatia", "HU": "Hungary",
     "KE": "Kenya", "LK": "Sri Lanka", "MY": "Malaysia", "NP": "Nepal", "QA": "Qatar", "RO": "Romania",
     "SG": "Singapore", "SI": "Slovenia", "SK": "Slovakia", "SR": "Suriname", "TH": "Thailand", "TN": "Tunisia",
-    "TR": "Türkiye",
+    "TR": "Türkiye", "RS": "Serbia", "UA": "Ukraine", "BG": "Bulgaria",
 }  # fmt: skip
 
 

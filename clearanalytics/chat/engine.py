@@ -271,7 +271,9 @@ def tool_failed(tool: str, result: ToolResult) -> str:
 
 
 def user_questions(history: list[dict]) -> list[str]:
-    return [m.get("text", "") for m in history if m.get("role") == "user"][-5:]
+    """Every question of the conversation the server keeps (routes.Conversations: its last 20 messages): a subject
+    named six questions back ("... for shop.example last Monday?", then five follow-ups) is still the subject."""
+    return [m.get("text", "") for m in history if m.get("role") == "user"]
 
 
 def _last(events: Iterator) -> Iterator[Event]:
