@@ -55,11 +55,14 @@ def _rows_after(needles: set[str], row: int) -> list[int]:
 # The four languages' own words (from the phrase tables and month and weekday names): a typo in a German,
 # French, Spanish or Dutch question ("Besuchre", "bezoekkers") is mended towards these before translation.
 _ENGLISH_ROWS = {pattern for pattern, _english in (*ENGLISH_R, *ENGLISH_S)}  # rows of English words only
+# A word's tail after a group or a bracket is no word of the language: "conv(?:ersion)?" gives no "ersion" (the
+# mender made "version" of it: "propiedad version" read as a property "ersion"), "p[áa]ginas" no "ginas".
+_TAIL = re.compile(r"(?<=[^\W\d_])(?:\(\?:|\(|\[[^\]]*\])([^\W\d_]{4,})")
 FOREIGN = {
     word
     for pattern, _english in PHRASES
     if pattern not in _ENGLISH_ROWS
-    for word in re.findall(r"[^\W\d_]{4,}", re.sub(r"\\[a-zA-Z]", " ", pattern))
+    for word in re.findall(r"[^\W\d_]{4,}", _TAIL.sub(" ", re.sub(r"\\[a-zA-Z]", " ", pattern)))
 } | set(NAMES)
 _NAME = re.compile(
     r"(?<![\w-])("
