@@ -16,7 +16,7 @@ import pytest
 from chat_support import FixedTools, read
 
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext
-from clearanalytics.chat.parser import parse_question
+from clearanalytics.chat.parser import Intent, parse_question
 from clearanalytics.chat.unclear import PART_WORDS, Unclear
 
 TODAY = date(2026, 3, 18)  # a Wednesday
@@ -483,6 +483,55 @@ def test_batch_s_forms_read_as_their_writers_meant():
     for question, expected in read_as.items():
         assert _reading(question) == expected, question
     assert parse_question("operating system split", today=TODAY, tenant="acme").tool == "device-and-browser"
+
+
+def test_the_tuned_batches_last_wrong_readings_read_as_meant():
+    """Forms of batches M to S still read wrong when T was scored (docs/CHAT.md), each a rule in every language it
+    was asked in: follow-ups that name the same day a week earlier, a page of the figure asked, a campaign by its
+    name alone; "de shop", "là ?" and "du moment"; revenue by source, the visitor-to-buyer rate, a property named
+    before "property" or after it in another language, which is a name and no slip."""
+    last_week = {"from": "2026-03-09", "to": "2026-03-15"}
+    read_as = {
+        "gemiddelde bezoekduur vorige week in de shop": (
+            "analytics-overview", {**last_week, "domain": "shop.example"}, None),
+        "Umsatzverteilung nach Herkunft 2024": ("ecommerce-products", {"from": "2024-01-01", "to": "2024-12-31"}, None),
+        "waar kwam de omzet vorige week vandaan": ("ecommerce-products", last_week, None),
+        "de dónde vinieron los ingresos la semana pasada": ("ecommerce-products", last_week, None),
+        "which sites brought in the money last week": ("ecommerce-products", last_week, None),
+        "visitor to buyer rate last week": ("ecommerce-overview", last_week, None),
+        "how many people on each plan last week": ("custom-properties", {**last_week, "property": "plan"}, None),
+        "top three things people bought last week": ("ecommerce-products", {**last_week, "limit": 3}, None),
+        "how does the theme property break down last week": (
+            "custom-properties", {**last_week, "property": "theme"}, None),
+        "need category property from October to December 2025": (
+            "custom-properties", {"from": "2025-10-01", "to": "2025-12-31", "property": "category"}, None),
+        "propiedad categoria la semana pasada": ("custom-properties", {**last_week, "property": "categoria"}, None),
+        "Les visiteurs du moment": ("realtime", {}, None),
+        "y a combien de monde sur le site là ?": ("realtime", {}, None),
+        "what's happening on all my sites right now": ("realtime", {}, None),
+    }  # fmt: skip
+    for question, expected in read_as.items():
+        assert _reading(question) == expected, question
+    assert _reading("revenue by source last week")[0] == "ecommerce-products"
+    conversations = {
+        ("Referrers yesterday", "and the same day last week?"): (
+            "traffic-sources", {"from": "2026-03-10", "to": "2026-03-10"}, None),
+        ("campaigns on 17 March", "And brand?"): (
+            "campaigns", {"from": "2026-03-17", "to": "2026-03-17", "limit": 100}, None),
+        ("average visit duration last week", "just the /docs page"): (
+            "top-pages", {**last_week, "limit": 100}, None),
+        ("visitors in January", "Maintenant le total des pages vues"): (
+            "analytics-overview", {"from": "2026-01-01", "to": "2026-01-31"}, None),
+    }  # fmt: skip
+    for (first, question), expected in conversations.items():
+        previous = parse_question(first, today=TODAY, tenant="acme", domains=["example.com", "shop.example"])
+        intent = parse_question(question, today=TODAY, tenant="acme", domains=["example.com", "shop.example"],
+                                previous=previous)  # fmt: skip
+        assert isinstance(intent, Intent), (question, intent)
+        assert (intent.tool, {k: v for k, v in intent.arguments.items() if k != "tenant"}, None) == expected, question
+        assert {"And brand?": "brand", "just the /docs page": "/docs"}.get(question) == intent.pick, question
+        assert question != "just the /docs page" or intent.metric == "avg_duration"
+        assert question != "Maintenant le total des pages vues" or intent.metric == "pageviews"
 
 
 # --- 6. grammatical answers; no internal class names -------------------------------------------------

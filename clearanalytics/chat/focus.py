@@ -245,7 +245,7 @@ def prop(text: str) -> str | None:
     first, name = found[0] if found else (None, None)
     after = next((after for pattern, after in found if pattern is _NAME_AFTER), None)
     if first in (_NAME_BEFORE, PROPERTY[0]) and (unread.known_word(name) or re.fullmatch(r"q[1-4]|\d+", name)):
-        return after or name
+        return after if after and after not in _NOT_BESIDE_PROPERTY else name  # "the theme property break down"
     if after and _a_name(after) and (first is PROPERTY[0] or (first is _NAME_BEFORE and not _a_name(name))):
         return after  # "I added custom property author", "in week 6, property plan"
     return name
@@ -265,7 +265,7 @@ _NOT_BESIDE_PROPERTY = frozenset(
     | DOING
     | {"so", "far", "as", "is", "was", "were", "are", "and", "or", "we", "you", "i", "it", "-"}
     | _ASKING
-    | {"there"}
+    | {"there", "from", "past", "last", "this", "in", "on", "for", "over", "since", "during", "until", "break", "split"}
 )
 
 

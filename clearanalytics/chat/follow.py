@@ -163,15 +163,16 @@ def _a_year_before(day: date) -> date:
     return day.replace(year=day.year - 1, day=min(day.day, 28)) if day.month == 2 else day.replace(year=day.year - 1)
 
 
-CAMPAIGN_DOING = re.compile(r"\bhow did (?:the )?(?P<name>[\w-]+) (?=(?:do|perform|go)\b)")
+CAMPAIGN_DOING = re.compile(r"\bhow did (?:the )?(?P<name>[\w-]+) (?=(?:do|perform|go)\b)|^and (?P<alone>[\w-]+)$")
 
 
 def campaign_named(previous: Intent, text: str) -> str:
     """ "and how did feb-2026 do?" after the campaigns: the feb-2026 campaign (a name no table knows)."""
     named = CAMPAIGN_DOING.search(text) if previous.tool == "campaigns" else None
-    if named is None or focus.is_a_word(named.group("name"), focus.NOT_A_CAMPAIGN, known=True):
+    name = named and (named.group("name") or named.group("alone"))  # "and brand?"
+    if named is None or focus.is_a_word(name, focus.NOT_A_CAMPAIGN, known=True):
         return text
-    return text[: named.start()] + f"how did the {named.group('name')} campaign " + text[named.end() :]
+    return text[: named.start()] + f"how did the {name} campaign " + text[named.end() :]
 
 
 def kept_metrics(breakdown: Rule | None, over_time: bool) -> tuple[str, ...]:

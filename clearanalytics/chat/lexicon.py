@@ -369,6 +369,9 @@ FOREIGN_SHORT = {
 ENDINGS = {"n", "en", "e", "s", "es", "r", "er", "ern", "em", "o", "a", "os", "as", "ado", "ada", "ados", "adas"}
 
 
+_PROPERTY_BEFORE = re.compile(r"\b(?:propiedad|propri[ée]t[ée]|eigenschaft|eigenschap|property)\s+[\"'«„]?\s*$")
+
+
 def fix_foreign_typos(text: str) -> str:
     """In a question that has a word of the four languages' tables, each unknown word mended towards them.
 
@@ -399,7 +402,8 @@ def fix_foreign_typos(text: str) -> str:
 
     def mend_unread(match: re.Match) -> str:  # a word inside a phrase the tables read as it is is no slip
         inside = any(start <= match.start() and match.end() <= end for start, end in read)
-        return match.group(0) if inside else mend(match.group(0))
+        named = _PROPERTY_BEFORE.search(text, 0, match.start())  # "propiedad categoria": a name, as fix_typos keeps it
+        return match.group(0) if inside or named else mend(match.group(0))
 
     return re.sub(r"\S+", mend_unread, text)
 

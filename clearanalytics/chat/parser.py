@@ -61,7 +61,7 @@ BY_VISITORS = re.compile(r"\b(?:unique )?visitors\b|\buniques?\b|\busers\b")  # 
 WHICH = re.compile(r"\b(?:which|what)\s+(?P<n>[a-z][\w-]{3,})\b")
 NOW_FIRST = re.compile(
     r"^(?:and |ok |okay |so )?(?:right )?now,? (?:please )?"
-    r"(?=only|just|by|per|for|the|split|break|same|on|do|across|\w+ only|dame|los|las|la|el|give|show|"
+    r"(?=only|just|by|per|for|the|split|break|same|on|do|across|\w+ only|dame|los|las|la|el|le|des|du|give|show|"
     r"unique|page|bounce|time|orders|sales|revenue|conversion|visitors|aov|average|transactions|[\w-]+\.[a-z]{2,}\b)"
 )
 RANKED = re.compile(r"\b(?:best|busiest|strongest|biggest|top|peak|highest|most)\b|" + focus.WORST.pattern)
@@ -285,7 +285,7 @@ def parse_question(
     if page_again:
         breakdown = _rule("pages")  # "and for /pricing?": that page's row of the figure asked before
     if breakdown is None and metric is None and not device:
-        moved_back = comparison is not None or BEFORE.search(text) is not None
+        moved_back = any(rule.search(text) for rule in (BEFORE, SAME_DAY_LAST_WEEK)) or comparison is not None
         source = focus.source(words, tuple(domains)) if sourced else None  # "and bing?" after google
         ranked = previous is not None and previous.facet in ("days", "hours") and RANKED.search(text) is not None
         if previous is not None and not (explicit_period or domain or all_sites):  # "only the top 3", "per week"
@@ -341,9 +341,9 @@ def parse_question(
         if breakdown is not None and BEFORE.search(text):  # "same daily view for the week before that?"
             period = follow.calendar_before(previous.period, today) or previous.period.previous(today)
         over_time = breakdown is not None and breakdown.name in ("days", "hours")  # "break that down per day"
-        asked_again = FOLLOW_UP.search(text) and (breakdown is None or focus.PATH.search(text))  # not a new list
-        kept = follow.kept_metrics(breakdown, over_time)
-        if metric is None and (asked_again or over_time or page_again) and previous.metric in kept:
+        a_page = focus.PATH.search(plain) and (breakdown is None or breakdown.name == "pages")  # "just the /x page"
+        again = a_page or (FOLLOW_UP.search(text) and (breakdown is None or focus.PATH.search(text)))  # not a new list
+        if metric is None and (again or over_time) and previous.metric in follow.kept_metrics(breakdown, over_time):
             metric = next(rule for rule in METRICS if rule.name == previous.metric)  # "what about the /docs page?"
         if breakdown is None and SAME_FOR.search(text) and previous.facet in ("days", "hours"):
             breakdown = _rule(previous.facet)  # "do the same for pageviews": the daily list again, of pageviews

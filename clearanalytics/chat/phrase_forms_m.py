@@ -68,8 +68,8 @@ FORMS_M: tuple[tuple[str, str], ...] = (
     (r"\bwtd\b", "this week"),  # "week to date": phrase_forms_n reads every unit to date
     (r"\bqtd\b", "this quarter"),
     (r"\bguests on the site\b|\bpersons visiting\b|\bpeople visiting\b", "visitors"),
-    (r"^(?:stats|numbers|figures) (?:for|on) (/\S*)", r"visitors of \1"),
-    (r"^how did (/\S*) do\b", r"visitors of \1"),
+    (r"^(?:stats|numbers|figures) (?:for|on) (/\S*)", r"\1 page"),  # its row: the figure asked before, if any
+    (r"^how did (/\S*) do\b", r"\1 page"),
     (r"^(aut[h]or|pl[a]n|cta/position~) values\b", r"visitors by \1"),  # "[h]": no word typos are mended towards
     (r"\b(since|from|until|to|on|seit|bis) (?:the|dem) (?=\d{1,2}[./]\d)", r"\1 "),  # "seit dem 10.02."
     (r"\bdie (?:wichtigsten|besten|gr[ö]ßten|st[ä]rksten|main|best|biggest) (\d{1,2})\b", r"top \1"),

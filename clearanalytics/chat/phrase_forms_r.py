@@ -251,8 +251,7 @@ FIRST_R: tuple[tuple[str, str], ...] = (
     (r"\bla veille\b", "the day before"),
     # Dutch, third round
     (
-        r"^de (?:web)?shop:|\b(?:op|bij|voor) (?:de|onze) (?:web)?shop\b(?![.\w-])"
-        r"|\b(?:in |van )?onze (?:web)?shop\b(?![.\w-])|\bde webshop\b",
+        r"\b(?:(?:op|bij|voor|in|van) )?(?:de|onze) (?:web)?shop\b(?![.\w-])(?! (?:pagina|sectie|categorie)\b)",
         "on the shop site",
     ),
     (r"\bwelke ((?:\w+ )?)(?:sites|websites|domeinen) (?:stuurden|brachten)\b", r"which \1referrers sent"),

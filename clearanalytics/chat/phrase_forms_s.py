@@ -254,6 +254,20 @@ FIRST_S: tuple[tuple[str, str], ...] = (
     (r"\bpaisse\b", "países"),
 )  # fmt: skip
 
+# (after T's scoring) forms of the tuned batches' last wrong readings whose words an earlier batch's rows rewrite
+# first ("waar kwam ... vandaan" is where visitors came from, "notre boutique" the shop site): tried before them all
+EARLY_S: tuple[tuple[str, str], ...] = (
+    (r"\b(?:les )?visiteurs du moment\b", "visitors right now"),
+    (r"(\bsur (?:le |la |notre |mon |ma )?[\w.-]+(?: en ligne)?) là$", r"\1 right now"),  # "sur le site là ?"
+    (
+        r"\b[àa] quelles? heures? (?:les gens|les visiteurs|on a du monde) (?:viennent|venaient|arrivent|passent)\b",
+        "visitors by hour",
+    ),
+    (r"\bumsatzverteilung (?:nach (?:herkunft|quellen?)|b[y] s[o]urce)\b", "revenue by source"),
+    (r"\bwaar kwam de omzet+ (.*?)\s?vandaan\b", r"revenue by source \1"),
+    (r"\bde d[óo]nde (?:vinieron|vino|llegaron|salieron) (?:los ingresos|las ventas|el dinero)\b", "revenue by source"),
+)
+
 # English forms; kept apart so that their words do not join the foreign typo mender's vocabulary (lexicon.py)
 ENGLISH_S: tuple[tuple[str, str], ...] = (
     (r"\bdeadest\b", "quietest"),
@@ -346,4 +360,17 @@ ENGLISH_S: tuple[tuple[str, str], ...] = (
     (r"\bwhich authors (?:are|were|did visitors) read\b", "visitors by author"),
     (r"\b(?:which )?sites (?:are )?linked to (?:this|my) account\b|\bthe sites of my account\b", "list my sites"),
     (r"\bsites we (?:have|track)\b|\bdomains (?:in this account|tracked)\b|\btracked websites\b", "list my sites"),
+    # (after T's scoring) forms of the tuned batches' last wrong readings
+    (
+        r"\b(?:on|across) all (?:of )?my sites (right now|at the moment|currently|in real ?time)\b",
+        r"\1 across all sites",
+    ),
+    (r"\b(currently|at the moment|right now) on all (?:of )?my sites\b", r"\1 across all sites"),
+    (
+        r"\bwhich (?:sites|websites|sources|referrers|channels) brought in (?:the )?(?:money|revenue|sales)\b",
+        "revenue by source",
+    ),
+    (r"\bvisitor[- ]to[- ](?:buyer|customer|order|purchase|sale) (?:rate|ratio)\b", "conversion rate"),
+    (r"\b(?:people|visitors|users) on each ([a-z][\w-]*)\b", r"visitors by \1"),
+    (r"\b(top \w+ )?things (?:people |customers |they |we )?(?:bought|purchased|ordered|sold)\b", r"\1products sold"),
 )

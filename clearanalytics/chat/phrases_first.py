@@ -11,7 +11,7 @@ from clearanalytics.chat.phrase_forms_o import FIRST_O
 from clearanalytics.chat.phrase_forms_p import FIRST_P
 from clearanalytics.chat.phrase_forms_q import FIRST_Q
 from clearanalytics.chat.phrase_forms_r import ENGLISH_R, FIRST_R
-from clearanalytics.chat.phrase_forms_s import ENGLISH_S, FIRST_S
+from clearanalytics.chat.phrase_forms_s import EARLY_S, ENGLISH_S, FIRST_S
 
 # (pattern, English); regular expressions over the lower-cased question, tried in order, before phrases.PHRASES'.
 FIRST: tuple[tuple[str, str], ...] = (
@@ -22,6 +22,7 @@ FIRST: tuple[tuple[str, str], ...] = (
         r"(?=(?:and|now|could|can|would|please|only|also|same|show|split|what|how|which|where)\b)",
         "",
     ),
+    *EARLY_S,
     *FIRST_N,
     *FIRST_O,
     *FIRST_P,

@@ -29,7 +29,7 @@ BREAKDOWNS = _rules(
     (
         "sites",
         "list-sites",
-        r"^(?!.*\b(?:link(?:ed|s|ing)?|sent|send|sends|referr\w*|brought)\b)"  # "which sites sent visitors": referrers
+        r"^(?!.*\b(?:link(?:ed|s|ing)?|sent|send|sends|referr\w*|brought|right now)\b)"  # "which sites sent": referrers
         r"(?:.*\b(?:which|what|list|show)\b.*\b(?:sites|websites|domains)\b|.*\bmy (?:web)?sites\b"
         r"|.*\bhow many (?:web)?sites\b|.*\b(?:every|all) (?:web)?sites?\b.*\baccount\b|.*\btracked (?:domains|sites)\b"
         r"|.*\bhow many domains\b|.*\bdomains i can\b|.*\bmore than one site\b|.*\bmeiner websites\b"
