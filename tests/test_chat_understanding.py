@@ -509,10 +509,20 @@ def test_the_tuned_batches_last_wrong_readings_read_as_meant():
         "Les visiteurs du moment": ("realtime", {}, None),
         "y a combien de monde sur le site là ?": ("realtime", {}, None),
         "what's happening on all my sites right now": ("realtime", {}, None),
+        "Übersicht der Ziele 1. bis 15. Feber": ("goals", {"from": "2026-02-01", "to": "2026-02-15"}, None),
+        "Cuántas compras se hicieron desde el 8 de febrero?": (
+            "ecommerce-overview", {"from": "2026-02-08", "to": "2026-03-18"}, None),
+        "visitantes en el mes actual": ("analytics-overview", {"from": "2026-03-01", "to": "2026-03-18"}, None),
+        "Anzahl der Bestellungen in der achten Kalenderwoche": (
+            "ecommerce-overview", {"from": "2026-02-16", "to": "2026-02-22"}, None),
+        "Peux-tu me dire combien de transactions on a eu en décembr 2025?": (
+            "ecommerce-overview", {"from": "2025-12-01", "to": "2025-12-31"}, None),
     }  # fmt: skip
     for question, expected in read_as.items():
         assert _reading(question) == expected, question
     assert _reading("revenue by source last week")[0] == "ecommerce-products"
+    mid_january = parse_question("hoeveel bestellingen half januari", today=TODAY, tenant="acme")  # not all January
+    assert (mid_january.part, mid_january.suggestions[0]) == ("period", "how many orders last week")
     conversations = {
         ("Referrers yesterday", "and the same day last week?"): (
             "traffic-sources", {"from": "2026-03-10", "to": "2026-03-10"}, None),

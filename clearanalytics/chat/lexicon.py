@@ -119,6 +119,8 @@ def to_english(text: str) -> str:
     )
     short = "jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec"
     text = re.sub(rf"\b(\d{{1,2}})\s*[-–]\s*(\d{{1,2}})\s+({_MONTH_NAMES}|{short})\b", r"between \1 and \2 \3", text)
+    to = r"(?:from |vom |du |del |van )?(\d{1,2})\.?\s+(?:to|until|till|through|bis|au|al|tot|t/m)\s+(\d{1,2})\.?\s+"
+    text = re.sub(rf"\b{to}({_MONTH_NAMES}|{short})\b", r"between \1 and \2 \3", text)  # "1. bis 15. Feber"
     text = re.sub(  # "1 t/m 31 october", "goals 1 to 15 january": a range, not its last day
         rf"(?<!from )(?<!between )(?<!\d )\b(\d{{1,2}}) (?:to|t/m|tm|tot|bis|until|till) (\d{{1,2}}) "
         rf"({_MONTH_NAMES})\b",
@@ -369,6 +371,8 @@ FOREIGN_SHORT = {
 ENDINGS = {"n", "en", "e", "s", "es", "r", "er", "ern", "em", "o", "a", "os", "as", "ado", "ada", "ados", "adas"}
 
 
+# The four languages' question words: the question is theirs, though everyday words are kept as they are (unread.py)
+ASKING = frozenset("combien quel quelle quels quelles cuántos cuántas cuantos cuantas wieviele".split())  # noqa: SIM905
 _PROPERTY_BEFORE = re.compile(r"\b(?:propiedad|propri[ée]t[ée]|eigenschaft|eigenschap|property)\s+[\"'«„]?\s*$")
 
 
@@ -378,8 +382,11 @@ def fix_foreign_typos(text: str) -> str:
     Only then: an English question is never "mended" into French ("visitors" is close to "visiteurs").
     """
     tokens = re.findall(r"[^\W\d_]+", text)
-    if not any((token in FOREIGN or token in FOREIGN_SHORT) and token not in VOCABULARY and token not in KEEP
-               for token in tokens):  # fmt: skip
+    if not any(
+        token in ASKING
+        or ((token in FOREIGN or token in FOREIGN_SHORT) and token not in VOCABULARY and token not in KEEP)
+        for token in tokens
+    ):
         return text
 
     def mend(token: str) -> str:

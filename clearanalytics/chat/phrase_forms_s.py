@@ -266,6 +266,32 @@ EARLY_S: tuple[tuple[str, str], ...] = (
     (r"\bumsatzverteilung (?:nach (?:herkunft|quellen?)|b[y] s[o]urce)\b", "revenue by source"),
     (r"\bwaar kwam de omzet+ (.*?)\s?vandaan\b", r"revenue by source \1"),
     (r"\bde d[óo]nde (?:vinieron|vino|llegaron|salieron) (?:los ingresos|las ventas|el dinero)\b", "revenue by source"),
+    (r"\bdesde (?:el )?(?=\d{1,2} de )", "since "),  # "desde el 8 de febrero": since that day
+    (r"\bdesde (?:el )?primero de ", "since 1 de "),
+    (
+        r"\bh[a]lf (?=(?:januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december)\b)",
+        "mid-",
+    ),
+    (r"\b(?:en )?(?:el|este) (mes|año|ano) [a]ctual\b", r"este \1"),
+    (r"\b(?:en )?la semana [a]ctual\b", "esta semana"),
+    *(
+        (rf"\b(?:in )?(?:der )?{word} (?:kalenderwoche|woche|kw)\b", f"week {n}")
+        for n, word in enumerate(
+            [
+                "ersten",
+                "zweiten",
+                "dritten",
+                "vierten",
+                "fünften",
+                "sechsten",
+                "siebten",
+                "achten",
+                "neunten",
+                "zehnten",
+            ],
+            1,
+        )
+    ),
 )
 
 # English forms; kept apart so that their words do not join the foreign typo mender's vocabulary (lexicon.py)
