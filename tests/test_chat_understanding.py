@@ -532,6 +532,10 @@ def test_the_tuned_batches_last_wrong_readings_read_as_meant():
             "top-pages", {**last_week, "limit": 100}, None),
         ("visitors in January", "Maintenant le total des pages vues"): (
             "analytics-overview", {"from": "2026-01-01", "to": "2026-01-31"}, None),
+        ("busiest day last week on example.com", "ok, shop.example now"): (
+            "daily-breakdown", {**last_week, "domain": "shop.example"}, None),
+        ("revenue last week", "and referrers?"): ("traffic-sources", last_week, None),
+        ("revenue last week", "and where did it come from?"): ("ecommerce-products", last_week, None),
     }  # fmt: skip
     for (first, question), expected in conversations.items():
         previous = parse_question(first, today=TODAY, tenant="acme", domains=["example.com", "shop.example"])

@@ -195,7 +195,9 @@ def sources_again(
     another row (no list of its own); "where did it come from?" after a revenue answer, revenue by source."""
     if previous.facet in ("sources", "referrers", "revenue_by_source") and source:
         return None, None
-    if previous.metric in ("revenue", "transactions") and not (previous.metric == "revenue" and PEOPLE.search(text)):
+    if breakdown.name == "referrers" or (previous.metric == "revenue" and PEOPLE.search(text)):
+        return breakdown, None  # "and referrers?" after the revenue: the sites that sent people, not money
+    if previous.metric in ("revenue", "transactions"):  # "where did it come from?" after the revenue
         by_source = next(rule for rule in BREAKDOWNS if rule.name == "revenue_by_source")
         return by_source, next(rule for rule in METRICS if rule.name == "revenue")
     return breakdown, None

@@ -34,16 +34,8 @@ from clearanalytics.chat.when import (
     week_earlier,
 )
 
-LIST_TOOLS = (
-    "top-pages",
-    "traffic-sources",
-    "device-and-browser",
-    "languages",
-    "campaigns",
-    "ecommerce-products",
-    "custom-properties",
-    "locations",
-)
+_TRAFFIC_LISTS = ("top-pages", "traffic-sources", "device-and-browser", "languages", "campaigns", "locations")
+LIST_TOOLS = (*_TRAFFIC_LISTS, "ecommerce-products", "custom-properties")
 # Facets whose rows may be "(none)" (no referrer, no language, an unknown location): one row more is asked
 # so that top N shows N.
 MAY_HAVE_NONE = ("referrers", "sources", "languages", "campaigns", "countries", "regions", "cities")
@@ -63,6 +55,7 @@ NOW_FIRST = re.compile(
     r"^(?:and |ok |okay |so )?(?:right )?now,? (?:please )?"
     r"(?=only|just|by|per|for|the|split|break|same|on|do|across|\w+ only|dame|los|las|la|el|le|des|du|give|show|"
     r"unique|page|bounce|time|orders|sales|revenue|conversion|visitors|aov|average|transactions|[\w-]+\.[a-z]{2,}\b)"
+    r"|(?P<site>\b[\w-]+\.[a-z]{2,}) now$"  # "ok, shop.example now": that site next
 )
 RANKED = re.compile(r"\b(?:best|busiest|strongest|biggest|top|peak|highest|most)\b|" + focus.WORST.pattern)
 # "do the same for pageviews", "and pageviews?" ("same for X" reads "and X"): a figure asked again of the same list
@@ -162,7 +155,7 @@ def parse_question(
         return None
     text = follow.previous_unit_moved(text, previous)  # "and the previous week?": the one before the last answer's
     if previous is not None:  # "now the referrers", "ok now only mobile": "now" starts the sentence, not realtime
-        text = NOW_FIRST.sub("", text)
+        text = NOW_FIRST.sub(r"\g<site>", text)
         text = follow.campaign_named(previous, text)
     domain = focus.find_domain(text, domains)
     near = focus.slip_of_site(domain, domains)
