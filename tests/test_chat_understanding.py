@@ -517,6 +517,9 @@ def test_the_tuned_batches_last_wrong_readings_read_as_meant():
             "ecommerce-overview", {"from": "2026-02-16", "to": "2026-02-22"}, None),
         "Peux-tu me dire combien de transactions on a eu en décembr 2025?": (
             "ecommerce-overview", {"from": "2025-12-01", "to": "2025-12-31"}, None),
+        "combien de visiteurs tunisiens la semaine dernière": (
+            "locations", {**last_week, "level": "country", "limit": 100}, None),
+        "Poolse bezoekers vorige week": ("locations", {**last_week, "level": "country", "limit": 100}, None),
     }  # fmt: skip
     for question, expected in read_as.items():
         assert _reading(question) == expected, question

@@ -46,6 +46,11 @@ PEOPLE = {
     "RU": ("russian|russians", "russisch", "russe", "rus-", "russische"),
     "GR": ("greek|greeks", "griechisch", "grec", "grieg-", "griekse"),
     "CZ": ("czech|czechs", "tschechisch", "tchèque|tcheque", "chec-", "tsjechische"),
+    "MA": ("moroccan|moroccans", "marokkanisch", "marocain", "marroquí|marroqui", "marokkaanse"),
+    "TN": ("tunisian|tunisians", "tunesisch", "tunisien", "tunecin-", "tunesische"),
+    "DZ": ("algerian|algerians", "algerisch", "algérien|algerien", "argelin-", "algerijnse"),
+    "PL": ("poles", "polnisch", "polonais", "polac-", "poolse"),
+    "TR": ("turkish", "türkisch|tuerkisch", "turc", "turc-", "turkse"),
 }  # fmt: skip
 
 _GERMAN = ("e", "en", "er", "es")  # never the bare stem: "Deutsch", "Englisch" are languages too
