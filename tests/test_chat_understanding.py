@@ -520,10 +520,23 @@ def test_the_tuned_batches_last_wrong_readings_read_as_meant():
         "combien de visiteurs tunisiens la semaine dernière": (
             "locations", {**last_week, "level": "country", "limit": 100}, None),
         "Poolse bezoekers vorige week": ("locations", {**last_week, "level": "country", "limit": 100}, None),
+        "qué páginas externas nos trajeron visitas la semana pasada": ("traffic-sources", last_week, None),
+        "view_item → add_to_cart → purchase la semana pasada": ("ecommerce-products", last_week, None),
+        "Hoeveel pageviews hebben we vorige week gehaald?": ("analytics-overview", last_week, None),
+        "where did visitors come from last week thx": ("traffic-sources", last_week, None),
+        "groeit de gemiddelde sessieduur deze maand?": (
+            "analytics-overview", {"from": "2026-03-01", "to": "2026-03-18"}, (date(2026, 2, 1), date(2026, 2, 18))),
+        "che, comparame los visitantes de esta semana con la semana anterior": (
+            "analytics-overview", {"from": "2026-03-16", "to": "2026-03-18"}, (date(2026, 3, 9), date(2026, 3, 11))),
+        "Ist die Absprungrate gegenüber dem Vormonat gesunken?": (
+            "analytics-overview", {"from": "2026-03-01", "to": "2026-03-18"}, (date(2026, 2, 1), date(2026, 2, 18))),
     }  # fmt: skip
     for question, expected in read_as.items():
         assert _reading(question) == expected, question
     assert _reading("revenue by source last week")[0] == "ecommerce-products"
+    sections = {"Snel even: pagina's met de meeste bezoekers vorige week": None, "blog posts last week": "blog"}
+    for question, section in sections.items():
+        assert parse_question(question, today=TODAY, tenant="acme").section == section, question
     mid_january = parse_question("hoeveel bestellingen half januari", today=TODAY, tenant="acme")  # not all January
     assert (mid_january.part, mid_january.suggestions[0]) == ("period", "how many orders last week")
     conversations = {

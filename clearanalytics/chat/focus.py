@@ -182,6 +182,8 @@ def source(text: str, sites: tuple[str, ...]) -> str | None:
         name = re.sub(r"-(?:traffic|visits|visitors|verkehr|trafic|tr[áa]fico|verkeer)$", "", name)  # "t.co-Traffic"
         if is_a_word(name, NOT_A_SOURCE) or name in MONTH_WORDS or DATE_LIKE.fullmatch(name):
             continue
+        if re.fullmatch(r"q[1-4]", name) or name in unread.EVERYDAY:  # "come from q4 2024", "come from please"
+            continue
         if any(d == name or d.split(".")[0] == name for d in sites):
             continue
         return name
@@ -226,9 +228,22 @@ def section(text: str) -> str | None:
         for match in pattern.finditer(text):
             name = match.group("name").lstrip("/").removesuffix(" section")
             words = (name, name.split("-")[0])
-            if name and not any(is_a_word(word, NOT_A_SECTION) for word in words) and not NUMBERISH.match(name):
+            named = name and not any(is_a_word(word, NOT_A_SECTION) for word in words) and not NUMBERISH.match(name)
+            if named and not _a_word_of_the_sentence(name):
                 return name
     return None
+
+
+_SITE_WORDS = frozenset(("blog", "help", "shop", "store", "news", "docs"))  # everyday words that name sections too
+_PERIOD_NAMES = frozenset(re.findall(r"\w+", "days weeks months years monday tuesday wednesday thursday friday saturday"
+    " sunday january february march april june july august september october november december strongest dale ver"
+    " bueno viendo notes"))  # fmt: skip
+
+
+def _a_word_of_the_sentence(name: str) -> bool:
+    """ "Snel even: pagina's per bezoekers", "Op maandag: pagina's", "dale, páginas": a word before "pages" that is
+    the sentence's (an aside, a period, a superlative), not a section's name."""
+    return name in _PERIOD_NAMES or (name in unread.EVERYDAY and name not in _SITE_WORDS)
 
 
 def prop(text: str) -> str | None:

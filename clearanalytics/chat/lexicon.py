@@ -110,6 +110,7 @@ def to_english(text: str) -> str:
         text,
     )
     text = re.sub(r"\b(\d{1,2})(?:er|e)\b", r"\1", text)  # "le 1er février"
+    text = re.sub(r"\bthe the\b", "the", text)  # "gegenüber dem Vormonat": "compared to the" + "the previous month"
     # "le vendredi 6 février", "Friday the 13th of February": the date says the day; its weekday is no second period
     text = re.sub(
         rf"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+(?=(?:the\s+)?\d{{1,2}}"

@@ -274,6 +274,16 @@ EARLY_S: tuple[tuple[str, str], ...] = (
     ),
     (r"\b(?:en )?(?:el|este) (mes|año|ano) [a]ctual\b", r"este \1"),
     (r"\b(?:en )?la semana [a]ctual\b", "esta semana"),
+    (r"\bcompar[aá]me (?:el |la |los |las )?(.*?) con (?:el |la |los |las )?", r"\1 compared to "),
+    (
+        r"\bcomparer (?:le |la |les |l')?(.*?) (?:à|a|avec) "
+        r"(?=(?:la |le |les |l')?(?:semaine|mois|trimestre|année|annee|jour|\d))",
+        r"\1 compared to ",
+    ),
+    (r"\bgroei(?:t|de|den)\b", "went up"),  # "groeit de sessieduur dit kwartaal?": against the quarter before
+    (r"\bin de lift\b", "went up"),
+    (r"\bp[áa]ginas externas\b", "referrers"),
+    (r"(?<!split )\((cta/position~|[a-z][\w-]*/[\w-]*~)\)", r" property \1 "),  # "position des CTA (cta/position~)"
     *(
         (rf"\b(?:in )?(?:der )?{word} (?:kalenderwoche|woche|kw)\b", f"week {n}")
         for n, word in enumerate(
@@ -387,6 +397,7 @@ ENGLISH_S: tuple[tuple[str, str], ...] = (
     (r"\b(?:which )?sites (?:are )?linked to (?:this|my) account\b|\bthe sites of my account\b", "list my sites"),
     (r"\bsites we (?:have|track)\b|\bdomains (?:in this account|tracked)\b|\btracked websites\b", "list my sites"),
     # (after T's scoring) forms of the tuned batches' last wrong readings
+    (r"\bview_item\s*(?:→|->|>)\s*add_to_cart\s*(?:→|->|>)\s*purchase\b", "checkout funnel"),
     (
         r"\b(?:on|across) all (?:of )?my sites (right now|at the moment|currently|in real ?time)\b",
         r"\1 across all sites",
