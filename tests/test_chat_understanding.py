@@ -524,6 +524,7 @@ def test_the_tuned_batches_last_wrong_readings_read_as_meant():
         "view_item → add_to_cart → purchase la semana pasada": ("ecommerce-products", last_week, None),
         "Hoeveel pageviews hebben we vorige week gehaald?": ("analytics-overview", last_week, None),
         "where did visitors come from last week thx": ("traffic-sources", last_week, None),
+        "where do my visitors come from 3 March": ("traffic-sources", {"from": "2026-03-03", "to": "2026-03-03"}, None),
         "groeit de gemiddelde sessieduur deze maand?": (
             "analytics-overview", {"from": "2026-03-01", "to": "2026-03-18"}, (date(2026, 2, 1), date(2026, 2, 18))),
         "che, comparame los visitantes de esta semana con la semana anterior": (
@@ -552,6 +553,8 @@ def test_the_tuned_batches_last_wrong_readings_read_as_meant():
             "daily-breakdown", {**last_week, "domain": "shop.example"}, None),
         ("revenue last week", "and referrers?"): ("traffic-sources", last_week, None),
         ("revenue last week", "and where did it come from?"): ("ecommerce-products", last_week, None),
+        ("orders per week in February", "and the average order value on 16 March?"): (
+            "ecommerce-overview", {"from": "2026-03-16", "to": "2026-03-16"}, None),
     }  # fmt: skip
     for (first, question), expected in conversations.items():
         previous = parse_question(first, today=TODAY, tenant="acme", domains=["example.com", "shop.example"])
@@ -562,6 +565,7 @@ def test_the_tuned_batches_last_wrong_readings_read_as_meant():
         assert {"And brand?": "brand", "just the /docs page": "/docs"}.get(question) == intent.pick, question
         assert question != "just the /docs page" or intent.metric == "avg_duration"
         assert question != "Maintenant le total des pages vues" or intent.metric == "pageviews"
+        assert question != "and the average order value on 16 March?" or intent.series is None  # one day: its total
 
 
 # --- 6. grammatical answers; no internal class names -------------------------------------------------

@@ -305,7 +305,7 @@ def series_kept(previous: Intent | None, intent: Intent | Unclear, listed: bool)
     revenue per month: its total)."""
     if previous is None or not previous.series or listed or isinstance(intent, Unclear) or intent.series:
         return intent
-    if intent.metric == previous.metric:
+    if intent.metric == previous.metric or intent.period != previous.period:  # "how many orders in the past 3 days?"
         return intent
     if intent.tool not in ("analytics-overview", "ecommerce-overview") or intent.compare is not None:
         return intent

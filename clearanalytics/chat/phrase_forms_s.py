@@ -397,6 +397,13 @@ ENGLISH_S: tuple[tuple[str, str], ...] = (
     (r"\b(?:which )?sites (?:are )?linked to (?:this|my) account\b|\bthe sites of my account\b", "list my sites"),
     (r"\bsites we (?:have|track)\b|\bdomains (?:in this account|tracked)\b|\btracked websites\b", "list my sites"),
     # (after T's scoring) forms of the tuned batches' last wrong readings
+    (  # "where do my visitors come from 3 Feb": the "from" is the question's, the date one day
+        r"^((?:\w+ )?(?:where|which (?:countries|cities|regions|sources|sites))\b.*?) from "
+        r"(?=(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{1,2}\b|\d{1,2}(?:st|nd|rd|th)? "
+        r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|\d{1,2}/\d{1,2}/\d{4}\b)"
+        r"(?!.* (?:to|until|till|through|and) ))",
+        r"\1 from on ",
+    ),
     (r"\bview_item\s*(?:→|->|>)\s*add_to_cart\s*(?:→|->|>)\s*purchase\b", "checkout funnel"),
     (
         r"\b(?:on|across) all (?:of )?my sites (right now|at the moment|currently|in real ?time)\b",
