@@ -538,6 +538,11 @@ def test_the_tuned_batches_last_wrong_readings_read_as_meant():
     sections = {"Snel even: pagina's met de meeste bezoekers vorige week": None, "blog posts last week": "blog"}
     for question, section in sections.items():
         assert parse_question(question, today=TODAY, tenant="acme").section == section, question
+    for question in ("¿qué página tiene peor tasa de rebote?", "Seitenranking nach Absprungrate"):
+        assert parse_question(question, today=TODAY, tenant="acme").part == "metric", question  # no rate per page
+    top_pages = parse_question("top pages last week", today=TODAY, tenant="acme")
+    ranked = parse_question("rank them by bounce rate instead", today=TODAY, tenant="acme", previous=top_pages)
+    assert (ranked.part, ranked.fragment) == ("metric", "bounce rate per page")
     mid_january = parse_question("hoeveel bestellingen half januari", today=TODAY, tenant="acme")  # not all January
     assert (mid_january.part, mid_january.suggestions[0]) == ("period", "how many orders last week")
     conversations = {

@@ -57,6 +57,7 @@ NOW_FIRST = re.compile(
     r"unique|page|bounce|time|orders|sales|revenue|conversion|visitors|aov|average|transactions|[\w-]+\.[a-z]{2,}\b)"
     r"|(?P<site>\b[\w-]+\.[a-z]{2,}) now$"  # "ok, shop.example now": that site next
 )
+SORTED = re.compile(r"\b(?:sort(?:ed)?|rank(?:ed)?|order(?:ed)?) (?:them |it )?by\b|\bwhich (?:of them|one) ")
 RANKED = re.compile(r"\b(?:best|busiest|strongest|biggest|top|peak|highest|most)\b|" + focus.WORST.pattern)
 # "do the same for pageviews", "and pageviews?" ("same for X" reads "and X"): a figure asked again of the same list
 SAME_FOR = re.compile(
@@ -341,6 +342,8 @@ def parse_question(
         if breakdown is None and SAME_FOR.search(text) and previous.facet in ("days", "hours"):
             breakdown = _rule(previous.facet)  # "do the same for pageviews": the daily list again, of pageviews
         domain = domain or (None if all_sites else previous.domain)
+        if breakdown is None and metric and previous.facet == "pages" and (SORTED.search(text) or RANKED.search(text)):
+            breakdown = _rule("pages")  # "rank them by bounce rate": the pages by that figure, if the tools have it
     period = period or default_period()
     if domain is None and not all_sites:
         domain = default_domain

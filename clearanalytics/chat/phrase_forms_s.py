@@ -283,6 +283,13 @@ EARLY_S: tuple[tuple[str, str], ...] = (
     (r"\bgroei(?:t|de|den)\b", "went up"),  # "groeit de sessieduur dit kwartaal?": against the quarter before
     (r"\bin de lift\b", "went up"),
     (r"\bp[áa]ginas externas\b", "referrers"),
+    (
+        r"\b(?:qu[ée] |cu[áa]l es la )?p[áa]gina (?:que )?(?:tiene|con) (?:la |el )?(peor|m[áa]s alta|mayor|m[áa]s"
+        r"|mejor|menor|menos|m[áa]s baja) (?:tasa de |porcentaje de )?rebote\b",
+        r"which page has the \1 bounce rate",
+    ),
+    (r"\b(?:tasa de )?rebote por p[áa]gina\b", "bounce rate per page"),
+    (r"\bseitenranking nach (?=(?:der )?(?:bounce|absprungrate|verweildauer)\b)", "pages ranked by "),
     (r"(?<!split )\((cta/position~|[a-z][\w-]*/[\w-]*~)\)", r" property \1 "),  # "position des CTA (cta/position~)"
     *(
         (rf"\b(?:in )?(?:der )?{word} (?:kalenderwoche|woche|kw)\b", f"week {n}")
