@@ -529,6 +529,9 @@ def test_the_tuned_batches_last_wrong_readings_read_as_meant():
             "analytics-overview", {"from": "2026-03-01", "to": "2026-03-18"}, (date(2026, 2, 1), date(2026, 2, 18))),
         "che, comparame los visitantes de esta semana con la semana anterior": (
             "analytics-overview", {"from": "2026-03-16", "to": "2026-03-18"}, (date(2026, 3, 9), date(2026, 3, 11))),
+        "Tasa de rebote de este mes y del anterior, comparados": (
+            "analytics-overview", {"from": "2026-03-01", "to": "2026-03-18"}, (date(2026, 2, 1), date(2026, 2, 18))),
+        "qué duración promedio tuvieron las visitas la semana pasada": ("analytics-overview", last_week, None),
         "Ist die Absprungrate gegenüber dem Vormonat gesunken?": (
             "analytics-overview", {"from": "2026-03-01", "to": "2026-03-18"}, (date(2026, 2, 1), date(2026, 2, 18))),
     }  # fmt: skip
@@ -558,6 +561,8 @@ def test_the_tuned_batches_last_wrong_readings_read_as_meant():
             "daily-breakdown", {**last_week, "domain": "shop.example"}, None),
         ("revenue last week", "and referrers?"): ("traffic-sources", last_week, None),
         ("revenue last week", "and where did it come from?"): ("ecommerce-products", last_week, None),
+        ("Hoeveel bezoekers waren er in week 4?", "vs de vorige week?"): (
+            "analytics-overview", {"from": "2026-01-19", "to": "2026-01-25"}, None),
         ("orders per week in February", "and the average order value on 16 March?"): (
             "ecommerce-overview", {"from": "2026-03-16", "to": "2026-03-16"}, None),
     }  # fmt: skip
@@ -571,6 +576,8 @@ def test_the_tuned_batches_last_wrong_readings_read_as_meant():
         assert question != "just the /docs page" or intent.metric == "avg_duration"
         assert question != "Maintenant le total des pages vues" or intent.metric == "pageviews"
         assert question != "and the average order value on 16 March?" or intent.series is None  # one day: its total
+        week_3 = (date(2026, 1, 12), date(2026, 1, 18))
+        assert question != "vs de vorige week?" or intent.compare.bounds(TODAY) == week_3  # before week 4, not today
 
 
 # --- 6. grammatical answers; no internal class names -------------------------------------------------

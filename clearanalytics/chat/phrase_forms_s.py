@@ -283,6 +283,13 @@ EARLY_S: tuple[tuple[str, str], ...] = (
     (r"\bgroei(?:t|de|den)\b", "went up"),  # "groeit de sessieduur dit kwartaal?": against the quarter before
     (r"\bin de lift\b", "went up"),
     (r"\bp[áa]ginas externas\b", "referrers"),
+    *((rf"\b(vs\.?|versus|tegenover) de vorige {nl}\b", rf"\1 the previous {en}") for nl, en in _UNITS_NL.items()),
+    (r"\bde este año y del anterior,? comparad[oa]s\b", "this year compared to last year"),
+    (r"\bde este mes y del anterior,? comparad[oa]s\b", "this month compared to last month"),
+    (
+        r"\bc[óo]mo se comparan (?:las |los |el |la )?(.*?) con (?:los|las) (?:\w+ )?anteriores\b",
+        r"\1 compared to the period before",
+    ),
     (
         r"\b(?:qu[ée] |cu[áa]l es la )?p[áa]gina (?:que )?(?:tiene|con) (?:la |el )?(peor|m[áa]s alta|mayor|m[áa]s"
         r"|mejor|menor|menos|m[áa]s baja) (?:tasa de |porcentaje de )?rebote\b",
