@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from clearanalytics.chat import unread
 from clearanalytics.chat.lexicon import nearest
 from clearanalytics.chat.not_names import FUNCTION_WORDS, NOT_A_CAMPAIGN, NOT_A_PROPERTY, NOT_A_SECTION, NOT_A_SOURCE
+from clearanalytics.chat.periods import MONTHS
 
 FULL_LIST = 100  # the tools' maximum limit: a row or a section is looked for among these
 
@@ -235,14 +236,13 @@ def section(text: str) -> str | None:
 
 
 _SITE_WORDS = frozenset(("blog", "help", "shop", "store", "news", "docs"))  # everyday words that name sections too
-_PERIOD_NAMES = frozenset(re.findall(r"\w+", "days weeks months years monday tuesday wednesday thursday friday saturday"
-    " sunday january february march april june july august september october november december strongest dale ver"
-    " bueno viendo notes"))  # fmt: skip
+_PERIOD_NAMES = frozenset(MONTHS) | {"days", "weeks", "months", "years", "monday", "tuesday", "wednesday", "thursday"}
+_PERIOD_NAMES |= {"friday", "saturday", "sunday"}
 
 
 def _a_word_of_the_sentence(name: str) -> bool:
-    """ "Snel even: pagina's per bezoekers", "Op maandag: pagina's", "dale, páginas": a word before "pages" that is
-    the sentence's (an aside, a period, a superlative), not a section's name."""
+    """ "Snel even: pagina's per bezoekers", "Op maandag: pagina's": a word before "pages" that is the sentence's (an
+    aside, a period), not a section's name (not_names.NOT_A_SECTION lists the other words)."""
     return name in _PERIOD_NAMES or (name in unread.EVERYDAY and name not in _SITE_WORDS)
 
 

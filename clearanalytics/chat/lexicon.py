@@ -120,11 +120,9 @@ def to_english(text: str) -> str:
     )
     short = "jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec"
     text = re.sub(rf"\b(\d{{1,2}})\s*[-–]\s*(\d{{1,2}})\s+({_MONTH_NAMES}|{short})\b", r"between \1 and \2 \3", text)
-    to = r"(?:from |vom |du |del |van )?(\d{1,2})\.?\s+(?:to|until|till|through|bis|au|al|tot|t/m)\s+(\d{1,2})\.?\s+"
-    text = re.sub(rf"\b{to}({_MONTH_NAMES}|{short})\b", r"between \1 and \2 \3", text)  # "1. bis 15. Feber"
-    text = re.sub(  # "1 t/m 31 october", "goals 1 to 15 january": a range, not its last day
-        rf"(?<!from )(?<!between )(?<!\d )\b(\d{{1,2}}) (?:to|t/m|tm|tot|bis|until|till) (\d{{1,2}}) "
-        rf"({_MONTH_NAMES})\b",
+    text = re.sub(  # "1 t/m 31 october", "goals 1 to 15 january", "1. bis 15. Feber": a range, not its last day
+        rf"(?<!between )(?<!\d )\b(?:from |vom |du |del |van )?(\d{{1,2}})\.? (?:to|t/m|tm|tot|bis|until|till|through"
+        rf"|au|al) (\d{{1,2}})\.? ({_MONTH_NAMES}|{short})\b",
         r"between \1 and \2 \3",
         text,
     )  # "qué día de enero": in January (a date keeps "1 de enero" as it is)
@@ -373,7 +371,9 @@ ENDINGS = {"n", "en", "e", "s", "es", "r", "er", "ern", "em", "o", "a", "os", "a
 
 
 # The four languages' question words: the question is theirs, though everyday words are kept as they are (unread.py)
-ASKING = frozenset("combien quel quelle quels quelles cuántos cuántas cuantos cuantas wieviele".split())  # noqa: SIM905
+ASKING = frozenset(
+    {"combien", "quel", "quelle", "quels", "quelles", "cuántos", "cuántas", "cuantos", "cuantas", "wieviele"}
+)
 _PROPERTY_BEFORE = re.compile(r"\b(?:propiedad|propri[ée]t[ée]|eigenschaft|eigenschap|property)\s+[\"'«„]?\s*$")
 
 

@@ -16,6 +16,7 @@ FUNCTION_WORDS = frozenset(
 
 NOT_A_SECTION = set(
     [
+        *("strongest", "dale", "ver", "bueno", "viendo", "notes"),  # "the ten strongest pages", "dale, páginas"
         "share",
         "check",
         "give",
