@@ -22,7 +22,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from clearanalytics.chat.engine import BuiltinEngine, ChatContext
-from clearanalytics.chat.parser import Intent
 from clearanalytics.chat.unclear import Unclear
 from tests.test_mcp_protocol import TOOL_NAMES
 
@@ -296,11 +295,7 @@ def read(block: dict, case: dict):
     """The built-in engine's reading of the case's question, after its history (as a conversation does)."""
     todays = {domain: date.fromisoformat(day) for domain, day in block.get("site_todays", {}).items()}
     ctx = ChatContext(block["tenant"], None, date.fromisoformat(block["today"]), block["domains"], [], todays)
-    engine, previous = BuiltinEngine(), None
-    for earlier in case.get("history", []):
-        parsed = engine.parse(earlier, ctx, previous)
-        previous = parsed if isinstance(parsed, Intent) else previous
-    return engine.parse(case["q"], ctx, previous)
+    return BuiltinEngine().read_conversation([*case.get("history", []), case["q"]], ctx)
 
 
 def judge(block: dict, case: dict) -> tuple[str, str]:

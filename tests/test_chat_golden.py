@@ -86,16 +86,16 @@ def test_the_list_of_questions_still_wrong_only_shrinks():
             verdicts.setdefault(case["q"], set()).add(judge(block, case)[0])
     assert set(verdicts) == STILL_WRONG
     assert [q for q, found in verdicts.items() if found == {RIGHT}] == []
-    assert len(STILL_WRONG) <= 448  # A-S (713 when T was scored, 448 after the fifteenth session's fixes)
+    assert len(STILL_WRONG) <= 409  # A-S (713 when T was scored; 448 after the fifteenth session's fixes)
 
 
 def test_every_offered_reading_is_itself_understood():
     """A button the chat offers must be a question it answers, not another "I could not read"; clicked, it is asked
-    in the same conversation, so it is read after the same history."""
+    in the same conversation, so it is read after the same history and the question that offered it."""
     offered = 0
     for block, case in BLOCKS:
         for suggestion in offers(block, case):
-            again = read(block, {"q": suggestion, "history": case.get("history", [])})
+            again = read(block, {"q": suggestion, "history": [*case.get("history", []), case["q"]]})
             assert again is not None and not hasattr(again, "part"), (case["q"], suggestion, again)
             offered += 1
     assert offered >= 20

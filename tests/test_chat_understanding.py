@@ -227,8 +227,19 @@ def test_top_n_is_honoured_and_none_is_not_one_of_them():
 def test_a_campaign_named_before_its_kind_and_visitors_new_or_returning_are_no_tools():
     message, _e, _calls = ask("How did the feb-2026 newsletter campaign do last week?")  # "do" was its name before
     assert message["text"] == "newsletter / email / feb-2026 brought 234 visitors last week. Period: 9–15 March 2026."
-    for question in ("orders from new visitors this week", "how many returning visitors last week"):
-        message, _e, calls = ask(question)  # answered for all visitors before
+    for question in (
+        "orders from new visitors this week",
+        "how many returning visitors last week",
+        # each answered for all visitors before (session 39); "neuer" was mended to "heuer" (this year)
+        "Wie viele Besucher sind am 16.01.2026 wiedergekommen",
+        "Anteil neuer vs. wiederkehrender Besucher",
+        "oye, visitantes que repiten el domingo",
+        "taux de visiteurs recurrents sur les 180 derniers jours",
+        "hoeveel bezoekers kwamen de afgelopen 10 dagen terug?",
+        "What share of visitors were returning during October?",
+        "repeat visitor rate last 30 days",
+    ):
+        message, _e, calls = ask(question)
         assert calls == [] and message["text"].startswith("I cannot answer"), message["text"]
 
 
@@ -395,6 +406,27 @@ def test_only_on_mobile_and_the_week_before_keep_the_subject():
     assert message["text"] == "You had 456 visitors on mobile the week before. Period: 2–8 March 2026."
     message, _e, calls = ask("und die Woche davor?", history=["Besucher letzte Woche"])
     assert calls[0] == ("analytics-overview", {"tenant": "acme", "from": "2026-03-02", "to": "2026-03-08"})
+
+
+def test_a_follow_up_right_after_a_question_not_understood_is_not_read_from_the_subject_before_it():
+    """A follow-up after "pageviews at Christmas" (a day whose year is not known) follows that question: going
+    on from "visitors last week" would answer another one without a word. A whole question, or an offer clicked,
+    is read; and once a question is understood again, follow-ups go on from it."""
+    history = ["visitors last week", "pageviews at Christmas"]
+    message, _e, calls = ask("and the week before?", history=history)
+    assert calls == []
+    assert message["text"] == (
+        'I did not understand the question before, so I cannot tell what "and the week before?" goes on from. '
+        "Please ask it in full."
+    )
+    _m, _e, calls = ask("visitors the week before last", history=history)
+    assert calls[0] == ("analytics-overview", {"tenant": "acme", "from": "2026-03-02", "to": "2026-03-08"})
+    _m, _e, calls = ask("and the week before?", history=[*history, "top pages last week"])
+    assert calls[0] == ("top-pages", {"tenant": "acme", "from": "2026-03-02", "to": "2026-03-08"})
+    unread = ask("visitors at Christmas", history=["top pages last week"])[0]
+    offer = unread["suggestions"][0]
+    _m, _e, calls = ask(offer, history=["top pages last week", "visitors at Christmas"])
+    assert calls and calls[0][0] == "analytics-overview", offer
 
 
 def test_the_quarter_or_month_before_moves_back_from_the_last_answer_and_asked_first_is_not_understood():
@@ -578,6 +610,39 @@ def test_the_tuned_batches_last_wrong_readings_read_as_meant():
         assert question != "and the average order value on 16 March?" or intent.series is None  # one day: its total
         week_3 = (date(2026, 1, 12), date(2026, 1, 18))
         assert question != "vs de vorige week?" or intent.compare.bounds(TODAY) == week_3  # before week 4, not today
+
+
+def test_another_domain_is_a_site_not_understood_unless_named_as_where_visitors_came_from():
+    """A domain that is none of your sites, named as the site asked about, is said not to be one of them; it was read
+    as a referrer and its row answered ("naijamart.ng traffic sources", "Umsatz von shop-example.com"). Named as where
+    visitors came from, it is still the referrer ("Besucher von t.co", "le trafic de blog.friend.example")."""
+    domains = ["example.com", "shop.example"]
+    sites = (
+        "naijamart.ng traffic sources for the last 3 weeks",
+        "Please check blog.acme.io traffic sources during 2025",
+        "Umsatz von shop-example.com im August",
+        "Woher kamen diese Woche die Besucher von app.example?",
+        "consulta: en shop.ejemplo, de dónde vinieron los visitantes en diciembre 2025?",
+        "c'était combien les visiteurs sur les 6 derniers mois de monsite.fr?",
+    )
+    for question in sites:
+        intent = parse_question(question, today=TODAY, tenant="acme", domains=domains)
+        assert isinstance(intent, Unclear) and intent.part == "site", (question, intent)
+    sources = parse_question("where did visitors come from last week", today=TODAY, tenant="acme", domains=domains)
+    for question in ("and for mystore.com?", "now acme-shop.com"):
+        intent = parse_question(question, today=TODAY, tenant="acme", domains=domains, previous=sources)
+        assert isinstance(intent, Unclear) and intent.part == "site", (question, intent)
+    referrers = {
+        "Besucher von t.co am Freitag": "t.co",
+        "le trafic de blog.friend.example": "blog.friend.example",
+        "hoeveel verkeer kwam er deze maand van t.co?": "t.co",
+    }
+    for question, referrer in referrers.items():
+        intent = parse_question(question, today=TODAY, tenant="acme", domains=domains)
+        assert isinstance(intent, Intent) and intent.pick == referrer, (question, intent)
+    after = parse_question("what about blog.friend.example?", today=TODAY, tenant="acme", domains=domains,
+                           previous=sources)  # fmt: skip
+    assert (after.tool, after.pick) == ("traffic-sources", "blog.friend.example")
 
 
 # --- 6. grammatical answers; no internal class names -------------------------------------------------

@@ -113,11 +113,7 @@ class BuiltinEngine:
 
     def run(self, question: str, ctx: ChatContext) -> Iterator[Event]:
         out = Transcript(self.name)
-        previous = None  # the conversation's current subject, for follow-ups such as "and last month?"
-        for earlier in user_questions(ctx.history):
-            parsed = self.parse(earlier, ctx, previous)
-            previous = parsed if isinstance(parsed, Intent) else previous
-        intent = self.parse(question, ctx, previous)
+        intent = self.read_conversation([*user_questions(ctx.history), question], ctx)
         if intent is None:
             yield out.say(help_text())
             yield out.done()
@@ -149,6 +145,33 @@ class BuiltinEngine:
         if more and more[0]:
             yield out.suggest(more[0])
         yield out.done()
+
+    def read_conversation(self, questions: list[str], ctx: ChatContext) -> Intent | Unclear | None:
+        """The reading of a conversation's last question, after the questions before it.
+
+        The subject is the last question understood, for follow-ups such as "and last month?". A follow-up right after
+        a question that was not understood cannot know what it follows: going on from the answer before that one would
+        answer another question without a word, so it is said not to be understood (an offer clicked is read as
+        offered)."""
+        previous: Intent | None = None
+        unread: Unclear | None = None
+        read: Intent | Unclear | None = None
+        for question in questions:
+            read = self.parse(question, ctx, previous)
+            if self._goes_on_from_lost(question, read, unread, ctx):
+                read = Unclear("subject", question.strip())
+            if isinstance(read, Intent):
+                previous, unread = read, None
+            else:
+                unread = read if isinstance(read, Unclear) else Unclear("topic", question)
+        return read
+
+    def _goes_on_from_lost(self, question: str, read, unread: Unclear | None, ctx: ChatContext) -> bool:
+        """Whether a question read as following on comes right after one that was not understood: then it follows
+        that one, not the subject before it. A question reads as following on when its reading needs the subject."""
+        if not isinstance(read, Intent) or unread is None or question in unread.suggestions:
+            return False
+        return repr(self.parse(question, ctx, None)) != repr(read)
 
     def parse(self, question: str, ctx: ChatContext, previous: Intent | None = None) -> Intent | Unclear | None:
         """The reading of a question; when it is not understood, only the offers the chat itself understands.

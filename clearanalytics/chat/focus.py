@@ -157,7 +157,7 @@ def referred(text: str, domain: str) -> bool:
     spanish = rf"\b(?:mandó|envió|enviado|mandaron|trajo|stuurde|stuurden)\s+(?:\w+\s+){{0,2}}{name}"
     spanish += rf"|{name}\s+(?:nous\s+)?a(?:-t-il)?\s+envoyé"  # "blog.friend.example nous a-t-il envoyé du monde"
     # "t.co traffic", "t.co visitors"; an unknown domain's visitors are that site's ("acme.com visitors")
-    subject = rf"(?<![\w.]){name}\s+(?:traffic|referrals)\b"
+    subject = rf"(?<![\w.]){name}\s+(?:traffic(?![- ]sources)|referrals)\b"  # "x.ng traffic sources" are x.ng's
     subject += rf"|(?<![\w.]){name}\s+(?:visitors|visits)\b" if WELL_KNOWN.search(domain) else ""
     subject += rf"|(?<![\w.]){name}\s+(?:visitors|visits)\s+(?:referid[oa]s|referred|r[ée]f[ée]r[ée]e?s)\b"
     subject += rf"|(?<![\w.]){name}\s+(?:brings?|brought|nous envoie|nous a apport[ée])\b|\bpor\s+{name}\b"
@@ -165,12 +165,25 @@ def referred(text: str, domain: str) -> bool:
     return re.search(f"{before}|{sent}|{spanish}|{subject}", text) is not None and not of_a_site(text, domain)
 
 
+def switched_to(text: str, domain: str) -> bool:
+    """Whether a follow-up names a domain as the site to ask about ("on x.com", "and for mystore.com?", "now
+    acme-shop.com"); after a list of sources, a well-known referrer is that row ("what about x.com?" is either)."""
+    switch = r"\b(?:on|at|same(?: \w+)? for|switch to)|\b(?:for|now)(?=\s+[\w.-]+\W*$)"
+    named = re.search(rf"(?:(?:{switch})\s+|^\W*){re.escape(domain)}", text) is not None  # "now x.com": "now" went
+    return named and (re.search(r"\b(?:on|at)\s", text) is not None or not WELL_KNOWN.search(domain))
+
+
 def of_a_site(text: str, domain: str) -> bool:
     """Whether a domain is named as the site whose figures are asked ("visitantes de miweb.com", "CA de monsite.fr",
     "the traffic sources of x.com"), not as where visitors came from."""
     name = re.escape(domain)
-    owner = rf"(?<!verwezen )\b(?:visitors|revenue|referrers|pageviews|orders) (?:de|van|del|des|du) {name}"
-    owner += rf"|\b(?:traffic[- ]sources|sources) (?:from|of|de|van|von|du|des|del) {name}"
+    owner = rf"(?<!verwezen )\b(?:visitors|revenue|referrers|pageviews|orders) (?:de|van|del|des|du|of) {name}"
+    owner += rf"|\b(?:traffic[- ]sources|sources)\b.*\b(?:from|of|de|van|von|du|des|del|for|in|on) {name}"
+    owner += rf"|\b(?:in|on|for) {name}\b.*\b(?:traffic[- ]sources|sources)\b"  # "en shop.ejemplo, de dónde vinieron"
+    # "visiteurs sur les 6 derniers mois de monsite.fr": the foreign "of" at the end, where nobody is said to come
+    came = r"came|come|coming|venant|venus?|vient|viennent|vinieron|vienen|vino|lleg[óo]|llegaron|komen|kwam|kwamen"
+    came += r"|kommen|kamen|kam|traffic|trafic|tr[áa]fico|verkeer"
+    owner += rf"|^(?!.*\b(?:{came})\b).*\b(?:de|van|von)\s+{name}\s*$" if not WELL_KNOWN.search(domain) else ""
     return re.search(owner, text) is not None
 
 

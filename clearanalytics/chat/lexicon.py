@@ -57,7 +57,10 @@ def _rows_after(needles: set[str], row: int) -> list[int]:
 _ENGLISH_ROWS = {pattern for pattern, _english in (*ENGLISH_R, *ENGLISH_S)}  # rows of English words only
 # A word's tail after a group or a bracket is no word of the language: "conv(?:ersion)?" gives no "ersion" (the
 # mender made "version" of it: "propiedad version" read as a property "ersion"), "p[áa]ginas" no "ginas".
-_TAIL = re.compile(r"(?<=[^\W\d_])(?:\(\?:|\(|\[[^\]]*\])([^\W\d_]{4,})")
+# Nor after a bracket or a required group: "[úu]nicos" and "(?:ú|u)nicos" give no "nicos" ("únicos" was mended to it).
+_TAIL = re.compile(
+    r"(?<=[^\W\d_])(?:\(\?:|\(|\[[^\]]*\])([^\W\d_]{4,})|(?:\[[^\]]*\]|(?<=[^\W\d_])\))(?!\?)[^\W\d_]{4,}"
+)
 FOREIGN = {
     word
     for pattern, _english in PHRASES

@@ -173,7 +173,7 @@ def parse_question(
             "site", domain, tuple(text.replace(domain, site) for site in near), "It is not one of your sites."
         )
     sourced = previous is not None and previous.facet in ("sources", "referrers", "revenue_by_source")
-    as_site = re.search(rf"\b(?:on|at|same(?: \w+)? for)\s+{re.escape(domain)}", text) if domain else None
+    as_site = focus.switched_to(text, domain) if domain else None
     if domain and domain not in domains and (focus.referred(text, domain) or (sourced and not as_site)):
         # "did t.co send", "referred by blog.friend.example": another domain named as a source is a referrer
         named = rf"(?:\b(?:from|via|through|by|to|par|de|did)\s+)?{re.escape(domain)}"

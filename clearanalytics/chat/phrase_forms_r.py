@@ -70,7 +70,7 @@ FIRST_R: tuple[tuple[str, str], ...] = (
         "average visit duration",
     ),
     (r"\btiempo (?:promedio|medio) de (?:la |las )?(?:visitas?|ses[i][óo]n|sesiones)\b", "average visit duration"),
-    (r"\bvisitantes [úu]nicos\b", "unique visitors"),
+    (r"\b(?:visitantes|usuarios) [úu]nicos\b", "unique visitors"),
     (r"\bcantidad de\b", "number of"),
     (r"\bgemiddelde duur van een bezoek\b|\bgem\.? sessieduur\b|\bgemiddelde sessieduur\b", "average visit duration"),
     (r"\bhoe doet (.+?) het\b", r"\1"),

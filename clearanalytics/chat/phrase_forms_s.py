@@ -10,6 +10,8 @@ asked in, not one question's patch. English words inside a foreign row are brack
 
 from __future__ import annotations
 
+from clearanalytics.chat.phrase_forms_t import EARLY_T, ENGLISH_T
+
 _NAME = r"([a-z][\w-]*(?:/[\w-]*~?)?)"  # a property's name as follow.PER_NAME reads it ("plan", "cta/position~")
 
 _MONTHS_FR = r"janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre"
@@ -257,6 +259,7 @@ FIRST_S: tuple[tuple[str, str], ...] = (
 # (after T's scoring) forms of the tuned batches' last wrong readings whose words an earlier batch's rows rewrite
 # first ("waar kwam ... vandaan" is where visitors came from, "notre boutique" the shop site): tried before them all
 EARLY_S: tuple[tuple[str, str], ...] = (
+    *EARLY_T,
     (r"\b(?:les )?visiteurs du moment\b", "visitors right now"),
     (r"(\bsur (?:le |la |notre |mon |ma )?[\w.-]+(?: en ligne)?) là$", r"\1 right now"),  # "sur le site là ?"
     (
@@ -320,6 +323,7 @@ EARLY_S: tuple[tuple[str, str], ...] = (
 
 # English forms; kept apart so that their words do not join the foreign typo mender's vocabulary (lexicon.py)
 ENGLISH_S: tuple[tuple[str, str], ...] = (
+    *ENGLISH_T,
     (r"\bdeadest\b", "quietest"),
     (r"^next: ?", ""),
     (r"\b(right now|realtime|online)\b(.*?) (?:on|across|for) all (?:of )?my sites\b", r"\1\2 across all sites"),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from clearanalytics.chat.periods import MONTHS
 
-PARTS = ("period", "metric", "page", "source", "site", "filter", "topic")  # PART_WORDS below
+PARTS = ("period", "metric", "page", "source", "site", "filter", "topic", "subject")  # PART_WORDS below
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class Unclear:
         """The answer, from one template per kind of part (tests render each)."""
         if self.part == "filter":
             text = f'I understood "{self.fragment}", but {self.reason}'
+        elif self.part == "subject":  # a follow-up right after a question that was not understood
+            text = f'I did not understand the question before, so I cannot tell what "{self.fragment}" goes on from.'
         elif self.part in ("metric", "topic"):
             text = f'I cannot answer "{self.fragment}" yet. {self.reason}'
         else:
@@ -39,7 +41,7 @@ class Unclear:
         if self.suggestions:
             text += " Did you mean one of these?" if len(self.suggestions) > 1 else " Did you mean this?"
         else:
-            text += " Try asking it another way."
+            text += " Please ask it in full." if self.part == "subject" else " Try asking it another way."
         return text
 
 
@@ -51,6 +53,7 @@ PART_WORDS = {
     "site": "the site",
     "filter": "the filter",
     "topic": "the topic",
+    "subject": "what the question goes on from",
 }
 _MONTH_WORDS = "|".join(sorted((m for m in MONTHS if m not in ("may", "mar")), key=len, reverse=True))
 # Any other event after "during" ("pendant la Coupe du monde", "tijdens de solden"): the words after it are neither
@@ -205,6 +208,12 @@ TOPICS = re.compile(
     r"|\bcompran los\b|\b404\b|\berror(?:es|s)?\b|\brepitieron\b|\brepeat (?:customers|buyers|purchases)\b"
     r"|\bvolgers\b|\bused the chat\b|\bdieron like\b|\bbought again\b|\bmore than once\b|\bgst\b|\bhow fast\b"
     r"|\bthink of\b|\bopinions?\b"
+    # visitors who came again, in the five languages (session 39): no visitor is known again, as above
+    r"|\bnew (?:vs\.?|versus|or|and|against) returning\b|\bwere returning\b|\brepeat visitor\b|\bwiedergekommen\b"
+    r"|\bwiederkehrend\w*|\bzum (?:second|zweiten|2\.?) mal\b|\brepiten\b|\brecurrentes\b|\br[ée]currents?\b"
+    r"|\bde retour\b|\bd[ée]j[àa] (?:visit[ée]|visits|venus?)\b|\bvolvi[óo] a\b|\bregres(?:[óo]|aron)\b"
+    r"|(?<!tijdje )\bterug\b"
+    r"|\b(?:for the|voor de|por) (?:second|tweede|segunda) (?:time|keer|vez)\b"
 )
 # The weather, asked beside a figure ("did the weather affect traffic"): no tool has it. Alone it is small talk.
 WEATHER = re.compile(r"\bweather\b|\bwetter\b|\bmétéo\b|\bclima\b|\bweer\b|\brain(?:y|ed)?\b|\bsnow(?:ed)?\b")
