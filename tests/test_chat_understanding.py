@@ -645,6 +645,41 @@ def test_another_domain_is_a_site_not_understood_unless_named_as_where_visitors_
     assert (after.tool, after.pick) == ("traffic-sources", "blog.friend.example")
 
 
+def test_the_sixteenth_sessions_forms_read_as_meant():
+    """Forms of the tuned batches still read wrong after the fifteenth session (docs/CHAT.md): "cette sem." was no
+    period (the last 7 days were answered), a greeting or a slip before or after "campaign" was its name, the quietest
+    day in Spanish verbs was the busiest, and "en de vorige maand?" after June was the month before today's."""
+    this_week = {"from": "2026-03-16", "to": "2026-03-18"}
+    read_as = {
+        "c'est quoi le taux de conversion cette sem.": ("ecommerce-overview", this_week, None),
+        "consulta: visitas hora a hora en diciembre": (
+            "hourly-breakdown", {"from": "2025-12-01", "to": "2025-12-31"}, None),
+        "hola, con que navegador entran mis visitantes?": ("device-and-browser", {"period": "7d"}, None),
+        "Wo kamen die Leute am 3. Februar her?": (
+            "traffic-sources", {"from": "2026-02-03", "to": "2026-02-03"}, None),
+        "hiya campaign numbers between 5 and 11 january": (
+            "campaigns", {"from": "2026-01-05", "to": "2026-01-11"}, None),
+        "campaign breakdwon for Dec 15 thru Jan 15?": ("campaigns", {"from": "2025-12-15", "to": "2026-01-15"}, None),
+        "campagne utm brand les 15 derniers jours": (
+            "campaigns", {"from": "2026-03-04", "to": "2026-03-18", "limit": 100}, None),
+    }  # fmt: skip
+    for question, expected in read_as.items():
+        assert _reading(question) == expected, question
+    picks = {
+        "hiya campaign numbers between 5 and 11 january": None,
+        "campagne utm brand les 15 derniers jours": "brand",
+    }
+    for question, pick in picks.items():
+        assert parse_question(question, today=TODAY, tenant="acme").pick == pick, question
+    for question in ("oiga, qué día estuvo más tranquilo el mes pasado?", "que dia entro menos gente en febrero?"):
+        quietest = parse_question(question, today=TODAY, tenant="acme")
+        assert (quietest.tool, quietest.rank, quietest.arguments["from"]) == ("daily-breakdown", "worst", "2026-02-01")
+    assert parse_question("Week 6: zwakste campagne", today=TODAY, tenant="acme").rank == "worst"
+    june = parse_question("Gemiddeld bedrag per bestelling in juni", today=TODAY, tenant="acme")
+    may = parse_question("en de vorige maand?", today=TODAY, tenant="acme", previous=june)
+    assert (may.arguments["from"], may.arguments["to"]) == ("2025-05-01", "2025-05-31")
+
+
 # --- 6. grammatical answers; no internal class names -------------------------------------------------
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rapidfuzz.distance import OSA
+
 from clearanalytics.chat import unread
 from clearanalytics.chat.lexicon import nearest
 from clearanalytics.chat.not_names import FUNCTION_WORDS, NOT_A_CAMPAIGN, NOT_A_PROPERTY, NOT_A_SECTION, NOT_A_SOURCE
@@ -104,7 +106,7 @@ SOURCE = re.compile(
 # A number or a date ("from 2026-01-05 until ...", "from 15.11.", "from the 5th"): the period's, never a source.
 DATE_LIKE = re.compile(r"[\d./-]+|\d{1,2}(?:st|nd|rd|th)")
 CAMPAIGN = re.compile(
-    r"\b(?:the\s+)?(?P<c>[\w-]+?)[\s-]+campaign\b|\bcampaign\s+[\"']?(?P<d>[\w-]+)"
+    r"\b(?:the\s+)?(?P<c>[\w-]+?)[\s-]+campaign\b|\bcampaign\s+(?:utm\s+)?[\"']?(?P<d>[\w-]+)"
     r"|\b(?P<c2>[a-z]+-[\w-]*\d[\w-]*|\w*\d[\w-]*-[\w-]+)\s+utm\b"  # "feb-2026 utm results"
 )
 PROPERTY = (  # "the plan property" first: "property breakdown" names no property
@@ -226,7 +228,10 @@ def campaign(text: str) -> str | None:
 def is_a_word(name: str, not_names: set[str], known: bool = False) -> bool:
     """Whether `name` is a word of the sentence rather than a row's name; with `known`, any word a table knows ("I was
     wondering: campaign breakdown" names no campaign "wondering")."""
-    return name in not_names or name in FUNCTION_WORDS or (known and unread.known_word(name))
+    if name in not_names or name in FUNCTION_WORDS or (known and unread.known_word(name)):
+        return True
+    # a slip of such a word ("campaign breakdwon", "brekdown"): one letter off a long one
+    return known and len(name) >= 6 and any(len(word) >= 6 and OSA.distance(name, word) == 1 for word in not_names)
 
 
 # What a campaign does in a question ("how did the newsletter campaign do"): no name after "campaign".

@@ -143,6 +143,7 @@ KEEP = set(
         # words of topics no tool has (unclear.TOPICS), never mended away: "religion" is no slip of "region"
         *("vacation", "religion", "religión", "geloof", "email", "emails", "tickets", "refunds", "heatmaps"),
         "chance",  # "when you get a chance" is no "change" (a comparison)
+        *("marche", "marché"),  # "ça marche ?" (does it work) is no "mars"
         *("geben", "cares", "davon"),  # "was geben Kunden aus" is no "gegen", "cares" no "carts", "davon" no "favor"
         *("bastante", "cuando", "lanzamos", "madre", "padre"),  # Spanish words no typo of a table's
         "what",

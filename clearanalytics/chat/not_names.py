@@ -179,6 +179,9 @@ NOT_A_CAMPAIGN = set(
         *("it", "they", "that", "those", "these", "we", "you", "he", "she"),  # "how did it do?"
         "breakdown",
         "did",
+        # greetings and asking before "campaign" ("hiya campaign numbers", "kindly provide campaign performance"),
+        # the best and worst in Dutch, and Dutch "op" after it ("beste campagne op woensdag")
+        *("hi", "hiya", "hey", "hello", "provide", "q", "beste", "zwakste", "slechtste", "sterkste", "op"),
         "performance",
         "results",
         "totals",

@@ -7,6 +7,7 @@ Each row is a rule in every language the form was asked in; English words inside
 
 from __future__ import annotations
 
+_UNITS_NL = {"dag": "day", "week": "week", "maand": "month", "kwartaal": "quarter", "jaar": "year"}
 _DOMAIN = r"(?=[a-z0-9][\w-]*(?:\.[\w-]+)*\.[a-z]{2,}\b)"  # a domain follows
 
 EARLY_T: tuple[tuple[str, str], ...] = (
@@ -14,6 +15,19 @@ EARLY_T: tuple[tuple[str, str], ...] = (
     # "from" a referrer ("Besucher von t.co" alone are visitors from t.co)
     (rf"\b(umsatz|seitenaufrufe|bestellungen|verk[äa]ufe) von {_DOMAIN}", r"\1 of "),
     (rf"(\bwoher\b.*\bbesucher) von {_DOMAIN}", r"\1 of "),
+    # "cette sem.", "la sem. dernière": the French week, shortened (read as no period: the last 7 days)
+    (r"\bsem\.(?!\w)", "semaine"),
+    # "en de vorige maand?" after June is May: the unit before the answer's (follow.previous_unit_moved)
+    *((rf"^en (?:de|het) vorige {dutch}\b", f"and the previous {english}") for dutch, english in _UNITS_NL.items()),
+    # the quietest day and hour in Spanish verbs ("qué día estuvo más tranquilo", "que dia entró menos gente")
+    (r"\bqu[ée] d[íi]a (?:estuvo|fue|era|tuvo) (?:el )?m[áa]s (?:tranquilo|flojo)\b", "quietest day"),
+    (r"\bqu[ée] hora (?:estuvo|fue|era|tuvo) (?:la )?m[áa]s (?:tranquila|floja)\b", "quietest hour"),
+    (r"\bqu[ée] d[íi]a (?:entr[óo]|vino|hubo|lleg[óo]) menos (?:gente|visitantes|visitas)\b", "quietest day"),
+    (r"\bhora (?:a|por) hora\b", "per hour"),  # "visitas hora a hora"
+    (r"\bcon qu[ée] navegador(?:es)?\b", "which browsers"),  # "con qué navegador entran mis visitantes"
+    (r"\bwo (kamen|kommen|kam)\b(.*)\bher\b", r"woher \1\2"),  # "wo kamen die Leute her": where from
+    (r"\b(?:zwakste|slechtste) campagne\b", "worst campaign"),  # "Week 6: zwakste campagne"
+    (r"\b(?:articles|produits) (?:qui )?(?:ont|a) le mieux march[ée]\b", "products sold best"),  # not the pages
 )
 
 # English forms; kept apart so that their words do not join the foreign typo mender's vocabulary (lexicon.py)
