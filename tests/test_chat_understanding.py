@@ -662,6 +662,15 @@ def test_the_sixteenth_sessions_forms_read_as_meant():
         "campaign breakdwon for Dec 15 thru Jan 15?": ("campaigns", {"from": "2025-12-15", "to": "2026-01-15"}, None),
         "campagne utm brand les 15 derniers jours": (
             "campaigns", {"from": "2026-03-04", "to": "2026-03-18", "limit": 100}, None),
+        "¿Cuántas veces se vieron páginas del sitio el sábado pasado?": (
+            "analytics-overview", {"from": "2026-03-14", "to": "2026-03-14"}, None),
+        "hoeveel weergaven van pagina's waren er kalenderweek 3 graag?": (
+            "analytics-overview", {"from": "2026-01-12", "to": "2026-01-18"}, None),
+        "from Feb 9 to today / avg visit duration": (
+            "analytics-overview", {"from": "2026-02-09", "to": "2026-03-18"}, None),
+        "Gibt's grad Besucher?": ("realtime", {}, None),
+        "y'a combien de visiteurs là": ("realtime", {}, None),
+        "who's browsing all my sites at the moment": ("realtime", {}, None),
     }  # fmt: skip
     for question, expected in read_as.items():
         assert _reading(question) == expected, question
@@ -675,6 +684,9 @@ def test_the_sixteenth_sessions_forms_read_as_meant():
         quietest = parse_question(question, today=TODAY, tenant="acme")
         assert (quietest.tool, quietest.rank, quietest.arguments["from"]) == ("daily-breakdown", "worst", "2026-02-01")
     assert parse_question("Week 6: zwakste campagne", today=TODAY, tenant="acme").rank == "worst"
+    for question in ("hoe lang bleven mensen op de site in de lente?", "Resultados de campañas en primavera",
+                     "Besucher täglich nach der Messe"):  # fmt: skip
+        assert parse_question(question, today=TODAY, tenant="acme").part == "period", question  # the last 7 days
     june = parse_question("Gemiddeld bedrag per bestelling in juni", today=TODAY, tenant="acme")
     may = parse_question("en de vorige maand?", today=TODAY, tenant="acme", previous=june)
     assert (may.arguments["from"], may.arguments["to"]) == ("2025-05-01", "2025-05-31")

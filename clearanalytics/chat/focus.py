@@ -63,7 +63,7 @@ PATH = re.compile(r"(?<![\w.:/])(/[\w\-./%]*)")
 # KW 52", "/ la semaine 01") it is the home page.
 _SLASH = re.compile(
     r"([\w']+) / (?=(?:past|last|this|previous|yesterday|today|q[1-4]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
-    r"|\d))"
+    r"|\d|avg\b|average\b|\#|number\b|total\b|unique\b|visitors\b|pageviews\b|bounce\b|orders\b|revenue\b))"
 )
 _BEFORE_HOME = frozenset({
     "of", "on", "to", "for", "at", "in", "from", "page", "path", "url", "the", "home", "de", "van", "von", "sur", "auf",

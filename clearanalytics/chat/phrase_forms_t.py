@@ -28,7 +28,20 @@ EARLY_T: tuple[tuple[str, str], ...] = (
     (r"\bwo (kamen|kommen|kam)\b(.*)\bher\b", r"woher \1\2"),  # "wo kamen die Leute her": where from
     (r"\b(?:zwakste|slechtste) campagne\b", "worst campaign"),  # "Week 6: zwakste campagne"
     (r"\b(?:articles|produits) (?:qui )?(?:ont|a) le mieux march[ée]\b", "products sold best"),  # not the pages
+    # the number of pageviews in words ("cuántas veces se vieron páginas del sitio"), not the list of pages
+    (r"\bcu[áa]ntas veces se vieron (?:las )?p[áa]ginas(?: del sitio| de la web)?\b", "how many pageviews"),
+    (r"\bhoeveel weergaven van pagina'?s\b", "how many pageviews"),
+    (
+        r"\bcombien de pages (?:les (?:visiteurs|gens) )?(?:ont|a) (?:été )?(?:consult[ée]e?s?|vues?)\b",
+        "how many pageviews",
+    ),
+    (r"\bvisiteures?\b", "visiteurs"),  # a French slip the mender keeps (a word and an ending)
+    # right now, in spoken German and French ("Gibt's grad Besucher?", "y'a combien de visiteurs là")
+    (r"\bgibt'?s (?:grad|gerade|jetzt) (?:besucher|leute)\b", "visitors right now"),
+    (r"^(?:y'?a|il y a) combien de (?:visiteurs|monde|gens)\b(.*) l[àa]$", r"how many visitors\1 right now"),
 )
 
 # English forms; kept apart so that their words do not join the foreign typo mender's vocabulary (lexicon.py)
-ENGLISH_T: tuple[tuple[str, str], ...] = ()
+ENGLISH_T: tuple[tuple[str, str], ...] = (
+    (r"^who'?s browsing (?:on )?(all (?:of )?my sites) (?:at the moment|right now)$", r"right now across \1"),
+)

@@ -129,6 +129,10 @@ _SHORT_PERIODS = (
     r"|\brepublic day\b|\bnational day\b|\b(?:after|since) (?:the |our )?\w+ went live\b"
     r"|\b(?:after|since|before) (?:the |our )?(?:redesign|relaunch|migration)\b|\bpartido\b|\bwedstrijd\b"
     r"|\boud en nieuw\b|\bvoorjaar\b|\bnajaar\b"
+    # (session 39) spring in Dutch, a fair, a redesign, Ascension Day, the last sale, the site being down, "the same
+    # period" with nothing before it
+    r"|\blente\b|\bmesse\b|\brefonte\b|\bl'ascension\b|\bascensi[óo]n\b|\b[úu]ltimo sale\b|\bsite was down\b"
+    r"|\b(?:dezelfde|diezelfde) periode\b"
 )
 # Words that name a time: if one is left after the period rules ran, the period was not understood.
 PERIODISH = re.compile(

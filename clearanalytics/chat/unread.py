@@ -81,6 +81,9 @@ lexicon.KEEP.update(
         "winter",
         "spring",
         "autumn",
+        # (session 39) seasons, fairs and "before that" in the four languages: "primavera" was mended to "primera",
+        # "lente" to "leute", "Messe" to "meses", "davor" to "favor"; the period rules then say they could not read them
+        *("primavera", "lente", "messe", "davor", "refonte", "ascension", "ascensión"),
     ]
 )
 lexicon.KEEP.update(EVERYDAY)  # everyday words are words: never "mended" into a table's ("spend" is no "speed")
