@@ -144,6 +144,10 @@ KEEP = set(
         *("vacation", "religion", "religión", "geloof", "email", "emails", "tickets", "refunds", "heatmaps"),
         "chance",  # "when you get a chance" is no "change" (a comparison)
         *("marche", "marché"),  # "ça marche ?" (does it work) is no "mars"
+        # English words the foreign mender took for slips ("January" was "januar", "duration" "duración", "trend"
+        # "prend") and words of the four languages it mended into others ("platz" was "plata", "lazen" "laden")
+        *_MONTH_NAMES.split("|"),
+        *("duration", "trend", "choose", "converts", "referrers", "platz", "lazen", "belges", "apportés"),
         *("geben", "cares", "davon"),  # "was geben Kunden aus" is no "gegen", "cares" no "carts", "davon" no "favor"
         *("bastante", "cuando", "lanzamos", "madre", "padre"),  # Spanish words no typo of a table's
         "what",
