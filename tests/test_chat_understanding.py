@@ -687,6 +687,13 @@ def test_the_sixteenth_sessions_forms_read_as_meant():
     for question in ("hoe lang bleven mensen op de site in de lente?", "Resultados de campañas en primavera",
                      "Besucher täglich nach der Messe"):  # fmt: skip
         assert parse_question(question, today=TODAY, tenant="acme").part == "period", question  # the last 7 days
+    for first, question, fragment in (  # the site's revenue was answered
+        ("pageviews of /signup this week", "how much revenue did it make", "revenue of /signup"),
+        ("campaigns last week", "which one made the most revenue?", "revenue by campaign"),
+    ):
+        previous = parse_question(first, today=TODAY, tenant="acme")
+        unclear = parse_question(question, today=TODAY, tenant="acme", previous=previous)
+        assert (unclear.part, unclear.fragment) == ("metric", fragment), question
     june = parse_question("Gemiddeld bedrag per bestelling in juni", today=TODAY, tenant="acme")
     may = parse_question("en de vorige maand?", today=TODAY, tenant="acme", previous=june)
     assert (may.arguments["from"], may.arguments["to"]) == ("2025-05-01", "2025-05-31")

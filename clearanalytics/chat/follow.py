@@ -315,8 +315,11 @@ def series_kept(previous: Intent | None, intent: Intent | Unclear, listed: bool)
 # The row answered, said again: "how long did people stay on it?", "and on that page?"
 ON_THE_ROW = re.compile(
     r"\b(?:on|of|for|from|about) (?:it|that(?: page| one)?|this page|there)\b|\bthat page\b"
-    r"|\bdid (?:it|that page) (?:make|bring|earn)\b"
+    r"|\bdid (?:it|that page|those|they) (?:make|bring|earn)\b"  # "did it make" is read "did those make"
 )
+
+
+ONE_OF_THEM = re.compile(r"\bwhich (?:one|of them|of those)\b")
 
 
 def row_figure_asked(previous: Intent, text: str, breakdown, follow_up: bool) -> bool:

@@ -339,6 +339,8 @@ def parse_question(
         again = a_page or (FOLLOW_UP.search(text) and (breakdown is None or focus.PATH.search(text)))  # not a new list
         if metric is None and (again or over_time) and previous.metric in follow.kept_metrics(breakdown, over_time):
             metric = next(rule for rule in METRICS if rule.name == previous.metric)  # "what about the /docs page?"
+        if breakdown is None and metric and follow.ONE_OF_THEM.search(text) and previous.tool in LIST_TOOLS:
+            breakdown = _rule(previous.facet)  # "which one made the most revenue?" after the campaigns: of that list
         if breakdown is None and SAME_FOR.search(text) and previous.facet in ("days", "hours"):
             breakdown = _rule(previous.facet)  # "do the same for pageviews": the daily list again, of pageviews
         domain = domain or (None if all_sites else previous.domain)
