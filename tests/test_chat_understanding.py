@@ -419,6 +419,8 @@ def test_a_follow_up_right_after_a_question_not_understood_is_not_read_from_the_
         'I did not understand the question before, so I cannot tell what "and the week before?" goes on from. '
         "Please ask it in full."
     )
+    message, _e, calls = ask("¿y cómo fueron los objetivos?", history=["pageviews at Christmas"])  # nothing before it
+    assert calls == [] and message["text"].startswith("I did not understand the question before"), message["text"]
     _m, _e, calls = ask("visitors the week before last", history=history)
     assert calls[0] == ("analytics-overview", {"tenant": "acme", "from": "2026-03-02", "to": "2026-03-08"})
     _m, _e, calls = ask("and the week before?", history=[*history, "top pages last week"])

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from clearanalytics.chat import answers, guards, replies
+from clearanalytics.chat.follow import FOLLOW_UP
 from clearanalytics.chat.parser import Intent, clean_question, parse_question
 from clearanalytics.chat.tools import ToolResult, ToolRunner, result_text
 from clearanalytics.chat.unclear import Unclear
@@ -171,6 +172,8 @@ class BuiltinEngine:
         that one, not the subject before it. A question reads as following on when its reading needs the subject."""
         if not isinstance(read, Intent) or unread is None or question in unread.suggestions:
             return False
+        if FOLLOW_UP.search(clean_question(question)):  # "¿y cómo fueron los objetivos?": it goes on from that one
+            return True
         return repr(self.parse(question, ctx, None)) != repr(read)
 
     def parse(self, question: str, ctx: ChatContext, previous: Intent | None = None) -> Intent | Unclear | None:
