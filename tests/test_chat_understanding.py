@@ -686,6 +686,8 @@ def test_the_sixteenth_sessions_forms_read_as_meant():
         quietest = parse_question(question, today=TODAY, tenant="acme")
         assert (quietest.tool, quietest.rank, quietest.arguments["from"]) == ("daily-breakdown", "worst", "2026-02-01")
     assert parse_question("Week 6: zwakste campagne", today=TODAY, tenant="acme").rank == "worst"
+    for question in ("what does the theme property look like this year", "ok custom property theme in week 6"):
+        assert parse_question(question, today=TODAY, tenant="acme").arguments["property"] == "theme", question
     for question in ("hoe lang bleven mensen op de site in de lente?", "Resultados de campañas en primavera",
                      "Besucher täglich nach der Messe"):  # fmt: skip
         assert parse_question(question, today=TODAY, tenant="acme").part == "period", question  # the last 7 days

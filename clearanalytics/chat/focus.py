@@ -299,6 +299,7 @@ _NOT_BESIDE_PROPERTY = frozenset(
     | {"so", "far", "as", "is", "was", "were", "are", "and", "or", "we", "you", "i", "it", "-"}
     | _ASKING
     | {"there", "from", "past", "last", "this", "in", "on", "for", "over", "since", "during", "until", "break", "split"}
+    | {"look", "looks", "like", "choose", "chose"}  # "what does the theme property look like"
 )
 
 

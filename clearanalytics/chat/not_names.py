@@ -244,4 +244,5 @@ NOT_A_PROPERTY = set(
     + ["show", "list", "give", "me", "van", "von", "des", "del", "waarden", "werte", "valeurs", "valores"]
     + ["volgens", "según", "selon", "laut", "auf", "sur", "op", "dat", "dit", "das", "eso", "esto", "ça", "cela"]
     + ["site", "shop", "blog", "account"]  # "... for the shop site, custom property": the site, not a name
+    + ["ok", "okay"]  # "ok custom property theme": the sentence's
 )
