@@ -321,6 +321,7 @@ DATE_WORDS = {word for word, english in NAMES.items() if english in _MONTH_NAMES
 # the tables do not read leaves the question answered for another period. (A letter changed is left to the rest:
 # "entro" is no "enero".)
 PERIOD_SLIPS = DATE_WORDS | {"pasado", "pasada", "letzte", "letzten", "vorige", "vorigen"}
+PERIOD_SLIPS |= {"trimestre", "semaine", "semana"}  # "au deuxième trimestr 2025" ("dernier" would take "derniere")
 
 
 # Four-letter slips of the few short words questions hinge on ("mnth", "yaer", "ordr", "hire" for "hier"):
