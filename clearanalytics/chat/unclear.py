@@ -216,7 +216,7 @@ TOPICS = re.compile(
     r"|\bnew (?:vs\.?|versus|or|and|against) returning\b|\bwere returning\b|\brepeat visitor\b|\bwiedergekommen\b"
     r"|\bwiederkehrend\w*|\bzum (?:second|zweiten|2\.?) mal\b|\brepiten\b|\brecurrentes\b|\br[ée]currents?\b"
     r"|\bde retour\b|\bd[ée]j[àa] (?:visit[ée]|visits|venus?)\b|\bvolvi[óo] a\b|\bregres(?:[óo]|aron)\b"
-    r"|(?<!tijdje )\bterug\b"
+    r"|\bterug\b(?<!tijdje terug)"
     r"|\b(?:for the|voor de|por) (?:second|tweede|segunda) (?:time|keer|vez)\b"
 )
 # The weather, asked beside a figure ("did the weather affect traffic"): no tool has it. Alone it is small talk.
