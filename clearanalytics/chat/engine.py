@@ -167,7 +167,9 @@ class BuiltinEngine:
                 unread = read if isinstance(read, Unclear) else Unclear("topic", question)
         return read
 
-    def _goes_on_from_lost(self, question: str, read, unread: Unclear | None, ctx: ChatContext) -> bool:
+    def _goes_on_from_lost(
+        self, question: str, read: Intent | Unclear | None, unread: Unclear | None, ctx: ChatContext
+    ) -> bool:
         """Whether a question read as following on comes right after one that was not understood: then it follows
         that one, not the subject before it. A question reads as following on when its reading needs the subject."""
         if not isinstance(read, Intent) or unread is None or question in unread.suggestions:

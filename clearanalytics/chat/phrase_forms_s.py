@@ -10,12 +10,11 @@ asked in, not one question's patch. English words inside a foreign row are brack
 
 from __future__ import annotations
 
-from clearanalytics.chat.phrase_forms_t import EARLY_T, ENGLISH_T
+from clearanalytics.chat.phrase_forms_t import EARLY_T, ENGLISH_T, UNITS_NL
 
 _NAME = r"([a-z][\w-]*(?:/[\w-]*~?)?)"  # a property's name as follow.PER_NAME reads it ("plan", "cta/position~")
 
 _MONTHS_FR = r"janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre"
-_UNITS_NL = {"dag": "day", "week": "week", "maand": "month", "kwartaal": "quarter", "jaar": "year"}
 _UNITS_DE = {"monat": "month", "jahr": "year", "quartal": "quarter", "woche": "week"}
 
 FIRST_S: tuple[tuple[str, str], ...] = (
@@ -107,7 +106,7 @@ FIRST_S: tuple[tuple[str, str], ...] = (
     (r"\b(?:les |des )?(\d+) derni[èe]res heures\b", r"the last \1 hours"),
     (r"\bles (\d+) sites référents principaux\b", r"the top \1 referrers"),
     (r"\bles (\d+) types d'appareils principaux\b", r"the top \1 devices"),
-    *((rf"\b(?:de )?{word} voordien\b", f"the {unit} before") for word, unit in _UNITS_NL.items()),
+    *((rf"\b(?:de )?{word} voordien\b", f"the {unit} before") for word, unit in UNITS_NL.items()),
     (r"\b(?:übers|ueber das|über das) handy\b|\bsurften (.*?) ?mobil\b", r"on mobile \1"),
     (r"\bdesktop-user\b|\btr[áa]fico de computadora\b", "desktop visitors"),
     (r"\btr[áa]fico de tablet\b|\bentr[óo] por tableta\b", "tablet visitors"),
@@ -286,7 +285,7 @@ EARLY_S: tuple[tuple[str, str], ...] = (
     (r"\bgroei(?:t|de|den)\b", "went up"),  # "groeit de sessieduur dit kwartaal?": against the quarter before
     (r"\bin de lift\b", "went up"),
     (r"\bp[áa]ginas externas\b", "referrers"),
-    *((rf"\b(vs\.?|versus|tegenover) de vorige {nl}\b", rf"\1 the previous {en}") for nl, en in _UNITS_NL.items()),
+    *((rf"\b(vs\.?|versus|tegenover) de vorige {nl}\b", rf"\1 the previous {en}") for nl, en in UNITS_NL.items()),
     (r"\bde este año y del anterior,? comparad[oa]s\b", "this year compared to last year"),
     (r"\bde este mes y del anterior,? comparad[oa]s\b", "this month compared to last month"),
     (

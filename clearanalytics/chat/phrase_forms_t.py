@@ -7,7 +7,7 @@ Each row is a rule in every language the form was asked in; English words inside
 
 from __future__ import annotations
 
-_UNITS_NL = {"dag": "day", "week": "week", "maand": "month", "kwartaal": "quarter", "jaar": "year"}
+UNITS_NL = {"dag": "day", "week": "week", "maand": "month", "kwartaal": "quarter", "jaar": "year"}
 _DOMAIN = r"(?=[a-z0-9][\w-]*(?:\.[\w-]+)*\.[a-z]{2,}\b)"  # a domain follows
 
 EARLY_T: tuple[tuple[str, str], ...] = (
@@ -18,7 +18,7 @@ EARLY_T: tuple[tuple[str, str], ...] = (
     # "cette sem.", "la sem. dernière": the French week, shortened (read as no period: the last 7 days)
     (r"\bsem\.(?!\w)", "semaine"),
     # "en de vorige maand?" after June is May: the unit before the answer's (follow.previous_unit_moved)
-    *((rf"^en (?:de|het) vorige {dutch}\b", f"and the previous {english}") for dutch, english in _UNITS_NL.items()),
+    *((rf"^en (?:de|het) vorige {dutch}\b", f"and the previous {english}") for dutch, english in UNITS_NL.items()),
     # the quietest day and hour in Spanish verbs ("qué día estuvo más tranquilo", "que dia entró menos gente")
     (r"\bqu[ée] d[íi]a (?:estuvo|fue|era|tuvo) (?:el )?m[áa]s (?:tranquilo|flojo)\b", "quietest day"),
     (r"\bqu[ée] hora (?:estuvo|fue|era|tuvo) (?:la )?m[áa]s (?:tranquila|floja)\b", "quietest hour"),
