@@ -325,7 +325,15 @@ def answered_as(reading) -> str:
 
 def offers(block: dict, case: dict) -> list[str]:
     """The questions the reading of a case offers as buttons (an Unclear's suggestions), none for the others."""
-    return _entry(block, case)[3]
+    return [offer for offer, _clicked in _entry(block, case)[3]]
+
+
+def offers_not_understood(block: dict, case: dict) -> list[tuple[str, str]]:
+    """(offer, what it read as) for each offer of a case that, clicked, is not understood either.
+
+    A click asks the offer in the same conversation, after the history and the question that offered it. Read with
+    the case's record, so the xdist workers share these readings too (a fifth of the golden file's reading)."""
+    return [(offer, clicked) for offer, clicked in _entry(block, case)[3] if clicked]
 
 
 def _entry(block: dict, case: dict) -> list:
@@ -337,7 +345,15 @@ def _entry(block: dict, case: dict) -> list:
 @cache
 def _record(key: str) -> list:
     intent = _reading(key)
-    return [*_judged(key), answered_as(intent), list(getattr(intent, "suggestions", ()))]
+    block, case = _unkeyed(key)
+    clicked = [[offer, _not_understood(block, case, offer)] for offer in getattr(intent, "suggestions", ())]
+    return [*_judged(key), answered_as(intent), clicked]
+
+
+def _not_understood(block: dict, case: dict, offer: str) -> str:
+    """'' when the offer, clicked after the case's question, is understood; else what it read as."""
+    again = read(block, {"q": offer, "history": [*case.get("history", []), case["q"]]})
+    return "" if again is not None and not hasattr(again, "part") else repr(again)
 
 
 def _key(block: dict, case: dict) -> str:
