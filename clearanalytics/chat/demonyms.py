@@ -51,6 +51,7 @@ PEOPLE = {
     "DZ": ("algerian|algerians", "algerisch", "algérien|algerien", "argelin-", "algerijnse"),
     "PL": ("poles", "polnisch", "polonais", "polac-", "poolse"),
     "TR": ("turkish", "türkisch|tuerkisch", "turc", "turc-", "turkse"),
+    "IN": ("", "indisch", "indien", "hindú", "indiase"),  # "indian" is the ocean's too
 }  # fmt: skip
 
 _GERMAN = ("e", "en", "er", "es")  # never the bare stem: "Deutsch", "Englisch" are languages too

@@ -70,7 +70,7 @@ def left_out(text: str, intent: Intent, today: date) -> Unclear | None:
     text = PATH.sub(" ", text)  # a page's words are its name: "/signup" asks for no signups
     found = _figure(text, intent) or _device(text, intent) or _browser(text, intent) or _source(text, intent)
     found = found or _second_list(text, intent) or _domain(text, intent) or _compared_with_itself(intent, today)
-    found = found or _buyers(text, intent)
+    found = found or _buyers(text, intent) or _speakers(text, intent)
     return found or _second_period(text, intent, today) or _number(text, intent, today)
 
 
@@ -139,6 +139,11 @@ BUYERS = re.compile(
     r"\b(?:people|those|visitors|users|customers|ones) who (?:bought|purchased|ordered)\b"
     r"|\b(?:los|las) que compraron\b|\bceux qui ont (?:achet[ée]|command[ée])\b|\bdie (?:etwas )?gekauft haben\b"
     r"|\bdie (?:iets )?(?:kochten|gekocht)\b"
+    # the buyers named as people ("die Käufer", "les acheteurs") or by what they did after a narrowing
+    r"|\b(?:k[äa]ufer(?:n|innen)?|buyers|acheteurs|compradores|kopers)\b"
+    r"|\b(?:people|those|visitors|users|customers|ones) who (?:buy|purchase|order)\b"
+    r"|\bwhat did (?:the )?(?:people|visitors|users|customers)\b.{0,40}\bbuy\b"
+    r"|\b(?:users|nutzer|people|visitors) (?:haben|hebben) (?:\w+ ){0,3}(?:bestellt|gekauft|besteld|gekocht)\b"
 )
 
 
@@ -150,6 +155,25 @@ def _buyers(text: str, intent: Intent) -> Unclear | None:
     what = (intent.facet or intent.metric or "visitors").replace("_", " ")
     reason = f"the tools cannot narrow {what} down to the visitors who bought something."
     return Unclear("filter", named.group(0), suggest(intent.period, (f"top {what}", "top products")), reason)
+
+
+SPEAKERS = re.compile(
+    r"\b[a-z]+[- ]speaking (?:visitors|users|people|customers)\b|\b(?:visitors|users|people) speaking [a-z]+\b"
+    r"|\bde habla [a-z]+\b|\b[a-zäöü]+sprachigen?\b|\b[a-z]+talige\b"
+    r"|\b(?:franco|anglo|germano|hispano|néerlando|neerlando)phones\b"
+)
+
+
+def _speakers(text: str, intent: Intent) -> Unclear | None:
+    """Visitors narrowed to a language ("pages German-speaking visitors read"): the languages are a list of their
+    own, no filter of the others ("Besucher aus Deutschland" are a country's row, not its language's speakers)."""
+    named = SPEAKERS.search(text)
+    if not named or intent.facet == "languages":
+        return None
+    what = (intent.facet or intent.metric or "visitors").replace("_", " ")
+    reason = f"the tools cannot narrow {what} down to the visitors who speak one language."
+    offers = suggest(intent.period, (f"top {what}" if intent.facet else what, "top languages"))
+    return Unclear("filter", named.group(0), offers, reason)
 
 
 def _compared_with_itself(intent: Intent, today: date) -> Unclear | None:

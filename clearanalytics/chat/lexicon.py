@@ -150,6 +150,7 @@ KEEP = set(
         *("duration", "trend", "choose", "converts", "referrers", "platz", "lazen", "belges", "apportés"),
         *("geben", "cares", "davon"),  # "was geben Kunden aus" is no "gegen", "cares" no "carts", "davon" no "favor"
         *("bastante", "cuando", "lanzamos", "madre", "padre"),  # Spanish words no typo of a table's
+        *("phoned", "printed", "copied", "watched", "liked", "commented"),  # deeds no tool sees (unclear.DEED)
         "what",
         "which",
         "where",

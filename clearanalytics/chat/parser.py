@@ -24,7 +24,7 @@ from clearanalytics.chat.dates import WEEKDAYS, fair_compare, parse_period
 from clearanalytics.chat.narrowing import ROW_LISTS, figure_of_row, narrow, narrowing_unclear, suggest, unknown_topic
 from clearanalytics.chat.periods import MONTHS, NUMBER_WORDS, Period, default_period
 from clearanalytics.chat.tables import BREAKDOWNS, METRICS, Rule
-from clearanalytics.chat.unclear import TOPICS, WEATHER, Unclear
+from clearanalytics.chat.unclear import TOPICS, WEATHER, Unclear, unseen_deed
 from clearanalytics.chat.when import (
     COMPARISON,
     SAME_DAY_LAST_WEEK,
@@ -196,7 +196,7 @@ def parse_question(
     # Dates look like domains to nothing, but a domain can contain words the tables know
     # ("shop.example"), so the tables read the text without it; likewise "all my sites".
     plain = text.replace(domain, " ") if domain else text
-    topic = TOPICS.search(plain) or (WEATHER.search(plain) if _first(METRICS, plain) else None)
+    topic = TOPICS.search(plain) or unseen_deed(plain) or (WEATHER.search(plain) if _first(METRICS, plain) else None)
     if topic:
         offers = suggest(period, ("visitors by country", "visitors by device"))
         return Unclear("topic", topic.group(0), offers, "No tool of the chat has that yet.")

@@ -93,7 +93,7 @@ FIRST_P: tuple[tuple[str, str], ...] = (
     (r"\bletzten? 24 std\.?", "last 24 hours"),
     (r"\b(?:las|los) (\d+) campa[ñn]as con mejores resultados\b", r"top \1 campaigns"),
     (r"\bkalenderwoche (\d{1,2}) von (\d{4})\b", r"week \1 of \2"),
-    (r"\busan?(?= (?:la|el|los|las|mis|tus|sus|nuestros) )", "use"),
+    (r"\busa(?<!desde usa)(?<!de usa)(?<!en usa)n?(?= (?:la|el|los|las|mis|tus|sus|nuestros) )", "use"),
     (r"\btop sel[l]ers?\b|\bb[e]st ?sel[l]ers?\b", "best-selling products"),
     (r"\bwho'?s on[l]ine\b|\bwho is on[l]ine\b", "who is on the site right now"),
     (

@@ -39,6 +39,13 @@ EARLY_T: tuple[tuple[str, str], ...] = (
     # right now, in spoken German and French ("Gibt's grad Besucher?", "y'a combien de visiteurs là")
     (r"\bgibt'?s (?:grad|gerade|jetzt) (?:besucher|leute)\b", "visitors right now"),
     (r"^(?:y'?a|il y a) combien de (?:visiteurs|monde|gens)\b(.*) l[àa]$", r"how many visitors\1 right now"),
+    # "de qué fuentes vinieron los ingresos": the revenue's sources, not the visitors'
+    (
+        r"\bde qu[ée] fuentes? (?:vin(?:o|ieron)|lleg(?:ó|o|aron)) (?:los |el |las )?(?:ingresos?|ventas|pedidos)\b",
+        "revenue by source",
+    ),
+    # a Swiss canton is a region ("Besucher nach Kanton", "visiteurs par canton"): not a custom property's name
+    (r"\b(?:nach|pro|je|per|par|por) (?:kanton|canton|cant[óo]n)(?:en|e|s)?\b", "by region"),
 )
 
 # English forms; kept apart so that their words do not join the foreign typo mender's vocabulary (lexicon.py)

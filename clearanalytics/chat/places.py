@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gettext
 import re
+import unicodedata
 from functools import cache, lru_cache
 
 import pycountry
@@ -29,9 +30,11 @@ EVERYDAY = {
     "vereinigte staaten": "US", "états-unis": "US", "etats-unis": "US", "estados unidos": "US",
     "verenigde staten": "US", "großbritannien": "GB", "grande-bretagne": "GB", "reino unido": "GB",
     "verenigd koninkrijk": "GB", "deutschland": "DE", "españa": "ES", "espana": "ES", "belgië": "BE",
+    "vereinigten königreich": "GB",
 }  # fmt: skip
 # Names that are everyday words in a question about a website, or a US state: never read as a country.
 NOT_COUNTRIES = {"chad", "jersey", "georgia", "turkey", "guinea", "china town", "man", "isle of man", "niger"}
+NOT_COUNTRIES |= {"checa", "checo"}  # "checa cuántos entraron": the Mexican "check", not Czech
 
 
 AFTER_A_PREPOSITION = re.compile(r"\b(?:from|in|aus|de|desde|uit|van|en)\s+(?:the\s+)?$|^the\s+$")
@@ -53,7 +56,18 @@ def _names() -> dict[str, str]:
                     found.setdefault(form.strip(), country.alpha_2)
     found.update(EVERYDAY)
     found.update(demonyms.forms())
+    for name, code in list(found.items()):  # typed without accents ("Paises Bajos") or umlauts ("Koenigreich")
+        for plain in (_unaccented(name), _umlauts_spelt(name)):
+            found.setdefault(plain, code)
     return {name: code for name, code in found.items() if name not in NOT_COUNTRIES and len(name) >= 2}
+
+
+def _unaccented(name: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", name) if not unicodedata.combining(c))
+
+
+def _umlauts_spelt(name: str) -> str:
+    return name.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
 
 
 @cache
