@@ -103,6 +103,7 @@ NOT_A_SOURCE = set(
     [
         *("if", "or", "and", "so", "then", "there", "here", "calendar"),  # "from there, if you don't mind"
         *("those", "these", "them"),  # "what revenue did those bring in?"
+        *("to", "top", "lol", "wo", "two", "three", "four", "five", "six", "mois"),  # "come from two months ago"
         "i",
         "we",
         "much",
@@ -238,7 +239,26 @@ NOT_A_CAMPAIGN = set(
 )
 
 NOT_A_PROPERTY = set(
-    ["custom", "the", "a", "which", "my", "this", "each", "every", "what", "your", "our", "by", "per", "of", "for"]
+    [
+        "custom",
+        "fur",
+        "für",
+        "bei",
+        "the",
+        "a",
+        "which",
+        "my",
+        "this",
+        "each",
+        "every",
+        "what",
+        "your",
+        "our",
+        "by",
+        "per",
+        "of",
+        "for",
+    ]
     + ["breakdown", "values", "value", "stats", "data", "have", "has", "last", "this", "in", "on", "report"]
     + ["der", "die", "das", "la", "le", "el", "de", "het", "par", "por", "per", "nach", "une", "una", "een"]
     + ["show", "list", "give", "me", "van", "von", "des", "del", "waarden", "werte", "valeurs", "valores"]

@@ -19,7 +19,7 @@ _OPENER_LINES = (
     "wissen savoir saber weten to good morning guten morgen buenos días dias goedemorgen bonne journée",
     "sorry désolé perdón pardon hey team got it interesting understood gotcha awesome excellent lovely",
     "brilliant ja oui sí si yes yeah yep super genial gut bien top that's that helpful useful hiya heya",
-    "howdy yo",
+    "howdy yo rapidito rapidita consulta teamvergadering vergadering meeting",
 )
 _OPENER_WORDS = frozenset(word for line in _OPENER_LINES for word in line.split(" "))
 _OPENER = re.compile(r"^(?P<opener>[^\W\d_](?:[^\W\d_]|[' -]){0,40}?)\s*[,:.!]\s+(?=\S)")

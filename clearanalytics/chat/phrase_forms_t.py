@@ -25,7 +25,11 @@ EARLY_T: tuple[tuple[str, str], ...] = (
     (r"\bqu[ée] d[íi]a (?:entr[óo]|vino|hubo|lleg[óo]) menos (?:gente|visitantes|visitas)\b", "quietest day"),
     (r"\bhora (?:a|por) hora\b", "per hour"),  # "visitas hora a hora"
     (r"\bcon qu[ée] navegador(?:es)?\b", "which browsers"),  # "con qué navegador entran mis visitantes"
-    (r"\bwo (kamen|kommen|kam)\b(.*)\bher\b", r"woher \1\2"),  # "wo kamen die Leute her": where from
+    (r"\bwo (kamen|kommen|kam)\b(.*)\bher\b", r"woher \1\2"),
+    (
+        r"\bvon wo (kam|kamen|kommt|kommen)\b",
+        r"woher \1",
+    ),  # "Von wo kam der Traffic": where from  # "wo kamen die Leute her": where from
     (r"\b(?:zwakste|slechtste) campagne\b", "worst campaign"),  # "Week 6: zwakste campagne"
     (r"\b(?:articles|produits) (?:qui )?(?:ont|a) le mieux march[ée]\b", "products sold best"),  # not the pages
     # the number of pageviews in words ("cuántas veces se vieron páginas del sitio"), not the list of pages
@@ -38,12 +42,17 @@ EARLY_T: tuple[tuple[str, str], ...] = (
     (r"\bvisiteures?\b", "visiteurs"),  # a French slip the mender keeps (a word and an ending)
     # right now, in spoken German and French ("Gibt's grad Besucher?", "y'a combien de visiteurs là")
     (r"\bgibt'?s (?:grad|gerade|jetzt) (?:besucher|leute)\b", "visitors right now"),
-    (r"^(?:y'?a|il y a) combien de (?:visiteurs|monde|gens)\b(.*) l[àa]$", r"how many visitors\1 right now"),
+    (r"^(?:y'?a|y a|il y a) combien de (?:visiteurs|monde|gens)\b(.*) l[àa]$", r"how many visitors\1 right now"),
     # "de qué fuentes vinieron los ingresos": the revenue's sources, not the visitors'
     (
         r"\bde qu[ée] fuentes? (?:vin(?:o|ieron)|lleg(?:ó|o|aron)) (?:los |el |las )?(?:ingresos?|ventas|pedidos)\b",
         "revenue by source",
     ),
+    # the number of orders in Dutch words ("hoeveel keer werd er in week 6 iets besteld"), not the products list
+    (r"\bhoeveel keer werd er\b(.*?) (?:iets )?besteld\b", r"how many orders\1"),
+    (r"\bumsatzes\b", "umsatz"),  # "Trend des Umsatzes": the genitive of Umsatz
+    (r"\bdepuis le mois d(?:e |')", "depuis "),  # "depuis le mois de septembre": since September
+    (r"\b(kwam|kwamen|komen|komt)\b(.*?) langs\b", r"\1\2"),  # "kwamen er ... langs": came by, no languages
     # a Swiss canton is a region ("Besucher nach Kanton", "visiteurs par canton"): not a custom property's name
     (r"\b(?:nach|pro|je|per|par|por) (?:kanton|canton|cant[óo]n)(?:en|e|s)?\b", "by region"),
 )
