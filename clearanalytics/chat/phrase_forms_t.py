@@ -53,11 +53,14 @@ EARLY_T: tuple[tuple[str, str], ...] = (
     (r"\bumsatzes\b", "umsatz"),  # "Trend des Umsatzes": the genitive of Umsatz
     (r"\bdepuis le mois d(?:e |')", "depuis "),  # "depuis le mois de septembre": since September
     (r"\b(kwam|kwamen|komen|komt)\b(.*?) langs\b", r"\1\2"),  # "kwamen er ... langs": came by, no languages
+    # "welke pagina's bekeken bezoekers": the visitors are who looked, the list is the pages (in pageviews' order)
+    (r"\b(?:welke|wat voor) pagina'?s bekeken (?:de )?bezoekers\b", "which pages did people look at"),
     # a Swiss canton is a region ("Besucher nach Kanton", "visiteurs par canton"): not a custom property's name
     (r"\b(?:nach|pro|je|per|par|por) (?:kanton|canton|cant[óo]n)(?:en|e|s)?\b", "by region"),
 )
 
 # English forms; kept apart so that their words do not join the foreign typo mender's vocabulary (lexicon.py)
 ENGLISH_T: tuple[tuple[str, str], ...] = (
+    (r"\b(pages) (did|do) (?:the |our |my )?visitors (view|look at|see|visit)\b", r"\1 \2 people \3"),  # as above
     (r"^who'?s browsing (?:on )?(all (?:of )?my sites) (?:at the moment|right now)$", r"right now across \1"),
 )
