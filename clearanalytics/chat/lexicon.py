@@ -151,10 +151,7 @@ KEEP = set(
         *("geben", "cares", "davon"),  # "was geben Kunden aus" is no "gegen", "cares" no "carts", "davon" no "favor"
         *("bastante", "cuando", "lanzamos", "madre", "padre"),  # Spanish words no typo of a table's
         *("phoned", "printed", "copied", "watched", "liked", "commented"),  # deeds no tool sees (unclear.DEED)
-        "what",
-        "which",
-        "where",
-        "when",
+        *("what", "which", "where", "when"),
         "how",
         "many",
         "much",
@@ -413,7 +410,9 @@ def fix_foreign_typos(text: str) -> str:
         if any(token + ending in FOREIGN for ending in ("s", "es", "n", "en", "e")):
             return token  # the base of a word the tables write with its ending optional ("villes?")
         cutoff = 0.749 if len(token) >= 8 else 0.799
-        return _nearest(token, FOREIGN, cutoff)
+        foreign = _nearest(token, FOREIGN, cutoff)  # unless nearer an English word: "contries" is no "contra"
+        english = _nearest(token, VOCABULARY, cutoff) if foreign != token else token
+        return token if english != token and OSA.distance(token, english) < OSA.distance(token, foreign) else foreign
 
     rows = sorted(set(_rows_after(_present(text), -1)))
     read = [match.span() for index in rows for match in _COMPILED[index][0].compiled.finditer(text)]
