@@ -798,3 +798,23 @@ def test_the_seventeenth_sessions_forms_read_as_meant():
     for question, code in countries.items():
         found = parse_question(question, today=TODAY, tenant="acme")
         assert (found.tool, found.pick) == ("locations", code), question
+    # the pages visitors looked at in pageviews' order, sections written as paths, Dutch orders, products before "sales"
+    for question in (
+        "which pages did visitors view the most last week?",
+        "welke pagina's bekeken bezoekers vorige week?",
+    ):
+        found = parse_question(question, today=TODAY, tenant="acme")
+        assert (found.tool, found.metric, found.arguments["from"]) == ("top-pages", None, "2026-03-09"), question
+    for question in ("rank posts under /blog/ last week", "Toutes les pages /docs/... la semaine dernière"):
+        found = parse_question(question, today=TODAY, tenant="acme")
+        assert (found.pick, found.section) == (None, question.split("/")[1]), question
+    found = parse_question("hoeveel keer werd er in week 6 iets besteld?", today=TODAY, tenant="acme")
+    assert (found.tool, found.metric, found.arguments["from"]) == ("ecommerce-overview", "transactions", "2026-02-02")
+    for question in ("coffee mug sales last week", "ok so poster sales last week"):
+        assert parse_question(question, today=TODAY, tenant="acme").facet == "products", question
+    for question in ("3 days ago sales", "Dear sir, sales last week"):
+        assert parse_question(question, today=TODAY, tenant="acme").tool == "ecommerce-overview", question
+    found = parse_question("In KW 4 bei blog.example: Eigenschaft plan", today=TODAY, tenant="acme")
+    assert found.arguments["property"] == "plan"
+    found = parse_question("voor het rapport: gaat de bounce rate dit jaar omhoog", today=TODAY, tenant="acme")
+    assert (found.metric, found.compare.bounds(TODAY)) == ("bounce_rate", (date(2025, 1, 1), date(2025, 3, 18)))

@@ -76,9 +76,9 @@ def slash_separators(text: str) -> str:
 
 
 SECTION = (  # a path named first: "how did pages under /docs do" names docs, not "did"
-    re.compile(r"(?<![\w.])(?P<name>/[\w-]+)/\*"),
+    re.compile(r"(?<![\w.])(?P<name>/[\w-]+)/(?:\*|\.\.\.|…)"),  # "/docs/*", "/docs/..."
     re.compile(
-        r"\b(?:pages?|everything)\s+(?:under|below|beneath)\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+)(?:\s+section)?\b"
+        r"\b(?:pages?|posts|articles|everything)\s+(?:under|below|beneath)\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+)(?:\s+section)?\b"
     ),
     re.compile(r"\bpages?\s+in\s+(?:the\s+)?(?P<name>/[\w-]+|[a-z][\w-]+\s+section)\b"),
     re.compile(r"\b(?:under|below|beneath)\s+(?P<name>/[\w-]+)(?![\w/])"),  # "what did people read under /docs"
@@ -399,7 +399,7 @@ SOLD = re.compile(
 
 # "mug sales", "poster sales this week": a thing's sales said with its name first
 SOLD_AFTER = re.compile(
-    r"(?:^|\b(?:get|see|show|share|send|need|want) (?:me )?)(?:the |our |my )?(?P<name>[^\W\d_][\w-]{2,}) sales\b"
+    r"(?<![\w-])(?P<name>[^\W\d_][\w-]{2,}) sales\b"
     r"(?! revenue)"
 )
 
@@ -413,7 +413,13 @@ def product_sold(text: str) -> bool:
     )
 
 
+# Words that end a sentence or an aside before "sales" ("3 days ago sales", "help me out? Sales on ..."): no thing
+_BEFORE_SALES = frozenset(("ago", "out", "sir", "madam", "mind", "team", "now", "then", "also", "just", "ok", "okay"))
+
+
 def _a_table_word(name: str) -> bool:
-    if name in DOING or name in _ASKING:  # "did sales grow", "pull sales last month": no product's name
+    if (
+        name in DOING or name in _ASKING or name in _BEFORE_SALES
+    ):  # "did sales grow", "pull sales last month": no product's name
         return True
     return is_a_word(name, NOT_A_SOURCE) or any(unread.known_exactly(word) for word in (name, name.removesuffix("s")))

@@ -86,7 +86,7 @@ def narrow(
         return _country(country[0], tool, facet, metric_name, device, period)
     pages_asked = facet in ("pages", None) and metric_name in (None, "pageviews", "visitors")
     page = focus.PATH.search(plain)  # "bezoekers van het blogartikel /blog/hello": the page, not the blog section
-    one_page = page is not None and re.fullmatch(r"/[\w.%-]+/[\w.%-]+/?", page.group(1)) is not None
+    one_page = page is not None and re.fullmatch(r"/[\w.%-]+/(?!\.+/?$)[\w.%-]+/?", page.group(1)) is not None
     section = focus.section(plain) if pages_asked and not one_page else None
     if section:
         return "top-pages", "pages", {"section": section}

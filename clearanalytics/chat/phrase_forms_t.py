@@ -55,6 +55,21 @@ EARLY_T: tuple[tuple[str, str], ...] = (
     (r"\b(kwam|kwamen|komen|komt)\b(.*?) langs\b", r"\1\2"),  # "kwamen er ... langs": came by, no languages
     # "welke pagina's bekeken bezoekers": the visitors are who looked, the list is the pages (in pageviews' order)
     (r"\b(?:welke|wat voor) pagina'?s bekeken (?:de )?bezoekers\b", "which pages did people look at"),
+    (r"\b[\w-]*bereich (/[\w-]+)\b", r"\1 section"),  # "seiten im doku-bereich /docs": the section, not its page
+    # "cuántos desde el celu y cuántos desde la compu": the devices side by side, not the computer's row alone
+    (
+        r"\bcu[áa]ntos (?:entraron )?desde el celu(?:lar)? y cu[áa]ntos desde la compu(?:tadora)?\b",
+        "visitors by device",
+    ),
+    (r"\b(?:via|op|met) (?:een|de|hun) (?:telefoon|gsm|smartphone)\b", "on mobile"),  # "via een telefoon"
+    # "Auf welchen Seiten verweilen Besucher am längsten": the pages by time spent, not by visitors
+    (
+        r"\bauf welchen seiten (?:verweilen|bleiben) (?:die )?(?:besucher|leute|nutzer)\b(.*?)\bam l[äa]ngsten\b",
+        r"which pages do visitors stay the longest\1",
+    ),
+    # "gaat de bounce rate dit jaar omhoog": up against the same days before, with the period after "up" as in English
+    (r"\bg(?:aat|aan|ing) (?:de |het )?(.+?) (dit jaar|deze maand|deze week|dit kwartaal) omhoog\b", r"is \1 up \2"),
+    (r"\bgemiddelde? bestel(?:bedrag|waarde)\b", "average order value"),  # "is het gemiddelde bestelbedrag gestegen"
     # a Swiss canton is a region ("Besucher nach Kanton", "visiteurs par canton"): not a custom property's name
     (r"\b(?:nach|pro|je|per|par|por) (?:kanton|canton|cant[óo]n)(?:en|e|s)?\b", "by region"),
 )
