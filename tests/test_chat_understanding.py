@@ -814,6 +814,11 @@ def test_the_seventeenth_sessions_forms_read_as_meant():
         assert parse_question(question, today=TODAY, tenant="acme").facet == "products", question
     for question in ("3 days ago sales", "Dear sir, sales last week"):
         assert parse_question(question, today=TODAY, tenant="acme").tool == "ecommerce-overview", question
+    found = parse_question("hoeveel keer werd /blog/hello bekeken in september?", today=TODAY, tenant="acme")
+    assert (found.tool, found.metric, found.pick) == ("top-pages", "pageviews", "/blog/hello")
+    for follow_up in ("how many visitors was that?", "hoeveel bezoekers waren dat?", "en hoeveel unieke bezoekers?"):
+        found = read(block, {"q": follow_up, "history": ["pageviews of /blog/hello in september"]})
+        assert (found.tool, found.metric, found.pick) == ("top-pages", "visitors", "/blog/hello"), follow_up
     found = parse_question("In KW 4 bei blog.example: Eigenschaft plan", today=TODAY, tenant="acme")
     assert found.arguments["property"] == "plan"
     found = parse_question("voor het rapport: gaat de bounce rate dit jaar omhoog", today=TODAY, tenant="acme")

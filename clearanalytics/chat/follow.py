@@ -316,6 +316,7 @@ def series_kept(previous: Intent | None, intent: Intent | Unclear, listed: bool)
 ON_THE_ROW = re.compile(
     r"\b(?:on|of|for|from|about) (?:it|that(?: page| one)?|this page|there)\b|\bthat page\b"
     r"|\bdid (?:it|that page|those|they) (?:make|bring|earn)\b"  # "did it make" is read "did those make"
+    r"|\b(?:was|were) (?:that|those)\?*$|\b(?:waren|was) dat\b"  # "how many visitors was that?" of the row answered
 )
 
 

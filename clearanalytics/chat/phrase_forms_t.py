@@ -11,6 +11,7 @@ UNITS_NL = {"dag": "day", "week": "week", "maand": "month", "kwartaal": "quarter
 _DOMAIN = r"(?=[a-z0-9][\w-]*(?:\.[\w-]+)*\.[a-z]{2,}\b)"  # a domain follows
 
 EARLY_T: tuple[tuple[str, str], ...] = (
+    (r"^en (hoeveel|hoe|wat|welke)\b", r"and \1"),  # the Dutch "and" before a question word, not "in"
     # "Umsatz von shop-example.com", "woher kamen die Besucher von app.example": the German "of" before a site, not
     # "from" a referrer ("Besucher von t.co" alone are visitors from t.co)
     (rf"\b(umsatz|seitenaufrufe|bestellungen|verk[äa]ufe) von {_DOMAIN}", r"\1 of "),
@@ -50,6 +51,10 @@ EARLY_T: tuple[tuple[str, str], ...] = (
     ),
     # the number of orders in Dutch words ("hoeveel keer werd er in week 6 iets besteld"), not the products list
     (r"\bhoeveel keer werd er\b(.*?) (?:iets )?besteld\b", r"how many orders\1"),
+    # "hoeveel keer werd /blog/hello bekeken": that page's pageviews; "werden er pagina's bekeken": all pageviews
+    (r"\bhoeveel keer werden er pagina'?s bekeken\b", "how many pageviews"),
+    (r"\bhoeveel keer werd (?:ze|het|hij|die) bekeken\b", "how many pageviews did it get"),
+    (r"\bhoeveel keer werd (?!er\b|ze\b|het\b|hij\b|die\b)(.+?) bekeken\b", r"how many pageviews of \1"),
     (r"\bumsatzes\b", "umsatz"),  # "Trend des Umsatzes": the genitive of Umsatz
     (r"\bdepuis le mois d(?:e |')", "depuis "),  # "depuis le mois de septembre": since September
     (r"\b(kwam|kwamen|komen|komt)\b(.*?) langs\b", r"\1\2"),  # "kwamen er ... langs": came by, no languages
