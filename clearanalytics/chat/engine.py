@@ -21,7 +21,7 @@ from datetime import date
 
 from clearanalytics.chat import answers, guards, replies
 from clearanalytics.chat.follow import FOLLOW_UP
-from clearanalytics.chat.parser import Intent, clean_question, parse_question
+from clearanalytics.chat.parser import ONLY, Intent, clean_question, parse_question
 from clearanalytics.chat.tools import ToolResult, ToolRunner, result_text
 from clearanalytics.chat.unclear import Unclear
 
@@ -174,7 +174,8 @@ class BuiltinEngine:
         that one, not the subject before it. A question reads as following on when its reading needs the subject."""
         if not isinstance(read, Intent) or unread is None or question in unread.suggestions:
             return False
-        if FOLLOW_UP.search(clean_question(question)):  # "¿y cómo fueron los objetivos?": it goes on from that one
+        cleaned = clean_question(question)  # "¿y cómo fueron los objetivos?", "only for mobile users": they go on
+        if FOLLOW_UP.search(cleaned) or ONLY.match(cleaned):  # from the question just before
             return True
         return repr(self.parse(question, ctx, None)) != repr(read)
 

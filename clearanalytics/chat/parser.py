@@ -54,7 +54,7 @@ WHICH = re.compile(r"\b(?:which|what)\s+(?P<n>[a-z][\w-]{3,})\b")
 NOW_FIRST = re.compile(
     r"^(?:and |ok |okay |so )?(?:right )?now,? (?:please )?"
     r"(?=only|just|by|per|for|the|split|break|same|on|do|across|\w+ only|dame|los|las|la|el|le|des|du|give|show|"
-    r"unique|page|bounce|time|orders|sales|revenue|conversion|visitors|aov|average|transactions|[\w-]+\.[a-z]{2,}\b)"
+    r"unique|page|bounce|time|avg|orders|sales|revenue|conversion|visitors|aov|average|transactions|[\w-]+\.[a-z]{2,}\b)"
     r"|(?P<site>\b[\w-]+\.[a-z]{2,}) now$"  # "ok, shop.example now": that site next
 )
 SORTED = re.compile(r"\b(?:sort(?:ed)?|rank(?:ed)?|order(?:ed)?) (?:them |it )?by\b|\bwhich (?:of them|one) ")
