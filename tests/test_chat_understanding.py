@@ -819,6 +819,8 @@ def test_the_seventeenth_sessions_forms_read_as_meant():
     for follow_up in ("how many visitors was that?", "hoeveel bezoekers waren dat?", "en hoeveel unieke bezoekers?"):
         found = read(block, {"q": follow_up, "history": ["pageviews of /blog/hello in september"]})
         assert (found.tool, found.metric, found.pick) == ("top-pages", "visitors", "/blog/hello"), follow_up
+    lost = read(block, {"q": "only for mobile users", "history": ["pageviews at the Binche carnival"]})
+    assert (lost.part, lost.fragment) == ("subject", "only for mobile users")  # it narrows a question not understood
     found = parse_question("In KW 4 bei blog.example: Eigenschaft plan", today=TODAY, tenant="acme")
     assert found.arguments["property"] == "plan"
     found = parse_question("voor het rapport: gaat de bounce rate dit jaar omhoog", today=TODAY, tenant="acme")
