@@ -418,8 +418,7 @@ _BEFORE_SALES = frozenset(("ago", "out", "sir", "madam", "mind", "team", "now", 
 
 
 def _a_table_word(name: str) -> bool:
-    if (
-        name in DOING or name in _ASKING or name in _BEFORE_SALES
-    ):  # "did sales grow", "pull sales last month": no product's name
+    if name in DOING or name in _ASKING or name in _BEFORE_SALES or "-by-" in name:  # "did sales grow", "pull
+        # sales last month", "week-by-week sales": no product's name
         return True
     return is_a_word(name, NOT_A_SOURCE) or any(unread.known_exactly(word) for word in (name, name.removesuffix("s")))
