@@ -821,6 +821,8 @@ def test_the_seventeenth_sessions_forms_read_as_meant():
         assert (found.tool, found.metric, found.pick) == ("top-pages", "visitors", "/blog/hello"), follow_up
     lost = read(block, {"q": "only for mobile users", "history": ["pageviews at the Binche carnival"]})
     assert (lost.part, lost.fragment) == ("subject", "only for mobile users")  # it narrows a question not understood
+    found = parse_question("compare traffic dec with dec 2024", today=TODAY, tenant="acme")  # the first is asked
+    assert (found.arguments["from"], found.compare.bounds(TODAY)[0]) == ("2025-12-01", date(2024, 12, 1))
     found = parse_question("In KW 4 bei blog.example: Eigenschaft plan", today=TODAY, tenant="acme")
     assert found.arguments["property"] == "plan"
     found = parse_question("voor het rapport: gaat de bounce rate dit jaar omhoog", today=TODAY, tenant="acme")

@@ -64,7 +64,9 @@ def read_periods(
                 else:  # "better than last year? visitors ytd": the other period came first
                     blanked = masked[: span[0]] + " " * (span[1] - span[0]) + masked[span[1] :]
                     compare_period, compare_span = parse_period(blanked, today)
-                    if compare_span and BETWEEN.search(masked[compare_span[1] : span[0]]):  # "dec vs nov 2025"
+                    gap = masked[compare_span[1] : span[0]] if compare_span else ""
+                    named_first = comparison.startswith("compare") and re.search(r"\b(?:with|to|and)\b", gap)
+                    if compare_span and (BETWEEN.search(gap) or named_first):  # "dec vs nov 2025", "compare A with B"
                         period, compare_period = compare_period, period  # the one before "vs" is the question's
                         span, compare_span = compare_span, span
                 if first and compare_span is None and THAN.fullmatch(masked[len(main) : span[0]]):
