@@ -823,6 +823,12 @@ def test_the_seventeenth_sessions_forms_read_as_meant():
     assert (lost.part, lost.fragment) == ("subject", "only for mobile users")  # it narrows a question not understood
     found = parse_question("compare traffic dec with dec 2024", today=TODAY, tenant="acme")  # the first is asked
     assert (found.arguments["from"], found.compare.bounds(TODAY)[0]) == ("2025-12-01", date(2024, 12, 1))
+    assert parse_question("author wise visitors for July 2025", today=TODAY, tenant="acme").arguments["property"] == (
+        "author"
+    )
+    assert parse_question("date wise visitors in July", today=TODAY, tenant="acme").facet == "days"
+    assert parse_question("Traffic-Quellne Donnerstag", today=TODAY, tenant="acme").facet == "sources"
+    assert unclear("leeftijdsverdeling van de bezoekers in november") == ("topic", "leeftijdsverdeling")
     found = parse_question("In KW 4 bei blog.example: Eigenschaft plan", today=TODAY, tenant="acme")
     assert found.arguments["property"] == "plan"
     found = parse_question("voor het rapport: gaat de bounce rate dit jaar omhoog", today=TODAY, tenant="acme")

@@ -75,12 +75,21 @@ EARLY_T: tuple[tuple[str, str], ...] = (
     # "gaat de bounce rate dit jaar omhoog": up against the same days before, with the period after "up" as in English
     (r"\bg(?:aat|aan|ing) (?:de |het )?(.+?) (dit jaar|deze maand|deze week|dit kwartaal) omhoog\b", r"is \1 up \2"),
     (r"\bgemiddelde? bestel(?:bedrag|waarde)\b", "average order value"),  # "is het gemiddelde bestelbedrag gestegen"
+    (r"\btraffic-?quel(?:ln|lne)\b", "traffic sources"),  # "Traffic-Quelln", "Traffic-Quellne": slips the mender leaves
+    (r"\bfue(?:nts|nets) de tr[áa]fico\b", "traffic sources"),  # "fuents de tráfico", "fuenets de trafico"
+    (r"\b(?:landingpage|landing-page|einstiegsseite|p[áa]gina de entrada|page d'entr[ée]e)s?\b", "entry page"),
     # a Swiss canton is a region ("Besucher nach Kanton", "visiteurs par canton"): not a custom property's name
     (r"\b(?:nach|pro|je|per|par|por) (?:kanton|canton|cant[óo]n)(?:en|e|s)?\b", "by region"),
 )
 
 # English forms; kept apart so that their words do not join the foreign typo mender's vocabulary (lexicon.py)
 ENGLISH_T: tuple[tuple[str, str], ...] = (
+    # "author wise visitors": by author (a list's own "X wise" is read by its rows: "date wise", "device wise")
+    (
+        r"\b(?!(?:date|day|week|month|year|hour|page|device|country|city|region|browser|source|campaign|language"
+        r"|product|os|system|channel|referrer)s?\b)([a-z]+)[- ]wise (visitors|pageviews|traffic)\b",
+        r"\2 by \1",
+    ),
     (r"\b(pages) (did|do) (?:the |our |my )?visitors (view|look at|see|visit)\b", r"\1 \2 people \3"),  # as above
     (r"^who'?s browsing (?:on )?(all (?:of )?my sites) (?:at the moment|right now)$", r"right now across \1"),
 )

@@ -159,7 +159,7 @@ PERIODISH = re.compile(
 TOPICS = re.compile(
     r"\bscreen (?:size|resolution)s?\b|\bages?\b|\bage (?:group|distribution|range)s?\b|\bhow old\b|\bgender\b"
     r"|\bhousehold income\b|\bincome (?:level|bracket|group)s?\b|\baltersverteilung\b|\balter\b|\bâge\b|\bedad(?:es)?\b"
-    r"|\bleeftijd\b|\bgeschlecht\b|\bsexe\b|\bgénero\b|\bgeslacht\b|\beinkommen\b|\bmale\b|\bfemale\b|\bmen\b"
+    r"|\bleeftijd\w*|\bgeschlecht\b|\bsexe\b|\bgénero\b|\bgeslacht\b|\beinkommen\b|\bmale\b|\bfemale\b|\bmen\b"
     r"|\bwomen\b|\bhoe oud\b|\bwie alt\b|\bquel âge\b|\bqué edad\b|\beducation\b|\bmarital\b|\bhotter\b|\bcolder\b"
     r"|\btemperature\b|\b(?:page )?load (?:speed|times?)\b|\bpage ?speed\b|\bcore web vitals\b|\bclick[- ]?through\b"
     r"|\bverdienen (?:meine|unsere|die) (?:besucher|kunden|nutzer)\b|\bvisitors earn\b"
