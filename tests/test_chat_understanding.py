@@ -829,6 +829,13 @@ def test_the_seventeenth_sessions_forms_read_as_meant():
     assert parse_question("date wise visitors in July", today=TODAY, tenant="acme").facet == "days"
     assert parse_question("Traffic-Quellne Donnerstag", today=TODAY, tenant="acme").facet == "sources"
     assert unclear("leeftijdsverdeling van de bezoekers in november") == ("topic", "leeftijdsverdeling")
+    for question in ("US visitors?", "# US visitors a month ago"):
+        found = parse_question(question, today=TODAY, tenant="acme")
+        assert (found.tool, found.pick) == ("locations", "US"), question
+    assert parse_question("show us visitors by country", today=TODAY, tenant="acme").pick is None
+    for question in ("which campaign did worst 25 february", "which pages were most popular 23 january 2026 to today"):
+        assert "limit" not in parse_question(question, today=TODAY, tenant="acme").arguments, question
+    assert parse_question("visitor countries: top 6 Feb 8-14", today=TODAY, tenant="acme").arguments["limit"] == 7
     found = parse_question("In KW 4 bei blog.example: Eigenschaft plan", today=TODAY, tenant="acme")
     assert found.arguments["property"] == "plan"
     found = parse_question("voor het rapport: gaat de bounce rate dit jaar omhoog", today=TODAY, tenant="acme")

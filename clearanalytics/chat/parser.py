@@ -64,11 +64,13 @@ SAME_FOR = re.compile(
     r"^(?:now |ok |okay |and )?(?:do |show )?(?:the )?same (?:thing )?(?:for|with)\b|" + FOLLOW_UP.pattern
 )
 ONLY = re.compile(r"^(?:and |but |now )?(?:only|just)\b")
+_MONTH_WORDS = "|".join(MONTHS)  # "the worst 25 october" names a day, not a top 25
 _COUNT = r"\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty"
 LIMIT = re.compile(
     rf"\b(?:top|best|first|worst|highest|leading|strongest|biggest|largest|busiest|most popular)\s+(?P<n>{_COUNT})\b"
-    r"(?! (?:days?|weeks?|months?|years?|quarters?|hours?)\b(?! \d))"
-    rf"|(?<![-/.\d])\b(?P<m>{_COUNT})\s+(?:most|best|top|biggest|main|largest|leading|principal|highest|busiest|popular|strongest)\b"
+    rf"(?! (?:days?|weeks?|months?|years?|quarters?|hours?)\b(?! \d))(?! (?:{_MONTH_WORDS})\b(?! \d{{1,2}}\b))"
+    rf"|(?<![-/.\d])\b(?P<m>{_COUNT})(?<!quick one)\s+"
+    r"(?:most|best|top|biggest|main|largest|leading|principal|highest|busiest|popular|strongest)\b"
     rf"|\bwhich (?P<w>\d{{1,3}}|two|three|four|five|ten)\b"
     rf"|\b(?:the|die|de|los|las|les) (?P<k>{_COUNT}) (?:\w+ ){{1,2}}?(?:with|mit|met|con|avec) (?:the )?"
     r"(?:most|highest|biggest|largest|fewest|lowest)\b"
@@ -117,7 +119,7 @@ def clean_question(question: str) -> str:
 
     Kept per text: some 600 phrase rows run over each question, and a conversation reads it again (the guards,
     the offers, a follow-up's history)."""
-    text = openers.drop_opener(question.lower().replace("’", "'"))
+    text = openers.drop_opener(places.US_BEFORE_PEOPLE.sub("the US", question).lower().replace("’", "'"))
     text = focus.slash_separators(re.sub(r"[?!;:¿¡]|,(?!\s*\d{4})", " ", text))
     text = re.sub(r"\s+", " ", text).strip()
     text = lexicon.fix_typos(lexicon.to_english(lexicon.fix_foreign_typos(text)))

@@ -37,6 +37,9 @@ NOT_COUNTRIES = {"chad", "jersey", "georgia", "turkey", "guinea", "china town", 
 NOT_COUNTRIES |= {"checa", "checo"}  # "checa cuántos entraron": the Mexican "check", not Czech
 
 
+# "US visitors", "AOV for US customers": the capitals tell the country from the pronoun ("show us visitors"), so they
+# are read before the question is lower-cased
+US_BEFORE_PEOPLE = re.compile(r"\bUS(?= (?:visitors|customers|users|traffic|buyers|visits|shoppers)\b)")
 AFTER_A_PREPOSITION = re.compile(r"\b(?:from|in|aus|de|desde|uit|van|en)\s+(?:the\s+)?$|^the\s+$")
 
 
