@@ -188,7 +188,10 @@ FIRST_Q: tuple[tuple[str, str], ...] = (
     (r"\b(?:nach|pro|je) kalenderwochen?\b", "per week"),
     (r"\bherkunftsl[äa]nder\b", "countries"),
     (r"\bwhere (?:r|are) (?:my |our |the )?(?:visitors|users|people|ppl) (?:lo[c]ated|ba[s]ed)\b", "which countries"),
-    (r"\bwho (?:ref[e]r(?:red|s)|is ref[e]rri[n]g) (?:us )?(?:traffic|visitors|people)?\b", "which referrers"),
+    (
+        r"\bwho (?:ref[e]r(?:red|s)|is ref[e]rri[n]g)(?: us)?(?: (?:traffic|visitors|people|them|those))?\b",
+        "which referrers",
+    ),
     (r"\bref[e]rr[e]s\b", "referrers"),
     (r"\bwhich pages (?:were|are|got) (?:viewed|vis[i]ted|seen|read) (?:the )?most\b", "most viewed pages"),
     (r"\bfrom what source (?:come|came|comes) the (?:sales|revenue|orders)\b", "revenue by source"),
