@@ -228,9 +228,12 @@ SEEN_DEEDS = re.compile(
 )  # scrolled, returned and (un)subscribed are topics of their own (TOPICS)
 DEED = re.compile(
     r"\bhow many (?:people|visitors|users|customers|folks|shoppers|buyers|ppl|persons)"
-    r"(?: (?:have|had|did|actually|really|have actually))? (?P<deed>[a-z]+ed)\b"
+    r"(?: (?:have|had|did|actually|really|have actually))? (?P<deed>[a-z]+ed|left|wrote|gave|took|sent)\b"
 )
-DEED_WORDS = re.compile(r"[a-z]+(?: (?:our|the|my|a|an|some|their|your) [a-z]+)?")
+DEED_WORDS = re.compile(  # the deed and what it was done to: "watched our youtube video", "printed the page"
+    r"[a-z]+(?: (?:our|the|my|a|an|some|their|your) [a-z]+"
+    r"(?: (?!(?:last|this|in|on|at|today|yesterday|since|during|thanks|thank|please|pls|for|from)\b)[a-z]+)?)?"
+)
 
 
 def unseen_deed(text: str) -> re.Match | None:
