@@ -96,7 +96,9 @@ def test_the_list_of_questions_still_wrong_only_shrinks():
             verdicts.setdefault(case["q"], set()).add(judge(block, case)[0])
     assert set(verdicts) == STILL_WRONG
     assert [q for q, found in verdicts.items() if found == {RIGHT}] == []
-    assert len(STILL_WRONG) <= 158  # A-S (713 when T was scored; 448 after the fifteenth session, 281 after the sixteenth)
+    assert (
+        len(STILL_WRONG) <= 158
+    )  # A-S (713 when T was scored; 448 after the fifteenth session, 281 after the sixteenth)
 
 
 def test_every_offered_reading_is_itself_understood():

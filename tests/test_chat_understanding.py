@@ -769,7 +769,10 @@ def test_the_seventeenth_sessions_forms_read_as_meant():
         found = read(block, {"q": question})  # as the engine reads it, with its guards
         return (found.part, found.fragment) if isinstance(found, Unclear) else None
 
-    assert unclear("How many people watched our youtube video today thank you!") == ("topic", "watched our youtube video")
+    assert unclear("How many people watched our youtube video today thank you!") == (
+        "topic",
+        "watched our youtube video",
+    )
     assert unclear("how many people printed the page last month thanks") == ("topic", "printed the page")
     assert unclear("how many people phoned the store last week") is not None
     for seen in ("how many people visited yesterday", "how many people clicked the signup button last week"):
@@ -829,6 +832,9 @@ def test_the_seventeenth_sessions_forms_read_as_meant():
     assert parse_question("date wise visitors in July", today=TODAY, tenant="acme").facet == "days"
     assert parse_question("Traffic-Quellne Donnerstag", today=TODAY, tenant="acme").facet == "sources"
     assert unclear("leeftijdsverdeling van de bezoekers in november") == ("topic", "leeftijdsverdeling")
+    assert unclear("Wie viele Newsletter wurden in den letzten 30 Tagen geöffnet") == ("topic", "newsletter")
+    assert unclear("Qui a visité le site hier, nom et prénom") == ("topic", "nom et prénom")
+    assert unclear("which customers bought the most last month?")[0] == "topic"
     for question in ("US visitors?", "# US visitors a month ago"):
         found = parse_question(question, today=TODAY, tenant="acme")
         assert (found.tool, found.pick) == ("locations", "US"), question

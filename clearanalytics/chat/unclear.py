@@ -197,6 +197,8 @@ TOPICS = re.compile(
     # (batch P) visitors' income, refunds, newsletter opens, calls, search words, ad spend, accounts, rankings, likes
     r"|\bincome of\b|\baverage income\b|\bverdienen (?:onze|mijn|de) (?:bezoekers|klanten)\b|\brefunded\b"
     r"|\bopened (?:the|our|my) newsletter\b|\bont ouvert (?:la|notre) newsletter\b|\bsearch (?:words|queries)\b"
+    r"|\babrieron (?:la|el|nuestra|nuestro) (?:newsletter|bolet[íi]n)\b|\bnewsletters?\b(?=.{0,40}\bge[öo]ffnet\b)"
+    r"|\bnieuwsbrie\w* (?:werd(?:en)? )?geopend\b|\bopenden (?:de|onze) (?:nieuwsbrief|newsletter)\b"
     r"|\b(?:phoned|called) (?:us|the shop site|our (?:shop|store|office))\b|\bpublicidad\b|\bpublicit[ée]\b"
     r"|\badvertising (?:spend|costs?|budget)\b|\bpremium (?:account|accounts|users|members)\b|\bcuenta premium\b"
     r"|\b(?:position|ranking|posici[óo]n) (?:sur|on|in|en) google\b|\blikes\b|\breviennent\b|\bvuelven\b"
@@ -212,6 +214,10 @@ TOPICS = re.compile(
     r"|\bcompran los\b|\b404\b|\berror(?:es|s)?\b|\brepitieron\b|\brepeat (?:customers|buyers|purchases)\b"
     r"|\bvolgers\b|\bused the chat\b|\bdieron like\b|\bbought again\b|\bmore than once\b|\bgst\b|\bhow fast\b"
     r"|\bthink of\b|\bopinions?\b"
+    # one person's name or their ranking as a customer: cookieless counting knows no one (session 40)
+    r"|\bnom et pr[ée]nom\b|\bnombre y apellido\b|\bvoor- en achternaam\b|\bvor- und nachname\b|\bfull names?\b"
+    r"|\b(?:which|welche|quels|qu[ée]|welke) (?:customers|kunden|clients|clientes|klanten)\b"
+    r"(?=.{0,40}\b(?:most|meisten|plus|m[áa]s|meeste)\b)"
     # visitors who came again, in the five languages (session 39): no visitor is known again, as above
     r"|\bnew (?:vs\.?|versus|or|and|against) returning\b|\bwere returning\b|\brepeat visitor\b|\bwiedergekommen\b"
     r"|\bwiederkehrend\w*|\bzum (?:second|zweiten|2\.?) mal\b|\brepiten\b|\brecurrentes\b|\br[ée]currents?\b"
