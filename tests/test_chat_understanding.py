@@ -835,6 +835,13 @@ def test_the_seventeenth_sessions_forms_read_as_meant():
     assert unclear("Wie viele Newsletter wurden in den letzten 30 Tagen geöffnet") == ("topic", "newsletter")
     assert unclear("Qui a visité le site hier, nom et prénom") == ("topic", "nom et prénom")
     assert unclear("which customers bought the most last month?")[0] == "topic"
+    for question in (
+        "was the website down yesterday",
+        "social media mentions this week",
+        "cost per acquisition in May",
+    ):
+        assert unclear(question)[0] == "topic", question
+    assert unclear("can you break bounce rate for our store down by week over the past 8 weeks?") is None
     for question in ("US visitors?", "# US visitors a month ago"):
         found = parse_question(question, today=TODAY, tenant="acme")
         assert (found.tool, found.pick) == ("locations", "US"), question

@@ -218,6 +218,13 @@ TOPICS = re.compile(
     r"|\bnom et pr[ée]nom\b|\bnombre y apellido\b|\bvoor- en achternaam\b|\bvor- und nachname\b|\bfull names?\b"
     r"|\b(?:which|welche|quels|qu[ée]|welke) (?:customers|kunden|clients|clientes|klanten)\b"
     r"(?=.{0,40}\b(?:most|meisten|plus|m[áa]s|meeste)\b)"
+    # what no tracker sees: mentions, searches made on the site, rankings, uptime, ad costs, comments, taxes, gift
+    # cards sold at the till, deliveries, the other sites visitors go to
+    r"|\bmentions\b|\bsearch(?:ed)? for\b|\branken\b|\bpositions? (?:sur|on|in|en|bei) google\b|\buptime\b"
+    r"|\b(?:web)?site (?:was|is|went) down\b|\bwas the (?:web)?site down\b|\bcpa\b|\bcomments\b"
+    r"|\bcost per (?:acquisition|lead|conversion)\b"
+    r"|\bimpuestos?\b|\bsteuern\b|\bimp[ôo]ts?\b|\bbelastingen?\b|\bcadeaubon\w*|\bgift ?cards?\b|\bkassa\b"
+    r"|\blieferung\w*|\balso visit\b|\bwhere on the page\b"
     # visitors who came again, in the five languages (session 39): no visitor is known again, as above
     r"|\bnew (?:vs\.?|versus|or|and|against) returning\b|\bwere returning\b|\brepeat visitor\b|\bwiedergekommen\b"
     r"|\bwiederkehrend\w*|\bzum (?:second|zweiten|2\.?) mal\b|\brepiten\b|\brecurrentes\b|\br[ée]currents?\b"
