@@ -418,7 +418,8 @@ _BEFORE_SALES = frozenset(("ago", "out", "sir", "madam", "mind", "team", "now", 
 
 
 def _a_table_word(name: str) -> bool:
-    if name in DOING or name in _ASKING or name in _BEFORE_SALES or "-by-" in name:  # "did sales grow", "pull
-        # sales last month", "week-by-week sales": no product's name
+    """Whether a word before "sales" is the sentence's, not a product's name ("did sales grow", "pull sales last
+    month", "week-by-week sales")."""
+    if name in DOING or name in _ASKING or name in _BEFORE_SALES or "-by-" in name:
         return True
     return is_a_word(name, NOT_A_SOURCE) or any(unread.known_exactly(word) for word in (name, name.removesuffix("s")))

@@ -136,12 +136,11 @@ def _domain(text: str, intent: Intent) -> Unclear | None:
 
 
 BUYERS = re.compile(
-    r"\b(?:people|those|visitors|users|customers|ones) who (?:bought|purchased|ordered)\b"
+    r"\b(?:people|those|visitors|users|customers|ones) who (?:bought|purchased|ordered|buy|purchase|order)\b"
     r"|\b(?:los|las) que compraron\b|\bceux qui ont (?:achet[ée]|command[ée])\b|\bdie (?:etwas )?gekauft haben\b"
     r"|\bdie (?:iets )?(?:kochten|gekocht)\b"
     # the buyers named as people ("die Käufer", "les acheteurs") or by what they did after a narrowing
     r"|\b(?:k[äa]ufer(?:n|innen)?|buyers|acheteurs|compradores|kopers)\b"
-    r"|\b(?:people|those|visitors|users|customers|ones) who (?:buy|purchase|order)\b"
     r"|\bwhat did (?:the )?(?:people|visitors|users|customers)\b.{0,40}\bbuy\b"
     r"|\b(?:users|nutzer|people|visitors) (?:haben|hebben) (?:\w+ ){0,3}(?:bestellt|gekauft|besteld|gekocht)\b"
 )

@@ -239,26 +239,8 @@ NOT_A_CAMPAIGN = set(
 )
 
 NOT_A_PROPERTY = set(
-    [
-        "custom",
-        "fur",
-        "für",
-        "bei",
-        "the",
-        "a",
-        "which",
-        "my",
-        "this",
-        "each",
-        "every",
-        "what",
-        "your",
-        "our",
-        "by",
-        "per",
-        "of",
-        "for",
-    ]
+    ["custom", "the", "a", "which", "my", "this", "each", "every", "what", "your", "our", "by", "per", "of", "for"]
+    + ["fur", "für", "bei"]  # "KW 4 bei blog.example: Eigenschaft plan": a preposition before "property"
     + ["breakdown", "values", "value", "stats", "data", "have", "has", "last", "this", "in", "on", "report"]
     + ["der", "die", "das", "la", "le", "el", "de", "het", "par", "por", "per", "nach", "une", "una", "een"]
     + ["show", "list", "give", "me", "van", "von", "des", "del", "waarden", "werte", "valeurs", "valores"]

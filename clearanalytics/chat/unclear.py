@@ -201,7 +201,7 @@ TOPICS = re.compile(
     r"|\bnieuwsbrie\w* (?:werd(?:en)? )?geopend\b|\bopenden (?:de|onze) (?:nieuwsbrief|newsletter)\b"
     r"|\b(?:phoned|called) (?:us|the shop site|our (?:shop|store|office))\b|\bpublicidad\b|\bpublicit[ée]\b"
     r"|\badvertising (?:spend|costs?|budget)\b|\bpremium (?:account|accounts|users|members)\b|\bcuenta premium\b"
-    r"|\b(?:position|ranking|posici[óo]n) (?:sur|on|in|en) google\b|\blikes\b|\breviennent\b|\bvuelven\b"
+    r"|\b(?:positions?|ranking|posici[óo]n) (?:sur|on|in|en|bei) google\b|\blikes\b|\breviennent\b|\bvuelven\b"
     r"|\b(?:clientes|clients|klanten|kunden|customers) (?:nuevos|nouveaux|nieuwe|neue|new)\b"
     r"|\b(?:nuevos|nouveaux|nieuwe|neue) (?:clientes|clients|klanten|kunden)\b"
     # (batch Q) visitors who came back or came first, logins, sales taxes, reviews, shares, ratings, buyers' rows
@@ -220,7 +220,7 @@ TOPICS = re.compile(
     r"(?=.{0,40}\b(?:most|meisten|plus|m[áa]s|meeste)\b)"
     # what no tracker sees: mentions, searches made on the site, rankings, uptime, ad costs, comments, taxes, gift
     # cards sold at the till, deliveries, the other sites visitors go to
-    r"|\bmentions\b|\bsearch(?:ed)? for\b|\branken\b|\bpositions? (?:sur|on|in|en|bei) google\b|\buptime\b"
+    r"|\bmentions\b|\bsearch(?:ed)? for\b|\branken\b|\buptime\b"
     r"|\b(?:web)?site (?:was|is|went) down\b|\bwas the (?:web)?site down\b|\bcpa\b|\bcomments\b"
     r"|\bcost per (?:acquisition|lead|conversion)\b"
     r"|\bimpuestos?\b|\bsteuern\b|\bimp[ôo]ts?\b|\bbelastingen?\b|\bcadeaubon\w*|\bgift ?cards?\b|\bkassa\b"
